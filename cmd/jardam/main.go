@@ -1,0 +1,86 @@
+// Command jardam is the one binary of Jardam: the API server and its
+// administration commands.
+//
+//	jardam serve                    run the API and the web app
+//	jardam migrate [--bootstrap]    apply migrations (first creating roles and database)
+//	jardam seed demo [--if-empty]   create the demo organizations and accounts (development only)
+//	jardam user create|reset-password ...   manage accounts from the command line
+//	jardam audit verify             verify the whole audit trail
+//	jardam keys init --dir DIR      create missing key files
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/jardam-kg/jardam/internal/platform/config"
+)
+
+const usage = `usage: jardam <command> [flags]
+
+commands:
+  serve                         run the API server and the web app
+  migrate [--bootstrap]         apply migrations (MIGRATION_DATABASE_URL); --bootstrap first
+                                creates the roles and the database (BOOTSTRAP_DATABASE_URL)
+  seed demo [--if-empty]        create the demo organizations and accounts (JARDAM_ENV=development)
+  user create --email E --name N --role R --org CODE
+                                create an account; prints its one-time password
+  user reset-password --email E reset an account's password; prints the one-time password
+  audit verify                  verify the whole audit trail; exit status 1 when broken
+  keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key)
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg, err := config.Load()
+	if err != nil {
+		log.Error("configuration", slog.String("error", err.Error()))
+		os.Exit(2)
+	}
+	args := os.Args[2:]
+	switch os.Args[1] {
+	case "serve":
+		err = serve(ctx, cfg, log)
+	case "migrate":
+		err = migrate(ctx, cfg, log, args)
+	case "seed":
+		err = seedCmd(ctx, cfg, log, args)
+	case "user":
+		err = userCmd(ctx, cfg, log, args)
+	case "audit":
+		err = auditCmd(ctx, cfg, log, args)
+	case "keys":
+		err = keysCmd(cfg, log, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, ue.Error())
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		log.Error(os.Args[1]+" failed", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jardam-kg/jardam/internal/api"
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/platform/authn"
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/config"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/passwd"
+	"github.com/jardam-kg/jardam/internal/seed"
+	"github.com/jardam-kg/jardam/migrations"
+)
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	log.Info("starting", slog.Any("config", cfg))
+	if cfg.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set")
+	}
+	if cfg.JWTKeysFile == "" || cfg.AuditKeyFile == "" {
+		return errors.New("set JARDAM_KEYS_DIR (or JARDAM_JWT_KEYS_FILE and JARDAM_AUDIT_KEY_FILE); create keys with `jardam keys init --dir DIR`")
+	}
+	keys, err := authn.LoadKeySet(cfg.JWTKeysFile)
+	if err != nil {
+		return err
+	}
+	signer, err := audit.LoadSigner(cfg.AuditKeyFile)
+	if err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	if err := database.CheckSchema(ctx, db, migrations.FS); err != nil {
+		return fmt.Errorf("refusing to serve: %w", err)
+	}
+	enforcer, err := authz.Load()
+	if err != nil {
+		return err
+	}
+	hasher := passwd.NewHasher(cfg.MaxConcurrentKDF)
+	if cfg.Production() {
+		demo, err := seed.AccountsWithDemoPassword(ctx, db, hasher)
+		if err != nil {
+			return err
+		}
+		if len(demo) > 0 {
+			return fmt.Errorf("refusing to serve in production: %d account(s) still have the demo password; change them or set JARDAM_ENV=development", len(demo))
+		}
+	}
+	srv, err := api.New(api.Deps{
+		Config: cfg, DB: db, Logger: log,
+		Tokens:        authn.NewTokens(keys, cfg.Issuer, cfg.Audience, cfg.AccessTokenTTL),
+		Hasher:        hasher,
+		Enforcer:      enforcer,
+		AuditVerifier: signer.Verifier(),
+	})
+	if err != nil {
+		return err
+	}
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = audit.NewLinker(db, signer, log).Run(bg, cfg.AuditLinkInterval)
+	}()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		stopBG()
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	if strings.HasPrefix(cfg.Listen, "0.0.0.0") {
+		url = "http://" + cfg.Listen
+	}
+	log.Info("serving", slog.String("url", url), slog.String("env", cfg.Env))
+
+	select {
+	case err := <-errc:
+		stopBG()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	stopBG()
+	wg.Wait()
+	// A last pass links what the final requests wrote.
+	lctx, lcancel := context.WithTimeout(context.Background(), time.Second)
+	_, _ = audit.NewLinker(db, signer, log).LinkOnce(lctx)
+	lcancel()
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

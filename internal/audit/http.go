@@ -1,0 +1,130 @@
+package audit
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Handler is the auditor's HTTP view of the trail. Reading and verifying the
+// trail are themselves audited.
+type Handler struct {
+	db       *gorm.DB
+	verifier *Verifier
+}
+
+// NewHandler returns the handler.
+func NewHandler(db *gorm.DB, v *Verifier) *Handler { return &Handler{db: db, verifier: v} }
+
+// Register adds the audit routes.
+func (h *Handler) Register(r *web.Router) {
+	r.Handle(http.MethodGet, "/api/v1/audit", authz.AuditRead, h.list)
+	r.Handle(http.MethodGet, "/api/v1/audit/verify", authz.AuditVerify, h.verify)
+}
+
+// Page is the audit list response.
+type Page struct {
+	Items      []Entry `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func (h *Handler) list(c echo.Context) error {
+	var f Filter
+	var v apperr.Validation
+	q := c.QueryParam
+	uuidParam := func(name string) *uuid.UUID {
+		s := q(name)
+		if s == "" {
+			return nil
+		}
+		id, err := uuid.Parse(s)
+		if err != nil {
+			v.Add(name, "must be a UUID")
+			return nil
+		}
+		return &id
+	}
+	timeParam := func(name string) time.Time {
+		s := q(name)
+		if s == "" {
+			return time.Time{}
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			v.Add(name, "must be an RFC 3339 time")
+		}
+		return t
+	}
+	if id := uuidParam("case_id"); id != nil {
+		f.ObjectType, f.ObjectID = "case", id.String()
+	}
+	f.ActorID = uuidParam("actor_id")
+	f.OrganizationID = uuidParam("organization_id")
+	f.Action = q("action")
+	if f.Action != "" && !ValidAction(f.Action) {
+		v.Add("action", "must be a resource.action name")
+	}
+	f.From, f.To = timeParam("from"), timeParam("to")
+	if s := q("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxListLimit {
+			v.Add("limit", "must be an integer from 1 to 200")
+		}
+		f.Limit = n
+	}
+	f.Cursor = q("cursor")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	items, next, err := List(ctx, h.db, f)
+	switch {
+	case errors.Is(err, ErrBadCursor):
+		return apperr.Invalid("cursor", "is not a cursor this service issued")
+	case errors.Is(err, ErrBadFilter):
+		return apperr.Invalid("from", "must not be after to")
+	case err != nil:
+		return apperr.Internal(err)
+	}
+	if err := database.InTx(ctx, h.db, func(tx *gorm.DB) error {
+		return Record(ctx, tx, ActionAuditRead, "audit", "", Success)
+	}); err != nil {
+		return apperr.Internal(err)
+	}
+	page := Page{Items: items}
+	if page.Items == nil {
+		page.Items = []Entry{}
+	}
+	if next != "" {
+		page.NextCursor = &next
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func (h *Handler) verify(c echo.Context) error {
+	ctx := c.Request().Context()
+	rep, err := Verify(ctx, h.db, h.verifier, VerifyOptions{FromLastCheckpoint: true})
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	outcome := Success
+	if !rep.OK {
+		outcome = Failure
+	}
+	if err := database.InTx(ctx, h.db, func(tx *gorm.DB) error {
+		return Record(ctx, tx, ActionAuditVerify, "audit", "", outcome)
+	}); err != nil {
+		return apperr.Internal(err)
+	}
+	return c.JSON(http.StatusOK, rep)
+}

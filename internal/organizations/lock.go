@@ -1,0 +1,5 @@
+package organizations
+
+import "gorm.io/gorm/clause"
+
+var forUpdate = clause.Locking{Strength: "UPDATE"}

@@ -1,0 +1,290 @@
+// Package organizations owns the organizations of the referral mechanism:
+// crisis centers, state bodies, law enforcement, NGOs, international
+// organizations, coordinators and the operator. Every signed-in user may
+// list them (to choose a referral target); only the system admin creates
+// and changes them.
+package organizations
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Kinds of organization.
+var Kinds = []string{"state_body", "local_authority", "law_enforcement", "crisis_center", "ngo", "international_org", "coordinator", "operator"}
+
+// Regions of the Kyrgyz Republic.
+var Regions = []string{"bishkek_city", "osh_city", "batken", "jalal_abad", "issyk_kul", "naryn", "osh", "talas", "chui"}
+
+// AssistanceTypes an organization may offer.
+var AssistanceTypes = []string{"shelter", "psychological", "medical", "legal", "vocational_training", "income_generation",
+	"homecoming", "employment", "housing", "education", "family_reunification", "documents", "financial", "other"}
+
+var codePattern = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,23}$`)
+
+// Name is a name in Russian, Kyrgyz and English.
+type Name struct {
+	RU string `json:"ru"`
+	KY string `json:"ky"`
+	EN string `json:"en"`
+}
+
+// Organization is the API view of an organization.
+type Organization struct {
+	ID        uuid.UUID `json:"id"`
+	Code      string    `json:"code"`
+	Name      Name      `json:"name"`
+	Kind      string    `json:"kind"`
+	Region    string    `json:"region"`
+	Services  []string  `json:"services"`
+	Active    bool      `json:"active"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// CreateInput is the body of POST /organizations.
+type CreateInput struct {
+	Code     string   `json:"code"`
+	Name     Name     `json:"name"`
+	Kind     string   `json:"kind"`
+	Region   string   `json:"region"`
+	Services []string `json:"services"`
+}
+
+// NamePatch changes some of the names.
+type NamePatch struct {
+	RU *string `json:"ru"`
+	KY *string `json:"ky"`
+	EN *string `json:"en"`
+}
+
+// Patch is the merge patch of PATCH /organizations/{id}.
+type Patch struct {
+	Name     *NamePatch `json:"name"`
+	Kind     *string    `json:"kind"`
+	Region   *string    `json:"region"`
+	Services *[]string  `json:"services"`
+	Active   *bool      `json:"active"`
+	Version  *int       `json:"version"`
+}
+
+// row is the stored organization.
+type row struct {
+	ID        uuid.UUID
+	Code      string
+	NameRu    string
+	NameKy    string
+	NameEn    string
+	Kind      string
+	Region    string
+	Services  pq.StringArray `gorm:"type:text[]"`
+	Active    bool
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func toOrganization(r row) Organization {
+	s := []string(r.Services)
+	if s == nil {
+		s = []string{}
+	}
+	return Organization{ID: r.ID, Code: r.Code, Name: Name{r.NameRu, r.NameKy, r.NameEn}, Kind: r.Kind, Region: r.Region,
+		Services: s, Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// Service holds the organization rules.
+type Service struct{ db *gorm.DB }
+
+// NewService returns the organization service.
+func NewService(db *gorm.DB) *Service { return &Service{db: db} }
+
+func oneOf(v string, set []string) bool {
+	for _, s := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func validName(v *apperr.Validation, field, s string) {
+	s = strings.TrimSpace(s)
+	if s == "" || len([]rune(s)) > 300 {
+		v.Add(field, "is required, at most 300 characters")
+	}
+}
+
+func validServices(v *apperr.Validation, services []string) {
+	for _, s := range services {
+		if !oneOf(s, AssistanceTypes) {
+			v.Add("services", "must list assistance types: "+strings.Join(AssistanceTypes, ", "))
+			return
+		}
+	}
+}
+
+// List returns organizations, newest first.
+func (s *Service) List(ctx context.Context, p web.Page) (web.List[Organization], error) {
+	q := s.db.WithContext(ctx).Table("organizations").Order("created_at DESC, id DESC").Limit(p.Limit + 1)
+	if p.HasCursor() {
+		q = q.Where("(created_at, id) < (?, ?)", p.AfterTime, p.AfterID)
+	}
+	var rows []row
+	if err := q.Find(&rows).Error; err != nil {
+		return web.List[Organization]{}, apperr.Internal(err)
+	}
+	out := make([]Organization, len(rows))
+	for i, r := range rows {
+		out[i] = toOrganization(r)
+	}
+	return web.NewList(out, p.Limit, func(o Organization) (time.Time, uuid.UUID) { return o.CreatedAt, o.ID }), nil
+}
+
+// Get returns one organization or a not-found error.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Organization, error) {
+	var r row
+	if err := s.db.WithContext(ctx).Table("organizations").Where("id = ?", id).Take(&r).Error; err != nil {
+		if err == gorm.ErrRecordNotFound {
+			return Organization{}, apperr.NotFound("organization")
+		}
+		return Organization{}, apperr.Internal(err)
+	}
+	return toOrganization(r), nil
+}
+
+// Create adds an organization. A taken code answers a conflict naming code.
+func (s *Service) Create(ctx context.Context, in CreateInput) (Organization, error) {
+	var v apperr.Validation
+	if !codePattern.MatchString(in.Code) {
+		v.Add("code", "must be 2-24 capital letters, digits or dashes, starting with a letter")
+	}
+	validName(&v, "name.ru", in.Name.RU)
+	validName(&v, "name.ky", in.Name.KY)
+	validName(&v, "name.en", in.Name.EN)
+	if !oneOf(in.Kind, Kinds) {
+		v.Add("kind", "must be one of: "+strings.Join(Kinds, ", "))
+	}
+	if !oneOf(in.Region, Regions) {
+		v.Add("region", "must be one of: "+strings.Join(Regions, ", "))
+	}
+	validServices(&v, in.Services)
+	if err := v.Err(); err != nil {
+		return Organization{}, err
+	}
+	r := row{ID: uuid.New(), Code: in.Code, NameRu: strings.TrimSpace(in.Name.RU), NameKy: strings.TrimSpace(in.Name.KY),
+		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: pq.StringArray(orEmpty(in.Services)), Active: true, Version: 1}
+	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Raw(`INSERT INTO organizations (id, code, name_ru, name_ky, name_en, kind, region, services)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at, updated_at`,
+			r.ID, r.Code, r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services).Scan(&r).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "organization.create", "organization", r.ID.String(), audit.Success)
+	})
+	if database.IsCode(err, database.CodeUniqueViolation) {
+		return Organization{}, apperr.Conflict("an organization with this code exists", "code")
+	}
+	if err != nil {
+		return Organization{}, apperr.Internal(err)
+	}
+	return toOrganization(r), nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Update applies a merge patch when the organization is at version
+// expected: a stale version answers ErrPreconditionFailed.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patch) (Organization, error) {
+	var v apperr.Validation
+	if p.Name != nil {
+		if p.Name.RU != nil {
+			validName(&v, "name.ru", *p.Name.RU)
+		}
+		if p.Name.KY != nil {
+			validName(&v, "name.ky", *p.Name.KY)
+		}
+		if p.Name.EN != nil {
+			validName(&v, "name.en", *p.Name.EN)
+		}
+	}
+	if p.Kind != nil && !oneOf(*p.Kind, Kinds) {
+		v.Add("kind", "must be one of: "+strings.Join(Kinds, ", "))
+	}
+	if p.Region != nil && !oneOf(*p.Region, Regions) {
+		v.Add("region", "must be one of: "+strings.Join(Regions, ", "))
+	}
+	if p.Services != nil {
+		validServices(&v, *p.Services)
+	}
+	if err := v.Err(); err != nil {
+		return Organization{}, err
+	}
+	var out Organization
+	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+		var r row
+		if err := tx.Table("organizations").Where("id = ?", id).Clauses(forUpdate).Take(&r).Error; err != nil {
+			if err == gorm.ErrRecordNotFound {
+				return apperr.NotFound("organization")
+			}
+			return err
+		}
+		if r.Version != expected {
+			return web.Stale()
+		}
+		if p.Name != nil {
+			if p.Name.RU != nil {
+				r.NameRu = strings.TrimSpace(*p.Name.RU)
+			}
+			if p.Name.KY != nil {
+				r.NameKy = strings.TrimSpace(*p.Name.KY)
+			}
+			if p.Name.EN != nil {
+				r.NameEn = strings.TrimSpace(*p.Name.EN)
+			}
+		}
+		if p.Kind != nil {
+			r.Kind = *p.Kind
+		}
+		if p.Region != nil {
+			r.Region = *p.Region
+		}
+		if p.Services != nil {
+			r.Services = pq.StringArray(orEmpty(*p.Services))
+		}
+		if p.Active != nil {
+			r.Active = *p.Active
+		}
+		if err := tx.Raw(`UPDATE organizations SET name_ru = ?, name_ky = ?, name_en = ?, kind = ?, region = ?, services = ?,
+			active = ?, version = version + 1, updated_at = now() WHERE id = ? RETURNING version, updated_at`,
+			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services, r.Active, id).Scan(&r).Error; err != nil {
+			return err
+		}
+		out = toOrganization(r)
+		return audit.Record(ctx, tx, "organization.update", "organization", id.String(), audit.Success)
+	})
+	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			return Organization{}, err
+		}
+		return Organization{}, apperr.Internal(err)
+	}
+	return out, nil
+}

@@ -1,0 +1,169 @@
+// Package authn issues and checks Jardam's access tokens: short-lived JWTs
+// signed with Ed25519 (EdDSA, the one algorithm accepted), carrying issuer,
+// audience, expiry, a key id checked against a server-side key set (so keys
+// can rotate) and the session id every request checks.
+package authn
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// ErrInvalidToken is returned for any token that is not accepted; the cause
+// is never told to the client.
+var ErrInvalidToken = errors.New("invalid token")
+
+// KeySet holds the signing keys by key id; the first key of the file signs,
+// all verify.
+type KeySet struct {
+	activeID string
+	keys     map[string]ed25519.PrivateKey
+}
+
+// LoadKeySet reads a key file: one key a line, `KEYID BASE64SEED`, the first
+// line the active signing key.
+func LoadKeySet(path string) (*KeySet, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("token keys: %w", err)
+	}
+	return ParseKeySet(string(b))
+}
+
+// ParseKeySet parses the key file format of LoadKeySet.
+func ParseKeySet(text string) (*KeySet, error) {
+	ks := &KeySet{keys: map[string]ed25519.PrivateKey{}}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		id, enc, ok := strings.Cut(line, " ")
+		seed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+		if !ok || err != nil || len(seed) != ed25519.SeedSize || id == "" {
+			return nil, fmt.Errorf("token keys: line %d is not `KEYID BASE64SEED`", i+1)
+		}
+		if ks.activeID == "" {
+			ks.activeID = id
+		}
+		ks.keys[id] = ed25519.NewKeyFromSeed(seed)
+	}
+	if ks.activeID == "" {
+		return nil, errors.New("token keys: no key")
+	}
+	return ks, nil
+}
+
+// NewKeyLine returns a fresh key line for the key file.
+func NewKeyLine() string {
+	seed := make([]byte, ed25519.SeedSize)
+	_, _ = rand.Read(seed)
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	return hex.EncodeToString(id) + " " + base64.StdEncoding.EncodeToString(seed) + "\n"
+}
+
+// GenerateKeyFile writes a new key file at path (mode 0600) unless one
+// exists.
+func GenerateKeyFile(path string) (created bool, err error) {
+	if _, err := os.Stat(path); err == nil {
+		return false, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return false, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	_, err = f.WriteString(NewKeyLine())
+	return err == nil, err
+}
+
+// Claims are the claims of an access token.
+type Claims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid"`
+}
+
+// Tokens issues and parses access tokens.
+type Tokens struct {
+	keys     *KeySet
+	issuer   string
+	audience string
+	ttl      time.Duration
+	now      func() time.Time
+}
+
+// NewTokens returns a token issuer/parser.
+func NewTokens(keys *KeySet, issuer, audience string, ttl time.Duration) *Tokens {
+	return &Tokens{keys: keys, issuer: issuer, audience: audience, ttl: ttl, now: time.Now}
+}
+
+// TTL is the lifetime of an access token.
+func (t *Tokens) TTL() time.Duration { return t.ttl }
+
+// Issue signs an access token for user in session.
+func (t *Tokens) Issue(userID, sessionID uuid.UUID) (string, error) {
+	now := t.now()
+	claims := Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    t.issuer,
+			Subject:   userID.String(),
+			Audience:  jwt.ClaimStrings{t.audience},
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now.Add(-5 * time.Second)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+			ID:        uuid.NewString(),
+		},
+		SessionID: sessionID.String(),
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	tok.Header["kid"] = t.keys.activeID
+	return tok.SignedString(t.keys.keys[t.keys.activeID])
+}
+
+// Parse verifies a token's algorithm, key id, signature, issuer, audience
+// and expiry and returns the user and session it names. Every failure is
+// ErrInvalidToken.
+func (t *Tokens) Parse(raw string) (userID, sessionID uuid.UUID, err error) {
+	p := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(t.issuer),
+		jwt.WithAudience(t.audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(5*time.Second),
+		jwt.WithTimeFunc(t.now),
+	)
+	var claims Claims
+	_, err = p.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
+		kid, _ := tok.Header["kid"].(string)
+		key, ok := t.keys.keys[kid]
+		if !ok {
+			return nil, errors.New("unknown key id")
+		}
+		return key.Public(), nil
+	})
+	if err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	uid, err1 := uuid.Parse(claims.Subject)
+	sid, err2 := uuid.Parse(claims.SessionID)
+	if err1 != nil || err2 != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: bad subject or session", ErrInvalidToken)
+	}
+	return uid, sid, nil
+}

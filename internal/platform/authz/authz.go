@@ -1,0 +1,144 @@
+// Package authz owns the coarse authorization check: may a role do an action
+// on a kind of resource. The casbin model and policy live in policies/;
+// permissions are named constants here, written `resource.action`, the same
+// names /me reports and the audit trail uses.
+package authz
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	stringadapter "github.com/casbin/casbin/v2/persist/string-adapter"
+
+	"github.com/jardam-kg/jardam/policies"
+)
+
+// Roles.
+const (
+	RoleCaseworker  = "caseworker"
+	RoleSupervisor  = "supervisor"
+	RoleCoordinator = "coordinator"
+	RoleOrgAdmin    = "org_admin"
+	RoleAdmin       = "admin"
+	RoleAuditor     = "auditor"
+)
+
+// Roles lists every role an account may hold.
+var Roles = []string{RoleCaseworker, RoleSupervisor, RoleCoordinator, RoleOrgAdmin, RoleAdmin, RoleAuditor}
+
+// IsRole reports whether s names a role.
+func IsRole(s string) bool {
+	for _, r := range Roles {
+		if r == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Permission is an action on a kind of resource.
+type Permission struct {
+	Resource string
+	Action   string
+}
+
+// String returns the `resource.action` name.
+func (p Permission) String() string { return p.Resource + "." + p.Action }
+
+// Permissions used by routes.
+var (
+	SelfRead           = Permission{"self", "read"}
+	SelfUpdate         = Permission{"self", "update"}
+	OrganizationList   = Permission{"organization", "list"}
+	OrganizationCreate = Permission{"organization", "create"}
+	OrganizationUpdate = Permission{"organization", "update"}
+	UserList           = Permission{"user", "list"}
+	UserCreate         = Permission{"user", "create"}
+	UserUpdate         = Permission{"user", "update"}
+	AuditRead          = Permission{"audit", "read"}
+	AuditVerify        = Permission{"audit", "verify"}
+
+	CaseCreate         = Permission{"case", "create"}
+	CaseList           = Permission{"case", "list"}
+	CaseRead           = Permission{"case", "read"}
+	CaseUpdate         = Permission{"case", "update"}
+	CaseSearch         = Permission{"case", "search"}
+	CaseMoveStage      = Permission{"case", "move_stage"}
+	CaseClose          = Permission{"case", "close"}
+	CaseAssign         = Permission{"case", "assign"}
+	CaseAccessLog      = Permission{"case", "access_log"}
+	CaseDuplicateCheck = Permission{"case", "duplicate_check"}
+)
+
+// Enforcer answers role checks from the embedded policy.
+type Enforcer struct {
+	e *casbin.Enforcer
+}
+
+// Load builds the enforcer from the embedded model and policy. It returns an
+// error when either does not parse.
+func Load() (*Enforcer, error) {
+	return LoadFrom(policies.Model, policies.Policy)
+}
+
+// LoadFrom builds an enforcer from model and policy text.
+func LoadFrom(modelText, policyText string) (*Enforcer, error) {
+	m, err := model.NewModelFromString(modelText)
+	if err != nil {
+		return nil, fmt.Errorf("policy model: %w", err)
+	}
+	e, err := casbin.NewEnforcer(m, stringadapter.NewAdapter(stripComments(policyText)))
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	return &Enforcer{e: e}, nil
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// Allowed reports whether role may do p. Unknown roles may do nothing.
+func (en *Enforcer) Allowed(role string, p Permission) bool {
+	if !IsRole(role) {
+		return false
+	}
+	ok, err := en.e.Enforce(role, p.Resource, p.Action)
+	return err == nil && ok
+}
+
+// PermissionsOf lists the `resource.action` names role may do, sorted.
+func (en *Enforcer) PermissionsOf(role string) []string {
+	if !IsRole(role) {
+		return []string{}
+	}
+	perms, err := en.e.GetImplicitPermissionsForUser(role)
+	if err != nil {
+		return []string{}
+	}
+	seen := map[string]bool{}
+	out := []string{}
+	for _, p := range perms {
+		if len(p) < 3 {
+			continue
+		}
+		name := p[1] + "." + p[2]
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

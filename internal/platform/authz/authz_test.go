@@ -1,0 +1,116 @@
+package authz_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+)
+
+// expected is the role x resource x action matrix, written out by hand. A
+// change to policies/policy.csv must change this table too.
+var expected = map[string][]string{
+	authz.RoleCaseworker: {
+		"activity.create", "activity.list", "assistance.create", "assistance.list", "assistance.update",
+		"case.create", "case.duplicate_check", "case.list", "case.move_stage", "case.read", "case.search", "case.update",
+		"consent.create", "consent.list", "consent.withdraw", "measure.list", "note.create", "note.list",
+		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
+		"referral.create", "referral.list", "referral.respond", "self.read", "self.update",
+	},
+	authz.RoleSupervisor: {
+		"activity.create", "activity.list", "assistance.create", "assistance.list", "assistance.update",
+		"case.access_log", "case.assign", "case.close",
+		"case.create", "case.duplicate_check", "case.list", "case.move_stage", "case.read", "case.search", "case.update",
+		"consent.create", "consent.list", "consent.withdraw", "indicator.read", "measure.list", "note.create", "note.list",
+		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
+		"referral.create", "referral.list", "referral.respond", "report.read", "report.write", "self.read", "self.update",
+	},
+	authz.RoleCoordinator: {
+		"indicator.read", "measure.list", "notification.list", "notification.update", "organization.list",
+		"report.read", "report.write", "self.read", "self.update", "stats.export", "stats.read",
+	},
+	authz.RoleOrgAdmin: {
+		"measure.list", "notification.list", "notification.update", "organization.list",
+		"self.read", "self.update", "user.create", "user.list", "user.update",
+	},
+	authz.RoleAdmin: {
+		"measure.list", "notification.list", "notification.update", "organization.create", "organization.list",
+		"organization.update", "self.read", "self.update", "user.create", "user.list", "user.update",
+	},
+	authz.RoleAuditor: {
+		"audit.read", "audit.verify", "measure.list", "notification.list", "notification.update",
+		"organization.list", "self.read", "self.update",
+	},
+}
+
+func TestPolicyMatchesTheMatrix(t *testing.T) {
+	en, err := authz.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range authz.Roles {
+		t.Run(role, func(t *testing.T) {
+			want := append([]string(nil), expected[role]...)
+			sort.Strings(want)
+			got := en.PermissionsOf(role)
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Fatalf("permissions of %s:\n got %v\nwant %v", role, got, want)
+			}
+		})
+	}
+}
+
+func TestEveryRoleIsCheckedAgainstEveryPermission(t *testing.T) {
+	en, err := authz.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]bool{}
+	for _, perms := range expected {
+		for _, p := range perms {
+			all[p] = true
+		}
+	}
+	for _, role := range authz.Roles {
+		has := map[string]bool{}
+		for _, p := range expected[role] {
+			has[p] = true
+		}
+		for name := range all {
+			res, act, _ := strings.Cut(name, ".")
+			if got := en.Allowed(role, authz.Permission{Resource: res, Action: act}); got != has[name] {
+				t.Errorf("%s may %s: got %v, want %v", role, name, got, has[name])
+			}
+		}
+	}
+}
+
+func TestIsolation(t *testing.T) {
+	en, err := authz.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		role string
+		perm authz.Permission
+	}{
+		{"CoordinatorCannotReadCases", authz.RoleCoordinator, authz.CaseRead},
+		{"AuditorCannotReadCases", authz.RoleAuditor, authz.CaseRead},
+		{"AdminCannotReadCases", authz.RoleAdmin, authz.CaseRead},
+		{"OrgAdminCannotReadCases", authz.RoleOrgAdmin, authz.CaseRead},
+		{"CaseworkerCannotCloseCases", authz.RoleCaseworker, authz.CaseClose},
+		{"CaseworkerCannotCreateUsers", authz.RoleCaseworker, authz.UserCreate},
+		{"SupervisorCannotReadAudit", authz.RoleSupervisor, authz.AuditRead},
+		{"UnknownRoleCannotDoAnything", "root", authz.SelfRead},
+		{"GroupNameIsNotARole", "signed_in", authz.SelfRead},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if en.Allowed(tc.role, tc.perm) {
+				t.Fatalf("%s allowed %s", tc.role, tc.perm)
+			}
+		})
+	}
+}

@@ -1,0 +1,183 @@
+// Package config owns Jardam's one typed configuration, read from environment
+// variables. Secrets are masked whenever the configuration is logged.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment names.
+const (
+	EnvProduction  = "production"
+	EnvDevelopment = "development"
+	EnvTest        = "test"
+)
+
+// Config is the whole configuration of a Jardam process.
+type Config struct {
+	Env                  string
+	DatabaseURL          string
+	MigrationDatabaseURL string
+	BootstrapDatabaseURL string
+	Listen               string
+	KeysDir              string
+	JWTKeysFile          string
+	AuditKeyFile         string
+	MasterKeyFile        string
+	TrustedProxies       []netip.Prefix
+	// TLS is true when the service is reached over HTTPS (directly or through
+	// a trusted proxy); it turns on HSTS.
+	TLS bool
+
+	AccessTokenTTL   time.Duration
+	RefreshTokenTTL  time.Duration
+	Issuer           string
+	Audience         string
+	BodyLimitBytes   int64
+	MaxConcurrentKDF int
+
+	LoginFailuresPerEmail int
+	LoginFailuresPerIP    int
+	LoginWindow           time.Duration
+
+	AuditLinkInterval time.Duration
+	ShutdownTimeout   time.Duration
+}
+
+// Load reads the configuration from the environment.
+// It returns an error naming the variable when a value cannot be parsed.
+func Load() (Config, error) {
+	return load(os.Getenv)
+}
+
+func load(get func(string) string) (Config, error) {
+	var errs []error
+	str := func(name, def string) string {
+		if v := strings.TrimSpace(get(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	dur := func(name string, def time.Duration) time.Duration {
+		v := get(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: not a positive duration", name))
+			return def
+		}
+		return d
+	}
+	integer := func(name string, def int) int {
+		v := get(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s: not a positive integer", name))
+			return def
+		}
+		return n
+	}
+	c := Config{
+		Env:                   str("JARDAM_ENV", EnvProduction),
+		DatabaseURL:           str("DATABASE_URL", ""),
+		MigrationDatabaseURL:  str("MIGRATION_DATABASE_URL", ""),
+		BootstrapDatabaseURL:  str("BOOTSTRAP_DATABASE_URL", ""),
+		Listen:                str("JARDAM_LISTEN", "127.0.0.1:8080"),
+		KeysDir:               str("JARDAM_KEYS_DIR", ""),
+		TLS:                   str("JARDAM_TLS", "") == "true",
+		AccessTokenTTL:        dur("JARDAM_ACCESS_TOKEN_TTL", 10*time.Minute),
+		RefreshTokenTTL:       dur("JARDAM_REFRESH_TOKEN_TTL", 12*time.Hour),
+		Issuer:                str("JARDAM_ISSUER", "jardam"),
+		Audience:              str("JARDAM_AUDIENCE", "jardam-api"),
+		BodyLimitBytes:        int64(integer("JARDAM_BODY_LIMIT_BYTES", 1<<20)),
+		MaxConcurrentKDF:      integer("JARDAM_MAX_CONCURRENT_KDF", 4),
+		LoginFailuresPerEmail: integer("JARDAM_LOGIN_FAILURES_PER_EMAIL", 5),
+		LoginFailuresPerIP:    integer("JARDAM_LOGIN_FAILURES_PER_IP", 30),
+		LoginWindow:           dur("JARDAM_LOGIN_WINDOW", 15*time.Minute),
+		AuditLinkInterval:     dur("JARDAM_AUDIT_LINK_INTERVAL", time.Second),
+		ShutdownTimeout:       dur("JARDAM_SHUTDOWN_TIMEOUT", 8*time.Second),
+	}
+	switch c.Env {
+	case EnvProduction, EnvDevelopment, EnvTest:
+	default:
+		errs = append(errs, fmt.Errorf("JARDAM_ENV: must be production, development or test"))
+	}
+	keyFile := func(name, file string) string {
+		if v := str(name, ""); v != "" {
+			return v
+		}
+		if c.KeysDir != "" {
+			return filepath.Join(c.KeysDir, file)
+		}
+		return ""
+	}
+	c.JWTKeysFile = keyFile("JARDAM_JWT_KEYS_FILE", "jwt.key")
+	c.AuditKeyFile = keyFile("JARDAM_AUDIT_KEY_FILE", "audit.key")
+	c.MasterKeyFile = keyFile("JARDAM_MASTER_KEY_FILE", "master.key")
+	if v := str("JARDAM_TRUSTED_PROXIES", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			pfx, err := netip.ParsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("JARDAM_TRUSTED_PROXIES: %q is not a CIDR prefix", p))
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, pfx)
+		}
+	}
+	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 15*time.Minute {
+		errs = append(errs, errors.New("JARDAM_ACCESS_TOKEN_TTL: must be between 1m and 15m"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// Production reports whether the process runs in production mode.
+func (c Config) Production() bool { return c.Env == EnvProduction }
+
+// LogValue masks secrets: database passwords are replaced, key files are
+// named by path only.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("env", c.Env),
+		slog.String("database_url", MaskURL(c.DatabaseURL)),
+		slog.String("migration_database_url", MaskURL(c.MigrationDatabaseURL)),
+		slog.String("listen", c.Listen),
+		slog.String("keys_dir", c.KeysDir),
+		slog.Int("trusted_proxies", len(c.TrustedProxies)),
+		slog.Bool("tls", c.TLS),
+		slog.Duration("access_token_ttl", c.AccessTokenTTL),
+	)
+}
+
+// MaskURL returns the URL with any password replaced by "xxxxx".
+func MaskURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

@@ -1,0 +1,111 @@
+// Package database owns Jardam's connection to PostgreSQL: opening pools,
+// running a function inside one transaction, classifying PostgreSQL errors,
+// applying the embedded migrations and creating the roles once per cluster.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Role names. The owner role owns every table and runs migrations; the
+// application role, used by the service, owns nothing and holds only the
+// grants the migrations give it.
+const (
+	OwnerRole = "jardam_owner"
+	AppRole   = "jardam_app"
+)
+
+// ErrUnavailable reports that the database could not be reached.
+var ErrUnavailable = errors.New("database unavailable")
+
+// Open connects to url with a small pool suitable for one API replica and
+// checks the connection. It returns ErrUnavailable (wrapped) when the server
+// does not answer.
+func Open(ctx context.Context, url string) (*gorm.DB, error) {
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: url}), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+		TranslateError:         false,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return db, nil
+}
+
+// Close closes the pool behind db.
+func Close(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+}
+
+// InTx runs fn inside one transaction on db, committing when fn returns nil
+// and rolling back otherwise. Domain services own their transaction through
+// this helper; stores take the *gorm.DB of the transaction.
+func InTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return db.WithContext(ctx).Transaction(fn)
+}
+
+// PostgreSQL error codes Jardam reacts to.
+const (
+	CodeUniqueViolation     = "23505"
+	CodeForeignKeyViolation = "23503"
+	CodeCheckViolation      = "23514"
+	CodeSerialization       = "40001"
+	CodeDuplicateObject     = "42710"
+	CodeDuplicateDatabase   = "42P04"
+)
+
+// IsCode reports whether err is a PostgreSQL error with the given SQLSTATE.
+func IsCode(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
+
+// IsUnavailable reports whether err means the database could not be reached
+// (connection refused or lost, server shutting down), as opposed to an error
+// in the statement itself.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exception; 57P01-57P03: admin shutdown,
+		// crash shutdown, cannot connect now.
+		return len(pgErr.Code) == 5 && (pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03")
+	}
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return true
+	}
+	return pgconn.SafeToRetry(err) || pgconn.Timeout(err)
+}

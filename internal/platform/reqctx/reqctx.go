@@ -1,0 +1,52 @@
+// Package reqctx carries who is calling and the request's metadata through a
+// context.Context, so that services and the audit trail below the HTTP layer
+// never see echo.
+package reqctx
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Meta is what the audit trail records about a request.
+type Meta struct {
+	RequestID string
+	ClientIP  string
+	UserAgent string
+}
+
+// Principal is the signed-in caller.
+type Principal struct {
+	UserID             uuid.UUID
+	OrganizationID     uuid.UUID
+	SessionID          uuid.UUID
+	Role               string
+	MustChangePassword bool
+}
+
+type metaKey struct{}
+type principalKey struct{}
+
+// WithMeta returns ctx carrying m.
+func WithMeta(ctx context.Context, m Meta) context.Context {
+	return context.WithValue(ctx, metaKey{}, m)
+}
+
+// MetaFrom returns the request metadata of ctx, or the zero Meta.
+func MetaFrom(ctx context.Context) Meta {
+	m, _ := ctx.Value(metaKey{}).(Meta)
+	return m
+}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the signed-in caller of ctx; ok is false for an
+// anonymous request.
+func PrincipalFrom(ctx context.Context) (p Principal, ok bool) {
+	p, ok = ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
