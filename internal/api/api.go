@@ -47,14 +47,14 @@ type Server struct {
 
 // PublicRoutes is the explicit allowlist of routes anyone may call.
 var PublicRoutes = map[string]bool{
-	"GET /healthz":               true,
-	"GET /readyz":                true,
-	"GET /api/v1/openapi.json":   true,
-	"POST /api/v1/auth/login":    true,
-	"POST /api/v1/auth/refresh":  true,
-	"POST /api/v1/auth/logout":   true,
-	"GET /":                      true,
-	"GET /assets/*":              true,
+	"GET /healthz":              true,
+	"GET /readyz":               true,
+	"GET /api/v1/openapi.json":  true,
+	"POST /api/v1/auth/login":   true,
+	"POST /api/v1/auth/refresh": true,
+	"POST /api/v1/auth/logout":  true,
+	"GET /":                     true,
+	"GET /assets/*":             true,
 }
 
 // New builds the API.

@@ -184,7 +184,7 @@ func TestRecordEntry(t *testing.T) {
 func TestApplicationRoleCannotChangeTheTrail(t *testing.T) {
 	d := dbtest.New(t)
 	recordN(t, d.App, 2)
-	linkAll(t, audit.NewLinker(d.App, newSigner(t), nil))
+	linkAll(t, audit.NewLinker(d.App, newSigner(t), quiet))
 	tests := []struct {
 		name string
 		sql  string

@@ -31,8 +31,9 @@ const linkerLockKey = 7_312_101
 // table again.
 const fullScanEvery = 10 * time.Minute
 
-// Linker chains committed audit entries into audit_links, in commit order,
-// and signs a checkpoint of the chain's head after every pass that linked
+// Linker chains committed audit entries into audit_links, in commit order
+// (each pass takes the entries committed since the previous one, by id), and
+// signs a checkpoint of the chain's head after every pass that linked
 // something. Any number of Linkers (one per replica) may run against one
 // database: a transaction-level advisory lock lets one pass run at a time,
 // so the chain never forks and seq never repeats. A Linker is safe for
@@ -43,7 +44,9 @@ type Linker struct {
 	log    *slog.Logger
 	batch  int
 
-	mu sync.Mutex // serializes this Linker's passes and guards the fields below
+	passMu sync.Mutex // serializes this Linker's passes
+
+	mu sync.Mutex // guards the fields below
 	// horizon, when horizonKnown, is a transaction id such that every
 	// entry written by a transaction with a smaller id is already linked.
 	horizon      uint64
@@ -71,10 +74,13 @@ func (l *Linker) LinkOnce(ctx context.Context) (linked int, err error) {
 	if l.signer == nil {
 		return 0, errors.New("audit: linker without a checkpoint key")
 	}
+	l.passMu.Lock()
+	defer l.passMu.Unlock()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-
 	useHorizon := l.horizonKnown && time.Since(l.lastFullScan) < fullScanEvery
+	horizon := l.horizon
+	l.mu.Unlock()
+
 	var xmin uint64
 	var head chainHead
 	err = l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -95,10 +101,12 @@ func (l *Linker) LinkOnce(ctx context.Context) (linked int, err error) {
 		if err := tx.Raw("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").Scan(&xminText).Error; err != nil {
 			return fmt.Errorf("read snapshot: %w", err)
 		}
-		if xmin, err = strconv.ParseUint(xminText, 10, 64); err != nil {
-			return fmt.Errorf("read snapshot: %w", err)
+		x, perr := strconv.ParseUint(xminText, 10, 64)
+		if perr != nil {
+			return fmt.Errorf("read snapshot: %w", perr)
 		}
-		n, h, err := l.pass(tx, useHorizon)
+		xmin = x
+		n, h, err := l.pass(tx, useHorizon, horizon)
 		linked, head = n, h
 		return err
 	})
@@ -113,10 +121,12 @@ func (l *Linker) LinkOnce(ctx context.Context) (linked int, err error) {
 	}
 	if linked < l.batch && xmin != 0 {
 		// The pass drained every visible unlinked entry.
+		l.mu.Lock()
 		l.horizon, l.horizonKnown = xmin, true
 		if !useHorizon {
 			l.lastFullScan = time.Now()
 		}
+		l.mu.Unlock()
 	}
 	return linked, nil
 }
@@ -129,7 +139,7 @@ type chainHead struct {
 
 // pass chains the unlinked entries within the lock-holding transaction tx
 // and returns how many it linked and the new head.
-func (l *Linker) pass(tx *gorm.DB, useHorizon bool) (int, chainHead, error) {
+func (l *Linker) pass(tx *gorm.DB, useHorizon bool, horizon uint64) (int, chainHead, error) {
 	var head chainHead
 	err := tx.Raw("SELECT seq, hash FROM audit_links ORDER BY seq DESC LIMIT 1").Row().Scan(&head.seq, &head.hash)
 	switch {
@@ -144,7 +154,7 @@ func (l *Linker) pass(tx *gorm.DB, useHorizon bool) (int, chainHead, error) {
 	args := []any{}
 	if useHorizon {
 		q += ` AND e.txid >= (?)::text::xid8`
-		args = append(args, strconv.FormatUint(l.horizon, 10))
+		args = append(args, strconv.FormatUint(horizon, 10))
 	}
 	q += ` ORDER BY e.id LIMIT ?`
 	args = append(args, l.batch)
@@ -217,12 +227,8 @@ func (l *Linker) Run(ctx context.Context, interval time.Duration) error {
 			l.log.ErrorContext(ctx, "audit linker pass failed", "error", err)
 			t.Reset(interval)
 		case err == nil && n >= l.batch:
-			l.log.DebugContext(ctx, "audit linker pass", "linked", n)
-			t.Reset(0)
+			t.Reset(0) // more may be waiting
 		default:
-			if n > 0 {
-				l.log.DebugContext(ctx, "audit linker pass", "linked", n)
-			}
 			t.Reset(interval)
 		}
 	}
@@ -230,7 +236,8 @@ func (l *Linker) Run(ctx context.Context, interval time.Duration) error {
 
 // Lag returns how many committed entries are not linked yet, for a metric.
 // Once a pass has established the linker's horizon it counts only recent
-// transactions' entries. It returns the database's error.
+// transactions' entries, so it stays cheap; it does not wait for a running
+// pass. It returns the database's error.
 func (l *Linker) Lag(ctx context.Context) (unlinked int64, err error) {
 	l.mu.Lock()
 	useHorizon := l.horizonKnown

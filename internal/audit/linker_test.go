@@ -61,7 +61,7 @@ func TestLinkRecordVerify(t *testing.T) {
 
 func TestLinkerPassesAreBatched(t *testing.T) {
 	d := dbtest.New(t)
-	l := audit.NewLinker(d.App, newSigner(t), nil)
+	l := audit.NewLinker(d.App, newSigner(t), quiet)
 	audit.SetLinkBatch(l, 4)
 	recordN(t, d.App, 10)
 	var got []int
@@ -230,7 +230,7 @@ func TestRunLinksUntilCancelled(t *testing.T) {
 	d := dbtest.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	l := audit.NewLinker(d.App, newSigner(t), nil)
+	l := audit.NewLinker(d.App, newSigner(t), quiet)
 	errc := make(chan error, 1)
 	go func() { errc <- l.Run(ctx, 10*time.Millisecond) }()
 

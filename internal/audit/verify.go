@@ -76,8 +76,9 @@ type CheckpointInfo struct {
 
 // Report is the outcome of Verify.
 type Report struct {
-	// OK is true when nothing is broken, the tail is not truncated and no
-	// entry has stayed unlinked for longer than StaleAfter.
+	// OK is true when nothing is broken, the tail is not truncated, every
+	// link is covered by a valid checkpoint and no entry has stayed unlinked
+	// for longer than StaleAfter.
 	OK bool `json:"ok"`
 	// Entries is the number of linked entries checked.
 	Entries int64 `json:"entries"`
@@ -90,6 +91,11 @@ type Report struct {
 	// seq beyond the chain's end, or its hash differs from the chain's at
 	// that seq: links were removed from (or rewritten at) the tail.
 	Truncated bool `json:"truncated"`
+	// Unsigned counts links after the newest validly signed checkpoint. The
+	// linker signs a checkpoint in the same transaction as its links, so
+	// any is suspect: a removed checkpoint, links written outside the
+	// linker, or a verifier that lacks the current key.
+	Unsigned int64 `json:"unsigned"`
 	// Unlinked counts entries not linked yet (committed, waiting for the
 	// linker); not an error by itself.
 	Unlinked int64 `json:"unlinked"`
@@ -115,8 +121,11 @@ type checkpoint struct {
 // is the previous link's hash (32 zero bytes before seq 1), every link's hash
 // is recomputed from its entry row (so a changed entry is caught), every
 // checkpoint is signed by a key v knows and matches the chain at its seq,
-// and the newest valid checkpoint is not beyond the chain's end. It also
-// counts unlinked and stale unlinked entries. Failures of the trail are
+// the newest valid checkpoint is not beyond the chain's end and no link
+// comes after it. It also counts unlinked and stale unlinked entries. With
+// opts.FromLastCheckpoint it starts at the newest validly signed
+// checkpoint's link instead of seq 1, trusting that link's prev_hash, and
+// checks only the checkpoints from there on. Failures of the trail are
 // reported in the Report, not as errors; the error is the database's, or
 // one for a nil v.
 func Verify(ctx context.Context, db *gorm.DB, v *Verifier, opts VerifyOptions) (Report, error) {
@@ -137,7 +146,7 @@ func Verify(ctx context.Context, db *gorm.DB, v *Verifier, opts VerifyOptions) (
 	if err != nil {
 		return Report{}, fmt.Errorf("audit: verify: %w", err)
 	}
-	rep.OK = rep.FirstBroken == nil && !rep.Truncated && rep.StaleUnlinked == 0
+	rep.OK = rep.FirstBroken == nil && !rep.Truncated && rep.Unsigned == 0 && rep.StaleUnlinked == 0
 	return rep, nil
 }
 
@@ -181,9 +190,14 @@ func (w *walker) run(opts VerifyOptions) error {
 	if err := w.walk(start, prev); err != nil {
 		return err
 	}
+	signedUpTo := int64(0)
 	if w.lastValid != nil {
 		w.rep.Checkpoint = &CheckpointInfo{Seq: w.lastValid.seq, At: w.lastValid.at, KeyID: w.lastValid.keyID}
 		w.rep.Truncated = !w.lastValidMatches
+		signedUpTo = w.lastValid.seq
+	}
+	if err := w.tx.Raw("SELECT count(*) FROM audit_links WHERE seq > ?", signedUpTo).Scan(&w.rep.Unsigned).Error; err != nil {
+		return fmt.Errorf("count unsigned links: %w", err)
 	}
 	return w.countUnlinked(opts.StaleAfter)
 }

@@ -87,6 +87,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 		truncated     bool
 		unlinked      int64
 		stale         int64
+		unsigned      int64
 		checkpointSeq int64 // 0: no valid checkpoint
 	}
 	tests := []struct {
@@ -186,9 +187,14 @@ func TestVerifyReportsTampering(t *testing.T) {
 			want: want{entries: 10, fromSeq: 1, unlinked: 2, stale: 1, checkpointSeq: 10},
 		},
 		{
-			name:   "AllCheckpointsDeletedLeavesNoCheckpoint",
+			name:   "DeletedCheckpointsLeaveUnsignedLinks",
+			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_checkpoints WHERE seq = 10") },
+			want:   want{entries: 10, fromSeq: 1, unsigned: 3, checkpointSeq: 7},
+		},
+		{
+			name:   "AllCheckpointsDeletedLeavesEveryLinkUnsigned",
 			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_checkpoints") },
-			want:   want{ok: true, entries: 10, fromSeq: 1},
+			want:   want{entries: 10, fromSeq: 1, unsigned: 10},
 		},
 
 		// From the last checkpoint.
@@ -219,7 +225,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 			tamper: func(t *testing.T, c *chain) {
 				c.tamper(t, `UPDATE audit_checkpoints SET signature = '\x00' || substr(signature, 2) WHERE seq = 10`)
 			},
-			want: want{entries: 4, fromSeq: 7, brokenSeq: 10, brokenEntry: true, reason: audit.ReasonBadSignature, checkpointSeq: 7},
+			want: want{entries: 4, fromSeq: 7, brokenSeq: 10, brokenEntry: true, reason: audit.ReasonBadSignature, unsigned: 3, checkpointSeq: 7},
 		},
 		{
 			name: "FromLastCheckpointSkipsEveryForgedOne",
@@ -227,7 +233,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 			tamper: func(t *testing.T, c *chain) {
 				c.tamper(t, `UPDATE audit_checkpoints SET signature = '\x00' || substr(signature, 2) WHERE seq >= 7`)
 			},
-			want: want{entries: 7, fromSeq: 4, brokenSeq: 7, brokenEntry: true, reason: audit.ReasonBadSignature, checkpointSeq: 4},
+			want: want{entries: 7, fromSeq: 4, brokenSeq: 7, brokenEntry: true, reason: audit.ReasonBadSignature, unsigned: 6, checkpointSeq: 4},
 		},
 		{
 			name: "FromLastCheckpointFindsAnEditAfterIt",
@@ -236,7 +242,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 				c.tamper(t, `UPDATE audit_checkpoints SET signature = '\x00' || substr(signature, 2) WHERE seq = 10`)
 				c.tamper(t, fmt.Sprintf("UPDATE audit_entries SET role = 'admin' WHERE id = %d", c.entry[9]))
 			},
-			want: want{entries: 4, fromSeq: 7, brokenSeq: 9, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, checkpointSeq: 7},
+			want: want{entries: 4, fromSeq: 7, brokenSeq: 9, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, unsigned: 3, checkpointSeq: 7},
 		},
 		{
 			name:   "FromLastCheckpointTruncatedTailIsTruncated",
@@ -248,7 +254,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 			name:   "FromLastCheckpointWithoutCheckpointsVerifiesAll",
 			from:   true,
 			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_checkpoints") },
-			want:   want{ok: true, entries: 10, fromSeq: 1},
+			want:   want{entries: 10, fromSeq: 1, unsigned: 10},
 		},
 	}
 	for _, tc := range tests {
@@ -270,7 +276,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 					js, _ := json.Marshal(rep)
 					w := tc.want
 					if rep.OK != w.ok || rep.Entries != w.entries || rep.FromSeq != w.fromSeq || rep.Truncated != w.truncated ||
-						rep.Unlinked != w.unlinked || rep.StaleUnlinked != w.stale {
+						rep.Unlinked != w.unlinked || rep.StaleUnlinked != w.stale || rep.Unsigned != w.unsigned {
 						t.Errorf("report %s", js)
 					}
 					switch {
@@ -310,7 +316,7 @@ func TestVerifyReportJSON(t *testing.T) {
 	}
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
-	for _, k := range []string{"ok", "entries", "first_broken", "truncated", "unlinked", "stale_unlinked", "checkpoint"} {
+	for _, k := range []string{"ok", "entries", "first_broken", "truncated", "unlinked", "stale_unlinked", "unsigned", "checkpoint"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("report JSON lacks %q: %s", k, b)
 		}

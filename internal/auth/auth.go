@@ -311,12 +311,12 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (TokenPair, error
 func (s *Service) Logout(ctx context.Context, refresh, access string) error {
 	var sessions []uuid.UUID
 	if refresh != "" {
-		var sid uuid.UUID
-		if err := s.db.WithContext(ctx).Raw(`SELECT session_id FROM refresh_tokens WHERE token_hash = ?`, hashRefresh(refresh)).Scan(&sid).Error; err != nil {
+		var r struct{ SessionID uuid.UUID }
+		if err := s.db.WithContext(ctx).Raw(`SELECT session_id FROM refresh_tokens WHERE token_hash = ?`, hashRefresh(refresh)).Scan(&r).Error; err != nil {
 			return apperr.Internal(err)
 		}
-		if sid != uuid.Nil {
-			sessions = append(sessions, sid)
+		if r.SessionID != uuid.Nil {
+			sessions = append(sessions, r.SessionID)
 		}
 	}
 	if access != "" {

@@ -187,11 +187,13 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Organization, err
 	r := row{ID: uuid.New(), Code: in.Code, NameRu: strings.TrimSpace(in.Name.RU), NameKy: strings.TrimSpace(in.Name.KY),
 		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: pq.StringArray(orEmpty(in.Services)), Active: true, Version: 1}
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+		var ts struct{ CreatedAt, UpdatedAt time.Time }
 		if err := tx.Raw(`INSERT INTO organizations (id, code, name_ru, name_ky, name_en, kind, region, services)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at, updated_at`,
-			r.ID, r.Code, r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services).Scan(&r).Error; err != nil {
+			r.ID, r.Code, r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services).Scan(&ts).Error; err != nil {
 			return err
 		}
+		r.CreatedAt, r.UpdatedAt = ts.CreatedAt, ts.UpdatedAt
 		return audit.Record(ctx, tx, "organization.create", "organization", r.ID.String(), audit.Success)
 	})
 	if database.IsCode(err, database.CodeUniqueViolation) {
@@ -272,11 +274,16 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		if p.Active != nil {
 			r.Active = *p.Active
 		}
+		var upd struct {
+			Version   int
+			UpdatedAt time.Time
+		}
 		if err := tx.Raw(`UPDATE organizations SET name_ru = ?, name_ky = ?, name_en = ?, kind = ?, region = ?, services = ?,
 			active = ?, version = version + 1, updated_at = now() WHERE id = ? RETURNING version, updated_at`,
-			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services, r.Active, id).Scan(&r).Error; err != nil {
+			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services, r.Active, id).Scan(&upd).Error; err != nil {
 			return err
 		}
+		r.Version, r.UpdatedAt = upd.Version, upd.UpdatedAt
 		out = toOrganization(r)
 		return audit.Record(ctx, tx, "organization.update", "organization", id.String(), audit.Success)
 	})

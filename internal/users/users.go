@@ -335,4 +335,3 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 	}
 	return out, nil
 }
-

@@ -125,7 +125,9 @@ func Invalid(field, reason string) *Error {
 type Validation struct{ fields []FieldError }
 
 // Add records a bad field.
-func (v *Validation) Add(field, reason string) { v.fields = append(v.fields, FieldError{field, reason}) }
+func (v *Validation) Add(field, reason string) {
+	v.fields = append(v.fields, FieldError{field, reason})
+}
 
 // Err returns the collected errors as one KindInvalid error, or nil.
 func (v *Validation) Err() error {

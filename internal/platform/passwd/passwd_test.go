@@ -52,4 +52,3 @@ func TestAcceptable(t *testing.T) {
 		t.Fatalf("good password refused: %s", r)
 	}
 }
-
