@@ -19,6 +19,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
+	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/seed"
@@ -229,7 +230,13 @@ func keysCmd(cfg config.Config, log *slog.Logger, args []string) error {
 		return err
 	}
 	master := filepath.Join(*dir, "master.key")
-	f, err := os.OpenFile(master, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if _, err := jcrypto.GenerateMasterKeyFile(master); err == nil {
+		log.Info("created master key", slog.String("file", master))
+	} else if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	index := filepath.Join(*dir, "index.key")
+	f, err := os.OpenFile(index, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err == nil {
 		k := make([]byte, 32)
 		_, _ = rand.Read(k)
@@ -240,7 +247,7 @@ func keysCmd(cfg config.Config, log *slog.Logger, args []string) error {
 		if err != nil {
 			return err
 		}
-		log.Info("created master key", slog.String("file", master))
+		log.Info("created blind index key", slog.String("file", index))
 	} else if !errors.Is(err, fs.ErrExist) {
 		return err
 	}

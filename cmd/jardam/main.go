@@ -32,7 +32,7 @@ commands:
                                 create an account; prints its one-time password
   user reset-password --email E reset an account's password; prints the one-time password
   audit verify                  verify the whole audit trail; exit status 1 when broken
-  keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key)
+  keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key, index.key)
 `
 
 func main() {
@@ -40,7 +40,7 @@ func main() {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg, err := config.Load()

@@ -30,7 +30,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.JWTKeysFile == "" || cfg.AuditKeyFile == "" {
 		return errors.New("set JARDAM_KEYS_DIR (or JARDAM_JWT_KEYS_FILE and JARDAM_AUDIT_KEY_FILE); create keys with `jardam keys init --dir DIR`")
 	}
-	keys, err := authn.LoadKeySet(cfg.JWTKeysFile)
+	tokenKeys, err := authn.LoadKeySet(cfg.JWTKeysFile)
 	if err != nil {
 		return err
 	}
@@ -45,6 +45,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer database.Close(db)
 	if err := database.CheckSchema(ctx, db, migrations.FS); err != nil {
 		return fmt.Errorf("refusing to serve: %w", err)
+	}
+	keys, err := keyring(ctx, cfg, db)
+	if err != nil {
+		return err
 	}
 	enforcer, err := authz.Load()
 	if err != nil {
@@ -62,10 +66,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	srv, err := api.New(api.Deps{
 		Config: cfg, DB: db, Logger: log,
-		Tokens:        authn.NewTokens(keys, cfg.Issuer, cfg.Audience, cfg.AccessTokenTTL),
+		Tokens:        authn.NewTokens(tokenKeys, cfg.Issuer, cfg.Audience, cfg.AccessTokenTTL),
 		Hasher:        hasher,
 		Enforcer:      enforcer,
 		AuditVerifier: signer.Verifier(),
+		Keys:          keys,
 	})
 	if err != nil {
 		return err

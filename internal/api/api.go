@@ -16,6 +16,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/api/openapi"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
+	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
@@ -36,6 +37,7 @@ type Deps struct {
 	Hasher        *passwd.Hasher
 	Enforcer      *authz.Enforcer
 	AuditVerifier *audit.Verifier
+	Keys          *cases.Keyring
 }
 
 // Server is the wired API.
@@ -84,6 +86,7 @@ func New(d Deps) (*Server, error) {
 	organizations.NewHandler(organizations.NewService(d.DB)).Register(r)
 	users.NewHandler(users.NewService(d.DB, d.Hasher)).Register(r)
 	audit.NewHandler(d.DB, d.AuditVerifier).Register(r)
+	cases.NewHandler(cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays}, d.Logger)).Register(r)
 
 	frontend.Register(r)
 	return &Server{Echo: e, Router: r, Auth: authSvc}, nil

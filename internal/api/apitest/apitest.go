@@ -26,9 +26,11 @@ import (
 	"github.com/jardam-kg/jardam/internal/api/openapi"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
+	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
+	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/seed"
@@ -45,6 +47,7 @@ type Env struct {
 	KeysText string
 	Signer   *audit.Signer
 	Enforcer *authz.Enforcer
+	Keyring  *cases.Keyring
 	spec     *openapi3.T
 	router   routers.Router
 }
@@ -87,6 +90,17 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	master, err := jcrypto.NewLocalMaster(bytes.Repeat([]byte{0x4a}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring, err := cases.NewKeyring(master, bytes.Repeat([]byte{0x17}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keyring.EnsureKeyCheck(context.Background(), d.App); err != nil {
+		t.Fatal(err)
+	}
 	hasher := passwd.NewHasher(cfg.MaxConcurrentKDF)
 	if err := seed.Demo(context.Background(), d.App, hasher, true); err != nil {
 		t.Fatalf("seed: %v", err)
@@ -94,7 +108,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := api.New(api.Deps{Config: cfg, DB: d.App, Logger: log,
 		Tokens: authn.NewTokens(keys, cfg.Issuer, cfg.Audience, cfg.AccessTokenTTL), Hasher: hasher,
-		Enforcer: enforcer, AuditVerifier: signer.Verifier()})
+		Enforcer: enforcer, AuditVerifier: signer.Verifier(), Keys: keyring})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +129,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{t: t, DB: d, Server: srv, HTTP: hs, Config: cfg, Keys: keys, KeysText: keysText, Signer: signer,
+	return &Env{t: t, DB: d, Server: srv, Keyring: keyring, HTTP: hs, Config: cfg, Keys: keys, KeysText: keysText, Signer: signer,
 		Enforcer: enforcer, spec: spec, router: router}
 }
 

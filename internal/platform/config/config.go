@@ -33,7 +33,15 @@ type Config struct {
 	JWTKeysFile          string
 	AuditKeyFile         string
 	MasterKeyFile        string
-	TrustedProxies       []netip.Prefix
+	// MasterKey is the master key itself (base64), an alternative to the
+	// file in development.
+	MasterKey string
+	// PreviousMasterKeyFiles are master keys being rotated out: they still
+	// unwrap, never wrap.
+	PreviousMasterKeyFiles []string
+	IndexKeyFile           string
+	ReflectionDays         int
+	TrustedProxies         []netip.Prefix
 	// TLS is true when the service is reached over HTTPS (directly or through
 	// a trusted proxy); it turns on HSTS.
 	TLS bool
@@ -128,6 +136,16 @@ func load(get func(string) string) (Config, error) {
 	c.JWTKeysFile = keyFile("JARDAM_JWT_KEYS_FILE", "jwt.key")
 	c.AuditKeyFile = keyFile("JARDAM_AUDIT_KEY_FILE", "audit.key")
 	c.MasterKeyFile = keyFile("JARDAM_MASTER_KEY_FILE", "master.key")
+	c.IndexKeyFile = keyFile("JARDAM_INDEX_KEY_FILE", "index.key")
+	c.MasterKey = get("JARDAM_MASTER_KEY")
+	if v := str("JARDAM_MASTER_KEY_PREVIOUS_FILES", ""); v != "" {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				c.PreviousMasterKeyFiles = append(c.PreviousMasterKeyFiles, f)
+			}
+		}
+	}
+	c.ReflectionDays = integer("JARDAM_REFLECTION_DAYS", 30)
 	if v := str("JARDAM_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			pfx, err := netip.ParsePrefix(strings.TrimSpace(p))

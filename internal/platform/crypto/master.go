@@ -228,13 +228,17 @@ func (m *LocalMaster) IndexKey() []byte {
 	return append([]byte(nil), m.indexKey[:]...)
 }
 
-// String names the master key by its version only, so that printing a
-// LocalMaster never shows key material.
-func (m *LocalMaster) String() string { return "LocalMaster(" + m.version + ")" }
+// Format prints the master key's version only, whatever the verb, so that
+// printing or logging a LocalMaster (or a pointer to one) never shows key
+// material.
+func (m LocalMaster) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "crypto.LocalMaster(%s)", m.version)
+}
 
 // MultiMaster is a KeyWrapper for master key rotation: it wraps with the
 // current master key and unwraps with whichever known master key (current
-// or previous) has the requested version. It is safe for concurrent use.
+// or previous) has the requested version. It is safe for concurrent use;
+// printing it shows the key versions only.
 type MultiMaster struct {
 	current KeyWrapper
 	all     []KeyWrapper
@@ -263,12 +267,18 @@ func (m *MultiMaster) KeyVersion() string { return m.current.KeyVersion() }
 
 // KeyVersions returns the versions of every known master key, the current
 // one first.
-func (m *MultiMaster) KeyVersions() []string {
+func (m MultiMaster) KeyVersions() []string {
 	out := make([]string, len(m.all))
 	for i, w := range m.all {
 		out[i] = w.KeyVersion()
 	}
 	return out
+}
+
+// Format prints the known key versions only, the current one first,
+// whatever the verb.
+func (m MultiMaster) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "crypto.MultiMaster(%s)", strings.Join(m.KeyVersions(), ", "))
 }
 
 // Wrap wraps dataKey with the current master key; see KeyWrapper.

@@ -3,6 +3,8 @@ package crypto
 import (
 	"crypto/cipher"
 	"encoding/binary"
+	"fmt"
+	"io"
 )
 
 // fieldFormatV1 opens every sealed field: AES-256-GCM with a random 96-bit
@@ -76,6 +78,10 @@ func NewSealer(dataKey []byte) (*Sealer, error) {
 	}
 	return &Sealer{aead: aead}, nil
 }
+
+// Format prints the type's name only, whatever the verb, so that printing
+// or logging a Sealer never shows key material.
+func (s Sealer) Format(f fmt.State, _ rune) { io.WriteString(f, "crypto.Sealer") }
 
 // Seal encrypts plaintext bound to ad. A zero-length plaintext (an absent
 // field) gives a nil ciphertext. It returns ErrIncompleteAD when ad lacks a

@@ -109,3 +109,16 @@ func IsUnavailable(err error) bool {
 	}
 	return pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
+
+// InOrgTx runs fn in one transaction whose row-level security scope is the
+// organization orgID and the user userID (SET LOCAL, so a pooled connection
+// keeps nothing after the transaction).
+func InOrgTx(ctx context.Context, db *gorm.DB, orgID, userID fmt.Stringer, fn func(tx *gorm.DB) error) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SELECT set_config('jardam.org_id', ?, true), set_config('jardam.user_id', ?, true)`,
+			orgID.String(), userID.String()).Error; err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}

@@ -1,0 +1,115 @@
+// Package access decides, in one place, the caller's relation to a case:
+// assigned to it, supervising its organization, referred to it with the
+// consented categories, or none. The case, referral and assistance code all
+// ask here, so the need-to-know rule cannot drift between them.
+package access
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+)
+
+// Kind is the caller's relation to a case.
+type Kind int
+
+// Relations, from none to the widest.
+const (
+	None Kind = iota
+	// Referred: a worker assigned to an accepted referral (or a supervisor
+	// of the receiving organization), limited to the consented categories.
+	Referred
+	// Assigned: a caseworker assigned to the case.
+	Assigned
+	// Supervising: a supervisor of the owning organization.
+	Supervising
+)
+
+// Data categories a relation may see.
+const (
+	CategoryIdentity          = "identity"
+	CategoryContact           = "contact"
+	CategoryHealth            = "health"
+	CategoryLegal             = "legal"
+	CategoryAssistanceHistory = "assistance_history"
+)
+
+// AllCategories lists every category.
+var AllCategories = []string{CategoryIdentity, CategoryContact, CategoryHealth, CategoryLegal, CategoryAssistanceHistory}
+
+// Relation is what the caller may see of one case.
+type Relation struct {
+	Kind       Kind
+	CaseID     uuid.UUID
+	OwnerOrgID uuid.UUID
+	// Categories the caller may read; every category for the owner's side.
+	Categories map[string]bool
+}
+
+// Visible reports whether the caller may see the case at all.
+func (r Relation) Visible() bool { return r.Kind != None }
+
+// Owner reports whether the caller reads the case as its owning
+// organization (assigned or supervising).
+func (r Relation) Owner() bool { return r.Kind == Assigned || r.Kind == Supervising }
+
+// May reports whether the caller may read a category.
+func (r Relation) May(category string) bool { return r.Categories[category] }
+
+func all() map[string]bool {
+	m := make(map[string]bool, len(AllCategories))
+	for _, c := range AllCategories {
+		m[c] = true
+	}
+	return m
+}
+
+// Of returns the caller's relation to caseID, read through tx (a
+// transaction scoped to the caller's organization, so row-level security
+// already hides other organizations' cases). A missing case and a hidden one
+// both give None.
+func Of(ctx context.Context, tx *gorm.DB, caseID uuid.UUID) (Relation, error) {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return Relation{CaseID: caseID}, nil
+	}
+	var r struct {
+		OwnerOrganizationID uuid.UUID
+		Assigned            bool
+	}
+	err := tx.Raw(`SELECT c.owner_organization_id,
+			EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = ?) AS assigned
+		FROM cases c WHERE c.id = ?`, p.UserID, caseID).Scan(&r).Error
+	if err != nil {
+		return Relation{}, err
+	}
+	rel := Relation{CaseID: caseID, OwnerOrgID: r.OwnerOrganizationID}
+	if r.OwnerOrganizationID == uuid.Nil {
+		return rel, nil
+	}
+	switch {
+	case p.Role == authz.RoleSupervisor && r.OwnerOrganizationID == p.OrganizationID:
+		rel.Kind, rel.Categories = Supervising, all()
+	case p.Role == authz.RoleCaseworker && r.Assigned && r.OwnerOrganizationID == p.OrganizationID:
+		rel.Kind, rel.Categories = Assigned, all()
+	}
+	return rel, nil
+}
+
+// VisibleCasesSQL is the condition (on cases aliased c) selecting the cases
+// the caller sees in lists, with its arguments. Row-level security already
+// limits rows to the caller's organization.
+func VisibleCasesSQL(p reqctx.Principal) (string, []any) {
+	switch p.Role {
+	case authz.RoleSupervisor:
+		return "c.owner_organization_id = ?", []any{p.OrganizationID}
+	case authz.RoleCaseworker:
+		return "c.owner_organization_id = ? AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = ?)",
+			[]any{p.OrganizationID, p.UserID}
+	}
+	return "false", nil
+}

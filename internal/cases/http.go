@@ -1,0 +1,281 @@
+package cases
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Handler is the HTTP face of the case service.
+type Handler struct{ svc *Service }
+
+// NewHandler returns the handler.
+func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+
+// Permissions of the plan routes.
+var (
+	PlanRead   = authz.Permission{Resource: "plan", Action: "read"}
+	PlanUpdate = authz.Permission{Resource: "plan", Action: "update"}
+)
+
+// Register adds the case routes.
+func (h *Handler) Register(r *web.Router) {
+	r.Handle(http.MethodPost, "/api/v1/cases", authz.CaseCreate, h.create)
+	r.Handle(http.MethodGet, "/api/v1/cases", authz.CaseList, h.list)
+	r.Handle(http.MethodPost, "/api/v1/cases/search", authz.CaseSearch, h.search)
+	r.Handle(http.MethodPost, "/api/v1/cases/duplicates", authz.CaseDuplicateCheck, h.duplicates)
+	r.Handle(http.MethodGet, "/api/v1/cases/:id", authz.CaseRead, h.get)
+	r.Handle(http.MethodPatch, "/api/v1/cases/:id", authz.CaseUpdate, h.update)
+	r.Handle(http.MethodPost, "/api/v1/cases/:id/stage", authz.CaseMoveStage, h.moveStage)
+	r.Handle(http.MethodGet, "/api/v1/cases/:id/stages", authz.CaseRead, h.stages)
+	r.Handle(http.MethodGet, "/api/v1/cases/:id/plan", PlanRead, h.getPlan)
+	r.Handle(http.MethodPut, "/api/v1/cases/:id/plan", PlanUpdate, h.putPlan)
+	r.Handle(http.MethodGet, "/api/v1/cases/:id/access-log", authz.CaseAccessLog, h.accessLog)
+}
+
+func writeCase(c echo.Context, status int, cs Case) error {
+	c.Response().Header().Set("ETag", web.ETag(cs.Version))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(status, cs)
+}
+
+func (h *Handler) create(c echo.Context) error {
+	body, err := web.ReadBody(c, false)
+	if err != nil {
+		return err
+	}
+	var f Fields
+	if err := web.Decode(body, &f); err != nil {
+		return err
+	}
+	if f.Version != nil {
+		return apperr.Invalid("version", "is set by the service")
+	}
+	res, err := h.svc.Create(c.Request().Context(), f, c.Request().Header.Get("Idempotency-Key"), body)
+	if err != nil {
+		return err
+	}
+	return writeCase(c, http.StatusCreated, res.Case)
+}
+
+func (h *Handler) list(c echo.Context) error {
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	q := c.QueryParam
+	f := Filter{Stage: q("stage"), Status: q("status"), RiskLevel: q("risk_level")}
+	if v := q("assigned_user_id"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return apperr.Invalid("assigned_user_id", "must be a UUID")
+		}
+		f.AssignedUserID = id
+	}
+	for _, d := range []struct {
+		name string
+		dst  **time.Time
+		end  bool
+	}{{"identified_from", &f.IdentifiedFrom, false}, {"identified_to", &f.IdentifiedTo, true}} {
+		v := q(d.name)
+		if v == "" {
+			continue
+		}
+		t, ok := parseDate(v)
+		if !ok {
+			return apperr.Invalid(d.name, "must be a date written YYYY-MM-DD")
+		}
+		if d.end {
+			t = t.AddDate(0, 0, 1)
+		}
+		*d.dst = &t
+	}
+	l, err := h.svc.List(c.Request().Context(), f, pg)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, l)
+}
+
+func (h *Handler) get(c echo.Context) error {
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	cs, err := h.svc.Get(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeCase(c, http.StatusOK, cs)
+}
+
+// missing answers a malformed id exactly like a missing case, audit entry
+// included.
+func (h *Handler) missing(c echo.Context) error {
+	_, err := h.svc.Get(c.Request().Context(), uuid.Nil)
+	return err
+}
+
+// readOnly fields answer 400 in a PATCH.
+var readOnly = []string{"id", "code", "owner_organization_id", "stage", "status", "source"}
+
+func (h *Handler) update(c echo.Context) error {
+	body, err := web.ReadBody(c, true)
+	if err != nil {
+		return err
+	}
+	var patch map[string]json.RawMessage
+	if err := web.Decode(body, &patch); err != nil {
+		return err
+	}
+	for _, k := range readOnly {
+		if _, ok := patch[k]; ok {
+			return apperr.Invalid(k, "is read-only")
+		}
+	}
+	// The patch's own values are checked before the case is loaded.
+	var partial Fields
+	if err := web.Decode(body, &partial); err != nil {
+		return err
+	}
+	if err := validate(&partial, false, time.Now()); err != nil {
+		return err
+	}
+	version, err := web.ExpectedVersion(c, partial.Version)
+	if err != nil {
+		return err
+	}
+	delete(patch, "version")
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	cs, err := h.svc.Update(c.Request().Context(), id, version, patch)
+	if err != nil {
+		return err
+	}
+	return writeCase(c, http.StatusOK, cs)
+}
+
+func (h *Handler) moveStage(c echo.Context) error {
+	var in MoveInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	cs, err := h.svc.MoveStage(c.Request().Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return writeCase(c, http.StatusOK, cs)
+}
+
+func (h *Handler) stages(c echo.Context) error {
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	moves, err := h.svc.Stages(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": moves, "next_cursor": nil})
+}
+
+func (h *Handler) getPlan(c echo.Context) error {
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	p, err := h.svc.GetPlan(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", web.ETag(p.Version))
+	return c.JSON(http.StatusOK, p)
+}
+
+func (h *Handler) putPlan(c echo.Context) error {
+	var in PlanInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	var expected *int
+	if v, err := web.ExpectedVersion(c, in.Version); err == nil {
+		expected = &v
+	} else if e, ok := apperr.As(err); ok && e.Kind != apperr.KindPreconditionRequired {
+		return err
+	}
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	p, err := h.svc.PutPlan(c.Request().Context(), id, expected, in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", web.ETag(p.Version))
+	return c.JSON(http.StatusOK, p)
+}
+
+func (h *Handler) accessLog(c echo.Context) error {
+	limit := 0
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return apperr.Invalid("limit", "must be an integer from 1 to 200")
+		}
+		limit = n
+	}
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	entries, next, err := h.svc.AccessLog(c.Request().Context(), id, limit, c.QueryParam("cursor"))
+	if err != nil {
+		return err
+	}
+	page := audit.Page{Items: entries}
+	if next != "" {
+		page.NextCursor = &next
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func (h *Handler) search(c echo.Context) error {
+	var in SearchInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	cs, err := h.svc.Search(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"items": cs, "next_cursor": nil})
+}
+
+func (h *Handler) duplicates(c echo.Context) error {
+	var in SearchInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	res, err := h.svc.Duplicates(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}

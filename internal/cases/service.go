@@ -1,0 +1,545 @@
+// Package cases owns the case record: the person identified as a (possible)
+// victim, owned by one organization, with identity encrypted under a
+// per-case data key, statistical attributes in clear, the stage along the
+// National Referral Mechanism path, assignment of workers, the needs
+// assessment and assistance plan, search by name and the duplicate check.
+// Every read and write is audited in its own transaction; a case the caller
+// may not see answers exactly like a missing one.
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/access"
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Settings tune the case rules.
+type Settings struct {
+	// ReflectionDays is the recovery and reflection period from
+	// identification.
+	ReflectionDays int
+	// DuplicateChecksPerDay caps each user's duplicate checks.
+	DuplicateChecksPerDay int
+}
+
+// Service holds the case rules and owns their transactions.
+type Service struct {
+	db   *gorm.DB
+	keys *Keyring
+	set  Settings
+	log  *slog.Logger
+	now  func() time.Time
+}
+
+// NewService returns the case service.
+func NewService(db *gorm.DB, keys *Keyring, set Settings, log *slog.Logger) *Service {
+	if set.ReflectionDays <= 0 {
+		set.ReflectionDays = 30
+	}
+	if set.DuplicateChecksPerDay <= 0 {
+		set.DuplicateChecksPerDay = 20
+	}
+	return &Service{db: db, keys: keys, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+var errCaseNotFound = apperr.NotFound("case")
+
+// inTx runs fn in a transaction scoped to the caller's organization.
+func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return apperr.Unauthorized("sign in first")
+	}
+	err := database.InOrgTx(ctx, s.db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) })
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return apperr.Internal(err)
+}
+
+// relation returns the caller's relation to id; a case the caller may not
+// see is recorded as not_found, the same entry as a missing case.
+func (s *Service) relation(ctx context.Context, tx *gorm.DB, id uuid.UUID, action string) (access.Relation, bool, error) {
+	rel, err := access.Of(ctx, tx, id)
+	if err != nil {
+		return rel, false, err
+	}
+	if !rel.Visible() {
+		return rel, false, audit.Record(ctx, tx, action, "case", id.String(), audit.NotFound)
+	}
+	return rel, true, nil
+}
+
+func identityAccess(rel access.Relation) func(uuid.UUID) (bool, bool) {
+	return func(uuid.UUID) (bool, bool) {
+		return rel.May(access.CategoryIdentity), rel.May(access.CategoryContact)
+	}
+}
+
+func (s *Service) readOne(ctx context.Context, tx *gorm.DB, id uuid.UUID, rel access.Relation) (Case, error) {
+	var r row
+	if err := tx.Raw(`SELECT `+caseColumns+` FROM cases c WHERE c.id = ?`, id).Scan(&r).Error; err != nil {
+		return Case{}, err
+	}
+	cs, err := s.readCases(ctx, tx, []row{r}, identityAccess(rel))
+	if err != nil {
+		return Case{}, err
+	}
+	return cs[0], nil
+}
+
+// Get returns a case the caller may see, with the fields its relation
+// allows. A missing or hidden case answers the same not-found error.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
+	var out Case
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		rel, ok, err := s.relation(ctx, tx, id, "case.read")
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		if out, err = s.readOne(ctx, tx, id, rel); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "case.read", "case", id.String(), audit.Success)
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	if !found {
+		return Case{}, errCaseNotFound
+	}
+	return out, nil
+}
+
+// nextCode returns the next case code of an organization for a year.
+func nextCode(tx *gorm.DB, orgID uuid.UUID, year int) (string, error) {
+	var r struct {
+		Code string
+		Last int
+	}
+	err := tx.Raw(`WITH n AS (
+			INSERT INTO case_code_counters (organization_id, year, last) VALUES (?, ?, 1)
+			ON CONFLICT (organization_id, year) DO UPDATE SET last = case_code_counters.last + 1
+			RETURNING last)
+		SELECT o.code, n.last FROM n, organizations o WHERE o.id = ?`, orgID, year, orgID).Scan(&r).Error
+	if err != nil {
+		return "", err
+	}
+	return r.Code + "-" + itoa(year) + "-" + pad4(r.Last), nil
+}
+
+func pad4(n int) string {
+	s := itoa(n)
+	for len(s) < 4 {
+		s = "0" + s
+	}
+	return s
+}
+
+// CreateResult is a created (or replayed) case.
+type CreateResult struct {
+	Case     Case
+	Replayed bool
+}
+
+// Create opens a case owned by the caller's organization; the creator is
+// assigned. With an idempotency key, a retry with the same body returns the
+// first case and one with another body answers a conflict.
+func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []byte) (CreateResult, error) {
+	now := s.now()
+	if err := validate(&f, true, now); err != nil {
+		return CreateResult{}, err
+	}
+	if f.AssignedUserIDs != nil {
+		return CreateResult{}, apperr.Invalid("assigned_user_ids", "cannot be set when opening a case; the creator is assigned")
+	}
+	var res CreateResult
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		id := uuid.New()
+		if idemKey != "" {
+			replay, err := s.claimKey(tx, p, "POST /api/v1/cases", idemKey, body, id)
+			if err != nil {
+				return err
+			}
+			if replay != uuid.Nil {
+				rel, err := access.Of(ctx, tx, replay)
+				if err != nil {
+					return err
+				}
+				res.Replayed = true
+				res.Case, err = s.readOne(ctx, tx, replay, rel)
+				return err
+			}
+		}
+		code, err := nextCode(tx, p.OrganizationID, f.IdentifiedAt.In(Bishkek).Year())
+		if err != nil {
+			return err
+		}
+		reflection := f.IdentifiedAt.In(Bishkek).AddDate(0, 0, s.set.ReflectionDays)
+		sex := "unknown"
+		if f.Sex != nil {
+			sex = *f.Sex
+		}
+		bracket := "unknown"
+		if f.AgeBracket != nil {
+			bracket = *f.AgeBracket
+		}
+		if err := tx.Exec(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status,
+				risk_level, identified_at, identification_channel, trafficking_status, sex, age_bracket, is_minor, citizenship,
+				region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector,
+				recruitment_method, recruiter_relation, measure_codes, reflection_ends_on, created_by)
+			VALUES (?, ?, ?, ?, 'identification', 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, code, p.OrganizationID, p.OrganizationID, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel,
+			f.TraffickingStatus, sex, bracket, f.IsMinor, f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes),
+			arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation,
+			arr(f.MeasureCodes), reflection.Format("2006-01-02"), p.UserID).Error; err != nil {
+			return err
+		}
+		sealer, wrapped, masterVersion, err := newCaseSealer(ctx, s.keys, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO case_keys (case_id, key_version, master_version, wrapped) VALUES (?, 1, ?, ?)`,
+			id, masterVersion, wrapped).Error; err != nil {
+			return err
+		}
+		if err := s.writeSecrets(ctx, tx, sealer, id, 1, f); err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?)`, id, p.UserID, p.UserID).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO case_stage_moves (case_id, from_stage, to_stage, moved_by) VALUES (?, NULL, 'identification', ?)`,
+			id, p.UserID).Error; err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "case.create", "case", id.String(), audit.Success); err != nil {
+			return err
+		}
+		rel, err := access.Of(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		res.Case, err = s.readOne(ctx, tx, id, rel)
+		return err
+	})
+	return res, err
+}
+
+// claimKey records an idempotency key for a new object id. It returns the
+// id of the object a previous request with the same key and body created,
+// or uuid.Nil when this request is the first; the same key with another
+// body answers a conflict.
+func (s *Service) claimKey(tx *gorm.DB, p reqctx.Principal, route, key string, body []byte, id uuid.UUID) (uuid.UUID, error) {
+	if len(key) > 200 {
+		return uuid.Nil, apperr.Invalid("Idempotency-Key", "must be at most 200 characters")
+	}
+	hash := s.keys.RequestHash(route, body)
+	if err := tx.Exec(`DELETE FROM idempotency_keys WHERE user_id = ? AND route = ? AND key = ? AND created_at < now() - interval '24 hours'`,
+		p.UserID, route, key).Error; err != nil {
+		return uuid.Nil, err
+	}
+	res := tx.Exec(`INSERT INTO idempotency_keys (user_id, route, key, request_hash, status, resource_id)
+		VALUES (?, ?, ?, ?, 201, ?) ON CONFLICT (user_id, route, key) DO NOTHING`, p.UserID, route, key, hash, id)
+	if res.Error != nil {
+		return uuid.Nil, res.Error
+	}
+	if res.RowsAffected == 1 {
+		return uuid.Nil, nil
+	}
+	var prev struct {
+		RequestHash []byte
+		ResourceID  uuid.UUID
+	}
+	if err := tx.Raw(`SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = ? AND route = ? AND key = ?`,
+		p.UserID, route, key).Scan(&prev).Error; err != nil {
+		return uuid.Nil, err
+	}
+	if string(prev.RequestHash) != string(hash) {
+		return uuid.Nil, apperr.Conflict("this Idempotency-Key was used with another request", "Idempotency-Key")
+	}
+	return prev.ResourceID, nil
+}
+
+// List returns the cases the caller sees, newest first.
+func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Case], error) {
+	var v apperr.Validation
+	if f.Stage != "" && !contains(Stages, f.Stage) {
+		v.Add("stage", "must be one of: identification, shelter, rehabilitation, reintegration, closed")
+	}
+	if f.Status != "" && f.Status != "open" && f.Status != "closed" {
+		v.Add("status", "must be one of: open, closed")
+	}
+	if f.RiskLevel != "" && !contains(RiskLevels, f.RiskLevel) {
+		v.Add("risk_level", "must be one of: low, medium, high")
+	}
+	if err := v.Err(); err != nil {
+		return web.List[Case]{}, err
+	}
+	var out web.List[Case]
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		cond, args := access.VisibleCasesSQL(p)
+		q := `SELECT ` + caseColumns + ` FROM cases c WHERE ` + cond
+		add := func(c string, a ...any) { q += " AND " + c; args = append(args, a...) }
+		if f.Stage != "" {
+			add("c.stage = ?", f.Stage)
+		}
+		if f.Status != "" {
+			add("c.status = ?", f.Status)
+		}
+		if f.RiskLevel != "" {
+			add("c.risk_level = ?", f.RiskLevel)
+		}
+		if f.AssignedUserID != uuid.Nil {
+			add("EXISTS (SELECT 1 FROM case_assignments a2 WHERE a2.case_id = c.id AND a2.user_id = ?)", f.AssignedUserID)
+		}
+		if f.IdentifiedFrom != nil {
+			add("c.identified_at >= ?", *f.IdentifiedFrom)
+		}
+		if f.IdentifiedTo != nil {
+			add("c.identified_at < ?", *f.IdentifiedTo)
+		}
+		if pg.HasCursor() {
+			add("(c.created_at, c.id) < (?, ?)", pg.AfterTime, pg.AfterID)
+		}
+		q += " ORDER BY c.created_at DESC, c.id DESC LIMIT ?"
+		args = append(args, pg.Limit+1)
+		var rows []row
+		if err := tx.Raw(q, args...).Scan(&rows).Error; err != nil {
+			return err
+		}
+		// Every listed case is one the caller reads as its owner's side.
+		cs, err := s.readCases(ctx, tx, rows, func(uuid.UUID) (bool, bool) { return true, true })
+		if err != nil {
+			return err
+		}
+		out = web.NewList(cs, pg.Limit, func(c Case) (time.Time, uuid.UUID) { return c.CreatedAt, c.ID })
+		return audit.Record(ctx, tx, "case.list", "case", "", audit.Success)
+	})
+	return out, err
+}
+
+// Update applies a JSON merge patch to the editable fields of a case at
+// version expected. Read-only fields answer a validation error before
+// anything is loaded; a stale version answers ErrPreconditionFailed;
+// changing the assigned workers needs a supervisor.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch map[string]json.RawMessage) (Case, error) {
+	var out Case
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		rel, ok, err := s.relation(ctx, tx, id, "case.update")
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		var r row
+		if err := tx.Raw(`SELECT `+caseColumns+` FROM cases c WHERE c.id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
+			return err
+		}
+		if r.Version != expected {
+			return webStale()
+		}
+		if r.Source == "import" {
+			return apperr.Conflict("imported historical cases cannot be edited")
+		}
+		cur, err := s.readCases(ctx, tx, []row{r}, identityAccess(rel))
+		if err != nil {
+			return err
+		}
+		if cur[0].IdentityErased {
+			return apperr.Conflict("the identity of this case was erased")
+		}
+		doc, err := json.Marshal(fieldsOf(cur[0]))
+		if err != nil {
+			return err
+		}
+		merged, err := mergePatch(doc, patch)
+		if err != nil {
+			return err
+		}
+		var f Fields
+		if err := web.Decode(merged, &f); err != nil {
+			return err
+		}
+		f.Version = nil
+		if err := validate(&f, true, s.now()); err != nil {
+			return err
+		}
+		if !sameIDs(f.AssignedUserIDs, cur[0].AssignedUserIDs) {
+			if p.Role != authz.RoleSupervisor {
+				return apperr.Forbidden("only supervisors assign workers")
+			}
+			if err := s.assign(ctx, tx, p, r.OwnerOrganizationID, id, f.AssignedUserIDs); err != nil {
+				return err
+			}
+		}
+		sex, bracket := "unknown", "unknown"
+		if f.Sex != nil {
+			sex = *f.Sex
+		}
+		if f.AgeBracket != nil {
+			bracket = *f.AgeBracket
+		}
+		if err := tx.Exec(`UPDATE cases SET risk_level = ?, identified_at = ?, identification_channel = ?, trafficking_status = ?,
+				sex = ?, age_bracket = ?, is_minor = ?, citizenship = ?, region_of_origin = ?, exploitation_types = ?,
+				countries_of_exploitation = ?, means_of_control = ?, labour_sector = ?, recruitment_method = ?,
+				recruiter_relation = ?, measure_codes = ?, version = version + 1, updated_at = now()
+			WHERE id = ?`, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel, f.TraffickingStatus, sex, bracket, f.IsMinor,
+			f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl),
+			f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes), id).Error; err != nil {
+			return err
+		}
+		k, err := s.caseKey(tx, id)
+		if err != nil {
+			return err
+		}
+		sealer, err := s.keys.sealerFor(ctx, k)
+		if err != nil {
+			return err
+		}
+		if err := s.writeSecrets(ctx, tx, sealer, id, k.KeyVersion, f); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "case.update", "case", id.String(), audit.Success); err != nil {
+			return err
+		}
+		out, err = s.readOne(ctx, tx, id, rel)
+		return err
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	if !found {
+		return Case{}, errCaseNotFound
+	}
+	return out, nil
+}
+
+func webStale() error { return web.Stale() }
+
+func (s *Service) caseKey(tx *gorm.DB, id uuid.UUID) (caseKey, error) {
+	var k caseKey
+	err := tx.Raw(`SELECT case_id, key_version, master_version, wrapped FROM case_keys WHERE case_id = ?`, id).Scan(&k).Error
+	return k, err
+}
+
+func fieldsOf(c Case) Fields {
+	at := c.IdentifiedAt
+	f := Fields{
+		Identity: c.Identity, IdentifiedAt: &at, IdentificationChannel: c.IdentificationChannel,
+		TraffickingStatus: c.TraffickingStatus, Sex: &c.Sex, IsMinor: c.IsMinor, Citizenship: c.Citizenship,
+		RegionOfOrigin: c.RegionOfOrigin, ExploitationTypes: c.ExploitationTypes, CountriesOfExploitation: c.CountriesOfExploitation,
+		MeansOfControl: c.MeansOfControl, LabourSector: c.LabourSector, RecruitmentMethod: c.RecruitmentMethod,
+		RecruiterRelation: c.RecruiterRelation, RiskLevel: c.RiskLevel, MeasureCodes: c.MeasureCodes,
+		TraffickingEvents: c.TraffickingEvents, AssignedUserIDs: c.AssignedUserIDs,
+	}
+	// A derived bracket is derived again from the birth date.
+	if c.Identity == nil || c.Identity.BirthDate == nil {
+		f.AgeBracket = &c.AgeBracket
+	} else {
+		f.IsMinor = nil
+	}
+	return f
+}
+
+func sameIDs(a, b []uuid.UUID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	cmp := func(p, q uuid.UUID) int { return slices.Compare(p[:], q[:]) }
+	slices.SortFunc(x, cmp)
+	slices.SortFunc(y, cmp)
+	return slices.Equal(x, y)
+}
+
+// assign replaces the workers assigned to a case: active caseworkers and
+// supervisors of the owning organization, at least one.
+func (s *Service) assign(ctx context.Context, tx *gorm.DB, p reqctx.Principal, owner, id uuid.UUID, users []uuid.UUID) error {
+	if len(users) == 0 {
+		return apperr.Invalid("assigned_user_ids", "must list at least one worker")
+	}
+	var n int64
+	if err := tx.Raw(`SELECT count(*) FROM users WHERE id IN ? AND organization_id = ? AND disabled_at IS NULL
+		AND role IN ('caseworker', 'supervisor')`, users, owner).Scan(&n).Error; err != nil {
+		return err
+	}
+	if int(n) != len(users) || hasDuplicateIDs(users) {
+		return apperr.Invalid("assigned_user_ids", "must list active caseworkers or supervisors of the owning organization")
+	}
+	if err := tx.Exec(`DELETE FROM case_assignments WHERE case_id = ? AND NOT (user_id IN ?)`, id, users).Error; err != nil {
+		return err
+	}
+	for _, u := range users {
+		if err := tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			id, u, p.UserID).Error; err != nil {
+			return err
+		}
+	}
+	return audit.Record(ctx, tx, "case.assign", "case", id.String(), audit.Success)
+}
+
+func hasDuplicateIDs(ids []uuid.UUID) bool {
+	seen := map[uuid.UUID]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			return true
+		}
+		seen[id] = true
+	}
+	return false
+}
+
+// mergePatch applies an RFC 7396 merge patch to doc.
+func mergePatch(doc []byte, patch map[string]json.RawMessage) ([]byte, error) {
+	var target map[string]any
+	if err := json.Unmarshal(doc, &target); err != nil {
+		return nil, err
+	}
+	p := map[string]any{}
+	for k, v := range patch {
+		var x any
+		if err := json.Unmarshal(v, &x); err != nil {
+			return nil, apperr.Invalid(k, "is not well-formed JSON")
+		}
+		p[k] = x
+	}
+	return json.Marshal(mergeValue(target, p))
+}
+
+func mergeValue(target any, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+			continue
+		}
+		tm[k] = mergeValue(tm[k], v)
+	}
+	return tm
+}

@@ -1,0 +1,300 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+
+	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
+)
+
+// row is a stored case.
+type row struct {
+	ID                        uuid.UUID
+	Code                      string
+	OwnerOrganizationID       uuid.UUID
+	IdentifyingOrganizationID uuid.UUID
+	Version                   int
+	Source                    string
+	Stage                     string
+	Status                    string
+	ClosureReason             *string
+	RiskLevel                 *string
+	IdentifiedAt              time.Time
+	IdentificationChannel     *string
+	TraffickingStatus         *string
+	Sex                       string
+	AgeBracket                string
+	IsMinor                   *bool
+	Citizenship               *string
+	RegionOfOrigin            *string
+	ExploitationTypes         pq.StringArray `gorm:"type:text[]"`
+	CountriesOfExploitation   pq.StringArray `gorm:"type:text[]"`
+	MeansOfControl            pq.StringArray `gorm:"type:text[]"`
+	LabourSector              *string
+	RecruitmentMethod         *string
+	RecruiterRelation         *string
+	MeasureCodes              pq.StringArray `gorm:"type:text[]"`
+	ReflectionEndsOn          *time.Time
+	IdentityEnc               []byte
+	ContactEnc                []byte
+	CreatedAt                 time.Time
+	UpdatedAt                 time.Time
+}
+
+const caseColumns = `c.id, c.code, c.owner_organization_id, c.identifying_organization_id, c.version, c.source, c.stage,
+	c.status, c.closure_reason, c.risk_level, c.identified_at, c.identification_channel, c.trafficking_status, c.sex,
+	c.age_bracket, c.is_minor, c.citizenship, c.region_of_origin, c.exploitation_types, c.countries_of_exploitation,
+	c.means_of_control, c.labour_sector, c.recruitment_method, c.recruiter_relation, c.measure_codes,
+	c.reflection_ends_on, c.identity_enc, c.contact_enc, c.created_at, c.updated_at`
+
+type eventRow struct {
+	ID         uuid.UUID
+	CaseID     uuid.UUID
+	Position   int
+	Kind       string
+	Country    *string
+	Region     *string
+	YearMonth  *string
+	DetailsEnc []byte
+}
+
+type assignmentRow struct {
+	CaseID uuid.UUID
+	UserID uuid.UUID
+}
+
+func arr(s []string) pq.StringArray {
+	if s == nil {
+		return pq.StringArray{}
+	}
+	return pq.StringArray(s)
+}
+
+func list(a pq.StringArray) []string {
+	if a == nil {
+		return []string{}
+	}
+	return []string(a)
+}
+
+// readCases loads full case views for rows, in three queries whatever the
+// number of rows (assignments, events, keys). withIdentity says, per case,
+// whether identity, contact and event details may be decrypted.
+func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, withIdentity func(uuid.UUID) (identity, contact bool)) ([]Case, error) {
+	if len(rows) == 0 {
+		return []Case{}, nil
+	}
+	ids := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var assigns []assignmentRow
+	if err := tx.Raw(`SELECT case_id, user_id FROM case_assignments WHERE case_id IN ? ORDER BY assigned_at, user_id`, ids).Scan(&assigns).Error; err != nil {
+		return nil, err
+	}
+	var events []eventRow
+	if err := tx.Raw(`SELECT id, case_id, position, kind, country, region, year_month, details_enc FROM case_events
+		WHERE case_id IN ? ORDER BY case_id, position`, ids).Scan(&events).Error; err != nil {
+		return nil, err
+	}
+	var keys []caseKey
+	if err := tx.Raw(`SELECT case_id, key_version, master_version, wrapped FROM case_keys WHERE case_id IN ?`, ids).Scan(&keys).Error; err != nil {
+		return nil, err
+	}
+	byCase := map[uuid.UUID]caseKey{}
+	for _, k := range keys {
+		byCase[k.CaseID] = k
+	}
+	out := make([]Case, len(rows))
+	for i, r := range rows {
+		c := toCase(r)
+		for _, a := range assigns {
+			if a.CaseID == r.ID {
+				c.AssignedUserIDs = append(c.AssignedUserIDs, a.UserID)
+			}
+		}
+		idOK, contactOK := withIdentity(r.ID)
+		k := byCase[r.ID]
+		var sealer *jcrypto.Sealer
+		if (idOK || contactOK) && r.Source == "record" {
+			var err error
+			sealer, err = s.keys.sealerFor(ctx, k)
+			if err == ErrKeyDestroyed {
+				c.IdentityErased = true
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		if sealer != nil {
+			id, err := openIdentity(sealer, r, k.KeyVersion, idOK, contactOK)
+			if err != nil {
+				return nil, err
+			}
+			c.Identity = id
+		}
+		for _, e := range events {
+			if e.CaseID != r.ID {
+				continue
+			}
+			ev := Event{Kind: e.Kind, Country: e.Country, Region: e.Region, YearMonth: e.YearMonth}
+			if sealer != nil && idOK && e.DetailsEnc != nil {
+				plain, err := sealer.Open(e.DetailsEnc, ad("case_events", "details", e.ID, k.KeyVersion))
+				if err != nil {
+					return nil, err
+				}
+				var sec eventSecret
+				if err := json.Unmarshal(plain, &sec); err != nil {
+					return nil, err
+				}
+				ev.Place, ev.Details = sec.Place, sec.Details
+			}
+			c.TraffickingEvents = append(c.TraffickingEvents, ev)
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+func openIdentity(sealer *jcrypto.Sealer, r row, keyVersion int, idOK, contactOK bool) (*Identity, error) {
+	var id Identity
+	if idOK && r.IdentityEnc != nil {
+		plain, err := sealer.Open(r.IdentityEnc, ad("cases", "identity", r.ID, keyVersion))
+		if err != nil {
+			return nil, err
+		}
+		var p identityPart
+		if err := json.Unmarshal(plain, &p); err != nil {
+			return nil, err
+		}
+		id.GivenName, id.FamilyName, id.Patronymic, id.Aliases, id.BirthDate, id.DocumentNumber, id.Languages =
+			p.GivenName, p.FamilyName, p.Patronymic, p.Aliases, p.BirthDate, p.DocumentNumber, p.Languages
+	}
+	if contactOK && r.ContactEnc != nil {
+		plain, err := sealer.Open(r.ContactEnc, ad("cases", "contact", r.ID, keyVersion))
+		if err != nil {
+			return nil, err
+		}
+		var p contactPart
+		if err := json.Unmarshal(plain, &p); err != nil {
+			return nil, err
+		}
+		id.Phone, id.Address, id.ContactPerson = p.Phone, p.Address, p.ContactPerson
+	}
+	return &id, nil
+}
+
+func toCase(r row) Case {
+	c := Case{
+		ID: r.ID, Code: r.Code, Version: r.Version, OwnerOrganizationID: r.OwnerOrganizationID,
+		IdentifyingOrganizationID: r.IdentifyingOrganizationID, Source: r.Source, Stage: r.Stage, Status: r.Status,
+		ClosureReason: r.ClosureReason, RiskLevel: r.RiskLevel, IdentifiedAt: r.IdentifiedAt.UTC(),
+		IdentificationChannel: r.IdentificationChannel, TraffickingStatus: r.TraffickingStatus, Sex: r.Sex,
+		AgeBracket: r.AgeBracket, IsMinor: r.IsMinor, Citizenship: r.Citizenship, RegionOfOrigin: r.RegionOfOrigin,
+		ExploitationTypes: list(r.ExploitationTypes), CountriesOfExploitation: list(r.CountriesOfExploitation),
+		MeansOfControl: list(r.MeansOfControl), LabourSector: r.LabourSector, RecruitmentMethod: r.RecruitmentMethod,
+		RecruiterRelation: r.RecruiterRelation, MeasureCodes: list(r.MeasureCodes), AssignedUserIDs: []uuid.UUID{},
+		TraffickingEvents: []Event{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.ReflectionEndsOn != nil {
+		d := r.ReflectionEndsOn.Format("2006-01-02")
+		c.ReflectionEndsOn = &d
+	}
+	return c
+}
+
+// writeSecrets encrypts identity, contact and event details of case id and
+// stores them with the events and blind index tokens, replacing what was
+// there.
+func (s *Service) writeSecrets(ctx context.Context, tx *gorm.DB, sealer *jcrypto.Sealer, id uuid.UUID, keyVersion int, f Fields) error {
+	var identityEnc, contactEnc []byte
+	if f.Identity != nil {
+		ip, cp := f.Identity.parts()
+		b, err := json.Marshal(ip)
+		if err != nil {
+			return err
+		}
+		if identityEnc, err = sealer.Seal(b, ad("cases", "identity", id, keyVersion)); err != nil {
+			return err
+		}
+		if !cp.empty() {
+			b, err := json.Marshal(cp)
+			if err != nil {
+				return err
+			}
+			if contactEnc, err = sealer.Seal(b, ad("cases", "contact", id, keyVersion)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Exec(`UPDATE cases SET identity_enc = ?, contact_enc = ? WHERE id = ?`, identityEnc, contactEnc, id).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`DELETE FROM case_events WHERE case_id = ?`, id).Error; err != nil {
+		return err
+	}
+	for i, e := range f.TraffickingEvents {
+		eid := uuid.New()
+		var details []byte
+		if e.Place != nil || e.Details != nil {
+			b, err := json.Marshal(eventSecret{Place: e.Place, Details: e.Details})
+			if err != nil {
+				return err
+			}
+			if details, err = sealer.Seal(b, ad("case_events", "details", eid, keyVersion)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec(`INSERT INTO case_events (id, case_id, position, kind, country, region, year_month, details_enc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, eid, id, i, e.Kind, e.Country, e.Region, e.YearMonth, details).Error; err != nil {
+			return err
+		}
+	}
+	if err := tx.Exec(`DELETE FROM case_blind_index WHERE case_id = ?`, id).Error; err != nil {
+		return err
+	}
+	for _, t := range s.tokens(f.Identity) {
+		if err := tx.Exec(`INSERT INTO case_blind_index (case_id, kind, token) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, t.kind, t.token).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type token struct {
+	kind  string
+	token []byte
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// tokens are the blind index entries of an identity.
+func (s *Service) tokens(id *Identity) []token {
+	if id == nil {
+		return nil
+	}
+	var out []token
+	if !blank(id.GivenName) || !blank(id.FamilyName) {
+		for _, t := range s.keys.Index.NameOnlyKeys(str(id.GivenName), str(id.FamilyName)) {
+			out = append(out, token{"name", t})
+		}
+		if id.BirthDate != nil {
+			for _, t := range s.keys.Index.NameKeys(str(id.GivenName), str(id.FamilyName), str(id.Patronymic), *id.BirthDate) {
+				out = append(out, token{"name_birth", t})
+			}
+		}
+	}
+	if !blank(id.DocumentNumber) {
+		out = append(out, token{"document", s.keys.Index.DocumentKey(*id.DocumentNumber)})
+	}
+	return out
+}

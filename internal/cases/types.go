@@ -1,0 +1,202 @@
+package cases
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Identity is who the person is. It is stored encrypted: the identity
+// category (names, aliases, birth date, document, languages) and the contact
+// category (phone, address, contact person) each in one ciphertext bound to
+// its case, column and data key version.
+type Identity struct {
+	GivenName      *string  `json:"given_name,omitempty"`
+	FamilyName     *string  `json:"family_name,omitempty"`
+	Patronymic     *string  `json:"patronymic,omitempty"`
+	Aliases        []string `json:"aliases,omitempty"`
+	BirthDate      *string  `json:"birth_date,omitempty"`
+	DocumentNumber *string  `json:"document_number,omitempty"`
+	Languages      []string `json:"languages,omitempty"`
+	Phone          *string  `json:"phone,omitempty"`
+	Address        *string  `json:"address,omitempty"`
+	ContactPerson  *string  `json:"contact_person,omitempty"`
+}
+
+// identityPart and contactPart are the two encrypted halves of Identity.
+type identityPart struct {
+	GivenName      *string  `json:"given_name,omitempty"`
+	FamilyName     *string  `json:"family_name,omitempty"`
+	Patronymic     *string  `json:"patronymic,omitempty"`
+	Aliases        []string `json:"aliases,omitempty"`
+	BirthDate      *string  `json:"birth_date,omitempty"`
+	DocumentNumber *string  `json:"document_number,omitempty"`
+	Languages      []string `json:"languages,omitempty"`
+}
+
+type contactPart struct {
+	Phone         *string `json:"phone,omitempty"`
+	Address       *string `json:"address,omitempty"`
+	ContactPerson *string `json:"contact_person,omitempty"`
+}
+
+func (i Identity) parts() (identityPart, contactPart) {
+	return identityPart{i.GivenName, i.FamilyName, i.Patronymic, i.Aliases, i.BirthDate, i.DocumentNumber, i.Languages},
+		contactPart{i.Phone, i.Address, i.ContactPerson}
+}
+
+func (c contactPart) empty() bool {
+	return c.Phone == nil && c.Address == nil && c.ContactPerson == nil
+}
+
+// Event is a trafficking event: where and when in clear, place and details
+// encrypted.
+type Event struct {
+	Kind      string  `json:"kind"`
+	Country   *string `json:"country,omitempty"`
+	Region    *string `json:"region,omitempty"`
+	YearMonth *string `json:"year_month,omitempty"`
+	Place     *string `json:"place,omitempty"`
+	Details   *string `json:"details,omitempty"`
+}
+
+type eventSecret struct {
+	Place   *string `json:"place,omitempty"`
+	Details *string `json:"details,omitempty"`
+}
+
+// Fields are the editable fields of a case: the body of a create and the
+// document a merge patch applies to.
+type Fields struct {
+	Identity                *Identity  `json:"identity,omitempty"`
+	IdentifiedAt            *time.Time `json:"identified_at,omitempty"`
+	IdentificationChannel   *string    `json:"identification_channel,omitempty"`
+	TraffickingStatus       *string    `json:"trafficking_status,omitempty"`
+	Sex                     *string    `json:"sex,omitempty"`
+	AgeBracket              *string    `json:"age_bracket,omitempty"`
+	IsMinor                 *bool      `json:"is_minor,omitempty"`
+	Citizenship             *string    `json:"citizenship,omitempty"`
+	RegionOfOrigin          *string    `json:"region_of_origin,omitempty"`
+	ExploitationTypes       []string   `json:"exploitation_types,omitempty"`
+	CountriesOfExploitation []string   `json:"countries_of_exploitation,omitempty"`
+	MeansOfControl          []string   `json:"means_of_control,omitempty"`
+	LabourSector            *string    `json:"labour_sector,omitempty"`
+	RecruitmentMethod       *string    `json:"recruitment_method,omitempty"`
+	RecruiterRelation       *string    `json:"recruiter_relation,omitempty"`
+	RiskLevel               *string    `json:"risk_level,omitempty"`
+	MeasureCodes            []string   `json:"measure_codes,omitempty"`
+	TraffickingEvents       []Event    `json:"trafficking_events,omitempty"`
+	// AssignedUserIDs may be changed by supervisors only.
+	AssignedUserIDs []uuid.UUID `json:"assigned_user_ids,omitempty"`
+	// Version is accepted in a PATCH body (If-Match wins).
+	Version *int `json:"version,omitempty"`
+}
+
+// Case is the API view of a case. Identity is absent, not blanked, when the
+// caller may not read it.
+type Case struct {
+	ID                        uuid.UUID   `json:"id"`
+	Code                      string      `json:"code"`
+	Version                   int         `json:"version"`
+	OwnerOrganizationID       uuid.UUID   `json:"owner_organization_id"`
+	IdentifyingOrganizationID uuid.UUID   `json:"identifying_organization_id"`
+	Source                    string      `json:"source"`
+	Stage                     string      `json:"stage"`
+	Status                    string      `json:"status"`
+	ClosureReason             *string     `json:"closure_reason"`
+	RiskLevel                 *string     `json:"risk_level"`
+	IdentifiedAt              time.Time   `json:"identified_at"`
+	IdentificationChannel     *string     `json:"identification_channel"`
+	TraffickingStatus         *string     `json:"trafficking_status"`
+	Sex                       string      `json:"sex"`
+	AgeBracket                string      `json:"age_bracket"`
+	IsMinor                   *bool       `json:"is_minor"`
+	Citizenship               *string     `json:"citizenship"`
+	RegionOfOrigin            *string     `json:"region_of_origin"`
+	ExploitationTypes         []string    `json:"exploitation_types"`
+	CountriesOfExploitation   []string    `json:"countries_of_exploitation"`
+	MeansOfControl            []string    `json:"means_of_control"`
+	LabourSector              *string     `json:"labour_sector"`
+	RecruitmentMethod         *string     `json:"recruitment_method"`
+	RecruiterRelation         *string     `json:"recruiter_relation"`
+	MeasureCodes              []string    `json:"measure_codes"`
+	AssignedUserIDs           []uuid.UUID `json:"assigned_user_ids"`
+	ReflectionEndsOn          *string     `json:"reflection_ends_on"`
+	TraffickingEvents         []Event     `json:"trafficking_events"`
+	Identity                  *Identity   `json:"identity,omitempty"`
+	// IdentityErased is true when the case's data key was destroyed.
+	IdentityErased bool      `json:"identity_erased,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// StageMove is one move along the referral path.
+type StageMove struct {
+	ID            uuid.UUID  `json:"id"`
+	FromStage     *string    `json:"from_stage"`
+	ToStage       string     `json:"to_stage"`
+	Reason        *string    `json:"reason"`
+	ClosureReason *string    `json:"closure_reason"`
+	MovedBy       *uuid.UUID `json:"moved_by"`
+	MovedAt       time.Time  `json:"moved_at"`
+}
+
+// MoveInput is the body of a stage move.
+type MoveInput struct {
+	Stage  string `json:"stage"`
+	Reason string `json:"reason"`
+}
+
+// Goal is one goal of the individual assistance plan.
+type Goal struct {
+	ID     string  `json:"id"`
+	Text   string  `json:"text"`
+	DueOn  *string `json:"due_on,omitempty"`
+	Status string  `json:"status"`
+}
+
+// Plan is the needs assessment and the individual assistance plan.
+type Plan struct {
+	NeedsAssessment string     `json:"needs_assessment"`
+	Goals           []Goal     `json:"goals"`
+	Version         int        `json:"version"`
+	UpdatedBy       *uuid.UUID `json:"updated_by"`
+	UpdatedAt       *time.Time `json:"updated_at"`
+}
+
+// PlanInput is the body of PUT /cases/{id}/plan.
+type PlanInput struct {
+	NeedsAssessment string `json:"needs_assessment"`
+	Goals           []Goal `json:"goals"`
+	Version         *int   `json:"version,omitempty"`
+}
+
+// GoalStatuses are the statuses of a plan goal.
+var GoalStatuses = []string{"open", "in_progress", "achieved", "dropped"}
+
+// Filter narrows a case list.
+type Filter struct {
+	Stage          string
+	Status         string
+	RiskLevel      string
+	AssignedUserID uuid.UUID
+	IdentifiedFrom *time.Time
+	IdentifiedTo   *time.Time
+}
+
+// SearchInput is the body of POST /cases/search and /cases/duplicates.
+type SearchInput struct {
+	Identity Identity `json:"identity"`
+}
+
+// Match is a visible case matching a duplicate check.
+type Match struct {
+	ID   uuid.UUID `json:"id"`
+	Code string    `json:"code"`
+}
+
+// DuplicateResult is the answer of a duplicate check.
+type DuplicateResult struct {
+	Matches         []Match `json:"matches"`
+	ExistsElsewhere bool    `json:"exists_elsewhere"`
+}

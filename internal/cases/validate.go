@@ -1,0 +1,209 @@
+package cases
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+)
+
+// Bishkek is the time zone of calendar periods and deadlines.
+var Bishkek = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Bishkek")
+	if err != nil {
+		return time.FixedZone("Asia/Bishkek", 6*3600)
+	}
+	return loc
+}()
+
+var (
+	measurePattern   = regexp.MustCompile(`^[A-Z0-9][A-Z0-9.\-]{0,31}$`)
+	yearMonthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+)
+
+func checkText(v *apperr.Validation, field string, s *string, max int) {
+	if s == nil {
+		return
+	}
+	if !utf8.ValidString(*s) || utf8.RuneCountInString(*s) > max || strings.ContainsRune(*s, 0) {
+		v.Add(field, "must be text of at most "+itoa(max)+" characters")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func parseDate(s string) (time.Time, bool) {
+	t, err := time.ParseInLocation("2006-01-02", s, Bishkek)
+	return t, err == nil
+}
+
+// ageBracket returns the CTDC age bracket and minor flag of someone born on
+// birth at the date at.
+func ageBracket(birth, at time.Time) (string, bool) {
+	at = at.In(Bishkek)
+	age := at.Year() - birth.Year()
+	if at.Month() < birth.Month() || (at.Month() == birth.Month() && at.Day() < birth.Day()) {
+		age--
+	}
+	switch {
+	case age <= 8:
+		return "0-8", true
+	case age <= 17:
+		return "9-17", true
+	case age <= 20:
+		return "18-20", false
+	case age <= 23:
+		return "21-23", false
+	case age <= 26:
+		return "24-26", false
+	case age <= 29:
+		return "27-29", false
+	case age <= 38:
+		return "30-38", false
+	case age <= 47:
+		return "39-47", false
+	}
+	return "48+", false
+}
+
+func bracketIsMinor(b string) (bool, bool) {
+	switch b {
+	case "0-8", "9-17":
+		return true, true
+	case "unknown", "":
+		return false, false
+	}
+	return false, true
+}
+
+// validate checks the editable fields. With complete it also checks what a
+// whole case needs (a name); a partial check validates a merge patch's
+// values before the case is loaded. It fills derived fields (age bracket
+// and minor flag from a birth date, identified_at defaulting to now).
+func validate(f *Fields, complete bool, now time.Time) error {
+	var v apperr.Validation
+	if id := f.Identity; id != nil {
+		checkText(&v, "identity.given_name", id.GivenName, 100)
+		checkText(&v, "identity.family_name", id.FamilyName, 100)
+		checkText(&v, "identity.patronymic", id.Patronymic, 100)
+		checkText(&v, "identity.document_number", id.DocumentNumber, 50)
+		checkText(&v, "identity.phone", id.Phone, 50)
+		checkText(&v, "identity.address", id.Address, 500)
+		checkText(&v, "identity.contact_person", id.ContactPerson, 300)
+		if len(id.Aliases) > 20 {
+			v.Add("identity.aliases", "must list at most 20 names")
+		}
+		for _, a := range id.Aliases {
+			checkText(&v, "identity.aliases", &a, 100)
+		}
+		if len(id.Languages) > 20 {
+			v.Add("identity.languages", "must list at most 20 languages")
+		}
+		for _, l := range id.Languages {
+			checkText(&v, "identity.languages", &l, 50)
+		}
+		if id.BirthDate != nil {
+			if b, ok := parseDate(*id.BirthDate); !ok || b.After(now) || b.Year() < 1900 {
+				v.Add("identity.birth_date", "must be a past date written YYYY-MM-DD")
+			}
+		}
+	}
+	if complete {
+		if f.Identity == nil || (blank(f.Identity.GivenName) && blank(f.Identity.FamilyName)) {
+			v.Add("identity.given_name", "a given or a family name is required")
+		}
+	}
+	if f.IdentifiedAt != nil && f.IdentifiedAt.After(now.Add(5*time.Minute)) {
+		v.Add("identified_at", "must not be in the future")
+	}
+	checkEnum(&v, "identification_channel", f.IdentificationChannel, Channels)
+	checkEnum(&v, "trafficking_status", f.TraffickingStatus, TraffStatuses)
+	checkEnum(&v, "sex", f.Sex, Sexes)
+	checkEnum(&v, "age_bracket", f.AgeBracket, AgeBrackets)
+	checkEnum(&v, "region_of_origin", f.RegionOfOrigin, Regions)
+	checkEnum(&v, "labour_sector", f.LabourSector, LabourSectors)
+	checkEnum(&v, "recruitment_method", f.RecruitmentMethod, RecruitmentMethods)
+	checkEnum(&v, "recruiter_relation", f.RecruiterRelation, RecruiterRelations)
+	checkEnum(&v, "risk_level", f.RiskLevel, RiskLevels)
+	checkEnumList(&v, "exploitation_types", f.ExploitationTypes, Exploitations)
+	checkEnumList(&v, "means_of_control", f.MeansOfControl, MeansOfControl)
+	if f.Citizenship != nil && !IsCountry(*f.Citizenship) {
+		v.Add("citizenship", "must be an ISO 3166-1 alpha-2 code such as KG")
+	}
+	for _, c := range f.CountriesOfExploitation {
+		if !IsCountry(c) {
+			v.Add("countries_of_exploitation", "must list ISO 3166-1 alpha-2 codes such as RU, KZ")
+			break
+		}
+	}
+	if hasDuplicates(f.CountriesOfExploitation) {
+		v.Add("countries_of_exploitation", "must not repeat a value")
+	}
+	for _, m := range f.MeasureCodes {
+		if !measurePattern.MatchString(m) {
+			v.Add("measure_codes", "must list Program measure codes")
+			break
+		}
+	}
+	if len(f.TraffickingEvents) > 50 {
+		v.Add("trafficking_events", "must list at most 50 events")
+	}
+	for _, e := range f.TraffickingEvents {
+		if !contains(EventKinds, e.Kind) {
+			v.Add("trafficking_events.kind", "must be one of: "+strings.Join(EventKinds, ", "))
+		}
+		if e.Country != nil && !IsCountry(*e.Country) {
+			v.Add("trafficking_events.country", "must be an ISO 3166-1 alpha-2 code")
+		}
+		if e.YearMonth != nil && !yearMonthPattern.MatchString(*e.YearMonth) {
+			v.Add("trafficking_events.year_month", "must be written YYYY-MM")
+		}
+		checkText(&v, "trafficking_events.region", e.Region, 100)
+		checkText(&v, "trafficking_events.place", e.Place, 300)
+		checkText(&v, "trafficking_events.details", e.Details, 4000)
+	}
+	if len(f.AssignedUserIDs) > 20 {
+		v.Add("assigned_user_ids", "must list at most 20 workers")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	// Derived fields.
+	if f.IdentifiedAt == nil {
+		t := now
+		f.IdentifiedAt = &t
+	}
+	if f.Identity != nil && f.Identity.BirthDate != nil {
+		b, _ := parseDate(*f.Identity.BirthDate)
+		bracket, minor := ageBracket(b, *f.IdentifiedAt)
+		if f.AgeBracket != nil && *f.AgeBracket != bracket && *f.AgeBracket != "unknown" {
+			return apperr.Invalid("age_bracket", "conflicts with the birth date; leave it out to derive it")
+		}
+		if f.IsMinor != nil && *f.IsMinor != minor {
+			return apperr.Invalid("is_minor", "conflicts with the birth date; leave it out to derive it")
+		}
+		f.AgeBracket, f.IsMinor = &bracket, &minor
+	} else if f.AgeBracket != nil {
+		if minor, known := bracketIsMinor(*f.AgeBracket); known {
+			if f.IsMinor != nil && *f.IsMinor != minor {
+				return apperr.Invalid("is_minor", "conflicts with age_bracket")
+			}
+			f.IsMinor = &minor
+		}
+	}
+	return nil
+}
+
+func blank(s *string) bool { return s == nil || strings.TrimSpace(*s) == "" }
+
+func contains(set []string, s string) bool {
+	for _, x := range set {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

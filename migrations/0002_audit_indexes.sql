@@ -1,0 +1,4 @@
+-- Verification pages through checkpoints by (seq, id); auditors filter the
+-- trail by organization.
+CREATE INDEX audit_checkpoints_seq_idx ON audit_checkpoints (seq, id);
+CREATE INDEX audit_entries_organization_idx ON audit_entries (organization_id, id DESC);
