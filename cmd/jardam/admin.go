@@ -16,6 +16,8 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
+	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/demo"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
@@ -74,6 +76,7 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	}
 	fl := flag.NewFlagSet("seed demo", flag.ContinueOnError)
 	ifEmpty := fl.Bool("if-empty", false, "do nothing when the database already holds organizations")
+	count := fl.Int("cases", 80, "number of synthetic cases")
 	if err := fl.Parse(args[1:]); err != nil {
 		return usageError(err.Error())
 	}
@@ -85,6 +88,10 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return err
 	}
 	defer database.Close(db)
+	keys, err := keyring(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
 	err = seed.Demo(ctx, db, passwd.NewHasher(cfg.MaxConcurrentKDF), *ifEmpty)
 	if errors.Is(err, seed.ErrNotEmpty) {
 		log.Info("database not empty: demo seed skipped")
@@ -93,7 +100,12 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	log.Info("demo data created", slog.Int("organizations", len(seed.Orgs)), slog.Int("accounts", len(seed.Accounts)))
+	svc := cases.NewService(db, keys, cases.Settings{ReflectionDays: cfg.ReflectionDays}, log)
+	if err := demo.Cases(ctx, db, svc, *count); err != nil {
+		return err
+	}
+	log.Info("demo data created", slog.Int("organizations", len(seed.Orgs)), slog.Int("accounts", len(seed.Accounts)),
+		slog.Int("cases", *count))
 	return nil
 }
 

@@ -126,3 +126,21 @@ func drop(super, name string) {
 	defer conn.Close(ctx)
 	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 }
+
+// Count runs a count query as the superuser on the test database, past
+// row-level security (for tests that check what the application cannot
+// see).
+func (d *DB) Count(t testing.TB, sql string, args ...any) int64 {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, URLFor(d.SuperURL, superUser(d.SuperURL), superPassword(d.SuperURL), d.Name))
+	if err != nil {
+		t.Fatalf("connect as superuser: %v", err)
+	}
+	defer conn.Close(ctx)
+	var n int64
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		t.Fatalf("superuser count: %v", err)
+	}
+	return n
+}

@@ -1,0 +1,345 @@
+package api_test
+
+import (
+	"bytes"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jardam-kg/jardam/internal/api/apitest"
+)
+
+func newCase(t *testing.T, env *apitest.Env, token string, body map[string]any) map[string]any {
+	t.Helper()
+	if body == nil {
+		body = map[string]any{}
+	}
+	if _, ok := body["identity"]; !ok {
+		body["identity"] = map[string]any{"given_name": "Айгүл", "family_name": "Токтосунова", "birth_date": "1999-04-12"}
+	}
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: token, Body: body})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create case: %d %s", r.Status, r.Body)
+	}
+	return r.Map(t)
+}
+
+var requestIDField = regexp.MustCompile(`"request_id":"[^"]*"`)
+
+func TestCaseLifecycle(t *testing.T) {
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	c := newCase(t, env, worker, map[string]any{
+		"sex": "female", "citizenship": "KG", "region_of_origin": "osh", "identification_channel": "hotline",
+		"exploitation_types": []string{"forced_labour"}, "countries_of_exploitation": []string{"RU"},
+		"trafficking_events": []map[string]any{{"kind": "exploitation", "country": "RU", "region": "Moscow", "year_month": "2025-03", "place": "a market", "details": "held for months"}},
+		"identity": map[string]any{"given_name": "Айгүл", "family_name": "Токтосунова", "birth_date": "1999-04-12", "phone": "+996555000111"},
+	})
+	if !regexp.MustCompile(`^SEZIM-\d{4}-\d{4}$`).MatchString(c["code"].(string)) {
+		t.Fatalf("code %v", c["code"])
+	}
+	if c["stage"] != "identification" || c["status"] != "open" || c["age_bracket"] != "27-29" || c["is_minor"] != false {
+		t.Fatalf("created %v", c)
+	}
+	if c["reflection_ends_on"] == nil || len(c["assigned_user_ids"].([]any)) != 1 {
+		t.Fatalf("reflection period or assignment missing: %v", c)
+	}
+	id := c["id"].(string)
+	path := "/api/v1/cases/" + id
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: worker})
+	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"1"` {
+		t.Fatalf("read: %d %s", r.Status, r.Header.Get("ETag"))
+	}
+	got := r.Map(t)
+	if got["identity"].(map[string]any)["phone"] != "+996555000111" {
+		t.Fatalf("identity %v", got["identity"])
+	}
+	ev := got["trafficking_events"].([]any)[0].(map[string]any)
+	if ev["details"] != "held for months" || ev["country"] != "RU" {
+		t.Fatalf("event %v", ev)
+	}
+	// Merge patch: identity merged field by field.
+	r = env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: worker, Header: map[string]string{"If-Match": `"1"`},
+		Body: map[string]any{"risk_level": "high", "identity": map[string]any{"phone": nil, "address": "Bishkek"}}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	got = r.Map(t)
+	idn := got["identity"].(map[string]any)
+	if got["risk_level"] != "high" || idn["address"] != "Bishkek" || idn["phone"] != nil || idn["given_name"] != "Айгүл" || got["version"].(float64) != 2 {
+		t.Fatalf("patched %v", got)
+	}
+	patchTests := []struct {
+		name   string
+		body   map[string]any
+		header map[string]string
+		want   int
+	}{
+		{"ReadOnlyStageIs400", map[string]any{"stage": "closed", "version": 2}, nil, 400},
+		{"ReadOnlyCodeIs400", map[string]any{"code": "X", "version": 2}, nil, 400},
+		{"UnknownEnumIs400", map[string]any{"sex": "robot", "version": 2}, nil, 400},
+		{"MissingVersionIs428", map[string]any{"risk_level": "low"}, nil, 428},
+		{"StaleVersionIs412", map[string]any{"risk_level": "low"}, map[string]string{"If-Match": `"1"`}, 412},
+		{"ConflictingBracketIs400", map[string]any{"age_bracket": "48+", "version": 2}, nil, 400},
+		{"CaseworkerCannotAssign", map[string]any{"assigned_user_ids": []string{}, "version": 2}, nil, 403},
+	}
+	for _, tc := range patchTests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: worker, Body: tc.body, Header: tc.header, Invalid: true})
+			if r.Status != tc.want {
+				t.Fatalf("got %d, want %d: %s", r.Status, tc.want, r.Body)
+			}
+		})
+	}
+	if strings.Contains(string(env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: worker, Invalid: true,
+		Body: map[string]any{"sex": "robot", "version": 2}}).Body), "sex") == false {
+		t.Fatal("problem does not name the field")
+	}
+	// Stage moves.
+	move := func(tok, stage, reason string) int {
+		return env.Do(apitest.Request{Method: http.MethodPost, Path: path + "/stage", Token: tok, Body: map[string]string{"stage": stage, "reason": reason}}).Status
+	}
+	if s := move(worker, "rehabilitation", "moved to the center's programme"); s != 200 {
+		t.Fatalf("forward with skip: %d", s)
+	}
+	if s := move(worker, "shelter", "needs shelter again"); s != 200 {
+		t.Fatalf("return to shelter: %d", s)
+	}
+	if s := move(worker, "identification", "back"); s != 409 {
+		t.Fatalf("backwards: %d", s)
+	}
+	if s := move(worker, "closed", "reintegrated"); s != 403 {
+		t.Fatalf("caseworker closing: %d", s)
+	}
+	sup := env.Token("supervisor@sezim.kg")
+	if s := move(sup, "closed", "not a reason"); s != 400 {
+		t.Fatalf("closing without a closure reason: %d", s)
+	}
+	if s := move(sup, "closed", "reintegrated"); s != 200 {
+		t.Fatalf("supervisor closing: %d", s)
+	}
+	r = env.Do(apitest.Request{Method: http.MethodGet, Path: path + "/stages", Token: sup})
+	var hist struct{ Items []map[string]any }
+	r.JSON(t, &hist)
+	if len(hist.Items) != 4 || hist.Items[3]["closure_reason"] != "reintegrated" || hist.Items[1]["reason"] != "moved to the center's programme" {
+		t.Fatalf("history %v", hist.Items)
+	}
+	// Plan.
+	r = env.Do(apitest.Request{Method: http.MethodPut, Path: path + "/plan", Token: sup, Body: map[string]any{
+		"needs_assessment": "needs housing and documents",
+		"goals":            []map[string]any{{"text": "restore passport", "due_on": "2026-12-31"}}}})
+	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"1"` {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodPut, Path: path + "/plan", Token: sup, Body: map[string]any{"needs_assessment": "x", "goals": []any{}}}); r.Status != 428 {
+		t.Fatalf("plan without version: %d", r.Status)
+	}
+	// Access log for supervisors.
+	r = env.Do(apitest.Request{Method: http.MethodGet, Path: path + "/access-log", Token: sup})
+	var log struct{ Items []map[string]any }
+	r.JSON(t, &log)
+	if r.Status != 200 || len(log.Items) < 5 {
+		t.Fatalf("access log %d: %d entries", r.Status, len(log.Items))
+	}
+}
+
+func TestCaseAccessMatrix(t *testing.T) {
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	assigned := newCase(t, env, worker, nil)["id"].(string)
+	sup := env.Token("supervisor@sezim.kg")
+	// A case of Sezim not assigned to the caseworker.
+	unassigned := newCase(t, env, sup, nil)["id"].(string)
+	other := newCase(t, env, env.Token("caseworker@akzhurok.kg"), nil)["id"].(string)
+	missing := "00000000-0000-4000-8000-000000000000"
+
+	routes := []struct {
+		method, suffix string
+		body           any
+	}{
+		{http.MethodGet, "", nil},
+		{http.MethodPatch, "", map[string]any{"risk_level": "low", "version": 1}},
+		{http.MethodPost, "/stage", map[string]any{"stage": "shelter", "reason": "x"}},
+		{http.MethodGet, "/stages", nil},
+		{http.MethodGet, "/plan", nil},
+		{http.MethodPut, "/plan", map[string]any{"needs_assessment": "x", "goals": []any{}}},
+		{http.MethodGet, "/access-log", nil},
+	}
+	type who struct {
+		email string
+		// visible lists the cases (by name) this account may reach.
+		visible map[string]bool
+		// forbidden is true for roles without case permissions.
+		forbidden bool
+	}
+	accounts := []who{
+		{"caseworker@sezim.kg", map[string]bool{"assigned": true}, false},
+		{"supervisor@sezim.kg", map[string]bool{"assigned": true, "unassigned": true}, false},
+		{"caseworker@akzhurok.kg", map[string]bool{"other": true}, false},
+		{"social@mlsp.gov.kg", map[string]bool{}, false},
+		{"coordinator@mlsp.gov.kg", nil, true},
+		{"auditor@jardam.local", nil, true},
+		{"admin@jardam.local", nil, true},
+		{"orgadmin@sezim.kg", nil, true},
+	}
+	cases := map[string]string{"assigned": assigned, "unassigned": unassigned, "other": other, "missing": missing}
+	var notFoundBody []byte
+	for _, a := range accounts {
+		tok := env.Token(a.email)
+		for name, id := range cases {
+			for _, rt := range routes {
+				label := a.email + " " + rt.method + " " + rt.suffix + " on " + name
+				r := env.Do(apitest.Request{Method: rt.method, Path: "/api/v1/cases/" + id + rt.suffix, Token: tok, Body: rt.body, Invalid: true})
+				switch {
+				case a.forbidden:
+					if r.Status != http.StatusForbidden {
+						t.Errorf("%s: got %d, want 403", label, r.Status)
+					}
+				case rt.suffix == "/access-log" && strings.HasPrefix(a.email, "caseworker") || rt.suffix == "/access-log" && a.email == "social@mlsp.gov.kg":
+					if r.Status != http.StatusForbidden {
+						t.Errorf("%s: got %d, want 403", label, r.Status)
+					}
+				case a.visible[name]:
+					if r.Status == http.StatusNotFound || r.Status == http.StatusForbidden || r.Status >= 500 {
+						t.Errorf("%s: got %d %s", label, r.Status, r.Body)
+					}
+				default:
+					if r.Status != http.StatusNotFound {
+						t.Errorf("%s: got %d, want 404", label, r.Status)
+						continue
+					}
+					b := requestIDField.ReplaceAll(r.Body, []byte(`"request_id":""`))
+					if notFoundBody == nil {
+						notFoundBody = b
+					} else if !bytes.Equal(b, notFoundBody) {
+						t.Errorf("%s: 404 body differs:\n%s\n%s", label, b, notFoundBody)
+					}
+				}
+			}
+		}
+	}
+	// A hidden and a missing case write the same single audit entry.
+	n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'case.read' AND outcome = 'not_found' AND object_id = ?`, missing)
+	m := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'case.read' AND outcome = 'not_found' AND object_id = ?`, other)
+	if n == 0 || m == 0 {
+		t.Fatalf("not_found audit entries: missing %d, hidden %d", n, m)
+	}
+}
+
+func TestConcurrentUpdatesExactlyOneWins(t *testing.T) {
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	id := newCase(t, env, worker, nil)["id"].(string)
+	var wg sync.WaitGroup
+	statuses := make([]int, 6)
+	for i := range statuses {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			statuses[i] = env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/cases/" + id, Token: worker,
+				Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"risk_level": []string{"low", "medium", "high"}[i%3]}, Invalid: true}).Status
+		}(i)
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		switch s {
+		case 200:
+			ok++
+		case 412:
+		default:
+			t.Fatalf("status %d", s)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d updates won: %v", ok, statuses)
+	}
+}
+
+func TestIdempotentCreateMakesOneCase(t *testing.T) {
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	body := map[string]any{"identity": map[string]any{"given_name": "Бакыт"}, "sex": "male"}
+	hdr := map[string]string{"Idempotency-Key": "retry-1"}
+	var wg sync.WaitGroup
+	ids := make([]string, 4)
+	for i := range ids {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker, Body: body, Header: hdr})
+			if r.Status == http.StatusCreated {
+				ids[i] = r.Map(t)["id"].(string)
+			}
+		}(i)
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id == "" || id != ids[0] {
+			t.Fatalf("retries gave %v", ids)
+		}
+	}
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'case.create'`); n != 1 {
+		t.Fatalf("%d cases created", n)
+	}
+	body["sex"] = "female"
+	if r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker, Body: body, Header: hdr}); r.Status != http.StatusConflict {
+		t.Fatalf("same key, other body: %d", r.Status)
+	}
+}
+
+func TestSearchAndDuplicateCheck(t *testing.T) {
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	newCase(t, env, worker, map[string]any{"identity": map[string]any{"given_name": "Айгүл", "family_name": "Токтосунова", "birth_date": "1999-04-12", "document_number": "ID 1234567"}})
+	other := env.Token("caseworker@akzhurok.kg")
+	search := func(tok string, identity map[string]any) []any {
+		r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/search", Token: tok, Body: map[string]any{"identity": identity}})
+		if r.Status != 200 {
+			t.Fatalf("search: %d %s", r.Status, r.Body)
+		}
+		return r.Map(t)["items"].([]any)
+	}
+	if got := search(worker, map[string]any{"given_name": "Aigul", "family_name": "Toktosunova"}); len(got) != 1 {
+		t.Fatalf("latin spelling found %d", len(got))
+	}
+	if got := search(worker, map[string]any{"given_name": "Toktosunova", "family_name": "Aygul"}); len(got) != 1 {
+		t.Fatalf("swapped order found %d", len(got))
+	}
+	if got := search(other, map[string]any{"given_name": "Aigul", "family_name": "Toktosunova"}); len(got) != 0 {
+		t.Fatalf("another organization found %d", len(got))
+	}
+	dup := func(tok string, identity map[string]any) map[string]any {
+		r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/duplicates", Token: tok, Body: map[string]any{"identity": identity}})
+		if r.Status != 200 {
+			t.Fatalf("duplicates: %d %s", r.Status, r.Body)
+		}
+		return r.Map(t)
+	}
+	if d := dup(worker, map[string]any{"given_name": "Aigul", "family_name": "Toktosunova", "birth_date": "1999-04-12"}); len(d["matches"].([]any)) != 1 || d["exists_elsewhere"] != false {
+		t.Fatalf("own duplicate %v", d)
+	}
+	d := dup(other, map[string]any{"given_name": "Aigul", "family_name": "Toktosunova", "birth_date": "1999-04-12"})
+	if len(d["matches"].([]any)) != 0 || d["exists_elsewhere"] != true {
+		t.Fatalf("elsewhere %v", d)
+	}
+	if d := dup(other, map[string]any{"document_number": "id-1234567"}); d["exists_elsewhere"] != true {
+		t.Fatalf("document elsewhere %v", d)
+	}
+	if d := dup(other, map[string]any{"given_name": "Aigul", "family_name": "Toktosunova", "birth_date": "1999-04-13"}); d["exists_elsewhere"] != false {
+		t.Fatalf("another birth date %v", d)
+	}
+	// Sezim's supervisors were told; no personal data in the notice.
+	if n := env.DB.Count(t, `SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.email = 'supervisor@sezim.kg' AND n.kind = 'duplicate_check_match'`); n == 0 {
+		t.Fatal("the holding organization's supervisors were not notified")
+	}
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/duplicates", Token: other, Body: map[string]any{"identity": map[string]any{"given_name": "Aigul"}}})
+	if r.Status != 400 || !strings.Contains(string(r.Body), "identity.birth_date") {
+		t.Fatalf("without birth date or document: %d %s", r.Status, r.Body)
+	}
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'case.duplicate_check'`); n != 4 {
+		t.Fatalf("duplicate checks audited: %d", n)
+	}
+}

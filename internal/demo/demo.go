@@ -1,0 +1,177 @@
+// Package demo creates the synthetic cases of the demo data (DESIGN.md
+// section 5): about 80 cases of no real person, spread over 2024 and 2025
+// across the crisis centers, with stage moves and plans, so that lists,
+// dashboards and reports show real figures. Names come from a built-in
+// list; the generator is seeded, so every demo database is alike.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+)
+
+var (
+	femaleNames = []string{"Айгүл", "Айзада", "Нургүл", "Жылдыз", "Бермет", "Асель", "Гүлнара", "Динара", "Назира", "Чолпон", "Айжан", "Мээрим"}
+	maleNames   = []string{"Бакыт", "Нурлан", "Азамат", "Эрлан", "Улан", "Тимур", "Айбек", "Мирлан", "Канат", "Эркин", "Элдияр", "Бекжан"}
+	families    = []string{"Токтосун", "Асан", "Жумабай", "Сыдык", "Абдыкерим", "Осмон", "Исак", "Бекболот", "Мамыт", "Турдубай", "Садыр", "Кадыр"}
+)
+
+type weighted[T any] struct {
+	v T
+	w int
+}
+
+func pick[T any](r *rand.Rand, items []weighted[T]) T {
+	total := 0
+	for _, it := range items {
+		total += it.w
+	}
+	n := r.IntN(total)
+	for _, it := range items {
+		if n < it.w {
+			return it.v
+		}
+		n -= it.w
+	}
+	return items[0].v
+}
+
+// Worker is an account the demo acts as.
+type Worker struct {
+	UserID, OrganizationID uuid.UUID
+	Role                   string
+}
+
+func workers(ctx context.Context, db *gorm.DB) (map[string]Worker, error) {
+	var rows []struct {
+		Email          string
+		ID             uuid.UUID
+		OrganizationID uuid.UUID
+		Role           string
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT email, id, organization_id, role FROM users
+		WHERE email IN ('caseworker@sezim.kg', 'supervisor@sezim.kg', 'caseworker@akzhurok.kg')`).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]Worker{}
+	for _, r := range rows {
+		out[r.Email] = Worker{r.ID, r.OrganizationID, r.Role}
+	}
+	if len(out) != 3 {
+		return nil, fmt.Errorf("demo accounts missing: found %d of 3", len(out))
+	}
+	return out, nil
+}
+
+func as(ctx context.Context, w Worker) context.Context {
+	return reqctx.WithPrincipal(reqctx.WithMeta(ctx, reqctx.Meta{RequestID: "demo-seed", UserAgent: "jardam-seed"}),
+		reqctx.Principal{UserID: w.UserID, OrganizationID: w.OrganizationID, Role: w.Role})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Cases creates n synthetic cases through the case service.
+func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, n int) error {
+	ws, err := workers(ctx, db)
+	if err != nil {
+		return err
+	}
+	// The Ak-Zhurok caseworker's supervisor is not a demo account: Sezim's
+	// supervisor closes Sezim's cases only.
+	r := rand.New(rand.NewPCG(2025, 227))
+	start := time.Date(2024, 1, 8, 9, 0, 0, 0, cases.Bishkek)
+	span := time.Date(2025, 12, 20, 0, 0, 0, 0, cases.Bishkek).Sub(start)
+	for i := 0; i < n; i++ {
+		owner := ws["caseworker@sezim.kg"]
+		if r.IntN(3) == 0 {
+			owner = ws["caseworker@akzhurok.kg"]
+		}
+		female := r.IntN(10) < 6
+		given := maleNames[r.IntN(len(maleNames))]
+		family := families[r.IntN(len(families))]
+		sex := "male"
+		if female {
+			given = femaleNames[r.IntN(len(femaleNames))]
+			family += "ова"
+			sex = "female"
+		} else {
+			family += "ов"
+		}
+		identified := start.Add(time.Duration(r.Int64N(int64(span))))
+		age := pick(r, []weighted[int]{{15, 2}, {19, 2}, {22, 4}, {25, 4}, {28, 3}, {34, 5}, {42, 3}, {51, 1}})
+		birth := identified.AddDate(-age, -r.IntN(12), -r.IntN(28))
+		expl := pick(r, []weighted[[]string]{{[]string{"forced_labour"}, 11}, {[]string{"sexual_exploitation"}, 5},
+			{[]string{"forced_marriage"}, 2}, {[]string{"forced_labour", "servitude"}, 1}, {[]string{"forced_begging"}, 1}})
+		country := pick(r, []weighted[string]{{"RU", 10}, {"KZ", 5}, {"TR", 2}, {"AE", 2}, {"KR", 1}})
+		f := cases.Fields{
+			Identity: &cases.Identity{GivenName: ptr(given), FamilyName: ptr(family), BirthDate: ptr(birth.Format("2006-01-02")),
+				Languages: []string{"ky", "ru"}},
+			IdentifiedAt:            ptr(identified.UTC()),
+			IdentificationChannel:   ptr(pick(r, []weighted[string]{{"hotline", 4}, {"ngo_outreach", 3}, {"consulate", 2}, {"police", 2}, {"border_service", 1}, {"international_organization", 1}, {"self_referral", 1}})),
+			TraffickingStatus:       ptr(pick(r, []weighted[string]{{"actual", 6}, {"possible", 3}, {"not_a_victim", 1}})),
+			Sex:                     ptr(sex),
+			Citizenship:             ptr("KG"),
+			RegionOfOrigin:          ptr(pick(r, []weighted[string]{{"osh", 4}, {"jalal_abad", 4}, {"batken", 3}, {"chui", 3}, {"bishkek_city", 2}, {"issyk_kul", 2}, {"naryn", 1}, {"talas", 1}, {"osh_city", 2}})),
+			ExploitationTypes:       expl,
+			CountriesOfExploitation: []string{country},
+			RiskLevel:               ptr(pick(r, []weighted[string]{{"low", 3}, {"medium", 4}, {"high", 2}})),
+			TraffickingEvents: []cases.Event{
+				{Kind: "recruitment", Country: ptr("KG"), YearMonth: ptr(identified.AddDate(0, -4, 0).Format("2006-01"))},
+				{Kind: "exploitation", Country: ptr(country), YearMonth: ptr(identified.AddDate(0, -2, 0).Format("2006-01")),
+					Details: ptr("synthetic demo record")},
+			},
+		}
+		if expl[0] == "forced_labour" {
+			f.LabourSector = ptr(pick(r, []weighted[string]{{"construction", 3}, {"agriculture", 3}, {"domestic_work", 2}, {"manufacturing", 1}, {"hospitality", 1}}))
+		}
+		res, err := svc.Create(as(ctx, owner), f, "", nil)
+		if err != nil {
+			return fmt.Errorf("demo case %d: %w", i+1, err)
+		}
+		// Move older cases along the path.
+		age0 := time.Since(identified)
+		path := []string{}
+		switch {
+		case age0 > 400*24*time.Hour:
+			path = []string{"shelter", "rehabilitation", "reintegration", "closed"}
+		case age0 > 200*24*time.Hour:
+			path = []string{"shelter", "rehabilitation", "reintegration"}
+		case age0 > 60*24*time.Hour:
+			path = []string{"shelter", "rehabilitation"}
+		case r.IntN(2) == 0:
+			path = []string{"shelter"}
+		}
+		for _, st := range path {
+			mover := owner
+			reason := "demo: next step of the assistance plan"
+			if st == "closed" {
+				if owner.OrganizationID != ws["supervisor@sezim.kg"].OrganizationID {
+					break
+				}
+				mover = ws["supervisor@sezim.kg"]
+				reason = pick(r, []weighted[string]{{"reintegrated", 6}, {"lost_contact", 1}, {"declined_assistance", 1}})
+			}
+			if _, err := svc.MoveStage(as(ctx, mover), res.Case.ID, cases.MoveInput{Stage: st, Reason: reason}); err != nil {
+				return fmt.Errorf("demo case %d stage %s: %w", i+1, st, err)
+			}
+		}
+		if r.IntN(2) == 0 {
+			due := identified.AddDate(0, 3, 0).Format("2006-01-02")
+			if _, err := svc.PutPlan(as(ctx, owner), res.Case.ID, nil, cases.PlanInput{
+				NeedsAssessment: "demo: shelter, psychological support and documents",
+				Goals:           []cases.Goal{{Text: "restore identity documents", DueOn: &due}, {Text: "vocational training"}},
+			}); err != nil {
+				return fmt.Errorf("demo case %d plan: %w", i+1, err)
+			}
+		}
+	}
+	return nil
+}

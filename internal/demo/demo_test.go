@@ -1,0 +1,50 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/demo"
+	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
+	"github.com/jardam-kg/jardam/internal/platform/dbtest"
+	"github.com/jardam-kg/jardam/internal/platform/passwd"
+	"github.com/jardam-kg/jardam/internal/seed"
+)
+
+func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	if err := seed.Demo(ctx, d.App, passwd.NewHasher(2), true); err != nil {
+		t.Fatal(err)
+	}
+	master, _ := jcrypto.NewLocalMaster(bytes.Repeat([]byte{9}, 32))
+	keys, err := cases.NewKeyring(master, bytes.Repeat([]byte{8}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := cases.NewService(d.App, keys, cases.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := demo.Cases(ctx, d.App, svc, 80); err != nil {
+		t.Fatal(err)
+	}
+	if n := d.Count(t, `SELECT count(*) FROM cases`); n != 80 {
+		t.Fatalf("%d cases", n)
+	}
+	for _, q := range []string{
+		`SELECT count(DISTINCT extract(year FROM identified_at AT TIME ZONE 'Asia/Bishkek')) FROM cases`,
+		`SELECT count(DISTINCT owner_organization_id) FROM cases`,
+	} {
+		if n := d.Count(t, q); n != 2 {
+			t.Fatalf("%s: %d", q, n)
+		}
+	}
+	if n := d.Count(t, `SELECT count(*) FROM cases WHERE status = 'closed'`); n == 0 {
+		t.Fatal("no closed case")
+	}
+	if n := d.Count(t, `SELECT count(*) FROM cases WHERE identity_enc IS NULL`); n != 0 {
+		t.Fatalf("%d cases without an encrypted identity", n)
+	}
+}
