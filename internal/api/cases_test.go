@@ -343,3 +343,52 @@ func TestSearchAndDuplicateCheck(t *testing.T) {
 		t.Fatalf("duplicate checks audited: %d", n)
 	}
 }
+
+func TestAssistanceAndNotes(t *testing.T) {
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	id := newCase(t, env, worker, nil)["id"].(string)
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + id + "/assistance", Token: worker, Body: map[string]any{
+		"type": "shelter", "status": "in_progress", "started_on": "2025-03-01", "cost_kgs": 12500.5, "funding_source": "state_social_order",
+		"measure_codes": []string{"3.1"}, "notes": "room 4"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("assistance: %d %s", r.Status, r.Body)
+	}
+	a := r.Map(t)
+	if a["notes"] != "room 4" || a["cost_kgs"].(float64) != 12500.5 || a["provider_organization_id"] == nil {
+		t.Fatalf("assistance %v", a)
+	}
+	bad := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + id + "/assistance", Token: worker, Invalid: true,
+		Body: map[string]any{"type": "teleport", "started_on": "2025-03-05", "ended_on": "2025-03-01"}})
+	if bad.Status != 400 || !strings.Contains(string(bad.Body), `"type"`) || !strings.Contains(string(bad.Body), `"ended_on"`) {
+		t.Fatalf("bad assistance: %d %s", bad.Status, bad.Body)
+	}
+	r = env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/assistance/" + a["id"].(string), Token: worker,
+		Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"status": "completed", "ended_on": "2025-04-01"}})
+	if r.Status != http.StatusOK || r.Map(t)["status"] != "completed" || r.Map(t)["notes"] != "room 4" {
+		t.Fatalf("patch assistance: %d %s", r.Status, r.Body)
+	}
+	r = env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + id + "/assistance", Token: worker})
+	if l := r.Map(t)["items"].([]any); len(l) != 1 {
+		t.Fatalf("assistance list %v", l)
+	}
+	// Notes: the organization's own, encrypted, listed newest first.
+	for _, txt := range []string{"first visit", "second visit"} {
+		if r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + id + "/notes", Token: worker, Body: map[string]string{"text": txt}}); r.Status != 201 {
+			t.Fatalf("note: %d %s", r.Status, r.Body)
+		}
+	}
+	r = env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + id + "/notes", Token: env.Token("supervisor@sezim.kg")})
+	items := r.Map(t)["items"].([]any)
+	if len(items) != 2 || items[0].(map[string]any)["text"] != "second visit" {
+		t.Fatalf("notes %v", items)
+	}
+	other := env.Token("caseworker@akzhurok.kg")
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + id + "/notes", Token: other}); r.Status != 404 {
+		t.Fatalf("another organization reads notes: %d", r.Status)
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/assistance/" + a["id"].(string), Token: other,
+		Header: map[string]string{"If-Match": `"2"`}, Body: map[string]any{"status": "declined"}}); r.Status != 404 {
+		t.Fatalf("another organization patches assistance: %d", r.Status)
+	}
+}

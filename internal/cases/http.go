@@ -21,12 +21,6 @@ type Handler struct{ svc *Service }
 // NewHandler returns the handler.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
-// Permissions of the plan routes.
-var (
-	PlanRead   = authz.Permission{Resource: "plan", Action: "read"}
-	PlanUpdate = authz.Permission{Resource: "plan", Action: "update"}
-)
-
 // Register adds the case routes.
 func (h *Handler) Register(r *web.Router) {
 	r.Handle(http.MethodPost, "/api/v1/cases", authz.CaseCreate, h.create)
@@ -37,9 +31,113 @@ func (h *Handler) Register(r *web.Router) {
 	r.Handle(http.MethodPatch, "/api/v1/cases/:id", authz.CaseUpdate, h.update)
 	r.Handle(http.MethodPost, "/api/v1/cases/:id/stage", authz.CaseMoveStage, h.moveStage)
 	r.Handle(http.MethodGet, "/api/v1/cases/:id/stages", authz.CaseRead, h.stages)
-	r.Handle(http.MethodGet, "/api/v1/cases/:id/plan", PlanRead, h.getPlan)
-	r.Handle(http.MethodPut, "/api/v1/cases/:id/plan", PlanUpdate, h.putPlan)
+	r.Handle(http.MethodGet, "/api/v1/cases/:id/plan", authz.PlanRead, h.getPlan)
+	r.Handle(http.MethodPut, "/api/v1/cases/:id/plan", authz.PlanUpdate, h.putPlan)
 	r.Handle(http.MethodGet, "/api/v1/cases/:id/access-log", authz.CaseAccessLog, h.accessLog)
+	r.Handle(http.MethodPost, "/api/v1/cases/:id/assistance", authz.AssistanceCreate, h.createAssistance)
+	r.Handle(http.MethodGet, "/api/v1/cases/:id/assistance", authz.AssistanceList, h.listAssistance)
+	r.Handle(http.MethodPatch, "/api/v1/assistance/:id", authz.AssistanceUpdate, h.updateAssistance)
+	r.Handle(http.MethodPost, "/api/v1/cases/:id/notes", authz.NoteCreate, h.addNote)
+	r.Handle(http.MethodGet, "/api/v1/cases/:id/notes", authz.NoteList, h.listNotes)
+}
+
+func (h *Handler) createAssistance(c echo.Context) error {
+	var in AssistanceInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	a, err := h.svc.CreateAssistance(c.Request().Context(), id, in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", web.ETag(a.Version))
+	return c.JSON(http.StatusCreated, a)
+}
+
+func (h *Handler) listAssistance(c echo.Context) error {
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	items, err := h.svc.ListAssistance(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items, "next_cursor": nil})
+}
+
+func (h *Handler) updateAssistance(c echo.Context) error {
+	body, err := web.ReadBody(c, true)
+	if err != nil {
+		return err
+	}
+	var patch map[string]json.RawMessage
+	if err := web.Decode(body, &patch); err != nil {
+		return err
+	}
+	for _, k := range []string{"id", "case_id", "created_at", "updated_at"} {
+		if _, ok := patch[k]; ok {
+			return apperr.Invalid(k, "is read-only")
+		}
+	}
+	var partial struct {
+		AssistanceInput
+		Type *string `json:"type,omitempty"`
+	}
+	if err := web.Decode(body, &partial); err != nil {
+		return err
+	}
+	version, err := web.ExpectedVersion(c, partial.Version)
+	if err != nil {
+		return err
+	}
+	delete(patch, "version")
+	id, err := web.PathUUID(c, "id", "assistance")
+	if err != nil {
+		return err
+	}
+	a, err := h.svc.UpdateAssistance(c.Request().Context(), id, version, patch)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", web.ETag(a.Version))
+	return c.JSON(http.StatusOK, a)
+}
+
+func (h *Handler) addNote(c echo.Context) error {
+	var in NoteInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	n, err := h.svc.AddNote(c.Request().Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, n)
+}
+
+func (h *Handler) listNotes(c echo.Context) error {
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	id, err := web.PathUUID(c, "id", "case")
+	if err != nil {
+		return h.missing(c)
+	}
+	l, err := h.svc.ListNotes(c.Request().Context(), id, pg)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, l)
 }
 
 func writeCase(c echo.Context, status int, cs Case) error {

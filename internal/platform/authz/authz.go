@@ -71,6 +71,13 @@ var (
 	CaseAssign         = Permission{"case", "assign"}
 	CaseAccessLog      = Permission{"case", "access_log"}
 	CaseDuplicateCheck = Permission{"case", "duplicate_check"}
+	PlanRead           = Permission{"plan", "read"}
+	PlanUpdate         = Permission{"plan", "update"}
+	AssistanceCreate   = Permission{"assistance", "create"}
+	AssistanceList     = Permission{"assistance", "list"}
+	AssistanceUpdate   = Permission{"assistance", "update"}
+	NoteCreate         = Permission{"note", "create"}
+	NoteList           = Permission{"note", "list"}
 )
 
 // Enforcer answers role checks from the embedded policy.

@@ -1,0 +1,368 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/access"
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/organizations"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Assistance statuses and funding sources.
+var (
+	AssistanceStatuses = []string{"planned", "in_progress", "completed", "declined"}
+	FundingSources     = []string{"state_budget", "state_social_order", "international_organization", "ngo_own_funds", "other"}
+)
+
+// assistanceCategory is the consent category an assistance type falls
+// under for a referred organization: medical and psychological help are
+// health, legal and documents help are legal; the rest is assistance
+// history.
+func assistanceCategory(t string) string {
+	switch t {
+	case "medical", "psychological":
+		return access.CategoryHealth
+	case "legal", "documents":
+		return access.CategoryLegal
+	}
+	return access.CategoryAssistanceHistory
+}
+
+// Assistance is a service given to a case.
+type Assistance struct {
+	ID                     uuid.UUID `json:"id"`
+	CaseID                 uuid.UUID `json:"case_id"`
+	Type                   string    `json:"type"`
+	ProviderOrganizationID uuid.UUID `json:"provider_organization_id"`
+	Status                 string    `json:"status"`
+	StartedOn              *string   `json:"started_on"`
+	EndedOn                *string   `json:"ended_on"`
+	CostKGS                *float64  `json:"cost_kgs"`
+	FundingSource          *string   `json:"funding_source"`
+	MeasureCodes           []string  `json:"measure_codes"`
+	Notes                  *string   `json:"notes"`
+	Version                int       `json:"version"`
+	CreatedAt              time.Time `json:"created_at"`
+	UpdatedAt              time.Time `json:"updated_at"`
+}
+
+// AssistanceInput is the body of POST /cases/{id}/assistance and the
+// document a PATCH merges into.
+type AssistanceInput struct {
+	Type                   string     `json:"type"`
+	ProviderOrganizationID *uuid.UUID `json:"provider_organization_id,omitempty"`
+	Status                 *string    `json:"status,omitempty"`
+	StartedOn              *string    `json:"started_on,omitempty"`
+	EndedOn                *string    `json:"ended_on,omitempty"`
+	CostKGS                *float64   `json:"cost_kgs,omitempty"`
+	FundingSource          *string    `json:"funding_source,omitempty"`
+	MeasureCodes           []string   `json:"measure_codes,omitempty"`
+	Notes                  *string    `json:"notes,omitempty"`
+	Version                *int       `json:"version,omitempty"`
+}
+
+func validateAssistance(in *AssistanceInput) error {
+	var v apperr.Validation
+	if !contains(organizations.AssistanceTypes, in.Type) {
+		v.Add("type", "must be one of: "+strings.Join(organizations.AssistanceTypes, ", "))
+	}
+	checkEnum(&v, "status", in.Status, AssistanceStatuses)
+	checkEnum(&v, "funding_source", in.FundingSource, FundingSources)
+	var start, end time.Time
+	var okS, okE bool
+	if in.StartedOn != nil {
+		if start, okS = parseDate(*in.StartedOn); !okS {
+			v.Add("started_on", "must be a date written YYYY-MM-DD")
+		}
+	}
+	if in.EndedOn != nil {
+		if end, okE = parseDate(*in.EndedOn); !okE {
+			v.Add("ended_on", "must be a date written YYYY-MM-DD")
+		}
+	}
+	if okS && okE && end.Before(start) {
+		v.Add("ended_on", "must not be before started_on")
+	}
+	if in.CostKGS != nil && (*in.CostKGS < 0 || *in.CostKGS > 1e10) {
+		v.Add("cost_kgs", "must be an amount in KGS from 0")
+	}
+	for _, m := range in.MeasureCodes {
+		if !measurePattern.MatchString(m) {
+			v.Add("measure_codes", "must list Program measure codes")
+			break
+		}
+	}
+	checkText(&v, "notes", in.Notes, 10000)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if in.Status == nil {
+		s := "planned"
+		in.Status = &s
+	}
+	return nil
+}
+
+type assistanceRow struct {
+	ID                     uuid.UUID
+	CaseID                 uuid.UUID
+	Type                   string
+	ProviderOrganizationID uuid.UUID
+	Status                 string
+	StartedOn              *time.Time
+	EndedOn                *time.Time
+	CostKgs                *float64
+	FundingSource          *string
+	MeasureCodes           []string `gorm:"serializer:json"`
+	NotesEnc               []byte
+	Version                int
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+}
+
+const assistanceColumns = `a.id, a.case_id, a.type, a.provider_organization_id, a.status, a.started_on, a.ended_on,
+	a.cost_kgs::float8 AS cost_kgs, a.funding_source, to_json(a.measure_codes) AS measure_codes, a.notes_enc, a.version,
+	a.created_at, a.updated_at`
+
+func dateString(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.Format("2006-01-02")
+	return &s
+}
+
+func (s *Service) toAssistance(ctx context.Context, tx *gorm.DB, r assistanceRow, withNotes bool) (Assistance, error) {
+	a := Assistance{ID: r.ID, CaseID: r.CaseID, Type: r.Type, ProviderOrganizationID: r.ProviderOrganizationID, Status: r.Status,
+		StartedOn: dateString(r.StartedOn), EndedOn: dateString(r.EndedOn), CostKGS: r.CostKgs, FundingSource: r.FundingSource,
+		MeasureCodes: r.MeasureCodes, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if a.MeasureCodes == nil {
+		a.MeasureCodes = []string{}
+	}
+	if withNotes && r.NotesEnc != nil {
+		k, err := s.caseKey(tx, r.CaseID)
+		if err != nil {
+			return a, err
+		}
+		sealer, err := s.keys.sealerFor(ctx, k)
+		if err == nil {
+			plain, err := sealer.Open(r.NotesEnc, ad("assistance", "notes", r.ID, k.KeyVersion))
+			if err != nil {
+				return a, err
+			}
+			txt := string(plain)
+			a.Notes = &txt
+		}
+	}
+	return a, nil
+}
+
+// CreateAssistance records assistance given to a case the caller sees. The
+// provider defaults to the caller's organization; a referred organization
+// records only its own assistance.
+func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in AssistanceInput) (Assistance, error) {
+	if in.Version != nil {
+		return Assistance{}, apperr.Invalid("version", "is set by the service")
+	}
+	if err := validateAssistance(&in); err != nil {
+		return Assistance{}, err
+	}
+	var out Assistance
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		rel, ok, err := s.relation(ctx, tx, caseID, "assistance.create")
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		provider := p.OrganizationID
+		if in.ProviderOrganizationID != nil {
+			provider = *in.ProviderOrganizationID
+		}
+		if !rel.Owner() && provider != p.OrganizationID {
+			return apperr.Forbidden("a referred organization records its own assistance only")
+		}
+		var exists bool
+		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, provider).Scan(&exists).Error; err != nil {
+			return err
+		}
+		if !exists {
+			return apperr.Invalid("provider_organization_id", "names no organization")
+		}
+		id := uuid.New()
+		var notes []byte
+		if in.Notes != nil && *in.Notes != "" {
+			k, err := s.caseKey(tx, caseID)
+			if err != nil {
+				return err
+			}
+			sealer, err := s.keys.sealerFor(ctx, k)
+			if err != nil {
+				return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
+			}
+			if notes, err = sealer.Seal([]byte(*in.Notes), ad("assistance", "notes", id, k.KeyVersion)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec(`INSERT INTO assistance (id, case_id, type, provider_organization_id, status, started_on, ended_on,
+				cost_kgs, funding_source, measure_codes, notes_enc, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Type, provider, *in.Status, in.StartedOn, in.EndedOn,
+			in.CostKGS, in.FundingSource, arr(in.MeasureCodes), notes, p.UserID).Error; err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "assistance.create", "case", caseID.String(), audit.Success); err != nil {
+			return err
+		}
+		out, err = s.readAssistance(ctx, tx, id, true)
+		return err
+	})
+	if err != nil {
+		return Assistance{}, err
+	}
+	if !found {
+		return Assistance{}, errCaseNotFound
+	}
+	return out, nil
+}
+
+func (s *Service) readAssistance(ctx context.Context, tx *gorm.DB, id uuid.UUID, withNotes bool) (Assistance, error) {
+	var r assistanceRow
+	if err := tx.Raw(`SELECT `+assistanceColumns+` FROM assistance a WHERE a.id = ?`, id).Scan(&r).Error; err != nil {
+		return Assistance{}, err
+	}
+	return s.toAssistance(ctx, tx, r, withNotes)
+}
+
+// ListAssistance returns the assistance of a case the caller sees: all of
+// it for the owner's side; for a referred organization its own records and
+// those of the consented categories.
+func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assistance, error) {
+	var out []Assistance
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		rel, ok, err := s.relation(ctx, tx, caseID, "assistance.list")
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		var rows []assistanceRow
+		if err := tx.Raw(`SELECT `+assistanceColumns+` FROM assistance a WHERE a.case_id = ? ORDER BY a.created_at DESC, a.id DESC`,
+			caseID).Scan(&rows).Error; err != nil {
+			return err
+		}
+		out = []Assistance{}
+		for _, r := range rows {
+			own := r.ProviderOrganizationID == p.OrganizationID
+			if !rel.Owner() && !own && !rel.May(assistanceCategory(r.Type)) {
+				continue
+			}
+			// Notes stay with the owner's side and the provider.
+			a, err := s.toAssistance(ctx, tx, r, rel.Owner() || own)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return audit.Record(ctx, tx, "assistance.list", "case", caseID.String(), audit.Success)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errCaseNotFound
+	}
+	return out, nil
+}
+
+// UpdateAssistance applies a merge patch to an assistance record of the
+// caller's organization or of a case the caller owns. A stale version
+// answers ErrPreconditionFailed.
+func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected int, patch map[string]json.RawMessage) (Assistance, error) {
+	var out Assistance
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		var r assistanceRow
+		if err := tx.Raw(`SELECT `+assistanceColumns+` FROM assistance a WHERE a.id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
+			return err
+		}
+		if r.ID == uuid.Nil {
+			return audit.Record(ctx, tx, "assistance.update", "assistance", id.String(), audit.NotFound)
+		}
+		rel, err := access.Of(ctx, tx, r.CaseID)
+		if err != nil {
+			return err
+		}
+		if !rel.Owner() && r.ProviderOrganizationID != p.OrganizationID {
+			return audit.Record(ctx, tx, "assistance.update", "assistance", id.String(), audit.NotFound)
+		}
+		found = true
+		if r.Version != expected {
+			return web.Stale()
+		}
+		cur, err := s.toAssistance(ctx, tx, r, true)
+		if err != nil {
+			return err
+		}
+		provider := cur.ProviderOrganizationID
+		doc, err := json.Marshal(AssistanceInput{Type: cur.Type, ProviderOrganizationID: &provider, Status: &cur.Status,
+			StartedOn: cur.StartedOn, EndedOn: cur.EndedOn, CostKGS: cur.CostKGS, FundingSource: cur.FundingSource,
+			MeasureCodes: cur.MeasureCodes, Notes: cur.Notes})
+		if err != nil {
+			return err
+		}
+		merged, err := mergePatch(doc, patch)
+		if err != nil {
+			return err
+		}
+		var in AssistanceInput
+		if err := web.Decode(merged, &in); err != nil {
+			return err
+		}
+		if err := validateAssistance(&in); err != nil {
+			return err
+		}
+		if in.ProviderOrganizationID == nil || *in.ProviderOrganizationID != provider {
+			return apperr.Invalid("provider_organization_id", "cannot be changed")
+		}
+		var notes []byte
+		if in.Notes != nil && *in.Notes != "" {
+			k, err := s.caseKey(tx, r.CaseID)
+			if err != nil {
+				return err
+			}
+			sealer, err := s.keys.sealerFor(ctx, k)
+			if err != nil {
+				return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
+			}
+			if notes, err = sealer.Seal([]byte(*in.Notes), ad("assistance", "notes", id, k.KeyVersion)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec(`UPDATE assistance SET type = ?, status = ?, started_on = ?, ended_on = ?, cost_kgs = ?,
+				funding_source = ?, measure_codes = ?, notes_enc = ?, version = version + 1, updated_at = now() WHERE id = ?`,
+			in.Type, *in.Status, in.StartedOn, in.EndedOn, in.CostKGS, in.FundingSource, arr(in.MeasureCodes), notes, id).Error; err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "assistance.update", "case", r.CaseID.String(), audit.Success); err != nil {
+			return err
+		}
+		out, err = s.readAssistance(ctx, tx, id, true)
+		return err
+	})
+	if err != nil {
+		return Assistance{}, err
+	}
+	if !found {
+		return Assistance{}, apperr.NotFound("assistance")
+	}
+	return out, nil
+}

@@ -1,0 +1,125 @@
+package cases
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Note is a free-text note on a case, encrypted and visible only to the
+// organization that wrote it.
+type Note struct {
+	ID        uuid.UUID `json:"id"`
+	Text      string    `json:"text"`
+	AuthorID  uuid.UUID `json:"author_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// NoteInput is the body of POST /cases/{id}/notes.
+type NoteInput struct {
+	Text string `json:"text"`
+}
+
+// AddNote writes a note on a case the caller sees.
+func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput) (Note, error) {
+	if strings.TrimSpace(in.Text) == "" || len([]rune(in.Text)) > 20000 {
+		return Note{}, apperr.Invalid("text", "is required, at most 20000 characters")
+	}
+	var out Note
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		_, ok, err := s.relation(ctx, tx, caseID, "note.create")
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		k, err := s.caseKey(tx, caseID)
+		if err != nil {
+			return err
+		}
+		sealer, err := s.keys.sealerFor(ctx, k)
+		if err != nil {
+			return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
+		}
+		id := uuid.New()
+		enc, err := sealer.Seal([]byte(in.Text), ad("case_notes", "text", id, k.KeyVersion))
+		if err != nil {
+			return err
+		}
+		var created struct{ CreatedAt time.Time }
+		if err := tx.Raw(`INSERT INTO case_notes (id, case_id, organization_id, author_id, text_enc) VALUES (?, ?, ?, ?, ?)
+			RETURNING created_at`, id, caseID, p.OrganizationID, p.UserID, enc).Scan(&created).Error; err != nil {
+			return err
+		}
+		out = Note{ID: id, Text: in.Text, AuthorID: p.UserID, CreatedAt: created.CreatedAt.UTC()}
+		return audit.Record(ctx, tx, "note.create", "case", caseID.String(), audit.Success)
+	})
+	if err != nil {
+		return Note{}, err
+	}
+	if !found {
+		return Note{}, errCaseNotFound
+	}
+	return out, nil
+}
+
+// ListNotes returns the caller's organization's notes on a case, newest
+// first.
+func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) (web.List[Note], error) {
+	var out web.List[Note]
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		_, ok, err := s.relation(ctx, tx, caseID, "note.list")
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		var rows []struct {
+			ID        uuid.UUID
+			AuthorID  uuid.UUID
+			TextEnc   []byte
+			CreatedAt time.Time
+		}
+		q := tx.Table("case_notes").Select("id, author_id, text_enc, created_at").
+			Where("case_id = ? AND organization_id = ?", caseID, p.OrganizationID).
+			Order("created_at DESC, id DESC").Limit(pg.Limit + 1)
+		if pg.HasCursor() {
+			q = q.Where("(created_at, id) < (?, ?)", pg.AfterTime, pg.AfterID)
+		}
+		if err := q.Scan(&rows).Error; err != nil {
+			return err
+		}
+		k, err := s.caseKey(tx, caseID)
+		if err != nil {
+			return err
+		}
+		sealer, err := s.keys.sealerFor(ctx, k)
+		notes := make([]Note, 0, len(rows))
+		if err == nil {
+			for _, r := range rows {
+				plain, err := sealer.Open(r.TextEnc, ad("case_notes", "text", r.ID, k.KeyVersion))
+				if err != nil {
+					return err
+				}
+				notes = append(notes, Note{ID: r.ID, Text: string(plain), AuthorID: r.AuthorID, CreatedAt: r.CreatedAt.UTC()})
+			}
+		}
+		out = web.NewList(notes, pg.Limit, func(n Note) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID })
+		return audit.Record(ctx, tx, "note.list", "case", caseID.String(), audit.Success)
+	})
+	if err != nil {
+		return web.List[Note]{}, err
+	}
+	if !found {
+		return web.List[Note]{}, errCaseNotFound
+	}
+	return out, nil
+}
