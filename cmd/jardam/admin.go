@@ -216,9 +216,12 @@ func auditCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	return nil
 }
 
-func keysCmd(cfg config.Config, log *slog.Logger, args []string) error {
+func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	if len(args) > 0 && (args[0] == "rotate" || args[0] == "destroy") {
+		return keysMaintenanceCmd(ctx, cfg, log, args)
+	}
 	if len(args) < 1 || args[0] != "init" {
-		return usageError("keys: say `keys init --dir DIR`")
+		return usageError("keys: say `keys init --dir DIR`, `keys rotate --new FILE` or `keys destroy --case CODE --reason TEXT`")
 	}
 	fl := flag.NewFlagSet("keys init", flag.ContinueOnError)
 	dir := fl.String("dir", cfg.KeysDir, "directory for the key files")

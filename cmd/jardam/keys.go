@@ -3,11 +3,18 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
+	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/config"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"gorm.io/gorm"
 )
 
@@ -63,4 +70,156 @@ func keyring(ctx context.Context, cfg config.Config, db *gorm.DB) (*cases.Keyrin
 		return nil, fmt.Errorf("refusing to start: %w", err)
 	}
 	return k, nil
+}
+
+const rotateHelp = `usage: jardam keys rotate --new FILE [--batch N]
+
+Re-wraps every case data key with the master key in FILE (32 bytes in
+base64, mode 0600), the service still running. It unwraps with the
+configured master key (JARDAM_MASTER_KEY, JARDAM_MASTER_KEY_FILE or
+JARDAM_KEYS_DIR) and JARDAM_MASTER_KEY_PREVIOUS_FILES, and connects with
+MIGRATION_DATABASE_URL as the maintenance role jardam_maint, which sees the
+wrapped keys only. Batches of N keys (default 500) commit one by one: an
+interrupted run is resumed by running it again, and a finished one changes
+nothing. The key check of the new key is stored first.
+
+Order of the switch (docs/keys.md), so that every replica can always open
+every data key:
+  1. restart the replicas with the new key added to
+     JARDAM_MASTER_KEY_PREVIOUS_FILES, the old key still current
+     (with a single replica, skip to 2);
+  2. restart them with JARDAM_MASTER_KEY_FILE=FILE (the new key) and the old
+     key in JARDAM_MASTER_KEY_PREVIOUS_FILES;
+  3. run this command with the same environment;
+  4. once it has finished, remove the old key from
+     JARDAM_MASTER_KEY_PREVIOUS_FILES and restart. Keep the old key as long
+     as database backups taken before the rotation.
+A replica holding only the old key cannot read the cases rotated under it.
+
+flags:
+`
+
+const destroyHelp = `usage: jardam keys destroy --case CODE_OR_ID --reason TEXT
+
+Erases a case: destroys its data key and removes its blind index tokens,
+through the maintenance role (MIGRATION_DATABASE_URL). The identity, contact,
+notes, plan and event details of the case can never be decrypted again; its
+statistical attributes remain, and reading it answers identity_erased. The
+erasure is recorded in the audit trail (case.erase). --reason is the
+operator's acknowledgement: it is neither stored nor printed. Irreversible.
+
+flags:
+`
+
+// keysMaintenanceCmd runs `keys rotate` and `keys destroy` on a connection
+// of the maintenance role.
+func keysMaintenanceCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	ctx = reqctx.WithMeta(ctx, reqctx.Meta{UserAgent: "jardam-cli"})
+	fl := flag.NewFlagSet("keys "+args[0], flag.ContinueOnError)
+	help := rotateHelp
+	if args[0] == "destroy" {
+		help = destroyHelp
+	}
+	fl.Usage = func() {
+		fmt.Fprint(fl.Output(), help)
+		fl.PrintDefaults()
+	}
+	var newFile, caseRef, reason string
+	var batch int
+	if args[0] == "rotate" {
+		fl.StringVar(&newFile, "new", "", "file of the new master key")
+		fl.IntVar(&batch, "batch", cases.DefaultRotateBatch, "data keys re-wrapped per transaction")
+	} else {
+		fl.StringVar(&caseRef, "case", "", "code or id of the case to erase")
+		fl.StringVar(&reason, "reason", "", "why the case is erased (required; neither stored nor printed)")
+	}
+	if err := fl.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError(err.Error())
+	}
+	if fl.NArg() > 0 {
+		return usageError("keys " + args[0] + ": unexpected arguments")
+	}
+	if cfg.MigrationDatabaseURL == "" {
+		return errors.New("MIGRATION_DATABASE_URL is not set")
+	}
+	if args[0] == "rotate" {
+		if newFile == "" || batch < 1 {
+			return usageError("keys rotate needs --new FILE (and --batch at least 1)")
+		}
+		return keysRotate(ctx, cfg, log, newFile, batch)
+	}
+	if strings.TrimSpace(caseRef) == "" || strings.TrimSpace(reason) == "" {
+		return usageError("keys destroy needs --case CODE_OR_ID and --reason TEXT")
+	}
+	return keysDestroy(ctx, cfg, caseRef)
+}
+
+func keysRotate(ctx context.Context, cfg config.Config, log *slog.Logger, newFile string, batch int) error {
+	from, err := masterKey(cfg)
+	if err != nil {
+		return err
+	}
+	to, err := jcrypto.LoadMasterKeyFile(newFile)
+	if err != nil {
+		return fmt.Errorf("new master key: %w", err)
+	}
+	db, err := database.OpenMaintenance(ctx, cfg.MigrationDatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	rep, err := cases.RotateDataKeys(ctx, db, from, to, cases.RotateBatchSize(batch),
+		cases.RotateProgress(func(r cases.RotateReport) {
+			log.Info("rotation progress", slog.Int("rotated", r.Rotated), slog.Int("batches", r.Batches))
+		}))
+	fmt.Printf("rotated: %d\nalready current: %d\ndestroyed skipped: %d\n", rep.Rotated, rep.AlreadyCurrent, rep.DestroyedSkipped)
+	if err != nil {
+		if errors.Is(err, jcrypto.ErrUnknownKeyVersion) {
+			return fmt.Errorf("%w (add the master key that wrapped it to JARDAM_MASTER_KEY_PREVIOUS_FILES and run again)", err)
+		}
+		return fmt.Errorf("rotation incomplete, run it again to resume: %w", maintenanceHint(err))
+	}
+	fmt.Printf("every live data key is under master key %s\n", to.KeyVersion())
+	return nil
+}
+
+func keysDestroy(ctx context.Context, cfg config.Config, ref string) error {
+	db, err := database.OpenMaintenance(ctx, cfg.MigrationDatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	ref = strings.TrimSpace(ref)
+	id, err := uuid.Parse(ref)
+	if err != nil {
+		if id, err = cases.CaseIDByCode(ctx, db, ref); err != nil {
+			if errors.Is(err, apperr.ErrNotFound) {
+				return errors.New("no case with this code or id")
+			}
+			return maintenanceHint(err)
+		}
+	}
+	switch err := cases.DestroyDataKey(ctx, db, id); {
+	case errors.Is(err, cases.ErrKeyDestroyed):
+		fmt.Printf("case %s: the data key was destroyed already\n", id)
+		return nil
+	case errors.Is(err, apperr.ErrNotFound):
+		return errors.New("no case with this code or id")
+	case err != nil:
+		return maintenanceHint(err)
+	}
+	fmt.Printf("case %s: data key destroyed; its identity can no longer be read\n", id)
+	return nil
+}
+
+// maintenanceHint adds what to do when the maintenance role lacks its
+// grants (the database is not migrated).
+func maintenanceHint(err error) error {
+	if database.IsCode(err, "42501") || database.IsCode(err, "42883") {
+		return fmt.Errorf("%w (is the database migrated? run `jardam migrate`)", err)
+	}
+	return err
 }

@@ -7,6 +7,8 @@
 //	jardam user create|reset-password ...   manage accounts from the command line
 //	jardam audit verify             verify the whole audit trail
 //	jardam keys init --dir DIR      create missing key files
+//	jardam keys rotate --new FILE   re-wrap every case data key with a new master key
+//	jardam keys destroy --case CODE --reason TEXT   erase a case's identity (destroy its data key)
 package main
 
 import (
@@ -33,6 +35,13 @@ commands:
   user reset-password --email E reset an account's password; prints the one-time password
   audit verify                  verify the whole audit trail; exit status 1 when broken
   keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key, index.key)
+  keys rotate --new FILE [--batch N]
+                                re-wrap every case data key with the master key in FILE, the
+                                service still running (MIGRATION_DATABASE_URL, as jardam_maint);
+                                see docs/keys.md for the order of the key switch
+  keys destroy --case CODE_OR_ID --reason TEXT
+                                erase a case: destroy its data key, so its identity and other
+                                encrypted fields can never be read again (irreversible)
 `
 
 func main() {
@@ -61,7 +70,7 @@ func main() {
 	case "audit":
 		err = auditCmd(ctx, cfg, log, args)
 	case "keys":
-		err = keysCmd(cfg, log, args)
+		err = keysCmd(ctx, cfg, log, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

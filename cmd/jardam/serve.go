@@ -13,6 +13,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/api"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
@@ -77,10 +78,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		_ = audit.NewLinker(db, signer, log).Run(bg, cfg.AuditLinkInterval)
+	}()
+	go func() {
+		defer wg.Done()
+		notifications.NewDeliverer(db, notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}, log).Run(bg, 2*time.Second)
 	}()
 
 	ln, err := net.Listen("tcp", cfg.Listen)

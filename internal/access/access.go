@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/platform/authz"
@@ -80,10 +81,16 @@ func Of(ctx context.Context, tx *gorm.DB, caseID uuid.UUID) (Relation, error) {
 	var r struct {
 		OwnerOrganizationID uuid.UUID
 		Assigned            bool
+		Referred            bool
+		Categories          pq.StringArray `gorm:"type:text[]"`
 	}
 	err := tx.Raw(`SELECT c.owner_organization_id,
-			EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = ?) AS assigned
-		FROM cases c WHERE c.id = ?`, p.UserID, caseID).Scan(&r).Error
+			EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user) AS assigned,
+			EXISTS (`+referredSQL+`) AS referred,
+			ARRAY(SELECT DISTINCT cat FROM referrals r JOIN consents k ON k.id = r.consent_id, unnest(r.categories) AS cat
+			      WHERE `+referredCond+`) AS categories
+		FROM cases c WHERE c.id = @case`,
+		map[string]any{"user": p.UserID, "org": p.OrganizationID, "supervisor": p.Role == authz.RoleSupervisor, "case": caseID}).Scan(&r).Error
 	if err != nil {
 		return Relation{}, err
 	}
@@ -96,20 +103,35 @@ func Of(ctx context.Context, tx *gorm.DB, caseID uuid.UUID) (Relation, error) {
 		rel.Kind, rel.Categories = Supervising, all()
 	case p.Role == authz.RoleCaseworker && r.Assigned && r.OwnerOrganizationID == p.OrganizationID:
 		rel.Kind, rel.Categories = Assigned, all()
+	case r.Referred && r.OwnerOrganizationID != p.OrganizationID && (p.Role == authz.RoleCaseworker || p.Role == authz.RoleSupervisor):
+		rel.Kind, rel.Categories = Referred, map[string]bool{}
+		for _, c := range r.Categories {
+			rel.Categories[c] = true
+		}
 	}
 	return rel, nil
 }
 
+// referredCond selects the accepted referrals of case c to the caller's
+// organization under a valid consent that the caller works on: assigned to
+// the referral, or a supervisor of the receiving organization.
+const referredCond = `r.case_id = c.id AND r.to_organization_id = @org AND r.status = 'accepted'
+	AND k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+	AND (@supervisor OR EXISTS (SELECT 1 FROM referral_assignments ra WHERE ra.referral_id = r.id AND ra.user_id = @user))`
+
+const referredSQL = `SELECT 1 FROM referrals r JOIN consents k ON k.id = r.consent_id WHERE ` + referredCond
+
 // VisibleCasesSQL is the condition (on cases aliased c) selecting the cases
-// the caller sees in lists, with its arguments. Row-level security already
-// limits rows to the caller's organization.
-func VisibleCasesSQL(p reqctx.Principal) (string, []any) {
+// the caller sees in lists, with its named arguments (@org, @user,
+// @supervisor). Row-level security already limits rows to the caller's
+// organization and its accepted referrals.
+func VisibleCasesSQL(p reqctx.Principal) (string, map[string]any) {
+	args := map[string]any{"user": p.UserID, "org": p.OrganizationID, "supervisor": p.Role == authz.RoleSupervisor}
 	switch p.Role {
 	case authz.RoleSupervisor:
-		return "c.owner_organization_id = ?", []any{p.OrganizationID}
+		return "(c.owner_organization_id = @org OR EXISTS (" + referredSQL + "))", args
 	case authz.RoleCaseworker:
-		return "c.owner_organization_id = ? AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = ?)",
-			[]any{p.OrganizationID, p.UserID}
+		return "((c.owner_organization_id = @org AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user)) OR EXISTS (" + referredSQL + "))", args
 	}
-	return "false", nil
+	return "false", args
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
 	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
@@ -24,6 +25,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/platform/web"
+	"github.com/jardam-kg/jardam/internal/referrals"
 	"github.com/jardam-kg/jardam/internal/users"
 	"github.com/jardam-kg/jardam/migrations"
 )
@@ -87,6 +89,9 @@ func New(d Deps) (*Server, error) {
 	users.NewHandler(users.NewService(d.DB, d.Hasher)).Register(r)
 	audit.NewHandler(d.DB, d.AuditVerifier).Register(r)
 	cases.NewHandler(cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays}, d.Logger)).Register(r)
+	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, referrals.Settings{
+		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)).Register(r)
+	notifications.NewHandler(notifications.NewService(d.DB)).Register(r)
 
 	frontend.Register(r)
 	return &Server{Echo: e, Router: r, Auth: authSvc}, nil

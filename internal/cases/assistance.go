@@ -153,7 +153,7 @@ func (s *Service) toAssistance(ctx context.Context, tx *gorm.DB, r assistanceRow
 		if err != nil {
 			return a, err
 		}
-		sealer, err := s.keys.sealerFor(ctx, k)
+		sealer, err := s.keys.Sealer(ctx, k)
 		if err == nil {
 			plain, err := sealer.Open(r.NotesEnc, ad("assistance", "notes", r.ID, k.KeyVersion))
 			if err != nil {
@@ -205,7 +205,7 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 			if err != nil {
 				return err
 			}
-			sealer, err := s.keys.sealerFor(ctx, k)
+			sealer, err := s.keys.Sealer(ctx, k)
 			if err != nil {
 				return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
 			}
@@ -339,7 +339,7 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 			if err != nil {
 				return err
 			}
-			sealer, err := s.keys.sealerFor(ctx, k)
+			sealer, err := s.keys.Sealer(ctx, k)
 			if err != nil {
 				return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
 			}

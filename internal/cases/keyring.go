@@ -2,130 +2,33 @@ package cases
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"os"
-	"strings"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
+	"github.com/jardam-kg/jardam/internal/casekeys"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 )
 
-// ErrKeyDestroyed is returned when a case's data key was destroyed: its
-// identity can no longer be read.
-var ErrKeyDestroyed = errors.New("the case's data key was destroyed")
+// Keyring is the keys of case records (see package casekeys).
+type Keyring = casekeys.Keyring
 
-// Keyring holds the master key (behind the KMS interface), the blind index
-// key and the key for hashing idempotent requests.
-type Keyring struct {
-	Wrapper jcrypto.KeyWrapper
-	Index   *jcrypto.BlindIndexer
-	reqKey  []byte
-}
+// ErrKeyDestroyed is returned when a case's data key was destroyed.
+var ErrKeyDestroyed = casekeys.ErrKeyDestroyed
 
-// NewKeyring returns a keyring. indexKey is the blind index's own 32-byte
-// key (not derived from the master key, so rotating the master key keeps
-// the indexes valid).
+// NewKeyring returns a keyring (see casekeys.NewKeyring).
 func NewKeyring(w jcrypto.KeyWrapper, indexKey []byte) (*Keyring, error) {
-	idx, err := jcrypto.NewBlindIndexer(indexKey)
-	if err != nil {
-		return nil, err
-	}
-	m := hmac.New(sha256.New, indexKey)
-	m.Write([]byte("jardam-idempotency-request-v1"))
-	return &Keyring{Wrapper: w, Index: idx, reqKey: m.Sum(nil)}, nil
+	return casekeys.NewKeyring(w, indexKey)
 }
 
-// LoadIndexKeyFile reads a 32-byte key stored as one line of standard
-// base64.
-func LoadIndexKeyFile(path string) ([]byte, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("blind index key: %w", err)
-	}
-	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
-	if err != nil || len(k) != 32 {
-		return nil, errors.New("blind index key: the file must hold 32 bytes in base64")
-	}
-	return k, nil
-}
+// LoadIndexKeyFile reads the blind index key (see casekeys.LoadIndexKeyFile).
+func LoadIndexKeyFile(path string) ([]byte, error) { return casekeys.LoadIndexKeyFile(path) }
 
-// RequestHash is a keyed hash of a request body, so an idempotency record
-// never holds or reveals what was sent.
-func (k *Keyring) RequestHash(route string, body []byte) []byte {
-	m := hmac.New(sha256.New, k.reqKey)
-	m.Write([]byte(route))
-	m.Write([]byte{0})
-	m.Write(body)
-	return m.Sum(nil)
-}
-
-// EnsureKeyCheck verifies the stored key check of the current master key,
-// creating it on first start. It returns jcrypto.ErrWrongMasterKey when a
-// key check exists for another master key and none for this one, or this
-// one's does not open.
-func (k *Keyring) EnsureKeyCheck(ctx context.Context, db *gorm.DB) error {
-	var rows []struct {
-		MasterVersion string
-		Value         []byte
-	}
-	if err := db.WithContext(ctx).Raw(`SELECT master_version, value FROM key_checks`).Scan(&rows).Error; err != nil {
-		return err
-	}
-	if len(rows) == 0 {
-		// First start: install the check of this master key.
-		return k.addKeyCheck(ctx, db)
-	}
-	for _, r := range rows {
-		if r.MasterVersion == k.Wrapper.KeyVersion() {
-			return jcrypto.VerifyKeyCheck(ctx, k.Wrapper, r.Value)
-		}
-	}
-	// A new master key: it is accepted only while a previous one, whose
-	// check still opens, is loaded beside it (a rotation in progress).
-	for _, r := range rows {
-		if err := jcrypto.VerifyKeyCheck(ctx, k.Wrapper, r.Value); err == nil {
-			return k.addKeyCheck(ctx, db)
-		}
-	}
-	return jcrypto.ErrWrongMasterKey
-}
-
-func (k *Keyring) addKeyCheck(ctx context.Context, db *gorm.DB) error {
-	v, err := jcrypto.KeyCheck(ctx, k.Wrapper)
-	if err != nil {
-		return err
-	}
-	return db.WithContext(ctx).Exec(`INSERT INTO key_checks (master_version, value) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-		k.Wrapper.KeyVersion(), v).Error
-}
+type caseKey = casekeys.CaseKey
 
 func ad(table, column string, row uuid.UUID, keyVersion int) jcrypto.AD {
-	return jcrypto.AD{Table: table, Column: column, RowID: row.String(), KeyVersion: keyVersion}
-}
-
-// caseKey is one case's data key record.
-type caseKey struct {
-	CaseID        uuid.UUID
-	KeyVersion    int
-	MasterVersion *string
-	Wrapped       []byte
-}
-
-// sealerFor opens the data key of a case. It returns ErrKeyDestroyed for a
-// destroyed key.
-func (k *Keyring) sealerFor(ctx context.Context, ck caseKey) (*jcrypto.Sealer, error) {
-	if ck.Wrapped == nil || ck.MasterVersion == nil {
-		return nil, ErrKeyDestroyed
-	}
-	return jcrypto.OpenCaseSealer(ctx, k.Wrapper, *ck.MasterVersion, ck.Wrapped, ck.CaseID.String())
+	return casekeys.AD(table, column, row, keyVersion)
 }
 
 func newCaseSealer(ctx context.Context, k *Keyring, id uuid.UUID) (*jcrypto.Sealer, []byte, string, error) {
-	return jcrypto.NewCaseSealer(ctx, k.Wrapper, id.String())
+	return k.NewCaseSealer(ctx, id)
 }

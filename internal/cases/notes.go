@@ -45,7 +45,7 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput) (
 		if err != nil {
 			return err
 		}
-		sealer, err := s.keys.sealerFor(ctx, k)
+		sealer, err := s.keys.Sealer(ctx, k)
 		if err != nil {
 			return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
 		}
@@ -101,7 +101,7 @@ func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) 
 		if err != nil {
 			return err
 		}
-		sealer, err := s.keys.sealerFor(ctx, k)
+		sealer, err := s.keys.Sealer(ctx, k)
 		notes := make([]Note, 0, len(rows))
 		if err == nil {
 			for _, r := range rows {

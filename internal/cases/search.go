@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/lib/pq"
 	"gorm.io/gorm"
 
@@ -41,7 +40,7 @@ func (s *Service) Search(ctx context.Context, in SearchInput) ([]Case, error) {
 		if err != nil {
 			return err
 		}
-		out, err = s.readCases(ctx, tx, rows, func(uuid.UUID) (bool, bool) { return true, true })
+		out, err = s.readCases(ctx, tx, rows, s.categoriesFor(ctx, tx, p, rows))
 		if err != nil {
 			return err
 		}
@@ -59,20 +58,22 @@ func kindsAndTokens(toks []token) (pq.StringArray, pq.ByteaArray) {
 	return kinds, values
 }
 
-// matching returns the visible cases holding any of the tokens.
+// matching returns the cases the caller reads as its owner's side holding
+// any of the tokens. A case seen through a referral never matches a name
+// search: its identity may not be among the consented categories.
 func (s *Service) matching(tx *gorm.DB, p reqctx.Principal, toks []token, limit int) ([]row, error) {
 	if len(toks) == 0 {
 		return nil, nil
 	}
 	kinds, values := kindsAndTokens(toks)
 	cond, args := access.VisibleCasesSQL(p)
-	args = append([]any{kinds, values}, args...)
-	args = append(args, limit)
+	args["kinds"], args["tokens"], args["limit"] = kinds, values, limit
 	var rows []row
 	err := tx.Raw(`SELECT `+caseColumns+` FROM cases c
 		WHERE c.id IN (SELECT b.case_id FROM case_blind_index b
-		               WHERE (b.kind, b.token) IN (SELECT * FROM unnest(?::text[], ?::bytea[])))
-		  AND `+cond+` ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, args...).Scan(&rows).Error
+		               WHERE (b.kind, b.token) IN (SELECT * FROM unnest(CAST(@kinds AS text[]), CAST(@tokens AS bytea[]))))
+		  AND `+cond+` AND c.owner_organization_id = @org
+		ORDER BY c.created_at DESC, c.id DESC LIMIT @limit`, args).Scan(&rows).Error
 	return rows, err
 }
 

@@ -298,36 +298,36 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
 		cond, args := access.VisibleCasesSQL(p)
 		q := `SELECT ` + caseColumns + ` FROM cases c WHERE ` + cond
-		add := func(c string, a ...any) { q += " AND " + c; args = append(args, a...) }
+		add := func(c, name string, v any) { q += " AND " + c; args[name] = v }
 		if f.Stage != "" {
-			add("c.stage = ?", f.Stage)
+			add("c.stage = @stage", "stage", f.Stage)
 		}
 		if f.Status != "" {
-			add("c.status = ?", f.Status)
+			add("c.status = @status", "status", f.Status)
 		}
 		if f.RiskLevel != "" {
-			add("c.risk_level = ?", f.RiskLevel)
+			add("c.risk_level = @risk", "risk", f.RiskLevel)
 		}
 		if f.AssignedUserID != uuid.Nil {
-			add("EXISTS (SELECT 1 FROM case_assignments a2 WHERE a2.case_id = c.id AND a2.user_id = ?)", f.AssignedUserID)
+			add("EXISTS (SELECT 1 FROM case_assignments a2 WHERE a2.case_id = c.id AND a2.user_id = @assignee)", "assignee", f.AssignedUserID)
 		}
 		if f.IdentifiedFrom != nil {
-			add("c.identified_at >= ?", *f.IdentifiedFrom)
+			add("c.identified_at >= @from", "from", *f.IdentifiedFrom)
 		}
 		if f.IdentifiedTo != nil {
-			add("c.identified_at < ?", *f.IdentifiedTo)
+			add("c.identified_at < @to", "to", *f.IdentifiedTo)
 		}
 		if pg.HasCursor() {
-			add("(c.created_at, c.id) < (?, ?)", pg.AfterTime, pg.AfterID)
+			add("(c.created_at, c.id) < (@after_time, @after_id)", "after_time", pg.AfterTime)
+			args["after_id"] = pg.AfterID
 		}
-		q += " ORDER BY c.created_at DESC, c.id DESC LIMIT ?"
-		args = append(args, pg.Limit+1)
+		q += " ORDER BY c.created_at DESC, c.id DESC LIMIT @limit"
+		args["limit"] = pg.Limit + 1
 		var rows []row
-		if err := tx.Raw(q, args...).Scan(&rows).Error; err != nil {
+		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
 			return err
 		}
-		// Every listed case is one the caller reads as its owner's side.
-		cs, err := s.readCases(ctx, tx, rows, func(uuid.UUID) (bool, bool) { return true, true })
+		cs, err := s.readCases(ctx, tx, rows, s.categoriesFor(ctx, tx, p, rows))
 		if err != nil {
 			return err
 		}
@@ -411,7 +411,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 		if err != nil {
 			return err
 		}
-		sealer, err := s.keys.sealerFor(ctx, k)
+		sealer, err := s.keys.Sealer(ctx, k)
 		if err != nil {
 			return err
 		}
@@ -542,4 +542,25 @@ func mergeValue(target any, patch any) any {
 		tm[k] = mergeValue(tm[k], v)
 	}
 	return tm
+}
+
+// categoriesFor returns, per listed case, whether the caller may read its
+// identity and contact: always for the owner's side, by the consented
+// categories for a referred organization.
+func (s *Service) categoriesFor(ctx context.Context, tx *gorm.DB, p reqctx.Principal, rows []row) func(uuid.UUID) (bool, bool) {
+	rels := map[uuid.UUID]access.Relation{}
+	for _, r := range rows {
+		if r.OwnerOrganizationID != p.OrganizationID {
+			if rel, err := access.Of(ctx, tx, r.ID); err == nil {
+				rels[r.ID] = rel
+			}
+		}
+	}
+	return func(id uuid.UUID) (bool, bool) {
+		rel, referred := rels[id]
+		if !referred {
+			return true, true
+		}
+		return rel.May(access.CategoryIdentity), rel.May(access.CategoryContact)
+	}
 }

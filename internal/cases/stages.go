@@ -110,7 +110,7 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 			if err != nil {
 				return err
 			}
-			if sealer, err := s.keys.sealerFor(ctx, k); err == nil {
+			if sealer, err := s.keys.Sealer(ctx, k); err == nil {
 				if reasonEnc, err = sealer.Seal([]byte(in.Reason), ad("case_stage_moves", "reason", moveID, k.KeyVersion)); err != nil {
 					return err
 				}
@@ -162,7 +162,7 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 		if err != nil {
 			return err
 		}
-		sealer, _ := s.keys.sealerFor(ctx, k)
+		sealer, _ := s.keys.Sealer(ctx, k)
 		out = make([]StageMove, 0, len(rows))
 		for _, r := range rows {
 			m := StageMove{ID: r.ID, FromStage: r.FromStage, ToStage: r.ToStage, ClosureReason: r.ClosureReason, MovedBy: r.MovedBy, MovedAt: r.MovedAt.UTC()}
@@ -235,7 +235,7 @@ func (s *Service) readPlan(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Plan
 	if err != nil {
 		return Plan{}, err
 	}
-	sealer, err := s.keys.sealerFor(ctx, k)
+	sealer, err := s.keys.Sealer(ctx, k)
 	if err != nil {
 		return Plan{}, apperr.Conflict("the plan of this case was erased")
 	}
@@ -318,7 +318,7 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 		if err != nil {
 			return err
 		}
-		sealer, err := s.keys.sealerFor(ctx, k)
+		sealer, err := s.keys.Sealer(ctx, k)
 		if err != nil {
 			return apperr.Conflict("the identity of this case was erased")
 		}

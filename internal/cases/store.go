@@ -123,7 +123,7 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, withId
 		var sealer *jcrypto.Sealer
 		if (idOK || contactOK) && r.Source == "record" {
 			var err error
-			sealer, err = s.keys.sealerFor(ctx, k)
+			sealer, err = s.keys.Sealer(ctx, k)
 			if err == ErrKeyDestroyed {
 				c.IdentityErased = true
 			} else if err != nil {

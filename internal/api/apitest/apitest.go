@@ -297,3 +297,27 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// AddUser creates an account with the demo password in the organization
+// with code org (for tests that need more accounts than the demo has).
+func (e *Env) AddUser(email, org, role string) {
+	e.t.Helper()
+	hash, err := passwd.NewHasher(1).Hash(context.Background(), auth.DemoPassword)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.DB.App.Exec(`INSERT INTO users (organization_id, email, name, role, password_hash)
+		SELECT id, ?, ?, ?, ? FROM organizations WHERE code = ?`, email, "Test "+role, role, hash, org).Error; err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// OrgID returns the id of the organization with code.
+func (e *Env) OrgID(code string) string {
+	e.t.Helper()
+	var r struct{ ID string }
+	if err := e.DB.App.Raw(`SELECT id::text AS id FROM organizations WHERE code = ?`, code).Scan(&r).Error; err != nil || r.ID == "" {
+		e.t.Fatalf("organization %s: %v", code, err)
+	}
+	return r.ID
+}

@@ -78,6 +78,14 @@ var (
 	AssistanceUpdate   = Permission{"assistance", "update"}
 	NoteCreate         = Permission{"note", "create"}
 	NoteList           = Permission{"note", "list"}
+	ConsentCreate      = Permission{"consent", "create"}
+	ConsentList        = Permission{"consent", "list"}
+	ConsentWithdraw    = Permission{"consent", "withdraw"}
+	ReferralCreate     = Permission{"referral", "create"}
+	ReferralList       = Permission{"referral", "list"}
+	ReferralRespond    = Permission{"referral", "respond"}
+	NotificationList   = Permission{"notification", "list"}
+	NotificationUpdate = Permission{"notification", "update"}
 )
 
 // Enforcer answers role checks from the embedded policy.

@@ -41,6 +41,11 @@ type Config struct {
 	PreviousMasterKeyFiles []string
 	IndexKeyFile           string
 	ReflectionDays         int
+	UrgentResponse         time.Duration
+	NormalResponse         time.Duration
+	SMTPAddr               string
+	SMTPFrom               string
+	BaseURL                string
 	TrustedProxies         []netip.Prefix
 	// TLS is true when the service is reached over HTTPS (directly or through
 	// a trusted proxy); it turns on HSTS.
@@ -146,6 +151,11 @@ func load(get func(string) string) (Config, error) {
 		}
 	}
 	c.ReflectionDays = integer("JARDAM_REFLECTION_DAYS", 30)
+	c.UrgentResponse = dur("JARDAM_REFERRAL_URGENT_RESPONSE", 24*time.Hour)
+	c.NormalResponse = dur("JARDAM_REFERRAL_NORMAL_RESPONSE", 72*time.Hour)
+	c.SMTPAddr = str("JARDAM_SMTP_ADDR", "")
+	c.SMTPFrom = str("JARDAM_SMTP_FROM", "jardam@localhost")
+	c.BaseURL = str("JARDAM_BASE_URL", "http://127.0.0.1:8080")
 	if v := str("JARDAM_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			pfx, err := netip.ParsePrefix(strings.TrimSpace(p))

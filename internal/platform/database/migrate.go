@@ -9,10 +9,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // Migration is one embedded SQL file.
@@ -153,9 +157,10 @@ func SchemaStatus(applied, shipped int) error {
 
 // Bootstrap creates, once per cluster, the owner role named in ownerURL and
 // the application role named in appURL (with the passwords those URLs carry,
-// if any), and the database named in ownerURL owned by the owner role. It
-// connects with superURL, a superuser. It is safe to run concurrently and
-// repeatedly.
+// if any), the statistics and maintenance roles (MaintRole is granted to the
+// owner's login user, which takes it with SET ROLE), and the database named
+// in ownerURL owned by the owner role. It connects with superURL, a
+// superuser. It is safe to run concurrently and repeatedly.
 func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 	ownerCfg, err := pgconn.ParseConfig(ownerURL)
 	if err != nil {
@@ -206,6 +211,9 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 	if err := ensureRole(StatsRole, "", "NOLOGIN"); err != nil {
 		return err
 	}
+	if err := ensureRole(MaintRole, "", "NOLOGIN"); err != nil {
+		return err
+	}
 	// The login roles of the URLs are the group roles themselves or members
 	// of them.
 	for _, l := range []struct {
@@ -221,6 +229,13 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 			if _, err := conn.Exec(ctx, "GRANT "+pgx.Identifier{l.group}.Sanitize()+" TO "+pgx.Identifier{l.user}.Sanitize()); err != nil {
 				return err
 			}
+		}
+	}
+	// The owner's login user takes the maintenance role with SET ROLE for
+	// `jardam keys rotate` and `jardam keys destroy`.
+	if ownerCfg.User != MaintRole {
+		if _, err := conn.Exec(ctx, "GRANT "+MaintRole+" TO "+pgx.Identifier{ownerCfg.User}.Sanitize()); err != nil {
+			return fmt.Errorf("grant %s: %w", MaintRole, err)
 		}
 	}
 	dbName := ownerCfg.Database
@@ -253,6 +268,53 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 
 // StatsRole owns the statistics views: it sees statistical attributes only.
 const StatsRole = "jardam_stats"
+
+// MaintRole rotates and destroys case data keys: it sees the wrapped data
+// keys and the key checks and writes audit entries, and reads no case.
+const MaintRole = "jardam_maint"
+
+// OpenMaintenance connects to ownerURL (MIGRATION_DATABASE_URL) with a small
+// pool whose every connection takes MaintRole with SET ROLE, for `jardam
+// keys rotate` and `jardam keys destroy`. It returns ErrUnavailable
+// (wrapped) when the server does not answer, and an error saying to run
+// `jardam migrate --bootstrap` when the login user may not take the role.
+func OpenMaintenance(ctx context.Context, ownerURL string) (*gorm.DB, error) {
+	cfg, err := pgx.ParseConfig(ownerURL)
+	if err != nil {
+		return nil, fmt.Errorf("MIGRATION_DATABASE_URL: %w", err)
+	}
+	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "SET ROLE "+MaintRole)
+		return err
+	}))
+	sqlDB.SetMaxOpenConns(4)
+	sqlDB.SetMaxIdleConns(4)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var role string
+	if err := db.WithContext(pctx).Raw("SELECT current_user").Scan(&role).Error; err != nil {
+		_ = sqlDB.Close()
+		if IsCode(err, "42501") || IsCode(err, "22023") {
+			return nil, fmt.Errorf("the login user of MIGRATION_DATABASE_URL may not take the role %s (run `jardam migrate --bootstrap`): %w", MaintRole, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if role != MaintRole {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("maintenance connection runs as %q, not %s", role, MaintRole)
+	}
+	return db, nil
+}
 
 func quoteLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"

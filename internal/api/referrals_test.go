@@ -1,0 +1,319 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jardam-kg/jardam/internal/api/apitest"
+	"github.com/jardam-kg/jardam/internal/notifications"
+)
+
+type referralWorld struct {
+	env                                  *apitest.Env
+	sender, recipient, otherRecipient    string
+	third, coordinator, senderSupervisor string
+	caseID, consentID, referralID        string
+	noteMarker                           string
+}
+
+func post(env *apitest.Env, tok, path string, body any) *apitest.Response {
+	return env.Do(apitest.Request{Method: http.MethodPost, Path: path, Token: tok, Body: body})
+}
+
+func newReferralWorld(t *testing.T, kind string) *referralWorld {
+	env := apitest.New(t)
+	env.AddUser("social2@mlsp.gov.kg", "MLSSM-SOC", "caseworker")
+	w := &referralWorld{env: env,
+		sender: env.Token("caseworker@sezim.kg"), recipient: env.Token("social@mlsp.gov.kg"),
+		otherRecipient: env.Token("social2@mlsp.gov.kg"), third: env.Token("caseworker@akzhurok.kg"),
+		coordinator: env.Token("coordinator@mlsp.gov.kg"), senderSupervisor: env.Token("supervisor@sezim.kg"),
+		noteMarker: "NOTE-MARKER-7f3a9c"}
+	c := newCase(t, env, w.sender, map[string]any{"sex": "female", "region_of_origin": "batken",
+		"identity": map[string]any{"given_name": "Бермет", "family_name": "Садырова", "birth_date": "2001-02-03", "phone": "+996700123456"}})
+	w.caseID = c["id"].(string)
+	r := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/consents", map[string]any{"purpose": "data_sharing",
+		"recipient_organization_id": env.OrgID("MLSSM-SOC"), "categories": []string{"identity", "health"}, "given_by": "person"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("consent: %d %s", r.Status, r.Body)
+	}
+	w.consentID = r.Map(t)["id"].(string)
+	r = post(env, w.sender, "/api/v1/cases/"+w.caseID+"/referrals", map[string]any{"kind": kind,
+		"to_organization_id": env.OrgID("MLSSM-SOC"), "assistance_types": []string{"financial", "housing"},
+		"categories": []string{"identity"}, "urgency": "urgent", "note": w.noteMarker, "consent_id": w.consentID})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("referral: %d %s", r.Status, r.Body)
+	}
+	ref := r.Map(t)
+	w.referralID = ref["id"].(string)
+	if ref["status"] != "pending" || ref["note"] != w.noteMarker || ref["overdue"] != false {
+		t.Fatalf("referral as the sender sees it: %v", ref)
+	}
+	return w
+}
+
+func (w *referralWorld) to(t *testing.T, state string) {
+	act := func(tok, action string, body any) {
+		if r := post(w.env, tok, "/api/v1/referrals/"+w.referralID+"/"+action, body); r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", action, r.Status, r.Body)
+		}
+	}
+	switch state {
+	case "pending":
+	case "accepted":
+		act(w.recipient, "accept", map[string]any{})
+	case "declined":
+		act(w.recipient, "decline", map[string]any{"reason": "no capacity this month"})
+	case "cancelled":
+		act(w.sender, "cancel", map[string]any{})
+	case "completed":
+		act(w.recipient, "accept", map[string]any{})
+		act(w.recipient, "complete", map[string]any{"outcome": "allowance granted"})
+	case "expired":
+		act(w.recipient, "accept", map[string]any{})
+		act(w.sender, "withdraw-consent", nil)
+	}
+}
+
+func TestReferralAccessMatrix(t *testing.T) {
+	for _, state := range []string{"pending", "accepted", "declined", "cancelled", "completed", "expired"} {
+		t.Run(state, func(t *testing.T) {
+			w := newReferralWorld(t, "assistance")
+			if state == "expired" {
+				post(w.env, w.recipient, "/api/v1/referrals/"+w.referralID+"/accept", map[string]any{})
+				if r := post(w.env, w.sender, "/api/v1/consents/"+w.consentID+"/withdraw", map[string]any{"reason": "asked to stop"}); r.Status != 200 {
+					t.Fatalf("withdraw: %d %s", r.Status, r.Body)
+				}
+			} else {
+				w.to(t, state)
+			}
+			env := w.env
+			get := func(tok, path string) *apitest.Response {
+				return env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: tok, Invalid: true})
+			}
+			casePath := "/api/v1/cases/" + w.caseID
+			refPath := "/api/v1/referrals/" + w.referralID
+			// The referral itself.
+			ref := get(w.recipient, refPath)
+			if ref.Status != 200 || ref.Map(t)["status"] != state {
+				t.Fatalf("recipient reads the referral: %d %s", ref.Status, ref.Body)
+			}
+			_, noteShown := ref.Map(t)["note"]
+			if noteShown != (state == "accepted" || state == "completed") {
+				t.Fatalf("note shown to the recipient in %s: %v", state, noteShown)
+			}
+			if _, shown := get(w.otherRecipient, refPath).Map(t)["note"]; shown {
+				t.Fatal("note shown to a recipient worker not on the referral")
+			}
+			if s := get(w.third, refPath).Status; s != 404 {
+				t.Fatalf("third organization reads the referral: %d", s)
+			}
+			if s := get(w.coordinator, refPath).Status; s != 403 {
+				t.Fatalf("coordinator reads the referral: %d", s)
+			}
+			// The case.
+			r := get(w.recipient, casePath)
+			if state == "accepted" {
+				if r.Status != 200 {
+					t.Fatalf("assigned recipient reads the accepted case: %d %s", r.Status, r.Body)
+				}
+				c := r.Map(t)
+				id, ok := c["identity"].(map[string]any)
+				if !ok || id["given_name"] != "Бермет" {
+					t.Fatalf("consented identity missing: %v", c["identity"])
+				}
+				if _, ok := id["phone"]; ok {
+					t.Fatal("contact shown without consent to the contact category")
+				}
+				for _, ev := range c["trafficking_events"].([]any) {
+					_ = ev
+				}
+				// The recipient records its own assistance.
+				if r := post(env, w.recipient, casePath+"/assistance", map[string]any{"type": "financial", "status": "in_progress"}); r.Status != 201 {
+					t.Fatalf("recipient records assistance: %d %s", r.Status, r.Body)
+				}
+			} else if r.Status != 404 {
+				t.Fatalf("recipient reads the case in %s: %d", state, r.Status)
+			}
+			if s := get(w.otherRecipient, casePath).Status; s != 404 {
+				t.Fatalf("recipient worker not on the referral reads the case: %d", s)
+			}
+			if s := get(w.third, casePath).Status; s != 404 {
+				t.Fatalf("third organization reads the case: %d", s)
+			}
+			if s := get(w.coordinator, casePath).Status; s != 403 {
+				t.Fatalf("coordinator reads the case: %d", s)
+			}
+			if s := get(w.sender, casePath).Status; s != 200 {
+				t.Fatalf("sender reads its case: %d", s)
+			}
+			// The recipient's inbox and the sender's outbox show it, with the
+			// overdue flag.
+			in := get(w.otherRecipient, "/api/v1/referrals?box=incoming").Map(t)["items"].([]any)
+			out := get(w.sender, "/api/v1/referrals?box=outgoing").Map(t)["items"].([]any)
+			if len(in) != 1 || len(out) != 1 {
+				t.Fatalf("inbox %d, outbox %d", len(in), len(out))
+			}
+		})
+	}
+}
+
+func TestReferralNeedsValidConsent(t *testing.T) {
+	w := newReferralWorld(t, "assistance")
+	env := w.env
+	refer := func(body map[string]any) *apitest.Response {
+		base := map[string]any{"to_organization_id": env.OrgID("MLSSM-SOC"), "assistance_types": []string{"financial"},
+			"categories": []string{"identity"}, "consent_id": w.consentID}
+		for k, v := range body {
+			base[k] = v
+		}
+		return post(env, w.sender, "/api/v1/cases/"+w.caseID+"/referrals", base)
+	}
+	tests := []struct {
+		name string
+		body map[string]any
+	}{
+		{"OtherRecipientIs409", map[string]any{"to_organization_id": env.OrgID("MOH")}},
+		{"CategoryNotConsentedIs409", map[string]any{"categories": []string{"identity", "contact"}}},
+		{"UnknownConsentIs409", map[string]any{"consent_id": "00000000-0000-4000-8000-000000000000"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := refer(tc.body)
+			if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), `"consent_id"`) {
+				t.Fatalf("got %d %s", r.Status, r.Body)
+			}
+		})
+	}
+	post(env, w.sender, "/api/v1/consents/"+w.consentID+"/withdraw", map[string]any{})
+	if r := refer(nil); r.Status != http.StatusConflict {
+		t.Fatalf("withdrawn consent: %d", r.Status)
+	}
+	// Only the owning organization refers.
+	if r := post(env, w.third, "/api/v1/cases/"+w.caseID+"/referrals", map[string]any{"to_organization_id": env.OrgID("MOH"),
+		"categories": []string{}, "assistance_types": []string{"medical"}, "consent_id": w.consentID}); r.Status != 404 {
+		t.Fatalf("another organization refers: %d", r.Status)
+	}
+}
+
+func TestReferralTransitions(t *testing.T) {
+	w := newReferralWorld(t, "assistance")
+	env := w.env
+	act := func(tok, action string, body any) int {
+		return env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/referrals/" + w.referralID + "/" + action, Token: tok, Body: body, Invalid: true}).Status
+	}
+	if s := act(w.sender, "accept", map[string]any{}); s != 403 {
+		t.Fatalf("sender accepts: %d", s)
+	}
+	if s := act(w.recipient, "complete", map[string]any{}); s != 409 {
+		t.Fatalf("complete while pending: %d", s)
+	}
+	if s := act(w.recipient, "decline", map[string]any{}); s != 400 {
+		t.Fatalf("decline without reason: %d", s)
+	}
+	// Accept racing cancel: exactly one wins.
+	var wg sync.WaitGroup
+	var a, c int
+	wg.Add(2)
+	go func() { defer wg.Done(); a = act(w.recipient, "accept", map[string]any{}) }()
+	go func() { defer wg.Done(); c = act(w.sender, "cancel", map[string]any{}) }()
+	wg.Wait()
+	if !((a == 200 && (c == 200 || c == 409)) || (c == 200 && a == 409)) {
+		t.Fatalf("accept %d, cancel %d", a, c)
+	}
+	var st struct{ Status string }
+	env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/referrals/" + w.referralID, Token: w.sender}).JSON(t, &st)
+	if a == 200 && c == 200 && st.Status != "cancelled" {
+		t.Fatalf("accepted then cancelled, status %s", st.Status)
+	}
+	if n := env.DB.Count(t, `SELECT count(*) FROM referral_events WHERE referral_id = $1`, w.referralID); n < 2 {
+		t.Fatalf("transitions kept: %d", n)
+	}
+}
+
+func TestTransferHandsTheCaseOver(t *testing.T) {
+	w := newReferralWorld(t, "transfer")
+	env := w.env
+	if r := post(env, w.recipient, "/api/v1/referrals/"+w.referralID+"/accept", map[string]any{}); r.Status != 200 {
+		t.Fatalf("accept transfer: %d %s", r.Status, r.Body)
+	}
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + w.caseID, Token: w.recipient})
+	if r.Status != 200 || r.Map(t)["owner_organization_id"] != env.OrgID("MLSSM-SOC") {
+		t.Fatalf("new owner reads: %d %s", r.Status, r.Body)
+	}
+	if s := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + w.caseID, Token: w.senderSupervisor, Invalid: true}).Status; s != 404 {
+		t.Fatalf("previous owner's supervisor reads: %d", s)
+	}
+}
+
+func TestNotificationsAreDeliveredOnceAndCarryNoPersonalData(t *testing.T) {
+	w := newReferralWorld(t, "assistance")
+	env := w.env
+	for i := 0; i < 5; i++ {
+		post(env, w.sender, "/api/v1/cases/"+w.caseID+"/referrals", map[string]any{"to_organization_id": env.OrgID("MLSSM-SOC"),
+			"assistance_types": []string{"housing"}, "categories": []string{"identity"}, "consent_id": w.consentID, "note": w.noteMarker})
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := notifications.NewDeliverer(env.DB.App, notifications.SMTP{}, log)
+			for j := 0; j < 5; j++ {
+				if _, err := d.DeliverOnce(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := env.DB.Count(t, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL OR attempts <> 1`); n != 0 {
+		t.Fatalf("%d outbox rows undelivered or delivered twice", n)
+	}
+	// Six referrals to MLSSM-SOC, whose two caseworkers get one notice each.
+	if n := env.DB.Count(t, `SELECT count(*) FROM notifications WHERE kind = 'referral.pending'`); n != 12 {
+		t.Fatalf("%d notifications", n)
+	}
+	if n := env.DB.Count(t, `SELECT count(*) FROM notifications WHERE ref_code || link || kind LIKE '%' || $1 || '%'`, w.noteMarker); n != 0 {
+		t.Fatal("a note reached a notification")
+	}
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/notifications?unread=true", Token: w.recipient})
+	items := r.Map(t)["items"].([]any)
+	if len(items) != 6 {
+		t.Fatalf("recipient's notifications: %d", len(items))
+	}
+	first := items[0].(map[string]any)
+	if !strings.HasPrefix(first["link"].(string), "/referrals/") || strings.Contains(string(r.Body), "Бермет") {
+		t.Fatalf("notification %v", first)
+	}
+	r = env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/notifications/" + first["id"].(string) + "/read", Token: w.recipient})
+	if r.Status != 200 || r.Map(t)["read_at"] == nil {
+		t.Fatalf("mark read: %d %s", r.Status, r.Body)
+	}
+	if s := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/notifications/" + first["id"].(string) + "/read", Token: w.third, Invalid: true}).Status; s != 404 {
+		t.Fatalf("another user's notification: %d", s)
+	}
+}
+
+func TestMinorConsentNeedsAGuardian(t *testing.T) {
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	c := newCase(t, env, worker, map[string]any{"identity": map[string]any{"given_name": "Нурлан", "birth_date": "2012-05-05"}})
+	if c["is_minor"] != true {
+		t.Fatalf("minor flag %v", c["is_minor"])
+	}
+	body := map[string]any{"purpose": "data_sharing", "recipient_organization_id": env.OrgID("MOH"), "categories": []string{"health"}, "given_by": "person"}
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + c["id"].(string) + "/consents", Token: worker, Body: body})
+	if r.Status != 400 || !strings.Contains(string(r.Body), "given_by") {
+		t.Fatalf("minor's own consent: %d %s", r.Status, r.Body)
+	}
+	body["given_by"] = "guardianship_authority"
+	if r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + c["id"].(string) + "/consents", Token: worker, Body: body}); r.Status != 201 {
+		t.Fatalf("guardianship authority: %d %s", r.Status, r.Body)
+	}
+}

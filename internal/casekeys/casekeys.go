@@ -1,0 +1,162 @@
+// Package casekeys owns the keys of case records: the master key (behind
+// the KMS interface), each case's data key wrapped by it, the key check that
+// refuses a wrong master key, the blind index key and the keyed hash of
+// idempotent requests. The case, consent and referral code all seal and open
+// through it.
+package casekeys
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
+)
+
+// ErrKeyDestroyed is returned when a case's data key was destroyed: its
+// identity can no longer be read.
+var ErrKeyDestroyed = errors.New("the case's data key was destroyed")
+
+// Keyring holds the master key (behind the KMS interface), the blind index
+// key and the key for hashing idempotent requests.
+type Keyring struct {
+	Wrapper jcrypto.KeyWrapper
+	Index   *jcrypto.BlindIndexer
+	reqKey  []byte
+}
+
+// NewKeyring returns a keyring. indexKey is the blind index's own 32-byte
+// key (not derived from the master key, so rotating the master key keeps
+// the indexes valid).
+func NewKeyring(w jcrypto.KeyWrapper, indexKey []byte) (*Keyring, error) {
+	idx, err := jcrypto.NewBlindIndexer(indexKey)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, indexKey)
+	m.Write([]byte("jardam-idempotency-request-v1"))
+	return &Keyring{Wrapper: w, Index: idx, reqKey: m.Sum(nil)}, nil
+}
+
+// LoadIndexKeyFile reads a 32-byte key stored as one line of standard
+// base64.
+func LoadIndexKeyFile(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("blind index key: %w", err)
+	}
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("blind index key: the file must hold 32 bytes in base64")
+	}
+	return k, nil
+}
+
+// RequestHash is a keyed hash of a request body, so an idempotency record
+// never holds or reveals what was sent.
+func (k *Keyring) RequestHash(route string, body []byte) []byte {
+	m := hmac.New(sha256.New, k.reqKey)
+	m.Write([]byte(route))
+	m.Write([]byte{0})
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// EnsureKeyCheck verifies the stored key check of the current master key,
+// creating it on first start. It returns jcrypto.ErrWrongMasterKey when a
+// key check exists for another master key and none for this one, or this
+// one's does not open.
+func (k *Keyring) EnsureKeyCheck(ctx context.Context, db *gorm.DB) error {
+	var rows []struct {
+		MasterVersion string
+		Value         []byte
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT master_version, value FROM key_checks`).Scan(&rows).Error; err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		// First start: install the check of this master key.
+		return k.addKeyCheck(ctx, db)
+	}
+	for _, r := range rows {
+		if r.MasterVersion == k.Wrapper.KeyVersion() {
+			return jcrypto.VerifyKeyCheck(ctx, k.Wrapper, r.Value)
+		}
+	}
+	// A new master key: it is accepted only while a previous one, whose
+	// check still opens, is loaded beside it (a rotation in progress).
+	for _, r := range rows {
+		if err := jcrypto.VerifyKeyCheck(ctx, k.Wrapper, r.Value); err == nil {
+			return k.addKeyCheck(ctx, db)
+		}
+	}
+	return jcrypto.ErrWrongMasterKey
+}
+
+func (k *Keyring) addKeyCheck(ctx context.Context, db *gorm.DB) error {
+	v, err := jcrypto.KeyCheck(ctx, k.Wrapper)
+	if err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Exec(`INSERT INTO key_checks (master_version, value) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+		k.Wrapper.KeyVersion(), v).Error
+}
+
+// AD returns the additional data binding a ciphertext to its table, column,
+// row and data key version.
+func AD(table, column string, row uuid.UUID, keyVersion int) jcrypto.AD {
+	return jcrypto.AD{Table: table, Column: column, RowID: row.String(), KeyVersion: keyVersion}
+}
+
+// CaseKey is one case's data key record.
+type CaseKey struct {
+	CaseID        uuid.UUID
+	KeyVersion    int
+	MasterVersion *string
+	Wrapped       []byte
+}
+
+// Sealer opens the data key of a case. It returns ErrKeyDestroyed for a
+// destroyed key.
+func (k *Keyring) Sealer(ctx context.Context, ck CaseKey) (*jcrypto.Sealer, error) {
+	if ck.Wrapped == nil || ck.MasterVersion == nil {
+		return nil, ErrKeyDestroyed
+	}
+	return jcrypto.OpenCaseSealer(ctx, k.Wrapper, *ck.MasterVersion, ck.Wrapped, ck.CaseID.String())
+}
+
+// NewCaseSealer makes a data key for a new case and returns its sealer, the
+// wrapped key and the master key version to store.
+func (k *Keyring) NewCaseSealer(ctx context.Context, id uuid.UUID) (*jcrypto.Sealer, []byte, string, error) {
+	return jcrypto.NewCaseSealer(ctx, k.Wrapper, id.String())
+}
+
+// Load reads the data key record of a case through tx (row-level security
+// applies: a case the transaction cannot see has no key).
+func Load(tx *gorm.DB, caseID uuid.UUID) (CaseKey, error) {
+	var k CaseKey
+	err := tx.Raw(`SELECT case_id, key_version, master_version, wrapped FROM case_keys WHERE case_id = ?`, caseID).Scan(&k).Error
+	return k, err
+}
+
+// SealerOf loads and opens the data key of a case through tx, returning
+// the sealer and the key version to bind ciphertexts to.
+func (k *Keyring) SealerOf(ctx context.Context, tx *gorm.DB, caseID uuid.UUID) (*jcrypto.Sealer, int, error) {
+	ck, err := Load(tx, caseID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ck.CaseID == uuid.Nil {
+		return nil, 0, ErrKeyDestroyed
+	}
+	s, err := k.Sealer(ctx, ck)
+	return s, ck.KeyVersion, err
+}

@@ -1,0 +1,278 @@
+// Package notifications owns in-app notifications and their delivery. A
+// notification never carries personal data: only a kind, the referral's
+// (or case's) non-identifying code and a link. Referral events reach it
+// through the transactional outbox; the delivery worker is safe with
+// several replicas (FOR UPDATE SKIP LOCKED), so each event is delivered
+// once.
+package notifications
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Notification is one in-app notification.
+type Notification struct {
+	ID        uuid.UUID  `json:"id"`
+	Kind      string     `json:"kind"`
+	RefCode   string     `json:"ref_code"`
+	Link      string     `json:"link"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at"`
+}
+
+// Service lists and marks the caller's notifications.
+type Service struct{ db *gorm.DB }
+
+// NewService returns the service.
+func NewService(db *gorm.DB) *Service { return &Service{db: db} }
+
+func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return apperr.Unauthorized("sign in first")
+	}
+	err := database.InOrgTx(ctx, s.db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) })
+	if _, ok := apperr.As(err); err != nil && !ok {
+		return apperr.Internal(err)
+	}
+	return err
+}
+
+// List returns the caller's notifications, newest first.
+func (s *Service) List(ctx context.Context, unreadOnly bool, pg web.Page) (web.List[Notification], error) {
+	var out web.List[Notification]
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		q := tx.Table("notifications").Select("id, kind, ref_code, link, created_at, read_at").
+			Where("user_id = ?", p.UserID).Order("created_at DESC, id DESC").Limit(pg.Limit + 1)
+		if unreadOnly {
+			q = q.Where("read_at IS NULL")
+		}
+		if pg.HasCursor() {
+			q = q.Where("(created_at, id) < (?, ?)", pg.AfterTime, pg.AfterID)
+		}
+		var rows []Notification
+		if err := q.Scan(&rows).Error; err != nil {
+			return err
+		}
+		for i := range rows {
+			rows[i].CreatedAt = rows[i].CreatedAt.UTC()
+		}
+		out = web.NewList(rows, pg.Limit, func(n Notification) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID })
+		return nil
+	})
+	return out, err
+}
+
+// MarkRead marks one of the caller's notifications read; another user's
+// answers not found.
+func (s *Service) MarkRead(ctx context.Context, id uuid.UUID) (Notification, error) {
+	var out Notification
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		if err := tx.Exec(`UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = ? AND user_id = ?`, id, p.UserID).Error; err != nil {
+			return err
+		}
+		if err := tx.Raw(`SELECT id, kind, ref_code, link, created_at, read_at FROM notifications WHERE id = ? AND user_id = ?`,
+			id, p.UserID).Scan(&out).Error; err != nil {
+			return err
+		}
+		if out.ID == uuid.Nil {
+			return apperr.NotFound("notification")
+		}
+		out.CreatedAt = out.CreatedAt.UTC()
+		return nil
+	})
+	return out, err
+}
+
+// Handler is the HTTP face of notifications.
+type Handler struct{ svc *Service }
+
+// NewHandler returns the handler.
+func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+
+// Register adds the notification routes.
+func (h *Handler) Register(r *web.Router) {
+	r.Handle(http.MethodGet, "/api/v1/notifications", authz.NotificationList, h.list)
+	r.Handle(http.MethodPost, "/api/v1/notifications/:id/read", authz.NotificationUpdate, h.read)
+}
+
+func (h *Handler) list(c echo.Context) error {
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	unread := false
+	switch c.QueryParam("unread") {
+	case "", "false":
+	case "true":
+		unread = true
+	default:
+		return apperr.Invalid("unread", "must be true or false")
+	}
+	out, err := h.svc.List(c.Request().Context(), unread, pg)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (h *Handler) read(c echo.Context) error {
+	id, err := web.PathUUID(c, "id", "notification")
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.MarkRead(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// SMTP configures e-mail delivery; an empty Addr turns e-mail off.
+type SMTP struct {
+	Addr string
+	From string
+	// BaseURL prefixes links in e-mails.
+	BaseURL string
+}
+
+// Deliverer turns outbox rows into notifications (and e-mails).
+type Deliverer struct {
+	db   *gorm.DB
+	smtp SMTP
+	log  *slog.Logger
+	send func(addr, from string, to []string, msg []byte) error
+}
+
+// NewDeliverer returns a delivery worker.
+func NewDeliverer(db *gorm.DB, mail SMTP, log *slog.Logger) *Deliverer {
+	return &Deliverer{db: db, smtp: mail, log: log, send: func(addr, from string, to []string, msg []byte) error {
+		return smtp.SendMail(addr, nil, from, to, msg)
+	}}
+}
+
+// recipients of each referral event: the receiving organization's workers
+// for what asks them to act, the referring organization's creator and
+// supervisors for the answers.
+const recipientsSQL = `SELECT u.id, u.email FROM users u
+	WHERE u.disabled_at IS NULL AND u.role IN ('caseworker', 'supervisor') AND (
+	  (@kind IN ('referral.pending', 'referral.cancelled', 'referral.expired') AND u.organization_id = @to_org)
+	  OR (@kind IN ('referral.accepted', 'referral.declined', 'referral.completed', 'referral.expired')
+	      AND u.organization_id = @from_org AND (u.id = @creator OR u.role = 'supervisor')))`
+
+// DeliverOnce delivers up to 100 pending outbox rows and also expires the
+// referrals whose consent ended. It returns the number of rows delivered.
+func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
+	var expired int64
+	if err := d.db.WithContext(ctx).Raw(`SELECT count(*) FROM jardam_expire_referrals()`).Scan(&expired).Error; err != nil {
+		return 0, err
+	}
+	type mail struct {
+		to      string
+		kind    string
+		refCode string
+		link    string
+	}
+	var mails []mail
+	n := 0
+	err := database.InTx(ctx, d.db, func(tx *gorm.DB) error {
+		var rows []struct {
+			ID         int64
+			Kind       string
+			ReferralID uuid.UUID
+		}
+		if err := tx.Raw(`SELECT id, kind, referral_id FROM outbox WHERE delivered_at IS NULL ORDER BY id
+			LIMIT 100 FOR UPDATE SKIP LOCKED`).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			var ref struct {
+				Code               string
+				Kind               string
+				FromOrganizationID uuid.UUID
+				ToOrganizationID   uuid.UUID
+				CaseID             uuid.UUID
+				CreatedBy          uuid.UUID
+			}
+			if err := tx.Raw(`SELECT * FROM jardam_referral_notice(?)`, r.ReferralID).Scan(&ref).Error; err != nil {
+				return err
+			}
+			var users []struct {
+				ID    uuid.UUID
+				Email string
+			}
+			if err := tx.Raw(recipientsSQL, map[string]any{"kind": r.Kind, "to_org": ref.ToOrganizationID,
+				"from_org": ref.FromOrganizationID, "creator": ref.CreatedBy}).Scan(&users).Error; err != nil {
+				return err
+			}
+			link := "/referrals/" + r.ReferralID.String()
+			for _, u := range users {
+				if err := tx.Exec(`INSERT INTO notifications (user_id, kind, ref_code, link) VALUES (?, ?, ?, ?)`,
+					u.ID, r.Kind, ref.Code, link).Error; err != nil {
+					return err
+				}
+				mails = append(mails, mail{to: u.Email, kind: r.Kind, refCode: ref.Code, link: link})
+			}
+			if err := tx.Exec(`UPDATE outbox SET delivered_at = now(), attempts = attempts + 1 WHERE id = ?`, r.ID).Error; err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if d.smtp.Addr != "" {
+		for _, m := range mails {
+			msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Jardam: %s %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
+				"Referral %s: %s.\r\n%s%s\r\n", d.smtp.From, m.to, m.kind, m.refCode, m.refCode, strings.TrimPrefix(m.kind, "referral."),
+				d.smtp.BaseURL, m.link)
+			if err := d.send(d.smtp.Addr, d.smtp.From, []string{m.to}, []byte(msg)); err != nil {
+				d.log.Warn("notification e-mail not sent", slog.String("kind", m.kind), slog.String("error", err.Error()))
+			}
+		}
+	}
+	return n, nil
+}
+
+// Run delivers until ctx ends.
+func (d *Deliverer) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for {
+			n, err := d.DeliverOnce(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					d.log.Warn("notification delivery", slog.String("error", err.Error()))
+				}
+				break
+			}
+			if n < 100 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

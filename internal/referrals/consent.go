@@ -1,0 +1,289 @@
+package referrals
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/access"
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+)
+
+// Consent purposes and givers.
+var (
+	Purposes = []string{"assistance", "data_sharing", "statistics"}
+	Givers   = []string{"person", "guardian", "guardianship_authority"}
+)
+
+// Consent is a consent record: who agreed to what, for whom, until when.
+type Consent struct {
+	ID                      uuid.UUID  `json:"id"`
+	CaseID                  uuid.UUID  `json:"case_id"`
+	Purpose                 string     `json:"purpose"`
+	RecipientOrganizationID *uuid.UUID `json:"recipient_organization_id"`
+	Categories              []string   `json:"categories"`
+	GivenBy                 string     `json:"given_by"`
+	GivenAt                 time.Time  `json:"given_at"`
+	ExpiresAt               *time.Time `json:"expires_at"`
+	WithdrawnAt             *time.Time `json:"withdrawn_at"`
+	RecordedBy              uuid.UUID  `json:"recorded_by"`
+	// Valid is true while the consent is neither withdrawn nor expired.
+	Valid bool `json:"valid"`
+}
+
+// ConsentInput is the body of POST /cases/{id}/consents.
+type ConsentInput struct {
+	Purpose                 string     `json:"purpose"`
+	RecipientOrganizationID *uuid.UUID `json:"recipient_organization_id,omitempty"`
+	Categories              []string   `json:"categories"`
+	GivenBy                 string     `json:"given_by"`
+	GivenAt                 *time.Time `json:"given_at,omitempty"`
+	ExpiresAt               *time.Time `json:"expires_at,omitempty"`
+}
+
+// WithdrawInput is the body of POST /consents/{id}/withdraw.
+type WithdrawInput struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+type consentRow struct {
+	ID                      uuid.UUID
+	CaseID                  uuid.UUID
+	Purpose                 string
+	RecipientOrganizationID *uuid.UUID
+	Categories              pq.StringArray `gorm:"type:text[]"`
+	GivenBy                 string
+	GivenAt                 time.Time
+	ExpiresAt               *time.Time
+	WithdrawnAt             *time.Time
+	RecordedBy              uuid.UUID
+}
+
+const consentColumns = `id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, withdrawn_at, recorded_by`
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (r consentRow) valid(now time.Time) bool {
+	return r.WithdrawnAt == nil && (r.ExpiresAt == nil || r.ExpiresAt.After(now))
+}
+
+func toConsent(r consentRow, now time.Time) Consent {
+	cats := []string(r.Categories)
+	if cats == nil {
+		cats = []string{}
+	}
+	return Consent{ID: r.ID, CaseID: r.CaseID, Purpose: r.Purpose, RecipientOrganizationID: r.RecipientOrganizationID,
+		Categories: cats, GivenBy: r.GivenBy, GivenAt: r.GivenAt.UTC(), ExpiresAt: utcPtr(r.ExpiresAt),
+		WithdrawnAt: utcPtr(r.WithdrawnAt), RecordedBy: r.RecordedBy, Valid: r.valid(now)}
+}
+
+func checkCategories(v *apperr.Validation, field string, cats []string) {
+	for _, c := range cats {
+		if !slices.Contains(access.AllCategories, c) {
+			v.Add(field, "must list categories from: "+strings.Join(access.AllCategories, ", "))
+			return
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range cats {
+		if seen[c] {
+			v.Add(field, "must not repeat a category")
+			return
+		}
+		seen[c] = true
+	}
+}
+
+// CreateConsent records a consent for a case the caller reads as its
+// owner's side. A minor's consent must be given by a guardian or the
+// guardianship authority; data sharing names its recipient.
+func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in ConsentInput) (Consent, error) {
+	now := s.now()
+	var v apperr.Validation
+	if !slices.Contains(Purposes, in.Purpose) {
+		v.Add("purpose", "must be one of: "+strings.Join(Purposes, ", "))
+	}
+	if !slices.Contains(Givers, in.GivenBy) {
+		v.Add("given_by", "must be one of: "+strings.Join(Givers, ", "))
+	}
+	checkCategories(&v, "categories", in.Categories)
+	if in.Purpose == "data_sharing" {
+		if in.RecipientOrganizationID == nil {
+			v.Add("recipient_organization_id", "is required for data sharing")
+		}
+		if len(in.Categories) == 0 {
+			v.Add("categories", "data sharing needs at least one category")
+		}
+	} else if in.RecipientOrganizationID != nil && in.Purpose == "statistics" {
+		v.Add("recipient_organization_id", "is only for data sharing or assistance")
+	}
+	givenAt := now
+	if in.GivenAt != nil {
+		givenAt = *in.GivenAt
+		if givenAt.After(now.Add(5 * time.Minute)) {
+			v.Add("given_at", "must not be in the future")
+		}
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(givenAt) {
+		v.Add("expires_at", "must be after given_at")
+	}
+	if err := v.Err(); err != nil {
+		return Consent{}, err
+	}
+	var out Consent
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		rel, ok, err := s.caseRelation(ctx, tx, caseID, "consent.create")
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		if !rel.Owner() {
+			return apperr.Forbidden("only the owning organization records consent")
+		}
+		var c struct{ IsMinor *bool }
+		if err := tx.Raw(`SELECT is_minor FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
+			return err
+		}
+		if c.IsMinor != nil && *c.IsMinor && in.GivenBy == "person" {
+			return apperr.Invalid("given_by", "a minor's consent is given by a guardian or the guardianship authority")
+		}
+		if in.RecipientOrganizationID != nil {
+			var exists bool
+			if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, *in.RecipientOrganizationID).Scan(&exists).Error; err != nil {
+				return err
+			}
+			if !exists {
+				return apperr.Invalid("recipient_organization_id", "names no organization")
+			}
+		}
+		id := uuid.New()
+		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, pq.StringArray(orEmpty(in.Categories)),
+			in.GivenBy, givenAt, in.ExpiresAt, p.UserID).Error; err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "consent.create", "case", caseID.String(), audit.Success); err != nil {
+			return err
+		}
+		var r consentRow
+		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ?`, id).Scan(&r).Error; err != nil {
+			return err
+		}
+		out = toConsent(r, now)
+		return nil
+	})
+	if err != nil {
+		return Consent{}, err
+	}
+	if !found {
+		return Consent{}, errCaseNotFound
+	}
+	return out, nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ListConsents returns a case's consents, newest first, for the owner's
+// side.
+func (s *Service) ListConsents(ctx context.Context, caseID uuid.UUID) ([]Consent, error) {
+	now := s.now()
+	var out []Consent
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		rel, ok, err := s.caseRelation(ctx, tx, caseID, "consent.list")
+		if err != nil || !ok {
+			return err
+		}
+		if !rel.Owner() {
+			return audit.Record(ctx, tx, "consent.list", "case", caseID.String(), audit.NotFound)
+		}
+		found = true
+		var rows []consentRow
+		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE case_id = ? ORDER BY created_at DESC, id DESC`, caseID).Scan(&rows).Error; err != nil {
+			return err
+		}
+		out = make([]Consent, len(rows))
+		for i, r := range rows {
+			out[i] = toConsent(r, now)
+		}
+		return audit.Record(ctx, tx, "consent.list", "case", caseID.String(), audit.Success)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errCaseNotFound
+	}
+	return out, nil
+}
+
+// Withdraw withdraws a consent at once: every referral resting on it
+// expires in the same transaction, ending the recipient's access.
+func (s *Service) Withdraw(ctx context.Context, consentID uuid.UUID, in WithdrawInput) (Consent, error) {
+	if len([]rune(in.Reason)) > 2000 {
+		return Consent{}, apperr.Invalid("reason", "must be at most 2000 characters")
+	}
+	now := s.now()
+	var out Consent
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		var r consentRow
+		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ? FOR UPDATE`, consentID).Scan(&r).Error; err != nil {
+			return err
+		}
+		if r.ID == uuid.Nil {
+			return audit.Record(ctx, tx, "consent.withdraw", "consent", consentID.String(), audit.NotFound)
+		}
+		rel, err := access.Of(ctx, tx, r.CaseID)
+		if err != nil {
+			return err
+		}
+		if !rel.Owner() {
+			return audit.Record(ctx, tx, "consent.withdraw", "consent", consentID.String(), audit.NotFound)
+		}
+		found = true
+		if r.WithdrawnAt != nil {
+			return apperr.Conflict("the consent is already withdrawn")
+		}
+		if err := tx.Exec(`UPDATE consents SET withdrawn_at = now(), withdrawn_by = ? WHERE id = ?`, p.UserID, consentID).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`SELECT count(*) FROM jardam_expire_referrals()`).Error; err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "consent.withdraw", "case", r.CaseID.String(), audit.Success); err != nil {
+			return err
+		}
+		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ?`, consentID).Scan(&r).Error; err != nil {
+			return err
+		}
+		out = toConsent(r, now)
+		return nil
+	})
+	if err != nil {
+		return Consent{}, err
+	}
+	if !found {
+		return Consent{}, apperr.NotFound("consent")
+	}
+	return out, nil
+}

@@ -1,0 +1,684 @@
+// Package referrals owns the National Referral Mechanism between
+// organizations: consent records, referrals with their lifecycle and
+// response deadlines, access through an accepted referral (limited to the
+// consented categories, decided by package access), the transfer of a case,
+// and the transactional outbox of referral events.
+package referrals
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/access"
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/organizations"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Settings tune referrals.
+type Settings struct {
+	UrgentResponse time.Duration
+	NormalResponse time.Duration
+}
+
+// Service holds the referral and consent rules.
+type Service struct {
+	db      *gorm.DB
+	wrapper jcrypto.KeyWrapper
+	set     Settings
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// NewService returns the referral service.
+func NewService(db *gorm.DB, w jcrypto.KeyWrapper, set Settings, log *slog.Logger) *Service {
+	if set.UrgentResponse <= 0 {
+		set.UrgentResponse = 24 * time.Hour
+	}
+	if set.NormalResponse <= 0 {
+		set.NormalResponse = 72 * time.Hour
+	}
+	return &Service{db: db, wrapper: w, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+var errCaseNotFound = apperr.NotFound("case")
+var errReferralNotFound = apperr.NotFound("referral")
+
+func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return apperr.Unauthorized("sign in first")
+	}
+	err := database.InOrgTx(ctx, s.db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) })
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return apperr.Internal(err)
+}
+
+func (s *Service) caseRelation(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, action string) (access.Relation, bool, error) {
+	rel, err := access.Of(ctx, tx, caseID)
+	if err != nil {
+		return rel, false, err
+	}
+	if !rel.Visible() {
+		return rel, false, audit.Record(ctx, tx, action, "case", caseID.String(), audit.NotFound)
+	}
+	return rel, true, nil
+}
+
+// Referral statuses.
+const (
+	StatusPending   = "pending"
+	StatusAccepted  = "accepted"
+	StatusDeclined  = "declined"
+	StatusCancelled = "cancelled"
+	StatusCompleted = "completed"
+	StatusExpired   = "expired"
+)
+
+// CaseSummary is what the recipient sees of a case before accepting: no
+// identity.
+type CaseSummary struct {
+	Sex            string  `json:"sex"`
+	AgeBracket     string  `json:"age_bracket"`
+	RegionOfOrigin *string `json:"region_of_origin"`
+}
+
+// Referral is the API view of a referral.
+type Referral struct {
+	ID                 uuid.UUID   `json:"id"`
+	Code               string      `json:"code"`
+	CaseID             uuid.UUID   `json:"case_id"`
+	Kind               string      `json:"kind"`
+	FromOrganizationID uuid.UUID   `json:"from_organization_id"`
+	ToOrganizationID   uuid.UUID   `json:"to_organization_id"`
+	AssistanceTypes    []string    `json:"assistance_types"`
+	Categories         []string    `json:"categories"`
+	Urgency            string      `json:"urgency"`
+	Status             string      `json:"status"`
+	DueAt              time.Time   `json:"due_at"`
+	Overdue            bool        `json:"overdue"`
+	ConsentID          uuid.UUID   `json:"consent_id"`
+	CaseSummary        CaseSummary `json:"case_summary"`
+	AssignedUserIDs    []uuid.UUID `json:"assigned_user_ids"`
+	// Note, DeclineReason and Outcome are absent where the caller may not
+	// read them (the note before acceptance, for instance).
+	Note          *string    `json:"note,omitempty"`
+	DeclineReason *string    `json:"decline_reason,omitempty"`
+	Outcome       *string    `json:"outcome,omitempty"`
+	RespondedAt   *time.Time `json:"responded_at"`
+	Version       int        `json:"version"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+}
+
+// CreateInput is the body of POST /cases/{id}/referrals.
+type CreateInput struct {
+	Kind             string    `json:"kind,omitempty"`
+	ToOrganizationID uuid.UUID `json:"to_organization_id"`
+	AssistanceTypes  []string  `json:"assistance_types,omitempty"`
+	Categories       []string  `json:"categories"`
+	Urgency          string    `json:"urgency,omitempty"`
+	Note             string    `json:"note,omitempty"`
+	ConsentID        uuid.UUID `json:"consent_id"`
+}
+
+type referralRow struct {
+	ID                 uuid.UUID
+	Code               string
+	CaseID             uuid.UUID
+	Kind               string
+	FromOrganizationID uuid.UUID
+	ToOrganizationID   uuid.UUID
+	AssistanceTypes    pq.StringArray `gorm:"type:text[]"`
+	Categories         pq.StringArray `gorm:"type:text[]"`
+	Urgency            string
+	Status             string
+	DueAt              time.Time
+	ConsentID          uuid.UUID
+	CaseSex            string
+	CaseAgeBracket     string
+	CaseRegion         *string
+	KeyMasterVersion   *string
+	KeyWrapped         []byte
+	NoteEnc            []byte
+	DeclineReasonEnc   []byte
+	OutcomeEnc         []byte
+	RespondedAt        *time.Time
+	Version            int
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	CreatedBy          uuid.UUID
+}
+
+const referralColumns = `r.id, r.code, r.case_id, r.kind, r.from_organization_id, r.to_organization_id, r.assistance_types,
+	r.categories, r.urgency, r.status, r.due_at, r.consent_id, r.case_sex, r.case_age_bracket, r.case_region,
+	r.key_master_version, r.key_wrapped, r.note_enc, r.decline_reason_enc, r.outcome_enc, r.responded_at, r.version,
+	r.created_at, r.updated_at, r.created_by`
+
+func list(a pq.StringArray) []string {
+	if a == nil {
+		return []string{}
+	}
+	return []string(a)
+}
+
+func (s *Service) sealer(ctx context.Context, r referralRow) (*jcrypto.Sealer, error) {
+	if r.KeyWrapped == nil || r.KeyMasterVersion == nil {
+		return nil, casekeysDestroyed
+	}
+	return jcrypto.OpenCaseSealer(ctx, s.wrapper, *r.KeyMasterVersion, r.KeyWrapped, "referral:"+r.ID.String())
+}
+
+var casekeysDestroyed = apperr.Conflict("the referral's key was destroyed")
+
+func referralAD(id uuid.UUID, column string) jcrypto.AD {
+	return jcrypto.AD{Table: "referrals", Column: column, RowID: id.String(), KeyVersion: 1}
+}
+
+// view converts a row for the caller: the note is shown to the sender's
+// side that may read the case, and to the recipient's workers on the
+// referral once accepted.
+func (s *Service) view(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow) (Referral, error) {
+	out := Referral{ID: r.ID, Code: r.Code, CaseID: r.CaseID, Kind: r.Kind, FromOrganizationID: r.FromOrganizationID,
+		ToOrganizationID: r.ToOrganizationID, AssistanceTypes: list(r.AssistanceTypes), Categories: list(r.Categories),
+		Urgency: r.Urgency, Status: r.Status, DueAt: r.DueAt.UTC(), ConsentID: r.ConsentID,
+		Overdue:     r.Status == StatusPending && s.now().After(r.DueAt),
+		CaseSummary: CaseSummary{Sex: r.CaseSex, AgeBracket: r.CaseAgeBracket, RegionOfOrigin: r.CaseRegion},
+		RespondedAt: utcPtr(r.RespondedAt), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		AssignedUserIDs: []uuid.UUID{}}
+	var assigned []struct{ UserID uuid.UUID }
+	if err := tx.Raw(`SELECT user_id FROM referral_assignments WHERE referral_id = ? ORDER BY assigned_at`, r.ID).Scan(&assigned).Error; err != nil {
+		return out, err
+	}
+	mine := false
+	for _, a := range assigned {
+		out.AssignedUserIDs = append(out.AssignedUserIDs, a.UserID)
+		mine = mine || a.UserID == p.UserID
+	}
+	showNote := false
+	switch p.OrganizationID {
+	case r.FromOrganizationID:
+		rel, err := access.Of(ctx, tx, r.CaseID)
+		if err != nil {
+			return out, err
+		}
+		showNote = rel.Owner()
+	case r.ToOrganizationID:
+		// The recipient reads the note while it works on the referral and
+		// keeps it once completed; not before accepting, nor after the
+		// sender cancelled or the consent ended.
+		showNote = (r.Status == StatusAccepted || r.Status == StatusCompleted) && (mine || p.Role == "supervisor")
+	}
+	if !showNote && r.DeclineReasonEnc == nil && r.OutcomeEnc == nil {
+		return out, nil
+	}
+	sealer, err := s.sealer(ctx, r)
+	if err != nil {
+		return out, nil
+	}
+	open := func(enc []byte, col string) (*string, error) {
+		if enc == nil {
+			return nil, nil
+		}
+		b, err := sealer.Open(enc, referralAD(r.ID, col))
+		if err != nil {
+			return nil, err
+		}
+		t := string(b)
+		return &t, nil
+	}
+	if showNote {
+		if out.Note, err = open(r.NoteEnc, "note"); err != nil {
+			return out, err
+		}
+		if out.Outcome, err = open(r.OutcomeEnc, "outcome"); err != nil {
+			return out, err
+		}
+	}
+	// The decline reason is for both parties' workers on the referral.
+	if showNote || p.OrganizationID == r.ToOrganizationID {
+		if out.DeclineReason, err = open(r.DeclineReasonEnc, "decline_reason"); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func nextCode(tx *gorm.DB, orgID uuid.UUID, year int) (string, error) {
+	var r struct {
+		Code string
+		Last int
+	}
+	err := tx.Raw(`WITH n AS (
+			INSERT INTO referral_code_counters (organization_id, year, last) VALUES (?, ?, 1)
+			ON CONFLICT (organization_id, year) DO UPDATE SET last = referral_code_counters.last + 1
+			RETURNING last)
+		SELECT o.code, n.last FROM n, organizations o WHERE o.id = ?`, orgID, year, orgID).Scan(&r).Error
+	if err != nil {
+		return "", err
+	}
+	n := strings.Repeat("0", max(0, 4-len(itoa(r.Last)))) + itoa(r.Last)
+	return r.Code + "-R" + itoa(year) + "-" + n, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// event records a transition, its outbox row and its audit entry.
+func event(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow, from *string, to, action string) error {
+	if err := tx.Exec(`INSERT INTO referral_events (referral_id, from_status, to_status, actor_id) VALUES (?, ?, ?, ?)`,
+		r.ID, from, to, p.UserID).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`INSERT INTO outbox (kind, referral_id) VALUES (?, ?)`, "referral."+to, r.ID).Error; err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, action, "case", r.CaseID.String(), audit.Success)
+}
+
+// Create refers a case to another organization. Only the owning
+// organization refers; the consent must be a valid data-sharing consent to
+// that recipient covering the referral's categories, or the referral is
+// refused with a conflict naming consent_id.
+func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput) (Referral, error) {
+	if in.Kind == "" {
+		in.Kind = "assistance"
+	}
+	if in.Urgency == "" {
+		in.Urgency = "normal"
+	}
+	var v apperr.Validation
+	if in.Kind != "assistance" && in.Kind != "transfer" {
+		v.Add("kind", "must be one of: assistance, transfer")
+	}
+	if in.Urgency != "urgent" && in.Urgency != "normal" {
+		v.Add("urgency", "must be one of: urgent, normal")
+	}
+	if in.ToOrganizationID == uuid.Nil {
+		v.Add("to_organization_id", "is required")
+	}
+	if in.ConsentID == uuid.Nil {
+		v.Add("consent_id", "is required")
+	}
+	for _, t := range in.AssistanceTypes {
+		if !slices.Contains(organizations.AssistanceTypes, t) {
+			v.Add("assistance_types", "must list assistance types: "+strings.Join(organizations.AssistanceTypes, ", "))
+			break
+		}
+	}
+	if in.Kind == "assistance" && len(in.AssistanceTypes) == 0 {
+		v.Add("assistance_types", "an assistance referral names at least one assistance type")
+	}
+	checkCategories(&v, "categories", in.Categories)
+	if len([]rune(in.Note)) > 4000 {
+		v.Add("note", "must be at most 4000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return Referral{}, err
+	}
+	now := s.now()
+	var out Referral
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		rel, ok, err := s.caseRelation(ctx, tx, caseID, "referral.create")
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		if !rel.Owner() {
+			return apperr.Forbidden("only the owning organization refers a case")
+		}
+		if in.ToOrganizationID == p.OrganizationID {
+			return apperr.Invalid("to_organization_id", "must be another organization")
+		}
+		var toExists bool
+		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ? AND active)`, in.ToOrganizationID).Scan(&toExists).Error; err != nil {
+			return err
+		}
+		if !toExists {
+			return apperr.Invalid("to_organization_id", "names no active organization")
+		}
+		var c struct {
+			Status         string
+			Sex            string
+			AgeBracket     string
+			RegionOfOrigin *string
+		}
+		if err := tx.Raw(`SELECT status, sex, age_bracket, region_of_origin FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
+			return err
+		}
+		if c.Status != "open" {
+			return apperr.Conflict("a closed case cannot be referred")
+		}
+		var k consentRow
+		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ? AND case_id = ? FOR SHARE`, in.ConsentID, caseID).Scan(&k).Error; err != nil {
+			return err
+		}
+		covers := true
+		for _, cat := range in.Categories {
+			covers = covers && slices.Contains(k.Categories, cat)
+		}
+		if k.ID == uuid.Nil || k.Purpose != "data_sharing" || k.RecipientOrganizationID == nil ||
+			*k.RecipientOrganizationID != in.ToOrganizationID || !k.valid(now) || !covers {
+			return apperr.Conflict("no valid data-sharing consent to this recipient covers these categories", "consent_id")
+		}
+		id := uuid.New()
+		code, err := nextCode(tx, p.OrganizationID, now.Year())
+		if err != nil {
+			return err
+		}
+		sealer, wrapped, masterVersion, err := jcrypto.NewCaseSealer(ctx, s.wrapper, "referral:"+id.String())
+		if err != nil {
+			return err
+		}
+		var note []byte
+		if in.Note != "" {
+			if note, err = sealer.Seal([]byte(in.Note), referralAD(id, "note")); err != nil {
+				return err
+			}
+		}
+		due := now.Add(s.set.NormalResponse)
+		if in.Urgency == "urgent" {
+			due = now.Add(s.set.UrgentResponse)
+		}
+		if err := tx.Exec(`INSERT INTO referrals (id, code, case_id, kind, from_organization_id, to_organization_id,
+				assistance_types, categories, urgency, status, due_at, consent_id, case_sex, case_age_bracket, case_region,
+				key_master_version, key_wrapped, note_enc, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, code, caseID, in.Kind, p.OrganizationID, in.ToOrganizationID, pq.StringArray(orEmpty(in.AssistanceTypes)),
+			pq.StringArray(orEmpty(in.Categories)), in.Urgency, due, in.ConsentID, c.Sex, c.AgeBracket, c.RegionOfOrigin,
+			masterVersion, wrapped, note, p.UserID).Error; err != nil {
+			return err
+		}
+		r, err := s.load(tx, id, false)
+		if err != nil {
+			return err
+		}
+		if err := event(ctx, tx, p, r, nil, StatusPending, "referral.create"); err != nil {
+			return err
+		}
+		out, err = s.view(ctx, tx, p, r)
+		return err
+	})
+	if err != nil {
+		return Referral{}, err
+	}
+	if !found {
+		return Referral{}, errCaseNotFound
+	}
+	return out, nil
+}
+
+func (s *Service) load(tx *gorm.DB, id uuid.UUID, lock bool) (referralRow, error) {
+	q := `SELECT ` + referralColumns + ` FROM referrals r WHERE r.id = ?`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	var r referralRow
+	err := tx.Raw(q, id).Scan(&r).Error
+	return r, err
+}
+
+// Transition names.
+const (
+	Accept   = "accept"
+	Decline  = "decline"
+	Complete = "complete"
+	Cancel   = "cancel"
+)
+
+// Act moves a referral through its lifecycle: the recipient accepts
+// (the accepting worker is assigned; a transfer hands the case over),
+// declines with a reason, or completes with an outcome; the sender cancels.
+// A referral of another organization answers not found; an action of the
+// wrong side answers forbidden; an illegal transition answers a conflict and
+// changes nothing.
+func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (Referral, error) {
+	if action == Decline && strings.TrimSpace(text) == "" {
+		return Referral{}, apperr.Invalid("reason", "a reason is required to decline")
+	}
+	if len([]rune(text)) > 4000 {
+		field := "reason"
+		if action == Complete {
+			field = "outcome"
+		}
+		return Referral{}, apperr.Invalid(field, "must be at most 4000 characters")
+	}
+	var out Referral
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		r, err := s.load(tx, id, true)
+		if err != nil {
+			return err
+		}
+		if r.ID == uuid.Nil {
+			return audit.Record(ctx, tx, "referral."+action, "referral", id.String(), audit.NotFound)
+		}
+		found = true
+		recipient := p.OrganizationID == r.ToOrganizationID
+		sender := p.OrganizationID == r.FromOrganizationID
+		from := r.Status
+		var to string
+		switch action {
+		case Accept, Decline:
+			if !recipient {
+				return apperr.Forbidden("only the receiving organization answers a referral")
+			}
+			if r.Status != StatusPending {
+				return apperr.Conflict("only a pending referral can be answered")
+			}
+			to = StatusAccepted
+			if action == Decline {
+				to = StatusDeclined
+			}
+		case Complete:
+			if !recipient {
+				return apperr.Forbidden("only the receiving organization completes a referral")
+			}
+			if r.Status != StatusAccepted {
+				return apperr.Conflict("only an accepted referral can be completed")
+			}
+			to = StatusCompleted
+		case Cancel:
+			if !sender {
+				return apperr.Forbidden("only the referring organization cancels a referral")
+			}
+			if r.Status != StatusPending && r.Status != StatusAccepted {
+				return apperr.Conflict("only a pending or accepted referral can be cancelled")
+			}
+			to = StatusCancelled
+		default:
+			return apperr.NotFound("action")
+		}
+		// A referral whose consent ended has expired, whatever is asked.
+		var consentValid bool
+		if err := tx.Raw(`SELECT jardam_consent_valid(?)`, r.ConsentID).Scan(&consentValid).Error; err != nil {
+			return err
+		}
+		if !consentValid && (to == StatusAccepted || to == StatusCompleted) {
+			return apperr.Conflict("the consent behind this referral has ended", "consent_id")
+		}
+		var enc []byte
+		col := map[string]string{Decline: "decline_reason", Complete: "outcome"}[action]
+		if col != "" && text != "" {
+			sealer, err := s.sealer(ctx, r)
+			if err != nil {
+				return err
+			}
+			if enc, err = sealer.Seal([]byte(text), referralAD(r.ID, col)); err != nil {
+				return err
+			}
+		}
+		set := `status = @to, version = version + 1, updated_at = now()`
+		args := map[string]any{"to": to, "id": r.ID, "enc": enc, "user": p.UserID}
+		switch action {
+		case Accept:
+			set += `, responded_at = now(), accepted_by = @user`
+		case Decline:
+			set += `, responded_at = now(), decline_reason_enc = @enc`
+		case Complete:
+			set += `, outcome_enc = @enc`
+		}
+		if err := tx.Exec(`UPDATE referrals SET `+set+` WHERE id = @id`, args).Error; err != nil {
+			return err
+		}
+		if action == Accept {
+			if err := tx.Exec(`INSERT INTO referral_assignments (referral_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, r.ID, p.UserID).Error; err != nil {
+				return err
+			}
+			if r.Kind == "transfer" {
+				if err := s.transfer(tx, p, r); err != nil {
+					return err
+				}
+			}
+		}
+		if err := event(ctx, tx, p, r, &from, to, "referral."+action); err != nil {
+			return err
+		}
+		r, err = s.load(tx, id, false)
+		if err != nil {
+			return err
+		}
+		out, err = s.view(ctx, tx, p, r)
+		return err
+	})
+	if err != nil {
+		return Referral{}, err
+	}
+	if !found {
+		return Referral{}, errReferralNotFound
+	}
+	return out, nil
+}
+
+// transfer hands the case to the receiving organization: it becomes the
+// owner, its accepting worker the assigned one; the previous owner loses
+// access; the history and the case code stay.
+func (s *Service) transfer(tx *gorm.DB, p reqctx.Principal, r referralRow) error {
+	if err := tx.Exec(`UPDATE cases SET owner_organization_id = ?, version = version + 1, updated_at = now() WHERE id = ?`,
+		r.ToOrganizationID, r.CaseID).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`DELETE FROM case_assignments WHERE case_id = ?`, r.CaseID).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?)`, r.CaseID, p.UserID, p.UserID).Error
+}
+
+// Filter narrows an inbox or outbox.
+type Filter struct {
+	Box     string
+	CaseID  uuid.UUID
+	Status  string
+	Urgency string
+	Overdue *bool
+}
+
+// List returns the caller's organization's incoming or outgoing referrals,
+// newest first.
+func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Referral], error) {
+	var v apperr.Validation
+	if f.Box != "incoming" && f.Box != "outgoing" {
+		v.Add("box", "must be incoming or outgoing")
+	}
+	if f.Status != "" && !slices.Contains([]string{StatusPending, StatusAccepted, StatusDeclined, StatusCancelled, StatusCompleted, StatusExpired}, f.Status) {
+		v.Add("status", "must be one of: pending, accepted, declined, cancelled, completed, expired")
+	}
+	if f.Urgency != "" && f.Urgency != "urgent" && f.Urgency != "normal" {
+		v.Add("urgency", "must be one of: urgent, normal")
+	}
+	if err := v.Err(); err != nil {
+		return web.List[Referral]{}, err
+	}
+	var out web.List[Referral]
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		col := "r.to_organization_id"
+		if f.Box == "outgoing" {
+			col = "r.from_organization_id"
+		}
+		q := `SELECT ` + referralColumns + ` FROM referrals r WHERE ` + col + ` = @org`
+		args := map[string]any{"org": p.OrganizationID, "limit": pg.Limit + 1}
+		if f.CaseID != uuid.Nil {
+			q += ` AND r.case_id = @case`
+			args["case"] = f.CaseID
+		}
+		if f.Status != "" {
+			q += ` AND r.status = @status`
+			args["status"] = f.Status
+		}
+		if f.Urgency != "" {
+			q += ` AND r.urgency = @urgency`
+			args["urgency"] = f.Urgency
+		}
+		if f.Overdue != nil {
+			if *f.Overdue {
+				q += ` AND r.status = 'pending' AND r.due_at < now()`
+			} else {
+				q += ` AND NOT (r.status = 'pending' AND r.due_at < now())`
+			}
+		}
+		if pg.HasCursor() {
+			q += ` AND (r.created_at, r.id) < (@after_time, @after_id)`
+			args["after_time"], args["after_id"] = pg.AfterTime, pg.AfterID
+		}
+		q += ` ORDER BY r.created_at DESC, r.id DESC LIMIT @limit`
+		var rows []referralRow
+		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
+			return err
+		}
+		items := make([]Referral, 0, len(rows))
+		for _, r := range rows {
+			ref, err := s.view(ctx, tx, p, r)
+			if err != nil {
+				return err
+			}
+			items = append(items, ref)
+		}
+		out = web.NewList(items, pg.Limit, func(r Referral) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID })
+		return audit.Record(ctx, tx, "referral.list", "referral", "", audit.Success)
+	})
+	return out, err
+}
+
+// Get returns one referral of the caller's organization.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Referral, error) {
+	var out Referral
+	found := false
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		r, err := s.load(tx, id, false)
+		if err != nil {
+			return err
+		}
+		if r.ID == uuid.Nil {
+			return audit.Record(ctx, tx, "referral.read", "referral", id.String(), audit.NotFound)
+		}
+		found = true
+		if out, err = s.view(ctx, tx, p, r); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "referral.read", "case", r.CaseID.String(), audit.Success)
+	})
+	if err != nil {
+		return Referral{}, err
+	}
+	if !found {
+		return Referral{}, errReferralNotFound
+	}
+	return out, nil
+}
