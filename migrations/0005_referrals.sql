@@ -86,11 +86,17 @@ CREATE TABLE referral_events (
 CREATE INDEX referral_events_referral_idx ON referral_events (referral_id, at);
 
 -- The transactional outbox: one row per referral event, written in the
--- event's transaction; payloads name the referral only.
+-- event's transaction. It carries what delivery needs (the referral's code,
+-- the two organizations, who referred) and nothing of the case, so the
+-- delivery worker reads no referral or case row.
 CREATE TABLE outbox (
-    id            bigserial PRIMARY KEY,
-    kind          text NOT NULL,
-    referral_id   uuid NOT NULL REFERENCES referrals (id),
+    id                    bigserial PRIMARY KEY,
+    kind                  text NOT NULL,
+    referral_id           uuid NOT NULL REFERENCES referrals (id),
+    referral_code         text NOT NULL,
+    from_organization_id  uuid NOT NULL,
+    to_organization_id    uuid NOT NULL,
+    referred_by           uuid NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
     delivered_at  timestamptz,
     attempts      integer NOT NULL DEFAULT 0
@@ -130,16 +136,6 @@ CREATE POLICY referral_events_via_referral ON referral_events
 -- duplicate check do), and read only by their own user.
 CREATE POLICY notifications_insert ON notifications FOR INSERT WITH CHECK (true);
 
--- The delivery worker's narrow door: it reads what a referral event needs
--- (code, kind, the two organizations, its creator) and nothing of the case.
-CREATE FUNCTION jardam_referral_notice(rid uuid)
-RETURNS TABLE (code text, kind text, from_organization_id uuid, to_organization_id uuid, case_id uuid, created_by uuid)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    SELECT r.code, r.kind, r.from_organization_id, r.to_organization_id, r.case_id, r.created_by FROM referrals r WHERE r.id = rid
-$$;
-REVOKE ALL ON FUNCTION jardam_referral_notice(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION jardam_referral_notice(uuid) TO jardam_app;
-
 -- Whether a consent is still valid (neither withdrawn nor expired), for the
 -- recipient of a pending referral, who cannot see the case's consents.
 CREATE FUNCTION jardam_consent_valid(cid uuid) RETURNS boolean
@@ -162,7 +158,9 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     ), ev AS (
         INSERT INTO referral_events (referral_id, from_status, to_status) SELECT id, from_status, 'expired' FROM ex
     ), ob AS (
-        INSERT INTO outbox (kind, referral_id) SELECT 'referral.expired', id FROM ex
+        INSERT INTO outbox (kind, referral_id, referral_code, from_organization_id, to_organization_id, referred_by)
+        SELECT 'referral.expired', x.id, r.code, r.from_organization_id, r.to_organization_id, r.created_by
+        FROM ex x JOIN referrals r ON r.id = x.id
     )
     SELECT id FROM ex
 $$;

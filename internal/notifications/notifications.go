@@ -193,32 +193,26 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	n := 0
 	err := database.InTx(ctx, d.db, func(tx *gorm.DB) error {
 		var rows []struct {
-			ID         int64
-			Kind       string
-			ReferralID uuid.UUID
+			ID                 int64
+			Kind               string
+			ReferralID         uuid.UUID
+			ReferralCode       string
+			FromOrganizationID uuid.UUID
+			ToOrganizationID   uuid.UUID
+			ReferredBy         uuid.UUID
 		}
-		if err := tx.Raw(`SELECT id, kind, referral_id FROM outbox WHERE delivered_at IS NULL ORDER BY id
-			LIMIT 100 FOR UPDATE SKIP LOCKED`).Scan(&rows).Error; err != nil {
+		if err := tx.Raw(`SELECT id, kind, referral_id, referral_code, from_organization_id, to_organization_id, referred_by
+			FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED`).Scan(&rows).Error; err != nil {
 			return err
 		}
 		for _, r := range rows {
-			var ref struct {
-				Code               string
-				Kind               string
-				FromOrganizationID uuid.UUID
-				ToOrganizationID   uuid.UUID
-				CaseID             uuid.UUID
-				CreatedBy          uuid.UUID
-			}
-			if err := tx.Raw(`SELECT * FROM jardam_referral_notice(?)`, r.ReferralID).Scan(&ref).Error; err != nil {
-				return err
-			}
+			ref := struct{ Code string }{r.ReferralCode}
 			var users []struct {
 				ID    uuid.UUID
 				Email string
 			}
-			if err := tx.Raw(recipientsSQL, map[string]any{"kind": r.Kind, "to_org": ref.ToOrganizationID,
-				"from_org": ref.FromOrganizationID, "creator": ref.CreatedBy}).Scan(&users).Error; err != nil {
+			if err := tx.Raw(recipientsSQL, map[string]any{"kind": r.Kind, "to_org": r.ToOrganizationID,
+				"from_org": r.FromOrganizationID, "creator": r.ReferredBy}).Scan(&users).Error; err != nil {
 				return err
 			}
 			link := "/referrals/" + r.ReferralID.String()

@@ -286,7 +286,8 @@ func event(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow, 
 		r.ID, from, to, p.UserID).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(`INSERT INTO outbox (kind, referral_id) VALUES (?, ?)`, "referral."+to, r.ID).Error; err != nil {
+	if err := tx.Exec(`INSERT INTO outbox (kind, referral_id, referral_code, from_organization_id, to_organization_id, referred_by)
+		VALUES (?, ?, ?, ?, ?, ?)`, "referral."+to, r.ID, r.Code, r.FromOrganizationID, r.ToOrganizationID, r.CreatedBy).Error; err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, action, "case", r.CaseID.String(), audit.Success)

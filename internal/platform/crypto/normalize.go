@@ -40,6 +40,9 @@ var foldSpelling = strings.NewReplacer(
 	"ng", "n",
 	"x", "ks",
 	"q", "k",
+	// Russian writes Kyrgyz ү as ю (Бюбюсара) and ё is often written e in
+	// passports (Семёнов, Semenov): yu and iu fold to u, yo to e.
+	"yu", "u", "iu", "u", "yo", "e",
 	"y", "i",
 )
 
@@ -59,12 +62,13 @@ var foldSpelling = strings.NewReplacer(
 //  4. Only letters and digits kept: white space, hyphens, apostrophes and
 //     other punctuation are dropped.
 //  5. Spelling variants folded: dzh, zh, dj -> j; kh -> h; ng -> n;
-//     x -> ks; q -> k; y -> i; then a leading "ie" -> "e".
+//     x -> ks; q -> k; yu, iu -> u; yo -> e; y -> i; then a leading
+//     "ie" -> "e".
 //  6. Runs of one letter collapsed (ss -> s, ii -> i).
 //
 // So "Айгуль", "Aigul", "Aygul" and "AIGÜL" all give "aigul"; "Жылдыз",
 // "Jyldyz" and "Zhyldyz" give "jildiz"; "Юлия", "Yuliya" and "Iuliia" give
-// "iulia"; "Елена" and "Yelena" give "elena". Scripts other than Latin and
+// "ulia"; "Бюбюсара" and "Bübüsara" give "bubusara"; "Елена" and "Yelena" give "elena". Scripts other than Latin and
 // Cyrillic keep their letters, lower-cased. The folding is lossy on purpose:
 // the index serves to find possible duplicates, which a person confirms.
 func NormalizeName(s string) string {
