@@ -175,11 +175,15 @@ func keysRotate(ctx context.Context, cfg config.Config, log *slog.Logger, newFil
 		cases.RotateProgress(func(r cases.RotateReport) {
 			log.Info("rotation progress", slog.Int("rotated", r.Rotated), slog.Int("batches", r.Batches))
 		}))
-	fmt.Printf("rotated: %d\nalready current: %d\ndestroyed skipped: %d\n", rep.Rotated, rep.AlreadyCurrent, rep.DestroyedSkipped)
-	if err != nil {
-		if errors.Is(err, jcrypto.ErrUnknownKeyVersion) {
-			return fmt.Errorf("%w (add the master key that wrapped it to JARDAM_MASTER_KEY_PREVIOUS_FILES and run again)", err)
-		}
+	if err == nil || rep.Batches > 0 {
+		fmt.Printf("rotated: %d\nalready current: %d\ndestroyed skipped: %d\n", rep.Rotated, rep.AlreadyCurrent, rep.DestroyedSkipped)
+	}
+	switch {
+	case errors.Is(err, jcrypto.ErrWrongMasterKey):
+		return err
+	case errors.Is(err, jcrypto.ErrUnknownKeyVersion):
+		return fmt.Errorf("%w (add the master key that wrapped it to JARDAM_MASTER_KEY_PREVIOUS_FILES and run again)", err)
+	case err != nil:
 		return fmt.Errorf("rotation incomplete, run it again to resume: %w", maintenanceHint(err))
 	}
 	fmt.Printf("every live data key is under master key %s\n", to.KeyVersion())

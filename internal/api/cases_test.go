@@ -35,7 +35,7 @@ func TestCaseLifecycle(t *testing.T) {
 		"sex": "female", "citizenship": "KG", "region_of_origin": "osh", "identification_channel": "hotline",
 		"exploitation_types": []string{"forced_labour"}, "countries_of_exploitation": []string{"RU"},
 		"trafficking_events": []map[string]any{{"kind": "exploitation", "country": "RU", "region": "Moscow", "year_month": "2025-03", "place": "a market", "details": "held for months"}},
-		"identity": map[string]any{"given_name": "Айгүл", "family_name": "Токтосунова", "birth_date": "1999-04-12", "phone": "+996555000111"},
+		"identity":           map[string]any{"given_name": "Айгүл", "family_name": "Токтосунова", "birth_date": "1999-04-12", "phone": "+996555000111"},
 	})
 	if !regexp.MustCompile(`^SEZIM-\d{4}-\d{4}$`).MatchString(c["code"].(string)) {
 		t.Fatalf("code %v", c["code"])
