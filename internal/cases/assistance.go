@@ -153,8 +153,11 @@ func (s *Service) toAssistance(ctx context.Context, tx *gorm.DB, r assistanceRow
 		if err != nil {
 			return a, err
 		}
-		sealer, err := s.keys.Sealer(ctx, k)
-		if err == nil {
+		sealer, erased, err := s.openKey(ctx, k)
+		if err != nil {
+			return a, err
+		}
+		if !erased {
 			plain, err := sealer.Open(r.NotesEnc, ad("assistance", "notes", r.ID, k.KeyVersion))
 			if err != nil {
 				return a, err
@@ -205,9 +208,12 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 			if err != nil {
 				return err
 			}
-			sealer, err := s.keys.Sealer(ctx, k)
+			sealer, erased, err := s.openKey(ctx, k)
 			if err != nil {
-				return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
+				return err
+			}
+			if erased {
+				return errErased
 			}
 			if notes, err = sealer.Seal([]byte(*in.Notes), ad("assistance", "notes", id, k.KeyVersion)); err != nil {
 				return err
@@ -339,9 +345,12 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 			if err != nil {
 				return err
 			}
-			sealer, err := s.keys.Sealer(ctx, k)
+			sealer, erased, err := s.openKey(ctx, k)
 			if err != nil {
-				return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
+				return err
+			}
+			if erased {
+				return errErased
 			}
 			if notes, err = sealer.Seal([]byte(*in.Notes), ad("assistance", "notes", id, k.KeyVersion)); err != nil {
 				return err

@@ -45,9 +45,12 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput) (
 		if err != nil {
 			return err
 		}
-		sealer, err := s.keys.Sealer(ctx, k)
+		sealer, erased, err := s.openKey(ctx, k)
 		if err != nil {
-			return apperr.Conflict("the identity of this case was erased; notes cannot be recorded")
+			return err
+		}
+		if erased {
+			return errErased
 		}
 		id := uuid.New()
 		enc, err := sealer.Seal([]byte(in.Text), ad("case_notes", "text", id, k.KeyVersion))
@@ -101,9 +104,12 @@ func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) 
 		if err != nil {
 			return err
 		}
-		sealer, err := s.keys.Sealer(ctx, k)
+		sealer, erased, err := s.openKey(ctx, k)
+		if err != nil {
+			return err
+		}
 		notes := make([]Note, 0, len(rows))
-		if err == nil {
+		if !erased {
 			for _, r := range rows {
 				plain, err := sealer.Open(r.TextEnc, ad("case_notes", "text", r.ID, k.KeyVersion))
 				if err != nil {

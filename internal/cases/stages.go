@@ -110,7 +110,11 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 			if err != nil {
 				return err
 			}
-			if sealer, err := s.keys.Sealer(ctx, k); err == nil {
+			sealer, erased, err := s.openKey(ctx, k)
+			if err != nil {
+				return err
+			}
+			if !erased {
 				if reasonEnc, err = sealer.Seal([]byte(in.Reason), ad("case_stage_moves", "reason", moveID, k.KeyVersion)); err != nil {
 					return err
 				}
@@ -162,7 +166,10 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 		if err != nil {
 			return err
 		}
-		sealer, _ := s.keys.Sealer(ctx, k)
+		sealer, _, err := s.openKey(ctx, k)
+		if err != nil {
+			return err
+		}
 		out = make([]StageMove, 0, len(rows))
 		for _, r := range rows {
 			m := StageMove{ID: r.ID, FromStage: r.FromStage, ToStage: r.ToStage, ClosureReason: r.ClosureReason, MovedBy: r.MovedBy, MovedAt: r.MovedAt.UTC()}
@@ -235,9 +242,12 @@ func (s *Service) readPlan(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Plan
 	if err != nil {
 		return Plan{}, err
 	}
-	sealer, err := s.keys.Sealer(ctx, k)
+	sealer, erased, err := s.openKey(ctx, k)
 	if err != nil {
-		return Plan{}, apperr.Conflict("the plan of this case was erased")
+		return Plan{}, err
+	}
+	if erased {
+		return Plan{}, errErased
 	}
 	plain, err := sealer.Open(r.PlanEnc, ad("case_plans", "plan", id, k.KeyVersion))
 	if err != nil {
@@ -318,9 +328,12 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 		if err != nil {
 			return err
 		}
-		sealer, err := s.keys.Sealer(ctx, k)
+		sealer, erased, err := s.openKey(ctx, k)
 		if err != nil {
-			return apperr.Conflict("the identity of this case was erased")
+			return err
+		}
+		if erased {
+			return errErased
 		}
 		in.Version = nil
 		b, err := json.Marshal(in)

@@ -5,16 +5,23 @@ package openapi
 
 import (
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"sort"
 	"sync"
+
+	"go.yaml.in/yaml/v4"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
 //go:embed openapi.yaml
-var spec []byte
+var base []byte
+
+//go:embed parts/*.yaml
+var parts embed.FS
 
 var (
 	loadOnce sync.Once
@@ -59,6 +66,10 @@ func JSON() ([]byte, error) {
 func load(ctx context.Context) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false
+	spec, err := merged()
+	if err != nil {
+		return nil, err
+	}
 	d, err := loader.LoadFromData(spec)
 	if err != nil {
 		return nil, fmt.Errorf("openapi: load: %w", err)
@@ -67,4 +78,74 @@ func load(ctx context.Context) (*openapi3.T, error) {
 		return nil, fmt.Errorf("openapi: validate: %w", err)
 	}
 	return d, nil
+}
+
+// merged returns openapi.yaml with the parts merged in: their paths and
+// components added (a name defined twice is an error), their tags appended.
+func merged() ([]byte, error) {
+	var doc map[string]any
+	if err := yaml.Unmarshal(base, &doc); err != nil {
+		return nil, fmt.Errorf("openapi: openapi.yaml: %w", err)
+	}
+	names, err := fs.Glob(parts, "parts/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b, err := parts.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var part map[string]any
+		if err := yaml.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("openapi: %s: %w", name, err)
+		}
+		if err := mergeInto(doc, part, name); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(doc)
+}
+
+func mergeInto(doc, part map[string]any, name string) error {
+	addAll := func(dst map[string]any, src map[string]any, where string) error {
+		for k, v := range src {
+			if _, dup := dst[k]; dup {
+				return fmt.Errorf("openapi: %s defines %s %q again", name, where, k)
+			}
+			dst[k] = v
+		}
+		return nil
+	}
+	asMap := func(m map[string]any, key string) map[string]any {
+		v, ok := m[key].(map[string]any)
+		if !ok {
+			v = map[string]any{}
+			m[key] = v
+		}
+		return v
+	}
+	if p, ok := part["paths"].(map[string]any); ok {
+		if err := addAll(asMap(doc, "paths"), p, "path"); err != nil {
+			return err
+		}
+	}
+	if c, ok := part["components"].(map[string]any); ok {
+		dc := asMap(doc, "components")
+		for section, v := range c {
+			m, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			if err := addAll(asMap(dc, section), m, section); err != nil {
+				return err
+			}
+		}
+	}
+	if t, ok := part["tags"].([]any); ok {
+		tags, _ := doc["tags"].([]any)
+		doc["tags"] = append(tags, t...)
+	}
+	return nil
 }
