@@ -132,6 +132,14 @@ func TestReferralAccessMatrix(t *testing.T) {
 				for _, ev := range c["trafficking_events"].([]any) {
 					_ = ev
 				}
+				// It may not change the case nor move it.
+				if s := env.Do(apitest.Request{Method: http.MethodPatch, Path: casePath, Token: w.recipient, Invalid: true,
+					Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"risk_level": "high"}}).Status; s != 404 {
+					t.Fatalf("recipient patches the case: %d", s)
+				}
+				if s := post(env, w.recipient, casePath+"/stage", map[string]any{"stage": "shelter", "reason": "x"}).Status; s != 404 {
+					t.Fatalf("recipient moves the stage: %d", s)
+				}
 				// The recipient records its own assistance.
 				if r := post(env, w.recipient, casePath+"/assistance", map[string]any{"type": "financial", "status": "in_progress"}); r.Status != 201 {
 					t.Fatalf("recipient records assistance: %d %s", r.Status, r.Body)

@@ -252,6 +252,11 @@ func (s *Service) claimKey(tx *gorm.DB, p reqctx.Principal, route, key string, b
 	if len(key) > 200 {
 		return uuid.Nil, apperr.Invalid("Idempotency-Key", "must be at most 200 characters")
 	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return uuid.Nil, apperr.Invalid("Idempotency-Key", "must be printable ASCII without spaces")
+		}
+	}
 	hash := s.keys.RequestHash(route, body)
 	if err := tx.Exec(`DELETE FROM idempotency_keys WHERE user_id = ? AND route = ? AND key = ? AND created_at < now() - interval '24 hours'`,
 		p.UserID, route, key).Error; err != nil {
@@ -349,6 +354,11 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 		if err != nil || !ok {
 			return err
 		}
+		// A referred organization reads the consented categories and records
+		// its own assistance; it does not change the case.
+		if !rel.Owner() {
+			return audit.Record(ctx, tx, "case.update", "case", id.String(), audit.NotFound)
+		}
 		found = true
 		var r row
 		if err := tx.Raw(`SELECT `+caseColumns+` FROM cases c WHERE c.id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
@@ -401,10 +411,11 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 		if err := tx.Exec(`UPDATE cases SET risk_level = ?, identified_at = ?, identification_channel = ?, trafficking_status = ?,
 				sex = ?, age_bracket = ?, is_minor = ?, citizenship = ?, region_of_origin = ?, exploitation_types = ?,
 				countries_of_exploitation = ?, means_of_control = ?, labour_sector = ?, recruitment_method = ?,
-				recruiter_relation = ?, measure_codes = ?, version = version + 1, updated_at = now()
+				recruiter_relation = ?, measure_codes = ?, reflection_ends_on = ?, version = version + 1, updated_at = now()
 			WHERE id = ?`, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel, f.TraffickingStatus, sex, bracket, f.IsMinor,
 			f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl),
-			f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes), id).Error; err != nil {
+			f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes),
+			f.IdentifiedAt.In(Bishkek).AddDate(0, 0, s.set.ReflectionDays).Format("2006-01-02"), id).Error; err != nil {
 			return err
 		}
 		k, err := s.caseKey(tx, id)

@@ -69,6 +69,9 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 		if err != nil || !ok {
 			return err
 		}
+		if !rel.Owner() {
+			return audit.Record(ctx, tx, "case.move_stage", "case", id.String(), audit.NotFound)
+		}
 		found = true
 		var cur struct {
 			Stage  string
@@ -315,6 +318,9 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 		var cur struct{ Version int }
 		if err := tx.Raw(`SELECT version FROM case_plans WHERE case_id = ? FOR UPDATE`, id).Scan(&cur).Error; err != nil {
 			return err
+		}
+		if cur.Version == 0 && expected != nil && *expected != 0 {
+			return web.Stale()
 		}
 		if cur.Version > 0 {
 			if expected == nil {

@@ -37,7 +37,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func parseDate(s string) (time.Time, bool) {
 	t, err := time.ParseInLocation("2006-01-02", s, Bishkek)
-	return t, err == nil
+	return t, err == nil && t.Year() >= 1900 && t.Year() <= 2200
 }
 
 // ageBracket returns the CTDC age bracket and minor flag of someone born on
@@ -116,8 +116,8 @@ func validate(f *Fields, complete bool, now time.Time) error {
 			v.Add("identity.given_name", "a given or a family name is required")
 		}
 	}
-	if f.IdentifiedAt != nil && f.IdentifiedAt.After(now.Add(5*time.Minute)) {
-		v.Add("identified_at", "must not be in the future")
+	if f.IdentifiedAt != nil && (f.IdentifiedAt.After(now.Add(5*time.Minute)) || f.IdentifiedAt.Year() < 1990) {
+		v.Add("identified_at", "must be a time from 1990 on, not in the future")
 	}
 	checkEnum(&v, "identification_channel", f.IdentificationChannel, Channels)
 	checkEnum(&v, "trafficking_status", f.TraffickingStatus, TraffStatuses)
