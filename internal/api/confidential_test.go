@@ -43,8 +43,9 @@ import (
 // with pg_dump and reads the audit trail and notifications: no marker may
 // be there, in clear, normalized or hex-encoded.
 func TestConfidentialMarkersNeverStoredInClear(t *testing.T) {
+	serverLog := &confLockedBuffer{}
 	pgDump := confFindPgDump(t)
-	env := apitest.New(t)
+	env := apitest.New(t, apitest.Options{Log: serverLog})
 	worker := env.Token("caseworker@sezim.kg")
 	sup := env.Token("supervisor@sezim.kg")
 	other := env.Token("caseworker@akzhurok.kg")
@@ -209,6 +210,31 @@ func TestConfidentialMarkersNeverStoredInClear(t *testing.T) {
 		}
 		confAssertNoMarkers(t, "notifications", []byte(rows), m)
 	})
+	t.Run("the server's log holds no marker", func(t *testing.T) {
+		logged := serverLog.bytes()
+		if !strings.Contains(string(logged), `"route":"/api/v1/cases/:id"`) {
+			t.Fatalf("the log was not captured:\n%s", logged)
+		}
+		confAssertNoMarkers(t, "server log", logged, m)
+	})
+}
+
+// confLockedBuffer collects the server's log lines across goroutines.
+type confLockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *confLockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *confLockedBuffer) bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
 }
 
 // TestConfidentialMovedCiphertextFailsToDecrypt copies ciphertexts, as

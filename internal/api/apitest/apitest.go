@@ -56,6 +56,8 @@ type Env struct {
 type Options struct {
 	// Configure changes the configuration before the API is built.
 	Configure func(*config.Config)
+	// Log, when set, receives every line the server logs, at every level.
+	Log io.Writer
 }
 
 // New starts the API for t with the demo data.
@@ -105,7 +107,13 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err := seed.Demo(context.Background(), d.App, hasher, true); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var logHandler slog.Handler = slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})
+	for _, o := range opts {
+		if o.Log != nil {
+			logHandler = teeHandler{logHandler, slog.NewJSONHandler(o.Log, &slog.HandlerOptions{Level: slog.LevelDebug})}
+		}
+	}
+	log := slog.New(logHandler)
 	srv, err := api.New(api.Deps{Config: cfg, DB: d.App, Logger: log,
 		Tokens: authn.NewTokens(keys, cfg.Issuer, cfg.Audience, cfg.AccessTokenTTL), Hasher: hasher,
 		Enforcer: enforcer, AuditVerifier: signer.Verifier(), Keys: keyring})
@@ -320,4 +328,29 @@ func (e *Env) OrgID(code string) string {
 		e.t.Fatalf("organization %s: %v", code, err)
 	}
 	return r.ID
+}
+
+// teeHandler sends each record to two handlers.
+type teeHandler struct{ a, b slog.Handler }
+
+func (h teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.a.Enabled(ctx, l) || h.b.Enabled(ctx, l)
+}
+
+func (h teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.a.Enabled(ctx, r.Level) {
+		_ = h.a.Handle(ctx, r.Clone())
+	}
+	if h.b.Enabled(ctx, r.Level) {
+		return h.b.Handle(ctx, r)
+	}
+	return nil
+}
+
+func (h teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return teeHandler{h.a.WithAttrs(as), h.b.WithAttrs(as)}
+}
+
+func (h teeHandler) WithGroup(name string) slog.Handler {
+	return teeHandler{h.a.WithGroup(name), h.b.WithGroup(name)}
 }
