@@ -166,6 +166,13 @@ func TestCaseAccessMatrix(t *testing.T) {
 		{http.MethodGet, "/plan", nil},
 		{http.MethodPut, "/plan", map[string]any{"needs_assessment": "x", "goals": []any{}}},
 		{http.MethodGet, "/access-log", nil},
+		{http.MethodGet, "/assistance", nil},
+		{http.MethodPost, "/assistance", map[string]any{"type": "medical"}},
+		{http.MethodGet, "/notes", nil},
+		{http.MethodPost, "/notes", map[string]any{"text": "visit"}},
+		{http.MethodGet, "/consents", nil},
+		{http.MethodPost, "/referrals", map[string]any{"to_organization_id": "00000000-0000-4000-8000-000000000001",
+			"categories": []string{}, "assistance_types": []string{"medical"}, "consent_id": "00000000-0000-4000-8000-000000000002"}},
 	}
 	type who struct {
 		email string
