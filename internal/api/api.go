@@ -89,7 +89,7 @@ func New(d Deps) (*Server, error) {
 	users.NewHandler(users.NewService(d.DB, d.Hasher)).Register(r)
 	audit.NewHandler(d.DB, d.AuditVerifier).Register(r)
 	cases.NewHandler(cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays}, d.Logger)).Register(r)
-	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, referrals.Settings{
+	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)).Register(r)
 	notifications.NewHandler(notifications.NewService(d.DB)).Register(r)
 

@@ -325,3 +325,48 @@ func TestMinorConsentNeedsAGuardian(t *testing.T) {
 		t.Fatalf("guardianship authority: %d %s", r.Status, r.Body)
 	}
 }
+
+func TestRetriedCreatesMakeOneObject(t *testing.T) {
+	w := newReferralWorld(t, "assistance")
+	env := w.env
+	base := "/api/v1/cases/" + w.caseID
+	creates := []struct {
+		name, path string
+		body       map[string]any
+	}{
+		{"referral", base + "/referrals", map[string]any{"to_organization_id": env.OrgID("MLSSM-SOC"), "assistance_types": []string{"housing"},
+			"categories": []string{"identity"}, "consent_id": w.consentID}},
+		{"consent", base + "/consents", map[string]any{"purpose": "statistics", "categories": []string{}, "given_by": "person"}},
+		{"assistance", base + "/assistance", map[string]any{"type": "legal"}},
+		{"note", base + "/notes", map[string]any{"text": "called the family"}},
+	}
+	for _, c := range creates {
+		t.Run(c.name, func(t *testing.T) {
+			hdr := map[string]string{"Idempotency-Key": "retry-" + c.name}
+			first := env.Do(apitest.Request{Method: http.MethodPost, Path: c.path, Token: w.sender, Body: c.body, Header: hdr})
+			again := env.Do(apitest.Request{Method: http.MethodPost, Path: c.path, Token: w.sender, Body: c.body, Header: hdr})
+			if first.Status != 201 || again.Status != 201 || first.Map(t)["id"] != again.Map(t)["id"] {
+				t.Fatalf("first %d %s, again %d %s", first.Status, first.Body, again.Status, again.Body)
+			}
+			c.body["extra_marker"] = nil
+			delete(c.body, "extra_marker")
+			other := map[string]any{}
+			for k, v := range c.body {
+				other[k] = v
+			}
+			switch c.name {
+			case "note":
+				other["text"] = "another text"
+			case "assistance":
+				other["type"] = "medical"
+			case "consent":
+				other["given_by"] = "guardian"
+			case "referral":
+				other["urgency"] = "urgent"
+			}
+			if r := env.Do(apitest.Request{Method: http.MethodPost, Path: c.path, Token: w.sender, Body: other, Header: hdr}); r.Status != 409 {
+				t.Fatalf("same key, other body: %d", r.Status)
+			}
+		})
+	}
+}

@@ -172,7 +172,10 @@ func (s *Service) toAssistance(ctx context.Context, tx *gorm.DB, r assistanceRow
 // CreateAssistance records assistance given to a case the caller sees. The
 // provider defaults to the caller's organization; a referred organization
 // records only its own assistance.
-func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in AssistanceInput) (Assistance, error) {
+//
+// With an idempotency key, a retry with the same body returns the first
+// record.
+func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in AssistanceInput, idemKey string, body []byte) (Assistance, error) {
 	if in.Version != nil {
 		return Assistance{}, apperr.Invalid("version", "is set by the service")
 	}
@@ -202,6 +205,16 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 			return apperr.Invalid("provider_organization_id", "names no organization")
 		}
 		id := uuid.New()
+		if idemKey != "" {
+			replay, err := s.claimKey(tx, p, "POST /api/v1/cases/"+caseID.String()+"/assistance", idemKey, body, id)
+			if err != nil {
+				return err
+			}
+			if replay != uuid.Nil {
+				out, err = s.readAssistance(ctx, tx, replay, true)
+				return err
+			}
+		}
 		var notes []byte
 		if in.Notes != nil && *in.Notes != "" {
 			k, err := s.caseKey(tx, caseID)

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/web"
@@ -42,15 +43,19 @@ func (h *Handler) Register(r *web.Router) {
 }
 
 func (h *Handler) createAssistance(c echo.Context) error {
+	body, err := web.ReadBody(c, false)
+	if err != nil {
+		return err
+	}
 	var in AssistanceInput
-	if err := web.Bind(c, &in); err != nil {
+	if err := web.Decode(body, &in); err != nil {
 		return err
 	}
 	id, err := web.PathUUID(c, "id", "case")
 	if err != nil {
 		return h.missing(c)
 	}
-	a, err := h.svc.CreateAssistance(c.Request().Context(), id, in)
+	a, err := h.svc.CreateAssistance(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
 	if err != nil {
 		return err
 	}
@@ -109,15 +114,19 @@ func (h *Handler) updateAssistance(c echo.Context) error {
 }
 
 func (h *Handler) addNote(c echo.Context) error {
+	body, err := web.ReadBody(c, false)
+	if err != nil {
+		return err
+	}
 	var in NoteInput
-	if err := web.Bind(c, &in); err != nil {
+	if err := web.Decode(body, &in); err != nil {
 		return err
 	}
 	id, err := web.PathUUID(c, "id", "case")
 	if err != nil {
 		return h.missing(c)
 	}
-	n, err := h.svc.AddNote(c.Request().Context(), id, in)
+	n, err := h.svc.AddNote(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
 	if err != nil {
 		return err
 	}
@@ -158,7 +167,7 @@ func (h *Handler) create(c echo.Context) error {
 	if f.Version != nil {
 		return apperr.Invalid("version", "is set by the service")
 	}
-	res, err := h.svc.Create(c.Request().Context(), f, c.Request().Header.Get("Idempotency-Key"), body)
+	res, err := h.svc.Create(c.Request().Context(), f, c.Request().Header.Get(idempotency.Header), body)
 	if err != nil {
 		return err
 	}

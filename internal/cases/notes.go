@@ -28,8 +28,9 @@ type NoteInput struct {
 	Text string `json:"text"`
 }
 
-// AddNote writes a note on a case the caller sees.
-func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput) (Note, error) {
+// AddNote writes a note on a case the caller sees. With an idempotency key,
+// a retry with the same body returns the first note.
+func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput, idemKey string, body []byte) (Note, error) {
 	if strings.TrimSpace(in.Text) == "" || len([]rune(in.Text)) > 20000 {
 		return Note{}, apperr.Invalid("text", "is required, at most 20000 characters")
 	}
@@ -53,6 +54,28 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput) (
 			return errErased
 		}
 		id := uuid.New()
+		if idemKey != "" {
+			replay, err := s.claimKey(tx, p, "POST /api/v1/cases/"+caseID.String()+"/notes", idemKey, body, id)
+			if err != nil {
+				return err
+			}
+			if replay != uuid.Nil {
+				var r struct {
+					AuthorID  uuid.UUID
+					TextEnc   []byte
+					CreatedAt time.Time
+				}
+				if err := tx.Raw(`SELECT author_id, text_enc, created_at FROM case_notes WHERE id = ?`, replay).Scan(&r).Error; err != nil {
+					return err
+				}
+				plain, err := sealer.Open(r.TextEnc, ad("case_notes", "text", replay, k.KeyVersion))
+				if err != nil {
+					return err
+				}
+				out = Note{ID: replay, Text: string(plain), AuthorID: r.AuthorID, CreatedAt: r.CreatedAt.UTC()}
+				return nil
+			}
+		}
 		enc, err := sealer.Seal([]byte(in.Text), ad("case_notes", "text", id, k.KeyVersion))
 		if err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/database"
@@ -244,44 +245,10 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 	return res, err
 }
 
-// claimKey records an idempotency key for a new object id. It returns the
-// id of the object a previous request with the same key and body created,
-// or uuid.Nil when this request is the first; the same key with another
-// body answers a conflict.
+// claimKey records an idempotency key for a new object id (see package
+// idempotency).
 func (s *Service) claimKey(tx *gorm.DB, p reqctx.Principal, route, key string, body []byte, id uuid.UUID) (uuid.UUID, error) {
-	if len(key) > 200 {
-		return uuid.Nil, apperr.Invalid("Idempotency-Key", "must be at most 200 characters")
-	}
-	for i := 0; i < len(key); i++ {
-		if key[i] < 0x21 || key[i] > 0x7e {
-			return uuid.Nil, apperr.Invalid("Idempotency-Key", "must be printable ASCII without spaces")
-		}
-	}
-	hash := s.keys.RequestHash(route, body)
-	if err := tx.Exec(`DELETE FROM idempotency_keys WHERE user_id = ? AND route = ? AND key = ? AND created_at < now() - interval '24 hours'`,
-		p.UserID, route, key).Error; err != nil {
-		return uuid.Nil, err
-	}
-	res := tx.Exec(`INSERT INTO idempotency_keys (user_id, route, key, request_hash, status, resource_id)
-		VALUES (?, ?, ?, ?, 201, ?) ON CONFLICT (user_id, route, key) DO NOTHING`, p.UserID, route, key, hash, id)
-	if res.Error != nil {
-		return uuid.Nil, res.Error
-	}
-	if res.RowsAffected == 1 {
-		return uuid.Nil, nil
-	}
-	var prev struct {
-		RequestHash []byte
-		ResourceID  uuid.UUID
-	}
-	if err := tx.Raw(`SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = ? AND route = ? AND key = ?`,
-		p.UserID, route, key).Scan(&prev).Error; err != nil {
-		return uuid.Nil, err
-	}
-	if string(prev.RequestHash) != string(hash) {
-		return uuid.Nil, apperr.Conflict("this Idempotency-Key was used with another request", "Idempotency-Key")
-	}
-	return prev.ResourceID, nil
+	return idempotency.Claim(tx, p.UserID, route, key, s.keys.RequestHash(route, body), id)
 }
 
 // List returns the cases the caller sees, newest first.

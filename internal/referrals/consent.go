@@ -12,6 +12,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
@@ -109,8 +110,9 @@ func checkCategories(v *apperr.Validation, field string, cats []string) {
 
 // CreateConsent records a consent for a case the caller reads as its
 // owner's side. A minor's consent must be given by a guardian or the
-// guardianship authority; data sharing names its recipient.
-func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in ConsentInput) (Consent, error) {
+// guardianship authority; data sharing names its recipient. With an
+// idempotency key, a retry with the same body returns the first record.
+func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in ConsentInput, idemKey string, body []byte) (Consent, error) {
 	now := s.now()
 	var v apperr.Validation
 	if !slices.Contains(Purposes, in.Purpose) {
@@ -171,6 +173,21 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 			}
 		}
 		id := uuid.New()
+		if idemKey != "" {
+			route := "POST /api/v1/cases/" + caseID.String() + "/consents"
+			replay, err := idempotency.Claim(tx, p.UserID, route, idemKey, s.hash(route, body), id)
+			if err != nil {
+				return err
+			}
+			if replay != uuid.Nil {
+				var r consentRow
+				if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ?`, replay).Scan(&r).Error; err != nil {
+					return err
+				}
+				out = toConsent(r, now)
+				return nil
+			}
+		}
 		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, pq.StringArray(orEmpty(in.Categories)),
 			in.GivenBy, givenAt, in.ExpiresAt, p.UserID).Error; err != nil {

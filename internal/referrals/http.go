@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/web"
@@ -33,15 +34,19 @@ func (h *Handler) Register(r *web.Router) {
 }
 
 func (h *Handler) createConsent(c echo.Context) error {
+	body, err := web.ReadBody(c, false)
+	if err != nil {
+		return err
+	}
 	var in ConsentInput
-	if err := web.Bind(c, &in); err != nil {
+	if err := web.Decode(body, &in); err != nil {
 		return err
 	}
 	id, err := web.PathUUID(c, "id", "case")
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.CreateConsent(c.Request().Context(), id, in)
+	out, err := h.svc.CreateConsent(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
 	if err != nil {
 		return err
 	}
@@ -77,15 +82,19 @@ func (h *Handler) withdraw(c echo.Context) error {
 }
 
 func (h *Handler) create(c echo.Context) error {
+	body, err := web.ReadBody(c, false)
+	if err != nil {
+		return err
+	}
 	var in CreateInput
-	if err := web.Bind(c, &in); err != nil {
+	if err := web.Decode(body, &in); err != nil {
 		return err
 	}
 	id, err := web.PathUUID(c, "id", "case")
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.Create(c.Request().Context(), id, in)
+	out, err := h.svc.Create(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
 	if err != nil {
 		return err
 	}

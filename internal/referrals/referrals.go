@@ -19,6 +19,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
@@ -40,17 +41,20 @@ type Service struct {
 	set     Settings
 	log     *slog.Logger
 	now     func() time.Time
+	// hash is the keyed hash of a request, for idempotency keys.
+	hash func(route string, body []byte) []byte
 }
 
-// NewService returns the referral service.
-func NewService(db *gorm.DB, w jcrypto.KeyWrapper, set Settings, log *slog.Logger) *Service {
+// NewService returns the referral service. hash is the keyed hash that
+// remembers idempotent requests without their content.
+func NewService(db *gorm.DB, w jcrypto.KeyWrapper, hash func(route string, body []byte) []byte, set Settings, log *slog.Logger) *Service {
 	if set.UrgentResponse <= 0 {
 		set.UrgentResponse = 24 * time.Hour
 	}
 	if set.NormalResponse <= 0 {
 		set.NormalResponse = 72 * time.Hour
 	}
-	return &Service{db: db, wrapper: w, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{db: db, wrapper: w, hash: hash, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 var errCaseNotFound = apperr.NotFound("case")
@@ -296,8 +300,9 @@ func event(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow, 
 // Create refers a case to another organization. Only the owning
 // organization refers; the consent must be a valid data-sharing consent to
 // that recipient covering the referral's categories, or the referral is
-// refused with a conflict naming consent_id.
-func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput) (Referral, error) {
+// refused with a conflict naming consent_id. With an idempotency key, a
+// retry with the same body returns the first referral.
+func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, idemKey string, body []byte) (Referral, error) {
 	if in.Kind == "" {
 		in.Kind = "assistance"
 	}
@@ -380,6 +385,21 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput) 
 			return apperr.Conflict("no valid data-sharing consent to this recipient covers these categories", "consent_id")
 		}
 		id := uuid.New()
+		if idemKey != "" {
+			route := "POST /api/v1/cases/" + caseID.String() + "/referrals"
+			replay, err := idempotency.Claim(tx, p.UserID, route, idemKey, s.hash(route, body), id)
+			if err != nil {
+				return err
+			}
+			if replay != uuid.Nil {
+				r, err := s.load(tx, replay, false)
+				if err != nil {
+					return err
+				}
+				out, err = s.view(ctx, tx, p, r)
+				return err
+			}
+		}
 		code, err := nextCode(tx, p.OrganizationID, now.Year())
 		if err != nil {
 			return err
