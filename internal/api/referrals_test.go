@@ -370,3 +370,75 @@ func TestRetriedCreatesMakeOneObject(t *testing.T) {
 		})
 	}
 }
+
+func TestOverdueAndConsentExpiry(t *testing.T) {
+	w := newReferralWorld(t, "assistance")
+	env := w.env
+	// The response time has passed: flagged in both boxes, and filterable.
+	env.DB.Exec(t, `UPDATE referrals SET due_at = now() - interval '1 hour' WHERE id = '`+w.referralID+`'`)
+	for _, q := range []struct{ tok, box string }{{w.recipient, "incoming"}, {w.sender, "outgoing"}} {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/referrals?overdue=true&box=" + q.box, Token: q.tok})
+		items := r.Map(t)["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["overdue"] != true {
+			t.Fatalf("%s overdue: %s", q.box, r.Body)
+		}
+	}
+	if r := post(env, w.recipient, "/api/v1/referrals/"+w.referralID+"/accept", map[string]any{}); r.Status != 200 {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	casePath := "/api/v1/cases/" + w.caseID
+	if s := env.Do(apitest.Request{Method: http.MethodGet, Path: casePath, Token: w.recipient}).Status; s != 200 {
+		t.Fatalf("before expiry: %d", s)
+	}
+	// The consent expires: access ends at once, before any sweep runs.
+	env.DB.Exec(t, `UPDATE consents SET given_at = now() - interval '2 days', expires_at = now() - interval '1 second' WHERE id = '`+w.consentID+`'`)
+	if s := env.Do(apitest.Request{Method: http.MethodGet, Path: casePath, Token: w.recipient, Invalid: true}).Status; s != 404 {
+		t.Fatalf("after expiry: %d", s)
+	}
+	// The sweep marks the referral expired and tells both sides.
+	d := notifications.NewDeliverer(env.DB.App, notifications.SMTP{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := d.DeliverOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ref struct{ Status string }
+	env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/referrals/" + w.referralID, Token: w.sender}).JSON(t, &ref)
+	if ref.Status != "expired" {
+		t.Fatalf("status after the sweep: %s", ref.Status)
+	}
+	if n := env.DB.Count(t, `SELECT count(*) FROM notifications WHERE kind = 'referral.expired'`); n == 0 {
+		t.Fatal("nobody was told of the expiry")
+	}
+}
+
+func TestSupervisorAssignsWorkers(t *testing.T) {
+	env := apitest.New(t)
+	env.AddUser("caseworker2@sezim.kg", "SEZIM", "caseworker")
+	sup := env.Token("supervisor@sezim.kg")
+	c := newCase(t, env, env.Token("caseworker@sezim.kg"), nil)
+	other := env.Token("caseworker2@sezim.kg")
+	path := "/api/v1/cases/" + c["id"].(string)
+	if s := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: other, Invalid: true}).Status; s != 404 {
+		t.Fatalf("unassigned caseworker: %d", s)
+	}
+	var me struct{ ID string }
+	env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/me", Token: other}).JSON(t, &me)
+	r := env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: sup, Header: map[string]string{"If-Match": `"1"`},
+		Body: map[string]any{"assigned_user_ids": []string{me.ID}}})
+	if r.Status != 200 {
+		t.Fatalf("assign: %d %s", r.Status, r.Body)
+	}
+	if s := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: other}).Status; s != 200 {
+		t.Fatalf("newly assigned caseworker: %d", s)
+	}
+	if s := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: env.Token("caseworker@sezim.kg"), Invalid: true}).Status; s != 404 {
+		t.Fatalf("caseworker taken off the case: %d", s)
+	}
+	// Only the owning organization's active workers can be assigned.
+	var akz struct{ ID string }
+	env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/me", Token: env.Token("caseworker@akzhurok.kg")}).JSON(t, &akz)
+	r = env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: sup, Header: map[string]string{"If-Match": `"2"`},
+		Body: map[string]any{"assigned_user_ids": []string{akz.ID}}})
+	if r.Status != 400 || !strings.Contains(string(r.Body), "assigned_user_ids") {
+		t.Fatalf("assigning another organization's worker: %d %s", r.Status, r.Body)
+	}
+}
