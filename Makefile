@@ -54,9 +54,19 @@ test-web:
 	fi
 
 ## test-e2e: browser end-to-end tests (npm run e2e), once frontend/ exists.
-## They get a built binary in JARDAM_BIN and a superuser TEST_DATABASE_URL.
+## They get a built binary in JARDAM_BIN and a superuser TEST_DATABASE_URL,
+## and drive Debian's Chromium (/usr/bin/chromium, installed with apt when
+## missing and running as root; never downloaded otherwise).
 test-e2e:
 	@if [ -f $(FRONTEND)/package.json ] && grep -q '"e2e"' $(FRONTEND)/package.json; then \
+		if [ ! -x /usr/bin/chromium ]; then \
+			if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+				echo "==> installing Chromium (apt-get install chromium)"; \
+				apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+			else \
+				echo "test-e2e: /usr/bin/chromium is missing; run: sudo apt-get install -y chromium" >&2; exit 1; \
+			fi; \
+		fi; \
 		$(MAKE) build; \
 		echo "==> browser end-to-end tests"; \
 		JARDAM_BIN=$(CURDIR)/$(BIN) bash .ci/test-db.sh bash -c 'cd $(FRONTEND) && npm run e2e'; \
@@ -64,13 +74,12 @@ test-e2e:
 		echo "test-e2e: no e2e script in $(FRONTEND)/package.json yet, skipping"; \
 	fi
 
-## bench: load benchmark (cmd/jardam-bench), once it exists
+## bench: load benchmark over HTTP (cmd/jardam-bench): a private cluster in
+## .data/bench-pg, a seeded dataset, fixed-concurrency flows. A quick run by
+## default; e.g. make bench BENCH_ARGS="-cases 100000 -json docs/bench/100k.json"
+BENCH_ARGS ?=
 bench:
-	@if [ -d cmd/jardam-bench ]; then \
-		$(GO) run ./cmd/jardam-bench; \
-	else \
-		echo "bench: not yet available (cmd/jardam-bench does not exist)"; \
-	fi
+	$(GO) run ./cmd/jardam-bench $(BENCH_ARGS)
 
 ## psql: a psql shell on the database of the last `make run`, as its owner
 psql:
@@ -82,7 +91,7 @@ psql:
 
 ## clean: build outputs (keeps .data/, the local database and keys)
 clean:
-	rm -rf bin $(FRONTEND)/dist
+	rm -rf bin $(FRONTEND)/dist/*
 
 ## clean-data: stop the private clusters and delete .data/ (database and keys)
 clean-data:

@@ -1,36 +1,83 @@
-// Package frontend serves the browser app embedded in the binary. Until the
-// web app is built it serves a placeholder page.
+// Package frontend serves the browser app embedded in the binary: the Vite
+// build in dist/ when it exists, otherwise the placeholder page in static/.
 package frontend
 
 import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
-//go:embed static
+// dist/ always exists (dist/.gitkeep) so that the binary builds before the
+// web app does.
+//
+//go:embed all:dist static
 var files embed.FS
 
-// Register serves the app: the index page at / and its assets.
-func Register(r *web.Router) {
-	sub, err := fs.Sub(files, "static")
-	if err != nil {
-		panic(err)
+// AppRoutes are the client-side routes of the app that serve index.html. The
+// list is explicit: every public route is on api.PublicRoutes.
+var AppRoutes = []string{
+	"/",
+	"/login",
+	"/password",
+	"/cases",
+	"/cases/*",
+	"/referrals",
+	"/notifications",
+}
+
+// Root is the directory the app is served from: "dist" when the web app was
+// built, "static" otherwise.
+func Root() string {
+	if _, err := fs.Stat(files, "dist/index.html"); err == nil {
+		return "dist"
 	}
+	return "static"
+}
+
+// Register serves the app: index.html at / and at the app's routes, and its
+// assets under /assets/.
+func Register(r *web.Router) {
+	sub := mustSub(files, Root())
 	index, err := fs.ReadFile(sub, "index.html")
 	if err != nil {
 		panic(err)
 	}
-	r.Public(http.MethodGet, "/", func(c echo.Context) error {
+	serveIndex := func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.HTMLBlob(http.StatusOK, index)
-	})
+	}
+	for _, p := range AppRoutes {
+		r.Public(http.MethodGet, p, serveIndex)
+	}
 	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(mustSub(sub, "assets"))))
-	r.Public(http.MethodGet, "/assets/*", echo.WrapHandler(assets))
+	r.Public(http.MethodGet, "/assets/*", func(c echo.Context) error {
+		name := strings.TrimPrefix(c.Request().URL.Path, "/assets/")
+		if name == "" || strings.HasSuffix(name, "/") {
+			return echo.ErrNotFound // no directory listings
+		}
+		if isHashed(name) {
+			c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			c.Response().Header().Set("Cache-Control", "no-cache")
+		}
+		assets.ServeHTTP(c.Response(), c.Request())
+		return nil
+	})
+}
+
+// isHashed reports whether an asset name carries the content hash Vite adds
+// (name-HASH.ext), so that it can be cached for good.
+func isHashed(name string) bool {
+	base := name[strings.LastIndex(name, "/")+1:]
+	dot := strings.LastIndex(base, ".")
+	dash := strings.LastIndex(base, "-")
+	return dash > 0 && dot > dash+6
 }
 
 func mustSub(f fs.FS, dir string) fs.FS {

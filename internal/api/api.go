@@ -59,6 +59,13 @@ var PublicRoutes = map[string]bool{
 	"POST /api/v1/auth/logout":  true,
 	"GET /":                     true,
 	"GET /assets/*":             true,
+	// The web app's client-side routes (frontend.AppRoutes): index.html only.
+	"GET /login":         true,
+	"GET /password":      true,
+	"GET /cases":         true,
+	"GET /cases/*":       true,
+	"GET /referrals":     true,
+	"GET /notifications": true,
 }
 
 // New builds the API.

@@ -1,0 +1,120 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useI18n } from './i18n';
+import { LANGS, type Lang } from './i18n/dict';
+import { api } from './lib/api';
+import { linkTo, navigate, usePath } from './lib/router';
+import type { Me } from './lib/types';
+import { logout, onSessionEnd, refresh, startSessionWatch } from './auth/session';
+import { Login } from './screens/Login';
+import { PasswordChange } from './screens/PasswordChange';
+import { CaseList } from './screens/CaseList';
+import { CasePage } from './screens/CasePage';
+import { NewCase } from './screens/NewCase';
+import { Referrals } from './screens/Referrals';
+import { Notifications } from './screens/Notifications';
+
+type State = { kind: 'boot' } | { kind: 'signedOut'; idle?: boolean } | { kind: 'signedIn'; me: Me };
+
+export function LanguageSwitch() {
+  const { lang, setLang, t } = useI18n();
+  return (
+    <label className="lang">
+      <span className="visually-hidden">{t('lang.label')}</span>
+      <select value={lang} onChange={(e) => setLang(e.target.value as Lang)} aria-label={t('lang.label')} data-testid="lang">
+        {LANGS.map((l) => <option key={l} value={l}>{t(`lang.${l}`)}</option>)}
+      </select>
+    </label>
+  );
+}
+
+export function App() {
+  const [state, setState] = useState<State>({ kind: 'boot' });
+
+  const loadMe = useCallback(async () => {
+    try {
+      const me = await api<Me>('/me');
+      setState({ kind: 'signedIn', me });
+    } catch {
+      setState({ kind: 'signedOut' });
+    }
+  }, []);
+
+  // On load: a valid refresh cookie restores the session.
+  useEffect(() => {
+    void refresh(true).then((ok) => (ok ? loadMe() : setState({ kind: 'signedOut' })));
+  }, [loadMe]);
+
+  useEffect(() => onSessionEnd((reason) => setState({ kind: 'signedOut', idle: reason === 'idle' })), []);
+  useEffect(() => (state.kind === 'signedIn' ? startSessionWatch() : undefined), [state.kind]);
+
+  if (state.kind === 'boot') return <Boot />;
+  if (state.kind === 'signedOut') return <Login idle={state.idle} onSignedIn={loadMe} />;
+  if (state.me.must_change_password) return <PasswordChange onDone={loadMe} />;
+  return <Shell me={state.me} />;
+}
+
+function Boot() {
+  const { t } = useI18n();
+  return <main className="center"><p role="status">{t('common.loading')}</p></main>;
+}
+
+function Shell({ me }: { me: Me }) {
+  const { t, lang } = useI18n();
+  const path = usePath();
+  const can = (p: string) => me.permissions.includes(p);
+  const nav: { path: string; label: string; show: boolean }[] = [
+    { path: '/cases', label: t('nav.cases'), show: can('case.list') },
+    { path: '/cases/new', label: t('nav.newCase'), show: can('case.create') },
+    { path: '/referrals', label: t('nav.referrals'), show: can('referral.list') },
+    { path: '/notifications', label: t('nav.notifications'), show: can('notification.list') },
+  ];
+  const visible = nav.filter((n) => n.show);
+
+  useEffect(() => {
+    if (path === '/' || path === '/login' || path === '/password') {
+      if (visible.length > 0) navigate(visible[0].path, true);
+    }
+  }, [path, visible]);
+
+  let content: ReactNode;
+  const caseMatch = /^\/cases\/([0-9a-f-]{36})$/.exec(path);
+  if (path === '/cases' && can('case.list')) content = <CaseList canCreate={can('case.create')} />;
+  else if (path === '/cases/new' && can('case.create')) content = <NewCase />;
+  else if (caseMatch && can('case.read')) content = <CasePage id={caseMatch[1]} me={me} />;
+  else if (path === '/referrals' && can('referral.list')) content = <Referrals canRespond={can('referral.respond')} />;
+  else if (path === '/notifications' && can('notification.list')) content = <Notifications />;
+  else content = (
+    <section>
+      <h1>{t('home.welcome')}</h1>
+      {visible.length === 0 && <p>{t('home.noSections')}</p>}
+    </section>
+  );
+
+  const active = (p: string) => (p === '/cases' ? path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') : path === p);
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">{t('nav.skip')}</a>
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-name">{t('app.name')}</span>
+          <span className="brand-org">{me.organization.name[lang] || me.organization.code}</span>
+        </div>
+        <nav aria-label={t('nav.main')} className="mainnav">
+          <ul>
+            {visible.map((n) => (
+              <li key={n.path}>
+                <a href={n.path} onClick={linkTo(n.path)} aria-current={active(n.path) ? 'page' : undefined}>{n.label}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="userbox">
+          <LanguageSwitch />
+          <span className="username">{me.name}</span>
+          <button type="button" className="secondary" onClick={() => void logout('user')}>{t('nav.signOut')}</button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>{content}</main>
+    </div>
+  );
+}

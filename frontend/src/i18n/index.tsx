@@ -1,0 +1,58 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { DICTS, LANGS, type Key, type Lang } from './dict';
+import { makeFormat, type Format } from '../lib/format';
+
+export type { Key, Lang };
+
+/** The first supported language among the browser's preferences (Russian otherwise). */
+export function pickLanguage(preferred: readonly string[]): Lang {
+  for (const tag of preferred) {
+    const base = tag.toLowerCase().split('-')[0];
+    if ((LANGS as readonly string[]).includes(base)) return base as Lang;
+  }
+  return 'ru';
+}
+
+/** Translates a key; a dynamic key that is unknown falls back to the key itself. */
+export function translate(lang: Lang, key: string): string {
+  const d = DICTS[lang] as Record<string, string>;
+  return d[key] ?? (DICTS.en as Record<string, string>)[key] ?? key;
+}
+
+interface I18n {
+  lang: Lang;
+  setLang: (l: Lang) => void;
+  t: (key: Key) => string;
+  /** Label of an enumeration value, e.g. tx('stage', 'shelter'). */
+  tx: (prefix: string, value: string | null | undefined) => string;
+  f: Format;
+}
+
+const Ctx = createContext<I18n | null>(null);
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  // The choice lives in memory only: nothing is written to browser storage.
+  const [lang, setLangState] = useState<Lang>(() => pickLanguage(navigator.languages ?? [navigator.language]));
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = translate(lang, 'app.name');
+  }, [lang]);
+  const setLang = useCallback((l: Lang) => setLangState(l), []);
+  const value = useMemo<I18n>(
+    () => ({
+      lang,
+      setLang,
+      t: (key) => translate(lang, key),
+      tx: (prefix, value) => (value == null || value === '' ? '—' : translate(lang, `${prefix}.${value}`)),
+      f: makeFormat(lang),
+    }),
+    [lang, setLang],
+  );
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useI18n(): I18n {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('useI18n outside I18nProvider');
+  return v;
+}

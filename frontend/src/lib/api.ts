@@ -1,0 +1,49 @@
+// The API client: JSON over fetch with the in-memory access token. A 401
+// triggers one refresh and one retry.
+import { getToken } from '../auth/tokenStore';
+import { refresh } from '../auth/session';
+
+export class ApiError extends Error {
+  constructor(public status: number, public problem: { title?: string; detail?: string } | null) {
+    super(`HTTP ${status}`);
+  }
+}
+
+export interface Page<T> { items: T[]; next_cursor: string | null }
+
+interface Options { method?: string; body?: unknown; headers?: Record<string, string> }
+
+export async function api<T>(path: string, opts: Options = {}, retried = false): Promise<T> {
+  const t = getToken();
+  const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
+  if (t) headers.Authorization = `Bearer ${t.token}`;
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`/api/v1${path}`, {
+    method: opts.method ?? 'GET',
+    headers,
+    credentials: 'same-origin',
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  if (res.status === 401 && !retried) {
+    if (await refresh(true)) return api<T>(path, opts, true);
+  }
+  if (!res.ok) {
+    let problem = null;
+    try { problem = await res.json(); } catch { /* no body */ }
+    throw new ApiError(res.status, problem);
+  }
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** A query string from the set values only. Never pass personal data here. */
+export function query(params: Record<string, string | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { makeFormat } from './format';
+import { query } from './api';
+
+describe('formatting per language', () => {
+  it('formats dates in Asia/Bishkek', () => {
+    // 20:30 UTC on 31 December is already 1 January in Bishkek (UTC+6).
+    expect(makeFormat('en').date('2024-12-31T20:30:00Z')).toBe('01/01/2025');
+    expect(makeFormat('ru').date('2024-12-31T20:30:00Z')).toBe('01.01.2025');
+    expect(makeFormat('ru').dateTime('2024-12-31T20:30:00Z')).toContain('02:30');
+  });
+
+  it('keeps calendar days as they are', () => {
+    expect(makeFormat('ru').date('2025-03-08')).toBe('08.03.2025');
+  });
+
+  it('formats numbers per language', () => {
+    expect(makeFormat('en').number(12345)).toBe('12,345');
+    expect(makeFormat('ru').number(12345).replace(/\s/g, ' ')).toBe('12 345');
+    expect(makeFormat('ky').money(1500.5).replace(/\s/g, ' ')).toBe('1 500,5');
+  });
+
+  it('prints a dash for missing values', () => {
+    const f = makeFormat('ky');
+    expect(f.date(null)).toBe('—');
+    expect(f.number(undefined)).toBe('—');
+    expect(f.date('not a date')).toBe('—');
+  });
+});
+
+describe('query strings', () => {
+  it('keeps only the set values', () => {
+    expect(query({ stage: 'shelter', status: '', cursor: null })).toBe('?stage=shelter');
+    expect(query({})).toBe('');
+  });
+});

@@ -1,0 +1,34 @@
+import type { Lang } from '../i18n/dict';
+
+// Calendar days and deadlines are those of Asia/Bishkek.
+export const TIME_ZONE = 'Asia/Bishkek';
+
+const LOCALES: Record<Lang, string> = { ru: 'ru-RU', ky: 'ky-KG', en: 'en-GB' };
+
+export interface Format {
+  date: (iso: string | null | undefined) => string;
+  dateTime: (iso: string | null | undefined) => string;
+  number: (n: number | null | undefined) => string;
+  money: (n: number | null | undefined) => string;
+}
+
+export function makeFormat(lang: Lang): Format {
+  const locale = LOCALES[lang];
+  const d = new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const dt = new Intl.DateTimeFormat(locale, {
+    timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  });
+  const n = new Intl.NumberFormat(locale);
+  const m = new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+  const parse = (iso: string) => {
+    // A date without a time is a calendar day: read it at noon in Bishkek.
+    const v = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T12:00:00+06:00`) : new Date(iso);
+    return Number.isNaN(v.getTime()) ? null : v;
+  };
+  return {
+    date: (iso) => { if (!iso) return '—'; const v = parse(iso); return v ? d.format(v) : '—'; },
+    dateTime: (iso) => { if (!iso) return '—'; const v = parse(iso); return v ? dt.format(v) : '—'; },
+    number: (x) => (x == null ? '—' : n.format(x)),
+    money: (x) => (x == null ? '—' : m.format(x)),
+  };
+}

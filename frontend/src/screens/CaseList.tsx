@@ -1,0 +1,156 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useI18n } from '../i18n';
+import { api, query, type Page } from '../lib/api';
+import { linkTo } from '../lib/router';
+import { RISKS, STAGES, STATUSES, type Case } from '../lib/types';
+import { ErrorText, RiskBadge, StageBadge } from './common';
+
+interface Filters { stage: string; status: string; risk_level: string }
+
+export function CaseList({ canCreate }: { canCreate: boolean }) {
+  const { t, tx } = useI18n();
+  // Filters are kept in component state (they carry no personal data, but
+  // the address stays /cases so that nothing about a search leaks into it).
+  const [filters, setFilters] = useState<Filters>({ stage: '', status: '', risk_level: '' });
+  const [items, setItems] = useState<Case[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [results, setResults] = useState<Case[] | null>(null);
+
+  const load = useCallback(async (f: Filters, after: string | null) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api<Page<Case>>(`/cases${query({ ...f, limit: '50', cursor: after })}`);
+      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
+      setCursor(page.next_cursor);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => { void load(filters, null); }, [filters, load]);
+
+  const select = (name: keyof Filters, values: readonly string[], prefix: string, label: string) => (
+    <label>{label}
+      <select value={filters[name]} onChange={(e) => setFilters({ ...filters, [name]: e.target.value })}>
+        <option value="">{t('common.all')}</option>
+        {values.map((v) => <option key={v} value={v}>{tx(prefix, v)}</option>)}
+      </select>
+    </label>
+  );
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>{t('cases.title')}</h1>
+        {canCreate && <a className="button" href="/cases/new" onClick={linkTo('/cases/new')}>{t('nav.newCase')}</a>}
+      </div>
+      <NameSearch onResults={setResults} />
+      {results && (
+        <div className="panel">
+          <h2>{t('cases.searchResults')}</h2>
+          <CaseTable items={results} />
+        </div>
+      )}
+      <fieldset className="filters">
+        <legend>{t('cases.filters')}</legend>
+        {select('stage', STAGES, 'stage', t('cases.stage'))}
+        {select('status', STATUSES, 'status', t('cases.status'))}
+        {select('risk_level', RISKS, 'risk', t('cases.risk'))}
+      </fieldset>
+      <ErrorText error={error} />
+      <CaseTable items={items} />
+      {loading && <p role="status">{t('common.loading')}</p>}
+      {!loading && cursor && (
+        <button type="button" className="secondary" onClick={() => void load(filters, cursor)}>{t('common.loadMore')}</button>
+      )}
+    </section>
+  );
+}
+
+export function CaseTable({ items }: { items: Case[] }) {
+  const { t, tx, f } = useI18n();
+  if (items.length === 0) return <p className="muted">{t('cases.empty')}</p>;
+  return (
+    <div className="table-wrap">
+      <table className="cases" data-testid="case-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('cases.code')}</th>
+            <th scope="col">{t('cases.stage')}</th>
+            <th scope="col">{t('cases.status')}</th>
+            <th scope="col">{t('cases.risk')}</th>
+            <th scope="col">{t('cases.sex')}</th>
+            <th scope="col">{t('cases.age')}</th>
+            <th scope="col">{t('cases.identifiedAt')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((c) => (
+            <tr key={c.id}>
+              <td><a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>{c.code}</a></td>
+              <td><StageBadge stage={c.stage} /></td>
+              <td>{tx('status', c.status)}</td>
+              <td><RiskBadge risk={c.risk_level} /></td>
+              <td>{tx('sex', c.sex)}</td>
+              <td>{c.age_bracket === 'unknown' ? t('age.unknown') : c.age_bracket ?? '—'}</td>
+              <td>{f.date(c.identified_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function NameSearch({ onResults }: { onResults: (r: Case[] | null) => void }) {
+  const { t } = useI18n();
+  const [given, setGiven] = useState('');
+  const [family, setFamily] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const identity: Record<string, string> = {};
+    if (given.trim()) identity.given_name = given.trim();
+    if (family.trim()) identity.family_name = family.trim();
+    if (Object.keys(identity).length === 0) return;
+    setBusy(true);
+    try {
+      // The name travels in the POST body only, never in the URL.
+      const r = await api<{ items: Case[] }>('/cases/search', { method: 'POST', body: { identity } });
+      onResults(r.items);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const clear = () => { setGiven(''); setFamily(''); onResults(null); };
+
+  return (
+    <form className="panel search" onSubmit={submit} role="search">
+      <h2>{t('cases.search')}</h2>
+      <div className="row wrap">
+        <label>{t('cases.givenName')}
+          <input autoComplete="off" value={given} onChange={(e) => setGiven(e.target.value)} />
+        </label>
+        <label>{t('cases.familyName')}
+          <input autoComplete="off" value={family} onChange={(e) => setFamily(e.target.value)} />
+        </label>
+        <div className="row end">
+          <button type="submit" disabled={busy}>{t('cases.searchSubmit')}</button>
+          <button type="button" className="secondary" onClick={clear}>{t('cases.searchClear')}</button>
+        </div>
+      </div>
+      <p className="muted small">{t('cases.searchHint')}</p>
+      <ErrorText error={error} />
+    </form>
+  );
+}

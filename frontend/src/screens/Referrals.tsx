@@ -1,0 +1,106 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useI18n } from '../i18n';
+import { api, query, type Page } from '../lib/api';
+import type { Referral } from '../lib/types';
+import { ErrorText } from './common';
+
+type Box = 'incoming' | 'outgoing';
+
+export function Referrals({ canRespond }: { canRespond: boolean }) {
+  const { t } = useI18n();
+  const [box, setBox] = useState<Box>('incoming');
+  const [items, setItems] = useState<Referral[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+
+  const load = useCallback(async (b: Box, after: string | null) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api<Page<Referral>>(`/referrals${query({ box: b, limit: '50', cursor: after })}`);
+      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
+      setCursor(page.next_cursor);
+    } catch (e) { setError(e); } finally { setLoading(false); }
+  }, []);
+  useEffect(() => { void load(box, null); }, [box, load]);
+
+  const replace = (r: Referral) => setItems((prev) => prev.map((x) => (x.id === r.id ? { ...x, ...r } : x)));
+
+  return (
+    <section>
+      <h1>{t('ref.title')}</h1>
+      <div className="tabs" role="group" aria-label={t('ref.title')}>
+        {(['incoming', 'outgoing'] as Box[]).map((b) => (
+          <button key={b} type="button" className={box === b ? 'tab active' : 'tab'} aria-pressed={box === b} onClick={() => setBox(b)}>
+            {t(b === 'incoming' ? 'ref.incoming' : 'ref.outgoing')}
+          </button>
+        ))}
+      </div>
+      <ErrorText error={error} />
+      {!loading && items.length === 0 ? <p className="muted">{t('ref.empty')}</p> : (
+        <ul className="referrals" data-testid={`referrals-${box}`}>
+          {items.map((r) => <ReferralRow key={r.id} r={r} actions={box === 'incoming' && canRespond} onChange={replace} />)}
+        </ul>
+      )}
+      {loading && <p role="status">{t('common.loading')}</p>}
+      {!loading && cursor && <button type="button" className="secondary" onClick={() => void load(box, cursor)}>{t('common.loadMore')}</button>}
+    </section>
+  );
+}
+
+function ReferralRow({ r, actions, onChange }: { r: Referral; actions: boolean; onChange: (r: Referral) => void }) {
+  const { t, tx, f } = useI18n();
+  const [mode, setMode] = useState<'' | 'decline' | 'complete'>('');
+  const [text, setText] = useState('');
+  const [error, setError] = useState<unknown>(null);
+
+  const act = async (action: 'accept' | 'decline' | 'complete', body: Record<string, string>) => {
+    setError(null);
+    try {
+      onChange(await api<Referral>(`/referrals/${r.id}/${action}`, { method: 'POST', body }));
+      setMode(''); setText('');
+    } catch (e) { setError(e); }
+  };
+
+  return (
+    <li className={r.overdue ? 'referral overdue' : 'referral'}>
+      <div className="referral-head">
+        <strong>{r.code ?? r.case_summary?.code ?? '—'}</strong>
+        <span className={`badge ref-${r.status}`}>{tx('refstatus', r.status)}</span>
+        <span className={`badge urgency-${r.urgency}`}>{tx('urgency', r.urgency)}</span>
+        {r.overdue && <span className="badge overdue-mark">{t('ref.overdue')}</span>}
+      </div>
+      <dl className="fields inline">
+        {r.case_summary?.code && (<><dt>{t('ref.case')}</dt><dd>{r.case_summary.code}</dd></>)}
+        <dt>{t('ref.types')}</dt><dd>{r.assistance_types.map((a) => tx('atype', a)).join(', ') || '—'}</dd>
+        <dt>{t('ref.due')}</dt><dd>{f.dateTime(r.due_at)}</dd>
+      </dl>
+      {actions && (
+        <div className="row wrap">
+          {r.status === 'pending' && (
+            <>
+              <button type="button" onClick={() => void act('accept', {})}>{t('ref.accept')}</button>
+              <button type="button" className="secondary" onClick={() => setMode(mode === 'decline' ? '' : 'decline')}>{t('ref.decline')}</button>
+            </>
+          )}
+          {r.status === 'accepted' && (
+            <button type="button" onClick={() => setMode(mode === 'complete' ? '' : 'complete')}>{t('ref.complete')}</button>
+          )}
+        </div>
+      )}
+      {mode && (
+        <form className="row wrap" onSubmit={(e) => { e.preventDefault(); if (text.trim()) void act(mode, mode === 'decline' ? { reason: text } : { outcome: text }); }}>
+          <label>{t(mode === 'decline' ? 'ref.declineReason' : 'ref.outcome')}
+            <input value={text} onChange={(e) => setText(e.target.value)} required maxLength={2000} autoComplete="off" />
+          </label>
+          <div className="row end">
+            <button type="submit">{t(mode === 'decline' ? 'ref.decline' : 'ref.complete')}</button>
+            <button type="button" className="secondary" onClick={() => setMode('')}>{t('common.cancel')}</button>
+          </div>
+        </form>
+      )}
+      <ErrorText error={error} />
+    </li>
+  );
+}
