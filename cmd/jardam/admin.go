@@ -24,6 +24,7 @@ import (
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
+	"github.com/jardam-kg/jardam/internal/referrals"
 	"github.com/jardam-kg/jardam/internal/seed"
 	"github.com/jardam-kg/jardam/migrations"
 	"gorm.io/gorm"
@@ -101,7 +102,9 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return err
 	}
 	svc := cases.NewService(db, keys, cases.Settings{ReflectionDays: cfg.ReflectionDays}, log)
-	if err := demo.Cases(ctx, db, svc, *count); err != nil {
+	refs := referrals.NewService(db, keys.Wrapper, keys.RequestHash, referrals.Settings{
+		UrgentResponse: cfg.UrgentResponse, NormalResponse: cfg.NormalResponse}, log)
+	if err := demo.Cases(ctx, db, svc, refs, *count); err != nil {
 		return err
 	}
 	log.Info("demo data created", slog.Int("organizations", len(seed.Orgs)), slog.Int("accounts", len(seed.Accounts)),

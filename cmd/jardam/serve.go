@@ -18,6 +18,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
 	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/metrics"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/seed"
 	"github.com/jardam-kg/jardam/migrations"
@@ -65,6 +66,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return fmt.Errorf("refusing to serve in production: %d account(s) still have the demo password; change them or set JARDAM_ENV=development", len(demo))
 		}
 	}
+	// Operations metrics, only when an operators' address is configured.
+	var reg *metrics.Registry
+	linker := audit.NewLinker(db, signer, log)
+	if cfg.MetricsListen != "" {
+		reg = metrics.New()
+	}
 	srv, err := api.New(api.Deps{
 		Config: cfg, DB: db, Logger: log,
 		Tokens:        authn.NewTokens(tokenKeys, cfg.Issuer, cfg.Audience, cfg.AccessTokenTTL),
@@ -72,6 +79,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Enforcer:      enforcer,
 		AuditVerifier: signer.Verifier(),
 		Keys:          keys,
+		Metrics:       reg,
 	})
 	if err != nil {
 		return err
@@ -81,16 +89,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		_ = audit.NewLinker(db, signer, log).Run(bg, cfg.AuditLinkInterval)
+		_ = linker.Run(bg, cfg.AuditLinkInterval)
 	}()
 	go func() {
 		defer wg.Done()
 		notifications.NewDeliverer(db, notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}, log).Run(bg, 2*time.Second)
 	}()
 
+	stopMetrics := func(context.Context) {}
+	if reg != nil {
+		if stopMetrics, err = startMetrics(cfg.MetricsListen, reg, db, linker, log); err != nil {
+			stopBG()
+			wg.Wait()
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		stopBG()
+		stopMetrics(ctx)
 		return err
 	}
 	hs := &http.Server{
@@ -121,6 +138,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	err = hs.Shutdown(sctx)
+	stopMetrics(sctx)
 	stopBG()
 	wg.Wait()
 	// A last pass links what the final requests wrote.

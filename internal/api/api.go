@@ -23,6 +23,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
 	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/metrics"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 	"github.com/jardam-kg/jardam/internal/referrals"
@@ -40,6 +41,8 @@ type Deps struct {
 	Enforcer      *authz.Enforcer
 	AuditVerifier *audit.Verifier
 	Keys          *cases.Keyring
+	// Metrics, when set, counts every request by route template.
+	Metrics *metrics.Registry
 }
 
 // Server is the wired API.
@@ -70,7 +73,11 @@ var PublicRoutes = map[string]bool{
 
 // New builds the API.
 func New(d Deps) (*Server, error) {
-	e := web.New(web.Options{Logger: d.Logger, TrustedProxies: d.Config.TrustedProxies, TLS: d.Config.TLS, BodyLimitBytes: d.Config.BodyLimitBytes})
+	opts := web.Options{Logger: d.Logger, TrustedProxies: d.Config.TrustedProxies, TLS: d.Config.TLS, BodyLimitBytes: d.Config.BodyLimitBytes}
+	if d.Metrics != nil {
+		opts.Observe = d.Metrics.ObserveRequest
+	}
+	e := web.New(opts)
 	authSvc := auth.NewService(d.DB, d.Tokens, d.Hasher, d.Enforcer, auth.Settings{
 		RefreshTTL:       d.Config.RefreshTokenTTL,
 		FailuresPerEmail: d.Config.LoginFailuresPerEmail,

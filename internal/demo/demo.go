@@ -16,6 +16,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+	"github.com/jardam-kg/jardam/internal/referrals"
 )
 
 var (
@@ -58,15 +59,15 @@ func workers(ctx context.Context, db *gorm.DB) (map[string]Worker, error) {
 		Role           string
 	}
 	if err := db.WithContext(ctx).Raw(`SELECT email, id, organization_id, role FROM users
-		WHERE email IN ('caseworker@sezim.kg', 'supervisor@sezim.kg', 'caseworker@akzhurok.kg')`).Scan(&rows).Error; err != nil {
+		WHERE email IN ('caseworker@sezim.kg', 'supervisor@sezim.kg', 'caseworker@akzhurok.kg', 'social@mlsp.gov.kg')`).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := map[string]Worker{}
 	for _, r := range rows {
 		out[r.Email] = Worker{r.ID, r.OrganizationID, r.Role}
 	}
-	if len(out) != 3 {
-		return nil, fmt.Errorf("demo accounts missing: found %d of 3", len(out))
+	if len(out) != 4 {
+		return nil, fmt.Errorf("demo accounts missing: found %d of 4", len(out))
 	}
 	return out, nil
 }
@@ -79,7 +80,12 @@ func as(ctx context.Context, w Worker) context.Context {
 func ptr[T any](v T) *T { return &v }
 
 // Cases creates n synthetic cases through the case service.
-func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, n int) error {
+//
+// A quarter of Sezim's cases are referred, under consent, to the social
+// protection department, whose worker accepts most and completes the
+// older ones; assistance is recorded along the path (shelter, counselling,
+// homecoming, legal help, the department's allowance).
+func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, refs *referrals.Service, n int) error {
 	ws, err := workers(ctx, db)
 	if err != nil {
 		return err
@@ -136,8 +142,17 @@ func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, n int) error {
 		if err != nil {
 			return fmt.Errorf("demo case %d: %w", i+1, err)
 		}
-		// Move older cases along the path.
 		age0 := time.Since(identified)
+		if err := assistance(ctx, svc, r, owner, res.Case.ID, identified, age0, country); err != nil {
+			return fmt.Errorf("demo case %d assistance: %w", i+1, err)
+		}
+		if owner.OrganizationID == ws["caseworker@sezim.kg"].OrganizationID && r.IntN(4) == 0 {
+			if err := refer(ctx, svc, refs, r, owner, ws["social@mlsp.gov.kg"], res.Case.ID, identified, age0,
+				res.Case.IsMinor != nil && *res.Case.IsMinor); err != nil {
+				return fmt.Errorf("demo case %d referral: %w", i+1, err)
+			}
+		}
+		// Move older cases along the path.
 		path := []string{}
 		switch {
 		case age0 > 400*24*time.Hour:
@@ -171,6 +186,98 @@ func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, n int) error {
 			}); err != nil {
 				return fmt.Errorf("demo case %d plan: %w", i+1, err)
 			}
+		}
+	}
+	return nil
+}
+
+func day(t time.Time, days int) *string {
+	d := t.AddDate(0, 0, days).Format("2006-01-02")
+	return &d
+}
+
+// assistance records what a crisis center typically gives.
+func assistance(ctx context.Context, svc *cases.Service, r *rand.Rand, owner Worker, id uuid.UUID, identified time.Time, age time.Duration, country string) error {
+	add := func(in cases.AssistanceInput) error {
+		_, err := svc.CreateAssistance(as(ctx, owner), id, in, "", nil)
+		return err
+	}
+	completed, inProgress := "completed", "in_progress"
+	funding := pick(r, []weighted[string]{{"state_social_order", 3}, {"international_organization", 2}, {"ngo_own_funds", 1}})
+	if age > 30*24*time.Hour || r.IntN(2) == 0 {
+		days := 10 + r.IntN(80)
+		in := cases.AssistanceInput{Type: "shelter", StartedOn: day(identified, 1), FundingSource: &funding,
+			CostKGS: ptr(float64(days * 900)), Status: &inProgress}
+		if age > time.Duration(days+5)*24*time.Hour {
+			in.Status, in.EndedOn = &completed, day(identified, 1+days)
+		}
+		if err := add(in); err != nil {
+			return err
+		}
+	}
+	if r.IntN(10) < 7 {
+		if err := add(cases.AssistanceInput{Type: "psychological", StartedOn: day(identified, 3), Status: &completed,
+			EndedOn: day(identified, 40), FundingSource: &funding, CostKGS: ptr(float64(6000 + 500*r.IntN(8)))}); err != nil {
+			return err
+		}
+	}
+	if country != "KG" && r.IntN(2) == 0 {
+		iom := "international_organization"
+		if err := add(cases.AssistanceInput{Type: "homecoming", StartedOn: day(identified, -5), EndedOn: day(identified, 0),
+			Status: &completed, FundingSource: &iom, CostKGS: ptr(float64(18000 + 1000*r.IntN(15)))}); err != nil {
+			return err
+		}
+	}
+	if r.IntN(10) < 3 {
+		if err := add(cases.AssistanceInput{Type: "legal", StartedOn: day(identified, 10), Status: &inProgress, FundingSource: &funding}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refer records consent and refers the case to the social protection
+// department; its worker accepts (and, for older cases, completes with the
+// allowance recorded), or the referral stays pending.
+func refer(ctx context.Context, svc *cases.Service, refs *referrals.Service, r *rand.Rand, owner, social Worker, id uuid.UUID, identified time.Time, age time.Duration, minor bool) error {
+	giver := "person"
+	if minor {
+		giver = "guardianship_authority"
+	}
+	given := identified.Add(24 * time.Hour).UTC()
+	if given.After(time.Now()) {
+		given = time.Now().UTC()
+	}
+	consent, err := refs.CreateConsent(as(ctx, owner), id, referrals.ConsentInput{Purpose: "data_sharing",
+		RecipientOrganizationID: &social.OrganizationID, Categories: []string{"identity"}, GivenBy: giver, GivenAt: &given}, "", nil)
+	if err != nil {
+		return err
+	}
+	if _, err := refs.CreateConsent(as(ctx, owner), id, referrals.ConsentInput{Purpose: "statistics", Categories: []string{},
+		GivenBy: giver, GivenAt: &given}, "", nil); err != nil {
+		return err
+	}
+	urgency := pick(r, []weighted[string]{{"normal", 3}, {"urgent", 1}})
+	ref, err := refs.Create(as(ctx, owner), id, referrals.CreateInput{Kind: "assistance", ToOrganizationID: social.OrganizationID,
+		AssistanceTypes: []string{"financial", "housing"}, Categories: []string{"identity"}, Urgency: urgency,
+		Note: "demo: needs the allowance for victims and temporary housing", ConsentID: consent.ID}, "", nil)
+	if err != nil {
+		return err
+	}
+	if r.IntN(7) == 0 {
+		return nil // still waiting for an answer: overdue by now
+	}
+	if _, err := refs.Act(as(ctx, social), ref.ID, referrals.Accept, ""); err != nil {
+		return err
+	}
+	if age > 60*24*time.Hour && r.IntN(10) < 7 {
+		completed, budget := "completed", "state_budget"
+		if _, err := svc.CreateAssistance(as(ctx, social), id, cases.AssistanceInput{Type: "financial", Status: &completed,
+			StartedOn: day(identified, 20), EndedOn: day(identified, 20), FundingSource: &budget, CostKGS: ptr(float64(5000))}, "", nil); err != nil {
+			return err
+		}
+		if _, err := refs.Act(as(ctx, social), ref.ID, referrals.Complete, "demo: allowance paid"); err != nil {
+			return err
 		}
 	}
 	return nil

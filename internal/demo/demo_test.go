@@ -12,6 +12,7 @@ import (
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
+	"github.com/jardam-kg/jardam/internal/referrals"
 	"github.com/jardam-kg/jardam/internal/seed"
 )
 
@@ -27,7 +28,8 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := cases.NewService(d.App, keys, cases.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := demo.Cases(ctx, d.App, svc, 80); err != nil {
+	refs := referrals.NewService(d.App, master, keys.RequestHash, referrals.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := demo.Cases(ctx, d.App, svc, refs, 80); err != nil {
 		t.Fatal(err)
 	}
 	if n := d.Count(t, `SELECT count(*) FROM cases`); n != 80 {
@@ -43,6 +45,16 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 	}
 	if n := d.Count(t, `SELECT count(*) FROM cases WHERE status = 'closed'`); n == 0 {
 		t.Fatal("no closed case")
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM referrals WHERE status = 'completed'`,
+		`SELECT count(*) FROM referrals WHERE status = 'accepted'`,
+		`SELECT count(*) FROM assistance WHERE type = 'shelter' AND ended_on IS NOT NULL`,
+		`SELECT count(*) FROM assistance WHERE type = 'financial'`,
+	} {
+		if n := d.Count(t, q); n == 0 {
+			t.Fatalf("%s: none", q)
+		}
 	}
 	if n := d.Count(t, `SELECT count(*) FROM cases WHERE identity_enc IS NULL`); n != 0 {
 		t.Fatalf("%d cases without an encrypted identity", n)

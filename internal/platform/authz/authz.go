@@ -86,6 +86,12 @@ var (
 	ReferralRespond    = Permission{"referral", "respond"}
 	NotificationList   = Permission{"notification", "list"}
 	NotificationUpdate = Permission{"notification", "update"}
+	StatsRead          = Permission{"stats", "read"}
+	StatsExport        = Permission{"stats", "export"}
+	MeasureList        = Permission{"measure", "list"}
+	ActivityCreate     = Permission{"activity", "create"}
+	ActivityList       = Permission{"activity", "list"}
+	IndicatorRead      = Permission{"indicator", "read"}
 )
 
 // Enforcer answers role checks from the embedded policy.

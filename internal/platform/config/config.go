@@ -64,6 +64,10 @@ type Config struct {
 
 	AuditLinkInterval time.Duration
 	ShutdownTimeout   time.Duration
+
+	// MetricsListen is the address of the operators' Prometheus endpoint
+	// (GET /metrics); empty, the default, serves no metrics.
+	MetricsListen string
 }
 
 // Load reads the configuration from the environment.
@@ -110,6 +114,7 @@ func load(get func(string) string) (Config, error) {
 		MigrationDatabaseURL:  str("MIGRATION_DATABASE_URL", ""),
 		BootstrapDatabaseURL:  str("BOOTSTRAP_DATABASE_URL", ""),
 		Listen:                str("JARDAM_LISTEN", "127.0.0.1:8080"),
+		MetricsListen:         str("JARDAM_METRICS_LISTEN", ""),
 		KeysDir:               str("JARDAM_KEYS_DIR", ""),
 		TLS:                   str("JARDAM_TLS", "") == "true",
 		AccessTokenTTL:        dur("JARDAM_ACCESS_TOKEN_TTL", 10*time.Minute),
@@ -183,6 +188,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("database_url", MaskURL(c.DatabaseURL)),
 		slog.String("migration_database_url", MaskURL(c.MigrationDatabaseURL)),
 		slog.String("listen", c.Listen),
+		slog.String("metrics_listen", c.MetricsListen),
 		slog.String("keys_dir", c.KeysDir),
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.Bool("tls", c.TLS),

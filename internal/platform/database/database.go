@@ -5,8 +5,12 @@ package database
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -107,7 +111,24 @@ func IsUnavailable(err error) bool {
 	if errors.As(err, &connErr) {
 		return true
 	}
+	if connectionLost(err) {
+		return true
+	}
 	return pgconn.SafeToRetry(err) || pgconn.Timeout(err)
+}
+
+// connectionLost reports whether err is an established connection breaking
+// under a statement: the server went away mid-read (unexpected EOF, reset)
+// or mid-write (broken pipe), or the pool handed out a connection that was
+// already closed. Whether a COMMIT in flight took effect is then unknown;
+// the client's retry under its Idempotency-Key settles it.
+func connectionLost(err error) bool {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr)
 }
 
 // InOrgTx runs fn in one transaction whose row-level security scope is the

@@ -29,6 +29,9 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	TLS            bool
 	BodyLimitBytes int64
+	// Observe, when set, is told about every answered request (see
+	// ObserveRequests).
+	Observe RequestObserver
 }
 
 // HeaderRequestID is the response header carrying the request id.
@@ -50,6 +53,9 @@ func New(o Options) *echo.Echo {
 	e.HTTPErrorHandler = ErrorHandler(o.Logger)
 	if o.BodyLimitBytes <= 0 {
 		o.BodyLimitBytes = 1 << 20
+	}
+	if o.Observe != nil {
+		e.Use(ObserveRequests(o.Observe))
 	}
 	e.Use(securityHeaders(o.TLS))
 	e.Use(requestContext(o.Logger, o.BodyLimitBytes))
@@ -75,6 +81,28 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 		}
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// RequestObserver receives one call per answered request: the method, the
+// route template (such as /api/v1/cases/:id; never the raw path, which may
+// carry ids), the final status and the time taken. Metrics use it.
+type RequestObserver func(method, route string, status int, d time.Duration)
+
+// ObserveRequests is the middleware that reports each request to observe
+// after the error handler has written the answer.
+func ObserveRequests(observe RequestObserver) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				// Answer now so that the status observed is the one sent.
+				c.Error(err)
+			}
+			observe(c.Request().Method, c.Path(), c.Response().Status, time.Since(start))
+			return nil
+		}
+	}
 }
 
 func securityHeaders(tls bool) echo.MiddlewareFunc {

@@ -1,0 +1,169 @@
+package faulttest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestTwoProcesses_SharedStateBehavesAsOne runs two API processes on one
+// database and checks that what must be shared lives in PostgreSQL:
+// idempotency keys, refresh-token reuse detection, sign-in throttling and
+// the audit linker behave as with one process.
+func TestTwoProcesses_SharedStateBehavesAsOne(t *testing.T) {
+	db := startCluster(t)
+	a := newServer(t, db)
+	b := a.another(t)
+	ctx := context.Background()
+	apiA, apiB := newClient(t, a.URL, 4), newClient(t, b.URL, 4)
+	apiB.token = apiA.token // a token one replica issued is good on the other
+
+	t.Run("IdempotencyKeyAcrossProcessesCreatesOneCase", func(t *testing.T) {
+		const keys = 6
+		for k := range keys {
+			key := fmt.Sprintf("two-procs-%d", k)
+			body := caseBody(500000 + k)
+			ids := make([]string, 4)
+			var wg sync.WaitGroup
+			for i := range ids {
+				api := apiA
+				if i%2 == 1 {
+					api = apiB
+				}
+				wg.Go(func() {
+					// A concurrent duplicate may find the first request's
+					// key claimed but not committed yet: it then waits on
+					// the row lock, or answers 409 and is retried.
+					for try := 0; try < 20; try++ {
+						status, id, resBody, err := api.createCase(ctx, key, body)
+						if err == nil && status == http.StatusCreated {
+							ids[i] = id
+							return
+						}
+						if err != nil || status != http.StatusConflict {
+							t.Errorf("%s try %d: %v %d %s", key, try, err, status, resBody)
+							return
+						}
+						time.Sleep(50 * time.Millisecond)
+					}
+				})
+			}
+			wg.Wait()
+			for _, id := range ids {
+				if id == "" || id != ids[0] {
+					t.Fatalf("%s: the two processes answered different cases %v", key, ids)
+				}
+			}
+		}
+		var n int
+		if err := db.superuser(ctx).QueryRow(ctx, `SELECT count(*) FROM cases`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != keys {
+			t.Errorf("%d cases stored for %d idempotency keys", n, keys)
+		}
+	})
+
+	t.Run("RefreshTokenReusedOnOtherProcessRevokesSession", func(t *testing.T) {
+		login := func(c *client) (access, refresh string) {
+			res, body, err := c.do(ctx, http.MethodPost, "/api/v1/auth/login", nil,
+				fmt.Appendf(nil, `{"email":%q,"password":%q}`, demoEmail, demoPassword))
+			if err != nil || res.StatusCode != http.StatusOK {
+				t.Fatalf("sign-in: %v %s", err, statusOf(res, body))
+			}
+			return tokens(t, body)
+		}
+		refresh := func(c *client, token string) (int, string) {
+			res, body, err := c.do(ctx, http.MethodPost, "/api/v1/auth/refresh", nil, fmt.Appendf(nil, `{"refresh_token":%q}`, token))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != http.StatusOK {
+				return res.StatusCode, ""
+			}
+			_, r := tokens(t, body)
+			return res.StatusCode, r
+		}
+		anon := func(base string) *client { return &client{http: apiA.http, base: base} }
+		_, r1 := login(anon(a.URL))
+		status, r2 := refresh(anon(a.URL), r1)
+		if status != http.StatusOK {
+			t.Fatalf("first refresh on process A: %d", status)
+		}
+		if status, _ := refresh(anon(b.URL), r1); status != http.StatusUnauthorized {
+			t.Errorf("the spent refresh token presented to process B: %d, want 401", status)
+		}
+		if status, _ := refresh(anon(a.URL), r2); status != http.StatusUnauthorized {
+			t.Errorf("the session's newest refresh token after the reuse: %d, want 401 (session revoked)", status)
+		}
+	})
+
+	t.Run("SignInFailuresCountedAcrossProcesses", func(t *testing.T) {
+		// JARDAM_LOGIN_FAILURES_PER_EMAIL defaults to 5: five failures
+		// spread over both processes, then the sixth attempt is throttled.
+		var statuses []int
+		for i := range 6 {
+			c := &client{http: apiA.http, base: a.URL}
+			if i%2 == 1 {
+				c.base = b.URL
+			}
+			res, body, err := c.do(ctx, http.MethodPost, "/api/v1/auth/login", nil,
+				[]byte(`{"email":"supervisor@sezim.kg","password":"not-the-password"}`))
+			if err != nil {
+				t.Fatalf("sign-in %d: %v", i, err)
+			}
+			statuses = append(statuses, res.StatusCode)
+			if i == 5 && (res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "") {
+				t.Errorf("sixth failed sign-in: %s, want 429 with Retry-After", statusOf(res, body))
+			}
+		}
+		for i, s := range statuses[:5] {
+			if s != http.StatusUnauthorized {
+				t.Errorf("failed sign-in %d answered %d, want 401", i+1, s)
+			}
+		}
+	})
+
+	t.Run("AuditLinkersOfBothProcessesMakeOneChain", func(t *testing.T) {
+		// Both processes' linkers run; the chain must come out whole and
+		// verify.
+		su := db.superuser(ctx)
+		var unlinked, links, maxSeq int
+		ok := waitFor(20*time.Second, func() bool {
+			err := su.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM audit_entries e WHERE NOT EXISTS (SELECT 1 FROM audit_links k WHERE k.entry_id = e.id)),
+				(SELECT count(*) FROM audit_links), (SELECT COALESCE(max(seq), 0) FROM audit_links)`).Scan(&unlinked, &links, &maxSeq)
+			return err == nil && unlinked == 0
+		})
+		if !ok {
+			t.Fatalf("%d audit entries still unlinked after 20 s", unlinked)
+		}
+		if links != maxSeq {
+			t.Errorf("%d links but the chain's last sequence number is %d: a gap or a fork", links, maxSeq)
+		}
+		cmd := exec.Command(jardamBin, "audit", "verify")
+		cmd.Env = a.env
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), `"ok": true`) {
+			t.Errorf("jardam audit verify: %v\n%s", err, tail(string(out), 20))
+		}
+	})
+}
+
+func tokens(t *testing.T, body []byte) (access, refresh string) {
+	t.Helper()
+	var p struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p.RefreshToken == "" {
+		t.Fatalf("sign-in answer without tokens: %v", err)
+	}
+	return p.AccessToken, p.RefreshToken
+}
