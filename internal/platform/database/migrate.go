@@ -232,10 +232,11 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 		}
 	}
 	// The owner's login user takes the maintenance role with SET ROLE for
-	// `jardam keys rotate` and `jardam keys destroy`.
-	if ownerCfg.User != MaintRole {
-		if _, err := conn.Exec(ctx, "GRANT "+MaintRole+" TO "+pgx.Identifier{ownerCfg.User}.Sanitize()); err != nil {
-			return fmt.Errorf("grant %s: %w", MaintRole, err)
+	// `jardam keys rotate` and `jardam keys destroy`, and the statistics role
+	// so that migrations can create the objects that role owns.
+	for _, role := range []string{MaintRole, StatsRole} {
+		if _, err := conn.Exec(ctx, "GRANT "+role+" TO "+pgx.Identifier{ownerCfg.User}.Sanitize()); err != nil {
+			return fmt.Errorf("grant %s: %w", role, err)
 		}
 	}
 	dbName := ownerCfg.Database
