@@ -5,6 +5,7 @@
 //	jardam migrate [--bootstrap]    apply migrations (first creating roles and database)
 //	jardam seed demo [--if-empty]   create the demo organizations and accounts (development only)
 //	jardam user create|reset-password ...   manage accounts from the command line
+//	jardam measures import FILE     add or replace a Program's measure list
 //	jardam audit verify             verify the whole audit trail
 //	jardam keys init --dir DIR      create missing key files
 //	jardam keys rotate --new FILE   re-wrap every case data key with a new master key
@@ -33,6 +34,9 @@ commands:
   user create --email E --name N --role R --org CODE
                                 create an account; prints its one-time password
   user reset-password --email E reset an account's password; prints the one-time password
+  measures import FILE [--source official|derived]
+                                add a program or replace its measure list (CSV or YAML),
+                                keeping links by code; a file that would orphan a link is refused
   audit verify                  verify the whole audit trail; exit status 1 when broken
   keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key, index.key)
   keys rotate --new FILE [--batch N]
@@ -71,6 +75,8 @@ func main() {
 		err = auditCmd(ctx, cfg, log, args)
 	case "keys":
 		err = keysCmd(ctx, cfg, log, args)
+	case "measures":
+		err = measuresCmd(ctx, cfg, log, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
 	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
@@ -27,6 +28,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 	"github.com/jardam-kg/jardam/internal/referrals"
+	"github.com/jardam-kg/jardam/internal/stats"
 	"github.com/jardam-kg/jardam/internal/users"
 	"github.com/jardam-kg/jardam/migrations"
 )
@@ -106,6 +108,10 @@ func New(d Deps) (*Server, error) {
 	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)).Register(r)
 	notifications.NewHandler(notifications.NewService(d.DB)).Register(r)
+	measureSvc := measures.NewService(d.DB)
+	measureSvc.K = d.Config.StatsK
+	measures.NewHandler(measureSvc).Register(r)
+	stats.NewHandler(stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)).Register(r)
 
 	frontend.Register(r)
 	return &Server{Echo: e, Router: r, Auth: authSvc}, nil

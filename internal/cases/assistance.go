@@ -11,6 +11,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -204,6 +205,24 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 		if !exists {
 			return apperr.Invalid("provider_organization_id", "names no organization")
 		}
+		// The Program measure the assistance implements: the type's default
+		// when none is given.
+		if len(in.MeasureCodes) == 0 {
+			on := time.Now()
+			if in.StartedOn != nil {
+				on, _ = parseDate(*in.StartedOn)
+			}
+			code, ok, err := measures.DefaultFor(ctx, tx, in.Type, on)
+			if err != nil {
+				return err
+			}
+			if ok {
+				in.MeasureCodes = []string{code}
+			}
+		}
+		if err := measures.CheckCodes(ctx, tx, "measure_codes", in.MeasureCodes); err != nil {
+			return err
+		}
 		id := uuid.New()
 		if idemKey != "" {
 			replay, err := s.claimKey(tx, p, "POST /api/v1/cases/"+caseID.String()+"/assistance", idemKey, body, id)
@@ -351,6 +370,9 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 		}
 		if in.ProviderOrganizationID == nil || *in.ProviderOrganizationID != provider {
 			return apperr.Invalid("provider_organization_id", "cannot be changed")
+		}
+		if err := measures.CheckCodes(ctx, tx, "measure_codes", in.MeasureCodes); err != nil {
+			return err
 		}
 		var notes []byte
 		if in.Notes != nil && *in.Notes != "" {

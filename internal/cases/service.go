@@ -20,6 +20,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/idempotency"
+	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/database"
@@ -189,6 +190,9 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 				res.Case, err = s.readOne(ctx, tx, replay, rel)
 				return err
 			}
+		}
+		if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
+			return err
 		}
 		code, err := nextCode(tx, p.OrganizationID, f.IdentifiedAt.In(Bishkek).Year())
 		if err != nil {
@@ -367,6 +371,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 			if err := s.assign(ctx, tx, p, r.OwnerOrganizationID, id, f.AssignedUserIDs); err != nil {
 				return err
 			}
+		}
+		if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
+			return err
 		}
 		sex, bracket := "unknown", "unknown"
 		if f.Sex != nil {

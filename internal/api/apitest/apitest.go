@@ -68,7 +68,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		Env: config.EnvTest, Listen: "127.0.0.1:0", AccessTokenTTL: 10 * time.Minute, RefreshTokenTTL: time.Hour,
 		Issuer: "jardam", Audience: "jardam-api", BodyLimitBytes: 64 << 10, MaxConcurrentKDF: 4,
 		LoginFailuresPerEmail: 5, LoginFailuresPerIP: 30, LoginWindow: 15 * time.Minute,
-		AuditLinkInterval: time.Second, ShutdownTimeout: 5 * time.Second,
+		AuditLinkInterval: time.Second, ShutdownTimeout: 5 * time.Second, StatsK: 5, ReflectionDays: 30,
 	}
 	for _, o := range opts {
 		if o.Configure != nil {

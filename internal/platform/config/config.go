@@ -41,12 +41,15 @@ type Config struct {
 	PreviousMasterKeyFiles []string
 	IndexKeyFile           string
 	ReflectionDays         int
-	UrgentResponse         time.Duration
-	NormalResponse         time.Duration
-	SMTPAddr               string
-	SMTPFrom               string
-	BaseURL                string
-	TrustedProxies         []netip.Prefix
+	// StatsK is the suppression threshold of aggregates shown to
+	// coordinators (at least 3).
+	StatsK         int
+	UrgentResponse time.Duration
+	NormalResponse time.Duration
+	SMTPAddr       string
+	SMTPFrom       string
+	BaseURL        string
+	TrustedProxies []netip.Prefix
 	// TLS is true when the service is reached over HTTPS (directly or through
 	// a trusted proxy); it turns on HSTS.
 	TLS bool
@@ -156,6 +159,10 @@ func load(get func(string) string) (Config, error) {
 		}
 	}
 	c.ReflectionDays = integer("JARDAM_REFLECTION_DAYS", 30)
+	c.StatsK = integer("JARDAM_STATS_K", 5)
+	if c.StatsK < 3 {
+		errs = append(errs, errors.New("JARDAM_STATS_K: must be at least 3"))
+	}
 	c.UrgentResponse = dur("JARDAM_REFERRAL_URGENT_RESPONSE", 24*time.Hour)
 	c.NormalResponse = dur("JARDAM_REFERRAL_NORMAL_RESPONSE", 72*time.Hour)
 	c.SMTPAddr = str("JARDAM_SMTP_ADDR", "")

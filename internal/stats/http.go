@@ -1,0 +1,58 @@
+package stats
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Handler is the HTTP face of the statistics service.
+type Handler struct{ svc *Service }
+
+// NewHandler returns the handler.
+func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+
+// Register adds the statistics routes (coordinators only, by the policy).
+func (h *Handler) Register(r *web.Router) {
+	r.Handle(http.MethodGet, "/api/v1/stats/tables", authz.StatsRead, h.list)
+	r.Handle(http.MethodGet, "/api/v1/stats/tables/:name", authz.StatsRead, h.table)
+	r.Handle(http.MethodGet, "/api/v1/stats/series/:name", authz.StatsRead, h.series)
+}
+
+func (h *Handler) list(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"items": h.svc.List(), "next_cursor": nil})
+}
+
+func (h *Handler) table(c echo.Context) error {
+	q := c.QueryParams()
+	for k := range q {
+		if k != "period" {
+			return apperr.Invalid("query", "only period is accepted")
+		}
+	}
+	if len(q["period"]) > 1 {
+		return apperr.Invalid("period", "must be given once")
+	}
+	t, err := h.svc.Table(c.Request().Context(), c.Param("name"), c.QueryParam("period"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, t)
+}
+
+func (h *Handler) series(c echo.Context) error {
+	if len(c.QueryParams()) > 0 {
+		return apperr.Invalid("query", "a series takes no parameters")
+	}
+	t, err := h.svc.Series(c.Request().Context(), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, t)
+}

@@ -1,0 +1,111 @@
+package stats
+
+// The predefined tables and series. Their queries live in the database, in
+// the function jardam_stats_counts (migration 0007), owned by the statistics
+// role; the names here must match it. The store passes each dimension's grid
+// and fallback, so values outside the grid count under the fallback.
+
+var (
+	sexes       = []string{"female", "male", "other", "unknown"}
+	ageBrackets = []string{"0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "unknown"}
+	exploits    = []string{"forced_labour", "sexual_exploitation", "forced_marriage", "forced_begging", "servitude",
+		"organ_removal", "forced_criminality", "child_labour", "other", "unknown"}
+	// The main countries of exploitation of Kyrgyz nationals; the rest is
+	// `other`.
+	countriesOfExploitation = []string{"RU", "KZ", "TR", "AE", "KR", "CN", "UZ", "TJ", "KG", "other", "unknown"}
+	regions                 = []string{"bishkek_city", "osh_city", "batken", "jalal_abad", "issyk_kul", "naryn", "osh",
+		"talas", "chui", "other", "unknown"}
+	channels = []string{"hotline", "police", "consulate", "border_service", "labour_inspection", "ngo_outreach",
+		"international_organization", "self_referral", "other", "unknown"}
+	stages          = []string{"identification", "shelter", "rehabilitation", "reintegration", "closed"}
+	assistanceTypes = []string{"shelter", "psychological", "medical", "legal", "vocational_training", "income_generation",
+		"homecoming", "employment", "housing", "education", "family_reunification", "documents", "financial", "other"}
+	providerKinds = []string{"state_body", "local_authority", "law_enforcement", "crisis_center", "ngo",
+		"international_org", "coordinator", "operator"}
+	referralOutcomes = []string{"pending", "accepted", "declined", "cancelled", "completed", "expired"}
+	responseTimes    = []string{"within_1_day", "within_3_days", "within_7_days", "over_7_days", "no_response"}
+)
+
+type dimDef struct {
+	name     string
+	values   []string
+	fallback string
+}
+
+type tableDef struct {
+	name  string
+	title string
+	dims  []dimDef
+}
+
+// cross reports whether the table is a cross-tabulation (half-years and
+// years only).
+func (t tableDef) cross() bool { return len(t.dims) > 1 }
+
+var tables = []tableDef{
+	{
+		name: "persons_by_sex_age", title: "Persons identified, by sex and age bracket",
+		dims: []dimDef{{"sex", sexes, "unknown"}, {"age_bracket", ageBrackets, "unknown"}},
+	},
+	{
+		name: "persons_by_exploitation_type", title: "Persons identified, by type of exploitation (a person may have several)",
+		dims: []dimDef{{"exploitation_type", exploits, "other"}},
+	},
+	{
+		name: "persons_by_country_of_exploitation", title: "Persons identified, by country of exploitation (a person may have several)",
+		dims: []dimDef{{"country", countriesOfExploitation, "other"}},
+	},
+	{
+		name: "persons_by_region_of_origin", title: "Persons identified, by region of origin",
+		dims: []dimDef{{"region", regions, "other"}},
+	},
+	{
+		name: "persons_by_identification_channel", title: "Persons identified, by identification channel",
+		dims: []dimDef{{"identification_channel", channels, "other"}},
+	},
+	{
+		name: "cases_by_stage", title: "Persons identified in the period, by their stage at the end of the period",
+		dims: []dimDef{{"stage", stages, "identification"}},
+	},
+	{
+		name: "assistance_by_type_provider_kind", title: "Persons given assistance that started in the period, by type and kind of provider",
+		dims: []dimDef{{"assistance_type", assistanceTypes, "other"}, {"provider_kind", providerKinds, "operator"}},
+	},
+	{
+		name: "referrals_by_outcome", title: "Persons referred in the period, by the referral's status at the end of the period",
+		dims: []dimDef{{"outcome", referralOutcomes, "pending"}},
+	},
+	{
+		name: "referrals_by_response_time", title: "Persons referred in the period, by the time the recipient took to respond",
+		dims: []dimDef{{"response_time", responseTimes, "no_response"}},
+	},
+}
+
+// Series: one-dimensional monthly counts over the last 24 ended months; the
+// dimension is the month (YYYY-MM in Asia/Bishkek).
+var series = []tableDef{
+	{
+		name: "persons_identified", title: "Persons identified, by month",
+		dims: []dimDef{{"month", nil, ""}},
+	},
+	{
+		name: "persons_assisted", title: "Persons given assistance that started in the month",
+		dims: []dimDef{{"month", nil, ""}},
+	},
+	{
+		name: "persons_referred", title: "Persons referred, by month of the referral",
+		dims: []dimDef{{"month", nil, ""}},
+	},
+}
+
+// SeriesMonths is the length of a monthly series.
+const SeriesMonths = 24
+
+func findDef(defs []tableDef, name string) (tableDef, bool) {
+	for _, d := range defs {
+		if d.name == name {
+			return d, true
+		}
+	}
+	return tableDef{}, false
+}
