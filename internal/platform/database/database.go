@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	neturl "net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,7 +36,7 @@ var ErrUnavailable = errors.New("database unavailable")
 // checks the connection. It returns ErrUnavailable (wrapped) when the server
 // does not answer.
 func Open(ctx context.Context, url string) (*gorm.DB, error) {
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: url}), &gorm.Config{
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: withoutJIT(url)}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,
@@ -142,4 +144,21 @@ func InOrgTx(ctx context.Context, db *gorm.DB, orgID, userID fmt.Stringer, fn fu
 		}
 		return fn(tx)
 	})
+}
+
+// withoutJIT turns PostgreSQL's JIT compilation off for the connection
+// unless the URL sets it: the row-level security subplans make the planner
+// expect costly queries, and compiling them takes longer than running these
+// short queries (about 185 of 300 ms of a case list on 3 000 cases).
+func withoutJIT(dsn string) string {
+	if strings.Contains(dsn, "jit=") {
+		return dsn
+	}
+	if u, err := neturl.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("jit", "off")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " jit=off"
 }
