@@ -61,18 +61,7 @@ var errCaseNotFound = apperr.NotFound("case")
 
 // inTx runs fn in a transaction scoped to the caller's organization.
 func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
-	p, ok := reqctx.PrincipalFrom(ctx)
-	if !ok {
-		return apperr.Unauthorized("sign in first")
-	}
-	err := database.InOrgTx(ctx, s.db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) })
-	if err == nil {
-		return nil
-	}
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return apperr.Internal(err)
+	return database.InCallerTx(ctx, s.db, fn)
 }
 
 // relation returns the caller's relation to id; a case the caller may not

@@ -43,15 +43,7 @@ type Service struct{ db *gorm.DB }
 func NewService(db *gorm.DB) *Service { return &Service{db: db} }
 
 func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
-	p, ok := reqctx.PrincipalFrom(ctx)
-	if !ok {
-		return apperr.Unauthorized("sign in first")
-	}
-	err := database.InOrgTx(ctx, s.db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) })
-	if _, ok := apperr.As(err); err != nil && !ok {
-		return apperr.Internal(err)
-	}
-	return err
+	return database.InCallerTx(ctx, s.db, fn)
 }
 
 // List returns the caller's notifications, newest first.

@@ -19,6 +19,9 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 
 // Role names. The owner role owns every table and runs migrations; the
@@ -161,4 +164,23 @@ func withoutJIT(dsn string) string {
 		return u.String()
 	}
 	return dsn + " jit=off"
+}
+
+// InCallerTx runs fn in one transaction scoped (InOrgTx) to the signed-in
+// caller of ctx, whom it passes to fn. Without a caller it answers
+// unauthorized; an error of fn that is not already classified becomes an
+// internal one.
+func InCallerTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return apperr.Unauthorized("sign in first")
+	}
+	err := InOrgTx(ctx, db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) })
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return apperr.Internal(err)
 }
