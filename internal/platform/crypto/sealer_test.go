@@ -33,7 +33,9 @@ func TestSealOpenRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Seal: %v", err)
 			}
-			if bytes.Contains(ct, tt.plain) {
+			// A few bytes turn up in random ciphertext by chance (one byte in
+			// about one run of five); from 8 bytes on a match means a leak.
+			if len(tt.plain) >= 8 && bytes.Contains(ct, tt.plain) {
 				t.Fatal("ciphertext contains the plaintext")
 			}
 			got, err := s.Open(ct, testAD)
