@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 	"gorm.io/gorm"
 
+	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
@@ -134,4 +135,19 @@ func VisibleCasesSQL(p reqctx.Principal) (string, map[string]any) {
 		return "((c.owner_organization_id = @org AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user)) OR EXISTS (" + referredSQL + "))", args
 	}
 	return "false", args
+}
+
+// Require returns the caller's relation to caseID and whether the case is
+// visible. For a case the caller may not see it records action with outcome
+// not_found, the same single entry a missing case gets, so neither path
+// tells them apart.
+func Require(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, action string) (Relation, bool, error) {
+	rel, err := Of(ctx, tx, caseID)
+	if err != nil {
+		return rel, false, err
+	}
+	if !rel.Visible() {
+		return rel, false, audit.Record(ctx, tx, action, "case", caseID.String(), audit.NotFound)
+	}
+	return rel, true, nil
 }

@@ -186,7 +186,7 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 	var out Assistance
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, caseID, "assistance.create")
+		rel, ok, err := access.Require(ctx, tx, caseID, "assistance.create")
 		if err != nil || !ok {
 			return err
 		}
@@ -287,7 +287,7 @@ func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assis
 	var out []Assistance
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, caseID, "assistance.list")
+		rel, ok, err := access.Require(ctx, tx, caseID, "assistance.list")
 		if err != nil || !ok {
 			return err
 		}

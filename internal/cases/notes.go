@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -37,7 +38,7 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput, i
 	var out Note
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		_, ok, err := s.relation(ctx, tx, caseID, "note.create")
+		_, ok, err := access.Require(ctx, tx, caseID, "note.create")
 		if err != nil || !ok {
 			return err
 		}
@@ -103,7 +104,7 @@ func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) 
 	var out web.List[Note]
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		_, ok, err := s.relation(ctx, tx, caseID, "note.list")
+		_, ok, err := access.Require(ctx, tx, caseID, "note.list")
 		if err != nil || !ok {
 			return err
 		}

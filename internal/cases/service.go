@@ -64,19 +64,6 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Princi
 	return database.InCallerTx(ctx, s.db, fn)
 }
 
-// relation returns the caller's relation to id; a case the caller may not
-// see is recorded as not_found, the same entry as a missing case.
-func (s *Service) relation(ctx context.Context, tx *gorm.DB, id uuid.UUID, action string) (access.Relation, bool, error) {
-	rel, err := access.Of(ctx, tx, id)
-	if err != nil {
-		return rel, false, err
-	}
-	if !rel.Visible() {
-		return rel, false, audit.Record(ctx, tx, action, "case", id.String(), audit.NotFound)
-	}
-	return rel, true, nil
-}
-
 func identityAccess(rel access.Relation) func(uuid.UUID) (bool, bool) {
 	return func(uuid.UUID) (bool, bool) {
 		return rel.May(access.CategoryIdentity), rel.May(access.CategoryContact)
@@ -101,7 +88,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 	var out Case
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, id, "case.read")
+		rel, ok, err := access.Require(ctx, tx, id, "case.read")
 		if err != nil || !ok {
 			return err
 		}
@@ -310,7 +297,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 	var out Case
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, id, "case.update")
+		rel, ok, err := access.Require(ctx, tx, id, "case.update")
 		if err != nil || !ok {
 			return err
 		}

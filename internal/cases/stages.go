@@ -65,7 +65,7 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 	var out Case
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, id, "case.move_stage")
+		rel, ok, err := access.Require(ctx, tx, id, "case.move_stage")
 		if err != nil || !ok {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 	var out []StageMove
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, id, "case.read_history")
+		rel, ok, err := access.Require(ctx, tx, id, "case.read_history")
 		if err != nil || !ok {
 			return err
 		}
@@ -205,7 +205,7 @@ func (s *Service) GetPlan(ctx context.Context, id uuid.UUID) (Plan, error) {
 	var out Plan
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, id, "plan.read")
+		rel, ok, err := access.Require(ctx, tx, id, "plan.read")
 		if err != nil || !ok {
 			return err
 		}
@@ -307,7 +307,7 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 	var out Plan
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, id, "plan.update")
+		rel, ok, err := access.Require(ctx, tx, id, "plan.update")
 		if err != nil || !ok {
 			return err
 		}
@@ -390,7 +390,7 @@ func (s *Service) AccessLog(ctx context.Context, id uuid.UUID, limit int, cursor
 	var next string
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.relation(ctx, tx, id, "case.access_log")
+		rel, ok, err := access.Require(ctx, tx, id, "case.access_log")
 		if err != nil || !ok {
 			return err
 		}

@@ -148,7 +148,7 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 	var out Consent
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.caseRelation(ctx, tx, caseID, "consent.create")
+		rel, ok, err := access.Require(ctx, tx, caseID, "consent.create")
 		if err != nil || !ok {
 			return err
 		}
@@ -226,7 +226,7 @@ func (s *Service) ListConsents(ctx context.Context, caseID uuid.UUID) ([]Consent
 	var out []Consent
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.caseRelation(ctx, tx, caseID, "consent.list")
+		rel, ok, err := access.Require(ctx, tx, caseID, "consent.list")
 		if err != nil || !ok {
 			return err
 		}

@@ -64,17 +64,6 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Princi
 	return database.InCallerTx(ctx, s.db, fn)
 }
 
-func (s *Service) caseRelation(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, action string) (access.Relation, bool, error) {
-	rel, err := access.Of(ctx, tx, caseID)
-	if err != nil {
-		return rel, false, err
-	}
-	if !rel.Visible() {
-		return rel, false, audit.Record(ctx, tx, action, "case", caseID.String(), audit.NotFound)
-	}
-	return rel, true, nil
-}
-
 // Referral statuses.
 const (
 	StatusPending   = "pending"
@@ -331,7 +320,7 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, 
 	var out Referral
 	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := s.caseRelation(ctx, tx, caseID, "referral.create")
+		rel, ok, err := access.Require(ctx, tx, caseID, "referral.create")
 		if err != nil || !ok {
 			return err
 		}
