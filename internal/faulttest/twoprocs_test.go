@@ -15,10 +15,11 @@ import (
 // TestTwoProcesses_SharedStateBehavesAsOne runs two API processes on one
 // database and checks that what must be shared lives in PostgreSQL:
 // idempotency keys, refresh-token reuse detection, sign-in throttling and
-// the audit linker behave as with one process.
+// the audit linker and notification delivery behave as with one process.
 func TestTwoProcesses_SharedStateBehavesAsOne(t *testing.T) {
 	db := startCluster(t)
-	a := newServer(t, db)
+	sink := newMailSink(t)
+	a := newServer(t, db, "JARDAM_SMTP_ADDR="+sink.Addr)
 	b := a.another(t)
 	ctx := context.Background()
 	apiA, apiB := newClient(t, a.URL, 4), newClient(t, b.URL, 4)
@@ -126,6 +127,96 @@ func TestTwoProcesses_SharedStateBehavesAsOne(t *testing.T) {
 		for i, s := range statuses[:5] {
 			if s != http.StatusUnauthorized {
 				t.Errorf("failed sign-in %d answered %d, want 401", i+1, s)
+			}
+		}
+	})
+
+	t.Run("NotificationsDeliveredOnceAcrossProcesses", func(t *testing.T) {
+		// Referrals made through both processes; both delivery workers
+		// take outbox rows: each event must become exactly one in-app
+		// notification per recipient and one e-mail.
+		const n = 24
+		var orgs struct {
+			Items []struct{ ID, Code string } `json:"items"`
+		}
+		res, body, err := apiA.do(ctx, http.MethodGet, "/api/v1/organizations", nil, nil)
+		if err != nil || res.StatusCode != http.StatusOK || json.Unmarshal(body, &orgs) != nil {
+			t.Fatalf("organizations: %v %s", err, statusOf(res, body))
+		}
+		to := ""
+		for _, o := range orgs.Items {
+			if o.Code == "MLSSM-SOC" {
+				to = o.ID
+			}
+		}
+		if to == "" {
+			t.Fatal("no MLSSM-SOC organization")
+		}
+		post := func(api *client, path string, body string) []byte {
+			t.Helper()
+			res, b, err := api.do(ctx, http.MethodPost, path, nil, []byte(body))
+			if err != nil || res.StatusCode != http.StatusCreated {
+				t.Fatalf("POST %s: %v %s", path, err, statusOf(res, b))
+			}
+			return b
+		}
+		codes := map[string]bool{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := range n {
+			api := apiA
+			if i%2 == 1 {
+				api = apiB
+			}
+			wg.Go(func() {
+				id := caseIDOf(post(api, "/api/v1/cases", string(caseBody(600000+i))))
+				consent := caseIDOf(post(api, "/api/v1/cases/"+id+"/consents", fmt.Sprintf(
+					`{"purpose":"data_sharing","recipient_organization_id":%q,"categories":["identity"],"given_by":"person"}`, to)))
+				var ref struct{ Code string }
+				_ = json.Unmarshal(post(api, "/api/v1/cases/"+id+"/referrals", fmt.Sprintf(
+					`{"to_organization_id":%q,"assistance_types":["shelter"],"categories":["identity"],"consent_id":%q}`, to, consent)), &ref)
+				mu.Lock()
+				codes[ref.Code] = true
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if len(codes) != n {
+			t.Fatalf("%d referral codes for %d referrals", len(codes), n)
+		}
+		su := db.superuser(ctx)
+		var pending int
+		if !waitFor(20*time.Second, func() bool {
+			return su.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`).Scan(&pending) == nil && pending == 0
+		}) {
+			t.Fatalf("%d outbox rows undelivered after 20 s", pending)
+		}
+		var recipients, notified, doubles int
+		if err := su.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM users u JOIN organizations o ON o.id = u.organization_id
+				 WHERE o.code = 'MLSSM-SOC' AND u.role IN ('caseworker', 'supervisor') AND u.disabled_at IS NULL),
+				(SELECT count(*) FROM notifications WHERE kind = 'referral.pending'),
+				(SELECT count(*) FROM (SELECT 1 FROM notifications WHERE kind = 'referral.pending'
+				 GROUP BY user_id, ref_code HAVING count(*) > 1) d)`).Scan(&recipients, &notified, &doubles); err != nil {
+			t.Fatal(err)
+		}
+		if recipients == 0 || notified != n*recipients || doubles != 0 {
+			t.Errorf("%d in-app notifications (%d doubled) for %d referrals to %d recipients", notified, doubles, n, recipients)
+		}
+		// E-mails go out after the delivering transaction commits: wait
+		// for the last of them.
+		perCode := map[string]int{}
+		waitFor(10*time.Second, func() bool { return len(sink.mails()) >= n*recipients })
+		for _, m := range sink.mails() {
+			for code := range codes {
+				if strings.HasSuffix(m.Subject, " "+code) {
+					perCode[code]++
+				}
+			}
+		}
+		for code := range codes {
+			if perCode[code] != recipients {
+				t.Errorf("referral %s: %d e-mails, want %d", code, perCode[code], recipients)
 			}
 		}
 	})
