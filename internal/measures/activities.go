@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/database"
@@ -225,39 +226,8 @@ func readActivity(tx *gorm.DB, id uuid.UUID) (Activity, error) {
 // key was used with another body. Activities hold no personal data, so the
 // body is remembered by a plain hash.
 func claimKey(tx *gorm.DB, p reqctx.Principal, key string, body []byte, id uuid.UUID) (uuid.UUID, error) {
-	if len(key) > 200 {
-		return uuid.Nil, apperr.Invalid("Idempotency-Key", "must be at most 200 characters")
-	}
-	for i := 0; i < len(key); i++ {
-		if key[i] < 0x21 || key[i] > 0x7e {
-			return uuid.Nil, apperr.Invalid("Idempotency-Key", "must be printable ASCII without spaces")
-		}
-	}
 	h := sha256.Sum256(append([]byte(activityRoute+"\x00"), body...))
-	if err := tx.Exec(`DELETE FROM idempotency_keys WHERE user_id = ? AND route = ? AND key = ? AND created_at < now() - interval '24 hours'`,
-		p.UserID, activityRoute, key).Error; err != nil {
-		return uuid.Nil, err
-	}
-	res := tx.Exec(`INSERT INTO idempotency_keys (user_id, route, key, request_hash, status, resource_id)
-		VALUES (?, ?, ?, ?, 201, ?) ON CONFLICT (user_id, route, key) DO NOTHING`, p.UserID, activityRoute, key, h[:], id)
-	if res.Error != nil {
-		return uuid.Nil, res.Error
-	}
-	if res.RowsAffected == 1 {
-		return uuid.Nil, nil
-	}
-	var prev struct {
-		RequestHash []byte
-		ResourceID  uuid.UUID
-	}
-	if err := tx.Raw(`SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = ? AND route = ? AND key = ?`,
-		p.UserID, activityRoute, key).Scan(&prev).Error; err != nil {
-		return uuid.Nil, err
-	}
-	if string(prev.RequestHash) != string(h[:]) {
-		return uuid.Nil, apperr.Conflict("this Idempotency-Key was used with another request", "Idempotency-Key")
-	}
-	return prev.ResourceID, nil
+	return idempotency.Claim(tx, p.UserID, activityRoute, key, h[:], id)
 }
 
 // ListActivities returns the activities of the caller's organization,
