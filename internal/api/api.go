@@ -28,6 +28,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 	"github.com/jardam-kg/jardam/internal/referrals"
+	"github.com/jardam-kg/jardam/internal/reports"
 	"github.com/jardam-kg/jardam/internal/stats"
 	"github.com/jardam-kg/jardam/internal/users"
 	"github.com/jardam-kg/jardam/migrations"
@@ -112,6 +113,7 @@ func New(d Deps) (*Server, error) {
 	measureSvc.K = d.Config.StatsK
 	measures.NewHandler(measureSvc).Register(r)
 	stats.NewHandler(stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)).Register(r)
+	reports.NewHandler(reports.NewService(d.DB, reports.Settings{K: d.Config.StatsK}, d.Logger)).Register(r)
 
 	frontend.Register(r)
 	return &Server{Echo: e, Router: r, Auth: authSvc}, nil

@@ -164,3 +164,35 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatalf("readyz with an outdated schema: %d", r.Status)
 	}
 }
+
+// TestReportRoutesByRole is the hand-written role x route matrix of the
+// half-year report and budget routes: supervisors and coordinators only.
+func TestReportRoutesByRole(t *testing.T) {
+	env := apitest.New(t)
+	accounts := map[string]string{
+		"caseworker": "caseworker@sezim.kg", "supervisor": "supervisor@sezim.kg", "coordinator": "coordinator@mlsp.gov.kg",
+		"org_admin": "orgadmin@sezim.kg", "admin": "admin@jardam.local", "auditor": "auditor@jardam.local",
+	}
+	allowed := map[string]bool{"supervisor": true, "coordinator": true}
+	routes := []apitest.Request{
+		{Method: http.MethodGet, Path: "/api/v1/reports/half-year/2025/1"},
+		{Method: http.MethodGet, Path: "/api/v1/reports/half-year/2025/1?format=xlsx"},
+		{Method: http.MethodGet, Path: "/api/v1/budget?year=2025"},
+		{Method: http.MethodPut, Path: "/api/v1/reports/half-year/2025/1/narratives/3.1", Body: map[string]string{"text": "demo"}},
+		{Method: http.MethodPost, Path: "/api/v1/reports/half-year/2025/1/submit", Body: map[string]any{}},
+	}
+	for _, req := range routes {
+		for role, email := range accounts {
+			req := req
+			req.Token = env.Token(email)
+			resp := env.Do(req)
+			want := http.StatusForbidden
+			if allowed[role] {
+				want = http.StatusOK
+			}
+			if resp.Status != want {
+				t.Errorf("%s %s as %s: %d, want %d", req.Method, req.Path, role, resp.Status, want)
+			}
+		}
+	}
+}

@@ -79,7 +79,8 @@ func as(ctx context.Context, w Worker) context.Context {
 
 func ptr[T any](v T) *T { return &v }
 
-// Cases creates n synthetic cases through the case service.
+// Cases creates n synthetic cases through the case service, then the
+// Program data of Programme (activities, budget lines, half-year reports).
 //
 // A quarter of Sezim's cases are referred, under consent, to the social
 // protection department, whose worker accepts most and completes the
@@ -188,7 +189,7 @@ func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, refs *referrals
 			}
 		}
 	}
-	return nil
+	return Programme(ctx, db)
 }
 
 func day(t time.Time, days int) *string {

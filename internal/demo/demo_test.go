@@ -59,4 +59,27 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 	if n := d.Count(t, `SELECT count(*) FROM cases WHERE identity_enc IS NULL`); n != 0 {
 		t.Fatalf("%d cases without an encrypted identity", n)
 	}
+	// Program data: activities of the centers and the MLSSM bodies in both
+	// years, budget lines, and reports (one submitted on time, one late).
+	for _, q := range []string{
+		`SELECT count(DISTINCT o.code) FROM activities a JOIN organizations o ON o.id = a.organization_id
+			WHERE o.code IN ('SEZIM', 'AKZHUROK', 'MLSSM-SOC', 'MLSSM-CTU')`,
+	} {
+		if n := d.Count(t, q); n != 4 {
+			t.Fatalf("%s: %d", q, n)
+		}
+	}
+	if n := d.Count(t, `SELECT count(DISTINCT extract(year FROM held_on)) FROM activities`); n != 2 {
+		t.Fatalf("activities over %d years", n)
+	}
+	if n := d.Count(t, `SELECT count(*) FROM measure_budget_lines WHERE year IN (2024, 2025)`); n < 20 {
+		t.Fatalf("%d budget lines", n)
+	}
+	if n := d.Count(t, `SELECT count(*) FROM jardam_report_states(2024, 2) WHERE status = 'submitted'`); n != 2 {
+		t.Fatalf("%d reports of 2024-H2 submitted, want Sezim's and the summary", n)
+	}
+	if n := d.Count(t, `SELECT count(*) FROM jardam_report_states(2025, 1)
+		WHERE status = 'submitted' AND submitted_at > '2025-07-16 00:00+06'`); n != 1 {
+		t.Fatalf("%d late reports of 2025-H1, want 1", n)
+	}
 }

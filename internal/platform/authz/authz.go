@@ -92,6 +92,9 @@ var (
 	ActivityCreate     = Permission{"activity", "create"}
 	ActivityList       = Permission{"activity", "list"}
 	IndicatorRead      = Permission{"indicator", "read"}
+	ReportRead         = Permission{"report", "read"}
+	ReportWrite        = Permission{"report", "write"}
+	BudgetRead         = Permission{"budget", "read"}
 )
 
 // Enforcer answers role checks from the embedded policy.

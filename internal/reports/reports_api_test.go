@@ -1,0 +1,635 @@
+package reports_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/jardam-kg/jardam/internal/api/apitest"
+	"github.com/jardam-kg/jardam/internal/reports"
+	"github.com/jardam-kg/jardam/internal/stats"
+)
+
+func get(t *testing.T, env *apitest.Env, token, path string) report {
+	t.Helper()
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token})
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+	}
+	var out report
+	r.JSON(t, &out)
+	return out
+}
+
+func TestBudgetActualsEqualTheSumOfRecordedCosts(t *testing.T) {
+	env := apitest.New(t)
+	f := newFixture(t, env)
+	// Measure 3.1 in 2025: six persons' shelter paid by the state social
+	// order, an activity paid from the same source, two persons paid by an
+	// international organization (too few: withheld, with its neighbour).
+	var social, intl float64
+	for i := 1; i <= 6; i++ {
+		c := f.person("SEZIM", "2025-01-10T10:00:00Z")
+		cost := float64(1000 * i)
+		social += cost
+		f.assist(c, aid{provider: "SEZIM", typ: "shelter", started: "2025-02-01", ended: "2025-03-01", cost: kgs(cost),
+			source: "state_social_order", codes: []string{"3.1"}})
+	}
+	f.activity(act{org: "AKZHUROK", heldOn: "2025-03-01", kind: "training", participants: 10, cost: kgs(500), source: "state_social_order", code: "3.1"})
+	social += 500
+	for i := 0; i < 2; i++ {
+		c := f.person("AKZHUROK", "2025-04-10T10:00:00Z")
+		f.assist(c, aid{provider: "AKZHUROK", typ: "shelter", started: "2025-05-01", cost: kgs(700), status: "in_progress",
+			source: "international_organization", codes: []string{"3.1"}})
+		intl += 700
+	}
+	// Not counted: another year, declined or planned assistance, no cost.
+	c := f.person("SEZIM", "2024-06-10T10:00:00Z")
+	f.assist(c, aid{provider: "SEZIM", typ: "shelter", started: "2024-12-20", cost: kgs(99999), source: "state_social_order", codes: []string{"3.1"}})
+	f.assist(c, aid{provider: "SEZIM", typ: "shelter", started: "2025-01-20", status: "declined", cost: kgs(88888), source: "state_social_order", codes: []string{"3.1"}})
+	f.assist(c, aid{provider: "SEZIM", typ: "shelter", started: "2025-01-20", status: "planned", cost: kgs(77777), source: "state_social_order", codes: []string{"3.1"}})
+	f.assist(c, aid{provider: "SEZIM", typ: "legal", started: "2025-01-20", codes: []string{"3.1"}})
+	// Measure 2.1: activities only (no person), released whatever their number.
+	var campaign float64
+	for i, cost := range []float64{1000, 2500, 3000} {
+		f.activity(act{org: "SEZIM", heldOn: fmt.Sprintf("2025-0%d-15", i+3), kind: "campaign", reach: 100, cost: kgs(cost), source: "state_budget", code: "2.1"})
+		campaign += cost
+	}
+	f.activity(act{org: "SEZIM", heldOn: "2024-03-15", kind: "campaign", cost: kgs(4444), source: "state_budget", code: "2.1"})
+	env.DB.Exec(t, `INSERT INTO measure_budget_lines (measure_code, year, funding_source, planned_kgs) VALUES
+		('3.1', 2025, 'state_social_order', 50000), ('3.1', 2025, 'international_organization', 10000), ('2.1', 2025, 'state_budget', 7000),
+		('3.1', 2024, 'state_budget', 1)`)
+
+	for _, who := range []string{coordinator, supervisor} {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/budget?year=2025", Token: env.Token(who)})
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s: budget %d %s", who, r.Status, r.Body)
+		}
+		var b reports.Budget
+		r.JSON(t, &b)
+		if b.Program != "2022-2025" || b.Year != 2025 || b.K != 5 {
+			t.Fatalf("budget header %+v", b)
+		}
+		byCode := map[string]reports.BudgetMeasure{}
+		for _, m := range b.Items {
+			byCode[m.Code] = m
+		}
+		m31 := byCode["3.1"]
+		if m31.PlannedKGS != 60000 || m31.ActualKGS == nil || *m31.ActualKGS != social+intl {
+			t.Fatalf("%s: 3.1 planned %v actual %v, want 60000 and %v", who, m31.PlannedKGS, m31.ActualKGS, social+intl)
+		}
+		for _, s := range m31.Sources {
+			switch s.FundingSource {
+			case "state_social_order", "international_organization":
+				// Two persons' spending is withheld, and so is its only
+				// neighbour, or it could be recovered from the total.
+				if !s.ActualSuppressed || s.ActualKGS != nil {
+					t.Fatalf("%s: 3.1 %s not withheld: %+v", who, s.FundingSource, s)
+				}
+			default:
+				if s.ActualSuppressed || s.ActualKGS == nil || *s.ActualKGS != 0 {
+					t.Fatalf("%s: 3.1 %s: %+v", who, s.FundingSource, s)
+				}
+			}
+		}
+		m21 := byCode["2.1"]
+		if m21.ActualKGS == nil || *m21.ActualKGS != campaign || m21.PlannedKGS != 7000 {
+			t.Fatalf("%s: 2.1 %+v, want actual %v", who, m21, campaign)
+		}
+		for _, s := range m21.Sources {
+			want := 0.0
+			if s.FundingSource == "state_budget" {
+				want = campaign
+			}
+			if s.ActualKGS == nil || *s.ActualKGS != want {
+				t.Fatalf("%s: 2.1 %s: %+v, want %v", who, s.FundingSource, s, want)
+			}
+		}
+		if b.ActualKGS == nil || *b.ActualKGS != social+intl+campaign || b.PlannedKGS != 67000 {
+			t.Fatalf("%s: totals planned %v actual %v", who, b.PlannedKGS, b.ActualKGS)
+		}
+	}
+	// With seven persons behind the international organization's spending,
+	// every cell is released and equals its sum of costs.
+	for i := 0; i < 5; i++ {
+		c := f.person("AKZHUROK", "2025-04-10T10:00:00Z")
+		f.assist(c, aid{provider: "AKZHUROK", typ: "shelter", started: "2025-06-01", cost: kgs(300), source: "international_organization", codes: []string{"3.1"}})
+		intl += 300
+	}
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/budget?year=2025&program=2022-2025", Token: env.Token(coordinator)})
+	var b reports.Budget
+	r.JSON(t, &b)
+	for _, m := range b.Items {
+		if m.Code != "3.1" {
+			continue
+		}
+		for _, s := range m.Sources {
+			want := map[string]float64{"state_social_order": social, "international_organization": intl}[s.FundingSource]
+			if s.ActualKGS == nil || *s.ActualKGS != want {
+				t.Fatalf("3.1 %s: %+v, want %v", s.FundingSource, s, want)
+			}
+		}
+	}
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'budget.read' AND outcome = 'success'`); n != 3 {
+		t.Fatalf("%d budget reads audited, want 3", n)
+	}
+	// Bad input names the parameter; a current year is refused.
+	for q, field := range map[string]string{"year=20x5": "year", fmt.Sprintf("year=%d", time.Now().Year()): "year", "program=abc": "program"} {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/budget?" + q, Token: env.Token(coordinator)})
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"`+field+`"`) {
+			t.Fatalf("%s: %d %s", q, r.Status, r.Body)
+		}
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/budget?year=2025&program=2030-2035", Token: env.Token(coordinator)}); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown program: %d", r.Status)
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/budget", Token: env.Token(caseworker)}); r.Status != http.StatusForbidden {
+		t.Fatalf("caseworker: %d", r.Status)
+	}
+}
+
+// reportFixture records 2025-H1 data: Sezim gives shelter (3.1) to seven
+// persons, Ak-Zhurok to two; Sezim trains twelve people (2.1), Ak-Zhurok
+// holds one awareness event.
+func reportFixture(t *testing.T, env *apitest.Env) {
+	f := newFixture(t, env)
+	for i := 0; i < 7; i++ {
+		c := f.person("SEZIM", "2025-01-10T10:00:00Z", "3.1")
+		f.assist(c, aid{provider: "SEZIM", typ: "shelter", started: "2025-02-01", ended: "2025-03-01", cost: kgs(1000),
+			source: "state_social_order", codes: []string{"3.1"}})
+	}
+	for i := 0; i < 2; i++ {
+		c := f.person("AKZHUROK", "2025-02-10T10:00:00Z")
+		f.assist(c, aid{provider: "AKZHUROK", typ: "shelter", started: "2025-03-01", ended: "2025-04-01", cost: kgs(500),
+			source: "state_social_order", codes: []string{"3.1"}})
+	}
+	f.activity(act{org: "SEZIM", heldOn: "2025-04-10", kind: "training", participants: 12, reach: 40, cost: kgs(2000), source: "state_budget", code: "2.1"})
+	f.activity(act{org: "AKZHUROK", heldOn: "2025-05-10", kind: "awareness_event", reach: 3, code: "2.1"})
+	env.DB.Exec(t, `INSERT INTO measure_budget_lines (measure_code, year, funding_source, planned_kgs) VALUES
+		('3.1', 2025, 'state_social_order', 50000), ('3.1', 2025, 'state_budget', 25000)`)
+}
+
+func TestSupervisorSeesExactFiguresCoordinatorSuppressed(t *testing.T) {
+	env := apitest.New(t)
+	reportFixture(t, env)
+	sup := get(t, env, env.Token(supervisor), "/api/v1/reports/half-year/2025/1")
+	if sup.Kind != "body" || sup.OrganizationID != env.OrgID("SEZIM") || sup.Period != "2025-H1" || sup.Deadline != "2025-07-15" || !sup.Ended {
+		t.Fatalf("supervisor's report header: %+v", sup)
+	}
+	codes := []string{}
+	for _, m := range sup.Measures {
+		codes = append(codes, m.Code)
+	}
+	// Sezim is listed for these measures (co-executor) and no other.
+	if strings.Join(codes, ",") != "2.1,2.4,3.1,3.2,3.4,5.1" {
+		t.Fatalf("Sezim's measures: %v", codes)
+	}
+	exact := map[[2]string]float64{
+		{"3.1", "persons_identified"}: 7, {"3.1", "persons_assisted"}: 7, {"3.1", "assistance_services"}: 7,
+		{"3.1", "spending_kgs"}: 7000, {"2.1", "activities_held"}: 1, {"2.1", "officials_trained"}: 12,
+		{"2.1", "people_reached"}: 40, {"2.1", "spending_kgs"}: 2000, {"3.2", "persons_assisted"}: 0,
+	}
+	for k, want := range exact {
+		v, s := sup.figure(t, k[0], k[1])
+		if s || v == nil || *v != want {
+			t.Fatalf("supervisor %v = %v (suppressed %v), want %v", k, v, s, want)
+		}
+	}
+	for _, m := range sup.Measures {
+		if m.Code == "3.1" && (m.Budget.PlannedKGS != 75000 || m.Budget.ActualKGS == nil || *m.Budget.ActualKGS != 7000) {
+			t.Fatalf("3.1 budget %+v", m.Budget)
+		}
+	}
+
+	co := env.Token(coordinator)
+	body := get(t, env, co, "/api/v1/reports/half-year/2025/1?organization_id="+env.OrgID("SEZIM"))
+	summary := get(t, env, co, "/api/v1/reports/half-year/2025/1")
+	ak := get(t, env, co, "/api/v1/reports/half-year/2025/1?organization_id="+env.OrgID("AKZHUROK"))
+	if summary.Kind != "summary" || summary.OrganizationID != env.OrgID("MLSSM-CTU") || summary.Deadline != "2025-07-25" || len(summary.Measures) != 19 {
+		t.Fatalf("summary header: %+v (%d measures)", summary.Kind, len(summary.Measures))
+	}
+	// Ak-Zhurok's two persons are withheld, and Sezim's seven with them, or
+	// the summary's nine would give them away.
+	for _, r := range []report{body, ak} {
+		for _, name := range []string{"persons_assisted", "assistance_services", "spending_kgs"} {
+			if v, s := r.figure(t, "3.1", name); !s || v != nil {
+				t.Fatalf("%s 3.1 %s released to the coordinator: %v", r.OrganizationID, name, *v)
+			}
+		}
+	}
+	if v, s := summary.figure(t, "3.1", "persons_assisted"); s || v == nil || *v != 9 {
+		t.Fatalf("summary 3.1 persons_assisted %v %v, want 9", v, s)
+	}
+	if v, s := summary.figure(t, "3.1", "spending_kgs"); s || v == nil || *v != 8000 {
+		t.Fatalf("summary 3.1 spending %v %v, want 8000", v, s)
+	}
+	// One event held by each center: withheld for the coordinator.
+	if _, s := summary.figure(t, "2.1", "activities_held"); !s {
+		t.Fatal("two events released to the coordinator")
+	}
+	for _, r := range []report{body, summary, ak} {
+		noSmallFigure(t, r)
+	}
+	if sup.Suppressed || !body.Suppressed || !summary.Suppressed || !ak.Suppressed {
+		t.Fatal("figures_suppressed is wrong")
+	}
+	if len(summary.Bodies) == 0 {
+		t.Fatal("summary without the bodies' states")
+	}
+	// Exports: XLSX parsed back holds the JSON's figures, `<5` where
+	// withheld; CSV likewise; the PDF is valid and holds the titles.
+	for _, tc := range []struct {
+		token string
+		query string
+		want  report
+		name  string
+	}{
+		{co, "", summary, "jardam-report-2025-H1-MLSSM-CTU-summary"},
+		{co, "&organization_id=" + env.OrgID("SEZIM"), body, "jardam-report-2025-H1-SEZIM"},
+		{env.Token(supervisor), "", sup, "jardam-report-2025-H1-SEZIM"},
+	} {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/half-year/2025/1?format=xlsx" + tc.query, Token: tc.token})
+		if r.Status != http.StatusOK || r.Header.Get("Content-Disposition") != `attachment; filename="`+tc.name+`.xlsx"` {
+			t.Fatalf("xlsx: %d %q", r.Status, r.Header.Get("Content-Disposition"))
+		}
+		checkXLSX(t, r.Body, tc.want)
+		r = env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/half-year/2025/1?format=csv" + tc.query, Token: tc.token})
+		if r.Status != http.StatusOK || !strings.HasSuffix(r.Header.Get("Content-Disposition"), `.csv"`) {
+			t.Fatalf("csv: %d", r.Status)
+		}
+		checkCSV(t, r.Body, tc.want)
+		r = env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/half-year/2025/1?format=pdf" + tc.query, Token: tc.token})
+		if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("pdf: %d %s", r.Status, r.Header.Get("Content-Type"))
+		}
+		streams := checkPDF(t, r.Body)
+		for _, m := range tc.want.Measures {
+			for _, title := range []string{m.Title.RU, m.Title.KY} {
+				if w, ok := pdfHasWords(streams, title); !ok {
+					t.Fatalf("PDF of %s lacks %q of the title %q", tc.name, w, title)
+				}
+			}
+		}
+		if tc.token == co {
+			if _, ok := pdfHasWords(streams, "<5"); !ok {
+				t.Fatalf("PDF of %s prints no <5", tc.name)
+			}
+		}
+	}
+	// The summary's titles hold ң (1.1), ө and ү (3.1).
+	if !strings.ContainsRune(summary.Measures[0].Title.KY, 'ң') {
+		t.Fatalf("1.1 Kyrgyz title %q", summary.Measures[0].Title.KY)
+	}
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'report.export' AND outcome = 'success'`); n != 9 {
+		t.Fatalf("%d exports audited, want 9", n)
+	}
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'report.read' AND outcome = 'success'`); n != 4 {
+		t.Fatalf("%d reads audited, want 4", n)
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/reports/half-year/2025/1?format=doc", Token: co, Invalid: true}); r.Status != http.StatusBadRequest {
+		t.Fatalf("format=doc: %d", r.Status)
+	}
+}
+
+// noSmallFigure fails when a report holds a count from 1 to k-1.
+func noSmallFigure(t *testing.T, r report) {
+	t.Helper()
+	for _, m := range r.Measures {
+		for _, f := range m.Figures {
+			if f.Suppressed != (f.Value == nil) {
+				t.Fatalf("%s %s %s: value %v suppressed %v", r.Period, m.Code, f.Name, f.Value, f.Suppressed)
+			}
+			if f.Value != nil && f.Unit != "kgs" && *f.Value >= 1 && *f.Value < float64(r.K) {
+				t.Fatalf("%s %s %s %s: %v released to the coordinator", r.Period, r.OrganizationID, m.Code, f.Name, *f.Value)
+			}
+		}
+	}
+}
+
+// exportCell is how an export prints a figure.
+func exportCell(v *float64, k int) string {
+	if v == nil {
+		return "<" + strconv.Itoa(k)
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
+
+func checkXLSX(t *testing.T, b []byte, want report) {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("xlsx does not open: %v", err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows(reports.XLSXSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := map[string]string{}
+	head := -1
+	for i, r := range rows {
+		if len(r) > 0 && r[0] == "code" {
+			head = i
+			break
+		}
+		if len(r) == 2 {
+			meta[r[0]] = r[1]
+		}
+	}
+	if head < 0 {
+		t.Fatal("no table header in the xlsx")
+	}
+	if meta["period"] != want.Period || meta["kind"] != want.Kind || meta["status"] != want.Status || meta["late"] != strconv.FormatBool(want.Late) {
+		t.Fatalf("xlsx header %v", meta)
+	}
+	col := map[string]int{}
+	for i, h := range rows[head] {
+		col[h] = i
+	}
+	body := rows[head+1:]
+	if len(body) != len(want.Measures) {
+		t.Fatalf("xlsx has %d measures, JSON %d", len(body), len(want.Measures))
+	}
+	for i, m := range want.Measures {
+		r := body[i]
+		if r[col["code"]] != m.Code || r[col["title_ky"]] != m.Title.KY || r[col["title_ru"]] != m.Title.RU {
+			t.Fatalf("xlsx row %d: %v", i, r[:5])
+		}
+		for _, f := range m.Figures {
+			if got, w := r[col[f.Name]], exportCell(f.Value, want.K); got != w {
+				t.Fatalf("xlsx %s %s = %q, JSON %q", m.Code, f.Name, got, w)
+			}
+		}
+		if got, w := r[col["actual_kgs"]], exportCell(m.Budget.ActualKGS, want.K); got != w {
+			t.Fatalf("xlsx %s actual = %q, JSON %q", m.Code, got, w)
+		}
+	}
+	// Released figures are numbers, not text.
+	for i, m := range want.Measures {
+		for _, f := range m.Figures {
+			if f.Value == nil {
+				continue
+			}
+			ref, _ := excelize.CoordinatesToCellName(col[f.Name]+1, head+2+i)
+			typ, err := x.GetCellType(reports.XLSXSheet, ref)
+			if err != nil || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+				t.Fatalf("xlsx %s %s is stored as %v", m.Code, f.Name, typ)
+			}
+		}
+	}
+}
+
+func checkCSV(t *testing.T, b []byte, want report) {
+	t.Helper()
+	if !bytes.HasPrefix(b, []byte("\xEF\xBB\xBF")) {
+		t.Fatal("csv without a byte order mark")
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	if len(recs)-1 != len(want.Measures) {
+		t.Fatalf("csv has %d rows", len(recs)-1)
+	}
+	for i, m := range want.Measures {
+		r := recs[i+1]
+		if r[col["code"]] != m.Code || r[col["title_ky"]] != m.Title.KY {
+			t.Fatalf("csv row %d: %v", i, r[:6])
+		}
+		for _, f := range m.Figures {
+			if got, w := r[col[f.Name]], exportCell(f.Value, want.K); got != w {
+				t.Fatalf("csv %s %s = %q, JSON %q", m.Code, f.Name, got, w)
+			}
+		}
+	}
+}
+
+// TestCoordinatorNeverReceivesASmallFigure fills every half-year of 2022 to
+// 2025 with random small records and checks every report a coordinator can
+// ask for, as JSON and as exports.
+func TestCoordinatorNeverReceivesASmallFigure(t *testing.T) {
+	env := apitest.New(t)
+	f := newFixture(t, env)
+	rng := rand.New(rand.NewPCG(7, 11))
+	orgs := []string{"SEZIM", "AKZHUROK", "MLSSM-SOC", "IOM", "MIA"}
+	codes := []string{"2.1", "2.4", "3.1", "3.2", "3.3", "3.5", "4.1"}
+	types := map[string]string{"3.1": "shelter", "3.2": "psychological", "3.3": "legal", "3.5": "employment"}
+	halves := [][2]int{}
+	for y := 2022; y <= 2025; y++ {
+		for h := 1; h <= 2; h++ {
+			halves = append(halves, [2]int{y, h})
+			start := time.Date(y, time.Month(1+6*(h-1)), 1, 0, 0, 0, 0, stats.Bishkek)
+			day := func() string { return start.AddDate(0, rng.IntN(6), rng.IntN(27)).Format("2006-01-02") }
+			for range 4 + rng.IntN(12) {
+				org := orgs[rng.IntN(len(orgs))]
+				code := []string{"3.1", "3.2", "3.3", "3.5"}[rng.IntN(4)]
+				c := f.person(org, day()+"T06:00:00Z", code)
+				f.assist(c, aid{provider: org, typ: types[code], started: day(), cost: kgs(float64(100 * (1 + rng.IntN(50)))),
+					source: "state_budget", codes: []string{code}})
+			}
+			for range rng.IntN(6) {
+				f.activity(act{org: orgs[rng.IntN(len(orgs))], heldOn: day(), kind: []string{"training", "awareness_event"}[rng.IntN(2)],
+					participants: rng.IntN(7), reach: rng.IntN(9), code: codes[rng.IntN(len(codes))]})
+			}
+		}
+	}
+	co := env.Token(coordinator)
+	for _, h := range halves {
+		base := fmt.Sprintf("/api/v1/reports/half-year/%d/%d", h[0], h[1])
+		queries := []string{""}
+		for _, o := range orgs {
+			queries = append(queries, "?organization_id="+env.OrgID(o))
+		}
+		for _, q := range queries {
+			r := get(t, env, co, base+q)
+			noSmallFigure(t, r)
+			sep := "?"
+			if q != "" {
+				sep = "&"
+			}
+			x := env.Do(apitest.Request{Method: http.MethodGet, Path: base + q + sep + "format=xlsx", Token: co})
+			checkXLSX(t, x.Body, r)
+			c := env.Do(apitest.Request{Method: http.MethodGet, Path: base + q + sep + "format=csv", Token: co})
+			checkCSV(t, c.Body, r)
+		}
+	}
+}
+
+func TestNarrativeAndSubmitLifecycle(t *testing.T) {
+	env := apitest.New(t)
+	reportFixture(t, env)
+	env.AddUser("supervisor@akzhurok.kg", "AKZHUROK", "supervisor")
+	env.AddUser("supervisor@ops.kg", "OPS", "supervisor")
+	sup, co, cw := env.Token(supervisor), env.Token(coordinator), env.Token(caseworker)
+	akSup, opsSup := env.Token("supervisor@akzhurok.kg"), env.Token("supervisor@ops.kg")
+	base := "/api/v1/reports/half-year/2025/1"
+	put := func(token, code string, body any) *apitest.Response {
+		return env.Do(apitest.Request{Method: http.MethodPut, Path: base + "/narratives/" + code, Token: token, Body: body})
+	}
+	submit := func(token string, header map[string]string) *apitest.Response {
+		return env.Do(apitest.Request{Method: http.MethodPost, Path: base + "/submit", Token: token, Body: map[string]any{}, Header: header})
+	}
+	// Caseworkers may not read or write reports.
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: base, Token: cw}); r.Status != http.StatusForbidden {
+		t.Fatalf("caseworker GET: %d", r.Status)
+	}
+	if r := put(cw, "3.1", map[string]string{"text": "x"}); r.Status != http.StatusForbidden {
+		t.Fatalf("caseworker PUT: %d", r.Status)
+	}
+	// Another body's report is not found, for a supervisor.
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: base + "?organization_id=" + env.OrgID("SEZIM"), Token: akSup}); r.Status != http.StatusNotFound {
+		t.Fatalf("Ak-Zhurok's supervisor reading Sezim's report: %d", r.Status)
+	}
+	// A body listed for no measure has no report.
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: base, Token: opsSup}); r.Status != http.StatusNotFound {
+		t.Fatalf("operators' report: %d", r.Status)
+	}
+	if r := put(opsSup, "3.1", map[string]string{"text": "x"}); r.Status != http.StatusNotFound {
+		t.Fatalf("operators' narrative: %d", r.Status)
+	}
+	// Narratives: a measure of the body; another answers 404; bad text 400.
+	text := "Убежище предоставлено семи пострадавшим. Жети жабыр тарткан адамга баш калкалоочу жай берилди."
+	r := put(sup, "3.1", map[string]string{"text": text})
+	if r.Status != http.StatusOK {
+		t.Fatalf("PUT narrative: %d %s", r.Status, r.Body)
+	}
+	var n reports.Narrative
+	r.JSON(t, &n)
+	if n.MeasureCode != "3.1" || n.Text != text || n.UpdatedAt.IsZero() {
+		t.Fatalf("narrative %+v", n)
+	}
+	if r := put(sup, "1.1", map[string]string{"text": "x"}); r.Status != http.StatusNotFound {
+		t.Fatalf("narrative on another body's measure: %d", r.Status)
+	}
+	for _, bad := range []any{map[string]string{"text": strings.Repeat("ж", reports.MaxNarrative+1)}, map[string]any{}} {
+		r := env.Do(apitest.Request{Method: http.MethodPut, Path: base + "/narratives/3.1", Token: sup, Body: bad, Invalid: true})
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"text"`) {
+			t.Fatalf("bad text: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := put(akSup, "3.1", map[string]string{"text": "Ак-Журөк"}); r.Status != http.StatusOK {
+		t.Fatalf("Ak-Zhurok's narrative: %d", r.Status)
+	}
+	own := get(t, env, sup, base)
+	if own.Status != "draft" || !own.Late || own.SubmittedAt != nil {
+		t.Fatalf("unsubmitted past the deadline: status %s late %v", own.Status, own.Late)
+	}
+	for _, m := range own.Measures {
+		if (m.Code == "3.1") != (m.Narrative != nil) || (m.Narrative != nil && *m.Narrative != text) {
+			t.Fatalf("narrative of %s: %v", m.Code, m.Narrative)
+		}
+	}
+	// Submit, retried under the same key; then 409 for a second submit and
+	// for a narrative.
+	key := map[string]string{"Idempotency-Key": "submit-2025-h1"}
+	r = submit(sup, key)
+	if r.Status != http.StatusOK {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	var sub report
+	r.JSON(t, &sub)
+	if sub.Status != "submitted" || sub.SubmittedAt == nil || !sub.Late {
+		t.Fatalf("submitted report: %s %v late %v", sub.Status, sub.SubmittedAt, sub.Late)
+	}
+	if r := submit(sup, key); r.Status != http.StatusOK {
+		t.Fatalf("retried submit: %d %s", r.Status, r.Body)
+	}
+	if r := submit(sup, nil); r.Status != http.StatusConflict {
+		t.Fatalf("second submit: %d", r.Status)
+	}
+	if r := put(sup, "3.1", map[string]string{"text": "changed"}); r.Status != http.StatusConflict {
+		t.Fatalf("narrative after submit: %d", r.Status)
+	}
+	// The coordinator sees the submitted body report and its narrative, and
+	// the summary lists it as submitted late.
+	body := get(t, env, co, base+"?organization_id="+env.OrgID("SEZIM"))
+	if body.Status != "submitted" || !body.Late {
+		t.Fatalf("coordinator's view: %s late %v", body.Status, body.Late)
+	}
+	summary := get(t, env, co, base)
+	states := map[string]string{}
+	for _, b := range summary.Bodies {
+		states[b.Code] = fmt.Sprintf("%s/%v", b.Status, b.Late)
+	}
+	if states["SEZIM"] != "submitted/true" || states["AKZHUROK"] != "draft/true" {
+		t.Fatalf("bodies: %v", states)
+	}
+	// The coordinator writes and submits the summary, on any measure.
+	if r := put(co, "1.1", map[string]string{"text": "Координациялык кеңештер өз ишин улантты."}); r.Status != http.StatusOK {
+		t.Fatalf("summary narrative: %d %s", r.Status, r.Body)
+	}
+	if r := submit(co, nil); r.Status != http.StatusOK {
+		t.Fatalf("summary submit: %d %s", r.Status, r.Body)
+	}
+	if r := put(co, "1.2", map[string]string{"text": "x"}); r.Status != http.StatusConflict {
+		t.Fatalf("summary narrative after submit: %d", r.Status)
+	}
+	if r := submit(akSup, map[string]string{"Idempotency-Key": "submit-2025-h1"}); r.Status != http.StatusOK {
+		t.Fatalf("Ak-Zhurok's submit: %d", r.Status)
+	}
+
+	// The current half-year: the supervisor's draft with its figures so
+	// far; coordinators get 400 naming half; it cannot be submitted yet.
+	now := time.Now().In(stats.Bishkek)
+	cur := fmt.Sprintf("/api/v1/reports/half-year/%d/%d", now.Year(), 1+(int(now.Month())-1)/6)
+	f := newFixture(t, env)
+	f.n = 1000
+	today := now.Format("2006-01-02")
+	c := f.person("SEZIM", now.UTC().Format(time.RFC3339), "3.1")
+	f.assist(c, aid{provider: "SEZIM", typ: "shelter", status: "in_progress", started: today, cost: kgs(900), source: "state_social_order", codes: []string{"3.1"}})
+	draft := get(t, env, sup, cur)
+	if draft.Status != "draft" || draft.Ended || draft.Late {
+		t.Fatalf("current draft: %+v", draft.Status)
+	}
+	// Its own supervisors see the figures so far, exact.
+	for name, want := range map[string]float64{"persons_identified": 1, "persons_assisted": 1, "spending_kgs": 900} {
+		if v, s := draft.figure(t, "3.1", name); s || v == nil || *v != want {
+			t.Fatalf("current draft 3.1 %s = %v (suppressed %v), want %v", name, v, s, want)
+		}
+	}
+	for _, q := range []string{"", "?organization_id=" + env.OrgID("SEZIM")} {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: cur + q, Token: co})
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"half"`) {
+			t.Fatalf("coordinator on the current half-year: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodPut, Path: cur + "/narratives/3.1", Token: sup, Body: map[string]string{"text": "so far"}}); r.Status != http.StatusOK {
+		t.Fatalf("current narrative: %d", r.Status)
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodPost, Path: cur + "/submit", Token: sup, Body: map[string]any{}}); r.Status != http.StatusConflict {
+		t.Fatalf("submitting the current half-year: %d", r.Status)
+	}
+	// Malformed or future periods name the parameter.
+	for path, field := range map[string]string{
+		fmt.Sprintf("/api/v1/reports/half-year/%d/1", now.Year()+1): "year",
+		"/api/v1/reports/half-year/2021/2":                          "year",
+		"/api/v1/reports/half-year/2025/3":                          "half",
+		"/api/v1/reports/half-year/25/1":                            "year",
+	} {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: sup})
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"`+field+`"`) {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: base + "?organization_id=nope", Token: co, Invalid: true}); r.Status != http.StatusBadRequest {
+		t.Fatalf("bad organization_id: %d", r.Status)
+	}
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'report.submit'`); n != 3 {
+		t.Fatalf("%d submits audited, want 3", n)
+	}
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'report.write'`); n != 4 {
+		t.Fatalf("%d narrative writes audited, want 4", n)
+	}
+}
