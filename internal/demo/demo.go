@@ -130,6 +130,10 @@ func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, refs *referrals
 			ExploitationTypes:       expl,
 			CountriesOfExploitation: []string{country},
 			RiskLevel:               ptr(pick(r, []weighted[string]{{"low", 3}, {"medium", 4}, {"high", 2}})),
+			// Every case is served under the Program's shelter and
+			// crisis-center measure; those identified before 2025 are in
+			// rehabilitation under its measure too.
+			MeasureCodes: demoMeasures(identified),
 			TraffickingEvents: []cases.Event{
 				{Kind: "recruitment", Country: ptr("KG"), YearMonth: ptr(identified.AddDate(0, -4, 0).Format("2006-01"))},
 				{Kind: "exploitation", Country: ptr(country), YearMonth: ptr(identified.AddDate(0, -2, 0).Format("2006-01")),
@@ -282,4 +286,13 @@ func refer(ctx context.Context, svc *cases.Service, refs *referrals.Service, r *
 		}
 	}
 	return nil
+}
+
+// demoMeasures returns the Program measures a demo case identified at t
+// links to.
+func demoMeasures(t time.Time) []string {
+	if t.Year() < 2025 {
+		return []string{"3.1", "3.4"}
+	}
+	return []string{"3.1"}
 }

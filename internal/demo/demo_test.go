@@ -56,6 +56,11 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 			t.Fatalf("%s: none", q)
 		}
 	}
+	// Every case links to the Program's shelter measure, so the reports'
+	// persons_identified figure has records to count.
+	if n := d.Count(t, `SELECT count(*) FROM cases WHERE NOT measure_codes @> ARRAY['3.1']`); n != 0 {
+		t.Fatalf("%d cases without the measure 3.1", n)
+	}
 	if n := d.Count(t, `SELECT count(*) FROM cases WHERE identity_enc IS NULL`); n != 0 {
 		t.Fatalf("%d cases without an encrypted identity", n)
 	}
