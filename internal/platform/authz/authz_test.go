@@ -20,14 +20,14 @@ var expected = map[string][]string{
 	},
 	authz.RoleSupervisor: {
 		"activity.create", "activity.list", "assistance.create", "assistance.list", "assistance.update",
-		"case.access_log", "case.assign", "case.close",
+		"budget.read", "case.access_log", "case.assign", "case.close",
 		"case.create", "case.duplicate_check", "case.list", "case.move_stage", "case.read", "case.search", "case.update",
 		"consent.create", "consent.list", "consent.withdraw", "indicator.read", "measure.list", "note.create", "note.list",
 		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
 		"referral.create", "referral.list", "referral.respond", "report.read", "report.write", "self.read", "self.update",
 	},
 	authz.RoleCoordinator: {
-		"indicator.read", "measure.list", "notification.list", "notification.update", "organization.list",
+		"budget.read", "indicator.read", "measure.list", "notification.list", "notification.update", "organization.list",
 		"report.read", "report.write", "self.read", "self.update", "stats.export", "stats.read",
 	},
 	authz.RoleOrgAdmin: {
