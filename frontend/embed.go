@@ -29,6 +29,11 @@ var AppRoutes = []string{
 	"/cases/*",
 	"/referrals",
 	"/notifications",
+	"/dashboard",
+	"/report",
+	"/organizations",
+	"/users",
+	"/audit",
 }
 
 // Root is the directory the app is served from: "dist" when the web app was

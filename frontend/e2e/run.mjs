@@ -2,11 +2,12 @@
 // binary, creates a fresh database through TEST_DATABASE_URL (a superuser
 // URL), migrates, seeds the demo data, serves on a free port, drives Debian's
 // Chromium with playwright-core, then stops the server and drops the database.
+// Screenshots, the axe summary and the server log go to e2e/artifacts/.
 //
 //   JARDAM_BIN=bin/jardam TEST_DATABASE_URL=postgres://... npm run e2e
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +17,7 @@ import { scenarios } from './scenarios.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, '..');
 const repo = resolve(frontend, '..');
-const results = join(frontend, 'e2e-results');
+const results = join(here, 'artifacts');
 mkdirSync(results, { recursive: true });
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const started = Date.now();
@@ -111,6 +112,8 @@ async function main() {
     log('seeding demo data');
     run(bin, ['seed', 'demo', '--if-empty'], env);
     const serverLog = join(results, 'server.log');
+    // Each run starts with an empty artifacts directory.
+    for (const f of readdirSync(results)) if (f.endsWith('.png') || f.endsWith('.json')) rmSync(join(results, f));
     const out = openSync(serverLog, 'w');
     server = spawn(bin, ['serve'], { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
     await waitReady(base, server, 30_000);
@@ -132,8 +135,8 @@ async function main() {
 }
 
 const guard = setTimeout(() => {
-  console.error('e2e: over the 170 s budget');
+  console.error('e2e: over the 600 s budget');
   void cleanup().finally(() => process.exit(1));
-}, 170_000);
+}, 600_000);
 guard.unref();
 main().catch((e) => { console.error(e); process.exitCode = 1; });

@@ -1,206 +1,568 @@
-// The browser scenarios. Each returns nothing or throws; run() collects.
-import { mkdtempSync, rmSync } from 'node:fs';
+// The browser scenarios, in Debian's Chromium through playwright-core:
+//  1. a crisis center worker opens a case, records shelter, a consent and a
+//     referral to MLSSM's social department;
+//  2. the social worker accepts the referral and records assistance;
+//  3. the coordinator, with dozens of cases carrying a marker name in the
+//     database, sees released and withheld cells and the marker nowhere (page,
+//     network responses, console, script-readable storage);
+//  4. every screen of every role in Kyrgyz (chosen from the browser's
+//     language) at 1280 and 390 px: axe-core finds no serious or critical
+//     violation and no string is left in Russian or English.
+// Screenshots of each step go to e2e/artifacts/.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium as pw } from 'playwright-core';
+import { loadDicts } from './dict.mjs';
 
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'jardam-demo-2025';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-// A name that must never appear in a URL, the title, storage or the console.
-const MARKER_FAMILY = `Markerova${Math.random().toString(36).slice(2, 8)}`;
-const MARKER_GIVEN = 'Aizhan';
+const RUN = Math.random().toString(36).slice(2, 8);
+// Names that must never reach a URL, the title, storage, the console, or a
+// coordinator.
+const MARKER = `MARKER-Zx9q${RUN}`;
+const MARKER_GIVEN = 'Markerbek';
 const UUID_PATH = /^\/cases\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const WIDTHS = [1280, 390];
 
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
-async function withBrowser(chromium, fn) {
-  const dir = mkdtempSync(join(tmpdir(), 'jardam-chromium-'));
-  const ctx = await pw.launchPersistentContext(dir, {
-    executablePath: chromium, headless: true, args: ARGS, locale: 'ru-RU', viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Bishkek',
-  });
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.setDefaultTimeout(10_000);
-  const watch = { urls: [], console: [], cspViolations: [], tokens: [] };
-  page.on('framenavigated', (f) => { if (f === page.mainFrame()) watch.urls.push(f.url()); });
-  page.on('request', (r) => watch.urls.push(r.url()));
-  page.on('console', (m) => { watch.console.push(m.text()); if (/Content Security Policy/i.test(m.text())) watch.cspViolations.push(m.text()); });
-  page.on('pageerror', (e) => watch.console.push(`pageerror: ${e.message}`));
-  page.on('response', async (r) => {
-    if (r.url().endsWith('/api/v1/auth/login') || r.url().endsWith('/api/v1/auth/refresh')) {
-      try { const b = await r.json(); if (b.access_token) watch.tokens.push(b.access_token); } catch { /* no body */ }
-    }
-  });
-  try {
-    await fn(page, watch, ctx);
-  } finally {
-    await ctx.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function signIn(page, base, email) {
-  await page.goto(`${base}/`);
-  await page.locator('input[name=email]').fill(email);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.locator('form button[type=submit]').click();
-  await page.locator('nav[aria-label] a').first().waitFor();
-}
-
-async function storageDump(page) {
-  return page.evaluate(() => {
-    const dump = (s) => Object.keys(s).map((k) => `${k}=${s.getItem(k)}`).join('\n');
-    return { local: dump(localStorage), session: dump(sessionStorage), cookie: document.cookie, title: document.title };
-  });
-}
-
-async function checkNoLeaks(page, watch, secrets) {
-  const s = await storageDump(page);
-  for (const secret of secrets) {
-    assert(!watch.urls.some((u) => u.includes(secret)), `a URL contains "${secret}"`);
-    assert(!s.local.includes(secret) && !s.session.includes(secret), `browser storage contains "${secret}"`);
-    assert(!s.title.includes(secret), `the title contains "${secret}"`);
-    assert(!watch.console.some((m) => m.includes(secret)), `the console contains "${secret}"`);
-  }
-  for (const tok of watch.tokens) {
-    assert(!s.local.includes(tok) && !s.session.includes(tok) && !s.cookie.includes(tok), 'a token is in script-readable storage');
-  }
-  assert(!s.cookie.includes('jardam_refresh'), 'the refresh cookie is readable by scripts');
-  assert(watch.cspViolations.length === 0, `CSP violations: ${watch.cspViolations.join(' | ')}`);
-}
-
-async function call(base, token, method, path, body) {
-  const r = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(method === 'POST' ? { 'Idempotency-Key': crypto.randomUUID() } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/** A referral from SEZIM to MLSSM's social department, under a consent. */
-async function referToSocial(base) {
-  const { access_token: token } = await call(base, null, 'POST', '/auth/login', { email: 'caseworker@sezim.kg', password: PASSWORD });
-  const orgs = await call(base, token, 'GET', '/organizations?limit=200');
-  const social = (orgs.items ?? orgs).find((o) => o.code === 'MLSSM-SOC');
-  if (!social) throw new Error('no MLSSM-SOC organization');
-  const cases = await call(base, token, 'GET', '/cases?status=open&limit=5');
-  const c = cases.items[0];
-  const consent = await call(base, token, 'POST', `/cases/${c.id}/consents`, {
-    purpose: 'data_sharing', recipient_organization_id: social.id, categories: ['assistance_history'], given_by: 'person',
-  });
-  const ref = await call(base, token, 'POST', `/cases/${c.id}/referrals`, {
-    to_organization_id: social.id, consent_id: consent.id, assistance_types: ['psychological'], categories: ['assistance_history'], urgency: 'urgent',
-  });
-  await call(base, token, 'POST', '/auth/logout', { refresh_token: undefined });
-  return ref;
-}
-
 export async function scenarios({ base, chromium, results, log }) {
+  const { DICTS, KY_SAME_AS_RU } = await loadDicts();
+  const RU = DICTS.ru; const KY = DICTS.ky;
   const failures = [];
+  const axeSummary = [];
+  let shotNo = 0;
+  const shot = async (page, name) => {
+    shotNo += 1;
+    const file = `${String(shotNo).padStart(2, '0')}-${name}.png`;
+    await page.screenshot({ path: join(results, file), fullPage: true });
+    log(`  screenshot e2e/artifacts/${file}`);
+  };
+  // E2E_ONLY=<regex> runs the matching steps (and the setup) only, while working on them.
+  const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
   const step = async (name, fn) => {
+    if (only && !name.startsWith('setup') && !only.test(name)) return;
     const t0 = Date.now();
-    try { await fn(); log(`✓ ${name} (${Date.now() - t0} ms)`); } catch (e) { failures.push({ name, error: e.message.split('\n')[0] }); log(`✗ ${name}: ${e.message}`); }
+    try { await fn(); log(`✓ ${name} (${Date.now() - t0} ms)`); } catch (e) { failures.push({ name, error: e.message.split('\n')[0] }); log(`✗ ${name}: ${e.stack || e.message}`); }
   };
 
-  await step('caseworker: cases, case page, new case, no leaks, Kyrgyz', () => withBrowser(chromium, async (page, watch) => {
-    await signIn(page, base, 'caseworker@sezim.kg');
+  async function withBrowser({ locale = 'ru-RU', width = 1280, captureBodies = false }, fn) {
+    const dir = mkdtempSync(join(tmpdir(), 'jardam-chromium-'));
+    const ctx = await pw.launchPersistentContext(dir, {
+      executablePath: chromium, headless: true, args: ARGS, locale, viewport: { width, height: 860 }, timezoneId: 'Asia/Bishkek',
+    });
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.setDefaultTimeout(15_000);
+    const watch = { urls: [], console: [], cspViolations: [], tokens: [], bodies: [], pending: [] };
+    page.on('framenavigated', (f) => { if (f === page.mainFrame()) watch.urls.push(f.url()); });
+    page.on('request', (r) => watch.urls.push(r.url()));
+    page.on('console', (m) => { watch.console.push(m.text()); if (/Content Security Policy/i.test(m.text())) watch.cspViolations.push(m.text()); });
+    page.on('pageerror', (e) => watch.console.push(`pageerror: ${e.message}`));
+    page.on('response', (r) => {
+      const url = r.url();
+      if (url.endsWith('/api/v1/auth/login') || url.endsWith('/api/v1/auth/refresh')) {
+        watch.pending.push(r.json().then((b) => { if (b.access_token) watch.tokens.push(b.access_token); }, () => {}));
+      }
+      if (captureBodies) watch.pending.push(r.text().then((b) => watch.bodies.push({ url, body: b }), () => {}));
+    });
+    try {
+      await fn(page, watch, ctx);
+    } finally {
+      await ctx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function signIn(page, email, password = PASSWORD) {
+    await page.goto(`${base}/`);
+    await page.locator('input[name=email]').fill(email);
+    await page.locator('input[name=password]').fill(password);
+    await page.locator('form button[type=submit]').click();
+    await page.locator('nav[aria-label] a, input[autocomplete=new-password]').first().waitFor();
+  }
+
+  /** Waits until no loading indicator is left. */
+  async function settle(page) {
+    const loading = [RU['common.loading'], KY['common.loading'], DICTS.en['common.loading']];
+    await page.waitForFunction((l) => !l.some((x) => document.body.innerText.includes(x)), loading, { timeout: 15_000 });
+    await page.waitForTimeout(150);
+  }
+
+  async function nav(page, path) {
+    await page.locator(`nav[aria-label] a[href="${path}"]`).click();
+    await page.waitForURL((u) => new URL(u).pathname === path);
+    await settle(page);
+  }
+
+  async function browserState(page) {
+    return page.evaluate(async () => {
+      const dump = (s) => Object.keys(s).map((k) => `${k}=${s.getItem(k)}`).join('\n');
+      const dbs = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name).join(',') : '';
+      return { local: dump(localStorage), session: dump(sessionStorage), cookie: document.cookie, title: document.title, idb: dbs };
+    });
+  }
+
+  async function checkNoLeaks(page, watch, secrets) {
+    await Promise.all(watch.pending);
+    const s = await browserState(page);
+    for (const secret of secrets) {
+      assert(!watch.urls.some((u) => u.includes(secret)), `a URL contains "${secret}"`);
+      assert(!s.local.includes(secret) && !s.session.includes(secret) && !s.idb.includes(secret) && !s.cookie.includes(secret), `browser storage contains "${secret}"`);
+      assert(!s.title.includes(secret), `the title contains "${secret}"`);
+      assert(!watch.console.some((m) => m.includes(secret)), `the console contains "${secret}"`);
+    }
+    assert(s.local === '' && s.session === '', `the app wrote to browser storage: ${s.local}${s.session}`);
+    for (const tok of watch.tokens) {
+      assert(!s.local.includes(tok) && !s.session.includes(tok) && !s.cookie.includes(tok), 'a token is in script-readable storage');
+    }
+    assert(!s.cookie.includes('jardam_refresh'), 'the refresh cookie is readable by scripts');
+    assert(watch.cspViolations.length === 0, `CSP violations: ${watch.cspViolations.join(' | ')}`);
+    assert(!watch.console.some((m) => m.startsWith('pageerror')), `page errors: ${watch.console.filter((m) => m.startsWith('pageerror')).join(' | ')}`);
+  }
+
+  // --- Kyrgyz and accessibility checks ------------------------------------
+  const kyValues = Object.values(KY);
+  const foreign = [];
+  for (const k of Object.keys(DICTS.en)) {
+    if (KY_SAME_AS_RU.has(k)) continue;
+    for (const s of [RU[k], DICTS.en[k]]) {
+      if (s !== KY[k] && s.length >= 6 && !kyValues.some((v) => v.includes(s))) foreign.push(s);
+    }
+  }
+  const prefixes = [...new Set(Object.keys(DICTS.en).map((k) => k.split('.')[0]))];
+  const keyPattern = new RegExp(`\\b(?:${prefixes.join('|')})\\.[a-zA-Z_]+\\b`);
+
+  async function checkKyrgyz(page, screen) {
+    assert((await page.getAttribute('html', 'lang')) === 'ky', `${screen}: html lang is not ky`);
+    const text = await page.evaluate(() => {
+      const clone = document.body.cloneNode(true);
+      clone.querySelectorAll('[translate="no"], .code, script, textarea').forEach((e) => e.remove());
+      const attrs = [...document.querySelectorAll('[aria-label], [placeholder], [title]')]
+        .filter((e) => !e.closest('[translate="no"], .code'))
+        .map((e) => [e.getAttribute('aria-label'), e.getAttribute('title')].filter(Boolean).join(' '));
+      return `${clone.textContent}\n${attrs.join('\n')}`;
+    });
+    const left = foreign.filter((s) => text.includes(s));
+    const around = (s) => { const i = text.indexOf(s); return JSON.stringify(text.slice(Math.max(0, i - 40), i + s.length + 40).replace(/\s+/g, ' ')); };
+    assert(left.length === 0, `${screen}: untranslated in Kyrgyz: ${left.slice(0, 3).map((s) => `${JSON.stringify(s)} in ${around(s)}`).join(', ')}`);
+    const key = keyPattern.exec(text);
+    assert(!key, `${screen}: a dictionary key is shown instead of text: ${key?.[0]}`);
+  }
+
+  async function runAxe(page, screen, width) {
+    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+    const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }).then((x) => x.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, target: v.nodes[0]?.target?.join(' ') }))));
+    const bad = r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    axeSummary.push({ screen, width, violations: r.length, serious_or_critical: bad.length, rules: r.map((v) => `${v.id}(${v.impact})`) });
+    log(`  axe ${screen} @${width}px: ${r.length} violation(s), ${bad.length} serious/critical${r.length ? ` [${r.map((v) => `${v.id}:${v.impact}`).join(', ')}]` : ''}`);
+    assert(bad.length === 0, `${screen} @${width}px: axe ${bad.map((v) => `${v.id} (${v.impact}, ${v.nodes}x, ${v.target})`).join('; ')}`);
+  }
+
+  /** The Kyrgyz, axe and screenshot checks of the current screen at both widths. */
+  async function audit(page, screen) {
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 860 });
+      await page.waitForTimeout(100);
+      await runAxe(page, screen, width);
+      if (width === WIDTHS[0]) await checkKyrgyz(page, screen);
+      else {
+        // Usable on a phone: nothing widens the page beyond the screen.
+        const wide = await page.evaluate((w) => [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.parentElement.closest('.table-wrap, svg'))
+          .slice(0, 3).map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)
+          .concat(document.documentElement.scrollWidth > w ? [`page ${document.documentElement.scrollWidth}px`] : []), width);
+        assert(wide.length === 0, `${screen}: wider than ${width}px: ${wide.join(', ')}`);
+      }
+      await shot(page, `ky-${screen}-${width}`);
+    }
+    await page.setViewportSize({ width: WIDTHS[0], height: 860 });
+  }
+
+  // --- API helpers for the setup --------------------------------------------
+  async function call(token, method, path, body) {
+    const r = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(method === 'POST' ? { 'Idempotency-Key': crypto.randomUUID() } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  }
+  const tokenOf = async (email) => (await call(null, 'POST', '/auth/login', { email, password: PASSWORD })).access_token;
+
+  /** The middle of the last ended half-year (Asia/Bishkek), where the dashboard opens. */
+  function lastEndedHalfMiddle() {
+    const b = new Date(Date.now() + 6 * 3600_000);
+    const y = b.getUTCFullYear(); const m = b.getUTCMonth() + 1;
+    return m <= 6 ? `${y - 1}-10-15` : `${y}-04-15`;
+  }
+
+  // 0. Dozens of cases carrying the marker name, identified in the last ended
+  //    half-year, so that the coordinator's default tables count them.
+  const orgIds = {};
+  await step('setup: 36 cases with marker names (API)', async () => {
+    const token = await tokenOf('caseworker@akzhurok.kg');
+    for (const o of (await call(token, 'GET', '/organizations?limit=200')).items) orgIds[o.code] = o.id;
+    const day = lastEndedHalfMiddle();
+    const brackets = ['18-20', '21-23', '24-26', '27-29', '30-38'];
+    for (let i = 0; i < 36; i++) {
+      await call(token, 'POST', '/cases', {
+        identity: { family_name: `${MARKER}-${i}`, given_name: MARKER_GIVEN, document_number: `${MARKER}-DOC-${i}` },
+        identified_at: `${day}T0${i % 10}:00:00Z`,
+        sex: i % 3 === 0 ? 'male' : 'female',
+        age_bracket: brackets[i % brackets.length],
+        trafficking_status: 'actual',
+        identification_channel: i < 30 ? 'hotline' : 'police',
+        region_of_origin: 'osh',
+        // Two persons of a rare type: a withheld cell; thirty-four of forced labour: a released one.
+        exploitation_types: i < 2 ? ['forced_begging'] : ['forced_labour'],
+        countries_of_exploitation: ['RU'],
+      });
+    }
+  });
+
+  // 1. The crisis center worker.
+  let referralCode = null;
+  await step('crisis center worker: case, shelter, consent, referral to MLSSM', () => withBrowser({}, async (page, watch) => {
+    await signIn(page, 'caseworker@sezim.kg');
     assert(new URL(page.url()).pathname === '/cases', `after sign-in the app is at ${page.url()}`);
     const rows = page.locator('[data-testid=case-table] tbody tr');
     await rows.first().waitFor();
-    assert((await rows.count()) >= 5, 'the case list shows fewer than 5 cases');
-    await page.locator('h1', { hasText: 'Мои дела' }).waitFor();
-    await page.screenshot({ path: join(results, 'cases.png'), fullPage: false });
-    log('screenshot e2e-results/cases.png');
+    await page.locator('h1', { hasText: RU['cases.title'] }).waitFor();
+    await settle(page);
+    await shot(page, 'caseworker-cases');
 
-    // Filter by stage: every row shows that stage's badge.
+    // Filters and the code search.
     await page.locator('fieldset.filters select').first().selectOption('shelter');
     await page.waitForResponse((r) => r.url().includes('/api/v1/cases?') && r.url().includes('stage=shelter'));
-    await page.waitForTimeout(100);
+    await settle(page);
+    const total = await rows.count();
     const badges = await page.locator('[data-testid=case-table] tbody tr .badge.stage-shelter').count();
-    const total = await page.locator('[data-testid=case-table] tbody tr').count();
-    assert(total === 0 || badges === total, 'the stage filter shows other stages');
+    assert(total === 0 || badges >= total, 'the stage filter shows other stages');
     await page.locator('fieldset.filters select').first().selectOption('');
-    await page.waitForResponse((r) => r.url().includes('/api/v1/cases?'));
+    await settle(page);
+    const firstCode = (await rows.first().locator('a').innerText()).trim();
+    await page.locator('input[name=code]').fill(firstCode);
+    await page.waitForTimeout(200);
+    assert((await rows.count()) >= 1 && (await rows.first().locator('a').innerText()).trim() === firstCode, 'the code search does not find the case');
+    await page.locator('input[name=code]').fill('');
 
-    // Open a case: addressed by id only.
-    await rows.first().locator('a').click();
-    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
-    await page.locator('h2', { hasText: 'Этапы' }).waitFor();
-    await page.locator('h2', { hasText: 'Личные данные' }).waitFor();
-    await page.locator('.timeline li').first().waitFor();
-
-    // New case: the duplicate check runs before creating.
-    await page.locator('nav a[href="/cases/new"]').click();
-    await page.locator('[data-testid=new-case]').waitFor();
+    // A new case: the duplicate check runs before creating.
+    await nav(page, '/cases/new');
     const create = page.locator('[data-testid=new-case] button[type=submit]');
     assert(await create.isDisabled(), 'creating is possible before the duplicate check');
     const autocompletes = await page.locator('[data-testid=new-case] input').evaluateAll((els) => els.map((e) => e.getAttribute('autocomplete')));
     assert(autocompletes.every((a) => a === 'off'), 'an identity input lacks autocomplete="off"');
-    await page.locator('input[name=family_name]').fill(MARKER_FAMILY);
+    await page.locator('input[name=family_name]').fill(MARKER);
     await page.locator('input[name=given_name]').fill(MARKER_GIVEN);
     await page.locator('input[name=birth_date]').fill('1999-04-01');
     const dup = page.waitForResponse((r) => r.url().endsWith('/api/v1/cases/duplicates') && r.request().method() === 'POST');
     await page.locator('[data-testid=new-case] button[type=button]').click();
     assert((await dup).status() === 200, 'the duplicate check failed');
     await page.locator('[data-testid=dup-result]').waitFor();
+    await shot(page, 'caseworker-new-case-checked');
     const made = page.waitForResponse((r) => r.url().endsWith('/api/v1/cases') && r.request().method() === 'POST');
     await create.click();
     const res = await made;
     assert(res.status() === 201, `creating answered ${res.status()}`);
     assert(!!res.request().headers()['idempotency-key'], 'the create request has no Idempotency-Key');
     await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
-    await page.locator('dd', { hasText: MARKER_FAMILY }).waitFor();
+    await page.locator('dd', { hasText: MARKER }).waitFor();
+    await page.locator('[data-testid=reflection-badge]').waitFor();
+    await settle(page);
 
-    // Search by name travels in the body only.
-    await page.locator('nav a[href="/cases"]').click();
-    await page.locator('form[role=search] input').nth(1).fill(MARKER_FAMILY);
-    const search = page.waitForResponse((r) => r.url().endsWith('/api/v1/cases/search'));
-    await page.locator('form[role=search] button[type=submit]').click();
-    assert((await search).status() === 200, 'the search failed');
-    await page.locator('h2', { hasText: 'Результаты поиска' }).waitFor();
+    // Stage: identification -> shelter.
+    await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('shelter');
+    await page.locator('[data-testid=stage-form] input[name=reason]').fill('placed in the shelter');
+    await page.locator('[data-testid=stage-form] button[type=submit]').click();
+    await page.locator('[data-testid=timeline] li').nth(1).waitFor();
 
-    await checkNoLeaks(page, watch, [MARKER_FAMILY, MARKER_GIVEN]);
+    // Shelter, with the measure offered by default.
+    const af = page.locator('[data-testid=assistance-form]');
+    await af.locator('xpath=..').locator('summary').click();
+    await af.locator('select[name=type]').selectOption('shelter');
+    await af.locator('input[name=started_on]').fill(new Date(Date.now() + 6 * 3600_000).toISOString().slice(0, 10));
+    const posted = page.waitForResponse((r) => /\/api\/v1\/cases\/[^/]+\/assistance$/.test(r.url()) && r.request().method() === 'POST');
+    await af.locator('button[type=submit]').click();
+    const ar = await posted;
+    assert(ar.status() === 201, `recording shelter answered ${ar.status()}`);
+    await page.locator('[data-testid=assistance] td', { hasText: RU['atype.shelter'] }).first().waitFor();
 
+    // A data-sharing consent to MLSSM's social department.
+    const cf = page.locator('[data-testid=consent-form]');
+    await cf.locator('xpath=..').locator('summary').click();
+    await cf.locator('select[name=purpose]').selectOption('data_sharing');
+    const socialId = orgIds['MLSSM-SOC'];
+    assert(socialId, 'no MLSSM-SOC organization');
+    await cf.locator('select[name=recipient]').selectOption(socialId);
+    await cf.locator('input[name=cat-assistance_history]').check();
+    await cf.locator('input[name=cat-health]').check();
+    await cf.locator('button[type=submit]').click();
+    await page.locator('[data-testid=consents] li').first().waitFor();
+
+    // The referral: organization, assistance types, categories within the consent, urgency, note.
+    const rf = page.locator('[data-testid=referral-form]');
+    await rf.locator('xpath=..').locator('summary').click();
+    await rf.locator(`select[name=to] option[value="${socialId}"]`).waitFor({ state: 'attached' });
+    await rf.locator('select[name=to]').selectOption(socialId);
+    await rf.locator('input[name=type-psychological]').check();
+    await rf.locator('input[name=refcat-health]').check();
+    assert((await rf.locator('input[name=refcat-identity]').count()) === 0, 'the referral offers a category the consent does not cover');
+    await rf.locator('select[name=urgency]').selectOption('urgent');
+    await rf.locator('textarea[name=note]').fill('needs a psychologist this week');
+    const sent = page.waitForResponse((r) => /\/api\/v1\/cases\/[^/]+\/referrals$/.test(r.url()) && r.request().method() === 'POST');
+    await rf.locator('button[type=submit]').click();
+    const sr = await sent;
+    assert(sr.status() === 201, `referring answered ${sr.status()}`);
+    referralCode = (await sr.json()).code;
+    await page.locator('[data-testid=case-referrals] td', { hasText: referralCode }).waitFor();
+
+    // The plan and a note.
+    const pf = page.locator('[data-testid=plan-form]');
+    await pf.locator('button', { hasText: RU['plan.addGoal'] }).click();
+    await pf.locator('ol.goals input').first().fill('safe accommodation');
+    const planSaved = page.waitForResponse((r) => r.url().endsWith('/plan') && r.request().method() === 'PUT');
+    await pf.locator('button[type=submit]').click();
+    assert((await planSaved).status() === 200, 'saving the plan failed');
+    await settle(page);
+    await shot(page, 'caseworker-case-referred');
+
+    // The language switch translates the screen in place, in memory only.
+    await page.locator('[data-testid=lang]').selectOption('ky');
+    await page.locator('h2', { hasText: KY['case.timeline'] }).waitFor();
+    assert((await page.getAttribute('html', 'lang')) === 'ky', 'html lang is not ky after switching');
+    await shot(page, 'caseworker-case-switched-to-kyrgyz');
+    await page.locator('[data-testid=lang]').selectOption('ru');
+    await page.locator('h2', { hasText: RU['case.timeline'] }).waitFor();
+
+    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
     // A reload keeps the session through the httpOnly refresh cookie only.
     await page.reload();
     await page.locator('nav[aria-label] a').first().waitFor();
-
-    // Kyrgyz.
-    await page.locator('[data-testid=lang]').selectOption('ky');
-    await page.locator('nav a', { hasText: 'Менин иштерим' }).waitFor();
-    await page.locator('h1', { hasText: 'Менин иштерим' }).waitFor();
-    assert((await page.getAttribute('html', 'lang')) === 'ky', 'html lang is not ky');
-    await page.screenshot({ path: join(results, 'cases-ky.png') });
-    await checkNoLeaks(page, watch, [MARKER_FAMILY, MARKER_GIVEN]);
-
-    // Sign out ends the session: a reload shows the sign-in form.
     await page.locator('.userbox button').click();
     await page.locator('input[name=email]').waitFor();
     await page.reload();
     await page.locator('input[name=email]').waitFor();
   }));
 
-  await step('setup: a referral to the social department (API)', async () => { await referToSocial(base); });
-  await step('social worker: referral inbox, accept', () => withBrowser(chromium, async (page, watch) => {
-    await signIn(page, base, 'social@mlsp.gov.kg');
-    await page.locator('nav a[href="/referrals"]').click();
-    await page.waitForURL((u) => new URL(u).pathname === '/referrals');
-    await page.locator('h1', { hasText: 'Направления' }).waitFor();
-    const item = page.locator('[data-testid=referrals-incoming] li', { hasText: 'Ожидает ответа' }).first();
+  // 2. The social worker.
+  await step('social worker: accepts the referral, records assistance', () => withBrowser({}, async (page, watch) => {
+    assert(referralCode, 'no referral from the previous step');
+    await signIn(page, 'social@mlsp.gov.kg');
+    await nav(page, '/referrals');
+    const item = page.locator('[data-testid=referrals-incoming] li', { hasText: referralCode });
     await item.waitFor();
     await item.locator('.badge.urgency-urgent').waitFor();
-    await page.screenshot({ path: join(results, 'referrals.png') });
+    assert(!(await item.innerText()).includes('psychologist'), 'the note is shown before acceptance');
+    await shot(page, 'social-inbox');
     const accepted = page.waitForResponse((r) => /\/api\/v1\/referrals\/[^/]+\/accept$/.test(r.url()));
-    await item.locator('button', { hasText: 'Принять' }).click();
+    await item.locator('button', { hasText: RU['ref.accept'] }).click();
     assert((await accepted).status() === 200, 'accepting failed');
-    await page.locator('[data-testid=referrals-incoming] li .badge', { hasText: 'Принято' }).first().waitFor();
-    await page.locator('nav a[href="/notifications"]').click();
-    await page.locator('h1', { hasText: 'Уведомления' }).waitFor();
-    await checkNoLeaks(page, watch, []);
+    await item.locator('.badge', { hasText: RU['refstatus.accepted'] }).waitFor();
+    await item.locator('dd', { hasText: 'psychologist' }).waitFor();
+    await item.locator('[data-testid=open-case]').click();
+    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+    await settle(page);
+    await page.locator('p', { hasText: RU['case.identityHidden'] }).waitFor();
+    assert(!(await page.content()).includes(MARKER), 'the social worker sees the identity without consent');
+    const af = page.locator('[data-testid=assistance-form]');
+    await af.locator('xpath=..').locator('summary').click();
+    await af.locator('select[name=type]').selectOption('psychological');
+    const posted = page.waitForResponse((r) => /\/api\/v1\/cases\/[^/]+\/assistance$/.test(r.url()) && r.request().method() === 'POST');
+    await af.locator('button[type=submit]').click();
+    assert((await posted).status() === 201, 'recording assistance failed');
+    await page.locator('[data-testid=assistance] td', { hasText: RU['atype.psychological'] }).first().waitFor();
+    await shot(page, 'social-assistance');
+    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
   }));
 
+  // 2b. The crisis center's supervisor: assigns, closes and reopens the case, reads the access log.
+  await step('supervisor: assign, close with a reason, reopen, access log, half-year report', () => withBrowser({}, async (page, watch) => {
+    await signIn(page, 'supervisor@sezim.kg');
+    await settle(page);
+    await page.locator('input[name=code]').fill('SEZIM-');
+    await page.locator('[data-testid=case-table] tbody tr a').first().click();
+    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+    await settle(page);
+    await page.locator('dd', { hasText: MARKER }).waitFor();
+    const take = page.locator('#sec-assign button', { hasText: RU['assign.take'] });
+    if (await take.count()) {
+      const patched = page.waitForResponse((r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH');
+      await take.click();
+      assert((await patched).status() === 200, 'assigning failed');
+      await page.locator('#sec-assign .badge').waitFor();
+    }
+    const moves = await page.locator('[data-testid=timeline] li').count();
+    await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('closed');
+    await page.locator('[data-testid=stage-form] select[name=closure_reason]').selectOption('reintegrated');
+    await page.locator('[data-testid=stage-form] button[type=submit]').click();
+    await page.locator('.page-head .badge.stage-closed').waitFor();
+    await page.locator('dd', { hasText: RU['closure.reintegrated'] }).waitFor();
+    await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('shelter');
+    await page.locator('[data-testid=stage-form] button[type=submit]').click();
+    await page.locator('.page-head .badge.stage-shelter').waitFor();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline] li').length >= n + 2, moves);
+    await page.locator('#sec-access button').click();
+    await page.locator('[data-testid=access-log] tbody tr').first().waitFor();
+    await settle(page);
+    await shot(page, 'supervisor-case-closed-reopened');
+
+    // The body's half-year report: a narrative, an XLSX download (bearer token
+    // in a header, never in the URL), and submission.
+    await nav(page, '/report');
+    await page.locator('[data-testid=report], [data-testid=report-unavailable]').first().waitFor();
+    if (await page.locator('[data-testid=report]').count()) {
+      const area = page.locator('[data-testid=report] textarea').first();
+      await area.fill('Shelter and counselling were given as planned.');
+      const put = page.waitForResponse((r) => r.url().includes('/narratives/') && r.request().method() === 'PUT');
+      await area.locator('xpath=../..').locator('button').first().click();
+      assert((await put).status() === 200, 'saving the narrative failed');
+      const dl = page.waitForEvent('download');
+      await page.locator('[data-testid=report] button', { hasText: RU['report.xlsx'] }).click();
+      const file = await (await dl).path();
+      assert(readFileSync(file).subarray(0, 2).toString() === 'PK', 'the XLSX download is not a spreadsheet');
+      assert(!watch.urls.some((u) => /token|Bearer/i.test(u)), 'a token is in a URL');
+      // Submitting is for ended half-years: the previous one.
+      assert((await page.locator('[data-testid=report-submit]').count()) === 0, 'the current half-year can be submitted');
+      const prev = await page.locator('[data-testid=report-half] option').nth(1).getAttribute('value');
+      await page.locator('[data-testid=report-half]').selectOption(prev);
+      await page.waitForResponse((r) => r.url().includes(`/reports/half-year/${prev.replace('-', '/')}`));
+      await settle(page);
+      const sub = page.waitForResponse((r) => r.url().endsWith('/submit') && r.request().method() === 'POST');
+      await page.locator('[data-testid=report-submit]').click();
+      assert((await sub).status() === 200, 'submitting the report failed');
+      await page.locator('.badge.report-submitted').waitFor();
+      await shot(page, 'supervisor-report-submitted');
+    } else {
+      log('  the half-year report service is not available: the screen shows its unavailable state');
+      await shot(page, 'supervisor-report-unavailable');
+    }
+    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+  }));
+
+  // 3. The coordinator.
+  await step('coordinator: dashboard with released and withheld cells, no marker anywhere', () => withBrowser({ captureBodies: true }, async (page, watch) => {
+    await signIn(page, 'coordinator@mlsp.gov.kg');
+    assert(new URL(page.url()).pathname === '/dashboard', `the coordinator lands on ${page.url()}`);
+    await page.locator('[data-testid=table-persons_by_exploitation_type] table').waitFor();
+    await page.locator('[data-testid=indicators] table, [data-testid=indicators] .muted').first().waitFor();
+    await settle(page);
+    const released = await page.locator('[data-cell=released]').evaluateAll((els) => els.map((e) => e.textContent.replace(/\D/g, '')).filter((x) => Number(x) > 0).length);
+    const withheld = await page.locator('[data-cell=suppressed]').count();
+    assert(released >= 1, 'no released cell with a count on the dashboard');
+    assert(withheld >= 1, 'no withheld cell on the dashboard');
+    const rare = page.locator('[data-testid=table-persons_by_exploitation_type] tr', { hasText: RU['exploit.forced_begging'] }).locator('td').first();
+    assert((await rare.getAttribute('data-cell')) === 'suppressed', 'two persons of a type are not withheld');
+    await shot(page, 'coordinator-dashboard');
+    await nav(page, '/report');
+    await page.locator('[data-testid=report], [data-testid=report-unavailable], p.error').first().waitFor();
+    await settle(page);
+    await shot(page, 'coordinator-report');
+    await Promise.all(watch.pending);
+    const html = await page.content();
+    assert(!html.includes(MARKER) && !html.includes(MARKER_GIVEN), 'the marker is in the page');
+    const leaked = watch.bodies.filter((b) => b.body.includes(MARKER) || b.body.includes(MARKER_GIVEN));
+    assert(leaked.length === 0, `the marker is in network responses: ${leaked.map((b) => b.url).join(', ')}`);
+    assert(watch.bodies.some((b) => b.url.includes('/api/v1/stats/tables/')), 'no stats responses were captured');
+    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+  }));
+
+  // 4. Every screen in Kyrgyz, chosen from the browser's language.
+  const kyRole = (email, screens) => () => withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+    await signIn(page, email);
+    await settle(page);
+    for (const [name, go] of screens) {
+      await go(page);
+      await settle(page);
+      await audit(page, name);
+    }
+    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+  });
+  const to = (path) => (page) => nav(page, path);
+  const firstCase = async (page) => {
+    await nav(page, '/cases');
+    await page.locator('[data-testid=case-table] tbody tr a').first().click();
+    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+    await settle(page);
+    // The supervisor's access log is loaded on demand.
+    const show = page.locator('#sec-access button');
+    if (await show.count()) { await show.click(); await settle(page); }
+  };
+
+  await step('Kyrgyz: sign-in screen', () => withBrowser({ locale: 'ky-KG' }, async (page) => {
+    await page.goto(`${base}/`);
+    await page.locator('input[name=email]').waitFor();
+    await page.locator('h2', { hasText: KY['login.title'] }).waitFor();
+    await audit(page, 'login');
+  }));
+  await step('Kyrgyz: crisis center worker screens', kyRole('caseworker@sezim.kg', [
+    ['cases', to('/cases')], ['case', firstCase], ['new-case', to('/cases/new')], ['referrals', to('/referrals')], ['notifications', to('/notifications')],
+  ]));
+  await step('Kyrgyz: supervisor screens', kyRole('supervisor@sezim.kg', [
+    ['supervisor-cases', to('/cases')], ['supervisor-case', firstCase], ['supervisor-report', to('/report')],
+  ]));
+  await step('Kyrgyz: social worker screens', kyRole('social@mlsp.gov.kg', [
+    ['social-referrals', to('/referrals')], ['social-cases', to('/cases')],
+  ]));
+  await step('Kyrgyz: coordinator screens', kyRole('coordinator@mlsp.gov.kg', [
+    ['dashboard', to('/dashboard')], ['report', to('/report')],
+  ]));
+  await step('Kyrgyz: auditor screens', kyRole('auditor@jardam.local', [
+    ['audit', async (page) => {
+      await nav(page, '/audit');
+      await page.locator('[data-testid=verify] button').click();
+      await page.locator('[data-testid=verify] [role=status]').waitFor();
+    }],
+  ]));
+  await step('Kyrgyz: org admin screens', kyRole('orgadmin@sezim.kg', [
+    ['orgadmin-users', async (page) => { await nav(page, '/users'); await page.locator('.page-head button').click(); }],
+  ]));
+
+  // The admin creates a coordinator with a one-time password in the form; the
+  // new account must change it at its first sign-in.
+  const newEmail = `coord-${RUN}@mlsp.gov.kg`;
+  const oneTime = `one-time-${RUN}-pass`;
+  await step('Kyrgyz: admin screens, a new account with a one-time password', kyRole('admin@jardam.local', [
+    ['organizations', async (page) => { await nav(page, '/organizations'); await page.locator('.page-head button').click(); }],
+    ['users', async (page) => {
+      await nav(page, '/users');
+      await page.locator('.page-head button').click();
+      const form = page.locator('[data-testid=user-form]');
+      await form.locator('input[name=email]').fill(newEmail);
+      await form.locator('input[name=name]').fill('Test Coordinator');
+      await form.locator('select[name=role]').selectOption('coordinator');
+      const ctu = orgIds['MLSSM-CTU'];
+      assert(ctu, 'no MLSSM-CTU organization');
+      await form.locator('select[name=organization]').selectOption(ctu);
+      await form.locator('input[name=password]').fill(oneTime);
+      const made = page.waitForResponse((r) => r.url().endsWith('/api/v1/users') && r.request().method() === 'POST');
+      await form.locator('button[type=submit]').click();
+      const mr = await made;
+      assert(mr.status() === 201, `creating the user answered ${mr.status()}`);
+      await page.locator('[data-testid=users] td', { hasText: newEmail }).waitFor();
+      await page.locator('.page-head button').click();
+    }],
+  ]));
+  await step('Kyrgyz: password change a one-time password requires', () => withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+    await signIn(page, newEmail, oneTime);
+    await page.locator('h1', { hasText: KY['password.title'] }).waitFor();
+    await audit(page, 'password-change');
+    await page.locator('input[autocomplete=current-password]').fill(oneTime);
+    await page.locator('input[autocomplete=new-password]').nth(0).fill(`${oneTime}-new`);
+    await page.locator('input[autocomplete=new-password]').nth(1).fill(`${oneTime}-new`);
+    await page.locator('form button[type=submit]').click();
+    await page.waitForURL((u) => new URL(u).pathname === '/dashboard');
+    await checkNoLeaks(page, watch, [oneTime]);
+  }));
+
+  writeFileSync(join(results, 'axe-summary.json'), `${JSON.stringify(axeSummary, null, 2)}\n`);
+  log(`axe: ${axeSummary.length} screen/width checks, ${axeSummary.filter((a) => a.serious_or_critical > 0).length} with serious or critical violations (e2e/artifacts/axe-summary.json)`);
   return failures;
 }

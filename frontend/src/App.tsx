@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useI18n } from './i18n';
 import { LANGS, type Lang } from './i18n/dict';
 import { api } from './lib/api';
@@ -12,6 +12,14 @@ import { CasePage } from './screens/CasePage';
 import { NewCase } from './screens/NewCase';
 import { Referrals } from './screens/Referrals';
 import { Notifications } from './screens/Notifications';
+
+// Screens for coordinators, supervisors' reports, administration and audit
+// are loaded on demand, keeping the initial script small.
+const Dashboard = lazy(() => import('./screens/Dashboard'));
+const Report = lazy(() => import('./screens/Report'));
+const Organizations = lazy(() => import('./screens/admin/Organizations'));
+const Users = lazy(() => import('./screens/admin/Users'));
+const Audit = lazy(() => import('./screens/Audit'));
 
 type State = { kind: 'boot' } | { kind: 'signedOut'; idle?: boolean } | { kind: 'signedIn'; me: Me };
 
@@ -59,13 +67,18 @@ function Boot() {
 }
 
 function Shell({ me }: { me: Me }) {
-  const { t, lang } = useI18n();
+  const { t, tx, lang } = useI18n();
   const path = usePath();
   const can = (p: string) => me.permissions.includes(p);
   const nav: { path: string; label: string; show: boolean }[] = [
     { path: '/cases', label: t('nav.cases'), show: can('case.list') },
     { path: '/cases/new', label: t('nav.newCase'), show: can('case.create') },
     { path: '/referrals', label: t('nav.referrals'), show: can('referral.list') },
+    { path: '/dashboard', label: t('nav.dashboard'), show: can('stats.read') },
+    { path: '/report', label: t('nav.report'), show: can('report.read') },
+    { path: '/organizations', label: t('nav.organizations'), show: can('organization.create') },
+    { path: '/users', label: t('nav.users'), show: can('user.list') },
+    { path: '/audit', label: t('nav.audit'), show: can('audit.read') },
     { path: '/notifications', label: t('nav.notifications'), show: can('notification.list') },
   ];
   const visible = nav.filter((n) => n.show);
@@ -83,6 +96,11 @@ function Shell({ me }: { me: Me }) {
   else if (caseMatch && can('case.read')) content = <CasePage id={caseMatch[1]} me={me} />;
   else if (path === '/referrals' && can('referral.list')) content = <Referrals canRespond={can('referral.respond')} />;
   else if (path === '/notifications' && can('notification.list')) content = <Notifications />;
+  else if (path === '/dashboard' && visible.some((n) => n.path === '/dashboard')) content = <Dashboard me={me} />;
+  else if (path === '/report' && can('report.read')) content = <Report me={me} />;
+  else if (path === '/organizations' && can('organization.create')) content = <Organizations />;
+  else if (path === '/users' && can('user.list')) content = <Users me={me} />;
+  else if (path === '/audit' && can('audit.read')) content = <Audit canVerify={can('audit.verify')} />;
   else content = (
     <section>
       <h1>{t('home.welcome')}</h1>
@@ -110,11 +128,13 @@ function Shell({ me }: { me: Me }) {
         </nav>
         <div className="userbox">
           <LanguageSwitch />
-          <span className="username">{me.name}</span>
+          <span className="username" translate="no">{me.name} <span className="muted-inv">({tx('role', me.role)})</span></span>
           <button type="button" className="secondary" onClick={() => void logout('user')}>{t('nav.signOut')}</button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>{content}</main>
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p role="status">{t('common.loading')}</p>}>{content}</Suspense>
+      </main>
     </div>
   );
 }

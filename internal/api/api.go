@@ -72,6 +72,11 @@ var PublicRoutes = map[string]bool{
 	"GET /cases/*":       true,
 	"GET /referrals":     true,
 	"GET /notifications": true,
+	"GET /dashboard":     true,
+	"GET /report":        true,
+	"GET /organizations": true,
+	"GET /users":         true,
+	"GET /audit":         true,
 }
 
 // New builds the API.

@@ -2,6 +2,8 @@
 // all three languages (the types enforce it); a Kyrgyz string may equal its
 // Russian one only when listed in KY_SAME_AS_RU (names and codes).
 
+import { enExtra, kyExtra, ruExtra } from './extra';
+
 export const LANGS = ['ru', 'ky', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
@@ -203,10 +205,11 @@ const en = {
   'tstatus.not_a_victim': 'Not a victim',
 } as const;
 
-export type Key = keyof typeof en;
+const enAll = { ...en, ...enExtra };
+export type Key = keyof typeof enAll;
 export type Dict = Record<Key, string>;
 
-const ru: Dict = {
+const ru: Record<keyof typeof en, string> = {
   'app.name': 'Jardam',
   'app.tagline': 'Помощь пострадавшим от торговли людьми',
   'lang.label': 'Язык',
@@ -404,7 +407,7 @@ const ru: Dict = {
   'tstatus.not_a_victim': 'Не пострадавший',
 };
 
-const ky: Dict = {
+const ky: Record<keyof typeof en, string> = {
   'app.name': 'Jardam',
   'app.tagline': 'Адам сатуунун курмандыктарына жардам',
   'lang.label': 'Тил',
@@ -605,4 +608,4 @@ const ky: Dict = {
 /** Keys whose Kyrgyz string may equal the Russian one: names and codes. */
 export const KY_SAME_AS_RU: ReadonlySet<Key> = new Set<Key>(['app.name', 'lang.ru', 'lang.ky', 'lang.en']);
 
-export const DICTS: Record<Lang, Dict> = { en, ru, ky };
+export const DICTS: Record<Lang, Dict> = { en: enAll, ru: { ...ru, ...ruExtra }, ky: { ...ky, ...kyExtra } };

@@ -23,6 +23,8 @@ interface I18n {
   lang: Lang;
   setLang: (l: Lang) => void;
   t: (key: Key) => string;
+  /** A dynamic key, or `fallback` when the dictionary lacks it. */
+  tr: (key: string, fallback: string) => string;
   /** Label of an enumeration value, e.g. tx('stage', 'shelter'). */
   tx: (prefix: string, value: string | null | undefined) => string;
   f: Format;
@@ -43,6 +45,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       lang,
       setLang,
       t: (key) => translate(lang, key),
+      tr: (key, fallback) => { const v = translate(lang, key); return v === key ? fallback : v; },
       tx: (prefix, value) => (value == null || value === '' ? '—' : translate(lang, `${prefix}.${value}`)),
       f: makeFormat(lang),
     }),

@@ -47,3 +47,22 @@ export function query(params: Record<string, string | undefined | null>): string
 export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
+
+/**
+ * Downloads a file with the bearer token in a header (never in the URL) and
+ * saves it through a short-lived object URL.
+ */
+export async function download(path: string, filename: string, retried = false): Promise<void> {
+  const t = getToken();
+  const res = await fetch(`/api/v1${path}`, { headers: t ? { Authorization: `Bearer ${t.token}` } : {}, credentials: 'same-origin' });
+  if (res.status === 401 && !retried && (await refresh(true))) return download(path, filename, true);
+  if (!res.ok) throw new ApiError(res.status, null);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -10,6 +10,8 @@ export interface Format {
   dateTime: (iso: string | null | undefined) => string;
   number: (n: number | null | undefined) => string;
   money: (n: number | null | undefined) => string;
+  /** A month written YYYY-MM, as "March 2025" in the language. */
+  month: (ym: string | null | undefined) => string;
 }
 
 export function makeFormat(lang: Lang): Format {
@@ -20,6 +22,7 @@ export function makeFormat(lang: Lang): Format {
   });
   const n = new Intl.NumberFormat(locale);
   const m = new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+  const mo = new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, year: 'numeric', month: 'short' });
   const parse = (iso: string) => {
     // A date without a time is a calendar day: read it at noon in Bishkek.
     const v = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T12:00:00+06:00`) : new Date(iso);
@@ -30,5 +33,9 @@ export function makeFormat(lang: Lang): Format {
     dateTime: (iso) => { if (!iso) return '—'; const v = parse(iso); return v ? dt.format(v) : '—'; },
     number: (x) => (x == null ? '—' : n.format(x)),
     money: (x) => (x == null ? '—' : m.format(x)),
+    month: (ym) => {
+      const v = ym && /^\d{4}-\d{2}$/.test(ym) ? new Date(`${ym}-15T12:00:00+06:00`) : null;
+      return v ? mo.format(v) : '—';
+    },
   };
 }

@@ -38,7 +38,14 @@ export interface Case {
   citizenship?: string | null;
   region_of_origin?: string | null;
   exploitation_types?: string[] | null;
+  countries_of_exploitation?: string[] | null;
+  means_of_control?: string[] | null;
+  measure_codes?: string[] | null;
+  assigned_user_ids?: string[] | null;
+  reflection_ends_on?: string | null;
+  source?: string;
   identity?: Identity | null;
+  identity_erased?: boolean;
 }
 
 export interface StageMove {
@@ -53,11 +60,17 @@ export interface StageMove {
 
 export interface Assistance {
   id: string;
+  case_id?: string;
   type: string;
+  provider_organization_id?: string;
   status: string;
   started_on?: string | null;
   ended_on?: string | null;
   cost_kgs?: number | null;
+  funding_source?: string | null;
+  measure_codes?: string[] | null;
+  notes?: string | null;
+  version?: number;
 }
 
 export interface Note { id: string; text: string; author_id: string; created_at: string }
@@ -72,7 +85,133 @@ export interface Referral {
   status: string;
   due_at: string | null;
   overdue: boolean;
-  case_summary?: { code?: string } | null;
+  from_organization_id?: string;
+  to_organization_id?: string;
+  categories?: string[];
+  consent_id?: string;
+  note?: string;
+  decline_reason?: string;
+  outcome?: string;
+  responded_at?: string | null;
+  created_at?: string;
+  case_summary?: { code?: string; sex?: string; age_bracket?: string; region_of_origin?: string | null } | null;
+}
+
+export interface Consent {
+  id: string;
+  case_id: string;
+  purpose: string;
+  recipient_organization_id: string | null;
+  categories: string[];
+  given_by: string;
+  given_at: string;
+  expires_at: string | null;
+  withdrawn_at: string | null;
+  valid: boolean;
+}
+
+export interface Organization {
+  id: string;
+  code: string;
+  name: LocalizedName;
+  kind: string;
+  region: string;
+  services: string[];
+  active: boolean;
+  version: number;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  organization_id: string;
+  must_change_password: boolean;
+  disabled: boolean;
+  version: number;
+  created_at: string;
+}
+
+export interface Goal { id?: string; text: string; due_on?: string; status: string }
+export interface Plan { needs_assessment: string; goals: Goal[]; version: number; updated_at: string | null }
+
+export interface Measure {
+  code: string;
+  program: string;
+  direction: string;
+  title: LocalizedName;
+  default_for_assistance_types: string[];
+  responsible_organization_ids: string[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor_id: string | null;
+  organization_id: string | null;
+  role: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  outcome: string;
+  request_id: string;
+  client_ip: string;
+  user_agent: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  first_broken: { seq: number; entry_id: number | null; reason: string; detail?: string } | null;
+  truncated: boolean;
+  unlinked: number;
+  stale_unlinked: number;
+  checkpoint: { seq: number; at: string } | null;
+}
+
+export interface StatsInfo { name: string; kind: 'table' | 'series'; title: string; dimensions: string[]; periods: string[] }
+export interface StatsRow { count: number | null; suppressed: boolean; [dim: string]: string | number | boolean | null }
+export interface StatsTable { name: string; period: string; k: number; dimensions: string[]; rows: StatsRow[]; totals: { count: number | null; suppressed: boolean } }
+
+export interface Indicator {
+  code: string;
+  direction: string;
+  title: LocalizedName;
+  unit: string;
+  baseline: number | null;
+  targets: { year: number; value: number }[];
+  value: number | null;
+  suppressed: boolean;
+  progress: number | null;
+}
+export interface IndicatorMatrix { period: string; from: string; to: string; program: string; k: number; items: Indicator[] }
+
+export interface ReportFigure { name: string; value: number | null; suppressed: boolean; unit: string }
+export interface ReportMeasure {
+  code: string;
+  direction: string;
+  title: LocalizedName;
+  figures: ReportFigure[];
+  budget: { planned_kgs: number; actual_kgs: number | null; actual_suppressed: boolean };
+  narrative: string | null;
+}
+export interface HalfYearReport {
+  year: number;
+  half: number;
+  period: string;
+  kind: 'body' | 'summary';
+  organization_id: string;
+  organization_code?: string;
+  organization_name?: LocalizedName;
+  status: 'draft' | 'submitted';
+  deadline: string;
+  submitted_at: string | null;
+  late: boolean;
+  ended?: boolean;
+  k: number;
+  measures: ReportMeasure[];
+  bodies?: { organization_id: string; code: string; status: string; submitted_at: string | null; late: boolean }[];
 }
 
 export interface Notification { id: string; kind: string; ref_code: string; link: string; created_at: string; read_at: string | null }
@@ -84,3 +223,16 @@ export const SEXES = ['female', 'male', 'other', 'unknown'] as const;
 export const ASSISTANCE_TYPES = ['shelter', 'psychological', 'medical', 'legal', 'vocational_training', 'income_generation', 'homecoming', 'employment', 'housing', 'education', 'family_reunification', 'documents', 'financial', 'other'] as const;
 export const ASSISTANCE_STATUSES = ['planned', 'in_progress', 'completed', 'declined'] as const;
 export const CLOSURE_REASONS = ['reintegrated', 'transferred', 'declined_assistance', 'lost_contact', 'not_a_victim', 'deceased', 'other'] as const;
+export const CONSENT_PURPOSES = ['assistance', 'data_sharing', 'statistics'] as const;
+export const CONSENT_GIVERS = ['person', 'guardian', 'guardianship_authority'] as const;
+export const CATEGORIES = ['identity', 'contact', 'health', 'legal', 'assistance_history'] as const;
+export const FUNDING_SOURCES = ['state_budget', 'state_social_order', 'international_organization', 'ngo_own_funds', 'other'] as const;
+export const GOAL_STATUSES = ['open', 'in_progress', 'achieved', 'dropped'] as const;
+export const ROLES = ['caseworker', 'supervisor', 'coordinator', 'org_admin', 'admin', 'auditor'] as const;
+export const ORG_KINDS = ['state_body', 'local_authority', 'law_enforcement', 'crisis_center', 'ngo', 'international_org', 'coordinator', 'operator'] as const;
+export const REGIONS = ['bishkek_city', 'osh_city', 'batken', 'jalal_abad', 'issyk_kul', 'naryn', 'osh', 'talas', 'chui'] as const;
+export const OPEN_STAGES = ['identification', 'shelter', 'rehabilitation', 'reintegration'] as const;
+export const CHANNELS = ['hotline', 'police', 'consulate', 'border_service', 'labour_inspection', 'ngo_outreach', 'international_organization', 'self_referral', 'other'] as const;
+export const TRAFFICKING_STATUSES = ['possible', 'actual', 'not_a_victim'] as const;
+export const EXPLOITATION_TYPES = ['forced_labour', 'sexual_exploitation', 'forced_marriage', 'forced_begging', 'servitude', 'organ_removal', 'forced_criminality', 'child_labour', 'other'] as const;
+export const AGE_BRACKETS = ['0-8', '9-17', '18-20', '21-23', '24-26', '27-29', '30-38', '39-47', '48+', 'unknown'] as const;

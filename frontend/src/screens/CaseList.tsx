@@ -2,8 +2,9 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
 import { linkTo } from '../lib/router';
-import { RISKS, STAGES, STATUSES, type Case } from '../lib/types';
+import { RISKS, STAGES, STATUSES, type Case, type Referral } from '../lib/types';
 import { ErrorText, RiskBadge, StageBadge } from './common';
+import { ReflectionBadge } from './CasePage';
 
 interface Filters { stage: string; status: string; risk_level: string }
 
@@ -17,6 +18,14 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [results, setResults] = useState<Case[] | null>(null);
+  const [code, setCode] = useState('');
+  const [overdue, setOverdue] = useState<Set<string>>(new Set());
+
+  // Cases with an overdue referral (sent or received) carry a mark.
+  useEffect(() => {
+    void Promise.all(['outgoing', 'incoming'].map((b) => api<Page<Referral>>(`/referrals?box=${b}&overdue=true&limit=200`).catch(() => ({ items: [] as Referral[], next_cursor: null }))))
+      .then((pages) => setOverdue(new Set(pages.flatMap((p) => p.items).filter((r) => r.overdue).map((r) => r.case_id))));
+  }, []);
 
   const load = useCallback(async (f: Filters, after: string | null) => {
     setLoading(true);
@@ -33,6 +42,10 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
   }, []);
 
   useEffect(() => { void load(filters, null); }, [filters, load]);
+  // A code search looks through every page of the list.
+  useEffect(() => {
+    if (code.trim().length >= 3 && cursor && !loading && !items.some((c) => c.code.includes(code.trim()))) void load(filters, cursor);
+  }, [code, cursor, loading, items, filters, load]);
 
   const select = (name: keyof Filters, values: readonly string[], prefix: string, label: string) => (
     <label>{label}
@@ -49,11 +62,20 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
         <h1>{t('cases.title')}</h1>
         {canCreate && <a className="button" href="/cases/new" onClick={linkTo('/cases/new')}>{t('nav.newCase')}</a>}
       </div>
-      <NameSearch onResults={setResults} />
+      <div className="grid2">
+        <NameSearch onResults={setResults} />
+        <form className="panel search" role="search" aria-labelledby="code-search-h" onSubmit={(e) => e.preventDefault()}>
+          <h2 id="code-search-h">{t('cases.codeSearch')}</h2>
+          <label>{t('cases.code')}
+            <input name="code" autoComplete="off" value={code} onChange={(e) => setCode(e.target.value.toUpperCase())} placeholder="SEZIM-2025-0001" />
+          </label>
+          <p className="muted small">{t('cases.codeHint')}</p>
+        </form>
+      </div>
       {results && (
         <div className="panel">
           <h2>{t('cases.searchResults')}</h2>
-          <CaseTable items={results} />
+          <CaseTable items={results} overdue={overdue} />
         </div>
       )}
       <fieldset className="filters">
@@ -63,7 +85,7 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
         {select('risk_level', RISKS, 'risk', t('cases.risk'))}
       </fieldset>
       <ErrorText error={error} />
-      <CaseTable items={items} />
+      <CaseTable items={code.trim() ? items.filter((c) => c.code.includes(code.trim())) : items} overdue={overdue} />
       {loading && <p role="status">{t('common.loading')}</p>}
       {!loading && cursor && (
         <button type="button" className="secondary" onClick={() => void load(filters, cursor)}>{t('common.loadMore')}</button>
@@ -72,11 +94,11 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
   );
 }
 
-export function CaseTable({ items }: { items: Case[] }) {
+export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<string> }) {
   const { t, tx, f } = useI18n();
   if (items.length === 0) return <p className="muted">{t('cases.empty')}</p>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="cases" data-testid="case-table">
         <thead>
           <tr>
@@ -87,6 +109,7 @@ export function CaseTable({ items }: { items: Case[] }) {
             <th scope="col">{t('cases.sex')}</th>
             <th scope="col">{t('cases.age')}</th>
             <th scope="col">{t('cases.identifiedAt')}</th>
+            <th scope="col">{t('cases.deadlines')}</th>
           </tr>
         </thead>
         <tbody>
@@ -99,6 +122,10 @@ export function CaseTable({ items }: { items: Case[] }) {
               <td>{tx('sex', c.sex)}</td>
               <td>{c.age_bracket === 'unknown' ? t('age.unknown') : c.age_bracket ?? '—'}</td>
               <td>{f.date(c.identified_at)}</td>
+              <td>
+                <ReflectionBadge c={c} />
+                {overdue?.has(c.id) && <span className="badge overdue-mark" data-testid="overdue-badge">{t('cases.overdueReferral')}</span>}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -135,8 +162,8 @@ function NameSearch({ onResults }: { onResults: (r: Case[] | null) => void }) {
   const clear = () => { setGiven(''); setFamily(''); onResults(null); };
 
   return (
-    <form className="panel search" onSubmit={submit} role="search">
-      <h2>{t('cases.search')}</h2>
+    <form className="panel search" onSubmit={submit} role="search" aria-labelledby="name-search-h">
+      <h2 id="name-search-h">{t('cases.search')}</h2>
       <div className="row wrap">
         <label>{t('cases.givenName')}
           <input autoComplete="off" value={given} onChange={(e) => setGiven(e.target.value)} />

@@ -1,14 +1,25 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n, type Key } from '../i18n';
-import { api, newIdempotencyKey, type Page } from '../lib/api';
+import { api, type Page } from '../lib/api';
+import { reflectionState, stageTargets } from '../lib/domain';
 import { linkTo } from '../lib/router';
-import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, CLOSURE_REASONS, STAGES, type Assistance, type Case, type Me, type Note, type StageMove } from '../lib/types';
+import type { Case, Me, StageMove } from '../lib/types';
+import { CLOSURE_REASONS } from '../lib/types';
 import { ErrorText, RiskBadge, StageBadge } from './common';
+import { AccessLogPanel, AssignPanel } from './case/Supervision';
+import { ConsentsPanel } from './case/Consents';
+import { CaseReferralsPanel } from './case/CaseReferrals';
+import { AssistancePanel } from './case/Assistance';
+import { PlanPanel } from './case/Plan';
+import { NotesPanel } from './case/Notes';
+import { EditAttributes } from './case/EditAttributes';
 
 export function CasePage({ id, me }: { id: string; me: Me }) {
   const { t } = useI18n();
   const [c, setCase] = useState<Case | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // Consents change what a referral may carry: the referral form reloads them.
+  const [consentsVersion, setConsentsVersion] = useState(0);
 
   const reload = useCallback(async () => {
     try {
@@ -17,25 +28,45 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
       setError(e);
     }
   }, [id]);
-  useEffect(() => { void reload(); }, [reload]);
+  useEffect(() => { setCase(null); setError(null); void reload(); }, [reload]);
 
   if (error) return <section><ErrorText error={error} /><BackLink /></section>;
   if (!c) return <p role="status">{t('common.loading')}</p>;
   const can = (p: string) => me.permissions.includes(p);
+  const owner = c.owner_organization_id === me.organization.id;
+  const imported = c.source === 'import';
   return (
     <section className="case">
       <BackLink />
       <div className="page-head">
         <h1>{t('case.title')} <span className="code">{c.code}</span></h1>
-        <StageBadge stage={c.stage} />
+        <div className="row wrap">
+          <StageBadge stage={c.stage} />
+          <ReflectionBadge c={c} />
+        </div>
       </div>
+      <nav aria-label={t('case.sections')} className="toc">
+        <ul>
+          <li><a href="#sec-timeline">{t('case.timeline')}</a></li>
+          {can('consent.list') && <li><a href="#sec-consents">{t('case.consents')}</a></li>}
+          {can('referral.list') && <li><a href="#sec-referrals">{t('case.referrals')}</a></li>}
+          {can('assistance.list') && <li><a href="#sec-assistance">{t('case.assistance')}</a></li>}
+          {owner && can('plan.read') && <li><a href="#sec-plan">{t('plan.title')}</a></li>}
+          {can('note.list') && <li><a href="#sec-notes">{t('case.notes')}</a></li>}
+        </ul>
+      </nav>
       <div className="grid2">
         <IdentityPanel c={c} />
-        <AttributesPanel c={c} />
+        <AttributesPanel c={c} edit={owner && can('case.update') && !imported && !c.identity_erased ? reload : null} />
       </div>
-      <Timeline c={c} canMove={can('case.move_stage')} onMoved={reload} />
-      {can('assistance.list') && <AssistancePanel caseId={c.id} canCreate={can('assistance.create')} />}
+      <Timeline c={c} canMove={can('case.move_stage') && !imported} canClose={can('case.close')} onMoved={reload} />
+      {owner && can('case.assign') && <AssignPanel c={c} me={me} onChanged={reload} />}
+      {can('consent.list') && <ConsentsPanel caseId={c.id} canCreate={can('consent.create') && owner} canWithdraw={can('consent.withdraw') && owner} onChanged={() => setConsentsVersion((v) => v + 1)} />}
+      {can('referral.list') && <CaseReferralsPanel c={c} me={me} canCreate={owner && can('referral.create') && !imported} consentsVersion={consentsVersion} />}
+      {can('assistance.list') && <AssistancePanel c={c} me={me} canCreate={can('assistance.create') && !imported} canUpdate={can('assistance.update')} />}
+      {owner && can('plan.read') && <PlanPanel caseId={c.id} canWrite={can('plan.update')} />}
       {can('note.list') && <NotesPanel caseId={c.id} canCreate={can('note.create')} />}
+      {owner && can('case.access_log') && <AccessLogPanel caseId={c.id} />}
     </section>
   );
 }
@@ -45,8 +76,20 @@ function BackLink() {
   return <a href="/cases" onClick={linkTo('/cases')} className="back">← {t('common.back')}</a>;
 }
 
-function Field({ label, value }: { label: string; value: string | null | undefined }) {
-  return (<><dt>{label}</dt><dd>{value || '—'}</dd></>);
+export function ReflectionBadge({ c }: { c: Case }) {
+  const { t, f } = useI18n();
+  const state = reflectionState(c.reflection_ends_on, c.status, new Date());
+  if (!state) return null;
+  return (
+    <span className={`badge reflection-${state}`} data-testid="reflection-badge">
+      {t(state === 'running' ? 'case.reflectionUntil' : 'case.reflectionEnded')} {f.date(c.reflection_ends_on)}
+    </span>
+  );
+}
+
+function Field({ label, value, free }: { label: string; value: string | null | undefined; free?: boolean }) {
+  // Free text typed by people is marked translate="no".
+  return (<><dt>{label}</dt><dd translate={free ? 'no' : undefined}>{value || '—'}</dd></>);
 }
 
 function IdentityPanel({ c }: { c: Case }) {
@@ -55,23 +98,24 @@ function IdentityPanel({ c }: { c: Case }) {
   return (
     <div className="panel">
       <h2>{t('case.identity')}</h2>
-      {!id ? <p className="muted">{t('case.identityHidden')}</p> : (
+      {c.identity_erased ? <p className="muted">{t('case.identityErased')}</p> : !id ? <p className="muted">{t('case.identityHidden')}</p> : (
         <dl className="fields">
-          <Field label={t('cases.familyName')} value={id.family_name} />
-          <Field label={t('cases.givenName')} value={id.given_name} />
-          <Field label={t('cases.patronymic')} value={id.patronymic} />
-          <Field label={t('cases.birthDate')} value={id.birth_date ? f.date(id.birth_date) : null} />
-          <Field label={t('cases.documentNumber')} value={id.document_number} />
-          <Field label={t('cases.phone')} value={id.phone} />
-          <Field label={t('cases.address')} value={id.address} />
+          <Field free label={t('cases.familyName')} value={id.family_name} />
+          <Field free label={t('cases.givenName')} value={id.given_name} />
+          <Field free label={t('cases.patronymic')} value={id.patronymic} />
+          <Field free label={t('cases.birthDate')} value={id.birth_date ? f.date(id.birth_date) : null} />
+          <Field free label={t('cases.documentNumber')} value={id.document_number} />
+          <Field free label={t('cases.phone')} value={id.phone} />
+          <Field free label={t('cases.address')} value={id.address} />
         </dl>
       )}
     </div>
   );
 }
 
-function AttributesPanel({ c }: { c: Case }) {
+function AttributesPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | null }) {
   const { t, tx, f } = useI18n();
+  const list = (prefix: string, values: string[] | null | undefined) => (values && values.length ? values.map((v) => tx(prefix, v)).join(', ') : null);
   return (
     <div className="panel">
       <h2>{t('case.attributes')}</h2>
@@ -79,21 +123,25 @@ function AttributesPanel({ c }: { c: Case }) {
         <dt>{t('cases.status')}</dt><dd>{tx('status', c.status)}</dd>
         <dt>{t('cases.risk')}</dt><dd><RiskBadge risk={c.risk_level} /></dd>
         <Field label={t('cases.identifiedAt')} value={f.date(c.identified_at)} />
+        <Field label={t('case.reflectionEnds')} value={c.reflection_ends_on ? f.date(c.reflection_ends_on) : null} />
         <Field label={t('case.traffickingStatus')} value={tx('tstatus', c.trafficking_status)} />
         <Field label={t('cases.sex')} value={tx('sex', c.sex)} />
         <Field label={t('cases.age')} value={c.age_bracket === 'unknown' ? t('age.unknown') : c.age_bracket} />
         <Field label={t('case.minor')} value={c.is_minor == null ? null : c.is_minor ? t('common.yes') : t('common.no')} />
         <Field label={t('case.citizenship')} value={c.citizenship} />
-        <Field label={t('case.region')} value={c.region_of_origin} />
-        <Field label={t('case.channel')} value={c.identification_channel} />
-        <Field label={t('case.exploitation')} value={c.exploitation_types?.join(', ')} />
+        <Field label={t('case.region')} value={c.region_of_origin ? tx('region', c.region_of_origin) : null} />
+        <Field label={t('case.channel')} value={c.identification_channel ? tx('channel', c.identification_channel) : null} />
+        <Field label={t('case.exploitation')} value={list('exploit', c.exploitation_types)} />
+        <Field label={t('case.countries')} value={c.countries_of_exploitation?.join(', ')} />
+        <Field label={t('case.measures')} value={c.measure_codes?.join(', ')} />
         {c.closure_reason && <Field label={t('case.closureReason')} value={tx('closure', c.closure_reason)} />}
       </dl>
+      {edit && <EditAttributes key={c.version} c={c} onSaved={edit} />}
     </div>
   );
 }
 
-function Timeline({ c, canMove, onMoved }: { c: Case; canMove: boolean; onMoved: () => Promise<void> }) {
+function Timeline({ c, canMove, canClose, onMoved }: { c: Case; canMove: boolean; canClose: boolean; onMoved: () => Promise<void> }) {
   const { t, tx, f } = useI18n();
   const [moves, setMoves] = useState<StageMove[]>([]);
   const [error, setError] = useState<unknown>(null);
@@ -102,7 +150,7 @@ function Timeline({ c, canMove, onMoved }: { c: Case; canMove: boolean; onMoved:
   const [done, setDone] = useState(false);
 
   const load = useCallback(async () => {
-    try { setMoves((await api<Page<StageMove>>(`/cases/${c.id}/stages?limit=100`)).items); } catch (e) { setError(e); }
+    try { setMoves((await api<Page<StageMove>>(`/cases/${c.id}/stages`)).items); } catch (e) { setError(e); }
   }, [c.id]);
   useEffect(() => { void load(); }, [load, c.version]);
 
@@ -118,37 +166,38 @@ function Timeline({ c, canMove, onMoved }: { c: Case; canMove: boolean; onMoved:
     } catch (err) { setError(err); }
   };
 
-  const targets = STAGES.filter((s) => s !== c.stage);
+  const targets = stageTargets(c.stage, canClose);
+  const moveLabel: Key = c.stage === 'closed' ? 'case.reopen' : 'case.move';
   return (
-    <div className="panel">
+    <div className="panel" id="sec-timeline">
       <h2>{t('case.timeline')}</h2>
-      <ol className="timeline">
-        {[...moves].reverse().map((m) => (
+      <ol className="timeline" data-testid="timeline">
+        {moves.map((m) => (
           <li key={m.id}>
             <StageBadge stage={m.to_stage} />
             <span className="muted"> {f.dateTime(m.moved_at)}</span>
-            {m.closure_reason ? <span> · {tx('closure', m.closure_reason)}</span> : m.reason ? <span> · {m.reason}</span> : null}
+            {m.closure_reason ? <span> · {tx('closure', m.closure_reason)}</span> : m.reason ? <span translate="no"> · {m.reason}</span> : null}
           </li>
         ))}
       </ol>
-      {canMove && (
-        <form onSubmit={submit} className="row wrap">
-          <label>{t('case.move')}
-            <select value={stage} onChange={(e) => { setStage(e.target.value); setReason(''); }} required>
+      {canMove && targets.length > 0 && (
+        <form onSubmit={submit} className="row wrap" data-testid="stage-form">
+          <label>{t(moveLabel)}
+            <select name="stage" value={stage} onChange={(e) => { setStage(e.target.value); setReason(''); }} required>
               <option value="">—</option>
               {targets.map((s) => <option key={s} value={s}>{tx('stage', s)}</option>)}
             </select>
           </label>
           {stage === 'closed' ? (
-            <label>{t('case.reason')}
-              <select value={reason} onChange={(e) => setReason(e.target.value)} required>
+            <label>{t('case.closureReason')}
+              <select name="closure_reason" value={reason} onChange={(e) => setReason(e.target.value)} required>
                 <option value="">—</option>
                 {CLOSURE_REASONS.map((r) => <option key={r} value={r}>{tx('closure', r)}</option>)}
               </select>
             </label>
           ) : (
             <label>{t('case.reason')}
-              <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} />
+              <input name="reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} autoComplete="off" />
             </label>
           )}
           <div className="row end"><button type="submit">{t('case.moveSubmit')}</button></div>
@@ -160,120 +209,3 @@ function Timeline({ c, canMove, onMoved }: { c: Case; canMove: boolean; onMoved:
   );
 }
 
-function AssistancePanel({ caseId, canCreate }: { caseId: string; canCreate: boolean }) {
-  const { t, tx, f } = useI18n();
-  const [items, setItems] = useState<Assistance[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [form, setForm] = useState({ type: 'shelter', status: 'in_progress', started_on: '', cost_kgs: '' });
-  const [key, setKey] = useState(newIdempotencyKey);
-
-  const load = useCallback(async () => {
-    try { setItems((await api<Page<Assistance>>(`/cases/${caseId}/assistance?limit=100`)).items); } catch (e) { setError(e); }
-  }, [caseId]);
-  useEffect(() => { void load(); }, [load]);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    const body: Record<string, unknown> = { type: form.type, status: form.status };
-    if (form.started_on) body.started_on = form.started_on;
-    if (form.cost_kgs) body.cost_kgs = Number(form.cost_kgs);
-    try {
-      await api(`/cases/${caseId}/assistance`, { method: 'POST', body, headers: { 'Idempotency-Key': key } });
-      setKey(newIdempotencyKey());
-      setForm({ ...form, started_on: '', cost_kgs: '' });
-      await load();
-    } catch (err) { setError(err); }
-  };
-
-  return (
-    <div className="panel">
-      <h2>{t('case.assistance')}</h2>
-      {items.length === 0 ? <p className="muted">{t('common.empty')}</p> : (
-        <div className="table-wrap">
-          <table>
-            <thead><tr>
-              <th scope="col">{t('case.assistanceType')}</th><th scope="col">{t('case.assistanceStatus')}</th>
-              <th scope="col">{t('case.startedOn')}</th><th scope="col">{t('case.endedOn')}</th><th scope="col">{t('case.cost')}</th>
-            </tr></thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.id}>
-                  <td>{tx('atype', a.type)}</td><td>{tx('astatus', a.status)}</td>
-                  <td>{f.date(a.started_on)}</td><td>{f.date(a.ended_on)}</td><td className="num">{f.money(a.cost_kgs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {canCreate && (
-        <form onSubmit={submit} className="row wrap">
-          <label>{t('case.assistanceType')}
-            <select value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>
-              {ASSISTANCE_TYPES.map((v) => <option key={v} value={v}>{tx('atype', v)}</option>)}
-            </select>
-          </label>
-          <label>{t('case.assistanceStatus')}
-            <select value={form.status} onChange={(e) => setForm({ ...form, status: e.target.value })}>
-              {ASSISTANCE_STATUSES.map((v) => <option key={v} value={v}>{tx('astatus', v)}</option>)}
-            </select>
-          </label>
-          <label>{t('case.startedOn')}
-            <input type="date" value={form.started_on} onChange={(e) => setForm({ ...form, started_on: e.target.value })} />
-          </label>
-          <label>{t('case.cost')}
-            <input type="number" min="0" step="0.01" inputMode="decimal" value={form.cost_kgs} onChange={(e) => setForm({ ...form, cost_kgs: e.target.value })} />
-          </label>
-          <div className="row end"><button type="submit">{t('case.addAssistance')}</button></div>
-        </form>
-      )}
-      <ErrorText error={error} />
-    </div>
-  );
-}
-
-function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: boolean }) {
-  const { t, f } = useI18n();
-  const [items, setItems] = useState<Note[]>([]);
-  const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [key, setKey] = useState(newIdempotencyKey);
-
-  const load = useCallback(async () => {
-    try { setItems((await api<Page<Note>>(`/cases/${caseId}/notes?limit=100`)).items); } catch (e) { setError(e); }
-  }, [caseId]);
-  useEffect(() => { void load(); }, [load]);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!text.trim()) return;
-    setError(null);
-    try {
-      await api(`/cases/${caseId}/notes`, { method: 'POST', body: { text }, headers: { 'Idempotency-Key': key } });
-      setKey(newIdempotencyKey());
-      setText('');
-      await load();
-    } catch (err) { setError(err); }
-  };
-  const label: Key = 'case.noteText';
-  return (
-    <div className="panel">
-      <h2>{t('case.notes')}</h2>
-      {items.length === 0 ? <p className="muted">{t('common.empty')}</p> : (
-        <ul className="notes">
-          {items.map((n) => <li key={n.id}><span className="muted small">{f.dateTime(n.created_at)}</span><p>{n.text}</p></li>)}
-        </ul>
-      )}
-      {canCreate && (
-        <form onSubmit={submit} className="stack">
-          <label>{t(label)}
-            <textarea autoComplete="off" rows={3} value={text} onChange={(e) => setText(e.target.value)} maxLength={20000} />
-          </label>
-          <div><button type="submit">{t('case.addNote')}</button></div>
-        </form>
-      )}
-      <ErrorText error={error} />
-    </div>
-  );
-}

@@ -43,10 +43,10 @@ export function PasswordChange({ onDone }: { onDone: () => void }) {
             <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
           </label>
           <label>{t('password.new')}
-            <input type="password" autoComplete="new-password" required minLength={8} value={next} onChange={(e) => setNext(e.target.value)} />
+            <input type="password" autoComplete="new-password" required minLength={12} value={next} onChange={(e) => setNext(e.target.value)} />
           </label>
           <label>{t('password.confirm')}
-            <input type="password" autoComplete="new-password" required minLength={8} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+            <input type="password" autoComplete="new-password" required minLength={12} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
           </label>
           {mismatch && <p className="error" role="alert">{t('password.mismatch')}</p>}
           <ErrorText error={error} />

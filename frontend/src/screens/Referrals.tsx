@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
+import { linkTo } from '../lib/router';
 import type { Referral } from '../lib/types';
-import { ErrorText } from './common';
+import { ErrorText, useOrgName } from './common';
 
 type Box = 'incoming' | 'outgoing';
 
@@ -40,7 +41,7 @@ export function Referrals({ canRespond }: { canRespond: boolean }) {
       <ErrorText error={error} />
       {!loading && items.length === 0 ? <p className="muted">{t('ref.empty')}</p> : (
         <ul className="referrals" data-testid={`referrals-${box}`}>
-          {items.map((r) => <ReferralRow key={r.id} r={r} actions={box === 'incoming' && canRespond} onChange={replace} />)}
+          {items.map((r) => <ReferralRow key={r.id} r={r} box={box} actions={box === 'incoming' && canRespond} onChange={replace} />)}
         </ul>
       )}
       {loading && <p role="status">{t('common.loading')}</p>}
@@ -49,8 +50,11 @@ export function Referrals({ canRespond }: { canRespond: boolean }) {
   );
 }
 
-function ReferralRow({ r, actions, onChange }: { r: Referral; actions: boolean; onChange: (r: Referral) => void }) {
+function ReferralRow({ r, box, actions, onChange }: { r: Referral; box: Box; actions: boolean; onChange: (r: Referral) => void }) {
   const { t, tx, f } = useI18n();
+  const orgName = useOrgName();
+  // The recipient opens the case once it accepted; the sender always can.
+  const canOpen = box === 'outgoing' || r.status === 'accepted';
   const [mode, setMode] = useState<'' | 'decline' | 'complete'>('');
   const [text, setText] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -58,7 +62,7 @@ function ReferralRow({ r, actions, onChange }: { r: Referral; actions: boolean; 
   const act = async (action: 'accept' | 'decline' | 'complete', body: Record<string, string>) => {
     setError(null);
     try {
-      onChange(await api<Referral>(`/referrals/${r.id}/${action}`, { method: 'POST', body }));
+      onChange(await api<Referral>(`/referrals/${r.id}/${action}`, { method: 'POST', body: action === 'complete' && !body.outcome ? {} : body }));
       setMode(''); setText('');
     } catch (e) { setError(e); }
   };
@@ -70,12 +74,19 @@ function ReferralRow({ r, actions, onChange }: { r: Referral; actions: boolean; 
         <span className={`badge ref-${r.status}`}>{tx('refstatus', r.status)}</span>
         <span className={`badge urgency-${r.urgency}`}>{tx('urgency', r.urgency)}</span>
         {r.overdue && <span className="badge overdue-mark">{t('ref.overdue')}</span>}
+        {r.kind === 'transfer' && <span className="badge">{t('ref.transfer')}</span>}
       </div>
       <dl className="fields inline">
-        {r.case_summary?.code && (<><dt>{t('ref.case')}</dt><dd>{r.case_summary.code}</dd></>)}
+        <dt>{t(box === 'incoming' ? 'ref.from' : 'ref.to')}</dt><dd>{orgName(box === 'incoming' ? r.from_organization_id : r.to_organization_id)}</dd>
+        {r.case_summary && (<><dt>{t('ref.person')}</dt><dd>{[tx('sex', r.case_summary.sex), r.case_summary.age_bracket === 'unknown' ? t('age.unknown') : r.case_summary.age_bracket, r.case_summary.region_of_origin ? tx('region', r.case_summary.region_of_origin) : null].filter(Boolean).join(' · ')}</dd></>)}
         <dt>{t('ref.types')}</dt><dd>{r.assistance_types.map((a) => tx('atype', a)).join(', ') || '—'}</dd>
-        <dt>{t('ref.due')}</dt><dd>{f.dateTime(r.due_at)}</dd>
+        {r.categories && r.categories.length > 0 && (<><dt>{t('ref.categories')}</dt><dd>{r.categories.map((a) => tx('cat', a)).join(', ')}</dd></>)}
+        <dt>{t('ref.due')}</dt><dd className={r.overdue ? 'error' : undefined}>{f.dateTime(r.due_at)}</dd>
+        {r.note && (<><dt>{t('ref.note')}</dt><dd className="pre" translate="no">{r.note}</dd></>)}
+        {r.decline_reason && (<><dt>{t('ref.declineReason')}</dt><dd translate="no">{r.decline_reason}</dd></>)}
+        {r.outcome && (<><dt>{t('ref.outcome')}</dt><dd translate="no">{r.outcome}</dd></>)}
       </dl>
+      {canOpen && <a href={`/cases/${r.case_id}`} onClick={linkTo(`/cases/${r.case_id}`)} data-testid="open-case">{t('ref.openCase')}</a>}
       {actions && (
         <div className="row wrap">
           {r.status === 'pending' && (
@@ -90,9 +101,9 @@ function ReferralRow({ r, actions, onChange }: { r: Referral; actions: boolean; 
         </div>
       )}
       {mode && (
-        <form className="row wrap" onSubmit={(e) => { e.preventDefault(); if (text.trim()) void act(mode, mode === 'decline' ? { reason: text } : { outcome: text }); }}>
+        <form className="row wrap" onSubmit={(e) => { e.preventDefault(); if (mode === 'complete' || text.trim()) void act(mode, mode === 'decline' ? { reason: text.trim() } : { outcome: text.trim() }); }}>
           <label>{t(mode === 'decline' ? 'ref.declineReason' : 'ref.outcome')}
-            <input value={text} onChange={(e) => setText(e.target.value)} required maxLength={2000} autoComplete="off" />
+            <input value={text} onChange={(e) => setText(e.target.value)} required={mode === 'decline'} maxLength={4000} autoComplete="off" />
           </label>
           <div className="row end">
             <button type="submit">{t(mode === 'decline' ? 'ref.decline' : 'ref.complete')}</button>

@@ -1,11 +1,16 @@
+import { useState } from 'react';
 import { useI18n, type Key } from '../i18n';
-import { ApiError } from '../lib/api';
+import { ApiError, newIdempotencyKey } from '../lib/api';
+import { useOrganizations } from '../lib/refdata';
 
 export function errorKey(e: unknown): Key {
   if (e instanceof ApiError) {
     if (e.status === 403) return 'common.forbidden';
     if (e.status === 404) return 'common.notFound';
     if (e.status === 409) return 'common.conflict';
+    if (e.status === 400 || e.status === 422) return 'common.invalid';
+    if (e.status === 412 || e.status === 428) return 'common.stale';
+    if (e.status === 429) return 'common.throttled';
   }
   return 'common.error';
 }
@@ -25,4 +30,21 @@ export function RiskBadge({ risk }: { risk: string | null | undefined }) {
   const { tx } = useI18n();
   if (!risk) return <span>—</span>;
   return <span className={`badge risk-${risk}`}>{tx('risk', risk)}</span>;
+}
+
+/** Shared by the case panels: a fresh Idempotency-Key per submitted form. */
+export function useIdempotencyKey(): [string, () => void] {
+  const [key, setKey] = useState(newIdempotencyKey);
+  return [key, () => setKey(newIdempotencyKey())];
+}
+
+/** The organization's name in the current language, or its code. */
+export function useOrgName(): (id: string | null | undefined) => string {
+  const orgs = useOrganizations();
+  const { lang } = useI18n();
+  return (id) => {
+    if (!id) return '—';
+    const o = orgs.find((x) => x.id === id);
+    return o ? o.name[lang] || o.code : '…';
+  };
 }
