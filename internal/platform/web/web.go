@@ -224,11 +224,23 @@ func ProblemType(status int) string {
 	return "urn:jardam:problem:" + slug
 }
 
+// StatusClientClosedRequest is the status recorded for a request whose
+// client went away before the answer was ready.
+const StatusClientClosedRequest = 499
+
 // ErrorHandler maps every error to a problem+json response. The client gets
 // a safe detail; the log gets the cause and the request id.
 func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		// A client that went away (a closed tab, a superseded request)
+		// cancels its request's context: nothing failed on our side, and
+		// nobody reads the answer. Recorded as 499, as proxies do.
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+			log.Info("request abandoned by the client", slog.String("request_id", RequestID(c)), slog.String("route", c.Path()))
+			c.Response().WriteHeader(StatusClientClosedRequest)
 			return
 		}
 		p := Problem{RequestID: RequestID(c)}
