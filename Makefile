@@ -75,8 +75,9 @@ test-e2e:
 	fi
 
 ## bench: load benchmark over HTTP (cmd/jardam-bench): a private cluster in
-## .data/bench-pg, a seeded dataset, fixed-concurrency flows. A quick run by
-## default; e.g. make bench BENCH_ARGS="-cases 100000 -json docs/bench/100k.json"
+## .data/bench-pg, a seeded dataset (100 000 cases by default), fixed-concurrency
+## flows and their SQL floor; e.g. make bench BENCH_ARGS="-cases 1000000
+## -pg-dir .data/bench-pg-1m -pg-port 54391 -json docs/bench/1m.json"
 BENCH_ARGS ?=
 bench:
 	$(GO) run ./cmd/jardam-bench $(BENCH_ARGS)

@@ -1,22 +1,24 @@
 // Command jardam-bench measures Jardam over HTTP: it starts a private
 // PostgreSQL cluster (or uses the one -bootstrap-url names), builds and
-// prepares jardam the way `make run` does, seeds -cases synthetic cases
-// through the real case service (`jardam seed demo --cases N`), runs
-// `jardam serve` as its own process and drives each flow at a fixed
-// concurrency for a fixed time. Per flow it reports throughput and
-// p50/p95/p99 latency, and the server's peak resident memory; -json writes
-// the same figures to a file (for example under docs/bench/).
+// prepares jardam the way `make run` does, seeds -cases synthetic cases (a
+// few through the real services, the rest bulk-copied with the same
+// encryption, seed.go), runs `jardam serve` as its own process and drives
+// each flow at a fixed concurrency for a fixed time. Per flow it reports
+// throughput, p50/p95/p99 latency and the server's peak resident memory,
+// and the flow's SQL floor: the statements the server issued for one
+// iteration of the flow, captured in the same run and replayed through pgx
+// at the same concurrency (floor.go), with the ratio API/floor. -json
+// writes the same figures to a file (for example under docs/bench/).
 //
 // It is a benchmark, not a test: it asserts no time. Every request loop is
 // bounded by -duration and -max-requests and targets only the loopback
 // address.
 //
-//	go run ./cmd/jardam-bench                         # 2 000 cases, quick
-//	go run ./cmd/jardam-bench -cases 100000 -json docs/bench/100k.json
+//	go run ./cmd/jardam-bench                         # 100 000 cases
+//	go run ./cmd/jardam-bench -cases 1000000 -pg-dir .data/bench-pg-1m -pg-port 54391 -json docs/bench/1m.json
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,10 +40,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
 type options struct {
@@ -54,12 +57,17 @@ type options struct {
 	pgPort       int
 	bootstrapURL string
 	reseed       bool
+	serviceCases int
+	noFloor      bool
+	serverEnv    string
+	pprofDir     string
 	flows        string
 }
 
 func main() {
 	var o options
-	flag.IntVar(&o.cases, "cases", 2000, "cases in the dataset (100000 and more take long to seed: the seed goes through the case service)")
+	flag.IntVar(&o.cases, "cases", 100000, "cases in the dataset (up to 1000000): -service-cases through the case service, the rest bulk-copied with the same encryption")
+	flag.IntVar(&o.serviceCases, "service-cases", 100, "cases of the dataset created through the case service (the demo seed), the rest bulk-copied")
 	flag.IntVar(&o.concurrency, "concurrency", 8, "concurrent clients per flow")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each flow runs")
 	flag.IntVar(&o.maxRequests, "max-requests", 200000, "upper bound on requests per flow")
@@ -68,7 +76,10 @@ func main() {
 	flag.IntVar(&o.pgPort, "pg-port", 54390, "port of the private PostgreSQL cluster")
 	flag.StringVar(&o.bootstrapURL, "bootstrap-url", "", "superuser URL of an existing PostgreSQL to use instead of the private cluster (database jardam_bench is dropped and created)")
 	flag.BoolVar(&o.reseed, "reseed", false, "drop and seed the dataset again even when it already has -cases cases")
-	flag.StringVar(&o.flows, "flows", "sign-in,create-case,read-case,list-cases", "flows to run, comma separated")
+	flag.StringVar(&o.flows, "flows", strings.Join(allFlows, ","), "flows to run, comma separated")
+	flag.BoolVar(&o.noFloor, "no-floor", false, "skip the SQL floor (the captured statements replayed through pgx)")
+	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment of jardam serve, comma separated KEY=VALUE (e.g. GOMEMLIMIT=off,JARDAM_MAX_CONCURRENT_KDF=4)")
+	flag.StringVar(&o.pprofDir, "pprof", "", "write a heap profile of the server after each flow to this directory (e.g. .data/bench-pprof)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -129,12 +140,25 @@ func run(ctx context.Context, o options) error {
 		"JARDAM_ENV=development", "JARDAM_KEYS_DIR=" + keys, "JARDAM_LISTEN=127.0.0.1:" + strconv.Itoa(port),
 		"BOOTSTRAP_DATABASE_URL=" + superURL, "MIGRATION_DATABASE_URL=" + ownerURL, "DATABASE_URL=" + appURL,
 	}
+	// The statement trace of the capture requests (see floor.go): in .data,
+	// for this run only; it holds ciphertexts and blind index tokens of the
+	// synthetic dataset.
+	tracePath := filepath.Join(root, ".data", "bench-sqltrace.jsonl")
+	_ = os.Remove(tracePath)
+	if err := os.MkdirAll(filepath.Dir(tracePath), 0o755); err != nil {
+		return err
+	}
+	defer os.Remove(tracePath)
 	seeded, total, err := existingCases(ctx, superURL, dbName)
 	if err != nil {
 		return err
 	}
 	if seeded == o.cases && !o.reseed && o.bootstrapURL == "" && dirExists(keys) {
 		logf("reusing the dataset: %d seeded cases, %d in all", seeded, total)
+		// Migrations added since the dataset was seeded.
+		if err := command(ctx, root, env, bin, "migrate"); err != nil {
+			return err
+		}
 	} else {
 		if err := dropDatabase(ctx, superURL, dbName); err != nil {
 			return err
@@ -149,12 +173,18 @@ func run(ctx context.Context, o options) error {
 				return err
 			}
 		}
-		logf("seeding %d cases through the case service", o.cases)
+		viaService := min(o.cases, o.serviceCases)
+		logf("seeding %d cases through the case service", viaService)
 		start := time.Now()
-		if err := command(ctx, root, env, bin, "seed", "demo", "--cases", strconv.Itoa(o.cases)); err != nil {
+		if err := command(ctx, root, env, bin, "seed", "demo", "--cases", strconv.Itoa(viaService)); err != nil {
 			return err
 		}
-		logf("seeded in %v", time.Since(start).Round(time.Second))
+		logf("seeded in %v; bulk seeding %d cases", time.Since(start).Round(time.Second), o.cases-viaService)
+		start = time.Now()
+		if err := seedBulk(ctx, superURL, dbName, keys, o.cases-viaService); err != nil {
+			return err
+		}
+		logf("bulk seeded in %v", time.Since(start).Round(time.Second))
 		// Fresh statistics for the planner, as autovacuum would give later.
 		if err := analyze(ctx, superURL, dbName); err != nil {
 			return err
@@ -163,7 +193,19 @@ func run(ctx context.Context, o options) error {
 
 	logf("serving on 127.0.0.1:%d", port)
 	srv := exec.CommandContext(ctx, bin, "serve")
-	srv.Env = append(os.Environ(), env...)
+	srv.Env = append(append(os.Environ(), env...), "JARDAM_SQL_TRACE_FILE="+tracePath, "JARDAM_ACCESS_TOKEN_TTL=15m")
+	pprofBase := ""
+	if o.pprofDir != "" {
+		pp, err := freePort()
+		if err != nil {
+			return err
+		}
+		pprofBase = "http://127.0.0.1:" + strconv.Itoa(pp)
+		srv.Env = append(srv.Env, "JARDAM_PPROF_LISTEN=127.0.0.1:"+strconv.Itoa(pp))
+	}
+	if o.serverEnv != "" {
+		srv.Env = append(srv.Env, strings.Split(o.serverEnv, ",")...)
+	}
 	srvLog, err := os.Create(filepath.Join(tmp, "serve.log"))
 	if err != nil {
 		return err
@@ -179,13 +221,19 @@ func run(ctx context.Context, o options) error {
 	}()
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	if err := waitReady(ctx, base); err != nil {
-		return err
+		out, _ := os.ReadFile(srvLog.Name())
+		return fmt.Errorf("%w\n%s", err, lastLines(string(out), 20))
 	}
 
-	b := &bench{base: base, o: o, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency,
+	b := &bench{base: base, o: o, tokens: map[string]string{}, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxIdleConnsPerHost: o.concurrency + 2, MaxConnsPerHost: o.concurrency + 2,
 	}}}
-	if b.token, err = b.signIn(ctx); err != nil {
+	for who := range accounts {
+		if b.tokens[who], err = b.signIn(ctx, who, ""); err != nil {
+			return err
+		}
+	}
+	if err := b.loadFixtures(ctx, superURL, dbName); err != nil {
 		return err
 	}
 	report := Report{
@@ -193,17 +241,47 @@ func run(ctx context.Context, o options) error {
 		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), LoadBefore: loadAverage(),
 	}
 	for _, name := range strings.Split(o.flows, ",") {
-		f, ok := b.flow(strings.TrimSpace(name))
+		name = strings.TrimSpace(name)
+		f, ok := b.flow(name)
 		if !ok {
-			return fmt.Errorf("unknown flow %q", name)
+			return fmt.Errorf("unknown flow %q (known: %s)", name, strings.Join(allFlows, ", "))
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if f.available != nil {
+			if why := f.available(ctx); why != "" {
+				logf("flow %s: unavailable (%s)", name, why)
+				report.Flows = append(report.Flows, FlowResult{Flow: name, Unavailable: true, FirstError: why})
+				continue
+			}
+		}
+		if f.setup != nil {
+			if err := f.setup(ctx); err != nil {
+				return fmt.Errorf("flow %s: %w", name, err)
+			}
+		}
 		logf("flow %s: %d clients for %v", name, o.concurrency, o.duration)
-		report.Flows = append(report.Flows, b.drive(ctx, name, f))
+		resetPeakRSS(srv.Process.Pid)
+		res := b.drive(ctx, name, func(ctx context.Context, w, i int) error { return f.run(ctx, w, i, "") })
+		res.PeakRSSMB = peakRSS(srv.Process.Pid)
+		report.ServerPeakRSSMB = max(report.ServerPeakRSSMB, res.PeakRSSMB)
+		if pprofBase != "" {
+			if err := saveProfile(ctx, pprofBase+"/debug/pprof/heap", filepath.Join(root, o.pprofDir, name+".heap")); err != nil {
+				logf("heap profile: %v", err)
+			}
+		}
+		// One more iteration, traced: the statements of the floor.
+		if err := f.run(ctx, 0, -1, database.TraceUserAgentPrefix+name); err != nil {
+			logf("flow %s: traced iteration failed: %v", name, err)
+		}
+		report.Flows = append(report.Flows, res)
 	}
-	report.ServerPeakRSSMB = peakRSS(srv.Process.Pid)
+	if !o.noFloor {
+		if err := b.floor(ctx, appURL, tracePath, report.Flows); err != nil {
+			return fmt.Errorf("SQL floor: %w", err)
+		}
+	}
 	report.LoadAfter = loadAverage()
 	printTable(os.Stdout, report)
 	if o.jsonPath != "" {
@@ -255,142 +333,6 @@ type Report struct {
 	LoadAfter       string       `json:"load_average_after"`
 	ServerPeakRSSMB float64      `json:"server_peak_rss_mb"`
 	Flows           []FlowResult `json:"flows"`
-}
-
-// FlowResult is one flow's figures; latencies are in milliseconds.
-type FlowResult struct {
-	Flow       string  `json:"flow"`
-	Requests   int     `json:"requests"`
-	Errors     int     `json:"errors"`
-	Throughput float64 `json:"requests_per_second"`
-	P50        float64 `json:"p50_ms"`
-	P95        float64 `json:"p95_ms"`
-	P99        float64 `json:"p99_ms"`
-	FirstError string  `json:"first_error,omitempty"`
-}
-
-type bench struct {
-	base  string
-	o     options
-	http  *http.Client
-	token string
-	seq   atomic.Int64
-	// ids the caseworker may read: the first pages of the list and the
-	// cases the create flow made.
-	mu  sync.Mutex
-	ids []string
-}
-
-// flow returns one request of the named flow, made by client w.
-func (b *bench) flow(name string) (func(ctx context.Context, w, i int) error, bool) {
-	switch name {
-	case "sign-in":
-		return func(ctx context.Context, _, _ int) error { _, err := b.signIn(ctx); return err }, true
-	case "create-case":
-		return func(ctx context.Context, _, _ int) error {
-			n := b.seq.Add(1)
-			body := fmt.Appendf(nil, `{"sex":"female","citizenship":"KG","region_of_origin":"osh","identification_channel":"hotline",
-				"exploitation_types":["forced_labour"],"countries_of_exploitation":["RU"],"risk_level":"medium",
-				"trafficking_events":[{"kind":"exploitation","country":"RU","region":"Moscow","year_month":"2025-03","place":"a market","details":"bench %d"}],
-				"identity":{"given_name":"Бенч","family_name":"Бенчова","birth_date":"1999-04-12","phone":"+996555000111"}}`, n)
-			var out struct {
-				ID string `json:"id"`
-			}
-			err := b.call(ctx, http.MethodPost, "/api/v1/cases", body, http.StatusCreated, &out,
-				"Idempotency-Key", fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n))
-			if err == nil {
-				b.mu.Lock()
-				b.ids = append(b.ids, out.ID)
-				b.mu.Unlock()
-			}
-			return err
-		}, true
-	case "read-case":
-		return func(ctx context.Context, w, i int) error {
-			b.mu.Lock()
-			if len(b.ids) == 0 {
-				b.mu.Unlock()
-				if err := b.collectIDs(ctx); err != nil {
-					return err
-				}
-				b.mu.Lock()
-			}
-			if len(b.ids) == 0 {
-				b.mu.Unlock()
-				return errors.New("no readable case: seed cases or run create-case first")
-			}
-			id := b.ids[(w*7919+i)%len(b.ids)]
-			b.mu.Unlock()
-			return b.call(ctx, http.MethodGet, "/api/v1/cases/"+id, nil, http.StatusOK, nil)
-		}, true
-	case "list-cases":
-		return func(ctx context.Context, _, _ int) error {
-			return b.call(ctx, http.MethodGet, "/api/v1/cases?limit=50", nil, http.StatusOK, nil)
-		}, true
-	}
-	return nil, false
-}
-
-func (b *bench) collectIDs(ctx context.Context) error {
-	var page struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
-	if err := b.call(ctx, http.MethodGet, "/api/v1/cases?limit=200", nil, http.StatusOK, &page); err != nil {
-		return err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, it := range page.Items {
-		b.ids = append(b.ids, it.ID)
-	}
-	return nil
-}
-
-func (b *bench) signIn(ctx context.Context) (string, error) {
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	err := b.call(ctx, http.MethodPost, "/api/v1/auth/login",
-		[]byte(`{"email":"caseworker@sezim.kg","password":"jardam-demo-2025"}`), http.StatusOK, &tok)
-	return tok.AccessToken, err
-}
-
-func (b *bench) call(ctx context.Context, method, path string, body []byte, want int, out any, hdr ...string) error {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, b.base+path, r)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if b.token != "" && !strings.HasSuffix(path, "/auth/login") {
-		req.Header.Set("Authorization", "Bearer "+b.token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := b.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != want {
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, bytes.TrimSpace(data))
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
 }
 
 // drive runs f from o.concurrency clients until o.duration or
@@ -453,23 +395,6 @@ func percentile(sorted []time.Duration, p float64) float64 {
 	i := int(math.Ceil(p*float64(len(sorted)))) - 1
 	i = max(0, min(i, len(sorted)-1))
 	return float64(sorted[i].Microseconds()) / 1000
-}
-
-func printTable(w io.Writer, r Report) {
-	fmt.Fprintf(w, "\nJardam over HTTP: %d cases, %d clients per flow, %s per flow, %d CPUs, %s\n\n",
-		r.Cases, r.Concurrency, r.Duration, r.CPUs, r.GoVersion)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "flow\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\t")
-	for _, f := range r.Flows {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t\n", f.Flow, f.Requests, f.Errors, f.Throughput, f.P50, f.P95, f.P99)
-	}
-	_ = tw.Flush()
-	fmt.Fprintf(w, "\nserver peak memory (VmHWM): %.1f MB; load average before %s, after %s\n", r.ServerPeakRSSMB, r.LoadBefore, r.LoadAfter)
-	for _, f := range r.Flows {
-		if f.FirstError != "" {
-			fmt.Fprintf(w, "first error in %s: %s\n", f.Flow, f.FirstError)
-		}
-	}
 }
 
 // peakRSS returns the process's peak resident set size in MB, from
@@ -549,7 +474,9 @@ func analyze(ctx context.Context, superURL, db string) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "ANALYZE")
+	// VACUUM as well: the visibility map of freshly copied rows is empty,
+	// which autovacuum would fix a little later.
+	_, err = conn.Exec(ctx, "VACUUM (ANALYZE)")
 	return err
 }
 
@@ -607,4 +534,36 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// resetPeakRSS resets the process's peak resident set size (VmHWM), so
+// that each flow reports its own peak.
+func resetPeakRSS(pid int) {
+	_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
+// saveProfile writes the profile at url to path.
+func saveProfile(ctx context.Context, url, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

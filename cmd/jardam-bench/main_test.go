@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
 func TestPercentile_NearestRank(t *testing.T) {
@@ -45,5 +47,47 @@ func TestWithUser_ReplacesUserAndDatabaseKeepsOptions(t *testing.T) {
 	}
 	if want := "postgres://jardam_app@127.0.0.1:54390/jardam_bench?sslmode=disable"; got != want {
 		t.Errorf("withUser = %s, want %s", got, want)
+	}
+}
+
+func TestInsertColumns_MapsParametersOfValuesAndSelect(t *testing.T) {
+	got := insertColumns(`INSERT INTO case_events (id, case_id, position, kind) VALUES ($1, $2, $3, 'x'), ($4, $5, $6, 'y')`)
+	want := map[int]string{1: "id", 2: "case_id", 3: "position", 4: "id", 5: "case_id", 6: "position"}
+	if len(got) != len(want) {
+		t.Fatalf("insertColumns = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("parameter $%d fills %q, want %q", k, got[k], v)
+		}
+	}
+	sel := insertColumns(`INSERT INTO refresh_tokens (session_id, token_hash, expires_at) SELECT $1, $2, now() + $3 FROM sessions`)
+	if sel[1] != "session_id" || sel[2] != "token_hash" || len(sel) != 2 {
+		t.Errorf("INSERT ... SELECT maps %v", sel)
+	}
+	if m := insertColumns(`SELECT 1 FROM cases WHERE id = $1`); len(m) != 0 {
+		t.Errorf("a SELECT maps %v", m)
+	}
+}
+
+func TestFreshValues_RenewsNewRowsNotExistingOnes(t *testing.T) {
+	caseID, userID := "5f0b7f43-7c55-4c1e-9a57-0d0b1d0c6f10", "0c1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+	text := func(v string) database.TraceArg { return database.TraceArg{K: "text", V: v} }
+	reqs := []request{{Statements: []database.TracedStatement{
+		{SQL: `SELECT set_config('jardam.user_id', $1, true)`, Args: []database.TraceArg{text(userID)}},
+		{SQL: `INSERT INTO cases (id, code, created_by) VALUES ($1, $2, $3)`, Args: []database.TraceArg{text(caseID), text("SEZIM-2025-0042"), text(userID)}},
+		{SQL: `INSERT INTO idempotency_keys (user_id, key) VALUES ($1, $2)`, Args: []database.TraceArg{text(userID), text("bench-1-2")}},
+	}}}
+	got := freshValues(reqs)
+	for _, v := range []string{caseID, "SEZIM-2025-0042", "bench-1-2"} {
+		if !got[v] {
+			t.Errorf("%s not renewed", v)
+		}
+	}
+	if got[userID] {
+		t.Error("the existing user id would be renewed")
+	}
+	if !writes(reqs) || writes([]request{{Statements: reqs[0].Statements[:1]}}) {
+		t.Error("writes misjudges the statements")
 	}
 }

@@ -7,6 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -40,7 +44,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(cfg.MemoryLimitMB) << 20)
+	}
+	db, err := database.OpenWith(ctx, cfg.DatabaseURL, database.Options{TraceFile: cfg.SQLTraceFile})
 	if err != nil {
 		return err
 	}
@@ -56,7 +63,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	hasher := passwd.NewHasher(cfg.MaxConcurrentKDF)
+	// At most one argon2 computation per CPU: more only queue for the CPU
+	// while each holds its 19 MiB, so a burst of sign-ins costs memory
+	// without adding throughput.
+	hasher := passwd.NewHasher(min(cfg.MaxConcurrentKDF, max(1, runtime.GOMAXPROCS(0))))
 	if cfg.Production() {
 		demo, err := seed.AccountsWithDemoPassword(ctx, db, hasher)
 		if err != nil {
@@ -103,6 +113,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			wg.Wait()
 			return fmt.Errorf("metrics: %w", err)
 		}
+	}
+	if cfg.PprofListen != "" {
+		// Development only (config refuses it in production).
+		pl, err := net.Listen("tcp", cfg.PprofListen)
+		if err != nil {
+			stopBG()
+			stopMetrics(ctx)
+			return fmt.Errorf("pprof: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		go func() { _ = http.Serve(pl, mux) }()
+		defer pl.Close()
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

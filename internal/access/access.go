@@ -75,42 +75,64 @@ func all() map[string]bool {
 // already hides other organizations' cases). A missing case and a hidden one
 // both give None.
 func Of(ctx context.Context, tx *gorm.DB, caseID uuid.UUID) (Relation, error) {
-	p, ok := reqctx.PrincipalFrom(ctx)
-	if !ok {
-		return Relation{CaseID: caseID}, nil
+	rels, err := OfMany(ctx, tx, []uuid.UUID{caseID})
+	if err != nil {
+		return Relation{}, err
 	}
-	var r struct {
+	return rels[caseID], nil
+}
+
+// OfMany returns the caller's relation to each of caseIDs in one query (a
+// list's cases), as Of would one by one; every id is in the map.
+func OfMany(ctx context.Context, tx *gorm.DB, caseIDs []uuid.UUID) (map[uuid.UUID]Relation, error) {
+	out := make(map[uuid.UUID]Relation, len(caseIDs))
+	for _, id := range caseIDs {
+		out[id] = Relation{CaseID: id}
+	}
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok || len(caseIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID                  uuid.UUID
 		OwnerOrganizationID uuid.UUID
 		Assigned            bool
 		Referred            bool
 		Categories          pq.StringArray `gorm:"type:text[]"`
 	}
-	err := tx.Raw(`SELECT c.owner_organization_id,
+	ids := make(pq.StringArray, len(caseIDs))
+	for i, id := range caseIDs {
+		ids[i] = id.String()
+	}
+	err := tx.Raw(`SELECT c.id, c.owner_organization_id,
 			EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user) AS assigned,
 			EXISTS (`+referredSQL+`) AS referred,
 			ARRAY(SELECT DISTINCT cat FROM referrals r JOIN consents k ON k.id = r.consent_id, unnest(r.categories) AS cat
 			      WHERE `+referredCond+`) AS categories
-		FROM cases c WHERE c.id = @case`,
-		map[string]any{"user": p.UserID, "org": p.OrganizationID, "supervisor": p.Role == authz.RoleSupervisor, "case": caseID}).Scan(&r).Error
+		FROM cases c WHERE c.id = ANY(CAST(@cases AS uuid[]))`,
+		map[string]any{"user": p.UserID, "org": p.OrganizationID, "supervisor": p.Role == authz.RoleSupervisor, "cases": ids}).Scan(&rows).Error
 	if err != nil {
-		return Relation{}, err
+		return nil, err
 	}
-	rel := Relation{CaseID: caseID, OwnerOrgID: r.OwnerOrganizationID}
-	if r.OwnerOrganizationID == uuid.Nil {
-		return rel, nil
-	}
-	switch {
-	case p.Role == authz.RoleSupervisor && r.OwnerOrganizationID == p.OrganizationID:
-		rel.Kind, rel.Categories = Supervising, all()
-	case p.Role == authz.RoleCaseworker && r.Assigned && r.OwnerOrganizationID == p.OrganizationID:
-		rel.Kind, rel.Categories = Assigned, all()
-	case r.Referred && r.OwnerOrganizationID != p.OrganizationID && (p.Role == authz.RoleCaseworker || p.Role == authz.RoleSupervisor):
-		rel.Kind, rel.Categories = Referred, map[string]bool{}
-		for _, c := range r.Categories {
-			rel.Categories[c] = true
+	for _, r := range rows {
+		rel := Relation{CaseID: r.ID, OwnerOrgID: r.OwnerOrganizationID}
+		if r.OwnerOrganizationID == uuid.Nil {
+			continue
 		}
+		switch {
+		case p.Role == authz.RoleSupervisor && r.OwnerOrganizationID == p.OrganizationID:
+			rel.Kind, rel.Categories = Supervising, all()
+		case p.Role == authz.RoleCaseworker && r.Assigned && r.OwnerOrganizationID == p.OrganizationID:
+			rel.Kind, rel.Categories = Assigned, all()
+		case r.Referred && r.OwnerOrganizationID != p.OrganizationID && (p.Role == authz.RoleCaseworker || p.Role == authz.RoleSupervisor):
+			rel.Kind, rel.Categories = Referred, map[string]bool{}
+			for _, c := range r.Categories {
+				rel.Categories[c] = true
+			}
+		}
+		out[r.ID] = rel
 	}
-	return rel, nil
+	return out, nil
 }
 
 // referredCond selects the accepted referrals of case c to the caller's
@@ -135,6 +157,55 @@ func VisibleCasesSQL(p reqctx.Principal) (string, map[string]any) {
 		return "((c.owner_organization_id = @org AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user)) OR EXISTS (" + referredSQL + "))", args
 	}
 	return "false", args
+}
+
+// referredCasesSQL selects the ids of the cases referred to the caller's
+// organization that the caller works on: referredCond without the
+// correlation to one case, for a list to start from the referrals.
+const referredCasesSQL = `SELECT r.case_id FROM referrals r JOIN consents k ON k.id = r.consent_id
+	WHERE r.to_organization_id = @org AND r.status = 'accepted'
+	AND k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+	AND (@supervisor OR EXISTS (SELECT 1 FROM referral_assignments ra WHERE ra.referral_id = r.id AND ra.user_id = @user))`
+
+// Branch is one part of the cases a caller sees in lists: the rows of From
+// (which names the cases c) satisfying Where, in list order by the keys
+// KeyTime and KeyID (equal to c.created_at and c.id, on an index that gives
+// that order).
+type Branch struct {
+	From, Where, KeyTime, KeyID string
+}
+
+// VisibleCasesBranches splits VisibleCasesSQL into two branches that never
+// hold the same case and together hold exactly the cases VisibleCasesSQL
+// selects: the cases seen as the owning organization, and those seen
+// through a referral only. A list reads each branch newest first on its own
+// index (the organization's cases for a supervisor, the caseworker's
+// assignments, the referrals) and merges them, where the single
+// condition's OR would scan every case row-level security lets through.
+// The named arguments are those of VisibleCasesSQL.
+func VisibleCasesBranches(p reqctx.Principal) (owned, referred Branch, args map[string]any) {
+	args = map[string]any{"user": p.UserID, "org": p.OrganizationID, "supervisor": p.Role == authz.RoleSupervisor}
+	byCase := Branch{From: "cases c", KeyTime: "c.created_at", KeyID: "c.id"}
+	var ownedCond string
+	switch p.Role {
+	case authz.RoleSupervisor:
+		ownedCond = "c.owner_organization_id = @org"
+		owned = byCase
+		owned.Where = ownedCond
+	case authz.RoleCaseworker:
+		ownedCond = "(c.owner_organization_id = @org AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user))"
+		// The caseworker's assignments (one per case: the key is (case,
+		// user)) carry their case's creation time (migration 0011).
+		owned = Branch{From: "case_assignments ca JOIN cases c ON c.id = ca.case_id",
+			Where: "ca.user_id = @user AND c.owner_organization_id = @org", KeyTime: "ca.case_created_at", KeyID: "ca.case_id"}
+	default:
+		none := byCase
+		none.Where = "false"
+		return none, none, args
+	}
+	referred = byCase
+	referred.Where = "(c.id IN (" + referredCasesSQL + ") AND NOT " + ownedCond + ")"
+	return owned, referred, args
 }
 
 // Require returns the caller's relation to caseID and whether the case is

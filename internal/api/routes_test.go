@@ -196,3 +196,36 @@ func TestReportRoutesByRole(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsRoutesByRole is the hand-written role x route matrix of the
+// statistics routes, the person-level export included: coordinators only.
+func TestStatsRoutesByRole(t *testing.T) {
+	env := apitest.New(t)
+	accounts := map[string]string{
+		"caseworker": "caseworker@sezim.kg", "supervisor": "supervisor@sezim.kg", "coordinator": "coordinator@mlsp.gov.kg",
+		"org_admin": "orgadmin@sezim.kg", "admin": "admin@jardam.local", "auditor": "auditor@jardam.local",
+	}
+	routes := []string{
+		"/api/v1/stats/tables",
+		"/api/v1/stats/tables/persons_by_sex_age?period=2024",
+		"/api/v1/stats/tables/cases_by_measure?period=2024",
+		"/api/v1/stats/tables/assistance_by_measure?period=2024-H2",
+		"/api/v1/stats/series/persons_identified",
+		"/api/v1/stats/export/htcds?year=2024",
+	}
+	for _, path := range routes {
+		for role, email := range accounts {
+			resp := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: env.Token(email)})
+			want := http.StatusForbidden
+			if role == "coordinator" {
+				want = http.StatusOK
+			}
+			if resp.Status != want {
+				t.Errorf("GET %s as %s: %d, want %d", path, role, resp.Status, want)
+			}
+		}
+	}
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'stats.export' AND outcome = 'success'`); n != 1 {
+		t.Fatalf("%d exports audited, want the coordinator's one", n)
+	}
+}

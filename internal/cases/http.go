@@ -180,7 +180,7 @@ func (h *Handler) list(c echo.Context) error {
 		return err
 	}
 	q := c.QueryParam
-	f := Filter{Stage: q("stage"), Status: q("status"), RiskLevel: q("risk_level")}
+	f := Filter{Code: q("code"), Stage: q("stage"), Status: q("status"), RiskLevel: q("risk_level")}
 	if v := q("assigned_user_id"); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {

@@ -11,7 +11,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -231,6 +233,10 @@ func (s *Service) claimKey(tx *gorm.DB, p reqctx.Principal, route, key string, b
 	return idempotency.Claim(tx, p.UserID, route, key, s.keys.RequestHash(route, body), id)
 }
 
+// casePattern is the shape of a case code: the organization's code, the
+// year and a number (imported cases: H and a number).
+var casePattern = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,23}-[0-9]{4}-H?[0-9]{4,}$`)
+
 // List returns the cases the caller sees, newest first.
 func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Case], error) {
 	var v apperr.Validation
@@ -243,14 +249,21 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 	if f.RiskLevel != "" && !contains(RiskLevels, f.RiskLevel) {
 		v.Add("risk_level", "must be one of: low, medium, high")
 	}
+	f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
+	if f.Code != "" && !casePattern.MatchString(f.Code) {
+		v.Add("code", "must be a case code such as SEZIM-2025-0042")
+	}
 	if err := v.Err(); err != nil {
 		return web.List[Case]{}, err
 	}
 	var out web.List[Case]
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		cond, args := access.VisibleCasesSQL(p)
-		q := `SELECT ` + caseColumns + ` FROM cases c WHERE ` + cond
-		add := func(c, name string, v any) { q += " AND " + c; args[name] = v }
+		owned, referred, args := access.VisibleCasesBranches(p)
+		filter := ""
+		add := func(c, name string, v any) { filter += " AND " + c; args[name] = v }
+		if f.Code != "" {
+			add("c.code = @code", "code", f.Code)
+		}
 		if f.Stage != "" {
 			add("c.stage = @stage", "stage", f.Stage)
 		}
@@ -270,10 +283,19 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 			add("c.identified_at < @to", "to", *f.IdentifiedTo)
 		}
 		if pg.HasCursor() {
-			add("(c.created_at, c.id) < (@after_time, @after_id)", "after_time", pg.AfterTime)
-			args["after_id"] = pg.AfterID
+			args["after_time"], args["after_id"] = pg.AfterTime, pg.AfterID
 		}
-		q += " ORDER BY c.created_at DESC, c.id DESC LIMIT @limit"
+		// The owned and the referred cases, each newest first on its own
+		// index and cut to the page, merged (see access.VisibleCasesBranches).
+		branch := func(b access.Branch) string {
+			q := `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter
+			if pg.HasCursor() {
+				q += ` AND (` + b.KeyTime + `, ` + b.KeyID + `) < (@after_time, @after_id)`
+			}
+			return q + ` ORDER BY ` + b.KeyTime + ` DESC, ` + b.KeyID + ` DESC LIMIT @limit`
+		}
+		q := `SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c
+			ORDER BY c.created_at DESC, c.id DESC LIMIT @limit`
 		args["limit"] = pg.Limit + 1
 		var rows []row
 		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
@@ -509,12 +531,19 @@ func mergeValue(target any, patch any) any {
 // identity and contact: always for the owner's side, by the consented
 // categories for a referred organization.
 func (s *Service) categoriesFor(ctx context.Context, tx *gorm.DB, p reqctx.Principal, rows []row) func(uuid.UUID) (bool, bool) {
-	rels := map[uuid.UUID]access.Relation{}
+	// The relations of the referred cases, in one query (no query per row).
+	var referred []uuid.UUID
 	for _, r := range rows {
 		if r.OwnerOrganizationID != p.OrganizationID {
-			if rel, err := access.Of(ctx, tx, r.ID); err == nil {
-				rels[r.ID] = rel
-			}
+			referred = append(referred, r.ID)
+		}
+	}
+	rels, err := access.OfMany(ctx, tx, referred)
+	if err != nil {
+		// Closed on failure: no category for any referred case.
+		rels = map[uuid.UUID]access.Relation{}
+		for _, id := range referred {
+			rels[id] = access.Relation{CaseID: id}
 		}
 	}
 	return func(id uuid.UUID) (bool, bool) {

@@ -211,25 +211,9 @@ func toCase(r row) Case {
 // stores them with the events and blind index tokens, replacing what was
 // there.
 func (s *Service) writeSecrets(ctx context.Context, tx *gorm.DB, sealer *jcrypto.Sealer, id uuid.UUID, keyVersion int, f Fields) error {
-	var identityEnc, contactEnc []byte
-	if f.Identity != nil {
-		ip, cp := f.Identity.parts()
-		b, err := json.Marshal(ip)
-		if err != nil {
-			return err
-		}
-		if identityEnc, err = sealer.Seal(b, ad("cases", "identity", id, keyVersion)); err != nil {
-			return err
-		}
-		if !cp.empty() {
-			b, err := json.Marshal(cp)
-			if err != nil {
-				return err
-			}
-			if contactEnc, err = sealer.Seal(b, ad("cases", "contact", id, keyVersion)); err != nil {
-				return err
-			}
-		}
+	identityEnc, contactEnc, err := sealIdentity(sealer, id, keyVersion, f.Identity)
+	if err != nil {
+		return err
 	}
 	if err := tx.Exec(`UPDATE cases SET identity_enc = ?, contact_enc = ? WHERE id = ?`, identityEnc, contactEnc, id).Error; err != nil {
 		return err
@@ -239,15 +223,9 @@ func (s *Service) writeSecrets(ctx context.Context, tx *gorm.DB, sealer *jcrypto
 	}
 	for i, e := range f.TraffickingEvents {
 		eid := uuid.New()
-		var details []byte
-		if e.Place != nil || e.Details != nil {
-			b, err := json.Marshal(eventSecret{Place: e.Place, Details: e.Details})
-			if err != nil {
-				return err
-			}
-			if details, err = sealer.Seal(b, ad("case_events", "details", eid, keyVersion)); err != nil {
-				return err
-			}
+		details, err := sealEventDetails(sealer, eid, keyVersion, e)
+		if err != nil {
+			return err
 		}
 		if err := tx.Exec(`INSERT INTO case_events (id, case_id, position, kind, country, region, year_month, details_enc)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, eid, id, i, e.Kind, e.Country, e.Region, e.YearMonth, details).Error; err != nil {
@@ -278,23 +256,27 @@ func str(p *string) string {
 }
 
 // tokens are the blind index entries of an identity.
-func (s *Service) tokens(id *Identity) []token {
+func (s *Service) tokens(id *Identity) []token { return blindTokens(s.keys, id) }
+
+// blindTokens are the blind index entries of an identity under k's index
+// key.
+func blindTokens(k *Keyring, id *Identity) []token {
 	if id == nil {
 		return nil
 	}
 	var out []token
 	if !blank(id.GivenName) || !blank(id.FamilyName) {
-		for _, t := range s.keys.Index.NameOnlyKeys(str(id.GivenName), str(id.FamilyName)) {
+		for _, t := range k.Index.NameOnlyKeys(str(id.GivenName), str(id.FamilyName)) {
 			out = append(out, token{"name", t})
 		}
 		if id.BirthDate != nil {
-			for _, t := range s.keys.Index.NameKeys(str(id.GivenName), str(id.FamilyName), str(id.Patronymic), *id.BirthDate) {
+			for _, t := range k.Index.NameKeys(str(id.GivenName), str(id.FamilyName), str(id.Patronymic), *id.BirthDate) {
 				out = append(out, token{"name_birth", t})
 			}
 		}
 	}
 	if !blank(id.DocumentNumber) {
-		out = append(out, token{"document", s.keys.Index.DocumentKey(*id.DocumentNumber)})
+		out = append(out, token{"document", k.Index.DocumentKey(*id.DocumentNumber)})
 	}
 	return out
 }

@@ -176,6 +176,9 @@ var GoalStatuses = []string{"open", "in_progress", "achieved", "dropped"}
 
 // Filter narrows a case list.
 type Filter struct {
+	// Code selects the case with this code (such as SEZIM-2025-0042,
+	// matched without regard to case); the list then holds it or nothing.
+	Code           string
 	Stage          string
 	Status         string
 	RiskLevel      string

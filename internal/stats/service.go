@@ -92,12 +92,24 @@ func (s *Service) Table(ctx context.Context, name, period string) (Table, error)
 	if def.cross() && p.Granularity == Month {
 		return Table{}, apperr.Invalid("period", "cross-tabulations cover half-years and years only")
 	}
-	grids := make([][]string, len(def.dims))
-	for i, d := range def.dims {
-		grids[i] = d.values
+	if def.rollup {
+		if err := s.refresh(ctx, p.From, p.To); err != nil {
+			return Table{}, err
+		}
 	}
 	var out Table
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		grids := make([][]string, len(def.dims))
+		for i, d := range def.dims {
+			grids[i] = d.values
+			if d.measures {
+				codes, err := measureGrid(ctx, tx, p.To)
+				if err != nil {
+					return fmt.Errorf("measures of %s: %w", p.Name, err)
+				}
+				grids[i] = codes
+			}
+		}
 		var err error
 		out, err = s.compute(ctx, tx, def, grids, p.From, p.To, p.Name)
 		if err != nil {
@@ -122,6 +134,11 @@ func (s *Service) Series(ctx context.Context, name string) (Table, error) {
 		grid[i] = m.Name
 	}
 	span := months[0].Name + "/" + months[len(months)-1].Name
+	if def.rollup {
+		if err := s.refresh(ctx, months[0].From, months[len(months)-1].To); err != nil {
+			return Table{}, err
+		}
+	}
 	var out Table
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		var err error
@@ -192,6 +209,18 @@ func assemble(def tableDef, grids [][]string, cells []cellCount, total int64, k 
 		t.Totals.Count = &n
 	}
 	return t
+}
+
+// refresh brings the monthly rollups of [from, to) up to date before a
+// read (only for a signed-in caller).
+func (s *Service) refresh(ctx context.Context, from, to time.Time) error {
+	if _, ok := reqctx.PrincipalFrom(ctx); !ok {
+		return apperr.Unauthorized("sign in first")
+	}
+	if err := refreshRollups(ctx, s.db, from, to); err != nil {
+		return apperr.Internal(fmt.Errorf("refresh statistics rollups: %w", err))
+	}
+	return nil
 }
 
 // inTx runs fn in one repeatable-read transaction, so that a table's cells

@@ -3,7 +3,9 @@ package stats
 // The predefined tables and series. Their queries live in the database, in
 // the function jardam_stats_counts (migration 0007), owned by the statistics
 // role; the names here must match it. The store passes each dimension's grid
-// and fallback, so values outside the grid count under the fallback.
+// and fallback, so values outside the grid count under the fallback. The
+// aggregates marked rollup are read from monthly rollups through
+// jardam_stats_rollup_counts (migration 0014), which must list them too.
 
 var (
 	sexes       = []string{"female", "male", "other", "unknown"}
@@ -30,12 +32,30 @@ type dimDef struct {
 	name     string
 	values   []string
 	fallback string
+	// measures: the grid is the measure codes of the Program in force at
+	// the end of the period, then `other` (a code of another program) and
+	// `none` (no measure linked); values is unused.
+	measures bool
 }
+
+func dim(name string, values []string, fallback string) dimDef {
+	return dimDef{name: name, values: values, fallback: fallback}
+}
+
+// Values of a measure dimension besides the program's codes.
+const (
+	measureOther = "other"
+	measureNone  = "none"
+)
 
 type tableDef struct {
 	name  string
 	title string
 	dims  []dimDef
+	// rollup: the aggregate adds up over months (a person counts in the
+	// month of the case's identification only), so it is read from the
+	// monthly rollups (migration 0014) rather than counted over the period.
+	rollup bool
 }
 
 // cross reports whether the table is a cross-tabulation (half-years and
@@ -44,40 +64,48 @@ func (t tableDef) cross() bool { return len(t.dims) > 1 }
 
 var tables = []tableDef{
 	{
-		name: "persons_by_sex_age", title: "Persons identified, by sex and age bracket",
-		dims: []dimDef{{"sex", sexes, "unknown"}, {"age_bracket", ageBrackets, "unknown"}},
+		name: "persons_by_sex_age", rollup: true, title: "Persons identified, by sex and age bracket",
+		dims: []dimDef{dim("sex", sexes, "unknown"), dim("age_bracket", ageBrackets, "unknown")},
 	},
 	{
-		name: "persons_by_exploitation_type", title: "Persons identified, by type of exploitation (a person may have several)",
-		dims: []dimDef{{"exploitation_type", exploits, "other"}},
+		name: "persons_by_exploitation_type", rollup: true, title: "Persons identified, by type of exploitation (a person may have several)",
+		dims: []dimDef{dim("exploitation_type", exploits, "other")},
 	},
 	{
-		name: "persons_by_country_of_exploitation", title: "Persons identified, by country of exploitation (a person may have several)",
-		dims: []dimDef{{"country", countriesOfExploitation, "other"}},
+		name: "persons_by_country_of_exploitation", rollup: true, title: "Persons identified, by country of exploitation (a person may have several)",
+		dims: []dimDef{dim("country", countriesOfExploitation, "other")},
 	},
 	{
-		name: "persons_by_region_of_origin", title: "Persons identified, by region of origin",
-		dims: []dimDef{{"region", regions, "other"}},
+		name: "persons_by_region_of_origin", rollup: true, title: "Persons identified, by region of origin",
+		dims: []dimDef{dim("region", regions, "other")},
 	},
 	{
-		name: "persons_by_identification_channel", title: "Persons identified, by identification channel",
-		dims: []dimDef{{"identification_channel", channels, "other"}},
+		name: "persons_by_identification_channel", rollup: true, title: "Persons identified, by identification channel",
+		dims: []dimDef{dim("identification_channel", channels, "other")},
 	},
 	{
 		name: "cases_by_stage", title: "Persons identified in the period, by their stage at the end of the period",
-		dims: []dimDef{{"stage", stages, "identification"}},
+		dims: []dimDef{dim("stage", stages, "identification")},
 	},
 	{
 		name: "assistance_by_type_provider_kind", title: "Persons given assistance that started in the period, by type and kind of provider",
-		dims: []dimDef{{"assistance_type", assistanceTypes, "other"}, {"provider_kind", providerKinds, "operator"}},
+		dims: []dimDef{dim("assistance_type", assistanceTypes, "other"), dim("provider_kind", providerKinds, "operator")},
+	},
+	{
+		name: "cases_by_measure", rollup: true, title: "Persons identified, by the Program measure their case implements (a person may have several)",
+		dims: []dimDef{{name: "measure", fallback: measureOther, measures: true}},
+	},
+	{
+		name: "assistance_by_measure", title: "Persons given assistance that started in the period, by the Program measure it implements (a person may have several)",
+		dims: []dimDef{{name: "measure", fallback: measureOther, measures: true}},
 	},
 	{
 		name: "referrals_by_outcome", title: "Persons referred in the period, by the referral's status at the end of the period",
-		dims: []dimDef{{"outcome", referralOutcomes, "pending"}},
+		dims: []dimDef{dim("outcome", referralOutcomes, "pending")},
 	},
 	{
 		name: "referrals_by_response_time", title: "Persons referred in the period, by the time the recipient took to respond",
-		dims: []dimDef{{"response_time", responseTimes, "no_response"}},
+		dims: []dimDef{dim("response_time", responseTimes, "no_response")},
 	},
 }
 
@@ -85,16 +113,16 @@ var tables = []tableDef{
 // dimension is the month (YYYY-MM in Asia/Bishkek).
 var series = []tableDef{
 	{
-		name: "persons_identified", title: "Persons identified, by month",
-		dims: []dimDef{{"month", nil, ""}},
+		name: "persons_identified", rollup: true, title: "Persons identified, by month",
+		dims: []dimDef{dim("month", nil, "")},
 	},
 	{
 		name: "persons_assisted", title: "Persons given assistance that started in the month",
-		dims: []dimDef{{"month", nil, ""}},
+		dims: []dimDef{dim("month", nil, "")},
 	},
 	{
 		name: "persons_referred", title: "Persons referred, by month of the referral",
-		dims: []dimDef{{"month", nil, ""}},
+		dims: []dimDef{dim("month", nil, "")},
 	},
 }
 

@@ -71,6 +71,20 @@ type Config struct {
 	// MetricsListen is the address of the operators' Prometheus endpoint
 	// (GET /metrics); empty, the default, serves no metrics.
 	MetricsListen string
+
+	// MemoryLimitMB is the Go runtime's soft memory limit for the server
+	// (JARDAM_MEMORY_LIMIT_MB, default 100; GOMEMLIMIT, when set, wins):
+	// the collector runs harder near it instead of letting the heap grow
+	// to twice the live data under load.
+	MemoryLimitMB int
+	// SQLTraceFile (JARDAM_SQL_TRACE_FILE) makes the server append the
+	// statements of traced requests to this file (database.Options); for the
+	// load benchmark's private database only, refused in production.
+	SQLTraceFile string
+	// PprofListen (JARDAM_PPROF_LISTEN) serves Go's runtime profiles
+	// (/debug/pprof/) on this loopback address, for profiling a development
+	// server under load; refused in production.
+	PprofListen string
 }
 
 // Load reads the configuration from the environment.
@@ -168,6 +182,15 @@ func load(get func(string) string) (Config, error) {
 	c.SMTPAddr = str("JARDAM_SMTP_ADDR", "")
 	c.SMTPFrom = str("JARDAM_SMTP_FROM", "jardam@localhost")
 	c.BaseURL = str("JARDAM_BASE_URL", "http://127.0.0.1:8080")
+	c.MemoryLimitMB = integer("JARDAM_MEMORY_LIMIT_MB", 100)
+	c.SQLTraceFile = str("JARDAM_SQL_TRACE_FILE", "")
+	c.PprofListen = str("JARDAM_PPROF_LISTEN", "")
+	if c.PprofListen != "" && c.Env == EnvProduction {
+		errs = append(errs, errors.New("JARDAM_PPROF_LISTEN: refused in production"))
+	}
+	if c.SQLTraceFile != "" && c.Env == EnvProduction {
+		errs = append(errs, errors.New("JARDAM_SQL_TRACE_FILE: refused in production (the trace holds statement arguments)"))
+	}
 	if v := str("JARDAM_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			pfx, err := netip.ParsePrefix(strings.TrimSpace(p))

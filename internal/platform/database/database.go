@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -39,7 +41,35 @@ var ErrUnavailable = errors.New("database unavailable")
 // checks the connection. It returns ErrUnavailable (wrapped) when the server
 // does not answer.
 func Open(ctx context.Context, url string) (*gorm.DB, error) {
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: withoutJIT(url)}), &gorm.Config{
+	return OpenWith(ctx, url, Options{})
+}
+
+// Options are the opt-in behaviours of a pool.
+type Options struct {
+	// TraceFile, when set, names a file to which the statements of traced
+	// requests (see TraceUserAgentPrefix) are appended with their
+	// arguments. It is for the load benchmark's private database only: the
+	// arguments hold ciphertexts and blind index tokens. The service
+	// refuses it in production.
+	TraceFile string
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, o Options) (*gorm.DB, error) {
+	dialector := postgres.New(postgres.Config{DSN: withoutJIT(url)})
+	if o.TraceFile != "" {
+		cfg, err := pgx.ParseConfig(withoutJIT(url))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		tracer, err := newStatementTracer(o.TraceFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Tracer = tracer
+		dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)})
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/jardam-kg/jardam/internal/ctdcimport"
+	"github.com/jardam-kg/jardam/internal/platform/config"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+)
+
+const importUsage = `import ctdc FILE.csv --organization CODE [--skip-bad] [--dry-run]
+                                bring legacy person-level records (CTDC codebook columns) in as
+                                closed historical cases with statistical attributes only; a file
+                                with bad rows is refused whole unless --skip-bad`
+
+// importCmd runs `jardam import ctdc FILE.csv --organization CODE`
+// (DATABASE_URL) and prints the report as JSON. A refused file lists every
+// problem as `line N: field: reason` and writes nothing.
+func importCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	if len(args) < 1 || args[0] != "ctdc" {
+		return usageError("import: say `" + importUsage + "`")
+	}
+	fl := flag.NewFlagSet("import ctdc", flag.ContinueOnError)
+	org := fl.String("organization", "", "code of the organization that owns the imported cases")
+	skipBad := fl.Bool("skip-bad", false, "import the good rows of a file with bad ones, and report the bad ones")
+	dryRun := fl.Bool("dry-run", false, "check the file and write nothing")
+	rest := args[1:]
+	var file string
+	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
+		file, rest = rest[0], rest[1:]
+	}
+	if err := fl.Parse(rest); err != nil {
+		return usageError(err.Error())
+	}
+	if file == "" && fl.NArg() == 1 {
+		file = fl.Arg(0)
+	} else if fl.NArg() != 0 || file == "" {
+		return usageError("import ctdc needs exactly one FILE")
+	}
+	if *org == "" {
+		return usageError("import ctdc needs --organization CODE")
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	db, err := openApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	ctx = reqctx.WithMeta(ctx, reqctx.Meta{UserAgent: "jardam-cli"})
+	rep, err := ctdcimport.New(db).Import(ctx, data, ctdcimport.Options{Organization: *org, SkipBad: *skipBad, DryRun: *dryRun})
+	var refused *ctdcimport.RefusedError
+	if errors.As(err, &refused) {
+		fmt.Fprintln(os.Stderr, refused.Error())
+		return fmt.Errorf("import refused: %d problems, nothing written", len(refused.Problems))
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("ctdc import", slog.String("organization", *org), slog.Int("imported", rep.Imported),
+		slog.Int("skipped", rep.Skipped), slog.Bool("dry_run", rep.DryRun))
+	out, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(out))
+	return nil
+}

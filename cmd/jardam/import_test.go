@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jardam-kg/jardam/internal/platform/config"
+	"github.com/jardam-kg/jardam/internal/platform/dbtest"
+	"github.com/jardam-kg/jardam/internal/platform/passwd"
+	"github.com/jardam-kg/jardam/internal/seed"
+)
+
+func TestImportCTDCCommand(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	if err := seed.Demo(ctx, d.App, passwd.NewHasher(1), true); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{DatabaseURL: d.AppURL}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	head := "yearOfRegistration,gender,ageBroad,citizenship,CountryOfExploitation,isForcedLabour\n"
+	bad := write("bad.csv", head+"2018,Woman,21-23,KGZ,RUS,1\n2018,Woman,21-23,KGZ,RUSSIA,1\n2018,Woman,21-23,KGZ,KAZ,1\n")
+	count := func() int64 { return d.Count(t, `SELECT count(*) FROM cases WHERE source = 'import'`) }
+
+	err := importCmd(ctx, cfg, log, []string{"ctdc", bad, "--organization", "AKZHUROK"})
+	if err == nil || !strings.Contains(err.Error(), "nothing written") || count() != 0 {
+		t.Fatalf("bad file: %v, %d cases", err, count())
+	}
+	if err := importCmd(ctx, cfg, log, []string{"ctdc", bad, "--organization", "AKZHUROK", "--skip-bad", "--dry-run"}); err != nil || count() != 0 {
+		t.Fatalf("dry run: %v, %d cases", err, count())
+	}
+	if err := importCmd(ctx, cfg, log, []string{"ctdc", "--organization", "AKZHUROK", "--skip-bad", bad}); err != nil || count() != 2 {
+		t.Fatalf("skip bad: %v, %d cases", err, count())
+	}
+	if n := d.Count(t, `SELECT count(*) FROM cases WHERE code LIKE 'AKZHUROK-2018-H000_'`); n != 2 {
+		t.Fatalf("%d codes of the import series", n)
+	}
+	for _, args := range [][]string{{}, {"csv", bad}, {"ctdc"}, {"ctdc", bad}, {"ctdc", bad, bad, "--organization", "SEZIM"}} {
+		if _, ok := importCmd(ctx, cfg, log, args).(usageError); !ok {
+			t.Errorf("%v: not a usage error", args)
+		}
+	}
+}

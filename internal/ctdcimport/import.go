@@ -1,0 +1,225 @@
+package ctdcimport
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/lib/pq"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+)
+
+// ActionImport is the audit action of an import: one entry per file, with
+// the import's id as object (its counts are in case_imports), never a case.
+const ActionImport = "case.import"
+
+// Options choose the organization and the behaviour on bad rows.
+type Options struct {
+	// Organization is the code of the organization that owns the cases.
+	Organization string
+	// SkipBad imports the good rows of a file with bad ones.
+	SkipBad bool
+	// DryRun checks the file and writes nothing.
+	DryRun bool
+}
+
+// Report says what an import did.
+type Report struct {
+	ImportID     *uuid.UUID `json:"import_id"`
+	Organization string     `json:"organization"`
+	Rows         int        `json:"rows"`
+	Imported     int        `json:"imported"`
+	Skipped      int        `json:"skipped"`
+	DryRun       bool       `json:"dry_run"`
+	Ignored      []string   `json:"ignored_columns"`
+	Problems     []Problem  `json:"problems"`
+}
+
+// RefusedError is returned when a file is refused: nothing was written.
+type RefusedError struct {
+	Problems []Problem
+}
+
+// Error lists every problem, one a line.
+func (e *RefusedError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return "import refused, nothing written:\n" + strings.Join(lines, "\n")
+}
+
+// Importer writes parsed files into the database.
+type Importer struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// New returns an importer working through db (the application role).
+func New(db *gorm.DB) *Importer { return &Importer{db: db, now: time.Now} }
+
+// batch is the number of cases per INSERT statement.
+const batch = 500
+
+// Import checks data and, unless it is refused or opt.DryRun, writes its
+// persons as closed imported cases of the organization, in one
+// transaction, with one audit entry (case.import). A file with bad rows
+// (without SkipBad), a missing required column, an unknown organization or
+// a file already imported into it returns a *RefusedError listing the
+// problems, writes no case and records a failed case.import entry.
+func (im *Importer) Import(ctx context.Context, data []byte, opt Options) (Report, error) {
+	rep := Report{Organization: opt.Organization, DryRun: opt.DryRun, Problems: []Problem{}, Ignored: []string{}}
+	parsed, err := Parse(data, im.now())
+	if err != nil {
+		return rep, err
+	}
+	rep.Rows = len(parsed.Persons) + parsed.BadRows
+	rep.Problems = append(rep.Problems, parsed.Problems...)
+	rep.Ignored = append(rep.Ignored, parsed.Ignored...)
+	var orgs []struct{ ID uuid.UUID }
+	err = im.db.WithContext(ctx).Raw(`SELECT id FROM organizations WHERE code = ?`, opt.Organization).Scan(&orgs).Error
+	if err != nil {
+		return rep, err
+	}
+	var org uuid.UUID
+	if len(orgs) == 1 {
+		org = orgs[0].ID
+	}
+	if org == uuid.Nil {
+		return rep, &RefusedError{Problems: []Problem{{0, "organization", "no organization has the code " + opt.Organization}}}
+	}
+	refuse := func() (Report, error) {
+		e := &RefusedError{Problems: rep.Problems}
+		if opt.DryRun {
+			return rep, e
+		}
+		if err := database.InOrgTx(ctx, im.db, org, uuid.Nil, func(tx *gorm.DB) error {
+			return audit.RecordEntry(ctx, tx, audit.Entry{Action: ActionImport, ObjectType: "case_import", OrganizationID: &org,
+				Outcome: audit.Failure})
+		}); err != nil {
+			return rep, errors.Join(e, err)
+		}
+		return rep, e
+	}
+	if parsed.Fatal || (parsed.BadRows > 0 && !opt.SkipBad) {
+		return refuse()
+	}
+	rep.Skipped = parsed.BadRows
+	sum := sha256.Sum256(data)
+	id := uuid.New()
+	err = database.InOrgTx(ctx, im.db, org, uuid.Nil, func(tx *gorm.DB) error {
+		var prior []struct{ ImportedAt time.Time }
+		if err := tx.Raw(`SELECT imported_at FROM case_imports WHERE organization_id = ? AND file_sha256 = ?`, org, sum[:]).
+			Scan(&prior).Error; err != nil {
+			return err
+		}
+		if len(prior) > 0 {
+			rep.Problems = append(rep.Problems, Problem{0, "file", "this file was imported into " + opt.Organization +
+				" on " + prior[0].ImportedAt.UTC().Format(time.DateOnly) + " already"})
+			return errRefused
+		}
+		if opt.DryRun {
+			rep.Imported = len(parsed.Persons)
+			return nil
+		}
+		if err := tx.Exec(`INSERT INTO case_imports (id, organization_id, format, file_sha256, cases, skipped)
+			VALUES (?, ?, 'ctdc', ?, ?, ?)`, id, org, sum[:], len(parsed.Persons), parsed.BadRows).Error; err != nil {
+			return err
+		}
+		codes, err := reserveCodes(tx, org, parsed.Persons)
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(parsed.Persons); start += batch {
+			end := min(start+batch, len(parsed.Persons))
+			if err := insertCases(tx, org, parsed.Persons[start:end], codes[start:end]); err != nil {
+				return err
+			}
+		}
+		rep.Imported = len(parsed.Persons)
+		return audit.RecordEntry(ctx, tx, audit.Entry{Action: ActionImport, ObjectType: "case_import", ObjectID: id.String(),
+			OrganizationID: &org, Outcome: audit.Success})
+	})
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == database.CodeUniqueViolation &&
+		pe.ConstraintName == "case_imports_organization_id_file_sha256_key" {
+		// The same file, imported at the same moment by another run.
+		rep.Problems = append(rep.Problems, Problem{0, "file", "this file is being imported into " + opt.Organization + " already"})
+		err = errRefused
+	}
+	if errors.Is(err, errRefused) {
+		return refuse()
+	}
+	if err != nil {
+		return rep, err
+	}
+	if !opt.DryRun {
+		rep.ImportID = &id
+	}
+	return rep, nil
+}
+
+var errRefused = errors.New("refused")
+
+// reserveCodes takes a block of the organization's import series per year
+// (ORG-YYYY-Hnnnn) and returns one code per person, in order.
+func reserveCodes(tx *gorm.DB, org uuid.UUID, persons []Person) ([]string, error) {
+	perYear := map[int]int{}
+	for _, p := range persons {
+		perYear[p.Year]++
+	}
+	var orgCode string
+	if err := tx.Raw(`SELECT code FROM organizations WHERE id = ?`, org).Scan(&orgCode).Error; err != nil {
+		return nil, err
+	}
+	next := map[int]int{}
+	for y, n := range perYear {
+		var last int
+		if err := tx.Raw(`INSERT INTO case_import_code_counters (organization_id, year, last) VALUES (?, ?, ?)
+			ON CONFLICT (organization_id, year) DO UPDATE SET last = case_import_code_counters.last + EXCLUDED.last
+			RETURNING last`, org, y, n).Scan(&last).Error; err != nil {
+			return nil, err
+		}
+		next[y] = last - n + 1
+	}
+	codes := make([]string, len(persons))
+	for i, p := range persons {
+		codes[i] = fmt.Sprintf("%s-%d-H%04d", orgCode, p.Year, next[p.Year])
+		next[p.Year]++
+	}
+	return codes, nil
+}
+
+// insertCases writes persons as closed imported cases: statistical
+// attributes only.
+func insertCases(tx *gorm.DB, org uuid.UUID, persons []Person, codes []string) error {
+	var sql strings.Builder
+	sql.WriteString(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, source, stage, status,
+		closure_reason, identified_at, sex, age_bracket, is_minor, citizenship, exploitation_types, countries_of_exploitation,
+		means_of_control, labour_sector, recruiter_relation) VALUES `)
+	args := make([]any, 0, len(persons)*15)
+	for i, p := range persons {
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteString(`(?, ?, ?, ?, 'import', 'closed', 'closed', 'other', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		args = append(args, uuid.New(), codes[i], org, org, IdentifiedAt(p.Year).UTC(), p.Sex, p.AgeBracket, p.IsMinor,
+			p.Citizenship, pq.StringArray(nonNil(p.ExploitationTypes)), pq.StringArray(nonNil(p.Countries)),
+			pq.StringArray(nonNil(p.MeansOfControl)), p.LabourSector, p.RecruiterRelation)
+	}
+	return tx.Exec(sql.String(), args...).Error
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
