@@ -74,7 +74,8 @@ func keyring(ctx context.Context, cfg config.Config, db *gorm.DB) (*cases.Keyrin
 
 const rotateHelp = `usage: jardam keys rotate --new FILE [--batch N]
 
-Re-wraps every case data key with the master key in FILE (32 bytes in
+Re-wraps every data key (of cases, and each referral's own) with the
+master key in FILE (32 bytes in
 base64, mode 0600), the service still running. It unwraps with the
 configured master key (JARDAM_MASTER_KEY, JARDAM_MASTER_KEY_FILE or
 JARDAM_KEYS_DIR) and JARDAM_MASTER_KEY_PREVIOUS_FILES, and connects with
@@ -101,9 +102,11 @@ flags:
 
 const destroyHelp = `usage: jardam keys destroy --case CODE_OR_ID --reason TEXT
 
-Erases a case: destroys its data key and removes its blind index tokens,
+Erases a case: destroys its data key and the keys of its referrals, and
+removes its blind index tokens,
 through the maintenance role (MIGRATION_DATABASE_URL). The identity, contact,
-notes, plan and event details of the case can never be decrypted again; its
+notes, plan and event details of the case, and the notes, decline reasons
+and outcomes of its referrals, can never be decrypted again; its
 statistical attributes remain, and reading it answers identity_erased. The
 erasure is recorded in the audit trail (case.erase). --reason is the
 operator's acknowledgement: it is neither stored nor printed. Irreversible.

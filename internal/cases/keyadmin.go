@@ -72,10 +72,30 @@ func RotateProgress(fn func(RotateReport)) RotateOption {
 	return func(o *rotateOptions) { o.progress = fn }
 }
 
-// RotateDataKeys re-wraps with the master key to every case data key not
-// yet under it, unwrapping with from (the configured master key and any
-// previous ones; it may already hold to). db must be a maintenance-role
-// connection (database.OpenMaintenance).
+// dataKeyTable names where a kind of data key is stored: the case data keys
+// in case_keys and each referral's own key in referrals. ad is the
+// additional data the key was wrapped with, from the row's id.
+type dataKeyTable struct {
+	table, id, version, wrapped string
+	// destroyed selects the rows whose key was destroyed.
+	destroyed string
+	ad        func(id uuid.UUID) string
+}
+
+var dataKeyTables = []dataKeyTable{
+	{table: "case_keys", id: "case_id", version: "master_version", wrapped: "wrapped", destroyed: "wrapped IS NULL",
+		ad: func(id uuid.UUID) string { return id.String() }},
+	// A destroyed referral key keeps its master key version.
+	{table: "referrals", id: "id", version: "key_master_version", wrapped: "key_wrapped",
+		destroyed: "key_wrapped IS NULL AND key_master_version IS NOT NULL",
+		ad:        func(id uuid.UUID) string { return "referral:" + id.String() }},
+}
+
+// RotateDataKeys re-wraps with the master key to every data key not yet
+// under it — the data keys of cases and the own keys of referrals —,
+// unwrapping with from (the configured master key and any previous ones; it
+// may already hold to). db must be a maintenance-role connection
+// (database.OpenMaintenance).
 //
 // It first checks from against the stored key checks and installs the key
 // check of to, so that a service started with to as its master key is
@@ -89,10 +109,10 @@ func RotateProgress(fn func(RotateReport)) RotateOption {
 //
 // It returns jcrypto.ErrWrongMasterKey (wrapped) when from opens none of the
 // stored key checks or to does not open its own, the errors of
-// crypto.Rewrap (wrapped, naming the case id) for a data key that does not
-// open, such as jcrypto.ErrUnknownKeyVersion when its master key is not
-// loaded, ctx's error when ctx ends, and the database's errors. The report
-// counts what was committed, also on error.
+// crypto.Rewrap (wrapped, naming the case or referral id) for a data key
+// that does not open, such as jcrypto.ErrUnknownKeyVersion when its master
+// key is not loaded, ctx's error when ctx ends, and the database's errors.
+// The report counts what was committed, also on error.
 func RotateDataKeys(ctx context.Context, db *gorm.DB, from, to jcrypto.KeyWrapper, opts ...RotateOption) (RotateReport, error) {
 	o := rotateOptions{batch: DefaultRotateBatch}
 	for _, opt := range opts {
@@ -107,68 +127,74 @@ func RotateDataKeys(ctx context.Context, db *gorm.DB, from, to jcrypto.KeyWrappe
 		return rep, err
 	}
 	target := to.KeyVersion()
-	var start struct {
-		AlreadyCurrent   int
-		DestroyedSkipped int
+	for _, kt := range dataKeyTables {
+		var start struct {
+			AlreadyCurrent   int
+			DestroyedSkipped int
+		}
+		if err := db.Raw(`SELECT count(*) FILTER (WHERE `+kt.wrapped+` IS NOT NULL AND `+kt.version+` = ?) AS already_current,
+				count(*) FILTER (WHERE `+kt.destroyed+`) AS destroyed_skipped
+			FROM `+kt.table, target).Scan(&start).Error; err != nil {
+			return rep, err
+		}
+		rep.AlreadyCurrent += start.AlreadyCurrent
+		rep.DestroyedSkipped += start.DestroyedSkipped
 	}
-	if err := db.Raw(`SELECT count(*) FILTER (WHERE wrapped IS NOT NULL AND master_version = ?) AS already_current,
-			count(*) FILTER (WHERE wrapped IS NULL) AS destroyed_skipped
-		FROM case_keys`, target).Scan(&start).Error; err != nil {
-		return rep, err
-	}
-	rep.AlreadyCurrent, rep.DestroyedSkipped = start.AlreadyCurrent, start.DestroyedSkipped
 
 	const minWait, maxWait = 50 * time.Millisecond, 2 * time.Second
-	wait := minWait
-	for {
-		n, err := rotateBatch(ctx, db, from, to, o.batch)
-		if err != nil {
-			return rep, err
-		}
-		if n > 0 {
-			rep.Rotated += n
-			rep.Batches++
-			if o.progress != nil {
-				o.progress(rep)
+	for _, kt := range dataKeyTables {
+		wait := minWait
+		for {
+			n, err := rotateBatch(ctx, db, kt, from, to, o.batch)
+			if err != nil {
+				return rep, err
 			}
-			wait = minWait
-			continue
+			if n > 0 {
+				rep.Rotated += n
+				rep.Batches++
+				if o.progress != nil {
+					o.progress(rep)
+				}
+				wait = minWait
+				continue
+			}
+			// Nothing left to lock: done, unless rows remain that another
+			// transaction holds (SKIP LOCKED passed them by).
+			var left int64
+			if err := db.Raw(`SELECT count(*) FROM `+kt.table+` WHERE `+kt.wrapped+` IS NOT NULL AND `+kt.version+` IS DISTINCT FROM ?`,
+				target).Scan(&left).Error; err != nil {
+				return rep, err
+			}
+			if left == 0 {
+				break
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return rep, ctx.Err()
+			case <-t.C:
+			}
+			wait = min(wait*2, maxWait)
 		}
-		// Nothing left to lock: done, unless rows remain that another
-		// transaction holds (SKIP LOCKED passed them by).
-		var left int64
-		if err := db.Raw(`SELECT count(*) FROM case_keys WHERE wrapped IS NOT NULL AND master_version IS DISTINCT FROM ?`,
-			target).Scan(&left).Error; err != nil {
-			return rep, err
-		}
-		if left == 0 {
-			return rep, nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return rep, ctx.Err()
-		case <-t.C:
-		}
-		wait = min(wait*2, maxWait)
 	}
+	return rep, nil
 }
 
-// rotateBatch re-wraps up to size data keys in one transaction and returns
-// how many it committed.
-func rotateBatch(ctx context.Context, db *gorm.DB, from, to jcrypto.KeyWrapper, size int) (int, error) {
+// rotateBatch re-wraps up to size data keys of one table in one transaction
+// and returns how many it committed.
+func rotateBatch(ctx context.Context, db *gorm.DB, kt dataKeyTable, from, to jcrypto.KeyWrapper, size int) (int, error) {
 	target := to.KeyVersion()
 	n := 0
 	err := database.InTx(ctx, db, func(tx *gorm.DB) error {
 		var keys []struct {
-			CaseID        uuid.UUID
+			ID            uuid.UUID
 			MasterVersion *string
 			Wrapped       []byte
 		}
-		if err := tx.Raw(`SELECT case_id, master_version, wrapped FROM case_keys
-			WHERE wrapped IS NOT NULL AND master_version IS DISTINCT FROM ?
-			ORDER BY case_id LIMIT ? FOR UPDATE SKIP LOCKED`, target, size).Scan(&keys).Error; err != nil {
+		if err := tx.Raw(`SELECT `+kt.id+` AS id, `+kt.version+` AS master_version, `+kt.wrapped+` AS wrapped FROM `+kt.table+`
+			WHERE `+kt.wrapped+` IS NOT NULL AND `+kt.version+` IS DISTINCT FROM ?
+			ORDER BY `+kt.id+` LIMIT ? FOR UPDATE SKIP LOCKED`, target, size).Scan(&keys).Error; err != nil {
 			return err
 		}
 		if len(keys) == 0 {
@@ -179,15 +205,15 @@ func rotateBatch(ctx context.Context, db *gorm.DB, from, to jcrypto.KeyWrapper, 
 			if k.MasterVersion != nil {
 				version = *k.MasterVersion
 			}
-			wrapped, newVersion, err := jcrypto.Rewrap(ctx, from, to, version, k.Wrapped, k.CaseID.String())
+			wrapped, newVersion, err := jcrypto.Rewrap(ctx, from, to, version, k.Wrapped, kt.ad(k.ID))
 			if err != nil {
-				return fmt.Errorf("data key of case %s (master key %q): %w", k.CaseID, version, err)
+				return fmt.Errorf("data key of %s %s (master key %q): %w", strings.TrimSuffix(kt.table, "_keys"), k.ID, version, err)
 			}
 			if newVersion != target {
 				return fmt.Errorf("new master key wrapped as %q, not %q", newVersion, target)
 			}
-			if err := tx.Exec(`UPDATE case_keys SET master_version = ?, wrapped = ? WHERE case_id = ?`,
-				newVersion, wrapped, k.CaseID).Error; err != nil {
+			if err := tx.Exec(`UPDATE `+kt.table+` SET `+kt.version+` = ?, `+kt.wrapped+` = ? WHERE `+kt.id+` = ?`,
+				newVersion, wrapped, k.ID).Error; err != nil {
 				return err
 			}
 		}
@@ -248,7 +274,8 @@ func installKeyCheck(ctx context.Context, db *gorm.DB, from, to jcrypto.KeyWrapp
 }
 
 // DestroyDataKey erases a case: it destroys the case's data key (wrapped
-// set to NULL, destroyed_at to now) and removes its blind index tokens, and
+// set to NULL, destroyed_at to now) and the own keys of its referrals, and
+// removes its blind index tokens, and
 // records ActionCaseErase for the case in the same transaction. The
 // identity, contact, notes, plan and event details of the case can then
 // never be decrypted again; its statistical attributes remain, and reading
@@ -275,6 +302,13 @@ func DestroyDataKey(ctx context.Context, db *gorm.DB, caseID uuid.UUID) error {
 			return err
 		}
 		if err := tx.Exec(`SELECT jardam_erase_case_index(?)`, caseID).Error; err != nil {
+			return err
+		}
+		// The case's referrals keep their own keys for their notes, decline
+		// reasons and outcomes, which may speak of the person: destroyed
+		// with the case's.
+		if err := tx.Exec(`UPDATE referrals SET key_wrapped = NULL WHERE case_id = ? AND key_wrapped IS NOT NULL`,
+			caseID).Error; err != nil {
 			return err
 		}
 		return audit.RecordEntry(ctx, tx, audit.Entry{Action: ActionCaseErase, ObjectType: "case", ObjectID: caseID.String(),
