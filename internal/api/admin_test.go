@@ -82,6 +82,23 @@ func TestWhoMayGrantWhat(t *testing.T) {
 	if len(l.Items) < 4 {
 		t.Fatalf("org admin sees %d accounts", len(l.Items))
 	}
+	// A supervisor lists its own organization's caseworkers to assign them,
+	// and may not open an account.
+	supervisor := env.Token("supervisor@sezim.kg")
+	r = env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/users?role=caseworker", Token: supervisor})
+	l.Items = nil
+	r.JSON(t, &l)
+	if r.Status != http.StatusOK || len(l.Items) == 0 {
+		t.Fatalf("supervisor's list: %d, %d accounts", r.Status, len(l.Items))
+	}
+	for _, u := range l.Items {
+		if u["organization_id"] != sezim || u["role"] != "caseworker" {
+			t.Fatalf("supervisor sees %v (%v)", u["email"], u["role"])
+		}
+	}
+	if got := create(supervisor, "caseworker", sezim); got != http.StatusForbidden {
+		t.Fatalf("supervisor opened an account: %d", got)
+	}
 }
 
 func userByEmail(t *testing.T, env *apitest.Env, token, email string) map[string]any {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -398,4 +399,44 @@ func TestAssistanceAndNotes(t *testing.T) {
 		Header: map[string]string{"If-Match": `"2"`}, Body: map[string]any{"status": "declined"}}); r.Status != 404 {
 		t.Fatalf("another organization patches assistance: %d", r.Status)
 	}
+}
+
+func TestListByCode(t *testing.T) {
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	var codes []string
+	for _, name := range []string{"Айгүл", "Нургүл", "Жылдыз"} {
+		codes = append(codes, newCase(t, env, worker, map[string]any{"identity": map[string]any{"given_name": name}})["code"].(string))
+	}
+	list := func(tok, code string) (int, []any) {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases?code=" + url.QueryEscape(code), Token: tok})
+		if r.Status != 200 {
+			return r.Status, nil
+		}
+		return r.Status, r.Map(t)["items"].([]any)
+	}
+	t.Run("the case with the code, in either letter case", func(t *testing.T) {
+		for _, code := range []string{codes[1], strings.ToLower(codes[1]), " " + codes[1] + " "} {
+			status, items := list(worker, code)
+			if status != 200 || len(items) != 1 || items[0].(map[string]any)["code"] != codes[1] {
+				t.Fatalf("code %q: %d %v", code, status, items)
+			}
+		}
+	})
+	t.Run("a code another organization holds lists nothing", func(t *testing.T) {
+		if status, items := list(env.Token("caseworker@akzhurok.kg"), codes[0]); status != 200 || len(items) != 0 {
+			t.Fatalf("%d %v", status, items)
+		}
+	})
+	t.Run("an unknown code lists nothing", func(t *testing.T) {
+		if status, items := list(worker, "SEZIM-1999-0001"); status != 200 || len(items) != 0 {
+			t.Fatalf("%d %v", status, items)
+		}
+	})
+	t.Run("not a code: 400 naming code", func(t *testing.T) {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases?code=" + url.QueryEscape("x' OR 1=1"), Token: worker})
+		if r.Status != 400 || !strings.Contains(string(r.Body), `"field":"code"`) {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
 }

@@ -25,6 +25,7 @@ var expected = map[string][]string{
 		"consent.create", "consent.list", "consent.withdraw", "indicator.read", "measure.list", "note.create", "note.list",
 		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
 		"referral.create", "referral.list", "referral.respond", "report.read", "report.write", "self.read", "self.update",
+		"user.list",
 	},
 	authz.RoleCoordinator: {
 		"budget.read", "indicator.read", "measure.list", "notification.list", "notification.update", "organization.list",
