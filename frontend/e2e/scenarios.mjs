@@ -5,7 +5,9 @@
 //  3. the coordinator, with dozens of cases carrying a marker name in the
 //     database, sees released and withheld cells and the marker nowhere (page,
 //     network responses, console, script-readable storage);
-//  4. every screen of every role in Kyrgyz (chosen from the browser's
+//  4. activities, identity editing, search by code, assignment from the list
+//     of caseworkers, the budget and the HTCDS export;
+//  5. every screen of every role in Kyrgyz (chosen from the browser's
 //     language) at 1280 and 390 px: axe-core finds no serious or critical
 //     violation and no string is left in Russian or English.
 // Screenshots of each step go to e2e/artifacts/.
@@ -474,6 +476,167 @@ export async function scenarios({ base, chromium, results, log }) {
     await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
   }));
 
+  // 4b. Activities, the budget, the HTCDS export, identity editing, search by
+  //    code and assignment from the list of caseworkers.
+  const ACTIVITY = `Awareness lecture ${RUN}`;
+  await step('crisis center worker: records an activity, edits an identity', () => withBrowser({}, async (page, watch) => {
+    await signIn(page, 'caseworker@sezim.kg');
+    await settle(page);
+    await nav(page, '/activities');
+    const form = page.locator('[data-testid=activity-form]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=activity-form] select[name=measure_code] option').length > 1);
+    await form.locator('select[name=kind]').selectOption('awareness_event');
+    await form.locator('select[name=region]').selectOption('osh');
+    const measure = await form.locator('select[name=measure_code] option').nth(1).getAttribute('value');
+    await form.locator('select[name=measure_code]').selectOption(measure);
+    await form.locator('input[name=title]').fill(ACTIVITY);
+    await form.locator('input[name=female]').fill('14');
+    await form.locator('input[name=male]').fill('9');
+    await form.locator('input[name=people_reached]').fill('120');
+    await form.locator('input[name=cost_kgs]').fill('4500');
+    await form.locator('select[name=funding_source]').selectOption('ngo_own_funds');
+    const made = page.waitForResponse((r) => r.url().endsWith('/api/v1/activities') && r.request().method() === 'POST');
+    await form.locator('button[type=submit]').click();
+    const mr = await made;
+    assert(mr.status() === 201, `recording the activity answered ${mr.status()}`);
+    assert(/^[0-9a-f-]{36}$/.test(mr.request().headers()['idempotency-key'] ?? ''), 'no Idempotency-Key on the activity');
+    const row = page.locator('[data-testid=activities] tr', { hasText: ACTIVITY });
+    await row.waitFor();
+    assert((await row.innerText()).includes('23'), 'the activity row does not show 23 participants');
+    // The measure filter narrows the list to the measure.
+    const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/activities?') && r.url().includes(`measure_code=${encodeURIComponent(measure)}`));
+    await page.locator('[data-testid=activity-filters] select').selectOption(measure);
+    assert((await filtered).status() === 200, 'the measure filter failed');
+    await row.waitFor();
+    await settle(page);
+    await shot(page, 'caseworker-activity-recorded');
+
+    // Identity editing on the first case: a merge patch with If-Match.
+    const phone = `+996 555 ${RUN.replace(/\D/g, '').padEnd(6, '7').slice(0, 6)}`;
+    await nav(page, '/cases');
+    await page.locator('[data-testid=case-table] tbody tr a').first().click();
+    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+    await settle(page);
+    await page.locator('summary', { hasText: RU['identity.edit'] }).click();
+    const idf = page.locator('[data-testid=identity-form]');
+    const inputs = await idf.locator('input').evaluateAll((els) => els.map((e) => e.getAttribute('autocomplete')));
+    assert(inputs.length === 7 && inputs.every((a) => a === 'off'), `identity inputs without autocomplete=off: ${JSON.stringify(inputs)}`);
+    await idf.locator('input[name=phone]').fill(phone);
+    const patched = page.waitForResponse((r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH');
+    await idf.locator('button[type=submit]').click();
+    const pr = await patched;
+    assert(pr.status() === 200, `saving the identity answered ${pr.status()}`);
+    assert(/^"\d+"$/.test(pr.request().headers()['if-match'] ?? ''), 'no If-Match on the identity patch');
+    await page.locator('dd', { hasText: phone }).waitFor();
+    await shot(page, 'caseworker-identity-edited');
+    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, phone]);
+  }));
+
+  let usersListStatus = null;
+  await step('supervisor: finds a case by its code, assigns a caseworker from the list', () => withBrowser({}, async (page, watch) => {
+    // A second caseworker of the crisis center, whom no case is assigned to yet.
+    const admin = await tokenOf('orgadmin@sezim.kg');
+    await call(admin, 'POST', '/users', { email: `caseworker-${RUN}@sezim.kg`, name: `Caseworker ${RUN}`, role: 'caseworker', organization_id: orgIds.SEZIM, password: `one-time-${RUN}-cw` });
+    await signIn(page, 'supervisor@sezim.kg');
+    await settle(page);
+    const rows = page.locator('[data-testid=case-table] tbody tr');
+    await rows.first().waitFor();
+    const code = (await rows.nth(Math.min(3, (await rows.count()) - 1)).locator('a').innerText()).trim();
+    const byCode = page.waitForResponse((r) => r.url().includes('/api/v1/cases?') && new URL(r.url()).searchParams.get('code') === code);
+    await page.locator('input[name=code]').fill(code.toLowerCase());
+    const cr = await byCode;
+    if (cr.status() === 200) {
+      const body = await cr.json();
+      assert(body.items.length === 1 && body.items[0].code === code, `the code filter answered ${body.items.length} case(s)`);
+    } else {
+      log(`  GET /cases?code= answered ${cr.status()}: the list falls back to paging`);
+    }
+    await settle(page);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=case-table] tbody tr').length === n, 1);
+    assert((await rows.first().locator('a').innerText()).trim() === code, 'the code search does not show the case');
+    const users = page.waitForResponse((r) => r.url().includes('/api/v1/users?'));
+    await rows.first().locator('a').click();
+    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+    usersListStatus = (await users).status();
+    await settle(page);
+    if (usersListStatus === 403) {
+      log('  GET /users?role=caseworker answered 403 for the supervisor: assignment from the list is not offered (the "assign me" fallback is shown)');
+      await page.locator('#sec-assign button').first().waitFor();
+      assert((await page.locator('[data-testid=assign-form]').count()) === 0, 'a worker list is offered after a 403');
+      await shot(page, 'supervisor-assign-fallback');
+    } else {
+      assert(usersListStatus === 200, `GET /users answered ${usersListStatus}`);
+      const form = page.locator('[data-testid=assign-form]');
+      await form.waitFor();
+      const opt = form.locator('select[name=worker] option').nth(1);
+      const [id, name] = [await opt.getAttribute('value'), (await opt.innerText()).trim()];
+      await form.locator('select[name=worker]').selectOption(id);
+      const patched = page.waitForResponse((r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH');
+      await form.locator('button[type=submit]').click();
+      assert((await patched).status() === 200, 'assigning the caseworker failed');
+      await page.locator('[data-testid=assigned] li', { hasText: name }).waitFor();
+      await settle(page);
+      await shot(page, 'supervisor-assigned-caseworker');
+    }
+    await nav(page, '/report');
+    const budget = page.locator('[data-testid=budget]');
+    await budget.waitFor();
+    await settle(page);
+    assert((await budget.locator('[data-testid=budget-table], p.muted, p.error').count()) >= 1, 'the budget section shows nothing');
+    await budget.scrollIntoViewIfNeeded();
+    await shot(page, 'supervisor-report-budget');
+    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+  }));
+
+  await step('coordinator: budget section, HTCDS CSV download', () => withBrowser({}, async (page, watch) => {
+    // One person's assistance in the last ended year, costed to a rare funding
+    // source: its actual must be withheld.
+    const year = new Date(Date.now() + 6 * 3600_000).getUTCFullYear() - 1;
+    const cw = await tokenOf('caseworker@sezim.kg');
+    const measures = (await call(cw, 'GET', '/measures')).items
+      .filter((m) => { const [a, z] = m.program.split('-').map(Number); return a <= year && year <= z; });
+    const aCase = (await call(cw, 'GET', '/cases?limit=1')).items[0];
+    await call(cw, 'POST', `/cases/${aCase.id}/assistance`, {
+      type: 'legal', status: 'completed', started_on: `${year}-03-02`, ended_on: `${year}-03-09`, cost_kgs: 777, funding_source: 'other', measure_codes: [measures[0].code],
+    });
+    const budgetRes = page.waitForResponse((r) => r.url().includes('/api/v1/budget'));
+    await signIn(page, 'coordinator@mlsp.gov.kg');
+    const br = await budgetRes;
+    assert(br.status() === 200, `GET /budget answered ${br.status()}`);
+    const b = await br.json();
+    const budget = page.locator('[data-testid=budget]');
+    if (b.items.length > 0) {
+      await budget.locator('[data-testid=budget-table]').waitFor();
+      // A row per funding source planned, spent or withheld, and one per measure's total.
+      const lines = (m) => m.sources.filter((x) => x.planned_kgs !== 0 || (x.actual_kgs ?? 0) !== 0 || x.actual_suppressed);
+      const withheld = b.items.flatMap(lines).filter((x) => x.actual_suppressed).length + b.items.filter((m) => m.actual_suppressed).length + (b.actual_suppressed ? 1 : 0);
+      assert((await budget.locator('[data-budget=suppressed]').count()) === withheld, 'withheld budget actuals are not all shown as withheld');
+      assert((await budget.locator('tbody tr').count()) === b.items.reduce((n, m) => n + lines(m).length + 1, 0), 'the budget table lacks rows');
+      log(`  budget ${b.program} ${b.year}: ${b.items.length} measures, ${withheld} withheld actual(s)`);
+      assert(b.year === year && withheld >= 1, `one person's assistance in ${year} is not withheld in the budget`);
+    } else {
+      await budget.locator('p.muted', { hasText: RU['budget.none'] }).waitFor();
+    }
+    await settle(page);
+    const htcds = page.locator('[data-testid=htcds]');
+    assert((await htcds.innerText()).includes('11'), 'the export does not say it is k=11 anonymized');
+    const res = page.waitForResponse((r) => r.url().includes('/api/v1/stats/export/htcds'));
+    const dl = page.waitForEvent('download');
+    await htcds.locator('button').click();
+    const hr = await res;
+    assert(hr.status() === 200, `the HTCDS export answered ${hr.status()}`);
+    const d = await dl;
+    const csv = readFileSync(await d.path(), 'utf8');
+    const header = csv.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+    assert(header.includes('yearOfRegistration'), `the CSV header lacks yearOfRegistration: ${header.slice(0, 120)}`);
+    assert(/^jardam-htcds-\d{4}\.csv$/.test(d.suggestedFilename()), `the file is named ${d.suggestedFilename()}`);
+    assert(!csv.includes(MARKER) && !csv.includes(MARKER_GIVEN), 'the marker is in the export');
+    assert(!watch.urls.some((u) => /token|Bearer/i.test(u)), 'a token is in a URL');
+    await budget.scrollIntoViewIfNeeded();
+    await shot(page, 'coordinator-budget-htcds');
+    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+  }));
+
   // 4. Every screen in Kyrgyz, chosen from the browser's language.
   const kyRole = (email, screens) => () => withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
     await signIn(page, email);
@@ -504,9 +667,10 @@ export async function scenarios({ base, chromium, results, log }) {
   }));
   await step('Kyrgyz: crisis center worker screens', kyRole('caseworker@sezim.kg', [
     ['cases', to('/cases')], ['case', firstCase], ['new-case', to('/cases/new')], ['referrals', to('/referrals')], ['notifications', to('/notifications')],
+    ['activities', to('/activities')],
   ]));
   await step('Kyrgyz: supervisor screens', kyRole('supervisor@sezim.kg', [
-    ['supervisor-cases', to('/cases')], ['supervisor-case', firstCase], ['supervisor-report', to('/report')],
+    ['supervisor-cases', to('/cases')], ['supervisor-case', firstCase], ['supervisor-report', to('/report')], ['supervisor-activities', to('/activities')],
   ]));
   await step('Kyrgyz: social worker screens', kyRole('social@mlsp.gov.kg', [
     ['social-referrals', to('/referrals')], ['social-cases', to('/cases')],
@@ -562,6 +726,7 @@ export async function scenarios({ base, chromium, results, log }) {
     await checkNoLeaks(page, watch, [oneTime]);
   }));
 
+  if (usersListStatus === 403) log('note: the supervisor\'s GET /users?role=caseworker answered 403; assignment from the list was not exercised');
   writeFileSync(join(results, 'axe-summary.json'), `${JSON.stringify(axeSummary, null, 2)}\n`);
   log(`axe: ${axeSummary.length} screen/width checks, ${axeSummary.filter((a) => a.serious_or_critical > 0).length} with serious or critical violations (e2e/artifacts/axe-summary.json)`);
   return failures;

@@ -1,5 +1,5 @@
 import { Suspense, lazy, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { useI18n } from './i18n';
+import { useI18n, type Key } from './i18n';
 import { LANGS, type Lang } from './i18n/dict';
 import { api } from './lib/api';
 import { linkTo, navigate, usePath } from './lib/router';
@@ -13,13 +13,34 @@ import { NewCase } from './screens/NewCase';
 import { Referrals } from './screens/Referrals';
 import { Notifications } from './screens/Notifications';
 
-// Screens for coordinators, supervisors' reports, administration and audit
+// Screens for coordinators, supervisors' reports, activities, administration and audit
 // are loaded on demand, keeping the initial script small.
 const Dashboard = lazy(() => import('./screens/Dashboard'));
 const Report = lazy(() => import('./screens/Report'));
 const Organizations = lazy(() => import('./screens/admin/Organizations'));
 const Users = lazy(() => import('./screens/admin/Users'));
 const Audit = lazy(() => import('./screens/Audit'));
+const Activities = lazy(() => import('./screens/Activities'));
+
+/**
+ * The navigation's sections and whether the account's permissions show them.
+ * Users administration needs `user.create`: supervisors may list their
+ * organization's caseworkers (to assign them) but administer no account.
+ */
+export function navEntries(can: (p: string) => boolean): { path: string; label: Key; show: boolean }[] {
+  return [
+    { path: '/cases', label: 'nav.cases', show: can('case.list') },
+    { path: '/cases/new', label: 'nav.newCase', show: can('case.create') },
+    { path: '/referrals', label: 'nav.referrals', show: can('referral.list') },
+    { path: '/activities', label: 'nav.activities', show: can('activity.list') },
+    { path: '/dashboard', label: 'nav.dashboard', show: can('stats.read') },
+    { path: '/report', label: 'nav.report', show: can('report.read') },
+    { path: '/organizations', label: 'nav.organizations', show: can('organization.create') },
+    { path: '/users', label: 'nav.users', show: can('user.create') },
+    { path: '/audit', label: 'nav.audit', show: can('audit.read') },
+    { path: '/notifications', label: 'nav.notifications', show: can('notification.list') },
+  ];
+}
 
 type State = { kind: 'boot' } | { kind: 'signedOut'; idle?: boolean } | { kind: 'signedIn'; me: Me };
 
@@ -70,17 +91,7 @@ function Shell({ me }: { me: Me }) {
   const { t, tx, lang } = useI18n();
   const path = usePath();
   const can = (p: string) => me.permissions.includes(p);
-  const nav: { path: string; label: string; show: boolean }[] = [
-    { path: '/cases', label: t('nav.cases'), show: can('case.list') },
-    { path: '/cases/new', label: t('nav.newCase'), show: can('case.create') },
-    { path: '/referrals', label: t('nav.referrals'), show: can('referral.list') },
-    { path: '/dashboard', label: t('nav.dashboard'), show: can('stats.read') },
-    { path: '/report', label: t('nav.report'), show: can('report.read') },
-    { path: '/organizations', label: t('nav.organizations'), show: can('organization.create') },
-    { path: '/users', label: t('nav.users'), show: can('user.list') },
-    { path: '/audit', label: t('nav.audit'), show: can('audit.read') },
-    { path: '/notifications', label: t('nav.notifications'), show: can('notification.list') },
-  ];
+  const nav = navEntries(can).map((n) => ({ ...n, label: t(n.label) }));
   const visible = nav.filter((n) => n.show);
 
   useEffect(() => {
@@ -99,7 +110,8 @@ function Shell({ me }: { me: Me }) {
   else if (path === '/dashboard' && visible.some((n) => n.path === '/dashboard')) content = <Dashboard me={me} />;
   else if (path === '/report' && can('report.read')) content = <Report me={me} />;
   else if (path === '/organizations' && can('organization.create')) content = <Organizations />;
-  else if (path === '/users' && can('user.list')) content = <Users me={me} />;
+  else if (path === '/users' && can('user.create')) content = <Users me={me} />;
+  else if (path === '/activities' && can('activity.list')) content = <Activities canCreate={can('activity.create')} />;
   else if (path === '/audit' && can('audit.read')) content = <Audit canVerify={can('audit.verify')} />;
   else content = (
     <section>

@@ -3,6 +3,7 @@
 // Russian one only when listed in KY_SAME_AS_RU (names and codes).
 
 import { enExtra, kyExtra, ruExtra } from './extra';
+import { enWork, kyWork, ruWork } from './work';
 
 export const LANGS = ['ru', 'ky', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -205,7 +206,7 @@ const en = {
   'tstatus.not_a_victim': 'Not a victim',
 } as const;
 
-const enAll = { ...en, ...enExtra };
+const enAll = { ...en, ...enExtra, ...enWork };
 export type Key = keyof typeof enAll;
 export type Dict = Record<Key, string>;
 
@@ -608,4 +609,4 @@ const ky: Record<keyof typeof en, string> = {
 /** Keys whose Kyrgyz string may equal the Russian one: names and codes. */
 export const KY_SAME_AS_RU: ReadonlySet<Key> = new Set<Key>(['app.name', 'lang.ru', 'lang.ky', 'lang.en']);
 
-export const DICTS: Record<Lang, Dict> = { en: enAll, ru: { ...ru, ...ruExtra }, ky: { ...ky, ...kyExtra } };
+export const DICTS: Record<Lang, Dict> = { en: enAll, ru: { ...ru, ...ruExtra, ...ruWork }, ky: { ...ky, ...kyExtra, ...kyWork } };

@@ -236,3 +236,43 @@ export const CHANNELS = ['hotline', 'police', 'consulate', 'border_service', 'la
 export const TRAFFICKING_STATUSES = ['possible', 'actual', 'not_a_victim'] as const;
 export const EXPLOITATION_TYPES = ['forced_labour', 'sexual_exploitation', 'forced_marriage', 'forced_begging', 'servitude', 'organ_removal', 'forced_criminality', 'child_labour', 'other'] as const;
 export const AGE_BRACKETS = ['0-8', '9-17', '18-20', '21-23', '24-26', '27-29', '30-38', '39-47', '48+', 'unknown'] as const;
+
+export const ACTIVITY_KINDS = ['awareness_event', 'training', 'campaign', 'publication', 'other'] as const;
+export interface Participants { female?: number; male?: number; other?: number }
+export interface Activity {
+  id: string;
+  organization_id: string;
+  held_on: string;
+  region: string;
+  kind: string;
+  title: string;
+  participants: Participants;
+  participants_total: number;
+  people_reached: number;
+  cost_kgs: number | null;
+  funding_source: string | null;
+  measure_code: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface BudgetSourceLine { funding_source: string; planned_kgs: number; actual_kgs: number | null; actual_suppressed: boolean }
+export interface BudgetMeasure {
+  code: string;
+  direction: string;
+  title: LocalizedName;
+  sources: BudgetSourceLine[];
+  planned_kgs: number;
+  actual_kgs: number | null;
+  actual_suppressed: boolean;
+}
+export interface Budget {
+  program: string;
+  year: number;
+  k: number;
+  funding_sources: string[];
+  items: BudgetMeasure[];
+  planned_kgs: number;
+  actual_kgs: number | null;
+  actual_suppressed: boolean;
+}

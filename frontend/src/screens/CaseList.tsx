@@ -5,6 +5,7 @@ import { linkTo } from '../lib/router';
 import { RISKS, STAGES, STATUSES, type Case, type Referral } from '../lib/types';
 import { ErrorText, RiskBadge, StageBadge } from './common';
 import { ReflectionBadge } from './CasePage';
+import { isWholeCode, normalizeCode, rejectsParam } from '../lib/work';
 
 interface Filters { stage: string; status: string; risk_level: string }
 
@@ -27,25 +28,40 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
       .then((pages) => setOverdue(new Set(pages.flatMap((p) => p.items).filter((r) => r.overdue).map((r) => r.case_id))));
   }, []);
 
-  const load = useCallback(async (f: Filters, after: string | null) => {
+  // Find by code: a whole code (SEZIM-2025-0042) is looked up by the server
+  // (`code`, exact and case-insensitive); part of a code filters the rows
+  // loaded. A server that does not know `code` yet (400 naming it) gets the
+  // former behaviour: the list is paged through and filtered here.
+  const [serverCode, setServerCode] = useState(true);
+  const typed = normalizeCode(code);
+  const [exact, setExact] = useState('');
+  useEffect(() => {
+    const next = serverCode && isWholeCode(typed) ? typed : '';
+    const h = setTimeout(() => setExact(next), next ? 250 : 0);
+    return () => clearTimeout(h);
+  }, [typed, serverCode]);
+
+  const load = useCallback(async (f: Filters, after: string | null, byCode: string) => {
     setLoading(true);
     setError(null);
     try {
-      const page = await api<Page<Case>>(`/cases${query({ ...f, limit: '50', cursor: after })}`);
+      const page = await api<Page<Case>>(`/cases${query({ ...f, code: byCode || undefined, limit: '50', cursor: after })}`);
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setCursor(page.next_cursor);
     } catch (e) {
+      if (byCode && rejectsParam(e, 'code')) { setServerCode(false); setExact(''); return; }
       setError(e);
     } finally {
       setLoading(false);
     }
   }, []);
 
-  useEffect(() => { void load(filters, null); }, [filters, load]);
-  // A code search looks through every page of the list.
+  useEffect(() => { void load(filters, null, exact); }, [filters, exact, load]);
+  // Without the server's code filter, a code search looks through every page of the list.
   useEffect(() => {
-    if (code.trim().length >= 3 && cursor && !loading && !items.some((c) => c.code.includes(code.trim()))) void load(filters, cursor);
-  }, [code, cursor, loading, items, filters, load]);
+    if (!serverCode && typed.length >= 3 && cursor && !loading && !items.some((c) => c.code.includes(typed))) void load(filters, cursor, '');
+  }, [serverCode, typed, cursor, loading, items, filters, load]);
+  const shown = exact ? items : typed ? items.filter((c) => c.code.includes(typed)) : items;
 
   const select = (name: keyof Filters, values: readonly string[], prefix: string, label: string) => (
     <label>{label}
@@ -85,10 +101,10 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
         {select('risk_level', RISKS, 'risk', t('cases.risk'))}
       </fieldset>
       <ErrorText error={error} />
-      <CaseTable items={code.trim() ? items.filter((c) => c.code.includes(code.trim())) : items} overdue={overdue} />
+      <CaseTable items={shown} overdue={overdue} />
       {loading && <p role="status">{t('common.loading')}</p>}
       {!loading && cursor && (
-        <button type="button" className="secondary" onClick={() => void load(filters, cursor)}>{t('common.loadMore')}</button>
+        <button type="button" className="secondary" onClick={() => void load(filters, cursor, exact)}>{t('common.loadMore')}</button>
       )}
     </section>
   );

@@ -13,6 +13,7 @@ import { AssistancePanel } from './case/Assistance';
 import { PlanPanel } from './case/Plan';
 import { NotesPanel } from './case/Notes';
 import { EditAttributes } from './case/EditAttributes';
+import { EditIdentity } from './case/EditIdentity';
 
 export function CasePage({ id, me }: { id: string; me: Me }) {
   const { t } = useI18n();
@@ -56,7 +57,7 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
         </ul>
       </nav>
       <div className="grid2">
-        <IdentityPanel c={c} />
+        <IdentityPanel c={c} edit={owner && can('case.update') && !imported && !c.identity_erased && !!c.identity ? reload : null} />
         <AttributesPanel c={c} edit={owner && can('case.update') && !imported && !c.identity_erased ? reload : null} />
       </div>
       <Timeline c={c} canMove={can('case.move_stage') && !imported} canClose={can('case.close')} onMoved={reload} />
@@ -92,7 +93,7 @@ function Field({ label, value, free }: { label: string; value: string | null | u
   return (<><dt>{label}</dt><dd translate={free ? 'no' : undefined}>{value || '—'}</dd></>);
 }
 
-function IdentityPanel({ c }: { c: Case }) {
+function IdentityPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | null }) {
   const { t, f } = useI18n();
   const id = c.identity;
   return (
@@ -109,6 +110,7 @@ function IdentityPanel({ c }: { c: Case }) {
           <Field free label={t('cases.address')} value={id.address} />
         </dl>
       )}
+      {edit && <EditIdentity key={c.version} c={c} onSaved={edit} />}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { cellText, endedPeriods } from '../lib/domain';
 import { linkTo } from '../lib/router';
 import type { IndicatorMatrix, Me, StatsInfo, StatsRow, StatsTable } from '../lib/types';
 import { ErrorText } from './common';
+import { BudgetSection, HtcdsExport } from './Budget';
 
 const DIM_PREFIX: Record<string, string> = {
   sex: 'sex', exploitation_type: 'exploit', region: 'region', identification_channel: 'channel', stage: 'stage',
@@ -55,6 +56,8 @@ export default function Dashboard({ me }: { me: Me }) {
       </div>
       <ErrorText error={error} />
       <Indicators period={period} />
+      {me.permissions.includes('stats.export') && <HtcdsExport />}
+      {me.permissions.includes('budget.read') && <BudgetSection />}
       <h2 className="section-title">{t('dash.series')}</h2>
       <div className="grid-wide">
         {series.map((s) => <SeriesChart key={s.name} name={s.name} />)}

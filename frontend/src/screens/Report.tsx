@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useI18n } from '../i18n';
 import { ApiError, api, download } from '../lib/api';
+import { BudgetSection } from './Budget';
 import { cellText, currentHalf, halfYears, lastEndedHalf } from '../lib/domain';
 import type { HalfYearReport, Me, ReportMeasure } from '../lib/types';
 import { ErrorText, useOrgName } from './common';
@@ -105,6 +106,7 @@ export default function Report({ me }: { me: Me }) {
           {report.measures.map((m) => <MeasureBlock key={m.code} m={m} k={report.k} base={base} writable={writable} />)}
         </div>
       )}
+      {!coordinator && me.permissions.includes('budget.read') && <BudgetSection />}
     </section>
   );
 }

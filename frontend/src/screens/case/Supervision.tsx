@@ -1,30 +1,66 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../i18n';
-import { api, type Page } from '../../lib/api';
-import type { AuditEntry, Case, Me } from '../../lib/types';
+import { api, query, type Page } from '../../lib/api';
+import type { AuditEntry, Case, Me, User } from '../../lib/types';
 import { ErrorText } from '../common';
 
 /**
- * Assignment by a supervisor. The API offers supervisors no list of their
- * organization's workers, so the panel shows how many are assigned and lets
- * the supervisor take the case or hand it back.
+ * Assignment by a supervisor: the organization's caseworkers (listed by
+ * name) are assigned and unassigned from a select. Where the server offers
+ * supervisors no list of accounts (403), the panel shows how many are
+ * assigned and lets the supervisor take the case or hand it back.
  */
 export function AssignPanel({ c, me, onChanged }: { c: Case; me: Me; onChanged: () => Promise<void> }) {
   const { t } = useI18n();
   const [error, setError] = useState<unknown>(null);
+  const [workers, setWorkers] = useState<User[] | null>(null);
+  const [pick, setPick] = useState('');
   const assigned = c.assigned_user_ids ?? [];
   const mine = assigned.includes(me.id);
+
+  useEffect(() => {
+    let live = true;
+    caseworkers().then((w) => { if (live) setWorkers(w); }, () => { if (live) setWorkers(null); });
+    return () => { live = false; };
+  }, []);
+
   const change = async (ids: string[]) => {
     setError(null);
     try {
       await api(`/cases/${c.id}`, { method: 'PATCH', body: { assigned_user_ids: ids, version: c.version }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      setPick('');
       await onChanged();
     } catch (e) { setError(e); }
   };
+  const nameOf = (id: string) => (id === me.id ? `${me.name} (${t('assign.you')})` : workers?.find((w) => w.id === id)?.name ?? t('assign.other'));
+  const free = (workers ?? []).filter((w) => !assigned.includes(w.id));
   return (
     <div className="panel" id="sec-assign">
       <h2>{t('assign.title')}</h2>
       <p>{t('assign.count')}: <strong>{assigned.length}</strong>{mine && <span className="badge valid">{t('assign.you')}</span>}</p>
+      {workers && (
+        assigned.length === 0 ? <p className="muted">{t('assign.noneAssigned')}</p> : (
+          <ul className="plain" data-testid="assigned" aria-label={t('assign.assigned')}>
+            {assigned.map((id) => (
+              <li key={id} className="row wrap">
+                <span translate="no">{nameOf(id)}</span>
+                <button type="button" className="secondary small" disabled={assigned.length < 2} onClick={() => void change(assigned.filter((x) => x !== id))}>{t('assign.remove')}</button>
+              </li>
+            ))}
+          </ul>
+        )
+      )}
+      {workers && free.length > 0 && (
+        <form className="row wrap" data-testid="assign-form" onSubmit={(e) => { e.preventDefault(); if (pick) void change([...assigned, pick]); }}>
+          <label>{t('assign.worker')}
+            <select name="worker" value={pick} onChange={(e) => setPick(e.target.value)} required translate="no">
+              <option value="">—</option>
+              {free.map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+            </select>
+          </label>
+          <div className="row end"><button type="submit">{t('assign.add')}</button></div>
+        </form>
+      )}
       <div className="row wrap">
         {!mine && <button type="button" onClick={() => void change([...assigned, me.id])}>{t('assign.take')}</button>}
         {mine && assigned.length > 1 && <button type="button" className="secondary" onClick={() => void change(assigned.filter((x) => x !== me.id))}>{t('assign.release')}</button>}
@@ -32,6 +68,19 @@ export function AssignPanel({ c, me, onChanged }: { c: Case; me: Me; onChanged: 
       <ErrorText error={error} />
     </div>
   );
+}
+
+/** The active caseworkers of the caller's organization (a 403 rejects: no list for this role). */
+async function caseworkers(): Promise<User[]> {
+  const out: User[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 10; i++) {
+    const p: Page<User> = await api<Page<User>>(`/users${query({ role: 'caseworker', limit: '200', cursor })}`);
+    out.push(...p.items.filter((u) => !u.disabled && u.role === 'caseworker'));
+    cursor = p.next_cursor;
+    if (!cursor) break;
+  }
+  return out;
 }
 
 export function AccessLogPanel({ caseId }: { caseId: string }) {
