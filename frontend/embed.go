@@ -34,6 +34,7 @@ var AppRoutes = []string{
 	"/organizations",
 	"/users",
 	"/audit",
+	"/activities",
 }
 
 // Root is the directory the app is served from: "dist" when the web app was

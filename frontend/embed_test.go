@@ -28,7 +28,7 @@ func get(e *echo.Echo, path string) *httptest.ResponseRecorder {
 func TestIndexAtAppRoutes(t *testing.T) {
 	e := newServer(t)
 	for _, p := range []string{"/", "/login", "/password", "/cases", "/cases/new", "/cases/6f1c2a8e-7a4b-4d5e-9f00-0123456789ab", "/referrals", "/notifications",
-		"/dashboard", "/report", "/organizations", "/users", "/audit"} {
+		"/dashboard", "/report", "/organizations", "/users", "/audit", "/activities"} {
 		rec := get(e, p)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<html") {
 			t.Fatalf("GET %s: %d", p, rec.Code)

@@ -77,6 +77,7 @@ var PublicRoutes = map[string]bool{
 	"GET /organizations": true,
 	"GET /users":         true,
 	"GET /audit":         true,
+	"GET /activities":    true,
 }
 
 // New builds the API.
