@@ -148,6 +148,13 @@ func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, refs *referrals
 			return fmt.Errorf("demo case %d: %w", i+1, err)
 		}
 		age0 := time.Since(identified)
+		// Four persons in five agree at intake to be counted in anonymized
+		// statistics shared outside the system (the HTCDS export).
+		if i%5 != 4 {
+			if err := statisticsConsent(ctx, refs, owner, res.Case.ID, identified, res.Case.IsMinor != nil && *res.Case.IsMinor); err != nil {
+				return fmt.Errorf("demo case %d consent: %w", i+1, err)
+			}
+		}
 		if err := assistance(ctx, svc, r, owner, res.Case.ID, identified, age0, country); err != nil {
 			return fmt.Errorf("demo case %d assistance: %w", i+1, err)
 		}
@@ -241,6 +248,23 @@ func assistance(ctx context.Context, svc *cases.Service, r *rand.Rand, owner Wor
 	return nil
 }
 
+// statisticsConsent records the person's (or the guardianship authority's,
+// for a minor) consent to anonymized statistics, the day after
+// identification.
+func statisticsConsent(ctx context.Context, refs *referrals.Service, owner Worker, id uuid.UUID, identified time.Time, minor bool) error {
+	giver := "person"
+	if minor {
+		giver = "guardianship_authority"
+	}
+	given := identified.Add(24 * time.Hour).UTC()
+	if given.After(time.Now()) {
+		given = time.Now().UTC()
+	}
+	_, err := refs.CreateConsent(as(ctx, owner), id, referrals.ConsentInput{Purpose: "statistics", Categories: []string{},
+		GivenBy: giver, GivenAt: &given}, "", nil)
+	return err
+}
+
 // refer records consent and refers the case to the social protection
 // department; its worker accepts (and, for older cases, completes with the
 // allowance recorded), or the referral stays pending.
@@ -256,10 +280,6 @@ func refer(ctx context.Context, svc *cases.Service, refs *referrals.Service, r *
 	consent, err := refs.CreateConsent(as(ctx, owner), id, referrals.ConsentInput{Purpose: "data_sharing",
 		RecipientOrganizationID: &social.OrganizationID, Categories: []string{"identity"}, GivenBy: giver, GivenAt: &given}, "", nil)
 	if err != nil {
-		return err
-	}
-	if _, err := refs.CreateConsent(as(ctx, owner), id, referrals.ConsentInput{Purpose: "statistics", Categories: []string{},
-		GivenBy: giver, GivenAt: &given}, "", nil); err != nil {
 		return err
 	}
 	urgency := pick(r, []weighted[string]{{"normal", 3}, {"urgent", 1}})

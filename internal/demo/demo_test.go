@@ -61,6 +61,10 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 	if n := d.Count(t, `SELECT count(*) FROM cases WHERE NOT measure_codes @> ARRAY['3.1']`); n != 0 {
 		t.Fatalf("%d cases without the measure 3.1", n)
 	}
+	// Four persons in five consent to anonymized statistics at intake.
+	if n := d.Count(t, `SELECT count(DISTINCT case_id) FROM consents WHERE purpose = 'statistics'`); n != 64 {
+		t.Fatalf("%d cases with a statistics consent, want 64", n)
+	}
 	if n := d.Count(t, `SELECT count(*) FROM cases WHERE identity_enc IS NULL`); n != 0 {
 		t.Fatalf("%d cases without an encrypted identity", n)
 	}
