@@ -31,18 +31,9 @@ func importCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	org := fl.String("organization", "", "code of the organization that owns the imported cases")
 	skipBad := fl.Bool("skip-bad", false, "import the good rows of a file with bad ones, and report the bad ones")
 	dryRun := fl.Bool("dry-run", false, "check the file and write nothing")
-	rest := args[1:]
-	var file string
-	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
-		file, rest = rest[0], rest[1:]
-	}
-	if err := fl.Parse(rest); err != nil {
-		return usageError(err.Error())
-	}
-	if file == "" && fl.NArg() == 1 {
-		file = fl.Arg(0)
-	} else if fl.NArg() != 0 || file == "" {
-		return usageError("import ctdc needs exactly one FILE")
+	file, err := parseFileAndFlags(fl, args[1:], "import ctdc")
+	if err != nil {
+		return err
 	}
 	if *org == "" {
 		return usageError("import ctdc needs --organization CODE")

@@ -30,19 +30,9 @@ func measuresCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	}
 	fl := flag.NewFlagSet("measures import", flag.ContinueOnError)
 	source := fl.String("source", "", "source of the list: official (default, or as the file says) or derived")
-	// The file may come before or after the flags.
-	rest := args[1:]
-	var file string
-	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
-		file, rest = rest[0], rest[1:]
-	}
-	if err := fl.Parse(rest); err != nil {
-		return usageError(err.Error())
-	}
-	if file == "" && fl.NArg() == 1 {
-		file = fl.Arg(0)
-	} else if fl.NArg() != 0 || file == "" {
-		return usageError("measures import needs exactly one FILE")
+	file, err := parseFileAndFlags(fl, args[1:], "measures import")
+	if err != nil {
+		return err
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -89,4 +79,23 @@ func describe(err error) error {
 		msg += fmt.Sprintf("\n  %s: %s", fe.Field, fe.Reason)
 	}
 	return fmt.Errorf("import refused: %s", msg)
+}
+
+// parseFileAndFlags parses the flags of a command that takes one FILE,
+// written before or after the flags, and returns the file. A missing or
+// extra argument answers a usage error naming the command.
+func parseFileAndFlags(fl *flag.FlagSet, args []string, command string) (string, error) {
+	var file string
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		file, args = args[0], args[1:]
+	}
+	if err := fl.Parse(args); err != nil {
+		return "", usageError(err.Error())
+	}
+	if file == "" && fl.NArg() == 1 {
+		file = fl.Arg(0)
+	} else if fl.NArg() != 0 || file == "" {
+		return "", usageError(command + " needs exactly one FILE")
+	}
+	return file, nil
 }
