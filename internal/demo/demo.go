@@ -248,18 +248,25 @@ func assistance(ctx context.Context, svc *cases.Service, r *rand.Rand, owner Wor
 	return nil
 }
 
+// consentGiven says who gives a demo person's consents (the guardianship
+// authority for a minor) and when: the day after identification, or now.
+func consentGiven(identified time.Time, minor bool) (giver string, given time.Time) {
+	giver = "person"
+	if minor {
+		giver = "guardianship_authority"
+	}
+	given = identified.Add(24 * time.Hour).UTC()
+	if given.After(time.Now()) {
+		given = time.Now().UTC()
+	}
+	return giver, given
+}
+
 // statisticsConsent records the person's (or the guardianship authority's,
 // for a minor) consent to anonymized statistics, the day after
 // identification.
 func statisticsConsent(ctx context.Context, refs *referrals.Service, owner Worker, id uuid.UUID, identified time.Time, minor bool) error {
-	giver := "person"
-	if minor {
-		giver = "guardianship_authority"
-	}
-	given := identified.Add(24 * time.Hour).UTC()
-	if given.After(time.Now()) {
-		given = time.Now().UTC()
-	}
+	giver, given := consentGiven(identified, minor)
 	_, err := refs.CreateConsent(as(ctx, owner), id, referrals.ConsentInput{Purpose: "statistics", Categories: []string{},
 		GivenBy: giver, GivenAt: &given}, "", nil)
 	return err
@@ -269,14 +276,7 @@ func statisticsConsent(ctx context.Context, refs *referrals.Service, owner Worke
 // department; its worker accepts (and, for older cases, completes with the
 // allowance recorded), or the referral stays pending.
 func refer(ctx context.Context, svc *cases.Service, refs *referrals.Service, r *rand.Rand, owner, social Worker, id uuid.UUID, identified time.Time, age time.Duration, minor bool) error {
-	giver := "person"
-	if minor {
-		giver = "guardianship_authority"
-	}
-	given := identified.Add(24 * time.Hour).UTC()
-	if given.After(time.Now()) {
-		given = time.Now().UTC()
-	}
+	giver, given := consentGiven(identified, minor)
 	consent, err := refs.CreateConsent(as(ctx, owner), id, referrals.ConsentInput{Purpose: "data_sharing",
 		RecipientOrganizationID: &social.OrganizationID, Categories: []string{"identity"}, GivenBy: giver, GivenAt: &given}, "", nil)
 	if err != nil {

@@ -155,7 +155,7 @@ func (s *Service) inOrgTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Pri
 	if !ok {
 		return apperr.Unauthorized("sign in first")
 	}
-	return wrap(database.InOrgTx(ctx, s.db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) }))
+	return apperr.Wrap(database.InOrgTx(ctx, s.db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) }))
 }
 
 const activityRoute = "POST /api/v1/activities"

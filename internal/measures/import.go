@@ -458,7 +458,7 @@ func (s *Service) Import(ctx context.Context, f File) (ImportResult, error) {
 		return audit.Record(ctx, tx, "measure.import", "program", f.Program.Code, audit.Success)
 	})
 	if err != nil {
-		return ImportResult{}, wrap(err)
+		return ImportResult{}, apperr.Wrap(err)
 	}
 	return res, nil
 }

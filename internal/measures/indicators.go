@@ -196,7 +196,7 @@ func (s *Service) Indicators(ctx context.Context, period string) (Matrix, error)
 		return audit.Record(ctx, tx, "indicator.read", "indicators", p.Name, audit.Success)
 	})
 	if err != nil {
-		return Matrix{}, wrap(err)
+		return Matrix{}, apperr.Wrap(err)
 	}
 	return m, nil
 }

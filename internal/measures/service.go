@@ -28,17 +28,6 @@ func NewService(db *gorm.DB) *Service {
 	return &Service{db: db, now: func() time.Time { return time.Now().UTC() }}
 }
 
-// wrap turns an unexpected error into an internal one.
-func wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return apperr.Internal(err)
-}
-
 // List returns the programs, directions and measures, ordered by program,
 // then by their position in the Actions plan. A filter value that is not a
 // program code or a direction answers an invalid error naming the
@@ -69,7 +58,7 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 		out.Items, err = loadMeasures(tx, f)
 		return err
 	})
-	return out, wrap(err)
+	return out, apperr.Wrap(err)
 }
 
 // CheckCodes verifies, inside the caller's transaction tx, that every code
@@ -140,7 +129,7 @@ func (s *Service) DefaultFor(ctx context.Context, assistanceType string, on time
 		return err
 	})
 	if err != nil {
-		return "", wrap(err)
+		return "", apperr.Wrap(err)
 	}
 	if !ok {
 		return "", apperr.NotFound("default measure")

@@ -116,7 +116,7 @@ func (s *Service) Budget(ctx context.Context, program, year string) (Budget, err
 		}
 		return audit.Record(ctx, tx, ActionBudget, "budget", out.Program+":"+strconv.Itoa(y), audit.Success)
 	})
-	return out, wrap(err)
+	return out, apperr.Wrap(err)
 }
 
 type actualRow struct {

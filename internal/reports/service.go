@@ -62,16 +62,6 @@ func NewService(db *gorm.DB, set Settings, log *slog.Logger) *Service {
 // K returns the suppression threshold.
 func (s *Service) K() int { return s.k }
 
-func wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return apperr.Internal(err)
-}
-
 // target is the report a caller asks for.
 type target struct {
 	orgID uuid.UUID
@@ -147,7 +137,7 @@ func (s *Service) report(ctx context.Context, year, half, organizationID, action
 		}
 		return audit.Record(ctx, tx, action, "half_year_report", h.Name()+":"+out.OrganizationCode+":"+out.Kind, audit.Success)
 	})
-	return out, wrap(err)
+	return out, apperr.Wrap(err)
 }
 
 // build assembles the report t of h inside tx.
@@ -413,7 +403,7 @@ func (s *Service) PutNarrative(ctx context.Context, year, half, measureCode stri
 		out = Narrative{MeasureCode: measureCode, Text: *in.Text, UpdatedAt: n.UpdatedAt.UTC(), UpdatedBy: p.UserID}
 		return audit.Record(ctx, tx, ActionWrite, "half_year_report", h.Name()+":"+measureCode, audit.Success)
 	})
-	return out, wrap(err)
+	return out, apperr.Wrap(err)
 }
 
 const submitRoute = "POST /api/v1/reports/half-year/{year}/{half}/submit"
@@ -480,5 +470,5 @@ func (s *Service) Submit(ctx context.Context, year, half, idemKey string, body [
 		out, err = s.build(tx, h, t, now)
 		return err
 	})
-	return out, wrap(err)
+	return out, apperr.Wrap(err)
 }

@@ -229,12 +229,5 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if _, ok := reqctx.PrincipalFrom(ctx); !ok {
 		return apperr.Unauthorized("sign in first")
 	}
-	err := s.db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
-	if err == nil {
-		return nil
-	}
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return apperr.Internal(err)
+	return apperr.Wrap(s.db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead}))
 }

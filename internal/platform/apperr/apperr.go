@@ -171,6 +171,18 @@ func TooMany(detail string, d time.Duration) *Error {
 // Internal wraps an unexpected error; the client sees a generic detail.
 func Internal(cause error) *Error { return &Error{Kind: KindInternal, Cause: cause} }
 
+// Wrap returns err unchanged when it is nil or already an *Error (a
+// domain error the client may see), and as Internal otherwise.
+func Wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := As(err); ok {
+		return err
+	}
+	return Internal(err)
+}
+
 // As returns err as an *Error when it is one.
 func As(err error) (*Error, bool) {
 	var e *Error
