@@ -63,6 +63,7 @@ var PublicRoutes = map[string]bool{
 	"POST /api/v1/auth/login":   true,
 	"POST /api/v1/auth/refresh": true,
 	"POST /api/v1/auth/logout":  true,
+	"POST /api/v1/auth/mfa":     true,
 	"GET /":                     true,
 	"GET /assets/*":             true,
 	// The web app's client-side routes (frontend.AppRoutes): index.html only.
@@ -92,6 +93,8 @@ func New(d Deps) (*Server, error) {
 		FailuresPerEmail: d.Config.LoginFailuresPerEmail,
 		FailuresPerIP:    d.Config.LoginFailuresPerIP,
 		Window:           d.Config.LoginWindow,
+		MFARequired:      d.Config.MFARequired,
+		SecretKeys:       d.Keys.Wrapper,
 	}, d.Logger)
 	r := web.NewRouter(e, authSvc)
 

@@ -20,6 +20,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
+	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -48,6 +49,12 @@ type Settings struct {
 	FailuresPerEmail int
 	FailuresPerIP    int
 	Window           time.Duration
+	// MFARequired makes every account enroll a second factor before any
+	// route but its own account and enrollment answers.
+	MFARequired bool
+	// SecretKeys wraps the data keys that seal TOTP secrets (the master
+	// key).
+	SecretKeys jcrypto.KeyWrapper
 }
 
 // Service implements sign-in and the route guard.
@@ -86,6 +93,7 @@ type userRow struct {
 	PasswordHash       string
 	MustChangePassword bool
 	Disabled           bool
+	MFAEnabled         bool
 }
 
 // NormalizeEmail is the form e-mails are stored and compared in.
@@ -96,27 +104,25 @@ func throttleKey(scope, v string) []byte {
 	return h[:]
 }
 
-// Login checks e-mail and password and opens a session. Unknown e-mails,
-// wrong passwords and disabled accounts answer the same unauthorized error
-// after the same work; too many failures for the submitted e-mail or the
-// client address answer ErrTooManyRequests with a retry delay.
-func (s *Service) Login(ctx context.Context, email, password string) (TokenPair, error) {
+// Login checks e-mail and password and opens a session, or, when the
+// account has a second factor, answers a challenge (LoginResult.MFA) to
+// complete with CompleteMFA. Unknown e-mails, wrong passwords and disabled
+// accounts answer the same unauthorized error after the same work; too
+// many failures for the submitted e-mail or the client address answer
+// ErrTooManyRequests with a retry delay.
+func (s *Service) Login(ctx context.Context, email, password string) (LoginResult, error) {
 	norm := NormalizeEmail(email)
-	meta := reqctx.MetaFrom(ctx)
-	emailKey, ipKey := throttleKey("email", norm), throttleKey("ip", meta.ClientIP)
-	if wait, err := s.throttled(ctx, emailKey, ipKey); err != nil {
-		return TokenPair{}, err
-	} else if wait > 0 {
-		_ = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
-			return audit.RecordEntry(ctx, tx, audit.Entry{Action: ActionLoginThrottled, ObjectType: "session", Outcome: audit.Denied})
-		})
-		return TokenPair{}, apperr.TooMany("too many failed sign-ins; try again later", wait)
+	keys := throttleKeysFor(ctx, norm)
+	if err := s.checkThrottle(ctx, keys, ActionLoginThrottled); err != nil {
+		return LoginResult{}, err
 	}
 	var u userRow
 	err := s.db.WithContext(ctx).Raw(`SELECT id, organization_id, email, role, password_hash, must_change_password,
-		disabled_at IS NOT NULL AS disabled FROM users WHERE email = ?`, norm).Scan(&u).Error
+		disabled_at IS NOT NULL AS disabled,
+		EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = users.id AND f.confirmed_at IS NOT NULL) AS mfa_enabled
+		FROM users WHERE email = ?`, norm).Scan(&u).Error
 	if err != nil {
-		return TokenPair{}, apperr.Internal(err)
+		return LoginResult{}, apperr.Internal(err)
 	}
 	hash := u.PasswordHash
 	if u.ID == uuid.Nil || u.Disabled {
@@ -124,58 +130,108 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 	}
 	verr := s.hasher.Verify(ctx, password, hash)
 	if verr != nil && !errors.Is(verr, passwd.ErrMismatch) {
-		return TokenPair{}, apperr.Internal(verr)
+		return LoginResult{}, apperr.Internal(verr)
 	}
 	if verr != nil {
 		err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
-			for _, k := range []struct {
-				scope string
-				key   []byte
-			}{{"email", emailKey}, {"ip", ipKey}} {
-				if err := tx.Exec(`INSERT INTO login_throttle (scope, key_hash, window_start, failures)
-					VALUES (?, ?, now(), 1)
-					ON CONFLICT (scope, key_hash) DO UPDATE SET
-					  failures = CASE WHEN login_throttle.window_start < now() - make_interval(secs => ?) THEN 1 ELSE login_throttle.failures + 1 END,
-					  window_start = CASE WHEN login_throttle.window_start < now() - make_interval(secs => ?) THEN now() ELSE login_throttle.window_start END`,
-					k.scope, k.key, s.set.Window.Seconds(), s.set.Window.Seconds()).Error; err != nil {
-					return err
-				}
-			}
-			e := audit.Entry{Action: ActionLoginFailed, ObjectType: "session", Outcome: audit.Failure}
-			if u.ID != uuid.Nil {
-				id, org := u.ID, u.OrganizationID
-				e.ActorID, e.OrganizationID, e.Role = &id, &org, u.Role
-			}
-			return audit.RecordEntry(ctx, tx, e)
+			return s.recordFailure(ctx, tx, keys, &u, ActionLoginFailed)
 		})
 		if err != nil {
-			return TokenPair{}, apperr.Internal(err)
+			return LoginResult{}, apperr.Internal(err)
 		}
-		return TokenPair{}, errBadCredentials
+		return LoginResult{}, errBadCredentials
+	}
+	if u.MFAEnabled {
+		ch, err := s.challenge(ctx, u)
+		if err != nil {
+			return LoginResult{}, apperr.Internal(err)
+		}
+		return LoginResult{MFA: &ch}, nil
 	}
 	var pair TokenPair
 	err = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
-		sid := uuid.New()
-		if err := tx.Exec(`INSERT INTO sessions (id, user_id, role, organization_id, expires_at)
-			VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))`, sid, u.ID, u.Role, u.OrganizationID, s.set.SessionMaxAge.Seconds()).Error; err != nil {
-			return err
-		}
-		if err := tx.Exec(`DELETE FROM login_throttle WHERE scope = 'email' AND key_hash = ?`, emailKey).Error; err != nil {
-			return err
-		}
 		var err error
-		pair, err = s.issue(tx, u.ID, sid)
-		if err != nil {
-			return err
-		}
-		id, org := u.ID, u.OrganizationID
-		return audit.RecordEntry(ctx, tx, audit.Entry{ActorID: &id, OrganizationID: &org, Role: u.Role,
-			Action: ActionLogin, ObjectType: "session", ObjectID: sid.String(), Outcome: audit.Success})
+		pair, err = s.openSession(ctx, tx, u, keys, ActionLogin)
+		return err
 	})
 	if err != nil {
-		return TokenPair{}, apperr.Internal(err)
+		return LoginResult{}, apperr.Internal(err)
 	}
-	return pair, nil
+	return LoginResult{Pair: pair}, nil
+}
+
+// LoginResult is the answer to a right password: the tokens, or, when the
+// account has a second factor, the challenge to answer with a code.
+type LoginResult struct {
+	Pair TokenPair
+	MFA  *MFAChallenge
+}
+
+// throttleKeys are the hashed keys failed sign-ins are counted under.
+type throttleKeys struct{ email, ip []byte }
+
+func throttleKeysFor(ctx context.Context, normEmail string) throttleKeys {
+	return throttleKeys{throttleKey("email", normEmail), throttleKey("ip", reqctx.MetaFrom(ctx).ClientIP)}
+}
+
+// checkThrottle answers ErrTooManyRequests, audited as action, while the
+// e-mail or the client address has too many recent failures.
+func (s *Service) checkThrottle(ctx context.Context, k throttleKeys, action string) error {
+	wait, err := s.throttled(ctx, k.email, k.ip)
+	if err != nil {
+		return err
+	}
+	if wait == 0 {
+		return nil
+	}
+	_ = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+		return audit.RecordEntry(ctx, tx, audit.Entry{Action: action, ObjectType: "session", Outcome: audit.Denied})
+	})
+	return apperr.TooMany("too many failed sign-ins; try again later", wait)
+}
+
+// recordFailure counts a failed sign-in step against the e-mail and the
+// client address and audits it as action (on the account when known).
+func (s *Service) recordFailure(ctx context.Context, tx *gorm.DB, k throttleKeys, u *userRow, action string) error {
+	for _, t := range []struct {
+		scope string
+		key   []byte
+	}{{"email", k.email}, {"ip", k.ip}} {
+		if err := tx.Exec(`INSERT INTO login_throttle (scope, key_hash, window_start, failures)
+			VALUES (?, ?, now(), 1)
+			ON CONFLICT (scope, key_hash) DO UPDATE SET
+			  failures = CASE WHEN login_throttle.window_start < now() - make_interval(secs => ?) THEN 1 ELSE login_throttle.failures + 1 END,
+			  window_start = CASE WHEN login_throttle.window_start < now() - make_interval(secs => ?) THEN now() ELSE login_throttle.window_start END`,
+			t.scope, t.key, s.set.Window.Seconds(), s.set.Window.Seconds()).Error; err != nil {
+			return err
+		}
+	}
+	e := audit.Entry{Action: action, ObjectType: "session", Outcome: audit.Failure}
+	if u.ID != uuid.Nil {
+		id, org := u.ID, u.OrganizationID
+		e.ActorID, e.OrganizationID, e.Role = &id, &org, u.Role
+	}
+	return audit.RecordEntry(ctx, tx, e)
+}
+
+// openSession starts a session for u, clears the e-mail's failed sign-ins
+// and audits the sign-in as action.
+func (s *Service) openSession(ctx context.Context, tx *gorm.DB, u userRow, k throttleKeys, action string) (TokenPair, error) {
+	sid := uuid.New()
+	if err := tx.Exec(`INSERT INTO sessions (id, user_id, role, organization_id, expires_at)
+		VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))`, sid, u.ID, u.Role, u.OrganizationID, s.set.SessionMaxAge.Seconds()).Error; err != nil {
+		return TokenPair{}, err
+	}
+	if err := tx.Exec(`DELETE FROM login_throttle WHERE scope = 'email' AND key_hash = ?`, k.email).Error; err != nil {
+		return TokenPair{}, err
+	}
+	pair, err := s.issue(tx, u.ID, sid)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	id, org := u.ID, u.OrganizationID
+	return pair, audit.RecordEntry(ctx, tx, audit.Entry{ActorID: &id, OrganizationID: &org, Role: u.Role,
+		Action: action, ObjectType: "session", ObjectID: sid.String(), Outcome: audit.Success})
 }
 
 // throttled returns how long the caller must wait, or zero.
@@ -369,18 +425,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (reqctx.Princi
 		OrganizationID     uuid.UUID
 		Role               string
 		MustChangePassword bool
+		MustEnrollMFA      bool
 	}
-	err = s.db.WithContext(ctx).Raw(`SELECT s.organization_id, s.role, u.must_change_password
+	err = s.db.WithContext(ctx).Raw(`SELECT s.organization_id, s.role, u.must_change_password,
+		(?::boolean AND NOT EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)) AS must_enroll_mfa
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now()
-		  AND u.disabled_at IS NULL AND u.role = s.role AND u.organization_id = s.organization_id`, sid, uid).Scan(&r).Error
+		  AND u.disabled_at IS NULL AND u.role = s.role AND u.organization_id = s.organization_id`, s.set.MFARequired, sid, uid).Scan(&r).Error
 	if err != nil {
 		return reqctx.Principal{}, apperr.Internal(err)
 	}
 	if r.Role == "" {
 		return reqctx.Principal{}, errBadToken
 	}
-	return reqctx.Principal{UserID: uid, OrganizationID: r.OrganizationID, SessionID: sid, Role: r.Role, MustChangePassword: r.MustChangePassword}, nil
+	return reqctx.Principal{UserID: uid, OrganizationID: r.OrganizationID, SessionID: sid, Role: r.Role,
+		MustChangePassword: r.MustChangePassword, MustEnrollMFA: r.MustEnrollMFA}, nil
 }
 
 // Allowed reports whether role may do p.
@@ -421,6 +480,10 @@ type Me struct {
 	Organization       OrganizationRef `json:"organization"`
 	Permissions        []string        `json:"permissions"`
 	MustChangePassword bool            `json:"must_change_password"`
+	// MFAEnabled is true while the account has a confirmed second factor.
+	MFAEnabled bool `json:"mfa_enabled"`
+	// MFARequired is true when every account must have a second factor.
+	MFARequired bool `json:"mfa_required"`
 }
 
 // Me returns the caller's account, organization and permissions.
@@ -433,6 +496,7 @@ func (s *Service) Me(ctx context.Context) (Me, error) {
 		ID                 uuid.UUID
 		Email, Name, Role  string
 		MustChangePassword bool
+		MFAEnabled         bool
 		OrgID              uuid.UUID
 		Code               string
 		NameRu, NameKy     string
@@ -440,6 +504,7 @@ func (s *Service) Me(ctx context.Context) (Me, error) {
 		Kind, Region       string
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.email, u.name, u.role, u.must_change_password,
+		EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS mfa_enabled,
 		o.id AS org_id, o.code, o.name_ru, o.name_ky, o.name_en, o.kind, o.region
 		FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?`, p.UserID).Scan(&r).Error
 	if err != nil {
@@ -450,6 +515,7 @@ func (s *Service) Me(ctx context.Context) (Me, error) {
 	}
 	return Me{
 		ID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, MustChangePassword: r.MustChangePassword,
+		MFAEnabled: r.MFAEnabled, MFARequired: s.set.MFARequired,
 		Organization: OrganizationRef{ID: r.OrgID, Code: r.Code, Name: LocalizedName{r.NameRu, r.NameKy, r.NameEn}, Kind: r.Kind, Region: r.Region},
 		Permissions:  s.enforcer.PermissionsOf(r.Role),
 	}, nil

@@ -32,8 +32,9 @@ func (h *Handler) Register(r *web.Router) {
 	r.Public(http.MethodPost, "/api/v1/auth/login", h.login)
 	r.Public(http.MethodPost, "/api/v1/auth/refresh", h.refresh)
 	r.Public(http.MethodPost, "/api/v1/auth/logout", h.logout)
-	r.Handle(http.MethodGet, "/api/v1/me", authz.SelfRead, h.me, web.DuringPasswordChange())
-	r.Handle(http.MethodPost, "/api/v1/me/password", authz.SelfUpdate, h.changePassword, web.DuringPasswordChange())
+	r.Handle(http.MethodGet, "/api/v1/me", authz.SelfRead, h.me, web.DuringPasswordChange(), web.DuringMFAEnrollment())
+	r.Handle(http.MethodPost, "/api/v1/me/password", authz.SelfUpdate, h.changePassword, web.DuringPasswordChange(), web.DuringMFAEnrollment())
+	h.registerMFA(r)
 }
 
 type loginInput struct {
@@ -60,11 +61,15 @@ func (h *Handler) login(c echo.Context) error {
 	if in.Email == "" || in.Password == "" {
 		return validationRequired(in.Email == "", in.Password == "")
 	}
-	pair, err := h.svc.Login(c.Request().Context(), in.Email, in.Password)
+	res, err := h.svc.Login(c.Request().Context(), in.Email, in.Password)
 	if err != nil {
 		return err
 	}
-	return h.answer(c, pair)
+	if res.MFA != nil {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.JSON(http.StatusOK, res.MFA)
+	}
+	return h.answer(c, res.Pair)
 }
 
 func validationRequired(email, password bool) error {

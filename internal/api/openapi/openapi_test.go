@@ -19,6 +19,7 @@ var publicPaths = map[string]bool{
 	"/api/v1/auth/login":   true,
 	"/api/v1/auth/refresh": true,
 	"/api/v1/auth/logout":  true,
+	"/api/v1/auth/mfa":     true,
 }
 
 // wantRoutes are the routes the server implements; each must be described.
@@ -31,12 +32,17 @@ var wantRoutes = []string{
 	"POST /api/v1/auth/logout",
 	"GET /api/v1/me",
 	"POST /api/v1/me/password",
+	"POST /api/v1/auth/mfa",
+	"POST /api/v1/me/mfa/totp",
+	"POST /api/v1/me/mfa/totp/confirm",
 	"GET /api/v1/organizations",
 	"POST /api/v1/organizations",
 	"PATCH /api/v1/organizations/{id}",
 	"GET /api/v1/users",
 	"POST /api/v1/users",
 	"PATCH /api/v1/users/{id}",
+	"DELETE /api/v1/users/{id}/mfa",
+	"POST /api/v1/users/{id}/mfa-reset/approve",
 	"GET /api/v1/audit",
 	"GET /api/v1/audit/verify",
 	"POST /api/v1/cases",

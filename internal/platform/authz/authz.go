@@ -58,6 +58,7 @@ var (
 	UserList           = Permission{"user", "list"}
 	UserCreate         = Permission{"user", "create"}
 	UserUpdate         = Permission{"user", "update"}
+	UserMFAReset       = Permission{"user", "mfa_reset"}
 	AuditRead          = Permission{"audit", "read"}
 	AuditVerify        = Permission{"audit", "verify"}
 

@@ -65,6 +65,11 @@ type Config struct {
 	LoginFailuresPerIP    int
 	LoginWindow           time.Duration
 
+	// MFARequired (JARDAM_MFA_REQUIRED, default true in production, false
+	// elsewhere): every account must enroll a second factor before any
+	// route but its own account and enrollment answers.
+	MFARequired bool
+
 	AuditLinkInterval time.Duration
 	ShutdownTimeout   time.Duration
 
@@ -172,6 +177,16 @@ func load(get func(string) string) (Config, error) {
 			}
 		}
 	}
+	c.MFARequired = c.Env == EnvProduction
+	switch v := str("JARDAM_MFA_REQUIRED", ""); v {
+	case "":
+	case "true":
+		c.MFARequired = true
+	case "false":
+		c.MFARequired = false
+	default:
+		errs = append(errs, errors.New("JARDAM_MFA_REQUIRED: must be true or false"))
+	}
 	c.ReflectionDays = integer("JARDAM_REFLECTION_DAYS", 30)
 	c.StatsK = integer("JARDAM_STATS_K", 5)
 	if c.StatsK < 3 {
@@ -223,6 +238,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.Bool("tls", c.TLS),
 		slog.Duration("access_token_ttl", c.AccessTokenTTL),
+		slog.Bool("mfa_required", c.MFARequired),
 	)
 }
 

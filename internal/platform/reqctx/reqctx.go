@@ -23,6 +23,9 @@ type Principal struct {
 	SessionID          uuid.UUID
 	Role               string
 	MustChangePassword bool
+	// MustEnrollMFA is set while a second factor is required and the
+	// account has none.
+	MustEnrollMFA bool
 }
 
 type metaKey struct{}

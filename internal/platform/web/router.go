@@ -34,6 +34,9 @@ type Route struct {
 	// DuringPasswordChange marks the few routes an account that must change
 	// its password may still call.
 	DuringPasswordChange bool
+	// DuringMFAEnrollment marks the few routes an account that must enroll
+	// a second factor may still call.
+	DuringMFAEnrollment bool
 }
 
 // Router registers routes, each with the permission it needs declared at
@@ -64,9 +67,18 @@ type RouteOption func(*Route)
 // the route.
 func DuringPasswordChange() RouteOption { return func(rt *Route) { rt.DuringPasswordChange = true } }
 
+// DuringMFAEnrollment lets an account that must enroll a second factor
+// call the route.
+func DuringMFAEnrollment() RouteOption { return func(rt *Route) { rt.DuringMFAEnrollment = true } }
+
+// MFAEnrollmentRoute is the route an account without a required second
+// factor is sent to.
+const MFAEnrollmentRoute = "POST /api/v1/me/mfa/totp"
+
 // Handle registers a route that needs a signed-in caller whose role has
 // perm. Checks run in order: 401 without a valid token, 403 when the role
-// lacks perm (audited) or the account must change its password first.
+// lacks perm (audited), the account must change its password first, or it
+// must enroll a second factor first (the detail names the enrollment route).
 func (r *Router) Handle(method, path string, perm authz.Permission, h echo.HandlerFunc, opts ...RouteOption) {
 	rt := Route{Method: method, Path: path, Permission: &perm}
 	for _, o := range opts {
@@ -98,6 +110,9 @@ func (r *Router) guarded(rt Route, h echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if p.MustChangePassword && !rt.DuringPasswordChange {
 			return apperr.Forbidden("change your one-time password first")
+		}
+		if p.MustEnrollMFA && !rt.DuringMFAEnrollment {
+			return apperr.Forbidden("enroll a second factor first: " + MFAEnrollmentRoute)
 		}
 		return h(c)
 	}
