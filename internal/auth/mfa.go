@@ -243,8 +243,10 @@ func (s *Service) challenge(ctx context.Context, u userRow) (MFAChallenge, error
 		if err := tx.Exec(`DELETE FROM mfa_challenges WHERE expires_at < now()`).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO mfa_challenges (token_hash, user_id, expires_at) VALUES (?, ?, now() + make_interval(secs => ?))`,
-			hashRefresh(tok), u.ID, mfaChallengeTTL.Seconds()).Error
+		// The user id goes first: gorm would expand a byte slice placed
+		// right after a parenthesis.
+		return tx.Exec(`INSERT INTO mfa_challenges (user_id, token_hash, expires_at) VALUES (?, ?, now() + make_interval(secs => ?))`,
+			u.ID, hashRefresh(tok), mfaChallengeTTL.Seconds()).Error
 	})
 	return MFAChallenge{MFARequired: true, MFAToken: tok}, err
 }

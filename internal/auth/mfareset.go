@@ -33,10 +33,11 @@ type MFAReset struct {
 // organization. Others answer not found.
 func mfaTarget(ctx context.Context, tx *gorm.DB, id uuid.UUID) (uuid.UUID, error) {
 	caller, _ := reqctx.PrincipalFrom(ctx)
-	var org uuid.UUID
-	if err := tx.Raw(`SELECT organization_id FROM users WHERE id = ? FOR UPDATE`, id).Scan(&org).Error; err != nil {
+	var u struct{ OrganizationID uuid.UUID }
+	if err := tx.Raw(`SELECT organization_id FROM users WHERE id = ? FOR UPDATE`, id).Scan(&u).Error; err != nil {
 		return uuid.Nil, err
 	}
+	org := u.OrganizationID
 	if org == uuid.Nil || !(caller.Role == authz.RoleAdmin || (caller.Role == authz.RoleOrgAdmin && org == caller.OrganizationID)) {
 		return uuid.Nil, apperr.NotFound("user")
 	}
