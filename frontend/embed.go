@@ -25,6 +25,7 @@ var AppRoutes = []string{
 	"/",
 	"/login",
 	"/password",
+	"/security",
 	"/cases",
 	"/cases/*",
 	"/referrals",

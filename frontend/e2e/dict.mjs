@@ -11,10 +11,10 @@ const src = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'i18n'
 export async function loadDicts() {
   const dir = mkdtempSync(join(tmpdir(), 'jardam-dict-'));
   try {
-    for (const name of ['dict', 'extra', 'work']) {
+    for (const name of ['dict', 'extra', 'work', 'mfa']) {
       const out = ts.transpileModule(readFileSync(join(src, `${name}.ts`), 'utf8'), {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2020 },
-      }).outputText.replace(/from '\.\/(extra|work)'/g, "from './$1.mjs'");
+      }).outputText.replace(/from '.\/(extra|work|mfa)'/g, "from './$1.mjs'");
       writeFileSync(join(dir, `${name}.mjs`), out);
     }
     const m = await import(pathToFileURL(join(dir, 'dict.mjs')).href);

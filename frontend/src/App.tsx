@@ -21,6 +21,7 @@ const Organizations = lazy(() => import('./screens/admin/Organizations'));
 const Users = lazy(() => import('./screens/admin/Users'));
 const Audit = lazy(() => import('./screens/Audit'));
 const Activities = lazy(() => import('./screens/Activities'));
+const SecondFactor = lazy(() => import('./screens/SecondFactor'));
 
 /**
  * The navigation's sections and whether the account's permissions show them.
@@ -79,7 +80,10 @@ export function App() {
   if (state.kind === 'boot') return <Boot />;
   if (state.kind === 'signedOut') return <Login idle={state.idle} onSignedIn={loadMe} />;
   if (state.me.must_change_password) return <PasswordChange onDone={loadMe} />;
-  return <Shell me={state.me} />;
+  if (state.me.mfa_required && !state.me.mfa_enabled) {
+    return <Suspense fallback={<Boot />}><SecondFactor me={state.me} onDone={loadMe} standalone /></Suspense>;
+  }
+  return <Shell me={state.me} reload={loadMe} />;
 }
 
 function Boot() {
@@ -87,7 +91,7 @@ function Boot() {
   return <main className="center"><p role="status">{t('common.loading')}</p></main>;
 }
 
-function Shell({ me }: { me: Me }) {
+function Shell({ me, reload }: { me: Me; reload: () => void }) {
   const { t, tx, lang } = useI18n();
   const path = usePath();
   const can = (p: string) => me.permissions.includes(p);
@@ -113,6 +117,7 @@ function Shell({ me }: { me: Me }) {
   else if (path === '/users' && can('user.create')) content = <Users me={me} />;
   else if (path === '/activities' && can('activity.list')) content = <Activities canCreate={can('activity.create')} />;
   else if (path === '/audit' && can('audit.read')) content = <Audit canVerify={can('audit.verify')} />;
+  else if (path === '/security') content = <SecondFactor key={String(me.mfa_enabled)} me={me} onDone={reload} />;
   else content = (
     <section>
       <h1>{t('home.welcome')}</h1>
@@ -141,6 +146,7 @@ function Shell({ me }: { me: Me }) {
         <div className="userbox">
           <LanguageSwitch />
           <span className="username" translate="no">{me.name} <span className="muted-inv">({tx('role', me.role)})</span></span>
+          <a href="/security" onClick={linkTo('/security')} aria-current={path === '/security' ? 'page' : undefined}>{t('nav.security')}</a>
           <button type="button" className="secondary" onClick={() => void logout('user')}>{t('nav.signOut')}</button>
         </div>
       </header>

@@ -69,6 +69,7 @@ var PublicRoutes = map[string]bool{
 	// The web app's client-side routes (frontend.AppRoutes): index.html only.
 	"GET /login":         true,
 	"GET /password":      true,
+	"GET /security":      true,
 	"GET /cases":         true,
 	"GET /cases/*":       true,
 	"GET /referrals":     true,

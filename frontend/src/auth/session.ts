@@ -49,13 +49,36 @@ async function postAuth(path: string, body: unknown): Promise<Response> {
   });
 }
 
-export async function login(email: string, password: string): Promise<void> {
-  const res = await postAuth('login', { email, password });
-  if (!res.ok) throw new AuthError(res.status);
-  const data = (await res.json()) as TokenResponse;
+interface MfaChallenge { mfa_required: true; mfa_token: string }
+
+/** What a right password gives: signed in, or a code still due. */
+export type LoginStep = { done: true } | { done: false; mfaToken: string };
+
+function adopt(data: TokenResponse): void {
   const t = setToken(data.access_token, data.expires_in);
   channel?.postMessage({ type: 'token', token: t } satisfies Message);
   lastActivity = Date.now();
+}
+
+/**
+ * Signs in with e-mail and password. For an account with a second factor
+ * the answer is a short-lived token to finish with completeMfa; it is kept
+ * in memory only.
+ */
+export async function login(email: string, password: string): Promise<LoginStep> {
+  const res = await postAuth('login', { email, password });
+  if (!res.ok) throw new AuthError(res.status);
+  const data = (await res.json()) as TokenResponse | MfaChallenge;
+  if ('mfa_required' in data && data.mfa_required) return { done: false, mfaToken: data.mfa_token };
+  adopt(data as TokenResponse);
+  return { done: true };
+}
+
+/** Finishes a sign-in with a TOTP code or a recovery code. */
+export async function completeMfa(mfaToken: string, code: string): Promise<void> {
+  const res = await postAuth('mfa', { mfa_token: mfaToken, code });
+  if (!res.ok) throw new AuthError(res.status);
+  adopt((await res.json()) as TokenResponse);
 }
 
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {

@@ -8,6 +8,8 @@ export interface Me {
   organization: { id: string; code: string; name: LocalizedName; kind: string; region: string };
   permissions: string[];
   must_change_password: boolean;
+  mfa_enabled: boolean;
+  mfa_required: boolean;
 }
 
 export interface Identity {

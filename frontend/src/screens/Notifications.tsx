@@ -5,7 +5,7 @@ import { linkTo } from '../lib/router';
 import type { Notification } from '../lib/types';
 import { ErrorText } from './common';
 
-const KNOWN = new Set(['referral.pending', 'referral.accepted', 'referral.declined', 'referral.cancelled', 'referral.completed', 'referral.expired', 'duplicate_check_match']);
+const KNOWN = new Set(['referral.pending', 'referral.accepted', 'referral.declined', 'referral.cancelled', 'referral.completed', 'referral.expired', 'duplicate_check_match', 'mfa.reset_requested', 'mfa.reset_approved']);
 
 export function Notifications() {
   const { t, tx, f } = useI18n();
