@@ -765,6 +765,7 @@ export async function scenarios({ base, chromium, results, log }) {
       await audit(page, 'mfa-enroll');
       await page.locator('main input[name=code]').fill(totp(secret));
       await page.locator('main form button[type=submit]').click();
+      await page.locator('[data-testid=recovery-codes] li').first().waitFor();
       const codes = (await page.locator('[data-testid=recovery-codes] li').allTextContents()).map((c) => c.trim());
       assert(codes.length === 10 && codes.every((c) => /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(c)), `recovery codes: ${codes.join(' ')}`);
       await audit(page, 'mfa-recovery-codes');
