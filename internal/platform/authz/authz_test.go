@@ -33,11 +33,11 @@ var expected = map[string][]string{
 	},
 	authz.RoleOrgAdmin: {
 		"measure.list", "notification.list", "notification.update", "organization.list",
-		"self.read", "self.update", "user.create", "user.list", "user.update",
+		"self.read", "self.update", "user.create", "user.list", "user.mfa_reset", "user.update",
 	},
 	authz.RoleAdmin: {
 		"measure.list", "notification.list", "notification.update", "organization.create", "organization.list",
-		"organization.update", "self.read", "self.update", "user.create", "user.list", "user.update",
+		"organization.update", "self.read", "self.update", "user.create", "user.list", "user.mfa_reset", "user.update",
 	},
 	authz.RoleAuditor: {
 		"audit.read", "audit.verify", "measure.list", "notification.list", "notification.update",
