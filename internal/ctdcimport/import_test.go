@@ -45,12 +45,12 @@ func fixture(bad ...string) (string, []int) {
 }
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	d   *dbtest.DB
 	imp *ctdcimport.Importer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	d := dbtest.New(t)
 	if err := seed.Demo(context.Background(), d.App, passwd.NewHasher(1), true); err != nil {
 		t.Fatal(err)
