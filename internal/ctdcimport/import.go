@@ -84,8 +84,9 @@ const batch = 10000
 // Import checks data and, unless it is refused or opt.DryRun, writes its
 // persons as closed imported cases of the organization, in one
 // transaction, with one audit entry (case.import). A file with bad rows
-// (without SkipBad), a missing required column, an unknown organization or
-// a file already imported into it returns a *RefusedError listing the
+// (without SkipBad), a missing required column, a column Jardam has no
+// place for that opt.IgnoreColumns does not name, an unknown organization
+// or a file already imported into it returns a *RefusedError listing the
 // problems, writes no case and records a failed case.import entry.
 func (im *Importer) Import(ctx context.Context, data []byte, opt Options) (Report, error) {
 	rep := Report{Organization: opt.Organization, DryRun: opt.DryRun, Problems: []Problem{}}
@@ -142,19 +143,8 @@ func (im *Importer) Import(ctx context.Context, data []byte, opt Options) (Repor
 			rep.Imported = len(parsed.Persons)
 			return nil
 		}
-		if err := tx.Exec(`INSERT INTO case_imports (id, organization_id, format, file_sha256, cases, skipped)
-			VALUES (?, ?, 'ctdc', ?, ?, ?)`, id, org, sum[:], len(parsed.Persons), parsed.BadRows).Error; err != nil {
+		if err := writeCases(tx, org, id, sum[:], parsed); err != nil {
 			return err
-		}
-		codes, err := reserveCodes(tx, org, parsed.Persons)
-		if err != nil {
-			return err
-		}
-		for start := 0; start < len(parsed.Persons); start += batch {
-			end := min(start+batch, len(parsed.Persons))
-			if err := insertCases(tx, org, parsed.Persons[start:end], codes[start:end]); err != nil {
-				return err
-			}
 		}
 		rep.Imported = len(parsed.Persons)
 		return audit.RecordEntry(ctx, tx, audit.Entry{Action: ActionImport, ObjectType: "case_import", ObjectID: id.String(),
@@ -179,6 +169,26 @@ func (im *Importer) Import(ctx context.Context, data []byte, opt Options) (Repor
 }
 
 var errRefused = errors.New("refused")
+
+// writeCases records the import and writes its persons' cases, in the
+// caller's transaction.
+func writeCases(tx *gorm.DB, org, id uuid.UUID, sum []byte, parsed Parsed) error {
+	if err := tx.Exec(`INSERT INTO case_imports (id, organization_id, format, file_sha256, cases, skipped)
+		VALUES (?, ?, 'ctdc', ?, ?, ?)`, id, org, sum, len(parsed.Persons), parsed.BadRows).Error; err != nil {
+		return err
+	}
+	codes, err := reserveCodes(tx, org, parsed.Persons)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(parsed.Persons); start += batch {
+		end := min(start+batch, len(parsed.Persons))
+		if err := insertCases(tx, org, parsed.Persons[start:end], codes[start:end]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // reserveCodes takes a block of the organization's import series per year
 // (ORG-YYYY-Hnnnn) and returns one code per person, in order.
