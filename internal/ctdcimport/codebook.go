@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/stats/htcds"
 )
 
@@ -21,20 +22,15 @@ const (
 	ReleaseBoth = "both"
 )
 
-// Jardam's values in their canonical order: a case's lists are written in
-// this order, and when a row sets several values of an attribute Jardam
-// keeps one of (labour sector, relation to the recruiter), the first in
-// this order is kept.
+// Jardam's values in their canonical order (the cases' enumerations): a
+// case's lists are written in this order, and when a row sets several
+// values of an attribute Jardam keeps one of (labour sector, relation to
+// the recruiter), the first in this order is kept.
 var (
-	exploitationOrder = []string{"forced_labour", "sexual_exploitation", "forced_marriage", "forced_begging", "servitude",
-		"organ_removal", "forced_criminality", "child_labour", "other"}
-	meansOrder = []string{"debt_bondage", "takes_earnings", "restricts_financial_access", "threats", "psychological_abuse",
-		"physical_abuse", "sexual_abuse", "false_promises", "psychoactive_substances", "restricts_movement",
-		"restricts_medical_care", "excessive_working_hours", "uses_children", "threat_of_law_enforcement",
-		"withholds_necessities", "withholds_documents", "other"}
-	sectorOrder = []string{"agriculture", "aquafarming", "begging", "construction", "domestic_work", "hospitality",
-		"manufacturing", "mining", "peddling", "transportation", "other"}
-	relationOrder = []string{"intimate_partner", "friend", "family", "other"}
+	exploitationOrder = cases.Exploitations
+	meansOrder        = cases.MeansOfControl
+	sectorOrder       = cases.LabourSectors
+	relationOrder     = cases.RecruiterRelations
 )
 
 // role is what the import does with a column.
@@ -263,13 +259,14 @@ func values(order []string, set uint32) []string {
 // missing reports the codebook's missing value: empty or -99.
 func missing(v string) bool { return v == "" || v == "-99" }
 
-// country reads an ISO 3166-1 alpha-2 or alpha-3 code as alpha-2.
+// country reads an ISO 3166-1 alpha-2 or alpha-3 code as alpha-2 (a
+// string of its own, not a slice of the file's line).
 func country(v string) (string, bool) {
 	v = strings.ToUpper(v)
 	switch len(v) {
 	case 2:
 		_, ok := htcds.Alpha3(v)
-		return v, ok
+		return strings.Clone(v), ok
 	case 3:
 		return htcds.Alpha2(v)
 	}

@@ -155,6 +155,8 @@ func Parse(data []byte, now time.Time, ignore []string) (Parsed, error) {
 		p.Fatal = true
 		return p, nil
 	}
+	// A line a row: the slice of persons grows once.
+	p.Persons = make([]Person, 0, min(bytes.Count(data, []byte("\n")), MaxRows))
 	return p, l.readRows(r, now.In(bishkek).Year()-1, &p)
 }
 

@@ -46,15 +46,21 @@ func (e *env) imported(prefix string) []string {
 // alpha3 swaps the fixtures' alpha-2 codes for alpha-3 ones.
 var alpha3 = map[string]string{"KG": "KGZ", "RU": "RUS", "KZ": "KAZ"}
 
-// kAnonRows are three persons in the k-anonymized release's terms and what
-// Jardam records of each.
-func kAnonRows(year int, countries map[string]string) ([]record, []string) {
-	c := func(a2 string) string {
+// code writes a fixture's alpha-2 code through countries (alpha-2 as it
+// is when countries is nil).
+func code(countries map[string]string) func(string) string {
+	return func(a2 string) string {
 		if countries != nil {
 			return countries[a2]
 		}
 		return a2
 	}
+}
+
+// kAnonRows are three persons in the k-anonymized release's terms and what
+// Jardam records of each.
+func kAnonRows(year int, countries map[string]string) ([]record, []string) {
+	c := code(countries)
 	y := fmt.Sprint(year)
 	rows := []record{{
 		"yearOfRegistration": y, "Datasource": "Hotline", "gender": "Female", "ageBroad": "9--17", "majorityStatus": "Minor",
@@ -85,12 +91,7 @@ func kAnonRows(year int, countries map[string]string) ([]record, []string) {
 // syntheticRows are two persons in the synthetic release's terms and what
 // Jardam records of each.
 func syntheticRows(year int, countries map[string]string) ([]record, []string) {
-	c := func(a2 string) string {
-		if countries != nil {
-			return countries[a2]
-		}
-		return a2
-	}
+	c := code(countries)
 	y := fmt.Sprint(year)
 	rows := []record{{
 		"yearOfRegistration": y, "gender": "Woman", "ageBroad": "9--17", "citizenship": c("KG"), "CountryOfExploitation": c("RU"),

@@ -88,26 +88,24 @@ func readMajority(r *row, v string) string {
 }
 
 func readCitizenship(r *row, v string) string {
-	if missing(v) {
-		return ""
-	}
-	c, ok := country(v)
-	if !ok {
-		return "must be an ISO 3166-1 code, alpha-2 (KG) or alpha-3 (KGZ), -99 or empty"
-	}
-	r.p.Citizenship = &c
-	return ""
+	return readCountryCode(v, "KG", "KGZ", func(c string) { r.p.Citizenship = &c })
 }
 
 func readCountry(r *row, v string) string {
+	return readCountryCode(v, "RU", "RUS", func(c string) { r.p.Countries = []string{c} })
+}
+
+// readCountryCode reads an alpha-2 or alpha-3 code and records it as
+// alpha-2; the reason names two examples.
+func readCountryCode(v, alpha2, alpha3 string, record func(string)) string {
 	if missing(v) {
 		return ""
 	}
 	c, ok := country(v)
 	if !ok {
-		return "must be an ISO 3166-1 code, alpha-2 (RU) or alpha-3 (RUS), -99 or empty"
+		return "must be an ISO 3166-1 code, alpha-2 (" + alpha2 + ") or alpha-3 (" + alpha3 + "), -99 or empty"
 	}
-	r.p.Countries = []string{c}
+	record(c)
 	return ""
 }
 
