@@ -16,6 +16,17 @@ import (
 	"github.com/jardam-kg/jardam/internal/ctdcimport"
 )
 
+// measured are the layouts the benchmarks generate files in, with the
+// columns each must ignore.
+var measured = []struct {
+	name   string
+	layout layout
+	ignore []string
+}{
+	{"KAnonymizedSemicolon", kAnonSemicolon, kAnonIgnore},
+	{"SyntheticComma", synthComma, []string{"traffickMonths"}},
+}
+
 // BenchmarkImport100k imports a generated file of 100 000 rows in each
 // release's layout (a new file per iteration: the same file cannot be
 // imported twice). Besides the time per import it reports the file's
@@ -26,14 +37,7 @@ import (
 // clock. docs/ctdc-import.md gives the figures and the command.
 func BenchmarkImport100k(b *testing.B) {
 	const rows = 100000
-	for _, tc := range []struct {
-		name   string
-		layout layout
-		ignore []string
-	}{
-		{"KAnonymizedSemicolon", kAnonSemicolon, kAnonIgnore},
-		{"SyntheticComma", synthComma, []string{"traffickMonths"}},
-	} {
+	for _, tc := range measured {
 		b.Run(tc.name, func(b *testing.B) {
 			e := newEnv(b)
 			backend := e.backend()
@@ -140,14 +144,7 @@ func processCPU() float64 {
 // BenchmarkParse100k parses a generated file of 100 000 rows in each
 // release's layout, without a database.
 func BenchmarkParse100k(b *testing.B) {
-	for _, tc := range []struct {
-		name   string
-		layout layout
-		ignore []string
-	}{
-		{"KAnonymizedSemicolon", kAnonSemicolon, kAnonIgnore},
-		{"SyntheticComma", synthComma, []string{"traffickMonths"}},
-	} {
+	for _, tc := range measured {
 		b.Run(tc.name, func(b *testing.B) {
 			data := []byte(tc.layout.generate(100000, 1))
 			b.SetBytes(int64(len(data)))
