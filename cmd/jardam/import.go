@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/jardam-kg/jardam/internal/ctdcimport"
 	"github.com/jardam-kg/jardam/internal/platform/config"
@@ -15,14 +16,14 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 
-const importUsage = `import ctdc FILE.csv --organization CODE [--skip-bad] [--dry-run]
-                                bring legacy person-level records (CTDC codebook columns) in as
-                                closed historical cases with statistical attributes only; a file
-                                with bad rows is refused whole unless --skip-bad`
+const importUsage = `import ctdc FILE.csv --organization CODE [--ignore-columns NAME,...] [--skip-bad] [--dry-run]
+                                bring CTDC's global dataset (either release, ',' or ';') or legacy
+                                records in its layout in as closed historical cases; a column
+                                Jardam has no place for is refused unless named in --ignore-columns`
 
 // importCmd runs `jardam import ctdc FILE.csv --organization CODE`
 // (DATABASE_URL) and prints the report as JSON. A refused file lists every
-// problem as `line N: field: reason` and writes nothing.
+// problem as `line N, column M: field: reason` and writes nothing.
 func importCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	if len(args) < 1 || args[0] != "ctdc" {
 		return usageError("import: say `" + importUsage + "`")
@@ -31,6 +32,7 @@ func importCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	org := fl.String("organization", "", "code of the organization that owns the imported cases")
 	skipBad := fl.Bool("skip-bad", false, "import the good rows of a file with bad ones, and report the bad ones")
 	dryRun := fl.Bool("dry-run", false, "check the file and write nothing")
+	ignore := fl.String("ignore-columns", "", "comma-separated columns to leave out (a column Jardam has no place for imports only so)")
 	file, err := parseFileAndFlags(fl, args[1:], "import ctdc")
 	if err != nil {
 		return err
@@ -48,7 +50,8 @@ func importCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	}
 	defer database.Close(db)
 	ctx = reqctx.WithMeta(ctx, reqctx.Meta{UserAgent: "jardam-cli"})
-	rep, err := ctdcimport.New(db).Import(ctx, data, ctdcimport.Options{Organization: *org, SkipBad: *skipBad, DryRun: *dryRun})
+	rep, err := ctdcimport.New(db).Import(ctx, data, ctdcimport.Options{Organization: *org, SkipBad: *skipBad, DryRun: *dryRun,
+		IgnoreColumns: splitList(*ignore)})
 	var refused *ctdcimport.RefusedError
 	if errors.As(err, &refused) {
 		fmt.Fprintln(os.Stderr, refused.Error())
@@ -65,4 +68,15 @@ func importCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	}
 	fmt.Println(string(out))
 	return nil
+}
+
+// splitList reads `a,b, c` as [a b c]; empty items are dropped.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -48,6 +48,17 @@ func TestImportCTDCCommand(t *testing.T) {
 	if n := d.Count(t, `SELECT count(*) FROM cases WHERE code LIKE 'AKZHUROK-2018-H000_'`); n != 2 {
 		t.Fatalf("%d codes of the import series", n)
 	}
+	// A ';' file with a column Jardam has no place for imports only with
+	// --ignore-columns naming it.
+	months := write("months.csv", "yearOfRegistration;gender;ageBroad;citizenship;CountryOfExploitation;traffickMonths\n"+
+		"2019;Woman;18--20;KG;RU;0--12 (0-1 yr)\n")
+	err = importCmd(ctx, cfg, log, []string{"ctdc", months, "--organization", "AKZHUROK"})
+	if err == nil || !strings.Contains(err.Error(), "nothing written") || count() != 2 {
+		t.Fatalf("unnamed column: %v, %d cases", err, count())
+	}
+	if err := importCmd(ctx, cfg, log, []string{"ctdc", months, "--organization", "AKZHUROK", "--ignore-columns", " traffickMonths,"}); err != nil || count() != 3 {
+		t.Fatalf("--ignore-columns: %v, %d cases", err, count())
+	}
 	for _, args := range [][]string{{}, {"csv", bad}, {"ctdc"}, {"ctdc", bad}, {"ctdc", bad, bad, "--organization", "SEZIM"}} {
 		if _, ok := importCmd(ctx, cfg, log, args).(usageError); !ok {
 			t.Errorf("%v: not a usage error", args)

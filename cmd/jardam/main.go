@@ -6,7 +6,7 @@
 //	jardam seed demo [--if-empty]   create the demo organizations and accounts (development only)
 //	jardam user create|reset-password ...   manage accounts from the command line
 //	jardam measures import FILE     add or replace a Program's measure list
-//	jardam import ctdc FILE --organization CODE   import legacy CTDC-layout records as historical cases
+//	jardam import ctdc FILE --organization CODE   import CTDC's global dataset or legacy records as historical cases
 //	jardam audit verify             verify the whole audit trail
 //	jardam keys init --dir DIR      create missing key files
 //	jardam keys rotate --new FILE   re-wrap every case data key with a new master key
@@ -38,10 +38,12 @@ commands:
   measures import FILE [--source official|derived]
                                 add a program or replace its measure list (CSV or YAML),
                                 keeping links by code; a file that would orphan a link is refused
-  import ctdc FILE.csv --organization CODE [--skip-bad] [--dry-run]
-                                bring legacy person-level records (CTDC codebook columns) in as
-                                closed historical cases with statistical attributes only; a file
-                                with bad rows is refused whole unless --skip-bad
+  import ctdc FILE.csv --organization CODE [--ignore-columns NAME,...] [--skip-bad] [--dry-run]
+                                bring CTDC's global dataset (either release, ',' or ';') or legacy
+                                records in its layout in as closed historical cases with
+                                statistical attributes only; a column Jardam has no place for is
+                                refused unless named in --ignore-columns; a file with bad rows is
+                                refused whole unless --skip-bad
   audit verify                  verify the whole audit trail; exit status 1 when broken
   keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key, index.key)
   keys rotate --new FILE [--batch N]

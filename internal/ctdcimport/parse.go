@@ -1,29 +1,38 @@
-// Package ctdcimport brings legacy person-level records into Jardam as
-// closed historical cases (`source: import`) with statistical attributes
-// only: no identity, no contact, no data key. The file is a CSV in the CTDC
-// codebook's layout (internal/stats/htcds): a header of codebook column
-// names, then one row per person. A file imports whole or not at all: every
-// bad row is reported with its line number, field and reason, and nothing
-// is written; with SkipBad the good rows are imported and the bad ones
-// reported.
+// Package ctdcimport brings person-level records of the Counter Trafficking
+// Data Collaborative (CTDC) global dataset, or an organization's legacy
+// records in its layout, into Jardam as closed historical cases (`source:
+// import`) with statistical attributes only: no identity, no contact, no
+// data key.
 //
-// Mapping (documented for whoever prepares a file):
-//   - yearOfRegistration: a year from 1990 to the last ended year; the case
-//     is identified on 1 July of that year at noon, Asia/Bishkek time.
-//   - gender: Woman, Man (or Female, Male) and Trans/Transgender or
-//     NonConforming (recorded as `other`); empty or -99: unknown.
-//   - ageBroad: CTDC's brackets (0-8 ... 48+, also written 0--8); empty or
-//     -99: unknown. The minor flag follows the bracket.
-//   - citizenship, CountryOfExploitation: ISO 3166-1 alpha-3; empty or -99:
-//     not known.
-//   - flags: 1 is set; 0, empty or -99 are not. Each flag records one
-//     Jardam value (htcds.Flag.Value); one labour sector and one relation
-//     to the recruiter are kept (the first flag set, in codebook order); a
-//     type of sexual exploitation records sexual exploitation.
-//   - traffickMonths: checked (0-12, 13-24, 25+) and dropped: Jardam does
-//     not record the duration.
+// It reads both releases of CTDC's codebook: the k-anonymized global
+// dataset of 2017 to 2020 (63 columns such as `meansOfControlThreats`,
+// `majorityStatus`, `Datasource`; countries ISO 3166-1 alpha-2; `-99` for
+// a missing value) and the global synthetic dataset of 2021 on (27 columns
+// such as `meansThreats`, `traffickMonths`; alpha-3 countries). The file is
+// separated by `,` or `;` (the separator is taken from the header line);
+// a first header cell that is CTDC's terms-of-use sentence, or empty, heads
+// a column of empty cells that is skipped. Ages are read as `18-20` or
+// `18--20`, genders as `Woman` or `Female`, countries as alpha-2 or
+// alpha-3, missing values as `-99` or empty.
 //
-// Columns the codebook does not know are ignored and reported.
+// Every column of the file lands somewhere, or the file is refused:
+//   - a column whose values land in a Jardam attribute is imported
+//     (docs/ctdc-import.md maps each column of both codebooks to it);
+//   - a `*Concatenated` column (and the k-anonymized release's
+//     `RecruiterRelationship`) repeats as text the flags of its group,
+//     which the file holds and which are imported; it is reported as
+//     derived;
+//   - a column Jardam has no place for (`majorityStatusAtExploit`,
+//     `majorityEntry`, `traffickMonths`, or any name outside the
+//     codebooks) is imported only when named in Options.IgnoreColumns
+//     (`--ignore-columns`); otherwise the file is refused, naming it.
+//
+// A file imports whole or not at all: every problem is reported with its
+// line, column and reason, and nothing is written; with SkipBad the good
+// rows are imported and the bad ones reported. Where Jardam keeps one
+// value (a labour sector, a relation to the recruiter) and a row sets
+// several, the first in Jardam's order is kept and the report counts those
+// rows.
 package ctdcimport
 
 import (
@@ -32,16 +41,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/jardam-kg/jardam/internal/stats/htcds"
 )
 
 // RequiredColumns must be in the header.
-var RequiredColumns = []string{htcds.ColYear, htcds.ColGender, htcds.ColAge, htcds.ColCitizenship, htcds.ColCountry}
+var RequiredColumns = []string{"yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation"}
 
 // FirstYear is the earliest year of registration accepted.
 const FirstYear = 1990
@@ -50,29 +55,39 @@ const FirstYear = 1990
 const MaxRows = 200000
 
 // Problem is one reason a row (or the file, Line 1 being the header) is
-// refused.
+// refused. Column is the 1-based position of the column in the file, 0
+// when the problem is not one cell's.
 type Problem struct {
 	Line   int    `json:"line"`
+	Column int    `json:"column,omitempty"`
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
 }
 
-// String writes the problem as `line N: field: reason`.
-func (p Problem) String() string { return fmt.Sprintf("line %d: %s: %s", p.Line, p.Field, p.Reason) }
+// String writes the problem as `line N, column M: field: reason` (`line
+// N: field: reason` when no one cell is at fault).
+func (p Problem) String() string {
+	if p.Column > 0 {
+		return fmt.Sprintf("line %d, column %d: %s: %s", p.Line, p.Column, p.Field, p.Reason)
+	}
+	return fmt.Sprintf("line %d: %s: %s", p.Line, p.Field, p.Reason)
+}
 
 // Person is one good row in Jardam's terms.
 type Person struct {
-	Line              int
-	Year              int
-	Sex               string
-	AgeBracket        string
-	IsMinor           *bool
-	Citizenship       *string
-	Countries         []string
-	ExploitationTypes []string
-	MeansOfControl    []string
-	LabourSector      *string
-	RecruiterRelation *string
+	Line                  int
+	Year                  int
+	Sex                   string
+	AgeBracket            string
+	IsMinor               *bool
+	Citizenship           *string
+	Countries             []string
+	ExploitationTypes     []string
+	MeansOfControl        []string
+	LabourSector          *string
+	RecruiterRelation     *string
+	RecruitmentMethod     *string
+	IdentificationChannel *string
 }
 
 // IdentifiedAt is the identification time recorded for a year: 1 July at
@@ -90,195 +105,168 @@ var bishkek = func() *time.Location {
 }()
 
 // Parsed is a parsed file: its good rows, the problems of the bad ones, and
-// the columns it ignored.
+// what was done with each column.
 type Parsed struct {
 	Persons  []Person
 	Problems []Problem
 	// BadRows is the number of rows with at least one problem.
 	BadRows int
 	// Fatal is set when the file as a whole is refused (no header, a
-	// required column missing): no row may be imported.
-	Fatal   bool
-	Ignored []string
+	// required column missing, a column that cannot be imported): no row
+	// may be imported.
+	Fatal bool
+	// Separator is the separator read from the header line.
+	Separator string
+	// Ignored are the columns left out as IgnoreColumns asked; Derived
+	// the columns that repeat flags of the file.
+	Ignored, Derived []string
+	// Notes say where a row's values were reduced to what Jardam keeps.
+	Notes []string
 }
 
 // ErrTooLarge reports a file over MaxRows rows.
 var ErrTooLarge = fmt.Errorf("ctdcimport: a file holds at most %d rows", MaxRows)
 
-// Parse reads a CTDC codebook CSV. now bounds the year of registration (the
-// last ended year in Asia/Bishkek). It returns an error only for a file
-// that is not CSV at all or too large; bad rows are in Parsed.Problems.
-func Parse(data []byte, now time.Time) (Parsed, error) {
-	var p Parsed
+// Parse reads a CTDC CSV. now bounds the year of registration (the last
+// ended year in Asia/Bishkek); ignore names the columns to leave out. It
+// returns an error only for a file that is not CSV at all or too large;
+// problems are in Parsed.Problems.
+func Parse(data []byte, now time.Time, ignore []string) (Parsed, error) {
+	p := Parsed{Ignored: []string{}, Derived: []string{}, Notes: []string{}}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	sep := separator(data)
+	p.Separator = string(sep)
 	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = sep
 	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
 		p.Fatal = true
-		p.Problems = append(p.Problems, Problem{1, "header", "the file is empty: a header of codebook column names is required"})
+		p.Problems = append(p.Problems, Problem{Line: 1, Field: "header", Reason: "the file is empty: a header of codebook column names is required"})
 		return p, nil
 	}
 	if err != nil {
 		return p, fmt.Errorf("ctdcimport: not a CSV file: %w", err)
 	}
-	known := map[string]bool{}
-	for _, c := range htcds.Columns {
-		known[c] = true
+	l := readHeader(header, ignore)
+	p.Ignored, p.Derived, p.Problems = l.ignored, l.derived, l.problems
+	if len(l.problems) > 0 {
+		p.Fatal = true
+		return p, nil
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
+	// A line a row: the slice of persons grows once.
+	p.Persons = make([]Person, 0, min(bytes.Count(data, []byte("\n")), MaxRows))
+	return p, l.readRows(r, now.In(bishkek).Year()-1, &p)
+}
+
+// separator takes `;` when the header line holds more semicolons than
+// commas outside quotes, else `,`.
+func separator(data []byte) rune {
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	quoted, commas, semicolons := false, 0, 0
+	for _, b := range line {
 		switch {
-		case !known[h]:
-			p.Ignored = append(p.Ignored, h)
-		case col[h] != 0:
-			p.Problems = append(p.Problems, Problem{1, h, "the column appears twice"})
-			p.Fatal = true
+		case b == '"':
+			quoted = !quoted
+		case b == ',' && !quoted:
+			commas++
+		case b == ';' && !quoted:
+			semicolons++
+		}
+	}
+	if semicolons > commas {
+		return ';'
+	}
+	return ','
+}
+
+// bound is a column of the file read into rows.
+type bound struct {
+	index int // 0-based position in the row
+	name  string
+	col   *column
+}
+
+// layout is what the header says of every row.
+type layout struct {
+	width int
+	// lead is set when the first column is the terms-of-use column.
+	lead             bool
+	bound            []bound
+	majority         int // index of majorityStatus, or -1
+	majorityName     string
+	ignored, derived []string
+	problems         []Problem
+}
+
+// isTerms reports whether a first header cell is the leading column's:
+// empty, or CTDC's terms-of-use sentence.
+func isTerms(cell string) bool {
+	c := strings.ToLower(strings.TrimSpace(cell))
+	return c == "" || strings.Contains(c, "terms of use") || strings.HasPrefix(c, "by using this data")
+}
+
+func readHeader(header, ignore []string) layout {
+	l := layout{width: len(header), majority: -1, ignored: []string{}, derived: []string{}}
+	bad := func(col int, field, reason string) {
+		l.problems = append(l.problems, Problem{Line: 1, Column: col, Field: field, Reason: reason})
+	}
+	skip := map[string]bool{}
+	for _, n := range ignore {
+		skip[strings.ToLower(strings.TrimSpace(n))] = true
+	}
+	seen := map[string]bool{}
+	groups := map[string]bool{}
+	var derived []bound
+	for i, h := range header {
+		name := strings.TrimSpace(h)
+		key := strings.ToLower(name)
+		switch col := lookup(name); {
+		case i == 0 && isTerms(h):
+			l.lead = true
+		case name == "":
+			bad(i+1, "header", "the column has no name")
+		case seen[key]:
+			bad(i+1, name, "the column appears twice")
+		case skip[key]:
+			l.ignored = append(l.ignored, name)
+		case col == nil:
+			bad(i+1, name, "not a column of the CTDC codebooks (docs/ctdc-import.md): give --ignore-columns "+name+
+				" to import the file without it")
+		case col.role == roleUnmapped:
+			bad(i+1, name, col.why+": give --ignore-columns "+name+" to import the file without it")
+		case col.role == roleDerived:
+			derived = append(derived, bound{i, name, col})
 		default:
-			col[h] = i + 1 // 1-based, so 0 means absent
+			l.bound = append(l.bound, bound{i, name, col})
+			groups[col.group] = true
+			if col.name == "majorityStatus" {
+				l.majority, l.majorityName = i, name
+			}
+		}
+		seen[key] = true
+	}
+	for _, d := range derived {
+		if !groups[d.col.group] {
+			bad(d.index+1, d.name, "repeats as text flags the file does not hold: give --ignore-columns "+d.name+
+				" to import the file without it")
+			continue
+		}
+		l.derived = append(l.derived, d.name)
+	}
+	for _, n := range ignore {
+		if n = strings.TrimSpace(n); n != "" && !seen[strings.ToLower(n)] {
+			bad(0, n, "--ignore-columns names a column the file does not have")
 		}
 	}
 	for _, c := range RequiredColumns {
-		if col[c] == 0 {
-			p.Problems = append(p.Problems, Problem{1, c, "required column missing"})
-			p.Fatal = true
+		switch k := strings.ToLower(c); {
+		case !seen[k]:
+			bad(0, c, "required column missing")
+		case skip[k]:
+			bad(0, c, "a required column cannot be ignored")
 		}
 	}
-	if p.Fatal {
-		return p, nil
-	}
-	lastYear := now.In(bishkek).Year() - 1
-	for n := 0; ; n++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				p.Problems = append(p.Problems, Problem{pe.StartLine, "row", "malformed CSV: " + pe.Err.Error()})
-				p.BadRows++
-				continue
-			}
-			return p, fmt.Errorf("ctdcimport: %w", err)
-		}
-		line, _ := r.FieldPos(0)
-		if n >= MaxRows {
-			return p, ErrTooLarge
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
-		}
-		get := func(c string) string {
-			if i := col[c]; i > 0 && i <= len(rec) {
-				return strings.TrimSpace(rec[i-1])
-			}
-			return ""
-		}
-		person, probs := parseRow(line, len(rec), len(header), get, lastYear)
-		if len(probs) > 0 {
-			p.Problems = append(p.Problems, probs...)
-			p.BadRows++
-			continue
-		}
-		p.Persons = append(p.Persons, person)
-	}
-	return p, nil
+	return l
 }
-
-func parseRow(line, fields, want int, get func(string) string, lastYear int) (Person, []Problem) {
-	var probs []Problem
-	bad := func(field, reason string) { probs = append(probs, Problem{line, field, reason}) }
-	if fields != want {
-		bad("row", fmt.Sprintf("has %d fields, the header %d", fields, want))
-		return Person{}, probs
-	}
-	p := Person{Line: line, Sex: "unknown"}
-	if y, err := strconv.Atoi(get(htcds.ColYear)); err != nil || y < FirstYear || y > lastYear {
-		bad(htcds.ColYear, fmt.Sprintf("must be a year from %d to %d", FirstYear, lastYear))
-	} else {
-		p.Year = y
-	}
-	switch g := get(htcds.ColGender); g {
-	case "", "-99":
-	default:
-		if s, ok := htcds.Genders[g]; ok {
-			p.Sex = s
-		} else {
-			bad(htcds.ColGender, "must be Woman, Man, Trans/Transgender, NonConforming or empty")
-		}
-	}
-	if a, ok := htcds.NormalizeAge(get(htcds.ColAge)); ok {
-		p.AgeBracket = a
-		switch a {
-		case "0-8", "9-17":
-			p.IsMinor = ptr(true)
-		case "unknown":
-		default:
-			p.IsMinor = ptr(false)
-		}
-	} else {
-		bad(htcds.ColAge, "must be one of "+strings.Join(htcds.AgeBrackets, ", ")+" or empty")
-	}
-	if c, ok := country(get(htcds.ColCitizenship)); !ok {
-		bad(htcds.ColCitizenship, "must be an ISO 3166-1 alpha-3 code such as KGZ")
-	} else if c != "" {
-		p.Citizenship = ptr(c)
-	}
-	if c, ok := country(get(htcds.ColCountry)); !ok {
-		bad(htcds.ColCountry, "must be an ISO 3166-1 alpha-3 code such as RUS")
-	} else if c != "" {
-		p.Countries = []string{c}
-	}
-	if m := get(htcds.ColMonths); m != "" && m != "-99" && !slices.Contains(htcds.TraffickMonths, m) {
-		bad(htcds.ColMonths, "must be 0-12, 13-24, 25+ or empty")
-	}
-	set := func(c string) bool {
-		switch v := get(c); v {
-		case "1":
-			return true
-		case "", "0", "-99":
-			return false
-		default:
-			bad(c, "must be 1, 0, -99 or empty")
-			return false
-		}
-	}
-	for _, f := range htcds.ExploitationFlags {
-		if set(f.Column) {
-			p.ExploitationTypes = append(p.ExploitationTypes, f.Value())
-		}
-	}
-	for _, c := range htcds.SexTypeFlags {
-		if set(c) && !slices.Contains(p.ExploitationTypes, "sexual_exploitation") {
-			p.ExploitationTypes = append(p.ExploitationTypes, "sexual_exploitation")
-		}
-	}
-	for _, f := range htcds.MeansFlags {
-		if set(f.Column) {
-			p.MeansOfControl = append(p.MeansOfControl, f.Value())
-		}
-	}
-	for _, f := range htcds.LabourFlags {
-		if set(f.Column) && p.LabourSector == nil {
-			p.LabourSector = ptr(f.Value())
-		}
-	}
-	for _, f := range htcds.RecruiterFlags {
-		if set(f.Column) && p.RecruiterRelation == nil {
-			p.RecruiterRelation = ptr(f.Value())
-		}
-	}
-	return p, probs
-}
-
-// country reads an alpha-3 code as alpha-2; empty and -99 are "not known".
-func country(s string) (string, bool) {
-	if s == "" || s == "-99" {
-		return "", true
-	}
-	return htcds.Alpha2(s)
-}
-
-func ptr[T any](v T) *T { return &v }
