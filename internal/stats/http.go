@@ -21,7 +21,8 @@ func (h *Handler) Register(r *web.Router) {
 	r.Handle(http.MethodGet, "/api/v1/stats/tables", authz.StatsRead, h.list)
 	r.Handle(http.MethodGet, "/api/v1/stats/tables/:name", authz.StatsRead, h.table)
 	r.Handle(http.MethodGet, "/api/v1/stats/series/:name", authz.StatsRead, h.series)
-	r.Handle(http.MethodGet, "/api/v1/stats/export/htcds", authz.StatsExport, h.exportHTCDS)
+	r.Handle(http.MethodGet, "/api/v1/stats/export/htcds", authz.StatsExport, h.export(LayoutHTCDS))
+	r.Handle(http.MethodGet, "/api/v1/stats/export/ctdc", authz.StatsExport, h.export(LayoutCTDC))
 }
 
 func (h *Handler) list(c echo.Context) error {
@@ -58,22 +59,25 @@ func (h *Handler) series(c echo.Context) error {
 	return c.JSON(http.StatusOK, t)
 }
 
-func (h *Handler) exportHTCDS(c echo.Context) error {
-	q := c.QueryParams()
-	for k := range q {
-		if k != "year" {
-			return apperr.Invalid("query", "only year is accepted")
+// export answers the person-level export in a layout.
+func (h *Handler) export(layout string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		q := c.QueryParams()
+		for k := range q {
+			if k != "year" {
+				return apperr.Invalid("query", "only year is accepted")
+			}
 		}
+		if len(q["year"]) > 1 {
+			return apperr.Invalid("year", "must be given once")
+		}
+		e, err := h.svc.Export(c.Request().Context(), layout, c.QueryParam("year"))
+		if err != nil {
+			return err
+		}
+		hd := c.Response().Header()
+		hd.Set("Cache-Control", "no-store")
+		hd.Set("Content-Disposition", `attachment; filename="`+e.Filename+`"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", e.CSV)
 	}
-	if len(q["year"]) > 1 {
-		return apperr.Invalid("year", "must be given once")
-	}
-	e, err := h.svc.ExportHTCDS(c.Request().Context(), c.QueryParam("year"))
-	if err != nil {
-		return err
-	}
-	hd := c.Response().Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Content-Disposition", `attachment; filename="`+e.Filename+`"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", e.CSV)
 }

@@ -1,13 +1,3 @@
-// Package htcds holds the person-level layout Jardam exchanges with the
-// Counter Trafficking Data Collaborative (CTDC) and the Human Trafficking
-// Case Data Standard (HTCDS): the codebook's column names and value
-// conventions, the mapping between them and Jardam's statistical
-// attributes, ISO 3166-1 alpha-2/alpha-3 codes with their UN M49 regions,
-// and the k-anonymization (Anonymize) of the export.
-//
-// One row per person. Countries are ISO 3166-1 alpha-3 codes; flags are `1`
-// or empty (missing); the older k-anonymized CTDC release wrote missing
-// values as `-99`, which the import accepts as missing.
 package htcds
 
 import (
@@ -113,20 +103,6 @@ var RecruiterFlags = []Flag{
 // Value returns the Jardam value the import records for a flag.
 func (f Flag) Value() string { return f.Values[0] }
 
-// Record is one person's statistical attributes in Jardam's terms, as the
-// export reads them: no identifier of any kind.
-type Record struct {
-	Year              int
-	Sex               string   // female, male, other, unknown
-	AgeBracket        string   // a CTDC bracket or unknown
-	Citizenship       string   // ISO 3166-1 alpha-2, or empty
-	Country           string   // the country of exploitation, alpha-2, or empty
-	ExploitationTypes []string // Jardam's exploitation types
-	MeansOfControl    []string
-	LabourSector      string
-	RecruiterRelation string
-}
-
 // flag writes `1` when any of values is among have, else empty.
 func flag(have []string, values []string) string {
 	for _, v := range values {
@@ -145,23 +121,6 @@ var colIndex = func() map[string]int {
 	}
 	return m
 }()
-
-// nonQI writes a row of Columns with the columns that are not
-// quasi-identifiers filled (traffickMonths and the types of sexual
-// exploitation are not recorded: empty).
-func nonQI(r Record) []string {
-	out := make([]string, len(Columns))
-	for _, f := range MeansFlags {
-		out[colIndex[f.Column]] = flag(r.MeansOfControl, f.Values)
-	}
-	for _, f := range LabourFlags {
-		out[colIndex[f.Column]] = flag([]string{r.LabourSector}, f.Values)
-	}
-	for _, f := range RecruiterFlags {
-		out[colIndex[f.Column]] = flag([]string{r.RecruiterRelation}, f.Values)
-	}
-	return out
-}
 
 // NormalizeAge reads a codebook age bracket (the older release wrote `0--8`)
 // as Jardam's; empty and `-99` are unknown.
