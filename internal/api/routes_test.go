@@ -212,6 +212,7 @@ func TestStatsRoutesByRole(t *testing.T) {
 		"/api/v1/stats/tables/assistance_by_measure?period=2024-H2",
 		"/api/v1/stats/series/persons_identified",
 		"/api/v1/stats/export/htcds?year=2024",
+		"/api/v1/stats/export/ctdc?year=2024",
 	}
 	for _, path := range routes {
 		for role, email := range accounts {
@@ -225,7 +226,7 @@ func TestStatsRoutesByRole(t *testing.T) {
 			}
 		}
 	}
-	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'stats.export' AND outcome = 'success'`); n != 1 {
-		t.Fatalf("%d exports audited, want the coordinator's one", n)
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'stats.export' AND outcome = 'success'`); n != 2 {
+		t.Fatalf("%d exports audited, want the coordinator's two", n)
 	}
 }

@@ -430,7 +430,7 @@ func TestOnlyCoordinators(t *testing.T) {
 	env := apitest.New(t)
 	env.AddUser("supervisor@moh.kg", "MOH", "supervisor")
 	paths := []string{"/api/v1/stats/tables", "/api/v1/stats/tables/persons_by_sex_age?period=2024", "/api/v1/stats/series/persons_identified",
-		"/api/v1/stats/tables/cases_by_measure?period=2024", "/api/v1/stats/export/htcds?year=2024"}
+		"/api/v1/stats/tables/cases_by_measure?period=2024", "/api/v1/stats/export/htcds?year=2024", "/api/v1/stats/export/ctdc?year=2024"}
 	for _, who := range []string{"caseworker@sezim.kg", "supervisor@sezim.kg", "auditor@jardam.local", "admin@jardam.local", "orgadmin@sezim.kg"} {
 		tok := env.Token(who)
 		for _, p := range paths {
