@@ -6,7 +6,7 @@
 //     database, sees released and withheld cells and the marker nowhere (page,
 //     network responses, console, script-readable storage);
 //  4. activities, identity editing, search by code, assignment from the list
-//     of caseworkers, the budget and the HTCDS export;
+//     of caseworkers, the budget and the HTCDS and CTDC exports;
 //  5. every screen of every role in Kyrgyz (chosen from the browser's
 //     language) at 1280 and 390 px: axe-core finds no serious or critical
 //     violation and no string is left in Russian or English;
@@ -636,17 +636,20 @@ export async function scenarios({ base, chromium, results, log }) {
     await settle(page);
     const htcds = page.locator('[data-testid=htcds]');
     assert((await htcds.innerText()).includes('11'), 'the export does not say it is k=11 anonymized');
-    const res = page.waitForResponse((r) => r.url().includes('/api/v1/stats/export/htcds'));
-    const dl = page.waitForEvent('download');
-    await htcds.locator('button').click();
-    const hr = await res;
-    assert(hr.status() === 200, `the HTCDS export answered ${hr.status()}`);
-    const d = await dl;
-    const csv = readFileSync(await d.path(), 'utf8');
-    const header = csv.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
-    assert(header.includes('yearOfRegistration'), `the CSV header lacks yearOfRegistration: ${header.slice(0, 120)}`);
-    assert(/^jardam-htcds-\d{4}\.csv$/.test(d.suggestedFilename()), `the file is named ${d.suggestedFilename()}`);
-    assert(!csv.includes(MARKER) && !csv.includes(MARKER_GIVEN), 'the marker is in the export');
+    // Both layouts: HTCDS 2.0 field names, and the CTDC codebook's columns.
+    for (const [layout, column] of [['htcds', 'prs_Gender'], ['ctdc', 'yearOfRegistration']]) {
+      const res = page.waitForResponse((r) => r.url().includes(`/api/v1/stats/export/${layout}`));
+      const dl = page.waitForEvent('download');
+      await htcds.locator(`button[data-layout=${layout}]`).click();
+      const hr = await res;
+      assert(hr.status() === 200, `the ${layout} export answered ${hr.status()}`);
+      const d = await dl;
+      const csv = readFileSync(await d.path(), 'utf8');
+      const header = csv.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+      assert(header.split(',').includes(column), `the ${layout} header lacks ${column}: ${header.slice(0, 120)}`);
+      assert(new RegExp(`^jardam-${layout}-\\d{4}\\.csv$`).test(d.suggestedFilename()), `the file is named ${d.suggestedFilename()}`);
+      assert(!csv.includes(MARKER) && !csv.includes(MARKER_GIVEN), 'the marker is in the export');
+    }
     assert(!watch.urls.some((u) => /token|Bearer/i.test(u)), 'a token is in a URL');
     await budget.scrollIntoViewIfNeeded();
     await shot(page, 'coordinator-budget-htcds');

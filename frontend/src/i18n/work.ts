@@ -47,10 +47,11 @@ export const enWork = {
   'budget.withheld': 'withheld',
   'budget.none': 'No budget is recorded for this year.',
 
-  'htcds.title': 'Person-level export (HTCDS)',
-  'htcds.explain': 'Anonymized with k = 11: every combination of traits in the file appears at least 11 times; no names or identity.',
-  'htcds.year': 'Last year covered',
+  'htcds.title': 'Person-level export (HTCDS, CTDC)',
+  'htcds.explain': 'The persons identified in that year only, anonymized with k = 11: every combination of traits in the file appears at least 11 times; no names or identity. HTCDS 2.0 field names, or the CTDC codebook with age brackets.',
+  'htcds.year': 'Year',
   'htcds.download': 'Download the HTCDS CSV',
+  'htcds.downloadCtdc': 'Download the CTDC CSV',
   'htcds.done': 'The file is downloaded.',
 
   'identity.edit': 'Edit the identity',
@@ -113,10 +114,11 @@ export const ruWork: Record<WorkKey, string> = {
   'budget.withheld': 'скрыто',
   'budget.none': 'На этот год бюджет не записан.',
 
-  'htcds.title': 'Выгрузка по лицам (HTCDS)',
-  'htcds.explain': 'Обезличено с k = 11: каждое сочетание признаков встречается в файле не менее 11 раз; без имён и личных данных.',
-  'htcds.year': 'Последний охваченный год',
+  'htcds.title': 'Выгрузка по лицам (HTCDS, CTDC)',
+  'htcds.explain': 'Только лица, выявленные в этом году, обезличено с k = 11: каждое сочетание признаков встречается в файле не менее 11 раз; без имён и личных данных. Поля HTCDS 2.0 или кодовая книга CTDC с возрастными группами.',
+  'htcds.year': 'Год',
   'htcds.download': 'Скачать HTCDS CSV',
+  'htcds.downloadCtdc': 'Скачать CTDC CSV',
   'htcds.done': 'Файл скачан.',
 
   'identity.edit': 'Изменить личные данные',
@@ -177,10 +179,11 @@ export const kyWork: Record<WorkKey, string> = {
   'budget.withheld': 'жашырылган',
   'budget.none': 'Бул жылга бюджет жазылган эмес.',
 
-  'htcds.title': 'Адамдар боюнча көчүрмө (HTCDS)',
-  'htcds.explain': 'k = 11 менен жекелиги жашырылган: белгилердин ар бир айкалышы файлда кеминде 11 жолу кездешет; аттар жана жеке маалымат жок.',
-  'htcds.year': 'Камтылган акыркы жыл',
+  'htcds.title': 'Адамдар боюнча көчүрмө (HTCDS, CTDC)',
+  'htcds.explain': 'Ошол жылы аныкталган адамдар гана, k = 11 менен жекелиги жашырылган: белгилердин ар бир айкалышы файлда кеминде 11 жолу кездешет; аттар жана жеке маалымат жок. HTCDS 2.0 талаалары же курак топтору менен CTDC коддор китеби.',
+  'htcds.year': 'Жыл',
   'htcds.download': 'HTCDS CSV файлын жүктөп алуу',
+  'htcds.downloadCtdc': 'CTDC CSV файлын жүктөп алуу',
   'htcds.done': 'Файл жүктөлдү.',
 
   'identity.edit': 'Жеке маалыматты өзгөртүү',

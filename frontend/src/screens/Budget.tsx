@@ -99,7 +99,10 @@ export function BudgetTable({ budget }: { budget: Budget }) {
   );
 }
 
-/** The coordinator's k-anonymized person-level HTCDS export, downloaded with the bearer token. */
+/**
+ * The coordinator's k-anonymized person-level exports of a year, in HTCDS 2.0 or in the CTDC
+ * codebook, downloaded with the bearer token.
+ */
 export function HtcdsExport() {
   const { t } = useI18n();
   const years = useMemo(() => endedYears(new Date(), 2000), []);
@@ -107,10 +110,10 @@ export function HtcdsExport() {
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
-  const get = async () => {
+  const get = async (layout: 'htcds' | 'ctdc') => {
     setError(null); setDone(false); setBusy(true);
     try {
-      await download(`/stats/export/htcds${query({ year: String(year) })}`, `jardam-htcds-${year}.csv`);
+      await download(`/stats/export/${layout}${query({ year: String(year) })}`, `jardam-${layout}-${year}.csv`);
       setDone(true);
     } catch (e) { setError(e); } finally { setBusy(false); }
   };
@@ -124,7 +127,10 @@ export function HtcdsExport() {
             {years.map((y) => <option key={y} value={y}>{y}</option>)}
           </select>
         </label>
-        <div className="row end"><button type="button" className="secondary" disabled={busy} onClick={() => void get()}>{t('htcds.download')}</button></div>
+        <div className="row end">
+          <button type="button" className="secondary" data-layout="htcds" disabled={busy} onClick={() => void get('htcds')}>{t('htcds.download')}</button>
+          <button type="button" className="secondary" data-layout="ctdc" disabled={busy} onClick={() => void get('ctdc')}>{t('htcds.downloadCtdc')}</button>
+        </div>
       </div>
       {done && <p role="status" className="ok">{t('htcds.done')}</p>}
       <ErrorText error={error} />

@@ -51,11 +51,13 @@ describe('new screens', () => {
     expect(html).not.toContain(DICTS.ru['budget.withheld']);
   });
 
-  it('says the HTCDS export is k = 11 anonymized', () => {
+  it('says the person-level exports are k = 11 anonymized and offers both layouts', () => {
     const html = render(<HtcdsExport />);
     expect(html).toContain(KY['htcds.explain']);
     expect(KY['htcds.explain']).toContain('11');
     expect(html).toContain(KY['htcds.download']);
+    expect(html).toContain(KY['htcds.downloadCtdc']);
+    expect(html.match(/data-layout=/g)?.length).toBe(2);
   });
 
   it('lists activities with participants by sex, reach and cost', () => {
