@@ -3,20 +3,30 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"io"
 	"log/slog"
+	"strconv"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/demo"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/referrals"
 	"github.com/jardam-kg/jardam/internal/seed"
+	"github.com/jardam-kg/jardam/internal/stats"
+	"github.com/jardam-kg/jardam/internal/stats/htcds/htcdstest"
 )
 
-func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
+// seedDemo writes the demo's organizations, accounts and 80 cases into a
+// fresh database.
+func seedDemo(t *testing.T) *dbtest.DB {
+	t.Helper()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	if err := seed.Demo(ctx, d.App, passwd.NewHasher(2), true); err != nil {
@@ -32,6 +42,11 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 	if err := demo.Cases(ctx, d.App, svc, refs, 80); err != nil {
 		t.Fatal(err)
 	}
+	return d
+}
+
+func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
+	d := seedDemo(t)
 	if n := d.Count(t, `SELECT count(*) FROM cases`); n != 80 {
 		t.Fatalf("%d cases", n)
 	}
@@ -90,5 +105,47 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 	if n := d.Count(t, `SELECT count(*) FROM jardam_report_states(2025, 1)
 		WHERE status = 'submitted' AND submitted_at > '2025-07-16 00:00+06'`); n != 1 {
 		t.Fatalf("%d late reports of 2025-H1, want 1", n)
+	}
+}
+
+// TestDemoExports checks the person-level exports of the demo's two years:
+// each year's files in their layout, k = 11, every implication held (the
+// labour sectors no longer tell the forced labour withheld), and no person
+// in two years' files.
+func TestDemoExports(t *testing.T) {
+	d := seedDemo(t)
+	svc := stats.NewService(d.App, stats.Settings{}, nil)
+	ctx := reqctx.WithPrincipal(context.Background(), reqctx.Principal{UserID: uuid.New(), OrganizationID: uuid.New(), Role: "coordinator"})
+	qis := map[string][]string{
+		stats.LayoutCTDC:  {"gender", "ageBroad", "citizenship", "CountryOfExploitation", "isForcedLabour", "isSexualExploit", "isOtherExploit"},
+		stats.LayoutHTCDS: {"prs_Gender", "prs_Citizenship", "vic_TypeOfExploitation", "hte_Country"},
+	}
+	for _, year := range []int{2024, 2025} {
+		consented := d.Count(t, `SELECT count(*) FROM cases c WHERE extract(year FROM identified_at AT TIME ZONE 'Asia/Bishkek') = $1
+			AND EXISTS (SELECT 1 FROM consents k WHERE k.case_id = c.id AND k.purpose = 'statistics')`, year)
+		for layout, q := range qis {
+			e, err := svc.Export(ctx, layout, strconv.Itoa(year))
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(bytes.NewReader(e.CSV)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, rows := recs[0], recs[1:]
+			problems := append(htcdstest.CheckK(header, rows, q, 11), htcdstest.CheckImplications(header, rows)...)
+			if layout == stats.LayoutCTDC {
+				problems = append(problems, htcdstest.CheckCTDC(header, rows, year)...)
+			} else {
+				problems = append(problems, htcdstest.CheckHTCDS(header, rows)...)
+			}
+			for _, p := range problems {
+				t.Errorf("%s %d: %s", layout, year, p)
+			}
+			if len(rows) == 0 || int64(len(rows)) > consented {
+				t.Errorf("%s %d: %d rows of %d persons consenting, at %s", layout, year, len(rows), consented, e.Levels)
+			}
+			t.Logf("%s %d: %d rows of %d persons consenting, at %s", layout, year, len(rows), consented, e.Levels)
+		}
 	}
 }
