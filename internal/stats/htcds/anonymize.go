@@ -73,14 +73,6 @@ func (l Levels) Withholds(column string) bool {
 	return slices.ContainsFunc(LabourFlags, func(f Flag) bool { return f.Column == column }) && l.Exploitation > exploitFlags
 }
 
-// CTDCQuasiIdentifiers and HTCDSQuasiIdentifiers are each layout's columns
-// that hold quasi-identifiers: every combination of them appears at least
-// K times in a file.
-var (
-	CTDCQuasiIdentifiers  = []string{ColGender, ColAge, ColCitizenship, ColCountry, ColForced, ColSexual, ColOther}
-	HTCDSQuasiIdentifiers = []string{FieldGender, FieldCitizenship, FieldTypeOfExploitation, FieldEventCountry}
-)
-
 // Record is one person's statistical attributes in Jardam's terms, as the
 // exports read them: no identifier of any kind.
 type Record struct {

@@ -31,10 +31,6 @@ var Fields = []string{
 	FieldCaseStatus,
 }
 
-// MultiSelect are the fields HTCDS defines as multiselect picklists: their
-// values are joined with `;` in one cell.
-var MultiSelect = []string{FieldCitizenship, FieldMethodOfRecruitment, FieldMethodsOfControl, FieldTypeOfExploitation}
-
 // Picklists give, for each picklist field the export writes, the HTCDS
 // value of each Jardam value. A Jardam value missing from a map has no
 // HTCDS value that says the same thing: the export writes nothing for it
