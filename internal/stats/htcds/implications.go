@@ -43,7 +43,16 @@ type Implication struct {
 func equals(want string) func(string) bool { return func(v string) bool { return v == want } }
 func written(v string) bool                { return v != "" }
 func listing(want string) func(string) bool {
-	return func(v string) bool { return slices.Contains(strings.Split(v, ";"), want) }
+	return func(v string) bool {
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ";")
+			if part == want {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // flagOfType is the CTDC exploitation flag an HTCDS type of exploitation
