@@ -604,7 +604,7 @@ export async function scenarios({ base, chromium, results, log }) {
     await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
   }));
 
-  await step('coordinator: budget section, HTCDS CSV download', () => withBrowser({}, async (page, watch) => {
+  await step('coordinator: budget section, HTCDS and CTDC CSV downloads', () => withBrowser({}, async (page, watch) => {
     // One person's assistance in the last ended year, costed to a rare funding
     // source: its actual must be withheld.
     const year = new Date(Date.now() + 6 * 3600_000).getUTCFullYear() - 1;
