@@ -119,10 +119,12 @@ func New(d Deps) (*Server, error) {
 	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)).Register(r)
 	notifications.NewHandler(notifications.NewService(d.DB)).Register(r)
+	statsSvc := stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)
 	measureSvc := measures.NewService(d.DB)
 	measureSvc.K = d.Config.StatsK
+	measureSvc.Releases = statsSvc
 	measures.NewHandler(measureSvc).Register(r)
-	stats.NewHandler(stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)).Register(r)
+	stats.NewHandler(statsSvc).Register(r)
 	reports.NewHandler(reports.NewService(d.DB, reports.Settings{K: d.Config.StatsK}, d.Logger)).Register(r)
 
 	frontend.Register(r)

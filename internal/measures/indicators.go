@@ -3,12 +3,10 @@ package measures
 import (
 	"context"
 	"math"
-	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
-	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -47,11 +45,13 @@ import (
 //   - officials_trained: the participants of training activities held in
 //     the period.
 //
-// Figures about persons are suppressed like the aggregate tables (package
-// stats): a count from 1 to k-1 is withheld, with complementary suppression
-// over a breakdown's cells, rows, columns and total; a share or a mean over
-// fewer than k persons (referrals, stays) is withheld too. Activity figures
-// concern no victim and are not suppressed.
+// The values come from the statistical release of the period's year
+// (package stats): figures about persons are part of the same disclosure
+// system as the coordinators' tables and series, so that an indicator
+// cannot be subtracted from a table, nor a half-year from its year; a share
+// or a mean over fewer than k persons (referrals, stays) is withheld too.
+// Breakdowns are given for half-years and years, totals for months too.
+// Activity figures concern no victim and are not suppressed.
 const (
 	IndicatorPersonsIdentified       = "persons_identified"
 	IndicatorPersonsAssisted         = "persons_assisted"
@@ -156,10 +156,13 @@ func (s *Service) Indicators(ctx context.Context, period string) (Matrix, error)
 	if _, ok := reqctx.PrincipalFrom(ctx); !ok {
 		return Matrix{}, apperr.Unauthorized("sign in first")
 	}
-	k := s.k()
+	rel, err := s.releases().Release(ctx, p.From.In(Bishkek).Year())
+	if err != nil {
+		return Matrix{}, err
+	}
 	m := Matrix{Period: p.Name, From: p.From.In(Bishkek).Format("2006-01-02"),
-		To: p.To.In(Bishkek).AddDate(0, 0, -1).Format("2006-01-02"), K: k}
-	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+		To: p.To.In(Bishkek).AddDate(0, 0, -1).Format("2006-01-02"), K: rel.K}
+	err = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var prog []string
 		if err := tx.Raw(`SELECT code FROM programs WHERE starts_on <= ?::date AND ends_on >= ?::date ORDER BY starts_on DESC LIMIT 1`,
 			m.From, m.From).Scan(&prog).Error; err != nil {
@@ -168,10 +171,7 @@ func (s *Service) Indicators(ctx context.Context, period string) (Matrix, error)
 		if len(prog) == 1 {
 			m.Program = prog[0]
 		}
-		values, err := computeIndicators(tx, p.From, p.To, k)
-		if err != nil {
-			return err
-		}
+		values := indicatorsOf(rel, p)
 		targets, err := loadTargets(tx, m.Program)
 		if err != nil {
 			return err
@@ -199,6 +199,15 @@ func (s *Service) Indicators(ctx context.Context, period string) (Matrix, error)
 		return Matrix{}, apperr.Wrap(err)
 	}
 	return m, nil
+}
+
+// releases is the configured source of releases, or the statistics
+// service over the same database with the service's threshold.
+func (s *Service) releases() Releases {
+	if s.Releases != nil {
+		return s.Releases
+	}
+	return stats.NewService(s.db, stats.Settings{K: s.k()}, nil)
 }
 
 func (s *Service) k() int {
@@ -242,178 +251,67 @@ func loadTargets(tx *gorm.DB, program string) (map[string]targetSet, error) {
 	return out, nil
 }
 
-func small(n int64, k int) bool { return n >= 1 && n < int64(k) }
+// Releases gives the statistical release of a year (package stats).
+type Releases interface {
+	Release(ctx context.Context, year int) (*stats.Release, error)
+}
 
-func count(n int64) *float64 { v := float64(n); return &v }
-
-// computeIndicators reads the aggregates of [from, to) and suppresses them.
-func computeIndicators(tx *gorm.DB, from, to time.Time, k int) (map[string]Indicator, error) {
+// indicatorsOf reads the indicator values of period p from a release.
+func indicatorsOf(rel *stats.Release, p stats.Period) map[string]Indicator {
 	out := map[string]Indicator{}
+	breakdown := p.Granularity != stats.Month
 
-	// Persons identified, by sex and age bracket.
-	var ident []struct {
-		Sex        string
-		AgeBracket string
-		Persons    int64
-	}
-	if err := tx.Raw(`SELECT sex, age_bracket, persons FROM jardam_indicator_identified(?, ?)`, from, to).Scan(&ident).Error; err != nil {
-		return nil, err
-	}
-	sexes := []string{"female", "male", "other", "unknown"}
-	brackets := []string{"0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "unknown"}
-	counts := make([]int64, len(sexes)*len(brackets))
-	var total int64
-	for _, r := range ident {
-		si, bi := index(sexes, r.Sex), index(brackets, r.AgeBracket)
-		if bi < 0 {
-			bi = len(brackets) - 1
-		}
-		if si < 0 {
-			si = len(sexes) - 1
-		}
-		counts[si*len(brackets)+bi] += r.Persons
-		total += r.Persons
-	}
-	var lines [][]int
-	for si := range sexes {
-		var row []int
-		for bi := range brackets {
-			row = append(row, si*len(brackets)+bi)
-		}
-		lines = append(lines, row)
-	}
-	for bi := range brackets {
-		var col []int
-		for si := range sexes {
-			col = append(col, si*len(brackets)+bi)
-		}
-		lines = append(lines, col)
-	}
-	sup := stats.Suppress(stats.Grid{Counts: counts, Lines: lines, Total: total}, k)
-	ind := Indicator{Value: count(total)}
-	if sup.Total {
-		ind.Value, ind.Suppressed = nil, true
-	}
-	for si, sx := range sexes {
-		for bi, br := range brackets {
-			i := si*len(brackets) + bi
-			c := IndicatorCell{Sex: sx, AgeBracket: br}
-			if sup.Cells[i] {
-				c.Suppressed = true
-			} else {
-				v := counts[i]
-				c.Value = &v
+	ind := countIndicator(rel, stats.IndicatorKey(stats.IndicatorIdentified, p.Name))
+	if breakdown {
+		for _, sx := range stats.IndicatorSexes {
+			for _, br := range stats.IndicatorAgeBrackets {
+				c := IndicatorCell{Sex: sx, AgeBracket: br}
+				c.Value, c.Suppressed = cellOf(rel, stats.IndicatorKey(stats.IndicatorIdentified, p.Name, sx, br))
+				ind.Breakdown = append(ind.Breakdown, c)
 			}
-			ind.Breakdown = append(ind.Breakdown, c)
 		}
 	}
 	out[IndicatorPersonsIdentified] = ind
 
-	// Persons assisted, by assistance type; the total counts each person once.
-	var assisted []struct {
-		Type    *string
-		Persons int64
-	}
-	if err := tx.Raw(`SELECT type, persons FROM jardam_indicator_assisted(?, ?)`, from, to).Scan(&assisted).Error; err != nil {
-		return nil, err
-	}
-	types := organizations.AssistanceTypes
-	counts = make([]int64, len(types))
-	total = 0
-	for _, r := range assisted {
-		if r.Type == nil {
-			total = r.Persons
-			continue
+	ind = countIndicator(rel, stats.IndicatorKey(stats.IndicatorAssisted, p.Name))
+	if breakdown {
+		for _, ty := range stats.IndicatorAssistanceTypes {
+			c := IndicatorCell{AssistanceType: ty}
+			c.Value, c.Suppressed = cellOf(rel, stats.IndicatorKey(stats.IndicatorAssisted, p.Name, ty))
+			ind.Breakdown = append(ind.Breakdown, c)
 		}
-		if i := index(types, *r.Type); i >= 0 {
-			counts[i] = r.Persons
-		}
-	}
-	sup = stats.Suppress(stats.Grid{Counts: counts, Total: total}, k)
-	ind = Indicator{Value: count(total)}
-	if sup.Total {
-		ind.Value, ind.Suppressed = nil, true
-	}
-	for i, ty := range types {
-		c := IndicatorCell{AssistanceType: ty}
-		if sup.Cells[i] {
-			c.Suppressed = true
-		} else {
-			v := counts[i]
-			c.Value = &v
-		}
-		ind.Breakdown = append(ind.Breakdown, c)
 	}
 	out[IndicatorPersonsAssisted] = ind
-
-	// Referrals answered on time: a share, withheld over fewer than k.
-	var ref struct{ Due, OnTime int64 }
-	if err := tx.Raw(`SELECT due, on_time FROM jardam_indicator_referrals_on_time(?, ?)`, from, to).Scan(&ref).Error; err != nil {
-		return nil, err
+	out[IndicatorPersonsReintegrated] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorReintegrated, p.Name))
+	out[IndicatorHomecomings] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorHomecomings, p.Name))
+	for _, code := range []string{IndicatorReferralsAnsweredOnTime, IndicatorShelterMeanDays,
+		IndicatorEventsHeld, IndicatorPeopleReached, IndicatorOfficialsTrained} {
+		v, ok := rel.Extra[stats.ExtraKey(code, p.Name)]
+		ind := Indicator{Value: v}
+		// A share or mean is null both when withheld and when undefined (no
+		// referral due, no stay ended); activity figures are never withheld.
+		ind.Suppressed = ok && v == nil && (code == IndicatorReferralsAnsweredOnTime || code == IndicatorShelterMeanDays)
+		out[code] = ind
 	}
-	ind = Indicator{}
-	switch {
-	case small(ref.Due, k):
-		ind.Suppressed = true
-	case ref.Due > 0:
-		v := round1(float64(ref.OnTime) / float64(ref.Due) * 100)
-		ind.Value = &v
-	}
-	out[IndicatorReferralsAnsweredOnTime] = ind
-
-	// Mean days in shelter, withheld over fewer than k persons.
-	var sh struct{ Stays, Persons, Days int64 }
-	if err := tx.Raw(`SELECT stays, persons, days FROM jardam_indicator_shelter_days(?, ?)`, from, to).Scan(&sh).Error; err != nil {
-		return nil, err
-	}
-	ind = Indicator{}
-	switch {
-	case small(sh.Persons, k) || small(sh.Stays, k):
-		ind.Suppressed = true
-	case sh.Stays > 0:
-		v := round1(float64(sh.Days) / float64(sh.Stays))
-		ind.Value = &v
-	}
-	out[IndicatorShelterMeanDays] = ind
-
-	// Persons reintegrated.
-	var reint int64
-	if err := tx.Raw(`SELECT jardam_indicator_reintegrated(?, ?)`, from, to).Scan(&reint).Error; err != nil {
-		return nil, err
-	}
-	ind = Indicator{Value: count(reint)}
-	if small(reint, k) {
-		ind.Value, ind.Suppressed = nil, true
-	}
-	out[IndicatorPersonsReintegrated] = ind
-
-	// Homecomings, withheld when they concern fewer than k persons.
-	var home struct{ Homecomings, Persons int64 }
-	if err := tx.Raw(`SELECT homecomings, persons FROM jardam_indicator_homecomings(?, ?)`, from, to).Scan(&home).Error; err != nil {
-		return nil, err
-	}
-	ind = Indicator{Value: count(home.Homecomings)}
-	if small(home.Homecomings, k) || small(home.Persons, k) {
-		ind.Value, ind.Suppressed = nil, true
-	}
-	out[IndicatorHomecomings] = ind
-
-	// Activities.
-	var act struct{ Events, PeopleReached, OfficialsTrained int64 }
-	if err := tx.Raw(`SELECT events, people_reached, officials_trained FROM jardam_indicator_activities(?, ?)`, from, to).Scan(&act).Error; err != nil {
-		return nil, err
-	}
-	out[IndicatorEventsHeld] = Indicator{Value: count(act.Events)}
-	out[IndicatorPeopleReached] = Indicator{Value: count(act.PeopleReached)}
-	out[IndicatorOfficialsTrained] = Indicator{Value: count(act.OfficialsTrained)}
-	return out, nil
+	return out
 }
 
-func index(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
+// countIndicator is a count of the release as an indicator value.
+func countIndicator(rel *stats.Release, key string) Indicator {
+	v, withheld, _ := rel.Figure(key)
+	if withheld {
+		return Indicator{Suppressed: true}
 	}
-	return -1
+	return Indicator{Value: count(v)}
 }
+
+// cellOf is a count of the release as a breakdown cell.
+func cellOf(rel *stats.Release, key string) (*int64, bool) {
+	v, withheld, ok := rel.Figure(key)
+	if withheld || !ok {
+		return nil, true
+	}
+	return &v, false
+}
+
+func count(n int64) *float64 { v := float64(n); return &v }

@@ -21,6 +21,8 @@ type Service struct {
 	// K is the suppression threshold of indicator figures (DefaultK when
 	// below 3).
 	K int
+	// Releases gives the statistical releases indicators are read from.
+	Releases Releases
 }
 
 // NewService returns the measure service.

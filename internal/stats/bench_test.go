@@ -134,7 +134,7 @@ func BenchmarkTables(b *testing.B) {
 							grids[j] = codes
 						}
 					}
-					_, err := s.compute(ctx, tx, direct, grids, from, to, year.Name)
+					_, _, err := countCells(ctx, tx, direct, grids, from, to)
 					return err
 				})
 				if err != nil {

@@ -47,18 +47,19 @@ func NewService(db *gorm.DB, set Settings, log *slog.Logger) *Service {
 // K returns the suppression threshold.
 func (s *Service) K() int { return s.k }
 
-// List describes every predefined table and series.
+// List describes every predefined table and series. Tables cover
+// half-years and years; months are in the series only (a monthly
+// breakdown of a national caseload would be withheld nearly whole, and
+// would tie every table to twelve more periods).
 func (s *Service) List() []Info {
 	out := []Info{}
 	for _, t := range tables {
-		g := []string{string(Year), string(HalfYear)}
-		if !t.cross() {
-			g = append(g, string(Month))
-		}
-		out = append(out, Info{Name: t.name, Kind: KindTable, Title: t.title, Dimensions: dimNames(t), Granularity: g})
+		out = append(out, Info{Name: t.name, Kind: KindTable, Title: t.title, Dimensions: dimNames(t),
+			Granularity: []string{string(Year), string(HalfYear)}, Additive: t.additive()})
 	}
 	for _, t := range series {
-		out = append(out, Info{Name: t.name, Kind: KindSeries, Title: t.title, Dimensions: dimNames(t), Granularity: []string{string(Month)}})
+		out = append(out, Info{Name: t.name, Kind: KindSeries, Title: t.title, Dimensions: dimNames(t),
+			Granularity: []string{string(Month)}, Additive: t.additive()})
 	}
 	return out
 }
@@ -72,10 +73,10 @@ func dimNames(t tableDef) []string {
 }
 
 // Table returns the table name for period (empty: the last ended
-// half-year), suppressed. It returns a not-found error for an unknown name,
-// an invalid-input error naming `period` for a malformed, current or future
-// period or a month asked of a cross-tabulation, and records the read in the
-// audit trail.
+// half-year) from the stored release of its year. It returns a not-found
+// error for an unknown name, an invalid-input error naming `period` for a
+// malformed, current or future period or a month, and records the read in
+// the audit trail.
 func (s *Service) Table(ctx context.Context, name, period string) (Table, error) {
 	def, ok := findDef(tables, name)
 	if !ok {
@@ -89,126 +90,100 @@ func (s *Service) Table(ctx context.Context, name, period string) (Table, error)
 			return Table{}, err
 		}
 	}
-	if def.cross() && p.Granularity == Month {
-		return Table{}, apperr.Invalid("period", "cross-tabulations cover half-years and years only")
+	if p.Granularity == Month {
+		return Table{}, apperr.Invalid("period", "tables cover half-years and years; monthly figures are in the series")
 	}
-	if def.rollup {
-		if err := s.refresh(ctx, p.From, p.To); err != nil {
-			return Table{}, err
-		}
+	if _, ok := reqctx.PrincipalFrom(ctx); !ok {
+		return Table{}, apperr.Unauthorized("sign in first")
 	}
-	var out Table
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		grids := make([][]string, len(def.dims))
-		for i, d := range def.dims {
-			grids[i] = d.values
-			if d.measures {
-				codes, err := measureGrid(ctx, tx, p.To)
-				if err != nil {
-					return fmt.Errorf("measures of %s: %w", p.Name, err)
-				}
-				grids[i] = codes
-			}
-		}
-		var err error
-		out, err = s.compute(ctx, tx, def, grids, p.From, p.To, p.Name)
-		if err != nil {
-			return err
-		}
+	rel, err := s.Release(ctx, p.From.In(Bishkek).Year())
+	if err != nil {
+		return Table{}, err
+	}
+	out, err := tableOf(def, rel, p.Name)
+	if err != nil {
+		return Table{}, apperr.Internal(err)
+	}
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		return audit.Record(ctx, tx, ActionRead, "stats_table", def.name+":"+p.Name, audit.Success)
 	})
 	return out, err
 }
 
+// tableOf reads table def of period from a release.
+func tableOf(def tableDef, rel *Release, period string) (Table, error) {
+	grids, ok := rel.Grids[gridKey(def.name, period)]
+	if !ok {
+		return Table{}, fmt.Errorf("release %d v%d has no %s for %s", rel.Year, rel.Version, def.name, period)
+	}
+	t := Table{Name: def.name, Period: period, K: rel.K, Dimensions: dimNames(def), Rows: []Row{}}
+	forEachCell(grids, func(_ int, dims []string) {
+		r := Row{}
+		for i, d := range dims {
+			r.Dims = append(r.Dims, Dim{def.dims[i].name, d})
+		}
+		r.Count, r.Suppressed = released(rel, cellKey(def.name, period, dims...))
+		t.Rows = append(t.Rows, r)
+	})
+	t.Totals.Count, t.Totals.Suppressed = released(rel, famKey(def.family, period))
+	return t, nil
+}
+
+// released returns a figure of a release as a count and a withheld flag.
+func released(rel *Release, key string) (*int64, bool) {
+	v, ok := rel.Figures[key]
+	if !ok || v == nil {
+		return nil, true
+	}
+	n := *v
+	return &n, false
+}
+
 // Series returns the monthly series name over the last SeriesMonths ended
-// months, suppressed. It returns a not-found error for an unknown name and
-// records the read in the audit trail.
+// months, from the stored releases of their years. It returns a not-found
+// error for an unknown name and records the read in the audit trail.
 func (s *Service) Series(ctx context.Context, name string) (Table, error) {
 	def, ok := findDef(series, name)
 	if !ok {
 		return Table{}, apperr.NotFound("series")
 	}
+	if _, ok := reqctx.PrincipalFrom(ctx); !ok {
+		return Table{}, apperr.Unauthorized("sign in first")
+	}
 	months := LastEndedMonths(s.now(), SeriesMonths)
-	grid := make([]string, len(months))
-	for i, m := range months {
-		grid[i] = m.Name
-	}
 	span := months[0].Name + "/" + months[len(months)-1].Name
-	if def.rollup {
-		if err := s.refresh(ctx, months[0].From, months[len(months)-1].To); err != nil {
-			return Table{}, err
+	out := Table{Name: def.name, Period: span, K: s.k, Dimensions: dimNames(def), Rows: []Row{}}
+	rels := map[int]*Release{}
+	var total int64
+	whole := def.additive()
+	for _, m := range months {
+		y := m.From.In(Bishkek).Year()
+		if rels[y] == nil {
+			rel, err := s.Release(ctx, y)
+			if err != nil {
+				return Table{}, err
+			}
+			rels[y] = rel
 		}
+		r := Row{Dims: []Dim{{def.dims[0].name, m.Name}}}
+		r.Count, r.Suppressed = released(rels[y], famKey(def.family, m.Name))
+		if r.Count != nil {
+			total += *r.Count
+		}
+		whole = whole && !r.Suppressed
+		out.Rows = append(out.Rows, r)
 	}
-	var out Table
+	// The total is the sum of the months when they add up and are all
+	// released (nothing new); a count of distinct persons over 24 months
+	// would be a figure outside every release, so it is withheld.
+	out.Totals = Totals{Suppressed: true}
+	if whole {
+		out.Totals = Totals{Count: &total}
+	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		var err error
-		out, err = s.compute(ctx, tx, def, [][]string{grid}, months[0].From, months[len(months)-1].To, span)
-		if err != nil {
-			return err
-		}
 		return audit.Record(ctx, tx, ActionRead, "stats_series", def.name+":"+span, audit.Success)
 	})
 	return out, err
-}
-
-// compute counts the full grid of def and suppresses it.
-func (s *Service) compute(ctx context.Context, tx *gorm.DB, def tableDef, grids [][]string, from, to time.Time, period string) (Table, error) {
-	cells, total, err := countCells(ctx, tx, def, grids, from, to)
-	if err != nil {
-		return Table{}, fmt.Errorf("count %s: %w", def.name, err)
-	}
-	return assemble(def, grids, cells, total, s.k, period), nil
-}
-
-// assemble lays counts onto the full grid (zeros included), suppresses and
-// converts to the response.
-func assemble(def tableDef, grids [][]string, cells []cellCount, total int64, k int, period string) Table {
-	rows, cols := len(grids[0]), 1
-	if len(grids) > 1 {
-		cols = len(grids[1])
-	}
-	index := map[[2]string]int{}
-	for i, a := range grids[0] {
-		if len(grids) > 1 {
-			for j, b := range grids[1] {
-				index[[2]string{a, b}] = i*cols + j
-			}
-		} else {
-			index[[2]string{a, ""}] = i
-		}
-	}
-	counts := make([]int64, rows*cols)
-	for _, c := range cells {
-		if i, ok := index[[2]string{c.G0, c.G1}]; ok {
-			counts[i] += c.N
-		}
-	}
-	var lines [][]int
-	if len(grids) > 1 {
-		lines = crossLines(rows, cols)
-	}
-	sup := Suppress(Grid{Counts: counts, Lines: lines, Total: total}, k)
-	t := Table{Name: def.name, Period: period, K: k, Dimensions: dimNames(def), Rows: make([]Row, 0, len(counts))}
-	for i := range counts {
-		r := Row{Dims: []Dim{{def.dims[0].name, grids[0][i/cols]}}}
-		if len(grids) > 1 {
-			r.Dims = append(r.Dims, Dim{def.dims[1].name, grids[1][i%cols]})
-		}
-		if sup.Cells[i] {
-			r.Suppressed = true
-		} else {
-			n := counts[i]
-			r.Count = &n
-		}
-		t.Rows = append(t.Rows, r)
-	}
-	if sup.Total {
-		t.Totals.Suppressed = true
-	} else {
-		n := total
-		t.Totals.Count = &n
-	}
-	return t
 }
 
 // refresh brings the monthly rollups of [from, to) up to date before a

@@ -56,7 +56,45 @@ type tableDef struct {
 	// month of the case's identification only), so it is read from the
 	// monthly rollups (migration 0014) rather than counted over the period.
 	rollup bool
+	// family is the population the table counts, whose total it shares
+	// with the other tables, series and indicators of that population.
+	family family
+	// multi: a person may count in several cells (the total is then at
+	// most the sum of the cells).
+	multi bool
+	// overTime is how a cell of a year relates to the same cell of its
+	// halves.
+	overTime timeRelation
 }
+
+// timeRelation is how an aggregate over a year relates to its halves (and a
+// half to its months).
+type timeRelation int
+
+const (
+	// additive: the year is the sum of its halves (each person counts in
+	// the period of one date, such as the identification).
+	additive timeRelation = iota
+	// union: the year counts the persons of either half once, so it is at
+	// least each half and at most their sum (persons assisted, referred).
+	union
+	// state: a state at the end of the period (a stage, a referral's
+	// status); the year and its halves are not related.
+	state
+)
+
+// family is a population whose total several aggregates share.
+type family string
+
+// Families of the tables and series.
+const (
+	famIdentified family = "identified"
+	famAssisted   family = "assisted"
+	famReferred   family = "referred"
+)
+
+// additive reports whether the table adds up over periods.
+func (t tableDef) additive() bool { return t.overTime == additive }
 
 // cross reports whether the table is a cross-tabulation (half-years and
 // years only).
@@ -64,47 +102,47 @@ func (t tableDef) cross() bool { return len(t.dims) > 1 }
 
 var tables = []tableDef{
 	{
-		name: "persons_by_sex_age", rollup: true, title: "Persons identified, by sex and age bracket",
+		name: "persons_by_sex_age", rollup: true, family: famIdentified, title: "Persons identified, by sex and age bracket",
 		dims: []dimDef{dim("sex", sexes, "unknown"), dim("age_bracket", ageBrackets, "unknown")},
 	},
 	{
-		name: "persons_by_exploitation_type", rollup: true, title: "Persons identified, by type of exploitation (a person may have several)",
+		name: "persons_by_exploitation_type", rollup: true, family: famIdentified, multi: true, title: "Persons identified, by type of exploitation (a person may have several)",
 		dims: []dimDef{dim("exploitation_type", exploits, "other")},
 	},
 	{
-		name: "persons_by_country_of_exploitation", rollup: true, title: "Persons identified, by country of exploitation (a person may have several)",
+		name: "persons_by_country_of_exploitation", rollup: true, family: famIdentified, multi: true, title: "Persons identified, by country of exploitation (a person may have several)",
 		dims: []dimDef{dim("country", countriesOfExploitation, "other")},
 	},
 	{
-		name: "persons_by_region_of_origin", rollup: true, title: "Persons identified, by region of origin",
+		name: "persons_by_region_of_origin", rollup: true, family: famIdentified, title: "Persons identified, by region of origin",
 		dims: []dimDef{dim("region", regions, "other")},
 	},
 	{
-		name: "persons_by_identification_channel", rollup: true, title: "Persons identified, by identification channel",
+		name: "persons_by_identification_channel", rollup: true, family: famIdentified, title: "Persons identified, by identification channel",
 		dims: []dimDef{dim("identification_channel", channels, "other")},
 	},
 	{
-		name: "cases_by_stage", title: "Persons identified in the period, by their stage at the end of the period",
+		name: "cases_by_stage", family: famIdentified, overTime: state, title: "Persons identified in the period, by their stage at the end of the period",
 		dims: []dimDef{dim("stage", stages, "identification")},
 	},
 	{
-		name: "assistance_by_type_provider_kind", title: "Persons given assistance that started in the period, by type and kind of provider",
+		name: "assistance_by_type_provider_kind", family: famAssisted, multi: true, overTime: union, title: "Persons given assistance that started in the period, by type and kind of provider",
 		dims: []dimDef{dim("assistance_type", assistanceTypes, "other"), dim("provider_kind", providerKinds, "operator")},
 	},
 	{
-		name: "cases_by_measure", rollup: true, title: "Persons identified, by the Program measure their case implements (a person may have several)",
+		name: "cases_by_measure", rollup: true, family: famIdentified, multi: true, title: "Persons identified, by the Program measure their case implements (a person may have several)",
 		dims: []dimDef{{name: "measure", fallback: measureOther, measures: true}},
 	},
 	{
-		name: "assistance_by_measure", title: "Persons given assistance that started in the period, by the Program measure it implements (a person may have several)",
+		name: "assistance_by_measure", family: famAssisted, multi: true, overTime: union, title: "Persons given assistance that started in the period, by the Program measure it implements (a person may have several)",
 		dims: []dimDef{{name: "measure", fallback: measureOther, measures: true}},
 	},
 	{
-		name: "referrals_by_outcome", title: "Persons referred in the period, by the referral's status at the end of the period",
+		name: "referrals_by_outcome", family: famReferred, multi: true, overTime: state, title: "Persons referred in the period, by the referral's status at the end of the period",
 		dims: []dimDef{dim("outcome", referralOutcomes, "pending")},
 	},
 	{
-		name: "referrals_by_response_time", title: "Persons referred in the period, by the time the recipient took to respond",
+		name: "referrals_by_response_time", family: famReferred, multi: true, overTime: state, title: "Persons referred in the period, by the time the recipient took to respond",
 		dims: []dimDef{dim("response_time", responseTimes, "no_response")},
 	},
 }
@@ -113,15 +151,15 @@ var tables = []tableDef{
 // dimension is the month (YYYY-MM in Asia/Bishkek).
 var series = []tableDef{
 	{
-		name: "persons_identified", rollup: true, title: "Persons identified, by month",
+		name: "persons_identified", rollup: true, family: famIdentified, title: "Persons identified, by month",
 		dims: []dimDef{dim("month", nil, "")},
 	},
 	{
-		name: "persons_assisted", title: "Persons given assistance that started in the month",
+		name: "persons_assisted", family: famAssisted, overTime: union, title: "Persons given assistance that started in the month",
 		dims: []dimDef{dim("month", nil, "")},
 	},
 	{
-		name: "persons_referred", title: "Persons referred, by month of the referral",
+		name: "persons_referred", family: famReferred, overTime: union, title: "Persons referred, by month of the referral",
 		dims: []dimDef{dim("month", nil, "")},
 	},
 }

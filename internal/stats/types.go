@@ -100,4 +100,8 @@ type Info struct {
 	Title       string   `json:"title"`
 	Dimensions  []string `json:"dimensions"`
 	Granularity []string `json:"periods"`
+	// Additive: the figures of a year are the sums of its halves' (persons
+	// identified, by any attribute); otherwise a year counts the persons of
+	// either half once, or a state at the end of the period.
+	Additive bool `json:"additive"`
 }

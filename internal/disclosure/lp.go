@@ -1,0 +1,132 @@
+package disclosure
+
+import (
+	"math"
+)
+
+// Interval is the range a reader can derive for a withheld figure: Hi is
+// +Inf when nothing bounds it from above.
+type Interval struct {
+	Figure int
+	Lo, Hi float64
+}
+
+// Width is Hi - Lo.
+func (iv Interval) Width() float64 { return iv.Hi - iv.Lo }
+
+// tolerance of comparisons between LP results.
+const tolerance = 1e-7
+
+// program is one component's LP in standard form over the withheld figures
+// of the component (shifted by their lower bound 1) and one slack per
+// inequality: A y = b, y >= 0.
+type program struct {
+	vars []int // figures, in column order
+	col  map[int]int
+	a    [][]float64
+	b    []float64
+	// start is the feasible tableau shared by every bound of the
+	// component; failed records that phase 1 failed.
+	start  *tableau
+	failed bool
+}
+
+// buildProgram writes the relations touching the withheld figures vars as
+// an LP in standard form, with released figures at their values.
+func buildProgram(s *System, withheld []bool, vars []int, lower []float64) *program {
+	p := &program{vars: vars, col: map[int]int{}}
+	for j, v := range vars {
+		p.col[v] = j
+	}
+	var rows [][]float64
+	var rhs []float64
+	var slack []bool
+	for _, r := range s.relations {
+		row := make([]float64, len(vars))
+		b := 0.0
+		touched := false
+		for _, t := range r.Terms {
+			if j, ok := p.col[t.Figure]; ok && withheld[t.Figure] {
+				row[j] += t.Coef
+				b -= t.Coef * lower[t.Figure]
+				touched = true
+			} else {
+				b -= t.Coef * float64(s.values[t.Figure])
+			}
+		}
+		if !touched {
+			continue
+		}
+		rows = append(rows, row)
+		rhs = append(rhs, b)
+		slack = append(slack, r.Sense == AtMost)
+	}
+	nslack := 0
+	for _, sl := range slack {
+		if sl {
+			nslack++
+		}
+	}
+	k := 0
+	for i, row := range rows {
+		full := make([]float64, len(vars)+nslack)
+		copy(full, row)
+		if slack[i] {
+			full[len(vars)+k] = 1
+			k++
+		}
+		if rhs[i] < 0 {
+			for j := range full {
+				full[j] = -full[j]
+			}
+			rhs[i] = -rhs[i]
+		}
+		p.a = append(p.a, full)
+		p.b = append(p.b, rhs[i])
+	}
+	return p
+}
+
+// bounds returns the smallest and largest value of the LP's variable j
+// (before the shift by its lower bound). ok is false when the solver failed
+// numerically; callers then treat the figure as exposed.
+func (p *program) bounds(j int) (lo, hi float64, ok bool) {
+	return p.boundsWithin(j, math.Inf(1))
+}
+
+// boundsWithin is bounds, except that the largest value is only searched
+// up to lo + enough: a hi reported as lo + enough or more means "at least".
+func (p *program) boundsWithin(j int, enough float64) (lo, hi float64, ok bool) {
+	if len(p.a) == 0 {
+		return 0, math.Inf(1), true
+	}
+	inRows := false
+	for _, r := range p.a {
+		inRows = inRows || r[j] != 0
+	}
+	if !inRows {
+		return 0, math.Inf(1), true
+	}
+	if p.start == nil && !p.failed {
+		p.start, ok = feasible(p.a, p.b)
+		p.failed = !ok
+	}
+	if p.failed {
+		return 0, 0, false
+	}
+	c := make([]float64, len(p.a[0]))
+	c[j] = 1
+	lo, ok = p.start.clone().minimize(c)
+	if !ok {
+		return 0, 0, false
+	}
+	c[j] = -1
+	v, ok := p.start.clone().minimizeTo(c, -(lo + enough))
+	switch {
+	case !ok && math.IsInf(v, -1):
+		return lo, math.Inf(1), true
+	case !ok:
+		return 0, 0, false
+	}
+	return lo, -v, true
+}

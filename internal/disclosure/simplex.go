@@ -1,0 +1,165 @@
+package disclosure
+
+import "math"
+
+// tableau is a feasible simplex tableau of A y = b, y >= 0: rows are
+// B^-1 A with the right-hand side B^-1 b in the last column, basis[i] the
+// basic column of row i. It is found once per component (phase 1); each
+// bound is then a phase 2 from a copy, so a component of n withheld
+// figures costs one phase 1 and 2n short phase 2 runs.
+type tableau struct {
+	rows  [][]float64
+	basis []int
+	cols  int
+}
+
+const eps = 1e-9
+
+// feasible runs phase 1 on A y = b (b >= 0) and returns a feasible tableau
+// over the original columns. ok is false when no feasible point was found
+// (numerical trouble: the true values are always feasible).
+func feasible(a [][]float64, b []float64) (*tableau, bool) {
+	m := len(a)
+	if m == 0 {
+		return &tableau{}, true
+	}
+	n := len(a[0])
+	width := n + m + 1
+	rows := make([][]float64, m)
+	basis := make([]int, m)
+	for i := range a {
+		r := make([]float64, width)
+		copy(r, a[i])
+		r[n+i] = 1
+		r[width-1] = b[i]
+		rows[i] = r
+		basis[i] = n + i
+	}
+	t := &tableau{rows: rows, basis: basis, cols: width - 1}
+	// Phase 1: minimize the sum of the artificial columns n..n+m-1.
+	c := make([]float64, width-1)
+	for j := n; j < n+m; j++ {
+		c[j] = 1
+	}
+	if v, ok := t.minimize(c); !ok || v > 1e-6 {
+		return nil, false
+	}
+	// Drive artificial columns out of the basis; a row where that is
+	// impossible is a redundant equation and is dropped.
+	keep := rows[:0]
+	keepBasis := basis[:0]
+	for i := range t.rows {
+		if t.basis[i] >= n {
+			pivoted := false
+			for j := 0; j < n; j++ {
+				if math.Abs(t.rows[i][j]) > 1e-7 {
+					t.pivot(i, j)
+					pivoted = true
+					break
+				}
+			}
+			if !pivoted {
+				continue
+			}
+		}
+		keep = append(keep, t.rows[i])
+		keepBasis = append(keepBasis, t.basis[i])
+	}
+	for i, r := range keep {
+		r[n] = r[width-1]
+		keep[i] = r[:n+1]
+	}
+	return &tableau{rows: keep, basis: keepBasis, cols: n}, true
+}
+
+// clone copies the tableau.
+func (t *tableau) clone() *tableau {
+	c := &tableau{rows: make([][]float64, len(t.rows)), basis: append([]int(nil), t.basis...), cols: t.cols}
+	for i, r := range t.rows {
+		c.rows[i] = append([]float64(nil), r...)
+	}
+	return c
+}
+
+// pivot makes column j basic in row r.
+func (t *tableau) pivot(r, j int) {
+	pr := t.rows[r]
+	f := pr[j]
+	for k := range pr {
+		pr[k] /= f
+	}
+	for i, row := range t.rows {
+		if i == r {
+			continue
+		}
+		g := row[j]
+		if g == 0 {
+			continue
+		}
+		for k, v := range pr {
+			if v != 0 {
+				row[k] -= g * v
+			}
+		}
+		row[j] = 0
+	}
+	t.basis[r] = j
+}
+
+// minimize runs phase 2 for the objective c from the current feasible
+// basis, with Bland's rule (no cycling). It returns the optimum; ok is
+// false when the objective is unbounded below.
+func (t *tableau) minimize(c []float64) (float64, bool) {
+	return t.minimizeTo(c, math.Inf(-1))
+}
+
+// minimizeTo is minimize that stops as soon as the objective reaches
+// target or below (enough to know the bound is at least that far).
+func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
+	rhs := t.cols
+	for iter := 0; iter < 50000; iter++ {
+		if !math.IsInf(target, -1) {
+			v := 0.0
+			for i, row := range t.rows {
+				v += c[t.basis[i]] * row[rhs]
+			}
+			if v <= target {
+				return v, true
+			}
+		}
+		enter := -1
+		for j := 0; j < t.cols; j++ {
+			r := c[j]
+			for i, row := range t.rows {
+				if cb := c[t.basis[i]]; cb != 0 {
+					r -= cb * row[j]
+				}
+			}
+			if r < -eps {
+				enter = j
+				break
+			}
+		}
+		if enter < 0 {
+			v := 0.0
+			for i, row := range t.rows {
+				v += c[t.basis[i]] * row[rhs]
+			}
+			return v, true
+		}
+		leave, best := -1, math.Inf(1)
+		for i, row := range t.rows {
+			if row[enter] > eps {
+				ratio := row[rhs] / row[enter]
+				if ratio < best-eps || (math.Abs(ratio-best) <= eps && t.basis[i] < t.basis[leave]) {
+					leave, best = i, ratio
+				}
+			}
+		}
+		if leave < 0 {
+			return math.Inf(-1), false
+		}
+		t.pivot(leave, enter)
+	}
+	return math.NaN(), false
+}

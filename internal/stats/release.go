@@ -1,0 +1,216 @@
+package stats
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/disclosure"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+)
+
+// ActionRelease is the audit action of a computed release.
+const ActionRelease = "stats.release"
+
+// Release is the stored release of one year: each figure's released value,
+// or nil when withheld.
+type Release struct {
+	Year     int       `json:"-"`
+	Version  int       `json:"-"`
+	K        int       `json:"-"`
+	CoversTo time.Time `json:"-"`
+	// Figures maps a figure key to its value, nil when withheld.
+	Figures map[string]*int64 `json:"figures"`
+	// Extra holds shares, means and activity figures, nil when withheld.
+	Extra map[string]*float64 `json:"extra"`
+	// Grids holds each table's dimension values per period.
+	Grids map[string][][]string `json:"grids"`
+	// Stats says how much was withheld and what it cost.
+	Stats ReleaseStats `json:"stats"`
+}
+
+// ReleaseStats describes a release's computation.
+type ReleaseStats struct {
+	disclosure.Stats
+	Withheld int   `json:"withheld"`
+	Millis   int64 `json:"millis"`
+	Dropped  int   `json:"dropped_relations"`
+}
+
+// Figure returns the released value of key; ok is false when the key is
+// not part of the release, withheld when it is withheld.
+func (r *Release) Figure(key string) (v int64, withheld, ok bool) {
+	p, ok := r.Figures[key]
+	if !ok {
+		return 0, false, false
+	}
+	if p == nil {
+		return 0, true, true
+	}
+	return *p, false, true
+}
+
+// releaseLock is the first key of the advisory lock taken while a year's
+// release is computed (the second is the year).
+const releaseLock = 0x4a52
+
+// Release returns the current release of year, computing and storing a new
+// version first when the stored one is missing, covers fewer ended months
+// than have ended, was made with another k, or predates a correction.
+func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
+	sc := scopeOf(year, s.now())
+	if len(sc.months) == 0 {
+		return nil, apperr.Invalid("period", "must have ended: statistics cover ended periods only")
+	}
+	rel, err := loadCurrent(ctx, s.db, sc, s.k)
+	if err != nil || rel != nil {
+		return rel, apperr.Wrap(err)
+	}
+	err = s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec(`SELECT pg_advisory_lock(?, ?)`, releaseLock, year).Error; err != nil {
+			return err
+		}
+		// Unlock even when the request was cancelled: the connection goes
+		// back to the pool.
+		defer conn.WithContext(context.WithoutCancel(ctx)).Exec(`SELECT pg_advisory_unlock(?, ?)`, releaseLock, year)
+		if rel, err = loadCurrent(ctx, conn, sc, s.k); err != nil || rel != nil {
+			return err
+		}
+		if err := refreshRollups(ctx, conn, yearPeriod(year).From, sc.coversTo); err != nil {
+			return fmt.Errorf("refresh statistics rollups: %w", err)
+		}
+		return conn.Transaction(func(tx *gorm.DB) error {
+			rel, err = s.computeRelease(ctx, tx, sc)
+			return err
+		}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	})
+	if err != nil {
+		return nil, apperr.Wrap(err)
+	}
+	return rel, nil
+}
+
+// storedRelease is a row of stats_releases.
+type storedRelease struct {
+	Year        int
+	Version     int
+	CoversTo    time.Time
+	K           int
+	Corrections int64
+	Document    []byte
+}
+
+// loadCurrent returns the newest stored release of sc's year when it is
+// current, nil otherwise.
+func loadCurrent(ctx context.Context, db *gorm.DB, sc yearScope, k int) (*Release, error) {
+	var rows []storedRelease
+	err := db.WithContext(ctx).Raw(`SELECT r.year, r.version, r.covers_to, r.k, r.corrections, r.document
+		FROM stats_releases r
+		WHERE r.year = ? AND r.k = ? AND r.covers_to = ?
+		  AND r.corrections = coalesce((SELECT m.corrections FROM stats_release_marks m WHERE m.year = r.year), 0)
+		  AND r.version = (SELECT max(version) FROM stats_releases WHERE year = r.year)`,
+		sc.year, k, sc.coversTo.UTC()).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return decodeRelease(rows[0])
+}
+
+func decodeRelease(row storedRelease) (*Release, error) {
+	rel := &Release{Year: row.Year, Version: row.Version, K: row.K, CoversTo: row.CoversTo}
+	if err := json.Unmarshal(row.Document, rel); err != nil {
+		return nil, fmt.Errorf("decode release %d v%d: %w", row.Year, row.Version, err)
+	}
+	return rel, nil
+}
+
+// computeRelease counts every figure of sc in tx's snapshot, protects them
+// together with every earlier version of the year, and stores and audits
+// the new version.
+func (s *Service) computeRelease(ctx context.Context, tx *gorm.DB, sc yearScope) (rel *Release, err error) {
+	start := time.Now()
+	var corrections int64
+	if err := tx.Raw(`SELECT coalesce((SELECT corrections FROM stats_release_marks WHERE year = ?), 0)`, sc.year).
+		Scan(&corrections).Error; err != nil {
+		return nil, err
+	}
+	var earlier []storedRelease
+	if err := tx.Raw(`SELECT year, version, covers_to, k, corrections, document FROM stats_releases WHERE year = ? ORDER BY version`,
+		sc.year).Scan(&earlier).Error; err != nil {
+		return nil, err
+	}
+	m := &model{ctx: ctx, tx: tx, sc: sc, k: s.k}
+	defer func() {
+		// Two outputs meant to share a figure disagreeing is a defect of
+		// the definitions, not of the request: report it as internal.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("release %d: %v", sc.year, r)
+		}
+	}()
+	if err := m.build(); err != nil {
+		return nil, err
+	}
+	dropped := m.sys.DropFalse()
+	for _, e := range earlier {
+		prev, err := decodeRelease(e)
+		if err != nil {
+			return nil, err
+		}
+		stickTo(&m.sys, prev, s.k)
+	}
+	pattern, st := disclosure.Protect(&m.sys, s.k)
+	rel = &Release{Year: sc.year, Version: len(earlier) + 1, K: s.k, CoversTo: sc.coversTo,
+		Figures: map[string]*int64{}, Extra: m.extra, Grids: m.grids}
+	if n := len(earlier); n > 0 {
+		rel.Version = earlier[n-1].Version + 1
+	}
+	for i := 0; i < m.sys.Len(); i++ {
+		if m.sys.Hidden(i) {
+			continue
+		}
+		var v *int64
+		if !pattern[i] {
+			x := m.sys.Value(i)
+			v = &x
+		}
+		rel.Figures[m.sys.Key(i)] = v
+	}
+	rel.Stats = ReleaseStats{Stats: st, Withheld: pattern.Withheld(), Dropped: dropped, Millis: time.Since(start).Milliseconds()}
+	doc, err := json.Marshal(rel)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Exec(`INSERT INTO stats_releases (year, version, covers_to, k, corrections, document) VALUES (?, ?, ?, ?, ?, ?)`,
+		sc.year, rel.Version, sc.coversTo.UTC(), s.k, corrections, doc).Error; err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "statistics release computed", "year", sc.year, "version", rel.Version,
+		"figures", st.Figures, "withheld", rel.Stats.Withheld, "lps", st.LPs, "ms", rel.Stats.Millis)
+	return rel, audit.Record(ctx, tx, ActionRelease, "stats_release", fmt.Sprintf("%d:v%d", sc.year, rel.Version), audit.Success)
+}
+
+// stickTo carries an earlier version into the new one: a figure withheld
+// then stays withheld, and a figure released then whose value has changed
+// by less than k is withheld (the two versions would otherwise tell the
+// few persons a correction moved).
+func stickTo(sys *disclosure.System, prev *Release, k int) {
+	for key, v := range prev.Figures {
+		i, ok := sys.Lookup(key)
+		if !ok {
+			continue
+		}
+		if v == nil {
+			sys.Withhold(i)
+			continue
+		}
+		if d := math.Abs(float64(sys.Value(i) - *v)); d >= 1 && d < float64(k) {
+			sys.Withhold(i)
+		}
+	}
+}
