@@ -353,7 +353,7 @@ func TestRollupsMatchDirectCounts(t *testing.T) {
 		t.Fatalf("%d months marked by a change of the risk level", n)
 	}
 
-	for round := 1; round <= 4; round++ {
+	for round := 1; round <= 2; round++ {
 		w.insert(30)
 		w.update(30)
 		w.move(15)
