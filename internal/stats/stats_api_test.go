@@ -93,6 +93,14 @@ func (f *fixture) assist(ids []string, typ, provider, status, started string) {
 	}
 }
 
+// assistSpan records completed assistance of each case from started to ended.
+func (f *fixture) assistSpan(ids []string, typ, started, ended string) {
+	for _, id := range ids {
+		f.env.DB.Exec(f.t, `INSERT INTO assistance (id, case_id, type, provider_organization_id, status, started_on, ended_on)
+			VALUES (gen_random_uuid(), $1, $2, $3, 'completed', $4, $5)`, id, typ, f.env.OrgID("SEZIM"), started, ended)
+	}
+}
+
 // refer records a referral from SEZIM to MLSSM-SOC created at created and
 // its status changes (status, at) in order.
 func (f *fixture) refer(id, created string, changes ...[2]string) {
