@@ -78,6 +78,29 @@ func BenchmarkTables(b *testing.B) {
 			}
 		})
 	}
+	// A year's release computed from scratch (every table, series month and
+	// indicator of 2024 counted, protected and audited), then a table read
+	// from the stored release.
+	b.Run("release_2024", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			d.Exec(b, `DELETE FROM stats_releases`)
+			b.StartTimer()
+			rel, err := s.Release(ctx, 2024)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(rel.Stats.Withheld), "withheld")
+			b.ReportMetric(float64(rel.Stats.LPs), "LPs")
+		}
+	})
+	b.Run("table_from_release", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Table(ctx, "persons_by_sex_age", "2024"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, t := range series {
 		b.Run("series_"+t.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
