@@ -125,7 +125,9 @@ func New(d Deps) (*Server, error) {
 	measureSvc.Releases = statsSvc
 	measures.NewHandler(measureSvc).Register(r)
 	stats.NewHandler(statsSvc).Register(r)
-	reports.NewHandler(reports.NewService(d.DB, reports.Settings{K: d.Config.StatsK}, d.Logger)).Register(r)
+	reportSvc := reports.NewService(d.DB, reports.Settings{K: d.Config.StatsK}, d.Logger)
+	reportSvc.Releases = statsSvc
+	reports.NewHandler(reportSvc).Register(r)
 
 	frontend.Register(r)
 	return &Server{Echo: e, Router: r, Auth: authSvc}, nil

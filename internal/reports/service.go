@@ -39,6 +39,28 @@ type Service struct {
 	k   int
 	now func() time.Time
 	log *slog.Logger
+	// Releases gives the statistical release of a year; nil: the
+	// statistics service over the same database.
+	Releases Releases
+}
+
+// Releases gives the statistical release of a year (package stats).
+type Releases interface {
+	Release(ctx context.Context, year int) (*stats.Release, error)
+}
+
+// release returns the statistical release holding the half-year h, for the
+// figures a coordinator's view shares with the statistics tables; nil while
+// h has not ended (no coordinator sees it then).
+func (s *Service) release(ctx context.Context, h HalfYear) (*stats.Release, error) {
+	if !h.Ended(s.now()) || h.To.After(time.Now()) {
+		return nil, nil
+	}
+	src := s.Releases
+	if src == nil {
+		src = stats.NewService(s.db, stats.Settings{K: s.k}, s.log)
+	}
+	return src.Release(ctx, h.Year)
 }
 
 // NewService returns the report service. It panics when set.K is set below
@@ -69,6 +91,9 @@ type target struct {
 	// exact: the caller belongs to the organization that recorded the
 	// figures and sees them unsuppressed.
 	exact bool
+	// release is the statistical release of the half-year's year, for a
+	// view that is not exact.
+	release *stats.Release
 }
 
 // resolve decides which report the caller p asks for with organizationID
@@ -121,11 +146,16 @@ func (s *Service) report(ctx context.Context, year, half, organizationID, action
 		return Report{}, err
 	}
 	var out Report
+	rel, err := s.release(ctx, h)
+	if err != nil {
+		return Report{}, err
+	}
 	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		t, err := resolve(p, organizationID, h, now)
 		if err != nil {
 			return err
 		}
+		t.release = rel
 		out, err = s.build(tx, h, t, now)
 		if err != nil {
 			if errors.Is(err, apperr.ErrNotFound) {
@@ -211,6 +241,9 @@ func (s *Service) build(tx *gorm.DB, h HalfYear, t target, now time.Time) (Repor
 			cells = exactCells(figs[figureKey{Org: t.orgID, Code: m.Code}])
 		} else {
 			cells = suppressedCells(figs, m, byCodeIDs(byID, m.Bodies), t, s.k)
+			if t.kind == KindSummary {
+				sharedWithTables(cells, t.release, h, m.Code)
+			}
 		}
 		for _, d := range figureDefs {
 			c := cells[d.name]

@@ -101,3 +101,24 @@ func suppressedCells(figs map[figureKey]map[string]float64, m measureRow, bodies
 	}
 	return out
 }
+
+// sharedWithTables applies the statistical release to the figures of the
+// summary that are also statistics cells: persons identified under a
+// measure in a half-year is the cell of cases_by_measure, so it is
+// withheld in the summary exactly when the release withholds it (one
+// figure, one decision, whichever output shows it).
+func sharedWithTables(cells map[string]cell, rel *stats.Release, h HalfYear, code string) {
+	if rel == nil {
+		return
+	}
+	key := "t|cases_by_measure|" + h.Name() + "|" + code
+	v, ok := rel.Figures[key]
+	if !ok {
+		return
+	}
+	c := cell{suppressed: true}
+	if v != nil {
+		c = cell{value: float64(*v)}
+	}
+	cells[FigurePersonsIdentified] = c
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 	"github.com/jardam-kg/jardam/internal/disclosure"
 	"github.com/jardam-kg/jardam/internal/measures"
+	"github.com/jardam-kg/jardam/internal/reports"
 )
 
 // attacker fetches every figure a coordinator can obtain about one year
@@ -161,6 +162,26 @@ func (a *attacker) fetchSeries() {
 	}
 }
 
+// fetchReports reads the summary of each half-year: persons identified
+// under a measure is, by its definition, the cell of cases_by_measure.
+func (a *attacker) fetchReports() {
+	for h, half := range a.halves() {
+		r := a.env.Do(apitest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/api/v1/reports/half-year/%d/%d", a.year, h+1), Token: a.tok})
+		if r.Status != http.StatusOK {
+			a.t.Fatalf("report %s: %d %s", half, r.Status, r.Body)
+		}
+		var rep reports.Report
+		r.JSON(a.t, &rep)
+		for _, m := range rep.Measures {
+			for _, f := range m.Figures {
+				if f.Name == reports.FigurePersonsIdentified {
+					a.see("t|cases_by_measure|"+half+"|"+m.Code, intOf(f.Value, f.Suppressed))
+				}
+			}
+		}
+	}
+}
+
 // fetchIndicators reads the indicators of the year, its halves and months.
 func (a *attacker) fetchIndicators() {
 	periods := append(append(a.months(1), a.months(2)...), append(a.halves(), strconv.Itoa(a.year))...)
@@ -235,6 +256,7 @@ func (a *attacker) attack(k int) int {
 	a.fetchTables()
 	a.fetchSeries()
 	a.fetchIndicators()
+	a.fetchReports()
 	a.overTime()
 	var sys disclosure.System
 	var pattern []bool
