@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/csvsafe"
 )
 
 // Export formats.
@@ -215,7 +215,7 @@ func RenderXLSX(r Report) ([]byte, error) {
 func RenderCSV(r Report) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("\uFEFF")
-	w := csv.NewWriter(&b)
+	w := csvsafe.NewWriter(&b)
 	if err := w.Write(append([]string{"period", "organization", "kind", "status"}, TableHeader()...)); err != nil {
 		return nil, err
 	}

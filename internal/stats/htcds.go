@@ -3,7 +3,6 @@ package stats
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/csvsafe"
 	"github.com/jardam-kg/jardam/internal/stats/htcds"
 )
 
@@ -144,7 +144,7 @@ func toRecords(rows []exportRow) []htcds.Record {
 // writeCSV writes a table as CSV: commas, UTF-8, one header row.
 func writeCSV(t htcds.Table) ([]byte, error) {
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
+	w := csvsafe.NewWriter(&b)
 	if err := w.Write(t.Header); err != nil {
 		return nil, err
 	}
