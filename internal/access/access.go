@@ -62,6 +62,12 @@ func (r Relation) Owner() bool { return r.Kind == Assigned || r.Kind == Supervis
 // May reports whether the caller may read a category.
 func (r Relation) May(category string) bool { return r.Categories[category] }
 
+// MayReadEventDetails reports whether the caller may read the place and
+// details of the case's trafficking events. They are the owner's side only:
+// no consented category covers them, since they describe the exploitation
+// itself and often name third parties.
+func (r Relation) MayReadEventDetails() bool { return r.Owner() }
+
 func all() map[string]bool {
 	m := make(map[string]bool, len(AllCategories))
 	for _, c := range AllCategories {

@@ -104,6 +104,9 @@ func TestEveryRouteAsEveryDemoRole(t *testing.T) {
 		for _, a := range seed.Accounts {
 			t.Run(r.Method+" "+r.Path+" as "+a.Role+" "+a.Email, func(t *testing.T) {
 				resp := env.Do(apitest.Request{Method: r.Method, Path: path, Body: body, Token: tokens[a.Email], Invalid: true})
+				if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+					t.Fatalf("Cache-Control %q, want no-store", cc)
+				}
 				allowed := env.Enforcer.Allowed(a.Role, *r.Permission)
 				switch {
 				case !allowed && resp.Status != http.StatusForbidden:

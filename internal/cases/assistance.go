@@ -67,7 +67,7 @@ type AssistanceInput struct {
 	CostKGS                *float64   `json:"cost_kgs,omitempty"`
 	FundingSource          *string    `json:"funding_source,omitempty"`
 	MeasureCodes           []string   `json:"measure_codes,omitempty"`
-	Notes                  *string    `json:"notes,omitempty"`
+	Notes                  *string    `json:"notes,omitempty" text:"multiline"`
 	Version                *int       `json:"version,omitempty"`
 }
 
@@ -321,9 +321,12 @@ func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assis
 	return out, nil
 }
 
-// UpdateAssistance applies a merge patch to an assistance record of the
-// caller's organization or of a case the caller owns. A stale version
-// answers ErrPreconditionFailed.
+// UpdateAssistance applies a merge patch to an assistance record of a case
+// the caller owns, or one the caller's organization provides on a case it
+// still sees. Once a provider's access to the case has ended (the consent
+// was withdrawn or expired, the referral closed), its records there are
+// not found, as the case is: 404 only for what the caller may not see. A
+// stale version answers ErrPreconditionFailed.
 func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected int, patch map[string]json.RawMessage) (Assistance, error) {
 	var out Assistance
 	found := false
@@ -339,7 +342,7 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 		if err != nil {
 			return err
 		}
-		if !rel.Owner() && r.ProviderOrganizationID != p.OrganizationID {
+		if !rel.Owner() && (r.ProviderOrganizationID != p.OrganizationID || !rel.Visible()) {
 			return audit.Record(ctx, tx, "assistance.update", "assistance", id.String(), audit.NotFound)
 		}
 		found = true

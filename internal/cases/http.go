@@ -151,7 +151,6 @@ func (h *Handler) listNotes(c echo.Context) error {
 
 func writeCase(c echo.Context, status int, cs Case) error {
 	c.Response().Header().Set("ETag", web.ETag(cs.Version))
-	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(status, cs)
 }
 
@@ -210,7 +209,6 @@ func (h *Handler) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, l)
 }
 
@@ -371,7 +369,6 @@ func (h *Handler) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, map[string]any{"items": cs, "next_cursor": nil})
 }
 

@@ -26,7 +26,7 @@ type Note struct {
 
 // NoteInput is the body of POST /cases/{id}/notes.
 type NoteInput struct {
-	Text string `json:"text"`
+	Text string `json:"text" text:"multiline"`
 }
 
 // AddNote writes a note on a case the caller sees. With an idempotency key,

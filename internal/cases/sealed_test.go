@@ -59,14 +59,14 @@ func TestSealNewOpensLikeACreatedCase(t *testing.T) {
 	if err != nil {
 		t.Fatalf("data key does not open: %v", err)
 	}
-	got, err := openIdentity(sealer, row{ID: id, IdentityEnc: sc.IdentityEnc, ContactEnc: sc.ContactEnc}, 1, true, true)
+	got, err := openIdentity(sealer, row{ID: id, IdentityEnc: sc.IdentityEnc, ContactEnc: sc.ContactEnc}, 1, reveal{identity: true, contact: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *got.GivenName != "Айгүл" || *got.FamilyName != "Асанова" || *got.BirthDate != "1999-04-12" || *got.Phone != "+996555000111" {
 		t.Fatalf("identity opened as %+v", got)
 	}
-	if _, err := openIdentity(sealer, row{ID: uuid.New(), IdentityEnc: sc.IdentityEnc}, 1, true, false); err == nil {
+	if _, err := openIdentity(sealer, row{ID: uuid.New(), IdentityEnc: sc.IdentityEnc}, 1, reveal{identity: true}); err == nil {
 		t.Fatal("the identity opened for another row")
 	}
 	if len(sc.Events) != 2 || sc.Events[0].DetailsEnc != nil || sc.Events[1].Position != 1 {

@@ -66,9 +66,13 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Princi
 	return database.InCallerTx(ctx, s.db, fn)
 }
 
-func identityAccess(rel access.Relation) func(uuid.UUID) (bool, bool) {
-	return func(uuid.UUID) (bool, bool) {
-		return rel.May(access.CategoryIdentity), rel.May(access.CategoryContact)
+// identityAccess is what a case read decrypts for rel: the consented
+// identity and contact categories, and the trafficking events' place and
+// details for the owner's side only.
+func identityAccess(rel access.Relation) func(uuid.UUID) reveal {
+	return func(uuid.UUID) reveal {
+		return reveal{identity: rel.May(access.CategoryIdentity), contact: rel.May(access.CategoryContact),
+			eventDetails: rel.MayReadEventDetails()}
 	}
 }
 
@@ -530,7 +534,7 @@ func mergeValue(target any, patch any) any {
 // categoriesFor returns, per listed case, whether the caller may read its
 // identity and contact: always for the owner's side, by the consented
 // categories for a referred organization.
-func (s *Service) categoriesFor(ctx context.Context, tx *gorm.DB, p reqctx.Principal, rows []row) func(uuid.UUID) (bool, bool) {
+func (s *Service) categoriesFor(ctx context.Context, tx *gorm.DB, p reqctx.Principal, rows []row) func(uuid.UUID) reveal {
 	// The relations of the referred cases, in one query (no query per row).
 	var referred []uuid.UUID
 	for _, r := range rows {
@@ -546,11 +550,12 @@ func (s *Service) categoriesFor(ctx context.Context, tx *gorm.DB, p reqctx.Princ
 			rels[id] = access.Relation{CaseID: id}
 		}
 	}
-	return func(id uuid.UUID) (bool, bool) {
+	return func(id uuid.UUID) reveal {
 		rel, referred := rels[id]
 		if !referred {
-			return true, true
+			return reveal{identity: true, contact: true, eventDetails: true}
 		}
-		return rel.May(access.CategoryIdentity), rel.May(access.CategoryContact)
+		return reveal{identity: rel.May(access.CategoryIdentity), contact: rel.May(access.CategoryContact),
+			eventDetails: rel.MayReadEventDetails()}
 	}
 }

@@ -82,10 +82,24 @@ func list(a pq.StringArray) []string {
 	return []string(a)
 }
 
+// reveal is what readCases decrypts of one case.
+type reveal struct {
+	// identity: the identity category (names, aliases, birth date,
+	// document, languages); names: only the given name, family name and
+	// patronymic (lists and searches), ignored when identity is set.
+	identity, names bool
+	// contact: phone, address and contact person.
+	contact bool
+	// eventDetails: the place and details of trafficking events.
+	eventDetails bool
+}
+
+func (r reveal) any() bool { return r.identity || r.names || r.contact || r.eventDetails }
+
 // readCases loads full case views for rows, in three queries whatever the
-// number of rows (assignments, events, keys). withIdentity says, per case,
-// whether identity, contact and event details may be decrypted.
-func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, withIdentity func(uuid.UUID) (identity, contact bool)) ([]Case, error) {
+// number of rows (assignments, events, keys). show says, per case, what may
+// be decrypted.
+func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show func(uuid.UUID) reveal) ([]Case, error) {
 	if len(rows) == 0 {
 		return []Case{}, nil
 	}
@@ -118,10 +132,10 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, withId
 				c.AssignedUserIDs = append(c.AssignedUserIDs, a.UserID)
 			}
 		}
-		idOK, contactOK := withIdentity(r.ID)
+		rv := show(r.ID)
 		k := byCase[r.ID]
 		var sealer *jcrypto.Sealer
-		if (idOK || contactOK) && r.Source == "record" {
+		if rv.any() && r.Source == "record" {
 			var err error
 			sealer, err = s.keys.Sealer(ctx, k)
 			if err == ErrKeyDestroyed {
@@ -130,8 +144,8 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, withId
 				return nil, err
 			}
 		}
-		if sealer != nil {
-			id, err := openIdentity(sealer, r, k.KeyVersion, idOK, contactOK)
+		if sealer != nil && (rv.identity || rv.names || rv.contact) {
+			id, err := openIdentity(sealer, r, k.KeyVersion, rv)
 			if err != nil {
 				return nil, err
 			}
@@ -142,7 +156,7 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, withId
 				continue
 			}
 			ev := Event{Kind: e.Kind, Country: e.Country, Region: e.Region, YearMonth: e.YearMonth}
-			if sealer != nil && idOK && e.DetailsEnc != nil {
+			if sealer != nil && rv.eventDetails && e.DetailsEnc != nil {
 				plain, err := sealer.Open(e.DetailsEnc, ad("case_events", "details", e.ID, k.KeyVersion))
 				if err != nil {
 					return nil, err
@@ -160,9 +174,9 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, withId
 	return out, nil
 }
 
-func openIdentity(sealer *jcrypto.Sealer, r row, keyVersion int, idOK, contactOK bool) (*Identity, error) {
+func openIdentity(sealer *jcrypto.Sealer, r row, keyVersion int, rv reveal) (*Identity, error) {
 	var id Identity
-	if idOK && r.IdentityEnc != nil {
+	if (rv.identity || rv.names) && r.IdentityEnc != nil {
 		plain, err := sealer.Open(r.IdentityEnc, ad("cases", "identity", r.ID, keyVersion))
 		if err != nil {
 			return nil, err
@@ -171,10 +185,12 @@ func openIdentity(sealer *jcrypto.Sealer, r row, keyVersion int, idOK, contactOK
 		if err := json.Unmarshal(plain, &p); err != nil {
 			return nil, err
 		}
-		id.GivenName, id.FamilyName, id.Patronymic, id.Aliases, id.BirthDate, id.DocumentNumber, id.Languages =
-			p.GivenName, p.FamilyName, p.Patronymic, p.Aliases, p.BirthDate, p.DocumentNumber, p.Languages
+		id.GivenName, id.FamilyName, id.Patronymic = p.GivenName, p.FamilyName, p.Patronymic
+		if rv.identity {
+			id.Aliases, id.BirthDate, id.DocumentNumber, id.Languages = p.Aliases, p.BirthDate, p.DocumentNumber, p.Languages
+		}
 	}
-	if contactOK && r.ContactEnc != nil {
+	if rv.contact && r.ContactEnc != nil {
 		plain, err := sealer.Open(r.ContactEnc, ad("cases", "contact", r.ID, keyVersion))
 		if err != nil {
 			return nil, err

@@ -57,7 +57,7 @@ type Event struct {
 	Region    *string `json:"region,omitempty"`
 	YearMonth *string `json:"year_month,omitempty"`
 	Place     *string `json:"place,omitempty"`
-	Details   *string `json:"details,omitempty"`
+	Details   *string `json:"details,omitempty" text:"multiline"`
 }
 
 type eventSecret struct {
@@ -144,7 +144,7 @@ type StageMove struct {
 // MoveInput is the body of a stage move.
 type MoveInput struct {
 	Stage  string `json:"stage"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason" text:"multiline"`
 }
 
 // Goal is one goal of the individual assistance plan.
@@ -166,7 +166,7 @@ type Plan struct {
 
 // PlanInput is the body of PUT /cases/{id}/plan.
 type PlanInput struct {
-	NeedsAssessment string `json:"needs_assessment"`
+	NeedsAssessment string `json:"needs_assessment" text:"multiline"`
 	Goals           []Goal `json:"goals"`
 	Version         *int   `json:"version,omitempty"`
 }

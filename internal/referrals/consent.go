@@ -51,7 +51,7 @@ type ConsentInput struct {
 
 // WithdrawInput is the body of POST /consents/{id}/withdraw.
 type WithdrawInput struct {
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty" text:"multiline"`
 }
 
 type consentRow struct {

@@ -144,8 +144,8 @@ func (h *Handler) get(c echo.Context) error {
 }
 
 type actInput struct {
-	Reason  string `json:"reason,omitempty"`
-	Outcome string `json:"outcome,omitempty"`
+	Reason  string `json:"reason,omitempty" text:"multiline"`
+	Outcome string `json:"outcome,omitempty" text:"multiline"`
 }
 
 func (h *Handler) act(action string) echo.HandlerFunc {

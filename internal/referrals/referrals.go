@@ -117,7 +117,7 @@ type CreateInput struct {
 	AssistanceTypes  []string  `json:"assistance_types,omitempty"`
 	Categories       []string  `json:"categories"`
 	Urgency          string    `json:"urgency,omitempty"`
-	Note             string    `json:"note,omitempty"`
+	Note             string    `json:"note,omitempty" text:"multiline"`
 	ConsentID        uuid.UUID `json:"consent_id"`
 }
 

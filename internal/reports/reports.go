@@ -180,7 +180,7 @@ type Narrative struct {
 
 // NarrativeInput is the body of PUT .../narratives/{measure_code}.
 type NarrativeInput struct {
-	Text *string `json:"text"`
+	Text *string `json:"text" text:"multiline"`
 }
 
 // SubmitInput is the body of POST .../submit: an empty object.

@@ -259,6 +259,10 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 	}
 	var hash string
 	if p.Password != nil {
+		// Authorized before the costly hash; the transaction checks again.
+		if err := s.mayUpdate(ctx, caller, id, p); err != nil {
+			return User{}, err
+		}
 		var err error
 		if hash, err = s.hasher.Hash(ctx, *p.Password); err != nil {
 			return User{}, apperr.Internal(err)
@@ -334,4 +338,22 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		return User{}, apperr.Internal(err)
 	}
 	return out, nil
+}
+
+// mayUpdate answers, without locking, whether the caller may apply p to
+// account id: not found when the caller may not manage it, forbidden
+// (audited) for a role the caller may not grant.
+func (s *Service) mayUpdate(ctx context.Context, caller reqctx.Principal, id uuid.UUID, p Patch) error {
+	var r row
+	if err := s.db.WithContext(ctx).Raw(selectUser+` WHERE id = ?`, id).Scan(&r).Error; err != nil {
+		return apperr.Internal(err)
+	}
+	if r.ID == uuid.Nil || !MayGrant(caller, r.Role, r.OrganizationID) {
+		return apperr.NotFound("user")
+	}
+	if p.Role != nil && !MayGrant(caller, *p.Role, r.OrganizationID) {
+		s.denied(ctx, "user.update")
+		return apperr.Forbidden("your role may not grant this role in this organization")
+	}
+	return nil
 }

@@ -236,6 +236,11 @@ func (e *Env) Do(req Request) *Response {
 		e.t.Fatal(err)
 	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: rb}
+	// No API answer may stay in a browser's or a proxy's cache.
+	if strings.HasPrefix(req.Path, "/api/") && resp.Header.Get("Cache-Control") != "no-store" {
+		e.t.Errorf("%s %s: %d answered with Cache-Control %q, want no-store", req.Method, req.Path, resp.StatusCode,
+			resp.Header.Get("Cache-Control"))
+	}
 	if in != nil {
 		in.Request = hr
 		rin := &openapi3filter.ResponseValidationInput{

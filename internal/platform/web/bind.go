@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -66,7 +67,9 @@ func Bind(c echo.Context, dst any) error {
 	return Decode(body, dst)
 }
 
-// Decode strictly decodes one JSON object from body into dst.
+// Decode strictly decodes one JSON object from body into dst, and refuses
+// control characters in its text fields (see TextTag): 400 naming the
+// field, never echoing its value.
 func Decode(body []byte, dst any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -86,7 +89,7 @@ func Decode(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return apperr.Invalid("body", "must hold exactly one JSON object")
 	}
-	return nil
+	return checkControl(reflect.ValueOf(dst), "", false)
 }
 
 func decodeError(err error) error {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,6 +59,7 @@ func New(o Options) *echo.Echo {
 		e.Use(ObserveRequests(o.Observe))
 	}
 	e.Use(securityHeaders(o.TLS))
+	e.Use(noStoreAPI)
 	e.Use(requestContext(o.Logger, o.BodyLimitBytes))
 	e.Use(recoverer(o.Logger))
 	return e
@@ -121,6 +123,18 @@ func securityHeaders(tls bool) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
+	}
+}
+
+// noStoreAPI marks every answer under /api/ (decrypted case data, tokens,
+// problem details alike) as not to be kept by the browser or any proxy.
+// The web app's own files are cached by their own rules (frontend).
+func noStoreAPI(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			c.Response().Header().Set("Cache-Control", "no-store")
+		}
+		return next(c)
 	}
 }
 
