@@ -134,13 +134,13 @@ func TestControlCharactersAnswer400(t *testing.T) {
 			map[string]any{"stage": "shelter", "reason": "moved\a"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := env.Count(`SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM cases) + (SELECT count(*) FROM case_notes)
+			before := env.DB.Count(t, `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM cases) + (SELECT count(*) FROM case_notes)
 				+ (SELECT count(*) FROM case_stage_moves)`)
 			r := env.Do(apitest.Request{Method: tc.method, Path: tc.path, Token: tc.token, Body: tc.body, Invalid: true})
 			if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"field":"`+tc.field+`"`) {
 				t.Fatalf("got %d %s, want 400 naming %s", r.Status, r.Body, tc.field)
 			}
-			after := env.Count(`SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM cases) + (SELECT count(*) FROM case_notes)
+			after := env.DB.Count(t, `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM cases) + (SELECT count(*) FROM case_notes)
 				+ (SELECT count(*) FROM case_stage_moves)`)
 			if after != before {
 				t.Fatalf("rows %d -> %d: something was written", before, after)
@@ -154,4 +154,87 @@ func TestControlCharactersAnswer400(t *testing.T) {
 			t.Fatalf("note: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// TestListsAndSearchesReturnNamesAndAreOnTheAccessLog: lists and searches
+// return the name fields of the identity only, and write one entry per
+// case whose name they returned, which the case's access log shows with
+// the actor's name, whichever organization listed it.
+func TestListsAndSearchesReturnNamesAndAreOnTheAccessLog(t *testing.T) {
+	env := apitest.New(t)
+	sender, recipient, caseID, _ := referredCaseWithEvents(t, env)
+	newCase(t, env, sender, nil)
+	namesOnly := func(t *testing.T, r *apitest.Response, want int) []string {
+		t.Helper()
+		if r.Status != http.StatusOK {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		items := r.Map(t)["items"].([]any)
+		if len(items) != want {
+			t.Fatalf("%d items, want %d", len(items), want)
+		}
+		var ids []string
+		for _, it := range items {
+			c := it.(map[string]any)
+			id, _ := c["identity"].(map[string]any)
+			if id["given_name"] == nil || id["family_name"] == nil {
+				t.Fatalf("no name in %v", c["identity"])
+			}
+			for k := range id {
+				if k != "given_name" && k != "family_name" && k != "patronymic" {
+					t.Fatalf("%s returned by a list or a search", k)
+				}
+			}
+			ids = append(ids, c["id"].(string))
+		}
+		return ids
+	}
+	entriesOf := func(r *apitest.Response, action string) int64 {
+		return env.DB.Count(t, `SELECT count(*) FROM audit_entries WHERE action = $1 AND request_id = $2 AND object_type = 'case'
+			AND object_id <> ''`, action, r.Header.Get("X-Request-Id"))
+	}
+	list := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Token: sender})
+	if ids := namesOnly(t, list, 2); entriesOf(list, "case.list") != int64(len(ids)) {
+		t.Fatalf("%d case.list entries, want one per case", entriesOf(list, "case.list"))
+	}
+	refList := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Token: recipient})
+	if ids := namesOnly(t, refList, 1); ids[0] != caseID || entriesOf(refList, "case.list") != 1 {
+		t.Fatalf("recipient's list: %v, %d entries", ids, entriesOf(refList, "case.list"))
+	}
+	search := post(env, sender, "/api/v1/cases/search", map[string]any{"identity": map[string]any{"given_name": "Нурзат", "family_name": "Осмонова"}})
+	if ids := namesOnly(t, search, 1); ids[0] != caseID || entriesOf(search, "case.search") != 1 {
+		t.Fatalf("search: %v, %d entries", ids, entriesOf(search, "case.search"))
+	}
+	// The case's access log shows both organizations' reads, by name.
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + caseID + "/access-log?limit=200",
+		Token: env.Token("supervisor@sezim.kg")})
+	if r.Status != http.StatusOK {
+		t.Fatalf("access log: %d %s", r.Status, r.Body)
+	}
+	var log struct {
+		Items []struct {
+			Action         string  `json:"action"`
+			OrganizationID string  `json:"organization_id"`
+			ActorName      *string `json:"actor_name"`
+			RequestID      string  `json:"request_id"`
+		} `json:"items"`
+	}
+	r.JSON(t, &log)
+	seen := map[string]bool{}
+	for _, e := range log.Items {
+		if e.ActorName == nil || *e.ActorName == "" {
+			t.Fatalf("entry %s without actor_name", e.Action)
+		}
+		switch e.RequestID {
+		case refList.Header.Get("X-Request-Id"):
+			seen["recipient list"] = e.Action == "case.list" && e.OrganizationID == env.OrgID("MLSSM-SOC")
+		case list.Header.Get("X-Request-Id"):
+			seen["sender list"] = e.Action == "case.list"
+		case search.Header.Get("X-Request-Id"):
+			seen["search"] = e.Action == "case.search"
+		}
+	}
+	if !seen["recipient list"] || !seen["sender list"] || !seen["search"] {
+		t.Fatalf("access log shows %v, want both lists and the search", seen)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -53,6 +54,7 @@ const (
 	ActionCaseCreate     = "case.create"
 	ActionCaseRead       = "case.read"
 	ActionCaseUpdate     = "case.update"
+	ActionCaseList       = "case.list"
 	ActionCaseSearch     = "case.search"
 	ActionDuplicateCheck = "case.duplicate_check"
 	ActionExport         = "export.create"
@@ -139,6 +141,62 @@ func RecordEntry(ctx context.Context, tx *gorm.DB, e Entry) error {
 	if tx == nil {
 		return errors.New("audit: record without a database handle")
 	}
+	e, err := prepare(ctx, e)
+	if err != nil {
+		return err
+	}
+	err = tx.WithContext(ctx).Exec(`INSERT INTO audit_entries
+		(actor_id, organization_id, role, action, object_type, object_id, outcome, request_id, client_ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		uuidArg(e.ActorID), uuidArg(e.OrganizationID), e.Role, e.Action, e.ObjectType, e.ObjectID,
+		e.Outcome, e.RequestID, e.ClientIP, e.UserAgent).Error
+	if err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// RecordMany writes, in one INSERT statement through tx, one entry per
+// object id for the signed-in caller of ctx, as Record would one by one
+// (a list's cases: one entry each, so that each case's access log shows
+// the read). Entries are inserted in the order of objectIDs. With no ids
+// it writes nothing. It returns ErrInvalidEntry (wrapped) for a malformed
+// action, outcome or object, or the database's error.
+func RecordMany(ctx context.Context, tx *gorm.DB, action, objectType string, objectIDs []string, outcome string) error {
+	if tx == nil {
+		return errors.New("audit: record without a database handle")
+	}
+	if len(objectIDs) == 0 {
+		return nil
+	}
+	e := Entry{Action: action, ObjectType: objectType, Outcome: outcome}
+	if p, ok := reqctx.PrincipalFrom(ctx); ok {
+		e.ActorID, e.OrganizationID, e.Role = nonNil(p.UserID), nonNil(p.OrganizationID), p.Role
+	}
+	e, err := prepare(ctx, e)
+	if err != nil {
+		return err
+	}
+	ids := make(pq.StringArray, len(objectIDs))
+	for i, id := range objectIDs {
+		if ids[i] = clean(id, 0); utf8.RuneCountInString(ids[i]) > MaxObject {
+			return fmt.Errorf("%w: object id longer than %d characters", ErrInvalidEntry, MaxObject)
+		}
+	}
+	err = tx.WithContext(ctx).Exec(`INSERT INTO audit_entries
+		(actor_id, organization_id, role, action, object_type, object_id, outcome, request_id, client_ip, user_agent)
+		SELECT ?, ?, ?, ?, ?, o.id, ?, ?, ?, ? FROM unnest(CAST(? AS text[])) WITH ORDINALITY AS o(id, n) ORDER BY o.n`,
+		uuidArg(e.ActorID), uuidArg(e.OrganizationID), e.Role, e.Action, e.ObjectType,
+		e.Outcome, e.RequestID, e.ClientIP, e.UserAgent, ids).Error
+	if err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// prepare fills e's request metadata from ctx, checks its action, outcome
+// and object, and cleans and cuts its text (see RecordEntry).
+func prepare(ctx context.Context, e Entry) (Entry, error) {
 	m := reqctx.MetaFrom(ctx)
 	if e.RequestID == "" {
 		e.RequestID = m.RequestID
@@ -150,29 +208,21 @@ func RecordEntry(ctx context.Context, tx *gorm.DB, e Entry) error {
 		e.UserAgent = m.UserAgent
 	}
 	if !ValidAction(e.Action) {
-		return fmt.Errorf("%w: action must be resource.action", ErrInvalidEntry)
+		return e, fmt.Errorf("%w: action must be resource.action", ErrInvalidEntry)
 	}
 	if !ValidOutcome(e.Outcome) {
-		return fmt.Errorf("%w: unknown outcome", ErrInvalidEntry)
+		return e, fmt.Errorf("%w: unknown outcome", ErrInvalidEntry)
 	}
 	e.ObjectType = clean(e.ObjectType, 0)
 	e.ObjectID = clean(e.ObjectID, 0)
 	if utf8.RuneCountInString(e.ObjectType) > MaxObject || utf8.RuneCountInString(e.ObjectID) > MaxObject {
-		return fmt.Errorf("%w: object type or id longer than %d characters", ErrInvalidEntry, MaxObject)
+		return e, fmt.Errorf("%w: object type or id longer than %d characters", ErrInvalidEntry, MaxObject)
 	}
 	e.Role = clean(e.Role, MaxObject)
 	e.RequestID = clean(e.RequestID, MaxRequestID)
 	e.ClientIP = clean(e.ClientIP, MaxClientIP)
 	e.UserAgent = clean(e.UserAgent, MaxUserAgent)
-	err := tx.WithContext(ctx).Exec(`INSERT INTO audit_entries
-		(actor_id, organization_id, role, action, object_type, object_id, outcome, request_id, client_ip, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		uuidArg(e.ActorID), uuidArg(e.OrganizationID), e.Role, e.Action, e.ObjectType, e.ObjectID,
-		e.Outcome, e.RequestID, e.ClientIP, e.UserAgent).Error
-	if err != nil {
-		return fmt.Errorf("audit: record %s: %w", e.Action, err)
-	}
-	return nil
+	return e, nil
 }
 
 // clean makes s storable as PostgreSQL text (valid UTF-8, no NUL) and, when

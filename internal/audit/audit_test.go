@@ -214,3 +214,48 @@ func TestApplicationRoleCannotChangeTheTrail(t *testing.T) {
 
 // quiet discards the linker's log in tests.
 var quiet = slog.New(slog.DiscardHandler)
+
+// TestRecordManyWritesOneEntryPerObjectInOneStatement records a list's
+// cases: one entry each, in order, with the caller's fields, chained and
+// verified like any other.
+func TestRecordManyWritesOneEntryPerObjectInOneStatement(t *testing.T) {
+	d := dbtest.New(t)
+	p := testPrincipal("caseworker")
+	ctx := callerCtx(p)
+	ids := []string{uuid.NewString(), uuid.NewString(), uuid.NewString()}
+	if err := database.InTx(ctx, d.App, func(tx *gorm.DB) error {
+		if err := audit.RecordMany(ctx, tx, "case.list", "case", nil, audit.Success); err != nil {
+			return err
+		}
+		return audit.RecordMany(ctx, tx, "case.list", "case", ids, audit.Success)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := audit.List(context.Background(), d.App, audit.Filter{})
+	if err != nil || len(got) != len(ids) {
+		t.Fatalf("list: %d entries, %v; want %d", len(got), err, len(ids))
+	}
+	for i, e := range got {
+		// Newest first: the last id was inserted last.
+		want := ids[len(ids)-1-i]
+		if e.ObjectID != want || e.Action != "case.list" || e.ActorID == nil || *e.ActorID != p.UserID || e.Role != "caseworker" {
+			t.Fatalf("entry %d: %+v, want object %s", i, e, want)
+		}
+		if e.TxID != got[0].TxID {
+			t.Fatal("entries written in different transactions")
+		}
+	}
+	if err := database.InTx(ctx, d.App, func(tx *gorm.DB) error {
+		return audit.RecordMany(ctx, tx, "Case List", "case", ids, audit.Success)
+	}); !errors.Is(err, audit.ErrInvalidEntry) {
+		t.Fatalf("malformed action: %v", err)
+	}
+	s := newSigner(t)
+	if _, err := audit.NewLinker(d.App, s, slog.Default()).LinkOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Verify(context.Background(), d.App, s.Verifier(), audit.VerifyOptions{})
+	if err != nil || !rep.OK || rep.Entries != int64(len(ids)) {
+		t.Fatalf("verify: %+v, %v", rep, err)
+	}
+}

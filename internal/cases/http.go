@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
@@ -353,7 +352,7 @@ func (h *Handler) accessLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := audit.Page{Items: entries}
+	page := AccessLogPage{Items: entries}
 	if next != "" {
 		page.NextCursor = &next
 	}

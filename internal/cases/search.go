@@ -15,7 +15,9 @@ import (
 
 // Search finds the visible cases whose name matches (through the blind
 // index: given and family name in either order, narrowed by birth date or
-// document number when given). At most 50 cases, newest first.
+// document number when given). At most 50 cases, newest first, with the
+// name fields of their identity only; each case whose name it returns is
+// audited on that case.
 func (s *Service) Search(ctx context.Context, in SearchInput) ([]Case, error) {
 	id := in.Identity
 	if blank(id.GivenName) && blank(id.FamilyName) && blank(id.DocumentNumber) {
@@ -40,11 +42,11 @@ func (s *Service) Search(ctx context.Context, in SearchInput) ([]Case, error) {
 		if err != nil {
 			return err
 		}
-		out, err = s.readCases(ctx, tx, rows, s.categoriesFor(ctx, tx, p, rows))
+		out, err = s.readCases(ctx, tx, rows, s.namesFor(ctx, tx, p, rows))
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, "case.search", "case", "", audit.Success)
+		return recordNamesRead(ctx, tx, audit.ActionCaseSearch, out)
 	})
 	return out, err
 }

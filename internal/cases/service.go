@@ -241,7 +241,9 @@ func (s *Service) claimKey(tx *gorm.DB, p reqctx.Principal, route, key string, b
 // year and a number (imported cases: H and a number).
 var casePattern = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,23}-[0-9]{4}-H?[0-9]{4,}$`)
 
-// List returns the cases the caller sees, newest first.
+// List returns the cases the caller sees, newest first, with the name
+// fields of their identity only; each case whose name it returns is
+// audited on that case (action case.list).
 func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Case], error) {
 	var v apperr.Validation
 	if f.Stage != "" && !contains(Stages, f.Stage) {
@@ -305,12 +307,12 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
 			return err
 		}
-		cs, err := s.readCases(ctx, tx, rows, s.categoriesFor(ctx, tx, p, rows))
+		cs, err := s.readCases(ctx, tx, rows, s.namesFor(ctx, tx, p, rows))
 		if err != nil {
 			return err
 		}
 		out = web.NewList(cs, pg.Limit, func(c Case) (time.Time, uuid.UUID) { return c.CreatedAt, c.ID })
-		return audit.Record(ctx, tx, "case.list", "case", "", audit.Success)
+		return recordNamesRead(ctx, tx, audit.ActionCaseList, out.Items)
 	})
 	return out, err
 }
@@ -531,10 +533,12 @@ func mergeValue(target any, patch any) any {
 	return tm
 }
 
-// categoriesFor returns, per listed case, whether the caller may read its
-// identity and contact: always for the owner's side, by the consented
-// categories for a referred organization.
-func (s *Service) categoriesFor(ctx context.Context, tx *gorm.DB, p reqctx.Principal, rows []row) func(uuid.UUID) reveal {
+// namesFor returns, per listed case, what a list or a search decrypts: the
+// name fields of the identity only (given name, family name, patronymic),
+// always for the owner's side and for a referred organization under the
+// consented identity category. Birth date, document, contact and the
+// trafficking events' details stay on the case read.
+func (s *Service) namesFor(ctx context.Context, tx *gorm.DB, p reqctx.Principal, rows []row) func(uuid.UUID) reveal {
 	// The relations of the referred cases, in one query (no query per row).
 	var referred []uuid.UUID
 	for _, r := range rows {
@@ -544,7 +548,7 @@ func (s *Service) categoriesFor(ctx context.Context, tx *gorm.DB, p reqctx.Princ
 	}
 	rels, err := access.OfMany(ctx, tx, referred)
 	if err != nil {
-		// Closed on failure: no category for any referred case.
+		// Closed on failure: no name for any referred case.
 		rels = map[uuid.UUID]access.Relation{}
 		for _, id := range referred {
 			rels[id] = access.Relation{CaseID: id}
@@ -552,10 +556,23 @@ func (s *Service) categoriesFor(ctx context.Context, tx *gorm.DB, p reqctx.Princ
 	}
 	return func(id uuid.UUID) reveal {
 		rel, referred := rels[id]
-		if !referred {
-			return reveal{identity: true, contact: true, eventDetails: true}
-		}
-		return reveal{identity: rel.May(access.CategoryIdentity), contact: rel.May(access.CategoryContact),
-			eventDetails: rel.MayReadEventDetails()}
+		return reveal{names: !referred || rel.May(access.CategoryIdentity)}
 	}
+}
+
+// recordNamesRead audits a list or a search (action): one entry per case
+// whose name it returned, in one statement, so that each case's access log
+// shows who read its name; a page that returned no name gets one entry
+// without an object.
+func recordNamesRead(ctx context.Context, tx *gorm.DB, action string, cs []Case) error {
+	var ids []string
+	for _, c := range cs {
+		if c.Identity != nil && (c.Identity.GivenName != nil || c.Identity.FamilyName != nil || c.Identity.Patronymic != nil) {
+			ids = append(ids, c.ID.String())
+		}
+	}
+	if len(ids) == 0 {
+		return audit.Record(ctx, tx, action, "case", "", audit.Success)
+	}
+	return audit.RecordMany(ctx, tx, action, "case", ids, audit.Success)
 }

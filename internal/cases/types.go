@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/jardam-kg/jardam/internal/audit"
 )
 
 // Identity is who the person is. It is stored encrypted: the identity
@@ -202,4 +204,17 @@ type Match struct {
 type DuplicateResult struct {
 	Matches         []Match `json:"matches"`
 	ExistsElsewhere bool    `json:"exists_elsewhere"`
+}
+
+// AccessEntry is one entry of a case's access log: the audit entry and the
+// name of its actor's account (null when nobody was signed in).
+type AccessEntry struct {
+	audit.Entry
+	ActorName *string `json:"actor_name"`
+}
+
+// AccessLogPage is a page of a case's access log.
+type AccessLogPage struct {
+	Items      []AccessEntry `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
 }

@@ -162,6 +162,11 @@ export interface AuditEntry {
   user_agent: string;
 }
 
+/** An entry of a case's access log: the audit entry and who acted, by name. */
+export interface AccessEntry extends AuditEntry {
+  actor_name: string | null;
+}
+
 export interface AuditVerification {
   ok: boolean;
   entries: number;

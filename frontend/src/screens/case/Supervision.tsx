@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../i18n';
 import { api, query, type Page } from '../../lib/api';
-import type { AuditEntry, Case, Me, User } from '../../lib/types';
+import type { AccessEntry, Case, Me, User } from '../../lib/types';
 import { ErrorText } from '../common';
 
 /**
@@ -85,13 +85,13 @@ async function caseworkers(): Promise<User[]> {
 
 export function AccessLogPanel({ caseId }: { caseId: string }) {
   const { t, tx, f } = useI18n();
-  const [items, setItems] = useState<AuditEntry[] | null>(null);
+  const [items, setItems] = useState<AccessEntry[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(async (after: string | null) => {
     setError(null);
     try {
-      const p = await api<Page<AuditEntry>>(`/cases/${caseId}/access-log?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ''}`);
+      const p = await api<Page<AccessEntry>>(`/cases/${caseId}/access-log?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ''}`);
       setItems((prev) => (after && prev ? [...prev, ...p.items] : p.items));
       setCursor(p.next_cursor);
     } catch (e) { setError(e); }
@@ -110,7 +110,7 @@ export function AccessLogPanel({ caseId }: { caseId: string }) {
               {items.map((a) => (
                 <tr key={a.id}>
                   <td>{f.dateTime(a.at)}</td><td className="code">{a.action}</td><td>{tx('role', a.role)}</td>
-                  <td className="code">{a.actor_id ? a.actor_id.slice(0, 8) : '—'}</td><td>{tx('outcome', a.outcome)}</td>
+                  <td>{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td><td>{tx('outcome', a.outcome)}</td>
                 </tr>
               ))}
             </tbody>
