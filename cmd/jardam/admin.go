@@ -191,9 +191,17 @@ func userCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	return nil
 }
 
+// auditCmd runs `jardam audit verify [--anchor FILE]`: the whole chain,
+// and with an anchor file (kept outside the database) its newest validly
+// signed head, which a chain cut short of it reports as truncated.
 func auditCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	if len(args) < 1 || args[0] != "verify" {
-		return usageError("audit: say `audit verify`")
+		return usageError("audit: say `audit verify [--anchor FILE]`")
+	}
+	fl := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	anchorFile := fl.String("anchor", "", "the anchor file the server appends checkpoint heads to (JARDAM_AUDIT_ANCHOR_FILE)")
+	if err := fl.Parse(args[1:]); err != nil || fl.NArg() > 0 {
+		return usageError("audit verify [--anchor FILE]")
 	}
 	if cfg.AuditKeyFile == "" {
 		return errors.New("set JARDAM_KEYS_DIR or JARDAM_AUDIT_KEY_FILE")
@@ -202,12 +210,23 @@ func auditCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
+	opts := audit.VerifyOptions{}
+	if *anchorFile != "" {
+		head, skipped, err := audit.ReadAnchorFile(*anchorFile, signer.Verifier())
+		if err != nil {
+			return err
+		}
+		if skipped > 0 {
+			log.Warn("anchor lines skipped: unreadable or not validly signed", slog.Int("lines", skipped))
+		}
+		opts.Anchor = &head
+	}
 	db, err := openApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer database.Close(db)
-	rep, err := audit.Verify(ctx, db, signer.Verifier(), audit.VerifyOptions{})
+	rep, err := audit.Verify(ctx, db, signer.Verifier(), opts)
 	if err != nil {
 		return err
 	}

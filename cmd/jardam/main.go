@@ -7,7 +7,7 @@
 //	jardam user create|reset-password ...   manage accounts from the command line
 //	jardam measures import FILE     add or replace a Program's measure list
 //	jardam import ctdc FILE --organization CODE   import CTDC's global dataset or legacy records as historical cases
-//	jardam audit verify             verify the whole audit trail
+//	jardam audit verify [--anchor FILE]  verify the whole audit trail
 //	jardam keys init --dir DIR      create missing key files
 //	jardam keys rotate --new FILE   re-wrap every case data key with a new master key
 //	jardam keys destroy --case CODE --reason TEXT   erase a case's identity (destroy its data key)
@@ -44,7 +44,7 @@ commands:
                                 statistical attributes only; a column Jardam has no place for is
                                 refused unless named in --ignore-columns; a file with bad rows is
                                 refused whole unless --skip-bad
-  audit verify                  verify the whole audit trail; exit status 1 when broken
+  audit verify [--anchor FILE]  verify the whole audit trail (and against the anchor file); exit status 1 when broken or truncated
   keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key, index.key)
   keys rotate --new FILE [--batch N]
                                 re-wrap every case data key with the master key in FILE, the

@@ -79,6 +79,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// Operations metrics, only when an operators' address is configured.
 	var reg *metrics.Registry
 	linker := audit.NewLinker(db, signer, log)
+	if cfg.AuditAnchorFile != "" {
+		linker.WithAnchor(audit.NewAnchor(cfg.AuditAnchorFile))
+	}
 	if cfg.MetricsListen != "" {
 		reg = metrics.New()
 	}
@@ -166,7 +169,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	wg.Wait()
 	// A last pass links what the final requests wrote.
 	lctx, lcancel := context.WithTimeout(context.Background(), time.Second)
-	_, _ = audit.NewLinker(db, signer, log).LinkOnce(lctx)
+	_, _ = linker.LinkOnce(lctx)
 	lcancel()
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)

@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -317,5 +319,47 @@ func TestAuditTrailVerifyReportsTruncation(t *testing.T) {
 	rep := r.Map(t)
 	if rep["ok"] != false || rep["truncated"] != true {
 		t.Fatalf("truncated trail: %v", rep)
+	}
+}
+
+// TestAuditVerifyAgainstTheAnchor: the server compares the chain with the
+// anchor file's newest head, says which links it checked, and reports as
+// truncated a chain whose newest entries and checkpoints were deleted.
+func TestAuditVerifyAgainstTheAnchor(t *testing.T) {
+	anchor := filepath.Join(t.TempDir(), "audit-anchor.jsonl")
+	env := apitest.New(t, apitest.Options{Configure: func(c *configT) { c.AuditAnchorFile = anchor }})
+	auditor := env.Token("auditor@jardam.local")
+	env.LinkAudit()
+	env.Token("supervisor@sezim.kg")
+	env.Token("caseworker@sezim.kg")
+	env.LinkAudit()
+	verify := func(query string) map[string]any {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/audit/verify" + query, Token: auditor})
+		if r.Status != http.StatusOK {
+			t.Fatalf("verify: %d %s", r.Status, r.Body)
+		}
+		return r.Map(t)
+	}
+	last := float64(env.Count(`SELECT max(seq) FROM audit_links`))
+	quick := verify("")
+	if quick["ok"] != true || quick["anchor"] == nil || quick["anchor"].(map[string]any)["seq"] != last ||
+		quick["checked_to"] != last || quick["checked_from"].(float64) <= 1 {
+		t.Fatalf("quick check: %v", quick)
+	}
+	if full := verify("?full=true"); full["ok"] != true || full["checked_from"] != float64(1) || full["checked_to"] != last {
+		t.Fatalf("full check: %v", full)
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/audit/verify?full=yes", Token: auditor, Invalid: true}); r.Status != http.StatusBadRequest {
+		t.Fatalf("full=yes: %d", r.Status)
+	}
+	// The newest entries go, with their links and checkpoints.
+	env.DB.Exec(t, fmt.Sprintf(`SET session_replication_role = replica;
+		DELETE FROM audit_entries WHERE id IN (SELECT entry_id FROM audit_links WHERE seq > %[1]d);
+		DELETE FROM audit_links WHERE seq > %[1]d;
+		DELETE FROM audit_checkpoints WHERE seq > %[1]d`, int64(last)-2))
+	for _, q := range []string{"", "?full=true"} {
+		if rep := verify(q); rep["ok"] != false || rep["truncated"] != true || rep["checked_to"] != last-2 {
+			t.Fatalf("cut trail%s: %v", q, rep)
+		}
 	}
 }

@@ -114,7 +114,7 @@ func New(d Deps) (*Server, error) {
 	auth.NewHandler(authSvc).Register(r)
 	organizations.NewHandler(organizations.NewService(d.DB)).Register(r)
 	users.NewHandler(users.NewService(d.DB, d.Hasher)).Register(r)
-	audit.NewHandler(d.DB, d.AuditVerifier).Register(r)
+	audit.NewHandler(d.DB, d.AuditVerifier).WithAnchorFile(d.Config.AuditAnchorFile).Register(r)
 	cases.NewHandler(cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays}, d.Logger)).Register(r)
 	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)).Register(r)

@@ -3,6 +3,7 @@ package audit
 import (
 	"errors"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -19,12 +20,20 @@ import (
 // Handler is the auditor's HTTP view of the trail. Reading and verifying the
 // trail are themselves audited.
 type Handler struct {
-	db       *gorm.DB
-	verifier *Verifier
+	db         *gorm.DB
+	verifier   *Verifier
+	anchorFile string
 }
 
 // NewHandler returns the handler.
 func NewHandler(db *gorm.DB, v *Verifier) *Handler { return &Handler{db: db, verifier: v} }
+
+// WithAnchorFile makes verification compare the chain with the newest head
+// of the anchor file at path (none when path is empty) and returns h.
+func (h *Handler) WithAnchorFile(path string) *Handler {
+	h.anchorFile = path
+	return h
+}
 
 // Register adds the audit routes.
 func (h *Handler) Register(r *web.Router) {
@@ -111,9 +120,32 @@ func (h *Handler) list(c echo.Context) error {
 	return c.JSON(http.StatusOK, page)
 }
 
+// verify checks the trail: by default from the newest valid checkpoint to
+// the chain's end (checked_from, checked_to say which links), with
+// ?full=true the whole chain; with an anchor file configured, also against
+// the anchor's newest head.
 func (h *Handler) verify(c echo.Context) error {
 	ctx := c.Request().Context()
-	rep, err := Verify(ctx, h.db, h.verifier, VerifyOptions{FromLastCheckpoint: true})
+	opts := VerifyOptions{FromLastCheckpoint: true}
+	switch c.QueryParam("full") {
+	case "", "false":
+	case "true":
+		opts.FromLastCheckpoint = false
+	default:
+		return apperr.Invalid("full", "must be true or false")
+	}
+	if h.anchorFile != "" {
+		head, _, err := ReadAnchorFile(h.anchorFile, h.verifier)
+		switch {
+		case err == nil:
+			opts.Anchor = &head
+		case errors.Is(err, ErrNoAnchorHead), errors.Is(err, os.ErrNotExist):
+			// Nothing anchored yet (a new installation).
+		default:
+			return apperr.Internal(err)
+		}
+	}
+	rep, err := Verify(ctx, h.db, h.verifier, opts)
 	if err != nil {
 		return apperr.Internal(err)
 	}

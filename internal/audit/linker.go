@@ -44,6 +44,8 @@ type Linker struct {
 	log    *slog.Logger
 	batch  int
 
+	anchor *Anchor // receives each checkpoint head; nil for none
+
 	passMu sync.Mutex // serializes this Linker's passes
 
 	mu sync.Mutex // guards the fields below
@@ -62,6 +64,14 @@ func NewLinker(db *gorm.DB, signer *Signer, logger *slog.Logger) *Linker {
 		logger = slog.Default()
 	}
 	return &Linker{db: db, signer: signer, log: logger, batch: MaxLinkBatch}
+}
+
+// WithAnchor makes the linker append each checkpoint head it signs to a,
+// after the pass that signed it committed, and returns l. Call it before
+// the linker runs.
+func (l *Linker) WithAnchor(a *Anchor) *Linker {
+	l.anchor = a
+	return l
 }
 
 // LinkOnce runs one pass: inside one transaction it takes the linkers'
@@ -114,10 +124,17 @@ func (l *Linker) LinkOnce(ctx context.Context) (linked int, err error) {
 		return 0, fmt.Errorf("audit: link pass: %w", err)
 	}
 	if linked > 0 {
-		// The checkpoint also goes to the log, a witness kept outside the
-		// database.
+		// The checkpoint also goes to the log and to the anchor, witnesses
+		// kept outside the database. A failed append is logged; the next
+		// pass appends a newer head.
 		l.log.InfoContext(ctx, "audit checkpoint", "seq", head.seq, "hash", hex.EncodeToString(head.hash),
 			"key_id", l.signer.KeyID(), "linked", linked)
+		if l.anchor != nil {
+			if err := l.anchor.Append(AnchorHead{Seq: head.seq, Hash: head.hash, KeyID: l.signer.KeyID(), At: head.at,
+				Signature: head.sig}); err != nil {
+				l.log.ErrorContext(ctx, "audit anchor append failed", "error", err, "seq", head.seq)
+			}
+		}
 	}
 	if linked < l.batch && xmin != 0 {
 		// The pass drained every visible unlinked entry.
@@ -131,10 +148,13 @@ func (l *Linker) LinkOnce(ctx context.Context) (linked int, err error) {
 	return linked, nil
 }
 
-// chainHead is the seq and hash of the chain's last link.
+// chainHead is the seq and hash of the chain's last link, and when a pass
+// signed it, the checkpoint's time and signature.
 type chainHead struct {
 	seq  int64
 	hash []byte
+	at   time.Time
+	sig  []byte
 }
 
 // pass chains the unlinked entries within the lock-holding transaction tx
@@ -202,7 +222,7 @@ func (l *Linker) pass(tx *gorm.DB, useHorizon bool, horizon uint64) (int, chainH
 		seq, prev, l.signer.KeyID(), sig, at).Error; err != nil {
 		return 0, head, fmt.Errorf("insert checkpoint: %w", err)
 	}
-	return len(entries), chainHead{seq: seq, hash: prev}, nil
+	return len(entries), chainHead{seq: seq, hash: prev, at: at, sig: sig}, nil
 }
 
 // Run links in passes until ctx is done: after a pass that filled a whole

@@ -39,6 +39,9 @@ const (
 	// ReasonCheckpointMismatch: a validly signed checkpoint's hash differs
 	// from the chain's hash at its seq (the chain was rewritten).
 	ReasonCheckpointMismatch = "checkpoint_mismatch"
+	// ReasonAnchorMismatch: the head the anchor holds differs from the
+	// chain's hash at its seq (the chain was rewritten).
+	ReasonAnchorMismatch = "anchor_mismatch"
 )
 
 // VerifyOptions tunes Verify.
@@ -50,6 +53,10 @@ type VerifyOptions struct {
 	// StaleAfter is the age from which an unlinked entry counts as stale
 	// (DefaultStaleAfter when zero).
 	StaleAfter time.Duration
+	// Anchor, when set, is the newest head of the anchor kept outside the
+	// database (see ReadAnchorHead): a chain that ends before it is
+	// truncated, one whose hash differs at its seq is broken.
+	Anchor *AnchorHead
 
 	batch int // rows per query; verifyBatch when zero
 }
@@ -85,12 +92,19 @@ type Report struct {
 	// FromSeq is the seq verification started at (1, or the last valid
 	// checkpoint's seq).
 	FromSeq int64 `json:"from_seq"`
+	// CheckedFrom and CheckedTo are the first and last seq of the links
+	// checked (0 and 0 when the chain is empty): from 1, the whole chain.
+	CheckedFrom int64 `json:"checked_from"`
+	CheckedTo   int64 `json:"checked_to"`
 	// FirstBroken is the first failure in seq order, or nil.
 	FirstBroken *Break `json:"first_broken"`
-	// Truncated is true when the newest validly signed checkpoint names a
-	// seq beyond the chain's end, or its hash differs from the chain's at
-	// that seq: links were removed from (or rewritten at) the tail.
+	// Truncated is true when the newest validly signed checkpoint, or the
+	// anchor's head, names a seq beyond the chain's end, or the checkpoint's
+	// hash differs from the chain's at that seq: links were removed from
+	// (or rewritten at) the tail.
 	Truncated bool `json:"truncated"`
+	// Anchor is the anchor's head the chain was compared with, or nil.
+	Anchor *CheckpointInfo `json:"anchor"`
 	// Unsigned counts links after the newest validly signed checkpoint. The
 	// linker signs a checkpoint in the same transaction as its links, so
 	// any is suspect: a removed checkpoint, links written outside the
@@ -195,6 +209,11 @@ func (w *walker) run(opts VerifyOptions) error {
 		w.rep.Checkpoint = &CheckpointInfo{Seq: w.lastValid.seq, At: w.lastValid.at, KeyID: w.lastValid.keyID}
 		w.rep.Truncated = !w.lastValidMatches
 		signedUpTo = w.lastValid.seq
+	}
+	if opts.Anchor != nil {
+		if err := w.checkAnchor(opts.Anchor); err != nil {
+			return err
+		}
 	}
 	if err := w.tx.Raw("SELECT count(*) FROM audit_links WHERE seq > ?", signedUpTo).Scan(&w.rep.Unsigned).Error; err != nil {
 		return fmt.Errorf("count unsigned links: %w", err)
@@ -319,6 +338,10 @@ func (w *walker) checkLink(expected *int64, prev *[]byte, k *link) error {
 		}
 	}
 	w.rep.Entries++
+	if w.rep.CheckedFrom == 0 {
+		w.rep.CheckedFrom = seq
+	}
+	w.rep.CheckedTo = seq
 	*expected = seq + 1
 	*prev = hash
 	return nil
@@ -343,6 +366,27 @@ func (w *walker) checkCheckpoint(cp *checkpoint, chainHash []byte, entryID *int6
 	}
 	c := *cp
 	w.lastValid, w.lastValidMatches = &c, matches
+}
+
+// checkAnchor compares the chain with the anchor's head a: a chain ending
+// before a.Seq is truncated; a link at a.Seq with another hash is broken.
+func (w *walker) checkAnchor(a *AnchorHead) error {
+	w.rep.Anchor = &CheckpointInfo{Seq: a.Seq, At: a.At.UTC(), KeyID: a.KeyID}
+	var end struct {
+		Last int64
+		Hash []byte
+	}
+	if err := w.tx.Raw(`SELECT coalesce((SELECT max(seq) FROM audit_links), 0) AS last,
+			(SELECT hash FROM audit_links WHERE seq = ?) AS hash`, a.Seq).Scan(&end).Error; err != nil {
+		return fmt.Errorf("read the chain at the anchor: %w", err)
+	}
+	switch {
+	case end.Last < a.Seq:
+		w.rep.Truncated = true
+	case end.Hash != nil && !bytes.Equal(end.Hash, a.Hash):
+		w.broken(a.Seq, nil, ReasonAnchorMismatch, "the chain's hash at the anchored head differs from the anchor's")
+	}
+	return nil
 }
 
 func (w *walker) broken(seq int64, entryID *int64, reason, detail string) {

@@ -278,10 +278,15 @@ func (e *Env) Token(email string, password ...string) string {
 	return e.Login(email, password...).AccessToken
 }
 
-// LinkAudit runs one linker pass so that verify sees every entry.
+// LinkAudit runs linker passes until every entry is linked, so that verify
+// sees them all; each head goes to the configured anchor file, as the
+// server's linker does.
 func (e *Env) LinkAudit() {
 	e.t.Helper()
 	l := audit.NewLinker(e.DB.App, e.Signer, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if e.Config.AuditAnchorFile != "" {
+		l.WithAnchor(audit.NewAnchor(e.Config.AuditAnchorFile))
+	}
 	for {
 		n, err := l.LinkOnce(context.Background())
 		if err != nil {

@@ -73,6 +73,10 @@ type Config struct {
 	AuditLinkInterval time.Duration
 	ShutdownTimeout   time.Duration
 
+	// AuditAnchorFile is the append-only file, on another volume or host,
+	// that receives each signed audit checkpoint head (empty: none).
+	AuditAnchorFile string
+
 	// MetricsListen is the address of the operators' Prometheus endpoint
 	// (GET /metrics); empty, the default, serves no metrics.
 	MetricsListen string
@@ -167,6 +171,7 @@ func load(get func(string) string) (Config, error) {
 	}
 	c.JWTKeysFile = keyFile("JARDAM_JWT_KEYS_FILE", "jwt.key")
 	c.AuditKeyFile = keyFile("JARDAM_AUDIT_KEY_FILE", "audit.key")
+	c.AuditAnchorFile = str("JARDAM_AUDIT_ANCHOR_FILE", "")
 	c.MasterKeyFile = keyFile("JARDAM_MASTER_KEY_FILE", "master.key")
 	c.IndexKeyFile = keyFile("JARDAM_INDEX_KEY_FILE", "index.key")
 	c.MasterKey = get("JARDAM_MASTER_KEY")
