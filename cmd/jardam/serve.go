@@ -127,7 +127,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		go func() { _ = http.Serve(pl, mux) }()
+		go func() { _ = http.Serve(pl, mux) }() // #nosec G114 -- profiling on a local address, refused in production
 		defer pl.Close()
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)

@@ -82,11 +82,11 @@ func (a *Anchor) Append(h AnchorHead) error {
 		return fmt.Errorf("audit: open anchor: %w", err)
 	}
 	if _, err := f.Write(line); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("audit: append to anchor: %w", err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("audit: sync anchor: %w", err)
 	}
 	return f.Close()

@@ -186,12 +186,12 @@ func (l *Linker) pass(tx *gorm.DB, useHorizon bool, horizon uint64) (int, chainH
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return 0, head, fmt.Errorf("read unlinked entries: %w", err)
 		}
 		entries = append(entries, e)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, head, fmt.Errorf("read unlinked entries: %w", err)
 	}

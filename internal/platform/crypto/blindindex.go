@@ -61,7 +61,7 @@ func NewBlindIndexer(indexKey []byte) (*BlindIndexer, error) {
 
 // Format prints the type's name only, whatever the verb, so that printing
 // or logging a BlindIndexer never shows the index key.
-func (b BlindIndexer) Format(f fmt.State, _ rune) { io.WriteString(f, "crypto.BlindIndexer") }
+func (b BlindIndexer) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "crypto.BlindIndexer") }
 
 // NameKeys returns the tokens of a person's names with their birth date
 // (YYYY-MM-DD, or DD.MM.YYYY). Names are normalized with NormalizeName.

@@ -192,7 +192,7 @@ func (m *LocalMaster) Wrap(ctx context.Context, dataKey []byte, aad []byte) ([]b
 	}
 	out := make([]byte, 1, 1+len(dataKey)+m.aead.Overhead())
 	out[0] = wrapFormatV1
-	return m.aead.Seal(out, nil, dataKey, wrapAAD(aad)), nil
+	return m.aead.Seal(out, nil, dataKey, wrapAAD(aad)), nil // #nosec G407 -- the AEAD draws a random nonce itself (cipher.NewGCMWithRandomNonce)
 }
 
 // Unwrap decrypts a key wrapped by Wrap under the same aad. It returns
