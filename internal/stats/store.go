@@ -32,7 +32,7 @@ type countRow struct {
 // answers the same counts from the monthly rollups.
 func countCells(ctx context.Context, tx *gorm.DB, def tableDef, grids [][]string, from, to time.Time) ([]cellCount, int64, error) {
 	var grid1, fallback1 any
-	if len(def.dims) > 1 {
+	if len(def.dims) > 1 && len(grids) > 1 {
 		grid1, fallback1 = textArray(grids[1]), def.dims[1].fallback
 	}
 	fn := "jardam_stats_counts"
