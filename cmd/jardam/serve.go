@@ -18,6 +18,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/api"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/notifications"
+	"github.com/jardam-kg/jardam/internal/stats"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
@@ -99,10 +100,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		_ = linker.Run(bg, cfg.AuditLinkInterval)
+	}()
+	go func() {
+		// Statistical releases are computed ahead of coordinators' reads
+		// (a year of figures at a million cases takes about a minute).
+		defer wg.Done()
+		stats.NewService(db, stats.Settings{K: cfg.StatsK}, log).Warm(bg, 10*time.Minute)
 	}()
 	go func() {
 		defer wg.Done()

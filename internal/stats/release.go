@@ -214,3 +214,29 @@ func stickTo(sys *disclosure.System, prev *Release, k int) {
 		}
 	}
 }
+
+// Warm computes, every interval until ctx ends, the releases that a
+// coordinator's next read would otherwise wait for: the current year's
+// (once a month of it has ended) and the previous year's, when a month has
+// ended or a correction has come since they were stored. Several replicas
+// may warm at once: the advisory lock of Release computes each once.
+func (s *Service) Warm(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		now := s.now().In(Bishkek)
+		for _, y := range []int{now.Year() - 1, now.Year()} {
+			if len(scopeOf(y, now).months) == 0 {
+				continue
+			}
+			if _, err := s.Release(ctx, y); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "statistics release warm-up failed", "year", y, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
