@@ -16,6 +16,7 @@ import (
 )
 
 func TestMeasuresImportCommand(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	if err := seed.Demo(ctx, d.App, passwd.NewHasher(1), true); err != nil {

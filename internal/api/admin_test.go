@@ -28,6 +28,7 @@ func orgByCode(t *testing.T, env *apitest.Env, token, code string) map[string]an
 }
 
 func TestWhoMayGrantWhat(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Token("admin@jardam.local")
 	orgAdmin := env.Token("orgadmin@sezim.kg")
@@ -117,6 +118,7 @@ func userByEmail(t *testing.T, env *apitest.Env, token, email string) map[string
 }
 
 func TestRoleChangeAndDisablingEndSessionsAtOnce(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	orgAdmin := env.Token("orgadmin@sezim.kg")
 	worker := env.Token("caseworker@sezim.kg")
@@ -161,6 +163,7 @@ func TestRoleChangeAndDisablingEndSessionsAtOnce(t *testing.T) {
 }
 
 func TestOrganizationsAreManagedByTheAdmin(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Token("admin@jardam.local")
 	body := map[string]any{"code": "NGO-TEST", "name": map[string]string{"ru": "НКО", "ky": "ӨЭУ", "en": "NGO"},
@@ -200,6 +203,7 @@ func TestOrganizationsAreManagedByTheAdmin(t *testing.T) {
 }
 
 func TestBadInputGetsAProblemAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Token("admin@jardam.local")
 	before := env.Count(`SELECT count(*) FROM organizations`)
@@ -248,6 +252,7 @@ func TestBadInputGetsAProblemAndWritesNothing(t *testing.T) {
 }
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	for _, r := range []*apitest.Response{
 		env.Do(apitest.Request{Method: http.MethodGet, Path: "/healthz"}),
@@ -270,6 +275,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 }
 
 func TestAuditTrailVerifyReportsTampering(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	auditor := env.Token("auditor@jardam.local")
 	env.Token("caseworker@sezim.kg")
@@ -309,6 +315,7 @@ func TestAuditTrailVerifyReportsTampering(t *testing.T) {
 }
 
 func TestAuditTrailVerifyReportsTruncation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	auditor := env.Token("auditor@jardam.local")
 	env.Token("supervisor@sezim.kg")

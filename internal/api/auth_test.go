@@ -32,6 +32,7 @@ func signingKey(t *testing.T, env *apitest.Env) (string, ed25519.PrivateKey) {
 }
 
 func TestForgedAndInvalidTokensAreRefused(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	good := env.Token("caseworker@sezim.kg")
 	if me(env, good) != http.StatusOK {
@@ -118,6 +119,7 @@ func refresh(env *apitest.Env, tok string) *apitest.Response {
 }
 
 func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	first := env.Login("supervisor@sezim.kg")
 	r := refresh(env, first.RefreshToken)
@@ -156,6 +158,7 @@ func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 }
 
 func TestCookieModeKeepsTheRefreshTokenOutOfTheBody(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/auth/login", Header: map[string]string{"X-Refresh-Cookie": "1"},
 		Body: map[string]string{"email": "caseworker@sezim.kg", "password": auth.DemoPassword}})
@@ -199,6 +202,7 @@ func stripRequestID(t *testing.T, r *apitest.Response) map[string]any {
 }
 
 func TestUnknownEmailAndWrongPasswordLookTheSame(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	wrong := login(env, "caseworker@sezim.kg", "not-the-password")
 	unknown := login(env, "nobody@sezim.kg", "not-the-password")
@@ -215,6 +219,7 @@ func TestUnknownEmailAndWrongPasswordLookTheSame(t *testing.T) {
 }
 
 func TestFailedSignInsAreThrottledPerEmailAndPerAddress(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.Options{Configure: func(c *configT) { c.LoginFailuresPerEmail = 3; c.LoginFailuresPerIP = 8 }})
 	for _, email := range []string{"caseworker@sezim.kg", "ghost@nowhere.kg"} {
 		for i := 0; i < 3; i++ {
@@ -250,6 +255,7 @@ func TestFailedSignInsAreThrottledPerEmailAndPerAddress(t *testing.T) {
 }
 
 func TestOneTimePasswordMustBeChangedFirst(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Token("orgadmin@sezim.kg")
 	orgID := orgIDOf(t, env, admin)

@@ -30,6 +30,7 @@ func newCase(t *testing.T, env *apitest.Env, token string, body map[string]any) 
 var requestIDField = regexp.MustCompile(`"request_id":"[^"]*"`)
 
 func TestCaseLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	c := newCase(t, env, worker, map[string]any{
@@ -147,6 +148,7 @@ func TestCaseLifecycle(t *testing.T) {
 }
 
 func TestCaseAccessMatrix(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	assigned := newCase(t, env, worker, nil)["id"].(string)
@@ -237,6 +239,7 @@ func TestCaseAccessMatrix(t *testing.T) {
 }
 
 func TestConcurrentUpdatesExactlyOneWins(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	id := newCase(t, env, worker, nil)["id"].(string)
@@ -267,6 +270,7 @@ func TestConcurrentUpdatesExactlyOneWins(t *testing.T) {
 }
 
 func TestIdempotentCreateMakesOneCase(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	body := map[string]any{"identity": map[string]any{"given_name": "Бакыт"}, "sex": "male"}
@@ -299,6 +303,7 @@ func TestIdempotentCreateMakesOneCase(t *testing.T) {
 }
 
 func TestSearchAndDuplicateCheck(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	newCase(t, env, worker, map[string]any{"identity": map[string]any{"given_name": "Айгүл", "family_name": "Токтосунова", "birth_date": "1999-04-12", "document_number": "ID 1234567"}})
@@ -353,6 +358,7 @@ func TestSearchAndDuplicateCheck(t *testing.T) {
 }
 
 func TestAssistanceAndNotes(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	id := newCase(t, env, worker, nil)["id"].(string)
@@ -402,6 +408,7 @@ func TestAssistanceAndNotes(t *testing.T) {
 }
 
 func TestListByCode(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	var codes []string

@@ -43,6 +43,7 @@ import (
 // with pg_dump and reads the audit trail and notifications: no marker may
 // be there, in clear, normalized or hex-encoded.
 func TestConfidentialMarkersNeverStoredInClear(t *testing.T) {
+	t.Parallel()
 	serverLog := &confLockedBuffer{}
 	pgDump := confFindPgDump(t)
 	env := apitest.New(t, apitest.Options{Log: serverLog})
@@ -242,6 +243,7 @@ func (b *confLockedBuffer) bytes() []byte {
 // column or another row of the same case: the API must refuse to answer
 // rather than show one record's secrets as another's.
 func TestConfidentialMovedCiphertextFailsToDecrypt(t *testing.T) {
+	t.Parallel()
 	lt := &confLogT{T: t}
 	env := apitest.New(lt)
 	worker := env.Token("caseworker@sezim.kg")
@@ -360,6 +362,7 @@ func TestConfidentialMovedCiphertextFailsToDecrypt(t *testing.T) {
 // application role, below the services: row-level security alone must keep
 // each organization to its own case rows.
 func TestConfidentialRowLevelSecurityBackstop(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
 	sezimWorker := env.Token("caseworker@sezim.kg")
@@ -646,6 +649,7 @@ func TestConfidentialRowLevelSecurityBackstop(t *testing.T) {
 // past row-level security: jardam_duplicate_elsewhere says whether a case
 // elsewhere holds the tokens, and nothing about which.
 func TestConfidentialDuplicateFunctionAnswersOnlyBoolean(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	sezimWorker := env.Token("caseworker@sezim.kg")
 	akWorker := env.Token("caseworker@akzhurok.kg")

@@ -80,8 +80,10 @@ func (w *referralWorld) to(t *testing.T, state string) {
 }
 
 func TestReferralAccessMatrix(t *testing.T) {
+	t.Parallel()
 	for _, state := range []string{"pending", "accepted", "declined", "cancelled", "completed", "expired"} {
 		t.Run(state, func(t *testing.T) {
+			t.Parallel()
 			w := newReferralWorld(t, "assistance")
 			if state == "expired" {
 				post(w.env, w.recipient, "/api/v1/referrals/"+w.referralID+"/accept", map[string]any{})
@@ -171,6 +173,7 @@ func TestReferralAccessMatrix(t *testing.T) {
 }
 
 func TestReferralNeedsValidConsent(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t, "assistance")
 	env := w.env
 	refer := func(body map[string]any) *apitest.Response {
@@ -209,6 +212,7 @@ func TestReferralNeedsValidConsent(t *testing.T) {
 }
 
 func TestReferralTransitions(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t, "assistance")
 	env := w.env
 	act := func(tok, action string, body any) int {
@@ -244,6 +248,7 @@ func TestReferralTransitions(t *testing.T) {
 }
 
 func TestTransferHandsTheCaseOver(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t, "transfer")
 	env := w.env
 	if r := post(env, w.recipient, "/api/v1/referrals/"+w.referralID+"/accept", map[string]any{}); r.Status != 200 {
@@ -259,6 +264,7 @@ func TestTransferHandsTheCaseOver(t *testing.T) {
 }
 
 func TestNotificationsAreDeliveredOnceAndCarryNoPersonalData(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t, "assistance")
 	env := w.env
 	for i := 0; i < 5; i++ {
@@ -309,6 +315,7 @@ func TestNotificationsAreDeliveredOnceAndCarryNoPersonalData(t *testing.T) {
 }
 
 func TestMinorConsentNeedsAGuardian(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	c := newCase(t, env, worker, map[string]any{"identity": map[string]any{"given_name": "Нурлан", "birth_date": "2012-05-05"}})
@@ -327,6 +334,7 @@ func TestMinorConsentNeedsAGuardian(t *testing.T) {
 }
 
 func TestRetriedCreatesMakeOneObject(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t, "assistance")
 	env := w.env
 	base := "/api/v1/cases/" + w.caseID
@@ -372,6 +380,7 @@ func TestRetriedCreatesMakeOneObject(t *testing.T) {
 }
 
 func TestOverdueAndConsentExpiry(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t, "assistance")
 	env := w.env
 	// The response time has passed: flagged in both boxes, and filterable.
@@ -411,6 +420,7 @@ func TestOverdueAndConsentExpiry(t *testing.T) {
 }
 
 func TestSupervisorAssignsWorkers(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.AddUser("caseworker2@sezim.kg", "SEZIM", "caseworker")
 	sup := env.Token("supervisor@sezim.kg")

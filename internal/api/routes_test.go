@@ -15,6 +15,7 @@ import (
 // on one registered without a permission that is not on the short public
 // allowlist.
 func TestEveryRouteDeclaresAPermission(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	declared := map[string]bool{}
 	for _, r := range env.Server.Router.Routes() {
@@ -40,6 +41,7 @@ func TestEveryRouteDeclaresAPermission(t *testing.T) {
 // TestDescriptionCoversEveryAPIRoute checks that every API route is in the
 // OpenAPI description and every described path is served.
 func TestDescriptionCoversEveryAPIRoute(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	spec, err := openapi.Load()
 	if err != nil {
@@ -81,6 +83,7 @@ func echoPath(p string) string {
 // never gets 401, 403 or a 5xx. Without a token every guarded route answers
 // 401.
 func TestEveryRouteAsEveryDemoRole(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	tokens := map[string]string{}
 	for _, a := range seed.Accounts {
@@ -124,6 +127,7 @@ func TestEveryRouteAsEveryDemoRole(t *testing.T) {
 }
 
 func TestEveryDemoAccountSignsInAndSeesItsOrganization(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	for _, a := range seed.Accounts {
 		t.Run(a.Email, func(t *testing.T) {
@@ -149,6 +153,7 @@ func TestEveryDemoAccountSignsInAndSeesItsOrganization(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/healthz"}); r.Status != 200 {
 		t.Fatalf("healthz %d", r.Status)
@@ -171,6 +176,7 @@ func TestHealthAndReadiness(t *testing.T) {
 // TestReportRoutesByRole is the hand-written role x route matrix of the
 // half-year report and budget routes: supervisors and coordinators only.
 func TestReportRoutesByRole(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	accounts := map[string]string{
 		"caseworker": "caseworker@sezim.kg", "supervisor": "supervisor@sezim.kg", "coordinator": "coordinator@mlsp.gov.kg",
@@ -203,6 +209,7 @@ func TestReportRoutesByRole(t *testing.T) {
 // TestStatsRoutesByRole is the hand-written role x route matrix of the
 // statistics routes, the person-level export included: coordinators only.
 func TestStatsRoutesByRole(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	accounts := map[string]string{
 		"caseworker": "caseworker@sezim.kg", "supervisor": "supervisor@sezim.kg", "coordinator": "coordinator@mlsp.gov.kg",

@@ -76,6 +76,7 @@ func linkAll(t testing.TB, l *audit.Linker) int {
 }
 
 func TestRecordFillsCallerAndRequest(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	p := testPrincipal("supervisor")
 	ctx := reqctx.WithPrincipal(context.Background(), p)
@@ -109,6 +110,7 @@ func TestRecordFillsCallerAndRequest(t *testing.T) {
 }
 
 func TestRecordEntry(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := reqctx.WithMeta(context.Background(), reqctx.Meta{RequestID: "req-2", ClientIP: "203.0.113.5", UserAgent: "ua"})
 
@@ -182,6 +184,7 @@ func TestRecordEntry(t *testing.T) {
 }
 
 func TestApplicationRoleCannotChangeTheTrail(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	recordN(t, d.App, 2)
 	linkAll(t, audit.NewLinker(d.App, newSigner(t), quiet))

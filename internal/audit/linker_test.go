@@ -29,6 +29,7 @@ func chainShape(t testing.TB, db *gorm.DB) (links, entries, maxSeq int64) {
 }
 
 func TestLinkRecordVerify(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	signer := newSigner(t)
@@ -60,6 +61,7 @@ func TestLinkRecordVerify(t *testing.T) {
 }
 
 func TestLinkerPassesAreBatched(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	l := audit.NewLinker(d.App, newSigner(t), quiet)
 	audit.SetLinkBatch(l, 4)
@@ -89,6 +91,7 @@ func TestLinkerPassesAreBatched(t *testing.T) {
 // linked by a later pass, although the linker then only looks at recent
 // transactions.
 func TestLateCommittedEntryIsLinkedByALaterPass(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	signer := newSigner(t)
@@ -133,6 +136,7 @@ func TestLateCommittedEntryIsLinkedByALaterPass(t *testing.T) {
 }
 
 func TestConcurrentLinkersProduceOneChain(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	// A second pool stands for a second replica.
@@ -227,6 +231,7 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 }
 
 func TestRunLinksUntilCancelled(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -258,6 +263,7 @@ func TestRunLinksUntilCancelled(t *testing.T) {
 }
 
 func TestLinkerWithoutKeyIsRefused(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	if _, err := audit.NewLinker(d.App, nil, quiet).LinkOnce(context.Background()); err == nil {
 		t.Fatal("linker without a key linked")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	alice, bob := uuid.New(), uuid.New()

@@ -77,6 +77,7 @@ func cursorAfter(id int64) string {
 }
 
 func TestVerifyReportsTampering(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		ok            bool
 		entries       int64
@@ -309,6 +310,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 }
 
 func TestVerifyReportJSON(t *testing.T) {
+	t.Parallel()
 	rep := audit.Report{Entries: 3, FromSeq: 1, FirstBroken: &audit.Break{Seq: 2, Reason: audit.ReasonMissingLink}}
 	b, err := json.Marshal(rep)
 	if err != nil {
@@ -331,6 +333,7 @@ func TestVerifyReportJSON(t *testing.T) {
 }
 
 func TestVerifyWithoutVerifierIsRefused(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	if _, err := audit.Verify(context.Background(), d.App, nil, audit.VerifyOptions{}); err == nil {
 		t.Fatal("verify without a verifier succeeded")
@@ -340,6 +343,7 @@ func TestVerifyWithoutVerifierIsRefused(t *testing.T) {
 // The chain is read in batches: a chain longer than one batch verifies, and
 // an edit in the second batch is found.
 func TestVerifyReadsLongChainsInBatches(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	signer := newSigner(t)
 	l := audit.NewLinker(d.App, signer, quiet)
@@ -362,6 +366,7 @@ func TestVerifyReadsLongChainsInBatches(t *testing.T) {
 }
 
 func TestLinkHashCoversEveryColumn(t *testing.T) {
+	t.Parallel()
 	prev := audit.GenesisHash()
 	base := audit.Entry{ID: 1, At: time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC), Role: "r", Action: "case.read",
 		ObjectType: "case", ObjectID: "o", Outcome: audit.Success, RequestID: "q", ClientIP: "i", UserAgent: "u", TxID: 9}

@@ -21,6 +21,7 @@ import (
 // the cases access.VisibleCasesSQL selects, newest first, each once; a
 // case seen through a referral shows its identity only when consented.
 func TestListPagesExactlyTheVisibleCases(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.AddUser("caseworker2@sezim.kg", "SEZIM", "caseworker")
 	sezimW, sezimW2, sezimS := env.Token("caseworker@sezim.kg"), env.Token("caseworker2@sezim.kg"), env.Token("supervisor@sezim.kg")

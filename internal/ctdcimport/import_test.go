@@ -72,6 +72,7 @@ func (e *env) failures() int64 {
 }
 
 func TestBadRowsRefuseTheWholeFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	file, lines := fixture(
 		"2019,F,18-20,KGZ,RUS,,1,,,,,,,,",      // wrong gender
@@ -199,6 +200,7 @@ func TestBadRowsRefuseTheWholeFile(t *testing.T) {
 }
 
 func TestFileLevelRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	before := e.state()

@@ -46,6 +46,7 @@ func seedDemo(t *testing.T) *dbtest.DB {
 }
 
 func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
+	t.Parallel()
 	d := seedDemo(t)
 	if n := d.Count(t, `SELECT count(*) FROM cases`); n != 80 {
 		t.Fatalf("%d cases", n)
@@ -113,6 +114,7 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 // labour sectors no longer tell the forced labour withheld), and no person
 // in two years' files.
 func TestDemoExports(t *testing.T) {
+	t.Parallel()
 	d := seedDemo(t)
 	svc := stats.NewService(d.App, stats.Settings{}, nil)
 	ctx := reqctx.WithPrincipal(context.Background(), reqctx.Principal{UserID: uuid.New(), OrganizationID: uuid.New(), Role: "coordinator"})

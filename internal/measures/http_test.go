@@ -8,6 +8,7 @@ import (
 )
 
 func TestMeasuresAndActivitiesOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	coordinator := env.Token("coordinator@mlsp.gov.kg")

@@ -135,6 +135,7 @@ func value(t *testing.T, m measures.Matrix, code string) measures.Indicator {
 }
 
 func TestIndicatorsEqualTheirHandWorkedValues(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	loadIndicatorFixture(t, f.d)
 	f.svc.K = 3 // the smallest threshold, so that the hand-worked figures show
@@ -261,6 +262,7 @@ func deref(v *float64) any {
 // default k = 5, that no figure about persons from 1 to 4 reaches a
 // coordinator, and that a caseworker may not read indicators.
 func TestCoordinatorNeverReceivesASmallFigure(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	loadIndicatorFixture(t, env.DB)
 	for _, who := range []string{"coordinator@mlsp.gov.kg", "supervisor@sezim.kg"} {

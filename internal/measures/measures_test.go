@@ -95,6 +95,7 @@ func (f fixture) linkAssistance(t *testing.T, codes string) {
 }
 
 func TestDerivedListIsShippedWithEveryDirectionAndDefault(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	l := f.list(t, measures.Filter{})
 	if len(l.Programs) != 1 || l.Programs[0].Code != "2022-2025" || l.Programs[0].Source != "derived" {
@@ -158,6 +159,7 @@ func TestDerivedListIsShippedWithEveryDirectionAndDefault(t *testing.T) {
 }
 
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	l := f.list(t, measures.Filter{Direction: "prosecution"})
 	if len(l.Items) != 3 {
@@ -174,6 +176,7 @@ func TestListFilters(t *testing.T) {
 }
 
 func TestCheckCodes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, tc := range []struct {
 		name  string
@@ -226,6 +229,7 @@ func officialFile(t *testing.T, drop ...string) measures.File {
 }
 
 func TestImportKeepsLinksAndRefusesAnOrphaningFile(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.linkCase(t, "{3.5,1.1}")
 	f.linkAssistance(t, "{3.6}")
@@ -306,6 +310,7 @@ func TestImportKeepsLinksAndRefusesAnOrphaningFile(t *testing.T) {
 }
 
 func TestSecondProgramLeavesTheFirstIntact(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	before := f.list(t, measures.Filter{})
@@ -358,6 +363,7 @@ func TestSecondProgramLeavesTheFirstIntact(t *testing.T) {
 }
 
 func TestImportRefusesMalformedFiles(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -392,6 +398,7 @@ func TestImportRefusesMalformedFiles(t *testing.T) {
 }
 
 func TestActivities(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	sezim := f.as(t, "caseworker@sezim.kg")
 	cost := 12500.5
@@ -504,6 +511,7 @@ const nextCSV = "program,code,direction,title_ru,title_ky,title_en,responsible,c
 // that leaves a measure out and a transaction linking a case to it: the
 // import waits for the link to commit, then refuses.
 func TestImportWaitsForALinkBeingWritten(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	sezim := f.orgID(t, "SEZIM")

@@ -29,6 +29,7 @@ func bishkek(s string) time.Time {
 }
 
 func TestLateness(t *testing.T) {
+	t.Parallel()
 	h, err := reports.ParseHalfYear("2025", "1", bishkek("2025-08-01 00:00"))
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +68,7 @@ func TestLateness(t *testing.T) {
 // TestSubmittedReportIsFlaggedLateByTheClock submits two bodies' reports
 // with the service's clock set before and after the deadline.
 func TestSubmittedReportIsFlaggedLateByTheClock(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	if err := seed.Demo(ctx, d.App, passwd.NewHasher(2), true); err != nil {
@@ -133,6 +135,7 @@ func TestSubmittedReportIsFlaggedLateByTheClock(t *testing.T) {
 // TestFontCoversKyrgyzAndRussian checks the embedded font has glyphs for
 // the Kyrgyz letters and the Russian alphabet.
 func TestFontCoversKyrgyzAndRussian(t *testing.T) {
+	t.Parallel()
 	f, err := sfnt.Parse(reports.Font())
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ func get(t *testing.T, env *apitest.Env, token, path string) report {
 }
 
 func TestBudgetActualsEqualTheSumOfRecordedCosts(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := newFixture(t, env)
 	// Measure 3.1 in 2025: six persons' shelter paid by the state social
@@ -178,6 +179,7 @@ func reportFixture(t *testing.T, env *apitest.Env) {
 }
 
 func TestSupervisorSeesExactFiguresCoordinatorSuppressed(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	reportFixture(t, env)
 	sup := get(t, env, env.Token(supervisor), "/api/v1/reports/half-year/2025/1")
@@ -420,6 +422,7 @@ func checkCSV(t *testing.T, b []byte, want report) {
 // 2025 with random small records and checks every report a coordinator can
 // ask for, as JSON and as exports.
 func TestCoordinatorNeverReceivesASmallFigure(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := newFixture(t, env)
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -468,6 +471,7 @@ func TestCoordinatorNeverReceivesASmallFigure(t *testing.T) {
 }
 
 func TestNarrativeAndSubmitLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	reportFixture(t, env)
 	env.AddUser("supervisor@akzhurok.kg", "AKZHUROK", "supervisor")

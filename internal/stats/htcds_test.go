@@ -193,6 +193,7 @@ func seedExports(f *fixture) {
 }
 
 func TestPersonLevelExports(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	seedExports(newFixture(t, env))
 	tok := env.Token(coordinator)

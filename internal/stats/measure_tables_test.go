@@ -7,6 +7,7 @@ import (
 )
 
 func TestTablesByMeasure(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := newFixture(t, env)
 	in := "2024-02-10T06:00:00Z"

@@ -325,6 +325,7 @@ func newRollupWorld(t *testing.T, seed int64) *rollupWorld {
 // the refresh (stale months recounted from cases) and after it (months
 // read from the rollups), and that the suppressed tables are the same.
 func TestRollupsMatchDirectCounts(t *testing.T) {
+	t.Parallel()
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	w := newRollupWorld(t, seed)
@@ -378,6 +379,7 @@ func TestRollupsMatchDirectCounts(t *testing.T) {
 // at once while cases are added to it: no error, no duplicate, and the
 // result equals the direct count once the writes are done.
 func TestRollupsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	w := newRollupWorld(t, 7)
 	w.insert(200)
 	var wg sync.WaitGroup
@@ -414,6 +416,7 @@ func TestRollupsUnderConcurrency(t *testing.T) {
 // the same, and the application role can neither read nor write the
 // rollups.
 func TestRollupMarksUnderRowLevelSecurity(t *testing.T) {
+	t.Parallel()
 	w := newRollupWorld(t, 11)
 	w.insert(20)
 	w.compareTables("first rollup")

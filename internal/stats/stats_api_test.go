@@ -260,6 +260,7 @@ func getTable(t *testing.T, env *apitest.Env, token, path string) table {
 }
 
 func TestTablesCountsAndSuppression(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	seed2024H1(t, env)
 	tok := env.Token(coordinator)
@@ -353,6 +354,7 @@ func TestTablesCountsAndSuppression(t *testing.T) {
 }
 
 func TestSeriesLastTwentyFourMonths(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := newFixture(t, env)
 	months := stats.LastEndedMonths(time.Now(), stats.SeriesMonths)
@@ -388,6 +390,7 @@ func TestSeriesLastTwentyFourMonths(t *testing.T) {
 }
 
 func TestPeriods(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	tok := env.Token(coordinator)
 	now := time.Now().In(stats.Bishkek)
@@ -448,6 +451,7 @@ func TestPeriods(t *testing.T) {
 }
 
 func TestOnlyCoordinators(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.AddUser("supervisor@moh.kg", "MOH", "supervisor")
 	paths := []string{"/api/v1/stats/tables", "/api/v1/stats/tables/persons_by_sex_age?period=2024", "/api/v1/stats/series/persons_identified",
@@ -472,6 +476,7 @@ func TestOnlyCoordinators(t *testing.T) {
 // expose no such column, and the application role counts other
 // organizations' cases through the views only.
 func TestNoIdentityReachable(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	seed2024H1(t, env)
 	ctx := context.Background()

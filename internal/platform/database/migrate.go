@@ -253,6 +253,15 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 			return fmt.Errorf("create database: %w", err)
 		}
 	}
+	return GrantDatabase(ctx, conn, dbName)
+}
+
+// GrantDatabase sets the database-level privileges of the database dbName
+// (which a copy made with CREATE DATABASE ... TEMPLATE does not inherit):
+// nothing for PUBLIC, connect and temporary tables for the application role,
+// connect for the statistics role, everything for the owner role. conn is a
+// superuser's connection.
+func GrantDatabase(ctx context.Context, conn *pgx.Conn, dbName string) error {
 	db := pgx.Identifier{dbName}.Sanitize()
 	for _, stmt := range []string{
 		"REVOKE ALL ON DATABASE " + db + " FROM PUBLIC",

@@ -10,7 +10,8 @@ import (
 )
 
 func TestMigrationsApplyAndSchemaIsCurrent(t *testing.T) {
-	d := dbtest.New(t)
+	t.Parallel()
+	d := dbtest.NewFromScratch(t)
 	ctx := context.Background()
 	if err := database.CheckSchema(ctx, d.App, migrations.FS); err != nil {
 		t.Fatalf("schema after migrate: %v", err)
@@ -23,6 +24,7 @@ func TestMigrationsApplyAndSchemaIsCurrent(t *testing.T) {
 }
 
 func TestApplicationRoleOwnsNoTable(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	var n int64
 	if err := d.App.Raw(`SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
@@ -35,6 +37,7 @@ func TestApplicationRoleOwnsNoTable(t *testing.T) {
 }
 
 func TestSchemaStatus(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name             string
 		applied, shipped int
@@ -54,6 +57,7 @@ func TestSchemaStatus(t *testing.T) {
 }
 
 func TestOutdatedSchemaIsReported(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	d.Exec(t, "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
 	if err := database.CheckSchema(context.Background(), d.App, migrations.FS); err == nil {
@@ -62,6 +66,7 @@ func TestOutdatedSchemaIsReported(t *testing.T) {
 }
 
 func TestConcurrentBootstrapIsSafe(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	super := dbtest.SuperURL()
 	errs := make(chan error, 4)

@@ -2,6 +2,12 @@
 // server named by TEST_DATABASE_URL (a superuser URL; default the local
 // server on 127.0.0.1:5432) and migrated by Jardam's real migrations. The
 // test connects as the application role, exactly as the service does.
+//
+// The migrations run once per set of migrations, into a template database
+// whose name carries a hash of them (TemplateName); every test database is
+// a copy of it (CREATE DATABASE ... TEMPLATE). Templates stay on the server
+// between runs; those of migrations no longer in any branch can be dropped
+// by hand (ALTER DATABASE ... IS_TEMPLATE false, then DROP DATABASE).
 package dbtest
 
 import (
@@ -58,36 +64,71 @@ func URLFor(superURL, user, password, dbName string) string {
 	return u.String()
 }
 
-// New creates, bootstraps and migrates a database for t and drops it when t
-// ends.
+// New creates a database for t, a copy of the template migrated once by
+// Jardam's migrations (see TemplateName), and drops it when t ends. Copying
+// takes a fraction of the time migrating does, so tests that need a
+// database each may have their own and run in parallel.
 func New(t testing.TB) *DB {
+	t.Helper()
+	super := SuperURL()
+	tpl, err := template(super)
+	if err != nil {
+		t.Fatalf("template database: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d := newDB(super)
+	if err := copyTemplate(ctx, super, tpl, d.Name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() { drop(super, d.Name) })
+	d.open(ctx, t)
+	return d
+}
+
+// NewFromScratch creates, bootstraps and migrates a database for t from
+// nothing, as `jardam migrate --bootstrap` and `jardam migrate` do, and
+// drops it when t ends: for the tests of bootstrapping and migrating
+// themselves. Other tests use New.
+func NewFromScratch(t testing.TB) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	super := SuperURL()
+	d := newDB(super)
+	if err := database.Bootstrap(ctx, super, d.OwnerURL, d.AppURL); err != nil {
+		t.Fatalf("bootstrap test database: %v", err)
+	}
+	t.Cleanup(func() { drop(super, d.Name) })
+	if _, err := database.Migrate(ctx, d.OwnerURL, migrations.FS); err != nil {
+		t.Fatalf("migrate test database: %v", err)
+	}
+	d.open(ctx, t)
+	return d
+}
+
+// newDB names a new test database and its URLs.
+func newDB(super string) *DB {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "jardam_t_" + hex.EncodeToString(b)
-	super := SuperURL()
-	d := &DB{
+	return &DB{
 		Name:     name,
 		SuperURL: super,
 		OwnerURL: URLFor(super, database.OwnerRole, testPassword, name),
 		AppURL:   URLFor(super, database.AppRole, testPassword, name),
 	}
-	if err := database.Bootstrap(ctx, super, d.OwnerURL, d.AppURL); err != nil {
-		t.Fatalf("bootstrap test database: %v", err)
-	}
-	t.Cleanup(func() { drop(super, name) })
-	if _, err := database.Migrate(ctx, d.OwnerURL, migrations.FS); err != nil {
-		t.Fatalf("migrate test database: %v", err)
-	}
+}
+
+// open connects d.App as the application role, closed when t ends.
+func (d *DB) open(ctx context.Context, t testing.TB) {
+	t.Helper()
 	app, err := database.Open(ctx, d.AppURL)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() { database.Close(app) })
 	d.App = app
-	return d
 }
 
 // Exec runs statements as the superuser on the test database (for tests
