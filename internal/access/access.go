@@ -1,7 +1,28 @@
 // Package access decides, in one place, the caller's relation to a case:
 // assigned to it, supervising its organization, referred to it with the
-// consented categories, or none. The case, referral and assistance code all
-// ask here, so the need-to-know rule cannot drift between them.
+// consented categories, or none; and what each relation may do: only the
+// owner may (RequireOwner), only the owning organization's supervisors may
+// (RequireOwningSupervisor), who reads an assistance record, who reads a
+// referral's note (MayReadReferralNote), which side of a referral acts
+// (SideOf). The case, referral and assistance code all ask here, so the
+// need-to-know rule cannot drift between them.
+//
+// One rule decides between "not found" and "forbidden":
+//
+//   - 404 only when the object is not visible to the caller: it does not
+//     exist, or belongs to a case the caller has no relation to. Both give
+//     the same answer and the same single audit entry (outcome not_found),
+//     so neither tells them apart.
+//   - 403 when the caller sees the object but the role, the relation (a
+//     referred organization changing the owner's case) or the caller's part
+//     (the sender answering its own referral) rules the action out. The
+//     refusal is audited (outcome denied).
+//
+// A service runs an action on a case with InCase (the transaction, the
+// relation and the rule in one call); actions on an object of a case (an
+// assistance record, a consent, a referral) run in InTx and refuse with
+// NotFound or Deny. Either way a refusal rolls back what the action wrote
+// and leaves its audit entry.
 package access
 
 import (
@@ -11,7 +32,6 @@ import (
 	"github.com/lib/pq"
 	"gorm.io/gorm"
 
-	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
@@ -212,19 +232,4 @@ func VisibleCasesBranches(p reqctx.Principal) (owned, referred Branch, args map[
 	referred = byCase
 	referred.Where = "(c.id IN (" + referredCasesSQL + ") AND NOT " + ownedCond + ")"
 	return owned, referred, args
-}
-
-// Require returns the caller's relation to caseID and whether the case is
-// visible. For a case the caller may not see it records action with outcome
-// not_found, the same single entry a missing case gets, so neither path
-// tells them apart.
-func Require(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, action string) (Relation, bool, error) {
-	rel, err := Of(ctx, tx, caseID)
-	if err != nil {
-		return rel, false, err
-	}
-	if !rel.Visible() {
-		return rel, false, audit.Record(ctx, tx, action, "case", caseID.String(), audit.NotFound)
-	}
-	return rel, true, nil
 }

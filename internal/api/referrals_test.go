@@ -134,13 +134,33 @@ func TestReferralAccessMatrix(t *testing.T) {
 				for _, ev := range c["trafficking_events"].([]any) {
 					_ = ev
 				}
-				// It may not change the case nor move it.
-				if s := env.Do(apitest.Request{Method: http.MethodPatch, Path: casePath, Token: w.recipient, Invalid: true,
-					Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"risk_level": "high"}}).Status; s != 404 {
-					t.Fatalf("recipient patches the case: %d", s)
-				}
-				if s := post(env, w.recipient, casePath+"/stage", map[string]any{"stage": "shelter", "reason": "x"}).Status; s != 404 {
-					t.Fatalf("recipient moves the stage: %d", s)
+				// It sees the case but may not change it, move it, read or
+				// write its plan and consents, nor refer it: 403, audited
+				// as denied (package access: 404 is for what one does not
+				// see).
+				for _, rq := range []struct {
+					method, path, action string
+					body                 any
+				}{
+					{http.MethodPatch, casePath, "case.update", map[string]any{"risk_level": "high", "version": 1}},
+					{http.MethodPost, casePath + "/stage", "case.move_stage", map[string]any{"stage": "shelter", "reason": "x"}},
+					{http.MethodGet, casePath + "/plan", "plan.read", nil},
+					{http.MethodPut, casePath + "/plan", "plan.update", map[string]any{"needs_assessment": "x", "goals": []any{}}},
+					{http.MethodGet, casePath + "/consents", "consent.list", nil},
+					{http.MethodPost, casePath + "/consents", "consent.create", map[string]any{"purpose": "statistics", "given_by": "person"}},
+					{http.MethodPost, casePath + "/referrals", "referral.create", map[string]any{"to_organization_id": env.OrgID("AKZHUROK"),
+						"categories": []string{"identity"}, "assistance_types": []string{"medical"}, "consent_id": w.consentID}},
+					{http.MethodPost, "/api/v1/consents/" + w.consentID + "/withdraw", "consent.withdraw", map[string]any{}},
+				} {
+					before := env.Count(`SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = 'denied' AND object_id = ?`, rq.action, w.caseID)
+					r := env.Do(apitest.Request{Method: rq.method, Path: rq.path, Token: w.recipient, Body: rq.body})
+					if r.Status != http.StatusForbidden {
+						t.Fatalf("recipient %s %s: %d %s", rq.method, rq.path, r.Status, r.Body)
+					}
+					after := env.Count(`SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = 'denied' AND object_id = ?`, rq.action, w.caseID)
+					if after != before+1 {
+						t.Fatalf("recipient %s %s: %d denied entries, want %d", rq.method, rq.path, after, before+1)
+					}
 				}
 				// The recipient records its own assistance.
 				if r := post(env, w.recipient, casePath+"/assistance", map[string]any{"type": "financial", "status": "in_progress"}); r.Status != 201 {

@@ -184,19 +184,14 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 		return Assistance{}, err
 	}
 	var out Assistance
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, caseID, "assistance.create")
-		if err != nil || !ok {
-			return err
-		}
-		found = true
+	err := s.inCase(ctx, caseID, "assistance.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+		var err error
 		provider := p.OrganizationID
 		if in.ProviderOrganizationID != nil {
 			provider = *in.ProviderOrganizationID
 		}
-		if !rel.Owner() && provider != p.OrganizationID {
-			return apperr.Forbidden("a referred organization records its own assistance only")
+		if !access.MayWriteAssistance(p, rel, provider) {
+			return access.Deny("a referred organization records its own assistance only", "assistance.create", "case", caseID.String())
 		}
 		var exists bool
 		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, provider).Scan(&exists).Error; err != nil {
@@ -266,9 +261,6 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 	if err != nil {
 		return Assistance{}, err
 	}
-	if !found {
-		return Assistance{}, errCaseNotFound
-	}
 	return out, nil
 }
 
@@ -285,13 +277,7 @@ func (s *Service) readAssistance(ctx context.Context, tx *gorm.DB, id uuid.UUID,
 // those of the consented categories.
 func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assistance, error) {
 	var out []Assistance
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, caseID, "assistance.list")
-		if err != nil || !ok {
-			return err
-		}
-		found = true
+	err := s.inCase(ctx, caseID, "assistance.list", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		var rows []assistanceRow
 		if err := tx.Raw(`SELECT `+assistanceColumns+` FROM assistance a WHERE a.case_id = ? ORDER BY a.created_at DESC, a.id DESC`,
 			caseID).Scan(&rows).Error; err != nil {
@@ -299,12 +285,11 @@ func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assis
 		}
 		out = []Assistance{}
 		for _, r := range rows {
-			own := r.ProviderOrganizationID == p.OrganizationID
-			if !rel.Owner() && !own && !rel.May(assistanceCategory(r.Type)) {
+			if !access.MayReadAssistance(p, rel, r.ProviderOrganizationID, assistanceCategory(r.Type)) {
 				continue
 			}
 			// Notes stay with the owner's side and the provider.
-			a, err := s.toAssistance(ctx, tx, r, rel.Owner() || own)
+			a, err := s.toAssistance(ctx, tx, r, access.MayWriteAssistance(p, rel, r.ProviderOrganizationID))
 			if err != nil {
 				return err
 			}
@@ -315,9 +300,6 @@ func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assis
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, errCaseNotFound
-	}
 	return out, nil
 }
 
@@ -325,27 +307,28 @@ func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assis
 // the caller owns, or one the caller's organization provides on a case it
 // still sees. Once a provider's access to the case has ended (the consent
 // was withdrawn or expired, the referral closed), its records there are
-// not found, as the case is: 404 only for what the caller may not see. A
-// stale version answers ErrPreconditionFailed.
+// not found, as the case is: 404 only for what the caller may not see
+// (access.MayReadAssistance); another organization's record that a
+// referred organization sees is forbidden to change
+// (access.MayWriteAssistance). A stale version answers
+// ErrPreconditionFailed.
 func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected int, patch map[string]json.RawMessage) (Assistance, error) {
 	var out Assistance
-	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
 		var r assistanceRow
 		if err := tx.Raw(`SELECT `+assistanceColumns+` FROM assistance a WHERE a.id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
 			return err
 		}
-		if r.ID == uuid.Nil {
-			return audit.Record(ctx, tx, "assistance.update", "assistance", id.String(), audit.NotFound)
-		}
 		rel, err := access.Of(ctx, tx, r.CaseID)
 		if err != nil {
 			return err
 		}
-		if !rel.Owner() && (r.ProviderOrganizationID != p.OrganizationID || !rel.Visible()) {
-			return audit.Record(ctx, tx, "assistance.update", "assistance", id.String(), audit.NotFound)
+		if r.ID == uuid.Nil || !access.MayReadAssistance(p, rel, r.ProviderOrganizationID, assistanceCategory(r.Type)) {
+			return access.NotFound("assistance", "assistance.update", "assistance", id.String())
 		}
-		found = true
+		if !access.MayWriteAssistance(p, rel, r.ProviderOrganizationID) {
+			return access.Deny("a referred organization changes its own assistance only", "assistance.update", "case", r.CaseID.String())
+		}
 		if r.Version != expected {
 			return web.Stale()
 		}
@@ -407,9 +390,6 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 	})
 	if err != nil {
 		return Assistance{}, err
-	}
-	if !found {
-		return Assistance{}, apperr.NotFound("assistance")
 	}
 	return out, nil
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 )
 
-// Enumerations of the statistical attributes (DESIGN.md section 4), aligned
+// Enumerations of the statistical attributes (as the API description lists them), aligned
 // with HTCDS 2.0 and the CTDC data dictionary.
 var (
 	Sexes          = []string{"female", "male", "other", "unknown"}

@@ -36,13 +36,7 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput, i
 		return Note{}, apperr.Invalid("text", "is required, at most 20000 characters")
 	}
 	var out Note
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		_, ok, err := access.Require(ctx, tx, caseID, "note.create")
-		if err != nil || !ok {
-			return err
-		}
-		found = true
+	err := s.inCase(ctx, caseID, "note.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		k, err := s.caseKey(tx, caseID)
 		if err != nil {
 			return err
@@ -92,9 +86,6 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput, i
 	if err != nil {
 		return Note{}, err
 	}
-	if !found {
-		return Note{}, errCaseNotFound
-	}
 	return out, nil
 }
 
@@ -102,13 +93,7 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput, i
 // first.
 func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) (web.List[Note], error) {
 	var out web.List[Note]
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		_, ok, err := access.Require(ctx, tx, caseID, "note.list")
-		if err != nil || !ok {
-			return err
-		}
-		found = true
+	err := s.inCase(ctx, caseID, "note.list", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		var rows []struct {
 			ID        uuid.UUID
 			AuthorID  uuid.UUID
@@ -147,9 +132,6 @@ func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) 
 	})
 	if err != nil {
 		return web.List[Note]{}, err
-	}
-	if !found {
-		return web.List[Note]{}, errCaseNotFound
 	}
 	return out, nil
 }

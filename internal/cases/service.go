@@ -25,7 +25,6 @@ import (
 	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
@@ -59,11 +58,15 @@ func NewService(db *gorm.DB, keys *Keyring, set Settings, log *slog.Logger) *Ser
 	return &Service{db: db, keys: keys, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
-var errCaseNotFound = apperr.NotFound("case")
-
 // inTx runs fn in a transaction scoped to the caller's organization.
 func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
-	return database.InCallerTx(ctx, s.db, fn)
+	return access.InTx(ctx, s.db, fn)
+}
+
+// inCase runs fn on a case the caller may act on under rule (access.InCase).
+func (s *Service) inCase(ctx context.Context, id uuid.UUID, action string, rule access.Rule,
+	fn func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error) error {
+	return access.InCase(ctx, s.db, id, action, rule, fn)
 }
 
 // identityAccess is what a case read decrypts for rel: the consented
@@ -92,13 +95,8 @@ func (s *Service) readOne(ctx context.Context, tx *gorm.DB, id uuid.UUID, rel ac
 // allows. A missing or hidden case answers the same not-found error.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 	var out Case
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, id, "case.read")
-		if err != nil || !ok {
-			return err
-		}
-		found = true
+	err := s.inCase(ctx, id, "case.read", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+		var err error
 		if out, err = s.readOne(ctx, tx, id, rel); err != nil {
 			return err
 		}
@@ -106,9 +104,6 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 	})
 	if err != nil {
 		return Case{}, err
-	}
-	if !found {
-		return Case{}, errCaseNotFound
 	}
 	return out, nil
 }
@@ -323,18 +318,7 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 // changing the assigned workers needs a supervisor.
 func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch map[string]json.RawMessage) (Case, error) {
 	var out Case
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, id, "case.update")
-		if err != nil || !ok {
-			return err
-		}
-		// A referred organization reads the consented categories and records
-		// its own assistance; it does not change the case.
-		if !rel.Owner() {
-			return audit.Record(ctx, tx, "case.update", "case", id.String(), audit.NotFound)
-		}
-		found = true
+	err := s.inCase(ctx, id, "case.update", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		var r row
 		if err := tx.Raw(`SELECT `+caseColumns+` FROM cases c WHERE c.id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
 			return err
@@ -369,8 +353,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 			return err
 		}
 		if !sameIDs(f.AssignedUserIDs, cur[0].AssignedUserIDs) {
-			if p.Role != authz.RoleSupervisor {
-				return apperr.Forbidden("only supervisors assign workers")
+			if err := access.RequireRole(p, authz.RoleSupervisor, "only supervisors assign workers", "case.update", id); err != nil {
+				return err
 			}
 			if err := s.assign(ctx, tx, p, r.OwnerOrganizationID, id, f.AssignedUserIDs); err != nil {
 				return err
@@ -415,9 +399,6 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 	})
 	if err != nil {
 		return Case{}, err
-	}
-	if !found {
-		return Case{}, errCaseNotFound
 	}
 	return out, nil
 }

@@ -63,16 +63,7 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 		return Case{}, apperr.Invalid("reason", "must be at most 2000 characters")
 	}
 	var out Case
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, id, "case.move_stage")
-		if err != nil || !ok {
-			return err
-		}
-		if !rel.Owner() {
-			return audit.Record(ctx, tx, "case.move_stage", "case", id.String(), audit.NotFound)
-		}
-		found = true
+	err := s.inCase(ctx, id, "case.move_stage", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		var cur struct {
 			Stage  string
 			Source string
@@ -84,8 +75,10 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 		if err != nil {
 			return err
 		}
-		if (kind == moveClose || kind == moveReopen) && p.Role != authz.RoleSupervisor {
-			return apperr.Forbidden("only supervisors close and reopen cases")
+		if kind == moveClose || kind == moveReopen {
+			if err := access.RequireRole(p, authz.RoleSupervisor, "only supervisors close and reopen cases", "case.move_stage", id); err != nil {
+				return err
+			}
 		}
 		if cur.Source == "import" {
 			return apperr.Conflict("imported historical cases cannot be moved")
@@ -136,22 +129,13 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 	if err != nil {
 		return Case{}, err
 	}
-	if !found {
-		return Case{}, errCaseNotFound
-	}
 	return out, nil
 }
 
 // Stages returns the moves of a case, oldest first.
 func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error) {
 	var out []StageMove
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, id, "case.read_history")
-		if err != nil || !ok {
-			return err
-		}
-		found = true
+	err := s.inCase(ctx, id, "case.read_history", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		var rows []struct {
 			ID            uuid.UUID
 			FromStage     *string
@@ -193,9 +177,6 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, errCaseNotFound
-	}
 	return out, nil
 }
 
@@ -203,16 +184,8 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 // empty plan at version 0 when none was written yet).
 func (s *Service) GetPlan(ctx context.Context, id uuid.UUID) (Plan, error) {
 	var out Plan
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, id, "plan.read")
-		if err != nil || !ok {
-			return err
-		}
-		if !rel.Owner() {
-			return audit.Record(ctx, tx, "plan.read", "case", id.String(), audit.NotFound)
-		}
-		found = true
+	err := s.inCase(ctx, id, "plan.read", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+		var err error
 		if out, err = s.readPlan(ctx, tx, id); err != nil {
 			return err
 		}
@@ -220,9 +193,6 @@ func (s *Service) GetPlan(ctx context.Context, id uuid.UUID) (Plan, error) {
 	})
 	if err != nil {
 		return Plan{}, err
-	}
-	if !found {
-		return Plan{}, errCaseNotFound
 	}
 	return out, nil
 }
@@ -305,16 +275,7 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 		return Plan{}, err
 	}
 	var out Plan
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, id, "plan.update")
-		if err != nil || !ok {
-			return err
-		}
-		if !rel.Owner() {
-			return audit.Record(ctx, tx, "plan.update", "case", id.String(), audit.NotFound)
-		}
-		found = true
+	err := s.inCase(ctx, id, "plan.update", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		var cur struct{ Version int }
 		if err := tx.Raw(`SELECT version FROM case_plans WHERE case_id = ? FOR UPDATE`, id).Scan(&cur).Error; err != nil {
 			return err
@@ -377,9 +338,6 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 	if err != nil {
 		return Plan{}, err
 	}
-	if !found {
-		return Plan{}, errCaseNotFound
-	}
 	return out, nil
 }
 
@@ -388,16 +346,7 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 func (s *Service) AccessLog(ctx context.Context, id uuid.UUID, limit int, cursor string) ([]AccessEntry, string, error) {
 	var entries []AccessEntry
 	var next string
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, id, "case.access_log")
-		if err != nil || !ok {
-			return err
-		}
-		if rel.Kind != access.Supervising {
-			return audit.Record(ctx, tx, "case.access_log", "case", id.String(), audit.NotFound)
-		}
-		found = true
+	err := s.inCase(ctx, id, "case.access_log", access.RequireOwningSupervisor, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		list, nxt, err := audit.List(ctx, tx, audit.Filter{ObjectType: "case", ObjectID: id.String(), Limit: limit, Cursor: cursor})
 		if err != nil {
 			return apperr.Invalid("cursor", "is not a cursor this service issued")
@@ -410,9 +359,6 @@ func (s *Service) AccessLog(ctx context.Context, id uuid.UUID, limit int, cursor
 	})
 	if err != nil {
 		return nil, "", err
-	}
-	if !found {
-		return nil, "", errCaseNotFound
 	}
 	if entries == nil {
 		entries = []AccessEntry{}

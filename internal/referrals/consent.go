@@ -146,16 +146,7 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 		return Consent{}, err
 	}
 	var out Consent
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, caseID, "consent.create")
-		if err != nil || !ok {
-			return err
-		}
-		found = true
-		if !rel.Owner() {
-			return apperr.Forbidden("only the owning organization records consent")
-		}
+	err := s.inCase(ctx, caseID, "consent.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		var c struct{ IsMinor *bool }
 		if err := tx.Raw(`SELECT is_minor FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
 			return err
@@ -206,9 +197,6 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 	if err != nil {
 		return Consent{}, err
 	}
-	if !found {
-		return Consent{}, errCaseNotFound
-	}
 	return out, nil
 }
 
@@ -224,16 +212,7 @@ func orEmpty(s []string) []string {
 func (s *Service) ListConsents(ctx context.Context, caseID uuid.UUID) ([]Consent, error) {
 	now := s.now()
 	var out []Consent
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, caseID, "consent.list")
-		if err != nil || !ok {
-			return err
-		}
-		if !rel.Owner() {
-			return audit.Record(ctx, tx, "consent.list", "case", caseID.String(), audit.NotFound)
-		}
-		found = true
+	err := s.inCase(ctx, caseID, "consent.list", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		var rows []consentRow
 		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE case_id = ? ORDER BY created_at DESC, id DESC`, caseID).Scan(&rows).Error; err != nil {
 			return err
@@ -247,9 +226,6 @@ func (s *Service) ListConsents(ctx context.Context, caseID uuid.UUID) ([]Consent
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, errCaseNotFound
-	}
 	return out, nil
 }
 
@@ -261,23 +237,25 @@ func (s *Service) Withdraw(ctx context.Context, consentID uuid.UUID, in Withdraw
 	}
 	now := s.now()
 	var out Consent
-	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
 		var r consentRow
 		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ? FOR UPDATE`, consentID).Scan(&r).Error; err != nil {
 			return err
 		}
 		if r.ID == uuid.Nil {
-			return audit.Record(ctx, tx, "consent.withdraw", "consent", consentID.String(), audit.NotFound)
+			return access.NotFound("consent", "consent.withdraw", "consent", consentID.String())
 		}
+		// A consent is seen with its case; only the owner's side withdraws it.
 		rel, err := access.Of(ctx, tx, r.CaseID)
 		if err != nil {
 			return err
 		}
-		if !rel.Owner() {
-			return audit.Record(ctx, tx, "consent.withdraw", "consent", consentID.String(), audit.NotFound)
+		if !rel.Visible() {
+			return access.NotFound("consent", "consent.withdraw", "consent", consentID.String())
 		}
-		found = true
+		if !rel.Owner() {
+			return access.Deny("only the owning organization withdraws consent", "consent.withdraw", "case", r.CaseID.String())
+		}
 		if r.WithdrawnAt != nil {
 			return apperr.Conflict("the consent is already withdrawn")
 		}
@@ -298,9 +276,6 @@ func (s *Service) Withdraw(ctx context.Context, consentID uuid.UUID, in Withdraw
 	})
 	if err != nil {
 		return Consent{}, err
-	}
-	if !found {
-		return Consent{}, apperr.NotFound("consent")
 	}
 	return out, nil
 }

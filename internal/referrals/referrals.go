@@ -23,7 +23,6 @@ import (
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
@@ -57,11 +56,14 @@ func NewService(db *gorm.DB, w jcrypto.KeyWrapper, hash func(route string, body 
 	return &Service{db: db, wrapper: w, hash: hash, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
-var errCaseNotFound = apperr.NotFound("case")
-var errReferralNotFound = apperr.NotFound("referral")
-
 func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
-	return database.InCallerTx(ctx, s.db, fn)
+	return access.InTx(ctx, s.db, fn)
+}
+
+// inCase runs fn on a case the caller may act on under rule (access.InCase).
+func (s *Service) inCase(ctx context.Context, id uuid.UUID, action string, rule access.Rule,
+	fn func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error) error {
+	return access.InCase(ctx, s.db, id, action, rule, fn)
 }
 
 // Referral statuses.
@@ -189,24 +191,15 @@ func (s *Service) view(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r r
 	if err := tx.Raw(`SELECT user_id FROM referral_assignments WHERE referral_id = ? ORDER BY assigned_at`, r.ID).Scan(&assigned).Error; err != nil {
 		return out, err
 	}
-	mine := false
+	facts := access.Referral{CaseID: r.CaseID, From: r.FromOrganizationID, To: r.ToOrganizationID,
+		Working: r.Status == StatusAccepted || r.Status == StatusCompleted}
 	for _, a := range assigned {
 		out.AssignedUserIDs = append(out.AssignedUserIDs, a.UserID)
-		mine = mine || a.UserID == p.UserID
+		facts.AssignedToCaller = facts.AssignedToCaller || a.UserID == p.UserID
 	}
-	showNote := false
-	switch p.OrganizationID {
-	case r.FromOrganizationID:
-		rel, err := access.Of(ctx, tx, r.CaseID)
-		if err != nil {
-			return out, err
-		}
-		showNote = rel.Owner()
-	case r.ToOrganizationID:
-		// The recipient reads the note while it works on the referral and
-		// keeps it once completed; not before accepting, nor after the
-		// sender cancelled or the consent ended.
-		showNote = (r.Status == StatusAccepted || r.Status == StatusCompleted) && (mine || p.Role == "supervisor")
+	showNote, err := access.MayReadReferralNote(ctx, tx, p, facts)
+	if err != nil {
+		return out, err
 	}
 	if !showNote && r.DeclineReasonEnc == nil && r.OutcomeEnc == nil {
 		return out, nil
@@ -234,8 +227,7 @@ func (s *Service) view(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r r
 			return out, err
 		}
 	}
-	// The decline reason is for both parties' workers on the referral.
-	if showNote || p.OrganizationID == r.ToOrganizationID {
+	if access.MayReadDeclineReason(p, facts, showNote) {
 		if out.DeclineReason, err = open(r.DeclineReasonEnc, "decline_reason"); err != nil {
 			return out, err
 		}
@@ -318,16 +310,7 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, 
 	}
 	now := s.now()
 	var out Referral
-	found := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		rel, ok, err := access.Require(ctx, tx, caseID, "referral.create")
-		if err != nil || !ok {
-			return err
-		}
-		found = true
-		if !rel.Owner() {
-			return apperr.Forbidden("only the owning organization refers a case")
-		}
+	err := s.inCase(ctx, caseID, "referral.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
 		if in.ToOrganizationID == p.OrganizationID {
 			return apperr.Invalid("to_organization_id", "must be another organization")
 		}
@@ -418,9 +401,6 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, 
 	if err != nil {
 		return Referral{}, err
 	}
-	if !found {
-		return Referral{}, errCaseNotFound
-	}
 	return out, nil
 }
 
@@ -460,24 +440,22 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 		return Referral{}, apperr.Invalid(field, "must be at most 4000 characters")
 	}
 	var out Referral
-	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
 		r, err := s.load(tx, id, true)
 		if err != nil {
 			return err
 		}
 		if r.ID == uuid.Nil {
-			return audit.Record(ctx, tx, "referral."+action, "referral", id.String(), audit.NotFound)
+			return access.NotFound("referral", "referral."+action, "referral", id.String())
 		}
-		found = true
-		recipient := p.OrganizationID == r.ToOrganizationID
-		sender := p.OrganizationID == r.FromOrganizationID
+		side := access.SideOf(p, r.FromOrganizationID, r.ToOrganizationID)
+		deny := func(detail string) error { return access.Deny(detail, "referral."+action, "case", r.CaseID.String()) }
 		from := r.Status
 		var to string
 		switch action {
 		case Accept, Decline:
-			if !recipient {
-				return apperr.Forbidden("only the receiving organization answers a referral")
+			if side != access.Recipient {
+				return deny("only the receiving organization answers a referral")
 			}
 			if r.Status != StatusPending {
 				return apperr.Conflict("only a pending referral can be answered")
@@ -487,16 +465,16 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 				to = StatusDeclined
 			}
 		case Complete:
-			if !recipient {
-				return apperr.Forbidden("only the receiving organization completes a referral")
+			if side != access.Recipient {
+				return deny("only the receiving organization completes a referral")
 			}
 			if r.Status != StatusAccepted {
 				return apperr.Conflict("only an accepted referral can be completed")
 			}
 			to = StatusCompleted
 		case Cancel:
-			if !sender {
-				return apperr.Forbidden("only the referring organization cancels a referral")
+			if side != access.Sender {
+				return deny("only the referring organization cancels a referral")
 			}
 			if r.Status != StatusPending && r.Status != StatusAccepted {
 				return apperr.Conflict("only a pending or accepted referral can be cancelled")
@@ -559,9 +537,6 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 	})
 	if err != nil {
 		return Referral{}, err
-	}
-	if !found {
-		return Referral{}, errReferralNotFound
 	}
 	return out, nil
 }
@@ -658,16 +633,14 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Ref
 // Get returns one referral of the caller's organization.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Referral, error) {
 	var out Referral
-	found := false
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
 		r, err := s.load(tx, id, false)
 		if err != nil {
 			return err
 		}
 		if r.ID == uuid.Nil {
-			return audit.Record(ctx, tx, "referral.read", "referral", id.String(), audit.NotFound)
+			return access.NotFound("referral", "referral.read", "referral", id.String())
 		}
-		found = true
 		if out, err = s.view(ctx, tx, p, r); err != nil {
 			return err
 		}
@@ -675,9 +648,6 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Referral, error) {
 	})
 	if err != nil {
 		return Referral{}, err
-	}
-	if !found {
-		return Referral{}, errReferralNotFound
 	}
 	return out, nil
 }
