@@ -1,8 +1,9 @@
-// Package demo creates the synthetic cases of the demo data (DESIGN.md
-// section 5): about 80 cases of no real person, spread over 2024 and 2025
-// across the crisis centers, with stage moves and plans, so that lists,
-// dashboards and reports show real figures. Names come from a built-in
-// list; the generator is seeded, so every demo database is alike.
+// Package demo creates the synthetic cases of the demo data (next to
+// package seed's organizations and accounts): about 80 cases of no real
+// person, spread over 2024 and 2025 across the crisis centers, with stage
+// moves and plans, so that lists, dashboards and reports show real figures.
+// Names come from a built-in list; the generator is seeded, so every demo
+// database is alike.
 package demo
 
 import (

@@ -1,4 +1,4 @@
-// Package seed creates the demo data of DESIGN.md section 5: the demo
+// Package seed creates the demo data (docs/walkthrough.md uses it): the demo
 // organizations and accounts (password jardam-demo-2025, development only).
 package seed
 

@@ -30,7 +30,7 @@ describe('periods in Asia/Bishkek', () => {
 });
 
 describe('rules', () => {
-  it('lets admins grant what DESIGN section 5 allows', () => {
+  it('lets admins grant what the user service allows', () => {
     expect(grantableRoles('admin')).not.toContain('caseworker');
     expect(grantableRoles('org_admin')).toEqual(['caseworker', 'supervisor']);
     expect(grantableRoles('caseworker')).toEqual([]);

@@ -61,7 +61,7 @@ export function halfYears(last: { year: number; half: 1 | 2 }, fromYear: number)
   return out;
 }
 
-/** The roles an account with `role` may grant (DESIGN.md section 5). */
+/** The roles an account with `role` may grant (mirrors the user service, internal/users/users.go). */
 export function grantableRoles(role: string): string[] {
   if (role === 'admin') return ['org_admin', 'coordinator', 'auditor', 'admin'];
   if (role === 'org_admin') return ['caseworker', 'supervisor'];

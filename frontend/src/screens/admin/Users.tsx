@@ -1,6 +1,6 @@
 // Accounts: system admins create admins, org admins, coordinators and
 // auditors; an organization's admin creates its caseworkers and supervisors
-// (DESIGN.md section 5). A password set here is one-time.
+// (the user service decides: internal/users). A password set here is one-time.
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { api, query, type Page } from '../../lib/api';
