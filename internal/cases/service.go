@@ -315,7 +315,8 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 // Update applies a JSON merge patch to the editable fields of a case at
 // version expected. Read-only fields answer a validation error before
 // anything is loaded; a stale version answers ErrPreconditionFailed;
-// changing the assigned workers needs a supervisor.
+// changing the assigned workers needs a supervisor. Only the owning
+// organization changes a case (access.RequireOwner).
 func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch map[string]json.RawMessage) (Case, error) {
 	var out Case
 	err := s.inCase(ctx, id, "case.update", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {

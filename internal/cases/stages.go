@@ -49,7 +49,8 @@ func CheckMove(from, to string) (string, error) {
 	return "", apperr.Conflict("this stage move is not allowed", "stage")
 }
 
-// MoveStage moves a case along the referral path. Closing needs a reason
+// MoveStage moves a case along the referral path, for the owning
+// organization (access.RequireOwner). Closing needs a reason
 // from the closure reasons; closing and reopening need a supervisor (403
 // for others); an illegal move answers a conflict and changes nothing.
 func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Case, error) {
@@ -181,7 +182,8 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 }
 
 // GetPlan returns the needs assessment and assistance plan of a case (an
-// empty plan at version 0 when none was written yet).
+// empty plan at version 0 when none was written yet), for the owning
+// organization (access.RequireOwner).
 func (s *Service) GetPlan(ctx context.Context, id uuid.UUID) (Plan, error) {
 	var out Plan
 	err := s.inCase(ctx, id, "plan.read", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
@@ -241,8 +243,9 @@ func (s *Service) readPlan(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Plan
 	return out, nil
 }
 
-// PutPlan replaces the plan. A plan that exists needs its version (If-Match
-// or version); the first needs none.
+// PutPlan replaces the plan, for the owning organization
+// (access.RequireOwner). A plan that exists needs its version (If-Match or
+// version); the first needs none.
 func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in PlanInput) (Plan, error) {
 	var v apperr.Validation
 	if len([]rune(in.NeedsAssessment)) > 20000 {
@@ -342,7 +345,8 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 }
 
 // AccessLog returns who read or changed a case, for the owning
-// organization's supervisors; to anyone else the case does not exist.
+// organization's supervisors (access.RequireOwningSupervisor: forbidden to
+// others who see the case, not found to those who do not).
 func (s *Service) AccessLog(ctx context.Context, id uuid.UUID, limit int, cursor string) ([]AccessEntry, string, error) {
 	var entries []AccessEntry
 	var next string

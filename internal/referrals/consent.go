@@ -208,7 +208,7 @@ func orEmpty(s []string) []string {
 }
 
 // ListConsents returns a case's consents, newest first, for the owner's
-// side.
+// side (access.RequireOwner).
 func (s *Service) ListConsents(ctx context.Context, caseID uuid.UUID) ([]Consent, error) {
 	now := s.now()
 	var out []Consent
@@ -230,7 +230,9 @@ func (s *Service) ListConsents(ctx context.Context, caseID uuid.UUID) ([]Consent
 }
 
 // Withdraw withdraws a consent at once: every referral resting on it
-// expires in the same transaction, ending the recipient's access.
+// expires in the same transaction, ending the recipient's access. A consent
+// is seen with its case: not found to those who do not see the case,
+// forbidden to an organization the case is referred to.
 func (s *Service) Withdraw(ctx context.Context, consentID uuid.UUID, in WithdrawInput) (Consent, error) {
 	if len([]rune(in.Reason)) > 2000 {
 		return Consent{}, apperr.Invalid("reason", "must be at most 2000 characters")
