@@ -18,7 +18,6 @@ import (
 	"github.com/jardam-kg/jardam/internal/api"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/notifications"
-	"github.com/jardam-kg/jardam/internal/stats"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
@@ -26,6 +25,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/metrics"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/seed"
+	"github.com/jardam-kg/jardam/internal/stats"
 	"github.com/jardam-kg/jardam/migrations"
 )
 
