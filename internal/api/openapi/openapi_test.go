@@ -277,7 +277,7 @@ func TestSchemasAgreeWithExamples(t *testing.T) {
 			"created_at": "2025-01-02T03:04:05Z", "updated_at": "2025-01-02T03:04:05Z"}], "next_cursor": null}`, true},
 		{"OrganizationListMissingNextCursor", "OrganizationList", `{"items": []}`, false},
 		{"AuditVerifyClean", "AuditVerification", `{"ok": true, "entries": 3, "first_broken": null, "truncated": false,
-			"unlinked": 0, "stale_unlinked": 0, "checkpoint": null}`, true},
+			"unlinked": 0, "stale_unlinked": 0, "checkpoint": null, "checked_from": 1, "checked_to": 3, "anchor": null}`, true},
 		{"AuditEntryNullActor", "AuditEntry", `{"id": 1, "at": "2025-01-02T03:04:05Z", "actor_id": null, "organization_id": null,
 			"role": "", "action": "auth.login", "object_type": "user", "object_id": "", "outcome": "denied",
 			"request_id": "r1", "client_ip": "10.0.0.1", "user_agent": "ua"}`, true},
