@@ -112,12 +112,6 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	return nil
 }
 
-func oneTimePassword() string {
-	b := make([]byte, 15)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 func userCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	if len(args) < 1 {
 		return usageError("user: say `user create` or `user reset-password`")
@@ -136,7 +130,7 @@ func userCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	}
 	defer database.Close(db)
 	hasher := passwd.NewHasher(1)
-	pw := oneTimePassword()
+	pw := passwd.OneTime()
 	hash, err := hasher.Hash(ctx, pw)
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/seed"
 	"github.com/jardam-kg/jardam/internal/stats"
+	"github.com/jardam-kg/jardam/internal/users"
 	"github.com/jardam-kg/jardam/migrations"
 )
 
@@ -114,6 +115,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go func() {
 		defer wg.Done()
 		notifications.NewDeliverer(db, notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}, log).Run(bg, 2*time.Second)
+	}()
+	go func() {
+		defer wg.Done()
+		// Checked hourly; the pass itself runs once a day across replicas.
+		users.NewDormancy(db, cfg.DormantDays, log).Run(bg, time.Hour)
 	}()
 
 	stopMetrics := func(context.Context) {}

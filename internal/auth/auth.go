@@ -85,6 +85,11 @@ type TokenPair struct {
 
 var errBadCredentials = apperr.Unauthorized("the e-mail or password is not correct")
 
+// errAwaitingApproval answers every sign-in to an account that waits for a
+// second person's approval, whatever the password, so that the answer
+// tells nothing of it.
+var errAwaitingApproval = apperr.Forbidden("this account awaits a second person's approval")
+
 type userRow struct {
 	ID                 uuid.UUID
 	OrganizationID     uuid.UUID
@@ -94,6 +99,7 @@ type userRow struct {
 	MustChangePassword bool
 	Disabled           bool
 	MFAEnabled         bool
+	Pending            bool
 }
 
 // NormalizeEmail is the form e-mails are stored and compared in.
@@ -107,9 +113,11 @@ func throttleKey(scope, v string) []byte {
 // Login checks e-mail and password and opens a session, or, when the
 // account has a second factor, answers a challenge (LoginResult.MFA) to
 // complete with CompleteMFA. Unknown e-mails, wrong passwords and disabled
-// accounts answer the same unauthorized error after the same work; too
-// many failures for the submitted e-mail or the client address answer
-// ErrTooManyRequests with a retry delay.
+// accounts answer the same unauthorized error after the same work; an
+// account awaiting approval answers forbidden after the same work and
+// counts as a failure, whatever the password; too many failures for the
+// submitted e-mail or the client address answer ErrTooManyRequests with a
+// retry delay.
 func (s *Service) Login(ctx context.Context, email, password string) (LoginResult, error) {
 	norm := NormalizeEmail(email)
 	keys := throttleKeysFor(ctx, norm)
@@ -118,7 +126,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (LoginResul
 	}
 	var u userRow
 	err := s.db.WithContext(ctx).Raw(`SELECT id, organization_id, email, role, password_hash, must_change_password,
-		disabled_at IS NOT NULL AS disabled,
+		disabled_at IS NOT NULL AS disabled, status = 'pending_approval' AS pending,
 		EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = users.id AND f.confirmed_at IS NOT NULL) AS mfa_enabled
 		FROM users WHERE email = ?`, norm).Scan(&u).Error
 	if err != nil {
@@ -138,6 +146,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (LoginResul
 		})
 		if err != nil {
 			return LoginResult{}, apperr.Internal(err)
+		}
+		if u.Pending {
+			return LoginResult{}, errAwaitingApproval
 		}
 		return LoginResult{}, errBadCredentials
 	}

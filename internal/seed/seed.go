@@ -50,6 +50,8 @@ var Orgs = []Org{
 // Accounts are the demo accounts.
 var Accounts = []Account{
 	{"admin@jardam.local", "System Administrator", "OPS", "admin"},
+	// A second admin approves what the first asks for (four eyes).
+	{"admin2@jardam.local", "Second Administrator", "OPS", "admin"},
 	{"auditor@jardam.local", "Data Protection Officer", "OPS", "auditor"},
 	{"orgadmin@sezim.kg", "Sezim Administrator", "SEZIM", "org_admin"},
 	{"caseworker@sezim.kg", "Sezim Caseworker", "SEZIM", "caseworker"},

@@ -22,6 +22,7 @@ func (h *Handler) Register(r *web.Router) {
 	r.Handle(http.MethodGet, "/api/v1/users", authz.UserList, h.list)
 	r.Handle(http.MethodPost, "/api/v1/users", authz.UserCreate, h.create)
 	r.Handle(http.MethodPatch, "/api/v1/users/:id", authz.UserUpdate, h.update)
+	r.Handle(http.MethodPost, "/api/v1/users/:id/approve", authz.UserApprove, h.approve)
 }
 
 func (h *Handler) list(c echo.Context) error {
@@ -38,6 +39,7 @@ func (h *Handler) list(c echo.Context) error {
 		f.OrganizationID = id
 	}
 	f.Role = c.QueryParam("role")
+	f.Status = c.QueryParam("status")
 	l, err := h.svc.List(c.Request().Context(), f, p)
 	if err != nil {
 		return err
@@ -81,4 +83,17 @@ func (h *Handler) update(c echo.Context) error {
 	}
 	c.Response().Header().Set("ETag", web.ETag(u.Version))
 	return c.JSON(http.StatusOK, u)
+}
+
+func (h *Handler) approve(c echo.Context) error {
+	id, err := web.PathUUID(c, "id", "user")
+	if err != nil {
+		return err
+	}
+	a, err := h.svc.Approve(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, a)
 }

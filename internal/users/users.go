@@ -1,9 +1,12 @@
 // Package users owns accounts and who may grant what: the system admin
 // manages the accounts of admins, org admins, coordinators and auditors;
 // each organization's org admin manages its own caseworkers and
-// supervisors. A password set by an admin is one-time. Every grant is
-// audited, and changing a role, disabling an account or resetting its
-// password ends its sessions at once.
+// supervisors. A password set by an admin is one-time. No grant of case
+// access or of the right to grant is made by one person alone: such an
+// account waits for a second person's approval (foureyes.go). Every grant
+// is audited and told to the organization's supervisors and org admins,
+// and changing a role, disabling an account or resetting its password ends
+// its sessions at once. Accounts left unused are disabled (dormant.go).
 package users
 
 import (
@@ -17,12 +20,20 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
+	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Account statuses. Only an active account may sign in.
+const (
+	StatusPendingApproval = "pending_approval"
+	StatusActive          = "active"
+	StatusDisabled        = "disabled"
 )
 
 // User is the API view of an account; it never carries the password hash.
@@ -34,12 +45,15 @@ type User struct {
 	OrganizationID     uuid.UUID `json:"organization_id"`
 	MustChangePassword bool      `json:"must_change_password"`
 	Disabled           bool      `json:"disabled"`
+	Status             string    `json:"status"`
+	PendingRole        *string   `json:"pending_role"`
 	Version            int       `json:"version"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
 }
 
-// CreateInput is the body of POST /users.
+// CreateInput is the body of POST /users. Password is given for the roles
+// that are active at once (see NeedsApproval) and refused for the others.
 type CreateInput struct {
 	Email          string    `json:"email"`
 	Name           string    `json:"name"`
@@ -49,13 +63,15 @@ type CreateInput struct {
 }
 
 // Patch is the merge patch of PATCH /users/{id}. A password here is a reset:
-// one-time, like at creation.
+// one-time, like at creation. ReassignTo, with Disabled true, names who
+// takes over the account's cases.
 type Patch struct {
-	Name     *string `json:"name"`
-	Role     *string `json:"role"`
-	Disabled *bool   `json:"disabled"`
-	Password *string `json:"password"`
-	Version  *int    `json:"version"`
+	Name       *string    `json:"name"`
+	Role       *string    `json:"role"`
+	Disabled   *bool      `json:"disabled"`
+	Password   *string    `json:"password"`
+	ReassignTo *uuid.UUID `json:"reassign_to"`
+	Version    *int       `json:"version"`
 }
 
 type row struct {
@@ -65,19 +81,22 @@ type row struct {
 	Role               string
 	OrganizationID     uuid.UUID
 	MustChangePassword bool
-	Disabled           bool
+	Status             string
+	PendingRole        *string
 	Version            int
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
 
-const selectUser = `SELECT id, email, name, role, organization_id, must_change_password,
-	disabled_at IS NOT NULL AS disabled, version, created_at, updated_at FROM users`
+const userColumns = `id, email, name, role, organization_id, must_change_password, status, pending_role,
+	version, created_at, updated_at`
+
+const selectUser = `SELECT ` + userColumns + ` FROM users`
 
 func toUser(r row) User {
 	return User{ID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, OrganizationID: r.OrganizationID,
-		MustChangePassword: r.MustChangePassword, Disabled: r.Disabled, Version: r.Version,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		MustChangePassword: r.MustChangePassword, Disabled: r.Status == StatusDisabled, Status: r.Status,
+		PendingRole: r.PendingRole, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // grantable lists the roles each admin role may grant.
@@ -112,21 +131,36 @@ func NewService(db *gorm.DB, hasher *passwd.Hasher) *Service {
 type Filter struct {
 	OrganizationID uuid.UUID
 	Role           string
+	// Status, when set, keeps the accounts with this status; "awaiting"
+	// keeps those with something to approve (a pending account or a
+	// pending role).
+	Status string
 }
 
 // List returns the accounts the caller manages, newest first: an org admin
-// sees its organization's accounts, the system admin every account.
+// or a supervisor sees its organization's accounts, the system admin every
+// account.
 func (s *Service) List(ctx context.Context, f Filter, p web.Page) (web.List[User], error) {
 	caller, _ := reqctx.PrincipalFrom(ctx)
+	var v apperr.Validation
 	if f.Role != "" && !authz.IsRole(f.Role) {
-		return web.List[User]{}, apperr.Invalid("role", "must be one of: "+strings.Join(authz.Roles, ", "))
+		v.Add("role", "must be one of: "+strings.Join(authz.Roles, ", "))
+	}
+	switch f.Status {
+	case "", StatusPendingApproval, StatusActive, StatusDisabled, "awaiting":
+	default:
+		v.Add("status", "must be one of: pending_approval, active, disabled, awaiting")
+	}
+	if err := v.Err(); err != nil {
+		return web.List[User]{}, err
 	}
 	q := s.db.WithContext(ctx).Raw(selectUser+` WHERE (?::uuid IS NULL OR organization_id = ?::uuid)
 		AND (? = '' OR role = ?)
+		AND (? = '' OR status = ? OR (? = 'awaiting' AND (status = 'pending_approval' OR pending_role IS NOT NULL)))
 		AND (?::uuid IS NULL OR organization_id = ?::uuid)
 		AND (?::timestamptz IS NULL OR (created_at, id) < (?::timestamptz, ?::uuid))
 		ORDER BY created_at DESC, id DESC LIMIT ?`,
-		nullUUID(f.OrganizationID), nullUUID(f.OrganizationID), f.Role, f.Role,
+		nullUUID(f.OrganizationID), nullUUID(f.OrganizationID), f.Role, f.Role, f.Status, f.Status, f.Status,
 		scopeOrg(caller), scopeOrg(caller),
 		nullTime(p), nullTime(p), nullUUID(p.AfterID), p.Limit+1)
 	var rows []row
@@ -166,41 +200,60 @@ func validEmail(s string) bool {
 	return err == nil && a.Address == s && a.Name == "" && len(s) <= 254
 }
 
-// Create opens an account with a one-time password. The caller must be
-// allowed to grant the role in that organization (403 otherwise); a taken
-// e-mail answers a conflict naming email.
-func (s *Service) Create(ctx context.Context, in CreateInput) (User, error) {
-	caller, _ := reqctx.PrincipalFrom(ctx)
-	email := auth.NormalizeEmail(in.Email)
+func validName(v *apperr.Validation, name string) {
+	if n := strings.TrimSpace(name); n == "" || len([]rune(n)) > 200 {
+		v.Add("name", "is required, at most 200 characters")
+	}
+}
+
+func validateCreate(email string, in CreateInput) error {
 	var v apperr.Validation
 	if !validEmail(email) {
 		v.Add("email", "must be an e-mail address")
 	}
-	if n := strings.TrimSpace(in.Name); n == "" || len([]rune(n)) > 200 {
-		v.Add("name", "is required, at most 200 characters")
-	}
+	validName(&v, in.Name)
 	if !authz.IsRole(in.Role) {
 		v.Add("role", "must be one of: "+strings.Join(authz.Roles, ", "))
+	} else if NeedsApproval(in.Role) {
+		if in.Password != "" {
+			v.Add("password", "must not be given for this role: a one-time password is issued when a second person approves the account")
+		}
+	} else if reason := passwd.Acceptable(in.Password, auth.DemoPassword); reason != "" {
+		v.Add("password", reason)
 	}
 	if in.OrganizationID == uuid.Nil {
 		v.Add("organization_id", "is required")
 	}
-	if reason := passwd.Acceptable(in.Password, auth.DemoPassword); reason != "" {
-		v.Add("password", reason)
-	}
-	if err := v.Err(); err != nil {
+	return v.Err()
+}
+
+// Create opens an account. The caller must be allowed to grant the role in
+// that organization (403 otherwise); a taken e-mail answers a conflict
+// naming email. An account of a role that needs approval (NeedsApproval)
+// starts pending, without a password; the others are active at once with
+// the one-time password the caller sets. The organization's supervisors
+// and org admins are told.
+func (s *Service) Create(ctx context.Context, in CreateInput) (User, error) {
+	caller, _ := reqctx.PrincipalFrom(ctx)
+	email := auth.NormalizeEmail(in.Email)
+	if err := validateCreate(email, in); err != nil {
 		return User{}, err
 	}
 	if !MayGrant(caller, in.Role, in.OrganizationID) {
 		s.denied(ctx, "user.create")
 		return User{}, apperr.Forbidden("your role may not grant this role in this organization")
 	}
-	hash, err := s.hasher.Hash(ctx, in.Password)
-	if err != nil {
-		return User{}, apperr.Internal(err)
+	status, hash, setBy, requestedBy := StatusActive, "", &caller.UserID, (*uuid.UUID)(nil)
+	if NeedsApproval(in.Role) {
+		status, setBy, requestedBy = StatusPendingApproval, nil, &caller.UserID
+	} else {
+		var err error
+		if hash, err = s.hasher.Hash(ctx, in.Password); err != nil {
+			return User{}, apperr.Internal(err)
+		}
 	}
 	var r row
-	err = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var exists bool
 		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, in.OrganizationID).Scan(&exists).Error; err != nil {
 			return err
@@ -208,24 +261,38 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (User, error) {
 		if !exists {
 			return apperr.Invalid("organization_id", "names no organization")
 		}
-		if err := tx.Raw(`INSERT INTO users (email, name, role, organization_id, password_hash, must_change_password)
-			VALUES (?, ?, ?, ?, ?, true) RETURNING id, email, name, role, organization_id, must_change_password,
-			false AS disabled, version, created_at, updated_at`,
-			email, strings.TrimSpace(in.Name), in.Role, in.OrganizationID, hash).Scan(&r).Error; err != nil {
+		if err := tx.Raw(`INSERT INTO users (email, name, role, organization_id, password_hash, must_change_password,
+			status, disabled_at, created_by, requested_by, password_set_by)
+			VALUES (?, ?, ?, ?, ?, true, ?, CASE WHEN ? = 'active' THEN NULL ELSE now() END, ?, ?, ?)
+			RETURNING `+userColumns,
+			email, strings.TrimSpace(in.Name), in.Role, in.OrganizationID, hash, status, status,
+			caller.UserID, requestedBy, setBy).Scan(&r).Error; err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, "user.create", "user", r.ID.String(), audit.Success)
+		if err := audit.Record(ctx, tx, "user.create", "user", r.ID.String(), audit.Success); err != nil {
+			return err
+		}
+		kind := notifications.KindAccountCreated
+		if status == StatusPendingApproval {
+			kind = notifications.KindAccountApprovalRequested
+		}
+		return tell(ctx, tx, caller.UserID, r.OrganizationID, kind, in.Role)
 	})
 	if database.IsCode(err, database.CodeUniqueViolation) {
 		return User{}, apperr.Conflict("an account with this e-mail exists", "email")
 	}
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return User{}, err
-		}
-		return User{}, apperr.Internal(err)
+		return User{}, classify(err)
 	}
 	return toUser(r), nil
+}
+
+// classify keeps a domain error and makes any other an internal one.
+func classify(err error) error {
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return apperr.Internal(err)
 }
 
 func (s *Service) denied(ctx context.Context, action string) {
@@ -234,17 +301,10 @@ func (s *Service) denied(ctx context.Context, action string) {
 	})
 }
 
-// Update applies a merge patch to an account the caller manages (others
-// answer not found). A stale version answers ErrPreconditionFailed; a role
-// the caller may not grant answers forbidden; an admin cannot disable or
-// demote their own account.
-func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patch) (User, error) {
-	caller, _ := reqctx.PrincipalFrom(ctx)
+func validatePatch(p Patch) error {
 	var v apperr.Validation
 	if p.Name != nil {
-		if n := strings.TrimSpace(*p.Name); n == "" || len([]rune(n)) > 200 {
-			v.Add("name", "is required, at most 200 characters")
-		}
+		validName(&v, *p.Name)
 	}
 	if p.Role != nil && !authz.IsRole(*p.Role) {
 		v.Add("role", "must be one of: "+strings.Join(authz.Roles, ", "))
@@ -254,26 +314,30 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 			v.Add("password", reason)
 		}
 	}
-	if err := v.Err(); err != nil {
-		return User{}, err
+	if p.ReassignTo != nil && (p.Disabled == nil || !*p.Disabled) {
+		v.Add("reassign_to", "is given only with disabled: true")
 	}
-	var hash string
-	if p.Password != nil {
-		// Authorized before the costly hash; the transaction checks again.
-		if err := s.mayUpdate(ctx, caller, id, p); err != nil {
-			return User{}, err
-		}
-		var err error
-		if hash, err = s.hasher.Hash(ctx, *p.Password); err != nil {
-			return User{}, apperr.Internal(err)
-		}
+	return v.Err()
+}
+
+// Update applies a merge patch to an account the caller manages (others
+// answer not found). A stale version answers ErrPreconditionFailed; a role
+// the caller may not grant answers forbidden; an admin cannot disable or
+// demote their own account. Raising an account to a role that needs
+// approval leaves it in its current role with pending_role; re-enabling
+// such an account makes it pending; a pending account gets no password
+// here (409 naming password). Disabling hands the account's cases over to
+// ReassignTo or leaves them unassigned. See plan for the details.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patch) (User, error) {
+	caller, _ := reqctx.PrincipalFrom(ctx)
+	if err := validatePatch(p); err != nil {
+		return User{}, err
 	}
 	var out User
 	deniedGrant := false
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var r row
-		err := tx.Raw(selectUser+` WHERE id = ? FOR UPDATE`, id).Scan(&r).Error
-		if err != nil {
+		if err := tx.Raw(selectUser+` WHERE id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
 			return err
 		}
 		// Accounts the caller may not manage are invisible.
@@ -290,70 +354,25 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		if r.ID == caller.UserID && ((p.Disabled != nil && *p.Disabled) || (p.Role != nil && *p.Role != r.Role)) {
 			return apperr.Conflict("you cannot disable or change the role of your own account")
 		}
-		endSessions := false
-		sets := map[string]any{"version": gorm.Expr("version + 1"), "updated_at": gorm.Expr("now()")}
-		if p.Name != nil {
-			sets["name"] = strings.TrimSpace(*p.Name)
-		}
-		if p.Role != nil && *p.Role != r.Role {
-			sets["role"] = *p.Role
-			endSessions = true
-		}
-		if p.Disabled != nil && *p.Disabled != r.Disabled {
-			if *p.Disabled {
-				sets["disabled_at"] = gorm.Expr("now()")
-				endSessions = true
-			} else {
-				sets["disabled_at"] = nil
-			}
-		}
-		if p.Password != nil {
-			sets["password_hash"] = hash
-			sets["must_change_password"] = true
-			sets["password_changed_at"] = gorm.Expr("now()")
-			endSessions = true
-		}
-		if err := tx.Table("users").Where("id = ?", id).Updates(sets).Error; err != nil {
+		c, err := plan(caller, r, p)
+		if err != nil {
 			return err
 		}
-		if endSessions {
-			if err := tx.Exec(`UPDATE sessions SET revoked_at = now(), revoked_reason = 'account_changed'
-				WHERE user_id = ? AND revoked_at IS NULL`, id).Error; err != nil {
+		if p.Password != nil {
+			if c.sets["password_hash"], err = s.hasher.Hash(ctx, *p.Password); err != nil {
 				return err
 			}
 		}
-		if err := tx.Raw(selectUser+` WHERE id = ?`, id).Scan(&r).Error; err != nil {
+		if out, err = c.apply(ctx, tx, caller.UserID, r, p.ReassignTo); err != nil {
 			return err
 		}
-		out = toUser(r)
 		return audit.Record(ctx, tx, "user.update", "user", id.String(), audit.Success)
 	})
 	if deniedGrant {
 		s.denied(ctx, "user.update")
 	}
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return User{}, err
-		}
-		return User{}, apperr.Internal(err)
+		return User{}, classify(err)
 	}
 	return out, nil
-}
-
-// mayUpdate answers, without locking, whether the caller may apply p to
-// account id: not found when the caller may not manage it, forbidden
-// (audited) for a role the caller may not grant.
-func (s *Service) mayUpdate(ctx context.Context, caller reqctx.Principal, id uuid.UUID, p Patch) error {
-	var r row
-	if err := s.db.WithContext(ctx).Raw(selectUser+` WHERE id = ?`, id).Scan(&r).Error; err != nil {
-		return apperr.Internal(err)
-	}
-	if r.ID == uuid.Nil || !MayGrant(caller, r.Role, r.OrganizationID) {
-		return apperr.NotFound("user")
-	}
-	if p.Role != nil && !MayGrant(caller, *p.Role, r.OrganizationID) {
-		s.denied(ctx, "user.update")
-		return apperr.Forbidden("your role may not grant this role in this organization")
-	}
-	return nil
 }

@@ -59,6 +59,7 @@ var (
 	UserCreate         = Permission{"user", "create"}
 	UserUpdate         = Permission{"user", "update"}
 	UserMFAReset       = Permission{"user", "mfa_reset"}
+	UserApprove        = Permission{"user", "approve"}
 	AuditRead          = Permission{"audit", "read"}
 	AuditVerify        = Permission{"audit", "verify"}
 

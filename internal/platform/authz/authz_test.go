@@ -25,7 +25,7 @@ var expected = map[string][]string{
 		"consent.create", "consent.list", "consent.withdraw", "indicator.read", "measure.list", "note.create", "note.list",
 		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
 		"referral.create", "referral.list", "referral.respond", "report.read", "report.write", "self.read", "self.update",
-		"user.list",
+		"user.approve", "user.list",
 	},
 	authz.RoleCoordinator: {
 		"budget.read", "indicator.read", "measure.list", "notification.list", "notification.update", "organization.list",
@@ -37,7 +37,7 @@ var expected = map[string][]string{
 	},
 	authz.RoleAdmin: {
 		"measure.list", "notification.list", "notification.update", "organization.create", "organization.list",
-		"organization.update", "self.read", "self.update", "user.create", "user.list", "user.mfa_reset", "user.update",
+		"organization.update", "self.read", "self.update", "user.approve", "user.create", "user.list", "user.mfa_reset", "user.update",
 	},
 	authz.RoleAuditor: {
 		"audit.read", "audit.verify", "measure.list", "notification.list", "notification.update",

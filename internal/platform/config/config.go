@@ -41,6 +41,9 @@ type Config struct {
 	PreviousMasterKeyFiles []string
 	IndexKeyFile           string
 	ReflectionDays         int
+	// DormantDays: accounts unused for this many days are disabled by a
+	// daily job (JARDAM_DORMANT_DAYS, default 90).
+	DormantDays int
 	// StatsK is the suppression threshold of aggregates shown to
 	// coordinators (at least 3).
 	StatsK         int
@@ -193,6 +196,7 @@ func load(get func(string) string) (Config, error) {
 		errs = append(errs, errors.New("JARDAM_MFA_REQUIRED: must be true or false"))
 	}
 	c.ReflectionDays = integer("JARDAM_REFLECTION_DAYS", 30)
+	c.DormantDays = integer("JARDAM_DORMANT_DAYS", 90)
 	c.StatsK = integer("JARDAM_STATS_K", 5)
 	if c.StatsK < 3 {
 		errs = append(errs, errors.New("JARDAM_STATS_K: must be at least 3"))

@@ -1,0 +1,99 @@
+package users
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/notifications"
+)
+
+// dormantLockKey is the transaction-level advisory lock under which one
+// replica at a time runs the dormancy job.
+const dormantLockKey = 7_312_115
+
+// dormantJob names the job in scheduled_jobs.
+const dormantJob = "disable_dormant_accounts"
+
+// Dormancy disables the accounts nobody has used for a number of days: an
+// account unused is a door nobody watches. It runs at most once a day
+// across every replica sharing the database.
+type Dormancy struct {
+	db   *gorm.DB
+	days int
+	log  *slog.Logger
+}
+
+// NewDormancy returns the job for accounts unused for days days.
+func NewDormancy(db *gorm.DB, days int, log *slog.Logger) *Dormancy {
+	return &Dormancy{db: db, days: days, log: log}
+}
+
+// RunOnce disables every active account that has neither signed in nor
+// become active in the last days days, unless another replica holds the
+// job's advisory lock or the job ran less than a day ago (it then returns 0
+// at once). A disabled account's sessions end, its cases are left
+// unassigned for its supervisors, its organization is told and the change
+// is audited (with no actor: the server did it). It returns how many
+// accounts it disabled, or the database's error (the pass then changes
+// nothing).
+func (d *Dormancy) RunOnce(ctx context.Context) (int, error) {
+	n := 0
+	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var due bool
+		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?) AND NOT EXISTS (SELECT 1 FROM scheduled_jobs
+			WHERE name = ? AND last_run_at > now() - interval '1 day')`, dormantLockKey, dormantJob).Scan(&due).Error; err != nil {
+			return err
+		}
+		if !due {
+			return nil
+		}
+		var rows []row
+		if err := tx.Raw(selectUser+` u WHERE status = 'active' AND activated_at < now() - make_interval(days => ?)
+			AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.created_at >= now() - make_interval(days => ?))
+			ORDER BY id FOR UPDATE`, d.days, d.days).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := disableDormant(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		n = len(rows)
+		return tx.Exec(`INSERT INTO scheduled_jobs (name, last_run_at) VALUES (?, now())
+			ON CONFLICT (name) DO UPDATE SET last_run_at = now()`, dormantJob).Error
+	})
+	return n, err
+}
+
+func disableDormant(ctx context.Context, tx *gorm.DB, r row) error {
+	c := &change{sets: map[string]any{"version": gorm.Expr("version + 1"), "updated_at": gorm.Expr("now()"),
+		"status": StatusDisabled, "disabled_at": gorm.Expr("now()"), "pending_role": nil},
+		endSessions: true, handOver: true}
+	c.add("user.disable_dormant", notifications.KindAccountDisabled, r.Role)
+	_, err := c.apply(ctx, tx, uuid.Nil, r, nil)
+	return err
+}
+
+// Run checks every interval whether the daily pass is due, until ctx ends.
+func (d *Dormancy) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := d.RunOnce(ctx); err != nil {
+			if ctx.Err() == nil {
+				d.log.Warn("dormant accounts", slog.String("error", err.Error()))
+			}
+		} else if n > 0 {
+			d.log.Info("dormant accounts disabled", slog.Int("accounts", n), slog.Int("unused_days", d.days))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package users
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/notifications"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/passwd"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+)
+
+// Four eyes on access grants: no one person alone gives an account the
+// right to read case data or to grant roles.
+
+// activeAtOnce lists the roles whose accounts need no second person: they
+// read no case data and grant no role. Every other role (caseworkers,
+// supervisors, org admins, admins, and any role added later, such as a
+// hotline operator) needs approval: the list is of exceptions, so a new
+// role is covered by default.
+var activeAtOnce = map[string]bool{authz.RoleCoordinator: true, authz.RoleAuditor: true}
+
+// NeedsApproval reports whether an account given role waits, without a
+// password, for a second person's approval.
+func NeedsApproval(role string) bool { return !activeAtOnce[role] }
+
+// grantingRoles grant roles: only another admin approves them.
+var grantingRoles = map[string]bool{authz.RoleOrgAdmin: true, authz.RoleAdmin: true}
+
+// raises reports whether changing an account's role from from to to is a
+// grant waiting for approval: a change to a role that needs approval,
+// except a supervisor stepping down to caseworker, whose rights it holds.
+func raises(from, to string) bool {
+	return NeedsApproval(to) && !(from == authz.RoleSupervisor && to == authz.RoleCaseworker)
+}
+
+const (
+	approverAdmin      = authz.RoleAdmin
+	approverSupervisor = authz.RoleSupervisor
+)
+
+// approverRole returns the role of who approves an account of role in
+// organization org: another admin for org admins and admins; a supervisor
+// of the organization for the others, or an admin where the organization
+// has no active supervisor.
+func approverRole(tx *gorm.DB, role string, org uuid.UUID) (string, error) {
+	if grantingRoles[role] {
+		return approverAdmin, nil
+	}
+	var n int64
+	if err := tx.Raw(`SELECT count(*) FROM users WHERE organization_id = ? AND role = 'supervisor' AND status = 'active'`,
+		org).Scan(&n).Error; err != nil {
+		return "", err
+	}
+	if n > 0 {
+		return approverSupervisor, nil
+	}
+	return approverAdmin, nil
+}
+
+// awaiting is an account with a grant to approve, with who asked for it and
+// who created and last set the password of the asker's account.
+type awaiting struct {
+	row
+	RequestedBy            *uuid.UUID
+	RequesterCreatedBy     *uuid.UUID
+	RequesterPasswordSetBy *uuid.UUID
+}
+
+// requestedRole is the role the approval grants.
+func (a awaiting) requestedRole() string {
+	if a.PendingRole != nil {
+		return *a.PendingRole
+	}
+	return a.Role
+}
+
+func same(id *uuid.UUID, caller uuid.UUID) bool { return id != nil && *id == caller }
+
+// refusal says why caller may not approve a, who needs an approver of role
+// need; empty when caller may.
+func refusal(caller reqctx.Principal, need string, a awaiting) string {
+	switch {
+	case caller.Role != need && need == approverAdmin:
+		return "only an admin may approve this account"
+	case caller.Role != need || (need == approverSupervisor && caller.OrganizationID != a.OrganizationID):
+		return "only a supervisor of the account's organization may approve this account"
+	case caller.UserID == a.ID:
+		return "nobody approves their own account"
+	case same(a.RequestedBy, caller.UserID):
+		return "you asked for this grant: a second person approves it"
+	case same(a.RequesterCreatedBy, caller.UserID) || same(a.RequesterPasswordSetBy, caller.UserID):
+		return "you created or last set the password of the account that asked for this grant"
+	}
+	return ""
+}
+
+// Approval is the answer to an approval: the account as it now is and,
+// when the account was pending, its one-time password, shown only here.
+type Approval struct {
+	User            User   `json:"user"`
+	OneTimePassword string `json:"one_time_password,omitempty"`
+}
+
+// Approve carries out the grant account id waits for, as a second person:
+// a pending account becomes active with a new one-time password (returned
+// once, to be handed over; its holder must change it at first sign-in); a
+// pending role replaces the role and ends the account's sessions. An
+// account the caller may not see answers not found; one with nothing
+// awaiting approval a conflict; a caller the rule (approverRole, refusal)
+// rules out forbidden. The organization is told and the approval audited.
+func (s *Service) Approve(ctx context.Context, id uuid.UUID) (Approval, error) {
+	caller, _ := reqctx.PrincipalFrom(ctx)
+	var out Approval
+	refused := false
+	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+		var a awaiting
+		if err := tx.Raw(`SELECT `+userColumns+`, requested_by,
+			(SELECT q.created_by FROM users q WHERE q.id = users.requested_by) AS requester_created_by,
+			(SELECT q.password_set_by FROM users q WHERE q.id = users.requested_by) AS requester_password_set_by
+			FROM users WHERE id = ? FOR UPDATE`, id).Scan(&a).Error; err != nil {
+			return err
+		}
+		if a.ID == uuid.Nil || (caller.Role != authz.RoleAdmin && a.OrganizationID != caller.OrganizationID) {
+			return apperr.NotFound("user")
+		}
+		if a.Status != StatusPendingApproval && a.PendingRole == nil {
+			return apperr.Conflict("nothing of this account awaits approval")
+		}
+		need, err := approverRole(tx, a.requestedRole(), a.OrganizationID)
+		if err != nil {
+			return err
+		}
+		if reason := refusal(caller, need, a); reason != "" {
+			refused = true
+			return apperr.Forbidden(reason)
+		}
+		out, err = s.grant(ctx, tx, caller, a)
+		return err
+	})
+	if refused {
+		s.denied(ctx, "user.approve")
+	}
+	if err != nil {
+		return Approval{}, classify(err)
+	}
+	return out, nil
+}
+
+// grant writes an approved grant of account a.
+func (s *Service) grant(ctx context.Context, tx *gorm.DB, caller reqctx.Principal, a awaiting) (Approval, error) {
+	var out Approval
+	sets := map[string]any{"version": gorm.Expr("version + 1"), "updated_at": gorm.Expr("now()"),
+		"approved_by": caller.UserID, "approved_at": gorm.Expr("now()")}
+	if a.Status == StatusPendingApproval {
+		out.OneTimePassword = passwd.OneTime()
+		hash, err := s.hasher.Hash(ctx, out.OneTimePassword)
+		if err != nil {
+			return Approval{}, err
+		}
+		sets["status"], sets["disabled_at"], sets["activated_at"] = StatusActive, nil, gorm.Expr("now()")
+		sets["password_hash"], sets["must_change_password"], sets["password_changed_at"] = hash, true, gorm.Expr("now()")
+		// The approver learns the password: they count as its last setter.
+		sets["password_set_by"] = caller.UserID
+	} else {
+		sets["role"], sets["pending_role"] = *a.PendingRole, nil
+	}
+	c := &change{sets: sets, endSessions: true}
+	c.add("user.approve", notifications.KindAccountApproved, a.requestedRole())
+	u, err := c.apply(ctx, tx, caller.UserID, a.row, nil)
+	out.User = u
+	return out, err
+}
