@@ -36,11 +36,15 @@ func TestWhoMayGrantWhat(t *testing.T) {
 	akzhurok := orgByCode(t, env, admin, "AKZHUROK")["id"]
 	ctu := orgByCode(t, env, admin, "MLSSM-CTU")["id"]
 	n := 0
+	// Coordinators and auditors get a one-time password from their creator;
+	// the other roles wait for a second person's approval, without one.
 	create := func(token, role string, org any) int {
 		n++
-		return env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/users", Token: token, Body: map[string]any{
-			"email": "user" + string(rune('a'+n)) + "@example.kg", "name": "Someone", "role": role, "organization_id": org,
-			"password": "a one-time password"}, Invalid: role == "root"}).Status
+		body := map[string]any{"email": "user" + string(rune('a'+n)) + "@example.kg", "name": "Someone", "role": role, "organization_id": org}
+		if role == "coordinator" || role == "auditor" {
+			body["password"] = "a one-time password"
+		}
+		return env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/users", Token: token, Body: body, Invalid: role == "root"}).Status
 	}
 	tests := []struct {
 		name  string
@@ -136,15 +140,24 @@ func TestRoleChangeAndDisablingEndSessionsAtOnce(t *testing.T) {
 	if r := patch(map[string]any{"role": "admin", "version": 1}, nil); r.Status != http.StatusForbidden {
 		t.Fatalf("granting admin: %d", r.Status)
 	}
+	// A raise waits for the organization's supervisor: the account keeps
+	// working in its current role until then.
 	r := patch(map[string]any{"role": "supervisor"}, map[string]string{"If-Match": `"1"`})
-	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"2"` || r.Map(t)["role"] != "supervisor" {
+	if m := r.Map(t); r.Status != http.StatusOK || r.Header.Get("ETag") != `"2"` || m["role"] != "caseworker" || m["pending_role"] != "supervisor" {
 		t.Fatalf("role change: %d %s %s", r.Status, r.Header.Get("ETag"), r.Body)
+	}
+	if me(env, worker) != http.StatusOK {
+		t.Fatal("a pending raise ended the account's sessions")
+	}
+	r = approve(env, env.Token("supervisor@sezim.kg"), id)
+	if m := r.Map(t); r.Status != http.StatusOK || m["user"].(map[string]any)["role"] != "supervisor" || m["one_time_password"] != nil {
+		t.Fatalf("approval: %d %s", r.Status, r.Body)
 	}
 	if me(env, worker) != http.StatusUnauthorized {
 		t.Fatal("the old role's token still works")
 	}
 	worker = env.Token("caseworker@sezim.kg")
-	if r := patch(map[string]any{"disabled": true, "version": 2}, nil); r.Status != http.StatusOK {
+	if r := patch(map[string]any{"disabled": true, "version": 3}, nil); r.Status != http.StatusOK {
 		t.Fatalf("disable: %d", r.Status)
 	}
 	if me(env, worker) != http.StatusUnauthorized {

@@ -186,6 +186,13 @@ func (h *Handler) list(c echo.Context) error {
 		}
 		f.AssignedUserID = id
 	}
+	switch q("unassigned") {
+	case "", "false":
+	case "true":
+		f.Unassigned = true
+	default:
+		return apperr.Invalid("unassigned", "must be true or false")
+	}
 	for _, d := range []struct {
 		name string
 		dst  **time.Time

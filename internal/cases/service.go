@@ -277,6 +277,9 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 		if f.AssignedUserID != uuid.Nil {
 			add("EXISTS (SELECT 1 FROM case_assignments a2 WHERE a2.case_id = c.id AND a2.user_id = @assignee)", "assignee", f.AssignedUserID)
 		}
+		if f.Unassigned {
+			filter += " AND NOT EXISTS (SELECT 1 FROM case_assignments a3 WHERE a3.case_id = c.id)"
+		}
 		if f.IdentifiedFrom != nil {
 			add("c.identified_at >= @from", "from", *f.IdentifiedFrom)
 		}

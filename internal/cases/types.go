@@ -185,6 +185,9 @@ type Filter struct {
 	Status         string
 	RiskLevel      string
 	AssignedUserID uuid.UUID
+	// Unassigned keeps the cases nobody is assigned to (such as those of a
+	// disabled account), for supervisors to assign.
+	Unassigned     bool
 	IdentifiedFrom *time.Time
 	IdentifiedTo   *time.Time
 }

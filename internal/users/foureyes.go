@@ -66,9 +66,24 @@ func approverRole(tx *gorm.DB, role string, org uuid.UUID) (string, error) {
 // who created and last set the password of the asker's account.
 type awaiting struct {
 	row
+	asker
+}
+
+type asker struct {
 	RequestedBy            *uuid.UUID
 	RequesterCreatedBy     *uuid.UUID
 	RequesterPasswordSetBy *uuid.UUID
+}
+
+// lockAwaiting reads and locks account id with its asker.
+func lockAwaiting(tx *gorm.DB, id uuid.UUID) (awaiting, error) {
+	var a awaiting
+	if err := tx.Raw(selectUser+` WHERE id = ? FOR UPDATE`, id).Scan(&a.row).Error; err != nil {
+		return a, err
+	}
+	err := tx.Raw(`SELECT u.requested_by, q.created_by AS requester_created_by, q.password_set_by AS requester_password_set_by
+		FROM users u LEFT JOIN users q ON q.id = u.requested_by WHERE u.id = ?`, id).Scan(&a.asker).Error
+	return a, err
 }
 
 // requestedRole is the role the approval grants.
@@ -118,11 +133,8 @@ func (s *Service) Approve(ctx context.Context, id uuid.UUID) (Approval, error) {
 	var out Approval
 	refused := false
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
-		var a awaiting
-		if err := tx.Raw(`SELECT `+userColumns+`, requested_by,
-			(SELECT q.created_by FROM users q WHERE q.id = users.requested_by) AS requester_created_by,
-			(SELECT q.password_set_by FROM users q WHERE q.id = users.requested_by) AS requester_password_set_by
-			FROM users WHERE id = ? FOR UPDATE`, id).Scan(&a).Error; err != nil {
+		a, err := lockAwaiting(tx, id)
+		if err != nil {
 			return err
 		}
 		if a.ID == uuid.Nil || (caller.Role != authz.RoleAdmin && a.OrganizationID != caller.OrganizationID) {

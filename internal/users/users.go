@@ -236,12 +236,14 @@ func validateCreate(email string, in CreateInput) error {
 func (s *Service) Create(ctx context.Context, in CreateInput) (User, error) {
 	caller, _ := reqctx.PrincipalFrom(ctx)
 	email := auth.NormalizeEmail(in.Email)
-	if err := validateCreate(email, in); err != nil {
-		return User{}, err
-	}
-	if !MayGrant(caller, in.Role, in.OrganizationID) {
+	// Authorization first (403 before 400), once role and organization say
+	// what is asked.
+	if authz.IsRole(in.Role) && in.OrganizationID != uuid.Nil && !MayGrant(caller, in.Role, in.OrganizationID) {
 		s.denied(ctx, "user.create")
 		return User{}, apperr.Forbidden("your role may not grant this role in this organization")
+	}
+	if err := validateCreate(email, in); err != nil {
+		return User{}, err
 	}
 	status, hash, setBy, requestedBy := StatusActive, "", &caller.UserID, (*uuid.UUID)(nil)
 	if NeedsApproval(in.Role) {
