@@ -548,11 +548,38 @@ export async function scenarios({ base, chromium, results, log }) {
     await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, phone]);
   }));
 
+  // Four eyes: the org admin asks for a second caseworker (no password: it
+  // cannot sign in), the supervisor approves it in the users screen and is
+  // shown its one-time password once.
+  await step('Kyrgyz: supervisor approves a new caseworker, sees its one-time password once', () => withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+    const admin = await tokenOf('orgadmin@sezim.kg');
+    const email = `caseworker-${RUN}@sezim.kg`;
+    const made = await call(admin, 'POST', '/users', { email, name: `Caseworker ${RUN}`, role: 'caseworker', organization_id: orgIds.SEZIM });
+    assert(made.status === 'pending_approval', `the new caseworker is ${made.status}`);
+    const early = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: `guess-${RUN}-guess` }) });
+    assert(early.status === 403, `a pending account's sign-in answered ${early.status}`);
+    await signIn(page, 'supervisor@sezim.kg');
+    await nav(page, '/users');
+    const row = page.locator('[data-testid=users] tr', { hasText: email });
+    await row.locator('td', { hasText: KY['users.status.pending_approval'] }).waitFor();
+    await audit(page, 'supervisor-approvals');
+    const approved = page.waitForResponse((r) => r.url().endsWith(`/api/v1/users/${made.id}/approve`));
+    await row.locator('button', { hasText: KY['users.approve'] }).click();
+    const ar = await approved;
+    assert(ar.status() === 200, `approving answered ${ar.status()}`);
+    const shown = page.locator('[data-testid=one-time-password] code');
+    await shown.waitFor();
+    const otp = (await shown.innerText()).trim();
+    assert(otp.length >= 16, 'no one-time password shown');
+    await audit(page, 'supervisor-one-time-password');
+    await page.locator('[data-testid=one-time-password] button').click();
+    assert((await page.locator('[data-testid=one-time-password]').count()) === 0, 'the one-time password stays on screen');
+    await row.locator('td', { hasText: KY['users.mustChange'] }).waitFor();
+    await checkNoLeaks(page, watch, [otp]);
+  }));
+
   let usersListStatus = null;
   await step('supervisor: finds a case by its code, assigns a caseworker from the list', () => withBrowser({}, async (page, watch) => {
-    // A second caseworker of the crisis center, whom no case is assigned to yet.
-    const admin = await tokenOf('orgadmin@sezim.kg');
-    await call(admin, 'POST', '/users', { email: `caseworker-${RUN}@sezim.kg`, name: `Caseworker ${RUN}`, role: 'caseworker', organization_id: orgIds.SEZIM, password: `one-time-${RUN}-cw` });
     await signIn(page, 'supervisor@sezim.kg');
     await settle(page);
     const rows = page.locator('[data-testid=case-table] tbody tr');

@@ -25,8 +25,8 @@ const SecondFactor = lazy(() => import('./screens/SecondFactor'));
 
 /**
  * The navigation's sections and whether the account's permissions show them.
- * Users administration needs `user.create`: supervisors may list their
- * organization's caseworkers (to assign them) but administer no account.
+ * Users administration needs `user.create` or `user.approve`: supervisors
+ * approve their organization's accounts (four eyes) but create none.
  */
 export function navEntries(can: (p: string) => boolean): { path: string; label: Key; show: boolean }[] {
   return [
@@ -37,7 +37,7 @@ export function navEntries(can: (p: string) => boolean): { path: string; label: 
     { path: '/dashboard', label: 'nav.dashboard', show: can('stats.read') },
     { path: '/report', label: 'nav.report', show: can('report.read') },
     { path: '/organizations', label: 'nav.organizations', show: can('organization.create') },
-    { path: '/users', label: 'nav.users', show: can('user.create') },
+    { path: '/users', label: 'nav.users', show: can('user.create') || can('user.approve') },
     { path: '/audit', label: 'nav.audit', show: can('audit.read') },
     { path: '/notifications', label: 'nav.notifications', show: can('notification.list') },
   ];
@@ -114,7 +114,7 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
   else if (path === '/dashboard' && visible.some((n) => n.path === '/dashboard')) content = <Dashboard me={me} />;
   else if (path === '/report' && can('report.read')) content = <Report me={me} />;
   else if (path === '/organizations' && can('organization.create')) content = <Organizations />;
-  else if (path === '/users' && can('user.create')) content = <Users me={me} />;
+  else if (path === '/users' && (can('user.create') || can('user.approve'))) content = <Users me={me} />;
   else if (path === '/activities' && can('activity.list')) content = <Activities canCreate={can('activity.create')} />;
   else if (path === '/audit' && can('audit.read')) content = <Audit canVerify={can('audit.verify')} />;
   else if (path === '/security') content = <SecondFactor key={String(me.mfa_enabled)} me={me} onDone={reload} />;

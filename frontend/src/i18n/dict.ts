@@ -5,6 +5,7 @@
 import { enExtra, kyExtra, ruExtra } from './extra';
 import { enWork, kyWork, ruWork } from './work';
 import { enMfa, kyMfa, ruMfa } from './mfa';
+import { enAccounts, kyAccounts, ruAccounts } from './accounts';
 
 export const LANGS = ['ru', 'ky', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -207,7 +208,7 @@ const en = {
   'tstatus.not_a_victim': 'Not a victim',
 } as const;
 
-const enAll = { ...en, ...enExtra, ...enWork, ...enMfa };
+const enAll = { ...en, ...enExtra, ...enWork, ...enMfa, ...enAccounts };
 export type Key = keyof typeof enAll;
 export type Dict = Record<Key, string>;
 
@@ -610,4 +611,8 @@ const ky: Record<keyof typeof en, string> = {
 /** Keys whose Kyrgyz string may equal the Russian one: names and codes. */
 export const KY_SAME_AS_RU: ReadonlySet<Key> = new Set<Key>(['app.name', 'lang.ru', 'lang.ky', 'lang.en']);
 
-export const DICTS: Record<Lang, Dict> = { en: enAll, ru: { ...ru, ...ruExtra, ...ruWork, ...ruMfa }, ky: { ...ky, ...kyExtra, ...kyWork, ...kyMfa } };
+export const DICTS: Record<Lang, Dict> = {
+  en: enAll,
+  ru: { ...ru, ...ruExtra, ...ruWork, ...ruMfa, ...ruAccounts },
+  ky: { ...ky, ...kyExtra, ...kyWork, ...kyMfa, ...kyAccounts },
+};

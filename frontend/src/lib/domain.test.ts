@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellText, currentHalf, endedPeriods, grantableRoles, halfYears, lastEndedHalf, reflectionState, stageTargets } from './domain';
+import { awaitsApproval, cellText, currentHalf, endedPeriods, grantableRoles, halfYears, lastEndedHalf, needsApproval, reflectionState, stageTargets } from './domain';
 
 describe('stage moves', () => {
   it('offers forward moves, the return to shelter, and closing to supervisors only', () => {
@@ -34,6 +34,12 @@ describe('rules', () => {
     expect(grantableRoles('admin')).not.toContain('caseworker');
     expect(grantableRoles('org_admin')).toEqual(['caseworker', 'supervisor']);
     expect(grantableRoles('caseworker')).toEqual([]);
+    // Four eyes: only coordinators and auditors are active at once; any
+    // other role, a new one included, waits for approval.
+    expect(['caseworker', 'supervisor', 'org_admin', 'admin', 'hotline_operator'].every(needsApproval)).toBe(true);
+    expect(needsApproval('coordinator') || needsApproval('auditor')).toBe(false);
+    expect(awaitsApproval({ status: 'active', pending_role: 'supervisor' })).toBe(true);
+    expect(awaitsApproval({ status: 'disabled', pending_role: null })).toBe(false);
   });
   it('prints a withheld count as <k', () => {
     const num = (n: number) => String(n);

@@ -61,6 +61,20 @@ export function halfYears(last: { year: number; half: 1 | 2 }, fromYear: number)
   return out;
 }
 
+/**
+ * Whether an account of this role waits for a second person's approval (and
+ * is created without a password): every role but those that read no case
+ * data and grant no role.
+ */
+export function needsApproval(role: string): boolean {
+  return role !== 'coordinator' && role !== 'auditor';
+}
+
+/** Whether an account has a grant waiting for approval. */
+export function awaitsApproval(u: { status: string; pending_role: string | null }): boolean {
+  return u.status === 'pending_approval' || u.pending_role != null;
+}
+
 /** The roles an account with `role` may grant (mirrors the user service, internal/users/users.go). */
 export function grantableRoles(role: string): string[] {
   if (role === 'admin') return ['org_admin', 'coordinator', 'auditor', 'admin'];

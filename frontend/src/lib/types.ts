@@ -131,9 +131,16 @@ export interface User {
   organization_id: string;
   must_change_password: boolean;
   disabled: boolean;
+  /** `pending_approval` until a second person approves the account. */
+  status: 'pending_approval' | 'active' | 'disabled';
+  /** A role raise waiting for approval; the account keeps `role` until then. */
+  pending_role: string | null;
   version: number;
   created_at: string;
 }
+
+/** The answer to an approval: the one-time password only when a pending account was approved. */
+export interface UserApproval { user: User; one_time_password?: string }
 
 export interface Goal { id?: string; text: string; due_on?: string; status: string }
 export interface Plan { needs_assessment: string; goals: Goal[]; version: number; updated_at: string | null }

@@ -13,7 +13,10 @@ export function Login({ idle, onSignedIn }: { idle?: boolean; onSignedIn: () => 
   const [busy, setBusy] = useState(false);
 
   const failure = (err: unknown, wrong: string) =>
-    err instanceof AuthError && err.status === 429 ? t('login.throttled') : err instanceof AuthError && err.status < 500 ? wrong : t('common.error');
+    err instanceof AuthError && err.status === 429 ? t('login.throttled')
+      // 403: the account awaits a second person's approval.
+      : err instanceof AuthError && err.status === 403 ? t('login.pending')
+      : err instanceof AuthError && err.status < 500 ? wrong : t('common.error');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

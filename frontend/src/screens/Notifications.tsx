@@ -5,7 +5,8 @@ import { linkTo } from '../lib/router';
 import type { Notification } from '../lib/types';
 import { ErrorText } from './common';
 
-const KNOWN = new Set(['referral.pending', 'referral.accepted', 'referral.declined', 'referral.cancelled', 'referral.completed', 'referral.expired', 'duplicate_check_match', 'mfa.reset_requested', 'mfa.reset_approved']);
+const KNOWN = new Set(['referral.pending', 'referral.accepted', 'referral.declined', 'referral.cancelled', 'referral.completed', 'referral.expired', 'duplicate_check_match', 'mfa.reset_requested', 'mfa.reset_approved',
+  'account.approval_requested', 'account.approved', 'account.created', 'account.role_changed', 'account.enabled', 'account.disabled', 'account.password_reset', 'account.factor_reset']);
 
 export function Notifications() {
   const { t, tx, f } = useI18n();
@@ -32,7 +33,7 @@ export function Notifications() {
   };
 
   // Only app paths the router knows are followed.
-  const internal = (link: string) => /^\/(cases|referrals)(\/[0-9a-f-]{36})?$/.test(link) ? link.replace(/^\/referrals\/.*/, '/referrals') : null;
+  const internal = (link: string) => /^\/(cases|referrals|users)(\/[0-9a-f-]{36})?$/.test(link) ? link.replace(/^\/referrals\/.*/, '/referrals') : null;
 
   return (
     <section>
@@ -46,7 +47,8 @@ export function Notifications() {
               <li key={n.id} className={n.read_at ? '' : 'unread'}>
                 {!n.read_at && <span className="badge new">{t('notif.unread')}</span>}
                 <span>{KNOWN.has(n.kind) ? tx('notif', n.kind) : t('notif.other')}</span>
-                {to ? <a href={to} onClick={linkTo(to)}>{n.ref_code}</a> : <span className="code">{n.ref_code}</span>}
+                {/* An account event's ref_code is the role concerned. */}
+                {to ? <a href={to} onClick={linkTo(to)}>{n.kind.startsWith('account.') ? tx('role', n.ref_code) : n.ref_code}</a> : <span className="code">{n.ref_code}</span>}
                 <span className="muted small">{f.dateTime(n.created_at)}</span>
                 {!n.read_at && <button type="button" className="secondary small" onClick={() => void markRead(n)}>{t('notif.markRead')}</button>}
               </li>

@@ -96,9 +96,10 @@ describe('new screens', () => {
 
 describe('navigation', () => {
   const shown = (perms: string[]) => navEntries((p) => perms.includes(p)).filter((n) => n.show).map((n) => n.path);
-  it('shows Users administration to those who may create accounts, not to those who may only list them', () => {
+  it('shows Users administration to those who may create or approve accounts, not to those who may only list them', () => {
     expect(shown(['case.list', 'case.create', 'user.list', 'activity.list', 'report.read'])).not.toContain('/users');
     expect(shown(['user.list', 'user.create'])).toContain('/users');
+    expect(shown(['case.list', 'user.list', 'user.approve'])).toContain('/users');
   });
   it('shows Activities to those who may list them, after the cases', () => {
     const s = shown(['case.list', 'referral.list', 'activity.list']);
