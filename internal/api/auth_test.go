@@ -260,14 +260,18 @@ func TestOneTimePasswordMustBeChangedFirst(t *testing.T) {
 	admin := env.Token("orgadmin@sezim.kg")
 	orgID := orgIDOf(t, env, admin)
 	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/users", Token: admin, Body: map[string]any{
-		"email": "New.Worker@Sezim.kg", "name": "New Worker", "role": "caseworker", "organization_id": orgID, "password": "one-time-password-1"}})
+		"email": "New.Worker@Sezim.kg", "name": "New Worker", "role": "caseworker", "organization_id": orgID}})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	if m := r.Map(t); m["email"] != "new.worker@sezim.kg" || m["must_change_password"] != true {
+	m := r.Map(t)
+	if m["email"] != "new.worker@sezim.kg" || m["must_change_password"] != true {
 		t.Fatalf("created %v", m)
 	}
-	tok := env.Token("new.worker@sezim.kg", "one-time-password-1")
+	// A caseworker's one-time password comes from the second person who
+	// approves the account.
+	oneTime := approved(t, env, env.Token("supervisor@sezim.kg"), m["id"].(string))
+	tok := env.Token("new.worker@sezim.kg", oneTime)
 	if got := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/organizations", Token: tok}).Status; got != http.StatusForbidden {
 		t.Fatalf("before the change: %d", got)
 	}
@@ -278,8 +282,8 @@ func TestOneTimePasswordMustBeChangedFirst(t *testing.T) {
 		name, current, next, field string
 	}{
 		{"WrongCurrentIsRefused", "nope-nope-nope", "a brand new passphrase", "current_password"},
-		{"ShortIsRefused", "one-time-password-1", "short", "new_password"},
-		{"DemoPasswordIsRefused", "one-time-password-1", auth.DemoPassword, "new_password"},
+		{"ShortIsRefused", oneTime, "short", "new_password"},
+		{"DemoPasswordIsRefused", oneTime, auth.DemoPassword, "new_password"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,14 +298,14 @@ func TestOneTimePasswordMustBeChangedFirst(t *testing.T) {
 		})
 	}
 	r = env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/me/password", Token: tok,
-		Body: map[string]string{"current_password": "one-time-password-1", "new_password": "a brand new passphrase"}})
+		Body: map[string]string{"current_password": oneTime, "new_password": "a brand new passphrase"}})
 	if r.Status != http.StatusNoContent {
 		t.Fatalf("change: %d %s", r.Status, r.Body)
 	}
 	if got := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/organizations", Token: tok}).Status; got != http.StatusOK {
 		t.Fatalf("after the change: %d", got)
 	}
-	if r := login(env, "new.worker@sezim.kg", "one-time-password-1"); r.Status != http.StatusUnauthorized {
+	if r := login(env, "new.worker@sezim.kg", oneTime); r.Status != http.StatusUnauthorized {
 		t.Fatalf("old password still works: %d", r.Status)
 	}
 }
