@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/jardam-kg/jardam/internal/api/apitest"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/users"
 )
 
@@ -384,5 +387,46 @@ func TestDormantAccountsAreDisabledOnceADay(t *testing.T) {
 	env.DB.Exec(t, `UPDATE scheduled_jobs SET last_run_at = now() - interval '25 hours'`)
 	if next, err := job.RunOnce(context.Background()); err != nil || next != 1 {
 		t.Fatalf("next day's pass: %d %v", next, err)
+	}
+}
+
+func TestTheRuleServesOtherGrants(t *testing.T) {
+	env := apitest.New(t)
+	id := func(email string) uuid.UUID {
+		var r struct{ ID uuid.UUID }
+		if err := env.DB.App.Raw(`SELECT id FROM users WHERE email = ?`, email).Scan(&r).Error; err != nil || r.ID == uuid.Nil {
+			t.Fatalf("%s: %v", email, err)
+		}
+		return r.ID
+	}
+	principal := func(email, role, org string) reqctx.Principal {
+		return reqctx.Principal{UserID: id(email), Role: role, OrganizationID: uuid.MustParse(env.OrgID(org))}
+	}
+	sup := principal("supervisor@sezim.kg", "supervisor", "SEZIM")
+	admin := principal("admin@jardam.local", "admin", "OPS")
+	cw, orgAdmin := id("caseworker@sezim.kg"), id("orgadmin@sezim.kg")
+	tests := []struct {
+		name      string
+		caller    reqctx.Principal
+		target    uuid.UUID
+		requester uuid.UUID
+		refused   bool
+	}{
+		{"SupervisorApprovesForACaseworker", sup, cw, orgAdmin, false},
+		{"AdminIsNotTheApproverWhereASupervisorIs", admin, cw, orgAdmin, true},
+		{"RequesterIsRefused", sup, cw, sup.UserID, true},
+		{"AnotherAdminApprovesForAnOrgAdmin", admin, orgAdmin, id("admin2@jardam.local"), false},
+		{"SupervisorIsNotTheApproverOfAnOrgAdmin", sup, orgAdmin, id("admin2@jardam.local"), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			reason, err := users.ApproverRefusal(env.DB.App, tc.caller, tc.target, tc.requester)
+			if err != nil || (reason != "") != tc.refused {
+				t.Fatalf("reason %q, err %v", reason, err)
+			}
+		})
+	}
+	if _, err := users.ApproverRefusal(env.DB.App, principal("caseworker@akzhurok.kg", "supervisor", "AKZHUROK"), cw, orgAdmin); err == nil {
+		t.Fatal("another organization's account is visible")
 	}
 }

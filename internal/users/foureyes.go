@@ -114,6 +114,37 @@ func refusal(caller reqctx.Principal, need string, a awaiting) string {
 	return ""
 }
 
+// decide applies the rule to a: why caller may not approve it, or "".
+func decide(tx *gorm.DB, caller reqctx.Principal, a awaiting) (string, error) {
+	need, err := approverRole(tx, a.requestedRole(), a.OrganizationID)
+	if err != nil {
+		return "", err
+	}
+	return refusal(caller, need, a), nil
+}
+
+// ApproverRefusal applies the four-eyes rule to a grant other than an
+// account's own (such as the reset of its second factor), inside tx: it
+// says why caller may not approve what requester asked for account target,
+// or "" when caller may. The approver is chosen by the account's role (its
+// pending role, if any) as for an approval. An account the caller may not
+// see answers not found; otherwise the error is the database's.
+func ApproverRefusal(tx *gorm.DB, caller reqctx.Principal, target, requester uuid.UUID) (string, error) {
+	var a awaiting
+	if err := tx.Raw(selectUser+` WHERE id = ?`, target).Scan(&a.row).Error; err != nil {
+		return "", err
+	}
+	if a.ID == uuid.Nil || (caller.Role != authz.RoleAdmin && a.OrganizationID != caller.OrganizationID) {
+		return "", apperr.NotFound("user")
+	}
+	if err := tx.Raw(`SELECT created_by AS requester_created_by, password_set_by AS requester_password_set_by
+		FROM users WHERE id = ?`, requester).Scan(&a.asker).Error; err != nil {
+		return "", err
+	}
+	a.RequestedBy = &requester
+	return decide(tx, caller, a)
+}
+
 // Approval is the answer to an approval: the account as it now is and,
 // when the account was pending, its one-time password, shown only here.
 type Approval struct {
@@ -143,11 +174,11 @@ func (s *Service) Approve(ctx context.Context, id uuid.UUID) (Approval, error) {
 		if a.Status != StatusPendingApproval && a.PendingRole == nil {
 			return apperr.Conflict("nothing of this account awaits approval")
 		}
-		need, err := approverRole(tx, a.requestedRole(), a.OrganizationID)
+		reason, err := decide(tx, caller, a)
 		if err != nil {
 			return err
 		}
-		if reason := refusal(caller, need, a); reason != "" {
+		if reason != "" {
 			refused = true
 			return apperr.Forbidden(reason)
 		}
