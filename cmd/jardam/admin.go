@@ -158,8 +158,10 @@ func userCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		}
 		err = database.InTx(ctx, db, func(tx *gorm.DB) error {
 			var id string
+			// The server's operator is the root of trust: no account is
+			// recorded as the password's last setter.
 			if err := tx.Raw(`UPDATE users SET password_hash = ?, must_change_password = true, password_changed_at = now(),
-				updated_at = now(), version = version + 1 WHERE email = ? RETURNING id`, hash, norm).Scan(&id).Error; err != nil {
+				password_set_by = NULL, updated_at = now(), version = version + 1 WHERE email = ? RETURNING id`, hash, norm).Scan(&id).Error; err != nil {
 				return err
 			}
 			if id == "" {
