@@ -91,14 +91,14 @@ export function UserTable({ me, items, roles, mayApprove, onEdit, onApprove }: {
               <td>{tx('role', u.role)}{u.pending_role && <span className="muted small"> · {t('users.pendingRole')} {tx('role', u.pending_role)}</span>}</td>
               <td>{orgName(u.organization_id)}</td>
               <td>{state(u)}</td>
-              <td className="row">
+              <td><div className="row">
                 {mayApprove && awaitsApproval(u) && u.id !== me.id && (
                   <button type="button" className="small" onClick={() => onApprove(u)}>{t('users.approve')}<span className="visually-hidden" translate="no"> {u.name}</span></button>
                 )}
                 {roles.includes(u.role) && u.id !== me.id && (
                   <button type="button" className="secondary small" onClick={() => onEdit(u)}>{t('common.edit')}<span className="visually-hidden" translate="no"> {u.name}</span></button>
                 )}
-              </td>
+              </div></td>
             </tr>
           ))}
         </tbody>
