@@ -19,7 +19,6 @@ const (
 	KindAccountEnabled           = "account.enabled"
 	KindAccountDisabled          = "account.disabled"
 	KindAccountPasswordReset     = "account.password_reset"
-	KindAccountFactorReset       = "account.factor_reset"
 )
 
 // AccountEvent is one change to an account, as its organization is told.

@@ -24,7 +24,6 @@ export const enAccounts = {
   'notif.account.enabled': 'An account was re-enabled',
   'notif.account.disabled': 'An account was disabled',
   'notif.account.password_reset': 'An account’s password was reset',
-  'notif.account.factor_reset': 'An account’s second factor was reset',
 };
 
 type AccountsKey = keyof typeof enAccounts;
@@ -50,7 +49,6 @@ export const ruAccounts: Record<AccountsKey, string> = {
   'notif.account.enabled': 'Учётная запись снова включена',
   'notif.account.disabled': 'Учётная запись отключена',
   'notif.account.password_reset': 'Сброшен пароль учётной записи',
-  'notif.account.factor_reset': 'Сброшен второй фактор учётной записи',
 };
 
 export const kyAccounts: Record<AccountsKey, string> = {
@@ -74,5 +72,4 @@ export const kyAccounts: Record<AccountsKey, string> = {
   'notif.account.enabled': 'Эсеп кайра иштетилди',
   'notif.account.disabled': 'Эсеп өчүрүлдү',
   'notif.account.password_reset': 'Эсептин сырсөзү жаңыртылды',
-  'notif.account.factor_reset': 'Эсептин экинчи фактору жаңыртылды',
 };

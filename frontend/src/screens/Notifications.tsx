@@ -6,7 +6,7 @@ import type { Notification } from '../lib/types';
 import { ErrorText } from './common';
 
 const KNOWN = new Set(['referral.pending', 'referral.accepted', 'referral.declined', 'referral.cancelled', 'referral.completed', 'referral.expired', 'duplicate_check_match', 'mfa.reset_requested', 'mfa.reset_approved',
-  'account.approval_requested', 'account.approved', 'account.created', 'account.role_changed', 'account.enabled', 'account.disabled', 'account.password_reset', 'account.factor_reset']);
+  'account.approval_requested', 'account.approved', 'account.created', 'account.role_changed', 'account.enabled', 'account.disabled', 'account.password_reset']);
 
 export function Notifications() {
   const { t, tx, f } = useI18n();
