@@ -11,7 +11,7 @@ const KY = DICTS.ky;
 const render = (el: ReactElement) => renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
 
 const org = { id: 'org-1', code: 'SEZIM', name: { ru: 'С', ky: 'С', en: 'S' }, kind: 'crisis_center', region: 'chui' };
-const supervisor: Me = { id: 'me', email: 's@x.kg', name: 'Sup', role: 'supervisor', organization: org, permissions: ['user.list', 'user.approve'], must_change_password: false };
+const supervisor: Me = { id: 'me', email: 's@x.kg', name: 'Sup', role: 'supervisor', organization: org, permissions: ['user.list', 'user.approve'], must_change_password: false, mfa_enabled: false, mfa_required: false };
 const orgAdmin: Me = { ...supervisor, role: 'org_admin', permissions: ['user.list', 'user.create', 'user.update'] };
 const user = (over: Partial<User>): User => ({
   id: 'u1', email: 'new@sezim.kg', name: 'New Worker', role: 'caseworker', organization_id: 'org-1', must_change_password: true,
