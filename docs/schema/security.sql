@@ -46,6 +46,7 @@ ALTER TABLE referral_assignments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE referral_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE referrals ENABLE ROW LEVEL SECURITY;
 -- refresh_tokens: no row-level security
+-- scheduled_jobs: no row-level security
 -- schema_migrations: no row-level security
 -- sessions: no row-level security
 -- stats_dirty_months: no row-level security
@@ -241,6 +242,7 @@ GRANT INSERT, SELECT, UPDATE ON TABLE referral_code_counters TO jardam_app;
 GRANT INSERT, SELECT ON TABLE referral_events TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE referrals TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE refresh_tokens TO jardam_app;
+GRANT INSERT, SELECT, UPDATE ON TABLE scheduled_jobs TO jardam_app;
 GRANT SELECT ON TABLE schema_migrations TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE sessions TO jardam_app;
 GRANT INSERT ON TABLE stats_dirty_months TO jardam_owner;
