@@ -100,27 +100,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	bg, stopBG := context.WithCancel(context.Background())
+	// Background work, each stopped by stopBG and awaited before exit.
 	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		_ = linker.Run(bg, cfg.AuditLinkInterval)
-	}()
-	go func() {
+	wg.Go(func() { _ = linker.Run(bg, cfg.AuditLinkInterval) })
+	wg.Go(func() {
 		// Statistical releases are computed ahead of coordinators' reads
 		// (a year of figures at a million cases takes about a minute).
-		defer wg.Done()
 		stats.NewService(db, stats.Settings{K: cfg.StatsK}, log).Warm(bg, 10*time.Minute)
-	}()
-	go func() {
-		defer wg.Done()
+	})
+	wg.Go(func() {
 		notifications.NewDeliverer(db, notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}, log).Run(bg, 2*time.Second)
-	}()
-	go func() {
-		defer wg.Done()
+	})
+	wg.Go(func() {
 		// Checked hourly; the pass itself runs once a day across replicas.
 		users.NewDormancy(db, cfg.DormantDays, log).Run(bg, time.Hour)
-	}()
+	})
 
 	stopMetrics := func(context.Context) {}
 	if reg != nil {
