@@ -1,3 +1,5 @@
+//go:build attack
+
 package stats_test
 
 import (
