@@ -125,8 +125,15 @@ export async function scenarios({ base, chromium, results, log }) {
     });
   }
 
+  // settled waits for the captured bodies, each for at most 10 s: the
+  // browser may never deliver the body of a response it dropped (a sign-in
+  // answer while the page navigates away), and that must not stall the run.
+  async function settled(pending) {
+    await Promise.all(pending.map((p) => Promise.race([p, new Promise((r) => setTimeout(r, 10_000))])));
+  }
+
   async function checkNoLeaks(page, watch, secrets) {
-    await Promise.all(watch.pending);
+    await settled(watch.pending);
     const s = await browserState(page);
     for (const secret of secrets) {
       assert(!watch.urls.some((u) => u.includes(secret)), `a URL contains "${secret}"`);
@@ -483,7 +490,7 @@ export async function scenarios({ base, chromium, results, log }) {
     await page.locator('[data-testid=report], [data-testid=report-unavailable], p.error').first().waitFor();
     await settle(page);
     await shot(page, 'coordinator-report');
-    await Promise.all(watch.pending);
+    await settled(watch.pending);
     const html = await page.content();
     assert(!html.includes(MARKER) && !html.includes(MARKER_GIVEN), 'the marker is in the page');
     const leaked = watch.bodies.filter((b) => b.body.includes(MARKER) || b.body.includes(MARKER_GIVEN));
