@@ -110,7 +110,7 @@ export function AccessLogPanel({ caseId }: { caseId: string }) {
               {items.map((a) => (
                 <tr key={a.id}>
                   <td>{f.dateTime(a.at)}</td><td className="code">{a.action}</td><td>{tx('role', a.role)}</td>
-                  <td>{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td><td>{tx('outcome', a.outcome)}</td>
+                  <td translate="no">{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td><td>{tx('outcome', a.outcome)}</td>
                 </tr>
               ))}
             </tbody>
