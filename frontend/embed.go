@@ -3,9 +3,12 @@
 package frontend
 
 import (
+	"bytes"
+	"compress/gzip"
 	"embed"
 	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -62,20 +65,86 @@ func Register(r *web.Router) {
 	for _, p := range AppRoutes {
 		r.Public(http.MethodGet, p, serveIndex)
 	}
-	assets := http.StripPrefix("/assets/", http.FileServer(http.FS(mustSub(sub, "assets"))))
-	r.Public(http.MethodGet, "/assets/*", func(c echo.Context) error {
+	r.Public(http.MethodGet, "/assets/*", assetHandler(mustSub(sub, "assets")))
+}
+
+// assetHandler serves the files of dir: hashed names cached for good, others
+// revalidated, and the text ones gzipped once at start for the clients that
+// accept it (the assets are immutable, so compressing per request would
+// spend the same CPU over and over).
+func assetHandler(dir fs.FS) echo.HandlerFunc {
+	plain := http.FileServer(http.FS(dir))
+	zipped := gzipAssets(dir)
+	return func(c echo.Context) error {
 		name := strings.TrimPrefix(c.Request().URL.Path, "/assets/")
 		if name == "" || strings.HasSuffix(name, "/") {
 			return echo.ErrNotFound // no directory listings
 		}
+		h := c.Response().Header()
 		if isHashed(name) {
-			c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
-			c.Response().Header().Set("Cache-Control", "no-cache")
+			h.Set("Cache-Control", "no-cache")
 		}
-		assets.ServeHTTP(c.Response(), c.Request())
+		if z, ok := zipped[name]; ok {
+			h.Add("Vary", echo.HeaderAcceptEncoding)
+			if web.AcceptsGzip(c.Request()) {
+				h.Set(echo.HeaderContentEncoding, "gzip")
+				return c.Blob(http.StatusOK, z.contentType, z.body)
+			}
+		}
+		c.Request().URL.Path = "/" + name
+		plain.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
+// gzipped is an asset compressed ahead of time.
+type gzipped struct {
+	contentType string
+	body        []byte
+}
+
+// compressible are the asset types worth compressing (images and fonts are
+// compressed already).
+var compressible = map[string]string{
+	".js":   "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".json": "application/json",
+	".txt":  "text/plain; charset=utf-8",
+}
+
+// gzipAssets compresses every compressible file of dir of at least 1 KiB,
+// keeping only those that shrink.
+func gzipAssets(dir fs.FS) map[string]gzipped {
+	out := map[string]gzipped{}
+	_ = fs.WalkDir(dir, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		ct, ok := compressible[path.Ext(p)]
+		if !ok {
+			return nil
+		}
+		raw, err := fs.ReadFile(dir, p)
+		if err != nil || len(raw) < 1024 {
+			return err
+		}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if _, err := zw.Write(raw); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		if buf.Len() < len(raw) {
+			out[p] = gzipped{contentType: ct, body: buf.Bytes()}
+		}
 		return nil
 	})
+	return out
 }
 
 // isHashed reports whether an asset name carries the content hash Vite adds

@@ -1,11 +1,14 @@
 package frontend
 
 import (
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/labstack/echo/v4"
 
@@ -98,6 +101,59 @@ func TestIsHashed(t *testing.T) {
 	} {
 		if got := isHashed(name); got != want {
 			t.Errorf("isHashed(%q) = %v", name, got)
+		}
+	}
+}
+
+func TestTextAssetsAreServedGzippedWhenAccepted(t *testing.T) {
+	script := strings.Repeat("console.log('jardam');\n", 200)
+	dir := fstest.MapFS{
+		"index-CczPv5EJ.js": {Data: []byte(script)},
+		"tiny-CczPv5EJ.css": {Data: []byte("body{margin:0}")},
+		"logo-CczPv5EJ.png": {Data: []byte(strings.Repeat("\x89PNG", 400))},
+	}
+	e := echo.New()
+	e.GET("/assets/*", assetHandler(dir))
+	fetch := func(name, accept string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/assets/"+name, nil)
+		if accept != "" {
+			req.Header.Set("Accept-Encoding", accept)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec
+	}
+
+	rec := fetch("index-CczPv5EJ.js", "br, gzip;q=0.8")
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("script with gzip accepted: %d, Content-Encoding %q", rec.Code, rec.Header().Get("Content-Encoding"))
+	}
+	if rec.Body.Len() >= len(script)/4 {
+		t.Errorf("compressed script is %d bytes of %d", rec.Body.Len(), len(script))
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); string(got) != script {
+		t.Error("the compressed script does not decompress to the file")
+	}
+	if !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding") || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/javascript") {
+		t.Errorf("headers: %v", rec.Header())
+	}
+	if !strings.Contains(rec.Header().Get("Cache-Control"), "immutable") {
+		t.Errorf("Cache-Control %q", rec.Header().Get("Cache-Control"))
+	}
+
+	for _, accept := range []string{"", "identity", "gzip;q=0", "br"} {
+		rec := fetch("index-CczPv5EJ.js", accept)
+		if rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != script {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, %d bytes", accept, rec.Header().Get("Content-Encoding"), rec.Body.Len())
+		}
+	}
+	for _, name := range []string{"tiny-CczPv5EJ.css", "logo-CczPv5EJ.png"} {
+		if rec := fetch(name, "gzip"); rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" {
+			t.Errorf("%s: %d, Content-Encoding %q (small or binary files go as they are)", name, rec.Code, rec.Header().Get("Content-Encoding"))
 		}
 	}
 }

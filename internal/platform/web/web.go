@@ -60,6 +60,7 @@ func New(o Options) *echo.Echo {
 	}
 	e.Use(securityHeaders(o.TLS))
 	e.Use(noStoreAPI)
+	e.Use(compressAnswers())
 	e.Use(requestContext(o.Logger, o.BodyLimitBytes))
 	e.Use(recoverer(o.Logger))
 	return e
