@@ -46,10 +46,22 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Princi
 	return database.InCallerTx(ctx, s.db, fn)
 }
 
-// List returns the caller's notifications, newest first.
-func (s *Service) List(ctx context.Context, unreadOnly bool, pg web.Page) (web.List[Notification], error) {
-	var out web.List[Notification]
+// Page is a page of the caller's notifications and how many of all of them
+// are unread (for the navigation's badge).
+type Page struct {
+	web.List[Notification]
+	UnreadCount int64 `json:"unread_count"`
+}
+
+// List returns the caller's notifications, newest first, with the count of
+// unread ones.
+func (s *Service) List(ctx context.Context, unreadOnly bool, pg web.Page) (Page, error) {
+	var out Page
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		if err := tx.Raw(`SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, p.UserID).
+			Scan(&out.UnreadCount).Error; err != nil {
+			return err
+		}
 		q := tx.Table("notifications").Select("id, kind, ref_code, link, created_at, read_at").
 			Where("user_id = ?", p.UserID).Order("created_at DESC, id DESC").Limit(pg.Limit + 1)
 		if unreadOnly {
@@ -65,10 +77,22 @@ func (s *Service) List(ctx context.Context, unreadOnly bool, pg web.Page) (web.L
 		for i := range rows {
 			rows[i].CreatedAt = rows[i].CreatedAt.UTC()
 		}
-		out = web.NewList(rows, pg.Limit, func(n Notification) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID })
+		out.List = web.NewList(rows, pg.Limit, func(n Notification) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID })
 		return nil
 	})
 	return out, err
+}
+
+// MarkAllRead marks every unread notification of the caller read and
+// returns how many it marked.
+func (s *Service) MarkAllRead(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+		res := tx.Exec(`UPDATE notifications SET read_at = now() WHERE user_id = ? AND read_at IS NULL`, p.UserID)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
 }
 
 // MarkRead marks one of the caller's notifications read; another user's
@@ -101,7 +125,16 @@ func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 // Register adds the notification routes.
 func (h *Handler) Register(r *web.Router) {
 	r.Handle(http.MethodGet, "/api/v1/notifications", authz.NotificationList, h.list)
+	r.Handle(http.MethodPost, "/api/v1/notifications/read-all", authz.NotificationUpdate, h.readAll)
 	r.Handle(http.MethodPost, "/api/v1/notifications/:id/read", authz.NotificationUpdate, h.read)
+}
+
+func (h *Handler) readAll(c echo.Context) error {
+	n, err := h.svc.MarkAllRead(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]int64{"marked": n, "unread_count": 0})
 }
 
 func (h *Handler) list(c echo.Context) error {
