@@ -31,6 +31,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/reports"
 	"github.com/jardam-kg/jardam/internal/stats"
 	"github.com/jardam-kg/jardam/internal/users"
+	"github.com/jardam-kg/jardam/internal/work"
 	"github.com/jardam-kg/jardam/migrations"
 )
 
@@ -119,6 +120,7 @@ func New(d Deps) (*Server, error) {
 	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)).Register(r)
 	notifications.NewHandler(notifications.NewService(d.DB)).Register(r)
+	work.NewHandler(work.NewService(d.DB, nil)).Register(r)
 	statsSvc := stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)
 	measureSvc := measures.NewService(d.DB)
 	measureSvc.K = d.Config.StatsK

@@ -88,6 +88,7 @@ var (
 	ReferralRespond    = Permission{"referral", "respond"}
 	NotificationList   = Permission{"notification", "list"}
 	NotificationUpdate = Permission{"notification", "update"}
+	WorkList           = Permission{"work", "list"}
 	StatsRead          = Permission{"stats", "read"}
 	StatsExport        = Permission{"stats", "export"}
 	MeasureList        = Permission{"measure", "list"}
