@@ -120,7 +120,7 @@ func New(d Deps) (*Server, error) {
 	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)).Register(r)
 	notifications.NewHandler(notifications.NewService(d.DB)).Register(r)
-	work.NewHandler(work.NewService(d.DB, nil)).Register(r)
+	work.Register(r, work.NewService(d.DB, nil))
 	statsSvc := stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)
 	measureSvc := measures.NewService(d.DB)
 	measureSvc.K = d.Config.StatsK
