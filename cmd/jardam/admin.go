@@ -238,6 +238,12 @@ func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	if len(args) > 0 && (args[0] == "rotate" || args[0] == "destroy") {
 		return keysMaintenanceCmd(ctx, cfg, log, args)
 	}
+	if len(args) > 0 && args[0] == "split" {
+		return keysSplit(cfg, args[1:])
+	}
+	if len(args) > 0 && args[0] == "combine" {
+		return keysCombine(args[1:])
+	}
 	if len(args) < 1 || args[0] != "init" {
 		return usageError("keys: say `keys init --dir DIR`, `keys rotate --new FILE` or `keys destroy --case CODE --reason TEXT`")
 	}

@@ -11,6 +11,8 @@
 //	jardam keys init --dir DIR      create missing key files
 //	jardam keys rotate --new FILE   re-wrap every case data key with a new master key
 //	jardam keys destroy --case CODE --reason TEXT   erase a case's identity (destroy its data key)
+//	jardam keys split --shares N --threshold K --out DIR   shares of the master key
+//	jardam keys combine --out FILE SHARE...   the master key file rebuilt from shares
 package main
 
 import (
@@ -53,6 +55,11 @@ commands:
   keys destroy --case CODE_OR_ID --reason TEXT
                                 erase a case: destroy its data key, so its identity and other
                                 encrypted fields can never be read again (irreversible)
+  keys split --shares N --threshold K --out DIR
+                                write N shares of the master key (DIR/share-1 ...), one per
+                                holder; any K rebuild it (see docs/keys.md)
+  keys combine --out FILE SHARE...
+                                rebuild the master key file from K shares, byte for byte
 `
 
 func main() {
