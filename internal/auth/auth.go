@@ -495,6 +495,9 @@ type Me struct {
 	MFAEnabled bool `json:"mfa_enabled"`
 	// MFARequired is true when every account must have a second factor.
 	MFARequired bool `json:"mfa_required"`
+	// Locale is the language the person chose (ru, ky, en); null until
+	// they choose.
+	Locale *string `json:"locale"`
 }
 
 // Me returns the caller's account, organization and permissions.
@@ -513,8 +516,9 @@ func (s *Service) Me(ctx context.Context) (Me, error) {
 		NameRu, NameKy     string
 		NameEn             string
 		Kind, Region       string
+		Locale             *string
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.email, u.name, u.role, u.must_change_password,
+	err := s.db.WithContext(ctx).Raw(`SELECT u.id, u.email, u.name, u.role, u.must_change_password, u.locale,
 		EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS mfa_enabled,
 		o.id AS org_id, o.code, o.name_ru, o.name_ky, o.name_en, o.kind, o.region
 		FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?`, p.UserID).Scan(&r).Error
@@ -526,7 +530,7 @@ func (s *Service) Me(ctx context.Context) (Me, error) {
 	}
 	return Me{
 		ID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, MustChangePassword: r.MustChangePassword,
-		MFAEnabled: r.MFAEnabled, MFARequired: s.set.MFARequired,
+		MFAEnabled: r.MFAEnabled, MFARequired: s.set.MFARequired, Locale: r.Locale,
 		Organization: OrganizationRef{ID: r.OrgID, Code: r.Code, Name: LocalizedName{r.NameRu, r.NameKy, r.NameEn}, Kind: r.Kind, Region: r.Region},
 		Permissions:  s.enforcer.PermissionsOf(r.Role),
 	}, nil

@@ -33,6 +33,7 @@ func (h *Handler) Register(r *web.Router) {
 	r.Public(http.MethodPost, "/api/v1/auth/refresh", h.refresh)
 	r.Public(http.MethodPost, "/api/v1/auth/logout", h.logout)
 	r.Handle(http.MethodGet, "/api/v1/me", authz.SelfRead, h.me, web.DuringPasswordChange(), web.DuringMFAEnrollment())
+	r.Handle(http.MethodPatch, "/api/v1/me", authz.SelfUpdate, h.patchMe, web.DuringPasswordChange(), web.DuringMFAEnrollment())
 	r.Handle(http.MethodPost, "/api/v1/me/password", authz.SelfUpdate, h.changePassword, web.DuringPasswordChange(), web.DuringMFAEnrollment())
 	h.registerMFA(r)
 }

@@ -1,0 +1,51 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+)
+
+// Locales are the languages of the web app.
+var Locales = []string{"ru", "ky", "en"}
+
+// SetLocale records the caller's language and returns the caller's account.
+// It is a preference of the caller's own, so it takes no version.
+func (s *Service) SetLocale(ctx context.Context, locale string) (Me, error) {
+	if !slices.Contains(Locales, locale) {
+		return Me{}, apperr.Invalid("locale", "must be one of: ru, ky, en")
+	}
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return Me{}, errBadToken
+	}
+	if err := s.db.WithContext(ctx).Exec(`UPDATE users SET locale = ? WHERE id = ?`, locale, p.UserID).Error; err != nil {
+		return Me{}, apperr.Internal(err)
+	}
+	return s.Me(ctx)
+}
+
+type mePatch struct {
+	Locale *string `json:"locale"`
+}
+
+func (h *Handler) patchMe(c echo.Context) error {
+	var in mePatch
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	if in.Locale == nil {
+		return apperr.Invalid("locale", "is required")
+	}
+	me, err := h.svc.SetLocale(c.Request().Context(), *in.Locale)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, me)
+}
