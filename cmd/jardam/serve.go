@@ -27,6 +27,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/seed"
 	"github.com/jardam-kg/jardam/internal/stats"
 	"github.com/jardam-kg/jardam/internal/users"
+	"github.com/jardam-kg/jardam/internal/work"
 	"github.com/jardam-kg/jardam/migrations"
 )
 
@@ -114,6 +115,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	wg.Go(func() {
 		// Checked hourly; the pass itself runs once a day across replicas.
 		users.NewDormancy(db, cfg.DormantDays, log).Run(bg, time.Hour)
+	})
+	wg.Go(func() {
+		// Checked hourly; the digest goes out once a day across replicas,
+		// when SMTP is configured.
+		work.NewDigest(work.NewService(db, nil), notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}, log).
+			Run(bg, time.Hour)
 	})
 
 	stopMetrics := func(context.Context) {}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jardam-kg/jardam/internal/platform/mailtest"
 )
 
 // TestTwoProcesses_SharedStateBehavesAsOne runs two API processes on one
@@ -18,7 +20,7 @@ import (
 // the audit linker and notification delivery behave as with one process.
 func TestTwoProcesses_SharedStateBehavesAsOne(t *testing.T) {
 	db := startCluster(t)
-	sink := newMailSink(t)
+	sink := mailtest.New(t)
 	a := newServer(t, db, "JARDAM_SMTP_ADDR="+sink.Addr)
 	b := a.another(t)
 	ctx := context.Background()
@@ -206,8 +208,8 @@ func TestTwoProcesses_SharedStateBehavesAsOne(t *testing.T) {
 		// E-mails go out after the delivering transaction commits: wait
 		// for the last of them.
 		perCode := map[string]int{}
-		waitFor(10*time.Second, func() bool { return len(sink.mails()) >= n*recipients })
-		for _, m := range sink.mails() {
+		waitFor(10*time.Second, func() bool { return len(sink.Mails()) >= n*recipients })
+		for _, m := range sink.Mails() {
 			for code := range codes {
 				if strings.HasSuffix(m.Subject, " "+code) {
 					perCode[code]++

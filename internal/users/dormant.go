@@ -9,11 +9,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/notifications"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 )
-
-// dormantLockKey is the transaction-level advisory lock under which one
-// replica at a time runs the dormancy job.
-const dormantLockKey = 7_312_115
 
 // dormantJob names the job in scheduled_jobs.
 const dormantJob = "disable_dormant_accounts"
@@ -42,15 +39,7 @@ func NewDormancy(db *gorm.DB, days int, log *slog.Logger) *Dormancy {
 // nothing).
 func (d *Dormancy) RunOnce(ctx context.Context) (int, error) {
 	n := 0
-	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var due bool
-		if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?) AND NOT EXISTS (SELECT 1 FROM scheduled_jobs
-			WHERE name = ? AND last_run_at > now() - interval '1 day')`, dormantLockKey, dormantJob).Scan(&due).Error; err != nil {
-			return err
-		}
-		if !due {
-			return nil
-		}
+	_, err := database.OncePerDay(ctx, d.db, dormantJob, func(tx *gorm.DB) error {
 		var rows []row
 		if err := tx.Raw(selectUser+` u WHERE status = 'active' AND activated_at < now() - make_interval(days => ?)
 			AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.created_at >= now() - make_interval(days => ?))
@@ -63,8 +52,7 @@ func (d *Dormancy) RunOnce(ctx context.Context) (int, error) {
 			}
 		}
 		n = len(rows)
-		return tx.Exec(`INSERT INTO scheduled_jobs (name, last_run_at) VALUES (?, now())
-			ON CONFLICT (name) DO UPDATE SET last_run_at = now()`, dormantJob).Error
+		return nil
 	})
 	return n, err
 }
