@@ -2,8 +2,9 @@
 #
 #   make run    build, start a private PostgreSQL under .data/ (unless
 #               DATABASE_URL is set), migrate, seed demo data, serve :8080
-#   make test   the whole suite (Go vet, unit and integration tests against
-#               PostgreSQL, then the web app's tests when it exists)
+#   make test   the whole suite (linters, Go vet, unit and integration tests
+#               against PostgreSQL, then the web app's tests when it exists)
+#   make lint   the linters alone (Go, the API description, the web app)
 #
 # Go 1.26.8 has known net/http and crypto/tls vulnerabilities: every go
 # command here runs with the toolchain below (fetched by go on first use).
@@ -17,20 +18,20 @@ PG_PORT  ?= 54329
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: all build frontend-build run test test-go test-web test-e2e bench psql clean clean-data vulncheck lint-security
+.PHONY: all build frontend-build run test test-go test-web test-e2e bench psql clean clean-data vulncheck lint lint-go lint-openapi lint-web
 
 # Security checks. Tools and the vulnerability database are pinned, and
 # cached under .data/ after the first run. golang.org/x/vulndb has
 # pseudo-versions only: a new advisory reaches the build when this line
 # changes (go list -m golang.org/x/vulndb@latest names the newest), never by
 # itself.
-GOVULNCHECK_VERSION := v1.10.0
-GOSEC_VERSION       := v2.30.0
-VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
-TOOLS_DIR   := .data/tools
-GOVULNCHECK := $(TOOLS_DIR)/govulncheck@$(GOVULNCHECK_VERSION)/govulncheck
-GOSEC       := $(TOOLS_DIR)/gosec@$(GOSEC_VERSION)/gosec
-VULNDB_DIR  := .data/vulndb/$(VULNDB_VERSION)
+GOVULNCHECK_VERSION   := v1.10.0
+GOLANGCI_LINT_VERSION := v2.15.0
+VULNDB_VERSION        := v0.0.0-20261105234957-e22db6528018
+TOOLS_DIR     := .data/tools
+GOVULNCHECK   := $(TOOLS_DIR)/govulncheck@$(GOVULNCHECK_VERSION)/govulncheck
+GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint@$(GOLANGCI_LINT_VERSION)/golangci-lint
+VULNDB_DIR    := .data/vulndb/$(VULNDB_VERSION)
 
 all: build
 
@@ -49,28 +50,49 @@ run: build
 	JARDAM_PG_PORT=$(PG_PORT) bash .ci/run-local.sh
 
 ## test: everything .ci/run runs
-test: vulncheck test-go test-web test-e2e
+test: lint vulncheck test-go test-web test-e2e
+
+## lint: every linter; each can run alone (make lint-go, lint-openapi, lint-web)
+lint: lint-go lint-openapi lint-web
+
+## lint-go: golangci-lint over every Go package, tests included, with the
+## linters, gosec's triage and their reasons in .golangci.yml; a single
+## finding is fixed or carries `//nolint:LINTER // why`
+lint-go: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run ./...
+
+## lint-openapi: Redocly (pinned in .ci/openapi-lint/package.json) over the
+## API description as the server serves it; rules in redocly.yaml
+lint-openapi:
+	@mkdir -p .data/openapi
+	$(GO) run ./.ci/openapi-json .data/openapi/openapi.json
+	cd .ci/openapi-lint && npm ci --no-audit --no-fund --prefer-offline --silent
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+		.ci/openapi-lint/node_modules/.bin/redocly lint --format=stylish
+
+## lint-web: the web app's linters (npm run lint), once it has a lint script
+lint-web:
+	@if [ -f $(FRONTEND)/package.json ] && grep -q '"lint"' $(FRONTEND)/package.json; then \
+		echo "==> web app linters"; \
+		cd $(FRONTEND) && npm ci --no-audit --no-fund --prefer-offline && npm run lint; \
+	else \
+		echo "lint-web: no lint script in $(FRONTEND)/package.json yet, skipping"; \
+	fi
 
 ## vulncheck: govulncheck (binary mode, offline database built from the
 ## pinned golang.org/x/vulndb module) fails on a called vulnerability not
-## listed with its reason in .ci/vulncheck-allow.txt; then lint-security
-vulncheck: $(GOVULNCHECK) $(VULNDB_DIR)/index/modules.json lint-security
+## listed with its reason in .ci/vulncheck-allow.txt (gosec runs in lint-go)
+vulncheck: $(GOVULNCHECK) $(VULNDB_DIR)/index/modules.json
 	@mkdir -p .data/vulncheck
 	CGO_ENABLED=0 $(GO) build -trimpath -o .data/vulncheck/jardam ./cmd/jardam
 	$(GOVULNCHECK) -db file://$(CURDIR)/$(VULNDB_DIR) -mode binary -format json .data/vulncheck/jardam > .data/vulncheck/report.json
 	$(GO) run ./.ci/vulndb check .ci/vulncheck-allow.txt < .data/vulncheck/report.json
 
-## lint-security: gosec over the Go code (tests excluded); findings are
-## triaged in .ci/gosec-exclude.txt (rules) and `#nosec RULE -- why` (lines)
-lint-security: $(GOSEC)
-	$(GOSEC) -quiet -fmt text -exclude-dir=.ci -exclude-dir=cmd/jardam-bench \
-		-exclude $$(sed -e 's/#.*//' -e '/^[[:space:]]*$$/d' .ci/gosec-exclude.txt | awk '{print $$1}' | paste -sd, -) ./...
-
 $(GOVULNCHECK):
 	GOBIN=$(CURDIR)/$(dir $@) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 
-$(GOSEC):
-	GOBIN=$(CURDIR)/$(dir $@) $(GO) install github.com/securego/gosec/v2/cmd/gosec@$(GOSEC_VERSION)
+$(GOLANGCI_LINT):
+	GOBIN=$(CURDIR)/$(dir $@) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 # The database module comes through the module proxy like any module
 # (downloaded outside this module, so go.mod and go.sum stay as they are).

@@ -58,7 +58,7 @@ func readTrace(path string) (map[string][]request, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	byID := map[string]*request{}
 	labels := map[string][]string{}
 	sc := bufio.NewScanner(f)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -61,7 +60,6 @@ type bench struct {
 	seq    atomic.Int64
 
 	socialOrg uuid.UUID
-	mu        sync.Mutex
 	readIDs   []string // cases the caseworker may read
 	referIDs  []string // open cases of the caseworker, each with a consent to the department
 	consents  map[string]string
@@ -244,7 +242,7 @@ func (b *bench) call(ctx context.Context, who, ua, method, path string, body []b
 	if err != nil {
 		return err
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }() // read to the end first
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
 		return err
@@ -258,33 +256,42 @@ func (b *bench) call(ctx context.Context, who, ua, method, path string, body []b
 	return nil
 }
 
-func printTable(w io.Writer, r Report) {
-	fmt.Fprintf(w, "\nJardam over HTTP: %d cases, %d clients per flow, %s per flow, %d CPUs, %s\n\n",
+func printTable(w io.Writer, r Report) error {
+	var err error
+	printf := func(w io.Writer, format string, a ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, a...)
+		}
+	}
+	printf(w, "\nJardam over HTTP: %d cases, %d clients per flow, %s per flow, %d CPUs, %s\n\n",
 		r.Cases, r.Concurrency, r.Duration, r.CPUs, r.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "flow\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tpeak MB\tfloor stmts\tfloor it/s\tfloor p50\tfloor p95\tAPI/floor\t")
+	printf(tw, "flow\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tpeak MB\tfloor stmts\tfloor it/s\tfloor p50\tfloor p95\tAPI/floor\t\n")
 	for _, f := range r.Flows {
 		if f.Unavailable {
-			fmt.Fprintf(tw, "%s\tunavailable\t\t\t\t\t\t\t\t\t\t\t\t\n", f.Flow)
+			printf(tw, "%s\tunavailable\t\t\t\t\t\t\t\t\t\t\t\t\n", f.Flow)
 			continue
 		}
-		floor := "\t\t\t\t"
+		var floor string
 		if f.FloorThroughput > 0 {
 			floor = fmt.Sprintf("%d\t%.1f\t%.2f\t%.2f\t%.2f", f.FloorStatements, f.FloorThroughput, f.FloorP50, f.FloorP95, f.Ratio)
 		} else {
 			floor = "-\t-\t-\t-\t-"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t\n", f.Flow, f.Requests, f.Errors, f.Throughput, f.P50, f.P95, f.P99, f.PeakRSSMB, floor)
+		printf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t\n", f.Flow, f.Requests, f.Errors, f.Throughput, f.P50, f.P95, f.P99, f.PeakRSSMB, floor)
 	}
-	_ = tw.Flush()
-	fmt.Fprintf(w, "\nAPI/floor: the API's iterations per second over those of its own SQL replayed through pgx (1.0 = no cost beyond the SQL)\n")
-	fmt.Fprintf(w, "server peak memory (VmHWM, highest of the flows): %.1f MB; load average before %s, after %s\n", r.ServerPeakRSSMB, r.LoadBefore, r.LoadAfter)
+	if err == nil {
+		err = tw.Flush()
+	}
+	printf(w, "\nAPI/floor: the API's iterations per second over those of its own SQL replayed through pgx (1.0 = no cost beyond the SQL)\n")
+	printf(w, "server peak memory (VmHWM, highest of the flows): %.1f MB; load average before %s, after %s\n", r.ServerPeakRSSMB, r.LoadBefore, r.LoadAfter)
 	for _, f := range r.Flows {
 		if f.FirstError != "" {
-			fmt.Fprintf(w, "first error in %s: %s\n", f.Flow, firstLine(f.FirstError))
+			printf(w, "first error in %s: %s\n", f.Flow, firstLine(f.FirstError))
 		}
 		if f.FloorFirstError != "" {
-			fmt.Fprintf(w, "first error in the floor of %s: %s\n", f.Flow, f.FloorFirstError)
+			printf(w, "first error in the floor of %s: %s\n", f.Flow, f.FloorFirstError)
 		}
 	}
+	return err
 }

@@ -102,7 +102,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // a temporary directory
 	bin := filepath.Join(tmp, "jardam")
 	logf("building jardam")
 	if err := command(ctx, root, nil, "go", "build", "-trimpath", "-o", bin, "./cmd/jardam"); err != nil {
@@ -148,7 +148,7 @@ func run(ctx context.Context, o options) error {
 	if err := os.MkdirAll(filepath.Dir(tracePath), 0o755); err != nil {
 		return err
 	}
-	defer os.Remove(tracePath)
+	defer func() { _ = os.Remove(tracePath) }() // a temporary file
 	seeded, total, err := existingCases(ctx, superURL, dbName)
 	if err != nil {
 		return err
@@ -210,7 +210,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	defer srvLog.Close()
+	defer func() { _ = srvLog.Close() }() // written by the server process, which has ended
 	srv.Stdout, srv.Stderr = srvLog, srvLog
 	if err := srv.Start(); err != nil {
 		return err
@@ -283,7 +283,9 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	report.LoadAfter = loadAverage()
-	printTable(os.Stdout, report)
+	if err := printTable(os.Stdout, report); err != nil {
+		return err
+	}
 	if o.jsonPath != "" {
 		p := o.jsonPath
 		if !filepath.IsAbs(p) {
@@ -515,7 +517,7 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
@@ -560,7 +562,7 @@ func saveProfile(ctx context.Context, url, path string) error {
 	if err != nil {
 		return err
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
 		return err

@@ -252,7 +252,7 @@ func TestRepositoryDockerfileBuildsMinimalNonRootImage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open Dockerfile: %v", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	if err := checkDockerfile(f); err != nil {
 		t.Fatalf("Dockerfile rejected: %v", err)
 	}

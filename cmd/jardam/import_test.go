@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -61,7 +62,8 @@ func TestImportCTDCCommand(t *testing.T) {
 		t.Fatalf("--ignore-columns: %v, %d cases", err, count())
 	}
 	for _, args := range [][]string{{}, {"csv", bad}, {"ctdc"}, {"ctdc", bad}, {"ctdc", bad, bad, "--organization", "SEZIM"}} {
-		if _, ok := importCmd(ctx, cfg, log, args).(usageError); !ok {
+		var ue usageError
+		if !errors.As(importCmd(ctx, cfg, log, args), &ue) {
 			t.Errorf("%v: not a usage error", args)
 		}
 	}

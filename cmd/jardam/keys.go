@@ -124,7 +124,7 @@ func keysMaintenanceCmd(ctx context.Context, cfg config.Config, log *slog.Logger
 		help = destroyHelp
 	}
 	fl.Usage = func() {
-		fmt.Fprint(fl.Output(), help)
+		_, _ = fmt.Fprint(fl.Output(), help) // as flag's own usage output, which ignores write errors
 		fl.PrintDefaults()
 	}
 	var newFile, caseRef, reason string

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -53,7 +54,8 @@ func TestMeasuresImportCommand(t *testing.T) {
 		t.Fatalf("orphaning import: %v", err)
 	}
 	for _, args := range [][]string{{}, {"export"}, {"import"}, {"import", "a.csv", "b.csv"}} {
-		if _, ok := measuresCmd(ctx, cfg, log, args).(usageError); !ok {
+		var ue usageError
+		if !errors.As(measuresCmd(ctx, cfg, log, args), &ue) {
 			t.Errorf("%v: not a usage error", args)
 		}
 	}

@@ -141,8 +141,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		go func() { _ = http.Serve(pl, mux) }() // #nosec G114 -- profiling on a local address, refused in production
-		defer pl.Close()
+		go func() { _ = http.Serve(pl, mux) }() //nolint:gosec // G114: profiling on a local address, refused in production
+		defer func() { _ = pl.Close() }()       // ends the profiling server at shutdown
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/uuid"
@@ -125,8 +126,8 @@ func TestRequireRole(t *testing.T) {
 		t.Fatalf("supervisor refused: %v", err)
 	}
 	err := RequireRole(reqctx.Principal{Role: authz.RoleCaseworker}, authz.RoleSupervisor, "only supervisors close", "case.move_stage", caseID)
-	r, ok := err.(*Refusal)
-	if !ok || r.Outcome != "denied" || r.ObjectID != caseID.String() || r.Err.Kind != apperr.KindForbidden {
+	var r *Refusal
+	if !errors.As(err, &r) || r.Outcome != "denied" || r.ObjectID != caseID.String() || r.Err.Kind != apperr.KindForbidden {
 		t.Fatalf("caseworker: %#v", err)
 	}
 }

@@ -132,6 +132,6 @@ func ReadAnchorFile(path string, v *Verifier) (AnchorHead, int, error) {
 	if err != nil {
 		return AnchorHead{}, 0, fmt.Errorf("audit: open anchor: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to flush
 	return ReadAnchorHead(f, v)
 }

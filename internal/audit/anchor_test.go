@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -131,7 +132,7 @@ func TestReadAnchorSkipsForgedAndTornLines(t *testing.T) {
 	if err != nil || head.Seq != 12 || skipped != 3 {
 		t.Fatalf("head %d, skipped %d, %v; want 12 and 3 skipped", head.Seq, skipped, err)
 	}
-	if _, _, err := audit.ReadAnchorHead(strings.NewReader(forged), s.Verifier()); err != audit.ErrNoAnchorHead {
+	if _, _, err := audit.ReadAnchorHead(strings.NewReader(forged), s.Verifier()); !errors.Is(err, audit.ErrNoAnchorHead) {
 		t.Fatalf("only forged lines: %v", err)
 	}
 }

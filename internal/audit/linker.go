@@ -182,16 +182,16 @@ func (l *Linker) pass(tx *gorm.DB, useHorizon bool, horizon uint64) (int, chainH
 	if err != nil {
 		return 0, head, fmt.Errorf("read unlinked entries: %w", err)
 	}
+	defer rows.Close()
 	var entries []Entry
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			_ = rows.Close()
 			return 0, head, fmt.Errorf("read unlinked entries: %w", err)
 		}
 		entries = append(entries, e)
 	}
-	_ = rows.Close()
+	_ = rows.Close() // now: the statements below run on the same connection
 	if err := rows.Err(); err != nil {
 		return 0, head, fmt.Errorf("read unlinked entries: %w", err)
 	}

@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -138,7 +139,7 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 		if rv.any() && r.Source == "record" {
 			var err error
 			sealer, err = s.keys.Sealer(ctx, k)
-			if err == ErrKeyDestroyed {
+			if errors.Is(err, ErrKeyDestroyed) {
 				c.IdentityErased = true
 			} else if err != nil {
 				return nil, err

@@ -94,7 +94,7 @@ func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, refs *referrals
 	}
 	// The Ak-Zhurok caseworker's supervisor is not a demo account: Sezim's
 	// supervisor closes Sezim's cases only.
-	r := rand.New(rand.NewPCG(2025, 227)) // #nosec G404 -- synthetic demo data, the same on every run by design
+	r := rand.New(rand.NewPCG(2025, 227)) //nolint:gosec // G404: synthetic demo data, the same on every run by design
 	start := time.Date(2024, 1, 8, 9, 0, 0, 0, cases.Bishkek)
 	span := time.Date(2025, 12, 20, 0, 0, 0, 0, cases.Bishkek).Sub(start)
 	for i := 0; i < n; i++ {

@@ -78,7 +78,7 @@ func Programme(ctx context.Context, db *gorm.DB) error {
 		return err
 	}
 	msvc := measures.NewService(db)
-	r := rand.New(rand.NewPCG(2025, 415)) // #nosec G404 -- synthetic demo data, the same on every run by design
+	r := rand.New(rand.NewPCG(2025, 415)) //nolint:gosec // G404: synthetic demo data, the same on every run by design
 	for _, h := range demoHalves {
 		for _, a := range demoActivities {
 			w, ok := accounts[a.account]

@@ -35,7 +35,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // a temporary directory; the system cleans what is left
 	root, err := moduleRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -274,8 +274,10 @@ func (c *client) do(ctx context.Context, method, path string, hdr http.Header, b
 	if err != nil {
 		return nil, nil, err
 	}
-	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
+	if cerr := res.Body.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return res, nil, err
 	}
@@ -296,7 +298,7 @@ func (c *client) createCase(ctx context.Context, key string, body []byte) (int, 
 		ID string `json:"id"`
 	}
 	if err := json.Unmarshal(b, &cs); err != nil || cs.ID == "" {
-		return res.StatusCode, "", b, fmt.Errorf("201 without a case id: %v", err)
+		return res.StatusCode, "", b, fmt.Errorf("201 without a case id: %w", err)
 	}
 	return res.StatusCode, cs.ID, b, nil
 }

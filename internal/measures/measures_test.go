@@ -296,7 +296,7 @@ func TestImportKeepsLinksAndRefusesAnOrphaningFile(t *testing.T) {
 		if code, _ := f.svc.DefaultFor(ctx, "shelter", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)); code != "3.7" {
 			t.Fatalf("shelter default after import: %s", code)
 		}
-		var prog []measures.Program = f.list(t, measures.Filter{}).Programs
+		prog := f.list(t, measures.Filter{}).Programs
 		if prog[0].Source != "official" {
 			t.Fatalf("program %+v", prog[0])
 		}

@@ -7,6 +7,7 @@ package organizations
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -157,7 +158,7 @@ func (s *Service) List(ctx context.Context, p web.Page) (web.List[Organization],
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Organization, error) {
 	var r row
 	if err := s.db.WithContext(ctx).Table("organizations").Where("id = ?", id).Take(&r).Error; err != nil {
-		if err == gorm.ErrRecordNotFound {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return Organization{}, apperr.NotFound("organization")
 		}
 		return Organization{}, apperr.Internal(err)
@@ -243,7 +244,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var r row
 		if err := tx.Table("organizations").Where("id = ?", id).Clauses(forUpdate).Take(&r).Error; err != nil {
-			if err == gorm.ErrRecordNotFound {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return apperr.NotFound("organization")
 			}
 			return err

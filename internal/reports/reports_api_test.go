@@ -330,7 +330,7 @@ func checkXLSX(t *testing.T, b []byte, want report) {
 	if err != nil {
 		t.Fatalf("xlsx does not open: %v", err)
 	}
-	defer x.Close()
+	defer func() { _ = x.Close() }() // read from memory: no temporary file to remove
 	rows, err := x.GetRows(reports.XLSXSheet)
 	if err != nil {
 		t.Fatal(err)

@@ -186,18 +186,6 @@ func (s *Service) Series(ctx context.Context, name string) (Table, error) {
 	return out, err
 }
 
-// refresh brings the monthly rollups of [from, to) up to date before a
-// read (only for a signed-in caller).
-func (s *Service) refresh(ctx context.Context, from, to time.Time) error {
-	if _, ok := reqctx.PrincipalFrom(ctx); !ok {
-		return apperr.Unauthorized("sign in first")
-	}
-	if err := refreshRollups(ctx, s.db, from, to); err != nil {
-		return apperr.Internal(fmt.Errorf("refresh statistics rollups: %w", err))
-	}
-	return nil
-}
-
 // inTx runs fn in one repeatable-read transaction, so that a table's cells
 // and totals come from one snapshot; the audit entry commits with it.
 func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {

@@ -162,10 +162,10 @@ func seed2024H1(t *testing.T, env *apitest.Env) {
 	// Referrals in February: five accepted within hours (one completed in
 	// September), one declined after five days.
 	for i, id := range f21 {
-		switch {
-		case i == 0:
+		switch i {
+		case 0:
 			f.refer(id, "2024-02-01T06:00:00Z", [2]string{"declined", "2024-02-06T06:00:00Z"})
-		case i == 1:
+		case 1:
 			f.refer(id, "2024-02-01T06:00:00Z", [2]string{"accepted", "2024-02-01T18:00:00Z"}, [2]string{"completed", "2024-09-01T06:00:00Z"})
 		default:
 			f.refer(id, "2024-02-01T06:00:00Z", [2]string{"accepted", "2024-02-01T18:00:00Z"})
@@ -490,7 +490,7 @@ func TestNoIdentityReachable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer tx.Rollback(ctx) //nolint:errcheck
+		defer tx.Rollback(ctx) //nolint:errcheck // the test only reads; a failed rollback ends with the connection
 		if _, err := tx.Exec(ctx, "SET LOCAL ROLE jardam_stats"); err != nil {
 			t.Fatal(err)
 		}

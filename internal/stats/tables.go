@@ -96,10 +96,6 @@ const (
 // additive reports whether the table adds up over periods.
 func (t tableDef) additive() bool { return t.overTime == additive }
 
-// cross reports whether the table is a cross-tabulation (half-years and
-// years only).
-func (t tableDef) cross() bool { return len(t.dims) > 1 }
-
 var tables = []tableDef{
 	{
 		name: "persons_by_sex_age", rollup: true, family: famIdentified, title: "Persons identified, by sex and age bracket",

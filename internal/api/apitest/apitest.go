@@ -230,7 +230,7 @@ func (e *Env) Do(req Request) *Response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end first
 	rb, err := io.ReadAll(resp.Body)
 	if err != nil {
 		e.t.Fatal(err)

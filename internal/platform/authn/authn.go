@@ -87,8 +87,10 @@ func GenerateKeyFile(path string) (created bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
 	_, err = f.WriteString(NewKeyLine())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	return err == nil, err
 }
 
@@ -158,7 +160,7 @@ func (t *Tokens) Parse(raw string) (userID, sessionID uuid.UUID, err error) {
 		return key.Public(), nil
 	})
 	if err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	uid, err1 := uuid.Parse(claims.Subject)
 	sid, err2 := uuid.Parse(claims.SessionID)

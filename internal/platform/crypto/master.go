@@ -192,7 +192,7 @@ func (m *LocalMaster) Wrap(ctx context.Context, dataKey []byte, aad []byte) ([]b
 	}
 	out := make([]byte, 1, 1+len(dataKey)+m.aead.Overhead())
 	out[0] = wrapFormatV1
-	return m.aead.Seal(out, nil, dataKey, wrapAAD(aad)), nil // #nosec G407 -- the AEAD draws a random nonce itself (cipher.NewGCMWithRandomNonce)
+	return m.aead.Seal(out, nil, dataKey, wrapAAD(aad)), nil //nolint:gosec // G407: the AEAD draws a random nonce itself (cipher.NewGCMWithRandomNonce)
 }
 
 // Unwrap decrypts a key wrapped by Wrap under the same aad. It returns
@@ -232,7 +232,7 @@ func (m *LocalMaster) IndexKey() []byte {
 // printing or logging a LocalMaster (or a pointer to one) never shows key
 // material.
 func (m LocalMaster) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "crypto.LocalMaster(%s)", m.version)
+	_, _ = fmt.Fprintf(f, "crypto.LocalMaster(%s)", m.version) // Format has no way to report a failed write
 }
 
 // MultiMaster is a KeyWrapper for master key rotation: it wraps with the
@@ -278,7 +278,7 @@ func (m MultiMaster) KeyVersions() []string {
 // Format prints the known key versions only, the current one first,
 // whatever the verb.
 func (m MultiMaster) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "crypto.MultiMaster(%s)", strings.Join(m.KeyVersions(), ", "))
+	_, _ = fmt.Fprintf(f, "crypto.MultiMaster(%s)", strings.Join(m.KeyVersions(), ", ")) // Format has no way to report a failed write
 }
 
 // Wrap wraps dataKey with the current master key; see KeyWrapper.

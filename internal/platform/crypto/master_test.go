@@ -358,7 +358,7 @@ func TestPrintingShowsNoKeyMaterial(t *testing.T) {
 	// key schedule), its hex and base64; the index key's bytes and hex.
 	secrets := []string{
 		"90 90 90 90", "90, 0x5a", "0x5a, 0x5a", "1515870810", "5a5a5a5a", "WlpaWlpa",
-		strings.Trim(fmt.Sprint(ik[:4]), "[]"), hex.EncodeToString(ik[:4]),
+		strings.Trim(fmt.Sprintf("%d", ik[:4]), "[]"), hex.EncodeToString(ik[:4]),
 	}
 	for _, v := range []struct {
 		name string

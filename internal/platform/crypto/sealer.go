@@ -98,7 +98,7 @@ func (s *Sealer) Seal(plaintext []byte, ad AD) ([]byte, error) {
 	defer clear(padded)
 	out := make([]byte, 1, 1+len(padded)+s.aead.Overhead())
 	out[0] = fieldFormatV1
-	return s.aead.Seal(out, nil, padded, aad), nil // #nosec G407 -- the AEAD draws a random nonce itself (cipher.NewGCMWithRandomNonce)
+	return s.aead.Seal(out, nil, padded, aad), nil //nolint:gosec // G407: the AEAD draws a random nonce itself (cipher.NewGCMWithRandomNonce)
 }
 
 // Open decrypts a ciphertext made by Seal with the same ad. A nil or empty

@@ -60,7 +60,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*gorm.DB, error) {
 	if o.TraceFile != "" {
 		cfg, err := pgx.ParseConfig(withoutJIT(url))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		tracer, err := newStatementTracer(o.TraceFile)
 		if err != nil {
@@ -77,7 +77,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*gorm.DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -91,7 +91,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*gorm.DB, error) {
 	defer cancel()
 	if err := sqlDB.PingContext(pctx); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return db, nil
 }

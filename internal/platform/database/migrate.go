@@ -73,13 +73,13 @@ func Migrate(ctx context.Context, ownerURL string, fsys fs.FS) ([]int, error) {
 	}
 	conn, err := pgx.Connect(ctx, ownerURL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
 		return nil, err
 	}
-	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey) //nolint:errcheck
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey) //nolint:errcheck // the lock also ends with the session, which the deferred Close ends
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY,
 		name text NOT NULL,
@@ -172,7 +172,7 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 	}
 	conn, err := pgx.Connect(ctx, superURL)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	defer conn.Close(context.Background())
 	// Roles are cluster-wide; serialize concurrent bootstraps on the
@@ -180,7 +180,7 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey+1); err != nil {
 		return err
 	}
-	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey+1) //nolint:errcheck
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey+1) //nolint:errcheck // the lock also ends with the session, which the deferred Close ends
 
 	ensureRole := func(name, password, attrs string) error {
 		ident := pgx.Identifier{name}.Sanitize()
@@ -307,7 +307,7 @@ func OpenMaintenance(ctx context.Context, ownerURL string) (*gorm.DB, error) {
 	})
 	if err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -317,7 +317,7 @@ func OpenMaintenance(ctx context.Context, ownerURL string) (*gorm.DB, error) {
 		if IsCode(err, "42501") || IsCode(err, "22023") {
 			return nil, fmt.Errorf("the login user of MIGRATION_DATABASE_URL may not take the role %s (run `jardam migrate --bootstrap`): %w", MaintRole, err)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if role != MaintRole {
 		_ = sqlDB.Close()

@@ -114,7 +114,7 @@ func TestTemplateNameFollowsTheMigrations(t *testing.T) {
 	added := fstest.MapFS{"0001_init.sql": base["0001_init.sql"], "0002_more.sql": base["0002_more.sql"],
 		"0003_last.sql": {Data: []byte("SELECT 1;")}}
 	renamed := fstest.MapFS{"0001_init.sql": base["0001_init.sql"], "0002_other.sql": base["0002_more.sql"]}
-	if name(base) != name(base) {
+	if first, again := name(base), name(base); first != again {
 		t.Fatal("two names for the same migrations")
 	}
 	for label, fsys := range map[string]fstest.MapFS{"changed": changed, "added": added, "renamed": renamed} {

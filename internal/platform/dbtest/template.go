@@ -47,10 +47,10 @@ func templateNameOf(fsys fs.FS) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "revision %s\n", templateRevision)
+	h := sha256.New() // a hash.Hash never returns an error from Write
+	_, _ = fmt.Fprintf(h, "revision %s\n", templateRevision)
 	for _, m := range migs {
-		fmt.Fprintf(h, "%04d_%s %d\n%s\n", m.Version, m.Name, len(m.SQL), m.SQL)
+		_, _ = fmt.Fprintf(h, "%04d_%s %d\n%s\n", m.Version, m.Name, len(m.SQL), m.SQL)
 	}
 	return templatePrefix + hex.EncodeToString(h.Sum(nil))[:16], nil
 }
@@ -83,7 +83,7 @@ func ensureTemplate(ctx context.Context, super, name string) error {
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", templateLockKey); err != nil {
 		return err
 	}
-	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", templateLockKey) //nolint:errcheck
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", templateLockKey) //nolint:errcheck // the lock also ends with the session, which the deferred Close ends
 	var complete bool
 	err = conn.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", name).Scan(&complete)
 	switch {

@@ -83,7 +83,7 @@ func Split(secret []byte, n, threshold int) ([][]byte, error) {
 		return nil, err
 	}
 	head.Nonce = b64(nonce)
-	head.Sealed = b64(gcm.Seal(nil, nonce, secret, head.aad()))
+	head.Sealed = b64(gcm.Seal(nil, nonce, secret, head.aad())) //nolint:gosec // G407: the nonce is read from crypto/rand just above
 	ss := secretsharing.New(rand.Reader, uint(threshold-1), scalar)
 	for _, e := range ss.CommitSecret() {
 		raw, err := e.MarshalBinaryCompress()

@@ -44,7 +44,7 @@ func New(t testing.TB) *Sink {
 }
 
 func (s *Sink) serve(conn net.Conn) {
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // the client's session is over either way
 	tp := textproto.NewConn(conn)
 	reply := func(code int, msg string) bool { return tp.PrintfLine("%d %s", code, msg) == nil }
 	if !reply(220, "sink ready") {

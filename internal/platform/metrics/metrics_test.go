@@ -149,8 +149,10 @@ func TestListen_ServesOnlyMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
+		if err := res.Body.Close(); err != nil {
+			t.Fatal(err)
+		}
 		return res.StatusCode, string(b)
 	}
 	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, `route="/healthz"`) {

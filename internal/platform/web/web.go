@@ -182,7 +182,7 @@ func recoverer(log *slog.Logger) echo.MiddlewareFunc {
 		return func(c echo.Context) (err error) {
 			defer func() {
 				if r := recover(); r != nil {
-					if r == http.ErrAbortHandler {
+					if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 						panic(r)
 					}
 					log.Error("panic", slog.String("request_id", RequestID(c)), slog.Any("panic", r))
