@@ -16,7 +16,7 @@ var expected = map[string][]string{
 		"case.create", "case.duplicate_check", "case.list", "case.move_stage", "case.read", "case.search", "case.update",
 		"consent.create", "consent.list", "consent.withdraw", "measure.list", "note.create", "note.list",
 		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
-		"referral.create", "referral.list", "referral.respond", "self.read", "self.update",
+		"referral.create", "referral.list", "referral.respond", "self.read", "self.update", "work.list",
 	},
 	authz.RoleSupervisor: {
 		"activity.create", "activity.list", "assistance.create", "assistance.list", "assistance.update",
@@ -25,23 +25,23 @@ var expected = map[string][]string{
 		"consent.create", "consent.list", "consent.withdraw", "indicator.read", "measure.list", "note.create", "note.list",
 		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
 		"referral.create", "referral.list", "referral.respond", "report.read", "report.write", "self.read", "self.update",
-		"user.approve", "user.list",
+		"user.approve", "user.list", "work.list",
 	},
 	authz.RoleCoordinator: {
 		"budget.read", "indicator.read", "measure.list", "notification.list", "notification.update", "organization.list",
-		"report.read", "report.write", "self.read", "self.update", "stats.export", "stats.read",
+		"report.read", "report.write", "self.read", "self.update", "stats.export", "stats.read", "work.list",
 	},
 	authz.RoleOrgAdmin: {
 		"measure.list", "notification.list", "notification.update", "organization.list",
-		"self.read", "self.update", "user.create", "user.list", "user.mfa_reset", "user.update",
+		"self.read", "self.update", "user.create", "user.list", "user.mfa_reset", "user.update", "work.list",
 	},
 	authz.RoleAdmin: {
 		"measure.list", "notification.list", "notification.update", "organization.create", "organization.list",
-		"organization.update", "self.read", "self.update", "user.approve", "user.create", "user.list", "user.mfa_reset", "user.update",
+		"organization.update", "self.read", "self.update", "user.approve", "user.create", "user.list", "user.mfa_reset", "user.update", "work.list",
 	},
 	authz.RoleAuditor: {
 		"audit.read", "audit.verify", "measure.list", "notification.list", "notification.update",
-		"organization.list", "self.read", "self.update",
+		"organization.list", "self.read", "self.update", "work.list",
 	},
 }
 
