@@ -166,8 +166,8 @@ func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.D
 }
 
 // runBackground starts the background work: audit linking, statistics
-// warming, notification delivery, the dormancy pass and the daily digest. The returned
-// function stops them all and waits for them.
+// warming, notification delivery, the dormancy pass and the daily digest.
+// The returned function stops them all and waits for them.
 func runBackground(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *audit.Linker) (stop func()) {
 	bg, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
