@@ -238,17 +238,12 @@ func (b *bench) call(ctx context.Context, who, ua, method, path string, body []b
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	res, err := b.http.Do(req)
+	status, data, err := fetch(b.http, req)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = res.Body.Close() }() // read to the end first
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != want {
-		return &statusError{res.StatusCode, fmt.Sprintf("%s %s: %d %s", method, path, res.StatusCode, bytes.TrimSpace(data))}
+	if status != want {
+		return &statusError{status, fmt.Sprintf("%s %s: %d %s", method, path, status, bytes.TrimSpace(data))}
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)

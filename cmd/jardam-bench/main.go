@@ -108,37 +108,10 @@ func run(ctx context.Context, o options) error {
 	if err := command(ctx, root, nil, "go", "build", "-trimpath", "-o", bin, "./cmd/jardam"); err != nil {
 		return err
 	}
-
-	superURL, dbName := o.bootstrapURL, "jardam_bench"
-	dir := o.pgDir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(root, dir)
-	}
-	// The keys live beside the private cluster so that a kept dataset can
-	// be read again; with -bootstrap-url they last one run.
-	keys := filepath.Join(tmp, "keys")
-	if superURL == "" {
-		dbName = "jardam"
-		keys = dir + "-keys"
-		logf("private PostgreSQL in %s on 127.0.0.1:%d", dir, o.pgPort)
-		if err := command(ctx, root, []string{"PG_DURABILITY=off"}, "bash", ".ci/pg.sh", "start", dir, strconv.Itoa(o.pgPort)); err != nil {
-			return err
-		}
-		defer func() { _ = command(context.Background(), root, nil, "bash", ".ci/pg.sh", "stop", dir) }()
-		superURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", o.pgPort)
-	}
-	ownerURL, err := withUser(superURL, "jardam_owner", dbName)
+	t, stopPG, err := startDatabase(ctx, root, tmp, o)
+	defer stopPG() // a cluster started before an error stops too
 	if err != nil {
 		return err
-	}
-	appURL, _ := withUser(superURL, "jardam_app", dbName)
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	env := []string{
-		"JARDAM_ENV=development", "JARDAM_KEYS_DIR=" + keys, "JARDAM_LISTEN=127.0.0.1:" + strconv.Itoa(port),
-		"BOOTSTRAP_DATABASE_URL=" + superURL, "MIGRATION_DATABASE_URL=" + ownerURL, "DATABASE_URL=" + appURL,
 	}
 	// The statement trace of the capture requests (see floor.go): in .data,
 	// for this run only; it holds ciphertexts and blind index tokens of the
@@ -149,83 +122,16 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer func() { _ = os.Remove(tracePath) }() // a temporary file
-	seeded, total, err := existingCases(ctx, superURL, dbName)
+	total, err := prepareDataset(ctx, root, bin, t, o)
 	if err != nil {
 		return err
 	}
-	if seeded == o.cases && !o.reseed && o.bootstrapURL == "" && dirExists(keys) {
-		logf("reusing the dataset: %d seeded cases, %d in all", seeded, total)
-		// Migrations added since the dataset was seeded.
-		if err := command(ctx, root, env, bin, "migrate"); err != nil {
-			return err
-		}
-	} else {
-		if err := dropDatabase(ctx, superURL, dbName); err != nil {
-			return err
-		}
-		_ = os.RemoveAll(keys)
-		if err := os.MkdirAll(keys, 0o700); err != nil {
-			return err
-		}
-		total = o.cases
-		for _, args := range [][]string{{"keys", "init", "--dir", keys}, {"migrate", "--bootstrap"}, {"migrate"}} {
-			if err := command(ctx, root, env, bin, args...); err != nil {
-				return err
-			}
-		}
-		viaService := min(o.cases, o.serviceCases)
-		logf("seeding %d cases through the case service", viaService)
-		start := time.Now()
-		if err := command(ctx, root, env, bin, "seed", "demo", "--cases", strconv.Itoa(viaService)); err != nil {
-			return err
-		}
-		logf("seeded in %v; bulk seeding %d cases", time.Since(start).Round(time.Second), o.cases-viaService)
-		start = time.Now()
-		if err := seedBulk(ctx, superURL, dbName, keys, o.cases-viaService); err != nil {
-			return err
-		}
-		logf("bulk seeded in %v", time.Since(start).Round(time.Second))
-		// Fresh statistics for the planner, as autovacuum would give later.
-		if err := analyze(ctx, superURL, dbName); err != nil {
-			return err
-		}
-	}
-
-	logf("serving on 127.0.0.1:%d", port)
-	srv := exec.CommandContext(ctx, bin, "serve")
-	srv.Env = append(append(os.Environ(), env...), "JARDAM_SQL_TRACE_FILE="+tracePath, "JARDAM_ACCESS_TOKEN_TTL=15m")
-	pprofBase := ""
-	if o.pprofDir != "" {
-		pp, err := freePort()
-		if err != nil {
-			return err
-		}
-		pprofBase = "http://127.0.0.1:" + strconv.Itoa(pp)
-		srv.Env = append(srv.Env, "JARDAM_PPROF_LISTEN=127.0.0.1:"+strconv.Itoa(pp))
-	}
-	if o.serverEnv != "" {
-		srv.Env = append(srv.Env, strings.Split(o.serverEnv, ",")...)
-	}
-	srvLog, err := os.Create(filepath.Join(tmp, "serve.log"))
+	srv, err := startServe(ctx, bin, tmp, t, tracePath, o)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = srvLog.Close() }() // written by the server process, which has ended
-	srv.Stdout, srv.Stderr = srvLog, srvLog
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		_ = srv.Wait()
-	}()
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitReady(ctx, base); err != nil {
-		out, _ := os.ReadFile(srvLog.Name())
-		return fmt.Errorf("%w\n%s", err, lastLines(string(out), 20))
-	}
-
-	b := &bench{base: base, o: o, tokens: map[string]string{}, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+	defer srv.stop()
+	b := &bench{base: srv.base, o: o, tokens: map[string]string{}, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConnsPerHost: o.concurrency + 2, MaxConnsPerHost: o.concurrency + 2,
 	}}}
 	for who := range accounts {
@@ -233,14 +139,169 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	if err := b.loadFixtures(ctx, superURL, dbName); err != nil {
+	if err := b.loadFixtures(ctx, t.superURL, t.dbName); err != nil {
 		return err
 	}
 	report := Report{
 		At: time.Now().UTC(), Cases: total, Concurrency: o.concurrency, Duration: o.duration.String(),
 		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), LoadBefore: loadAverage(),
 	}
-	for _, name := range strings.Split(o.flows, ",") {
+	if err := b.runFlows(ctx, &report, srv, root); err != nil {
+		return err
+	}
+	if !o.noFloor {
+		if err := b.floor(ctx, t.appURL, tracePath, report.Flows); err != nil {
+			return fmt.Errorf("SQL floor: %w", err)
+		}
+	}
+	report.LoadAfter = loadAverage()
+	if err := printTable(os.Stdout, report); err != nil {
+		return err
+	}
+	if o.jsonPath != "" {
+		return writeReport(root, o.jsonPath, report)
+	}
+	return nil
+}
+
+// target is the database the benchmark runs against, the keys directory,
+// and the environment of jardam's subcommands.
+type target struct {
+	superURL, dbName, appURL, keys string
+	port                           int
+	env                            []string
+}
+
+// startDatabase starts the private cluster unless -bootstrap-url names a
+// server, and returns the target with a function that stops the cluster.
+func startDatabase(ctx context.Context, root, tmp string, o options) (target, func(), error) {
+	t := target{superURL: o.bootstrapURL, dbName: "jardam_bench"}
+	stop := func() {}
+	dir := o.pgDir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	// The keys live beside the private cluster so that a kept dataset can
+	// be read again; with -bootstrap-url they last one run.
+	t.keys = filepath.Join(tmp, "keys")
+	if t.superURL == "" {
+		t.dbName = "jardam"
+		t.keys = dir + "-keys"
+		logf("private PostgreSQL in %s on 127.0.0.1:%d", dir, o.pgPort)
+		if err := command(ctx, root, []string{"PG_DURABILITY=off"}, "bash", ".ci/pg.sh", "start", dir, strconv.Itoa(o.pgPort)); err != nil {
+			return t, stop, err
+		}
+		stop = func() { _ = command(context.Background(), root, nil, "bash", ".ci/pg.sh", "stop", dir) }
+		t.superURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", o.pgPort)
+	}
+	ownerURL, err := withUser(t.superURL, "jardam_owner", t.dbName)
+	if err != nil {
+		return t, stop, err
+	}
+	t.appURL, _ = withUser(t.superURL, "jardam_app", t.dbName)
+	if t.port, err = freePort(); err != nil {
+		return t, stop, err
+	}
+	t.env = []string{
+		"JARDAM_ENV=development", "JARDAM_KEYS_DIR=" + t.keys, "JARDAM_LISTEN=127.0.0.1:" + strconv.Itoa(t.port),
+		"BOOTSTRAP_DATABASE_URL=" + t.superURL, "MIGRATION_DATABASE_URL=" + ownerURL, "DATABASE_URL=" + t.appURL,
+	}
+	return t, stop, nil
+}
+
+// prepareDataset reuses the dataset when it has -cases seeded cases (and
+// migrates it), or else drops it and seeds a new one: a few cases through
+// the case service, the rest bulk-copied. It returns the number of cases.
+func prepareDataset(ctx context.Context, root, bin string, t target, o options) (int, error) {
+	seeded, total, err := existingCases(ctx, t.superURL, t.dbName)
+	if err != nil {
+		return 0, err
+	}
+	if seeded == o.cases && !o.reseed && o.bootstrapURL == "" && dirExists(t.keys) {
+		logf("reusing the dataset: %d seeded cases, %d in all", seeded, total)
+		// Migrations added since the dataset was seeded.
+		return total, command(ctx, root, t.env, bin, "migrate")
+	}
+	if err := dropDatabase(ctx, t.superURL, t.dbName); err != nil {
+		return 0, err
+	}
+	_ = os.RemoveAll(t.keys)
+	if err := os.MkdirAll(t.keys, 0o700); err != nil {
+		return 0, err
+	}
+	for _, args := range [][]string{{"keys", "init", "--dir", t.keys}, {"migrate", "--bootstrap"}, {"migrate"}} {
+		if err := command(ctx, root, t.env, bin, args...); err != nil {
+			return 0, err
+		}
+	}
+	viaService := min(o.cases, o.serviceCases)
+	logf("seeding %d cases through the case service", viaService)
+	start := time.Now()
+	if err := command(ctx, root, t.env, bin, "seed", "demo", "--cases", strconv.Itoa(viaService)); err != nil {
+		return 0, err
+	}
+	logf("seeded in %v; bulk seeding %d cases", time.Since(start).Round(time.Second), o.cases-viaService)
+	start = time.Now()
+	if err := seedBulk(ctx, t.superURL, t.dbName, t.keys, o.cases-viaService); err != nil {
+		return 0, err
+	}
+	logf("bulk seeded in %v", time.Since(start).Round(time.Second))
+	// Fresh statistics for the planner, as autovacuum would give later.
+	return o.cases, analyze(ctx, t.superURL, t.dbName)
+}
+
+// server is the running `jardam serve` process.
+type server struct {
+	cmd       *exec.Cmd
+	base      string // the API's base URL
+	pprofBase string // the profiles' base URL, or "" without -pprof
+	stop      func()
+}
+
+// startServe starts `jardam serve` with its log in tmp and waits until it
+// is ready; stop ends it with SIGTERM and waits for it.
+func startServe(ctx context.Context, bin, tmp string, t target, tracePath string, o options) (*server, error) {
+	logf("serving on 127.0.0.1:%d", t.port)
+	s := &server{cmd: exec.CommandContext(ctx, bin, "serve"), base: "http://127.0.0.1:" + strconv.Itoa(t.port)}
+	s.cmd.Env = append(append(os.Environ(), t.env...), "JARDAM_SQL_TRACE_FILE="+tracePath, "JARDAM_ACCESS_TOKEN_TTL=15m")
+	if o.pprofDir != "" {
+		pp, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s.pprofBase = "http://127.0.0.1:" + strconv.Itoa(pp)
+		s.cmd.Env = append(s.cmd.Env, "JARDAM_PPROF_LISTEN=127.0.0.1:"+strconv.Itoa(pp))
+	}
+	if o.serverEnv != "" {
+		s.cmd.Env = append(s.cmd.Env, strings.Split(o.serverEnv, ",")...)
+	}
+	srvLog, err := os.Create(filepath.Join(tmp, "serve.log"))
+	if err != nil {
+		return nil, err
+	}
+	s.cmd.Stdout, s.cmd.Stderr = srvLog, srvLog
+	if err := s.cmd.Start(); err != nil {
+		_ = srvLog.Close()
+		return nil, err
+	}
+	s.stop = func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		_ = s.cmd.Wait()
+		_ = srvLog.Close()
+	}
+	if err := waitReady(ctx, s.base); err != nil {
+		s.stop()
+		out, _ := os.ReadFile(srvLog.Name())
+		return nil, fmt.Errorf("%w\n%s", err, lastLines(string(out), 20))
+	}
+	return s, nil
+}
+
+// runFlows drives each flow of -flows in turn and adds its result to
+// report, with the server's peak memory, a heap profile with -pprof, and
+// one traced iteration for the SQL floor.
+func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root string) error {
+	for _, name := range strings.Split(b.o.flows, ",") {
 		name = strings.TrimSpace(name)
 		f, ok := b.flow(name)
 		if !ok {
@@ -261,13 +322,14 @@ func run(ctx context.Context, o options) error {
 				return fmt.Errorf("flow %s: %w", name, err)
 			}
 		}
-		logf("flow %s: %d clients for %v", name, o.concurrency, o.duration)
-		resetPeakRSS(srv.Process.Pid)
+		logf("flow %s: %d clients for %v", name, b.o.concurrency, b.o.duration)
+		pid := srv.cmd.Process.Pid
+		resetPeakRSS(pid)
 		res := b.drive(ctx, name, func(ctx context.Context, w, i int) error { return f.run(ctx, w, i, "") })
-		res.PeakRSSMB = peakRSS(srv.Process.Pid)
+		res.PeakRSSMB = peakRSS(pid)
 		report.ServerPeakRSSMB = max(report.ServerPeakRSSMB, res.PeakRSSMB)
-		if pprofBase != "" {
-			if err := saveProfile(ctx, pprofBase+"/debug/pprof/heap", filepath.Join(root, o.pprofDir, name+".heap")); err != nil {
+		if srv.pprofBase != "" {
+			if err := saveProfile(ctx, srv.pprofBase+"/debug/pprof/heap", filepath.Join(root, b.o.pprofDir, name+".heap")); err != nil {
 				logf("heap profile: %v", err)
 			}
 		}
@@ -277,29 +339,23 @@ func run(ctx context.Context, o options) error {
 		}
 		report.Flows = append(report.Flows, res)
 	}
-	if !o.noFloor {
-		if err := b.floor(ctx, appURL, tracePath, report.Flows); err != nil {
-			return fmt.Errorf("SQL floor: %w", err)
-		}
+	return nil
+}
+
+// writeReport writes report as JSON to path (relative to the repository
+// root unless absolute).
+func writeReport(root, path string, report Report) error {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(root, path)
 	}
-	report.LoadAfter = loadAverage()
-	if err := printTable(os.Stdout, report); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if o.jsonPath != "" {
-		p := o.jsonPath
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(root, p)
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		data, _ := json.MarshalIndent(report, "", "  ")
-		if err := os.WriteFile(p, append(data, '\n'), 0o644); err != nil {
-			return err
-		}
-		logf("wrote %s", p)
+	data, _ := json.MarshalIndent(report, "", "  ")
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return err
 	}
+	logf("wrote %s", path)
 	return nil
 }
 
@@ -558,14 +614,20 @@ func saveProfile(ctx context.Context, url, path string) error {
 	if err != nil {
 		return err
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = res.Body.Close() }()
-	data, err := io.ReadAll(res.Body)
+	_, data, err := fetch(http.DefaultClient, req)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// fetch sends req with client and returns the response's status and body.
+func fetch(client *http.Client, req *http.Request) (status int, body []byte, err error) {
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = res.Body.Close() }() // read to the end first
+	body, err = io.ReadAll(res.Body)
+	return res.StatusCode, body, err
 }

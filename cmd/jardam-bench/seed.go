@@ -16,6 +16,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/casekeys"
 	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/demo"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 )
 
@@ -355,11 +356,60 @@ func (s *bulkSeeder) batch(ctx context.Context, k int) error {
 }
 
 func (s *bulkSeeder) oneCase(ctx context.Context) error {
+	c := s.drawCase()
+	if err := cases.PrepareNew(&c.f, s.now); err != nil {
+		return fmt.Errorf("bulk seed: %w", err)
+	}
+	id := uuid.New()
+	sealed, err := cases.SealNew(ctx, s.keys, id, c.f)
+	if err != nil {
+		return err
+	}
 	r := s.rng
-	sezim, akzhurok := s.orgs["SEZIM"], s.orgs["AKZHUROK"]
-	org := sezim
+	created := c.identified.Add(time.Duration(1+r.IntN(48)) * time.Hour).UTC()
+	year := c.identified.In(cases.Bishkek).Year()
+	code := s.orgCode[c.org] + "-" + strconv.Itoa(year) + "-" + pad4(s.counter(s.codes, c.org, year))
+	age0 := s.now.Sub(c.identified)
+	path := demo.StagePath(r, age0)
+	stage, status := "identification", "open"
+	var closure *string
+	if len(path) > 0 {
+		stage = path[len(path)-1]
+	}
+	if stage == "closed" {
+		status, closure = "closed", ptr([]string{"reintegrated", "reintegrated", "reintegrated", "lost_contact", "declined_assistance"}[r.IntN(5)])
+	}
+	f := c.f
+	reflection := dateOf(c.identified.AddDate(0, 0, 30))
+	s.add("cases", id, code, c.org, c.org, stage, status, closure, f.RiskLevel, c.identified.UTC(), f.IdentificationChannel,
+		f.TraffickingStatus, c.sex, *f.AgeBracket, f.IsMinor, f.Citizenship, f.RegionOfOrigin, f.ExploitationTypes,
+		f.CountriesOfExploitation, f.LabourSector, reflection, sealed.IdentityEnc, sealed.ContactEnc, c.worker, created, created, 1+len(path))
+	s.addSealed(id, sealed)
+	s.add("case_assignments", id, c.worker, created, c.worker, created)
+	s.record(created, c.worker, c.org, "caseworker", "case.create", "case", id.String())
+	s.addStageMoves(id, c, created, path, closure)
+	s.addAssistance(id, c, created, age0)
+	if c.org == s.orgs["SEZIM"] && r.IntN(4) == 0 {
+		return s.refer(ctx, id, c.org, c.worker, c.f, c.identified, created)
+	}
+	return nil
+}
+
+// drawnCase is a synthetic case before it is sealed: its fields, owning
+// organization, caseworker and moment of identification.
+type drawnCase struct {
+	f           cases.Fields
+	sex         string
+	org, worker uuid.UUID
+	identified  time.Time
+}
+
+// drawCase draws a case: two in three at Sezim, the rest at Ak-Zhurok.
+func (s *bulkSeeder) drawCase() drawnCase {
+	r := s.rng
+	org := s.orgs["SEZIM"]
 	if r.IntN(3) == 0 {
-		org = akzhurok
+		org = s.orgs["AKZHUROK"]
 	}
 	ws := s.workers[org]
 	worker := ws[r.IntN(len(ws))]
@@ -402,41 +452,12 @@ func (s *bulkSeeder) oneCase(ctx context.Context) error {
 	if expl[0] == "forced_labour" {
 		f.LabourSector = ptr(s.oneOf(benchSectors))
 	}
-	if err := cases.PrepareNew(&f, s.now); err != nil {
-		return fmt.Errorf("bulk seed: %w", err)
-	}
-	id := uuid.New()
-	sealed, err := cases.SealNew(ctx, s.keys, id, f)
-	if err != nil {
-		return err
-	}
-	created := identified.Add(time.Duration(1+r.IntN(48)) * time.Hour).UTC()
-	year := identified.In(cases.Bishkek).Year()
-	code := s.orgCode[org] + "-" + strconv.Itoa(year) + "-" + pad4(s.counter(s.codes, org, year))
-	age0 := s.now.Sub(identified)
-	path := []string{}
-	switch {
-	case age0 > 400*24*time.Hour:
-		path = []string{"shelter", "rehabilitation", "reintegration", "closed"}
-	case age0 > 200*24*time.Hour:
-		path = []string{"shelter", "rehabilitation", "reintegration"}
-	case age0 > 60*24*time.Hour:
-		path = []string{"shelter", "rehabilitation"}
-	case r.IntN(2) == 0:
-		path = []string{"shelter"}
-	}
-	stage, status := "identification", "open"
-	var closure *string
-	if len(path) > 0 {
-		stage = path[len(path)-1]
-	}
-	if stage == "closed" {
-		status, closure = "closed", ptr([]string{"reintegrated", "reintegrated", "reintegrated", "lost_contact", "declined_assistance"}[r.IntN(5)])
-	}
-	reflection := dateOf(identified.AddDate(0, 0, 30))
-	s.add("cases", id, code, org, org, stage, status, closure, f.RiskLevel, identified.UTC(), f.IdentificationChannel,
-		f.TraffickingStatus, sex, *f.AgeBracket, f.IsMinor, f.Citizenship, f.RegionOfOrigin, f.ExploitationTypes,
-		f.CountriesOfExploitation, f.LabourSector, reflection, sealed.IdentityEnc, sealed.ContactEnc, worker, created, created, 1+len(path))
+	return drawnCase{f: f, sex: sex, org: org, worker: worker, identified: identified}
+}
+
+// addSealed adds a case's key, its events and its blind index tokens
+// (each kind and token once).
+func (s *bulkSeeder) addSealed(id uuid.UUID, sealed cases.SealedCase) {
 	s.add("case_keys", id, 1, sealed.MasterVersion, sealed.Wrapped)
 	for _, e := range sealed.Events {
 		s.add("case_events", e.ID, id, e.Position, e.Kind, e.Country, e.Region, e.YearMon, e.DetailsEnc)
@@ -448,9 +469,13 @@ func (s *bulkSeeder) oneCase(ctx context.Context) error {
 			s.add("case_blind_index", id, t.Kind, t.Token)
 		}
 	}
-	s.add("case_assignments", id, worker, created, worker, created)
-	s.record(created, worker, org, "caseworker", "case.create", "case", id.String())
-	s.add("case_stage_moves", uuid.New(), id, nil, "identification", nil, worker, created)
+}
+
+// addStageMoves adds the case's first stage and its moves along path;
+// the organization's supervisor, when it has one, closes the case.
+func (s *bulkSeeder) addStageMoves(id uuid.UUID, c drawnCase, created time.Time, path []string, closure *string) {
+	r := s.rng
+	s.add("case_stage_moves", uuid.New(), id, nil, "identification", nil, c.worker, created)
 	from := "identification"
 	at := created
 	for i, st := range path {
@@ -458,25 +483,30 @@ func (s *bulkSeeder) oneCase(ctx context.Context) error {
 		if at.After(s.now) {
 			at = s.now.Add(-time.Duration(len(path)-i) * time.Hour)
 		}
-		mover, role := worker, "caseworker"
+		mover, role := c.worker, "caseworker"
 		var reason *string
 		if st == "closed" {
-			mover, role, reason = s.supervisor[org], "supervisor", closure
+			mover, role, reason = s.supervisor[c.org], "supervisor", closure
 			if mover == uuid.Nil {
-				mover, role = worker, "caseworker"
+				mover, role = c.worker, "caseworker"
 			}
 		}
 		s.add("case_stage_moves", uuid.New(), id, from, st, reason, mover, at)
-		s.record(at, mover, org, role, "case.move_stage", "case", id.String())
+		s.record(at, mover, c.org, role, "case.move_stage", "case", id.String())
 		from = st
 	}
-	// Assistance: shelter for most, counselling, legal help.
+}
+
+// addAssistance adds the case's assistance: shelter for most, counselling,
+// legal help.
+func (s *bulkSeeder) addAssistance(id uuid.UUID, c drawnCase, created time.Time, age0 time.Duration) {
+	r := s.rng
 	funding := s.oneOf(benchFunding)
-	day := func(d int) time.Time { return dateOf(identified.AddDate(0, 0, d)) }
-	addAssistance := func(kind, status string, start time.Time, end *time.Time, cost *float64) {
+	day := func(d int) time.Time { return dateOf(c.identified.AddDate(0, 0, d)) }
+	add := func(kind, status string, start time.Time, end *time.Time, cost *float64) {
 		aid := uuid.New()
-		s.add("assistance", aid, id, kind, org, status, start, end, cost, funding, worker, created, created)
-		s.record(created, worker, org, "caseworker", "assistance.create", "case", id.String())
+		s.add("assistance", aid, id, kind, c.org, status, start, end, cost, funding, c.worker, created, created)
+		s.record(created, c.worker, c.org, "caseworker", "assistance.create", "case", id.String())
 	}
 	if age0 > 30*24*time.Hour || r.IntN(2) == 0 {
 		days := 10 + r.IntN(80)
@@ -484,18 +514,14 @@ func (s *bulkSeeder) oneCase(ctx context.Context) error {
 		if age0 > time.Duration(days+5)*24*time.Hour {
 			st, end = "completed", ptr(day(1+days))
 		}
-		addAssistance("shelter", st, day(1), end, ptr(float64(days*900)))
+		add("shelter", st, day(1), end, ptr(float64(days*900)))
 	}
 	if r.IntN(10) < 7 {
-		addAssistance("psychological", "completed", day(3), ptr(day(40)), ptr(float64(6000+500*r.IntN(8))))
+		add("psychological", "completed", day(3), ptr(day(40)), ptr(float64(6000+500*r.IntN(8))))
 	}
 	if r.IntN(10) < 3 {
-		addAssistance("legal", "in_progress", day(10), nil, nil)
+		add("legal", "in_progress", day(10), nil, nil)
 	}
-	if org == sezim && r.IntN(4) == 0 {
-		return s.refer(ctx, id, org, worker, f, identified, created)
-	}
-	return nil
 }
 
 // refer records a data-sharing consent and a referral to the social

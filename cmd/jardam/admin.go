@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
 	"github.com/jardam-kg/jardam/internal/cases"
@@ -23,11 +25,11 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/config"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/keyfile"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/referrals"
 	"github.com/jardam-kg/jardam/internal/seed"
 	"github.com/jardam-kg/jardam/migrations"
-	"gorm.io/gorm"
 )
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
@@ -275,17 +277,9 @@ func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return err
 	}
 	index := filepath.Join(*dir, "index.key")
-	f, err := os.OpenFile(index, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
-		k := make([]byte, 32)
-		_, _ = rand.Read(k)
-		_, err = f.WriteString(base64.StdEncoding.EncodeToString(k) + "\n")
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	if err := keyfile.Create(index, []byte(base64.StdEncoding.EncodeToString(k)+"\n")); err == nil {
 		log.Info("created blind index key", slog.String("file", index))
 	} else if !errors.Is(err, fs.ErrExist) {
 		return err

@@ -274,8 +274,10 @@ func TestRepositoryDockerfileWithoutUserIsRejected(t *testing.T) {
 	}
 }
 
-func TestCheckDockerfile(t *testing.T) {
-	const good = `FROM golang:1.27-bookworm AS build
+// goodDockerfile is the shape of the repository's Dockerfile: a build stage that
+// runs make build, and a distroless final stage that copies the binary
+// alone and runs as a non-root user.
+const goodDockerfile = `FROM golang:1.27-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN make build
@@ -285,111 +287,115 @@ COPY --from=build /src/bin/jardam /jardam
 USER 65532:65532
 ENTRYPOINT ["/jardam"]
 `
-	tests := []struct {
-		name       string
-		dockerfile string
-		wantErr    string // a substring of the error; "" means accepted
-	}{
-		{
-			name:       "accepts two stages with the binary copied to a distroless non-root stage",
-			dockerfile: good,
-		},
-		{
-			name: "accepts a stage referenced by index and a named non-root user",
-			dockerfile: `ARG GO=1.27
+
+// dockerfileCases are the Dockerfiles checkDockerfile accepts or refuses,
+// most of them one change away from goodDockerfile.
+var dockerfileCases = []struct {
+	name       string
+	dockerfile string
+	wantErr    string // a substring of the error; "" means accepted
+}{
+	{
+		name:       "accepts two stages with the binary copied to a distroless non-root stage",
+		dockerfile: goodDockerfile,
+	},
+	{
+		name: "accepts a stage referenced by index and a named non-root user",
+		dockerfile: `ARG GO=1.27
 FROM golang:${GO}-bookworm
 RUN ["make", "build"]
 FROM scratch
 COPY --from=0 ["/src/bin/jardam", "/jardam"]
 USER nonroot:nonroot
 `,
-		},
-		{
-			name:       "rejects USER root in the final stage",
-			dockerfile: strings.Replace(good, "USER 65532:65532", "USER root", 1),
-			wantErr:    "runs as root",
-		},
-		{
-			name:       "rejects USER 0 in the final stage",
-			dockerfile: strings.Replace(good, "USER 65532:65532", "USER 0:0", 1),
-			wantErr:    "uid 0",
-		},
-		{
-			name:       "rejects a final stage without USER",
-			dockerfile: strings.Replace(good, "USER 65532:65532\n", "", 1),
-			wantErr:    "sets no USER",
-		},
-		{
-			name:       "rejects a USER set only in the build stage",
-			dockerfile: strings.Replace(strings.Replace(good, "USER 65532:65532\n", "", 1), "WORKDIR /src", "USER 65532\nWORKDIR /src", 1),
-			wantErr:    "sets no USER",
-		},
-		{
-			name:       "rejects an extra COPY of the source tree",
-			dockerfile: strings.Replace(good, "USER 65532", "COPY --from=build /src /src\nUSER 65532", 1),
-			wantErr:    "2 COPY instructions",
-		},
-		{
-			name:       "rejects copying the source tree instead of the binary",
-			dockerfile: strings.Replace(good, "/src/bin/jardam /jardam", "/src /app", 1),
-			wantErr:    "want only the jardam binary",
-		},
-		{
-			name:       "rejects a COPY from the build context in the final stage",
-			dockerfile: strings.Replace(good, "COPY --from=build /src/bin/jardam /jardam", "COPY . /app", 1),
-			wantErr:    "from the build context",
-		},
-		{
-			name:       "rejects a COPY with several sources",
-			dockerfile: strings.Replace(good, "/src/bin/jardam /jardam", "/src/bin/jardam /src/go.mod /", 1),
-			wantErr:    "2 sources",
-		},
-		{
-			name:       "rejects a COPY from an outside image",
-			dockerfile: strings.Replace(good, "--from=build", "--from=golang:1.27", 1),
-			wantErr:    "not an earlier stage",
-		},
-		{
-			name:       "rejects ADD in the final stage",
-			dockerfile: strings.Replace(good, "USER 65532", "ADD https://example.invalid/x /x\nUSER 65532", 1),
-			wantErr:    "uses ADD",
-		},
-		{
-			name:       "rejects RUN in the final stage",
-			dockerfile: strings.Replace(good, "USER 65532", "RUN echo hi\nUSER 65532", 1),
-			wantErr:    "runs a command",
-		},
-		{
-			name:       "rejects a golang base in the final stage",
-			dockerfile: strings.Replace(good, "gcr.io/distroless/static-debian12:nonroot", "docker.io/library/golang:1.27", 1),
-			wantErr:    "compiler image",
-		},
-		{
-			name:       "rejects a final stage built on the build stage",
-			dockerfile: strings.Replace(good, "gcr.io/distroless/static-debian12:nonroot", "build", 1),
-			wantErr:    "starts from build stage",
-		},
-		{
-			name:       "rejects a build stage that does not run make build",
-			dockerfile: strings.Replace(good, "RUN make build", "RUN go build -o bin/jardam ./cmd/jardam", 1),
-			wantErr:    "does not run `make build`",
-		},
-		{
-			name: "rejects a single-stage build",
-			dockerfile: `FROM golang:1.27-bookworm
+	},
+	{
+		name:       "rejects USER root in the final stage",
+		dockerfile: strings.Replace(goodDockerfile, "USER 65532:65532", "USER root", 1),
+		wantErr:    "runs as root",
+	},
+	{
+		name:       "rejects USER 0 in the final stage",
+		dockerfile: strings.Replace(goodDockerfile, "USER 65532:65532", "USER 0:0", 1),
+		wantErr:    "uid 0",
+	},
+	{
+		name:       "rejects a final stage without USER",
+		dockerfile: strings.Replace(goodDockerfile, "USER 65532:65532\n", "", 1),
+		wantErr:    "sets no USER",
+	},
+	{
+		name:       "rejects a USER set only in the build stage",
+		dockerfile: strings.Replace(strings.Replace(goodDockerfile, "USER 65532:65532\n", "", 1), "WORKDIR /src", "USER 65532\nWORKDIR /src", 1),
+		wantErr:    "sets no USER",
+	},
+	{
+		name:       "rejects an extra COPY of the source tree",
+		dockerfile: strings.Replace(goodDockerfile, "USER 65532", "COPY --from=build /src /src\nUSER 65532", 1),
+		wantErr:    "2 COPY instructions",
+	},
+	{
+		name:       "rejects copying the source tree instead of the binary",
+		dockerfile: strings.Replace(goodDockerfile, "/src/bin/jardam /jardam", "/src /app", 1),
+		wantErr:    "want only the jardam binary",
+	},
+	{
+		name:       "rejects a COPY from the build context in the final stage",
+		dockerfile: strings.Replace(goodDockerfile, "COPY --from=build /src/bin/jardam /jardam", "COPY . /app", 1),
+		wantErr:    "from the build context",
+	},
+	{
+		name:       "rejects a COPY with several sources",
+		dockerfile: strings.Replace(goodDockerfile, "/src/bin/jardam /jardam", "/src/bin/jardam /src/go.mod /", 1),
+		wantErr:    "2 sources",
+	},
+	{
+		name:       "rejects a COPY from an outside image",
+		dockerfile: strings.Replace(goodDockerfile, "--from=build", "--from=golang:1.27", 1),
+		wantErr:    "not an earlier stage",
+	},
+	{
+		name:       "rejects ADD in the final stage",
+		dockerfile: strings.Replace(goodDockerfile, "USER 65532", "ADD https://example.invalid/x /x\nUSER 65532", 1),
+		wantErr:    "uses ADD",
+	},
+	{
+		name:       "rejects RUN in the final stage",
+		dockerfile: strings.Replace(goodDockerfile, "USER 65532", "RUN echo hi\nUSER 65532", 1),
+		wantErr:    "runs a command",
+	},
+	{
+		name:       "rejects a golang base in the final stage",
+		dockerfile: strings.Replace(goodDockerfile, "gcr.io/distroless/static-debian12:nonroot", "docker.io/library/golang:1.27", 1),
+		wantErr:    "compiler image",
+	},
+	{
+		name:       "rejects a final stage built on the build stage",
+		dockerfile: strings.Replace(goodDockerfile, "gcr.io/distroless/static-debian12:nonroot", "build", 1),
+		wantErr:    "starts from build stage",
+	},
+	{
+		name:       "rejects a build stage that does not run make build",
+		dockerfile: strings.Replace(goodDockerfile, "RUN make build", "RUN go build -o bin/jardam ./cmd/jardam", 1),
+		wantErr:    "does not run `make build`",
+	},
+	{
+		name: "rejects a single-stage build",
+		dockerfile: `FROM golang:1.27-bookworm
 RUN make build
 USER 65532
 `,
-			wantErr: "multi-stage",
-		},
-		{
-			name:       "rejects an empty Dockerfile",
-			dockerfile: "# nothing here\n",
-			wantErr:    "no instructions",
-		},
-	}
+		wantErr: "multi-stage",
+	},
+	{
+		name:       "rejects an empty Dockerfile",
+		dockerfile: "# nothing here\n",
+		wantErr:    "no instructions",
+	},
+}
 
-	for _, tt := range tests {
+func TestCheckDockerfile(t *testing.T) {
+	for _, tt := range dockerfileCases {
 		t.Run(tt.name, func(t *testing.T) {
 			err := checkDockerfile(strings.NewReader(tt.dockerfile))
 			switch {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/jardam-kg/jardam/internal/platform/config"
+	"github.com/jardam-kg/jardam/internal/platform/keyfile"
 	"github.com/jardam-kg/jardam/internal/platform/keyshare"
 )
 
@@ -85,25 +86,12 @@ func keysCombine(args []string) error {
 	return nil
 }
 
-// writeNewFile writes b to a new file at path (mode 0600), synced; it never
-// replaces an existing file, and removes what it could not finish.
+// writeNewFile writes b to a new file at path (mode 0600, see
+// keyfile.Create); it never replaces an existing file.
 func writeNewFile(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- a path the operator names
-	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s exists: not replaced", path)
-		}
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(path)
+	err := keyfile.Create(path, b)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s exists: not replaced", path)
 	}
 	return err
 }

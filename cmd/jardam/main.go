@@ -75,31 +75,16 @@ func main() {
 		log.Error("configuration", slog.String("error", err.Error()))
 		os.Exit(2)
 	}
-	args := os.Args[2:]
-	switch os.Args[1] {
-	case "serve":
-		err = serve(ctx, cfg, log)
-	case "migrate":
-		err = migrate(ctx, cfg, log, args)
-	case "seed":
-		err = seedCmd(ctx, cfg, log, args)
-	case "user":
-		err = userCmd(ctx, cfg, log, args)
-	case "audit":
-		err = auditCmd(ctx, cfg, log, args)
-	case "keys":
-		err = keysCmd(ctx, cfg, log, args)
-	case "measures":
-		err = measuresCmd(ctx, cfg, log, args)
-	case "import":
-		err = importCmd(ctx, cfg, log, args)
-	case "help", "-h", "--help":
+	if h := os.Args[1]; h == "help" || h == "-h" || h == "--help" {
 		fmt.Print(usage)
 		return
-	default:
+	}
+	cmd, ok := commands[os.Args[1]]
+	if !ok {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
+	err = cmd(ctx, cfg, log, os.Args[2:])
 	if err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -110,6 +95,20 @@ func main() {
 		log.Error(os.Args[1]+" failed", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
+}
+
+// commands are the subcommands by name.
+var commands = map[string]func(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error{
+	"serve": func(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
+		return serve(ctx, cfg, log)
+	},
+	"migrate":  migrate,
+	"seed":     seedCmd,
+	"user":     userCmd,
+	"audit":    auditCmd,
+	"keys":     keysCmd,
+	"measures": measuresCmd,
+	"import":   importCmd,
 }
 
 type usageError string

@@ -1,30 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/jardam-kg/jardam/internal/platform/config"
-	"github.com/jardam-kg/jardam/internal/platform/dbtest"
-	"github.com/jardam-kg/jardam/internal/platform/passwd"
-	"github.com/jardam-kg/jardam/internal/seed"
 )
 
 func TestMeasuresImportCommand(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
-	ctx := context.Background()
-	if err := seed.Demo(ctx, d.App, passwd.NewHasher(1), true); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Config{DatabaseURL: d.AppURL}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, d, cfg, log := demoCommandEnv(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "next.csv")
 	csv := "program,code,direction,title_ru,title_ky,title_en,responsible,co_executors,default_for,program_title_ru,program_title_ky,program_title_en,program_starts_on,program_ends_on\n" +

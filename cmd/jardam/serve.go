@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/jardam-kg/jardam/internal/api"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/notifications"
@@ -33,17 +35,7 @@ import (
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	log.Info("starting", slog.Any("config", cfg))
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL is not set")
-	}
-	if cfg.JWTKeysFile == "" || cfg.AuditKeyFile == "" {
-		return errors.New("set JARDAM_KEYS_DIR (or JARDAM_JWT_KEYS_FILE and JARDAM_AUDIT_KEY_FILE); create keys with `jardam keys init --dir DIR`")
-	}
-	tokenKeys, err := authn.LoadKeySet(cfg.JWTKeysFile)
-	if err != nil {
-		return err
-	}
-	signer, err := audit.LoadSigner(cfg.AuditKeyFile)
+	tokenKeys, signer, err := loadServeKeys(cfg)
 	if err != nil {
 		return err
 	}
@@ -58,13 +50,88 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := database.CheckSchema(ctx, db, migrations.FS); err != nil {
 		return fmt.Errorf("refusing to serve: %w", err)
 	}
-	keys, err := keyring(ctx, cfg, db)
+	linker := audit.NewLinker(db, signer, log)
+	if cfg.AuditAnchorFile != "" {
+		linker.WithAnchor(audit.NewAnchor(cfg.AuditAnchorFile))
+	}
+	srv, reg, err := newAPI(ctx, cfg, log, db, tokenKeys, signer)
 	if err != nil {
 		return err
 	}
+	stopBG := runBackground(db, cfg, log, linker)
+	stopMetrics := func(context.Context) {}
+	if reg != nil {
+		if stopMetrics, err = startMetrics(cfg.MetricsListen, reg, db, linker, log); err != nil {
+			stopBG()
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
+	if cfg.PprofListen != "" {
+		closePprof, err := startPprof(cfg.PprofListen)
+		if err != nil {
+			stopBG()
+			stopMetrics(ctx)
+			return err
+		}
+		defer closePprof()
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		stopBG()
+		stopMetrics(ctx)
+		return err
+	}
+	hs := newHTTPServer(srv.Echo, log)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	if strings.HasPrefix(cfg.Listen, "0.0.0.0") {
+		url = "http://" + cfg.Listen
+	}
+	log.Info("serving", slog.String("url", url), slog.String("env", cfg.Env))
+	select {
+	case err := <-errc:
+		stopBG()
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(cfg, log, hs, func(sctx context.Context) {
+		stopMetrics(sctx)
+		stopBG()
+	}, linker)
+}
+
+// loadServeKeys checks that the database and key files are configured and
+// loads the token signing keys and the audit checkpoint signer.
+func loadServeKeys(cfg config.Config) (*authn.KeySet, *audit.Signer, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, nil, errors.New("DATABASE_URL is not set")
+	}
+	if cfg.JWTKeysFile == "" || cfg.AuditKeyFile == "" {
+		return nil, nil, errors.New("set JARDAM_KEYS_DIR (or JARDAM_JWT_KEYS_FILE and JARDAM_AUDIT_KEY_FILE); create keys with `jardam keys init --dir DIR`")
+	}
+	tokenKeys, err := authn.LoadKeySet(cfg.JWTKeysFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	signer, err := audit.LoadSigner(cfg.AuditKeyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tokenKeys, signer, nil
+}
+
+// newAPI builds the API server, with a metrics registry when an
+// operators' address is configured. In production it refuses to serve
+// while an account still has the demo password.
+func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.DB, tokenKeys *authn.KeySet, signer *audit.Signer) (*api.Server, *metrics.Registry, error) {
+	keys, err := keyring(ctx, cfg, db)
+	if err != nil {
+		return nil, nil, err
+	}
 	enforcer, err := authz.Load()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// At most one argon2 computation per CPU: more only queue for the CPU
 	// while each holds its 19 MiB, so a burst of sign-ins costs memory
@@ -73,18 +140,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.Production() {
 		demo, err := seed.AccountsWithDemoPassword(ctx, db, hasher)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if len(demo) > 0 {
-			return fmt.Errorf("refusing to serve in production: %d account(s) still have the demo password; change them or set JARDAM_ENV=development", len(demo))
+			return nil, nil, fmt.Errorf("refusing to serve in production: %d account(s) still have the demo password; change them or set JARDAM_ENV=development", len(demo))
 		}
 	}
-	// Operations metrics, only when an operators' address is configured.
 	var reg *metrics.Registry
-	linker := audit.NewLinker(db, signer, log)
-	if cfg.AuditAnchorFile != "" {
-		linker.WithAnchor(audit.NewAnchor(cfg.AuditAnchorFile))
-	}
 	if cfg.MetricsListen != "" {
 		reg = metrics.New()
 	}
@@ -98,10 +160,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Metrics:       reg,
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	bg, stopBG := context.WithCancel(context.Background())
-	// Background work, each stopped by stopBG and awaited before exit.
+	return srv, reg, nil
+}
+
+// runBackground starts the background work: audit linking, statistics
+// warming, notification delivery, the dormancy pass and the daily digest.
+// The returned function stops them all and waits for them.
+func runBackground(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *audit.Linker) (stop func()) {
+	bg, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = linker.Run(bg, cfg.AuditLinkInterval) })
 	wg.Go(func() {
@@ -122,36 +190,30 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		work.NewDigest(work.NewService(db, nil), notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}, log).
 			Run(bg, time.Hour)
 	})
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
 
-	stopMetrics := func(context.Context) {}
-	if reg != nil {
-		if stopMetrics, err = startMetrics(cfg.MetricsListen, reg, db, linker, log); err != nil {
-			stopBG()
-			wg.Wait()
-			return fmt.Errorf("metrics: %w", err)
-		}
-	}
-	if cfg.PprofListen != "" {
-		// Development only (config refuses it in production).
-		pl, err := net.Listen("tcp", cfg.PprofListen)
-		if err != nil {
-			stopBG()
-			stopMetrics(ctx)
-			return fmt.Errorf("pprof: %w", err)
-		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		go func() { _ = http.Serve(pl, mux) }() //nolint:gosec // G114: profiling on a local address, refused in production
-		defer func() { _ = pl.Close() }()       // ends the profiling server at shutdown
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+// startPprof serves Go's runtime profiles on addr (development only:
+// config refuses it in production) and returns a function that closes the
+// listener.
+func startPprof(addr string) (closeFn func(), err error) {
+	pl, err := net.Listen("tcp", addr)
 	if err != nil {
-		stopBG()
-		stopMetrics(ctx)
-		return err
+		return nil, fmt.Errorf("pprof: %w", err)
 	}
-	hs := &http.Server{
-		Handler:           srv.Echo,
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	go func() { _ = http.Serve(pl, mux) }() //nolint:gosec // G114: profiling on a local address, refused in production
+	return func() { _ = pl.Close() }, nil
+}
+
+// newHTTPServer returns the API's HTTP server with its timeouts and limits.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -159,28 +221,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	url := "http://" + ln.Addr().String()
-	if strings.HasPrefix(cfg.Listen, "0.0.0.0") {
-		url = "http://" + cfg.Listen
-	}
-	log.Info("serving", slog.String("url", url), slog.String("env", cfg.Env))
+}
 
-	select {
-	case err := <-errc:
-		stopBG()
-		wg.Wait()
-		return err
-	case <-ctx.Done():
-	}
+// shutdown finishes in-flight requests within the shutdown timeout, stops
+// the rest (stop) and links what the final requests wrote.
+func shutdown(cfg config.Config, log *slog.Logger, hs *http.Server, stop func(context.Context), linker *audit.Linker) error {
 	log.Info("shutting down: finishing in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	err = hs.Shutdown(sctx)
-	stopMetrics(sctx)
-	stopBG()
-	wg.Wait()
+	err := hs.Shutdown(sctx)
+	stop(sctx)
 	// A last pass links what the final requests wrote.
 	lctx, lcancel := context.WithTimeout(context.Background(), time.Second)
 	_, _ = linker.LinkOnce(lctx)

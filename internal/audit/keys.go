@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/jardam-kg/jardam/internal/platform/keyfile"
 )
 
 // Errors of checkpoint keys and signatures.
@@ -99,20 +101,8 @@ func GenerateKeyFile(path string) (*Signer, error) {
 	if _, err := rand.Read(seed); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := keyfile.Create(path, []byte(base64.StdEncoding.EncodeToString(seed)+"\n")); err != nil {
 		return nil, fmt.Errorf("audit: create checkpoint key: %w", err)
-	}
-	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(seed) + "\n")
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		_ = os.Remove(path)
-		return nil, fmt.Errorf("audit: write checkpoint key: %w", werr)
 	}
 	return NewSigner(seed)
 }

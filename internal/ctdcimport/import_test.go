@@ -87,23 +87,7 @@ func TestBadRowsRefuseTheWholeFile(t *testing.T) {
 	if !errors.As(err, &refused) {
 		t.Fatalf("got %v, want a refusal", err)
 	}
-	want := []string{
-		fmt.Sprintf("line %d, column 2: gender:", lines[0]),
-		fmt.Sprintf("line %d, column 1: yearOfRegistration:", lines[1]),
-		fmt.Sprintf("line %d, column 4: citizenship:", lines[2]),
-		fmt.Sprintf("line %d, column 1: yearOfRegistration:", lines[3]),
-		fmt.Sprintf("line %d, column 3: ageBroad:", lines[3]),
-		fmt.Sprintf("line %d, column 5: CountryOfExploitation:", lines[3]),
-		fmt.Sprintf("line %d, column 7: isForcedLabour:", lines[3]),
-	}
-	if len(refused.Problems) != len(want) {
-		t.Fatalf("%d problems, want %d:\n%v", len(refused.Problems), len(want), err)
-	}
-	for i, w := range want {
-		if !strings.HasPrefix(refused.Problems[i].String(), w) {
-			t.Errorf("problem %d: %q, want %q...", i, refused.Problems[i], w)
-		}
-	}
+	checkProblems(t, refused, lines)
 	// The message names no value of a row.
 	if strings.Contains(err.Error(), "XYZ") || strings.Contains(err.Error(), "17-19") {
 		t.Fatalf("the report echoes the file's values: %v", err)
@@ -134,51 +118,8 @@ func TestBadRowsRefuseTheWholeFile(t *testing.T) {
 		if strings.Join(rep.Ignored, ",") != "traffickMonths,localNote" {
 			t.Fatalf("ignored columns %v", rep.Ignored)
 		}
-		if n := e.d.Count(t, `SELECT count(*) FROM cases WHERE source = 'import' AND status = 'closed' AND stage = 'closed'
-			AND closure_reason = 'other' AND identity_enc IS NULL AND contact_enc IS NULL AND created_by IS NULL
-			AND owner_organization_id = (SELECT id FROM organizations WHERE code = 'SEZIM')`); n != 14 {
-			t.Fatalf("%d imported cases, want 14", n)
-		}
-		if n := e.d.Count(t, `SELECT count(*) FROM case_keys`); n != 0 {
-			t.Fatalf("%d data keys", n)
-		}
-		// The attributes as the codebook says.
-		if n := e.d.Count(t, `SELECT count(*) FROM cases WHERE code LIKE 'SEZIM-2019-H%' AND sex = 'female' AND age_bracket = '18-20'
-			AND is_minor = false AND citizenship = 'KG' AND countries_of_exploitation = '{RU}' AND exploitation_types = '{forced_labour}'
-			AND means_of_control = '{threats}' AND labour_sector = 'construction' AND recruiter_relation = 'friend'
-			AND identified_at = '2019-07-01T06:00:00Z'`); n != 12 {
-			t.Fatalf("%d cases of 2019 as written, want 12", n)
-		}
-		if n := e.d.Count(t, `SELECT count(*) FROM cases WHERE code IN ('SEZIM-2020-H0001', 'SEZIM-2020-H0002') AND sex = 'male'
-			AND age_bracket = '30-38'`); n != 2 {
-			t.Fatalf("%d cases of 2020", n)
-		}
-		if n := e.d.Count(t, `SELECT count(*) FROM cases WHERE code = 'SEZIM-2020-H0002' AND citizenship IS NULL
-			AND countries_of_exploitation = '{}' AND exploitation_types = '{sexual_exploitation,other}' AND recruiter_relation IS NULL`); n != 1 {
-			t.Fatal("missing values and the sexual exploitation type are not read as the codebook says")
-		}
-		if n := e.d.Count(t, `SELECT count(*) FROM audit_entries WHERE action = 'case.import' AND outcome = 'success'
-			AND object_type = 'case_import' AND object_id = $1`, rep.ImportID.String()); n != 1 {
-			t.Fatalf("%d audit entries", n)
-		}
-
-		// The imported cases count in the tables of their period.
-		svc := stats.NewService(e.d.App, stats.Settings{}, nil)
-		cctx := reqctx.WithPrincipal(ctx, reqctx.Principal{UserID: uuid.New(), OrganizationID: uuid.New(), Role: "coordinator"})
-		tb, err := svc.Table(cctx, "persons_by_sex_age", "2019")
-		if err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, r := range tb.Rows {
-			if r.Dims[0].Value == "female" && r.Dims[1].Value == "18-20" {
-				found = r.Count != nil && *r.Count == 12
-			}
-		}
-		if !found || tb.Totals.Count == nil || *tb.Totals.Count != 12 {
-			t.Fatalf("2019: %+v", tb)
-		}
-
+		checkImportedCases(t, e, rep.ImportID.String())
+		checkCountedInStats(t, e)
 		// The same file again is refused: its persons would count twice.
 		before := e.state()
 		_, err = e.imp.Import(ctx, []byte(file), ctdcimport.Options{Organization: "SEZIM", SkipBad: true, IgnoreColumns: ignore})
@@ -197,6 +138,86 @@ func TestBadRowsRefuseTheWholeFile(t *testing.T) {
 			t.Fatal("the code series does not continue")
 		}
 	})
+}
+
+// checkProblems checks the problems of the refusal of fixture's four bad
+// rows, at lines: each named by line, column and field, in order.
+func checkProblems(t *testing.T, refused *ctdcimport.RefusedError, lines []int) {
+	t.Helper()
+	want := []string{
+		fmt.Sprintf("line %d, column 2: gender:", lines[0]),
+		fmt.Sprintf("line %d, column 1: yearOfRegistration:", lines[1]),
+		fmt.Sprintf("line %d, column 4: citizenship:", lines[2]),
+		fmt.Sprintf("line %d, column 1: yearOfRegistration:", lines[3]),
+		fmt.Sprintf("line %d, column 3: ageBroad:", lines[3]),
+		fmt.Sprintf("line %d, column 5: CountryOfExploitation:", lines[3]),
+		fmt.Sprintf("line %d, column 7: isForcedLabour:", lines[3]),
+	}
+	if len(refused.Problems) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%v", len(refused.Problems), len(want), refused)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(refused.Problems[i].String(), w) {
+			t.Errorf("problem %d: %q, want %q...", i, refused.Problems[i], w)
+		}
+	}
+}
+
+// checkImportedCases checks the fourteen good rows of fixture as imported
+// by the import importID: closed statistical cases of Sezim without
+// identity or keys, with the attributes the codebook gives.
+func checkImportedCases(t *testing.T, e *env, importID string) {
+	t.Helper()
+	if n := e.d.Count(t, `SELECT count(*) FROM cases WHERE source = 'import' AND status = 'closed' AND stage = 'closed'
+		AND closure_reason = 'other' AND identity_enc IS NULL AND contact_enc IS NULL AND created_by IS NULL
+		AND owner_organization_id = (SELECT id FROM organizations WHERE code = 'SEZIM')`); n != 14 {
+		t.Fatalf("%d imported cases, want 14", n)
+	}
+	if n := e.d.Count(t, `SELECT count(*) FROM case_keys`); n != 0 {
+		t.Fatalf("%d data keys", n)
+	}
+	// The attributes as the codebook says.
+	if n := e.d.Count(t, `SELECT count(*) FROM cases WHERE code LIKE 'SEZIM-2019-H%' AND sex = 'female' AND age_bracket = '18-20'
+		AND is_minor = false AND citizenship = 'KG' AND countries_of_exploitation = '{RU}' AND exploitation_types = '{forced_labour}'
+		AND means_of_control = '{threats}' AND labour_sector = 'construction' AND recruiter_relation = 'friend'
+		AND identified_at = '2019-07-01T06:00:00Z'`); n != 12 {
+		t.Fatalf("%d cases of 2019 as written, want 12", n)
+	}
+	if n := e.d.Count(t, `SELECT count(*) FROM cases WHERE code IN ('SEZIM-2020-H0001', 'SEZIM-2020-H0002') AND sex = 'male'
+		AND age_bracket = '30-38'`); n != 2 {
+		t.Fatalf("%d cases of 2020", n)
+	}
+	if n := e.d.Count(t, `SELECT count(*) FROM cases WHERE code = 'SEZIM-2020-H0002' AND citizenship IS NULL
+		AND countries_of_exploitation = '{}' AND exploitation_types = '{sexual_exploitation,other}' AND recruiter_relation IS NULL`); n != 1 {
+		t.Fatal("missing values and the sexual exploitation type are not read as the codebook says")
+	}
+	if n := e.d.Count(t, `SELECT count(*) FROM audit_entries WHERE action = 'case.import' AND outcome = 'success'
+		AND object_type = 'case_import' AND object_id = $1`, importID); n != 1 {
+		t.Fatalf("%d audit entries", n)
+	}
+
+}
+
+// checkCountedInStats checks that the twelve women imported for 2019
+// count in that year's table.
+func checkCountedInStats(t *testing.T, e *env) {
+	t.Helper()
+	ctx := context.Background()
+	svc := stats.NewService(e.d.App, stats.Settings{}, nil)
+	cctx := reqctx.WithPrincipal(ctx, reqctx.Principal{UserID: uuid.New(), OrganizationID: uuid.New(), Role: "coordinator"})
+	tb, err := svc.Table(cctx, "persons_by_sex_age", "2019")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range tb.Rows {
+		if r.Dims[0].Value == "female" && r.Dims[1].Value == "18-20" {
+			found = r.Count != nil && *r.Count == 12
+		}
+	}
+	if !found || tb.Totals.Count == nil || *tb.Totals.Count != 12 {
+		t.Fatalf("2019: %+v", tb)
+	}
 }
 
 func TestFileLevelRefusals(t *testing.T) {

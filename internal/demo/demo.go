@@ -92,116 +92,165 @@ func Cases(ctx context.Context, db *gorm.DB, svc *cases.Service, refs *referrals
 	if err != nil {
 		return err
 	}
-	// The Ak-Zhurok caseworker's supervisor is not a demo account: Sezim's
-	// supervisor closes Sezim's cases only.
-	r := rand.New(rand.NewPCG(2025, 227)) //nolint:gosec // G404: synthetic demo data, the same on every run by design
-	start := time.Date(2024, 1, 8, 9, 0, 0, 0, cases.Bishkek)
-	span := time.Date(2025, 12, 20, 0, 0, 0, 0, cases.Bishkek).Sub(start)
+	g := generator{svc: svc, refs: refs, ws: ws,
+		r: rand.New(rand.NewPCG(2025, 227)), //nolint:gosec // G404: synthetic demo data, the same on every run by design
+	}
 	for i := 0; i < n; i++ {
-		owner := ws["caseworker@sezim.kg"]
-		if r.IntN(3) == 0 {
-			owner = ws["caseworker@akzhurok.kg"]
-		}
-		female := r.IntN(10) < 6
-		given := maleNames[r.IntN(len(maleNames))]
-		family := families[r.IntN(len(families))]
-		sex := "male"
-		if female {
-			given = femaleNames[r.IntN(len(femaleNames))]
-			family += "ова"
-			sex = "female"
-		} else {
-			family += "ов"
-		}
-		identified := start.Add(time.Duration(r.Int64N(int64(span))))
-		age := pick(r, []weighted[int]{{15, 2}, {19, 2}, {22, 4}, {25, 4}, {28, 3}, {34, 5}, {42, 3}, {51, 1}})
-		birth := identified.AddDate(-age, -r.IntN(12), -r.IntN(28))
-		expl := pick(r, []weighted[[]string]{{[]string{"forced_labour"}, 11}, {[]string{"sexual_exploitation"}, 5},
-			{[]string{"forced_marriage"}, 2}, {[]string{"forced_labour", "servitude"}, 1}, {[]string{"forced_begging"}, 1}})
-		country := pick(r, []weighted[string]{{"RU", 10}, {"KZ", 5}, {"TR", 2}, {"AE", 2}, {"KR", 1}})
-		f := cases.Fields{
-			Identity: &cases.Identity{GivenName: ptr(given), FamilyName: ptr(family), BirthDate: ptr(birth.Format("2006-01-02")),
-				Languages: []string{"ky", "ru"}},
-			IdentifiedAt:            ptr(identified.UTC()),
-			IdentificationChannel:   ptr(pick(r, []weighted[string]{{"hotline", 4}, {"ngo_outreach", 3}, {"consulate", 2}, {"police", 2}, {"border_service", 1}, {"international_organization", 1}, {"self_referral", 1}})),
-			TraffickingStatus:       ptr(pick(r, []weighted[string]{{"actual", 6}, {"possible", 3}, {"not_a_victim", 1}})),
-			Sex:                     ptr(sex),
-			Citizenship:             ptr("KG"),
-			RegionOfOrigin:          ptr(pick(r, []weighted[string]{{"osh", 4}, {"jalal_abad", 4}, {"batken", 3}, {"chui", 3}, {"bishkek_city", 2}, {"issyk_kul", 2}, {"naryn", 1}, {"talas", 1}, {"osh_city", 2}})),
-			ExploitationTypes:       expl,
-			CountriesOfExploitation: []string{country},
-			RiskLevel:               ptr(pick(r, []weighted[string]{{"low", 3}, {"medium", 4}, {"high", 2}})),
-			// Every case is served under the Program's shelter and
-			// crisis-center measure; those identified before 2025 are in
-			// rehabilitation under its measure too.
-			MeasureCodes: demoMeasures(identified),
-			TraffickingEvents: []cases.Event{
-				{Kind: "recruitment", Country: ptr("KG"), YearMonth: ptr(identified.AddDate(0, -4, 0).Format("2006-01"))},
-				{Kind: "exploitation", Country: ptr(country), YearMonth: ptr(identified.AddDate(0, -2, 0).Format("2006-01")),
-					Details: ptr("synthetic demo record")},
-			},
-		}
-		if expl[0] == "forced_labour" {
-			f.LabourSector = ptr(pick(r, []weighted[string]{{"construction", 3}, {"agriculture", 3}, {"domestic_work", 2}, {"manufacturing", 1}, {"hospitality", 1}}))
-		}
-		res, err := svc.Create(as(ctx, owner), f, "", nil)
-		if err != nil {
-			return fmt.Errorf("demo case %d: %w", i+1, err)
-		}
-		age0 := time.Since(identified)
-		// Four persons in five agree at intake to be counted in anonymized
-		// statistics shared outside the system (the HTCDS export).
-		if i%5 != 4 {
-			if err := statisticsConsent(ctx, refs, owner, res.Case.ID, identified, res.Case.IsMinor != nil && *res.Case.IsMinor); err != nil {
-				return fmt.Errorf("demo case %d consent: %w", i+1, err)
-			}
-		}
-		if err := assistance(ctx, svc, r, owner, res.Case.ID, identified, age0, country); err != nil {
-			return fmt.Errorf("demo case %d assistance: %w", i+1, err)
-		}
-		if owner.OrganizationID == ws["caseworker@sezim.kg"].OrganizationID && r.IntN(4) == 0 {
-			if err := refer(ctx, svc, refs, r, owner, ws["social@mlsp.gov.kg"], res.Case.ID, identified, age0,
-				res.Case.IsMinor != nil && *res.Case.IsMinor); err != nil {
-				return fmt.Errorf("demo case %d referral: %w", i+1, err)
-			}
-		}
-		// Move older cases along the path.
-		path := []string{}
-		switch {
-		case age0 > 400*24*time.Hour:
-			path = []string{"shelter", "rehabilitation", "reintegration", "closed"}
-		case age0 > 200*24*time.Hour:
-			path = []string{"shelter", "rehabilitation", "reintegration"}
-		case age0 > 60*24*time.Hour:
-			path = []string{"shelter", "rehabilitation"}
-		case r.IntN(2) == 0:
-			path = []string{"shelter"}
-		}
-		for _, st := range path {
-			mover := owner
-			reason := "demo: next step of the assistance plan"
-			if st == "closed" {
-				if owner.OrganizationID != ws["supervisor@sezim.kg"].OrganizationID {
-					break
-				}
-				mover = ws["supervisor@sezim.kg"]
-				reason = pick(r, []weighted[string]{{"reintegrated", 6}, {"lost_contact", 1}, {"declined_assistance", 1}})
-			}
-			if _, err := svc.MoveStage(as(ctx, mover), res.Case.ID, cases.MoveInput{Stage: st, Reason: reason}); err != nil {
-				return fmt.Errorf("demo case %d stage %s: %w", i+1, st, err)
-			}
-		}
-		if r.IntN(2) == 0 {
-			due := identified.AddDate(0, 3, 0).Format("2006-01-02")
-			if _, err := svc.PutPlan(as(ctx, owner), res.Case.ID, nil, cases.PlanInput{
-				NeedsAssessment: "demo: shelter, psychological support and documents",
-				Goals:           []cases.Goal{{Text: "restore identity documents", DueOn: &due}, {Text: "vocational training"}},
-			}); err != nil {
-				return fmt.Errorf("demo case %d plan: %w", i+1, err)
-			}
+		if err := g.oneCase(ctx, i); err != nil {
+			return err
 		}
 	}
 	return Programme(ctx, db)
+}
+
+// generator creates the demo cases from one seeded random source: the
+// order of its draws makes every demo database alike.
+type generator struct {
+	svc  *cases.Service
+	refs *referrals.Service
+	ws   map[string]Worker
+	r    *rand.Rand
+}
+
+// Demo cases are identified from 8 January 2024 to 20 December 2025.
+var (
+	demoFrom = time.Date(2024, 1, 8, 9, 0, 0, 0, cases.Bishkek)
+	demoTo   = time.Date(2025, 12, 20, 0, 0, 0, 0, cases.Bishkek)
+)
+
+// oneCase creates the i-th case (counted from 0) and what follows it:
+// consent, assistance, referral, stage moves and plan.
+func (g *generator) oneCase(ctx context.Context, i int) error {
+	r, ws := g.r, g.ws
+	// The Ak-Zhurok caseworker's supervisor is not a demo account: Sezim's
+	// supervisor closes Sezim's cases only.
+	owner := ws["caseworker@sezim.kg"]
+	if r.IntN(3) == 0 {
+		owner = ws["caseworker@akzhurok.kg"]
+	}
+	f, identified, country := g.fields()
+	res, err := g.svc.Create(as(ctx, owner), f, "", nil)
+	if err != nil {
+		return fmt.Errorf("demo case %d: %w", i+1, err)
+	}
+	age0 := time.Since(identified)
+	minor := res.Case.IsMinor != nil && *res.Case.IsMinor
+	// Four persons in five agree at intake to be counted in anonymized
+	// statistics shared outside the system (the HTCDS export).
+	if i%5 != 4 {
+		if err := statisticsConsent(ctx, g.refs, owner, res.Case.ID, identified, minor); err != nil {
+			return fmt.Errorf("demo case %d consent: %w", i+1, err)
+		}
+	}
+	if err := assistance(ctx, g.svc, r, owner, res.Case.ID, identified, age0, country); err != nil {
+		return fmt.Errorf("demo case %d assistance: %w", i+1, err)
+	}
+	if owner.OrganizationID == ws["caseworker@sezim.kg"].OrganizationID && r.IntN(4) == 0 {
+		if err := refer(ctx, g.svc, g.refs, r, owner, ws["social@mlsp.gov.kg"], res.Case.ID, identified, age0, minor); err != nil {
+			return fmt.Errorf("demo case %d referral: %w", i+1, err)
+		}
+	}
+	if err := g.moveAlong(ctx, owner, res.Case.ID, age0); err != nil {
+		return fmt.Errorf("demo case %d %w", i+1, err)
+	}
+	if r.IntN(2) == 0 {
+		due := identified.AddDate(0, 3, 0).Format("2006-01-02")
+		if _, err := g.svc.PutPlan(as(ctx, owner), res.Case.ID, nil, cases.PlanInput{
+			NeedsAssessment: "demo: shelter, psychological support and documents",
+			Goals:           []cases.Goal{{Text: "restore identity documents", DueOn: &due}, {Text: "vocational training"}},
+		}); err != nil {
+			return fmt.Errorf("demo case %d plan: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// fields draws a case's person and facts, and returns them with the
+// moment of identification and the country of exploitation.
+func (g *generator) fields() (f cases.Fields, identified time.Time, country string) {
+	r := g.r
+	female := r.IntN(10) < 6
+	given := maleNames[r.IntN(len(maleNames))]
+	family := families[r.IntN(len(families))]
+	sex := "male"
+	if female {
+		given = femaleNames[r.IntN(len(femaleNames))]
+		family += "ова"
+		sex = "female"
+	} else {
+		family += "ов"
+	}
+	identified = demoFrom.Add(time.Duration(r.Int64N(int64(demoTo.Sub(demoFrom)))))
+	age := pick(r, []weighted[int]{{15, 2}, {19, 2}, {22, 4}, {25, 4}, {28, 3}, {34, 5}, {42, 3}, {51, 1}})
+	birth := identified.AddDate(-age, -r.IntN(12), -r.IntN(28))
+	expl := pick(r, []weighted[[]string]{{[]string{"forced_labour"}, 11}, {[]string{"sexual_exploitation"}, 5},
+		{[]string{"forced_marriage"}, 2}, {[]string{"forced_labour", "servitude"}, 1}, {[]string{"forced_begging"}, 1}})
+	country = pick(r, []weighted[string]{{"RU", 10}, {"KZ", 5}, {"TR", 2}, {"AE", 2}, {"KR", 1}})
+	f = cases.Fields{
+		Identity: &cases.Identity{GivenName: ptr(given), FamilyName: ptr(family), BirthDate: ptr(birth.Format("2006-01-02")),
+			Languages: []string{"ky", "ru"}},
+		IdentifiedAt:            ptr(identified.UTC()),
+		IdentificationChannel:   ptr(pick(r, []weighted[string]{{"hotline", 4}, {"ngo_outreach", 3}, {"consulate", 2}, {"police", 2}, {"border_service", 1}, {"international_organization", 1}, {"self_referral", 1}})),
+		TraffickingStatus:       ptr(pick(r, []weighted[string]{{"actual", 6}, {"possible", 3}, {"not_a_victim", 1}})),
+		Sex:                     ptr(sex),
+		Citizenship:             ptr("KG"),
+		RegionOfOrigin:          ptr(pick(r, []weighted[string]{{"osh", 4}, {"jalal_abad", 4}, {"batken", 3}, {"chui", 3}, {"bishkek_city", 2}, {"issyk_kul", 2}, {"naryn", 1}, {"talas", 1}, {"osh_city", 2}})),
+		ExploitationTypes:       expl,
+		CountriesOfExploitation: []string{country},
+		RiskLevel:               ptr(pick(r, []weighted[string]{{"low", 3}, {"medium", 4}, {"high", 2}})),
+		// Every case is served under the Program's shelter and
+		// crisis-center measure; those identified before 2025 are in
+		// rehabilitation under its measure too.
+		MeasureCodes: demoMeasures(identified),
+		TraffickingEvents: []cases.Event{
+			{Kind: "recruitment", Country: ptr("KG"), YearMonth: ptr(identified.AddDate(0, -4, 0).Format("2006-01"))},
+			{Kind: "exploitation", Country: ptr(country), YearMonth: ptr(identified.AddDate(0, -2, 0).Format("2006-01")),
+				Details: ptr("synthetic demo record")},
+		},
+	}
+	if expl[0] == "forced_labour" {
+		f.LabourSector = ptr(pick(r, []weighted[string]{{"construction", 3}, {"agriculture", 3}, {"domestic_work", 2}, {"manufacturing", 1}, {"hospitality", 1}}))
+	}
+	return f, identified, country
+}
+
+// StagePath returns the stages a synthetic case identified age ago has
+// moved through after identification: the older the case, the further
+// along; a recent one is in shelter or still in identification, drawn
+// from r.
+func StagePath(r *rand.Rand, age time.Duration) []string {
+	switch {
+	case age > 400*24*time.Hour:
+		return []string{"shelter", "rehabilitation", "reintegration", "closed"}
+	case age > 200*24*time.Hour:
+		return []string{"shelter", "rehabilitation", "reintegration"}
+	case age > 60*24*time.Hour:
+		return []string{"shelter", "rehabilitation"}
+	case r.IntN(2) == 0:
+		return []string{"shelter"}
+	}
+	return []string{}
+}
+
+// moveAlong moves an older case along its StagePath; Sezim's supervisor
+// closes Sezim's cases, and other cases stop short of closure.
+func (g *generator) moveAlong(ctx context.Context, owner Worker, caseID uuid.UUID, age time.Duration) error {
+	supervisor := g.ws["supervisor@sezim.kg"]
+	for _, st := range StagePath(g.r, age) {
+		mover := owner
+		reason := "demo: next step of the assistance plan"
+		if st == "closed" {
+			if owner.OrganizationID != supervisor.OrganizationID {
+				break
+			}
+			mover = supervisor
+			reason = pick(g.r, []weighted[string]{{"reintegrated", 6}, {"lost_contact", 1}, {"declined_assistance", 1}})
+		}
+		if _, err := g.svc.MoveStage(as(ctx, mover), caseID, cases.MoveInput{Stage: st, Reason: reason}); err != nil {
+			return fmt.Errorf("stage %s: %w", st, err)
+		}
+	}
+	return nil
 }
 
 func day(t time.Time, days int) *string {

@@ -214,10 +214,20 @@ func parseDay(s string) (time.Time, bool) {
 // the default source.
 func (f *File) validate() error {
 	var v apperr.Validation
+	f.validateProgram(&v)
+	f.validateMeasures(&v)
+	f.validateBudgets(&v)
+	f.validateIndicators(&v)
+	return v.Err()
+}
+
+// validateProgram checks the program's code, title, period and source, and
+// sets the default source.
+func (f *File) validateProgram(v *apperr.Validation) {
 	if !programPattern.MatchString(f.Program.Code) {
 		v.Add("program.code", "must be a program code written YYYY-YYYY")
 	}
-	checkTitle(&v, "program.title", f.Program.Title, false)
+	checkTitle(v, "program.title", f.Program.Title, false)
 	start, okS := parseDay(f.Program.StartsOn)
 	end, okE := parseDay(f.Program.EndsOn)
 	if f.Program.StartsOn != "" && !okS {
@@ -235,6 +245,11 @@ func (f *File) validate() error {
 	if f.Source != SourceOfficial && f.Source != SourceDerived {
 		v.Add("source", "must be official or derived")
 	}
+}
+
+// validateMeasures checks each measure and that no code, and no assistance
+// type's default, is given twice.
+func (f *File) validateMeasures(v *apperr.Validation) {
 	if len(f.Measures) == 0 {
 		v.Add("measures", "must list the program's measures")
 	}
@@ -251,34 +266,55 @@ func (f *File) validate() error {
 		if !slices.Contains(Directions, m.Direction) {
 			v.Add(at+".direction", "must be one of: "+strings.Join(Directions, ", "))
 		}
-		checkTitle(&v, at+".title", m.Title, true)
+		checkTitle(v, at+".title", m.Title, true)
 		if len(m.Responsible) == 0 {
 			v.Add(at+".responsible", "must name at least one responsible body")
 		}
-		bodies := map[string]bool{}
-		for _, o := range append(append([]string{}, m.Responsible...), m.CoExecutors...) {
-			if !organizationPattern.MatchString(o) {
-				v.Add(at+".responsible", "must list organization codes")
-				break
-			}
-			if bodies[o] {
-				v.Add(at+".co_executors", "must not name a body twice")
-				break
-			}
-			bodies[o] = true
-		}
-		for _, t := range m.DefaultFor {
-			if !isAssistanceType(t) {
-				v.Add(at+".default_for", "must list assistance types")
-				break
-			}
-			if defaults[t] {
-				v.Add(at+".default_for", "assistance type "+t+" has a default measure already")
-				break
-			}
-			defaults[t] = true
-		}
+		checkBodies(v, at, m)
+		checkDefaults(v, at, m, defaults)
 	}
+}
+
+// checkBodies checks that a measure's bodies are organization codes, each
+// named once.
+func checkBodies(v *apperr.Validation, at string, m FileMeasure) {
+	bodies := map[string]bool{}
+	for _, o := range m.bodies() {
+		if !organizationPattern.MatchString(o) {
+			v.Add(at+".responsible", "must list organization codes")
+			return
+		}
+		if bodies[o] {
+			v.Add(at+".co_executors", "must not name a body twice")
+			return
+		}
+		bodies[o] = true
+	}
+}
+
+// checkDefaults checks that a measure's default_for lists assistance types
+// that no earlier measure (recorded in seen) is the default for.
+func checkDefaults(v *apperr.Validation, at string, m FileMeasure, seen map[string]bool) {
+	for _, t := range m.DefaultFor {
+		if !isAssistanceType(t) {
+			v.Add(at+".default_for", "must list assistance types")
+			return
+		}
+		if seen[t] {
+			v.Add(at+".default_for", "assistance type "+t+" has a default measure already")
+			return
+		}
+		seen[t] = true
+	}
+}
+
+// bodies returns the measure's responsible bodies and then its co-executors.
+func (m FileMeasure) bodies() []string {
+	return append(append([]string{}, m.Responsible...), m.CoExecutors...)
+}
+
+// validateBudgets checks each measure's budget lines.
+func (f *File) validateBudgets(v *apperr.Validation) {
 	for i, m := range f.Measures {
 		at := fmt.Sprintf("measures[%d].budget", i)
 		seen := map[[2]any]bool{}
@@ -292,13 +328,17 @@ func (f *File) validate() error {
 			seen[key] = true
 		}
 	}
-	seenInd := map[string]bool{}
+}
+
+// validateIndicators checks the indicators' codes, baselines and targets.
+func (f *File) validateIndicators(v *apperr.Validation) {
+	seen := map[string]bool{}
 	for i, ind := range f.Indicators {
 		at := fmt.Sprintf("indicators[%d]", i)
-		if !isIndicator(ind.Code) || seenInd[ind.Code] {
+		if !isIndicator(ind.Code) || seen[ind.Code] {
 			v.Add(at+".code", "must name an indicator once")
 		}
-		seenInd[ind.Code] = true
+		seen[ind.Code] = true
 		if ind.Baseline != nil && (*ind.Baseline < 0 || *ind.Baseline > 1e12) {
 			v.Add(at+".baseline", "must be a value from 0")
 		}
@@ -309,7 +349,6 @@ func (f *File) validate() error {
 			}
 		}
 	}
-	return v.Err()
 }
 
 // ImportResult says what an import changed.
@@ -349,106 +388,19 @@ func (s *Service) Import(ctx context.Context, f File) (ImportResult, error) {
 		if err := checkOrganizations(tx, f); err != nil {
 			return err
 		}
-		var existing []struct{ Code, Program string }
-		codes := make([]string, len(f.Measures))
-		for i, m := range f.Measures {
-			codes[i] = m.Code
-		}
-		if err := tx.Raw(`SELECT code, program FROM measures WHERE code IN ? OR program = ?`, codes, f.Program.Code).
-			Scan(&existing).Error; err != nil {
+		mine, err := programMeasures(tx, f)
+		if err != nil {
 			return err
-		}
-		mine := map[string]bool{}
-		var foreign []string
-		for _, e := range existing {
-			if e.Program == f.Program.Code {
-				mine[e.Code] = true
-			} else {
-				foreign = append(foreign, e.Code)
-			}
-		}
-		if len(foreign) > 0 {
-			sort.Strings(foreign)
-			return apperr.Conflict("measure codes belong to another program: "+strings.Join(foreign, ", "), "measures")
 		}
 		if err := upsertProgram(tx, f, &res); err != nil {
 			return err
 		}
-		for _, c := range codes {
-			if mine[c] {
-				res.Updated = append(res.Updated, c)
-			} else {
-				res.Added = append(res.Added, c)
-			}
-		}
-		for c := range mine {
-			if !slices.Contains(codes, c) {
-				res.Removed = append(res.Removed, c)
-			}
-		}
-		sort.Strings(res.Removed)
-		if len(res.Removed) > 0 {
-			// Locking the measures to remove waits for the transactions
-			// that are linking to them (CheckCodes holds key share locks)
-			// and keeps new links out; then no link may remain.
-			var locked []string
-			if err := tx.Raw(`SELECT code FROM measures WHERE code IN ? FOR UPDATE`, res.Removed).Scan(&locked).Error; err != nil {
-				return err
-			}
-			if err := orphanError(tx, res.Removed); err != nil {
-				return err
-			}
-			if err := tx.Exec(`DELETE FROM measures WHERE code IN ?`, res.Removed).Error; err != nil {
-				return err
-			}
-		}
-		// Positions follow the file; move the old ones out of the way first.
-		if err := tx.Exec(`UPDATE measures SET position = position + 1000000 WHERE program = ?`, f.Program.Code).Error; err != nil {
+		res.sortOut(f.codes(), mine)
+		if err := removeMeasures(tx, res.Removed); err != nil {
 			return err
 		}
-		for i, m := range f.Measures {
-			if err := tx.Exec(`INSERT INTO measures (code, program, direction, position, title_ru, title_ky, title_en, source)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (code) DO UPDATE SET direction = excluded.direction, position = excluded.position,
-					title_ru = excluded.title_ru, title_ky = excluded.title_ky, title_en = excluded.title_en,
-					source = excluded.source, updated_at = now()`,
-				m.Code, f.Program.Code, m.Direction, i+1, m.Title.RU, m.Title.KY, m.Title.EN, f.Source).Error; err != nil {
-				return err
-			}
-		}
-		if err := tx.Exec(`DELETE FROM measure_bodies WHERE measure_code IN ?`, codes).Error; err != nil {
+		if err := writeMeasures(tx, f); err != nil {
 			return err
-		}
-		if err := tx.Exec(`DELETE FROM measure_budget_lines WHERE measure_code IN ?`, codes).Error; err != nil {
-			return err
-		}
-		if err := tx.Exec(`DELETE FROM measure_assistance_defaults WHERE program = ?`, f.Program.Code).Error; err != nil {
-			return err
-		}
-		for _, m := range f.Measures {
-			for _, b := range []struct {
-				role  string
-				codes []string
-			}{{RoleResponsible, m.Responsible}, {RoleCoExecutor, m.CoExecutors}} {
-				for _, o := range b.codes {
-					if err := tx.Exec(`INSERT INTO measure_bodies (measure_code, organization_code, role) VALUES (?, ?, ?)`,
-						m.Code, o, b.role).Error; err != nil {
-						return err
-					}
-				}
-			}
-			for _, b := range m.Budget {
-				if err := tx.Exec(`INSERT INTO measure_budget_lines (measure_code, year, funding_source, planned_kgs) VALUES (?, ?, ?, ?)`,
-					m.Code, b.Year, b.FundingSource, b.PlannedKGS).Error; err != nil {
-					return err
-				}
-			}
-			for _, t := range m.DefaultFor {
-				if err := tx.Exec(`INSERT INTO measure_assistance_defaults (program, assistance_type, measure_code) VALUES (?, ?, ?)`,
-					f.Program.Code, t, m.Code).Error; err != nil {
-					return err
-				}
-			}
 		}
 		if f.Indicators != nil {
 			if err := replaceTargets(tx, f); err != nil {
@@ -461,6 +413,142 @@ func (s *Service) Import(ctx context.Context, f File) (ImportResult, error) {
 		return ImportResult{}, apperr.Wrap(err)
 	}
 	return res, nil
+}
+
+// codes returns the codes of the file's measures, in the file's order.
+func (f File) codes() []string {
+	codes := make([]string, len(f.Measures))
+	for i, m := range f.Measures {
+		codes[i] = m.Code
+	}
+	return codes
+}
+
+// programMeasures returns the codes the file's program has now. It
+// answers a conflict naming the file's codes that belong to another
+// program: a program never overwrites another.
+func programMeasures(tx *gorm.DB, f File) (map[string]bool, error) {
+	var existing []struct{ Code, Program string }
+	if err := tx.Raw(`SELECT code, program FROM measures WHERE code IN ? OR program = ?`, f.codes(), f.Program.Code).
+		Scan(&existing).Error; err != nil {
+		return nil, err
+	}
+	mine := map[string]bool{}
+	var foreign []string
+	for _, e := range existing {
+		if e.Program == f.Program.Code {
+			mine[e.Code] = true
+		} else {
+			foreign = append(foreign, e.Code)
+		}
+	}
+	if len(foreign) > 0 {
+		sort.Strings(foreign)
+		return nil, apperr.Conflict("measure codes belong to another program: "+strings.Join(foreign, ", "), "measures")
+	}
+	return mine, nil
+}
+
+// sortOut fills Added and Updated (in the file's order) and Removed
+// (sorted) from the file's codes and the program's current ones.
+func (res *ImportResult) sortOut(codes []string, mine map[string]bool) {
+	for _, c := range codes {
+		if mine[c] {
+			res.Updated = append(res.Updated, c)
+		} else {
+			res.Added = append(res.Added, c)
+		}
+	}
+	for c := range mine {
+		if !slices.Contains(codes, c) {
+			res.Removed = append(res.Removed, c)
+		}
+	}
+	sort.Strings(res.Removed)
+}
+
+// removeMeasures deletes the measures removed, refusing with a conflict
+// when something links to one of them.
+func removeMeasures(tx *gorm.DB, removed []string) error {
+	if len(removed) == 0 {
+		return nil
+	}
+	// Locking the measures to remove waits for the transactions that are
+	// linking to them (CheckCodes holds key share locks) and keeps new
+	// links out; then no link may remain.
+	var locked []string
+	if err := tx.Raw(`SELECT code FROM measures WHERE code IN ? FOR UPDATE`, removed).Scan(&locked).Error; err != nil {
+		return err
+	}
+	if err := orphanError(tx, removed); err != nil {
+		return err
+	}
+	return tx.Exec(`DELETE FROM measures WHERE code IN ?`, removed).Error
+}
+
+// writeMeasures inserts or updates the file's measures, at the file's
+// positions, and replaces their bodies, budget lines and the program's
+// assistance defaults.
+func writeMeasures(tx *gorm.DB, f File) error {
+	// Positions follow the file; move the old ones out of the way first.
+	if err := tx.Exec(`UPDATE measures SET position = position + 1000000 WHERE program = ?`, f.Program.Code).Error; err != nil {
+		return err
+	}
+	for i, m := range f.Measures {
+		if err := tx.Exec(`INSERT INTO measures (code, program, direction, position, title_ru, title_ky, title_en, source)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET direction = excluded.direction, position = excluded.position,
+				title_ru = excluded.title_ru, title_ky = excluded.title_ky, title_en = excluded.title_en,
+				source = excluded.source, updated_at = now()`,
+			m.Code, f.Program.Code, m.Direction, i+1, m.Title.RU, m.Title.KY, m.Title.EN, f.Source).Error; err != nil {
+			return err
+		}
+	}
+	codes := f.codes()
+	if err := tx.Exec(`DELETE FROM measure_bodies WHERE measure_code IN ?`, codes).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`DELETE FROM measure_budget_lines WHERE measure_code IN ?`, codes).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`DELETE FROM measure_assistance_defaults WHERE program = ?`, f.Program.Code).Error; err != nil {
+		return err
+	}
+	for _, m := range f.Measures {
+		if err := writeMeasureLinks(tx, f.Program.Code, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeMeasureLinks inserts a measure's bodies, budget lines and the
+// assistance types it is the default for.
+func writeMeasureLinks(tx *gorm.DB, program string, m FileMeasure) error {
+	for _, b := range []struct {
+		role  string
+		codes []string
+	}{{RoleResponsible, m.Responsible}, {RoleCoExecutor, m.CoExecutors}} {
+		for _, o := range b.codes {
+			if err := tx.Exec(`INSERT INTO measure_bodies (measure_code, organization_code, role) VALUES (?, ?, ?)`,
+				m.Code, o, b.role).Error; err != nil {
+				return err
+			}
+		}
+	}
+	for _, b := range m.Budget {
+		if err := tx.Exec(`INSERT INTO measure_budget_lines (measure_code, year, funding_source, planned_kgs) VALUES (?, ?, ?, ?)`,
+			m.Code, b.Year, b.FundingSource, b.PlannedKGS).Error; err != nil {
+			return err
+		}
+	}
+	for _, t := range m.DefaultFor {
+		if err := tx.Exec(`INSERT INTO measure_assistance_defaults (program, assistance_type, measure_code) VALUES (?, ?, ?)`,
+			program, t, m.Code).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // orphanError answers a conflict naming the removed codes that something
@@ -480,7 +568,7 @@ func orphanError(tx *gorm.DB, removed []string) error {
 func checkOrganizations(tx *gorm.DB, f File) error {
 	want := map[string]bool{}
 	for _, m := range f.Measures {
-		for _, o := range append(append([]string{}, m.Responsible...), m.CoExecutors...) {
+		for _, o := range m.bodies() {
 			want[o] = true
 		}
 	}

@@ -161,63 +161,10 @@ func TestIndicatorsEqualTheirHandWorkedValues(t *testing.T) {
 	// Reintegrated: C1 (10 March), C2 (closed again 1 February), C9 (5 May)
 	// and C10 (30 June, 23:00) = 4; C3 closed after, C4 lost contact.
 	want[measures.IndicatorPersonsReintegrated] = 4
-	// The release decides what is withheld (months and the second half of
-	// the year constrain these figures too); what is released must be the
-	// hand-worked value, and the functions behind them must compute it.
-	released := 0
-	for code, v := range want {
-		ind := value(t, m, code)
-		if ind.Suppressed {
-			if ind.Value != nil {
-				t.Errorf("%s withheld with a value", code)
-			}
-			continue
-		}
-		released++
-		if ind.Value == nil || *ind.Value != v {
-			t.Errorf("%s = %v, want %v", code, deref(ind.Value), v)
-		}
-	}
-	if released < 5 {
-		t.Errorf("only %d indicators released at k = 3", released)
-	}
-	const h1 = `'2024-01-01 00:00+06', '2024-07-01 00:00+06'`
-	for q, want := range map[string]int64{
-		`SELECT sum(persons) FROM jardam_indicator_identified(` + h1 + `)`:             7,
-		`SELECT jardam_indicator_reintegrated(` + h1 + `)`:                             4,
-		`SELECT homecomings FROM jardam_indicator_homecomings(` + h1 + `)`:             3,
-		`SELECT persons FROM jardam_indicator_assisted(` + h1 + `) WHERE type IS NULL`: 8,
-	} {
-		if got := f.d.Count(t, q); got != want {
-			t.Errorf("%s = %d, want %d", q, got, want)
-		}
-	}
-	ident := value(t, m, measures.IndicatorPersonsIdentified)
-	for _, c := range ident.Breakdown {
-		var want int64
-		switch {
-		case c.Sex == "female" && c.AgeBracket == "18-20":
-			want = 4
-		case c.Sex == "male" && c.AgeBracket == "30-38":
-			want = 3
-		}
-		if !c.Suppressed && (c.Value == nil || *c.Value != want) {
-			t.Errorf("identified %s %s = %v, want %d", c.Sex, c.AgeBracket, c.Value, want)
-		}
-	}
-	if len(ident.Breakdown) != 40 {
-		t.Errorf("%d cells", len(ident.Breakdown))
-	}
-	if *ident.Baseline != 100 || len(ident.Targets) != 2 || (ident.Value != nil && (ident.Progress == nil || *ident.Progress != 50)) {
-		t.Errorf("baseline %v targets %v progress %v", ident.Baseline, ident.Targets, ident.Progress)
-	}
-	assisted := value(t, m, measures.IndicatorPersonsAssisted)
-	byType := map[string]int64{"shelter": 6, "psychological": 3, "homecoming": 4} // shelter: C1 C2 C3 C6 C7 C10; psychological: C1 C2 C3; homecoming: C2 C3 C4 C9
-	for _, c := range assisted.Breakdown {
-		if !c.Suppressed && (c.Value == nil || *c.Value != byType[c.AssistanceType]) {
-			t.Errorf("assisted %s = %v, want %d", c.AssistanceType, c.Value, byType[c.AssistanceType])
-		}
-	}
+	checkReleased(t, m, want)
+	checkIndicatorFunctions(t, f.d)
+	checkIdentifiedCells(t, value(t, m, measures.IndicatorPersonsIdentified))
+	checkAssistedCells(t, value(t, m, measures.IndicatorPersonsAssisted))
 	if n := f.d.Count(t, `SELECT count(*) FROM audit_entries WHERE action = 'indicator.read' AND object_id = '2024-H1'`); n != 1 {
 		t.Errorf("%d audit entries", n)
 	}
@@ -249,6 +196,84 @@ func TestIndicatorsEqualTheirHandWorkedValues(t *testing.T) {
 			t.Fatal("an open period was answered")
 		}
 	})
+}
+
+// checkReleased checks that every released indicator of m has the
+// hand-worked value of want, and that at least five are released. The
+// release decides what is withheld (months and the second half of the year
+// constrain these figures too).
+func checkReleased(t *testing.T, m measures.Matrix, want map[string]float64) {
+	t.Helper()
+	released := 0
+	for code, v := range want {
+		ind := value(t, m, code)
+		if ind.Suppressed {
+			if ind.Value != nil {
+				t.Errorf("%s withheld with a value", code)
+			}
+			continue
+		}
+		released++
+		if ind.Value == nil || *ind.Value != v {
+			t.Errorf("%s = %v, want %v", code, deref(ind.Value), v)
+		}
+	}
+	if released < 5 {
+		t.Errorf("only %d indicators released at k = 3", released)
+	}
+}
+
+// checkIndicatorFunctions checks that the database functions behind the
+// indicators compute the hand-worked values for 2024-H1, withheld or not.
+func checkIndicatorFunctions(t *testing.T, d *dbtest.DB) {
+	t.Helper()
+	const h1 = `'2024-01-01 00:00+06', '2024-07-01 00:00+06'`
+	for q, want := range map[string]int64{
+		`SELECT sum(persons) FROM jardam_indicator_identified(` + h1 + `)`:             7,
+		`SELECT jardam_indicator_reintegrated(` + h1 + `)`:                             4,
+		`SELECT homecomings FROM jardam_indicator_homecomings(` + h1 + `)`:             3,
+		`SELECT persons FROM jardam_indicator_assisted(` + h1 + `) WHERE type IS NULL`: 8,
+	} {
+		if got := d.Count(t, q); got != want {
+			t.Errorf("%s = %d, want %d", q, got, want)
+		}
+	}
+}
+
+// checkIdentifiedCells checks the sex and age cells of the persons
+// identified in 2024-H1, and the baseline, targets and progress.
+func checkIdentifiedCells(t *testing.T, ident measures.Indicator) {
+	t.Helper()
+	for _, c := range ident.Breakdown {
+		var want int64
+		switch {
+		case c.Sex == "female" && c.AgeBracket == "18-20":
+			want = 4
+		case c.Sex == "male" && c.AgeBracket == "30-38":
+			want = 3
+		}
+		if !c.Suppressed && (c.Value == nil || *c.Value != want) {
+			t.Errorf("identified %s %s = %v, want %d", c.Sex, c.AgeBracket, c.Value, want)
+		}
+	}
+	if len(ident.Breakdown) != 40 {
+		t.Errorf("%d cells", len(ident.Breakdown))
+	}
+	if *ident.Baseline != 100 || len(ident.Targets) != 2 || (ident.Value != nil && (ident.Progress == nil || *ident.Progress != 50)) {
+		t.Errorf("baseline %v targets %v progress %v", ident.Baseline, ident.Targets, ident.Progress)
+	}
+}
+
+// checkAssistedCells checks the cells by assistance type of the persons
+// assisted in 2024-H1.
+func checkAssistedCells(t *testing.T, assisted measures.Indicator) {
+	t.Helper()
+	byType := map[string]int64{"shelter": 6, "psychological": 3, "homecoming": 4} // shelter: C1 C2 C3 C6 C7 C10; psychological: C1 C2 C3; homecoming: C2 C3 C4 C9
+	for _, c := range assisted.Breakdown {
+		if !c.Suppressed && (c.Value == nil || *c.Value != byType[c.AssistanceType]) {
+			t.Errorf("assisted %s = %v, want %d", c.AssistanceType, c.Value, byType[c.AssistanceType])
+		}
+	}
 }
 
 func deref(v *float64) any {

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+
+	"github.com/jardam-kg/jardam/internal/platform/keyfile"
 )
 
 // ErrInvalidToken is returned for any token that is not accepted; the cause
@@ -74,8 +77,8 @@ func NewKeyLine() string {
 	return hex.EncodeToString(id) + " " + base64.StdEncoding.EncodeToString(seed) + "\n"
 }
 
-// GenerateKeyFile writes a new key file at path (mode 0600) unless one
-// exists.
+// GenerateKeyFile writes a new key file at path (mode 0600, see
+// keyfile.Create) unless one exists, creating its directory.
 func GenerateKeyFile(path string) (created bool, err error) {
 	if _, err := os.Stat(path); err == nil {
 		return false, nil
@@ -83,15 +86,13 @@ func GenerateKeyFile(path string) (created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return false, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := keyfile.Create(path, []byte(NewKeyLine())); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
 		return false, err
 	}
-	_, err = f.WriteString(NewKeyLine())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err == nil, err
+	return true, nil
 }
 
 // Claims are the claims of an access token.

@@ -106,65 +106,140 @@ func Load() (Config, error) {
 }
 
 func load(get func(string) string) (Config, error) {
-	var errs []error
-	str := func(name, def string) string {
-		if v := strings.TrimSpace(get(name)); v != "" {
-			return v
-		}
-		return def
-	}
-	dur := func(name string, def time.Duration) time.Duration {
-		v := get(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s: not a positive duration", name))
-			return def
-		}
-		return d
-	}
-	integer := func(name string, def int) int {
-		v := get(name)
-		if v == "" {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("%s: not a positive integer", name))
-			return def
-		}
-		return n
-	}
-	c := Config{
-		Env:                   str("JARDAM_ENV", EnvProduction),
-		DatabaseURL:           str("DATABASE_URL", ""),
-		MigrationDatabaseURL:  str("MIGRATION_DATABASE_URL", ""),
-		BootstrapDatabaseURL:  str("BOOTSTRAP_DATABASE_URL", ""),
-		Listen:                str("JARDAM_LISTEN", "127.0.0.1:8080"),
-		MetricsListen:         str("JARDAM_METRICS_LISTEN", ""),
-		KeysDir:               str("JARDAM_KEYS_DIR", ""),
-		TLS:                   str("JARDAM_TLS", "") == "true",
-		AccessTokenTTL:        dur("JARDAM_ACCESS_TOKEN_TTL", 10*time.Minute),
-		RefreshTokenTTL:       dur("JARDAM_REFRESH_TOKEN_TTL", 12*time.Hour),
-		Issuer:                str("JARDAM_ISSUER", "jardam"),
-		Audience:              str("JARDAM_AUDIENCE", "jardam-api"),
-		BodyLimitBytes:        int64(integer("JARDAM_BODY_LIMIT_BYTES", 1<<20)),
-		MaxConcurrentKDF:      integer("JARDAM_MAX_CONCURRENT_KDF", 4),
-		LoginFailuresPerEmail: integer("JARDAM_LOGIN_FAILURES_PER_EMAIL", 5),
-		LoginFailuresPerIP:    integer("JARDAM_LOGIN_FAILURES_PER_IP", 30),
-		LoginWindow:           dur("JARDAM_LOGIN_WINDOW", 15*time.Minute),
-		AuditLinkInterval:     dur("JARDAM_AUDIT_LINK_INTERVAL", time.Second),
-		ShutdownTimeout:       dur("JARDAM_SHUTDOWN_TIMEOUT", 8*time.Second),
-	}
+	r := &env{get: get}
+	c := r.server()
 	switch c.Env {
 	case EnvProduction, EnvDevelopment, EnvTest:
 	default:
-		errs = append(errs, fmt.Errorf("JARDAM_ENV: must be production, development or test"))
+		r.fail("JARDAM_ENV: must be production, development or test")
 	}
+	r.keyFiles(&c)
+	c.MFARequired = r.boolean("JARDAM_MFA_REQUIRED", c.Env == EnvProduction)
+	r.rules(&c)
+	r.diagnostics(&c)
+	c.TrustedProxies = r.prefixes("JARDAM_TRUSTED_PROXIES")
+	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 15*time.Minute {
+		r.fail("JARDAM_ACCESS_TOKEN_TTL: must be between 1m and 15m")
+	}
+	return c, errors.Join(r.errs...)
+}
+
+// env reads variables through get and collects an error for each value
+// that does not parse, naming the variable.
+type env struct {
+	get  func(string) string
+	errs []error
+}
+
+func (r *env) fail(msg string) { r.errs = append(r.errs, errors.New(msg)) }
+
+// str returns the variable, trimmed, or def when it is empty.
+func (r *env) str(name, def string) string {
+	if v := strings.TrimSpace(r.get(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// positive returns the variable parsed by parse, or def when it is empty
+// or does not parse to a positive value (then with an error saying it is
+// not a positive what).
+func positive[T int | time.Duration](r *env, name string, def T, parse func(string) (T, error), what string) T {
+	v := r.get(name)
+	if v == "" {
+		return def
+	}
+	n, err := parse(v)
+	if err != nil || n <= 0 {
+		r.fail(name + ": not a positive " + what)
+		return def
+	}
+	return n
+}
+
+func (r *env) dur(name string, def time.Duration) time.Duration {
+	return positive(r, name, def, time.ParseDuration, "duration")
+}
+
+func (r *env) integer(name string, def int) int {
+	return positive(r, name, def, strconv.Atoi, "integer")
+}
+
+// boolean returns true or false as written, or def when the variable is
+// empty.
+func (r *env) boolean(name string, def bool) bool {
+	switch r.str(name, "") {
+	case "":
+		return def
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	r.fail(name + ": must be true or false")
+	return def
+}
+
+// list returns the non-empty items of a comma-separated variable.
+func (r *env) list(name string) []string {
+	var out []string
+	for _, f := range strings.Split(r.str(name, ""), ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// prefixes returns the CIDR prefixes of a comma-separated variable.
+func (r *env) prefixes(name string) []netip.Prefix {
+	v := r.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, p := range strings.Split(v, ",") {
+		pfx, err := netip.ParsePrefix(strings.TrimSpace(p))
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is not a CIDR prefix", name, p))
+			continue
+		}
+		out = append(out, pfx)
+	}
+	return out
+}
+
+// server reads the environment, the databases, the listeners and the
+// token and login settings.
+func (r *env) server() Config {
+	return Config{
+		Env:                   r.str("JARDAM_ENV", EnvProduction),
+		DatabaseURL:           r.str("DATABASE_URL", ""),
+		MigrationDatabaseURL:  r.str("MIGRATION_DATABASE_URL", ""),
+		BootstrapDatabaseURL:  r.str("BOOTSTRAP_DATABASE_URL", ""),
+		Listen:                r.str("JARDAM_LISTEN", "127.0.0.1:8080"),
+		MetricsListen:         r.str("JARDAM_METRICS_LISTEN", ""),
+		KeysDir:               r.str("JARDAM_KEYS_DIR", ""),
+		TLS:                   r.str("JARDAM_TLS", "") == "true",
+		AccessTokenTTL:        r.dur("JARDAM_ACCESS_TOKEN_TTL", 10*time.Minute),
+		RefreshTokenTTL:       r.dur("JARDAM_REFRESH_TOKEN_TTL", 12*time.Hour),
+		Issuer:                r.str("JARDAM_ISSUER", "jardam"),
+		Audience:              r.str("JARDAM_AUDIENCE", "jardam-api"),
+		BodyLimitBytes:        int64(r.integer("JARDAM_BODY_LIMIT_BYTES", 1<<20)),
+		MaxConcurrentKDF:      r.integer("JARDAM_MAX_CONCURRENT_KDF", 4),
+		LoginFailuresPerEmail: r.integer("JARDAM_LOGIN_FAILURES_PER_EMAIL", 5),
+		LoginFailuresPerIP:    r.integer("JARDAM_LOGIN_FAILURES_PER_IP", 30),
+		LoginWindow:           r.dur("JARDAM_LOGIN_WINDOW", 15*time.Minute),
+		AuditLinkInterval:     r.dur("JARDAM_AUDIT_LINK_INTERVAL", time.Second),
+		ShutdownTimeout:       r.dur("JARDAM_SHUTDOWN_TIMEOUT", 8*time.Second),
+	}
+}
+
+// keyFiles sets each key file from its variable, or else from its name in
+// the keys directory when there is one.
+func (r *env) keyFiles(c *Config) {
 	keyFile := func(name, file string) string {
-		if v := str(name, ""); v != "" {
+		if v := r.str(name, ""); v != "" {
 			return v
 		}
 		if c.KeysDir != "" {
@@ -174,61 +249,41 @@ func load(get func(string) string) (Config, error) {
 	}
 	c.JWTKeysFile = keyFile("JARDAM_JWT_KEYS_FILE", "jwt.key")
 	c.AuditKeyFile = keyFile("JARDAM_AUDIT_KEY_FILE", "audit.key")
-	c.AuditAnchorFile = str("JARDAM_AUDIT_ANCHOR_FILE", "")
+	c.AuditAnchorFile = r.str("JARDAM_AUDIT_ANCHOR_FILE", "")
 	c.MasterKeyFile = keyFile("JARDAM_MASTER_KEY_FILE", "master.key")
 	c.IndexKeyFile = keyFile("JARDAM_INDEX_KEY_FILE", "index.key")
-	c.MasterKey = get("JARDAM_MASTER_KEY")
-	if v := str("JARDAM_MASTER_KEY_PREVIOUS_FILES", ""); v != "" {
-		for _, f := range strings.Split(v, ",") {
-			if f = strings.TrimSpace(f); f != "" {
-				c.PreviousMasterKeyFiles = append(c.PreviousMasterKeyFiles, f)
-			}
-		}
-	}
-	c.MFARequired = c.Env == EnvProduction
-	switch v := str("JARDAM_MFA_REQUIRED", ""); v {
-	case "":
-	case "true":
-		c.MFARequired = true
-	case "false":
-		c.MFARequired = false
-	default:
-		errs = append(errs, errors.New("JARDAM_MFA_REQUIRED: must be true or false"))
-	}
-	c.ReflectionDays = integer("JARDAM_REFLECTION_DAYS", 30)
-	c.DormantDays = integer("JARDAM_DORMANT_DAYS", 90)
-	c.StatsK = integer("JARDAM_STATS_K", 5)
+	c.MasterKey = r.get("JARDAM_MASTER_KEY")
+	c.PreviousMasterKeyFiles = r.list("JARDAM_MASTER_KEY_PREVIOUS_FILES")
+}
+
+// rules reads the periods, thresholds and mail settings of the product's
+// rules.
+func (r *env) rules(c *Config) {
+	c.ReflectionDays = r.integer("JARDAM_REFLECTION_DAYS", 30)
+	c.DormantDays = r.integer("JARDAM_DORMANT_DAYS", 90)
+	c.StatsK = r.integer("JARDAM_STATS_K", 5)
 	if c.StatsK < 3 {
-		errs = append(errs, errors.New("JARDAM_STATS_K: must be at least 3"))
+		r.fail("JARDAM_STATS_K: must be at least 3")
 	}
-	c.UrgentResponse = dur("JARDAM_REFERRAL_URGENT_RESPONSE", 24*time.Hour)
-	c.NormalResponse = dur("JARDAM_REFERRAL_NORMAL_RESPONSE", 72*time.Hour)
-	c.SMTPAddr = str("JARDAM_SMTP_ADDR", "")
-	c.SMTPFrom = str("JARDAM_SMTP_FROM", "jardam@localhost")
-	c.BaseURL = str("JARDAM_BASE_URL", "http://127.0.0.1:8080")
-	c.MemoryLimitMB = integer("JARDAM_MEMORY_LIMIT_MB", 100)
-	c.SQLTraceFile = str("JARDAM_SQL_TRACE_FILE", "")
-	c.PprofListen = str("JARDAM_PPROF_LISTEN", "")
+	c.UrgentResponse = r.dur("JARDAM_REFERRAL_URGENT_RESPONSE", 24*time.Hour)
+	c.NormalResponse = r.dur("JARDAM_REFERRAL_NORMAL_RESPONSE", 72*time.Hour)
+	c.SMTPAddr = r.str("JARDAM_SMTP_ADDR", "")
+	c.SMTPFrom = r.str("JARDAM_SMTP_FROM", "jardam@localhost")
+	c.BaseURL = r.str("JARDAM_BASE_URL", "http://127.0.0.1:8080")
+	c.MemoryLimitMB = r.integer("JARDAM_MEMORY_LIMIT_MB", 100)
+}
+
+// diagnostics reads the SQL trace and profiling settings, both refused in
+// production.
+func (r *env) diagnostics(c *Config) {
+	c.SQLTraceFile = r.str("JARDAM_SQL_TRACE_FILE", "")
+	c.PprofListen = r.str("JARDAM_PPROF_LISTEN", "")
 	if c.PprofListen != "" && c.Env == EnvProduction {
-		errs = append(errs, errors.New("JARDAM_PPROF_LISTEN: refused in production"))
+		r.fail("JARDAM_PPROF_LISTEN: refused in production")
 	}
 	if c.SQLTraceFile != "" && c.Env == EnvProduction {
-		errs = append(errs, errors.New("JARDAM_SQL_TRACE_FILE: refused in production (the trace holds statement arguments)"))
+		r.fail("JARDAM_SQL_TRACE_FILE: refused in production (the trace holds statement arguments)")
 	}
-	if v := str("JARDAM_TRUSTED_PROXIES", ""); v != "" {
-		for _, p := range strings.Split(v, ",") {
-			pfx, err := netip.ParsePrefix(strings.TrimSpace(p))
-			if err != nil {
-				errs = append(errs, fmt.Errorf("JARDAM_TRUSTED_PROXIES: %q is not a CIDR prefix", p))
-				continue
-			}
-			c.TrustedProxies = append(c.TrustedProxies, pfx)
-		}
-	}
-	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 15*time.Minute {
-		errs = append(errs, errors.New("JARDAM_ACCESS_TOKEN_TTL: must be between 1m and 15m"))
-	}
-	return c, errors.Join(errs...)
 }
 
 // Production reports whether the process runs in production mode.

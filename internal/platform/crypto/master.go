@@ -12,6 +12,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
+
+	"github.com/jardam-kg/jardam/internal/platform/keyfile"
 )
 
 // KeySize is the size in bytes of master keys, data keys and the index key.
@@ -161,20 +163,8 @@ func GenerateMasterKeyFile(path string) (*LocalMaster, error) {
 		return nil, err
 	}
 	defer clear(key)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := keyfile.Create(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
 		return nil, fmt.Errorf("crypto: create master key file: %w", err)
-	}
-	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		_ = os.Remove(path)
-		return nil, fmt.Errorf("crypto: write master key file: %w", werr)
 	}
 	return NewLocalMaster(key)
 }

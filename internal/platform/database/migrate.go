@@ -182,44 +182,57 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 	}
 	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey+1) //nolint:errcheck // the lock also ends with the session, which the deferred Close ends
 
-	ensureRole := func(name, password, attrs string) error {
-		ident := pgx.Identifier{name}.Sanitize()
-		var exists bool
-		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", name).Scan(&exists); err != nil {
+	for _, group := range []string{OwnerRole, AppRole, StatsRole, MaintRole} {
+		if err := ensureRole(ctx, conn, group, "", "NOLOGIN"); err != nil {
 			return err
 		}
-		if !exists {
-			if _, err := conn.Exec(ctx, "CREATE ROLE "+ident+" "+attrs); err != nil &&
-				!IsCode(err, CodeDuplicateObject) && !IsCode(err, CodeUniqueViolation) {
-				return fmt.Errorf("create role %s: %w", name, err)
-			}
+	}
+	if err := ensureLogins(ctx, conn, ownerCfg, appCfg); err != nil {
+		return err
+	}
+	dbName := ownerCfg.Database
+	if dbName == "" {
+		return errors.New("MIGRATION_DATABASE_URL: names no database")
+	}
+	if err := ensureDatabase(ctx, conn, dbName); err != nil {
+		return err
+	}
+	return GrantDatabase(ctx, conn, dbName)
+}
+
+// ensureRole creates the role name with attrs unless it exists, and sets
+// its password when one is given.
+func ensureRole(ctx context.Context, conn *pgx.Conn, name, password, attrs string) error {
+	ident := pgx.Identifier{name}.Sanitize()
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", name).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE ROLE "+ident+" "+attrs); err != nil &&
+			!IsCode(err, CodeDuplicateObject) && !IsCode(err, CodeUniqueViolation) {
+			return fmt.Errorf("create role %s: %w", name, err)
 		}
-		if password != "" {
-			// Literals cannot be parameters in utility statements.
-			if _, err := conn.Exec(ctx, "ALTER ROLE "+ident+" PASSWORD "+quoteLiteral(password)); err != nil {
-				return fmt.Errorf("set password of %s: %w", name, err)
-			}
+	}
+	if password != "" {
+		// Literals cannot be parameters in utility statements.
+		if _, err := conn.Exec(ctx, "ALTER ROLE "+ident+" PASSWORD "+quoteLiteral(password)); err != nil {
+			return fmt.Errorf("set password of %s: %w", name, err)
 		}
-		return nil
 	}
-	if err := ensureRole(OwnerRole, "", "NOLOGIN"); err != nil {
-		return err
-	}
-	if err := ensureRole(AppRole, "", "NOLOGIN"); err != nil {
-		return err
-	}
-	if err := ensureRole(StatsRole, "", "NOLOGIN"); err != nil {
-		return err
-	}
-	if err := ensureRole(MaintRole, "", "NOLOGIN"); err != nil {
-		return err
-	}
-	// The login roles of the URLs are the group roles themselves or members
-	// of them.
+	return nil
+}
+
+// ensureLogins creates the login roles of the owner's and the
+// application's URLs: the group roles themselves or members of them. The
+// owner's login user also takes the maintenance role with SET ROLE for
+// `jardam keys rotate` and `jardam keys destroy`, and the statistics role
+// so that migrations can create the objects that role owns.
+func ensureLogins(ctx context.Context, conn *pgx.Conn, ownerCfg, appCfg *pgconn.Config) error {
 	for _, l := range []struct {
 		user, password, group string
 	}{{ownerCfg.User, ownerCfg.Password, OwnerRole}, {appCfg.User, appCfg.Password, AppRole}} {
-		if err := ensureRole(l.user, l.password, "LOGIN"); err != nil {
+		if err := ensureRole(ctx, conn, l.user, l.password, "LOGIN"); err != nil {
 			return err
 		}
 		if _, err := conn.Exec(ctx, "ALTER ROLE "+pgx.Identifier{l.user}.Sanitize()+" LOGIN"); err != nil {
@@ -231,29 +244,29 @@ func Bootstrap(ctx context.Context, superURL, ownerURL, appURL string) error {
 			}
 		}
 	}
-	// The owner's login user takes the maintenance role with SET ROLE for
-	// `jardam keys rotate` and `jardam keys destroy`, and the statistics role
-	// so that migrations can create the objects that role owns.
 	for _, role := range []string{MaintRole, StatsRole} {
 		if _, err := conn.Exec(ctx, "GRANT "+role+" TO "+pgx.Identifier{ownerCfg.User}.Sanitize()); err != nil {
 			return fmt.Errorf("grant %s: %w", role, err)
 		}
 	}
-	dbName := ownerCfg.Database
-	if dbName == "" {
-		return errors.New("MIGRATION_DATABASE_URL: names no database")
-	}
+	return nil
+}
+
+// ensureDatabase creates the database dbName, owned by the owner role,
+// unless it exists.
+func ensureDatabase(ctx context.Context, conn *pgx.Conn, dbName string) error {
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", dbName).Scan(&exists); err != nil {
 		return err
 	}
-	if !exists {
-		_, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{dbName}.Sanitize()+" OWNER "+pgx.Identifier{OwnerRole}.Sanitize())
-		if err != nil && !IsCode(err, CodeDuplicateDatabase) && !IsCode(err, CodeUniqueViolation) {
-			return fmt.Errorf("create database: %w", err)
-		}
+	if exists {
+		return nil
 	}
-	return GrantDatabase(ctx, conn, dbName)
+	_, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{dbName}.Sanitize()+" OWNER "+pgx.Identifier{OwnerRole}.Sanitize())
+	if err != nil && !IsCode(err, CodeDuplicateDatabase) && !IsCode(err, CodeUniqueViolation) {
+		return fmt.Errorf("create database: %w", err)
+	}
+	return nil
 }
 
 // GrantDatabase sets the database-level privileges of the database dbName

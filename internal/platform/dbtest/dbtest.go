@@ -136,14 +136,21 @@ func (d *DB) open(ctx context.Context, t testing.TB) {
 func (d *DB) Exec(t testing.TB, sql string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, URLFor(d.SuperURL, superUser(d.SuperURL), superPassword(d.SuperURL), d.Name))
-	if err != nil {
-		t.Fatalf("connect as superuser: %v", err)
-	}
+	conn := d.superConn(t)
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatalf("superuser exec: %v", err)
 	}
+}
+
+// superConn connects as the superuser to the test database.
+func (d *DB) superConn(t testing.TB) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), URLFor(d.SuperURL, superUser(d.SuperURL), superPassword(d.SuperURL), d.Name))
+	if err != nil {
+		t.Fatalf("connect as superuser: %v", err)
+	}
+	return conn
 }
 
 func superUser(raw string) string {
@@ -174,10 +181,7 @@ func drop(super, name string) {
 func (d *DB) Count(t testing.TB, sql string, args ...any) int64 {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, URLFor(d.SuperURL, superUser(d.SuperURL), superPassword(d.SuperURL), d.Name))
-	if err != nil {
-		t.Fatalf("connect as superuser: %v", err)
-	}
+	conn := d.superConn(t)
 	defer conn.Close(ctx)
 	var n int64
 	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {

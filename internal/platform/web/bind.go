@@ -130,8 +130,3 @@ func jsonType(kind string) string {
 	}
 	return kind
 }
-
-// JSON writes v with status.
-func JSON(c echo.Context, status int, v any) error {
-	return c.JSON(status, v)
-}
