@@ -346,6 +346,7 @@ func TestAuditTrailVerifyReportsTruncation(t *testing.T) {
 // anchor file's newest head, says which links it checked, and reports as
 // truncated a chain whose newest entries and checkpoints were deleted.
 func TestAuditVerifyAgainstTheAnchor(t *testing.T) {
+	t.Parallel()
 	anchor := filepath.Join(t.TempDir(), "audit-anchor.jsonl")
 	env := apitest.New(t, apitest.Options{Configure: func(c *configT) { c.AuditAnchorFile = anchor }})
 	auditor := env.Token("auditor@jardam.local")

@@ -333,9 +333,22 @@ func (e *Env) AddUser(email, org, role string) {
 // OrgID returns the id of the organization with code.
 func (e *Env) OrgID(code string) string {
 	e.t.Helper()
+	return e.lookupID("organization", `SELECT id::text AS id FROM organizations WHERE code = ?`, code)
+}
+
+// UserID returns the id of the account with email.
+func (e *Env) UserID(email string) string {
+	e.t.Helper()
+	return e.lookupID("user", `SELECT id::text AS id FROM users WHERE email = ?`, email)
+}
+
+// lookupID runs query, which answers one id for key, as the application
+// role and fails the test when it answers none.
+func (e *Env) lookupID(what, query, key string) string {
+	e.t.Helper()
 	var r struct{ ID string }
-	if err := e.DB.App.Raw(`SELECT id::text AS id FROM organizations WHERE code = ?`, code).Scan(&r).Error; err != nil || r.ID == "" {
-		e.t.Fatalf("organization %s: %v", code, err)
+	if err := e.DB.App.Raw(query, key).Scan(&r).Error; err != nil || r.ID == "" {
+		e.t.Fatalf("%s %s: %v", what, key, err)
 	}
 	return r.ID
 }
