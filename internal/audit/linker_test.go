@@ -28,12 +28,19 @@ func chainShape(t testing.TB, db *gorm.DB) (links, entries, maxSeq int64) {
 	return s.Links, s.Entries, s.MaxSeq
 }
 
+// newLinked returns a fresh database, a signer of a random key and a
+// linker of the database's entries with it.
+func newLinked(t *testing.T) (*dbtest.DB, *audit.Signer, *audit.Linker) {
+	t.Helper()
+	d := dbtest.New(t)
+	signer := newSigner(t)
+	return d, signer, audit.NewLinker(d.App, signer, quiet)
+}
+
 func TestLinkRecordVerify(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
+	d, signer, l := newLinked(t)
 	ctx := context.Background()
-	signer := newSigner(t)
-	l := audit.NewLinker(d.App, signer, quiet)
 
 	recordN(t, d.App, 10)
 	if lag, err := l.Lag(ctx); err != nil || lag != 10 {
@@ -62,8 +69,7 @@ func TestLinkRecordVerify(t *testing.T) {
 
 func TestLinkerPassesAreBatched(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
-	l := audit.NewLinker(d.App, newSigner(t), quiet)
+	d, _, l := newLinked(t)
 	audit.SetLinkBatch(l, 4)
 	recordN(t, d.App, 10)
 	var got []int
@@ -92,10 +98,8 @@ func TestLinkerPassesAreBatched(t *testing.T) {
 // transactions.
 func TestLateCommittedEntryIsLinkedByALaterPass(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
+	d, signer, l := newLinked(t)
 	ctx := context.Background()
-	signer := newSigner(t)
-	l := audit.NewLinker(d.App, signer, quiet)
 
 	late := d.App.WithContext(ctx).Begin()
 	if late.Error != nil {
@@ -152,61 +156,15 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 	}
 
 	const writers, perWriter = 4, 150
-	var writing sync.WaitGroup
-	for w := 0; w < writers; w++ {
-		writing.Add(1)
-		go func(w int) {
-			defer writing.Done()
-			wctx := callerCtx(testPrincipal("caseworker"))
-			for i := 0; i < perWriter; {
-				// One to three entries per transaction.
-				k := min(1+(i+w)%3, perWriter-i)
-				err := database.InTx(wctx, d.App, func(tx *gorm.DB) error {
-					for j := 0; j < k; j++ {
-						if err := audit.Record(wctx, tx, audit.ActionCaseRead, "case", uuid.NewString(), audit.Success); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				i += k
-			}
-		}(w)
-	}
 	var done atomic.Bool
-	var linked [2]atomic.Int64
+	var writing sync.WaitGroup
+	for w := range writers {
+		writing.Go(func() { recordInSmallTransactions(t, d.App, w, perWriter) })
+	}
+	linked := make([]atomic.Int64, len(linkers))
 	var linking sync.WaitGroup
 	for i, l := range linkers {
-		linking.Add(1)
-		go func(i int, l *audit.Linker) {
-			defer linking.Done()
-			for {
-				finished := done.Load()
-				n, err := l.LinkOnce(ctx)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				linked[i].Add(int64(n))
-				if finished && n == 0 {
-					lag, err := l.Lag(ctx)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if lag == 0 {
-						return
-					}
-				}
-				if n == 0 {
-					time.Sleep(time.Millisecond)
-				}
-			}
-		}(i, l)
+		linking.Go(func() { linkUntilDone(t, l, &done, &linked[i]) })
 	}
 	writing.Wait()
 	done.Store(true)
@@ -228,6 +186,56 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 		t.Fatalf("report %+v, %v", rep, err)
 	}
 	t.Logf("linker passes linked %d and %d entries", linked[0].Load(), linked[1].Load())
+}
+
+// recordInSmallTransactions records n entries as writer w, one to three
+// per transaction.
+func recordInSmallTransactions(t *testing.T, db *gorm.DB, w, n int) {
+	wctx := callerCtx(testPrincipal("caseworker"))
+	for i := 0; i < n; {
+		k := min(1+(i+w)%3, n-i)
+		err := database.InTx(wctx, db, func(tx *gorm.DB) error {
+			for j := 0; j < k; j++ {
+				if err := audit.Record(wctx, tx, audit.ActionCaseRead, "case", uuid.NewString(), audit.Success); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		i += k
+	}
+}
+
+// linkUntilDone runs passes of l, adding what each linked to linked, until
+// done is set and a pass finds nothing left to link.
+func linkUntilDone(t *testing.T, l *audit.Linker, done *atomic.Bool, linked *atomic.Int64) {
+	ctx := context.Background()
+	for {
+		finished := done.Load()
+		n, err := l.LinkOnce(ctx)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		linked.Add(int64(n))
+		if finished && n == 0 {
+			lag, err := l.Lag(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if lag == 0 {
+				return
+			}
+		}
+		if n == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
 
 func TestRunLinksUntilCancelled(t *testing.T) {
