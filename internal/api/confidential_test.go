@@ -436,10 +436,7 @@ func TestConfidentialRowLevelSecurityBackstop(t *testing.T) {
 	t.Parallel()
 	w := newRLSWorld(t)
 	// The checks share one connection and run in order.
-	for _, tc := range []struct {
-		name  string
-		check func(*rlsWorld, *testing.T)
-	}{
+	runSteps(t, w, []step[*rlsWorld]{
 		{"no organization set: every case table shows no rows", (*rlsWorld).noOrganizationSeesNoRows},
 		{"Sezim set with SET LOCAL: only Sezim's cases", (*rlsWorld).sezimSeesOnlyItsCases},
 		{"after the transaction commits: the same connection sees no case", (*rlsWorld).commitLeavesNoOrganization},
@@ -454,9 +451,7 @@ func TestConfidentialRowLevelSecurityBackstop(t *testing.T) {
 		{"the application role neither owns tables nor bypasses row-level security", (*rlsWorld).appRoleIsPlain},
 		{"no function but jardam_duplicate_elsewhere reads the blind index or case secrets with the owner's rights for the application role", (*rlsWorld).noDefinerFunctionReadsSecrets},
 		{"no view lets the application role read past row-level security", (*rlsWorld).noViewBypassesRLS},
-	} {
-		t.Run(tc.name, func(t *testing.T) { tc.check(w, t) })
-	}
+	})
 }
 
 // rlsCaseTables are the tables that hold case rows.
@@ -767,19 +762,14 @@ func (w *rlsWorld) noViewBypassesRLS(t *testing.T) {
 func TestConfidentialDuplicateFunctionAnswersOnlyBoolean(t *testing.T) {
 	t.Parallel()
 	w := newDupWorld(t)
-	for _, tc := range []struct {
-		name  string
-		check func(*dupWorld, *testing.T)
-	}{
+	runSteps(t, w, []step[*dupWorld]{
 		{"a match elsewhere: one boolean column, one row, true", (*dupWorld).matchElsewhereIsTrue},
 		{"no match: one boolean column, one row, false", (*dupWorld).noMatchIsFalse},
 		{"a visible match does not count as elsewhere: false", (*dupWorld).visibleMatchIsFalse},
 		{"the function's signature returns one boolean, no set, no OUT arguments", (*dupWorld).signatureIsOneBoolean},
 		{"the application role cannot see which case matched", (*dupWorld).matchStaysHidden},
 		{"through the API: exists_elsewhere only, neither id nor code", (*dupWorld).apiAnswersOnlyExistsElsewhere},
-	} {
-		t.Run(tc.name, func(t *testing.T) { tc.check(w, t) })
-	}
+	})
 }
 
 // dupWorld is a case of Sezim, the blind index tokens of its identity, and

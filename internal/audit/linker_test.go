@@ -9,24 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
 )
-
-// chainShape returns the number of links, of distinct linked entries and
-// the highest seq.
-func chainShape(t testing.TB, db *gorm.DB) (links, entries, maxSeq int64) {
-	t.Helper()
-	var s struct{ Links, Entries, MaxSeq int64 }
-	if err := db.Raw(`SELECT count(*) AS links, count(DISTINCT entry_id) AS entries,
-		coalesce(max(seq), 0) AS max_seq FROM audit_links`).Scan(&s).Error; err != nil {
-		t.Fatal(err)
-	}
-	return s.Links, s.Entries, s.MaxSeq
-}
 
 // newLinked returns a fresh database, a signer of a random key and a
 // linker of the database's entries with it.
@@ -143,14 +129,9 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
-	// A second pool stands for a second replica.
-	other, err := database.Open(ctx, d.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close(other) })
 	signer := newSigner(t)
-	linkers := []*audit.Linker{audit.NewLinker(d.App, signer, quiet), audit.NewLinker(other, signer, quiet)}
+	// A second pool stands for a second replica.
+	linkers := []*audit.Linker{audit.NewLinker(d.App, signer, quiet), audit.NewLinker(openSecondPool(t, d), signer, quiet)}
 	for _, l := range linkers {
 		audit.SetLinkBatch(l, 7)
 	}
@@ -159,7 +140,7 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 	var done atomic.Bool
 	var writing sync.WaitGroup
 	for w := range writers {
-		writing.Go(func() { recordInSmallTransactions(t, d.App, w, perWriter) })
+		writing.Go(func() { recordInSmallTransactions(t, d, w, perWriter) })
 	}
 	linked := make([]atomic.Int64, len(linkers))
 	var linking sync.WaitGroup
@@ -177,7 +158,7 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 	if got := linked[0].Load() + linked[1].Load(); got != total {
 		t.Fatalf("linkers linked %d entries, want %d", got, total)
 	}
-	links, entries, maxSeq := chainShape(t, d.App)
+	links, entries, maxSeq := chainShape(t, d)
 	if links != total || entries != total || maxSeq != total {
 		t.Fatalf("chain has %d links of %d entries up to seq %d, want %d of each", links, entries, maxSeq, total)
 	}
@@ -190,19 +171,11 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 
 // recordInSmallTransactions records n entries as writer w, one to three
 // per transaction.
-func recordInSmallTransactions(t *testing.T, db *gorm.DB, w, n int) {
+func recordInSmallTransactions(t *testing.T, d *dbtest.DB, w, n int) {
 	wctx := callerCtx(testPrincipal("caseworker"))
 	for i := 0; i < n; {
 		k := min(1+(i+w)%3, n-i)
-		err := database.InTx(wctx, db, func(tx *gorm.DB) error {
-			for j := 0; j < k; j++ {
-				if err := audit.Record(wctx, tx, audit.ActionCaseRead, "case", uuid.NewString(), audit.Success); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := recordInOneTx(wctx, d, k); err != nil {
 			t.Error(err)
 			return
 		}
@@ -250,7 +223,7 @@ func TestRunLinksUntilCancelled(t *testing.T) {
 	recordN(t, d.App, 5)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, entries, _ := chainShape(t, d.App)
+		_, entries, _ := chainShape(t, d)
 		if entries == 5 {
 			break
 		}

@@ -190,9 +190,7 @@ func drop(super, name string) {
 func (d *DB) Count(t testing.TB, sql string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	d.asSuper(t, "superuser count", func(ctx context.Context, conn *pgx.Conn) error {
-		return conn.QueryRow(ctx, sql, args...).Scan(&n)
-	})
+	d.scanRow(t, "superuser count", &n, sql, args)
 	return n
 }
 
@@ -201,8 +199,14 @@ func (d *DB) Count(t testing.TB, sql string, args ...any) int64 {
 func (d *DB) Text(t testing.TB, sql string, args ...any) string {
 	t.Helper()
 	var s string
-	d.asSuper(t, "superuser query", func(ctx context.Context, conn *pgx.Conn) error {
-		return conn.QueryRow(ctx, sql, args...).Scan(&s)
-	})
+	d.scanRow(t, "superuser query", &s, sql, args)
 	return s
+}
+
+// scanRow scans the one value the query answers into dest.
+func (d *DB) scanRow(t testing.TB, what string, dest any, sql string, args []any) {
+	t.Helper()
+	d.asSuper(t, what, func(ctx context.Context, conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, sql, args...).Scan(dest)
+	})
 }
