@@ -35,6 +35,11 @@ func orgByCode(t *testing.T, env *apitest.Env, token, code string) map[string]an
 	return listedItem(t, env, token, "/api/v1/organizations?limit=200", "code", code)
 }
 
+func userByEmail(t *testing.T, env *apitest.Env, token, email string) map[string]any {
+	t.Helper()
+	return listedItem(t, env, token, "/api/v1/users?limit=200", "email", email)
+}
+
 func TestWhoMayGrantWhat(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
@@ -114,11 +119,6 @@ func TestWhoMayGrantWhat(t *testing.T) {
 	if got := create(supervisor, "caseworker", sezim); got != http.StatusForbidden {
 		t.Fatalf("supervisor opened an account: %d", got)
 	}
-}
-
-func userByEmail(t *testing.T, env *apitest.Env, token, email string) map[string]any {
-	t.Helper()
-	return listedItem(t, env, token, "/api/v1/users?limit=200", "email", email)
 }
 
 func TestRoleChangeAndDisablingEndSessionsAtOnce(t *testing.T) {
