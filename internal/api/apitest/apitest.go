@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,11 +177,18 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// demoHash is a hash of the demo password, computed once for the test
+// binary: AddUser gives it to every account it creates, as seed.Demo gives
+// one hash to all the demo accounts.
+var demoHash = sync.OnceValues(func() (string, error) {
+	return passwd.NewHasher(1).Hash(context.Background(), auth.DemoPassword)
+})
+
 // AddUser creates an account with the demo password in the organization
 // with code org (for tests that need more accounts than the demo has).
 func (e *Env) AddUser(email, org, role string) {
 	e.t.Helper()
-	hash, err := passwd.NewHasher(1).Hash(context.Background(), auth.DemoPassword)
+	hash, err := demoHash()
 	if err != nil {
 		e.t.Fatal(err)
 	}
