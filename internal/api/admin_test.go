@@ -11,20 +11,33 @@ import (
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 )
 
-func orgByCode(t *testing.T, env *apitest.Env, token, code string) map[string]any {
-	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/organizations?limit=200", Token: token})
+// listedItem lists path as token and returns the item whose field is
+// value.
+func listedItem(t *testing.T, env *apitest.Env, token, path, field, value string) map[string]any {
+	t.Helper()
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token})
 	if r.Status != http.StatusOK {
-		t.Fatalf("organizations: %d", r.Status)
+		t.Fatalf("%s: %d", path, r.Status)
 	}
 	var l struct{ Items []map[string]any }
 	r.JSON(t, &l)
-	for _, o := range l.Items {
-		if o["code"] == code {
-			return o
+	for _, it := range l.Items {
+		if it[field] == value {
+			return it
 		}
 	}
-	t.Fatalf("no organization %s", code)
+	t.Fatalf("%s: no item with %s %s", path, field, value)
 	return nil
+}
+
+func orgByCode(t *testing.T, env *apitest.Env, token, code string) map[string]any {
+	t.Helper()
+	return listedItem(t, env, token, "/api/v1/organizations?limit=200", "code", code)
+}
+
+func userByEmail(t *testing.T, env *apitest.Env, token, email string) map[string]any {
+	t.Helper()
+	return listedItem(t, env, token, "/api/v1/users?limit=200", "email", email)
 }
 
 func TestWhoMayGrantWhat(t *testing.T) {
@@ -106,19 +119,6 @@ func TestWhoMayGrantWhat(t *testing.T) {
 	if got := create(supervisor, "caseworker", sezim); got != http.StatusForbidden {
 		t.Fatalf("supervisor opened an account: %d", got)
 	}
-}
-
-func userByEmail(t *testing.T, env *apitest.Env, token, email string) map[string]any {
-	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/users?limit=200", Token: token})
-	var l struct{ Items []map[string]any }
-	r.JSON(t, &l)
-	for _, u := range l.Items {
-		if u["email"] == email {
-			return u
-		}
-	}
-	t.Fatalf("no user %s", email)
-	return nil
 }
 
 func TestRoleChangeAndDisablingEndSessionsAtOnce(t *testing.T) {
@@ -346,6 +346,7 @@ func TestAuditTrailVerifyReportsTruncation(t *testing.T) {
 // anchor file's newest head, says which links it checked, and reports as
 // truncated a chain whose newest entries and checkpoints were deleted.
 func TestAuditVerifyAgainstTheAnchor(t *testing.T) {
+	t.Parallel()
 	anchor := filepath.Join(t.TempDir(), "audit-anchor.jsonl")
 	env := apitest.New(t, apitest.Options{Configure: func(c *configT) { c.AuditAnchorFile = anchor }})
 	auditor := env.Token("auditor@jardam.local")

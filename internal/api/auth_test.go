@@ -44,34 +44,11 @@ func TestForgedAndInvalidTokensAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	kid, key := signingKey(t, env)
-	sign := func(method jwt.SigningMethod, c authn.Claims, kid string, k any) string {
-		tok := jwt.NewWithClaims(method, c)
-		tok.Header["kid"] = kid
-		s, err := tok.SignedString(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	with := func(f func(*authn.Claims)) authn.Claims {
-		c := claims
-		c.Audience = append(jwt.ClaimStrings(nil), claims.Audience...)
-		f(&c)
-		return c
-	}
 	_, otherKey, _ := ed25519.GenerateKey(rand.Reader)
-	parts := strings.Split(good, ".")
-	tamperedPayload := func() string {
-		c := with(func(c *authn.Claims) { c.Subject = uuid.NewString() })
-		forged := sign(jwt.SigningMethodEdDSA, c, kid, otherKey)
-		return parts[0] + "." + strings.Split(forged, ".")[1] + "." + parts[2]
-	}()
-	noneTok := func() string {
-		tok := jwt.NewWithClaims(jwt.SigningMethodNone, claims)
-		tok.Header["kid"] = kid
-		s, _ := tok.SignedString(jwt.UnsafeAllowNoneSignatureType)
-		return s
-	}()
+	f := forger{t: t, claims: claims}
+	sign, with := f.sign, f.with
+	tamperedPayload := f.tamperedPayload(good, kid, otherKey)
+	noneTok := f.unsigned(kid)
 	hmacTok := sign(jwt.SigningMethodHS256, claims, kid, []byte(key.Public().(ed25519.PublicKey)))
 
 	// Log out a session to check its token is refused afterwards.
@@ -112,6 +89,50 @@ func TestForgedAndInvalidTokensAreRefused(t *testing.T) {
 	if got := me(env, sign(jwt.SigningMethodEdDSA, claims, kid, key)); got != http.StatusOK {
 		t.Fatalf("re-signed valid token: %d", got)
 	}
+}
+
+// forger makes tokens from the claims of a valid one: signed with other
+// keys or algorithms, unsigned, or with its payload swapped.
+type forger struct {
+	t      *testing.T
+	claims authn.Claims
+}
+
+// sign signs c with k by method under the key id kid.
+func (f forger) sign(method jwt.SigningMethod, c authn.Claims, kid string, k any) string {
+	f.t.Helper()
+	tok := jwt.NewWithClaims(method, c)
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(k)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s
+}
+
+// with returns a copy of the claims changed by change.
+func (f forger) with(change func(*authn.Claims)) authn.Claims {
+	c := f.claims
+	c.Audience = append(jwt.ClaimStrings(nil), f.claims.Audience...)
+	change(&c)
+	return c
+}
+
+// tamperedPayload returns good with its payload replaced by one naming
+// another subject (signed by otherKey) and good's own signature.
+func (f forger) tamperedPayload(good, kid string, otherKey ed25519.PrivateKey) string {
+	parts := strings.Split(good, ".")
+	c := f.with(func(c *authn.Claims) { c.Subject = uuid.NewString() })
+	forged := f.sign(jwt.SigningMethodEdDSA, c, kid, otherKey)
+	return parts[0] + "." + strings.Split(forged, ".")[1] + "." + parts[2]
+}
+
+// unsigned returns the claims with alg none.
+func (f forger) unsigned(kid string) string {
+	tok := jwt.NewWithClaims(jwt.SigningMethodNone, f.claims)
+	tok.Header["kid"] = kid
+	s, _ := tok.SignedString(jwt.UnsafeAllowNoneSignatureType)
+	return s
 }
 
 func refresh(env *apitest.Env, tok string) *apitest.Response {

@@ -178,63 +178,48 @@ func benchExpectStatus(b *testing.B, rec *httptest.ResponseRecorder, want int) {
 // assignments, events and key, decryption, and the audit entry.
 func BenchmarkCaseRead(b *testing.B) {
 	env := apitest.New(b)
-	h := env.Server.Echo
 	tok := env.Token("caseworker@sezim.kg")
-	id := fuzzCreatedID(b, fuzzServe(h, http.MethodPost, "/api/v1/cases", tok, "application/json", []byte(benchCaseBody), nil))
-	path := "/api/v1/cases/" + id
-	sqlc := benchCountSQL(b, env.DB.App)
-	sqlc.logOnce(b, "GET /api/v1/cases/{id}", func() {
-		benchExpectStatus(b, fuzzServe(h, http.MethodGet, path, tok, "", nil, nil), http.StatusOK)
-	})
-	b.ReportAllocs()
-	for b.Loop() {
-		if rec := fuzzServe(h, http.MethodGet, path, tok, "", nil, nil); rec.Code != http.StatusOK {
-			b.Fatalf("read: %d %s", rec.Code, rec.Body.Bytes())
-		}
-	}
-	sqlc.report(b)
+	id := fuzzCreatedID(b, fuzzServe(env.Server.Echo, http.MethodPost, "/api/v1/cases", tok, "application/json", []byte(benchCaseBody), nil))
+	benchRequests(b, env, "GET /api/v1/cases/{id}", "/api/v1/cases/"+id, tok, nil, http.StatusOK)
 }
 
 // BenchmarkCaseList measures GET /api/v1/cases?limit=50 by a supervisor of
 // an organization holding at least 200 cases.
 func BenchmarkCaseList(b *testing.B) {
 	env := apitest.New(b)
-	h := env.Server.Echo
 	worker := env.Token("caseworker@sezim.kg")
-	sup := env.Token("supervisor@sezim.kg")
 	const orgCases = `SELECT count(*) FROM cases WHERE owner_organization_id = (SELECT organization_id FROM users WHERE email = 'supervisor@sezim.kg')`
 	for n := env.DB.Count(b, orgCases); n < 200; n++ {
-		fuzzCreatedID(b, fuzzServe(h, http.MethodPost, "/api/v1/cases", worker, "application/json", []byte(benchCaseBody), nil))
+		fuzzCreatedID(b, fuzzServe(env.Server.Echo, http.MethodPost, "/api/v1/cases", worker, "application/json", []byte(benchCaseBody), nil))
 	}
 	const path = "/api/v1/cases?limit=50"
-	sqlc := benchCountSQL(b, env.DB.App)
-	sqlc.logOnce(b, "GET /api/v1/cases?limit=50", func() {
-		benchExpectStatus(b, fuzzServe(h, http.MethodGet, path, sup, "", nil, nil), http.StatusOK)
-	})
-	b.ReportAllocs()
-	for b.Loop() {
-		if rec := fuzzServe(h, http.MethodGet, path, sup, "", nil, nil); rec.Code != http.StatusOK {
-			b.Fatalf("list: %d %s", rec.Code, rec.Body.Bytes())
-		}
-	}
-	sqlc.report(b)
+	benchRequests(b, env, "GET "+path, path, env.Token("supervisor@sezim.kg"), nil, http.StatusOK)
 	b.ReportMetric(float64(env.DB.Count(b, orgCases)), "org-cases")
 }
 
 // BenchmarkCaseCreate measures POST /api/v1/cases with a whole case.
 func BenchmarkCaseCreate(b *testing.B) {
 	env := apitest.New(b)
+	benchRequests(b, env, "POST /api/v1/cases", "/api/v1/cases", env.Token("caseworker@sezim.kg"), []byte(benchCaseBody), http.StatusCreated)
+}
+
+// benchRequests logs the statements one request runs, then measures the
+// request (a POST of body when body is set, a GET otherwise) as tok until
+// b stops: every answer must be want.
+func benchRequests(b *testing.B, env *apitest.Env, label, path, tok string, body []byte, want int) {
 	h := env.Server.Echo
-	tok := env.Token("caseworker@sezim.kg")
-	body := []byte(benchCaseBody)
+	method, ct := http.MethodGet, ""
+	if body != nil {
+		method, ct = http.MethodPost, "application/json"
+	}
 	sqlc := benchCountSQL(b, env.DB.App)
-	sqlc.logOnce(b, "POST /api/v1/cases", func() {
-		benchExpectStatus(b, fuzzServe(h, http.MethodPost, "/api/v1/cases", tok, "application/json", body, nil), http.StatusCreated)
+	sqlc.logOnce(b, label, func() {
+		benchExpectStatus(b, fuzzServe(h, method, path, tok, ct, body, nil), want)
 	})
 	b.ReportAllocs()
 	for b.Loop() {
-		if rec := fuzzServe(h, http.MethodPost, "/api/v1/cases", tok, "application/json", body, nil); rec.Code != http.StatusCreated {
-			b.Fatalf("create: %d %s", rec.Code, rec.Body.Bytes())
+		if rec := fuzzServe(h, method, path, tok, ct, body, nil); rec.Code != want {
+			b.Fatalf("%s: %d %s", label, rec.Code, rec.Body.Bytes())
 		}
 	}
 	sqlc.report(b)

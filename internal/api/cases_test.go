@@ -33,46 +33,9 @@ func TestCaseLifecycle(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
-	c := newCase(t, env, worker, map[string]any{
-		"sex": "female", "citizenship": "KG", "region_of_origin": "osh", "identification_channel": "hotline",
-		"exploitation_types": []string{"forced_labour"}, "countries_of_exploitation": []string{"RU"},
-		"trafficking_events": []map[string]any{{"kind": "exploitation", "country": "RU", "region": "Moscow", "year_month": "2025-03", "place": "a market", "details": "held for months"}},
-		"identity":           map[string]any{"given_name": "Айгүл", "family_name": "Токтосунова", "birth_date": "1999-04-12", "phone": "+996555000111"},
-	})
-	if !regexp.MustCompile(`^SEZIM-\d{4}-\d{4}$`).MatchString(c["code"].(string)) {
-		t.Fatalf("code %v", c["code"])
-	}
-	if c["stage"] != "identification" || c["status"] != "open" || c["age_bracket"] != "27-29" || c["is_minor"] != false {
-		t.Fatalf("created %v", c)
-	}
-	if c["reflection_ends_on"] == nil || len(c["assigned_user_ids"].([]any)) != 1 {
-		t.Fatalf("reflection period or assignment missing: %v", c)
-	}
-	id := c["id"].(string)
-	path := "/api/v1/cases/" + id
-	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: worker})
-	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"1"` {
-		t.Fatalf("read: %d %s", r.Status, r.Header.Get("ETag"))
-	}
-	got := r.Map(t)
-	if got["identity"].(map[string]any)["phone"] != "+996555000111" {
-		t.Fatalf("identity %v", got["identity"])
-	}
-	ev := got["trafficking_events"].([]any)[0].(map[string]any)
-	if ev["details"] != "held for months" || ev["country"] != "RU" {
-		t.Fatalf("event %v", ev)
-	}
-	// Merge patch: identity merged field by field.
-	r = env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: worker, Header: map[string]string{"If-Match": `"1"`},
-		Body: map[string]any{"risk_level": "high", "identity": map[string]any{"phone": nil, "address": "Bishkek"}}})
-	if r.Status != http.StatusOK {
-		t.Fatalf("patch: %d %s", r.Status, r.Body)
-	}
-	got = r.Map(t)
-	idn := got["identity"].(map[string]any)
-	if got["risk_level"] != "high" || idn["address"] != "Bishkek" || idn["phone"] != nil || idn["given_name"] != "Айгүл" || got["version"].(float64) != 2 {
-		t.Fatalf("patched %v", got)
-	}
+	path := "/api/v1/cases/" + createLifecycleCase(t, env, worker)
+	assertLifecycleCaseReadsBack(t, env, worker, path)
+	assertIdentityMergePatched(t, env, worker, path)
 	patchTests := []struct {
 		name   string
 		body   map[string]any
@@ -99,37 +62,110 @@ func TestCaseLifecycle(t *testing.T) {
 		Body: map[string]any{"sex": "robot", "version": 2}}).Body), "sex") == false {
 		t.Fatal("problem does not name the field")
 	}
-	// Stage moves.
-	move := func(tok, stage, reason string) int {
-		return env.Do(apitest.Request{Method: http.MethodPost, Path: path + "/stage", Token: tok, Body: map[string]string{"stage": stage, "reason": reason}}).Status
-	}
-	if s := move(worker, "rehabilitation", "moved to the center's programme"); s != 200 {
-		t.Fatalf("forward with skip: %d", s)
-	}
-	if s := move(worker, "shelter", "needs shelter again"); s != 200 {
-		t.Fatalf("return to shelter: %d", s)
-	}
-	if s := move(worker, "identification", "back"); s != 409 {
-		t.Fatalf("backwards: %d", s)
-	}
-	if s := move(worker, "closed", "reintegrated"); s != 403 {
-		t.Fatalf("caseworker closing: %d", s)
-	}
 	sup := env.Token("supervisor@sezim.kg")
-	if s := move(sup, "closed", "not a reason"); s != 400 {
-		t.Fatalf("closing without a closure reason: %d", s)
+	assertLifecycleStageMoves(t, env, worker, sup, path)
+	assertLifecyclePlan(t, env, sup, path)
+	// Access log for supervisors.
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path + "/access-log", Token: sup})
+	var log struct{ Items []map[string]any }
+	r.JSON(t, &log)
+	if r.Status != 200 || len(log.Items) < 5 {
+		t.Fatalf("access log %d: %d entries", r.Status, len(log.Items))
 	}
-	if s := move(sup, "closed", "reintegrated"); s != 200 {
-		t.Fatalf("supervisor closing: %d", s)
+}
+
+// createLifecycleCase creates a whole case and checks what the create
+// answered: its code, stage, status, age bracket, reflection period and
+// assignment. It returns the case's id.
+func createLifecycleCase(t *testing.T, env *apitest.Env, worker string) string {
+	t.Helper()
+	c := newCase(t, env, worker, map[string]any{
+		"sex": "female", "citizenship": "KG", "region_of_origin": "osh", "identification_channel": "hotline",
+		"exploitation_types": []string{"forced_labour"}, "countries_of_exploitation": []string{"RU"},
+		"trafficking_events": []map[string]any{{"kind": "exploitation", "country": "RU", "region": "Moscow", "year_month": "2025-03", "place": "a market", "details": "held for months"}},
+		"identity":           map[string]any{"given_name": "Айгүл", "family_name": "Токтосунова", "birth_date": "1999-04-12", "phone": "+996555000111"},
+	})
+	if !regexp.MustCompile(`^SEZIM-\d{4}-\d{4}$`).MatchString(c["code"].(string)) {
+		t.Fatalf("code %v", c["code"])
 	}
-	r = env.Do(apitest.Request{Method: http.MethodGet, Path: path + "/stages", Token: sup})
+	if c["stage"] != "identification" || c["status"] != "open" || c["age_bracket"] != "27-29" || c["is_minor"] != false {
+		t.Fatalf("created %v", c)
+	}
+	if c["reflection_ends_on"] == nil || len(c["assigned_user_ids"].([]any)) != 1 {
+		t.Fatalf("reflection period or assignment missing: %v", c)
+	}
+	return c["id"].(string)
+}
+
+// assertLifecycleCaseReadsBack reads the case: version 1, its contact and
+// its event's details as written.
+func assertLifecycleCaseReadsBack(t *testing.T, env *apitest.Env, worker, path string) {
+	t.Helper()
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: worker})
+	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"1"` {
+		t.Fatalf("read: %d %s", r.Status, r.Header.Get("ETag"))
+	}
+	got := r.Map(t)
+	if got["identity"].(map[string]any)["phone"] != "+996555000111" {
+		t.Fatalf("identity %v", got["identity"])
+	}
+	ev := got["trafficking_events"].([]any)[0].(map[string]any)
+	if ev["details"] != "held for months" || ev["country"] != "RU" {
+		t.Fatalf("event %v", ev)
+	}
+}
+
+// assertIdentityMergePatched sends a merge patch: the identity is merged
+// field by field and the version goes to 2.
+func assertIdentityMergePatched(t *testing.T, env *apitest.Env, worker, path string) {
+	t.Helper()
+	r := env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: worker, Header: map[string]string{"If-Match": `"1"`},
+		Body: map[string]any{"risk_level": "high", "identity": map[string]any{"phone": nil, "address": "Bishkek"}}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	got := r.Map(t)
+	idn := got["identity"].(map[string]any)
+	if got["risk_level"] != "high" || idn["address"] != "Bishkek" || idn["phone"] != nil || idn["given_name"] != "Айгүл" || got["version"].(float64) != 2 {
+		t.Fatalf("patched %v", got)
+	}
+}
+
+// assertLifecycleStageMoves moves the case forward (skipping a stage),
+// back to shelter, refuses other moves back and a caseworker's closing,
+// and lets the supervisor close it with a closure reason; the history
+// holds the four moves.
+func assertLifecycleStageMoves(t *testing.T, env *apitest.Env, worker, sup, path string) {
+	t.Helper()
+	for _, mv := range []struct {
+		what, tok, stage, reason string
+		want                     int
+	}{
+		{"forward with skip", worker, "rehabilitation", "moved to the center's programme", 200},
+		{"return to shelter", worker, "shelter", "needs shelter again", 200},
+		{"backwards", worker, "identification", "back", 409},
+		{"caseworker closing", worker, "closed", "reintegrated", 403},
+		{"closing without a closure reason", sup, "closed", "not a reason", 400},
+		{"supervisor closing", sup, "closed", "reintegrated", 200},
+	} {
+		r := env.Do(apitest.Request{Method: http.MethodPost, Path: path + "/stage", Token: mv.tok, Body: map[string]string{"stage": mv.stage, "reason": mv.reason}})
+		if r.Status != mv.want {
+			t.Fatalf("%s: %d", mv.what, r.Status)
+		}
+	}
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path + "/stages", Token: sup})
 	var hist struct{ Items []map[string]any }
 	r.JSON(t, &hist)
 	if len(hist.Items) != 4 || hist.Items[3]["closure_reason"] != "reintegrated" || hist.Items[1]["reason"] != "moved to the center's programme" {
 		t.Fatalf("history %v", hist.Items)
 	}
-	// Plan.
-	r = env.Do(apitest.Request{Method: http.MethodPut, Path: path + "/plan", Token: sup, Body: map[string]any{
+}
+
+// assertLifecyclePlan writes the plan (version 1) and refuses a second
+// write without a version.
+func assertLifecyclePlan(t *testing.T, env *apitest.Env, sup, path string) {
+	t.Helper()
+	r := env.Do(apitest.Request{Method: http.MethodPut, Path: path + "/plan", Token: sup, Body: map[string]any{
 		"needs_assessment": "needs housing and documents",
 		"goals":            []map[string]any{{"text": "restore passport", "due_on": "2026-12-31"}}}})
 	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"1"` {
@@ -138,13 +174,48 @@ func TestCaseLifecycle(t *testing.T) {
 	if r := env.Do(apitest.Request{Method: http.MethodPut, Path: path + "/plan", Token: sup, Body: map[string]any{"needs_assessment": "x", "goals": []any{}}}); r.Status != 428 {
 		t.Fatalf("plan without version: %d", r.Status)
 	}
-	// Access log for supervisors.
-	r = env.Do(apitest.Request{Method: http.MethodGet, Path: path + "/access-log", Token: sup})
-	var log struct{ Items []map[string]any }
-	r.JSON(t, &log)
-	if r.Status != 200 || len(log.Items) < 5 {
-		t.Fatalf("access log %d: %d entries", r.Status, len(log.Items))
-	}
+}
+
+// caseMatrixRoutes are the routes of one case TestCaseAccessMatrix walks.
+var caseMatrixRoutes = []struct {
+	method, suffix string
+	body           any
+}{
+	{http.MethodGet, "", nil},
+	{http.MethodPatch, "", map[string]any{"risk_level": "low", "version": 1}},
+	{http.MethodPost, "/stage", map[string]any{"stage": "shelter", "reason": "x"}},
+	{http.MethodGet, "/stages", nil},
+	{http.MethodGet, "/plan", nil},
+	{http.MethodPut, "/plan", map[string]any{"needs_assessment": "x", "goals": []any{}}},
+	{http.MethodGet, "/access-log", nil},
+	{http.MethodGet, "/assistance", nil},
+	{http.MethodPost, "/assistance", map[string]any{"type": "medical"}},
+	{http.MethodGet, "/notes", nil},
+	{http.MethodPost, "/notes", map[string]any{"text": "visit"}},
+	{http.MethodGet, "/consents", nil},
+	{http.MethodPost, "/referrals", map[string]any{"to_organization_id": "00000000-0000-4000-8000-000000000001",
+		"categories": []string{}, "assistance_types": []string{"medical"}, "consent_id": "00000000-0000-4000-8000-000000000002"}},
+}
+
+// caseMatrixAccount is an account of TestCaseAccessMatrix and what it may
+// reach.
+type caseMatrixAccount struct {
+	email string
+	// visible lists the cases (by name) this account may reach.
+	visible map[string]bool
+	// forbidden is true for roles without case permissions.
+	forbidden bool
+}
+
+var caseMatrixAccounts = []caseMatrixAccount{
+	{"caseworker@sezim.kg", map[string]bool{"assigned": true}, false},
+	{"supervisor@sezim.kg", map[string]bool{"assigned": true, "unassigned": true}, false},
+	{"caseworker@akzhurok.kg", map[string]bool{"other": true}, false},
+	{"social@mlsp.gov.kg", map[string]bool{}, false},
+	{"coordinator@mlsp.gov.kg", nil, true},
+	{"auditor@jardam.local", nil, true},
+	{"admin@jardam.local", nil, true},
+	{"orgadmin@sezim.kg", nil, true},
 }
 
 func TestCaseAccessMatrix(t *testing.T) {
@@ -152,81 +223,19 @@ func TestCaseAccessMatrix(t *testing.T) {
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	assigned := newCase(t, env, worker, nil)["id"].(string)
-	sup := env.Token("supervisor@sezim.kg")
 	// A case of Sezim not assigned to the caseworker.
-	unassigned := newCase(t, env, sup, nil)["id"].(string)
+	unassigned := newCase(t, env, env.Token("supervisor@sezim.kg"), nil)["id"].(string)
 	other := newCase(t, env, env.Token("caseworker@akzhurok.kg"), nil)["id"].(string)
 	missing := "00000000-0000-4000-8000-000000000000"
-
-	routes := []struct {
-		method, suffix string
-		body           any
-	}{
-		{http.MethodGet, "", nil},
-		{http.MethodPatch, "", map[string]any{"risk_level": "low", "version": 1}},
-		{http.MethodPost, "/stage", map[string]any{"stage": "shelter", "reason": "x"}},
-		{http.MethodGet, "/stages", nil},
-		{http.MethodGet, "/plan", nil},
-		{http.MethodPut, "/plan", map[string]any{"needs_assessment": "x", "goals": []any{}}},
-		{http.MethodGet, "/access-log", nil},
-		{http.MethodGet, "/assistance", nil},
-		{http.MethodPost, "/assistance", map[string]any{"type": "medical"}},
-		{http.MethodGet, "/notes", nil},
-		{http.MethodPost, "/notes", map[string]any{"text": "visit"}},
-		{http.MethodGet, "/consents", nil},
-		{http.MethodPost, "/referrals", map[string]any{"to_organization_id": "00000000-0000-4000-8000-000000000001",
-			"categories": []string{}, "assistance_types": []string{"medical"}, "consent_id": "00000000-0000-4000-8000-000000000002"}},
-	}
-	type who struct {
-		email string
-		// visible lists the cases (by name) this account may reach.
-		visible map[string]bool
-		// forbidden is true for roles without case permissions.
-		forbidden bool
-	}
-	accounts := []who{
-		{"caseworker@sezim.kg", map[string]bool{"assigned": true}, false},
-		{"supervisor@sezim.kg", map[string]bool{"assigned": true, "unassigned": true}, false},
-		{"caseworker@akzhurok.kg", map[string]bool{"other": true}, false},
-		{"social@mlsp.gov.kg", map[string]bool{}, false},
-		{"coordinator@mlsp.gov.kg", nil, true},
-		{"auditor@jardam.local", nil, true},
-		{"admin@jardam.local", nil, true},
-		{"orgadmin@sezim.kg", nil, true},
-	}
 	cases := map[string]string{"assigned": assigned, "unassigned": unassigned, "other": other, "missing": missing}
 	var notFoundBody []byte
-	for _, a := range accounts {
+	for _, a := range caseMatrixAccounts {
 		tok := env.Token(a.email)
 		for name, id := range cases {
-			for _, rt := range routes {
+			for _, rt := range caseMatrixRoutes {
 				label := a.email + " " + rt.method + " " + rt.suffix + " on " + name
 				r := env.Do(apitest.Request{Method: rt.method, Path: "/api/v1/cases/" + id + rt.suffix, Token: tok, Body: rt.body, Invalid: true})
-				switch {
-				case a.forbidden:
-					if r.Status != http.StatusForbidden {
-						t.Errorf("%s: got %d, want 403", label, r.Status)
-					}
-				case rt.suffix == "/access-log" && strings.HasPrefix(a.email, "caseworker") || rt.suffix == "/access-log" && a.email == "social@mlsp.gov.kg":
-					if r.Status != http.StatusForbidden {
-						t.Errorf("%s: got %d, want 403", label, r.Status)
-					}
-				case a.visible[name]:
-					if r.Status == http.StatusNotFound || r.Status == http.StatusForbidden || r.Status >= 500 {
-						t.Errorf("%s: got %d %s", label, r.Status, r.Body)
-					}
-				default:
-					if r.Status != http.StatusNotFound {
-						t.Errorf("%s: got %d, want 404", label, r.Status)
-						continue
-					}
-					b := requestIDField.ReplaceAll(r.Body, []byte(`"request_id":""`))
-					if notFoundBody == nil {
-						notFoundBody = b
-					} else if !bytes.Equal(b, notFoundBody) {
-						t.Errorf("%s: 404 body differs:\n%s\n%s", label, b, notFoundBody)
-					}
-				}
+				assertCaseMatrixAnswer(t, label, a, name, rt.suffix, r, &notFoundBody)
 			}
 		}
 	}
@@ -238,22 +247,58 @@ func TestCaseAccessMatrix(t *testing.T) {
 	}
 }
 
+// assertCaseMatrixAnswer checks one answer of the matrix: 403 for roles
+// without case permissions and for the access log of those who may not
+// read it, an answer for a visible case, and otherwise a 404 whose body is
+// byte for byte the first 404's (but for the request id).
+func assertCaseMatrixAnswer(t *testing.T, label string, a caseMatrixAccount, name, suffix string, r *apitest.Response, notFoundBody *[]byte) {
+	t.Helper()
+	switch {
+	case a.forbidden:
+		if r.Status != http.StatusForbidden {
+			t.Errorf("%s: got %d, want 403", label, r.Status)
+		}
+	case suffix == "/access-log" && strings.HasPrefix(a.email, "caseworker") || suffix == "/access-log" && a.email == "social@mlsp.gov.kg":
+		if r.Status != http.StatusForbidden {
+			t.Errorf("%s: got %d, want 403", label, r.Status)
+		}
+	case a.visible[name]:
+		if r.Status == http.StatusNotFound || r.Status == http.StatusForbidden || r.Status >= 500 {
+			t.Errorf("%s: got %d %s", label, r.Status, r.Body)
+		}
+	default:
+		if r.Status != http.StatusNotFound {
+			t.Errorf("%s: got %d, want 404", label, r.Status)
+			return
+		}
+		b := requestIDField.ReplaceAll(r.Body, []byte(`"request_id":""`))
+		if *notFoundBody == nil {
+			*notFoundBody = b
+		} else if !bytes.Equal(b, *notFoundBody) {
+			t.Errorf("%s: 404 body differs:\n%s\n%s", label, b, *notFoundBody)
+		}
+	}
+}
+
+// concurrently runs fn(0) to fn(n-1) at once and waits for all of them.
+func concurrently(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { fn(i) })
+	}
+	wg.Wait()
+}
+
 func TestConcurrentUpdatesExactlyOneWins(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	worker := env.Token("caseworker@sezim.kg")
 	id := newCase(t, env, worker, nil)["id"].(string)
-	var wg sync.WaitGroup
 	statuses := make([]int, 6)
-	for i := range statuses {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			statuses[i] = env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/cases/" + id, Token: worker,
-				Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"risk_level": []string{"low", "medium", "high"}[i%3]}, Invalid: true}).Status
-		}(i)
-	}
-	wg.Wait()
+	concurrently(len(statuses), func(i int) {
+		statuses[i] = env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/cases/" + id, Token: worker,
+			Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"risk_level": []string{"low", "medium", "high"}[i%3]}, Invalid: true}).Status
+	})
 	ok := 0
 	for _, s := range statuses {
 		switch s {
@@ -275,19 +320,13 @@ func TestIdempotentCreateMakesOneCase(t *testing.T) {
 	worker := env.Token("caseworker@sezim.kg")
 	body := map[string]any{"identity": map[string]any{"given_name": "Бакыт"}, "sex": "male"}
 	hdr := map[string]string{"Idempotency-Key": "retry-1"}
-	var wg sync.WaitGroup
 	ids := make([]string, 4)
-	for i := range ids {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker, Body: body, Header: hdr})
-			if r.Status == http.StatusCreated {
-				ids[i] = r.Map(t)["id"].(string)
-			}
-		}(i)
-	}
-	wg.Wait()
+	concurrently(len(ids), func(i int) {
+		r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker, Body: body, Header: hdr})
+		if r.Status == http.StatusCreated {
+			ids[i] = r.Map(t)["id"].(string)
+		}
+	})
 	for _, id := range ids {
 		if id == "" || id != ids[0] {
 			t.Fatalf("retries gave %v", ids)

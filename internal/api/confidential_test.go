@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +18,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/lib/pq"
 	"gorm.io/gorm"
@@ -47,11 +45,44 @@ func TestConfidentialMarkersNeverStoredInClear(t *testing.T) {
 	serverLog := &confLockedBuffer{}
 	pgDump := confFindPgDump(t)
 	env := apitest.New(t, apitest.Options{Log: serverLog})
-	worker := env.Token("caseworker@sezim.kg")
-	sup := env.Token("supervisor@sezim.kg")
-	other := env.Token("caseworker@akzhurok.kg")
+	as := confActors{worker: env.Token("caseworker@sezim.kg"), sup: env.Token("supervisor@sezim.kg"),
+		other: env.Token("caseworker@akzhurok.kg")}
+	m := confMarkers()
+	id, code := confCreateMarkedCase(t, env, as.worker, m)
+	path := "/api/v1/cases/" + id
+	confWriteMarkedRecords(t, env, as, path, m)
+	confLookForMarkers(t, env, as, m)
+	confAssertMarkersReadBack(t, env, as.sup, path, m)
 
-	m := map[string]string{
+	t.Run("pg_dump of the whole database holds no marker", func(t *testing.T) {
+		confAssertDumpHoldsNoMarker(t, env, pgDump, code, m)
+	})
+	t.Run("audit entries hold no marker", func(t *testing.T) {
+		confAssertTableHoldsNoMarker(t, env, "audit_entries", m, "case.duplicate_check", "case.search")
+	})
+	t.Run("notifications hold no marker", func(t *testing.T) {
+		confAssertTableHoldsNoMarker(t, env, "notifications", m, "duplicate_check_match")
+	})
+	t.Run("the server's log holds no marker", func(t *testing.T) {
+		logged := serverLog.bytes()
+		if !strings.Contains(string(logged), `"route":"/api/v1/cases/:id"`) {
+			t.Fatalf("the log was not captured:\n%s", logged)
+		}
+		confAssertNoMarkers(t, "server log", logged, m)
+	})
+}
+
+// confActors are the accounts TestConfidentialMarkersNeverStoredInClear
+// works as: Sezim's caseworker and supervisor, and Akzhurok's caseworker.
+type confActors struct{ worker, sup, other string }
+
+// confBirth is the birth date of the marked case.
+const confBirth = "1994-02-03"
+
+// confMarkers returns a fresh marker for every encrypted field the test
+// writes (and for what it searches), by field.
+func confMarkers() map[string]string {
+	return map[string]string{
 		"identity.given_name":           confCyrMarker(),
 		"identity.family_name":          confCyrMarker(),
 		"identity.patronymic":           confCyrMarker(),
@@ -80,8 +111,12 @@ func TestConfidentialMarkersNeverStoredInClear(t *testing.T) {
 		"duplicates given_name":         confCyrMarker(),
 		"duplicates document_number":    strings.ToUpper(confMarker("dupdoc")),
 	}
-	const birth = "1994-02-03"
+}
 
+// confCreateMarkedCase creates a case whose identity and events carry the
+// markers and returns its id and code.
+func confCreateMarkedCase(t *testing.T, env *apitest.Env, worker string, m map[string]string) (id, code string) {
+	t.Helper()
 	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker,
 		Header: map[string]string{"Idempotency-Key": "confidential-1"},
 		Body: map[string]any{
@@ -91,7 +126,7 @@ func TestConfidentialMarkersNeverStoredInClear(t *testing.T) {
 				"given_name": m["identity.given_name"], "family_name": m["identity.family_name"],
 				"patronymic": m["identity.patronymic"],
 				"aliases":    []string{m["identity.aliases[0]"], m["identity.aliases[1]"]},
-				"birth_date": birth, "document_number": m["identity.document_number"],
+				"birth_date": confBirth, "document_number": m["identity.document_number"],
 				"languages": []string{m["identity.languages[0]"]}, "phone": m["identity.phone"],
 				"address": m["identity.address"], "contact_person": m["identity.contact_person"],
 			},
@@ -104,63 +139,75 @@ func TestConfidentialMarkersNeverStoredInClear(t *testing.T) {
 		t.Fatalf("create case: %d %s", r.Status, r.Body)
 	}
 	c := r.Map(t)
-	id, code := c["id"].(string), c["code"].(string)
-	path := "/api/v1/cases/" + id
+	return c["id"].(string), c["code"].(string)
+}
 
-	r = env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: worker, Header: map[string]string{"If-Match": `"1"`},
-		Body: map[string]any{"identity": map[string]any{"address": m["identity.address (patched)"],
-			"aliases": []string{m["identity.aliases[0]"], m["identity.aliases[1]"], m["identity.aliases[2] (patched)"]}}}})
-	if r.Status != http.StatusOK {
-		t.Fatalf("patch identity: %d %s", r.Status, r.Body)
-	}
-	for _, mv := range []struct{ stage, reason string }{
-		{"shelter", m["stage reason (shelter)"]}, {"rehabilitation", m["stage reason (rehabilitation)"]},
-	} {
-		r = env.Do(apitest.Request{Method: http.MethodPost, Path: path + "/stage", Token: worker,
-			Body: map[string]string{"stage": mv.stage, "reason": mv.reason}})
-		if r.Status != http.StatusOK {
-			t.Fatalf("move to %s: %d %s", mv.stage, r.Status, r.Body)
+// confStep is one request and the status it must answer.
+type confStep struct {
+	what string
+	want int
+	req  apitest.Request
+}
+
+// confRun sends each step and stops the test at the first other answer.
+func confRun(t *testing.T, env *apitest.Env, steps []confStep) {
+	t.Helper()
+	for _, s := range steps {
+		if r := env.Do(s.req); r.Status != s.want {
+			t.Fatalf("%s: %d %s", s.what, r.Status, r.Body)
 		}
 	}
-	r = env.Do(apitest.Request{Method: http.MethodPut, Path: path + "/plan", Token: sup, Body: map[string]any{
-		"needs_assessment": m["plan.needs_assessment"],
-		"goals": []map[string]any{
-			{"text": m["plan.goals[0].text"], "due_on": "2026-12-31"},
-			{"text": m["plan.goals[1].text"]},
-		}}})
-	if r.Status != http.StatusOK {
-		t.Fatalf("put plan: %d %s", r.Status, r.Body)
-	}
-	r = env.Do(apitest.Request{Method: http.MethodPost, Path: path + "/notes", Token: worker,
-		Body: map[string]string{"text": m["note.text"]}})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("add note: %d %s", r.Status, r.Body)
-	}
-	r = env.Do(apitest.Request{Method: http.MethodPost, Path: path + "/assistance", Token: worker,
-		Body: map[string]any{"type": "shelter", "status": "in_progress", "started_on": "2025-02-01", "notes": m["assistance.notes"]}})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("add assistance: %d %s", r.Status, r.Body)
-	}
-	// Searches and duplicate checks are audited; what was looked for is not.
-	r = env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/search", Token: worker,
-		Body: map[string]any{"identity": map[string]any{"given_name": m["search given_name"], "family_name": m["search family_name"]}}})
-	if r.Status != http.StatusOK {
-		t.Fatalf("search: %d %s", r.Status, r.Body)
-	}
-	r = env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/duplicates", Token: other,
-		Body: map[string]any{"identity": map[string]any{"given_name": m["duplicates given_name"], "family_name": m["identity.family_name"],
-			"birth_date": birth, "document_number": m["duplicates document_number"]}}})
-	if r.Status != http.StatusOK {
-		t.Fatalf("duplicate check: %d %s", r.Status, r.Body)
-	}
-	// A match in another organization notifies Sezim's supervisors.
-	r = env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/duplicates", Token: other,
-		Body: map[string]any{"identity": map[string]any{"given_name": m["identity.given_name"], "family_name": m["identity.family_name"], "birth_date": birth}}})
+}
+
+// confWriteMarkedRecords patches the identity, moves the stage twice, and
+// writes a plan, a note and assistance, all carrying markers.
+func confWriteMarkedRecords(t *testing.T, env *apitest.Env, as confActors, path string, m map[string]string) {
+	t.Helper()
+	confRun(t, env, []confStep{
+		{"patch identity", http.StatusOK, apitest.Request{Method: http.MethodPatch, Path: path, Token: as.worker,
+			Header: map[string]string{"If-Match": `"1"`},
+			Body: map[string]any{"identity": map[string]any{"address": m["identity.address (patched)"],
+				"aliases": []string{m["identity.aliases[0]"], m["identity.aliases[1]"], m["identity.aliases[2] (patched)"]}}}}},
+		{"move to shelter", http.StatusOK, apitest.Request{Method: http.MethodPost, Path: path + "/stage", Token: as.worker,
+			Body: map[string]string{"stage": "shelter", "reason": m["stage reason (shelter)"]}}},
+		{"move to rehabilitation", http.StatusOK, apitest.Request{Method: http.MethodPost, Path: path + "/stage", Token: as.worker,
+			Body: map[string]string{"stage": "rehabilitation", "reason": m["stage reason (rehabilitation)"]}}},
+		{"put plan", http.StatusOK, apitest.Request{Method: http.MethodPut, Path: path + "/plan", Token: as.sup, Body: map[string]any{
+			"needs_assessment": m["plan.needs_assessment"],
+			"goals": []map[string]any{
+				{"text": m["plan.goals[0].text"], "due_on": "2026-12-31"},
+				{"text": m["plan.goals[1].text"]},
+			}}}},
+		{"add note", http.StatusCreated, apitest.Request{Method: http.MethodPost, Path: path + "/notes", Token: as.worker,
+			Body: map[string]string{"text": m["note.text"]}}},
+		{"add assistance", http.StatusCreated, apitest.Request{Method: http.MethodPost, Path: path + "/assistance", Token: as.worker,
+			Body: map[string]any{"type": "shelter", "status": "in_progress", "started_on": "2025-02-01", "notes": m["assistance.notes"]}}},
+	})
+}
+
+// confLookForMarkers searches and checks for duplicates with markers:
+// both are audited, what was looked for is not. The last check matches
+// the case from another organization and so notifies Sezim's supervisors.
+func confLookForMarkers(t *testing.T, env *apitest.Env, as confActors, m map[string]string) {
+	t.Helper()
+	confRun(t, env, []confStep{
+		{"search", http.StatusOK, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/search", Token: as.worker,
+			Body: map[string]any{"identity": map[string]any{"given_name": m["search given_name"], "family_name": m["search family_name"]}}}},
+		{"duplicate check", http.StatusOK, apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/duplicates", Token: as.other,
+			Body: map[string]any{"identity": map[string]any{"given_name": m["duplicates given_name"], "family_name": m["identity.family_name"],
+				"birth_date": confBirth, "document_number": m["duplicates document_number"]}}}},
+	})
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/duplicates", Token: as.other,
+		Body: map[string]any{"identity": map[string]any{"given_name": m["identity.given_name"], "family_name": m["identity.family_name"], "birth_date": confBirth}}})
 	if r.Status != http.StatusOK || r.Map(t)["exists_elsewhere"] != true {
 		t.Fatalf("duplicate check with a match elsewhere: %d %s", r.Status, r.Body)
 	}
+}
 
-	// The markers went in: the owner's side reads every one of them back.
+// confAssertMarkersReadBack checks that the markers went in: the owner's
+// side reads every one of them back.
+func confAssertMarkersReadBack(t *testing.T, env *apitest.Env, sup, path string, m map[string]string) {
+	t.Helper()
 	var readBack bytes.Buffer
 	for _, p := range []string{path, path + "/stages", path + "/plan", path + "/notes", path + "/assistance"} {
 		r := env.Do(apitest.Request{Method: http.MethodGet, Path: p, Token: sup})
@@ -177,47 +224,43 @@ func TestConfidentialMarkersNeverStoredInClear(t *testing.T) {
 			t.Fatalf("the API does not return %s: the marker did not go in", field)
 		}
 	}
+}
 
-	t.Run("pg_dump of the whole database holds no marker", func(t *testing.T) {
-		file := filepath.Join(t.TempDir(), "jardam.sql")
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, pgDump, "--format=plain", "--no-password", "--file="+file, "--dbname="+confSuperDBURL(env))
-		cmd.Env = append(os.Environ(), "PGCONNECT_TIMEOUT=10")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", pgDump, err, out)
+// confAssertDumpHoldsNoMarker dumps the whole database with pg_dump and
+// looks for the markers in it.
+func confAssertDumpHoldsNoMarker(t *testing.T, env *apitest.Env, pgDump, code string, m map[string]string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "jardam.sql")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, pgDump, "--format=plain", "--no-password", "--file="+file, "--dbname="+env.DB.SuperDBURL())
+	cmd.Env = append(os.Environ(), "PGCONNECT_TIMEOUT=10")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", pgDump, err, out)
+	}
+	dump, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dump holds the data: the case's code and its ciphertexts.
+	if !bytes.Contains(dump, []byte(code)) || !bytes.Contains(dump, []byte("COPY public.cases")) {
+		t.Fatalf("the dump (%d bytes) does not hold the case rows", len(dump))
+	}
+	confAssertNoMarkers(t, "pg_dump", dump, m)
+}
+
+// confAssertTableHoldsNoMarker reads every row of table as the superuser:
+// the rows must hold each of wants (what the test did left its trace) and
+// no marker.
+func confAssertTableHoldsNoMarker(t *testing.T, env *apitest.Env, table string, m map[string]string, wants ...string) {
+	t.Helper()
+	rows := env.DB.Text(t, `SELECT coalesce(string_agg(x::text, E'\n'), '') FROM `+table+` x`)
+	for _, w := range wants {
+		if !strings.Contains(rows, w) {
+			t.Fatalf("%s holds no %s: nothing to check:\n%s", table, w, rows)
 		}
-		dump, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The dump holds the data: the case's code and its ciphertexts.
-		if !bytes.Contains(dump, []byte(code)) || !bytes.Contains(dump, []byte("COPY public.cases")) {
-			t.Fatalf("the dump (%d bytes) does not hold the case rows", len(dump))
-		}
-		confAssertNoMarkers(t, "pg_dump", dump, m)
-	})
-	t.Run("audit entries hold no marker", func(t *testing.T) {
-		rows := confSuperText(t, env, `SELECT coalesce(string_agg(a::text, E'\n'), '') FROM audit_entries a`)
-		if !strings.Contains(rows, "case.duplicate_check") || !strings.Contains(rows, "case.search") {
-			t.Fatalf("the searches were not audited:\n%s", rows)
-		}
-		confAssertNoMarkers(t, "audit_entries", []byte(rows), m)
-	})
-	t.Run("notifications hold no marker", func(t *testing.T) {
-		rows := confSuperText(t, env, `SELECT coalesce(string_agg(n::text, E'\n'), '') FROM notifications n`)
-		if !strings.Contains(rows, "duplicate_check_match") {
-			t.Fatalf("no duplicate check notification:\n%s", rows)
-		}
-		confAssertNoMarkers(t, "notifications", []byte(rows), m)
-	})
-	t.Run("the server's log holds no marker", func(t *testing.T) {
-		logged := serverLog.bytes()
-		if !strings.Contains(string(logged), `"route":"/api/v1/cases/:id"`) {
-			t.Fatalf("the log was not captured:\n%s", logged)
-		}
-		confAssertNoMarkers(t, "server log", logged, m)
-	})
+	}
+	confAssertNoMarkers(t, table, []byte(rows), m)
 }
 
 // confLockedBuffer collects the server's log lines across goroutines.
@@ -247,107 +290,26 @@ func TestConfidentialMovedCiphertextFailsToDecrypt(t *testing.T) {
 	lt := &confLogT{T: t}
 	env := apitest.New(lt)
 	worker := env.Token("caseworker@sezim.kg")
-
-	type made struct {
-		id      string
-		markers map[string]string
-	}
-	mk := func() made {
-		ms := map[string]string{
-			"given_name": confCyrMarker(), "family_name": confCyrMarker(), "document_number": strings.ToUpper(confMarker("doc")),
-			"phone": "+996" + confDigits(12), "address": confMarker("addr"), "contact_person": confCyrMarker(),
-			"event0": confMarker("ev"), "event1": confMarker("ev"), "reason0": confMarker("why"), "reason1": confMarker("why"),
-		}
-		r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker, Body: map[string]any{
-			"identity": map[string]any{"given_name": ms["given_name"], "family_name": ms["family_name"], "birth_date": "1991-06-30",
-				"document_number": ms["document_number"], "phone": ms["phone"], "address": ms["address"], "contact_person": ms["contact_person"]},
-			"trafficking_events": []map[string]any{
-				{"kind": "recruitment", "country": "KG", "details": ms["event0"]},
-				{"kind": "exploitation", "country": "KZ", "details": ms["event1"]},
-			}}})
-		if r.Status != http.StatusCreated {
-			t.Fatalf("create case: %d %s", r.Status, r.Body)
-		}
-		id := r.Map(t)["id"].(string)
-		for i, stage := range []string{"shelter", "rehabilitation"} {
-			r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + id + "/stage", Token: worker,
-				Body: map[string]string{"stage": stage, "reason": ms[fmt.Sprintf("reason%d", i)]}})
-			if r.Status != http.StatusOK {
-				t.Fatalf("move to %s: %d %s", stage, r.Status, r.Body)
+	source := confMakeMarkedCase(t, env, worker)
+	for _, tc := range confMoves() {
+		t.Run(tc.name, func(t *testing.T) {
+			target := confMakeMarkedCase(t, env, worker)
+			tc.move(t, env.DB, source.id, target.id)
+			hidden := target.markers
+			if tc.fromSource {
+				hidden = source.markers
 			}
-		}
-		for _, p := range []string{"", "/stages"} {
-			r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + id + p, Token: worker})
-			if r.Status != http.StatusOK {
-				t.Fatalf("GET %s before tampering: %d %s", p, r.Status, r.Body)
-			}
-		}
-		return made{id, ms}
-	}
-	source := mk()
-	get := func(suffix, id string) *apitest.Response {
-		return env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + id + suffix, Token: worker})
-	}
-	// refused checks that a read answers 5xx and shows none of the markers.
-	refused := func(t *testing.T, r *apitest.Response, markers ...map[string]string) {
-		t.Helper()
-		if r.Status < 500 {
-			t.Errorf("answered %d, want a 5xx: %s", r.Status, r.Body)
-		}
-		for _, ms := range markers {
-			for field, v := range ms {
-				if bytes.Contains(r.Body, []byte(v)) {
-					t.Errorf("the answer shows %s: %s", field, r.Body)
+			r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + target.id + tc.read, Token: worker})
+			confAssertRefused(t, r, hidden)
+			if tc.listOnce {
+				// Nor does the list show the source's identity a second time.
+				r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Token: worker})
+				if n := bytes.Count(r.Body, []byte(source.markers["given_name"])); n > 1 {
+					t.Errorf("the list shows the source's name %d times", n)
 				}
 			}
-		}
+		})
 	}
-
-	t.Run("identity_enc copied to another case: 5xx without the source's identity", func(t *testing.T) {
-		target := mk()
-		env.DB.Exec(t, `UPDATE cases SET identity_enc = (SELECT identity_enc FROM cases WHERE id = $1) WHERE id = $2`, source.id, target.id)
-		refused(t, get("", target.id), source.markers)
-		// Nor does the list show the source's identity a second time.
-		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases", Token: worker})
-		if n := bytes.Count(r.Body, []byte(source.markers["given_name"])); n > 1 {
-			t.Errorf("the list shows the source's name %d times", n)
-		}
-	})
-	t.Run("contact_enc copied to another case: 5xx without the source's contact", func(t *testing.T) {
-		target := mk()
-		env.DB.Exec(t, `UPDATE cases SET contact_enc = (SELECT contact_enc FROM cases WHERE id = $1) WHERE id = $2`, source.id, target.id)
-		refused(t, get("", target.id), source.markers)
-	})
-	t.Run("ciphertexts copied with their wrapped data key to another case: 5xx", func(t *testing.T) {
-		target := mk()
-		env.DB.Exec(t, `UPDATE case_keys t SET wrapped = s.wrapped, master_version = s.master_version, key_version = s.key_version
-			FROM case_keys s WHERE s.case_id = $1 AND t.case_id = $2`, source.id, target.id)
-		env.DB.Exec(t, `UPDATE cases t SET identity_enc = s.identity_enc, contact_enc = s.contact_enc
-			FROM cases s WHERE s.id = $1 AND t.id = $2`, source.id, target.id)
-		refused(t, get("", target.id), source.markers)
-	})
-	t.Run("identity_enc moved to contact_enc of the same case: 5xx", func(t *testing.T) {
-		target := mk()
-		env.DB.Exec(t, `UPDATE cases SET contact_enc = identity_enc WHERE id = $1`, target.id)
-		refused(t, get("", target.id), target.markers)
-	})
-	t.Run("contact_enc moved to identity_enc of the same case: 5xx", func(t *testing.T) {
-		target := mk()
-		env.DB.Exec(t, `UPDATE cases SET identity_enc = contact_enc WHERE id = $1`, target.id)
-		refused(t, get("", target.id), target.markers)
-	})
-	t.Run("event details moved to another event of the same case (same data key): 5xx", func(t *testing.T) {
-		target := mk()
-		env.DB.Exec(t, `UPDATE case_events SET details_enc = (SELECT details_enc FROM case_events WHERE case_id = $1 AND position = 0)
-			WHERE case_id = $1 AND position = 1`, target.id)
-		refused(t, get("", target.id), target.markers)
-	})
-	t.Run("stage reason moved to another move of the same case (same data key): 5xx on the history", func(t *testing.T) {
-		target := mk()
-		env.DB.Exec(t, `UPDATE case_stage_moves SET reason_enc = (SELECT reason_enc FROM case_stage_moves WHERE case_id = $1 AND to_stage = 'shelter')
-			WHERE case_id = $1 AND to_stage = 'rehabilitation'`, target.id)
-		refused(t, get("/stages", target.id), target.markers)
-	})
 	t.Run("the server's log of the failures shows no identity", func(t *testing.T) {
 		logged := lt.text()
 		for field, v := range source.markers {
@@ -358,45 +320,165 @@ func TestConfidentialMovedCiphertextFailsToDecrypt(t *testing.T) {
 	})
 }
 
+// confMade is a case with markers in its identity, events and stage moves.
+type confMade struct {
+	id      string
+	markers map[string]string
+}
+
+// confMakeMarkedCase creates a case with markers, moves it to shelter and
+// rehabilitation and checks that it reads back before any tampering.
+func confMakeMarkedCase(t *testing.T, env *apitest.Env, worker string) confMade {
+	t.Helper()
+	ms := map[string]string{
+		"given_name": confCyrMarker(), "family_name": confCyrMarker(), "document_number": strings.ToUpper(confMarker("doc")),
+		"phone": "+996" + confDigits(12), "address": confMarker("addr"), "contact_person": confCyrMarker(),
+		"event0": confMarker("ev"), "event1": confMarker("ev"), "reason0": confMarker("why"), "reason1": confMarker("why"),
+	}
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker, Body: map[string]any{
+		"identity": map[string]any{"given_name": ms["given_name"], "family_name": ms["family_name"], "birth_date": "1991-06-30",
+			"document_number": ms["document_number"], "phone": ms["phone"], "address": ms["address"], "contact_person": ms["contact_person"]},
+		"trafficking_events": []map[string]any{
+			{"kind": "recruitment", "country": "KG", "details": ms["event0"]},
+			{"kind": "exploitation", "country": "KZ", "details": ms["event1"]},
+		}}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create case: %d %s", r.Status, r.Body)
+	}
+	id := r.Map(t)["id"].(string)
+	for i, stage := range []string{"shelter", "rehabilitation"} {
+		r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + id + "/stage", Token: worker,
+			Body: map[string]string{"stage": stage, "reason": ms[fmt.Sprintf("reason%d", i)]}})
+		if r.Status != http.StatusOK {
+			t.Fatalf("move to %s: %d %s", stage, r.Status, r.Body)
+		}
+	}
+	for _, p := range []string{"", "/stages"} {
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + id + p, Token: worker})
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s before tampering: %d %s", p, r.Status, r.Body)
+		}
+	}
+	return confMade{id, ms}
+}
+
+// confAssertRefused checks that a read answers 5xx and shows none of the
+// markers.
+func confAssertRefused(t *testing.T, r *apitest.Response, markers map[string]string) {
+	t.Helper()
+	if r.Status < 500 {
+		t.Errorf("answered %d, want a 5xx: %s", r.Status, r.Body)
+	}
+	for field, v := range markers {
+		if bytes.Contains(r.Body, []byte(v)) {
+			t.Errorf("the answer shows %s: %s", field, r.Body)
+		}
+	}
+}
+
+// confMove is one way of moving ciphertexts in the database.
+type confMove struct {
+	name string
+	// move tampers with the rows of target (and source).
+	move func(t *testing.T, db *dbtest.DB, source, target string)
+	// read is the read of target that must fail.
+	read string
+	// fromSource: the source's markers must not show (else the target's).
+	fromSource bool
+	// listOnce: the case list must not show the source's name twice.
+	listOnce bool
+}
+
+// confMoves lists the moves TestConfidentialMovedCiphertextFailsToDecrypt
+// makes, each on a fresh target case.
+func confMoves() []confMove {
+	return []confMove{
+		{name: "identity_enc copied to another case: 5xx without the source's identity", fromSource: true, listOnce: true,
+			move: func(t *testing.T, db *dbtest.DB, source, target string) {
+				db.Exec(t, `UPDATE cases SET identity_enc = (SELECT identity_enc FROM cases WHERE id = $1) WHERE id = $2`, source, target)
+			}},
+		{name: "contact_enc copied to another case: 5xx without the source's contact", fromSource: true,
+			move: func(t *testing.T, db *dbtest.DB, source, target string) {
+				db.Exec(t, `UPDATE cases SET contact_enc = (SELECT contact_enc FROM cases WHERE id = $1) WHERE id = $2`, source, target)
+			}},
+		{name: "ciphertexts copied with their wrapped data key to another case: 5xx", fromSource: true,
+			move: func(t *testing.T, db *dbtest.DB, source, target string) {
+				db.Exec(t, `UPDATE case_keys t SET wrapped = s.wrapped, master_version = s.master_version, key_version = s.key_version
+					FROM case_keys s WHERE s.case_id = $1 AND t.case_id = $2`, source, target)
+				db.Exec(t, `UPDATE cases t SET identity_enc = s.identity_enc, contact_enc = s.contact_enc
+					FROM cases s WHERE s.id = $1 AND t.id = $2`, source, target)
+			}},
+		{name: "identity_enc moved to contact_enc of the same case: 5xx",
+			move: func(t *testing.T, db *dbtest.DB, _, target string) {
+				db.Exec(t, `UPDATE cases SET contact_enc = identity_enc WHERE id = $1`, target)
+			}},
+		{name: "contact_enc moved to identity_enc of the same case: 5xx",
+			move: func(t *testing.T, db *dbtest.DB, _, target string) {
+				db.Exec(t, `UPDATE cases SET identity_enc = contact_enc WHERE id = $1`, target)
+			}},
+		{name: "event details moved to another event of the same case (same data key): 5xx",
+			move: func(t *testing.T, db *dbtest.DB, _, target string) {
+				db.Exec(t, `UPDATE case_events SET details_enc = (SELECT details_enc FROM case_events WHERE case_id = $1 AND position = 0)
+					WHERE case_id = $1 AND position = 1`, target)
+			}},
+		{name: "stage reason moved to another move of the same case (same data key): 5xx on the history", read: "/stages",
+			move: func(t *testing.T, db *dbtest.DB, _, target string) {
+				db.Exec(t, `UPDATE case_stage_moves SET reason_enc = (SELECT reason_enc FROM case_stage_moves WHERE case_id = $1 AND to_stage = 'shelter')
+					WHERE case_id = $1 AND to_stage = 'rehabilitation'`, target)
+			}},
+	}
+}
+
 // TestConfidentialRowLevelSecurityBackstop talks to PostgreSQL as the
 // application role, below the services: row-level security alone must keep
 // each organization to its own case rows.
 func TestConfidentialRowLevelSecurityBackstop(t *testing.T) {
 	t.Parallel()
+	w := newRLSWorld(t)
+	// The checks share one connection and run in order.
+	runSteps(t, w, []step[*rlsWorld]{
+		{"no organization set: every case table shows no rows", (*rlsWorld).noOrganizationSeesNoRows},
+		{"Sezim set with SET LOCAL: only Sezim's cases", (*rlsWorld).sezimSeesOnlyItsCases},
+		{"after the transaction commits: the same connection sees no case", (*rlsWorld).commitLeavesNoOrganization},
+		{"after the transaction rolls back: the same connection sees no case", (*rlsWorld).rollbackLeavesNoOrganization},
+		{"Sezim set: a case for Sezim may be inserted (control)", (*rlsWorld).sezimInsertsItsCase},
+		{"Sezim set: inserting a case for Akzhurok is refused by WITH CHECK", (*rlsWorld).sezimCannotInsertForAkzhurok},
+		{"no organization set: inserting any case is refused", (*rlsWorld).noOrganizationCannotInsert},
+		{"Sezim set: handing a case to Akzhurok by UPDATE is refused", (*rlsWorld).sezimCannotHandOver},
+		{"Sezim set: updating Akzhurok's case changes nothing", (*rlsWorld).sezimCannotUpdateAkzhurok},
+		{"Sezim set: Akzhurok's notes cannot be read", (*rlsWorld).sezimCannotReadAkzhurokNotes},
+		{"Akzhurok set: case_blind_index shows only Akzhurok's rows", (*rlsWorld).akzhurokSeesOnlyItsBlindIndex},
+		{"the application role neither owns tables nor bypasses row-level security", (*rlsWorld).appRoleIsPlain},
+		{"no function but jardam_duplicate_elsewhere reads the blind index or case secrets with the owner's rights for the application role", (*rlsWorld).noDefinerFunctionReadsSecrets},
+		{"no view lets the application role read past row-level security", (*rlsWorld).noViewBypassesRLS},
+	})
+}
+
+// rlsCaseTables are the tables that hold case rows.
+var rlsCaseTables = []string{"cases", "case_keys", "case_assignments", "case_stage_moves", "case_events", "case_plans",
+	"case_blind_index", "case_notes", "assistance"}
+
+// rlsWorld is two cases of Sezim and one of Akzhurok, each with a stage
+// move, a plan, a note and assistance, and one connection as the
+// application role.
+type rlsWorld struct {
+	env             *apitest.Env
+	db              *gorm.DB
+	sezim, akzhurok string
+	sezimCases      []string
+	akCase          string
+}
+
+func newRLSWorld(t *testing.T) *rlsWorld {
+	t.Helper()
 	env := apitest.New(t)
-	ctx := context.Background()
 	sezimWorker := env.Token("caseworker@sezim.kg")
 	akWorker := env.Token("caseworker@akzhurok.kg")
-	sezim, akzhurok := confOrgID(t, env, "SEZIM"), confOrgID(t, env, "AKZHUROK")
-
-	populate := func(tok, given string) string {
-		r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: tok, Body: map[string]any{
-			"identity":           map[string]any{"given_name": given, "family_name": "Токтосунова", "birth_date": "1999-04-12", "document_number": "ID " + confDigits(7)},
-			"trafficking_events": []map[string]any{{"kind": "exploitation", "country": "RU", "details": "x"}},
-		}})
-		if r.Status != http.StatusCreated {
-			t.Fatalf("create case: %d %s", r.Status, r.Body)
-		}
-		id := r.Map(t)["id"].(string)
-		p := "/api/v1/cases/" + id
-		for _, req := range []apitest.Request{
-			{Method: http.MethodPost, Path: p + "/stage", Body: map[string]string{"stage": "shelter", "reason": "x"}},
-			{Method: http.MethodPut, Path: p + "/plan", Body: map[string]any{"needs_assessment": "x", "goals": []any{}}},
-			{Method: http.MethodPost, Path: p + "/notes", Body: map[string]string{"text": "x"}},
-			{Method: http.MethodPost, Path: p + "/assistance", Body: map[string]any{"type": "shelter"}},
-		} {
-			req.Token = tok
-			if r := env.Do(req); r.Status >= 300 {
-				t.Fatalf("%s %s: %d %s", req.Method, req.Path, r.Status, r.Body)
-			}
-		}
-		return id
-	}
-	sezimCases := []string{populate(sezimWorker, "Айгүл"), populate(sezimWorker, "Айзада")}
-	akCase := populate(akWorker, "Гүлнара")
-
+	w := &rlsWorld{env: env, sezim: env.OrgID("SEZIM"), akzhurok: env.OrgID("AKZHUROK")}
+	w.sezimCases = []string{rlsPopulate(t, env, sezimWorker, "Айгүл"), rlsPopulate(t, env, sezimWorker, "Айзада")}
+	w.akCase = rlsPopulate(t, env, akWorker, "Гүлнара")
 	// One connection only, so that "the same pooled connection" is certain.
-	db, err := database.Open(ctx, env.DB.AppURL)
+	db, err := database.Open(context.Background(), env.DB.AppURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,243 +488,272 @@ func TestConfidentialRowLevelSecurityBackstop(t *testing.T) {
 		t.Fatal(err)
 	}
 	sqlDB.SetMaxOpenConns(1)
-	count := func(t *testing.T, q *gorm.DB, query string, args ...any) int64 {
-		t.Helper()
-		var n int64
-		if err := q.Raw(query, args...).Scan(&n).Error; err != nil {
-			t.Fatalf("%s: %v", query, err)
-		}
-		return n
-	}
-	pid := func(t *testing.T, q *gorm.DB) int64 { return count(t, q, `SELECT pg_backend_pid()`) }
-	// inOrg runs fn in a transaction with SET LOCAL jardam.org_id (and
-	// jardam.user_id when given), committing when fn returns nil.
-	inOrg := func(org, user string, fn func(tx *gorm.DB) error) error {
-		return db.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec(`SET LOCAL jardam.org_id = '` + confUUID(t, org) + `'`).Error; err != nil {
-				return err
-			}
-			if user != "" {
-				if err := tx.Exec(`SET LOCAL jardam.user_id = '` + confUUID(t, user) + `'`).Error; err != nil {
-					return err
-				}
-			}
-			return fn(tx)
-		})
-	}
-	caseTables := []string{"cases", "case_keys", "case_assignments", "case_stage_moves", "case_events", "case_plans",
-		"case_blind_index", "case_notes", "assistance"}
+	w.db = db
+	return w
+}
 
-	t.Run("no organization set: every case table shows no rows", func(t *testing.T) {
-		for _, table := range caseTables {
-			if n := env.DB.Count(t, `SELECT count(*) FROM `+table); n == 0 {
-				t.Fatalf("%s: no rows as superuser, nothing to hide", table)
-			}
-			if n := count(t, db, `SELECT count(*) FROM `+table); n != 0 {
-				t.Errorf("%s: the application role sees %d rows without an organization", table, n)
-			}
-			if n := count(t, env.DB.App, `SELECT count(*) FROM `+table); n != 0 {
-				t.Errorf("%s: the service's pool sees %d rows without an organization", table, n)
-			}
-		}
-	})
-	t.Run("Sezim set with SET LOCAL: only Sezim's cases", func(t *testing.T) {
-		want := env.DB.Count(t, `SELECT count(*) FROM cases WHERE owner_organization_id = $1`, sezim)
-		if want != int64(len(sezimCases)) {
-			t.Fatalf("superuser sees %d Sezim cases, want %d", want, len(sezimCases))
-		}
-		err := inOrg(sezim, "", func(tx *gorm.DB) error {
-			if n := count(t, tx, `SELECT count(*) FROM cases`); n != want {
-				t.Errorf("sees %d cases, want Sezim's %d", n, want)
-			}
-			if n := count(t, tx, `SELECT count(*) FROM cases WHERE owner_organization_id <> ?`, sezim); n != 0 {
-				t.Errorf("sees %d cases of other organizations", n)
-			}
-			if n := count(t, tx, `SELECT count(*) FROM cases WHERE id = ?`, akCase); n != 0 {
-				t.Error("sees Akzhurok's case")
-			}
-			for _, table := range caseTables[1:] {
-				own := env.DB.Count(t, `SELECT count(*) FROM `+table+` x JOIN cases c ON c.id = x.case_id WHERE c.owner_organization_id = $1`, sezim)
-				if table == "case_notes" {
-					own = env.DB.Count(t, `SELECT count(*) FROM case_notes WHERE organization_id = $1`, sezim)
-				}
-				if n := count(t, tx, `SELECT count(*) FROM `+table); n != own {
-					t.Errorf("%s: sees %d rows, want Sezim's %d", table, n, own)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("after the transaction commits: the same connection sees no case", func(t *testing.T) {
-		var inside int64
-		err := inOrg(sezim, "", func(tx *gorm.DB) error {
-			inside = pid(t, tx)
-			if n := count(t, tx, `SELECT count(*) FROM cases`); n == 0 {
-				t.Error("sees no case inside the transaction")
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if after := pid(t, db); after != inside {
-			t.Fatalf("another connection (%d, then %d)", inside, after)
-		}
-		if n := count(t, db, `SELECT count(*) FROM cases`); n != 0 {
-			t.Errorf("sees %d cases after the commit", n)
-		}
-		var setting string
-		if err := db.Raw(`SELECT coalesce(current_setting('jardam.org_id', true), '')`).Scan(&setting).Error; err != nil {
-			t.Fatal(err)
-		}
-		if setting != "" {
-			t.Errorf("jardam.org_id outlived its transaction: %q", setting)
-		}
-	})
-	t.Run("after the transaction rolls back: the same connection sees no case", func(t *testing.T) {
-		errRollback := errors.New("roll back")
-		if err := inOrg(sezim, "", func(tx *gorm.DB) error { return errRollback }); !errors.Is(err, errRollback) {
-			t.Fatal(err)
-		}
-		if n := count(t, db, `SELECT count(*) FROM cases`); n != 0 {
-			t.Errorf("sees %d cases after the rollback", n)
-		}
-	})
-	insertCase := func(tx *gorm.DB, owner string) error {
-		return tx.Exec(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status, identified_at)
-			VALUES (?, ?, ?, ?, 'identification', 'open', now())`, uuid.NewString(), "RLS-"+confDigits(8), owner, owner).Error
+// rlsPopulate creates a case with a row in every case table and returns
+// its id.
+func rlsPopulate(t *testing.T, env *apitest.Env, tok, given string) string {
+	t.Helper()
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: tok, Body: map[string]any{
+		"identity":           map[string]any{"given_name": given, "family_name": "Токтосунова", "birth_date": "1999-04-12", "document_number": "ID " + confDigits(7)},
+		"trafficking_events": []map[string]any{{"kind": "exploitation", "country": "RU", "details": "x"}},
+	}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create case: %d %s", r.Status, r.Body)
 	}
-	t.Run("Sezim set: a case for Sezim may be inserted (control)", func(t *testing.T) {
-		errRollback := errors.New("roll back")
-		err := inOrg(sezim, "", func(tx *gorm.DB) error {
-			if err := insertCase(tx, sezim); err != nil {
-				return err
+	p := "/api/v1/cases/" + r.Map(t)["id"].(string)
+	for _, req := range []apitest.Request{
+		{Method: http.MethodPost, Path: p + "/stage", Body: map[string]string{"stage": "shelter", "reason": "x"}},
+		{Method: http.MethodPut, Path: p + "/plan", Body: map[string]any{"needs_assessment": "x", "goals": []any{}}},
+		{Method: http.MethodPost, Path: p + "/notes", Body: map[string]string{"text": "x"}},
+		{Method: http.MethodPost, Path: p + "/assistance", Body: map[string]any{"type": "shelter"}},
+	} {
+		req.Token = tok
+		if r := env.Do(req); r.Status >= 300 {
+			t.Fatalf("%s %s: %d %s", req.Method, req.Path, r.Status, r.Body)
+		}
+	}
+	return strings.TrimPrefix(p, "/api/v1/cases/")
+}
+
+// rlsCount runs a count query on q.
+func rlsCount(t *testing.T, q *gorm.DB, query string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := q.Raw(query, args...).Scan(&n).Error; err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// inOrg runs fn in a transaction with SET LOCAL jardam.org_id, committing
+// when fn returns nil.
+func (w *rlsWorld) inOrg(t *testing.T, org string, fn func(tx *gorm.DB) error) error {
+	return w.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SET LOCAL jardam.org_id = '` + confUUID(t, org) + `'`).Error; err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// inOrgOrFail is inOrg failing the test on an error.
+func (w *rlsWorld) inOrgOrFail(t *testing.T, org string, fn func(tx *gorm.DB)) {
+	t.Helper()
+	if err := w.inOrg(t, org, func(tx *gorm.DB) error { fn(tx); return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rlsInsertCase inserts a bare case owned by owner.
+func rlsInsertCase(tx *gorm.DB, owner string) error {
+	return tx.Exec(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status, identified_at)
+		VALUES (?, ?, ?, ?, 'identification', 'open', now())`, uuid.NewString(), "RLS-"+confDigits(8), owner, owner).Error
+}
+
+// rlsAssertViolation fails unless err is a row-level security refusal.
+func rlsAssertViolation(t *testing.T, err error) {
+	t.Helper()
+	if !confIsRLSViolation(err) {
+		t.Fatalf("err = %v, want a row-level security violation (42501)", err)
+	}
+}
+
+func (w *rlsWorld) noOrganizationSeesNoRows(t *testing.T) {
+	for _, table := range rlsCaseTables {
+		if n := w.env.DB.Count(t, `SELECT count(*) FROM `+table); n == 0 {
+			t.Fatalf("%s: no rows as superuser, nothing to hide", table)
+		}
+		if n := rlsCount(t, w.db, `SELECT count(*) FROM `+table); n != 0 {
+			t.Errorf("%s: the application role sees %d rows without an organization", table, n)
+		}
+		if n := rlsCount(t, w.env.DB.App, `SELECT count(*) FROM `+table); n != 0 {
+			t.Errorf("%s: the service's pool sees %d rows without an organization", table, n)
+		}
+	}
+}
+
+func (w *rlsWorld) sezimSeesOnlyItsCases(t *testing.T) {
+	want := w.env.DB.Count(t, `SELECT count(*) FROM cases WHERE owner_organization_id = $1`, w.sezim)
+	if want != int64(len(w.sezimCases)) {
+		t.Fatalf("superuser sees %d Sezim cases, want %d", want, len(w.sezimCases))
+	}
+	w.inOrgOrFail(t, w.sezim, func(tx *gorm.DB) {
+		if n := rlsCount(t, tx, `SELECT count(*) FROM cases`); n != want {
+			t.Errorf("sees %d cases, want Sezim's %d", n, want)
+		}
+		if n := rlsCount(t, tx, `SELECT count(*) FROM cases WHERE owner_organization_id <> ?`, w.sezim); n != 0 {
+			t.Errorf("sees %d cases of other organizations", n)
+		}
+		if n := rlsCount(t, tx, `SELECT count(*) FROM cases WHERE id = ?`, w.akCase); n != 0 {
+			t.Error("sees Akzhurok's case")
+		}
+		for _, table := range rlsCaseTables[1:] {
+			own := w.env.DB.Count(t, `SELECT count(*) FROM `+table+` x JOIN cases c ON c.id = x.case_id WHERE c.owner_organization_id = $1`, w.sezim)
+			if table == "case_notes" {
+				own = w.env.DB.Count(t, `SELECT count(*) FROM case_notes WHERE organization_id = $1`, w.sezim)
 			}
-			return errRollback
-		})
-		if !errors.Is(err, errRollback) {
-			t.Fatalf("insert for the organization set: %v", err)
-		}
-	})
-	t.Run("Sezim set: inserting a case for Akzhurok is refused by WITH CHECK", func(t *testing.T) {
-		err := inOrg(sezim, "", func(tx *gorm.DB) error { return insertCase(tx, akzhurok) })
-		if !confIsRLSViolation(err) {
-			t.Fatalf("err = %v, want a row-level security violation (42501)", err)
-		}
-		if n := env.DB.Count(t, `SELECT count(*) FROM cases WHERE code LIKE 'RLS-%'`); n != 0 {
-			t.Fatalf("%d cases inserted", n)
-		}
-	})
-	t.Run("no organization set: inserting any case is refused", func(t *testing.T) {
-		err := db.Transaction(func(tx *gorm.DB) error { return insertCase(tx, sezim) })
-		if !confIsRLSViolation(err) {
-			t.Fatalf("err = %v, want a row-level security violation (42501)", err)
-		}
-	})
-	t.Run("Sezim set: handing a case to Akzhurok by UPDATE is refused", func(t *testing.T) {
-		err := inOrg(sezim, "", func(tx *gorm.DB) error {
-			return tx.Exec(`UPDATE cases SET owner_organization_id = ? WHERE id = ?`, akzhurok, sezimCases[0]).Error
-		})
-		if !confIsRLSViolation(err) {
-			t.Fatalf("err = %v, want a row-level security violation (42501)", err)
-		}
-		if n := env.DB.Count(t, `SELECT count(*) FROM cases WHERE id = $1 AND owner_organization_id = $2`, sezimCases[0], sezim); n != 1 {
-			t.Fatal("the case changed hands")
-		}
-	})
-	t.Run("Sezim set: updating Akzhurok's case changes nothing", func(t *testing.T) {
-		err := inOrg(sezim, "", func(tx *gorm.DB) error {
-			res := tx.Exec(`UPDATE cases SET risk_level = 'high' WHERE id = ?`, akCase)
-			if res.Error == nil && res.RowsAffected != 0 {
-				t.Errorf("%d rows updated", res.RowsAffected)
-			}
-			return res.Error
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("Sezim set: Akzhurok's notes cannot be read", func(t *testing.T) {
-		if n := env.DB.Count(t, `SELECT count(*) FROM case_notes WHERE case_id = $1`, akCase); n == 0 {
-			t.Fatal("no note of Akzhurok to hide")
-		}
-		err := inOrg(sezim, "", func(tx *gorm.DB) error {
-			if n := count(t, tx, `SELECT count(*) FROM case_notes WHERE case_id = ? OR organization_id = ?`, akCase, akzhurok); n != 0 {
-				t.Errorf("sees %d of Akzhurok's notes", n)
-			}
-			if n := count(t, tx, `SELECT count(*) FROM case_notes WHERE case_id = ?`, sezimCases[0]); n == 0 {
-				t.Error("does not see its own notes (control)")
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("Akzhurok set: case_blind_index shows only Akzhurok's rows", func(t *testing.T) {
-		own := env.DB.Count(t, `SELECT count(*) FROM case_blind_index b JOIN cases c ON c.id = b.case_id WHERE c.owner_organization_id = $1`, akzhurok)
-		all := env.DB.Count(t, `SELECT count(*) FROM case_blind_index`)
-		if own == 0 || all <= own {
-			t.Fatalf("blind index rows: %d of Akzhurok in %d", own, all)
-		}
-		err := inOrg(akzhurok, "", func(tx *gorm.DB) error {
-			if n := count(t, tx, `SELECT count(*) FROM case_blind_index`); n != own {
-				t.Errorf("sees %d rows, want Akzhurok's %d (of %d)", n, own, all)
-			}
-			if n := count(t, tx, `SELECT count(*) FROM case_blind_index WHERE case_id IN ?`, sezimCases); n != 0 {
-				t.Errorf("sees %d of Sezim's rows", n)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("the application role neither owns tables nor bypasses row-level security", func(t *testing.T) {
-		if n := env.DB.Count(t, `SELECT count(*) FROM pg_roles WHERE rolname = $1 AND NOT rolsuper AND NOT rolbypassrls`, database.AppRole); n != 1 {
-			t.Fatal("the application role is a superuser or bypasses row-level security")
-		}
-		if n := env.DB.Count(t, `SELECT count(*) FROM pg_tables WHERE tableowner = $1`, database.AppRole); n != 0 {
-			t.Fatalf("the application role owns %d tables (owners pass row-level security)", n)
-		}
-		for _, table := range caseTables {
-			if n := env.DB.Count(t, `SELECT count(*) FROM pg_class WHERE oid = $1::regclass AND relrowsecurity`, "public."+table); n != 1 {
-				t.Errorf("%s: row-level security is not enabled", table)
+			if n := rlsCount(t, tx, `SELECT count(*) FROM `+table); n != own {
+				t.Errorf("%s: sees %d rows, want Sezim's %d", table, n, own)
 			}
 		}
 	})
-	t.Run("no function but jardam_duplicate_elsewhere reads the blind index or case secrets with the owner's rights for the application role", func(t *testing.T) {
-		// SECURITY DEFINER functions run with their owner's rights, past
-		// row-level security. The application role may call a few (the
-		// duplicate check, the referral notices); only the duplicate check
-		// may touch the blind index, and none may touch ciphertexts, data
-		// keys or notes.
-		all := confSuperText(t, env, `SELECT coalesce(string_agg(p.oid::regprocedure::text, ', ' ORDER BY 1), '') FROM pg_proc p
-			WHERE p.prosecdef AND has_function_privilege('`+database.AppRole+`', p.oid, 'EXECUTE')`)
-		if !strings.Contains(all, "jardam_duplicate_elsewhere(bytea[],text[],uuid[])") {
-			t.Fatalf("the duplicate check is not among the functions the application role may call: %q", all)
-		}
-		t.Logf("SECURITY DEFINER functions the application role may call: %s", all)
-		got := confSuperText(t, env, `SELECT coalesce(string_agg(p.oid::regprocedure::text, ', ' ORDER BY 1), '') FROM pg_proc p
-			WHERE p.prosecdef AND has_function_privilege('`+database.AppRole+`', p.oid, 'EXECUTE')
-			  AND p.proname <> 'jardam_duplicate_elsewhere'
-			  AND p.prosrc ~* '(case_blind_index|identity_enc|contact_enc|details_enc|reason_enc|plan_enc|text_enc|notes_enc|case_keys|case_notes)'`)
-		if got != "" {
-			t.Fatalf("functions reading case secrets with the owner's rights: %s", got)
+}
+
+func (w *rlsWorld) commitLeavesNoOrganization(t *testing.T) {
+	var inside int64
+	w.inOrgOrFail(t, w.sezim, func(tx *gorm.DB) {
+		inside = rlsCount(t, tx, `SELECT pg_backend_pid()`)
+		if n := rlsCount(t, tx, `SELECT count(*) FROM cases`); n == 0 {
+			t.Error("sees no case inside the transaction")
 		}
 	})
-	t.Run("no view lets the application role read past row-level security", func(t *testing.T) {
-		got := confSuperText(t, env, `SELECT coalesce(string_agg(c.relname, ', '), '') FROM pg_class c
-			WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace
-			  AND has_table_privilege('`+database.AppRole+`', c.oid, 'SELECT')
-			  AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)`)
-		if got != "" {
-			t.Fatalf("views readable with the owner's rights: %s", got)
+	if after := rlsCount(t, w.db, `SELECT pg_backend_pid()`); after != inside {
+		t.Fatalf("another connection (%d, then %d)", inside, after)
+	}
+	if n := rlsCount(t, w.db, `SELECT count(*) FROM cases`); n != 0 {
+		t.Errorf("sees %d cases after the commit", n)
+	}
+	var setting string
+	if err := w.db.Raw(`SELECT coalesce(current_setting('jardam.org_id', true), '')`).Scan(&setting).Error; err != nil {
+		t.Fatal(err)
+	}
+	if setting != "" {
+		t.Errorf("jardam.org_id outlived its transaction: %q", setting)
+	}
+}
+
+func (w *rlsWorld) rollbackLeavesNoOrganization(t *testing.T) {
+	errRollback := errors.New("roll back")
+	if err := w.inOrg(t, w.sezim, func(tx *gorm.DB) error { return errRollback }); !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
+	if n := rlsCount(t, w.db, `SELECT count(*) FROM cases`); n != 0 {
+		t.Errorf("sees %d cases after the rollback", n)
+	}
+}
+
+func (w *rlsWorld) sezimInsertsItsCase(t *testing.T) {
+	errRollback := errors.New("roll back")
+	err := w.inOrg(t, w.sezim, func(tx *gorm.DB) error {
+		if err := rlsInsertCase(tx, w.sezim); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatalf("insert for the organization set: %v", err)
+	}
+}
+
+func (w *rlsWorld) sezimCannotInsertForAkzhurok(t *testing.T) {
+	rlsAssertViolation(t, w.inOrg(t, w.sezim, func(tx *gorm.DB) error { return rlsInsertCase(tx, w.akzhurok) }))
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM cases WHERE code LIKE 'RLS-%'`); n != 0 {
+		t.Fatalf("%d cases inserted", n)
+	}
+}
+
+func (w *rlsWorld) noOrganizationCannotInsert(t *testing.T) {
+	rlsAssertViolation(t, w.db.Transaction(func(tx *gorm.DB) error { return rlsInsertCase(tx, w.sezim) }))
+}
+
+func (w *rlsWorld) sezimCannotHandOver(t *testing.T) {
+	rlsAssertViolation(t, w.inOrg(t, w.sezim, func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE cases SET owner_organization_id = ? WHERE id = ?`, w.akzhurok, w.sezimCases[0]).Error
+	}))
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM cases WHERE id = $1 AND owner_organization_id = $2`, w.sezimCases[0], w.sezim); n != 1 {
+		t.Fatal("the case changed hands")
+	}
+}
+
+func (w *rlsWorld) sezimCannotUpdateAkzhurok(t *testing.T) {
+	err := w.inOrg(t, w.sezim, func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE cases SET risk_level = 'high' WHERE id = ?`, w.akCase)
+		if res.Error == nil && res.RowsAffected != 0 {
+			t.Errorf("%d rows updated", res.RowsAffected)
+		}
+		return res.Error
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *rlsWorld) sezimCannotReadAkzhurokNotes(t *testing.T) {
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM case_notes WHERE case_id = $1`, w.akCase); n == 0 {
+		t.Fatal("no note of Akzhurok to hide")
+	}
+	w.inOrgOrFail(t, w.sezim, func(tx *gorm.DB) {
+		if n := rlsCount(t, tx, `SELECT count(*) FROM case_notes WHERE case_id = ? OR organization_id = ?`, w.akCase, w.akzhurok); n != 0 {
+			t.Errorf("sees %d of Akzhurok's notes", n)
+		}
+		if n := rlsCount(t, tx, `SELECT count(*) FROM case_notes WHERE case_id = ?`, w.sezimCases[0]); n == 0 {
+			t.Error("does not see its own notes (control)")
 		}
 	})
+}
+
+func (w *rlsWorld) akzhurokSeesOnlyItsBlindIndex(t *testing.T) {
+	own := w.env.DB.Count(t, `SELECT count(*) FROM case_blind_index b JOIN cases c ON c.id = b.case_id WHERE c.owner_organization_id = $1`, w.akzhurok)
+	all := w.env.DB.Count(t, `SELECT count(*) FROM case_blind_index`)
+	if own == 0 || all <= own {
+		t.Fatalf("blind index rows: %d of Akzhurok in %d", own, all)
+	}
+	w.inOrgOrFail(t, w.akzhurok, func(tx *gorm.DB) {
+		if n := rlsCount(t, tx, `SELECT count(*) FROM case_blind_index`); n != own {
+			t.Errorf("sees %d rows, want Akzhurok's %d (of %d)", n, own, all)
+		}
+		if n := rlsCount(t, tx, `SELECT count(*) FROM case_blind_index WHERE case_id IN ?`, w.sezimCases); n != 0 {
+			t.Errorf("sees %d of Sezim's rows", n)
+		}
+	})
+}
+
+func (w *rlsWorld) appRoleIsPlain(t *testing.T) {
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM pg_roles WHERE rolname = $1 AND NOT rolsuper AND NOT rolbypassrls`, database.AppRole); n != 1 {
+		t.Fatal("the application role is a superuser or bypasses row-level security")
+	}
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM pg_tables WHERE tableowner = $1`, database.AppRole); n != 0 {
+		t.Fatalf("the application role owns %d tables (owners pass row-level security)", n)
+	}
+	for _, table := range rlsCaseTables {
+		if n := w.env.DB.Count(t, `SELECT count(*) FROM pg_class WHERE oid = $1::regclass AND relrowsecurity`, "public."+table); n != 1 {
+			t.Errorf("%s: row-level security is not enabled", table)
+		}
+	}
+}
+
+// noDefinerFunctionReadsSecrets: SECURITY DEFINER functions run with their
+// owner's rights, past row-level security. The application role may call a
+// few (the duplicate check, the referral notices); only the duplicate check
+// may touch the blind index, and none may touch ciphertexts, data keys or
+// notes.
+func (w *rlsWorld) noDefinerFunctionReadsSecrets(t *testing.T) {
+	const callable = `SELECT coalesce(string_agg(p.oid::regprocedure::text, ', ' ORDER BY 1), '') FROM pg_proc p
+		WHERE p.prosecdef AND has_function_privilege('` + database.AppRole + `', p.oid, 'EXECUTE')`
+	all := w.env.DB.Text(t, callable)
+	if !strings.Contains(all, "jardam_duplicate_elsewhere(bytea[],text[],uuid[])") {
+		t.Fatalf("the duplicate check is not among the functions the application role may call: %q", all)
+	}
+	t.Logf("SECURITY DEFINER functions the application role may call: %s", all)
+	got := w.env.DB.Text(t, callable+`
+		  AND p.proname <> 'jardam_duplicate_elsewhere'
+		  AND p.prosrc ~* '(case_blind_index|identity_enc|contact_enc|details_enc|reason_enc|plan_enc|text_enc|notes_enc|case_keys|case_notes)'`)
+	if got != "" {
+		t.Fatalf("functions reading case secrets with the owner's rights: %s", got)
+	}
+}
+
+func (w *rlsWorld) noViewBypassesRLS(t *testing.T) {
+	got := w.env.DB.Text(t, `SELECT coalesce(string_agg(c.relname, ', '), '') FROM pg_class c
+		WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace
+		  AND has_table_privilege('`+database.AppRole+`', c.oid, 'SELECT')
+		  AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)`)
+	if got != "" {
+		t.Fatalf("views readable with the owner's rights: %s", got)
+	}
 }
 
 // TestConfidentialDuplicateFunctionAnswersOnlyBoolean checks the one door
@@ -650,157 +761,187 @@ func TestConfidentialRowLevelSecurityBackstop(t *testing.T) {
 // elsewhere holds the tokens, and nothing about which.
 func TestConfidentialDuplicateFunctionAnswersOnlyBoolean(t *testing.T) {
 	t.Parallel()
+	w := newDupWorld(t)
+	runSteps(t, w, []step[*dupWorld]{
+		{"a match elsewhere: one boolean column, one row, true", (*dupWorld).matchElsewhereIsTrue},
+		{"no match: one boolean column, one row, false", (*dupWorld).noMatchIsFalse},
+		{"a visible match does not count as elsewhere: false", (*dupWorld).visibleMatchIsFalse},
+		{"the function's signature returns one boolean, no set, no OUT arguments", (*dupWorld).signatureIsOneBoolean},
+		{"the application role cannot see which case matched", (*dupWorld).matchStaysHidden},
+		{"through the API: exists_elsewhere only, neither id nor code", (*dupWorld).apiAnswersOnlyExistsElsewhere},
+	})
+}
+
+// dupWorld is a case of Sezim, the blind index tokens of its identity, and
+// Akzhurok's caseworker who looks for it.
+type dupWorld struct {
+	env                        *apitest.Env
+	akWorker, akzhurok, akUser string
+	given, family, birth       string
+	sezimID, sezimCode         string
+	kinds                      pq.StringArray
+	tokens                     pq.ByteaArray
+}
+
+func newDupWorld(t *testing.T) *dupWorld {
+	t.Helper()
 	env := apitest.New(t)
-	sezimWorker := env.Token("caseworker@sezim.kg")
-	akWorker := env.Token("caseworker@akzhurok.kg")
-	akzhurok := confOrgID(t, env, "AKZHUROK")
-	akUser := confUserID(t, env, "caseworker@akzhurok.kg")
-	given, family, birth, doc := confCyrMarker(), confCyrMarker(), "1997-08-21", "AN"+confDigits(7)
-	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: sezimWorker, Body: map[string]any{
-		"identity": map[string]any{"given_name": given, "family_name": family, "birth_date": birth, "document_number": doc}}})
+	w := &dupWorld{env: env, akWorker: env.Token("caseworker@akzhurok.kg"), akzhurok: env.OrgID("AKZHUROK"),
+		akUser: env.UserID("caseworker@akzhurok.kg"), given: confCyrMarker(), family: confCyrMarker(), birth: "1997-08-21"}
+	doc := "AN" + confDigits(7)
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: env.Token("caseworker@sezim.kg"), Body: map[string]any{
+		"identity": map[string]any{"given_name": w.given, "family_name": w.family, "birth_date": w.birth, "document_number": doc}}})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create case: %d %s", r.Status, r.Body)
 	}
 	sezimCase := r.Map(t)
-	sezimID, sezimCode := sezimCase["id"].(string), sezimCase["code"].(string)
-
+	w.sezimID, w.sezimCode = sezimCase["id"].(string), sezimCase["code"].(string)
 	idx := env.Keyring.Index
-	var kinds pq.StringArray
-	var tokens pq.ByteaArray
-	for _, tk := range idx.NameKeys(given, family, "", birth) {
-		kinds, tokens = append(kinds, "name_birth"), append(tokens, tk)
+	for _, tk := range idx.NameKeys(w.given, w.family, "", w.birth) {
+		w.kinds, w.tokens = append(w.kinds, "name_birth"), append(w.tokens, tk)
 	}
-	kinds, tokens = append(kinds, "document"), append(tokens, idx.DocumentKey(doc))
-	if n := env.DB.Count(t, `SELECT count(*) FROM case_blind_index WHERE token = ANY($1::bytea[])`, [][]byte(tokens)); n != int64(len(tokens)) {
-		t.Fatalf("the case holds %d of the %d tokens: the test computes other tokens than the service", n, len(tokens))
+	w.kinds, w.tokens = append(w.kinds, "document"), append(w.tokens, idx.DocumentKey(doc))
+	if n := env.DB.Count(t, `SELECT count(*) FROM case_blind_index WHERE token = ANY($1::bytea[])`, [][]byte(w.tokens)); n != int64(len(w.tokens)) {
+		t.Fatalf("the case holds %d of the %d tokens: the test computes other tokens than the service", n, len(w.tokens))
 	}
+	return w
+}
 
-	// call runs the function as the application role for Akzhurok's
-	// caseworker and returns the column types and the rows it answered.
-	call := func(t *testing.T, kinds pq.StringArray, tokens pq.ByteaArray, visible pq.StringArray) ([]string, []bool) {
-		t.Helper()
-		var types []string
-		var values []bool
-		err := env.DB.App.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec(`SELECT set_config('jardam.org_id', ?, true), set_config('jardam.user_id', ?, true)`, akzhurok, akUser).Error; err != nil {
-				return err
-			}
-			rows, err := tx.Raw(`SELECT jardam_duplicate_elsewhere(?::bytea[], ?::text[], ?::uuid[])`, tokens, kinds, visible).Rows()
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			cts, err := rows.ColumnTypes()
-			if err != nil {
-				return err
-			}
-			for _, ct := range cts {
-				types = append(types, ct.DatabaseTypeName())
-			}
-			for rows.Next() {
-				var b bool
-				if err := rows.Scan(&b); err != nil {
-					return err
-				}
-				values = append(values, b)
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			t.Fatalf("call: %v", err)
+// asAkzhurok runs fn in a transaction of the application role for
+// Akzhurok's caseworker.
+func (w *dupWorld) asAkzhurok(fn func(tx *gorm.DB) error) error {
+	return w.env.DB.App.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SELECT set_config('jardam.org_id', ?, true), set_config('jardam.user_id', ?, true)`, w.akzhurok, w.akUser).Error; err != nil {
+			return err
 		}
-		return types, values
-	}
+		return fn(tx)
+	})
+}
 
-	t.Run("a match elsewhere: one boolean column, one row, true", func(t *testing.T) {
-		types, values := call(t, kinds, tokens, pq.StringArray{})
-		if len(types) != 1 || types[0] != "BOOL" || len(values) != 1 || !values[0] {
-			t.Fatalf("columns %v, rows %v", types, values)
+// call runs the function as the application role for Akzhurok's
+// caseworker and returns the column types and the rows it answered.
+func (w *dupWorld) call(t *testing.T, kinds pq.StringArray, tokens pq.ByteaArray, visible pq.StringArray) ([]string, []bool) {
+	t.Helper()
+	var types []string
+	var values []bool
+	err := w.asAkzhurok(func(tx *gorm.DB) error {
+		rows, err := tx.Raw(`SELECT jardam_duplicate_elsewhere(?::bytea[], ?::text[], ?::uuid[])`, tokens, kinds, visible).Rows()
+		if err != nil {
+			return err
 		}
-	})
-	t.Run("no match: one boolean column, one row, false", func(t *testing.T) {
-		other := idx.NameKeys(confCyrMarker(), confCyrMarker(), "", birth)
-		types, values := call(t, pq.StringArray{"name_birth"}, pq.ByteaArray{other[0]}, pq.StringArray{})
-		if len(types) != 1 || types[0] != "BOOL" || len(values) != 1 || values[0] {
-			t.Fatalf("columns %v, rows %v", types, values)
+		defer rows.Close()
+		cts, err := rows.ColumnTypes()
+		if err != nil {
+			return err
 		}
-	})
-	t.Run("a visible match does not count as elsewhere: false", func(t *testing.T) {
-		_, values := call(t, kinds, tokens, pq.StringArray{sezimID})
-		if len(values) != 1 || values[0] {
-			t.Fatalf("rows %v", values)
+		for _, ct := range cts {
+			types = append(types, ct.DatabaseTypeName())
 		}
-	})
-	t.Run("the function's signature returns one boolean, no set, no OUT arguments", func(t *testing.T) {
-		n := env.DB.Count(t, `SELECT count(*) FROM pg_proc WHERE proname = 'jardam_duplicate_elsewhere'
-			AND prorettype = 'boolean'::regtype AND NOT proretset AND proargmodes IS NULL AND pronargs = 3`)
-		if n != 1 {
-			t.Fatal("jardam_duplicate_elsewhere is not a plain boolean function of three arguments")
-		}
-		if n := env.DB.Count(t, `SELECT count(*) FROM pg_proc WHERE proname = 'jardam_duplicate_elsewhere'`); n != 1 {
-			t.Fatalf("%d overloads of jardam_duplicate_elsewhere", n)
-		}
-		if n := env.DB.Count(t, `SELECT count(*) FROM pg_proc WHERE proname = 'jardam_duplicate_elsewhere' AND has_function_privilege('public', oid, 'EXECUTE')`); n != 0 {
-			t.Fatal("PUBLIC may execute jardam_duplicate_elsewhere")
-		}
-	})
-	t.Run("the application role cannot see which case matched", func(t *testing.T) {
-		call(t, kinds, tokens, pq.StringArray{})
-		if n := env.DB.Count(t, `SELECT count(*) FROM notifications WHERE ref_code = $1`, sezimCode); n == 0 {
-			t.Fatal("the match notified nobody: nothing to hide")
-		}
-		err := env.DB.App.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec(`SELECT set_config('jardam.org_id', ?, true), set_config('jardam.user_id', ?, true)`, akzhurok, akUser).Error; err != nil {
+		for rows.Next() {
+			var b bool
+			if err := rows.Scan(&b); err != nil {
 				return err
 			}
-			checks := []struct {
-				what  string
-				query string
-				args  []any
-			}{
-				{"the matching blind index rows", `SELECT count(*) FROM case_blind_index WHERE token = ANY(?::bytea[])`, []any{tokens}},
-				{"the matching case", `SELECT count(*) FROM cases WHERE id = ? OR code = ?`, []any{sezimID, sezimCode}},
-				{"its data key", `SELECT count(*) FROM case_keys WHERE case_id = ?`, []any{sezimID}},
-				{"its assignments", `SELECT count(*) FROM case_assignments WHERE case_id = ?`, []any{sezimID}},
-				{"the notifications naming it", `SELECT count(*) FROM notifications WHERE ref_code = ?`, []any{sezimCode}},
-			}
-			for _, c := range checks {
-				var n int64
-				if err := tx.Raw(c.query, c.args...).Scan(&n).Error; err != nil {
-					return fmt.Errorf("%s: %w", c.what, err)
-				}
-				if n != 0 {
-					t.Errorf("Akzhurok sees %s (%d rows)", c.what, n)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+			values = append(values, b)
 		}
+		return rows.Err()
 	})
-	t.Run("through the API: exists_elsewhere only, neither id nor code", func(t *testing.T) {
-		r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/duplicates", Token: akWorker,
-			Body: map[string]any{"identity": map[string]any{"given_name": given, "family_name": family, "birth_date": birth}}})
-		if r.Status != http.StatusOK {
-			t.Fatalf("duplicates: %d %s", r.Status, r.Body)
+	if err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	return types, values
+}
+
+func (w *dupWorld) matchElsewhereIsTrue(t *testing.T) {
+	types, values := w.call(t, w.kinds, w.tokens, pq.StringArray{})
+	if len(types) != 1 || types[0] != "BOOL" || len(values) != 1 || !values[0] {
+		t.Fatalf("columns %v, rows %v", types, values)
+	}
+}
+
+func (w *dupWorld) noMatchIsFalse(t *testing.T) {
+	other := w.env.Keyring.Index.NameKeys(confCyrMarker(), confCyrMarker(), "", w.birth)
+	types, values := w.call(t, pq.StringArray{"name_birth"}, pq.ByteaArray{other[0]}, pq.StringArray{})
+	if len(types) != 1 || types[0] != "BOOL" || len(values) != 1 || values[0] {
+		t.Fatalf("columns %v, rows %v", types, values)
+	}
+}
+
+func (w *dupWorld) visibleMatchIsFalse(t *testing.T) {
+	_, values := w.call(t, w.kinds, w.tokens, pq.StringArray{w.sezimID})
+	if len(values) != 1 || values[0] {
+		t.Fatalf("rows %v", values)
+	}
+}
+
+func (w *dupWorld) signatureIsOneBoolean(t *testing.T) {
+	n := w.env.DB.Count(t, `SELECT count(*) FROM pg_proc WHERE proname = 'jardam_duplicate_elsewhere'
+		AND prorettype = 'boolean'::regtype AND NOT proretset AND proargmodes IS NULL AND pronargs = 3`)
+	if n != 1 {
+		t.Fatal("jardam_duplicate_elsewhere is not a plain boolean function of three arguments")
+	}
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM pg_proc WHERE proname = 'jardam_duplicate_elsewhere'`); n != 1 {
+		t.Fatalf("%d overloads of jardam_duplicate_elsewhere", n)
+	}
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM pg_proc WHERE proname = 'jardam_duplicate_elsewhere' AND has_function_privilege('public', oid, 'EXECUTE')`); n != 0 {
+		t.Fatal("PUBLIC may execute jardam_duplicate_elsewhere")
+	}
+}
+
+func (w *dupWorld) matchStaysHidden(t *testing.T) {
+	w.call(t, w.kinds, w.tokens, pq.StringArray{})
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM notifications WHERE ref_code = $1`, w.sezimCode); n == 0 {
+		t.Fatal("the match notified nobody: nothing to hide")
+	}
+	checks := []struct {
+		what  string
+		query string
+		args  []any
+	}{
+		{"the matching blind index rows", `SELECT count(*) FROM case_blind_index WHERE token = ANY(?::bytea[])`, []any{w.tokens}},
+		{"the matching case", `SELECT count(*) FROM cases WHERE id = ? OR code = ?`, []any{w.sezimID, w.sezimCode}},
+		{"its data key", `SELECT count(*) FROM case_keys WHERE case_id = ?`, []any{w.sezimID}},
+		{"its assignments", `SELECT count(*) FROM case_assignments WHERE case_id = ?`, []any{w.sezimID}},
+		{"the notifications naming it", `SELECT count(*) FROM notifications WHERE ref_code = ?`, []any{w.sezimCode}},
+	}
+	err := w.asAkzhurok(func(tx *gorm.DB) error {
+		for _, c := range checks {
+			var n int64
+			if err := tx.Raw(c.query, c.args...).Scan(&n).Error; err != nil {
+				return fmt.Errorf("%s: %w", c.what, err)
+			}
+			if n != 0 {
+				t.Errorf("Akzhurok sees %s (%d rows)", c.what, n)
+			}
 		}
-		got := r.Map(t)
-		if got["exists_elsewhere"] != true || len(got["matches"].([]any)) != 0 {
-			t.Fatalf("answer %s", r.Body)
-		}
-		if bytes.Contains(r.Body, []byte(sezimID)) || bytes.Contains(r.Body, []byte(sezimCode)) {
-			t.Fatalf("the answer names the case: %s", r.Body)
-		}
-		keys := make([]string, 0, len(got))
-		for k := range got {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		if strings.Join(keys, ",") != "exists_elsewhere,matches" {
-			t.Fatalf("answer fields %v", keys)
-		}
+		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *dupWorld) apiAnswersOnlyExistsElsewhere(t *testing.T) {
+	r := w.env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/duplicates", Token: w.akWorker,
+		Body: map[string]any{"identity": map[string]any{"given_name": w.given, "family_name": w.family, "birth_date": w.birth}}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("duplicates: %d %s", r.Status, r.Body)
+	}
+	got := r.Map(t)
+	if got["exists_elsewhere"] != true || len(got["matches"].([]any)) != 0 {
+		t.Fatalf("answer %s", r.Body)
+	}
+	if bytes.Contains(r.Body, []byte(w.sezimID)) || bytes.Contains(r.Body, []byte(w.sezimCode)) {
+		t.Fatalf("the answer names the case: %s", r.Body)
+	}
+	keys := make([]string, 0, len(got))
+	for k := range got {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if strings.Join(keys, ",") != "exists_elsewhere,matches" {
+		t.Fatalf("answer fields %v", keys)
+	}
 }
 
 // confLogT is a testing.TB that also keeps what the server logs through
@@ -838,52 +979,6 @@ func confFindPgDump(t *testing.T) string {
 	}
 	t.Fatal("pg_dump not found on PATH nor in /usr/lib/postgresql/*/bin: install the PostgreSQL 15 client tools (apt-get install postgresql-client-15)")
 	return ""
-}
-
-// confSuperDBURL is the superuser URL of the test database.
-func confSuperDBURL(env *apitest.Env) string {
-	u, err := url.Parse(env.DB.SuperURL)
-	if err != nil {
-		panic(err)
-	}
-	pw, _ := u.User.Password()
-	return dbtest.URLFor(env.DB.SuperURL, u.User.Username(), pw, env.DB.Name)
-}
-
-// confSuperText runs a query returning one text value as the superuser.
-func confSuperText(t *testing.T, env *apitest.Env, query string, args ...any) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, confSuperDBURL(env))
-	if err != nil {
-		t.Fatalf("connect as superuser: %v", err)
-	}
-	defer conn.Close(ctx)
-	var s string
-	if err := conn.QueryRow(ctx, query, args...).Scan(&s); err != nil {
-		t.Fatalf("superuser query: %v", err)
-	}
-	return s
-}
-
-// confOrgID returns the id of an organization by code.
-func confOrgID(t *testing.T, env *apitest.Env, code string) string {
-	t.Helper()
-	var id string
-	if err := env.DB.App.Raw(`SELECT id::text FROM organizations WHERE code = ?`, code).Scan(&id).Error; err != nil || id == "" {
-		t.Fatalf("organization %s: %v", code, err)
-	}
-	return id
-}
-
-// confUserID returns the id of a user by e-mail.
-func confUserID(t *testing.T, env *apitest.Env, email string) string {
-	t.Helper()
-	var id string
-	if err := env.DB.App.Raw(`SELECT id::text FROM users WHERE email = ?`, email).Scan(&id).Error; err != nil || id == "" {
-		t.Fatalf("user %s: %v", email, err)
-	}
-	return id
 }
 
 // confUUID returns s when it is a UUID (so it may be written into SET).

@@ -59,6 +59,7 @@ func changePassword(t *testing.T, env *apitest.Env, email, oneTime, next string)
 }
 
 func TestOnePersonCannotGrantCaseAccessAlone(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.AddUser("admin3@jardam.local", "OPS", "admin")
 	admin, admin2, admin3 := env.Token("admin@jardam.local"), env.Token("admin2@jardam.local"), env.Token("admin3@jardam.local")
@@ -98,6 +99,7 @@ func TestOnePersonCannotGrantCaseAccessAlone(t *testing.T) {
 }
 
 func TestApproverRules(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.AddUser("supervisor@akzhurok.kg", "AKZHUROK", "supervisor")
 	env.AddUser("orgadmin2@sezim.kg", "SEZIM", "org_admin")
@@ -153,6 +155,7 @@ func TestApproverRules(t *testing.T) {
 }
 
 func TestAnAdminApprovesWhereTheOrganizationHasNoSupervisor(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.AddUser("orgadmin@akzhurok.kg", "AKZHUROK", "org_admin")
 	env.AddUser("supervisor@akzhurok.kg", "AKZHUROK", "supervisor")
@@ -182,6 +185,7 @@ func TestAnAdminApprovesWhereTheOrganizationHasNoSupervisor(t *testing.T) {
 }
 
 func TestPendingAccountSignInSaysNothingOfThePassword(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	orgAdmin := env.Token("orgadmin@sezim.kg")
 	cw := userByEmail(t, env, orgAdmin, "caseworker@sezim.kg")
@@ -226,6 +230,7 @@ func TestPendingAccountSignInSaysNothingOfThePassword(t *testing.T) {
 }
 
 func TestCoordinatorsAndAuditorsAreActiveAtOnce(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Token("admin@jardam.local")
 	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/users", Token: admin, Body: map[string]any{
@@ -246,6 +251,7 @@ func TestCoordinatorsAndAuditorsAreActiveAtOnce(t *testing.T) {
 }
 
 func TestAccountEventsNotifyTheOrganization(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	sezim := env.OrgID("SEZIM")
 	orgAdmin := env.Token("orgadmin@sezim.kg")
@@ -296,6 +302,7 @@ func TestAccountEventsNotifyTheOrganization(t *testing.T) {
 }
 
 func TestDisablingHandsOverTheCases(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.AddUser("caseworker2@sezim.kg", "SEZIM", "caseworker")
 	orgAdmin := env.Token("orgadmin@sezim.kg")
@@ -353,6 +360,7 @@ func TestDisablingHandsOverTheCases(t *testing.T) {
 }
 
 func TestDormantAccountsAreDisabledOnceADay(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.Token("caseworker@sezim.kg")
 	env.DB.Exec(t, `UPDATE users SET activated_at = now() - interval '100 days'`)
@@ -391,6 +399,7 @@ func TestDormantAccountsAreDisabledOnceADay(t *testing.T) {
 }
 
 func TestTheRuleServesOtherGrants(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	id := func(email string) uuid.UUID {
 		var r struct{ ID uuid.UUID }

@@ -8,7 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +17,6 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 	"github.com/jardam-kg/jardam/internal/platform/database"
-	"github.com/jardam-kg/jardam/internal/platform/dbtest"
 )
 
 // Fuzzed route selectors: sel%16 picks the route, (sel/16)%6 the caller.
@@ -167,12 +166,7 @@ func fuzzFingerprintSQL() string {
 // security.
 func fuzzSuperDB(tb testing.TB, env *apitest.Env) *gorm.DB {
 	tb.Helper()
-	u, err := url.Parse(env.DB.SuperURL)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pw, _ := u.User.Password()
-	db, err := database.Open(context.Background(), dbtest.URLFor(env.DB.SuperURL, u.User.Username(), pw, env.DB.Name))
+	db, err := database.Open(context.Background(), env.DB.SuperDBURL())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -276,7 +270,15 @@ const (
 	fzMediaXML
 )
 
+// fuzzSeeds is the seed corpus: inputs that once failed, and the
+// interesting cases of every route.
 func fuzzSeeds() []fuzzSeed {
+	return slices.Concat(fuzzCreateSeeds(), fuzzReadAndPatchSeeds(), fuzzStepSeeds())
+}
+
+// fuzzCreateSeeds are the seeds of POST /api/v1/cases, with an input to
+// the assistance route that once answered 500.
+func fuzzCreateSeeds() []fuzzSeed {
 	validCreate := `{"sex":"female","citizenship":"KG","region_of_origin":"osh","identification_channel":"hotline",
 		"exploitation_types":["forced_labour"],"countries_of_exploitation":["RU"],
 		"trafficking_events":[{"kind":"exploitation","country":"RU","region":"Moscow","year_month":"2025-03","place":"a market","details":"held"}],
@@ -284,7 +286,6 @@ func fuzzSeeds() []fuzzSeed {
 	deep := `{"identity":` + strings.Repeat(`{"given_name":`, 2000) + `"x"` + strings.Repeat("}", 2001)
 	deepArray := `{"exploitation_types":` + strings.Repeat("[", 12000) + strings.Repeat("]", 12000) + `}`
 	return []fuzzSeed{
-		// Creates.
 		{fzRouteCreate, fzCallerWorker, 0, `{"identity":{"given_name":"Бакыт"}}`, fzMediaJSON, ""},
 		// Inputs that once answered 500: a key that is not UTF-8, a date in year 0.
 		{fzRouteCreate, fzCallerWorker, 2, `{"identity":{"given_name":"A"}}`, fzMediaJSON, "\xff"},
@@ -318,6 +319,12 @@ func fuzzSeeds() []fuzzSeed {
 		{fzRouteCreate, fzCallerWorker, 0, `{"identity":{"given_name":"A"}}`, fzMediaBadParams, ""},
 		{fzRouteCreate, fzCallerMinistry, 0, `{"identity":{"given_name":"A"}}`, fzMediaJSON, ""},
 		{fzRouteCreate, fzCallerAnonymous, 0, `{"identity":{"given_name":"A"}}`, fzMediaJSON, ""},
+	}
+}
+
+// fuzzReadAndPatchSeeds are the seeds of the lists, reads and patches.
+func fuzzReadAndPatchSeeds() []fuzzSeed {
+	return []fuzzSeed{
 		// Lists and reads.
 		{fzRouteList, fzCallerWorker, 1 << 2, ``, fzMediaNone, ""},
 		{fzRouteList, fzCallerSupervisor, 6 << 2, ``, fzMediaNone, ""},
@@ -348,6 +355,13 @@ func fuzzSeeds() []fuzzSeed {
 		{fzRoutePatch, fzCallerWorker, fzPathAkzhurok, `{"risk_level":"low"}`, fzMediaJSON, `"1"`},
 		{fzRoutePatch, fzCallerWorker, fzPathOdd | 2<<2, `{"risk_level":"low"}`, fzMediaJSON, `"1"`},
 		{fzRoutePatch, fzCallerSupervisor, fzPathSezim, `{"assigned_user_ids":["` + fuzzMissingID + `"]}`, fzMediaJSON, `"2"`},
+	}
+}
+
+// fuzzStepSeeds are the seeds of stage moves, plans, assistance, notes,
+// search, duplicate checks and the access log.
+func fuzzStepSeeds() []fuzzSeed {
+	return []fuzzSeed{
 		// Stage moves.
 		{fzRouteMoveStage, fzCallerWorker, fzPathSezim, `{"stage":"limbo","reason":"x"}`, fzMediaJSON, ""},
 		{fzRouteMoveStage, fzCallerWorker, fzPathSezim, `{"stage":"identification","reason":"back"}`, fzMediaJSON, ""},
@@ -397,41 +411,7 @@ func fuzzSeeds() []fuzzSeed {
 // the identity of another organization's case.
 func FuzzCaseRoutes(f *testing.F) {
 	tb := &fuzzTB{TB: f}
-	env := apitest.New(tb)
-	tokens := make([]string, len(fuzzCallers))
-	for i, c := range fuzzCallers {
-		if c.email != "" {
-			tokens[i] = env.Token(c.email)
-		}
-	}
-	tokens[fzCallerBadToken] = "not-a-token"
-	h := env.Server.Echo
-	fixture := func(tok, marker string) (caseID, assistanceID string) {
-		body := fmt.Sprintf(`{"sex":"female","identity":{"given_name":%q,"family_name":%q,"birth_date":"1990-01-01","document_number":%q}}`,
-			marker, marker, marker)
-		caseID = fuzzCreatedID(f, fuzzServe(h, http.MethodPost, "/api/v1/cases", tok, "application/json", []byte(body), nil))
-		assistanceID = fuzzCreatedID(f, fuzzServe(h, http.MethodPost, "/api/v1/cases/"+caseID+"/assistance", tok, "application/json",
-			[]byte(`{"type":"shelter","status":"in_progress","started_on":"2025-03-01"}`), nil))
-		return caseID, assistanceID
-	}
-	sezimCase, sezimAssistance := fixture(tokens[fzCallerWorker], fuzzSezimMarker)
-	akzCase, akzAssistance := fixture(tokens[fzCallerOtherOrg], fuzzAkzhurokMarker)
-	markers := map[string]string{"sezim": fuzzSezimMarker, "akzhurok": fuzzAkzhurokMarker}
-	// Odd ids: malformed, or another spelling of the other organization's
-	// case (which uuid.Parse accepts).
-	odd := func(id string) []string {
-		return []string{"not-a-uuid", "00000000-0000-0000-0000-00000000000g", strings.Repeat("a", 300), "%20", "0", "..",
-			id + "x", id[:35], "{" + id + "}", "urn:uuid:" + id, strings.ToUpper(id), strings.ReplaceAll(id, "-", "")}
-	}
-	super := fuzzSuperDB(f, env)
-	fpSQL := fuzzFingerprintSQL()
-	fingerprint := func(t *testing.T) string {
-		var s string
-		if err := super.Raw(fpSQL).Scan(&s).Error; err != nil {
-			t.Fatalf("fingerprint: %v", err)
-		}
-		return s
-	}
+	w := newFuzzWorld(f, tb)
 	for _, s := range fuzzSeeds() {
 		s.add(f)
 	}
@@ -444,85 +424,148 @@ func FuzzCaseRoutes(f *testing.F) {
 		if !fuzzValidHeaderValue(ifMatch) || len(ifMatch) > 8<<10 {
 			t.Skip("not a header value a server would accept")
 		}
-		// owner is the organization of the object the path names ("" for
-		// none, or for a route without an id).
-		path, owner := route.path, ""
-		header := map[string]string{}
-		if ifMatch != "" {
-			header["If-Match"] = ifMatch
-		}
-		sub := int(variant >> 2)
-		if route.target != fuzzNoID {
-			ids := map[string]string{"sezim": sezimCase, "akzhurok": akzCase}
-			if route.target == fuzzAssistanceID {
-				ids = map[string]string{"sezim": sezimAssistance, "akzhurok": akzAssistance}
-			}
-			var id string
-			switch variant & 3 {
-			case fzPathSezim:
-				id, owner = ids["sezim"], "sezim"
-			case fzPathAkzhurok:
-				id, owner = ids["akzhurok"], "akzhurok"
-			case fzPathMissing:
-				id = fuzzMissingID
-			case fzPathOdd:
-				forms := odd(ids["akzhurok"])
-				id = forms[sub%len(forms)]
-				if sub%len(forms) >= 8 {
-					owner = "akzhurok"
-				}
-			}
-			path = strings.Replace(path, "{id}", id, 1)
-		}
-		if route.method == http.MethodGet {
-			path += fuzzQueries[sub%len(fuzzQueries)]
-		}
-		if route.method == http.MethodPost && route.path == "/api/v1/cases" {
-			switch k := fuzzIdemKeys[variant%4]; k {
-			case "":
-			case fuzzIdemFromInput:
-				if ifMatch != "" {
-					header["Idempotency-Key"] = ifMatch
-				}
-			default:
-				header["Idempotency-Key"] = k
-			}
-		}
+		path, owner, header := w.request(route.method, route.path, route.target, variant, ifMatch)
 		ct := fuzzContentTypes[int(ctSel)%len(fuzzContentTypes)]
 
-		before := fingerprint(t)
-		rec := fuzzServe(h, route.method, path, tokens[callerIdx], ct, body, header)
+		before := w.fingerprint(t)
+		rec := fuzzServe(w.h, route.method, path, w.tokens[callerIdx], ct, body, header)
 		label := fmt.Sprintf("%s %s as %q (content type %q, headers %q)", route.method, path, caller.email, ct, header)
 		t.Logf("%s: %d", label, rec.Code)
-
-		if rec.Code >= 500 || rec.Code < 200 {
-			t.Fatalf("%s: status %d: %s", label, rec.Code, rec.Body.Bytes())
-		}
-		if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
-			t.Errorf("%s: X-Content-Type-Options %q", label, got)
-		}
-		wantType := "application/json"
-		if rec.Code >= 400 {
-			wantType = "application/problem+json"
-		}
-		if mt, _, err := mime.ParseMediaType(rec.Header().Get("Content-Type")); err != nil || mt != wantType {
-			t.Errorf("%s: status %d with content type %q, want %s", label, rec.Code, rec.Header().Get("Content-Type"), wantType)
-		}
-		if !json.Valid(rec.Body.Bytes()) {
-			t.Errorf("%s: status %d with a body that is not JSON: %.200q", label, rec.Code, rec.Body.Bytes())
-		}
+		fuzzAssertAnswer(t, label, rec)
 		if rec.Code < 300 && route.target != fuzzNoID && (owner == "" || owner != caller.org) {
 			t.Errorf("%s: status %d on an object of organization %q", label, rec.Code, owner)
 		}
-		for org, m := range markers {
+		for org, m := range map[string]string{"sezim": fuzzSezimMarker, "akzhurok": fuzzAkzhurokMarker} {
 			if org != caller.org && bytes.Contains(rec.Body.Bytes(), []byte(m)) {
 				t.Errorf("%s: the response shows the identity of a case of %s", label, org)
 			}
 		}
 		if rec.Code >= 400 || route.method == http.MethodGet {
-			if after := fingerprint(t); after != before {
+			if after := w.fingerprint(t); after != before {
 				t.Errorf("%s: status %d, yet the case tables changed:\nbefore %s\nafter  %s", label, rec.Code, before, after)
 			}
 		}
 	})
+}
+
+// fuzzWorld is the API with a case (and its assistance) of Sezim and one of
+// Akzhurok, a token for every caller and a superuser pool to fingerprint
+// the case tables.
+type fuzzWorld struct {
+	h                          http.Handler
+	tokens                     []string
+	sezimCase, sezimAssistance string
+	akzCase, akzAssistance     string
+	super                      *gorm.DB
+	fpSQL                      string
+}
+
+func newFuzzWorld(f *testing.F, tb *fuzzTB) *fuzzWorld {
+	env := apitest.New(tb)
+	w := &fuzzWorld{h: env.Server.Echo, tokens: make([]string, len(fuzzCallers)), super: fuzzSuperDB(f, env), fpSQL: fuzzFingerprintSQL()}
+	for i, c := range fuzzCallers {
+		if c.email != "" {
+			w.tokens[i] = env.Token(c.email)
+		}
+	}
+	w.tokens[fzCallerBadToken] = "not-a-token"
+	fixture := func(tok, marker string) (caseID, assistanceID string) {
+		body := fmt.Sprintf(`{"sex":"female","identity":{"given_name":%q,"family_name":%q,"birth_date":"1990-01-01","document_number":%q}}`,
+			marker, marker, marker)
+		caseID = fuzzCreatedID(f, fuzzServe(w.h, http.MethodPost, "/api/v1/cases", tok, "application/json", []byte(body), nil))
+		assistanceID = fuzzCreatedID(f, fuzzServe(w.h, http.MethodPost, "/api/v1/cases/"+caseID+"/assistance", tok, "application/json",
+			[]byte(`{"type":"shelter","status":"in_progress","started_on":"2025-03-01"}`), nil))
+		return caseID, assistanceID
+	}
+	w.sezimCase, w.sezimAssistance = fixture(w.tokens[fzCallerWorker], fuzzSezimMarker)
+	w.akzCase, w.akzAssistance = fixture(w.tokens[fzCallerOtherOrg], fuzzAkzhurokMarker)
+	return w
+}
+
+// fingerprint sums up the case tables (see fuzzFingerprintSQL).
+func (w *fuzzWorld) fingerprint(t *testing.T) string {
+	var s string
+	if err := w.super.Raw(w.fpSQL).Scan(&s).Error; err != nil {
+		t.Fatalf("fingerprint: %v", err)
+	}
+	return s
+}
+
+// fuzzOddIDs are malformed ids, or other spellings of id (which uuid.Parse
+// accepts): from the eighth on they name id's case.
+func fuzzOddIDs(id string) []string {
+	return []string{"not-a-uuid", "00000000-0000-0000-0000-00000000000g", strings.Repeat("a", 300), "%20", "0", "..",
+		id + "x", id[:35], "{" + id + "}", "urn:uuid:" + id, strings.ToUpper(id), strings.ReplaceAll(id, "-", "")}
+}
+
+// request builds the path of a request to the route (its {id} chosen by
+// the low bits of variant, its query by the others) and its headers, and
+// names the organization of the object the path names ("" for none, or
+// for a route without an id).
+func (w *fuzzWorld) request(method, path string, target fuzzTarget, variant byte, ifMatch string) (string, string, map[string]string) {
+	owner, header := "", map[string]string{}
+	create := method == http.MethodPost && path == "/api/v1/cases"
+	if ifMatch != "" {
+		header["If-Match"] = ifMatch
+	}
+	sub := int(variant >> 2)
+	if target != fuzzNoID {
+		ids := map[string]string{"sezim": w.sezimCase, "akzhurok": w.akzCase}
+		if target == fuzzAssistanceID {
+			ids = map[string]string{"sezim": w.sezimAssistance, "akzhurok": w.akzAssistance}
+		}
+		var id string
+		switch variant & 3 {
+		case fzPathSezim:
+			id, owner = ids["sezim"], "sezim"
+		case fzPathAkzhurok:
+			id, owner = ids["akzhurok"], "akzhurok"
+		case fzPathMissing:
+			id = fuzzMissingID
+		case fzPathOdd:
+			forms := fuzzOddIDs(ids["akzhurok"])
+			id = forms[sub%len(forms)]
+			if sub%len(forms) >= 8 {
+				owner = "akzhurok"
+			}
+		}
+		path = strings.Replace(path, "{id}", id, 1)
+	}
+	if method == http.MethodGet {
+		path += fuzzQueries[sub%len(fuzzQueries)]
+	}
+	if create {
+		switch k := fuzzIdemKeys[variant%4]; k {
+		case "":
+		case fuzzIdemFromInput:
+			if ifMatch != "" {
+				header["Idempotency-Key"] = ifMatch
+			}
+		default:
+			header["Idempotency-Key"] = k
+		}
+	}
+	return path, owner, header
+}
+
+// fuzzAssertAnswer: no 5xx (nor 1xx); nosniff; JSON, as problem+json from
+// 400 on.
+func fuzzAssertAnswer(t *testing.T, label string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if rec.Code >= 500 || rec.Code < 200 {
+		t.Fatalf("%s: status %d: %s", label, rec.Code, rec.Body.Bytes())
+	}
+	if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("%s: X-Content-Type-Options %q", label, got)
+	}
+	wantType := "application/json"
+	if rec.Code >= 400 {
+		wantType = "application/problem+json"
+	}
+	if mt, _, err := mime.ParseMediaType(rec.Header().Get("Content-Type")); err != nil || mt != wantType {
+		t.Errorf("%s: status %d with content type %q, want %s", label, rec.Code, rec.Header().Get("Content-Type"), wantType)
+	}
+	if !json.Valid(rec.Body.Bytes()) {
+		t.Errorf("%s: status %d with a body that is not JSON: %.200q", label, rec.Code, rec.Body.Bytes())
+	}
 }

@@ -43,6 +43,7 @@ func referredCaseWithEvents(t *testing.T, env *apitest.Env) (sender, recipient, 
 // the identity and contact categories reads the events' kind, country and
 // month, never their place and details; the owner reads them.
 func TestEventPlaceAndDetailsStayWithTheOwner(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	sender, recipient, caseID, _ := referredCaseWithEvents(t, env)
 	read := func(tok string) *apitest.Response {
@@ -78,6 +79,7 @@ func TestEventPlaceAndDetailsStayWithTheOwner(t *testing.T) {
 // answers 404 exactly like a missing one (not a 409 about an erasure that
 // did not happen); the owner still updates it.
 func TestAssistanceAfterConsentWithdrawal(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	sender, recipient, caseID, consentID := referredCaseWithEvents(t, env)
 	r := post(env, recipient, "/api/v1/cases/"+caseID+"/assistance", map[string]any{"type": "financial", "status": "in_progress",
@@ -115,6 +117,7 @@ func TestAssistanceAfterConsentWithdrawal(t *testing.T) {
 // 400 naming the field and nothing written; line breaks and tabs pass in
 // multi-line fields.
 func TestControlCharactersAnswer400(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin, worker := env.Token("admin@jardam.local"), env.Token("caseworker@sezim.kg")
 	c := newCase(t, env, worker, nil)
@@ -161,6 +164,7 @@ func TestControlCharactersAnswer400(t *testing.T) {
 // case whose name they returned, which the case's access log shows with
 // the actor's name, whichever organization listed it.
 func TestListsAndSearchesReturnNamesAndAreOnTheAccessLog(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	sender, recipient, caseID, _ := referredCaseWithEvents(t, env)
 	newCase(t, env, sender, nil)

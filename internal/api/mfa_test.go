@@ -92,6 +92,7 @@ func meMap(t *testing.T, env *apitest.Env, token string) map[string]any {
 }
 
 func TestTOTPEnrollmentAndSignInWithACode(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	const email = "caseworker@sezim.kg"
 	tok := env.Token(email)
@@ -101,17 +102,7 @@ func TestTOTPEnrollmentAndSignInWithACode(t *testing.T) {
 	r := startEnrollment(t, env, tok, map[string]string{})
 	var e auth.TOTPEnrollment
 	r.JSON(t, &e)
-	u, err := url.Parse(e.OTPAuthURL)
-	if err != nil || u.Scheme != "otpauth" || u.Host != "totp" {
-		t.Fatalf("otpauth url %q", e.OTPAuthURL)
-	}
-	q := u.Query()
-	if q.Get("secret") != e.Secret || q.Get("issuer") != "Jardam" || q.Get("algorithm") != "SHA1" || q.Get("digits") != "6" || q.Get("period") != "30" {
-		t.Fatalf("otpauth parameters %v", q)
-	}
-	if raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Secret); err != nil || len(raw) < 20 {
-		t.Fatalf("secret of %d bytes (%v)", len(raw), err)
-	}
+	assertEnrollmentOffer(t, e)
 	// Until confirmed, nothing changes: the password alone signs in.
 	if r := login(env, email, auth.DemoPassword); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "access_token") {
 		t.Fatalf("sign-in before confirmation: %d %s", r.Status, r.Body)
@@ -172,6 +163,30 @@ func TestTOTPEnrollmentAndSignInWithACode(t *testing.T) {
 			t.Fatalf("got %d", r.Status)
 		}
 	})
+	assertMFAAudited(t, env)
+}
+
+// assertEnrollmentOffer checks the otpauth URL an enrollment offers: SHA-1,
+// six digits, 30 s, Jardam's name, and a secret of at least 160 bits.
+func assertEnrollmentOffer(t *testing.T, e auth.TOTPEnrollment) {
+	t.Helper()
+	u, err := url.Parse(e.OTPAuthURL)
+	if err != nil || u.Scheme != "otpauth" || u.Host != "totp" {
+		t.Fatalf("otpauth url %q", e.OTPAuthURL)
+	}
+	q := u.Query()
+	if q.Get("secret") != e.Secret || q.Get("issuer") != "Jardam" || q.Get("algorithm") != "SHA1" || q.Get("digits") != "6" || q.Get("period") != "30" {
+		t.Fatalf("otpauth parameters %v", q)
+	}
+	if raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Secret); err != nil || len(raw) < 20 {
+		t.Fatalf("secret of %d bytes (%v)", len(raw), err)
+	}
+}
+
+// assertMFAAudited: the enrollment, its confirmation and failed and
+// successful sign-ins with a code are on the audit trail.
+func assertMFAAudited(t *testing.T, env *apitest.Env) {
+	t.Helper()
 	for action, want := range map[string]string{auth.ActionMFAEnroll: "success", auth.ActionMFAConfirm: "success", auth.ActionLoginMFA: "failure"} {
 		if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = ?`, action, want); n == 0 {
 			t.Errorf("no %s %s in the audit trail", want, action)
@@ -201,6 +216,7 @@ func checkRecoveryCodes(t *testing.T, codes []string) {
 }
 
 func TestTOTPSecretAndRecoveryCodesAreNotStoredInClear(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	secret, _, recovery := enroll(t, env, env.Token("supervisor@sezim.kg"))
 	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
@@ -243,6 +259,7 @@ func TestTOTPSecretAndRecoveryCodesAreNotStoredInClear(t *testing.T) {
 }
 
 func TestWrongCodesAreThrottledLikePasswords(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.Options{Configure: func(c *configT) { c.LoginFailuresPerEmail = 3 }})
 	const email = "caseworker@sezim.kg"
 	secret, _, _ := enroll(t, env, env.Token(email))
@@ -266,6 +283,7 @@ func TestWrongCodesAreThrottledLikePasswords(t *testing.T) {
 }
 
 func TestEnrollmentIsRequiredFirstWhenConfigured(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.Options{Configure: func(c *configT) { c.MFARequired = true }})
 	for _, email := range []string{"coordinator@mlsp.gov.kg", "auditor@jardam.local", "caseworker@sezim.kg"} {
 		t.Run(email, func(t *testing.T) {
@@ -286,6 +304,7 @@ func TestEnrollmentIsRequiredFirstWhenConfigured(t *testing.T) {
 }
 
 func TestEnrollingAgainNeedsACurrentCode(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	tok := env.Token("supervisor@sezim.kg")
 	secret, _, oldRecovery := enroll(t, env, tok)
@@ -318,6 +337,7 @@ func TestEnrollingAgainNeedsACurrentCode(t *testing.T) {
 }
 
 func TestFactorResetTakesTwoPeople(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.AddUser("orgadmin@akzhurok.kg", "AKZHUROK", "org_admin")
 	target := env.Token("caseworker@sezim.kg")
@@ -394,6 +414,7 @@ func TestFactorResetTakesTwoPeople(t *testing.T) {
 }
 
 func TestPasswordResetByOrgAdminKeepsTheFactor(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	enroll(t, env, env.Token("caseworker@sezim.kg"))
 	admin := env.Token("orgadmin@sezim.kg")

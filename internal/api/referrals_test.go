@@ -85,110 +85,146 @@ func TestReferralAccessMatrix(t *testing.T) {
 		t.Run(state, func(t *testing.T) {
 			t.Parallel()
 			w := newReferralWorld(t, "assistance")
-			if state == "expired" {
-				post(w.env, w.recipient, "/api/v1/referrals/"+w.referralID+"/accept", map[string]any{})
-				if r := post(w.env, w.sender, "/api/v1/consents/"+w.consentID+"/withdraw", map[string]any{"reason": "asked to stop"}); r.Status != 200 {
-					t.Fatalf("withdraw: %d %s", r.Status, r.Body)
-				}
-			} else {
-				w.to(t, state)
-			}
-			env := w.env
-			get := func(tok, path string) *apitest.Response {
-				return env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: tok, Invalid: true})
-			}
-			casePath := "/api/v1/cases/" + w.caseID
-			refPath := "/api/v1/referrals/" + w.referralID
-			// The referral itself.
-			ref := get(w.recipient, refPath)
-			if ref.Status != 200 || ref.Map(t)["status"] != state {
-				t.Fatalf("recipient reads the referral: %d %s", ref.Status, ref.Body)
-			}
-			_, noteShown := ref.Map(t)["note"]
-			if noteShown != (state == "accepted" || state == "completed") {
-				t.Fatalf("note shown to the recipient in %s: %v", state, noteShown)
-			}
-			if _, shown := get(w.otherRecipient, refPath).Map(t)["note"]; shown {
-				t.Fatal("note shown to a recipient worker not on the referral")
-			}
-			if s := get(w.third, refPath).Status; s != 404 {
-				t.Fatalf("third organization reads the referral: %d", s)
-			}
-			if s := get(w.coordinator, refPath).Status; s != 403 {
-				t.Fatalf("coordinator reads the referral: %d", s)
-			}
-			// The case.
-			r := get(w.recipient, casePath)
-			if state == "accepted" {
-				if r.Status != 200 {
-					t.Fatalf("assigned recipient reads the accepted case: %d %s", r.Status, r.Body)
-				}
-				c := r.Map(t)
-				id, ok := c["identity"].(map[string]any)
-				if !ok || id["given_name"] != "Бермет" {
-					t.Fatalf("consented identity missing: %v", c["identity"])
-				}
-				if _, ok := id["phone"]; ok {
-					t.Fatal("contact shown without consent to the contact category")
-				}
-				for _, ev := range c["trafficking_events"].([]any) {
-					_ = ev
-				}
-				// It sees the case but may not change it, move it, read or
-				// write its plan and consents, nor refer it: 403, audited
-				// as denied (package access: 404 is for what one does not
-				// see).
-				for _, rq := range []struct {
-					method, path, action string
-					body                 any
-				}{
-					{http.MethodPatch, casePath, "case.update", map[string]any{"risk_level": "high", "version": 1}},
-					{http.MethodPost, casePath + "/stage", "case.move_stage", map[string]any{"stage": "shelter", "reason": "x"}},
-					{http.MethodGet, casePath + "/plan", "plan.read", nil},
-					{http.MethodPut, casePath + "/plan", "plan.update", map[string]any{"needs_assessment": "x", "goals": []any{}}},
-					{http.MethodGet, casePath + "/consents", "consent.list", nil},
-					{http.MethodPost, casePath + "/consents", "consent.create", map[string]any{"purpose": "statistics", "given_by": "person"}},
-					{http.MethodPost, casePath + "/referrals", "referral.create", map[string]any{"to_organization_id": env.OrgID("AKZHUROK"),
-						"categories": []string{"identity"}, "assistance_types": []string{"medical"}, "consent_id": w.consentID}},
-					{http.MethodPost, "/api/v1/consents/" + w.consentID + "/withdraw", "consent.withdraw", map[string]any{}},
-				} {
-					before := env.Count(`SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = 'denied' AND object_id = ?`, rq.action, w.caseID)
-					r := env.Do(apitest.Request{Method: rq.method, Path: rq.path, Token: w.recipient, Body: rq.body})
-					if r.Status != http.StatusForbidden {
-						t.Fatalf("recipient %s %s: %d %s", rq.method, rq.path, r.Status, r.Body)
-					}
-					after := env.Count(`SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = 'denied' AND object_id = ?`, rq.action, w.caseID)
-					if after != before+1 {
-						t.Fatalf("recipient %s %s: %d denied entries, want %d", rq.method, rq.path, after, before+1)
-					}
-				}
-				// The recipient records its own assistance.
-				if r := post(env, w.recipient, casePath+"/assistance", map[string]any{"type": "financial", "status": "in_progress"}); r.Status != 201 {
-					t.Fatalf("recipient records assistance: %d %s", r.Status, r.Body)
-				}
-			} else if r.Status != 404 {
-				t.Fatalf("recipient reads the case in %s: %d", state, r.Status)
-			}
-			if s := get(w.otherRecipient, casePath).Status; s != 404 {
-				t.Fatalf("recipient worker not on the referral reads the case: %d", s)
-			}
-			if s := get(w.third, casePath).Status; s != 404 {
-				t.Fatalf("third organization reads the case: %d", s)
-			}
-			if s := get(w.coordinator, casePath).Status; s != 403 {
-				t.Fatalf("coordinator reads the case: %d", s)
-			}
-			if s := get(w.sender, casePath).Status; s != 200 {
-				t.Fatalf("sender reads its case: %d", s)
-			}
+			w.settle(t, state)
+			w.assertReferralVisibility(t, state)
+			w.assertCaseVisibility(t, state)
 			// The recipient's inbox and the sender's outbox show it, with the
 			// overdue flag.
-			in := get(w.otherRecipient, "/api/v1/referrals?box=incoming").Map(t)["items"].([]any)
-			out := get(w.sender, "/api/v1/referrals?box=outgoing").Map(t)["items"].([]any)
+			in := w.get(w.otherRecipient, "/api/v1/referrals?box=incoming").Map(t)["items"].([]any)
+			out := w.get(w.sender, "/api/v1/referrals?box=outgoing").Map(t)["items"].([]any)
 			if len(in) != 1 || len(out) != 1 {
 				t.Fatalf("inbox %d, outbox %d", len(in), len(out))
 			}
 		})
+	}
+}
+
+// settle brings the referral to state; an expired referral is an accepted
+// one whose consent was withdrawn.
+func (w *referralWorld) settle(t *testing.T, state string) {
+	t.Helper()
+	if state != "expired" {
+		w.to(t, state)
+		return
+	}
+	post(w.env, w.recipient, "/api/v1/referrals/"+w.referralID+"/accept", map[string]any{})
+	if r := post(w.env, w.sender, "/api/v1/consents/"+w.consentID+"/withdraw", map[string]any{"reason": "asked to stop"}); r.Status != 200 {
+		t.Fatalf("withdraw: %d %s", r.Status, r.Body)
+	}
+}
+
+// get reads path as tok, outside the description's checks of the request.
+func (w *referralWorld) get(tok, path string) *apitest.Response {
+	return w.env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: tok, Invalid: true})
+}
+
+// assertReferralVisibility: the recipient reads the referral in state, with
+// the note only once accepted; a recipient worker not on it never sees the
+// note; a third organization gets 404, the coordinator 403.
+func (w *referralWorld) assertReferralVisibility(t *testing.T, state string) {
+	t.Helper()
+	refPath := "/api/v1/referrals/" + w.referralID
+	ref := w.get(w.recipient, refPath)
+	if ref.Status != 200 || ref.Map(t)["status"] != state {
+		t.Fatalf("recipient reads the referral: %d %s", ref.Status, ref.Body)
+	}
+	_, noteShown := ref.Map(t)["note"]
+	if noteShown != (state == "accepted" || state == "completed") {
+		t.Fatalf("note shown to the recipient in %s: %v", state, noteShown)
+	}
+	if _, shown := w.get(w.otherRecipient, refPath).Map(t)["note"]; shown {
+		t.Fatal("note shown to a recipient worker not on the referral")
+	}
+	if s := w.get(w.third, refPath).Status; s != 404 {
+		t.Fatalf("third organization reads the referral: %d", s)
+	}
+	if s := w.get(w.coordinator, refPath).Status; s != 403 {
+		t.Fatalf("coordinator reads the referral: %d", s)
+	}
+}
+
+// assertCaseVisibility: the recipient reaches the case only while the
+// referral is accepted; a recipient worker not on the referral and a third
+// organization get 404, the coordinator 403, the sender its case.
+func (w *referralWorld) assertCaseVisibility(t *testing.T, state string) {
+	t.Helper()
+	casePath := "/api/v1/cases/" + w.caseID
+	r := w.get(w.recipient, casePath)
+	if state == "accepted" {
+		if r.Status != 200 {
+			t.Fatalf("assigned recipient reads the accepted case: %d %s", r.Status, r.Body)
+		}
+		w.assertRecipientSeesConsentedCase(t, r)
+		w.assertRecipientMayNotChangeCase(t)
+		// The recipient records its own assistance.
+		if r := post(w.env, w.recipient, casePath+"/assistance", map[string]any{"type": "financial", "status": "in_progress"}); r.Status != 201 {
+			t.Fatalf("recipient records assistance: %d %s", r.Status, r.Body)
+		}
+	} else if r.Status != 404 {
+		t.Fatalf("recipient reads the case in %s: %d", state, r.Status)
+	}
+	for _, c := range []struct {
+		who, tok string
+		want     int
+	}{
+		{"recipient worker not on the referral", w.otherRecipient, 404},
+		{"third organization", w.third, 404},
+		{"coordinator", w.coordinator, 403},
+		{"sender", w.sender, 200},
+	} {
+		if s := w.get(c.tok, casePath).Status; s != c.want {
+			t.Fatalf("%s reads the case: %d", c.who, s)
+		}
+	}
+}
+
+// assertRecipientSeesConsentedCase: the accepted case shows the consented
+// identity, and no contact (no consent to the contact category).
+func (w *referralWorld) assertRecipientSeesConsentedCase(t *testing.T, r *apitest.Response) {
+	t.Helper()
+	c := r.Map(t)
+	id, ok := c["identity"].(map[string]any)
+	if !ok || id["given_name"] != "Бермет" {
+		t.Fatalf("consented identity missing: %v", c["identity"])
+	}
+	if _, ok := id["phone"]; ok {
+		t.Fatal("contact shown without consent to the contact category")
+	}
+	if _, ok := c["trafficking_events"].([]any); !ok {
+		t.Fatalf("no trafficking events list: %v", c["trafficking_events"])
+	}
+}
+
+// assertRecipientMayNotChangeCase: the recipient sees the case but may not
+// change it, move it, read or write its plan and consents, nor refer it:
+// 403, audited as denied (package access: 404 is for what one does not
+// see).
+func (w *referralWorld) assertRecipientMayNotChangeCase(t *testing.T) {
+	t.Helper()
+	env, casePath := w.env, "/api/v1/cases/"+w.caseID
+	for _, rq := range []struct {
+		method, path, action string
+		body                 any
+	}{
+		{http.MethodPatch, casePath, "case.update", map[string]any{"risk_level": "high", "version": 1}},
+		{http.MethodPost, casePath + "/stage", "case.move_stage", map[string]any{"stage": "shelter", "reason": "x"}},
+		{http.MethodGet, casePath + "/plan", "plan.read", nil},
+		{http.MethodPut, casePath + "/plan", "plan.update", map[string]any{"needs_assessment": "x", "goals": []any{}}},
+		{http.MethodGet, casePath + "/consents", "consent.list", nil},
+		{http.MethodPost, casePath + "/consents", "consent.create", map[string]any{"purpose": "statistics", "given_by": "person"}},
+		{http.MethodPost, casePath + "/referrals", "referral.create", map[string]any{"to_organization_id": env.OrgID("AKZHUROK"),
+			"categories": []string{"identity"}, "assistance_types": []string{"medical"}, "consent_id": w.consentID}},
+		{http.MethodPost, "/api/v1/consents/" + w.consentID + "/withdraw", "consent.withdraw", map[string]any{}},
+	} {
+		before := env.Count(`SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = 'denied' AND object_id = ?`, rq.action, w.caseID)
+		r := env.Do(apitest.Request{Method: rq.method, Path: rq.path, Token: w.recipient, Body: rq.body})
+		if r.Status != http.StatusForbidden {
+			t.Fatalf("recipient %s %s: %d %s", rq.method, rq.path, r.Status, r.Body)
+		}
+		after := env.Count(`SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = 'denied' AND object_id = ?`, rq.action, w.caseID)
+		if after != before+1 {
+			t.Fatalf("recipient %s %s: %d denied entries, want %d", rq.method, rq.path, after, before+1)
+		}
 	}
 }
 

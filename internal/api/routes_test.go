@@ -11,6 +11,13 @@ import (
 	"github.com/jardam-kg/jardam/internal/seed"
 )
 
+// roleMatrixAccounts are a demo account of each role the hand-written
+// matrices try, by role.
+var roleMatrixAccounts = map[string]string{
+	"caseworker": "caseworker@sezim.kg", "supervisor": "supervisor@sezim.kg", "coordinator": "coordinator@mlsp.gov.kg",
+	"org_admin": "orgadmin@sezim.kg", "admin": "admin@jardam.local", "auditor": "auditor@jardam.local",
+}
+
 // TestEveryRouteDeclaresAPermission walks every route echo serves and fails
 // on one registered without a permission that is not on the short public
 // allowlist.
@@ -177,23 +184,50 @@ func TestHealthAndReadiness(t *testing.T) {
 // half-year report and budget routes: supervisors and coordinators only.
 func TestReportRoutesByRole(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	accounts := map[string]string{
-		"caseworker": "caseworker@sezim.kg", "supervisor": "supervisor@sezim.kg", "coordinator": "coordinator@mlsp.gov.kg",
-		"org_admin": "orgadmin@sezim.kg", "admin": "admin@jardam.local", "auditor": "auditor@jardam.local",
-	}
-	allowed := map[string]bool{"supervisor": true, "coordinator": true}
-	routes := []apitest.Request{
+	assertRoleMatrix(t, apitest.New(t), map[string]bool{"supervisor": true, "coordinator": true}, []apitest.Request{
 		{Method: http.MethodGet, Path: "/api/v1/reports/half-year/2025/1"},
 		{Method: http.MethodGet, Path: "/api/v1/reports/half-year/2025/1?format=xlsx"},
 		{Method: http.MethodGet, Path: "/api/v1/budget?year=2025"},
 		{Method: http.MethodPut, Path: "/api/v1/reports/half-year/2025/1/narratives/3.1", Body: map[string]string{"text": "demo"}},
 		{Method: http.MethodPost, Path: "/api/v1/reports/half-year/2025/1/submit", Body: map[string]any{}},
+	})
+}
+
+// TestStatsRoutesByRole is the hand-written role x route matrix of the
+// statistics routes, the person-level export included: coordinators only.
+func TestStatsRoutesByRole(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	var routes []apitest.Request
+	for _, path := range []string{
+		"/api/v1/stats/tables",
+		"/api/v1/stats/tables/persons_by_sex_age?period=2024",
+		"/api/v1/stats/tables/cases_by_measure?period=2024",
+		"/api/v1/stats/tables/assistance_by_measure?period=2024-H2",
+		"/api/v1/stats/series/persons_identified",
+		"/api/v1/stats/export/htcds?year=2024",
+		"/api/v1/stats/export/ctdc?year=2024",
+	} {
+		routes = append(routes, apitest.Request{Method: http.MethodGet, Path: path})
+	}
+	assertRoleMatrix(t, env, map[string]bool{"coordinator": true}, routes)
+	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'stats.export' AND outcome = 'success'`); n != 2 {
+		t.Fatalf("%d exports audited, want the coordinator's two", n)
+	}
+}
+
+// assertRoleMatrix sends each of routes as an account of each role: 200
+// for the allowed roles, 403 for the others.
+func assertRoleMatrix(t *testing.T, env *apitest.Env, allowed map[string]bool, routes []apitest.Request) {
+	t.Helper()
+	// One sign-in per account: each costs a password hash.
+	tokens := map[string]string{}
+	for role, email := range roleMatrixAccounts {
+		tokens[role] = env.Token(email)
 	}
 	for _, req := range routes {
-		for role, email := range accounts {
-			req := req
-			req.Token = env.Token(email)
+		for role := range roleMatrixAccounts {
+			req.Token = tokens[role]
 			resp := env.Do(req)
 			want := http.StatusForbidden
 			if allowed[role] {
@@ -203,40 +237,5 @@ func TestReportRoutesByRole(t *testing.T) {
 				t.Errorf("%s %s as %s: %d, want %d", req.Method, req.Path, role, resp.Status, want)
 			}
 		}
-	}
-}
-
-// TestStatsRoutesByRole is the hand-written role x route matrix of the
-// statistics routes, the person-level export included: coordinators only.
-func TestStatsRoutesByRole(t *testing.T) {
-	t.Parallel()
-	env := apitest.New(t)
-	accounts := map[string]string{
-		"caseworker": "caseworker@sezim.kg", "supervisor": "supervisor@sezim.kg", "coordinator": "coordinator@mlsp.gov.kg",
-		"org_admin": "orgadmin@sezim.kg", "admin": "admin@jardam.local", "auditor": "auditor@jardam.local",
-	}
-	routes := []string{
-		"/api/v1/stats/tables",
-		"/api/v1/stats/tables/persons_by_sex_age?period=2024",
-		"/api/v1/stats/tables/cases_by_measure?period=2024",
-		"/api/v1/stats/tables/assistance_by_measure?period=2024-H2",
-		"/api/v1/stats/series/persons_identified",
-		"/api/v1/stats/export/htcds?year=2024",
-		"/api/v1/stats/export/ctdc?year=2024",
-	}
-	for _, path := range routes {
-		for role, email := range accounts {
-			resp := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: env.Token(email)})
-			want := http.StatusForbidden
-			if role == "coordinator" {
-				want = http.StatusOK
-			}
-			if resp.Status != want {
-				t.Errorf("GET %s as %s: %d, want %d", path, role, resp.Status, want)
-			}
-		}
-	}
-	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'stats.export' AND outcome = 'success'`); n != 2 {
-		t.Fatalf("%d exports audited, want the coordinator's two", n)
 	}
 }

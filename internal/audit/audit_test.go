@@ -262,3 +262,40 @@ func TestRecordManyWritesOneEntryPerObjectInOneStatement(t *testing.T) {
 		t.Fatalf("verify: %+v, %v", rep, err)
 	}
 }
+
+// chainShape returns the number of links, of distinct linked entries and
+// the highest seq.
+func chainShape(t testing.TB, d *dbtest.DB) (links, entries, maxSeq int64) {
+	t.Helper()
+	var s struct{ Links, Entries, MaxSeq int64 }
+	if err := d.App.Raw(`SELECT count(*) AS links, count(DISTINCT entry_id) AS entries,
+		coalesce(max(seq), 0) AS max_seq FROM audit_links`).Scan(&s).Error; err != nil {
+		t.Fatal(err)
+	}
+	return s.Links, s.Entries, s.MaxSeq
+}
+
+// recordInOneTx records k case reads in one transaction of d's
+// application pool.
+func recordInOneTx(ctx context.Context, d *dbtest.DB, k int) error {
+	return database.InTx(ctx, d.App, func(tx *gorm.DB) error {
+		for j := 0; j < k; j++ {
+			if err := audit.Record(ctx, tx, audit.ActionCaseRead, "case", uuid.NewString(), audit.Success); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// openSecondPool opens another pool on d as the application role, as a
+// second replica does, closed when t ends.
+func openSecondPool(t testing.TB, d *dbtest.DB) *gorm.DB {
+	t.Helper()
+	db, err := database.Open(context.Background(), d.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close(db) })
+	return db
+}

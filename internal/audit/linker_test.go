@@ -9,31 +9,24 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
 )
 
-// chainShape returns the number of links, of distinct linked entries and
-// the highest seq.
-func chainShape(t testing.TB, db *gorm.DB) (links, entries, maxSeq int64) {
+// newLinked returns a fresh database, a signer of a random key and a
+// linker of the database's entries with it.
+func newLinked(t *testing.T) (*dbtest.DB, *audit.Signer, *audit.Linker) {
 	t.Helper()
-	var s struct{ Links, Entries, MaxSeq int64 }
-	if err := db.Raw(`SELECT count(*) AS links, count(DISTINCT entry_id) AS entries,
-		coalesce(max(seq), 0) AS max_seq FROM audit_links`).Scan(&s).Error; err != nil {
-		t.Fatal(err)
-	}
-	return s.Links, s.Entries, s.MaxSeq
+	d := dbtest.New(t)
+	signer := newSigner(t)
+	return d, signer, audit.NewLinker(d.App, signer, quiet)
 }
 
 func TestLinkRecordVerify(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
+	d, signer, l := newLinked(t)
 	ctx := context.Background()
-	signer := newSigner(t)
-	l := audit.NewLinker(d.App, signer, quiet)
 
 	recordN(t, d.App, 10)
 	if lag, err := l.Lag(ctx); err != nil || lag != 10 {
@@ -62,8 +55,7 @@ func TestLinkRecordVerify(t *testing.T) {
 
 func TestLinkerPassesAreBatched(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
-	l := audit.NewLinker(d.App, newSigner(t), quiet)
+	d, _, l := newLinked(t)
 	audit.SetLinkBatch(l, 4)
 	recordN(t, d.App, 10)
 	var got []int
@@ -92,10 +84,8 @@ func TestLinkerPassesAreBatched(t *testing.T) {
 // transactions.
 func TestLateCommittedEntryIsLinkedByALaterPass(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
+	d, signer, l := newLinked(t)
 	ctx := context.Background()
-	signer := newSigner(t)
-	l := audit.NewLinker(d.App, signer, quiet)
 
 	late := d.App.WithContext(ctx).Begin()
 	if late.Error != nil {
@@ -139,74 +129,23 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
-	// A second pool stands for a second replica.
-	other, err := database.Open(ctx, d.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close(other) })
 	signer := newSigner(t)
-	linkers := []*audit.Linker{audit.NewLinker(d.App, signer, quiet), audit.NewLinker(other, signer, quiet)}
+	// A second pool stands for a second replica.
+	linkers := []*audit.Linker{audit.NewLinker(d.App, signer, quiet), audit.NewLinker(openSecondPool(t, d), signer, quiet)}
 	for _, l := range linkers {
 		audit.SetLinkBatch(l, 7)
 	}
 
 	const writers, perWriter = 4, 150
-	var writing sync.WaitGroup
-	for w := 0; w < writers; w++ {
-		writing.Add(1)
-		go func(w int) {
-			defer writing.Done()
-			wctx := callerCtx(testPrincipal("caseworker"))
-			for i := 0; i < perWriter; {
-				// One to three entries per transaction.
-				k := min(1+(i+w)%3, perWriter-i)
-				err := database.InTx(wctx, d.App, func(tx *gorm.DB) error {
-					for j := 0; j < k; j++ {
-						if err := audit.Record(wctx, tx, audit.ActionCaseRead, "case", uuid.NewString(), audit.Success); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				i += k
-			}
-		}(w)
-	}
 	var done atomic.Bool
-	var linked [2]atomic.Int64
+	var writing sync.WaitGroup
+	for w := range writers {
+		writing.Go(func() { recordInSmallTransactions(t, d, w, perWriter) })
+	}
+	linked := make([]atomic.Int64, len(linkers))
 	var linking sync.WaitGroup
 	for i, l := range linkers {
-		linking.Add(1)
-		go func(i int, l *audit.Linker) {
-			defer linking.Done()
-			for {
-				finished := done.Load()
-				n, err := l.LinkOnce(ctx)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				linked[i].Add(int64(n))
-				if finished && n == 0 {
-					lag, err := l.Lag(ctx)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if lag == 0 {
-						return
-					}
-				}
-				if n == 0 {
-					time.Sleep(time.Millisecond)
-				}
-			}
-		}(i, l)
+		linking.Go(func() { linkUntilDone(t, l, &done, &linked[i]) })
 	}
 	writing.Wait()
 	done.Store(true)
@@ -219,7 +158,7 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 	if got := linked[0].Load() + linked[1].Load(); got != total {
 		t.Fatalf("linkers linked %d entries, want %d", got, total)
 	}
-	links, entries, maxSeq := chainShape(t, d.App)
+	links, entries, maxSeq := chainShape(t, d)
 	if links != total || entries != total || maxSeq != total {
 		t.Fatalf("chain has %d links of %d entries up to seq %d, want %d of each", links, entries, maxSeq, total)
 	}
@@ -228,6 +167,48 @@ func TestConcurrentLinkersProduceOneChain(t *testing.T) {
 		t.Fatalf("report %+v, %v", rep, err)
 	}
 	t.Logf("linker passes linked %d and %d entries", linked[0].Load(), linked[1].Load())
+}
+
+// recordInSmallTransactions records n entries as writer w, one to three
+// per transaction.
+func recordInSmallTransactions(t *testing.T, d *dbtest.DB, w, n int) {
+	wctx := callerCtx(testPrincipal("caseworker"))
+	for i := 0; i < n; {
+		k := min(1+(i+w)%3, n-i)
+		if err := recordInOneTx(wctx, d, k); err != nil {
+			t.Error(err)
+			return
+		}
+		i += k
+	}
+}
+
+// linkUntilDone runs passes of l, adding what each linked to linked, until
+// done is set and a pass finds nothing left to link.
+func linkUntilDone(t *testing.T, l *audit.Linker, done *atomic.Bool, linked *atomic.Int64) {
+	ctx := context.Background()
+	for {
+		finished := done.Load()
+		n, err := l.LinkOnce(ctx)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		linked.Add(int64(n))
+		if finished && n == 0 {
+			lag, err := l.Lag(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if lag == 0 {
+				return
+			}
+		}
+		if n == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
 
 func TestRunLinksUntilCancelled(t *testing.T) {
@@ -242,7 +223,7 @@ func TestRunLinksUntilCancelled(t *testing.T) {
 	recordN(t, d.App, 5)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, entries, _ := chainShape(t, d.App)
+		_, entries, _ := chainShape(t, d)
 		if entries == 5 {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,92 +77,95 @@ func cursorAfter(id int64) string {
 	return audit.ListCursor(id + 1)
 }
 
-func TestVerifyReportsTampering(t *testing.T) {
-	t.Parallel()
-	type want struct {
-		ok            bool
-		entries       int64
-		fromSeq       int64
-		brokenSeq     int64 // 0: nothing broken
-		brokenEntry   bool  // first_broken names the entry linked at brokenSeq
-		reason        string
-		truncated     bool
-		unlinked      int64
-		stale         int64
-		unsigned      int64
-		checkpointSeq int64 // 0: no valid checkpoint
+// verifyWant is what Verify must report on a tampered chain.
+type verifyWant struct {
+	ok            bool
+	entries       int64
+	fromSeq       int64
+	brokenSeq     int64 // 0: nothing broken
+	brokenEntry   bool  // first_broken names the entry linked at brokenSeq
+	reason        string
+	truncated     bool
+	unlinked      int64
+	stale         int64
+	unsigned      int64
+	checkpointSeq int64 // 0: no valid checkpoint
+}
+
+// verifyCase tampers with a fresh chain and says what Verify (from the
+// last checkpoint when from is set) must report.
+type verifyCase struct {
+	name   string
+	from   bool
+	tamper func(t *testing.T, c *chain)
+	want   verifyWant
+}
+
+// tamperSQL tampers with the chain by sql.
+func tamperSQL(sql string) func(t *testing.T, c *chain) {
+	return func(t *testing.T, c *chain) { c.tamper(t, sql) }
+}
+
+// editEntry sets set on the entry linked at seq.
+func editEntry(set string, seq int64) func(t *testing.T, c *chain) {
+	return func(t *testing.T, c *chain) {
+		c.tamper(t, fmt.Sprintf("UPDATE audit_entries SET %s WHERE id = %d", set, c.entry[seq]))
 	}
-	tests := []struct {
-		name   string
-		from   bool
-		tamper func(t *testing.T, c *chain)
-		want   want
-	}{
-		{
-			name: "UntouchedChainIsOK",
-			want: want{ok: true, entries: 10, fromSeq: 1, checkpointSeq: 10},
-		},
-		{
-			name: "EditedEntryBreaksAtItsSeq",
-			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, fmt.Sprintf("UPDATE audit_entries SET outcome = 'denied' WHERE id = %d", c.entry[5]))
-			},
-			want: want{entries: 10, fromSeq: 1, brokenSeq: 5, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, checkpointSeq: 10},
-		},
-		{
-			name: "EditedEntryTimeBreaksAtItsSeq",
-			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, fmt.Sprintf("UPDATE audit_entries SET at = at - interval '1 microsecond' WHERE id = %d", c.entry[3]))
-			},
-			want: want{entries: 10, fromSeq: 1, brokenSeq: 3, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, checkpointSeq: 10},
-		},
-		{
-			name:   "DeletedLinkInTheMiddleBreaksAtItsSeq",
-			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_links WHERE seq = 5") },
-			want:   want{entries: 9, fromSeq: 1, brokenSeq: 5, reason: audit.ReasonMissingLink, unlinked: 1, checkpointSeq: 10},
-		},
-		{
-			name: "DeletedEntryBreaksAtItsSeq",
+}
+
+// forgeCheckpoints spoils the signature of the checkpoints where holds.
+func forgeCheckpoints(where string) string {
+	return `UPDATE audit_checkpoints SET signature = '\x00' || substr(signature, 2) WHERE ` + where
+}
+
+// verifyChainCases tamper with entries and links and verify the whole
+// chain.
+func verifyChainCases() []verifyCase {
+	return []verifyCase{
+		{name: "UntouchedChainIsOK", want: verifyWant{ok: true, entries: 10, fromSeq: 1, checkpointSeq: 10}},
+		{name: "EditedEntryBreaksAtItsSeq", tamper: editEntry("outcome = 'denied'", 5),
+			want: verifyWant{entries: 10, fromSeq: 1, brokenSeq: 5, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, checkpointSeq: 10}},
+		{name: "EditedEntryTimeBreaksAtItsSeq", tamper: editEntry("at = at - interval '1 microsecond'", 3),
+			want: verifyWant{entries: 10, fromSeq: 1, brokenSeq: 3, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, checkpointSeq: 10}},
+		{name: "DeletedLinkInTheMiddleBreaksAtItsSeq", tamper: tamperSQL("DELETE FROM audit_links WHERE seq = 5"),
+			want: verifyWant{entries: 9, fromSeq: 1, brokenSeq: 5, reason: audit.ReasonMissingLink, unlinked: 1, checkpointSeq: 10}},
+		{name: "DeletedEntryBreaksAtItsSeq",
 			tamper: func(t *testing.T, c *chain) {
 				c.tamper(t, fmt.Sprintf("DELETE FROM audit_entries WHERE id = %d", c.entry[6]))
 			},
-			want: want{entries: 10, fromSeq: 1, brokenSeq: 6, brokenEntry: true, reason: audit.ReasonMissingEntry, checkpointSeq: 10},
-		},
-		{
-			name:   "ChangedPrevHashBreaksAtItsSeq",
-			tamper: func(t *testing.T, c *chain) { c.tamper(t, "UPDATE audit_links SET prev_hash = hash WHERE seq = 8") },
-			want:   want{entries: 10, fromSeq: 1, brokenSeq: 8, brokenEntry: true, reason: audit.ReasonPrevHashMismatch, checkpointSeq: 10},
-		},
-		{
-			name: "RewrittenChainBreaksAtTheNextCheckpointAndIsTruncated",
+			want: verifyWant{entries: 10, fromSeq: 1, brokenSeq: 6, brokenEntry: true, reason: audit.ReasonMissingEntry, checkpointSeq: 10}},
+		{name: "ChangedPrevHashBreaksAtItsSeq", tamper: tamperSQL("UPDATE audit_links SET prev_hash = hash WHERE seq = 8"),
+			want: verifyWant{entries: 10, fromSeq: 1, brokenSeq: 8, brokenEntry: true, reason: audit.ReasonPrevHashMismatch, checkpointSeq: 10}},
+		{name: "RewrittenChainBreaksAtTheNextCheckpointAndIsTruncated",
 			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, fmt.Sprintf("UPDATE audit_entries SET object_id = 'other' WHERE id = %d", c.entry[5]))
+				editEntry("object_id = 'other'", 5)(t, c)
 				c.rewriteFrom(t, 5)
 			},
-			want: want{entries: 10, fromSeq: 1, brokenSeq: 7, brokenEntry: true, reason: audit.ReasonCheckpointMismatch, truncated: true, checkpointSeq: 10},
-		},
-		{
-			name:   "TruncatedTailWithKeptCheckpointIsTruncated",
-			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_links WHERE seq > 8") },
-			want:   want{entries: 8, fromSeq: 1, truncated: true, unlinked: 2, checkpointSeq: 10},
-		},
-		{
-			name: "ForgedCheckpointSignatureBreaks",
+			want: verifyWant{entries: 10, fromSeq: 1, brokenSeq: 7, brokenEntry: true, reason: audit.ReasonCheckpointMismatch, truncated: true, checkpointSeq: 10}},
+		{name: "TruncatedTailWithKeptCheckpointIsTruncated", tamper: tamperSQL("DELETE FROM audit_links WHERE seq > 8"),
+			want: verifyWant{entries: 8, fromSeq: 1, truncated: true, unlinked: 2, checkpointSeq: 10}},
+		{name: "RecentUnlinkedEntriesAreCountedAndOK", tamper: func(t *testing.T, c *chain) { recordN(t, c.d.App, 3) },
+			want: verifyWant{ok: true, entries: 10, fromSeq: 1, unlinked: 3, checkpointSeq: 10}},
+		{name: "StaleUnlinkedEntryIsNotOK",
 			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, `UPDATE audit_checkpoints SET signature = '\x00' || substr(signature, 2) WHERE seq = 7`)
+				recordN(t, c.d.App, 1)
+				c.d.Exec(t, `INSERT INTO audit_entries (at, action, outcome) VALUES (now() - interval '10 minutes', 'case.read', 'success')`)
 			},
-			want: want{entries: 10, fromSeq: 1, brokenSeq: 7, brokenEntry: true, reason: audit.ReasonBadSignature, checkpointSeq: 10},
-		},
-		{
-			name: "ForgedCheckpointBeyondTheChainBreaks",
-			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, `INSERT INTO audit_checkpoints (seq, hash, key_id, signature)
-					SELECT 11, hash, key_id, signature FROM audit_checkpoints WHERE seq = 10`)
-			},
-			want: want{entries: 10, fromSeq: 1, brokenSeq: 11, reason: audit.ReasonBadSignature, checkpointSeq: 10},
-		},
-		{
-			name: "CheckpointByAnUnknownKeyBreaks",
+			want: verifyWant{entries: 10, fromSeq: 1, unlinked: 2, stale: 1, checkpointSeq: 10}},
+	}
+}
+
+// verifyCheckpointCases tamper with the signed checkpoints and verify the
+// whole chain.
+func verifyCheckpointCases() []verifyCase {
+	return []verifyCase{
+		{name: "ForgedCheckpointSignatureBreaks", tamper: tamperSQL(forgeCheckpoints("seq = 7")),
+			want: verifyWant{entries: 10, fromSeq: 1, brokenSeq: 7, brokenEntry: true, reason: audit.ReasonBadSignature, checkpointSeq: 10}},
+		{name: "ForgedCheckpointBeyondTheChainBreaks",
+			tamper: tamperSQL(`INSERT INTO audit_checkpoints (seq, hash, key_id, signature)
+				SELECT 11, hash, key_id, signature FROM audit_checkpoints WHERE seq = 10`),
+			want: verifyWant{entries: 10, fromSeq: 1, brokenSeq: 11, reason: audit.ReasonBadSignature, checkpointSeq: 10}},
+		{name: "CheckpointByAnUnknownKeyBreaks",
 			tamper: func(t *testing.T, c *chain) {
 				other := newSigner(t)
 				var hash []byte
@@ -172,93 +176,43 @@ func TestVerifyReportsTampering(t *testing.T) {
 				c.d.Exec(t, `INSERT INTO audit_checkpoints (seq, hash, key_id, signature, at) VALUES (10, $1, $2, $3, $4)`,
 					hash, other.KeyID(), other.Sign(10, hash, at), at)
 			},
-			want: want{entries: 10, fromSeq: 1, brokenSeq: 10, brokenEntry: true, reason: audit.ReasonUnknownKey, checkpointSeq: 10},
-		},
-		{
-			name:   "RecentUnlinkedEntriesAreCountedAndOK",
-			tamper: func(t *testing.T, c *chain) { recordN(t, c.d.App, 3) },
-			want:   want{ok: true, entries: 10, fromSeq: 1, unlinked: 3, checkpointSeq: 10},
-		},
-		{
-			name: "StaleUnlinkedEntryIsNotOK",
-			tamper: func(t *testing.T, c *chain) {
-				recordN(t, c.d.App, 1)
-				c.d.Exec(t, `INSERT INTO audit_entries (at, action, outcome) VALUES (now() - interval '10 minutes', 'case.read', 'success')`)
-			},
-			want: want{entries: 10, fromSeq: 1, unlinked: 2, stale: 1, checkpointSeq: 10},
-		},
-		{
-			name:   "DeletedCheckpointsLeaveUnsignedLinks",
-			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_checkpoints WHERE seq = 10") },
-			want:   want{entries: 10, fromSeq: 1, unsigned: 3, checkpointSeq: 7},
-		},
-		{
-			name:   "AllCheckpointsDeletedLeavesEveryLinkUnsigned",
-			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_checkpoints") },
-			want:   want{entries: 10, fromSeq: 1, unsigned: 10},
-		},
-
-		// From the last checkpoint.
-		{
-			name: "FromLastCheckpointUntouchedIsOK",
-			from: true,
-			want: want{ok: true, entries: 1, fromSeq: 10, checkpointSeq: 10},
-		},
-		{
-			name: "FromLastCheckpointDoesNotRecheckOlderEntries",
-			from: true,
-			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, fmt.Sprintf("UPDATE audit_entries SET outcome = 'denied' WHERE id = %d", c.entry[2]))
-			},
-			want: want{ok: true, entries: 1, fromSeq: 10, checkpointSeq: 10},
-		},
-		{
-			name: "FromLastCheckpointChecksTheCheckpointsEntry",
-			from: true,
-			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, fmt.Sprintf("UPDATE audit_entries SET outcome = 'denied' WHERE id = %d", c.entry[10]))
-			},
-			want: want{entries: 1, fromSeq: 10, brokenSeq: 10, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, checkpointSeq: 10},
-		},
-		{
-			name: "FromLastCheckpointSkipsAForgedOneAndReportsIt",
-			from: true,
-			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, `UPDATE audit_checkpoints SET signature = '\x00' || substr(signature, 2) WHERE seq = 10`)
-			},
-			want: want{entries: 4, fromSeq: 7, brokenSeq: 10, brokenEntry: true, reason: audit.ReasonBadSignature, unsigned: 3, checkpointSeq: 7},
-		},
-		{
-			name: "FromLastCheckpointSkipsEveryForgedOne",
-			from: true,
-			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, `UPDATE audit_checkpoints SET signature = '\x00' || substr(signature, 2) WHERE seq >= 7`)
-			},
-			want: want{entries: 7, fromSeq: 4, brokenSeq: 7, brokenEntry: true, reason: audit.ReasonBadSignature, unsigned: 6, checkpointSeq: 4},
-		},
-		{
-			name: "FromLastCheckpointFindsAnEditAfterIt",
-			from: true,
-			tamper: func(t *testing.T, c *chain) {
-				c.tamper(t, `UPDATE audit_checkpoints SET signature = '\x00' || substr(signature, 2) WHERE seq = 10`)
-				c.tamper(t, fmt.Sprintf("UPDATE audit_entries SET role = 'admin' WHERE id = %d", c.entry[9]))
-			},
-			want: want{entries: 4, fromSeq: 7, brokenSeq: 9, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, unsigned: 3, checkpointSeq: 7},
-		},
-		{
-			name:   "FromLastCheckpointTruncatedTailIsTruncated",
-			from:   true,
-			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_links WHERE seq > 8") },
-			want:   want{entries: 0, fromSeq: 10, truncated: true, unlinked: 2, checkpointSeq: 10},
-		},
-		{
-			name:   "FromLastCheckpointWithoutCheckpointsVerifiesAll",
-			from:   true,
-			tamper: func(t *testing.T, c *chain) { c.tamper(t, "DELETE FROM audit_checkpoints") },
-			want:   want{entries: 10, fromSeq: 1, unsigned: 10},
-		},
+			want: verifyWant{entries: 10, fromSeq: 1, brokenSeq: 10, brokenEntry: true, reason: audit.ReasonUnknownKey, checkpointSeq: 10}},
+		{name: "DeletedCheckpointsLeaveUnsignedLinks", tamper: tamperSQL("DELETE FROM audit_checkpoints WHERE seq = 10"),
+			want: verifyWant{entries: 10, fromSeq: 1, unsigned: 3, checkpointSeq: 7}},
+		{name: "AllCheckpointsDeletedLeavesEveryLinkUnsigned", tamper: tamperSQL("DELETE FROM audit_checkpoints"),
+			want: verifyWant{entries: 10, fromSeq: 1, unsigned: 10}},
 	}
-	for _, tc := range tests {
+}
+
+// verifyFromLastCheckpointCases verify from the last valid checkpoint on.
+func verifyFromLastCheckpointCases() []verifyCase {
+	return []verifyCase{
+		{name: "FromLastCheckpointUntouchedIsOK", from: true,
+			want: verifyWant{ok: true, entries: 1, fromSeq: 10, checkpointSeq: 10}},
+		{name: "FromLastCheckpointDoesNotRecheckOlderEntries", from: true, tamper: editEntry("outcome = 'denied'", 2),
+			want: verifyWant{ok: true, entries: 1, fromSeq: 10, checkpointSeq: 10}},
+		{name: "FromLastCheckpointChecksTheCheckpointsEntry", from: true, tamper: editEntry("outcome = 'denied'", 10),
+			want: verifyWant{entries: 1, fromSeq: 10, brokenSeq: 10, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, checkpointSeq: 10}},
+		{name: "FromLastCheckpointSkipsAForgedOneAndReportsIt", from: true, tamper: tamperSQL(forgeCheckpoints("seq = 10")),
+			want: verifyWant{entries: 4, fromSeq: 7, brokenSeq: 10, brokenEntry: true, reason: audit.ReasonBadSignature, unsigned: 3, checkpointSeq: 7}},
+		{name: "FromLastCheckpointSkipsEveryForgedOne", from: true, tamper: tamperSQL(forgeCheckpoints("seq >= 7")),
+			want: verifyWant{entries: 7, fromSeq: 4, brokenSeq: 7, brokenEntry: true, reason: audit.ReasonBadSignature, unsigned: 6, checkpointSeq: 4}},
+		{name: "FromLastCheckpointFindsAnEditAfterIt", from: true,
+			tamper: func(t *testing.T, c *chain) {
+				c.tamper(t, forgeCheckpoints("seq = 10"))
+				editEntry("role = 'admin'", 9)(t, c)
+			},
+			want: verifyWant{entries: 4, fromSeq: 7, brokenSeq: 9, brokenEntry: true, reason: audit.ReasonEntryHashMismatch, unsigned: 3, checkpointSeq: 7}},
+		{name: "FromLastCheckpointTruncatedTailIsTruncated", from: true, tamper: tamperSQL("DELETE FROM audit_links WHERE seq > 8"),
+			want: verifyWant{entries: 0, fromSeq: 10, truncated: true, unlinked: 2, checkpointSeq: 10}},
+		{name: "FromLastCheckpointWithoutCheckpointsVerifiesAll", from: true, tamper: tamperSQL("DELETE FROM audit_checkpoints"),
+			want: verifyWant{entries: 10, fromSeq: 1, unsigned: 10}},
+	}
+}
+
+func TestVerifyReportsTampering(t *testing.T) {
+	t.Parallel()
+	for _, tc := range slices.Concat(verifyChainCases(), verifyCheckpointCases(), verifyFromLastCheckpointCases()) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := buildChain(t)
@@ -274,38 +228,44 @@ func TestVerifyReportsTampering(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					js, _ := json.Marshal(rep)
-					w := tc.want
-					if rep.OK != w.ok || rep.Entries != w.entries || rep.FromSeq != w.fromSeq || rep.Truncated != w.truncated ||
-						rep.Unlinked != w.unlinked || rep.StaleUnlinked != w.stale || rep.Unsigned != w.unsigned {
-						t.Errorf("report %s", js)
-					}
-					switch {
-					case w.brokenSeq == 0 && rep.FirstBroken != nil:
-						t.Errorf("first_broken %+v, want none", *rep.FirstBroken)
-					case w.brokenSeq != 0 && rep.FirstBroken == nil:
-						t.Errorf("first_broken none, want seq %d %s", w.brokenSeq, w.reason)
-					case w.brokenSeq != 0:
-						b := rep.FirstBroken
-						if b.Seq != w.brokenSeq || b.Reason != w.reason {
-							t.Errorf("first_broken %+v, want seq %d %s", *b, w.brokenSeq, w.reason)
-						}
-						if w.brokenEntry && (b.EntryID == nil || *b.EntryID != c.entry[w.brokenSeq]) {
-							t.Errorf("first_broken names entry %v, want %d", b.EntryID, c.entry[w.brokenSeq])
-						}
-						if !w.brokenEntry && b.EntryID != nil {
-							t.Errorf("first_broken names entry %d, want none", *b.EntryID)
-						}
-					}
-					switch {
-					case w.checkpointSeq == 0 && rep.Checkpoint != nil:
-						t.Errorf("checkpoint %+v, want none", *rep.Checkpoint)
-					case w.checkpointSeq != 0 && (rep.Checkpoint == nil || rep.Checkpoint.Seq != w.checkpointSeq):
-						t.Errorf("checkpoint %s, want seq %d", js, w.checkpointSeq)
-					}
+					assertVerifyReport(t, c, rep, tc.want)
 				})
 			}
 		})
+	}
+}
+
+// assertVerifyReport compares rep with w: its counts, its first break and
+// its checkpoint.
+func assertVerifyReport(t *testing.T, c *chain, rep audit.Report, w verifyWant) {
+	t.Helper()
+	js, _ := json.Marshal(rep)
+	if rep.OK != w.ok || rep.Entries != w.entries || rep.FromSeq != w.fromSeq || rep.Truncated != w.truncated ||
+		rep.Unlinked != w.unlinked || rep.StaleUnlinked != w.stale || rep.Unsigned != w.unsigned {
+		t.Errorf("report %s", js)
+	}
+	switch {
+	case w.brokenSeq == 0 && rep.FirstBroken != nil:
+		t.Errorf("first_broken %+v, want none", *rep.FirstBroken)
+	case w.brokenSeq != 0 && rep.FirstBroken == nil:
+		t.Errorf("first_broken none, want seq %d %s", w.brokenSeq, w.reason)
+	case w.brokenSeq != 0:
+		b := rep.FirstBroken
+		if b.Seq != w.brokenSeq || b.Reason != w.reason {
+			t.Errorf("first_broken %+v, want seq %d %s", *b, w.brokenSeq, w.reason)
+		}
+		if w.brokenEntry && (b.EntryID == nil || *b.EntryID != c.entry[w.brokenSeq]) {
+			t.Errorf("first_broken names entry %v, want %d", b.EntryID, c.entry[w.brokenSeq])
+		}
+		if !w.brokenEntry && b.EntryID != nil {
+			t.Errorf("first_broken names entry %d, want none", *b.EntryID)
+		}
+	}
+	switch {
+	case w.checkpointSeq == 0 && rep.Checkpoint != nil:
+		t.Errorf("checkpoint %+v, want none", *rep.Checkpoint)
+	case w.checkpointSeq != 0 && (rep.Checkpoint == nil || rep.Checkpoint.Seq != w.checkpointSeq):
+		t.Errorf("checkpoint %s, want seq %d", js, w.checkpointSeq)
 	}
 }
 

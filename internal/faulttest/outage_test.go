@@ -21,6 +21,7 @@ import (
 // again after each restart without being restarted itself; afterwards every
 // logical case exists exactly once, under the id its 201 named.
 func TestDatabaseOutage_NoAcknowledgedCaseLostOrDoubled(t *testing.T) {
+	t.Parallel()
 	outages, writers, up, down := 3, 4, 1500*time.Millisecond, 1500*time.Millisecond
 	if *longRun {
 		outages, writers, up, down = 12, 8, 3*time.Second, 4*time.Second
@@ -29,105 +30,142 @@ func TestDatabaseOutage_NoAcknowledgedCaseLostOrDoubled(t *testing.T) {
 	metricsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	srv := newServer(t, db, "JARDAM_METRICS_LISTEN="+metricsAddr)
 	pid := srv.cmd.Process.Pid
-	api := newClient(t, srv.URL, writers)
-
-	type logical struct {
-		key string
-		id  string // the id of the 201 answer
-	}
-	var (
-		mu    sync.Mutex
-		cases []*logical
-		seen  tally
-		stop  atomic.Bool
-		// downNow is true while PostgreSQL is stopped; 503 answers are
-		// counted apart then.
-		downNow atomic.Bool
-		bugs    []string
-	)
-	// Writers stop starting new cases when the outages are over; a case
-	// already started is retried until acknowledged or until the hard
-	// deadline, which only a broken API reaches.
-	hard := time.Now().Add(time.Duration(outages)*(up+down) + 90*time.Second)
-	ctx := context.Background()
+	load := &outageLoad{api: newClient(t, srv.URL, writers),
+		// Writers stop starting new cases when the outages are over; a case
+		// already started is retried until acknowledged or until the hard
+		// deadline, which only a broken API reaches.
+		hard: time.Now().Add(time.Duration(outages)*(up+down) + 90*time.Second)}
 	var wg sync.WaitGroup
 	for w := range writers {
-		wg.Go(func() {
-			for i := 0; !stop.Load() && i < 100000; i++ {
-				lc := &logical{key: fmt.Sprintf("faulttest-%d-%d", w, i)}
-				body := caseBody(w*100000 + i)
-				for lc.id == "" && time.Now().Before(hard) {
-					status, id, resBody, err := api.createCase(ctx, lc.key, body)
-					switch {
-					case err != nil:
-						seen.add("transport error")
-					case status == http.StatusCreated:
-						lc.id = id
-						seen.add("201")
-						continue
-					case status == http.StatusServiceUnavailable:
-						if !strings.Contains(string(resBody), `"urn:jardam:problem:unavailable"`) {
-							mu.Lock()
-							bugs = append(bugs, fmt.Sprintf("%s: 503 without the unavailable problem type: %s", lc.key, resBody))
-							mu.Unlock()
-						}
-						if downNow.Load() {
-							seen.add("503 while down")
-						} else {
-							seen.add("503 while up")
-						}
-					default:
-						seen.add(fmt.Sprint(status))
-						mu.Lock()
-						if len(bugs) < 10 {
-							bugs = append(bugs, fmt.Sprintf("%s: %d %s", lc.key, status, resBody))
-						}
-						mu.Unlock()
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-				mu.Lock()
-				cases = append(cases, lc)
-				mu.Unlock()
-			}
-		})
+		wg.Go(func() { load.write(w) })
 	}
-
 	for range outages {
 		time.Sleep(up)
-		before := seen.get("201")
-		downNow.Store(true)
+		before := load.seen.get("201")
+		load.downNow.Store(true)
 		db.stop("immediate")
 		time.Sleep(down)
 		db.start()
-		downNow.Store(false)
-		if !waitFor(20*time.Second, func() bool { return seen.get("201") > before }) {
-			t.Errorf("no case acknowledged within 20 s of PostgreSQL's restart (process not restarted): %s", seen.String())
+		load.downNow.Store(false)
+		if !waitFor(20*time.Second, func() bool { return load.seen.get("201") > before }) {
+			t.Errorf("no case acknowledged within 20 s of PostgreSQL's restart (process not restarted): %s", load.seen.String())
 		}
 	}
 	time.Sleep(up)
-	stop.Store(true)
+	load.stop.Store(true)
 	wg.Wait()
 
-	t.Logf("%d outages; outcomes: %s", outages, seen.String())
+	t.Logf("%d outages; outcomes: %s", outages, load.seen.String())
 	if !srv.running() || srv.cmd.Process.Pid != pid {
 		t.Fatalf("the API process exited during the test: %v", srv.err)
 	}
-	if seen.get("503 while down") == 0 {
-		t.Errorf("the API never answered 503 while PostgreSQL was stopped: %s", seen.String())
+	load.assertOnly201Or503(t, srv)
+	ids := load.acknowledged(t)
+	if len(ids) < outages {
+		t.Fatalf("only %d cases acknowledged; the load did not run", len(ids))
 	}
-	for _, b := range bugs {
-		t.Errorf("answer other than 201 or 503: %s", b)
-	}
-	if len(bugs) > 0 {
-		for _, l := range srv.logLines(`"request failed"`) {
-			t.Logf("server: %s", l)
+	assertStoredOnce(t, db, ids)
+	// ... and reads back through the API.
+	for id, key := range ids {
+		res, body, err := load.api.do(context.Background(), http.MethodGet, "/api/v1/cases/"+id, nil, nil)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Errorf("GET case %s (%s): %v %s", id, key, err, statusOf(res, body))
 		}
 	}
+	assertOutageMetrics(t, load.api, metricsAddr, ids)
+}
 
-	// Every logical case was acknowledged, under its own id.
+// outageLoad is writers creating cases until stop, each retried under its
+// Idempotency-Key until the API acknowledges it.
+type outageLoad struct {
+	api  *client
+	hard time.Time
+	stop atomic.Bool
+	// downNow is true while PostgreSQL is stopped; 503 answers are
+	// counted apart then.
+	downNow atomic.Bool
+	seen    tally
+
+	mu    sync.Mutex
+	cases []*logicalCase
+	bugs  []string
+}
+
+// logicalCase is one case a writer means to create.
+type logicalCase struct {
+	key string
+	id  string // the id of the 201 answer
+}
+
+// write creates cases as writer w until stop.
+func (l *outageLoad) write(w int) {
+	for i := 0; !l.stop.Load() && i < 100000; i++ {
+		lc := &logicalCase{key: fmt.Sprintf("faulttest-%d-%d", w, i)}
+		body := caseBody(w*100000 + i)
+		for lc.id == "" && time.Now().Before(l.hard) {
+			status, id, resBody, err := l.api.createCase(context.Background(), lc.key, body)
+			if status == http.StatusCreated && err == nil {
+				lc.id = id
+				l.seen.add("201")
+				continue
+			}
+			l.count(lc.key, status, resBody, err)
+			time.Sleep(50 * time.Millisecond)
+		}
+		l.mu.Lock()
+		l.cases = append(l.cases, lc)
+		l.mu.Unlock()
+	}
+}
+
+// count tallies an answer other than 201 and keeps it as a bug when it is
+// neither a transport error nor a 503 with the unavailable problem type.
+func (l *outageLoad) count(key string, status int, body []byte, err error) {
+	switch {
+	case err != nil:
+		l.seen.add("transport error")
+	case status == http.StatusServiceUnavailable:
+		if !strings.Contains(string(body), `"urn:jardam:problem:unavailable"`) {
+			l.mu.Lock()
+			l.bugs = append(l.bugs, fmt.Sprintf("%s: 503 without the unavailable problem type: %s", key, body))
+			l.mu.Unlock()
+		}
+		if l.downNow.Load() {
+			l.seen.add("503 while down")
+		} else {
+			l.seen.add("503 while up")
+		}
+	default:
+		l.seen.add(fmt.Sprint(status))
+		l.mu.Lock()
+		if len(l.bugs) < 10 {
+			l.bugs = append(l.bugs, fmt.Sprintf("%s: %d %s", key, status, body))
+		}
+		l.mu.Unlock()
+	}
+}
+
+// assertOnly201Or503: the API answered 503 while PostgreSQL was stopped,
+// and nothing but 201 and 503 otherwise.
+func (l *outageLoad) assertOnly201Or503(t *testing.T, srv *server) {
+	if l.seen.get("503 while down") == 0 {
+		t.Errorf("the API never answered 503 while PostgreSQL was stopped: %s", l.seen.String())
+	}
+	for _, b := range l.bugs {
+		t.Errorf("answer other than 201 or 503: %s", b)
+	}
+	if len(l.bugs) > 0 {
+		for _, line := range srv.logLines(`"request failed"`) {
+			t.Logf("server: %s", line)
+		}
+	}
+}
+
+// acknowledged checks that every logical case was acknowledged, under its
+// own id, and returns the keys by id.
+func (l *outageLoad) acknowledged(t *testing.T) map[string]string {
 	ids := map[string]string{}
-	for _, lc := range cases {
+	for _, lc := range l.cases {
 		if lc.id == "" {
 			t.Errorf("%s was never acknowledged", lc.key)
 			continue
@@ -137,12 +175,14 @@ func TestDatabaseOutage_NoAcknowledgedCaseLostOrDoubled(t *testing.T) {
 		}
 		ids[lc.id] = lc.key
 	}
-	if len(ids) < outages {
-		t.Fatalf("only %d cases acknowledged; the load did not run", len(ids))
-	}
+	return ids
+}
 
-	// Each exists once in the database (seeded without cases, so every
-	// case there came from a writer) ...
+// assertStoredOnce: each acknowledged case exists once in the database
+// (seeded without cases, so every case there came from a writer), with one
+// idempotency key each.
+func assertStoredOnce(t *testing.T, db *cluster, ids map[string]string) {
+	ctx := context.Background()
 	su := db.superuser(ctx)
 	rows, err := su.Query(ctx, `SELECT id::text FROM cases`)
 	if err != nil {
@@ -174,18 +214,13 @@ func TestDatabaseOutage_NoAcknowledgedCaseLostOrDoubled(t *testing.T) {
 	if keys != len(ids) {
 		t.Errorf("%d idempotency keys stored for %d logical cases", keys, len(ids))
 	}
+}
 
-	// ... and reads back through the API.
-	for id, key := range ids {
-		res, body, err := api.do(ctx, http.MethodGet, "/api/v1/cases/"+id, nil, nil)
-		if err != nil || res.StatusCode != http.StatusOK {
-			t.Errorf("GET case %s (%s): %v %s", id, key, err, statusOf(res, body))
-		}
-	}
-
-	// The operators' metrics saw the outage, by route template, and carry
-	// no case id nor any identity field; the API's address serves none.
-	res, body, err := api.do(ctx, http.MethodGet, "/metrics", nil, nil)
+// assertOutageMetrics: the operators' metrics saw the outage, by route
+// template, and carry no case id nor any identity field; the API's address
+// serves none.
+func assertOutageMetrics(t *testing.T, api *client, metricsAddr string, ids map[string]string) {
+	res, body, err := api.do(context.Background(), http.MethodGet, "/metrics", nil, nil)
 	if err != nil || res.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /metrics on the API's address: %v %s, want 404", err, statusOf(res, body))
 	}
@@ -222,4 +257,31 @@ func TestDatabaseOutage_NoAcknowledgedCaseLostOrDoubled(t *testing.T) {
 			t.Errorf("metrics carry %q", leak)
 		}
 	}
+}
+
+// tally counts outcomes by name, safe for concurrent use.
+type tally struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (t *tally) add(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n == nil {
+		t.n = map[string]int{}
+	}
+	t.n[name]++
+}
+
+func (t *tally) get(name string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n[name]
+}
+
+func (t *tally) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return fmt.Sprint(t.n)
 }

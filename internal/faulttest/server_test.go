@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -52,21 +51,18 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
+// moduleRoot returns the directory of the module's go.mod, as the go
+// command finds it.
 func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("faulttest: go env GOMOD: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("faulttest: no go.mod above the working directory")
-		}
-		dir = parent
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("faulttest: no go.mod above the working directory")
 	}
+	return filepath.Dir(gomod), nil
 }
 
 // server is one `jardam serve` process on a private cluster.
@@ -326,31 +322,4 @@ func statusOf(res *http.Response, body []byte) string {
 		return "(no response)"
 	}
 	return fmt.Sprintf("%d %s", res.StatusCode, bytes.TrimSpace(body))
-}
-
-// tally counts outcomes by name, safe for concurrent use.
-type tally struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (t *tally) add(name string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.n == nil {
-		t.n = map[string]int{}
-	}
-	t.n[name]++
-}
-
-func (t *tally) get(name string) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.n[name]
-}
-
-func (t *tally) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return fmt.Sprint(t.n)
 }

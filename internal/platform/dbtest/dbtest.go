@@ -131,26 +131,35 @@ func (d *DB) open(ctx context.Context, t testing.TB) {
 	d.App = app
 }
 
+// SuperDBURL is the superuser URL of the test database (for tools such as
+// pg_dump and for checks past row-level security).
+func (d *DB) SuperDBURL() string {
+	return URLFor(d.SuperURL, superUser(d.SuperURL), superPassword(d.SuperURL), d.Name)
+}
+
+// asSuper runs fn on a new superuser connection to the test database and
+// fails t with what when fn fails.
+func (d *DB) asSuper(t testing.TB, what string, fn func(ctx context.Context, conn *pgx.Conn) error) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, d.SuperDBURL())
+	if err != nil {
+		t.Fatalf("connect as superuser: %v", err)
+	}
+	defer conn.Close(ctx)
+	if err := fn(ctx, conn); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // Exec runs statements as the superuser on the test database (for tests
 // that tamper with what the application role cannot touch).
 func (d *DB) Exec(t testing.TB, sql string, args ...any) {
 	t.Helper()
-	ctx := context.Background()
-	conn := d.superConn(t)
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
-		t.Fatalf("superuser exec: %v", err)
-	}
-}
-
-// superConn connects as the superuser to the test database.
-func (d *DB) superConn(t testing.TB) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), URLFor(d.SuperURL, superUser(d.SuperURL), superPassword(d.SuperURL), d.Name))
-	if err != nil {
-		t.Fatalf("connect as superuser: %v", err)
-	}
-	return conn
+	d.asSuper(t, "superuser exec", func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, sql, args...)
+		return err
+	})
 }
 
 func superUser(raw string) string {
@@ -180,12 +189,24 @@ func drop(super, name string) {
 // see).
 func (d *DB) Count(t testing.TB, sql string, args ...any) int64 {
 	t.Helper()
-	ctx := context.Background()
-	conn := d.superConn(t)
-	defer conn.Close(ctx)
 	var n int64
-	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-		t.Fatalf("superuser count: %v", err)
-	}
+	d.scanRow(t, "superuser count", &n, sql, args)
 	return n
+}
+
+// Text runs a query answering one text value as the superuser on the test
+// database, past row-level security.
+func (d *DB) Text(t testing.TB, sql string, args ...any) string {
+	t.Helper()
+	var s string
+	d.scanRow(t, "superuser query", &s, sql, args)
+	return s
+}
+
+// scanRow scans the one value the query answers into dest.
+func (d *DB) scanRow(t testing.TB, what string, dest any, sql string, args []any) {
+	t.Helper()
+	d.asSuper(t, what, func(ctx context.Context, conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, sql, args...).Scan(dest)
+	})
 }
