@@ -21,12 +21,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/lib/pq"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
 )
 
@@ -665,8 +664,8 @@ func TestConfidentialDuplicateFunctionAnswersOnlyBoolean(t *testing.T) {
 	sezimID, sezimCode := sezimCase["id"].(string), sezimCase["code"].(string)
 
 	idx := env.Keyring.Index
-	var kinds pq.StringArray
-	var tokens pq.ByteaArray
+	var kinds database.Array[string]
+	var tokens database.Array[[]byte]
 	for _, tk := range idx.NameKeys(given, family, "", birth) {
 		kinds, tokens = append(kinds, "name_birth"), append(tokens, tk)
 	}
@@ -677,7 +676,7 @@ func TestConfidentialDuplicateFunctionAnswersOnlyBoolean(t *testing.T) {
 
 	// call runs the function as the application role for Akzhurok's
 	// caseworker and returns the column types and the rows it answered.
-	call := func(t *testing.T, kinds pq.StringArray, tokens pq.ByteaArray, visible pq.StringArray) ([]string, []bool) {
+	call := func(t *testing.T, kinds database.Array[string], tokens database.Array[[]byte], visible database.Array[string]) ([]string, []bool) {
 		t.Helper()
 		var types []string
 		var values []bool
@@ -713,20 +712,20 @@ func TestConfidentialDuplicateFunctionAnswersOnlyBoolean(t *testing.T) {
 	}
 
 	t.Run("a match elsewhere: one boolean column, one row, true", func(t *testing.T) {
-		types, values := call(t, kinds, tokens, pq.StringArray{})
+		types, values := call(t, kinds, tokens, database.Array[string]{})
 		if len(types) != 1 || types[0] != "BOOL" || len(values) != 1 || !values[0] {
 			t.Fatalf("columns %v, rows %v", types, values)
 		}
 	})
 	t.Run("no match: one boolean column, one row, false", func(t *testing.T) {
 		other := idx.NameKeys(confCyrMarker(), confCyrMarker(), "", birth)
-		types, values := call(t, pq.StringArray{"name_birth"}, pq.ByteaArray{other[0]}, pq.StringArray{})
+		types, values := call(t, database.Array[string]{"name_birth"}, database.Array[[]byte]{other[0]}, database.Array[string]{})
 		if len(types) != 1 || types[0] != "BOOL" || len(values) != 1 || values[0] {
 			t.Fatalf("columns %v, rows %v", types, values)
 		}
 	})
 	t.Run("a visible match does not count as elsewhere: false", func(t *testing.T) {
-		_, values := call(t, kinds, tokens, pq.StringArray{sezimID})
+		_, values := call(t, kinds, tokens, database.Array[string]{sezimID})
 		if len(values) != 1 || values[0] {
 			t.Fatalf("rows %v", values)
 		}
@@ -745,7 +744,7 @@ func TestConfidentialDuplicateFunctionAnswersOnlyBoolean(t *testing.T) {
 		}
 	})
 	t.Run("the application role cannot see which case matched", func(t *testing.T) {
-		call(t, kinds, tokens, pq.StringArray{})
+		call(t, kinds, tokens, database.Array[string]{})
 		if n := env.DB.Count(t, `SELECT count(*) FROM notifications WHERE ref_code = $1`, sezimCode); n == 0 {
 			t.Fatal("the match notified nobody: nothing to hide")
 		}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
@@ -33,13 +33,13 @@ type row struct {
 	IsMinor                   *bool
 	Citizenship               *string
 	RegionOfOrigin            *string
-	ExploitationTypes         pq.StringArray `gorm:"type:text[]"`
-	CountriesOfExploitation   pq.StringArray `gorm:"type:text[]"`
-	MeansOfControl            pq.StringArray `gorm:"type:text[]"`
+	ExploitationTypes         []string `gorm:"type:text[]"`
+	CountriesOfExploitation   []string `gorm:"type:text[]"`
+	MeansOfControl            []string `gorm:"type:text[]"`
 	LabourSector              *string
 	RecruitmentMethod         *string
 	RecruiterRelation         *string
-	MeasureCodes              pq.StringArray `gorm:"type:text[]"`
+	MeasureCodes              []string `gorm:"type:text[]"`
 	ReflectionEndsOn          *time.Time
 	IdentityEnc               []byte
 	ContactEnc                []byte
@@ -69,18 +69,18 @@ type assignmentRow struct {
 	UserID uuid.UUID
 }
 
-func arr(s []string) pq.StringArray {
+func arr(s []string) database.Array[string] {
 	if s == nil {
-		return pq.StringArray{}
+		return database.Array[string]{}
 	}
-	return pq.StringArray(s)
+	return database.Array[string](s)
 }
 
-func list(a pq.StringArray) []string {
+func list(a []string) []string {
 	if a == nil {
 		return []string{}
 	}
-	return []string(a)
+	return a
 }
 
 // reveal is what readCases decrypts of one case.

@@ -14,13 +14,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lib/pq"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"go.yaml.in/yaml/v4"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
 // File is a program's measure list as imported by `jardam measures import`:
@@ -577,7 +576,7 @@ func checkOrganizations(tx *gorm.DB, f File) error {
 		list = append(list, o)
 	}
 	var found []string
-	if err := tx.Raw(`SELECT code FROM organizations WHERE code = ANY (?)`, pq.StringArray(list)).Scan(&found).Error; err != nil {
+	if err := tx.Raw(`SELECT code FROM organizations WHERE code = ANY (?)`, database.Array[string](list)).Scan(&found).Error; err != nil {
 		return err
 	}
 	var missing []string

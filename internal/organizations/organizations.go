@@ -13,12 +13,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
@@ -90,7 +89,7 @@ type row struct {
 	NameEn    string
 	Kind      string
 	Region    string
-	Services  pq.StringArray `gorm:"type:text[]"`
+	Services  []string `gorm:"type:text[]"`
 	Active    bool
 	Version   int
 	CreatedAt time.Time
@@ -186,7 +185,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Organization, err
 		return Organization{}, err
 	}
 	r := row{ID: uuid.New(), Code: in.Code, NameRu: strings.TrimSpace(in.Name.RU), NameKy: strings.TrimSpace(in.Name.KY),
-		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: pq.StringArray(orEmpty(in.Services)), Active: true, Version: 1}
+		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: database.Array[string](orEmpty(in.Services)), Active: true, Version: 1}
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var ts struct{ CreatedAt, UpdatedAt time.Time }
 		if err := tx.Raw(`INSERT INTO organizations (id, code, name_ru, name_ky, name_en, kind, region, services)
@@ -270,7 +269,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 			r.Region = *p.Region
 		}
 		if p.Services != nil {
-			r.Services = pq.StringArray(orEmpty(*p.Services))
+			r.Services = database.Array[string](orEmpty(*p.Services))
 		}
 		if p.Active != nil {
 			r.Active = *p.Active

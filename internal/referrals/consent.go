@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
@@ -59,7 +59,7 @@ type consentRow struct {
 	CaseID                  uuid.UUID
 	Purpose                 string
 	RecipientOrganizationID *uuid.UUID
-	Categories              pq.StringArray `gorm:"type:text[]"`
+	Categories              []string `gorm:"type:text[]"`
 	GivenBy                 string
 	GivenAt                 time.Time
 	ExpiresAt               *time.Time
@@ -180,7 +180,7 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 			}
 		}
 		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, pq.StringArray(orEmpty(in.Categories)),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, database.Array[string](orEmpty(in.Categories)),
 			in.GivenBy, givenAt, in.ExpiresAt, p.UserID).Error; err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
@@ -130,8 +130,8 @@ type referralRow struct {
 	Kind               string
 	FromOrganizationID uuid.UUID
 	ToOrganizationID   uuid.UUID
-	AssistanceTypes    pq.StringArray `gorm:"type:text[]"`
-	Categories         pq.StringArray `gorm:"type:text[]"`
+	AssistanceTypes    []string `gorm:"type:text[]"`
+	Categories         []string `gorm:"type:text[]"`
 	Urgency            string
 	Status             string
 	DueAt              time.Time
@@ -156,11 +156,11 @@ const referralColumns = `r.id, r.code, r.case_id, r.kind, r.from_organization_id
 	r.key_master_version, r.key_wrapped, r.note_enc, r.decline_reason_enc, r.outcome_enc, r.responded_at, r.version,
 	r.created_at, r.updated_at, r.created_by`
 
-func list(a pq.StringArray) []string {
+func list(a []string) []string {
 	if a == nil {
 		return []string{}
 	}
-	return []string(a)
+	return a
 }
 
 func (s *Service) sealer(ctx context.Context, r referralRow) (*jcrypto.Sealer, error) {
@@ -383,8 +383,8 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, 
 				assistance_types, categories, urgency, status, due_at, consent_id, case_sex, case_age_bracket, case_region,
 				key_master_version, key_wrapped, note_enc, created_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, code, caseID, in.Kind, p.OrganizationID, in.ToOrganizationID, pq.StringArray(orEmpty(in.AssistanceTypes)),
-			pq.StringArray(orEmpty(in.Categories)), in.Urgency, due, in.ConsentID, c.Sex, c.AgeBracket, c.RegionOfOrigin,
+			id, code, caseID, in.Kind, p.OrganizationID, in.ToOrganizationID, database.Array[string](orEmpty(in.AssistanceTypes)),
+			database.Array[string](orEmpty(in.Categories)), in.Urgency, due, in.ConsentID, c.Sex, c.AgeBracket, c.RegionOfOrigin,
 			masterVersion, wrapped, note, p.UserID).Error; err != nil {
 			return err
 		}

@@ -6,13 +6,12 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/lib/pq"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/stats"
 )
@@ -147,7 +146,7 @@ func (s *Service) fillBudget(tx *gorm.DB, out *Budget) error {
 	}
 	var actual []actualRow
 	if err := tx.Raw(`SELECT measure_code, funding_source, persons, assistance_kgs::float8 AS assistance_kgs,
-			activity_kgs::float8 AS activity_kgs FROM jardam_budget_actuals(?, ?::text[])`, out.Year, pq.StringArray(codes)).
+			activity_kgs::float8 AS activity_kgs FROM jardam_budget_actuals(?, ?::text[])`, out.Year, database.Array[string](codes)).
 		Scan(&actual).Error; err != nil {
 		return err
 	}
