@@ -17,9 +17,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -206,7 +205,7 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 		if err := s.writeSecrets(ctx, tx, sealer, id, 1, f); err != nil {
 			return err
 		}
-		if err := tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?)`, id, p.UserID, p.UserID).Error; err != nil {
+		if err := setAssignments(tx, id, []uuid.UUID{p.UserID}, p.UserID); err != nil {
 			return err
 		}
 		if err := tx.Exec(`INSERT INTO case_stage_moves (case_id, from_stage, to_stage, moved_by) VALUES (?, NULL, 'identification', ?)`,
@@ -432,54 +431,6 @@ func fieldsOf(c Case) Fields {
 		f.IsMinor = nil
 	}
 	return f
-}
-
-func sameIDs(a, b []uuid.UUID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	x, y := slices.Clone(a), slices.Clone(b)
-	cmp := func(p, q uuid.UUID) int { return slices.Compare(p[:], q[:]) }
-	slices.SortFunc(x, cmp)
-	slices.SortFunc(y, cmp)
-	return slices.Equal(x, y)
-}
-
-// assign replaces the workers assigned to a case: active caseworkers and
-// supervisors of the owning organization, at least one.
-func (s *Service) assign(ctx context.Context, tx *gorm.DB, p reqctx.Principal, owner, id uuid.UUID, users []uuid.UUID) error {
-	if len(users) == 0 {
-		return apperr.Invalid("assigned_user_ids", "must list at least one worker")
-	}
-	var n int64
-	if err := tx.Raw(`SELECT count(*) FROM users WHERE id IN ? AND organization_id = ? AND disabled_at IS NULL
-		AND role IN ('caseworker', 'supervisor')`, users, owner).Scan(&n).Error; err != nil {
-		return err
-	}
-	if int(n) != len(users) || hasDuplicateIDs(users) {
-		return apperr.Invalid("assigned_user_ids", "must list active caseworkers or supervisors of the owning organization")
-	}
-	if err := tx.Exec(`DELETE FROM case_assignments WHERE case_id = ? AND NOT (user_id IN ?)`, id, users).Error; err != nil {
-		return err
-	}
-	for _, u := range users {
-		if err := tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			id, u, p.UserID).Error; err != nil {
-			return err
-		}
-	}
-	return audit.Record(ctx, tx, "case.assign", "case", id.String(), audit.Success)
-}
-
-func hasDuplicateIDs(ids []uuid.UUID) bool {
-	seen := map[uuid.UUID]bool{}
-	for _, id := range ids {
-		if seen[id] {
-			return true
-		}
-		seen[id] = true
-	}
-	return false
 }
 
 // mergePatch applies an RFC 7396 merge patch to doc.

@@ -14,12 +14,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"go.yaml.in/yaml/v4"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
 // File is a program's measure list as imported by `jardam measures import`:

@@ -14,15 +14,16 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
@@ -520,7 +521,7 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 				return err
 			}
 			if r.Kind == "transfer" {
-				if err := s.transfer(tx, p, r); err != nil {
+				if err := cases.Transfer(tx, r.CaseID, r.ToOrganizationID, p.UserID); err != nil {
 					return err
 				}
 			}
@@ -539,20 +540,6 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 		return Referral{}, err
 	}
 	return out, nil
-}
-
-// transfer hands the case to the receiving organization: it becomes the
-// owner, its accepting worker the assigned one; the previous owner loses
-// access; the history and the case code stay.
-func (s *Service) transfer(tx *gorm.DB, p reqctx.Principal, r referralRow) error {
-	if err := tx.Exec(`UPDATE cases SET owner_organization_id = ?, version = version + 1, updated_at = now() WHERE id = ?`,
-		r.ToOrganizationID, r.CaseID).Error; err != nil {
-		return err
-	}
-	if err := tx.Exec(`DELETE FROM case_assignments WHERE case_id = ?`, r.CaseID).Error; err != nil {
-		return err
-	}
-	return tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?)`, r.CaseID, p.UserID, p.UserID).Error
 }
 
 // Filter narrows an inbox or outbox.

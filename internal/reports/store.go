@@ -4,10 +4,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jardam-kg/jardam/internal/platform/database"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/measures"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
 // org is an organization as reports name it.
