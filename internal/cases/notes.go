@@ -100,13 +100,10 @@ func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) 
 			TextEnc   []byte
 			CreatedAt time.Time
 		}
-		q := tx.Table("case_notes").Select("id, author_id, text_enc, created_at").
-			Where("case_id = ? AND organization_id = ?", caseID, p.OrganizationID).
-			Order("created_at DESC, id DESC").Limit(pg.Limit + 1)
-		if pg.HasCursor() {
-			q = q.Where("(created_at, id) < (?, ?)", pg.AfterTime, pg.AfterID)
-		}
-		if err := q.Scan(&rows).Error; err != nil {
+		args := map[string]any{"case": caseID, "org": p.OrganizationID}
+		cond, tail := pg.Keyset("created_at", "id", args)
+		if err := tx.Raw(`SELECT id, author_id, text_enc, created_at FROM case_notes
+			WHERE case_id = @case AND organization_id = @org`+cond+tail, args).Scan(&rows).Error; err != nil {
 			return err
 		}
 		k, err := s.caseKey(tx, caseID)

@@ -285,21 +285,14 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 		if f.IdentifiedTo != nil {
 			add("c.identified_at < @to", "to", *f.IdentifiedTo)
 		}
-		if pg.HasCursor() {
-			args["after_time"], args["after_id"] = pg.AfterTime, pg.AfterID
-		}
 		// The owned and the referred cases, each newest first on its own
 		// index and cut to the page, merged (see access.VisibleCasesBranches).
 		branch := func(b access.Branch) string {
-			q := `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter
-			if pg.HasCursor() {
-				q += ` AND (` + b.KeyTime + `, ` + b.KeyID + `) < (@after_time, @after_id)`
-			}
-			return q + ` ORDER BY ` + b.KeyTime + ` DESC, ` + b.KeyID + ` DESC LIMIT @limit`
+			cond, tail := pg.Keyset(b.KeyTime, b.KeyID, args)
+			return `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter + cond + tail
 		}
-		q := `SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c
-			ORDER BY c.created_at DESC, c.id DESC LIMIT @limit`
-		args["limit"] = pg.Limit + 1
+		_, tail := pg.Keyset("c.created_at", "c.id", args)
+		q := `SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail
 		var rows []row
 		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
 			return err

@@ -7,7 +7,6 @@ package organizations
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -96,6 +95,8 @@ type row struct {
 	UpdatedAt time.Time
 }
 
+const columns = `id, code, name_ru, name_ky, name_en, kind, region, services, active, version, created_at, updated_at`
+
 func toOrganization(r row) Organization {
 	s := []string(r.Services)
 	if s == nil {
@@ -138,12 +139,10 @@ func validServices(v *apperr.Validation, services []string) {
 
 // List returns organizations, newest first.
 func (s *Service) List(ctx context.Context, p web.Page) (web.List[Organization], error) {
-	q := s.db.WithContext(ctx).Table("organizations").Order("created_at DESC, id DESC").Limit(p.Limit + 1)
-	if p.HasCursor() {
-		q = q.Where("(created_at, id) < (?, ?)", p.AfterTime, p.AfterID)
-	}
+	args := map[string]any{}
+	cond, tail := p.Keyset("created_at", "id", args)
 	var rows []row
-	if err := q.Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(`SELECT `+columns+` FROM organizations WHERE true`+cond+tail, args).Scan(&rows).Error; err != nil {
 		return web.List[Organization]{}, apperr.Internal(err)
 	}
 	out := make([]Organization, len(rows))
@@ -156,11 +155,11 @@ func (s *Service) List(ctx context.Context, p web.Page) (web.List[Organization],
 // Get returns one organization or a not-found error.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Organization, error) {
 	var r row
-	if err := s.db.WithContext(ctx).Table("organizations").Where("id = ?", id).Take(&r).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Organization{}, apperr.NotFound("organization")
-		}
+	if err := s.db.WithContext(ctx).Raw(`SELECT `+columns+` FROM organizations WHERE id = ?`, id).Scan(&r).Error; err != nil {
 		return Organization{}, apperr.Internal(err)
+	}
+	if r.ID == uuid.Nil {
+		return Organization{}, apperr.NotFound("organization")
 	}
 	return toOrganization(r), nil
 }
@@ -185,12 +184,12 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Organization, err
 		return Organization{}, err
 	}
 	r := row{ID: uuid.New(), Code: in.Code, NameRu: strings.TrimSpace(in.Name.RU), NameKy: strings.TrimSpace(in.Name.KY),
-		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: database.Array[string](orEmpty(in.Services)), Active: true, Version: 1}
+		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: orEmpty(in.Services), Active: true, Version: 1}
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var ts struct{ CreatedAt, UpdatedAt time.Time }
 		if err := tx.Raw(`INSERT INTO organizations (id, code, name_ru, name_ky, name_en, kind, region, services)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at, updated_at`,
-			r.ID, r.Code, r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services).Scan(&ts).Error; err != nil {
+			r.ID, r.Code, r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, database.Array[string](r.Services)).Scan(&ts).Error; err != nil {
 			return err
 		}
 		r.CreatedAt, r.UpdatedAt = ts.CreatedAt, ts.UpdatedAt
@@ -242,11 +241,11 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 	var out Organization
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var r row
-		if err := tx.Table("organizations").Where("id = ?", id).Clauses(forUpdate).Take(&r).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return apperr.NotFound("organization")
-			}
+		if err := tx.Raw(`SELECT `+columns+` FROM organizations WHERE id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
 			return err
+		}
+		if r.ID == uuid.Nil {
+			return apperr.NotFound("organization")
 		}
 		if r.Version != expected {
 			return web.Stale()
@@ -269,7 +268,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 			r.Region = *p.Region
 		}
 		if p.Services != nil {
-			r.Services = database.Array[string](orEmpty(*p.Services))
+			r.Services = orEmpty(*p.Services)
 		}
 		if p.Active != nil {
 			r.Active = *p.Active
@@ -280,7 +279,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		}
 		if err := tx.Raw(`UPDATE organizations SET name_ru = ?, name_ky = ?, name_en = ?, kind = ?, region = ?, services = ?,
 			active = ?, version = version + 1, updated_at = now() WHERE id = ? RETURNING version, updated_at`,
-			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services, r.Active, id).Scan(&upd).Error; err != nil {
+			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, database.Array[string](r.Services), r.Active, id).Scan(&upd).Error; err != nil {
 			return err
 		}
 		r.Version, r.UpdatedAt = upd.Version, upd.UpdatedAt
