@@ -150,11 +150,7 @@ func (s *Service) toAssistance(ctx context.Context, tx *gorm.DB, r assistanceRow
 		a.MeasureCodes = []string{}
 	}
 	if withNotes && r.NotesEnc != nil {
-		k, err := s.caseKey(tx, r.CaseID)
-		if err != nil {
-			return a, err
-		}
-		sealer, erased, err := s.openKey(ctx, k)
+		sealer, k, erased, err := s.caseSealer(ctx, tx, r.CaseID)
 		if err != nil {
 			return a, err
 		}
@@ -231,16 +227,9 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 		}
 		var notes []byte
 		if in.Notes != nil && *in.Notes != "" {
-			k, err := s.caseKey(tx, caseID)
+			sealer, k, err := s.liveSealer(ctx, tx, caseID)
 			if err != nil {
 				return err
-			}
-			sealer, erased, err := s.openKey(ctx, k)
-			if err != nil {
-				return err
-			}
-			if erased {
-				return errErased
 			}
 			if notes, err = sealer.Seal([]byte(*in.Notes), ad("assistance", "notes", id, k.KeyVersion)); err != nil {
 				return err
@@ -362,16 +351,9 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 		}
 		var notes []byte
 		if in.Notes != nil && *in.Notes != "" {
-			k, err := s.caseKey(tx, r.CaseID)
+			sealer, k, err := s.liveSealer(ctx, tx, r.CaseID)
 			if err != nil {
 				return err
-			}
-			sealer, erased, err := s.openKey(ctx, k)
-			if err != nil {
-				return err
-			}
-			if erased {
-				return errErased
 			}
 			if notes, err = sealer.Seal([]byte(*in.Notes), ad("assistance", "notes", id, k.KeyVersion)); err != nil {
 				return err

@@ -37,16 +37,9 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput, i
 	}
 	var out Note
 	err := s.inCase(ctx, caseID, "note.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		k, err := s.caseKey(tx, caseID)
+		sealer, k, err := s.liveSealer(ctx, tx, caseID)
 		if err != nil {
 			return err
-		}
-		sealer, erased, err := s.openKey(ctx, k)
-		if err != nil {
-			return err
-		}
-		if erased {
-			return errErased
 		}
 		id := uuid.New()
 		if idemKey != "" {
@@ -106,11 +99,7 @@ func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) 
 			WHERE case_id = @case AND organization_id = @org`+cond+tail, args).Scan(&rows).Error; err != nil {
 			return err
 		}
-		k, err := s.caseKey(tx, caseID)
-		if err != nil {
-			return err
-		}
-		sealer, erased, err := s.openKey(ctx, k)
+		sealer, k, erased, err := s.caseSealer(ctx, tx, caseID)
 		if err != nil {
 			return err
 		}

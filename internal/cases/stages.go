@@ -100,11 +100,7 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 		if kind == moveClose {
 			closure = &in.Reason
 		} else if in.Reason != "" {
-			k, err := s.caseKey(tx, id)
-			if err != nil {
-				return err
-			}
-			sealer, erased, err := s.openKey(ctx, k)
+			sealer, k, erased, err := s.caseSealer(ctx, tx, id)
 			if err != nil {
 				return err
 			}
@@ -147,11 +143,7 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 			FROM case_stage_moves WHERE case_id = ? ORDER BY moved_at, id`, id).Scan(&rows).Error; err != nil {
 			return err
 		}
-		k, err := s.caseKey(tx, id)
-		if err != nil {
-			return err
-		}
-		sealer, _, err := s.openKey(ctx, k)
+		sealer, k, _, err := s.caseSealer(ctx, tx, id)
 		if err != nil {
 			return err
 		}
