@@ -174,24 +174,15 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 		if err != nil {
 			return err
 		}
-		reflection := f.IdentifiedAt.In(Bishkek).AddDate(0, 0, s.set.ReflectionDays)
-		sex := "unknown"
-		if f.Sex != nil {
-			sex = *f.Sex
-		}
-		bracket := "unknown"
-		if f.AgeBracket != nil {
-			bracket = *f.AgeBracket
-		}
 		if err := tx.Exec(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status,
 				risk_level, identified_at, identification_channel, trafficking_status, sex, age_bracket, is_minor, citizenship,
 				region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector,
 				recruitment_method, recruiter_relation, measure_codes, reflection_ends_on, created_by)
 			VALUES (?, ?, ?, ?, 'identification', 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, code, p.OrganizationID, p.OrganizationID, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel,
-			f.TraffickingStatus, sex, bracket, f.IsMinor, f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes),
-			arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation,
-			arr(f.MeasureCodes), reflection.Format("2006-01-02"), p.UserID).Error; err != nil {
+			f.TraffickingStatus, orUnknown(f.Sex), orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship, f.RegionOfOrigin,
+			arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector,
+			f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes), s.reflectionEnds(f), p.UserID).Error; err != nil {
 			return err
 		}
 		sealer, wrapped, masterVersion, err := newCaseSealer(ctx, s.keys, id)
@@ -332,16 +323,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 		if cur[0].IdentityErased {
 			return apperr.Conflict("the identity of this case was erased")
 		}
-		doc, err := json.Marshal(fieldsOf(cur[0]))
+		f, err := applyPatch[Fields](fieldsOf(cur[0]), patch)
 		if err != nil {
-			return err
-		}
-		merged, err := mergePatch(doc, patch)
-		if err != nil {
-			return err
-		}
-		var f Fields
-		if err := web.Decode(merged, &f); err != nil {
 			return err
 		}
 		f.Version = nil
@@ -359,21 +342,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 		if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
 			return err
 		}
-		sex, bracket := "unknown", "unknown"
-		if f.Sex != nil {
-			sex = *f.Sex
-		}
-		if f.AgeBracket != nil {
-			bracket = *f.AgeBracket
-		}
-		if err := tx.Exec(`UPDATE cases SET risk_level = ?, identified_at = ?, identification_channel = ?, trafficking_status = ?,
-				sex = ?, age_bracket = ?, is_minor = ?, citizenship = ?, region_of_origin = ?, exploitation_types = ?,
-				countries_of_exploitation = ?, means_of_control = ?, labour_sector = ?, recruitment_method = ?,
-				recruiter_relation = ?, measure_codes = ?, reflection_ends_on = ?, version = version + 1, updated_at = now()
-			WHERE id = ?`, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel, f.TraffickingStatus, sex, bracket, f.IsMinor,
-			f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl),
-			f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes),
-			f.IdentifiedAt.In(Bishkek).AddDate(0, 0, s.set.ReflectionDays).Format("2006-01-02"), id).Error; err != nil {
+		if err := s.writeAttributes(tx, id, f); err != nil {
 			return err
 		}
 		k, err := s.caseKey(tx, id)
@@ -400,6 +369,50 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 }
 
 func webStale() error { return web.Stale() }
+
+// writeAttributes writes the statistical attributes of case id, moving its
+// version on.
+func (s *Service) writeAttributes(tx *gorm.DB, id uuid.UUID, f Fields) error {
+	return tx.Exec(`UPDATE cases SET risk_level = ?, identified_at = ?, identification_channel = ?, trafficking_status = ?,
+			sex = ?, age_bracket = ?, is_minor = ?, citizenship = ?, region_of_origin = ?, exploitation_types = ?,
+			countries_of_exploitation = ?, means_of_control = ?, labour_sector = ?, recruitment_method = ?,
+			recruiter_relation = ?, measure_codes = ?, reflection_ends_on = ?, version = version + 1, updated_at = now()
+		WHERE id = ?`, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel, f.TraffickingStatus, orUnknown(f.Sex),
+		orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes),
+		arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation,
+		arr(f.MeasureCodes), s.reflectionEnds(f), id).Error
+}
+
+// reflectionEnds is the last day of the reflection period of a case
+// identified at f.IdentifiedAt, written YYYY-MM-DD.
+func (s *Service) reflectionEnds(f Fields) string {
+	return f.IdentifiedAt.In(Bishkek).AddDate(0, 0, s.set.ReflectionDays).Format("2006-01-02")
+}
+
+// orUnknown is *v, or "unknown" when v is nil.
+func orUnknown(v *string) string {
+	if v == nil {
+		return "unknown"
+	}
+	return *v
+}
+
+// applyPatch merges a JSON merge patch into the JSON document of cur and
+// decodes the result into a T as a request body is (unknown fields
+// refused).
+func applyPatch[T any](cur any, patch map[string]json.RawMessage) (T, error) {
+	var out T
+	doc, err := json.Marshal(cur)
+	if err != nil {
+		return out, err
+	}
+	merged, err := mergePatch(doc, patch)
+	if err != nil {
+		return out, err
+	}
+	err = web.Decode(merged, &out)
+	return out, err
+}
 
 func (s *Service) caseKey(tx *gorm.DB, id uuid.UUID) (caseKey, error) {
 	var k caseKey

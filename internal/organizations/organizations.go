@@ -106,6 +106,33 @@ func toOrganization(r row) Organization {
 		Services: s, Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
+// apply sets the fields patch p changes.
+func (r *row) apply(p Patch) {
+	if p.Name != nil {
+		if p.Name.RU != nil {
+			r.NameRu = strings.TrimSpace(*p.Name.RU)
+		}
+		if p.Name.KY != nil {
+			r.NameKy = strings.TrimSpace(*p.Name.KY)
+		}
+		if p.Name.EN != nil {
+			r.NameEn = strings.TrimSpace(*p.Name.EN)
+		}
+	}
+	if p.Kind != nil {
+		r.Kind = *p.Kind
+	}
+	if p.Region != nil {
+		r.Region = *p.Region
+	}
+	if p.Services != nil {
+		r.Services = orEmpty(*p.Services)
+	}
+	if p.Active != nil {
+		r.Active = *p.Active
+	}
+}
+
 // Service holds the organization rules.
 type Service struct{ db *gorm.DB }
 
@@ -250,29 +277,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		if r.Version != expected {
 			return web.Stale()
 		}
-		if p.Name != nil {
-			if p.Name.RU != nil {
-				r.NameRu = strings.TrimSpace(*p.Name.RU)
-			}
-			if p.Name.KY != nil {
-				r.NameKy = strings.TrimSpace(*p.Name.KY)
-			}
-			if p.Name.EN != nil {
-				r.NameEn = strings.TrimSpace(*p.Name.EN)
-			}
-		}
-		if p.Kind != nil {
-			r.Kind = *p.Kind
-		}
-		if p.Region != nil {
-			r.Region = *p.Region
-		}
-		if p.Services != nil {
-			r.Services = orEmpty(*p.Services)
-		}
-		if p.Active != nil {
-			r.Active = *p.Active
-		}
+		r.apply(p)
 		var upd struct {
 			Version   int
 			UpdatedAt time.Time
