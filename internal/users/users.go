@@ -157,10 +157,10 @@ func (s *Service) List(ctx context.Context, f Filter, p web.Page) (web.List[User
 	args := map[string]any{"org": nullUUID(f.OrganizationID), "role": f.Role, "status": f.Status, "scope": scopeOrg(caller)}
 	cond, tail := p.Keyset("created_at", "id", args)
 	var rows []row
-	if err := s.db.WithContext(ctx).Raw(selectUser+` WHERE (@org::uuid IS NULL OR organization_id = @org::uuid)
+	if err := s.db.WithContext(ctx).Raw(selectUser+` WHERE (CAST(@org AS uuid) IS NULL OR organization_id = @org)
 		AND (@role = '' OR role = @role)
 		AND (@status = '' OR status = @status OR (@status = 'awaiting' AND (status = 'pending_approval' OR pending_role IS NOT NULL)))
-		AND (@scope::uuid IS NULL OR organization_id = @scope::uuid)`+cond+tail, args).Scan(&rows).Error; err != nil {
+		AND (CAST(@scope AS uuid) IS NULL OR organization_id = @scope)`+cond+tail, args).Scan(&rows).Error; err != nil {
 		return web.List[User]{}, apperr.Internal(err)
 	}
 	out := make([]User, len(rows))
