@@ -433,6 +433,15 @@ func (s *Service) insert(ctx context.Context, tx *gorm.DB, p reqctx.Principal, i
 		masterVersion, wrapped, note, p.UserID).Error
 }
 
+// loadView reads referral id as the caller sees it.
+func (s *Service) loadView(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id uuid.UUID) (Referral, error) {
+	r, err := s.load(tx, id, false)
+	if err != nil {
+		return Referral{}, err
+	}
+	return s.view(ctx, tx, p, r)
+}
+
 func (s *Service) load(tx *gorm.DB, id uuid.UUID, lock bool) (referralRow, error) {
 	q := `SELECT ` + referralColumns + ` FROM referrals r WHERE r.id = ?`
 	if lock {
@@ -514,10 +523,7 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 		if err := s.apply(ctx, tx, p, r, action, t, text); err != nil {
 			return err
 		}
-		if r, err = s.load(tx, id, false); err != nil {
-			return err
-		}
-		out, err = s.view(ctx, tx, p, r)
+		out, err = s.loadView(ctx, tx, p, id)
 		return err
 	})
 	if err != nil {
