@@ -29,10 +29,10 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 
@@ -124,9 +124,9 @@ func OfMany(ctx context.Context, tx *gorm.DB, caseIDs []uuid.UUID) (map[uuid.UUI
 		OwnerOrganizationID uuid.UUID
 		Assigned            bool
 		Referred            bool
-		Categories          pq.StringArray `gorm:"type:text[]"`
+		Categories          []string `gorm:"type:text[]"`
 	}
-	ids := make(pq.StringArray, len(caseIDs))
+	ids := make(database.Array[string], len(caseIDs))
 	for i, id := range caseIDs {
 		ids[i] = id.String()
 	}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/api/apitest"
@@ -779,8 +778,8 @@ type dupWorld struct {
 	akWorker, akzhurok, akUser string
 	given, family, birth       string
 	sezimID, sezimCode         string
-	kinds                      pq.StringArray
-	tokens                     pq.ByteaArray
+	kinds                      database.Array[string]
+	tokens                     database.Array[[]byte]
 }
 
 func newDupWorld(t *testing.T) *dupWorld {
@@ -820,7 +819,7 @@ func (w *dupWorld) asAkzhurok(fn func(tx *gorm.DB) error) error {
 
 // call runs the function as the application role for Akzhurok's
 // caseworker and returns the column types and the rows it answered.
-func (w *dupWorld) call(t *testing.T, kinds pq.StringArray, tokens pq.ByteaArray, visible pq.StringArray) ([]string, []bool) {
+func (w *dupWorld) call(t *testing.T, kinds database.Array[string], tokens database.Array[[]byte], visible database.Array[string]) ([]string, []bool) {
 	t.Helper()
 	var types []string
 	var values []bool
@@ -853,7 +852,7 @@ func (w *dupWorld) call(t *testing.T, kinds pq.StringArray, tokens pq.ByteaArray
 }
 
 func (w *dupWorld) matchElsewhereIsTrue(t *testing.T) {
-	types, values := w.call(t, w.kinds, w.tokens, pq.StringArray{})
+	types, values := w.call(t, w.kinds, w.tokens, database.Array[string]{})
 	if len(types) != 1 || types[0] != "BOOL" || len(values) != 1 || !values[0] {
 		t.Fatalf("columns %v, rows %v", types, values)
 	}
@@ -861,14 +860,14 @@ func (w *dupWorld) matchElsewhereIsTrue(t *testing.T) {
 
 func (w *dupWorld) noMatchIsFalse(t *testing.T) {
 	other := w.env.Keyring.Index.NameKeys(confCyrMarker(), confCyrMarker(), "", w.birth)
-	types, values := w.call(t, pq.StringArray{"name_birth"}, pq.ByteaArray{other[0]}, pq.StringArray{})
+	types, values := w.call(t, database.Array[string]{"name_birth"}, database.Array[[]byte]{other[0]}, database.Array[string]{})
 	if len(types) != 1 || types[0] != "BOOL" || len(values) != 1 || values[0] {
 		t.Fatalf("columns %v, rows %v", types, values)
 	}
 }
 
 func (w *dupWorld) visibleMatchIsFalse(t *testing.T) {
-	_, values := w.call(t, w.kinds, w.tokens, pq.StringArray{w.sezimID})
+	_, values := w.call(t, w.kinds, w.tokens, database.Array[string]{w.sezimID})
 	if len(values) != 1 || values[0] {
 		t.Fatalf("rows %v", values)
 	}
@@ -889,7 +888,7 @@ func (w *dupWorld) signatureIsOneBoolean(t *testing.T) {
 }
 
 func (w *dupWorld) matchStaysHidden(t *testing.T) {
-	w.call(t, w.kinds, w.tokens, pq.StringArray{})
+	w.call(t, w.kinds, w.tokens, database.Array[string]{})
 	if n := w.env.DB.Count(t, `SELECT count(*) FROM notifications WHERE ref_code = $1`, w.sezimCode); n == 0 {
 		t.Fatal("the match notified nobody: nothing to hide")
 	}

@@ -17,9 +17,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 
@@ -177,7 +177,7 @@ func RecordMany(ctx context.Context, tx *gorm.DB, action, objectType string, obj
 	if err != nil {
 		return err
 	}
-	ids := make(pq.StringArray, len(objectIDs))
+	ids := make(database.Array[string], len(objectIDs))
 	for i, id := range objectIDs {
 		if ids[i] = clean(id, 0); utf8.RuneCountInString(ids[i]) > MaxObject {
 			return fmt.Errorf("%w: object id longer than %d characters", ErrInvalidEntry, MaxObject)

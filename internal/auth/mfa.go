@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 	"gorm.io/gorm"
@@ -446,7 +445,7 @@ func (s *Service) turnOn(ctx context.Context, tx *gorm.DB, userID, factorID uuid
 	if err := execAll(tx,
 		stmt{`DELETE FROM totp_factors WHERE user_id = ? AND confirmed_at IS NOT NULL`, []any{userID}},
 		stmt{`UPDATE totp_factors SET confirmed_at = now() WHERE id = ?`, []any{factorID}},
-		stmt{`INSERT INTO mfa_recovery_codes (factor_id, code_hash) SELECT ?, unnest(?::text[])`, []any{factorID, pq.StringArray(hashes)}},
+		stmt{`INSERT INTO mfa_recovery_codes (factor_id, code_hash) SELECT ?, unnest(?::text[])`, []any{factorID, database.Array[string](hashes)}},
 		stmt{`UPDATE sessions SET revoked_at = now(), revoked_reason = 'mfa_enabled'
 			WHERE user_id = ? AND id <> ? AND revoked_at IS NULL`, []any{userID, p.SessionID}},
 		stmt{`DELETE FROM mfa_challenges WHERE user_id = ?`, []any{userID}},

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/jardam-kg/jardam/internal/access/foureyes"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
@@ -90,13 +91,12 @@ func (s *Service) RequestMFAReset(ctx context.Context, userID uuid.UUID) (MFARes
 	return out, apperr.Wrap(err)
 }
 
-var errSameApprover = apperr.Forbidden("a factor reset must be approved by someone other than who asked for it and whose factor it is")
-
 // ApproveMFAReset carries out the pending reset of a user's second factor:
 // the factor and its recovery codes are removed and the user's sessions
 // end, so the next sign-in is with the password alone (and, where a factor
-// is required, straight to enrollment). The approver may be neither who
-// asked nor the user (403, audited). An account the caller does not manage
+// is required, straight to enrollment). The approver must be a second
+// person (package foureyes): not the user, not who asked, not whoever
+// created or last set the password of the asker's account (403, audited). An account the caller does not manage
 // answers not found; no pending reset a conflict.
 func (s *Service) ApproveMFAReset(ctx context.Context, userID uuid.UUID) error {
 	caller, _ := reqctx.PrincipalFrom(ctx)
@@ -117,9 +117,13 @@ func (s *Service) ApproveMFAReset(ctx context.Context, userID uuid.UUID) error {
 		if req.ID == uuid.Nil {
 			return apperr.Conflict("no reset of this account's second factor is pending")
 		}
-		if req.RequestedBy == caller.UserID || userID == caller.UserID {
+		g, err := foureyes.Requested(tx, userID, &req.RequestedBy)
+		if err != nil {
+			return err
+		}
+		if reason := foureyes.Refusal(caller.UserID, g); reason != "" {
 			denied = true
-			return errSameApprover
+			return apperr.Forbidden(reason)
 		}
 		return s.resetFactor(ctx, tx, userID, req.ID, org)
 	})

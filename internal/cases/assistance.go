@@ -150,11 +150,7 @@ func (s *Service) toAssistance(ctx context.Context, tx *gorm.DB, r assistanceRow
 		a.MeasureCodes = []string{}
 	}
 	if withNotes && r.NotesEnc != nil {
-		k, err := s.caseKey(tx, r.CaseID)
-		if err != nil {
-			return a, err
-		}
-		sealer, erased, err := s.openKey(ctx, k)
+		sealer, k, erased, err := s.caseSealer(ctx, tx, r.CaseID)
 		if err != nil {
 			return a, err
 		}
@@ -185,7 +181,6 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 	}
 	var out Assistance
 	err := s.inCase(ctx, caseID, "assistance.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		var err error
 		provider := p.OrganizationID
 		if in.ProviderOrganizationID != nil {
 			provider = *in.ProviderOrganizationID
@@ -193,27 +188,11 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 		if !access.MayWriteAssistance(p, rel, provider) {
 			return access.Deny("a referred organization records its own assistance only", "assistance.create", "case", caseID.String())
 		}
-		var exists bool
-		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, provider).Scan(&exists).Error; err != nil {
+		if err := checkProvider(tx, provider); err != nil {
 			return err
 		}
-		if !exists {
-			return apperr.Invalid("provider_organization_id", "names no organization")
-		}
-		// The Program measure the assistance implements: the type's default
-		// when none is given.
-		if len(in.MeasureCodes) == 0 {
-			on := time.Now()
-			if in.StartedOn != nil {
-				on, _ = parseDate(*in.StartedOn)
-			}
-			code, ok, err := measures.DefaultFor(ctx, tx, in.Type, on)
-			if err != nil {
-				return err
-			}
-			if ok {
-				in.MeasureCodes = []string{code}
-			}
+		if err := defaultMeasure(ctx, tx, &in); err != nil {
+			return err
 		}
 		if err := measures.CheckCodes(ctx, tx, "measure_codes", in.MeasureCodes); err != nil {
 			return err
@@ -229,22 +208,9 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 				return err
 			}
 		}
-		var notes []byte
-		if in.Notes != nil && *in.Notes != "" {
-			k, err := s.caseKey(tx, caseID)
-			if err != nil {
-				return err
-			}
-			sealer, erased, err := s.openKey(ctx, k)
-			if err != nil {
-				return err
-			}
-			if erased {
-				return errErased
-			}
-			if notes, err = sealer.Seal([]byte(*in.Notes), ad("assistance", "notes", id, k.KeyVersion)); err != nil {
-				return err
-			}
+		notes, err := s.sealNotes(ctx, tx, caseID, id, in.Notes)
+		if err != nil {
+			return err
 		}
 		if err := tx.Exec(`INSERT INTO assistance (id, case_id, type, provider_organization_id, status, started_on, ended_on,
 				cost_kgs, funding_source, measure_codes, notes_enc, created_by)
@@ -262,6 +228,49 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 		return Assistance{}, err
 	}
 	return out, nil
+}
+
+// checkProvider checks that the provider of assistance exists.
+func checkProvider(tx *gorm.DB, provider uuid.UUID) error {
+	var exists bool
+	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, provider).Scan(&exists).Error; err != nil {
+		return err
+	}
+	if !exists {
+		return apperr.Invalid("provider_organization_id", "names no organization")
+	}
+	return nil
+}
+
+// defaultMeasure fills the Program measure the assistance implements,
+// when none is given: the default of its type at its start (today when
+// not started).
+func defaultMeasure(ctx context.Context, tx *gorm.DB, in *AssistanceInput) error {
+	if len(in.MeasureCodes) > 0 {
+		return nil
+	}
+	on := time.Now()
+	if in.StartedOn != nil {
+		on, _ = parseDate(*in.StartedOn)
+	}
+	code, ok, err := measures.DefaultFor(ctx, tx, in.Type, on)
+	if ok {
+		in.MeasureCodes = []string{code}
+	}
+	return err
+}
+
+// sealNotes seals the notes of assistance record id of case caseID, nil
+// when there are none.
+func (s *Service) sealNotes(ctx context.Context, tx *gorm.DB, caseID, id uuid.UUID, notes *string) ([]byte, error) {
+	if notes == nil || *notes == "" {
+		return nil, nil
+	}
+	sealer, k, err := s.liveSealer(ctx, tx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return sealer.Seal([]byte(*notes), ad("assistance", "notes", id, k.KeyVersion))
 }
 
 func (s *Service) readAssistance(ctx context.Context, tx *gorm.DB, id uuid.UUID, withNotes bool) (Assistance, error) {
@@ -337,18 +346,10 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 			return err
 		}
 		provider := cur.ProviderOrganizationID
-		doc, err := json.Marshal(AssistanceInput{Type: cur.Type, ProviderOrganizationID: &provider, Status: &cur.Status,
+		in, err := applyPatch[AssistanceInput](AssistanceInput{Type: cur.Type, ProviderOrganizationID: &provider, Status: &cur.Status,
 			StartedOn: cur.StartedOn, EndedOn: cur.EndedOn, CostKGS: cur.CostKGS, FundingSource: cur.FundingSource,
-			MeasureCodes: cur.MeasureCodes, Notes: cur.Notes})
+			MeasureCodes: cur.MeasureCodes, Notes: cur.Notes}, patch)
 		if err != nil {
-			return err
-		}
-		merged, err := mergePatch(doc, patch)
-		if err != nil {
-			return err
-		}
-		var in AssistanceInput
-		if err := web.Decode(merged, &in); err != nil {
 			return err
 		}
 		if err := validateAssistance(&in); err != nil {
@@ -360,22 +361,9 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 		if err := measures.CheckCodes(ctx, tx, "measure_codes", in.MeasureCodes); err != nil {
 			return err
 		}
-		var notes []byte
-		if in.Notes != nil && *in.Notes != "" {
-			k, err := s.caseKey(tx, r.CaseID)
-			if err != nil {
-				return err
-			}
-			sealer, erased, err := s.openKey(ctx, k)
-			if err != nil {
-				return err
-			}
-			if erased {
-				return errErased
-			}
-			if notes, err = sealer.Seal([]byte(*in.Notes), ad("assistance", "notes", id, k.KeyVersion)); err != nil {
-				return err
-			}
+		notes, err := s.sealNotes(ctx, tx, r.CaseID, id, in.Notes)
+		if err != nil {
+			return err
 		}
 		if err := tx.Exec(`UPDATE assistance SET type = ?, status = ?, started_on = ?, ended_on = ?, cost_kgs = ?,
 				funding_source = ?, measure_codes = ?, notes_enc = ?, version = version + 1, updated_at = now() WHERE id = ?`,

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -41,20 +42,29 @@ func (h *Handler) Register(r *web.Router) {
 	r.Handle(http.MethodGet, "/api/v1/cases/:id/notes", authz.NoteList, h.listNotes)
 }
 
-func (h *Handler) createAssistance(c echo.Context) error {
+// createOnCase binds the body of a POST on case :id into an I and calls
+// create with it, the idempotency key and the body (which a retry must
+// repeat). A malformed case id answers as a missing case.
+func createOnCase[I, O any](h *Handler, c echo.Context,
+	create func(context.Context, uuid.UUID, I, string, []byte) (O, error)) (O, error) {
+	var out O
 	body, err := web.ReadBody(c, false)
 	if err != nil {
-		return err
+		return out, err
 	}
-	var in AssistanceInput
+	var in I
 	if err := web.Decode(body, &in); err != nil {
-		return err
+		return out, err
 	}
 	id, err := web.PathUUID(c, "id", "case")
 	if err != nil {
-		return h.missing(c)
+		return out, h.missing(c)
 	}
-	a, err := h.svc.CreateAssistance(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
+	return create(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
+}
+
+func (h *Handler) createAssistance(c echo.Context) error {
+	a, err := createOnCase(h, c, h.svc.CreateAssistance)
 	if err != nil {
 		return err
 	}
@@ -113,19 +123,7 @@ func (h *Handler) updateAssistance(c echo.Context) error {
 }
 
 func (h *Handler) addNote(c echo.Context) error {
-	body, err := web.ReadBody(c, false)
-	if err != nil {
-		return err
-	}
-	var in NoteInput
-	if err := web.Decode(body, &in); err != nil {
-		return err
-	}
-	id, err := web.PathUUID(c, "id", "case")
-	if err != nil {
-		return h.missing(c)
-	}
-	n, err := h.svc.AddNote(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
+	n, err := createOnCase(h, c, h.svc.AddNote)
 	if err != nil {
 		return err
 	}

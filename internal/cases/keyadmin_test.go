@@ -409,6 +409,23 @@ func TestMaintenanceRole(t *testing.T) {
 	})
 }
 
+// checkErased checks that got, read after its data key was destroyed, is
+// the case before without its identity and event details.
+func checkErased(t *testing.T, got, before cases.Case) {
+	t.Helper()
+	if !got.IdentityErased || got.Identity != nil {
+		t.Fatalf("identity_erased %v, identity %+v", got.IdentityErased, got.Identity)
+	}
+	if got.Sex != before.Sex || got.AgeBracket != before.AgeBracket || !slices.Equal(got.ExploitationTypes, before.ExploitationTypes) ||
+		!slices.Equal(got.CountriesOfExploitation, before.CountriesOfExploitation) || got.Stage != before.Stage ||
+		got.Code != before.Code || !got.IdentifiedAt.Equal(before.IdentifiedAt) {
+		t.Fatalf("statistical attributes changed: %+v, before %+v", got, before)
+	}
+	if len(got.TraffickingEvents) != 1 || got.TraffickingEvents[0].Details != nil || got.TraffickingEvents[0].Country == nil {
+		t.Fatalf("events %+v: want the country without details", got.TraffickingEvents)
+	}
+}
+
 func TestDestroyDataKey(t *testing.T) {
 	t.Parallel()
 	f := newKeyAdmin(t, 2)
@@ -432,17 +449,7 @@ func TestDestroyDataKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !got.IdentityErased || got.Identity != nil {
-			t.Fatalf("identity_erased %v, identity %+v", got.IdentityErased, got.Identity)
-		}
-		if got.Sex != before.Sex || got.AgeBracket != before.AgeBracket || !slices.Equal(got.ExploitationTypes, before.ExploitationTypes) ||
-			!slices.Equal(got.CountriesOfExploitation, before.CountriesOfExploitation) || got.Stage != before.Stage ||
-			got.Code != before.Code || !got.IdentifiedAt.Equal(before.IdentifiedAt) {
-			t.Fatalf("statistical attributes changed: %+v, before %+v", got, before)
-		}
-		if len(got.TraffickingEvents) != 1 || got.TraffickingEvents[0].Details != nil || got.TraffickingEvents[0].Country == nil {
-			t.Fatalf("events %+v: want the country without details", got.TraffickingEvents)
-		}
+		checkErased(t, got, before)
 	})
 	t.Run("another case stays readable", func(t *testing.T) {
 		got, err := svc.Get(kept.as, kept.id)

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/casekeys"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
@@ -46,4 +47,26 @@ var errErased = apperr.Conflict("the identity of this case was erased")
 
 func newCaseSealer(ctx context.Context, k *Keyring, id uuid.UUID) (*jcrypto.Sealer, []byte, string, error) {
 	return k.NewCaseSealer(ctx, id)
+}
+
+// caseSealer opens the data key of case id, read in tx: the sealer, the
+// key (its version goes into the additional data), and erased true, with
+// no sealer, when the key was destroyed.
+func (s *Service) caseSealer(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*jcrypto.Sealer, caseKey, bool, error) {
+	k, err := s.caseKey(tx, id)
+	if err != nil {
+		return nil, k, false, err
+	}
+	sealer, erased, err := s.openKey(ctx, k)
+	return sealer, k, erased, err
+}
+
+// liveSealer is caseSealer for what must be sealed or opened: an erased
+// case answers errErased.
+func (s *Service) liveSealer(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*jcrypto.Sealer, caseKey, error) {
+	sealer, k, erased, err := s.caseSealer(ctx, tx, id)
+	if err == nil && erased {
+		err = errErased
+	}
+	return sealer, k, err
 }

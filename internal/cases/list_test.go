@@ -65,25 +65,7 @@ func TestListPagesExactlyTheVisibleCases(t *testing.T) {
 	} {
 		t.Run(a.email, func(t *testing.T) {
 			want := visibleCases(t, env, a.email)
-			var got []string
-			identity := map[string]bool{}
-			path := "/api/v1/cases?limit=2"
-			for pages := 0; ; pages++ {
-				if pages > 10 {
-					t.Fatal("the list does not end")
-				}
-				page := do(a.tok, http.MethodGet, path, nil, http.StatusOK)
-				for _, it := range page["items"].([]any) {
-					c := it.(map[string]any)
-					got = append(got, c["id"].(string))
-					identity[c["id"].(string)] = c["identity"] != nil
-				}
-				next, _ := page["next_cursor"].(string)
-				if next == "" {
-					break
-				}
-				path = "/api/v1/cases?limit=2&cursor=" + url.QueryEscape(next)
-			}
+			got, identity := listAll(t, env, a.tok)
 			if !slices.Equal(got, want) {
 				t.Fatalf("listed %v\nwant     %v", got, want)
 			}
@@ -101,6 +83,35 @@ func TestListPagesExactlyTheVisibleCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// listAll reads the case list two at a time to its end and returns the
+// ids in order and, by id, whether the identity was shown.
+func listAll(t *testing.T, env *apitest.Env, tok string) ([]string, map[string]bool) {
+	t.Helper()
+	var got []string
+	identity := map[string]bool{}
+	path := "/api/v1/cases?limit=2"
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("the list does not end")
+		}
+		r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: tok})
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+		}
+		page := r.Map(t)
+		for _, it := range page["items"].([]any) {
+			c := it.(map[string]any)
+			got = append(got, c["id"].(string))
+			identity[c["id"].(string)] = c["identity"] != nil
+		}
+		next, _ := page["next_cursor"].(string)
+		if next == "" {
+			return got, identity
+		}
+		path = "/api/v1/cases?limit=2&cursor=" + url.QueryEscape(next)
 	}
 }
 

@@ -37,16 +37,9 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput, i
 	}
 	var out Note
 	err := s.inCase(ctx, caseID, "note.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		k, err := s.caseKey(tx, caseID)
+		sealer, k, err := s.liveSealer(ctx, tx, caseID)
 		if err != nil {
 			return err
-		}
-		sealer, erased, err := s.openKey(ctx, k)
-		if err != nil {
-			return err
-		}
-		if erased {
-			return errErased
 		}
 		id := uuid.New()
 		if idemKey != "" {
@@ -100,20 +93,13 @@ func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) 
 			TextEnc   []byte
 			CreatedAt time.Time
 		}
-		q := tx.Table("case_notes").Select("id, author_id, text_enc, created_at").
-			Where("case_id = ? AND organization_id = ?", caseID, p.OrganizationID).
-			Order("created_at DESC, id DESC").Limit(pg.Limit + 1)
-		if pg.HasCursor() {
-			q = q.Where("(created_at, id) < (?, ?)", pg.AfterTime, pg.AfterID)
-		}
-		if err := q.Scan(&rows).Error; err != nil {
+		args := map[string]any{"case": caseID, "org": p.OrganizationID}
+		cond, tail := pg.Keyset("created_at", "id", args)
+		if err := tx.Raw(`SELECT id, author_id, text_enc, created_at FROM case_notes
+			WHERE case_id = @case AND organization_id = @org`+cond+tail, args).Scan(&rows).Error; err != nil {
 			return err
 		}
-		k, err := s.caseKey(tx, caseID)
-		if err != nil {
-			return err
-		}
-		sealer, erased, err := s.openKey(ctx, k)
+		sealer, k, erased, err := s.caseSealer(ctx, tx, caseID)
 		if err != nil {
 			return err
 		}

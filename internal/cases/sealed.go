@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 )
@@ -107,3 +108,77 @@ func sealEventDetails(sealer *jcrypto.Sealer, eid uuid.UUID, keyVersion int, e E
 // derives (the age bracket and minority from the birth date, the
 // identification time), for bulk loaders that write rows directly.
 func PrepareNew(f *Fields, now time.Time) error { return validate(f, true, now) }
+
+// writeSecrets encrypts identity, contact and event details of case id and
+// stores them with the events and blind index tokens, replacing what was
+// there.
+func (s *Service) writeSecrets(ctx context.Context, tx *gorm.DB, sealer *jcrypto.Sealer, id uuid.UUID, keyVersion int, f Fields) error {
+	identityEnc, contactEnc, err := sealIdentity(sealer, id, keyVersion, f.Identity)
+	if err != nil {
+		return err
+	}
+	if err := tx.Exec(`UPDATE cases SET identity_enc = ?, contact_enc = ? WHERE id = ?`, identityEnc, contactEnc, id).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`DELETE FROM case_events WHERE case_id = ?`, id).Error; err != nil {
+		return err
+	}
+	for i, e := range f.TraffickingEvents {
+		eid := uuid.New()
+		details, err := sealEventDetails(sealer, eid, keyVersion, e)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO case_events (id, case_id, position, kind, country, region, year_month, details_enc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, eid, id, i, e.Kind, e.Country, e.Region, e.YearMonth, details).Error; err != nil {
+			return err
+		}
+	}
+	if err := tx.Exec(`DELETE FROM case_blind_index WHERE case_id = ?`, id).Error; err != nil {
+		return err
+	}
+	for _, t := range s.tokens(f.Identity) {
+		if err := tx.Exec(`INSERT INTO case_blind_index (case_id, kind, token) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, t.kind, t.token).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type token struct {
+	kind  string
+	token []byte
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// tokens are the blind index entries of an identity.
+func (s *Service) tokens(id *Identity) []token { return blindTokens(s.keys, id) }
+
+// blindTokens are the blind index entries of an identity under k's index
+// key.
+func blindTokens(k *Keyring, id *Identity) []token {
+	if id == nil {
+		return nil
+	}
+	var out []token
+	if !blank(id.GivenName) || !blank(id.FamilyName) {
+		for _, t := range k.Index.NameOnlyKeys(str(id.GivenName), str(id.FamilyName)) {
+			out = append(out, token{"name", t})
+		}
+		if id.BirthDate != nil {
+			for _, t := range k.Index.NameKeys(str(id.GivenName), str(id.FamilyName), str(id.Patronymic), *id.BirthDate) {
+				out = append(out, token{"name_birth", t})
+			}
+		}
+	}
+	if !blank(id.DocumentNumber) {
+		out = append(out, token{"document", k.Index.DocumentKey(*id.DocumentNumber)})
+	}
+	return out
+}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 
@@ -51,9 +51,9 @@ func (s *Service) Search(ctx context.Context, in SearchInput) ([]Case, error) {
 	return out, err
 }
 
-func kindsAndTokens(toks []token) (pq.StringArray, pq.ByteaArray) {
-	kinds := make(pq.StringArray, len(toks))
-	values := make(pq.ByteaArray, len(toks))
+func kindsAndTokens(toks []token) (database.Array[string], database.Array[[]byte]) {
+	kinds := make(database.Array[string], len(toks))
+	values := make(database.Array[[]byte], len(toks))
 	for i, t := range toks {
 		kinds[i], values[i] = t.kind, t.token
 	}
@@ -120,7 +120,7 @@ func (s *Service) Duplicates(ctx context.Context, in SearchInput) (DuplicateResu
 		if err != nil {
 			return err
 		}
-		visible := make(pq.StringArray, len(rows))
+		visible := make(database.Array[string], len(rows))
 		for i, r := range rows {
 			res.Matches = append(res.Matches, Match{ID: r.ID, Code: r.Code})
 			visible[i] = r.ID.String()

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -175,24 +174,15 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 		if err != nil {
 			return err
 		}
-		reflection := f.IdentifiedAt.In(Bishkek).AddDate(0, 0, s.set.ReflectionDays)
-		sex := "unknown"
-		if f.Sex != nil {
-			sex = *f.Sex
-		}
-		bracket := "unknown"
-		if f.AgeBracket != nil {
-			bracket = *f.AgeBracket
-		}
 		if err := tx.Exec(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status,
 				risk_level, identified_at, identification_channel, trafficking_status, sex, age_bracket, is_minor, citizenship,
 				region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector,
 				recruitment_method, recruiter_relation, measure_codes, reflection_ends_on, created_by)
 			VALUES (?, ?, ?, ?, 'identification', 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, code, p.OrganizationID, p.OrganizationID, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel,
-			f.TraffickingStatus, sex, bracket, f.IsMinor, f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes),
-			arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation,
-			arr(f.MeasureCodes), reflection.Format("2006-01-02"), p.UserID).Error; err != nil {
+			f.TraffickingStatus, orUnknown(f.Sex), orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship, f.RegionOfOrigin,
+			arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector,
+			f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes), s.reflectionEnds(f), p.UserID).Error; err != nil {
 			return err
 		}
 		sealer, wrapped, masterVersion, err := newCaseSealer(ctx, s.keys, id)
@@ -206,7 +196,7 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 		if err := s.writeSecrets(ctx, tx, sealer, id, 1, f); err != nil {
 			return err
 		}
-		if err := tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?)`, id, p.UserID, p.UserID).Error; err != nil {
+		if err := setAssignments(tx, id, []uuid.UUID{p.UserID}, p.UserID); err != nil {
 			return err
 		}
 		if err := tx.Exec(`INSERT INTO case_stage_moves (case_id, from_stage, to_stage, moved_by) VALUES (?, NULL, 'identification', ?)`,
@@ -286,21 +276,14 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 		if f.IdentifiedTo != nil {
 			add("c.identified_at < @to", "to", *f.IdentifiedTo)
 		}
-		if pg.HasCursor() {
-			args["after_time"], args["after_id"] = pg.AfterTime, pg.AfterID
-		}
 		// The owned and the referred cases, each newest first on its own
 		// index and cut to the page, merged (see access.VisibleCasesBranches).
 		branch := func(b access.Branch) string {
-			q := `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter
-			if pg.HasCursor() {
-				q += ` AND (` + b.KeyTime + `, ` + b.KeyID + `) < (@after_time, @after_id)`
-			}
-			return q + ` ORDER BY ` + b.KeyTime + ` DESC, ` + b.KeyID + ` DESC LIMIT @limit`
+			cond, tail := pg.Keyset(b.KeyTime, b.KeyID, args)
+			return `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter + cond + tail
 		}
-		q := `SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c
-			ORDER BY c.created_at DESC, c.id DESC LIMIT @limit`
-		args["limit"] = pg.Limit + 1
+		_, tail := pg.Keyset("c.created_at", "c.id", args)
+		q := `SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail
 		var rows []row
 		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
 			return err
@@ -340,16 +323,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 		if cur[0].IdentityErased {
 			return apperr.Conflict("the identity of this case was erased")
 		}
-		doc, err := json.Marshal(fieldsOf(cur[0]))
+		f, err := applyPatch[Fields](fieldsOf(cur[0]), patch)
 		if err != nil {
-			return err
-		}
-		merged, err := mergePatch(doc, patch)
-		if err != nil {
-			return err
-		}
-		var f Fields
-		if err := web.Decode(merged, &f); err != nil {
 			return err
 		}
 		f.Version = nil
@@ -367,21 +342,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 		if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
 			return err
 		}
-		sex, bracket := "unknown", "unknown"
-		if f.Sex != nil {
-			sex = *f.Sex
-		}
-		if f.AgeBracket != nil {
-			bracket = *f.AgeBracket
-		}
-		if err := tx.Exec(`UPDATE cases SET risk_level = ?, identified_at = ?, identification_channel = ?, trafficking_status = ?,
-				sex = ?, age_bracket = ?, is_minor = ?, citizenship = ?, region_of_origin = ?, exploitation_types = ?,
-				countries_of_exploitation = ?, means_of_control = ?, labour_sector = ?, recruitment_method = ?,
-				recruiter_relation = ?, measure_codes = ?, reflection_ends_on = ?, version = version + 1, updated_at = now()
-			WHERE id = ?`, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel, f.TraffickingStatus, sex, bracket, f.IsMinor,
-			f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl),
-			f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes),
-			f.IdentifiedAt.In(Bishkek).AddDate(0, 0, s.set.ReflectionDays).Format("2006-01-02"), id).Error; err != nil {
+		if err := s.writeAttributes(tx, id, f); err != nil {
 			return err
 		}
 		k, err := s.caseKey(tx, id)
@@ -409,6 +370,50 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 
 func webStale() error { return web.Stale() }
 
+// writeAttributes writes the statistical attributes of case id, moving its
+// version on.
+func (s *Service) writeAttributes(tx *gorm.DB, id uuid.UUID, f Fields) error {
+	return tx.Exec(`UPDATE cases SET risk_level = ?, identified_at = ?, identification_channel = ?, trafficking_status = ?,
+			sex = ?, age_bracket = ?, is_minor = ?, citizenship = ?, region_of_origin = ?, exploitation_types = ?,
+			countries_of_exploitation = ?, means_of_control = ?, labour_sector = ?, recruitment_method = ?,
+			recruiter_relation = ?, measure_codes = ?, reflection_ends_on = ?, version = version + 1, updated_at = now()
+		WHERE id = ?`, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel, f.TraffickingStatus, orUnknown(f.Sex),
+		orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship, f.RegionOfOrigin, arr(f.ExploitationTypes),
+		arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation,
+		arr(f.MeasureCodes), s.reflectionEnds(f), id).Error
+}
+
+// reflectionEnds is the last day of the reflection period of a case
+// identified at f.IdentifiedAt, written YYYY-MM-DD.
+func (s *Service) reflectionEnds(f Fields) string {
+	return f.IdentifiedAt.In(Bishkek).AddDate(0, 0, s.set.ReflectionDays).Format("2006-01-02")
+}
+
+// orUnknown is *v, or "unknown" when v is nil.
+func orUnknown(v *string) string {
+	if v == nil {
+		return "unknown"
+	}
+	return *v
+}
+
+// applyPatch merges a JSON merge patch into the JSON document of cur and
+// decodes the result into a T as a request body is (unknown fields
+// refused).
+func applyPatch[T any](cur any, patch map[string]json.RawMessage) (T, error) {
+	var out T
+	doc, err := json.Marshal(cur)
+	if err != nil {
+		return out, err
+	}
+	merged, err := mergePatch(doc, patch)
+	if err != nil {
+		return out, err
+	}
+	err = web.Decode(merged, &out)
+	return out, err
+}
+
 func (s *Service) caseKey(tx *gorm.DB, id uuid.UUID) (caseKey, error) {
 	var k caseKey
 	err := tx.Raw(`SELECT case_id, key_version, master_version, wrapped FROM case_keys WHERE case_id = ?`, id).Scan(&k).Error
@@ -432,54 +437,6 @@ func fieldsOf(c Case) Fields {
 		f.IsMinor = nil
 	}
 	return f
-}
-
-func sameIDs(a, b []uuid.UUID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	x, y := slices.Clone(a), slices.Clone(b)
-	cmp := func(p, q uuid.UUID) int { return slices.Compare(p[:], q[:]) }
-	slices.SortFunc(x, cmp)
-	slices.SortFunc(y, cmp)
-	return slices.Equal(x, y)
-}
-
-// assign replaces the workers assigned to a case: active caseworkers and
-// supervisors of the owning organization, at least one.
-func (s *Service) assign(ctx context.Context, tx *gorm.DB, p reqctx.Principal, owner, id uuid.UUID, users []uuid.UUID) error {
-	if len(users) == 0 {
-		return apperr.Invalid("assigned_user_ids", "must list at least one worker")
-	}
-	var n int64
-	if err := tx.Raw(`SELECT count(*) FROM users WHERE id IN ? AND organization_id = ? AND disabled_at IS NULL
-		AND role IN ('caseworker', 'supervisor')`, users, owner).Scan(&n).Error; err != nil {
-		return err
-	}
-	if int(n) != len(users) || hasDuplicateIDs(users) {
-		return apperr.Invalid("assigned_user_ids", "must list active caseworkers or supervisors of the owning organization")
-	}
-	if err := tx.Exec(`DELETE FROM case_assignments WHERE case_id = ? AND NOT (user_id IN ?)`, id, users).Error; err != nil {
-		return err
-	}
-	for _, u := range users {
-		if err := tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			id, u, p.UserID).Error; err != nil {
-			return err
-		}
-	}
-	return audit.Record(ctx, tx, "case.assign", "case", id.String(), audit.Success)
-}
-
-func hasDuplicateIDs(ids []uuid.UUID) bool {
-	seen := map[uuid.UUID]bool{}
-	for _, id := range ids {
-		if seen[id] {
-			return true
-		}
-		seen[id] = true
-	}
-	return false
 }
 
 // mergePatch applies an RFC 7396 merge patch to doc.

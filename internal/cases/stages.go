@@ -2,8 +2,6 @@ package cases
 
 import (
 	"context"
-	"encoding/json"
-	"sort"
 	"strings"
 	"time"
 
@@ -15,7 +13,6 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
-	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
 // Move kinds.
@@ -103,11 +100,7 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 		if kind == moveClose {
 			closure = &in.Reason
 		} else if in.Reason != "" {
-			k, err := s.caseKey(tx, id)
-			if err != nil {
-				return err
-			}
-			sealer, erased, err := s.openKey(ctx, k)
+			sealer, k, erased, err := s.caseSealer(ctx, tx, id)
 			if err != nil {
 				return err
 			}
@@ -150,11 +143,7 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 			FROM case_stage_moves WHERE case_id = ? ORDER BY moved_at, id`, id).Scan(&rows).Error; err != nil {
 			return err
 		}
-		k, err := s.caseKey(tx, id)
-		if err != nil {
-			return err
-		}
-		sealer, _, err := s.openKey(ctx, k)
+		sealer, k, _, err := s.caseSealer(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -177,229 +166,6 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 	})
 	if err != nil {
 		return nil, err
-	}
-	return out, nil
-}
-
-// GetPlan returns the needs assessment and assistance plan of a case (an
-// empty plan at version 0 when none was written yet), for the owning
-// organization (access.RequireOwner).
-func (s *Service) GetPlan(ctx context.Context, id uuid.UUID) (Plan, error) {
-	var out Plan
-	err := s.inCase(ctx, id, "plan.read", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		var err error
-		if out, err = s.readPlan(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, "plan.read", "case", id.String(), audit.Success)
-	})
-	if err != nil {
-		return Plan{}, err
-	}
-	return out, nil
-}
-
-func (s *Service) readPlan(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Plan, error) {
-	var r struct {
-		PlanEnc   []byte
-		Version   int
-		UpdatedBy *uuid.UUID
-		UpdatedAt *time.Time
-	}
-	if err := tx.Raw(`SELECT plan_enc, version, updated_by, updated_at FROM case_plans WHERE case_id = ?`, id).Scan(&r).Error; err != nil {
-		return Plan{}, err
-	}
-	out := Plan{Goals: []Goal{}, Version: r.Version, UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt}
-	if r.PlanEnc == nil {
-		return out, nil
-	}
-	k, err := s.caseKey(tx, id)
-	if err != nil {
-		return Plan{}, err
-	}
-	sealer, erased, err := s.openKey(ctx, k)
-	if err != nil {
-		return Plan{}, err
-	}
-	if erased {
-		return Plan{}, errErased
-	}
-	plain, err := sealer.Open(r.PlanEnc, ad("case_plans", "plan", id, k.KeyVersion))
-	if err != nil {
-		return Plan{}, err
-	}
-	var body PlanInput
-	if err := json.Unmarshal(plain, &body); err != nil {
-		return Plan{}, err
-	}
-	out.NeedsAssessment, out.Goals = body.NeedsAssessment, body.Goals
-	if out.Goals == nil {
-		out.Goals = []Goal{}
-	}
-	if out.UpdatedAt != nil {
-		t := out.UpdatedAt.UTC()
-		out.UpdatedAt = &t
-	}
-	return out, nil
-}
-
-// PutPlan replaces the plan, for the owning organization
-// (access.RequireOwner). A plan that exists needs its version (If-Match or
-// version); the first needs none.
-func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in PlanInput) (Plan, error) {
-	var v apperr.Validation
-	if len([]rune(in.NeedsAssessment)) > 20000 {
-		v.Add("needs_assessment", "must be at most 20000 characters")
-	}
-	if len(in.Goals) > 100 {
-		v.Add("goals", "must list at most 100 goals")
-	}
-	for i := range in.Goals {
-		g := &in.Goals[i]
-		if strings.TrimSpace(g.Text) == "" || len([]rune(g.Text)) > 2000 {
-			v.Add("goals.text", "is required, at most 2000 characters")
-		}
-		if g.DueOn != nil {
-			if _, ok := parseDate(*g.DueOn); !ok {
-				v.Add("goals.due_on", "must be a date written YYYY-MM-DD")
-			}
-		}
-		if g.Status == "" {
-			g.Status = "open"
-		}
-		if !contains(GoalStatuses, g.Status) {
-			v.Add("goals.status", "must be one of: "+strings.Join(GoalStatuses, ", "))
-		}
-		if g.ID == "" {
-			g.ID = uuid.NewString()
-		}
-	}
-	if err := v.Err(); err != nil {
-		return Plan{}, err
-	}
-	var out Plan
-	err := s.inCase(ctx, id, "plan.update", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		var cur struct{ Version int }
-		if err := tx.Raw(`SELECT version FROM case_plans WHERE case_id = ? FOR UPDATE`, id).Scan(&cur).Error; err != nil {
-			return err
-		}
-		if cur.Version == 0 && expected != nil && *expected != 0 {
-			return web.Stale()
-		}
-		if cur.Version > 0 {
-			if expected == nil {
-				return &apperr.Error{Kind: apperr.KindPreconditionRequired, Detail: "send If-Match with the plan's ETag, or version in the body"}
-			}
-			if *expected != cur.Version {
-				return web.Stale()
-			}
-		}
-		k, err := s.caseKey(tx, id)
-		if err != nil {
-			return err
-		}
-		sealer, erased, err := s.openKey(ctx, k)
-		if err != nil {
-			return err
-		}
-		if erased {
-			return errErased
-		}
-		in.Version = nil
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		enc, err := sealer.Seal(b, ad("case_plans", "plan", id, k.KeyVersion))
-		if err != nil {
-			return err
-		}
-		var due []string
-		for _, g := range in.Goals {
-			if g.DueOn != nil && (g.Status == "open" || g.Status == "in_progress") {
-				due = append(due, *g.DueOn)
-			}
-		}
-		sort.Strings(due)
-		var next *string
-		if len(due) > 0 {
-			next = &due[0]
-		}
-		if err := tx.Exec(`INSERT INTO case_plans (case_id, plan_enc, next_due_on, version, updated_by, updated_at)
-			VALUES (?, ?, ?, 1, ?, now())
-			ON CONFLICT (case_id) DO UPDATE SET plan_enc = excluded.plan_enc, next_due_on = excluded.next_due_on,
-			  version = case_plans.version + 1, updated_by = excluded.updated_by, updated_at = now()`,
-			id, enc, next, p.UserID).Error; err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "plan.update", "case", id.String(), audit.Success); err != nil {
-			return err
-		}
-		out, err = s.readPlan(ctx, tx, id)
-		return err
-	})
-	if err != nil {
-		return Plan{}, err
-	}
-	return out, nil
-}
-
-// AccessLog returns who read or changed a case, for the owning
-// organization's supervisors (access.RequireOwningSupervisor: forbidden to
-// others who see the case, not found to those who do not).
-func (s *Service) AccessLog(ctx context.Context, id uuid.UUID, limit int, cursor string) ([]AccessEntry, string, error) {
-	var entries []AccessEntry
-	var next string
-	err := s.inCase(ctx, id, "case.access_log", access.RequireOwningSupervisor, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		list, nxt, err := audit.List(ctx, tx, audit.Filter{ObjectType: "case", ObjectID: id.String(), Limit: limit, Cursor: cursor})
-		if err != nil {
-			return apperr.Invalid("cursor", "is not a cursor this service issued")
-		}
-		next = nxt
-		if entries, err = withActorNames(tx, list); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, "case.access_log", "case", id.String(), audit.Success)
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	if entries == nil {
-		entries = []AccessEntry{}
-	}
-	return entries, next, nil
-}
-
-// withActorNames adds to each entry the name of its actor's account, in
-// one query.
-func withActorNames(tx *gorm.DB, list []audit.Entry) ([]AccessEntry, error) {
-	var ids []uuid.UUID
-	for _, e := range list {
-		if e.ActorID != nil {
-			ids = append(ids, *e.ActorID)
-		}
-	}
-	names := map[uuid.UUID]string{}
-	if len(ids) > 0 {
-		var rows []struct {
-			ID   uuid.UUID
-			Name string
-		}
-		if err := tx.Raw(`SELECT id, name FROM users WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			names[r.ID] = r.Name
-		}
-	}
-	out := make([]AccessEntry, len(list))
-	for i, e := range list {
-		out[i].Entry = e
-		if e.ActorID != nil {
-			if n, ok := names[*e.ActorID]; ok {
-				out[i].ActorName = &n
-			}
-		}
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,73 +86,89 @@ func bracketIsMinor(b string) (bool, bool) {
 // and minor flag from a birth date, identified_at defaulting to now).
 func validate(f *Fields, complete bool, now time.Time) error {
 	var v apperr.Validation
-	if id := f.Identity; id != nil {
-		checkText(&v, "identity.given_name", id.GivenName, 100)
-		checkText(&v, "identity.family_name", id.FamilyName, 100)
-		checkText(&v, "identity.patronymic", id.Patronymic, 100)
-		checkText(&v, "identity.document_number", id.DocumentNumber, 50)
-		checkText(&v, "identity.phone", id.Phone, 50)
-		checkText(&v, "identity.address", id.Address, 500)
-		checkText(&v, "identity.contact_person", id.ContactPerson, 300)
-		if len(id.Aliases) > 20 {
-			v.Add("identity.aliases", "must list at most 20 names")
-		}
-		for _, a := range id.Aliases {
-			checkText(&v, "identity.aliases", &a, 100)
-		}
-		if len(id.Languages) > 20 {
-			v.Add("identity.languages", "must list at most 20 languages")
-		}
-		for _, l := range id.Languages {
-			checkText(&v, "identity.languages", &l, 50)
-		}
-		if id.BirthDate != nil {
-			if b, ok := parseDate(*id.BirthDate); !ok || b.After(now) || b.Year() < 1900 {
-				v.Add("identity.birth_date", "must be a past date written YYYY-MM-DD")
-			}
-		}
+	if f.Identity != nil {
+		checkIdentity(&v, f.Identity, now)
 	}
-	if complete {
-		if f.Identity == nil || (blank(f.Identity.GivenName) && blank(f.Identity.FamilyName)) {
-			v.Add("identity.given_name", "a given or a family name is required")
-		}
+	if complete && (f.Identity == nil || (blank(f.Identity.GivenName) && blank(f.Identity.FamilyName))) {
+		v.Add("identity.given_name", "a given or a family name is required")
 	}
 	if f.IdentifiedAt != nil && (f.IdentifiedAt.After(now.Add(5*time.Minute)) || f.IdentifiedAt.Year() < 1990) {
 		v.Add("identified_at", "must be a time from 1990 on, not in the future")
 	}
-	checkEnum(&v, "identification_channel", f.IdentificationChannel, Channels)
-	checkEnum(&v, "trafficking_status", f.TraffickingStatus, TraffStatuses)
-	checkEnum(&v, "sex", f.Sex, Sexes)
-	checkEnum(&v, "age_bracket", f.AgeBracket, AgeBrackets)
-	checkEnum(&v, "region_of_origin", f.RegionOfOrigin, Regions)
-	checkEnum(&v, "labour_sector", f.LabourSector, LabourSectors)
-	checkEnum(&v, "recruitment_method", f.RecruitmentMethod, RecruitmentMethods)
-	checkEnum(&v, "recruiter_relation", f.RecruiterRelation, RecruiterRelations)
-	checkEnum(&v, "risk_level", f.RiskLevel, RiskLevels)
-	checkEnumList(&v, "exploitation_types", f.ExploitationTypes, Exploitations)
-	checkEnumList(&v, "means_of_control", f.MeansOfControl, MeansOfControl)
+	checkAttributes(&v, f)
+	checkEvents(&v, f.TraffickingEvents)
+	if len(f.AssignedUserIDs) > 20 {
+		v.Add("assigned_user_ids", "must list at most 20 workers")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return derive(f, now)
+}
+
+// checkIdentity checks the lengths of the identity's texts and its birth
+// date.
+func checkIdentity(v *apperr.Validation, id *Identity, now time.Time) {
+	checkText(v, "identity.given_name", id.GivenName, 100)
+	checkText(v, "identity.family_name", id.FamilyName, 100)
+	checkText(v, "identity.patronymic", id.Patronymic, 100)
+	checkText(v, "identity.document_number", id.DocumentNumber, 50)
+	checkText(v, "identity.phone", id.Phone, 50)
+	checkText(v, "identity.address", id.Address, 500)
+	checkText(v, "identity.contact_person", id.ContactPerson, 300)
+	checkTexts(v, "identity.aliases", "must list at most 20 names", id.Aliases, 100)
+	checkTexts(v, "identity.languages", "must list at most 20 languages", id.Languages, 50)
+	if id.BirthDate != nil {
+		if b, ok := parseDate(*id.BirthDate); !ok || b.After(now) || b.Year() < 1900 {
+			v.Add("identity.birth_date", "must be a past date written YYYY-MM-DD")
+		}
+	}
+}
+
+// checkTexts checks a list of at most 20 texts of at most max characters.
+func checkTexts(v *apperr.Validation, field, tooMany string, list []string, max int) {
+	if len(list) > 20 {
+		v.Add(field, tooMany)
+	}
+	for _, s := range list {
+		checkText(v, field, &s, max)
+	}
+}
+
+// checkAttributes checks the statistical attributes against their
+// enumerations.
+func checkAttributes(v *apperr.Validation, f *Fields) {
+	checkEnum(v, "identification_channel", f.IdentificationChannel, Channels)
+	checkEnum(v, "trafficking_status", f.TraffickingStatus, TraffStatuses)
+	checkEnum(v, "sex", f.Sex, Sexes)
+	checkEnum(v, "age_bracket", f.AgeBracket, AgeBrackets)
+	checkEnum(v, "region_of_origin", f.RegionOfOrigin, Regions)
+	checkEnum(v, "labour_sector", f.LabourSector, LabourSectors)
+	checkEnum(v, "recruitment_method", f.RecruitmentMethod, RecruitmentMethods)
+	checkEnum(v, "recruiter_relation", f.RecruiterRelation, RecruiterRelations)
+	checkEnum(v, "risk_level", f.RiskLevel, RiskLevels)
+	checkEnumList(v, "exploitation_types", f.ExploitationTypes, Exploitations)
+	checkEnumList(v, "means_of_control", f.MeansOfControl, MeansOfControl)
 	if f.Citizenship != nil && !IsCountry(*f.Citizenship) {
 		v.Add("citizenship", "must be an ISO 3166-1 alpha-2 code such as KG")
 	}
-	for _, c := range f.CountriesOfExploitation {
-		if !IsCountry(c) {
-			v.Add("countries_of_exploitation", "must list ISO 3166-1 alpha-2 codes such as RU, KZ")
-			break
-		}
+	if slices.ContainsFunc(f.CountriesOfExploitation, func(c string) bool { return !IsCountry(c) }) {
+		v.Add("countries_of_exploitation", "must list ISO 3166-1 alpha-2 codes such as RU, KZ")
 	}
 	if hasDuplicates(f.CountriesOfExploitation) {
 		v.Add("countries_of_exploitation", "must not repeat a value")
 	}
-	for _, m := range f.MeasureCodes {
-		if !measurePattern.MatchString(m) {
-			v.Add("measure_codes", "must list Program measure codes")
-			break
-		}
+	if slices.ContainsFunc(f.MeasureCodes, func(m string) bool { return !measurePattern.MatchString(m) }) {
+		v.Add("measure_codes", "must list Program measure codes")
 	}
-	if len(f.TraffickingEvents) > 50 {
+}
+
+// checkEvents checks the trafficking events.
+func checkEvents(v *apperr.Validation, events []Event) {
+	if len(events) > 50 {
 		v.Add("trafficking_events", "must list at most 50 events")
 	}
-	for _, e := range f.TraffickingEvents {
+	for _, e := range events {
 		if !contains(EventKinds, e.Kind) {
 			v.Add("trafficking_events.kind", "must be one of: "+strings.Join(EventKinds, ", "))
 		}
@@ -161,17 +178,17 @@ func validate(f *Fields, complete bool, now time.Time) error {
 		if e.YearMonth != nil && !yearMonthPattern.MatchString(*e.YearMonth) {
 			v.Add("trafficking_events.year_month", "must be written YYYY-MM")
 		}
-		checkText(&v, "trafficking_events.region", e.Region, 100)
-		checkText(&v, "trafficking_events.place", e.Place, 300)
-		checkText(&v, "trafficking_events.details", e.Details, 4000)
+		checkText(v, "trafficking_events.region", e.Region, 100)
+		checkText(v, "trafficking_events.place", e.Place, 300)
+		checkText(v, "trafficking_events.details", e.Details, 4000)
 	}
-	if len(f.AssignedUserIDs) > 20 {
-		v.Add("assigned_user_ids", "must list at most 20 workers")
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	// Derived fields.
+}
+
+// derive fills the derived fields of valid fields: identified_at defaults
+// to now; a birth date gives the age bracket and minority, an age bracket
+// the minority. A given value that conflicts with the derived one is
+// refused naming its field.
+func derive(f *Fields, now time.Time) error {
 	if f.IdentifiedAt == nil {
 		t := now
 		f.IdentifiedAt = &t
@@ -186,13 +203,16 @@ func validate(f *Fields, complete bool, now time.Time) error {
 			return apperr.Invalid("is_minor", "conflicts with the birth date; leave it out to derive it")
 		}
 		f.AgeBracket, f.IsMinor = &bracket, &minor
-	} else if f.AgeBracket != nil {
-		if minor, known := bracketIsMinor(*f.AgeBracket); known {
-			if f.IsMinor != nil && *f.IsMinor != minor {
-				return apperr.Invalid("is_minor", "conflicts with age_bracket")
-			}
-			f.IsMinor = &minor
+		return nil
+	}
+	if f.AgeBracket == nil {
+		return nil
+	}
+	if minor, known := bracketIsMinor(*f.AgeBracket); known {
+		if f.IsMinor != nil && *f.IsMinor != minor {
+			return apperr.Invalid("is_minor", "conflicts with age_bracket")
 		}
+		f.IsMinor = &minor
 	}
 	return nil
 }

@@ -238,21 +238,23 @@ func (s *Service) ListActivities(ctx context.Context, f ActivityFilter, pg web.P
 	}
 	var out web.List[Activity]
 	err := s.inOrgTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
-		q := tx.Table("activities").Select(activityColumns).Where("organization_id = ?", p.OrganizationID)
+		q := `SELECT ` + activityColumns + ` FROM activities WHERE organization_id = @org`
+		args := map[string]any{"org": p.OrganizationID}
 		if f.From != nil {
-			q = q.Where("held_on >= ?", f.From.Format("2006-01-02"))
+			q += ` AND held_on >= @from`
+			args["from"] = f.From.Format("2006-01-02")
 		}
 		if f.To != nil {
-			q = q.Where("held_on <= ?", f.To.Format("2006-01-02"))
+			q += ` AND held_on <= @to`
+			args["to"] = f.To.Format("2006-01-02")
 		}
 		if f.MeasureCode != "" {
-			q = q.Where("measure_code = ?", f.MeasureCode)
+			q += ` AND measure_code = @measure`
+			args["measure"] = f.MeasureCode
 		}
-		if pg.HasCursor() {
-			q = q.Where("(created_at, id) < (?, ?)", pg.AfterTime, pg.AfterID)
-		}
+		cond, tail := pg.Keyset("created_at", "id", args)
 		var rows []activityRow
-		if err := q.Order("created_at DESC, id DESC").Limit(pg.Limit + 1).Scan(&rows).Error; err != nil {
+		if err := tx.Raw(q+cond+tail, args).Scan(&rows).Error; err != nil {
 			return err
 		}
 		items := make([]Activity, 0, len(rows))

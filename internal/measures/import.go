@@ -14,7 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lib/pq"
 	"go.yaml.in/yaml/v4"
 	"gorm.io/gorm"
 
@@ -577,7 +576,7 @@ func checkOrganizations(tx *gorm.DB, f File) error {
 		list = append(list, o)
 	}
 	var found []string
-	if err := tx.Raw(`SELECT code FROM organizations WHERE code = ANY (?)`, pq.StringArray(list)).Scan(&found).Error; err != nil {
+	if err := tx.Raw(`SELECT code FROM organizations WHERE code = ANY (?)`, database.Array[string](list)).Scan(&found).Error; err != nil {
 		return err
 	}
 	var missing []string

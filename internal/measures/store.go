@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 )
 
@@ -61,9 +60,9 @@ type measureRow struct {
 	TitleKy       string
 	TitleEn       string
 	Source        string
-	Responsible   pq.StringArray `gorm:"type:text[]"`
-	CoExecutors   pq.StringArray `gorm:"type:text[]"`
-	AssistanceFor pq.StringArray `gorm:"type:text[]"`
+	Responsible   []string `gorm:"type:text[]"`
+	CoExecutors   []string `gorm:"type:text[]"`
+	AssistanceFor []string `gorm:"type:text[]"`
 }
 
 func loadMeasures(tx *gorm.DB, f Filter) ([]Measure, error) {
@@ -118,11 +117,11 @@ func loadMeasures(tx *gorm.DB, f Filter) ([]Measure, error) {
 	return out, nil
 }
 
-func strs(a pq.StringArray) []string {
+func strs(a []string) []string {
 	if a == nil {
 		return []string{}
 	}
-	return []string(a)
+	return a
 }
 
 func budgetOf(m map[string][]BudgetLine, code string) []BudgetLine {

@@ -62,16 +62,14 @@ func (s *Service) List(ctx context.Context, unreadOnly bool, pg web.Page) (Page,
 			Scan(&out.UnreadCount).Error; err != nil {
 			return err
 		}
-		q := tx.Table("notifications").Select("id, kind, ref_code, link, created_at, read_at").
-			Where("user_id = ?", p.UserID).Order("created_at DESC, id DESC").Limit(pg.Limit + 1)
+		args := map[string]any{"user": p.UserID}
+		q := `SELECT id, kind, ref_code, link, created_at, read_at FROM notifications WHERE user_id = @user`
 		if unreadOnly {
-			q = q.Where("read_at IS NULL")
+			q += ` AND read_at IS NULL`
 		}
-		if pg.HasCursor() {
-			q = q.Where("(created_at, id) < (?, ?)", pg.AfterTime, pg.AfterID)
-		}
+		cond, tail := pg.Keyset("created_at", "id", args)
 		var rows []Notification
-		if err := q.Scan(&rows).Error; err != nil {
+		if err := tx.Raw(q+cond+tail, args).Scan(&rows).Error; err != nil {
 			return err
 		}
 		for i := range rows {

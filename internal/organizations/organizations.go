@@ -7,13 +7,11 @@ package organizations
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
@@ -90,12 +88,14 @@ type row struct {
 	NameEn    string
 	Kind      string
 	Region    string
-	Services  pq.StringArray `gorm:"type:text[]"`
+	Services  []string `gorm:"type:text[]"`
 	Active    bool
 	Version   int
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+const columns = `id, code, name_ru, name_ky, name_en, kind, region, services, active, version, created_at, updated_at`
 
 func toOrganization(r row) Organization {
 	s := []string(r.Services)
@@ -104,6 +104,33 @@ func toOrganization(r row) Organization {
 	}
 	return Organization{ID: r.ID, Code: r.Code, Name: Name{r.NameRu, r.NameKy, r.NameEn}, Kind: r.Kind, Region: r.Region,
 		Services: s, Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// apply sets the fields patch p changes.
+func (r *row) apply(p Patch) {
+	if p.Name != nil {
+		if p.Name.RU != nil {
+			r.NameRu = strings.TrimSpace(*p.Name.RU)
+		}
+		if p.Name.KY != nil {
+			r.NameKy = strings.TrimSpace(*p.Name.KY)
+		}
+		if p.Name.EN != nil {
+			r.NameEn = strings.TrimSpace(*p.Name.EN)
+		}
+	}
+	if p.Kind != nil {
+		r.Kind = *p.Kind
+	}
+	if p.Region != nil {
+		r.Region = *p.Region
+	}
+	if p.Services != nil {
+		r.Services = orEmpty(*p.Services)
+	}
+	if p.Active != nil {
+		r.Active = *p.Active
+	}
 }
 
 // Service holds the organization rules.
@@ -139,12 +166,10 @@ func validServices(v *apperr.Validation, services []string) {
 
 // List returns organizations, newest first.
 func (s *Service) List(ctx context.Context, p web.Page) (web.List[Organization], error) {
-	q := s.db.WithContext(ctx).Table("organizations").Order("created_at DESC, id DESC").Limit(p.Limit + 1)
-	if p.HasCursor() {
-		q = q.Where("(created_at, id) < (?, ?)", p.AfterTime, p.AfterID)
-	}
+	args := map[string]any{}
+	cond, tail := p.Keyset("created_at", "id", args)
 	var rows []row
-	if err := q.Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(`SELECT `+columns+` FROM organizations WHERE true`+cond+tail, args).Scan(&rows).Error; err != nil {
 		return web.List[Organization]{}, apperr.Internal(err)
 	}
 	out := make([]Organization, len(rows))
@@ -157,11 +182,11 @@ func (s *Service) List(ctx context.Context, p web.Page) (web.List[Organization],
 // Get returns one organization or a not-found error.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Organization, error) {
 	var r row
-	if err := s.db.WithContext(ctx).Table("organizations").Where("id = ?", id).Take(&r).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Organization{}, apperr.NotFound("organization")
-		}
+	if err := s.db.WithContext(ctx).Raw(`SELECT `+columns+` FROM organizations WHERE id = ?`, id).Scan(&r).Error; err != nil {
 		return Organization{}, apperr.Internal(err)
+	}
+	if r.ID == uuid.Nil {
+		return Organization{}, apperr.NotFound("organization")
 	}
 	return toOrganization(r), nil
 }
@@ -186,12 +211,12 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Organization, err
 		return Organization{}, err
 	}
 	r := row{ID: uuid.New(), Code: in.Code, NameRu: strings.TrimSpace(in.Name.RU), NameKy: strings.TrimSpace(in.Name.KY),
-		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: pq.StringArray(orEmpty(in.Services)), Active: true, Version: 1}
+		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: orEmpty(in.Services), Active: true, Version: 1}
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var ts struct{ CreatedAt, UpdatedAt time.Time }
 		if err := tx.Raw(`INSERT INTO organizations (id, code, name_ru, name_ky, name_en, kind, region, services)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at, updated_at`,
-			r.ID, r.Code, r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services).Scan(&ts).Error; err != nil {
+			r.ID, r.Code, r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, database.Array[string](r.Services)).Scan(&ts).Error; err != nil {
 			return err
 		}
 		r.CreatedAt, r.UpdatedAt = ts.CreatedAt, ts.UpdatedAt
@@ -243,45 +268,23 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 	var out Organization
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var r row
-		if err := tx.Table("organizations").Where("id = ?", id).Clauses(forUpdate).Take(&r).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return apperr.NotFound("organization")
-			}
+		if err := tx.Raw(`SELECT `+columns+` FROM organizations WHERE id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
 			return err
+		}
+		if r.ID == uuid.Nil {
+			return apperr.NotFound("organization")
 		}
 		if r.Version != expected {
 			return web.Stale()
 		}
-		if p.Name != nil {
-			if p.Name.RU != nil {
-				r.NameRu = strings.TrimSpace(*p.Name.RU)
-			}
-			if p.Name.KY != nil {
-				r.NameKy = strings.TrimSpace(*p.Name.KY)
-			}
-			if p.Name.EN != nil {
-				r.NameEn = strings.TrimSpace(*p.Name.EN)
-			}
-		}
-		if p.Kind != nil {
-			r.Kind = *p.Kind
-		}
-		if p.Region != nil {
-			r.Region = *p.Region
-		}
-		if p.Services != nil {
-			r.Services = pq.StringArray(orEmpty(*p.Services))
-		}
-		if p.Active != nil {
-			r.Active = *p.Active
-		}
+		r.apply(p)
 		var upd struct {
 			Version   int
 			UpdatedAt time.Time
 		}
 		if err := tx.Raw(`UPDATE organizations SET name_ru = ?, name_ky = ?, name_en = ?, kind = ?, region = ?, services = ?,
 			active = ?, version = version + 1, updated_at = now() WHERE id = ? RETURNING version, updated_at`,
-			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, r.Services, r.Active, id).Scan(&upd).Error; err != nil {
+			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, database.Array[string](r.Services), r.Active, id).Scan(&upd).Error; err != nil {
 			return err
 		}
 		r.Version, r.UpdatedAt = upd.Version, upd.UpdatedAt

@@ -1,19 +1,19 @@
 package referrals
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
-	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 
@@ -59,7 +59,7 @@ type consentRow struct {
 	CaseID                  uuid.UUID
 	Purpose                 string
 	RecipientOrganizationID *uuid.UUID
-	Categories              pq.StringArray `gorm:"type:text[]"`
+	Categories              []string `gorm:"type:text[]"`
 	GivenBy                 string
 	GivenAt                 time.Time
 	ExpiresAt               *time.Time
@@ -114,6 +114,43 @@ func checkCategories(v *apperr.Validation, field string, cats []string) {
 // idempotency key, a retry with the same body returns the first record.
 func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in ConsentInput, idemKey string, body []byte) (Consent, error) {
 	now := s.now()
+	givenAt, err := validateConsent(in, now)
+	if err != nil {
+		return Consent{}, err
+	}
+	var out Consent
+	err = s.inCase(ctx, caseID, "consent.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+		if err := checkConsentParties(tx, caseID, in); err != nil {
+			return err
+		}
+		id := uuid.New()
+		replay, err := s.claim(tx, p, caseID, "consents", idemKey, body, id)
+		if err != nil {
+			return err
+		}
+		if replay == uuid.Nil {
+			if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, database.Array[string](orEmpty(in.Categories)),
+				in.GivenBy, givenAt, in.ExpiresAt, p.UserID).Error; err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, "consent.create", "case", caseID.String(), audit.Success); err != nil {
+				return err
+			}
+		}
+		r, err := loadConsent(tx, cmp.Or(replay, id))
+		out = toConsent(r, now)
+		return err
+	})
+	if err != nil {
+		return Consent{}, err
+	}
+	return out, nil
+}
+
+// validateConsent checks a consent's body and returns when it was given
+// (now when the body does not say).
+func validateConsent(in ConsentInput, now time.Time) (time.Time, error) {
 	var v apperr.Validation
 	if !slices.Contains(Purposes, in.Purpose) {
 		v.Add("purpose", "must be one of: "+strings.Join(Purposes, ", "))
@@ -142,62 +179,38 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(givenAt) {
 		v.Add("expires_at", "must be after given_at")
 	}
-	if err := v.Err(); err != nil {
-		return Consent{}, err
+	return givenAt, v.Err()
+}
+
+// checkConsentParties checks who gives a consent on case caseID (a minor's
+// is given by a guardian or the guardianship authority) and that its
+// recipient, if any, exists.
+func checkConsentParties(tx *gorm.DB, caseID uuid.UUID, in ConsentInput) error {
+	var c struct{ IsMinor *bool }
+	if err := tx.Raw(`SELECT is_minor FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
+		return err
 	}
-	var out Consent
-	err := s.inCase(ctx, caseID, "consent.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		var c struct{ IsMinor *bool }
-		if err := tx.Raw(`SELECT is_minor FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
-			return err
-		}
-		if c.IsMinor != nil && *c.IsMinor && in.GivenBy == "person" {
-			return apperr.Invalid("given_by", "a minor's consent is given by a guardian or the guardianship authority")
-		}
-		if in.RecipientOrganizationID != nil {
-			var exists bool
-			if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, *in.RecipientOrganizationID).Scan(&exists).Error; err != nil {
-				return err
-			}
-			if !exists {
-				return apperr.Invalid("recipient_organization_id", "names no organization")
-			}
-		}
-		id := uuid.New()
-		if idemKey != "" {
-			route := "POST /api/v1/cases/" + caseID.String() + "/consents"
-			replay, err := idempotency.Claim(tx, p.UserID, route, idemKey, s.hash(route, body), id)
-			if err != nil {
-				return err
-			}
-			if replay != uuid.Nil {
-				var r consentRow
-				if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ?`, replay).Scan(&r).Error; err != nil {
-					return err
-				}
-				out = toConsent(r, now)
-				return nil
-			}
-		}
-		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, pq.StringArray(orEmpty(in.Categories)),
-			in.GivenBy, givenAt, in.ExpiresAt, p.UserID).Error; err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "consent.create", "case", caseID.String(), audit.Success); err != nil {
-			return err
-		}
-		var r consentRow
-		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ?`, id).Scan(&r).Error; err != nil {
-			return err
-		}
-		out = toConsent(r, now)
+	if c.IsMinor != nil && *c.IsMinor && in.GivenBy == "person" {
+		return apperr.Invalid("given_by", "a minor's consent is given by a guardian or the guardianship authority")
+	}
+	if in.RecipientOrganizationID == nil {
 		return nil
-	})
-	if err != nil {
-		return Consent{}, err
 	}
-	return out, nil
+	var exists bool
+	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, *in.RecipientOrganizationID).Scan(&exists).Error; err != nil {
+		return err
+	}
+	if !exists {
+		return apperr.Invalid("recipient_organization_id", "names no organization")
+	}
+	return nil
+}
+
+// loadConsent reads consent id.
+func loadConsent(tx *gorm.DB, id uuid.UUID) (consentRow, error) {
+	var r consentRow
+	err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ?`, id).Scan(&r).Error
+	return r, err
 }
 
 func orEmpty(s []string) []string {
@@ -270,11 +283,9 @@ func (s *Service) Withdraw(ctx context.Context, consentID uuid.UUID, in Withdraw
 		if err := audit.Record(ctx, tx, "consent.withdraw", "case", r.CaseID.String(), audit.Success); err != nil {
 			return err
 		}
-		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ?`, consentID).Scan(&r).Error; err != nil {
-			return err
-		}
+		r, err = loadConsent(tx, consentID)
 		out = toConsent(r, now)
-		return nil
+		return err
 	})
 	if err != nil {
 		return Consent{}, err

@@ -6,6 +6,7 @@
 package referrals
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"slices"
@@ -14,15 +15,16 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
@@ -130,8 +132,8 @@ type referralRow struct {
 	Kind               string
 	FromOrganizationID uuid.UUID
 	ToOrganizationID   uuid.UUID
-	AssistanceTypes    pq.StringArray `gorm:"type:text[]"`
-	Categories         pq.StringArray `gorm:"type:text[]"`
+	AssistanceTypes    []string `gorm:"type:text[]"`
+	Categories         []string `gorm:"type:text[]"`
 	Urgency            string
 	Status             string
 	DueAt              time.Time
@@ -156,11 +158,11 @@ const referralColumns = `r.id, r.code, r.case_id, r.kind, r.from_organization_id
 	r.key_master_version, r.key_wrapped, r.note_enc, r.decline_reason_enc, r.outcome_enc, r.responded_at, r.version,
 	r.created_at, r.updated_at, r.created_by`
 
-func list(a pq.StringArray) []string {
+func list(a []string) []string {
 	if a == nil {
 		return []string{}
 	}
-	return []string(a)
+	return a
 }
 
 func (s *Service) sealer(ctx context.Context, r referralRow) (*jcrypto.Sealer, error) {
@@ -273,12 +275,48 @@ func event(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow, 
 // refused with a conflict naming consent_id. With an idempotency key, a
 // retry with the same body returns the first referral.
 func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, idemKey string, body []byte) (Referral, error) {
-	if in.Kind == "" {
-		in.Kind = "assistance"
+	if err := validateReferral(&in); err != nil {
+		return Referral{}, err
 	}
-	if in.Urgency == "" {
-		in.Urgency = "normal"
+	now := s.now()
+	var out Referral
+	err := s.inCase(ctx, caseID, "referral.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+		c, err := checkReferable(tx, p, caseID, in, now)
+		if err != nil {
+			return err
+		}
+		id := uuid.New()
+		replay, err := s.claim(tx, p, caseID, "referrals", idemKey, body, id)
+		if err != nil {
+			return err
+		}
+		if replay == uuid.Nil {
+			if err := s.insert(ctx, tx, p, id, caseID, in, c, now); err != nil {
+				return err
+			}
+		}
+		r, err := s.load(tx, cmp.Or(replay, id), false)
+		if err != nil {
+			return err
+		}
+		if replay == uuid.Nil {
+			if err := event(ctx, tx, p, r, nil, StatusPending, "referral.create"); err != nil {
+				return err
+			}
+		}
+		out, err = s.view(ctx, tx, p, r)
+		return err
+	})
+	if err != nil {
+		return Referral{}, err
 	}
+	return out, nil
+}
+
+// validateReferral checks a referral's body and fills its defaults (an
+// assistance referral, of normal urgency).
+func validateReferral(in *CreateInput) error {
+	in.Kind, in.Urgency = cmp.Or(in.Kind, "assistance"), cmp.Or(in.Urgency, "normal")
 	var v apperr.Validation
 	if in.Kind != "assistance" && in.Kind != "transfer" {
 		v.Add("kind", "must be one of: assistance, transfer")
@@ -305,103 +343,103 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, 
 	if len([]rune(in.Note)) > 4000 {
 		v.Add("note", "must be at most 4000 characters")
 	}
-	if err := v.Err(); err != nil {
-		return Referral{}, err
+	return v.Err()
+}
+
+// referredCase is what a referral copies of its case: the case summary
+// the recipient sees before accepting.
+type referredCase struct {
+	Status         string
+	Sex            string
+	AgeBracket     string
+	RegionOfOrigin *string
+}
+
+// checkReferable checks that case caseID may be referred as in says: to
+// another, active organization, while the case is open, under a valid
+// data-sharing consent to that recipient covering the referral's
+// categories (a conflict naming consent_id otherwise).
+func checkReferable(tx *gorm.DB, p reqctx.Principal, caseID uuid.UUID, in CreateInput, now time.Time) (referredCase, error) {
+	var c referredCase
+	if in.ToOrganizationID == p.OrganizationID {
+		return c, apperr.Invalid("to_organization_id", "must be another organization")
 	}
-	now := s.now()
-	var out Referral
-	err := s.inCase(ctx, caseID, "referral.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		if in.ToOrganizationID == p.OrganizationID {
-			return apperr.Invalid("to_organization_id", "must be another organization")
-		}
-		var toExists bool
-		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ? AND active)`, in.ToOrganizationID).Scan(&toExists).Error; err != nil {
-			return err
-		}
-		if !toExists {
-			return apperr.Invalid("to_organization_id", "names no active organization")
-		}
-		var c struct {
-			Status         string
-			Sex            string
-			AgeBracket     string
-			RegionOfOrigin *string
-		}
-		if err := tx.Raw(`SELECT status, sex, age_bracket, region_of_origin FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
-			return err
-		}
-		if c.Status != "open" {
-			return apperr.Conflict("a closed case cannot be referred")
-		}
-		var k consentRow
-		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ? AND case_id = ? FOR SHARE`, in.ConsentID, caseID).Scan(&k).Error; err != nil {
-			return err
-		}
-		covers := true
-		for _, cat := range in.Categories {
-			covers = covers && slices.Contains(k.Categories, cat)
-		}
-		if k.ID == uuid.Nil || k.Purpose != "data_sharing" || k.RecipientOrganizationID == nil ||
-			*k.RecipientOrganizationID != in.ToOrganizationID || !k.valid(now) || !covers {
-			return apperr.Conflict("no valid data-sharing consent to this recipient covers these categories", "consent_id")
-		}
-		id := uuid.New()
-		if idemKey != "" {
-			route := "POST /api/v1/cases/" + caseID.String() + "/referrals"
-			replay, err := idempotency.Claim(tx, p.UserID, route, idemKey, s.hash(route, body), id)
-			if err != nil {
-				return err
-			}
-			if replay != uuid.Nil {
-				r, err := s.load(tx, replay, false)
-				if err != nil {
-					return err
-				}
-				out, err = s.view(ctx, tx, p, r)
-				return err
-			}
-		}
-		code, err := nextCode(tx, p.OrganizationID, now.Year())
-		if err != nil {
-			return err
-		}
-		sealer, wrapped, masterVersion, err := jcrypto.NewCaseSealer(ctx, s.wrapper, "referral:"+id.String())
-		if err != nil {
-			return err
-		}
-		var note []byte
-		if in.Note != "" {
-			if note, err = sealer.Seal([]byte(in.Note), referralAD(id, "note")); err != nil {
-				return err
-			}
-		}
-		due := now.Add(s.set.NormalResponse)
-		if in.Urgency == "urgent" {
-			due = now.Add(s.set.UrgentResponse)
-		}
-		if err := tx.Exec(`INSERT INTO referrals (id, code, case_id, kind, from_organization_id, to_organization_id,
-				assistance_types, categories, urgency, status, due_at, consent_id, case_sex, case_age_bracket, case_region,
-				key_master_version, key_wrapped, note_enc, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, code, caseID, in.Kind, p.OrganizationID, in.ToOrganizationID, pq.StringArray(orEmpty(in.AssistanceTypes)),
-			pq.StringArray(orEmpty(in.Categories)), in.Urgency, due, in.ConsentID, c.Sex, c.AgeBracket, c.RegionOfOrigin,
-			masterVersion, wrapped, note, p.UserID).Error; err != nil {
-			return err
-		}
-		r, err := s.load(tx, id, false)
-		if err != nil {
-			return err
-		}
-		if err := event(ctx, tx, p, r, nil, StatusPending, "referral.create"); err != nil {
-			return err
-		}
-		out, err = s.view(ctx, tx, p, r)
+	var toExists bool
+	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ? AND active)`, in.ToOrganizationID).Scan(&toExists).Error; err != nil {
+		return c, err
+	}
+	if !toExists {
+		return c, apperr.Invalid("to_organization_id", "names no active organization")
+	}
+	if err := tx.Raw(`SELECT status, sex, age_bracket, region_of_origin FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
+		return c, err
+	}
+	if c.Status != "open" {
+		return c, apperr.Conflict("a closed case cannot be referred")
+	}
+	var k consentRow
+	if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ? AND case_id = ? FOR SHARE`, in.ConsentID, caseID).Scan(&k).Error; err != nil {
+		return c, err
+	}
+	covers := true
+	for _, cat := range in.Categories {
+		covers = covers && slices.Contains(k.Categories, cat)
+	}
+	if k.ID == uuid.Nil || k.Purpose != "data_sharing" || k.RecipientOrganizationID == nil ||
+		*k.RecipientOrganizationID != in.ToOrganizationID || !k.valid(now) || !covers {
+		return c, apperr.Conflict("no valid data-sharing consent to this recipient covers these categories", "consent_id")
+	}
+	return c, nil
+}
+
+// claim records an idempotency key for a new object id created under
+// POST /api/v1/cases/{caseID}/{what}; it returns the object a retry
+// replays, or uuid.Nil (see package idempotency).
+func (s *Service) claim(tx *gorm.DB, p reqctx.Principal, caseID uuid.UUID, what, idemKey string, body []byte, id uuid.UUID) (uuid.UUID, error) {
+	if idemKey == "" {
+		return uuid.Nil, nil
+	}
+	route := "POST /api/v1/cases/" + caseID.String() + "/" + what
+	return idempotency.Claim(tx, p.UserID, route, idemKey, s.hash(route, body), id)
+}
+
+// insert writes referral id of case c, pending, with its own key sealing
+// the note, due after the response time of its urgency.
+func (s *Service) insert(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id, caseID uuid.UUID, in CreateInput, c referredCase, now time.Time) error {
+	code, err := nextCode(tx, p.OrganizationID, now.Year())
+	if err != nil {
 		return err
-	})
+	}
+	sealer, wrapped, masterVersion, err := jcrypto.NewCaseSealer(ctx, s.wrapper, "referral:"+id.String())
+	if err != nil {
+		return err
+	}
+	var note []byte
+	if in.Note != "" {
+		if note, err = sealer.Seal([]byte(in.Note), referralAD(id, "note")); err != nil {
+			return err
+		}
+	}
+	due := now.Add(s.set.NormalResponse)
+	if in.Urgency == "urgent" {
+		due = now.Add(s.set.UrgentResponse)
+	}
+	return tx.Exec(`INSERT INTO referrals (id, code, case_id, kind, from_organization_id, to_organization_id,
+			assistance_types, categories, urgency, status, due_at, consent_id, case_sex, case_age_bracket, case_region,
+			key_master_version, key_wrapped, note_enc, created_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, code, caseID, in.Kind, p.OrganizationID, in.ToOrganizationID, database.Array[string](orEmpty(in.AssistanceTypes)),
+		database.Array[string](orEmpty(in.Categories)), in.Urgency, due, in.ConsentID, c.Sex, c.AgeBracket, c.RegionOfOrigin,
+		masterVersion, wrapped, note, p.UserID).Error
+}
+
+// loadView reads referral id as the caller sees it.
+func (s *Service) loadView(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id uuid.UUID) (Referral, error) {
+	r, err := s.load(tx, id, false)
 	if err != nil {
 		return Referral{}, err
 	}
-	return out, nil
+	return s.view(ctx, tx, p, r)
 }
 
 func (s *Service) load(tx *gorm.DB, id uuid.UUID, lock bool) (referralRow, error) {
@@ -422,22 +460,47 @@ const (
 	Cancel   = "cancel"
 )
 
-// Act moves a referral through its lifecycle: the recipient accepts
-// (the accepting worker is assigned; a transfer hands the case over),
-// declines with a reason, or completes with an outcome; the sender cancels.
-// A referral of another organization answers not found; an action of the
-// wrong side answers forbidden; an illegal transition answers a conflict and
-// changes nothing.
+// transition is one action of a referral's lifecycle.
+type transition struct {
+	// side acts; the other side is refused with notSide.
+	side    access.Side
+	notSide string
+	// from are the statuses the action starts from; from another it is
+	// refused with notFrom.
+	from    []string
+	notFrom string
+	to      string
+	// text is the sealed column the action's text goes to ("" none), set
+	// what the update sets besides the status and version.
+	text, set string
+}
+
+// transitions are the referral lifecycle: the recipient accepts (the
+// accepting worker is assigned; a transfer hands the case over), declines
+// with a reason, or completes with an outcome; the sender cancels.
+var transitions = map[string]transition{
+	Accept: {side: access.Recipient, notSide: "only the receiving organization answers a referral",
+		from: []string{StatusPending}, notFrom: "only a pending referral can be answered",
+		to: StatusAccepted, set: `, responded_at = now(), accepted_by = @user`},
+	Decline: {side: access.Recipient, notSide: "only the receiving organization answers a referral",
+		from: []string{StatusPending}, notFrom: "only a pending referral can be answered",
+		to: StatusDeclined, text: "decline_reason", set: `, responded_at = now(), decline_reason_enc = @enc`},
+	Complete: {side: access.Recipient, notSide: "only the receiving organization completes a referral",
+		from: []string{StatusAccepted}, notFrom: "only an accepted referral can be completed",
+		to: StatusCompleted, text: "outcome", set: `, outcome_enc = @enc`},
+	Cancel: {side: access.Sender, notSide: "only the referring organization cancels a referral",
+		from: []string{StatusPending, StatusAccepted}, notFrom: "only a pending or accepted referral can be cancelled",
+		to: StatusCancelled},
+}
+
+// Act moves a referral through its lifecycle (transitions). A referral of
+// another organization answers not found; an action of the wrong side
+// answers forbidden; an illegal transition answers a conflict and changes
+// nothing.
 func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (Referral, error) {
-	if action == Decline && strings.TrimSpace(text) == "" {
-		return Referral{}, apperr.Invalid("reason", "a reason is required to decline")
-	}
-	if len([]rune(text)) > 4000 {
-		field := "reason"
-		if action == Complete {
-			field = "outcome"
-		}
-		return Referral{}, apperr.Invalid(field, "must be at most 4000 characters")
+	t, ok := transitions[action]
+	if err := checkActText(action, text); err != nil {
+		return Referral{}, err
 	}
 	var out Referral
 	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
@@ -448,91 +511,19 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 		if r.ID == uuid.Nil {
 			return access.NotFound("referral", "referral."+action, "referral", id.String())
 		}
-		side := access.SideOf(p, r.FromOrganizationID, r.ToOrganizationID)
-		deny := func(detail string) error { return access.Deny(detail, "referral."+action, "case", r.CaseID.String()) }
-		from := r.Status
-		var to string
-		switch action {
-		case Accept, Decline:
-			if side != access.Recipient {
-				return deny("only the receiving organization answers a referral")
-			}
-			if r.Status != StatusPending {
-				return apperr.Conflict("only a pending referral can be answered")
-			}
-			to = StatusAccepted
-			if action == Decline {
-				to = StatusDeclined
-			}
-		case Complete:
-			if side != access.Recipient {
-				return deny("only the receiving organization completes a referral")
-			}
-			if r.Status != StatusAccepted {
-				return apperr.Conflict("only an accepted referral can be completed")
-			}
-			to = StatusCompleted
-		case Cancel:
-			if side != access.Sender {
-				return deny("only the referring organization cancels a referral")
-			}
-			if r.Status != StatusPending && r.Status != StatusAccepted {
-				return apperr.Conflict("only a pending or accepted referral can be cancelled")
-			}
-			to = StatusCancelled
-		default:
+		if !ok {
 			return apperr.NotFound("action")
 		}
-		// A referral whose consent ended has expired, whatever is asked.
-		var consentValid bool
-		if err := tx.Raw(`SELECT jardam_consent_valid(?)`, r.ConsentID).Scan(&consentValid).Error; err != nil {
+		if access.SideOf(p, r.FromOrganizationID, r.ToOrganizationID) != t.side {
+			return access.Deny(t.notSide, "referral."+action, "case", r.CaseID.String())
+		}
+		if !slices.Contains(t.from, r.Status) {
+			return apperr.Conflict(t.notFrom)
+		}
+		if err := s.apply(ctx, tx, p, r, action, t, text); err != nil {
 			return err
 		}
-		if !consentValid && (to == StatusAccepted || to == StatusCompleted) {
-			return apperr.Conflict("the consent behind this referral has ended", "consent_id")
-		}
-		var enc []byte
-		col := map[string]string{Decline: "decline_reason", Complete: "outcome"}[action]
-		if col != "" && text != "" {
-			sealer, err := s.sealer(ctx, r)
-			if err != nil {
-				return err
-			}
-			if enc, err = sealer.Seal([]byte(text), referralAD(r.ID, col)); err != nil {
-				return err
-			}
-		}
-		set := `status = @to, version = version + 1, updated_at = now()`
-		args := map[string]any{"to": to, "id": r.ID, "enc": enc, "user": p.UserID}
-		switch action {
-		case Accept:
-			set += `, responded_at = now(), accepted_by = @user`
-		case Decline:
-			set += `, responded_at = now(), decline_reason_enc = @enc`
-		case Complete:
-			set += `, outcome_enc = @enc`
-		}
-		if err := tx.Exec(`UPDATE referrals SET `+set+` WHERE id = @id`, args).Error; err != nil {
-			return err
-		}
-		if action == Accept {
-			if err := tx.Exec(`INSERT INTO referral_assignments (referral_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, r.ID, p.UserID).Error; err != nil {
-				return err
-			}
-			if r.Kind == "transfer" {
-				if err := s.transfer(tx, p, r); err != nil {
-					return err
-				}
-			}
-		}
-		if err := event(ctx, tx, p, r, &from, to, "referral."+action); err != nil {
-			return err
-		}
-		r, err = s.load(tx, id, false)
-		if err != nil {
-			return err
-		}
-		out, err = s.view(ctx, tx, p, r)
+		out, err = s.loadView(ctx, tx, p, id)
 		return err
 	})
 	if err != nil {
@@ -541,18 +532,60 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 	return out, nil
 }
 
-// transfer hands the case to the receiving organization: it becomes the
-// owner, its accepting worker the assigned one; the previous owner loses
-// access; the history and the case code stay.
-func (s *Service) transfer(tx *gorm.DB, p reqctx.Principal, r referralRow) error {
-	if err := tx.Exec(`UPDATE cases SET owner_organization_id = ?, version = version + 1, updated_at = now() WHERE id = ?`,
-		r.ToOrganizationID, r.CaseID).Error; err != nil {
+// checkActText checks the text of an action: a decline needs a reason; a
+// reason or an outcome is at most 4000 characters.
+func checkActText(action, text string) error {
+	if action == Decline && strings.TrimSpace(text) == "" {
+		return apperr.Invalid("reason", "a reason is required to decline")
+	}
+	if len([]rune(text)) > 4000 {
+		field := "reason"
+		if action == Complete {
+			field = "outcome"
+		}
+		return apperr.Invalid(field, "must be at most 4000 characters")
+	}
+	return nil
+}
+
+// apply carries out transition t of referral r, which the caller may make:
+// a referral whose consent ended cannot be accepted or completed (it has
+// expired, whatever is asked); the text is sealed under the referral's
+// key; an accepted transfer hands the case over (cases.Transfer).
+func (s *Service) apply(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow, action string, t transition, text string) error {
+	var consentValid bool
+	if err := tx.Raw(`SELECT jardam_consent_valid(?)`, r.ConsentID).Scan(&consentValid).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(`DELETE FROM case_assignments WHERE case_id = ?`, r.CaseID).Error; err != nil {
+	if !consentValid && (t.to == StatusAccepted || t.to == StatusCompleted) {
+		return apperr.Conflict("the consent behind this referral has ended", "consent_id")
+	}
+	var enc []byte
+	if t.text != "" && text != "" {
+		sealer, err := s.sealer(ctx, r)
+		if err != nil {
+			return err
+		}
+		if enc, err = sealer.Seal([]byte(text), referralAD(r.ID, t.text)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Exec(`UPDATE referrals SET status = @to, version = version + 1, updated_at = now()`+t.set+` WHERE id = @id`,
+		map[string]any{"to": t.to, "id": r.ID, "enc": enc, "user": p.UserID}).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by) VALUES (?, ?, ?)`, r.CaseID, p.UserID, p.UserID).Error
+	if action == Accept {
+		if err := tx.Exec(`INSERT INTO referral_assignments (referral_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, r.ID, p.UserID).Error; err != nil {
+			return err
+		}
+		if r.Kind == "transfer" {
+			if err := cases.Transfer(tx, r.CaseID, r.ToOrganizationID, p.UserID); err != nil {
+				return err
+			}
+		}
+	}
+	from := r.Status
+	return event(ctx, tx, p, r, &from, t.to, "referral."+action)
 }
 
 // Filter narrows an inbox or outbox.
@@ -587,7 +620,7 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Ref
 			col = "r.from_organization_id"
 		}
 		q := `SELECT ` + referralColumns + ` FROM referrals r WHERE ` + col + ` = @org`
-		args := map[string]any{"org": p.OrganizationID, "limit": pg.Limit + 1}
+		args := map[string]any{"org": p.OrganizationID}
 		if f.CaseID != uuid.Nil {
 			q += ` AND r.case_id = @case`
 			args["case"] = f.CaseID
@@ -607,13 +640,9 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Ref
 				q += ` AND NOT (r.status = 'pending' AND r.due_at < now())`
 			}
 		}
-		if pg.HasCursor() {
-			q += ` AND (r.created_at, r.id) < (@after_time, @after_id)`
-			args["after_time"], args["after_id"] = pg.AfterTime, pg.AfterID
-		}
-		q += ` ORDER BY r.created_at DESC, r.id DESC LIMIT @limit`
+		cond, tail := pg.Keyset("r.created_at", "r.id", args)
 		var rows []referralRow
-		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
+		if err := tx.Raw(q+cond+tail, args).Scan(&rows).Error; err != nil {
 			return err
 		}
 		items := make([]Referral, 0, len(rows))

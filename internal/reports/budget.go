@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
@@ -147,7 +146,7 @@ func (s *Service) fillBudget(tx *gorm.DB, out *Budget) error {
 	}
 	var actual []actualRow
 	if err := tx.Raw(`SELECT measure_code, funding_source, persons, assistance_kgs::float8 AS assistance_kgs,
-			activity_kgs::float8 AS activity_kgs FROM jardam_budget_actuals(?, ?::text[])`, out.Year, pq.StringArray(codes)).
+			activity_kgs::float8 AS activity_kgs FROM jardam_budget_actuals(?, ?::text[])`, out.Year, database.Array[string](codes)).
 		Scan(&actual).Error; err != nil {
 		return err
 	}

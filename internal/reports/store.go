@@ -4,10 +4,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/measures"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
 // org is an organization as reports name it.
@@ -55,7 +55,7 @@ type measureRow struct {
 	TitleRu   string
 	TitleKy   string
 	TitleEn   string
-	Bodies    pq.StringArray `gorm:"type:text[]"`
+	Bodies    []string `gorm:"type:text[]"`
 }
 
 func loadMeasures(tx *gorm.DB, program string) ([]measureRow, error) {
@@ -116,7 +116,7 @@ func loadFigures(tx *gorm.DB, only uuid.UUID, h HalfYear, codes []string) (map[f
 		orgArg = only
 	}
 	if err := tx.Raw(`SELECT organization_id, measure_code, figure, value::float8 AS value
-		FROM jardam_report_figures(?::uuid, ?, ?, ?::text[])`, orgArg, h.From.UTC(), h.To.UTC(), pq.StringArray(codes)).
+		FROM jardam_report_figures(?::uuid, ?, ?, ?::text[])`, orgArg, h.From.UTC(), h.To.UTC(), database.Array[string](codes)).
 		Scan(&rows).Error; err != nil {
 		return nil, err
 	}

@@ -84,7 +84,7 @@ func Demo(ctx context.Context, db *gorm.DB, hasher *passwd.Hasher, ifEmpty bool)
 			}
 			if err := tx.Exec(`INSERT INTO organizations (code, name_ru, name_ky, name_en, kind, region, services)
 				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
-				o.Code, o.RU, o.KY, o.EN, o.Kind, o.Region, stringArray(services)).Error; err != nil {
+				o.Code, o.RU, o.KY, o.EN, o.Kind, o.Region, database.Array[string](services)).Error; err != nil {
 				return err
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
@@ -49,8 +48,8 @@ type exportRow struct {
 	AgeBracket        string
 	Citizenship       *string
 	Country           *string
-	ExploitationTypes pq.StringArray `gorm:"type:text[]"`
-	MeansOfControl    pq.StringArray `gorm:"type:text[]"`
+	ExploitationTypes []string `gorm:"type:text[]"`
+	MeansOfControl    []string `gorm:"type:text[]"`
 	LabourSector      *string
 	RecruitmentMethod *string
 	RecruiterRelation *string

@@ -2,6 +2,8 @@ package users
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -126,12 +128,27 @@ func (c *change) planStatus(caller reqctx.Principal, r row, role string, disable
 	return r.Status
 }
 
+// update writes the planned columns of account id as one UPDATE, the
+// columns in name order so that the statement is the same for the same
+// change. A gorm.Expr value ("now()", "version + 1") is written into the
+// statement; every other value is a parameter.
+func (c *change) update(tx *gorm.DB, id uuid.UUID) error {
+	cols := slices.Sorted(maps.Keys(c.sets))
+	set := make([]string, len(cols))
+	args := make([]any, 0, len(cols)+1)
+	for i, col := range cols {
+		set[i] = col + " = ?"
+		args = append(args, c.sets[col])
+	}
+	return tx.Exec(`UPDATE users SET `+strings.Join(set, ", ")+` WHERE id = ?`, append(args, id)...).Error
+}
+
 // apply writes the change to account r in tx, ends its sessions and hands
 // its cases over when the change says so, and audits and tells its events.
 // actor (nil for the server) is not told. It returns the account as it
 // now is.
 func (c *change) apply(ctx context.Context, tx *gorm.DB, actor uuid.UUID, r row, reassignTo *uuid.UUID) (User, error) {
-	if err := tx.Table("users").Where("id = ?", r.ID).Updates(c.sets).Error; err != nil {
+	if err := c.update(tx, r.ID); err != nil {
 		return User{}, err
 	}
 	if c.endSessions {

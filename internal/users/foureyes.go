@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/jardam-kg/jardam/internal/access/foureyes"
 	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
@@ -66,13 +67,7 @@ func approverRole(tx *gorm.DB, role string, org uuid.UUID) (string, error) {
 // who created and last set the password of the asker's account.
 type awaiting struct {
 	row
-	asker
-}
-
-type asker struct {
-	RequestedBy            *uuid.UUID
-	RequesterCreatedBy     *uuid.UUID
-	RequesterPasswordSetBy *uuid.UUID
+	grant foureyes.Grant
 }
 
 // lockAwaiting reads and locks account id with its asker.
@@ -81,8 +76,12 @@ func lockAwaiting(tx *gorm.DB, id uuid.UUID) (awaiting, error) {
 	if err := tx.Raw(selectUser+` WHERE id = ? FOR UPDATE`, id).Scan(&a.row).Error; err != nil {
 		return a, err
 	}
-	err := tx.Raw(`SELECT u.requested_by, q.created_by AS requester_created_by, q.password_set_by AS requester_password_set_by
-		FROM users u LEFT JOIN users q ON q.id = u.requested_by WHERE u.id = ?`, id).Scan(&a.asker).Error
+	var q struct{ RequestedBy *uuid.UUID }
+	if err := tx.Raw(`SELECT requested_by FROM users WHERE id = ?`, id).Scan(&q).Error; err != nil {
+		return a, err
+	}
+	var err error
+	a.grant, err = foureyes.Requested(tx, id, q.RequestedBy)
 	return a, err
 }
 
@@ -94,8 +93,6 @@ func (a awaiting) requestedRole() string {
 	return a.Role
 }
 
-func same(id *uuid.UUID, caller uuid.UUID) bool { return id != nil && *id == caller }
-
 // refusal says why caller may not approve a, who needs an approver of role
 // need; empty when caller may.
 func refusal(caller reqctx.Principal, need string, a awaiting) string {
@@ -104,14 +101,8 @@ func refusal(caller reqctx.Principal, need string, a awaiting) string {
 		return "only an admin may approve this account"
 	case caller.Role != need || (need == approverSupervisor && caller.OrganizationID != a.OrganizationID):
 		return "only a supervisor of the account's organization may approve this account"
-	case caller.UserID == a.ID:
-		return "nobody approves their own account"
-	case same(a.RequestedBy, caller.UserID):
-		return "you asked for this grant: a second person approves it"
-	case same(a.RequesterCreatedBy, caller.UserID) || same(a.RequesterPasswordSetBy, caller.UserID):
-		return "you created or last set the password of the account that asked for this grant"
 	}
-	return ""
+	return foureyes.Refusal(caller.UserID, a.grant)
 }
 
 // decide applies the rule to a: why caller may not approve it, or "".
@@ -123,12 +114,13 @@ func decide(tx *gorm.DB, caller reqctx.Principal, a awaiting) (string, error) {
 	return refusal(caller, need, a), nil
 }
 
-// ApproverRefusal applies the four-eyes rule to a grant other than an
-// account's own (such as the reset of its second factor), inside tx: it
-// says why caller may not approve what requester asked for account target,
-// or "" when caller may. The approver is chosen by the account's role (its
-// pending role, if any) as for an approval. An account the caller may not
-// see answers not found; otherwise the error is the database's.
+// ApproverRefusal applies the approval of accounts to a grant other than
+// an account's own, inside tx: it says why caller may not approve what
+// requester asked for account target, or "" when caller may. The approver
+// is chosen by the account's role (its pending role, if any) as for an
+// approval, and must be a second person (package foureyes). An account the
+// caller may not see answers not found; otherwise the error is the
+// database's.
 func ApproverRefusal(tx *gorm.DB, caller reqctx.Principal, target, requester uuid.UUID) (string, error) {
 	var a awaiting
 	if err := tx.Raw(selectUser+` WHERE id = ?`, target).Scan(&a.row).Error; err != nil {
@@ -137,11 +129,10 @@ func ApproverRefusal(tx *gorm.DB, caller reqctx.Principal, target, requester uui
 	if a.ID == uuid.Nil || (caller.Role != authz.RoleAdmin && a.OrganizationID != caller.OrganizationID) {
 		return "", apperr.NotFound("user")
 	}
-	if err := tx.Raw(`SELECT created_by AS requester_created_by, password_set_by AS requester_password_set_by
-		FROM users WHERE id = ?`, requester).Scan(&a.asker).Error; err != nil {
+	var err error
+	if a.grant, err = foureyes.Requested(tx, target, &requester); err != nil {
 		return "", err
 	}
-	a.RequestedBy = &requester
 	return decide(tx, caller, a)
 }
 
@@ -158,7 +149,8 @@ type Approval struct {
 // pending role replaces the role and ends the account's sessions. An
 // account the caller may not see answers not found; one with nothing
 // awaiting approval a conflict; a caller the rule (approverRole, refusal)
-// rules out forbidden. The organization is told and the approval audited.
+// rules out (approverRole, refusal, foureyes.Refusal) forbidden. The
+// organization is told and the approval audited.
 func (s *Service) Approve(ctx context.Context, id uuid.UUID) (Approval, error) {
 	caller, _ := reqctx.PrincipalFrom(ctx)
 	var out Approval

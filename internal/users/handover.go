@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
@@ -36,18 +37,12 @@ func handOver(ctx context.Context, tx *gorm.DB, u row, to *uuid.UUID) error {
 	if p, ok := reqctx.PrincipalFrom(ctx); ok {
 		by = &p.UserID
 	}
-	var released []struct{ CaseID uuid.UUID }
-	if err := tx.Raw(`DELETE FROM case_assignments WHERE user_id = ? RETURNING case_id`, u.ID).Scan(&released).Error; err != nil {
+	released, err := cases.HandOver(tx, u.ID, to, by)
+	if err != nil {
 		return err
 	}
-	for _, c := range released {
-		if to != nil {
-			if err := tx.Exec(`INSERT INTO case_assignments (case_id, user_id, assigned_by)
-				VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, c.CaseID, *to, by).Error; err != nil {
-				return err
-			}
-		}
-		if err := audit.Record(ctx, tx, "case.assign", "case", c.CaseID.String(), audit.Success); err != nil {
+	for _, id := range released {
+		if err := audit.Record(ctx, tx, "case.assign", "case", id.String(), audit.Success); err != nil {
 			return err
 		}
 	}

@@ -154,17 +154,13 @@ func (s *Service) List(ctx context.Context, f Filter, p web.Page) (web.List[User
 	if err := v.Err(); err != nil {
 		return web.List[User]{}, err
 	}
-	q := s.db.WithContext(ctx).Raw(selectUser+` WHERE (?::uuid IS NULL OR organization_id = ?::uuid)
-		AND (? = '' OR role = ?)
-		AND (? = '' OR status = ? OR (? = 'awaiting' AND (status = 'pending_approval' OR pending_role IS NOT NULL)))
-		AND (?::uuid IS NULL OR organization_id = ?::uuid)
-		AND (?::timestamptz IS NULL OR (created_at, id) < (?::timestamptz, ?::uuid))
-		ORDER BY created_at DESC, id DESC LIMIT ?`,
-		nullUUID(f.OrganizationID), nullUUID(f.OrganizationID), f.Role, f.Role, f.Status, f.Status, f.Status,
-		scopeOrg(caller), scopeOrg(caller),
-		nullTime(p), nullTime(p), nullUUID(p.AfterID), p.Limit+1)
+	args := map[string]any{"org": nullUUID(f.OrganizationID), "role": f.Role, "status": f.Status, "scope": scopeOrg(caller)}
+	cond, tail := p.Keyset("created_at", "id", args)
 	var rows []row
-	if err := q.Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(selectUser+` WHERE (CAST(@org AS uuid) IS NULL OR organization_id = @org)
+		AND (@role = '' OR role = @role)
+		AND (@status = '' OR status = @status OR (@status = 'awaiting' AND (status = 'pending_approval' OR pending_role IS NOT NULL)))
+		AND (CAST(@scope AS uuid) IS NULL OR organization_id = @scope)`+cond+tail, args).Scan(&rows).Error; err != nil {
 		return web.List[User]{}, apperr.Internal(err)
 	}
 	out := make([]User, len(rows))
@@ -186,13 +182,6 @@ func nullUUID(id uuid.UUID) *uuid.UUID {
 		return nil
 	}
 	return &id
-}
-
-func nullTime(p web.Page) *time.Time {
-	if !p.HasCursor() {
-		return nil
-	}
-	return &p.AfterTime
 }
 
 func validEmail(s string) bool {

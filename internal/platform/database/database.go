@@ -104,8 +104,11 @@ func Close(db *gorm.DB) {
 }
 
 // InTx runs fn inside one transaction on db, committing when fn returns nil
-// and rolling back otherwise. Domain services own their transaction through
-// this helper; stores take the *gorm.DB of the transaction.
+// and rolling back otherwise. A domain service's exported method owns its
+// transaction through this helper (or access.InTx and access.InCase, which
+// call it); the service's unexported helpers, and the exported functions
+// through which another domain changes its tables, take the *gorm.DB of
+// that transaction (docs/adr/0010-layers.md).
 func InTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	return db.WithContext(ctx).Transaction(fn)
 }

@@ -57,6 +57,23 @@ func ParsePage(c echo.Context) (Page, error) {
 // HasCursor reports whether the page continues a previous one.
 func (p Page) HasCursor() bool { return p.AfterID != uuid.Nil }
 
+// Keyset writes the end of a query paged by keyset on the ordering
+// (timeCol DESC, idCol DESC), the one every list of the API uses: cond
+// keeps the rows after the cursor (` AND (timeCol, idCol) < (@after_time,
+// @after_id)`, empty on the first page), tail orders them and fetches one
+// row more than the page (` ORDER BY ... LIMIT @limit`), from which NewList
+// tells whether another page follows and makes next_cursor. It adds the
+// named arguments it uses to args; the query is run with named arguments
+// (tx.Raw(q, args)).
+func (p Page) Keyset(timeCol, idCol string, args map[string]any) (cond, tail string) {
+	if p.HasCursor() {
+		cond = ` AND (` + timeCol + `, ` + idCol + `) < (@after_time, @after_id)`
+		args["after_time"], args["after_id"] = p.AfterTime, p.AfterID
+	}
+	args["limit"] = p.Limit + 1
+	return cond, ` ORDER BY ` + timeCol + ` DESC, ` + idCol + ` DESC LIMIT @limit`
+}
+
 // Cursor returns the opaque cursor after an item.
 func Cursor(t time.Time, id uuid.UUID) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + "." + id.String()))

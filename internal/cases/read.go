@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 	"gorm.io/gorm"
 
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
 // row is a stored case.
@@ -33,13 +33,13 @@ type row struct {
 	IsMinor                   *bool
 	Citizenship               *string
 	RegionOfOrigin            *string
-	ExploitationTypes         pq.StringArray `gorm:"type:text[]"`
-	CountriesOfExploitation   pq.StringArray `gorm:"type:text[]"`
-	MeansOfControl            pq.StringArray `gorm:"type:text[]"`
+	ExploitationTypes         []string `gorm:"type:text[]"`
+	CountriesOfExploitation   []string `gorm:"type:text[]"`
+	MeansOfControl            []string `gorm:"type:text[]"`
 	LabourSector              *string
 	RecruitmentMethod         *string
 	RecruiterRelation         *string
-	MeasureCodes              pq.StringArray `gorm:"type:text[]"`
+	MeasureCodes              []string `gorm:"type:text[]"`
 	ReflectionEndsOn          *time.Time
 	IdentityEnc               []byte
 	ContactEnc                []byte
@@ -69,18 +69,18 @@ type assignmentRow struct {
 	UserID uuid.UUID
 }
 
-func arr(s []string) pq.StringArray {
+func arr(s []string) database.Array[string] {
 	if s == nil {
-		return pq.StringArray{}
+		return database.Array[string]{}
 	}
-	return pq.StringArray(s)
+	return database.Array[string](s)
 }
 
-func list(a pq.StringArray) []string {
+func list(a []string) []string {
 	if a == nil {
 		return []string{}
 	}
-	return []string(a)
+	return a
 }
 
 // reveal is what readCases decrypts of one case.
@@ -222,78 +222,4 @@ func toCase(r row) Case {
 		c.ReflectionEndsOn = &d
 	}
 	return c
-}
-
-// writeSecrets encrypts identity, contact and event details of case id and
-// stores them with the events and blind index tokens, replacing what was
-// there.
-func (s *Service) writeSecrets(ctx context.Context, tx *gorm.DB, sealer *jcrypto.Sealer, id uuid.UUID, keyVersion int, f Fields) error {
-	identityEnc, contactEnc, err := sealIdentity(sealer, id, keyVersion, f.Identity)
-	if err != nil {
-		return err
-	}
-	if err := tx.Exec(`UPDATE cases SET identity_enc = ?, contact_enc = ? WHERE id = ?`, identityEnc, contactEnc, id).Error; err != nil {
-		return err
-	}
-	if err := tx.Exec(`DELETE FROM case_events WHERE case_id = ?`, id).Error; err != nil {
-		return err
-	}
-	for i, e := range f.TraffickingEvents {
-		eid := uuid.New()
-		details, err := sealEventDetails(sealer, eid, keyVersion, e)
-		if err != nil {
-			return err
-		}
-		if err := tx.Exec(`INSERT INTO case_events (id, case_id, position, kind, country, region, year_month, details_enc)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, eid, id, i, e.Kind, e.Country, e.Region, e.YearMonth, details).Error; err != nil {
-			return err
-		}
-	}
-	if err := tx.Exec(`DELETE FROM case_blind_index WHERE case_id = ?`, id).Error; err != nil {
-		return err
-	}
-	for _, t := range s.tokens(f.Identity) {
-		if err := tx.Exec(`INSERT INTO case_blind_index (case_id, kind, token) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, t.kind, t.token).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-type token struct {
-	kind  string
-	token []byte
-}
-
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
-// tokens are the blind index entries of an identity.
-func (s *Service) tokens(id *Identity) []token { return blindTokens(s.keys, id) }
-
-// blindTokens are the blind index entries of an identity under k's index
-// key.
-func blindTokens(k *Keyring, id *Identity) []token {
-	if id == nil {
-		return nil
-	}
-	var out []token
-	if !blank(id.GivenName) || !blank(id.FamilyName) {
-		for _, t := range k.Index.NameOnlyKeys(str(id.GivenName), str(id.FamilyName)) {
-			out = append(out, token{"name", t})
-		}
-		if id.BirthDate != nil {
-			for _, t := range k.Index.NameKeys(str(id.GivenName), str(id.FamilyName), str(id.Patronymic), *id.BirthDate) {
-				out = append(out, token{"name_birth", t})
-			}
-		}
-	}
-	if !blank(id.DocumentNumber) {
-		out = append(out, token{"document", k.Index.DocumentKey(*id.DocumentNumber)})
-	}
-	return out
 }

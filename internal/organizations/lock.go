@@ -1,5 +1,0 @@
-package organizations
-
-import "gorm.io/gorm/clause"
-
-var forUpdate = clause.Locking{Strength: "UPDATE"}
