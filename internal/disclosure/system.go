@@ -78,6 +78,9 @@ type System struct {
 	index     map[string]int
 	relations []Relation
 	hidden    map[int]bool
+	views     []view
+	viewIndex map[string]int
+	bounds    map[int][2]float64
 }
 
 // Figure adds a figure with its true value, or returns the existing figure
