@@ -48,7 +48,7 @@ func buildProgram(s *System, withheld []bool, vars []int, lower []float64, v *vi
 	var slack []bool
 	for _, r := range s.relations {
 		row := make([]float64, len(vars))
-		b := 0.0
+		b := float64(r.Rhs)
 		touched := false
 		for _, t := range r.Terms {
 			if j, ok := p.col[t.Figure]; ok && withheld[t.Figure] {
@@ -87,6 +87,9 @@ func buildProgram(s *System, withheld []bool, vars []int, lower []float64, v *vi
 // values obeys the inequality too (it does whenever the parts are the
 // persons of one organization's cases); 0 otherwise.
 func restShift(s *System, r Relation, v *view) float64 {
+	if r.Rhs != 0 {
+		return 0
+	}
 	var shift, rest int64
 	for _, t := range r.Terms {
 		part := v.known[t.Figure]

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
 	"time"
 
 	"gorm.io/gorm"
@@ -31,6 +30,9 @@ type Release struct {
 	Extra map[string]*float64 `json:"extra"`
 	// Grids holds each table's dimension values per period.
 	Grids map[string][][]string `json:"grids"`
+	// Intervals holds, for each withheld figure, the interval a reader
+	// derives from this version (what a later version is audited against).
+	Intervals map[string]Bounds `json:"intervals,omitempty"`
 	// Stats says how much was withheld and what it cost.
 	Stats ReleaseStats `json:"stats"`
 }
@@ -166,7 +168,7 @@ func (s *Service) computeRelease(ctx context.Context, tx *gorm.DB, sc yearScope)
 	}
 	pattern, st := disclosure.Protect(&m.sys, s.k)
 	rel = &Release{Year: sc.year, Version: len(earlier) + 1, K: s.k, CoversTo: sc.coversTo,
-		Figures: map[string]*int64{}, Extra: m.extra, Grids: m.grids}
+		Figures: map[string]*int64{}, Extra: m.extra, Grids: m.grids, Intervals: readerIntervals(&m.sys, pattern)}
 	if n := len(earlier); n > 0 {
 		rel.Version = earlier[n-1].Version + 1
 	}
@@ -193,26 +195,6 @@ func (s *Service) computeRelease(ctx context.Context, tx *gorm.DB, sc yearScope)
 	s.log.InfoContext(ctx, "statistics release computed", "year", sc.year, "version", rel.Version,
 		"figures", st.Figures, "withheld", rel.Stats.Withheld, "lps", st.LPs, "ms", rel.Stats.Millis)
 	return rel, audit.Record(ctx, tx, ActionRelease, "stats_release", fmt.Sprintf("%d:v%d", sc.year, rel.Version), audit.Success)
-}
-
-// stickTo carries an earlier version into the new one: a figure withheld
-// then stays withheld, and a figure released then whose value has changed
-// by less than k is withheld (the two versions would otherwise tell the
-// few persons a correction moved).
-func stickTo(sys *disclosure.System, prev *Release, k int) {
-	for key, v := range prev.Figures {
-		i, ok := sys.Lookup(key)
-		if !ok {
-			continue
-		}
-		if v == nil {
-			sys.Withhold(i)
-			continue
-		}
-		if d := math.Abs(float64(sys.Value(i) - *v)); d >= 1 && d < float64(k) {
-			sys.Withhold(i)
-		}
-	}
 }
 
 // Warm computes, every interval until ctx ends, the releases that a
