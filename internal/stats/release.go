@@ -70,7 +70,7 @@ func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
 	if len(sc.months) == 0 {
 		return nil, apperr.Invalid("period", "must have ended: statistics cover ended periods only")
 	}
-	rel, err := loadCurrent(ctx, s.db, sc, s.k)
+	rel, err := s.loadCurrent(ctx, s.db, sc)
 	if err != nil || rel != nil {
 		return rel, apperr.Wrap(err)
 	}
@@ -81,7 +81,7 @@ func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
 		// Unlock even when the request was cancelled: the connection goes
 		// back to the pool.
 		defer conn.WithContext(context.WithoutCancel(ctx)).Exec(`SELECT pg_advisory_unlock(?, ?)`, releaseLock, year)
-		if rel, err = loadCurrent(ctx, conn, sc, s.k); err != nil || rel != nil {
+		if rel, err = s.loadCurrent(ctx, conn, sc); err != nil || rel != nil {
 			return err
 		}
 		if err := refreshRollups(ctx, conn, yearPeriod(year).From, sc.coversTo); err != nil {
@@ -109,19 +109,35 @@ type storedRelease struct {
 }
 
 // loadCurrent returns the newest stored release of sc's year when it is
-// current, nil otherwise.
-func loadCurrent(ctx context.Context, db *gorm.DB, sc yearScope, k int) (*Release, error) {
-	var rows []storedRelease
-	err := db.WithContext(ctx).Raw(`SELECT r.year, r.version, r.covers_to, r.k, r.corrections, r.document
+// current, nil otherwise. A stored version never changes, so the decoded
+// document is kept per year and decoded again only when a newer version
+// is current: a read costs one small query. Callers share the returned
+// release and must not change it.
+func (s *Service) loadCurrent(ctx context.Context, db *gorm.DB, sc yearScope) (*Release, error) {
+	var versions []int
+	err := db.WithContext(ctx).Raw(`SELECT r.version
 		FROM stats_releases r
 		WHERE r.year = ? AND r.k = ? AND r.covers_to = ?
 		  AND r.corrections = coalesce((SELECT m.corrections FROM stats_release_marks m WHERE m.year = r.year), 0)
 		  AND r.version = (SELECT max(version) FROM stats_releases WHERE year = r.year)`,
-		sc.year, k, sc.coversTo.UTC()).Scan(&rows).Error
-	if err != nil || len(rows) == 0 {
+		sc.year, s.k, sc.coversTo.UTC()).Scan(&versions).Error
+	if err != nil || len(versions) == 0 {
 		return nil, err
 	}
-	return decodeRelease(rows[0])
+	if rel, ok := s.releases.Load(sc.year); ok && rel.(*Release).Version == versions[0] {
+		return rel.(*Release), nil
+	}
+	var rows []storedRelease
+	if err := db.WithContext(ctx).Raw(`SELECT year, version, covers_to, k, corrections, document
+		FROM stats_releases WHERE year = ? AND version = ?`, sc.year, versions[0]).Scan(&rows).Error; err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	rel, err := decodeRelease(rows[0])
+	if err != nil {
+		return nil, err
+	}
+	s.releases.Store(sc.year, rel)
+	return rel, nil
 }
 
 func decodeRelease(row storedRelease) (*Release, error) {

@@ -38,14 +38,17 @@ func (w *supervisorWorld) org(code string) uuid.UUID {
 }
 
 // add records n cases of org identified on 10 February 2024 through channel.
-func (w *supervisorWorld) add(org uuid.UUID, n int, channel string) {
+func (w *supervisorWorld) add(org uuid.UUID, n int, channel string) []uuid.UUID {
+	var ids []uuid.UUID
 	for i := 0; i < n; i++ {
 		id := uuid.New()
+		ids = append(ids, id)
 		w.d.Exec(w.t, `INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status,
 				identified_at, sex, age_bracket, identification_channel, exploitation_types, countries_of_exploitation, measure_codes)
 			VALUES ($1, $2, $3, $3, 'identification', 'open', '2024-02-10T10:00:00Z', 'female', '18-20', $4,
 				'{forced_labour}', '{RU}', '{}')`, id, "S-"+id.String(), org, channel)
 	}
+	return ids
 }
 
 // system builds the release system of 2024 as computeRelease does, with
@@ -202,7 +205,46 @@ func TestACorrectionIsAuditedAgainstTheEarlierVersion(t *testing.T) {
 		iv := ex[0]
 		t.Fatalf("a reader of both versions narrows %s to [%v, %v]", sys.Key(iv.Figure), iv.Lo, iv.Hi)
 	}
+	again, err := w.s.Release(w.ctx, 2024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cached, _ := w.s.Release(w.ctx, 2024); cached != again || cached.Version != 2 {
+		t.Fatalf("a second read decoded version %d again (or another version)", cached.Version)
+	}
 	if len(v2.Intervals) == 0 || v1.Intervals[cell("police")].Lo != 1 {
 		t.Fatalf("intervals not stored: v1 %v", v1.Intervals[cell("police")])
+	}
+}
+
+// TestDatedRowsMarkTheirYears: a backdated stage move, its change and its
+// deletion raise the corrections counter of the years of its old and new
+// dates (the trigger takes the date column as its argument).
+func TestDatedRowsMarkTheirYears(t *testing.T) {
+	t.Parallel()
+	w := newSupervisorWorld(t)
+	one := w.org("ONE")
+	id := w.add(one, 1, "hotline")[0]
+	w.d.Exec(t, `DELETE FROM stats_release_marks`)
+	marks := func() map[int]int64 {
+		out := map[int]int64{}
+		for _, y := range []int{2022, 2023} {
+			if n := w.d.Count(t, `SELECT coalesce((SELECT corrections FROM stats_release_marks WHERE year = $1), 0)`, y); n > 0 {
+				out[y] = n
+			}
+		}
+		return out
+	}
+	w.d.Exec(t, `INSERT INTO case_stage_moves (case_id, to_stage, moved_at) VALUES ($1, 'shelter', '2023-05-10T10:00:00Z')`, id)
+	if got := marks(); got[2023] != 1 || len(got) != 1 {
+		t.Fatalf("after insert: %v", got)
+	}
+	w.d.Exec(t, `UPDATE case_stage_moves SET moved_at = '2022-03-01T10:00:00Z' WHERE case_id = $1`, id)
+	if got := marks(); got[2023] != 2 || got[2022] != 1 {
+		t.Fatalf("after update: %v", got)
+	}
+	w.d.Exec(t, `DELETE FROM case_stage_moves WHERE case_id = $1`, id)
+	if got := marks(); got[2022] != 2 || got[2023] != 2 {
+		t.Fatalf("after delete: %v", got)
 	}
 }
