@@ -33,6 +33,7 @@ func (m *model) countOrgCells(def tableDef, grids [][]string, from, to time.Time
 		Persons int64
 		IsTotal bool
 	}
+	// (gorm does not fill an embedded countRow: its fields are listed.)
 	err := m.tx.WithContext(m.ctx).Raw(`SELECT org, d0, d1, persons, is_total
 		FROM jardam_stats_org_counts(?, ?, ?, ?::text[], ?::text, ?::text[], ?::text)`,
 		def.name, from.UTC(), to.UTC(), textArray(grids[0]), def.dims[0].fallback, grid1, fallback1).Scan(&rows).Error
@@ -50,14 +51,7 @@ func (m *model) countOrgCells(def tableDef, grids [][]string, from, to time.Time
 			o.total = r.Persons
 			continue
 		}
-		c := cellCount{N: r.Persons}
-		if r.D0 != nil {
-			c.G0 = *r.D0
-		}
-		if r.D1 != nil {
-			c.G1 = *r.D1
-		}
-		o.cells = append(o.cells, c)
+		o.cells = append(o.cells, countRow{D0: r.D0, D1: r.D1, Persons: r.Persons}.cell())
 	}
 	return out, nil
 }
