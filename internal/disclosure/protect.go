@@ -140,19 +140,19 @@ func (a *auditor) run(s *System, p Pattern, k int, v *view) ([]Interval, int, in
 			continue
 		}
 		sig := prefix + signature(comp)
-		if a.safe != nil && a.safe[sig] {
+		if (a.safe != nil && a.safe[sig]) || (v != nil && !v.restIn(s, comp)) {
 			continue
 		}
 		before := len(exposed)
 		prog := buildProgram(s, p, comp, lower, v)
 		for _, j := range a.order(s, comp) {
 			f := comp[j]
-			if (s.hidden[f] && (s.values[f] == 0 || s.values[f] >= int64(k))) || s.pinned(f) {
+			if (s.hidden[f] && (s.values[f] == 0 || s.values[f] >= int64(k))) || s.pinned(f) || (v != nil && v.rest(s, f) == 0) {
 				continue
 			}
 			lps += 2
 			lo, hi, ok := prog.boundsWithin(j, float64(k))
-			if ok && (hi-lo >= float64(k)-tolerance*10 || restIsZero(v, f, hi+lower[f])) {
+			if ok && hi-lo >= float64(k)-tolerance*10 {
 				continue
 			}
 			exposed = append(exposed, Interval{Figure: f, Lo: lo + lower[f], Hi: hi + lower[f]})
@@ -184,12 +184,21 @@ func (a *auditor) order(s *System, comp []int) []int {
 	return order
 }
 
-// restIsZero reports whether a view's reader can only conclude that the
-// rest of figure f is 0 (its largest value is the reader's own part): the
-// reader learns that no one else is counted there, as a released zero
-// would tell, and nothing about anyone else.
-func restIsZero(v *view, f int, hi float64) bool {
-	return v != nil && v.known[f] > 0 && hi <= float64(v.known[f])+tolerance*10
+// rest is the persons of figure f that the view's reader does not hold
+// (every other organization's). A rest of 0 is not audited: there is no
+// one else there to disclose, and the reader learns from its interval
+// only how many others there could be, which is about no one (as a
+// released zero tells that no one is there).
+func (v *view) rest(s *System, f int) int64 { return s.values[f] - v.known[f] }
+
+// restIn reports whether some figure of comp has a positive rest.
+func (v *view) restIn(s *System, comp []int) bool {
+	for _, f := range comp {
+		if v.rest(s, f) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // signature identifies a component by its figures (in index order).

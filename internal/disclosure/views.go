@@ -7,9 +7,8 @@ package disclosure
 //     own organization's exact part of each (the persons of the cases it
 //     owns). Know records that part per view; the audit of a view lets
 //     the reader know every part and requires the rest (the persons of
-//     every other organization) to keep an interval of at least k, unless
-//     the rest is pinned at 0 (the reader learns only that no other
-//     organization has a person there, which a released zero would tell).
+//     every other organization) to keep an interval of at least k wherever
+//     it holds someone (a rest of 0 has no one to disclose).
 //   - Bounds: a reader holding earlier versions of the release knows what
 //     each of them told about a figure: its value when released then, the
 //     interval a reader derived for it when withheld. Bound records such an
@@ -97,7 +96,7 @@ func (s *System) pinned(i int) bool {
 
 // AuditKnown is Audit for a reader who knows the parts known (a vector
 // over the figures, as Known returns): every withheld figure whose rest
-// (figure - part) keeps an interval narrower than k, unless pinned at 0.
+// (figure - part) is positive and keeps an interval narrower than k.
 func AuditKnown(s *System, p Pattern, k int, known []float64) []Interval {
 	exposed, _, _ := (&auditor{}).run(s, p, k, &view{name: "audit", known: sparse(known)})
 	return exposed
