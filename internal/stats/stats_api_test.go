@@ -317,10 +317,17 @@ func tablesOf2024H1() []tableCase {
 	}
 }
 
-func TestTablesCountsAndSuppression(t *testing.T) {
+// TestSeeded2024H1 runs the tests that read seed2024H1's caseload on one
+// database: it is seeded, and its release of 2024 computed, once.
+func TestSeeded2024H1(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	seed2024H1(t, env)
+	t.Run("TablesCountsAndSuppression", func(t *testing.T) { testTablesCountsAndSuppression(t, env) })
+	t.Run("NoIdentityReachable", func(t *testing.T) { testNoIdentityReachable(t, env) })
+}
+
+func testTablesCountsAndSuppression(t *testing.T, env *apitest.Env) {
 	tok := env.Token(coordinator)
 	get := func(name string) table {
 		return getTable(t, env, tok, "/api/v1/stats/tables/"+name+"?period=2024-H1")
@@ -479,14 +486,11 @@ func TestOnlyCoordinators(t *testing.T) {
 	}
 }
 
-// TestNoIdentityReachable checks the database door: the statistics role
+// testNoIdentityReachable checks the database door: the statistics role
 // cannot read identity or contact columns nor other case tables, the views
 // expose no such column, and the application role counts other
 // organizations' cases through the views only.
-func TestNoIdentityReachable(t *testing.T) {
-	t.Parallel()
-	env := apitest.New(t)
-	seed2024H1(t, env)
+func testNoIdentityReachable(t *testing.T, env *apitest.Env) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, superURL(env.DB))
 	if err != nil {
