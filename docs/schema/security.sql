@@ -182,6 +182,7 @@ ALTER FUNCTION jardam_stats_additive() OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_export(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_month_cells(text[],timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_period_months(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_refresh(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_rollup_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
@@ -282,6 +283,7 @@ GRANT EXECUTE ON FUNCTION jardam_indicator_activities(timestamp with time zone,t
 GRANT EXECUTE ON FUNCTION jardam_indicator_assisted(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_homecomings(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_identified(timestamp with time zone,timestamp with time zone) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_indicator_org_counts(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_period_ended(timestamp with time zone) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_indicator_referrals_on_time(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_reintegrated(timestamp with time zone,timestamp with time zone) TO jardam_app;
@@ -292,6 +294,7 @@ GRANT EXECUTE ON FUNCTION jardam_report_narratives(uuid,integer,integer,text) TO
 GRANT EXECUTE ON FUNCTION jardam_report_states(integer,integer) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_export(timestamp with time zone,timestamp with time zone) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_stats_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_refresh(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_rollup_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 
@@ -511,6 +514,48 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.jardam_indicator_org_counts(p_from timestamp with time zone, p_to timestamp with time zone)
+ RETURNS TABLE(org uuid, indicator text, d0 text, d1 text, persons bigint)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    d_from date := (p_from AT TIME ZONE 'Asia/Bishkek')::date;
+    d_to   date := (p_to AT TIME ZONE 'Asia/Bishkek')::date;
+BEGIN
+    PERFORM jardam_indicator_period_ended(p_to);
+    RETURN QUERY
+    SELECT c.owner_organization_id, 'identified', c.sex, c.age_bracket, count(*)
+    FROM cases c
+    WHERE c.identified_at >= p_from AND c.identified_at < p_to
+      AND c.trafficking_status IS DISTINCT FROM 'not_a_victim'
+    GROUP BY c.owner_organization_id, c.sex, c.age_bracket;
+    RETURN QUERY
+    SELECT c.owner_organization_id, 'assisted', a.type, NULL::text, count(DISTINCT a.case_id)
+    FROM assistance a JOIN cases c ON c.id = a.case_id
+    WHERE a.status IN ('in_progress', 'completed')
+      AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date) < d_to
+      AND coalesce(a.ended_on, CASE WHEN a.status = 'completed' THEN (a.updated_at AT TIME ZONE 'Asia/Bishkek')::date END,
+                   'infinity'::date) >= d_from
+    GROUP BY c.owner_organization_id, GROUPING SETS ((a.type), ());
+    RETURN QUERY
+    SELECT c.owner_organization_id, 'reintegrated', NULL::text, NULL::text, count(*)
+    FROM cases c
+    WHERE c.status = 'closed' AND c.closure_reason = 'reintegrated'
+      AND (SELECT max(m.moved_at) FROM case_stage_moves m WHERE m.case_id = c.id AND m.to_stage = 'closed') >= p_from
+      AND (SELECT max(m.moved_at) FROM case_stage_moves m WHERE m.case_id = c.id AND m.to_stage = 'closed') < p_to
+    GROUP BY c.owner_organization_id;
+    RETURN QUERY
+    SELECT c.owner_organization_id, 'homecomings', NULL::text, NULL::text, count(*)
+    FROM assistance a JOIN cases c ON c.id = a.case_id
+    WHERE a.type = 'homecoming' AND a.status = 'completed'
+      AND coalesce(a.ended_on, (a.updated_at AT TIME ZONE 'Asia/Bishkek')::date) >= d_from
+      AND coalesce(a.ended_on, (a.updated_at AT TIME ZONE 'Asia/Bishkek')::date) < d_to
+    GROUP BY c.owner_organization_id;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.jardam_indicator_referrals_on_time(p_from timestamp with time zone, p_to timestamp with time zone)
  RETURNS TABLE(due bigint, on_time bigint)
  LANGUAGE plpgsql
@@ -638,7 +683,7 @@ BEGIN
 END;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.jardam_release_mark_events()
+CREATE OR REPLACE FUNCTION public.jardam_release_mark_dated()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
@@ -646,27 +691,12 @@ CREATE OR REPLACE FUNCTION public.jardam_release_mark_events()
 AS $function$
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        PERFORM jardam_release_mark(array_agg((n.at AT TIME ZONE 'Asia/Bishkek')::date)) FROM release_new n;
+        EXECUTE format('SELECT jardam_release_mark(array_agg((n.%I AT TIME ZONE %L)::date)) FROM release_new n',
+                       TG_ARGV[0], 'Asia/Bishkek');
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        PERFORM jardam_release_mark(array_agg((o.at AT TIME ZONE 'Asia/Bishkek')::date)) FROM release_old o;
-    END IF;
-    RETURN NULL;
-END;
-$function$;
-
-CREATE OR REPLACE FUNCTION public.jardam_release_mark_moved()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        PERFORM jardam_release_mark(array_agg((n.moved_at AT TIME ZONE 'Asia/Bishkek')::date)) FROM release_new n;
-    END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        PERFORM jardam_release_mark(array_agg((o.moved_at AT TIME ZONE 'Asia/Bishkek')::date)) FROM release_old o;
+        EXECUTE format('SELECT jardam_release_mark(array_agg((o.%I AT TIME ZONE %L)::date)) FROM release_old o',
+                       TG_ARGV[0], 'Asia/Bishkek');
     END IF;
     RETURN NULL;
 END;
@@ -790,22 +820,65 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.jardam_stats_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)
  RETURNS TABLE(d0 text, d1 text, persons bigint, is_total boolean)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+    WITH o AS (SELECT * FROM jardam_stats_org_counts(aggregate, period_from, period_to, grid0, fallback0, grid1, fallback1))
+    SELECT o.d0, o.d1, sum(o.persons)::bigint, false FROM o WHERE NOT o.is_total GROUP BY o.d0, o.d1
+    UNION ALL
+    SELECT NULL, NULL, coalesce(sum(o.persons), 0)::bigint, true FROM o WHERE o.is_total
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_export(period_from timestamp with time zone, period_to timestamp with time zone)
+ RETURNS TABLE(sex text, age_bracket text, citizenship text, country text, exploitation_types text[], means_of_control text[], labour_sector text, recruitment_method text, recruiter_relation text, trafficking_status text, stage text, closure_reason text)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    f timestamp := period_from AT TIME ZONE 'Asia/Bishkek';
+    t timestamp := period_to AT TIME ZONE 'Asia/Bishkek';
+BEGIN
+    IF period_from IS NULL OR period_to IS NULL OR date_trunc('year', f) <> f OR t <> f + interval '1 year' THEN
+        RAISE EXCEPTION 'the export covers one whole year' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF period_to > now() THEN
+        RAISE EXCEPTION 'the export covers ended years only' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    SELECT c.sex, c.age_bracket, c.citizenship, c.countries_of_exploitation[1], c.exploitation_types,
+           c.means_of_control, c.labour_sector, c.recruitment_method, c.recruiter_relation, c.trafficking_status,
+           coalesce(m.to_stage, CASE WHEN EXISTS (SELECT 1 FROM case_stage_moves x WHERE x.case_id = c.id)
+                                     THEN 'identification' ELSE c.stage END),
+           CASE WHEN m.to_stage IS NOT NULL THEN m.closure_reason
+                WHEN EXISTS (SELECT 1 FROM case_stage_moves x WHERE x.case_id = c.id) THEN NULL
+                ELSE c.closure_reason END
+    FROM cases c
+    LEFT JOIN LATERAL (SELECT x.to_stage, x.closure_reason FROM case_stage_moves x
+                       WHERE x.case_id = c.id AND x.moved_at < period_to
+                       ORDER BY x.moved_at DESC LIMIT 1) m ON true
+    WHERE c.identified_at >= period_from AND c.identified_at < period_to
+      AND c.source = 'record'
+      AND c.trafficking_status IS DISTINCT FROM 'not_a_victim'
+      AND c.closure_reason IS DISTINCT FROM 'not_a_victim'
+      AND EXISTS (SELECT 1 FROM consents k
+                  WHERE k.case_id = c.id AND k.purpose = 'statistics' AND k.given_at <= now()
+                    AND k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()));
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_org_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)
+ RETURNS TABLE(org uuid, d0 text, d1 text, persons bigint, is_total boolean)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
     base text;
-    f timestamp := period_from AT TIME ZONE 'Asia/Bishkek';
-    t timestamp := period_to AT TIME ZONE 'Asia/Bishkek';
 BEGIN
-    IF period_from IS NULL OR period_to IS NULL OR period_from >= period_to
-       OR date_trunc('month', f) <> f OR date_trunc('month', t) <> t THEN
-        RAISE EXCEPTION 'statistics cover whole months only' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF period_to > now() THEN
-        RAISE EXCEPTION 'statistics cover ended periods only' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    -- Whole ended months only (raises otherwise).
+    PERFORM jardam_stats_period_months(period_from, period_to);
     base := CASE aggregate
         WHEN 'persons_by_sex_age' THEN
             $q$SELECT c.id AS person_id, c.sex AS d0, c.age_bracket AS d1
@@ -898,51 +971,14 @@ BEGIN
         RAISE EXCEPTION 'unknown aggregate' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY EXECUTE
-        'SELECT x.g0, x.g1, count(DISTINCT x.person_id), GROUPING(x.g0, x.g1) <> 0
+        'SELECT c.owner_organization_id, x.g0, x.g1, count(DISTINCT x.person_id), GROUPING(x.g0, x.g1) <> 0
          FROM (SELECT b.person_id,
                       CASE WHEN b.d0 = ANY ($3) THEN b.d0 ELSE $4 END AS g0,
                       CASE WHEN $5 IS NULL THEN NULL WHEN b.d1 = ANY ($5) THEN b.d1 ELSE $6 END AS g1
                FROM (' || base || ') b) x
-         GROUP BY GROUPING SETS ((x.g0, x.g1), ())'
+         JOIN cases c ON c.id = x.person_id
+         GROUP BY c.owner_organization_id, GROUPING SETS ((x.g0, x.g1), ())'
         USING period_from, period_to, grid0, fallback0, grid1, fallback1;
-END;
-$function$;
-
-CREATE OR REPLACE FUNCTION public.jardam_stats_export(period_from timestamp with time zone, period_to timestamp with time zone)
- RETURNS TABLE(sex text, age_bracket text, citizenship text, country text, exploitation_types text[], means_of_control text[], labour_sector text, recruitment_method text, recruiter_relation text, trafficking_status text, stage text, closure_reason text)
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_temp'
-AS $function$
-DECLARE
-    f timestamp := period_from AT TIME ZONE 'Asia/Bishkek';
-    t timestamp := period_to AT TIME ZONE 'Asia/Bishkek';
-BEGIN
-    IF period_from IS NULL OR period_to IS NULL OR date_trunc('year', f) <> f OR t <> f + interval '1 year' THEN
-        RAISE EXCEPTION 'the export covers one whole year' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF period_to > now() THEN
-        RAISE EXCEPTION 'the export covers ended years only' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    RETURN QUERY
-    SELECT c.sex, c.age_bracket, c.citizenship, c.countries_of_exploitation[1], c.exploitation_types,
-           c.means_of_control, c.labour_sector, c.recruitment_method, c.recruiter_relation, c.trafficking_status,
-           coalesce(m.to_stage, CASE WHEN EXISTS (SELECT 1 FROM case_stage_moves x WHERE x.case_id = c.id)
-                                     THEN 'identification' ELSE c.stage END),
-           CASE WHEN m.to_stage IS NOT NULL THEN m.closure_reason
-                WHEN EXISTS (SELECT 1 FROM case_stage_moves x WHERE x.case_id = c.id) THEN NULL
-                ELSE c.closure_reason END
-    FROM cases c
-    LEFT JOIN LATERAL (SELECT x.to_stage, x.closure_reason FROM case_stage_moves x
-                       WHERE x.case_id = c.id AND x.moved_at < period_to
-                       ORDER BY x.moved_at DESC LIMIT 1) m ON true
-    WHERE c.identified_at >= period_from AND c.identified_at < period_to
-      AND c.source = 'record'
-      AND c.trafficking_status IS DISTINCT FROM 'not_a_victim'
-      AND c.closure_reason IS DISTINCT FROM 'not_a_victim'
-      AND EXISTS (SELECT 1 FROM consents k
-                  WHERE k.case_id = c.id AND k.purpose = 'statistics' AND k.given_at <= now()
-                    AND k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()));
 END;
 $function$;
 

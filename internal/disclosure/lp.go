@@ -32,18 +32,23 @@ type program struct {
 }
 
 // buildProgram writes the relations touching the withheld figures vars as
-// an LP in standard form, with released figures at their values.
-func buildProgram(s *System, withheld []bool, vars []int, lower []float64) *program {
+// an LP in standard form, with released figures at their values and each
+// withheld figure at least lower (the shift of its column). A view's
+// reader (v not nil) also knows that the rest of every figure (figure -
+// its part) obeys each inequality whose rest the true values obey; an
+// equality's rest is implied by the equalities of figure and part. A
+// figure's bound from an earlier version caps its column.
+func buildProgram(s *System, withheld []bool, vars []int, lower []float64, v *view) *program {
 	p := &program{vars: vars, col: map[int]int{}}
-	for j, v := range vars {
-		p.col[v] = j
+	for j, f := range vars {
+		p.col[f] = j
 	}
 	var rows [][]float64
 	var rhs []float64
 	var slack []bool
 	for _, r := range s.relations {
 		row := make([]float64, len(vars))
-		b := 0.0
+		b := float64(r.Rhs)
 		touched := false
 		for _, t := range r.Terms {
 			if j, ok := p.col[t.Figure]; ok && withheld[t.Figure] {
@@ -57,22 +62,64 @@ func buildProgram(s *System, withheld []bool, vars []int, lower []float64) *prog
 		if !touched {
 			continue
 		}
+		if v != nil && r.Sense == AtMost {
+			b += restShift(s, r, v)
+		}
 		rows = append(rows, row)
 		rhs = append(rhs, b)
 		slack = append(slack, r.Sense == AtMost)
 	}
+	for j, f := range vars {
+		if bd, ok := s.bounds[f]; ok && withheld[f] {
+			row := make([]float64, len(vars))
+			row[j] = 1
+			rows = append(rows, row)
+			rhs = append(rhs, bd[1]-lower[f])
+			slack = append(slack, true)
+		}
+	}
+	p.a, p.b = standardForm(rows, rhs, slack)
+	return p
+}
+
+// restShift is what a view's reader may subtract from the right-hand side
+// of an inequality: the sum of its known parts, when the rest of the true
+// values obeys the inequality too (it does whenever the parts are the
+// persons of one organization's cases); 0 otherwise.
+func restShift(s *System, r Relation, v *view) float64 {
+	if r.Rhs != 0 {
+		return 0
+	}
+	var shift, rest int64
+	for _, t := range r.Terms {
+		part := v.known[t.Figure]
+		shift += int64(t.Coef) * part
+		rest += int64(t.Coef) * (s.values[t.Figure] - part)
+	}
+	if shift >= 0 || rest > 0 {
+		return 0
+	}
+	return float64(shift)
+}
+
+// standardForm adds a slack column per inequality and makes every
+// right-hand side non-negative.
+func standardForm(rows [][]float64, rhs []float64, slack []bool) ([][]float64, []float64) {
 	nslack := 0
 	for _, sl := range slack {
 		if sl {
 			nslack++
 		}
 	}
+	var a [][]float64
+	var b []float64
 	k := 0
 	for i, row := range rows {
-		full := make([]float64, len(vars)+nslack)
+		n := len(row)
+		full := make([]float64, n+nslack)
 		copy(full, row)
 		if slack[i] {
-			full[len(vars)+k] = 1
+			full[n+k] = 1
 			k++
 		}
 		if rhs[i] < 0 {
@@ -81,10 +128,10 @@ func buildProgram(s *System, withheld []bool, vars []int, lower []float64) *prog
 			}
 			rhs[i] = -rhs[i]
 		}
-		p.a = append(p.a, full)
-		p.b = append(p.b, rhs[i])
+		a = append(a, full)
+		b = append(b, rhs[i])
 	}
-	return p
+	return a, b
 }
 
 // bounds returns the smallest and largest value of the LP's variable j

@@ -22,15 +22,19 @@ func (p Pattern) Withheld() int {
 // Stats describes the work Protect did.
 type Stats struct {
 	Figures, Primary, Complementary, Components, LPs int
+	// Views is how many readers' views (Know) were audited besides the
+	// national one; ViewLPs the LPs their audits solved.
+	Views, ViewLPs int
 }
 
 // Protect chooses the withheld figures of s for threshold k: every figure
 // from 1 to k-1 and every figure marked with Withhold, then complementary
 // suppressions until Audit finds no withheld figure whose interval is
-// narrower than k. Zeros are never withheld.
+// narrower than k, for the national reader and for the reader of every
+// view recorded with Know. Zeros are never withheld.
 func Protect(s *System, k int) (Pattern, Stats) {
 	p := make(Pattern, s.Len())
-	st := Stats{Figures: s.Len()}
+	st := Stats{Figures: s.Len(), Views: len(s.views)}
 	for i, v := range s.values {
 		if s.forced[i] || s.hidden[i] || (v >= 1 && v < int64(k)) {
 			p[i] = true
@@ -40,9 +44,18 @@ func Protect(s *System, k int) (Pattern, Stats) {
 	st.Complementary += lineRule(s, p, k)
 	a := &auditor{safe: map[string]bool{}, suspects: map[int]bool{}}
 	for {
-		exposed, lps, comps := a.run(s, p, k)
+		exposed, lps, comps := a.run(s, p, k, nil)
 		st.LPs += lps
 		st.Components = comps
+		if len(exposed) == 0 {
+			// The views are audited once the national pattern holds: most
+			// of their components are then safe already.
+			for i := range s.views {
+				ex, lps, _ := a.run(s, p, k, &s.views[i])
+				st.ViewLPs += lps
+				exposed = append(exposed, ex...)
+			}
+		}
 		if len(exposed) == 0 {
 			return p, st
 		}
@@ -65,24 +78,33 @@ func Protect(s *System, k int) (Pattern, Stats) {
 }
 
 // Audit returns the interval of every withheld figure whose interval is
-// narrower than k (none when the pattern is safe).
+// narrower than k (none when the pattern is safe), for the national reader
+// (views are audited by AuditKnown).
 func Audit(s *System, p Pattern, k int) []Interval {
-	exposed, _, _ := (&auditor{}).run(s, p, k)
+	exposed, _, _ := (&auditor{}).run(s, p, k, nil)
 	return exposed
 }
 
 // Intervals returns the interval a reader derives for every withheld figure.
 func Intervals(s *System, p Pattern) []Interval {
+	return intervals(s, p, nil)
+}
+
+func intervals(s *System, p Pattern, known []float64) []Interval {
+	var v *view
+	if known != nil {
+		v = &view{known: sparse(known)}
+	}
+	lower := floors(s, v)
 	var out []Interval
 	for _, comp := range components(s, p) {
-		prog := buildProgram(s, p, comp, lowerBounds(s, p))
+		prog := buildProgram(s, p, comp, lower, v)
 		for j, f := range comp {
 			lo, hi, ok := prog.bounds(j)
 			if !ok {
 				lo, hi = math.NaN(), math.NaN()
 			}
-			lb := lowerBounds(s, p)[f]
-			out = append(out, Interval{Figure: f, Lo: lo + lb, Hi: hi + lb})
+			out = append(out, Interval{Figure: f, Lo: lo + lower[f], Hi: hi + lower[f]})
 		}
 	}
 	return out
@@ -99,31 +121,33 @@ type auditor struct {
 	suspects map[int]bool
 }
 
-func (a *auditor) run(s *System, p Pattern, k int) ([]Interval, int, int) {
+// run audits the national reader (v nil) or the reader of view v, who is
+// only audited on the components tied to a figure it knows a part of
+// (elsewhere it reads what the national reader reads).
+func (a *auditor) run(s *System, p Pattern, k int, v *view) ([]Interval, int, int) {
 	var exposed []Interval
 	lps := 0
 	comps := components(s, p)
-	lower := lowerBounds(s, p)
-	for _, comp := range comps {
-		sig := signature(comp)
-		if a.safe != nil && a.safe[sig] {
+	lower := floors(s, v)
+	var mine map[int]bool
+	prefix := ""
+	if v != nil {
+		mine = touched(s, comps, v)
+		prefix = v.name + "\x00"
+	}
+	for c, comp := range comps {
+		if v != nil && !mine[c] {
+			continue
+		}
+		sig := prefix + signature(comp)
+		if (a.safe != nil && a.safe[sig]) || (v != nil && !v.restIn(s, comp)) {
 			continue
 		}
 		before := len(exposed)
-		prog := buildProgram(s, p, comp, lower)
-		order := make([]int, len(comp))
-		for i := range order {
-			order[i] = i
-		}
-		sort.SliceStable(order, func(x, y int) bool {
-			fx, fy := comp[order[x]], comp[order[y]]
-			if a.suspects[fx] != a.suspects[fy] {
-				return a.suspects[fx]
-			}
-			return s.values[fx] < s.values[fy]
-		})
-		for _, j := range order {
-			if f := comp[j]; s.hidden[f] && (s.values[f] == 0 || s.values[f] >= int64(k)) {
+		prog := buildProgram(s, p, comp, lower, v)
+		for _, j := range a.order(s, comp) {
+			f := comp[j]
+			if (s.hidden[f] && (s.values[f] == 0 || s.values[f] >= int64(k))) || s.pinned(f) || (v != nil && v.rest(s, f) == 0) {
 				continue
 			}
 			lps += 2
@@ -131,8 +155,7 @@ func (a *auditor) run(s *System, p Pattern, k int) ([]Interval, int, int) {
 			if ok && hi-lo >= float64(k)-tolerance*10 {
 				continue
 			}
-			lb := lower[comp[j]]
-			exposed = append(exposed, Interval{Figure: comp[j], Lo: lo + lb, Hi: hi + lb})
+			exposed = append(exposed, Interval{Figure: f, Lo: lo + lower[f], Hi: hi + lower[f]})
 			if a.safe != nil {
 				break
 			}
@@ -144,6 +167,40 @@ func (a *auditor) run(s *System, p Pattern, k int) ([]Interval, int, int) {
 	return exposed, lps, len(comps)
 }
 
+// order lists the columns of comp in the order to check them: the figures
+// exposed in earlier passes, then the smallest values.
+func (a *auditor) order(s *System, comp []int) []int {
+	order := make([]int, len(comp))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(x, y int) bool {
+		fx, fy := comp[order[x]], comp[order[y]]
+		if a.suspects[fx] != a.suspects[fy] {
+			return a.suspects[fx]
+		}
+		return s.values[fx] < s.values[fy]
+	})
+	return order
+}
+
+// rest is the persons of figure f that the view's reader does not hold
+// (every other organization's). A rest of 0 is not audited: there is no
+// one else there to disclose, and the reader learns from its interval
+// only how many others there could be, which is about no one (as a
+// released zero tells that no one is there).
+func (v *view) rest(s *System, f int) int64 { return s.values[f] - v.known[f] }
+
+// restIn reports whether some figure of comp has a positive rest.
+func (v *view) restIn(s *System, comp []int) bool {
+	for _, f := range comp {
+		if v.rest(s, f) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // signature identifies a component by its figures (in index order).
 func signature(comp []int) string {
 	b := make([]byte, 0, len(comp)*4)
@@ -153,14 +210,24 @@ func signature(comp []int) string {
 	return string(b)
 }
 
-// lowerBounds is 1 for every withheld figure (zeros are always released)
-// and 0 for hidden ones.
-func lowerBounds(s *System, _ Pattern) []float64 {
+// floors is the least value of each figure a reader knows: 1 for every
+// figure that may be released (zeros are always released, so a withheld
+// one is at least 1), 0 for hidden ones; raised to the reader's own part
+// in a view and to the lower end of a bound from an earlier version.
+func floors(s *System, v *view) []float64 {
 	lb := make([]float64, s.Len())
 	for i := range lb {
 		if !s.hidden[i] {
 			lb[i] = 1
 		}
+	}
+	if v != nil {
+		for i, part := range v.known {
+			lb[i] = max(lb[i], float64(part))
+		}
+	}
+	for i, b := range s.bounds {
+		lb[i] = max(lb[i], b[0])
 	}
 	return lb
 }

@@ -60,10 +60,13 @@ type Term struct {
 	Coef   float64
 }
 
-// Relation is sum(Coef * figure) {=, <=} 0 between figures of a System.
+// Relation is sum(Coef * figure) {=, <=} Rhs between figures of a System.
 type Relation struct {
 	Terms []Term
 	Sense Sense
+	// Rhs is 0 for the relations of the figures' definitions; a relation
+	// an earlier version of the release tells (Constrain) has its own.
+	Rhs int64
 	// Line marks a relation of the form total = sum(parts), to which the
 	// line rule applies.
 	Line bool
@@ -78,6 +81,11 @@ type System struct {
 	index     map[string]int
 	relations []Relation
 	hidden    map[int]bool
+	views     []view
+	viewIndex map[string]int
+	bounds    map[int][2]float64
+	// constrained holds the relations recorded by Constrain.
+	constrained map[string]bool
 }
 
 // Figure adds a figure with its true value, or returns the existing figure
@@ -186,7 +194,7 @@ func (s *System) DropFalse() int {
 		for _, t := range r.Terms {
 			sum += int64(t.Coef) * s.values[t.Figure]
 		}
-		if (r.Sense == Equal && sum != 0) || (r.Sense == AtMost && sum > 0) {
+		if !r.holds(sum) {
 			dropped++
 			continue
 		}
@@ -194,4 +202,40 @@ func (s *System) DropFalse() int {
 	}
 	s.relations = kept
 	return dropped
+}
+
+// holds reports whether sum, the relation's left-hand side at the true
+// values, satisfies it.
+func (r Relation) holds(sum int64) bool {
+	if r.Sense == Equal {
+		return sum == r.Rhs
+	}
+	return sum <= r.Rhs
+}
+
+// Constrain records sum(terms) {=, <=} rhs as known to every reader (what
+// an earlier version of the release tells about the figures it withheld,
+// on the reader's guess that they did not change), when the true values
+// satisfy it: otherwise the guess is wrong, the reader holding it learns
+// that something changed and nothing more. It reports whether it was
+// recorded; a relation recorded before is not recorded again.
+func (s *System) Constrain(terms []Term, sense Sense, rhs int64) bool {
+	r := Relation{Terms: terms, Sense: sense, Rhs: rhs}
+	var sum int64
+	for _, t := range terms {
+		sum += int64(t.Coef) * s.values[t.Figure]
+	}
+	if !r.holds(sum) {
+		return false
+	}
+	key := fmt.Sprint(terms, sense, rhs)
+	if s.constrained == nil {
+		s.constrained = map[string]bool{}
+	}
+	if s.constrained[key] {
+		return false
+	}
+	s.constrained[key] = true
+	s.relations = append(s.relations, r)
+	return true
 }

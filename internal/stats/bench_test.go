@@ -33,6 +33,27 @@ func BenchmarkTables(b *testing.B) {
 		}
 	}
 	d := dbtest.New(b)
+	org := seedBench(b, d, n)
+	s := NewService(d.App, Settings{}, nil)
+	s.now = func() time.Time { return time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC) }
+	ctx := reqctx.WithPrincipal(context.Background(), reqctx.Principal{UserID: uuid.New(), OrganizationID: org, Role: "coordinator"})
+	b.ResetTimer()
+	benchReleaseReads(b, ctx, s, d)
+	benchRollups(b, ctx, s, d)
+	b.Run("htcds_export_2024", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			e, err := s.ExportHTCDS(ctx, "2024")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(bytes.Count(e.CSV, []byte("\n"))-1), "rows")
+		}
+	})
+}
+
+// seedBench writes the benchmark's caseload of n cases and returns its
+// organization.
+func seedBench(b *testing.B, d *dbtest.DB, n int) uuid.UUID {
 	org := uuid.New()
 	d.Exec(b, `INSERT INTO organizations (id, code, name_ru, name_ky, name_en, kind, region)
 		VALUES ($1, 'BENCH', 'b', 'b', 'b', 'crisis_center', 'chui')`, org)
@@ -64,11 +85,12 @@ func BenchmarkTables(b *testing.B) {
 		FROM cases c WHERE hashtext(c.code) % 2 = 0`, org)
 	d.Exec(b, `ANALYZE`)
 	b.Logf("seeded %d cases in %s", n, time.Since(start).Round(time.Millisecond))
+	return org
+}
 
-	s := NewService(d.App, Settings{}, nil)
-	s.now = func() time.Time { return time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC) }
-	ctx := reqctx.WithPrincipal(context.Background(), reqctx.Principal{UserID: uuid.New(), OrganizationID: org, Role: "coordinator"})
-	b.ResetTimer()
+// benchReleaseReads times each table of a half-year, the release of 2024
+// computed from scratch, a table read from it, and the series.
+func benchReleaseReads(b *testing.B, ctx context.Context, s *Service, d *dbtest.DB) {
 	for _, t := range tables {
 		b.Run(t.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
@@ -110,10 +132,13 @@ func BenchmarkTables(b *testing.B) {
 			}
 		})
 	}
-	// The tables read from the monthly rollups, for the year 2024: direct
-	// (jardam_stats_counts over the year, as before the rollups), cold (the
-	// first request after the rollups were emptied: it rolls up the year's
-	// twelve months) and warm (the rollups up to date).
+}
+
+// benchRollups times the tables read from the monthly rollups, for the
+// year 2024: direct (jardam_stats_counts over the year, as before the
+// rollups), cold (the first request after the rollups were emptied: it
+// rolls up the year's twelve months) and warm (the rollups up to date).
+func benchRollups(b *testing.B, ctx context.Context, s *Service, d *dbtest.DB) {
 	year, err := ParsePeriod("2024", s.now())
 	if err != nil {
 		b.Fatal(err)
@@ -130,41 +155,7 @@ func BenchmarkTables(b *testing.B) {
 			_, err := s.Table(ctx, t.name, year.Name)
 			return err
 		}
-		b.Run("direct_"+t.name, func(b *testing.B) {
-			direct := t
-			direct.rollup = false
-			from, to := year.From, year.To
-			grids := make([][]string, len(t.dims))
-			for i, dm := range t.dims {
-				grids[i] = dm.values
-			}
-			if t.dims[0].name == "month" {
-				months := LastEndedMonths(s.now(), SeriesMonths)
-				from, to = months[0].From, months[len(months)-1].To
-				grids[0] = nil
-				for _, m := range months {
-					grids[0] = append(grids[0], m.Name)
-				}
-			}
-			for i := 0; i < b.N; i++ {
-				err := s.inTx(ctx, func(tx *gorm.DB) error {
-					for j, dm := range t.dims {
-						if dm.measures {
-							codes, err := measureGrid(ctx, tx, to)
-							if err != nil {
-								return err
-							}
-							grids[j] = codes
-						}
-					}
-					_, _, err := countCells(ctx, tx, direct, grids, from, to)
-					return err
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		b.Run("direct_"+t.name, func(b *testing.B) { benchDirect(b, ctx, s, t, year) })
 		b.Run("cold_"+t.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
@@ -187,13 +178,42 @@ func BenchmarkTables(b *testing.B) {
 			}
 		})
 	}
-	b.Run("htcds_export_2024", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			e, err := s.ExportHTCDS(ctx, "2024")
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(bytes.Count(e.CSV, []byte("\n"))-1), "rows")
+}
+
+// benchDirect times t counted directly over year (a series over its
+// months), without the rollups.
+func benchDirect(b *testing.B, ctx context.Context, s *Service, t tableDef, year Period) {
+	direct := t
+	direct.rollup = false
+	from, to := year.From, year.To
+	grids := make([][]string, len(t.dims))
+	for i, dm := range t.dims {
+		grids[i] = dm.values
+	}
+	if t.dims[0].name == "month" {
+		months := LastEndedMonths(s.now(), SeriesMonths)
+		from, to = months[0].From, months[len(months)-1].To
+		grids[0] = nil
+		for _, m := range months {
+			grids[0] = append(grids[0], m.Name)
 		}
-	})
+	}
+	for i := 0; i < b.N; i++ {
+		err := s.inTx(ctx, func(tx *gorm.DB) error {
+			for j, dm := range t.dims {
+				if dm.measures {
+					codes, err := measureGrid(ctx, tx, to)
+					if err != nil {
+						return err
+					}
+					grids[j] = codes
+				}
+			}
+			_, _, err := countCells(ctx, tx, direct, grids, from, to)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 }

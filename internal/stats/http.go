@@ -30,14 +30,8 @@ func (h *Handler) list(c echo.Context) error {
 }
 
 func (h *Handler) table(c echo.Context) error {
-	q := c.QueryParams()
-	for k := range q {
-		if k != "period" {
-			return apperr.Invalid("query", "only period is accepted")
-		}
-	}
-	if len(q["period"]) > 1 {
-		return apperr.Invalid("period", "must be given once")
+	if err := onlyParam(c, "period"); err != nil {
+		return err
 	}
 	t, err := h.svc.Table(c.Request().Context(), c.Param("name"), c.QueryParam("period"))
 	if err != nil {
@@ -62,14 +56,8 @@ func (h *Handler) series(c echo.Context) error {
 // export answers the person-level export in a layout.
 func (h *Handler) export(layout string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		q := c.QueryParams()
-		for k := range q {
-			if k != "year" {
-				return apperr.Invalid("query", "only year is accepted")
-			}
-		}
-		if len(q["year"]) > 1 {
-			return apperr.Invalid("year", "must be given once")
+		if err := onlyParam(c, "year"); err != nil {
+			return err
 		}
 		e, err := h.svc.Export(c.Request().Context(), layout, c.QueryParam("year"))
 		if err != nil {
@@ -80,4 +68,19 @@ func (h *Handler) export(layout string) echo.HandlerFunc {
 		hd.Set("Content-Disposition", `attachment; filename="`+e.Filename+`"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", e.CSV)
 	}
+}
+
+// onlyParam refuses a query string with any parameter but name, or with
+// name given more than once.
+func onlyParam(c echo.Context, name string) error {
+	q := c.QueryParams()
+	for k := range q {
+		if k != name {
+			return apperr.Invalid("query", "only "+name+" is accepted")
+		}
+	}
+	if len(q[name]) > 1 {
+		return apperr.Invalid(name, "must be given once")
+	}
+	return nil
 }

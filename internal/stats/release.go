@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
 	"time"
 
 	"gorm.io/gorm"
@@ -31,6 +30,9 @@ type Release struct {
 	Extra map[string]*float64 `json:"extra"`
 	// Grids holds each table's dimension values per period.
 	Grids map[string][][]string `json:"grids"`
+	// Intervals holds, for each withheld figure, the interval a reader
+	// derives from this version (what a later version is audited against).
+	Intervals map[string]Bounds `json:"intervals,omitempty"`
 	// Stats says how much was withheld and what it cost.
 	Stats ReleaseStats `json:"stats"`
 }
@@ -68,7 +70,7 @@ func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
 	if len(sc.months) == 0 {
 		return nil, apperr.Invalid("period", "must have ended: statistics cover ended periods only")
 	}
-	rel, err := loadCurrent(ctx, s.db, sc, s.k)
+	rel, err := s.loadCurrent(ctx, s.db, sc)
 	if err != nil || rel != nil {
 		return rel, apperr.Wrap(err)
 	}
@@ -79,7 +81,7 @@ func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
 		// Unlock even when the request was cancelled: the connection goes
 		// back to the pool.
 		defer conn.WithContext(context.WithoutCancel(ctx)).Exec(`SELECT pg_advisory_unlock(?, ?)`, releaseLock, year)
-		if rel, err = loadCurrent(ctx, conn, sc, s.k); err != nil || rel != nil {
+		if rel, err = s.loadCurrent(ctx, conn, sc); err != nil || rel != nil {
 			return err
 		}
 		if err := refreshRollups(ctx, conn, yearPeriod(year).From, sc.coversTo); err != nil {
@@ -107,19 +109,35 @@ type storedRelease struct {
 }
 
 // loadCurrent returns the newest stored release of sc's year when it is
-// current, nil otherwise.
-func loadCurrent(ctx context.Context, db *gorm.DB, sc yearScope, k int) (*Release, error) {
-	var rows []storedRelease
-	err := db.WithContext(ctx).Raw(`SELECT r.year, r.version, r.covers_to, r.k, r.corrections, r.document
+// current, nil otherwise. A stored version never changes, so the decoded
+// document is kept per year and decoded again only when a newer version
+// is current: a read costs one small query. Callers share the returned
+// release and must not change it.
+func (s *Service) loadCurrent(ctx context.Context, db *gorm.DB, sc yearScope) (*Release, error) {
+	var versions []int
+	err := db.WithContext(ctx).Raw(`SELECT r.version
 		FROM stats_releases r
 		WHERE r.year = ? AND r.k = ? AND r.covers_to = ?
 		  AND r.corrections = coalesce((SELECT m.corrections FROM stats_release_marks m WHERE m.year = r.year), 0)
 		  AND r.version = (SELECT max(version) FROM stats_releases WHERE year = r.year)`,
-		sc.year, k, sc.coversTo.UTC()).Scan(&rows).Error
-	if err != nil || len(rows) == 0 {
+		sc.year, s.k, sc.coversTo.UTC()).Scan(&versions).Error
+	if err != nil || len(versions) == 0 {
 		return nil, err
 	}
-	return decodeRelease(rows[0])
+	if rel, ok := s.releases.Load(sc.year); ok && rel.(*Release).Version == versions[0] {
+		return rel.(*Release), nil
+	}
+	var rows []storedRelease
+	if err := db.WithContext(ctx).Raw(`SELECT year, version, covers_to, k, corrections, document
+		FROM stats_releases WHERE year = ? AND version = ?`, sc.year, versions[0]).Scan(&rows).Error; err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	rel, err := decodeRelease(rows[0])
+	if err != nil {
+		return nil, err
+	}
+	s.releases.Store(sc.year, rel)
+	return rel, nil
 }
 
 func decodeRelease(row storedRelease) (*Release, error) {
@@ -166,7 +184,7 @@ func (s *Service) computeRelease(ctx context.Context, tx *gorm.DB, sc yearScope)
 	}
 	pattern, st := disclosure.Protect(&m.sys, s.k)
 	rel = &Release{Year: sc.year, Version: len(earlier) + 1, K: s.k, CoversTo: sc.coversTo,
-		Figures: map[string]*int64{}, Extra: m.extra, Grids: m.grids}
+		Figures: map[string]*int64{}, Extra: m.extra, Grids: m.grids, Intervals: readerIntervals(&m.sys, pattern)}
 	if n := len(earlier); n > 0 {
 		rel.Version = earlier[n-1].Version + 1
 	}
@@ -193,26 +211,6 @@ func (s *Service) computeRelease(ctx context.Context, tx *gorm.DB, sc yearScope)
 	s.log.InfoContext(ctx, "statistics release computed", "year", sc.year, "version", rel.Version,
 		"figures", st.Figures, "withheld", rel.Stats.Withheld, "lps", st.LPs, "ms", rel.Stats.Millis)
 	return rel, audit.Record(ctx, tx, ActionRelease, "stats_release", fmt.Sprintf("%d:v%d", sc.year, rel.Version), audit.Success)
-}
-
-// stickTo carries an earlier version into the new one: a figure withheld
-// then stays withheld, and a figure released then whose value has changed
-// by less than k is withheld (the two versions would otherwise tell the
-// few persons a correction moved).
-func stickTo(sys *disclosure.System, prev *Release, k int) {
-	for key, v := range prev.Figures {
-		i, ok := sys.Lookup(key)
-		if !ok {
-			continue
-		}
-		if v == nil {
-			sys.Withhold(i)
-			continue
-		}
-		if d := math.Abs(float64(sys.Value(i) - *v)); d >= 1 && d < float64(k) {
-			sys.Withhold(i)
-		}
-	}
 }
 
 // Warm computes, every interval until ctx ends, the releases that a

@@ -51,6 +51,9 @@ func (m *model) indicators() error {
 		if err := m.indicatorCounts(p); err != nil {
 			return err
 		}
+		if err := m.knowIndicators(p); err != nil {
+			return err
+		}
 	}
 	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorIdentified, p) })
 	m.overTime(union, func(p string) string { return IndicatorKey(IndicatorAssisted, p) })

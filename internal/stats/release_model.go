@@ -85,6 +85,9 @@ type model struct {
 	grids map[string][][]string
 	extra map[string]*float64
 	k     int
+	// national leaves the organizations' parts out (a release audited for
+	// the national reader only, to compare with).
+	national bool
 }
 
 func famKey(f family, period string) string { return string(f) + "|" + period }
@@ -136,6 +139,9 @@ func (m *model) table(def tableDef) error {
 			m.sys.Cover(t, ids...)
 		} else {
 			m.sys.Sum(t, ids...)
+		}
+		if err := m.knowTable(def, grids, p); err != nil {
+			return err
 		}
 	}
 	if m.sc.full == nil || def.overTime == state {
@@ -205,7 +211,7 @@ func (m *model) seriesMonths(def tableDef) error {
 	for i, p := range m.sc.months {
 		m.sys.Figure(famKey(def.family, p.Name), counts[i])
 	}
-	return nil
+	return m.knowSeries(def, grid)
 }
 
 // totalsOverTime relates each family's totals: a half to its months, the

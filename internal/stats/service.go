@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,6 +27,8 @@ type Service struct {
 	k   int
 	log *slog.Logger
 	now func() time.Time
+	// releases holds the last decoded release per year (loadCurrent).
+	releases sync.Map
 }
 
 // NewService returns the statistics service. It panics when set.K is below

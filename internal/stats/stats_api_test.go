@@ -259,20 +259,18 @@ func getTable(t *testing.T, env *apitest.Env, token, path string) table {
 	return tb
 }
 
-func TestTablesCountsAndSuppression(t *testing.T) {
-	t.Parallel()
-	env := apitest.New(t)
-	seed2024H1(t, env)
-	tok := env.Token(coordinator)
-	get := func(name string) table {
-		return getTable(t, env, tok, "/api/v1/stats/tables/"+name+"?period=2024-H1")
-	}
-	tests := []struct {
-		name  string
-		rows  int
-		total int64 // -1: suppressed
-		want  map[string]int
-	}{
+// tableCase is the expected table of one aggregate: its number of rows,
+// its total (-1: withheld) and some of its cells (-1: withheld).
+type tableCase struct {
+	name  string
+	rows  int
+	total int64
+	want  map[string]int
+}
+
+// tablesOf2024H1 are the tables of seed2024H1's first half of 2024.
+func tablesOf2024H1() []tableCase {
+	return []tableCase{
 		{
 			// Female 24-26 (2) is withheld.
 			name: "persons_by_sex_age", rows: 40, total: 28,
@@ -317,7 +315,24 @@ func TestTablesCountsAndSuppression(t *testing.T) {
 			want: map[string]int{"response_time=within_1_day": 5, "response_time=within_7_days": -1},
 		},
 	}
-	for _, tc := range tests {
+}
+
+// TestSeeded2024H1 runs the tests that read seed2024H1's caseload on one
+// database: it is seeded, and its release of 2024 computed, once.
+func TestSeeded2024H1(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	seed2024H1(t, env)
+	t.Run("TablesCountsAndSuppression", func(t *testing.T) { testTablesCountsAndSuppression(t, env) })
+	t.Run("NoIdentityReachable", func(t *testing.T) { testNoIdentityReachable(t, env) })
+}
+
+func testTablesCountsAndSuppression(t *testing.T, env *apitest.Env) {
+	tok := env.Token(coordinator)
+	get := func(name string) table {
+		return getTable(t, env, tok, "/api/v1/stats/tables/"+name+"?period=2024-H1")
+	}
+	for _, tc := range tablesOf2024H1() {
 		t.Run(tc.name, func(t *testing.T) {
 			tb := get(tc.name)
 			if tb.Name != tc.name || tb.Period != "2024-H1" || tb.K != 5 || len(tb.Rows) != tc.rows {
@@ -471,14 +486,11 @@ func TestOnlyCoordinators(t *testing.T) {
 	}
 }
 
-// TestNoIdentityReachable checks the database door: the statistics role
+// testNoIdentityReachable checks the database door: the statistics role
 // cannot read identity or contact columns nor other case tables, the views
 // expose no such column, and the application role counts other
 // organizations' cases through the views only.
-func TestNoIdentityReachable(t *testing.T) {
-	t.Parallel()
-	env := apitest.New(t)
-	seed2024H1(t, env)
+func testNoIdentityReachable(t *testing.T, env *apitest.Env) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, superURL(env.DB))
 	if err != nil {

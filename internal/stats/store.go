@@ -23,6 +23,18 @@ type countRow struct {
 	IsTotal bool
 }
 
+// cell is the counted cell of a row that is not the total.
+func (r countRow) cell() cellCount {
+	c := cellCount{N: r.Persons}
+	if r.D0 != nil {
+		c.G0 = *r.D0
+	}
+	if r.D1 != nil {
+		c.G1 = *r.D1
+	}
+	return c
+}
+
 // countCells counts distinct persons per cell of def over [from, to) and in
 // the whole aggregate, with each dimension's values mapped onto its grid.
 // It calls the statistics role's function jardam_stats_counts, the only
@@ -53,14 +65,7 @@ func countCells(ctx context.Context, tx *gorm.DB, def tableDef, grids [][]string
 			total = r.Persons
 			continue
 		}
-		c := cellCount{N: r.Persons}
-		if r.D0 != nil {
-			c.G0 = *r.D0
-		}
-		if r.D1 != nil {
-			c.G1 = *r.D1
-		}
-		cells = append(cells, c)
+		cells = append(cells, r.cell())
 	}
 	return cells, total, nil
 }

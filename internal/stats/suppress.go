@@ -62,14 +62,7 @@ func Suppress(g Grid, k int) Suppression {
 			if grand && s.Total {
 				continue
 			}
-			var sum int64
-			m := 0
-			for _, i := range line {
-				if s.Cells[i] {
-					sum += g.Counts[i]
-					m++
-				}
-			}
+			sum, m := s.withheldIn(g, line)
 			if m == 0 || (m >= 2 && sum >= int64(k+m-1)) {
 				continue
 			}
@@ -115,4 +108,15 @@ func crossLines(r, c int) [][]int {
 		lines = append(lines, col)
 	}
 	return lines
+}
+
+// withheldIn returns the sum and the number of the withheld cells of line.
+func (s Suppression) withheldIn(g Grid, line []int) (sum int64, m int) {
+	for _, i := range line {
+		if s.Cells[i] {
+			sum += g.Counts[i]
+			m++
+		}
+	}
+	return sum, m
 }

@@ -31,14 +31,7 @@ func checkLines(t *testing.T, g Grid, s Suppression, k int) {
 		if li == len(lines)-1 && s.Total {
 			continue
 		}
-		var sum int64
-		m := 0
-		for _, i := range line {
-			if s.Cells[i] {
-				sum += g.Counts[i]
-				m++
-			}
-		}
+		sum, m := s.withheldIn(g, line)
 		if m == 0 {
 			continue
 		}
@@ -129,16 +122,20 @@ func derivable(g Grid, s Suppression, margins bool) int {
 	return -1
 }
 
-func TestSuppress(t *testing.T) {
-	const k = 5
-	tests := []struct {
-		name      string
-		counts    []int64
-		rows      int // 0: one-dimensional
-		total     int64
-		wantCells []bool
-		wantTotal bool
-	}{
+// suppressCase is a grid (rows 0: one-dimensional) and the cells and
+// total Suppress must withhold.
+type suppressCase struct {
+	name      string
+	counts    []int64
+	rows      int
+	total     int64
+	wantCells []bool
+	wantTotal bool
+}
+
+// suppressCases are the hand-checked grids of TestSuppress.
+func suppressCases() []suppressCase {
+	return []suppressCase{
 		{
 			name:      "NothingSmallReleasesAll",
 			counts:    []int64{10, 0, 7},
@@ -186,7 +183,11 @@ func TestSuppress(t *testing.T) {
 			wantCells: []bool{false, false, false, false},
 		},
 	}
-	for _, tc := range tests {
+}
+
+func TestSuppress(t *testing.T) {
+	const k = 5
+	for _, tc := range suppressCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			g := Grid{Counts: tc.counts, Total: tc.total}
 			if tc.rows > 0 {

@@ -115,19 +115,29 @@ func anyWritten(tb htcds.Table, name string) bool {
 	return slices.ContainsFunc(tb.Rows, func(r []string) bool { return r[i] != "" })
 }
 
-func TestLeastGeneralization(t *testing.T) {
-	a := htcds.Record{Sex: "female", AgeBracket: "21-23", Citizenship: "KG", Country: "RU",
+// womanInRussia and manInKazakhstan are the records the generalization
+// tests vary.
+var (
+	womanInRussia = htcds.Record{Sex: "female", AgeBracket: "21-23", Citizenship: "KG", Country: "RU",
 		ExploitationTypes: []string{"forced_labour"}, LabourSector: "construction"}
-	b := htcds.Record{Sex: "male", AgeBracket: "30-38", Citizenship: "KG", Country: "KZ", ExploitationTypes: []string{"forced_labour"}}
-	run := func(t *testing.T, recs []htcds.Record, want htcds.Levels, rows int) htcds.Result {
-		t.Helper()
-		res := htcds.Anonymize(recs, 2024, htcds.K, htcds.MaxSuppressedShare)
-		verify(t, res, 2024)
-		if res.Levels != want || len(res.CTDC.Rows) != rows {
-			t.Fatalf("%s with %d rows, want %s with %d", res.Levels, len(res.CTDC.Rows), want, rows)
-		}
-		return res
+	manInKazakhstan = htcds.Record{Sex: "male", AgeBracket: "30-38", Citizenship: "KG", Country: "KZ",
+		ExploitationTypes: []string{"forced_labour"}}
+)
+
+// anonymize runs the export's anonymization of recs for 2024 and checks
+// the levels it chose and the rows it kept.
+func anonymize(t *testing.T, recs []htcds.Record, want htcds.Levels, rows int) htcds.Result {
+	t.Helper()
+	res := htcds.Anonymize(recs, 2024, htcds.K, htcds.MaxSuppressedShare)
+	verify(t, res, 2024)
+	if res.Levels != want || len(res.CTDC.Rows) != rows {
+		t.Fatalf("%s with %d rows, want %s with %d", res.Levels, len(res.CTDC.Rows), want, rows)
 	}
+	return res
+}
+
+func TestLeastGeneralization(t *testing.T) {
+	a, b, run := womanInRussia, manInKazakhstan, anonymize
 	t.Run("AlreadyAnonymous", func(t *testing.T) {
 		res := run(t, append(many(11, a), many(12, b)...), htcds.Levels{}, 23)
 		// Sorted each on its own: the men of Kazakhstan come first in one,
@@ -154,6 +164,12 @@ func TestLeastGeneralization(t *testing.T) {
 			t.Fatalf("rows %v %v", res.CTDC.Rows[0], res.HTCDS.Rows[0])
 		}
 	})
+}
+
+// TestWithheldAttributesTakeWhatTellsThem: an attribute withheld takes
+// with it every other column that would tell it.
+func TestWithheldAttributesTakeWhatTellsThem(t *testing.T) {
+	a, run := womanInRussia, anonymize
 	t.Run("TypesWithheldFlagsKept", func(t *testing.T) {
 		// Forced marriage and servitude are both isOtherExploit: the CTDC
 		// flag joins them, the HTCDS types are withheld.
