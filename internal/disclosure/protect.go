@@ -32,7 +32,7 @@ func Protect(s *System, k int) (Pattern, Stats) {
 	p := make(Pattern, s.Len())
 	st := Stats{Figures: s.Len()}
 	for i, v := range s.values {
-		if s.forced[i] || s.hidden[i] || (v >= 1 && v < int64(k)) {
+		if s.forced[i] || s.hidden[i] || (s.widths[i] == 0 && v >= 1 && v < int64(k)) {
 			p[i] = true
 			st.Primary++
 		}
@@ -123,12 +123,14 @@ func (a *auditor) run(s *System, p Pattern, k int) ([]Interval, int, int) {
 			return s.values[fx] < s.values[fy]
 		})
 		for _, j := range order {
-			if f := comp[j]; s.hidden[f] && (s.values[f] == 0 || s.values[f] >= int64(k)) {
+			f := comp[j]
+			if s.hidden[f] && !s.forced[f] && (s.widths[f] > 0 || s.values[f] == 0 || s.values[f] >= int64(k)) {
 				continue
 			}
 			lps += 2
-			lo, hi, ok := prog.boundsWithin(j, float64(k))
-			if ok && hi-lo >= float64(k)-tolerance*10 {
+			need := s.Width(f, k)
+			lo, hi, ok := prog.boundsWithin(j, need)
+			if ok && hi-lo >= need-tolerance*10 {
 				continue
 			}
 			lb := lower[comp[j]]

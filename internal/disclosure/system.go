@@ -78,6 +78,9 @@ type System struct {
 	index     map[string]int
 	relations []Relation
 	hidden    map[int]bool
+	// widths holds the interval an amount must keep when withheld, for
+	// the figures that are not counts of persons (see Amount).
+	widths map[int]float64
 }
 
 // Figure adds a figure with its true value, or returns the existing figure

@@ -110,7 +110,10 @@ func (m *model) build() error {
 		}
 	}
 	m.totalsOverTime()
-	return m.indicators()
+	if err := m.indicators(); err != nil {
+		return err
+	}
+	return m.reportFigures()
 }
 
 // table adds the cells and total of def for each table period, and the

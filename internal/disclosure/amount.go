@@ -1,0 +1,22 @@
+package disclosure
+
+// Amount marks figure i as an amount of money rather than a count of
+// persons: it is not withheld for being from 1 to k-1 (the caller decides
+// its primary suppression, from the persons who contribute to it, with
+// Withhold), and when withheld its interval must be at least width wide
+// instead of k. A hidden amount is audited only when marked with Withhold.
+func (s *System) Amount(i int, width float64) {
+	if s.widths == nil {
+		s.widths = map[int]float64{}
+	}
+	s.widths[i] = width
+}
+
+// Width is the interval figure i must keep when withheld: k for a count,
+// the width given to Amount for an amount.
+func (s *System) Width(i, k int) float64 {
+	if w, ok := s.widths[i]; ok {
+		return w
+	}
+	return float64(k)
+}
