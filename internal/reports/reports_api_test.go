@@ -178,12 +178,9 @@ func TestBudgetWithholdsASumOnePersonDominates(t *testing.T) {
 	budgetFixture(t, env, 7)
 	f := newFixture(t, env)
 	f.n = 1000
-	c := f.person("SEZIM", "2025-01-10T10:00:00Z")
-	f.assist(c, aid{provider: "SEZIM", typ: "medical", started: "2025-02-01", ended: "2025-02-10", cost: kgs(90000),
-		source: "state_budget", codes: []string{"3.1"}})
-	for i := 0; i < 6; i++ {
+	for _, cost := range []float64{90000, 100, 100, 100, 100, 100, 100} {
 		c := f.person("SEZIM", "2025-01-10T10:00:00Z")
-		f.assist(c, aid{provider: "SEZIM", typ: "medical", started: "2025-02-01", ended: "2025-02-10", cost: kgs(100),
+		f.assist(c, aid{provider: "SEZIM", typ: "medical", started: "2025-02-01", ended: "2025-02-10", cost: kgs(cost),
 			source: "state_budget", codes: []string{"3.1"}})
 	}
 	_, byCode := getBudget(t, env, coordinator, "year=2025")

@@ -178,9 +178,13 @@ func (m *model) halfReports(h Period, orgCodes map[uuid.UUID]string) error {
 		Figure         string
 		Value          float64
 	}
+	// With each group's figures, the largest amount one person
+	// contributes to its spending (cost_persons are the persons behind it).
 	if err := m.tx.Raw(`SELECT organization_id, measure_code, figure, value::float8 AS value
-		FROM jardam_report_figures(NULL, ?, ?, ?::text[])`, h.From.UTC(), h.To.UTC(), pq.StringArray(codes)).
-		Scan(&rows).Error; err != nil {
+		FROM jardam_report_figures(NULL, ?, ?, ?::text[])
+		UNION ALL SELECT organization_id, measure_code, 'largest_kgs', largest_kgs::float8
+		FROM jardam_report_cost_contributors(?, ?, ?::text[])`, h.From.UTC(), h.To.UTC(), pq.StringArray(codes),
+		h.From.UTC(), h.To.UTC(), pq.StringArray(codes)).Scan(&rows).Error; err != nil {
 		return err
 	}
 	figs := map[orgMeasure]map[string]float64{}
@@ -194,24 +198,9 @@ func (m *model) halfReports(h Period, orgCodes map[uuid.UUID]string) error {
 		}
 		figs[k][r.Figure] = r.Value
 	}
-	var cs []struct {
-		OrganizationID *uuid.UUID
-		MeasureCode    string
-		Persons        int64
-		LargestKgs     float64
-	}
-	if err := m.tx.Raw(`SELECT organization_id, measure_code, persons, largest_kgs::float8 AS largest_kgs
-		FROM jardam_report_cost_contributors(?, ?, ?::text[])`, h.From.UTC(), h.To.UTC(), pq.StringArray(codes)).
-		Scan(&cs).Error; err != nil {
-		return err
-	}
 	costs := map[orgMeasure]contributors{}
-	for _, c := range cs {
-		k := orgMeasure{code: c.MeasureCode}
-		if c.OrganizationID != nil {
-			k.org = orgCodes[*c.OrganizationID]
-		}
-		costs[k] = contributors{c.Persons, c.LargestKgs}
+	for k, raw := range figs {
+		costs[k] = contributors{Persons: int64(math.Round(raw["cost_persons"])), LargestKgs: raw["largest_kgs"]}
 	}
 	for _, x := range ms {
 		for _, f := range reportFigureNames {
@@ -219,7 +208,49 @@ func (m *model) halfReports(h Period, orgCodes map[uuid.UUID]string) error {
 		}
 		m.assistedWithin(h.Name, x)
 	}
+	m.activityTotals(h.Name, codes)
 	return nil
+}
+
+// activityTotals relates the summary's people reached and officials
+// trained under each measure to the half-year's activity figures (stored
+// beside the system, released unless withheld here): the latter count
+// every activity, whatever its measure, so they are the measures' sum
+// plus that of the measures of other programs.
+func (m *model) activityTotals(half string, codes []string) {
+	for _, f := range []string{ReportPeopleReached, ReportOfficialsTrained} {
+		key := ExtraKey(f, half)
+		v := m.extra[key]
+		if v == nil {
+			continue
+		}
+		ids := make([]int, len(codes))
+		for i, c := range codes {
+			ids[i], _ = m.sys.Lookup(ReportKey("", c, f, half))
+		}
+		m.sumWithRest(m.sys.Figure(key, int64(*v)), "r|rest|"+f+"|"+half, ids)
+	}
+}
+
+// sumWithRest records whole = sum(parts) + rest, where rest (the part no
+// output shows) is a hidden figure, or nothing when zero: the audit then
+// assumes a reader knows it is zero, which can only narrow the intervals
+// it checks. It returns the hidden figure, or -1.
+func (m *model) sumWithRest(whole int, restKey string, parts []int) int {
+	rest := m.sys.Value(whole)
+	for _, p := range parts {
+		rest -= m.sys.Value(p)
+	}
+	switch {
+	case rest < 0:
+		return -1 // not a sum: no relation a reader can rely on
+	case rest == 0:
+		m.sys.Sum(whole, parts...)
+		return -1
+	}
+	r := m.sys.Hide(restKey, rest)
+	m.sys.Sum(whole, append(parts, r)...)
+	return r
 }
 
 // reportValue is figure f of a group of raw figures (jardam_report_figures);
@@ -250,14 +281,16 @@ func (m *model) reportFigure(half string, x reportMeasure, f string, figs map[or
 		listed[b] = true
 		ids = append(ids, m.reportCell(half, b, x.Code, f, figs, costs))
 	}
-	var rest int64
-	for k, raw := range figs {
-		if k.code == x.Code && k.org != "" && !listed[k.org] {
-			rest += reportValue(raw, f)
-		}
-	}
 	if f == ReportPersonsAssisted {
-		if rest == 0 {
+		// Persons assisted by organizations not listed: when none, the
+		// summary is at most the bodies' sum.
+		var others int64
+		for k, raw := range figs {
+			if k.code == x.Code && k.org != "" && !listed[k.org] {
+				others += reportValue(raw, f)
+			}
+		}
+		if others == 0 {
 			m.sys.Cover(nat, ids...)
 			return
 		}
@@ -273,17 +306,13 @@ func (m *model) reportFigure(half string, x reportMeasure, f string, figs map[or
 			m.sys.AtMostOf(p, s)
 		}
 	}
-	if rest > 0 {
-		r := m.sys.Hide("r|rest|"+x.Code+"|"+f+"|"+half, rest)
-		if f == ReportSpendingKGS {
-			m.sys.Amount(r, MoneyWidth(rest))
-			if restCosts(costs, x.Code, listed).sensitive(rest, m.k) {
-				m.sys.Withhold(r)
-			}
+	r := m.sumWithRest(nat, "r|rest|"+x.Code+"|"+f+"|"+half, ids)
+	if r >= 0 && f == ReportSpendingKGS {
+		m.sys.Amount(r, MoneyWidth(m.sys.Value(r)))
+		if restCosts(costs, x.Code, listed).sensitive(m.sys.Value(r), m.k) {
+			m.sys.Withhold(r)
 		}
-		ids = append(ids, r)
 	}
-	m.sys.Sum(nat, ids...)
 }
 
 // reportCell adds figure f of measure code in the report of org (the
