@@ -20,21 +20,17 @@ import (
 // funding source in a year. A withheld actual is null with
 // actual_suppressed true.
 type BudgetSource struct {
-	FundingSource    string   `json:"funding_source"`
-	PlannedKGS       float64  `json:"planned_kgs"`
-	ActualKGS        *float64 `json:"actual_kgs"`
-	ActualSuppressed bool     `json:"actual_suppressed"`
+	FundingSource string `json:"funding_source"`
+	MeasureBudget
 }
 
 // BudgetMeasure is one measure of the budget: its sources and totals.
 type BudgetMeasure struct {
-	Code             string         `json:"code"`
-	Direction        string         `json:"direction"`
-	Title            measures.Title `json:"title"`
-	Sources          []BudgetSource `json:"sources"`
-	PlannedKGS       float64        `json:"planned_kgs"`
-	ActualKGS        *float64       `json:"actual_kgs"`
-	ActualSuppressed bool           `json:"actual_suppressed"`
+	Code      string         `json:"code"`
+	Direction string         `json:"direction"`
+	Title     measures.Title `json:"title"`
+	Sources   []BudgetSource `json:"sources"`
+	MeasureBudget
 }
 
 // Budget is the answer of GET /api/v1/budget: Appendix 4's planned amounts
@@ -137,7 +133,8 @@ func fillBudget(tx *gorm.DB, out *Budget, rel *stats.Release) error {
 			Sources: make([]BudgetSource, len(measures.FundingSources))}
 		for i, fs := range measures.FundingSources {
 			c := releasedCell(rel, true, stats.BudgetKey(m.Code, fs, out.Year))
-			bm.Sources[i] = BudgetSource{FundingSource: fs, PlannedKGS: planned[m.Code][i], ActualKGS: c.released(), ActualSuppressed: c.suppressed}
+			bm.Sources[i] = BudgetSource{FundingSource: fs, MeasureBudget: MeasureBudget{PlannedKGS: planned[m.Code][i],
+				ActualKGS: c.released(), ActualSuppressed: c.suppressed}}
 			bm.PlannedKGS += planned[m.Code][i]
 		}
 		c := releasedCell(rel, true, stats.BudgetKey(m.Code, "", out.Year))

@@ -115,9 +115,11 @@ type Figure struct {
 	Unit       string   `json:"unit"`
 }
 
-// MeasureBudget sets a measure's spending in the half-year (the
-// spending_kgs figure) beside the amount planned for the measure for the
-// year (every funding source, every body).
+// MeasureBudget sets an actual spending beside the amount planned: in a
+// report, a measure's spending in the half-year (the spending_kgs figure)
+// beside the amount planned for it for the year (every funding source,
+// every body); in the budget, a measure's or a funding source's actual of
+// the year beside its plan.
 type MeasureBudget struct {
 	PlannedKGS       float64  `json:"planned_kgs"`
 	ActualKGS        *float64 `json:"actual_kgs"`

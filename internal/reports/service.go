@@ -373,6 +373,22 @@ func reportMeasures(tx *gorm.DB, h HalfYear, t target) (map[string]bool, error) 
 	return out, nil
 }
 
+// writable returns the report the caller p writes for h (writeTarget),
+// the codes of its measures (reportMeasures) and its row, locked until tx
+// ends (lockReport).
+func writable(tx *gorm.DB, p reqctx.Principal, h HalfYear, now time.Time) (target, map[string]bool, reportRow, error) {
+	t, err := writeTarget(p, h, now)
+	if err != nil {
+		return target{}, nil, reportRow{}, err
+	}
+	codes, err := reportMeasures(tx, h, t)
+	if err != nil {
+		return target{}, nil, reportRow{}, err
+	}
+	row, err := lockReport(tx, t.orgID, h, t.kind)
+	return t, codes, row, err
+}
+
 // PutNarrative sets the narrative of measureCode in the caller's report of
 // year/half (a supervisor's body report, a coordinator's summary) and
 // records the write (report.write). It answers invalid errors naming
@@ -399,20 +415,12 @@ func (s *Service) PutNarrative(ctx context.Context, year, half, measureCode stri
 	}
 	var out Narrative
 	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
-		t, err := writeTarget(p, h, now)
-		if err != nil {
-			return err
-		}
-		codes, err := reportMeasures(tx, h, t)
+		_, codes, row, err := writable(tx, p, h, now)
 		if err != nil {
 			return err
 		}
 		if !measures.IsCode(measureCode) || !codes[measureCode] {
 			return apperr.NotFound("measure")
-		}
-		row, err := lockReport(tx, t.orgID, h, t.kind)
-		if err != nil {
-			return err
 		}
 		if row.Status == StatusSubmitted {
 			return apperr.Conflict("the report has been submitted")
@@ -456,14 +464,7 @@ func (s *Service) Submit(ctx context.Context, year, half, idemKey string, body [
 	}
 	var out Report
 	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
-		t, err := writeTarget(p, h, now)
-		if err != nil {
-			return err
-		}
-		if _, err := reportMeasures(tx, h, t); err != nil {
-			return err
-		}
-		row, err := lockReport(tx, t.orgID, h, t.kind)
+		t, _, row, err := writable(tx, p, h, now)
 		if err != nil {
 			return err
 		}

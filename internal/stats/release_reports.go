@@ -40,7 +40,8 @@ const (
 var reportFigureNames = []string{ReportPersonsIdentified, ReportPersonsAssisted, ReportAssistanceServices,
 	ReportActivitiesHeld, ReportPeopleReached, ReportOfficialsTrained, ReportSpendingKGS}
 
-// BudgetSources are the funding sources of a cost (measures.FundingSources).
+// BudgetSources are the funding sources of a cost (measures.FundingSources
+// is this list).
 var BudgetSources = []string{"state_budget", "state_social_order", "international_organization", "ngo_own_funds", "other"}
 
 // MoneyShare is the relative interval rule for amounts: a withheld amount
