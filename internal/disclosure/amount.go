@@ -20,3 +20,13 @@ func (s *System) Width(i, k int) float64 {
 	}
 	return float64(k)
 }
+
+// audited reports whether figure i, withheld, must keep its interval: every
+// released kind of figure does; a hidden one only when it is sensitive (a
+// count from 1 to k-1, or marked with Withhold).
+func (s *System) audited(i, k int) bool {
+	if !s.hidden[i] || s.forced[i] {
+		return true
+	}
+	return s.widths[i] == 0 && s.values[i] >= 1 && s.values[i] < int64(k)
+}

@@ -124,7 +124,7 @@ func (a *auditor) run(s *System, p Pattern, k int) ([]Interval, int, int) {
 		})
 		for _, j := range order {
 			f := comp[j]
-			if s.hidden[f] && !s.forced[f] && (s.widths[f] > 0 || s.values[f] == 0 || s.values[f] >= int64(k)) {
+			if !s.audited(f, k) {
 				continue
 			}
 			lps += 2
@@ -230,12 +230,15 @@ func lineRule(s *System, p Pattern, k int) int {
 				continue
 			}
 			total := r.Terms[0].Figure
-			m, sum, best := 0, int64(0), -1
+			m, needs, sum, best := 0, 0, int64(0), -1
 			for _, t := range r.Terms[1:] {
 				switch {
 				case p[t.Figure]:
 					m++
 					sum += s.values[t.Figure]
+					if s.audited(t.Figure, k) {
+						needs++
+					}
 				case s.values[t.Figure] > 0 && (best < 0 || s.values[t.Figure] < s.values[best]):
 					best = t.Figure
 				}
@@ -243,9 +246,9 @@ func lineRule(s *System, p Pattern, k int) int {
 			weak := false
 			switch {
 			case p[total]:
-				weak = m == 0
+				weak = m == 0 && s.audited(total, k)
 			default:
-				weak = m == 1 || (m >= 2 && sum < int64(k+m-1))
+				weak = needs > 0 && (m == 1 || (m >= 2 && sum < int64(k+m-1)))
 			}
 			if !weak {
 				continue
