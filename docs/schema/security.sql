@@ -272,6 +272,7 @@ GRANT UPDATE (master_version, key_wrapped) ON TABLE totp_factors TO jardam_maint
 GRANT EXECUTE ON FUNCTION audit_refuse_change() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_assistance_days(date,date,text,timestamp with time zone,timestamp with time zone) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_budget_actuals(integer,text[]) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_budget_cost_contributors(integer,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_case_id_by_code(text) TO jardam_maint;
 GRANT EXECUTE ON FUNCTION jardam_consent_valid(uuid) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_current_org() TO PUBLIC;
@@ -289,6 +290,7 @@ GRANT EXECUTE ON FUNCTION jardam_indicator_referrals_on_time(timestamp with time
 GRANT EXECUTE ON FUNCTION jardam_indicator_reintegrated(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_shelter_days(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_measure_codes_in_use() TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_report_cost_contributors(timestamp with time zone,timestamp with time zone,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_figures(uuid,timestamp with time zone,timestamp with time zone,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_narratives(uuid,integer,integer,text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_states(integer,integer) TO jardam_app;
@@ -349,6 +351,31 @@ BEGIN
     SELECT coalesce(g.code, t.code), coalesce(g.src, t.src), coalesce(g.persons, 0)::bigint,
            coalesce(g.kgs, 0)::numeric, coalesce(t.kgs, 0)::numeric
     FROM g FULL JOIN t ON t.code = g.code AND t.src IS NOT DISTINCT FROM g.src;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_budget_cost_contributors(p_year integer, p_codes text[])
+ RETURNS TABLE(measure_code text, funding_source text, persons bigint, largest_kgs numeric)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+BEGIN
+    IF p_year IS NULL OR (make_date(p_year + 1, 1, 1)::timestamp AT TIME ZONE 'Asia/Bishkek') > now() THEN
+        RAISE EXCEPTION 'actual spending covers ended years only' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    WITH given AS (
+        SELECT m.code AS code, coalesce(a.funding_source, 'other') AS src, a.case_id AS person, a.cost_kgs AS cost
+        FROM assistance a CROSS JOIN LATERAL unnest(a.measure_codes) AS m(code)
+        WHERE m.code = ANY (p_codes) AND a.status IN ('in_progress', 'completed') AND a.cost_kgs IS NOT NULL
+          AND extract(year FROM coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date)) = p_year
+    ), per_person AS (
+        SELECT x.code, x.src, x.person, sum(x.cost) AS kgs
+        FROM given x GROUP BY GROUPING SETS ((x.code, x.src, x.person), (x.code, x.person), (x.person))
+    )
+    SELECT p.code, p.src, count(*)::bigint, max(p.kgs) FROM per_person p GROUP BY p.code, p.src;
 END;
 $function$;
 
@@ -633,6 +660,23 @@ AS $function$
     ON CONFLICT (year) DO UPDATE SET corrections = m.corrections + 1, marked_at = now();
 $function$;
 
+CREATE OR REPLACE FUNCTION public.jardam_release_mark_activities()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM jardam_release_mark(array_agg(n.held_on)) FROM release_new n;
+    END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        PERFORM jardam_release_mark(array_agg(o.held_on)) FROM release_old o;
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.jardam_release_mark_assistance()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -720,6 +764,38 @@ BEGIN
                                             (o.due_at AT TIME ZONE 'Asia/Bishkek')::date]) AS d;
     END IF;
     RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_report_cost_contributors(p_from timestamp with time zone, p_to timestamp with time zone, p_codes text[])
+ RETURNS TABLE(organization_id uuid, measure_code text, persons bigint, largest_kgs numeric)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+    d_from date := (p_from AT TIME ZONE 'Asia/Bishkek')::date;
+    d_to   date := (p_to AT TIME ZONE 'Asia/Bishkek')::date;
+BEGIN
+    IF p_from IS NULL OR p_to IS NULL OR p_from >= p_to OR p_to > now() THEN
+        RAISE EXCEPTION 'cost contributors cover ended periods only' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    WITH given AS (
+        SELECT a.provider_organization_id AS org, m.code AS code, a.case_id AS person, a.cost_kgs AS cost
+        FROM assistance a CROSS JOIN LATERAL unnest(a.measure_codes) AS m(code)
+        WHERE m.code = ANY (p_codes) AND a.status IN ('in_progress', 'completed') AND a.cost_kgs IS NOT NULL
+          AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date) >= d_from
+          AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date) < d_to
+    ), per_org AS (
+        SELECT x.org, x.code, x.person, sum(x.cost) AS kgs FROM given x GROUP BY x.org, x.code, x.person
+    ), per_code AS (
+        SELECT x.code, x.person, sum(x.cost) AS kgs FROM given x GROUP BY x.code, x.person
+    )
+    SELECT p.org, p.code, count(*)::bigint, max(p.kgs) FROM per_org p GROUP BY p.org, p.code
+    UNION ALL
+    SELECT NULL::uuid, p.code, count(*)::bigint, max(p.kgs) FROM per_code p GROUP BY p.code;
 END;
 $function$;
 

@@ -36,7 +36,7 @@ func Protect(s *System, k int) (Pattern, Stats) {
 	p := make(Pattern, s.Len())
 	st := Stats{Figures: s.Len(), Views: len(s.views)}
 	for i, v := range s.values {
-		if s.forced[i] || s.hidden[i] || (v >= 1 && v < int64(k)) {
+		if s.forced[i] || s.hidden[i] || (s.widths[i] == 0 && v >= 1 && v < int64(k)) {
 			p[i] = true
 			st.Primary++
 		}
@@ -147,12 +147,13 @@ func (a *auditor) run(s *System, p Pattern, k int, v *view) ([]Interval, int, in
 		prog := buildProgram(s, p, comp, lower, v)
 		for _, j := range a.order(s, comp) {
 			f := comp[j]
-			if (s.hidden[f] && (s.values[f] == 0 || s.values[f] >= int64(k))) || s.pinned(f) || (v != nil && v.rest(s, f) == 0) {
+			if !s.audited(f, k) || s.pinned(f) || (v != nil && v.rest(s, f) == 0) {
 				continue
 			}
 			lps += 2
-			lo, hi, ok := prog.boundsWithin(j, float64(k))
-			if ok && hi-lo >= float64(k)-tolerance*10 {
+			need := s.Width(f, k)
+			lo, hi, ok := prog.boundsWithin(j, need)
+			if ok && hi-lo >= need-tolerance*10 {
 				continue
 			}
 			exposed = append(exposed, Interval{Figure: f, Lo: lo + lower[f], Hi: hi + lower[f]})
@@ -294,12 +295,15 @@ func lineRule(s *System, p Pattern, k int) int {
 				continue
 			}
 			total := r.Terms[0].Figure
-			m, sum, best := 0, int64(0), -1
+			m, needs, sum, best := 0, 0, int64(0), -1
 			for _, t := range r.Terms[1:] {
 				switch {
 				case p[t.Figure]:
 					m++
 					sum += s.values[t.Figure]
+					if s.audited(t.Figure, k) {
+						needs++
+					}
 				case s.values[t.Figure] > 0 && (best < 0 || s.values[t.Figure] < s.values[best]):
 					best = t.Figure
 				}
@@ -307,9 +311,9 @@ func lineRule(s *System, p Pattern, k int) int {
 			weak := false
 			switch {
 			case p[total]:
-				weak = m == 0
+				weak = m == 0 && s.audited(total, k)
 			default:
-				weak = m == 1 || (m >= 2 && sum < int64(k+m-1))
+				weak = needs > 0 && (m == 1 || (m >= 2 && sum < int64(k+m-1)))
 			}
 			if !weak {
 				continue

@@ -86,6 +86,9 @@ type System struct {
 	bounds    map[int][2]float64
 	// constrained holds the relations recorded by Constrain.
 	constrained map[string]bool
+	// widths holds the interval an amount must keep when withheld, for
+	// the figures that are not counts of persons (see Amount).
+	widths map[int]float64
 }
 
 // Figure adds a figure with its true value, or returns the existing figure

@@ -18,13 +18,15 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
+	"github.com/jardam-kg/jardam/internal/stats"
 )
 
 // ActivityKinds are the kinds of activity that are not cases.
 var ActivityKinds = []string{"awareness_event", "training", "campaign", "publication", "other"}
 
-// FundingSources of a cost.
-var FundingSources = []string{"state_budget", "state_social_order", "international_organization", "ngo_own_funds", "other"}
+// FundingSources of a cost (the budget's actual spending, package stats,
+// is released per source).
+var FundingSources = stats.BudgetSources
 
 // Participants are counted by sex only; an activity holds no personal data.
 type Participants struct {

@@ -20,21 +20,17 @@ import (
 // funding source in a year. A withheld actual is null with
 // actual_suppressed true.
 type BudgetSource struct {
-	FundingSource    string   `json:"funding_source"`
-	PlannedKGS       float64  `json:"planned_kgs"`
-	ActualKGS        *float64 `json:"actual_kgs"`
-	ActualSuppressed bool     `json:"actual_suppressed"`
+	FundingSource string `json:"funding_source"`
+	MeasureBudget
 }
 
 // BudgetMeasure is one measure of the budget: its sources and totals.
 type BudgetMeasure struct {
-	Code             string         `json:"code"`
-	Direction        string         `json:"direction"`
-	Title            measures.Title `json:"title"`
-	Sources          []BudgetSource `json:"sources"`
-	PlannedKGS       float64        `json:"planned_kgs"`
-	ActualKGS        *float64       `json:"actual_kgs"`
-	ActualSuppressed bool           `json:"actual_suppressed"`
+	Code      string         `json:"code"`
+	Direction string         `json:"direction"`
+	Title     measures.Title `json:"title"`
+	Sources   []BudgetSource `json:"sources"`
+	MeasureBudget
 }
 
 // Budget is the answer of GET /api/v1/budget: Appendix 4's planned amounts
@@ -63,14 +59,13 @@ var programPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}$`)
 // year (started_on, or the day it was recorded), plus the cost of
 // activities against the measure held in the year; a cost without a
 // funding source counts under other, and assistance that implements
-// several measures counts under each. Actual spending is a sum over
-// persons and is suppressed for every caller (coordinators and the
-// supervisors of any one body alike, since it spans every organization):
-// per measure, the funding sources are the cells and the measure the total
-// of a stats.Suppress grid over the distinct persons whose assistance has
-// a cost, so spending attributable to 1 to k-1 persons is withheld and
-// cannot be recovered from the measure's total; the program's total is
-// withheld whenever a measure's is.
+// several measures counts under each. Actual spending spans every
+// organization, so every caller reads it from the statistical release of
+// the year (stats.Release), where it is one system with the half-year
+// reports' spending and every other figure of the year: a sum of costs
+// from 1 to k-1 persons, or more than half of it from one person, is
+// withheld, and no withheld amount can be narrowed to within
+// stats.MoneyShare of its value.
 //
 // It answers invalid errors naming `year` or `program`, and not found for
 // a program that does not exist.
@@ -90,8 +85,12 @@ func (s *Service) Budget(ctx context.Context, program, year string) (Budget, err
 	if program != "" && !programPattern.MatchString(program) {
 		return Budget{}, apperr.Invalid("program", "must be a program code written YYYY-YYYY")
 	}
+	rel, err := s.yearRelease(ctx, y)
+	if err != nil {
+		return Budget{}, err
+	}
 	out := Budget{Year: y, K: s.k, FundingSources: measures.FundingSources, Items: []BudgetMeasure{}}
-	err := database.InCallerTx(ctx, s.db, func(tx *gorm.DB, _ reqctx.Principal) error {
+	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, _ reqctx.Principal) error {
 		var codes []string
 		var err error
 		if program != "" {
@@ -110,7 +109,7 @@ func (s *Service) Budget(ctx context.Context, program, year string) (Budget, err
 			return apperr.NotFound("program")
 		}
 		out.Program = codes[0]
-		if err := s.fillBudget(tx, &out); err != nil {
+		if err := fillBudget(tx, &out, rel); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, ActionBudget, "budget", out.Program+":"+strconv.Itoa(y), audit.Success)
@@ -118,19 +117,39 @@ func (s *Service) Budget(ctx context.Context, program, year string) (Budget, err
 	return out, apperr.Wrap(err)
 }
 
-type actualRow struct {
-	MeasureCode   string
-	FundingSource *string
-	Persons       int64
-	AssistanceKgs float64
-	ActivityKgs   float64
-}
-
-func (s *Service) fillBudget(tx *gorm.DB, out *Budget) error {
+// fillBudget fills the measures of out.Program with their planned
+// amounts and the actual spending released in rel.
+func fillBudget(tx *gorm.DB, out *Budget, rel *stats.Release) error {
 	ms, err := loadMeasures(tx, out.Program)
 	if err != nil {
 		return err
 	}
+	planned, err := plannedBySource(tx, ms, out.Year)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		bm := BudgetMeasure{Code: m.Code, Direction: m.Direction, Title: measures.Title{RU: m.TitleRu, KY: m.TitleKy, EN: m.TitleEn},
+			Sources: make([]BudgetSource, len(measures.FundingSources))}
+		for i, fs := range measures.FundingSources {
+			c := releasedCell(rel, true, stats.BudgetKey(m.Code, fs, out.Year))
+			bm.Sources[i] = BudgetSource{FundingSource: fs, MeasureBudget: MeasureBudget{PlannedKGS: planned[m.Code][i],
+				ActualKGS: c.released(), ActualSuppressed: c.suppressed}}
+			bm.PlannedKGS += planned[m.Code][i]
+		}
+		c := releasedCell(rel, true, stats.BudgetKey(m.Code, "", out.Year))
+		bm.ActualKGS, bm.ActualSuppressed = c.released(), c.suppressed
+		out.PlannedKGS += bm.PlannedKGS
+		out.Items = append(out.Items, bm)
+	}
+	c := releasedCell(rel, true, stats.BudgetProgramKey(out.Program, out.Year))
+	out.ActualKGS, out.ActualSuppressed = c.released(), c.suppressed
+	return nil
+}
+
+// plannedBySource sums the planned amounts of ms in year per measure and
+// funding source (in the order of measures.FundingSources).
+func plannedBySource(tx *gorm.DB, ms []measureRow, year int) (map[string][]float64, error) {
 	codes := make([]string, len(ms))
 	for i, m := range ms {
 		codes[i] = m.Code
@@ -141,79 +160,19 @@ func (s *Service) fillBudget(tx *gorm.DB, out *Budget) error {
 		Planned       float64
 	}
 	if err := tx.Raw(`SELECT measure_code, funding_source, planned_kgs::float8 AS planned FROM measure_budget_lines
-		WHERE year = ? AND measure_code IN ?`, out.Year, append(codes, "")).Scan(&lines).Error; err != nil {
-		return err
+		WHERE year = ? AND measure_code IN ?`, year, append(codes, "")).Scan(&lines).Error; err != nil {
+		return nil, err
 	}
-	var actual []actualRow
-	if err := tx.Raw(`SELECT measure_code, funding_source, persons, assistance_kgs::float8 AS assistance_kgs,
-			activity_kgs::float8 AS activity_kgs FROM jardam_budget_actuals(?, ?::text[])`, out.Year, database.Array[string](codes)).
-		Scan(&actual).Error; err != nil {
-		return err
-	}
-	sources := measures.FundingSources
-	src := func(v string) int {
-		if i := slices.Index(sources, v); i >= 0 {
-			return i
-		}
-		return slices.Index(sources, "other")
-	}
-	type acc struct {
-		planned, kgs []float64
-		persons      []int64
-		totalKGS     float64
-		totalPersons int64
-	}
-	per := map[string]*acc{}
-	get := func(code string) *acc {
-		if per[code] == nil {
-			per[code] = &acc{planned: make([]float64, len(sources)), kgs: make([]float64, len(sources)), persons: make([]int64, len(sources))}
-		}
-		return per[code]
+	out := map[string][]float64{}
+	for _, m := range ms {
+		out[m.Code] = make([]float64, len(measures.FundingSources))
 	}
 	for _, l := range lines {
-		get(l.MeasureCode).planned[src(l.FundingSource)] += l.Planned
-	}
-	for _, a := range actual {
-		g := get(a.MeasureCode)
-		if a.FundingSource == nil {
-			g.totalKGS, g.totalPersons = a.AssistanceKgs+a.ActivityKgs, a.Persons
-			continue
+		i := slices.Index(measures.FundingSources, l.FundingSource)
+		if i < 0 {
+			i = slices.Index(measures.FundingSources, "other")
 		}
-		i := src(*a.FundingSource)
-		g.kgs[i] += a.AssistanceKgs + a.ActivityKgs
-		g.persons[i] += a.Persons
+		out[l.MeasureCode][i] += l.Planned
 	}
-	var grand float64
-	grandWithheld := false
-	for _, m := range ms {
-		g := get(m.Code)
-		sup := stats.Suppress(stats.Grid{Counts: g.persons, Total: g.totalPersons}, s.k)
-		bm := BudgetMeasure{Code: m.Code, Direction: m.Direction, Title: measures.Title{RU: m.TitleRu, KY: m.TitleKy, EN: m.TitleEn},
-			Sources: make([]BudgetSource, len(sources))}
-		for i, fs := range sources {
-			c := BudgetSource{FundingSource: fs, PlannedKGS: g.planned[i], ActualSuppressed: sup.Cells[i]}
-			if !sup.Cells[i] {
-				v := g.kgs[i]
-				c.ActualKGS = &v
-			}
-			bm.Sources[i] = c
-			bm.PlannedKGS += g.planned[i]
-		}
-		if sup.Total {
-			bm.ActualSuppressed = true
-			grandWithheld = true
-		} else {
-			v := g.totalKGS
-			bm.ActualKGS = &v
-			grand += v
-		}
-		out.PlannedKGS += bm.PlannedKGS
-		out.Items = append(out.Items, bm)
-	}
-	if grandWithheld {
-		out.ActualSuppressed = true
-	} else {
-		out.ActualKGS = &grand
-	}
-	return nil
+	return out, nil
 }

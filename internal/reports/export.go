@@ -263,15 +263,31 @@ func RenderPDF(r Report) ([]byte, error) {
 		p.CellFormat(0, 5, fmt.Sprintf("Jardam · %s · %s · %d", r.Period, r.OrganizationCode, p.PageNo()), "", 0, "C", false, 0, "")
 	})
 	p.AddPage()
-	width := 180.0
+	pdfHeader(p, r)
+	for _, m := range r.Measures {
+		pdfMeasure(p, m, r.K)
+	}
+	pdfBodies(p, r.Bodies)
+	var b bytes.Buffer
+	if err := p.Output(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// pdfWidth is the width of the PDF's text, in mm.
+const pdfWidth = 180.0
+
+// pdfHeader prints the report's title, organization, program and state.
+func pdfHeader(p *fpdf.Fpdf, r Report) {
 	kt := kindTitles[r.Kind]
 	p.SetFont("DejaVu", "B", 13)
-	p.MultiCell(width, 6, kt.RU+" — "+r.Period, "", "L", false)
+	p.MultiCell(pdfWidth, 6, kt.RU+" — "+r.Period, "", "L", false)
 	p.SetFont("DejaVu", "", 10)
-	p.MultiCell(width, 5, kt.KY+" / "+kt.EN, "", "L", false)
+	p.MultiCell(pdfWidth, 5, kt.KY+" / "+kt.EN, "", "L", false)
 	p.Ln(2)
-	p.MultiCell(width, 5, r.Organization.RU+" ("+r.OrganizationCode+")", "", "L", false)
-	p.MultiCell(width, 5, "Программа / Программа / Program: "+r.Program, "", "L", false)
+	p.MultiCell(pdfWidth, 5, r.Organization.RU+" ("+r.OrganizationCode+")", "", "L", false)
+	p.MultiCell(pdfWidth, 5, "Программа / Программа / Program: "+r.Program, "", "L", false)
 	late := "нет / жок / no"
 	if r.Late {
 		late = "ДА / ООБА / YES"
@@ -280,58 +296,60 @@ func RenderPDF(r Report) ([]byte, error) {
 	if r.SubmittedAt != nil {
 		submitted = r.SubmittedAt.Format("2006-01-02 15:04 UTC")
 	}
-	p.MultiCell(width, 5, fmt.Sprintf("Статус / Абалы / Status: %s; срок / мөөнөтү / deadline: %s; представлен / тапшырылды / submitted: %s; просрочен / мөөнөтү өткөн / late: %s",
+	p.MultiCell(pdfWidth, 5, fmt.Sprintf("Статус / Абалы / Status: %s; срок / мөөнөтү / deadline: %s; представлен / тапшырылды / submitted: %s; просрочен / мөөнөтү өткөн / late: %s",
 		statusTitles[r.Status], r.Deadline, submitted, late), "", "L", false)
 	p.SetFont("DejaVu", "", 8)
 	if r.FiguresSuppressed {
-		p.MultiCell(width, 4, fmt.Sprintf("Показатели менее %d скрыты (<%d). / %d дан аз көрсөткүчтөр жашырылган (<%d). / Figures below %d are withheld (<%d).",
+		p.MultiCell(pdfWidth, 4, fmt.Sprintf("Показатели менее %d скрыты (<%d). / %d дан аз көрсөткүчтөр жашырылган (<%d). / Figures below %d are withheld (<%d).",
 			r.K, r.K, r.K, r.K, r.K, r.K), "", "L", false)
 	}
 	p.Ln(3)
-	for _, m := range r.Measures {
-		p.SetFont("DejaVu", "B", 10)
-		p.MultiCell(width, 5, m.Code+"  "+m.Title.RU, "", "L", false)
+}
+
+// pdfMeasure prints a measure's titles, figures, plan and narrative.
+func pdfMeasure(p *fpdf.Fpdf, m MeasureReport, k int) {
+	p.SetFont("DejaVu", "B", 10)
+	p.MultiCell(pdfWidth, 5, m.Code+"  "+m.Title.RU, "", "L", false)
+	p.SetFont("DejaVu", "", 9)
+	p.MultiCell(pdfWidth, 4.5, m.Title.KY, "", "L", false)
+	p.MultiCell(pdfWidth, 4.5, m.Title.EN, "", "L", false)
+	p.Ln(1)
+	p.SetFont("DejaVu", "", 8)
+	for i, f := range m.Figures {
+		d := figureDefs[i]
+		p.CellFormat(140, 5, d.title.RU+" / "+d.title.KY+" / "+d.title.EN, "1", 0, "L", false, 0, "")
+		p.CellFormat(40, 5, cellText(f.Value, f.Suppressed, k), "1", 1, "R", false, 0, "")
+	}
+	p.CellFormat(140, 5, "План на год, сом / Жылдык план, сом / Planned for the year, KGS", "1", 0, "L", false, 0, "")
+	p.CellFormat(40, 5, strconv.FormatFloat(m.Budget.PlannedKGS, 'f', -1, 64), "1", 1, "R", false, 0, "")
+	p.Ln(1)
+	if m.Narrative != nil && strings.TrimSpace(*m.Narrative) != "" {
 		p.SetFont("DejaVu", "", 9)
-		p.MultiCell(width, 4.5, m.Title.KY, "", "L", false)
-		p.MultiCell(width, 4.5, m.Title.EN, "", "L", false)
-		p.Ln(1)
-		p.SetFont("DejaVu", "", 8)
-		for i, f := range m.Figures {
-			d := figureDefs[i]
-			p.CellFormat(140, 5, d.title.RU+" / "+d.title.KY+" / "+d.title.EN, "1", 0, "L", false, 0, "")
-			p.CellFormat(40, 5, cellText(f.Value, f.Suppressed, r.K), "1", 1, "R", false, 0, "")
-		}
-		p.CellFormat(140, 5, "План на год, сом / Жылдык план, сом / Planned for the year, KGS", "1", 0, "L", false, 0, "")
-		p.CellFormat(40, 5, strconv.FormatFloat(m.Budget.PlannedKGS, 'f', -1, 64), "1", 1, "R", false, 0, "")
-		p.Ln(1)
-		if m.Narrative != nil && strings.TrimSpace(*m.Narrative) != "" {
-			p.SetFont("DejaVu", "", 9)
-			p.MultiCell(width, 4.5, *m.Narrative, "", "L", false)
-		}
-		p.Ln(4)
+		p.MultiCell(pdfWidth, 4.5, *m.Narrative, "", "L", false)
 	}
-	if len(r.Bodies) > 0 {
-		p.SetFont("DejaVu", "B", 10)
-		p.MultiCell(width, 5, "Отчёты органов / Органдардын отчеттору / Reports of the bodies", "", "L", false)
-		p.SetFont("DejaVu", "", 8)
-		for _, b := range r.Bodies {
-			at := "—"
-			if b.SubmittedAt != nil {
-				at = b.SubmittedAt.Format("2006-01-02")
-			}
-			lateText := ""
-			if b.Late {
-				lateText = "late"
-			}
-			p.CellFormat(50, 5, b.Code, "1", 0, "L", false, 0, "")
-			p.CellFormat(50, 5, b.Status, "1", 0, "L", false, 0, "")
-			p.CellFormat(40, 5, at, "1", 0, "L", false, 0, "")
-			p.CellFormat(40, 5, lateText, "1", 1, "L", false, 0, "")
+	p.Ln(4)
+}
+
+// pdfBodies prints the states of the bodies' reports (a summary's).
+func pdfBodies(p *fpdf.Fpdf, bodies []BodyState) {
+	if len(bodies) == 0 {
+		return
+	}
+	p.SetFont("DejaVu", "B", 10)
+	p.MultiCell(pdfWidth, 5, "Отчёты органов / Органдардын отчеттору / Reports of the bodies", "", "L", false)
+	p.SetFont("DejaVu", "", 8)
+	for _, b := range bodies {
+		at := "—"
+		if b.SubmittedAt != nil {
+			at = b.SubmittedAt.Format("2006-01-02")
 		}
+		lateText := ""
+		if b.Late {
+			lateText = "late"
+		}
+		p.CellFormat(50, 5, b.Code, "1", 0, "L", false, 0, "")
+		p.CellFormat(50, 5, b.Status, "1", 0, "L", false, 0, "")
+		p.CellFormat(40, 5, at, "1", 0, "L", false, 0, "")
+		p.CellFormat(40, 5, lateText, "1", 1, "L", false, 0, "")
 	}
-	var b bytes.Buffer
-	if err := p.Output(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

@@ -74,22 +74,20 @@ const MaxNarrative = 10000
 // The summary holds the same figures over every organization's records
 // (persons counted once across bodies). Who sees what: a body's own
 // supervisors see its exact figures, the current half-year's included.
-// Coordinators see ended half-years only and every figure suppressed: for
-// each measure and figure the bodies' values are the cells and the
-// all-organization value the total of a stats.Suppress grid, so that a
-// count from 1 to k-1 is withheld and cannot be recovered by subtracting
-// released bodies from the summary. Assistance figures are suppressed by
-// their persons (assistance_services with persons_assisted), spending by
-// the persons whose assistance has a cost (activity costs alone concern
-// no victim).
+// Coordinators see ended half-years only, and every figure (the
+// summary's and each body's) as the statistical release of the year
+// decides it (stats.Release, docs/disclosure.md): the reports are figures
+// of one system with the tables, the indicators and the budget, so no
+// withheld figure can be narrowed below k persons (amounts: below
+// stats.MoneyShare of their value) by combining them.
 const (
-	FigurePersonsIdentified  = "persons_identified"
-	FigurePersonsAssisted    = "persons_assisted"
-	FigureAssistanceServices = "assistance_services"
-	FigureActivitiesHeld     = "activities_held"
-	FigurePeopleReached      = "people_reached"
-	FigureOfficialsTrained   = "officials_trained"
-	FigureSpendingKGS        = "spending_kgs"
+	FigurePersonsIdentified  = stats.ReportPersonsIdentified
+	FigurePersonsAssisted    = stats.ReportPersonsAssisted
+	FigureAssistanceServices = stats.ReportAssistanceServices
+	FigureActivitiesHeld     = stats.ReportActivitiesHeld
+	FigurePeopleReached      = stats.ReportPeopleReached
+	FigureOfficialsTrained   = stats.ReportOfficialsTrained
+	FigureSpendingKGS        = stats.ReportSpendingKGS
 )
 
 // figureDef describes one figure of a report.
@@ -117,9 +115,11 @@ type Figure struct {
 	Unit       string   `json:"unit"`
 }
 
-// MeasureBudget sets a measure's spending in the half-year (the
-// spending_kgs figure) beside the amount planned for the measure for the
-// year (every funding source, every body).
+// MeasureBudget sets an actual spending beside the amount planned: in a
+// report, a measure's spending in the half-year (the spending_kgs figure)
+// beside the amount planned for it for the year (every funding source,
+// every body); in the budget, a measure's or a funding source's actual of
+// the year beside its plan.
 type MeasureBudget struct {
 	PlannedKGS       float64  `json:"planned_kgs"`
 	ActualKGS        *float64 `json:"actual_kgs"`

@@ -49,18 +49,23 @@ type Releases interface {
 	Release(ctx context.Context, year int) (*stats.Release, error)
 }
 
-// release returns the statistical release holding the half-year h, for the
-// figures a coordinator's view shares with the statistics tables; nil while
-// h has not ended (no coordinator sees it then).
+// release returns the statistical release holding the half-year h, for
+// the figures of a coordinator's view; nil while h has not ended (no
+// coordinator sees it then).
 func (s *Service) release(ctx context.Context, h HalfYear) (*stats.Release, error) {
 	if !h.Ended(s.now()) || h.To.After(time.Now()) {
 		return nil, nil
 	}
+	return s.yearRelease(ctx, h.Year)
+}
+
+// yearRelease returns the statistical release of year.
+func (s *Service) yearRelease(ctx context.Context, year int) (*stats.Release, error) {
 	src := s.Releases
 	if src == nil {
 		src = stats.NewService(s.db, stats.Settings{K: s.k}, s.log)
 	}
-	return src.Release(ctx, h.Year)
+	return src.Release(ctx, year)
 }
 
 // NewService returns the report service. It panics when set.K is set below
@@ -145,17 +150,23 @@ func (s *Service) report(ctx context.Context, year, half, organizationID, action
 	if err != nil {
 		return Report{}, err
 	}
-	var out Report
-	rel, err := s.release(ctx, h)
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return Report{}, apperr.Unauthorized("sign in first")
+	}
+	t, err := resolve(p, organizationID, h, now)
 	if err != nil {
 		return Report{}, err
 	}
-	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
-		t, err := resolve(p, organizationID, h, now)
-		if err != nil {
-			return err
+	if !t.exact {
+		// Fetched (perhaps computed) before the caller's transaction, so
+		// that no transaction waits on it.
+		if t.release, err = s.release(ctx, h); err != nil {
+			return Report{}, err
 		}
-		t.release = rel
+	}
+	var out Report
+	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, _ reqctx.Principal) error {
 		out, err = s.build(tx, h, t, now)
 		if err != nil {
 			if errors.Is(err, apperr.ErrNotFound) {
@@ -170,49 +181,69 @@ func (s *Service) report(ctx context.Context, year, half, organizationID, action
 	return out, apperr.Wrap(err)
 }
 
-// build assembles the report t of h inside tx.
-func (s *Service) build(tx *gorm.DB, h HalfYear, t target, now time.Time) (Report, error) {
+// scope is what build reads about the organization and half-year of a
+// report.
+type scope struct {
+	org     org
+	byID    map[uuid.UUID]org
+	program string
+	all     []measureRow
+	ms      []measureRow
+}
+
+// loadScope finds the organization, program and measures of the report t
+// of h; not found when the organization is missing, no program covers h
+// or the body is listed for none of its measures.
+func loadScope(tx *gorm.DB, h HalfYear, t target) (scope, error) {
 	byID, _, err := loadOrgs(tx)
 	if err != nil {
-		return Report{}, err
+		return scope{}, err
 	}
 	o, ok := byID[t.orgID]
 	if !ok {
-		return Report{}, apperr.NotFound("report")
+		return scope{}, apperr.NotFound("report")
 	}
 	program, ok, err := programFor(tx, h)
 	if err != nil {
-		return Report{}, err
+		return scope{}, err
 	}
 	if !ok {
-		return Report{}, apperr.NotFound("report")
+		return scope{}, apperr.NotFound("report")
 	}
 	all, err := loadMeasures(tx, program)
 	if err != nil {
-		return Report{}, err
+		return scope{}, err
 	}
-	var ms []measureRow
+	sc := scope{org: o, byID: byID, program: program, all: all}
 	for _, m := range all {
 		if t.kind == KindSummary || hasBody(m, o.Code) {
-			ms = append(ms, m)
+			sc.ms = append(sc.ms, m)
 		}
 	}
-	if len(ms) == 0 {
-		return Report{}, apperr.NotFound("report")
+	if len(sc.ms) == 0 {
+		return scope{}, apperr.NotFound("report")
 	}
-	codes := make([]string, len(ms))
-	for i, m := range ms {
-		codes[i] = m.Code
-	}
-	only := uuid.Nil
-	if t.exact {
-		only = t.orgID
-	}
-	figs, err := loadFigures(tx, only, h, codes)
+	return sc, nil
+}
+
+// build assembles the report t of h inside tx: the exact figures of the
+// caller's own body, or the figures of the year's release.
+func (s *Service) build(tx *gorm.DB, h HalfYear, t target, now time.Time) (Report, error) {
+	sc, err := loadScope(tx, h, t)
 	if err != nil {
 		return Report{}, err
 	}
-	planned, err := plannedByMeasure(tx, program, h.Year)
+	var figs map[figureKey]map[string]float64
+	if t.exact {
+		codes := make([]string, len(sc.ms))
+		for i, m := range sc.ms {
+			codes[i] = m.Code
+		}
+		if figs, err = loadFigures(tx, t.orgID, h, codes); err != nil {
+			return Report{}, err
+		}
+	}
+	planned, err := plannedByMeasure(tx, sc.program, h.Year)
 	if err != nil {
 		return Report{}, err
 	}
@@ -224,7 +255,8 @@ func (s *Service) build(tx *gorm.DB, h HalfYear, t target, now time.Time) (Repor
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Year: h.Year, Half: h.Half, Period: h.Name(), Kind: t.kind, Program: program, OrganizationID: o.ID,
+	o := sc.org
+	r := Report{Year: h.Year, Half: h.Half, Period: h.Name(), Kind: t.kind, Program: sc.program, OrganizationID: o.ID,
 		OrganizationCode: o.Code, Organization: measures.Title{RU: o.NameRu, KY: o.NameKy, EN: o.NameEn},
 		Status: StatusDraft, Deadline: h.Deadline(t.kind).Format("2006-01-02"), Ended: h.Ended(now), K: s.k,
 		FiguresSuppressed: !t.exact, Measures: []MeasureReport{}}
@@ -234,32 +266,14 @@ func (s *Service) build(tx *gorm.DB, h HalfYear, t target, now time.Time) (Repor
 		}
 	}
 	r.Late = h.Late(t.kind, r.SubmittedAt, now)
-	for _, m := range ms {
-		mr := MeasureReport{Code: m.Code, Direction: m.Direction, Title: measures.Title{RU: m.TitleRu, KY: m.TitleKy, EN: m.TitleEn}}
+	for _, m := range sc.ms {
 		var cells map[string]cell
 		if t.exact {
 			cells = exactCells(figs[figureKey{Org: t.orgID, Code: m.Code}])
 		} else {
-			cells = suppressedCells(figs, m, byCodeIDs(byID, m.Bodies), t, s.k)
-			if t.kind == KindSummary {
-				sharedWithTables(cells, t.release, h, m.Code)
-			}
+			cells = releasedCells(t.release, h, t.kind, o.Code, m.Code)
 		}
-		for _, d := range figureDefs {
-			c := cells[d.name]
-			f := Figure{Name: d.name, Unit: d.unit, Suppressed: c.suppressed}
-			if !c.suppressed {
-				v := c.value
-				f.Value = &v
-			}
-			mr.Figures = append(mr.Figures, f)
-		}
-		sp := cells[FigureSpendingKGS]
-		mr.Budget = MeasureBudget{PlannedKGS: planned[m.Code], ActualSuppressed: sp.suppressed}
-		if !sp.suppressed {
-			v := sp.value
-			mr.Budget.ActualKGS = &v
-		}
+		mr := measureReport(m, cells, planned[m.Code])
 		if n, ok := narratives[m.Code]; ok {
 			text := n.Text
 			mr.Narrative = &text
@@ -267,9 +281,22 @@ func (s *Service) build(tx *gorm.DB, h HalfYear, t target, now time.Time) (Repor
 		r.Measures = append(r.Measures, mr)
 	}
 	if t.kind == KindSummary {
-		r.Bodies = bodyStates(byID, all, states, h, now)
+		r.Bodies = bodyStates(sc.byID, sc.all, states, h, now)
 	}
 	return r, nil
+}
+
+// measureReport lists the figures of measure m and its spending beside
+// the amount planned.
+func measureReport(m measureRow, cells map[string]cell, planned float64) MeasureReport {
+	mr := MeasureReport{Code: m.Code, Direction: m.Direction, Title: measures.Title{RU: m.TitleRu, KY: m.TitleKy, EN: m.TitleEn}}
+	for _, d := range figureDefs {
+		c := cells[d.name]
+		mr.Figures = append(mr.Figures, Figure{Name: d.name, Unit: d.unit, Suppressed: c.suppressed, Value: c.released()})
+	}
+	sp := cells[FigureSpendingKGS]
+	mr.Budget = MeasureBudget{PlannedKGS: planned, ActualSuppressed: sp.suppressed, ActualKGS: sp.released()}
+	return mr
 }
 
 func utc(t *time.Time) *time.Time {
@@ -278,19 +305,6 @@ func utc(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// byCodeIDs resolves body codes to the ids of existing organizations.
-func byCodeIDs(byID map[uuid.UUID]org, codes []string) []uuid.UUID {
-	var out []uuid.UUID
-	for _, c := range codes {
-		for id, o := range byID {
-			if o.Code == c {
-				out = append(out, id)
-			}
-		}
-	}
-	return out
 }
 
 // bodyStates lists every existing organization listed for a measure of the
@@ -348,35 +362,31 @@ func writeTarget(p reqctx.Principal, h HalfYear, now time.Time) (target, error) 
 // reportMeasures returns the codes of the measures the report t of h
 // covers; not found when none.
 func reportMeasures(tx *gorm.DB, h HalfYear, t target) (map[string]bool, error) {
-	byID, _, err := loadOrgs(tx)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := byID[t.orgID]
-	if !ok {
-		return nil, apperr.NotFound("report")
-	}
-	program, ok, err := programFor(tx, h)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, apperr.NotFound("report")
-	}
-	ms, err := loadMeasures(tx, program)
+	sc, err := loadScope(tx, h, t)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]bool{}
-	for _, m := range ms {
-		if t.kind == KindSummary || hasBody(m, o.Code) {
-			out[m.Code] = true
-		}
-	}
-	if len(out) == 0 {
-		return nil, apperr.NotFound("report")
+	for _, m := range sc.ms {
+		out[m.Code] = true
 	}
 	return out, nil
+}
+
+// writable returns the report the caller p writes for h (writeTarget),
+// the codes of its measures (reportMeasures) and its row, locked until tx
+// ends (lockReport).
+func writable(tx *gorm.DB, p reqctx.Principal, h HalfYear, now time.Time) (target, map[string]bool, reportRow, error) {
+	t, err := writeTarget(p, h, now)
+	if err != nil {
+		return target{}, nil, reportRow{}, err
+	}
+	codes, err := reportMeasures(tx, h, t)
+	if err != nil {
+		return target{}, nil, reportRow{}, err
+	}
+	row, err := lockReport(tx, t.orgID, h, t.kind)
+	return t, codes, row, err
 }
 
 // PutNarrative sets the narrative of measureCode in the caller's report of
@@ -405,20 +415,12 @@ func (s *Service) PutNarrative(ctx context.Context, year, half, measureCode stri
 	}
 	var out Narrative
 	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
-		t, err := writeTarget(p, h, now)
-		if err != nil {
-			return err
-		}
-		codes, err := reportMeasures(tx, h, t)
+		_, codes, row, err := writable(tx, p, h, now)
 		if err != nil {
 			return err
 		}
 		if !measures.IsCode(measureCode) || !codes[measureCode] {
 			return apperr.NotFound("measure")
-		}
-		row, err := lockReport(tx, t.orgID, h, t.kind)
-		if err != nil {
-			return err
 		}
 		if row.Status == StatusSubmitted {
 			return apperr.Conflict("the report has been submitted")
@@ -462,14 +464,7 @@ func (s *Service) Submit(ctx context.Context, year, half, idemKey string, body [
 	}
 	var out Report
 	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
-		t, err := writeTarget(p, h, now)
-		if err != nil {
-			return err
-		}
-		if _, err := reportMeasures(tx, h, t); err != nil {
-			return err
-		}
-		row, err := lockReport(tx, t.orgID, h, t.kind)
+		t, _, row, err := writable(tx, p, h, now)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 	"github.com/jardam-kg/jardam/internal/disclosure"
 	"github.com/jardam-kg/jardam/internal/measures"
-	"github.com/jardam-kg/jardam/internal/reports"
+	"github.com/jardam-kg/jardam/internal/stats"
 )
 
 // attacker fetches every figure a coordinator can obtain about one year
@@ -30,10 +30,12 @@ type attacker struct {
 	year  int
 	known map[string]*int64 // nil: withheld
 	rels  []relation
+	money map[string]bool   // amounts, in tyiyn
+	orgs  map[string]string // a body's code -> its id
 }
 
 type relation struct {
-	kind  string // "sum": whole = parts; "cover": parts <= whole <= sum; "le": parts[0] <= whole
+	kind  string // "sum": whole = parts; "cover": parts <= whole <= sum; "le": parts[0] <= whole; "sumle": sum <= whole
 	whole string
 	parts []string
 }
@@ -56,7 +58,8 @@ var (
 )
 
 func newAttacker(t *testing.T, env *apitest.Env, year int) *attacker {
-	return &attacker{t: t, env: env, tok: env.Token(coordinator), year: year, known: map[string]*int64{}}
+	return &attacker{t: t, env: env, tok: env.Token(coordinator), year: year, known: map[string]*int64{},
+		money: map[string]bool{}, orgs: map[string]string{}}
 }
 
 // see records a fetched figure; the same figure fetched twice must agree.
@@ -164,26 +167,6 @@ func (a *attacker) fetchSeries() {
 	}
 }
 
-// fetchReports reads the summary of each half-year: persons identified
-// under a measure is, by its definition, the cell of cases_by_measure.
-func (a *attacker) fetchReports() {
-	for h, half := range a.halves() {
-		r := a.env.Do(apitest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/api/v1/reports/half-year/%d/%d", a.year, h+1), Token: a.tok})
-		if r.Status != http.StatusOK {
-			a.t.Fatalf("report %s: %d %s", half, r.Status, r.Body)
-		}
-		var rep reports.Report
-		r.JSON(a.t, &rep)
-		for _, m := range rep.Measures {
-			for _, f := range m.Figures {
-				if f.Name == reports.FigurePersonsIdentified {
-					a.see("t|cases_by_measure|"+half+"|"+m.Code, intOf(f.Value, f.Suppressed))
-				}
-			}
-		}
-	}
-}
-
 // fetchIndicators reads the indicators of the year, its halves and months.
 func (a *attacker) fetchIndicators() {
 	periods := append(append(a.months(1), a.months(2)...), append(a.halves(), strconv.Itoa(a.year))...)
@@ -253,12 +236,14 @@ func (a *attacker) overTime() {
 }
 
 // attack bounds every withheld figure and fails the test for any interval
-// narrower than k. It returns how many withheld figures it bounded.
+// narrower than k (an amount: than stats.MoneyWidth of its true value). It
+// returns how many withheld figures it bounded.
 func (a *attacker) attack(k int) int {
 	a.fetchTables()
 	a.fetchSeries()
 	a.fetchIndicators()
 	a.fetchReports()
+	a.fetchBudget()
 	a.overTime()
 	var sys disclosure.System
 	var pattern []bool
@@ -298,13 +283,24 @@ func (a *attacker) attack(k int) int {
 			sys.Cover(w, parts...)
 		case "le":
 			sys.AtMostOf(parts[0], w)
+		case "sumle": // what organizations not listed add is unknown, >= 0
+			pattern = append(pattern, true)
+			sys.Sum(w, append(parts, sys.Hide(fmt.Sprintf("rest|%d", len(pattern)), 0))...)
 		}
 	}
 	withheld := 0
 	for _, iv := range disclosure.Intervals(&sys, pattern) {
+		key := sys.Key(iv.Figure)
+		if sys.Hidden(iv.Figure) {
+			continue
+		}
 		withheld++
-		if math.IsNaN(iv.Lo) || iv.Width() < float64(k)-1e-6 {
-			a.t.Errorf("%d: %s can be narrowed to [%v, %v]", a.year, sys.Key(iv.Figure), iv.Lo, iv.Hi)
+		need := float64(k)
+		if a.money[key] {
+			need = stats.MoneyWidth(a.trueMoney(key))
+		}
+		if math.IsNaN(iv.Lo) || iv.Width() < need-1e-6 {
+			a.t.Errorf("%d: %s can be narrowed to [%v, %v] (needs %v)", a.year, key, iv.Lo, iv.Hi, need)
 		}
 	}
 	return withheld
@@ -380,7 +376,9 @@ func TestNoAttackNarrowsAWithheldFigure(t *testing.T) {
 		seed := base + int64(i)
 		t.Run(strconv.FormatInt(seed, 10), func(t *testing.T) {
 			env := apitest.New(t)
-			randomCaseload(t, env, rand.New(rand.NewSource(seed)))
+			r := rand.New(rand.NewSource(seed))
+			randomCaseload(t, env, r)
+			randomReports(t, env, r)
 			for _, year := range []int{2024, 2025} {
 				a := newAttacker(t, env, year)
 				n := a.attack(5)

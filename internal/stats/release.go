@@ -199,6 +199,11 @@ func (s *Service) computeRelease(ctx context.Context, tx *gorm.DB, sc yearScope)
 		}
 		rel.Figures[m.sys.Key(i)] = v
 	}
+	for key := range rel.Extra {
+		if v, ok := rel.Figures[key]; ok && v == nil {
+			rel.Extra[key] = nil // an activity figure the reports' figures would give away
+		}
+	}
 	rel.Stats = ReleaseStats{Stats: st, Withheld: pattern.Withheld(), Dropped: dropped, Millis: time.Since(start).Milliseconds()}
 	doc, err := json.Marshal(rel)
 	if err != nil {

@@ -26,6 +26,8 @@ import (
 //	i|assisted|<period>[|type]         indicator: persons with assistance active in the period
 //	i|reintegrated|<period>            indicator: persons reintegrated
 //	i|homecomings|<period>             indicator: homecomings
+//	r|..., b|...                       the half-year reports and the budget
+//	                                   (release_reports.go)
 //
 // Shares, means and activity figures (x|<indicator>|<period>) are not
 // counts of persons: they are stored beside the system, withheld by their
@@ -113,7 +115,10 @@ func (m *model) build() error {
 		}
 	}
 	m.totalsOverTime()
-	return m.indicators()
+	if err := m.indicators(); err != nil {
+		return err
+	}
+	return m.reportFigures()
 }
 
 // table adds the cells and total of def for each table period, and the
