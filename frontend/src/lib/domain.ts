@@ -1,7 +1,7 @@
 // Pure rules the screens share: which stage moves to offer, which periods
 // have ended (Asia/Bishkek), which roles an admin may grant, and how a
 // suppressed count is printed.
-import { OPEN_STAGES } from './types';
+import { OPEN_STAGES } from './enums';
 
 /**
  * The stages a case may move to from `stage`: forward (skipping allowed),

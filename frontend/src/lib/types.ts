@@ -230,28 +230,7 @@ export interface HalfYearReport {
 
 export interface Notification { id: string; kind: string; ref_code: string; link: string; created_at: string; read_at: string | null }
 
-export const STAGES = ['identification', 'shelter', 'rehabilitation', 'reintegration', 'closed'] as const;
-export const STATUSES = ['open', 'closed'] as const;
-export const RISKS = ['low', 'medium', 'high'] as const;
-export const SEXES = ['female', 'male', 'other', 'unknown'] as const;
-export const ASSISTANCE_TYPES = ['shelter', 'psychological', 'medical', 'legal', 'vocational_training', 'income_generation', 'homecoming', 'employment', 'housing', 'education', 'family_reunification', 'documents', 'financial', 'other'] as const;
-export const ASSISTANCE_STATUSES = ['planned', 'in_progress', 'completed', 'declined'] as const;
-export const CLOSURE_REASONS = ['reintegrated', 'transferred', 'declined_assistance', 'lost_contact', 'not_a_victim', 'deceased', 'other'] as const;
-export const CONSENT_PURPOSES = ['assistance', 'data_sharing', 'statistics'] as const;
-export const CONSENT_GIVERS = ['person', 'guardian', 'guardianship_authority'] as const;
-export const CATEGORIES = ['identity', 'contact', 'health', 'legal', 'assistance_history'] as const;
-export const FUNDING_SOURCES = ['state_budget', 'state_social_order', 'international_organization', 'ngo_own_funds', 'other'] as const;
-export const GOAL_STATUSES = ['open', 'in_progress', 'achieved', 'dropped'] as const;
-export const ROLES = ['caseworker', 'supervisor', 'coordinator', 'org_admin', 'admin', 'auditor'] as const;
-export const ORG_KINDS = ['state_body', 'local_authority', 'law_enforcement', 'crisis_center', 'ngo', 'international_org', 'coordinator', 'operator'] as const;
-export const REGIONS = ['bishkek_city', 'osh_city', 'batken', 'jalal_abad', 'issyk_kul', 'naryn', 'osh', 'talas', 'chui'] as const;
-export const OPEN_STAGES = ['identification', 'shelter', 'rehabilitation', 'reintegration'] as const;
-export const CHANNELS = ['hotline', 'police', 'consulate', 'border_service', 'labour_inspection', 'ngo_outreach', 'international_organization', 'self_referral', 'other'] as const;
-export const TRAFFICKING_STATUSES = ['possible', 'actual', 'not_a_victim'] as const;
-export const EXPLOITATION_TYPES = ['forced_labour', 'sexual_exploitation', 'forced_marriage', 'forced_begging', 'servitude', 'organ_removal', 'forced_criminality', 'child_labour', 'other'] as const;
-export const AGE_BRACKETS = ['0-8', '9-17', '18-20', '21-23', '24-26', '27-29', '30-38', '39-47', '48+', 'unknown'] as const;
 
-export const ACTIVITY_KINDS = ['awareness_event', 'training', 'campaign', 'publication', 'other'] as const;
 export interface Participants { female?: number; male?: number; other?: number }
 export interface Activity {
   id: string;

@@ -6,7 +6,8 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
 import { useMeasures } from '../lib/refdata';
-import { ACTIVITY_KINDS, FUNDING_SOURCES, REGIONS, type Activity, type Measure } from '../lib/types';
+import { ACTIVITY_KINDS, FUNDING_SOURCES, REGIONS } from '../lib/enums';
+import { type Activity, type Measure } from '../lib/types';
 import { activityBody, bishkekToday, emptyActivity, type ActivityDraft } from '../lib/work';
 import { ErrorText, useIdempotencyKey } from './common';
 

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
 import { linkTo } from '../lib/router';
-import { RISKS, STAGES, STATUSES, type Case, type Referral } from '../lib/types';
+import { RISKS, STAGES, STATUSES, type EnumName } from '../lib/enums';
+import { type Case, type Referral } from '../lib/types';
 import { ErrorText, RiskBadge, StageBadge } from './common';
 import { ReflectionBadge } from './CasePage';
 import { isWholeCode, normalizeCode, rejectsParam } from '../lib/work';
@@ -63,7 +64,7 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
   }, [serverCode, typed, cursor, loading, items, filters, load]);
   const shown = exact ? items : typed ? items.filter((c) => c.code.includes(typed)) : items;
 
-  const select = (name: keyof Filters, values: readonly string[], prefix: string, label: string) => (
+  const select = (name: keyof Filters, values: readonly string[], prefix: EnumName, label: string) => (
     <label>{label}
       <select value={filters[name]} onChange={(e) => setFilters({ ...filters, [name]: e.target.value })}>
         <option value="">{t('common.all')}</option>

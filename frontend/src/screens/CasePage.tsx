@@ -4,7 +4,7 @@ import { api, type Page } from '../lib/api';
 import { reflectionState, stageTargets } from '../lib/domain';
 import { linkTo } from '../lib/router';
 import type { Case, Me, StageMove } from '../lib/types';
-import { CLOSURE_REASONS } from '../lib/types';
+import { CLOSURE_REASONS, type EnumName } from '../lib/enums';
 import { ErrorText, RiskBadge, StageBadge } from './common';
 import { AccessLogPanel, AssignPanel } from './case/Supervision';
 import { ConsentsPanel } from './case/Consents';
@@ -117,7 +117,7 @@ function IdentityPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | nul
 
 function AttributesPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | null }) {
   const { t, tx, f } = useI18n();
-  const list = (prefix: string, values: string[] | null | undefined) => (values && values.length ? values.map((v) => tx(prefix, v)).join(', ') : null);
+  const list = (prefix: EnumName, values: string[] | null | undefined) => (values && values.length ? values.map((v) => tx(prefix, v)).join(', ') : null);
   return (
     <div className="panel">
       <h2>{t('case.attributes')}</h2>

@@ -6,12 +6,13 @@ import { useEffect, useMemo, useState } from 'react';
 import { useI18n } from '../i18n';
 import { ApiError, api, type Page } from '../lib/api';
 import { cellText, endedPeriods } from '../lib/domain';
+import type { EnumName } from '../lib/enums';
 import { linkTo } from '../lib/router';
 import type { IndicatorMatrix, Me, StatsInfo, StatsRow, StatsTable } from '../lib/types';
 import { ErrorText } from './common';
 import { BudgetSection, HtcdsExport } from './Budget';
 
-const DIM_PREFIX: Record<string, string> = {
+const DIM_PREFIX: Record<string, EnumName> = {
   sex: 'sex', exploitation_type: 'exploit', region: 'region', identification_channel: 'channel', stage: 'stage',
   assistance_type: 'atype', provider_kind: 'orgkind', outcome: 'refstatus', response_time: 'resp',
 };
@@ -102,7 +103,7 @@ function StatsTableView({ info, period }: { info: StatsInfo; period: string }) {
   // Months are asked for by one-dimensional tables only; others take half-years and years.
   const p = /^\d{4}-\d{2}$/.test(period) && info.dimensions.length > 1 ? period.slice(0, 4) : period;
   const { table, error } = useTable(`/stats/tables/${info.name}?period=${p}`);
-  const title = tr(`stable.${info.name}`, '');
+  const title = tr('stable', info.name, '');
   return (
     <div className={info.dimensions.length > 1 ? 'panel stats span-all' : 'panel stats'} data-testid={`table-${info.name}`}>
       {/* A table added on the server before its translation shows the server's English title. */}
@@ -129,8 +130,8 @@ export function OneDim({ table }: { table: StatsTable }) {
   return (
     <div className="table-wrap" tabIndex={0}>
       <table className="bars">
-        <caption className="visually-hidden">{tr(`dim.${dim}`, dim)}</caption>
-        <thead><tr><th scope="col">{tr(`dim.${dim}`, dim)}</th><th scope="col" className="num">{t('dash.count')}</th><th scope="col"><span className="visually-hidden">{t('dash.chart')}</span></th></tr></thead>
+        <caption className="visually-hidden">{tr('dim', dim, dim)}</caption>
+        <thead><tr><th scope="col">{tr('dim', dim, dim)}</th><th scope="col" className="num">{t('dash.count')}</th><th scope="col"><span className="visually-hidden">{t('dash.chart')}</span></th></tr></thead>
         <tbody>
           {table.rows.map((r, i) => (
             <tr key={i}>
@@ -166,9 +167,9 @@ export function CrossTab({ table }: { table: StatsTable }) {
   return (
     <div className="table-wrap" tabIndex={0}>
       <table className="crosstab">
-        <caption className="visually-hidden">{tr(`dim.${rd}`, rd)} × {tr(`dim.${cd}`, cd)}</caption>
+        <caption className="visually-hidden">{tr('dim', rd, rd)} × {tr('dim', cd, cd)}</caption>
         <thead>
-          <tr><th scope="col">{tr(`dim.${rd}`, rd)} \ {tr(`dim.${cd}`, cd)}</th>{colsV.map((c) => <th scope="col" key={c} className="num">{label(cd, c)}</th>)}</tr>
+          <tr><th scope="col">{tr('dim', rd, rd)} \ {tr('dim', cd, cd)}</th>{colsV.map((c) => <th scope="col" key={c} className="num">{label(cd, c)}</th>)}</tr>
         </thead>
         <tbody>
           {rowsV.map((a) => (
@@ -186,7 +187,7 @@ export function CrossTab({ table }: { table: StatsTable }) {
 function SeriesChart({ name }: { name: string }) {
   const { t, tr, f } = useI18n();
   const { table, error } = useTable(`/stats/series/${name}`);
-  const title = tr(`sseries.${name}`, name);
+  const title = tr('sseries', name, name);
   if (error) return <div className="panel"><h3>{title}</h3><ErrorText error={error} /></div>;
   if (!table) return <div className="panel"><h3>{title}</h3><p role="status">{t('common.loading')}</p></div>;
   const W = 480; const H = 140; const n = table.rows.length || 1; const bw = W / n;

@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useI18n, type Key } from '../i18n';
 import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { linkTo, navigate } from '../lib/router';
-import { RISKS, SEXES, type Case, type Identity } from '../lib/types';
+import { RISKS, SEXES } from '../lib/enums';
+import { type Case, type Identity } from '../lib/types';
 import { ErrorText } from './common';
 
 interface Duplicates { matches: { id: string; code: string }[]; exists_elsewhere: boolean }

@@ -1,12 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
+import { isKnown } from '../lib/enums';
 import { linkTo } from '../lib/router';
 import type { Notification } from '../lib/types';
 import { ErrorText } from './common';
-
-const KNOWN = new Set(['referral.pending', 'referral.accepted', 'referral.declined', 'referral.cancelled', 'referral.completed', 'referral.expired', 'duplicate_check_match', 'mfa.reset_requested', 'mfa.reset_approved',
-  'account.approval_requested', 'account.approved', 'account.created', 'account.role_changed', 'account.enabled', 'account.disabled', 'account.password_reset']);
 
 export function Notifications() {
   const { t, tx, f } = useI18n();
@@ -46,7 +44,7 @@ export function Notifications() {
             return (
               <li key={n.id} className={n.read_at ? '' : 'unread'}>
                 {!n.read_at && <span className="badge new">{t('notif.unread')}</span>}
-                <span>{KNOWN.has(n.kind) ? tx('notif', n.kind) : t('notif.other')}</span>
+                <span>{isKnown('notif', n.kind) ? tx('notif', n.kind) : t('notif.other')}</span>
                 {/* An account event's ref_code is the role concerned. */}
                 {to ? <a href={to} onClick={linkTo(to)}>{n.kind.startsWith('account.') ? tx('role', n.ref_code) : n.ref_code}</a> : <span className="code">{n.ref_code}</span>}
                 <span className="muted small">{f.dateTime(n.created_at)}</span>

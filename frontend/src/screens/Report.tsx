@@ -131,7 +131,7 @@ function MeasureBlock({ m, k, base, writable }: { m: ReportMeasure; k: number; b
           <tbody>
             {m.figures.map((x) => (
               <tr key={x.name}>
-                <th scope="row">{tr(`fig.${x.name}`, x.name)}</th>
+                <th scope="row">{tr('fig', x.name, x.name)}</th>
                 <td className={x.suppressed ? 'num cell-suppressed' : 'num cell-released'}>{x.unit === 'kgs' ? (x.suppressed ? `<${k}` : f.money(x.value)) : cellText(x.value, x.suppressed, k, f.number)}</td>
               </tr>
             ))}

@@ -3,7 +3,8 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { api, type Page } from '../../lib/api';
 import { invalidateOrganizations } from '../../lib/refdata';
-import { ASSISTANCE_TYPES, ORG_KINDS, REGIONS, type Organization } from '../../lib/types';
+import { ASSISTANCE_TYPES, ORG_KINDS, REGIONS } from '../../lib/enums';
+import { type Organization } from '../../lib/types';
 import { ErrorText } from '../common';
 
 interface Draft { code: string; ru: string; ky: string; en: string; kind: string; region: string; services: string[]; active: boolean }

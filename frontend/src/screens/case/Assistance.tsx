@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { api, type Page } from '../../lib/api';
 import { useMeasures } from '../../lib/refdata';
-import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, FUNDING_SOURCES, type Assistance, type Case, type Me, type Measure } from '../../lib/types';
+import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, FUNDING_SOURCES } from '../../lib/enums';
+import { type Assistance, type Case, type Me, type Measure } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
 
 /** The measures offered by default for an assistance type. */

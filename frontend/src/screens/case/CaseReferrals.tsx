@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { useI18n } from '../../i18n';
 import { api, type Page } from '../../lib/api';
 import { useOrganizations } from '../../lib/refdata';
-import { ASSISTANCE_TYPES, type Case, type Consent, type Me, type Referral } from '../../lib/types';
+import { ASSISTANCE_TYPES } from '../../lib/enums';
+import { type Case, type Consent, type Me, type Referral } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
 
 export function CaseReferralsPanel({ c, me, canCreate, consentsVersion }: { c: Case; me: Me; canCreate: boolean; consentsVersion: number }) {

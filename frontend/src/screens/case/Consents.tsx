@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { api, type Page } from '../../lib/api';
 import { useOrganizations } from '../../lib/refdata';
-import { CATEGORIES, CONSENT_GIVERS, CONSENT_PURPOSES, type Consent } from '../../lib/types';
+import { CATEGORIES, CONSENT_GIVERS, CONSENT_PURPOSES } from '../../lib/enums';
+import { type Consent } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
 
 export function ConsentsPanel({ caseId, canCreate, canWithdraw, onChanged }: { caseId: string; canCreate: boolean; canWithdraw: boolean; onChanged: () => void }) {

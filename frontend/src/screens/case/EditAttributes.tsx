@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { api } from '../../lib/api';
-import { AGE_BRACKETS, CHANNELS, EXPLOITATION_TYPES, REGIONS, RISKS, SEXES, TRAFFICKING_STATUSES, type Case } from '../../lib/types';
+import { AGE_BRACKETS, CHANNELS, EXPLOITATION_TYPES, REGIONS, RISKS, SEXES, TRAFFICKING_STATUSES, type EnumName } from '../../lib/enums';
+import { type Case } from '../../lib/types';
 import { ErrorText } from '../common';
 
 /** Edits the statistical attributes of a case (a JSON merge patch with its version). */
@@ -29,7 +30,7 @@ export function EditAttributes({ c, onSaved }: { c: Case; onSaved: () => Promise
       await onSaved();
     } catch (err) { setError(err); }
   };
-  const sel = (name: keyof typeof d, values: readonly string[], prefix: string, label: string, empty = true) => (
+  const sel = (name: keyof typeof d, values: readonly string[], prefix: EnumName | '', label: string, empty = true) => (
     <label>{label}
       <select name={name} value={d[name]} onChange={(e) => setD({ ...d, [name]: e.target.value })}>
         {empty && <option value="">—</option>}

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { api } from '../../lib/api';
-import { GOAL_STATUSES, type Goal, type Plan } from '../../lib/types';
+import { GOAL_STATUSES } from '../../lib/enums';
+import { type Goal, type Plan } from '../../lib/types';
 import { ErrorText } from '../common';
 
 export function PlanPanel({ caseId, canWrite }: { caseId: string; canWrite: boolean }) {
