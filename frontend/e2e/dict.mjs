@@ -12,9 +12,11 @@ export async function loadDicts() {
   const dir = mkdtempSync(join(tmpdir(), 'jardam-dict-'));
   try {
     for (const name of ['dict', 'en', 'ru', 'ky']) {
-      const out = ts.transpileModule(readFileSync(join(src, `${name}.ts`), 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2020 },
-      }).outputText.replace(/from '\.\/(en|ru|ky)'/g, "from './$1.mjs'");
+      const out = ts
+        .transpileModule(readFileSync(join(src, `${name}.ts`), 'utf8'), {
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2020 },
+        })
+        .outputText.replace(/from '\.\/(en|ru|ky)'/g, "from './$1.mjs'");
       writeFileSync(join(dir, `${name}.mjs`), out);
     }
     const m = await import(pathToFileURL(join(dir, 'dict.mjs')).href);

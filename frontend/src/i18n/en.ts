@@ -313,7 +313,8 @@ export const en = {
   'access.show': 'Show the access log',
 
   'dash.title': 'Anonymized statistics',
-  'dash.explain': 'Fixed tables over ended periods. Counts from 1 to k-1 are withheld so that no person can be singled out.',
+  'dash.explain':
+    'Fixed tables over ended periods. Counts from 1 to k-1 are withheld so that no person can be singled out.',
   'dash.period': 'Period',
   'dash.suppressedLegend': 'withheld: fewer than k persons, or hidden so that it cannot be worked out from the totals',
   'dash.suppressed': 'withheld',
@@ -349,7 +350,8 @@ export const en = {
   'report.deadline': 'Deadline',
   'report.submittedAt': 'Submitted at',
   'report.submit': 'Submit the report',
-  'report.submitAfterEnd': 'The report can be submitted once the half-year has ended; until then it is a draft with the figures so far.',
+  'report.submitAfterEnd':
+    'The report can be submitted once the half-year has ended; until then it is a draft with the figures so far.',
   'report.submittedOk': 'The report was submitted.',
   'report.xlsx': 'Download XLSX',
   'report.pdf': 'Download PDF',
@@ -359,7 +361,8 @@ export const en = {
   'report.budgetActual': 'Spent in the half-year, KGS',
   'report.narrative': 'Narrative',
   'report.saveNarrative': 'Save narrative',
-  'report.unavailable': 'This report is not available: the half-year report service is not running yet, or there is no report for this choice.',
+  'report.unavailable':
+    'This report is not available: the half-year report service is not running yet, or there is no report for this choice.',
 
   'orgs.title': 'Organizations',
   'orgs.new': 'New organization',
@@ -398,8 +401,10 @@ export const en = {
   'users.handOver': 'Give it in person, never by e-mail. The holder must change it at the first sign-in.',
   'users.handedOver': 'I have written it down',
   'users.dismiss': 'OK',
-  'users.noPassword': 'This role reads case data or grants roles: the account waits for a second person (a supervisor of the organization, or another admin) to approve it, and the one-time password is issued then.',
-  'users.explainSupervisor': 'You approve the accounts of your organization’s caseworkers and supervisors that someone else asked for.',
+  'users.noPassword':
+    'This role reads case data or grants roles: the account waits for a second person (a supervisor of the organization, or another admin) to approve it, and the one-time password is issued then.',
+  'users.explainSupervisor':
+    'You approve the accounts of your organization’s caseworkers and supervisors that someone else asked for.',
   'users.reassignTo': 'Who takes over the cases',
   'users.reassignNobody': 'Nobody: the cases become unassigned',
 
@@ -567,7 +572,8 @@ export const en = {
   'fig.spending_kgs': 'Spending, KGS',
 
   'act.title': 'Activities',
-  'act.explain': 'Events, trainings, campaigns and publications held by your organization against Program measures. Participants are counted, never named.',
+  'act.explain':
+    'Events, trainings, campaigns and publications held by your organization against Program measures. Participants are counted, never named.',
   'act.filters': 'Filter the activities',
   'act.measure': 'Program measure',
   'act.from': 'Held from',
@@ -598,7 +604,8 @@ export const en = {
   'actkind.other': 'Other activity',
 
   'budget.title': 'Budget: planned and actual spending',
-  'budget.explain': 'Per Program measure and funding source, for an ended year. Spending attributable to fewer than k persons is withheld.',
+  'budget.explain':
+    'Per Program measure and funding source, for an ended year. Spending attributable to fewer than k persons is withheld.',
   'budget.year': 'Year',
   'budget.measure': 'Measure',
   'budget.source': 'Funding source',
@@ -610,7 +617,8 @@ export const en = {
   'budget.none': 'No budget is recorded for this year.',
 
   'htcds.title': 'Person-level export (HTCDS, CTDC)',
-  'htcds.explain': 'The persons identified in that year only, anonymized with k = 11: every combination of traits in the file appears at least 11 times; no names or identity. HTCDS 2.0 field names, or the CTDC codebook with age brackets.',
+  'htcds.explain':
+    'The persons identified in that year only, anonymized with k = 11: every combination of traits in the file appears at least 11 times; no names or identity. HTCDS 2.0 field names, or the CTDC codebook with age brackets.',
   'htcds.year': 'Year',
   'htcds.download': 'Download the HTCDS CSV',
   'htcds.downloadCtdc': 'Download the CTDC CSV',
@@ -622,7 +630,8 @@ export const en = {
   'identity.stale': 'The case was changed by someone else meanwhile. Reload the page and enter the change again.',
 
   'mfa.title': 'Second factor',
-  'mfa.explain': 'A code from an authenticator app on your phone is asked after your password, so a stolen password alone does not open your account.',
+  'mfa.explain':
+    'A code from an authenticator app on your phone is asked after your password, so a stolen password alone does not open your account.',
   'mfa.statusOn': 'The second factor is on.',
   'mfa.statusOff': 'The second factor is off.',
   'mfa.required': 'Set up a second factor to continue: it is required for every account.',
@@ -636,7 +645,8 @@ export const en = {
   'mfa.confirm': 'Turn on',
   'mfa.codeFailed': 'The code is not correct or was already used. Wait for the next code.',
   'mfa.enabled': 'The second factor is on.',
-  'mfa.recoveryExplain': 'Recovery codes: each signs you in once if you lose your phone. They are shown only now: write them down and keep them in a safe place.',
+  'mfa.recoveryExplain':
+    'Recovery codes: each signs you in once if you lose your phone. They are shown only now: write them down and keep them in a safe place.',
   'mfa.savedCodes': 'I have saved the codes',
   'mfa.signInTitle': 'Enter the code',
   'mfa.signInExplain': 'Enter the 6-digit code from your authenticator app, or one of your recovery codes.',

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { awaitsApproval, cellText, currentHalf, endedPeriods, grantableRoles, halfYears, lastEndedHalf, needsApproval, reflectionState, stageTargets } from './domain';
+import {
+  awaitsApproval,
+  cellText,
+  currentHalf,
+  endedPeriods,
+  grantableRoles,
+  halfYears,
+  lastEndedHalf,
+  needsApproval,
+  reflectionState,
+  stageTargets,
+} from './domain';
 
 describe('stage moves', () => {
   it('offers forward moves, the return to shelter, and closing to supervisors only', () => {
@@ -25,7 +36,11 @@ describe('periods in Asia/Bishkek', () => {
   it('lists only ended periods, newest first', () => {
     expect(endedPeriods(new Date('2025-08-01T00:00:00Z'), 2024)).toEqual(['2025-H1', '2024-H2', '2024-H1', '2024']);
     expect(endedPeriods(new Date('2026-01-02T00:00:00Z'), 2025)).toEqual(['2025-H2', '2025-H1', '2025']);
-    expect(halfYears({ year: 2023, half: 1 }, 2022)).toEqual([{ year: 2023, half: 1 }, { year: 2022, half: 2 }, { year: 2022, half: 1 }]);
+    expect(halfYears({ year: 2023, half: 1 }, 2022)).toEqual([
+      { year: 2023, half: 1 },
+      { year: 2022, half: 2 },
+      { year: 2022, half: 1 },
+    ]);
   });
 });
 

@@ -89,7 +89,11 @@ export function cellText(count: number | null, suppressed: boolean, k: number, n
 }
 
 /** Whether the recovery and reflection period of an open case is still running or has just ended. */
-export function reflectionState(endsOn: string | null | undefined, status: string, now: Date): 'running' | 'ended' | null {
+export function reflectionState(
+  endsOn: string | null | undefined,
+  status: string,
+  now: Date,
+): 'running' | 'ended' | null {
   if (!endsOn || status !== 'open') return null;
   const { year, month, day } = bishkekDate(now);
   const today = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;

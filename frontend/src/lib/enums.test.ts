@@ -12,14 +12,20 @@ const openapiDir = resolve(__dirname, '../../../internal/api/openapi');
  * (`enum: [a, b]`) or as a list (`- a`).
  */
 function apiEnums(): Map<string, string[]> {
-  const files = [join(openapiDir, 'openapi.yaml'), ...readdirSync(join(openapiDir, 'parts')).map((f) => join(openapiDir, 'parts', f))];
+  const files = [
+    join(openapiDir, 'openapi.yaml'),
+    ...readdirSync(join(openapiDir, 'parts')).map((f) => join(openapiDir, 'parts', f)),
+  ];
   const out = new Map<string, string[]>();
   for (const file of files) {
     const lines = readFileSync(file, 'utf8').split('\n');
     let schema = '';
     for (let i = 0; i < lines.length; i++) {
       const name = /^ {4}([A-Za-z0-9]+):\s*$/.exec(lines[i]);
-      if (name) { schema = name[1]; continue; }
+      if (name) {
+        schema = name[1];
+        continue;
+      }
       const m = /^(\s+)enum:\s*(.*)$/.exec(lines[i]);
       if (!m || !schema || out.has(schema)) continue;
       const unquote = (s: string) => s.trim().replace(/^["']|["']$/g, '');
@@ -56,7 +62,10 @@ describe('enumerations', () => {
       expect(values, schema).toBeDefined();
       expect(values!.length, schema).toBeGreaterThan(1);
       const ours = LABELLED[name] as readonly string[];
-      expect(values!.filter((v) => !ours.includes(v)), `${schema} values without a label under ${name}`).toEqual([]);
+      expect(
+        values!.filter((v) => !ours.includes(v)),
+        `${schema} values without a label under ${name}`,
+      ).toEqual([]);
     }
   });
 });

@@ -20,25 +20,51 @@ async function allOrganizations(): Promise<Organization[]> {
 }
 
 /** Forgets the cached organizations (after an admin changed one). */
-export function invalidateOrganizations(): void { orgs = null; }
+export function invalidateOrganizations(): void {
+  orgs = null;
+}
 
 function useCached<T>(get: () => Promise<T>, fallback: T): T {
   const [v, setV] = useState<T>(fallback);
   useEffect(() => {
     let live = true;
-    get().then((x) => { if (live) setV(x); }, () => { /* shown as codes */ });
-    return () => { live = false; };
+    get().then(
+      (x) => {
+        if (live) setV(x);
+      },
+      () => {
+        /* shown as codes */
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [get]);
   return v;
 }
 
-const getOrgs = () => { orgs ??= allOrganizations().catch((e) => { orgs = null; throw e; }); return orgs; };
+const getOrgs = () => {
+  orgs ??= allOrganizations().catch((e) => {
+    orgs = null;
+    throw e;
+  });
+  return orgs;
+};
 const getMeasures = () => {
-  measures ??= api<Page<Measure>>('/measures').then((p) => p.items).catch((e) => { measures = null; throw e; });
+  measures ??= api<Page<Measure>>('/measures')
+    .then((p) => p.items)
+    .catch((e) => {
+      measures = null;
+      throw e;
+    });
   return measures;
 };
 const EMPTY_O: Organization[] = [];
 const EMPTY_M: Measure[] = [];
 
-export function useOrganizations(): Organization[] { return useCached(getOrgs, EMPTY_O); }
-export function useMeasures(): Measure[] { return useCached(getMeasures, EMPTY_M); }
+export function useOrganizations(): Organization[] {
+  return useCached(getOrgs, EMPTY_O);
+}
+export function useMeasures(): Measure[] {
+  return useCached(getMeasures, EMPTY_M);
+}

@@ -1,4 +1,8 @@
-export interface LocalizedName { ru: string; ky: string; en: string }
+export interface LocalizedName {
+  ru: string;
+  ky: string;
+  en: string;
+}
 
 export interface Me {
   id: string;
@@ -75,7 +79,12 @@ export interface Assistance {
   version?: number;
 }
 
-export interface Note { id: string; text: string; author_id: string; created_at: string }
+export interface Note {
+  id: string;
+  text: string;
+  author_id: string;
+  created_at: string;
+}
 
 export interface Referral {
   id: string;
@@ -140,10 +149,23 @@ export interface User {
 }
 
 /** The answer to an approval: the one-time password only when a pending account was approved. */
-export interface UserApproval { user: User; one_time_password?: string }
+export interface UserApproval {
+  user: User;
+  one_time_password?: string;
+}
 
-export interface Goal { id?: string; text: string; due_on?: string; status: string }
-export interface Plan { needs_assessment: string; goals: Goal[]; version: number; updated_at: string | null }
+export interface Goal {
+  id?: string;
+  text: string;
+  due_on?: string;
+  status: string;
+}
+export interface Plan {
+  needs_assessment: string;
+  goals: Goal[];
+  version: number;
+  updated_at: string | null;
+}
 
 export interface Measure {
   code: string;
@@ -184,9 +206,26 @@ export interface AuditVerification {
   checkpoint: { seq: number; at: string } | null;
 }
 
-export interface StatsInfo { name: string; kind: 'table' | 'series'; title: string; dimensions: string[]; periods: string[] }
-export interface StatsRow { count: number | null; suppressed: boolean; [dim: string]: string | number | boolean | null }
-export interface StatsTable { name: string; period: string; k: number; dimensions: string[]; rows: StatsRow[]; totals: { count: number | null; suppressed: boolean } }
+export interface StatsInfo {
+  name: string;
+  kind: 'table' | 'series';
+  title: string;
+  dimensions: string[];
+  periods: string[];
+}
+export interface StatsRow {
+  count: number | null;
+  suppressed: boolean;
+  [dim: string]: string | number | boolean | null;
+}
+export interface StatsTable {
+  name: string;
+  period: string;
+  k: number;
+  dimensions: string[];
+  rows: StatsRow[];
+  totals: { count: number | null; suppressed: boolean };
+}
 
 export interface Indicator {
   code: string;
@@ -199,9 +238,21 @@ export interface Indicator {
   suppressed: boolean;
   progress: number | null;
 }
-export interface IndicatorMatrix { period: string; from: string; to: string; program: string; k: number; items: Indicator[] }
+export interface IndicatorMatrix {
+  period: string;
+  from: string;
+  to: string;
+  program: string;
+  k: number;
+  items: Indicator[];
+}
 
-export interface ReportFigure { name: string; value: number | null; suppressed: boolean; unit: string }
+export interface ReportFigure {
+  name: string;
+  value: number | null;
+  suppressed: boolean;
+  unit: string;
+}
 export interface ReportMeasure {
   code: string;
   direction: string;
@@ -228,10 +279,20 @@ export interface HalfYearReport {
   bodies?: { organization_id: string; code: string; status: string; submitted_at: string | null; late: boolean }[];
 }
 
-export interface Notification { id: string; kind: string; ref_code: string; link: string; created_at: string; read_at: string | null }
+export interface Notification {
+  id: string;
+  kind: string;
+  ref_code: string;
+  link: string;
+  created_at: string;
+  read_at: string | null;
+}
 
-
-export interface Participants { female?: number; male?: number; other?: number }
+export interface Participants {
+  female?: number;
+  male?: number;
+  other?: number;
+}
 export interface Activity {
   id: string;
   organization_id: string;
@@ -249,7 +310,12 @@ export interface Activity {
   created_at: string;
 }
 
-export interface BudgetSourceLine { funding_source: string; planned_kgs: number; actual_kgs: number | null; actual_suppressed: boolean }
+export interface BudgetSourceLine {
+  funding_source: string;
+  planned_kgs: number;
+  actual_kgs: number | null;
+  actual_suppressed: boolean;
+}
 export interface BudgetMeasure {
   code: string;
   direction: string;

@@ -19,25 +19,36 @@ export function Notifications() {
       const page = await api<Page<Notification>>(`/notifications${query({ limit: '50', cursor: after })}`);
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setCursor(page.next_cursor);
-    } catch (e) { setError(e); } finally { setLoading(false); }
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
   }, []);
-  useEffect(() => { void load(null); }, [load]);
+  useEffect(() => {
+    void load(null);
+  }, [load]);
 
   const markRead = async (n: Notification) => {
     try {
       await api(`/notifications/${n.id}/read`, { method: 'POST', body: {} });
       setItems((prev) => prev.map((x) => (x.id === n.id ? { ...x, read_at: new Date().toISOString() } : x)));
-    } catch (e) { setError(e); }
+    } catch (e) {
+      setError(e);
+    }
   };
 
   // Only app paths the router knows are followed.
-  const internal = (link: string) => /^\/(cases|referrals|users)(\/[0-9a-f-]{36})?$/.test(link) ? link.replace(/^\/referrals\/.*/, '/referrals') : null;
+  const internal = (link: string) =>
+    /^\/(cases|referrals|users)(\/[0-9a-f-]{36})?$/.test(link) ? link.replace(/^\/referrals\/.*/, '/referrals') : null;
 
   return (
     <section>
       <h1>{t('notif.title')}</h1>
       <ErrorText error={error} />
-      {!loading && items.length === 0 ? <p className="muted">{t('notif.empty')}</p> : (
+      {!loading && items.length === 0 ? (
+        <p className="muted">{t('notif.empty')}</p>
+      ) : (
         <ul className="notifications">
           {items.map((n) => {
             const to = internal(n.link);
@@ -46,16 +57,30 @@ export function Notifications() {
                 {!n.read_at && <span className="badge new">{t('notif.unread')}</span>}
                 <span>{isKnown('notif', n.kind) ? tx('notif', n.kind) : t('notif.other')}</span>
                 {/* An account event's ref_code is the role concerned. */}
-                {to ? <a href={to} onClick={linkTo(to)}>{n.kind.startsWith('account.') ? tx('role', n.ref_code) : n.ref_code}</a> : <span className="code">{n.ref_code}</span>}
+                {to ? (
+                  <a href={to} onClick={linkTo(to)}>
+                    {n.kind.startsWith('account.') ? tx('role', n.ref_code) : n.ref_code}
+                  </a>
+                ) : (
+                  <span className="code">{n.ref_code}</span>
+                )}
                 <span className="muted small">{f.dateTime(n.created_at)}</span>
-                {!n.read_at && <button type="button" className="secondary small" onClick={() => void markRead(n)}>{t('notif.markRead')}</button>}
+                {!n.read_at && (
+                  <button type="button" className="secondary small" onClick={() => void markRead(n)}>
+                    {t('notif.markRead')}
+                  </button>
+                )}
               </li>
             );
           })}
         </ul>
       )}
       {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && <button type="button" className="secondary" onClick={() => void load(cursor)}>{t('common.loadMore')}</button>}
+      {!loading && cursor && (
+        <button type="button" className="secondary" onClick={() => void load(cursor)}>
+          {t('common.loadMore')}
+        </button>
+      )}
     </section>
   );
 }

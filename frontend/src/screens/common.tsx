@@ -18,7 +18,11 @@ export function errorKey(e: unknown): Key {
 export function ErrorText({ error }: { error: unknown }) {
   const { t } = useI18n();
   if (!error) return null;
-  return <p className="error" role="alert">{t(errorKey(error))}</p>;
+  return (
+    <p className="error" role="alert">
+      {t(errorKey(error))}
+    </p>
+  );
 }
 
 export function StageBadge({ stage }: { stage: string }) {

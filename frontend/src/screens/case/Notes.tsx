@@ -12,9 +12,15 @@ export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: b
   const [key, nextKey] = useIdempotencyKey();
 
   const load = useCallback(async () => {
-    try { setItems((await api<Page<Note>>(`/cases/${caseId}/notes?limit=100`)).items); } catch (e) { setError(e); }
+    try {
+      setItems((await api<Page<Note>>(`/cases/${caseId}/notes?limit=100`)).items);
+    } catch (e) {
+      setError(e);
+    }
   }, [caseId]);
-  useEffect(() => { void load(); }, [load]);
+  useEffect(() => {
+    void load();
+  }, [load]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -25,23 +31,42 @@ export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: b
       nextKey();
       setText('');
       await load();
-    } catch (err) { setError(err); }
+    } catch (err) {
+      setError(err);
+    }
   };
   return (
     <div className="panel" id="sec-notes">
       <h2>{t('case.notes')}</h2>
       <p className="muted small">{t('case.notesHint')}</p>
-      {items.length === 0 ? <p className="muted">{t('common.empty')}</p> : (
+      {items.length === 0 ? (
+        <p className="muted">{t('common.empty')}</p>
+      ) : (
         <ul className="notes">
-          {items.map((n) => <li key={n.id}><span className="muted small">{f.dateTime(n.created_at)}</span><p translate="no">{n.text}</p></li>)}
+          {items.map((n) => (
+            <li key={n.id}>
+              <span className="muted small">{f.dateTime(n.created_at)}</span>
+              <p translate="no">{n.text}</p>
+            </li>
+          ))}
         </ul>
       )}
       {canCreate && (
         <form onSubmit={submit} className="stack">
-          <label>{t('case.noteText')}
-            <textarea name="note" autoComplete="off" rows={3} value={text} onChange={(e) => setText(e.target.value)} maxLength={20000} />
+          <label>
+            {t('case.noteText')}
+            <textarea
+              name="note"
+              autoComplete="off"
+              rows={3}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              maxLength={20000}
+            />
           </label>
-          <div><button type="submit">{t('case.addNote')}</button></div>
+          <div>
+            <button type="submit">{t('case.addNote')}</button>
+          </div>
         </form>
       )}
       <ErrorText error={error} />

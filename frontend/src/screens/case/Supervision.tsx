@@ -20,50 +20,99 @@ export function AssignPanel({ c, me, onChanged }: { c: Case; me: Me; onChanged: 
 
   useEffect(() => {
     let live = true;
-    caseworkers().then((w) => { if (live) setWorkers(w); }, () => { if (live) setWorkers(null); });
-    return () => { live = false; };
+    caseworkers().then(
+      (w) => {
+        if (live) setWorkers(w);
+      },
+      () => {
+        if (live) setWorkers(null);
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, []);
 
   const change = async (ids: string[]) => {
     setError(null);
     try {
-      await api(`/cases/${c.id}`, { method: 'PATCH', body: { assigned_user_ids: ids, version: c.version }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      await api(`/cases/${c.id}`, {
+        method: 'PATCH',
+        body: { assigned_user_ids: ids, version: c.version },
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+      });
       setPick('');
       await onChanged();
-    } catch (e) { setError(e); }
+    } catch (e) {
+      setError(e);
+    }
   };
-  const nameOf = (id: string) => (id === me.id ? `${me.name} (${t('assign.you')})` : workers?.find((w) => w.id === id)?.name ?? t('assign.other'));
+  const nameOf = (id: string) =>
+    id === me.id ? `${me.name} (${t('assign.you')})` : (workers?.find((w) => w.id === id)?.name ?? t('assign.other'));
   const free = (workers ?? []).filter((w) => !assigned.includes(w.id));
   return (
     <div className="panel" id="sec-assign">
       <h2>{t('assign.title')}</h2>
-      <p>{t('assign.count')}: <strong>{assigned.length}</strong>{mine && <span className="badge valid">{t('assign.you')}</span>}</p>
-      {workers && (
-        assigned.length === 0 ? <p className="muted">{t('assign.noneAssigned')}</p> : (
+      <p>
+        {t('assign.count')}: <strong>{assigned.length}</strong>
+        {mine && <span className="badge valid">{t('assign.you')}</span>}
+      </p>
+      {workers &&
+        (assigned.length === 0 ? (
+          <p className="muted">{t('assign.noneAssigned')}</p>
+        ) : (
           <ul className="plain" data-testid="assigned" aria-label={t('assign.assigned')}>
             {assigned.map((id) => (
               <li key={id} className="row wrap">
                 <span translate="no">{nameOf(id)}</span>
-                <button type="button" className="secondary small" disabled={assigned.length < 2} onClick={() => void change(assigned.filter((x) => x !== id))}>{t('assign.remove')}</button>
+                <button
+                  type="button"
+                  className="secondary small"
+                  disabled={assigned.length < 2}
+                  onClick={() => void change(assigned.filter((x) => x !== id))}
+                >
+                  {t('assign.remove')}
+                </button>
               </li>
             ))}
           </ul>
-        )
-      )}
+        ))}
       {workers && free.length > 0 && (
-        <form className="row wrap" data-testid="assign-form" onSubmit={(e) => { e.preventDefault(); if (pick) void change([...assigned, pick]); }}>
-          <label>{t('assign.worker')}
+        <form
+          className="row wrap"
+          data-testid="assign-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (pick) void change([...assigned, pick]);
+          }}
+        >
+          <label>
+            {t('assign.worker')}
             <select name="worker" value={pick} onChange={(e) => setPick(e.target.value)} required translate="no">
               <option value="">—</option>
-              {free.map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+              {free.map((w) => (
+                <option key={w.id} value={w.id}>
+                  {w.name}
+                </option>
+              ))}
             </select>
           </label>
-          <div className="row end"><button type="submit">{t('assign.add')}</button></div>
+          <div className="row end">
+            <button type="submit">{t('assign.add')}</button>
+          </div>
         </form>
       )}
       <div className="row wrap">
-        {!mine && <button type="button" onClick={() => void change([...assigned, me.id])}>{t('assign.take')}</button>}
-        {mine && assigned.length > 1 && <button type="button" className="secondary" onClick={() => void change(assigned.filter((x) => x !== me.id))}>{t('assign.release')}</button>}
+        {!mine && (
+          <button type="button" onClick={() => void change([...assigned, me.id])}>
+            {t('assign.take')}
+          </button>
+        )}
+        {mine && assigned.length > 1 && (
+          <button type="button" className="secondary" onClick={() => void change(assigned.filter((x) => x !== me.id))}>
+            {t('assign.release')}
+          </button>
+        )}
       </div>
       <ErrorText error={error} />
     </div>
@@ -88,36 +137,59 @@ export function AccessLogPanel({ caseId }: { caseId: string }) {
   const [items, setItems] = useState<AccessEntry[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const load = useCallback(async (after: string | null) => {
-    setError(null);
-    try {
-      const p = await api<Page<AccessEntry>>(`/cases/${caseId}/access-log?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ''}`);
-      setItems((prev) => (after && prev ? [...prev, ...p.items] : p.items));
-      setCursor(p.next_cursor);
-    } catch (e) { setError(e); }
-  }, [caseId]);
+  const load = useCallback(
+    async (after: string | null) => {
+      setError(null);
+      try {
+        const p = await api<Page<AccessEntry>>(
+          `/cases/${caseId}/access-log?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ''}`,
+        );
+        setItems((prev) => (after && prev ? [...prev, ...p.items] : p.items));
+        setCursor(p.next_cursor);
+      } catch (e) {
+        setError(e);
+      }
+    },
+    [caseId],
+  );
   return (
     <div className="panel" id="sec-access">
       <h2>{t('access.title')}</h2>
-      {items === null ? <button type="button" className="secondary" onClick={() => void load(null)}>{t('access.show')}</button> : (
+      {items === null ? (
+        <button type="button" className="secondary" onClick={() => void load(null)}>
+          {t('access.show')}
+        </button>
+      ) : (
         <div className="table-wrap" tabIndex={0}>
           <table data-testid="access-log">
-            <thead><tr>
-              <th scope="col">{t('audit.at')}</th><th scope="col">{t('audit.action')}</th><th scope="col">{t('audit.role')}</th>
-              <th scope="col">{t('audit.actor')}</th><th scope="col">{t('audit.outcome')}</th>
-            </tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">{t('audit.at')}</th>
+                <th scope="col">{t('audit.action')}</th>
+                <th scope="col">{t('audit.role')}</th>
+                <th scope="col">{t('audit.actor')}</th>
+                <th scope="col">{t('audit.outcome')}</th>
+              </tr>
+            </thead>
             <tbody>
               {items.map((a) => (
                 <tr key={a.id}>
-                  <td>{f.dateTime(a.at)}</td><td className="code">{a.action}</td><td>{tx('role', a.role)}</td>
-                  <td translate="no">{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td><td>{tx('outcome', a.outcome)}</td>
+                  <td>{f.dateTime(a.at)}</td>
+                  <td className="code">{a.action}</td>
+                  <td>{tx('role', a.role)}</td>
+                  <td translate="no">{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td>
+                  <td>{tx('outcome', a.outcome)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {cursor && <button type="button" className="secondary" onClick={() => void load(cursor)}>{t('common.loadMore')}</button>}
+      {cursor && (
+        <button type="button" className="secondary" onClick={() => void load(cursor)}>
+          {t('common.loadMore')}
+        </button>
+      )}
       <ErrorText error={error} />
     </div>
   );
