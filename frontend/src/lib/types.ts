@@ -11,6 +11,8 @@ export interface Me {
   role: string;
   organization: { id: string; code: string; name: LocalizedName; kind: string; region: string };
   permissions: string[];
+  /** The roles the caller may give an account (from the server's account rules). */
+  grantable_roles: string[];
   must_change_password: boolean;
   mfa_enabled: boolean;
   mfa_required: boolean;
@@ -52,7 +54,30 @@ export interface Case {
   source?: string;
   identity?: Identity | null;
   identity_erased?: boolean;
+  /** What the caller may do on the case; sent when one case is read. */
+  allowed_actions?: CaseAction[];
+  /** The stages the caller may move the case to; sent with allowed_actions. */
+  allowed_stages?: string[];
 }
+
+/** An action on a case (the API's CaseAction). */
+export type CaseAction =
+  | 'update'
+  | 'move_stage'
+  | 'close'
+  | 'assign'
+  | 'plan_read'
+  | 'plan_edit'
+  | 'consent_list'
+  | 'consent_create'
+  | 'consent_withdraw'
+  | 'referral_list'
+  | 'refer'
+  | 'assistance_list'
+  | 'assistance_create'
+  | 'note_list'
+  | 'note_create'
+  | 'access_log';
 
 export interface StageMove {
   id: string;

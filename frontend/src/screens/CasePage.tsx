@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n, type Key } from '../i18n';
 import { api, type Page } from '../lib/api';
-import { reflectionState, stageTargets } from '../lib/domain';
+import { reflectionState } from '../lib/domain';
 import { linkTo } from '../lib/router';
-import type { Case, Me, StageMove } from '../lib/types';
+import type { Case, CaseAction, Me, StageMove } from '../lib/types';
 import { CLOSURE_REASONS, type EnumName } from '../lib/enums';
 import { ErrorText, RiskBadge, StageBadge } from './common';
 import { AccessLogPanel, AssignPanel } from './case/Supervision';
@@ -43,9 +43,8 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
       </section>
     );
   if (!c) return <p role="status">{t('common.loading')}</p>;
-  const can = (p: string) => me.permissions.includes(p);
-  const owner = c.owner_organization_id === me.organization.id;
-  const imported = c.source === 'import';
+  // What the caller may do on this case, as the server computed it.
+  const may = (a: CaseAction) => c.allowed_actions?.includes(a) ?? false;
   return (
     <section className="case">
       <BackLink />
@@ -63,27 +62,27 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
           <li>
             <a href="#sec-timeline">{t('case.timeline')}</a>
           </li>
-          {can('consent.list') && (
+          {may('consent_list') && (
             <li>
               <a href="#sec-consents">{t('case.consents')}</a>
             </li>
           )}
-          {can('referral.list') && (
+          {may('referral_list') && (
             <li>
               <a href="#sec-referrals">{t('case.referrals')}</a>
             </li>
           )}
-          {can('assistance.list') && (
+          {may('assistance_list') && (
             <li>
               <a href="#sec-assistance">{t('case.assistance')}</a>
             </li>
           )}
-          {owner && can('plan.read') && (
+          {may('plan_read') && (
             <li>
               <a href="#sec-plan">{t('plan.title')}</a>
             </li>
           )}
-          {can('note.list') && (
+          {may('note_list') && (
             <li>
               <a href="#sec-notes">{t('case.notes')}</a>
             </li>
@@ -91,41 +90,33 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
         </ul>
       </nav>
       <div className="grid2">
-        <IdentityPanel
-          c={c}
-          edit={owner && can('case.update') && !imported && !c.identity_erased && !!c.identity ? reload : null}
-        />
-        <AttributesPanel c={c} edit={owner && can('case.update') && !imported && !c.identity_erased ? reload : null} />
+        <IdentityPanel c={c} edit={may('update') && !!c.identity ? reload : null} />
+        <AttributesPanel c={c} edit={may('update') ? reload : null} />
       </div>
-      <Timeline c={c} canMove={can('case.move_stage') && !imported} canClose={can('case.close')} onMoved={reload} />
-      {owner && can('case.assign') && <AssignPanel c={c} me={me} onChanged={reload} />}
-      {can('consent.list') && (
+      <Timeline c={c} targets={may('move_stage') ? (c.allowed_stages ?? []) : []} onMoved={reload} />
+      {may('assign') && <AssignPanel c={c} me={me} onChanged={reload} />}
+      {may('consent_list') && (
         <ConsentsPanel
           caseId={c.id}
-          canCreate={can('consent.create') && owner}
-          canWithdraw={can('consent.withdraw') && owner}
+          canCreate={may('consent_create')}
+          canWithdraw={may('consent_withdraw')}
           onChanged={() => setConsentsVersion((v) => v + 1)}
         />
       )}
-      {can('referral.list') && (
-        <CaseReferralsPanel
-          c={c}
-          me={me}
-          canCreate={owner && can('referral.create') && !imported}
-          consentsVersion={consentsVersion}
-        />
+      {may('referral_list') && (
+        <CaseReferralsPanel c={c} me={me} canCreate={may('refer')} consentsVersion={consentsVersion} />
       )}
-      {can('assistance.list') && (
+      {may('assistance_list') && (
         <AssistancePanel
           c={c}
           me={me}
-          canCreate={can('assistance.create') && !imported}
-          canUpdate={can('assistance.update')}
+          canCreate={may('assistance_create')}
+          canUpdate={me.permissions.includes('assistance.update')}
         />
       )}
-      {owner && can('plan.read') && <PlanPanel caseId={c.id} canWrite={can('plan.update')} />}
-      {can('note.list') && <NotesPanel caseId={c.id} canCreate={can('note.create')} />}
-      {owner && can('case.access_log') && <AccessLogPanel caseId={c.id} />}
+      {may('plan_read') && <PlanPanel caseId={c.id} canWrite={may('plan_edit')} />}
+      {may('note_list') && <NotesPanel caseId={c.id} canCreate={may('note_create')} />}
+      {may('access_log') && <AccessLogPanel caseId={c.id} />}
     </section>
   );
 }
@@ -227,13 +218,12 @@ function AttributesPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | n
 
 function Timeline({
   c,
-  canMove,
-  canClose,
+  targets,
   onMoved,
 }: {
   c: Case;
-  canMove: boolean;
-  canClose: boolean;
+  /** The stages the caller may move the case to (allowed_stages). */
+  targets: string[];
   onMoved: () => Promise<void>;
 }) {
   const { t, tx, f } = useI18n();
@@ -270,7 +260,6 @@ function Timeline({
     }
   };
 
-  const targets = stageTargets(c.stage, canClose);
   const moveLabel: Key = c.stage === 'closed' ? 'case.reopen' : 'case.move';
   return (
     <div className="panel" id="sec-timeline">
@@ -288,7 +277,7 @@ function Timeline({
           </li>
         ))}
       </ol>
-      {canMove && targets.length > 0 && (
+      {targets.length > 0 && (
         <form onSubmit={submit} className="row wrap" data-testid="stage-form">
           <label>
             {t(moveLabel)}

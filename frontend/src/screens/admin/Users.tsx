@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { api, query, type Page } from '../../lib/api';
-import { awaitsApproval, grantableRoles, needsApproval } from '../../lib/domain';
+import { awaitsApproval, needsApproval } from '../../lib/domain';
 import { useOrganizations } from '../../lib/refdata';
 import type { Me, User, UserApproval } from '../../lib/types';
 import { ErrorText, useOrgName } from '../common';
@@ -23,7 +23,7 @@ export default function Users({ me }: { me: Me }) {
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [approval, setApproval] = useState<UserApproval | null>(null);
-  const roles = grantableRoles(me.role);
+  const roles = me.grantable_roles;
   const mayApprove = me.permissions.includes('user.approve');
 
   const load = useCallback(

@@ -18,11 +18,17 @@ const supervisor: Me = {
   role: 'supervisor',
   organization: org,
   permissions: ['user.list', 'user.approve'],
+  grantable_roles: [],
   must_change_password: false,
   mfa_enabled: false,
   mfa_required: false,
 };
-const orgAdmin: Me = { ...supervisor, role: 'org_admin', permissions: ['user.list', 'user.create', 'user.update'] };
+const orgAdmin: Me = {
+  ...supervisor,
+  role: 'org_admin',
+  permissions: ['user.list', 'user.create', 'user.update'],
+  grantable_roles: ['caseworker', 'supervisor'],
+};
 const user = (over: Partial<User>): User => ({
   id: 'u1',
   email: 'new@sezim.kg',
