@@ -34,7 +34,7 @@ export interface PagedList<T> {
   /** Loads the next page and appends it. */
   loadMore: () => void;
   /** Loads the first page again. */
-  reload: () => void;
+  reload: () => Promise<void>;
 }
 
 export interface PagedOptions {
@@ -81,6 +81,8 @@ export function usePagedList<T>(path: string | null, { limit = 50, onError }: Pa
     setCursor(null);
     void load(null);
   }, [load]);
+  const loadMore = useCallback(() => void load(cursor), [load, cursor]);
+  const reload = useCallback(() => load(null), [load]);
 
   return {
     items,
@@ -89,15 +91,16 @@ export function usePagedList<T>(path: string | null, { limit = 50, onError }: Pa
     error,
     setError,
     more: cursor != null,
-    loadMore: () => void load(cursor),
-    reload: () => void load(null),
+    loadMore,
+    reload,
   };
 }
 
-/** The "Load more" button of a paged list, shown while more pages wait. */
+/** The end of a paged list: "Loading…" while a page loads, else "Load more" while more pages wait. */
 export function LoadMore({ list }: { list: Pick<PagedList<unknown>, 'loading' | 'more' | 'loadMore'> }) {
   const { t } = useI18n();
-  if (list.loading || !list.more) return null;
+  if (list.loading) return <p role="status">{t('common.loading')}</p>;
+  if (!list.more) return null;
   return (
     <button type="button" className="secondary" onClick={list.loadMore}>
       {t('common.loadMore')}

@@ -2,22 +2,11 @@
 // fetched once per page load. Neither carries personal data.
 import { useEffect, useState } from 'react';
 import { api, type Page } from './api';
+import { fetchAll } from './paged';
 import type { Measure, Organization } from './types';
 
 let orgs: Promise<Organization[]> | null = null;
 let measures: Promise<Measure[]> | null = null;
-
-async function allOrganizations(): Promise<Organization[]> {
-  const out: Organization[] = [];
-  let cursor: string | null = null;
-  do {
-    const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-    const p: Page<Organization> = await api<Page<Organization>>(`/organizations?limit=200${q}`);
-    out.push(...p.items);
-    cursor = p.next_cursor;
-  } while (cursor);
-  return out;
-}
 
 /** Forgets the cached organizations (after an admin changed one). */
 export function invalidateOrganizations(): void {
@@ -44,7 +33,7 @@ function useCached<T>(get: () => Promise<T>, fallback: T): T {
 }
 
 const getOrgs = () => {
-  orgs ??= allOrganizations().catch((e) => {
+  orgs ??= fetchAll<Organization>('/organizations').catch((e) => {
     orgs = null;
     throw e;
   });

@@ -2,9 +2,10 @@
 // campaigns, publications) against Program measures: a filtered list and a
 // form to record one. Activities carry no personal data: participants are
 // counted by sex.
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
-import { api, query, type Page } from '../lib/api';
+import { api, query } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
 import { useMeasures } from '../lib/refdata';
 import { ACTIVITY_KINDS, FUNDING_SOURCES, REGIONS } from '../lib/enums';
 import { type Activity, type Measure } from '../lib/types';
@@ -21,33 +22,13 @@ export default function Activities({ canCreate }: { canCreate: boolean }) {
   const { t } = useI18n();
   const measures = useMeasures();
   const [filters, setFilters] = useState<Filters>({ measure_code: '', from: '', to: '' });
-  const [items, setItems] = useState<Activity[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(async (f: Filters, after: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const p = await api<Page<Activity>>(`/activities${query({ ...f, limit: '50', cursor: after })}`);
-      setItems((prev) => (after ? [...prev, ...p.items] : p.items));
-      setCursor(p.next_cursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void load(filters, null);
-  }, [filters, load]);
+  const list = usePagedList<Activity>(`/activities${query({ ...filters })}`);
 
   return (
     <section className="activities">
       <h1>{t('act.title')}</h1>
       <p className="muted">{t('act.explain')}</p>
-      {canCreate && <ActivityForm measures={measures} onSaved={() => load(filters, null)} />}
+      {canCreate && <ActivityForm measures={measures} onSaved={list.reload} />}
       <fieldset className="filters" data-testid="activity-filters">
         <legend>{t('act.filters')}</legend>
         <MeasureSelect
@@ -78,14 +59,9 @@ export default function Activities({ canCreate }: { canCreate: boolean }) {
         </label>
       </fieldset>
       <h2>{t('act.list')}</h2>
-      <ErrorText error={error} />
-      <ActivityTable items={items} />
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && (
-        <button type="button" className="secondary" onClick={() => void load(filters, cursor)}>
-          {t('common.loadMore')}
-        </button>
-      )}
+      <ErrorText error={list.error} />
+      <ActivityTable items={list.items} />
+      <LoadMore list={list} />
     </section>
   );
 }

@@ -1,8 +1,9 @@
 // The auditor's view: the audit trail with filters, and its verification.
 // Filters carry ids, actions and times only, never personal data.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
-import { api, query, type Page } from '../lib/api';
+import { api, query } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
 import type { AuditEntry, AuditVerification } from '../lib/types';
 import { ErrorText, useOrgName } from './common';
 import { useOrganizations } from '../lib/refdata';
@@ -29,32 +30,15 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
   const orgs = useOrganizations();
   const [draft, setDraft] = useState<Filters>(NONE);
   const [filters, setFilters] = useState<Filters>(NONE);
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
   const [check, setCheck] = useState<AuditVerification | null>(null);
   const [checking, setChecking] = useState(false);
 
-  const load = useCallback(async (fl: Filters, after: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const to = fl.to ? new Date(new Date(`${fl.to}T00:00:00+06:00`).getTime() + 86_400_000).toISOString() : '';
-      const p = await api<Page<AuditEntry>>(
-        `/audit${query({ ...fl, from: dayStart(fl.from), to, limit: '100', cursor: after })}`,
-      );
-      setItems((prev) => (after ? [...prev, ...p.items] : p.items));
-      setCursor(p.next_cursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void load(filters, null);
-  }, [filters, load]);
+  // The end of the last day asked for is the start of the next one.
+  const to = filters.to ? new Date(new Date(`${filters.to}T00:00:00+06:00`).getTime() + 86_400_000).toISOString() : '';
+  const list = usePagedList<AuditEntry>(`/audit${query({ ...filters, from: dayStart(filters.from), to })}`, {
+    limit: 100,
+  });
+  const { items, loading, error, setError } = list;
 
   const verify = async () => {
     setChecking(true);
@@ -242,12 +226,7 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
         </table>
       </div>
       {!loading && items.length === 0 && <p className="muted">{t('common.empty')}</p>}
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && (
-        <button type="button" className="secondary" onClick={() => void load(filters, cursor)}>
-          {t('common.loadMore')}
-        </button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import { RISKS, STAGES, STATUSES, type EnumName } from '../lib/enums';
 import { type Case, type Referral } from '../lib/types';
@@ -19,10 +20,6 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
   // Filters are kept in component state (they carry no personal data, but
   // the address stays /cases so that nothing about a search leaks into it).
   const [filters, setFilters] = useState<Filters>({ stage: '', status: '', risk_level: '' });
-  const [items, setItems] = useState<Case[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
   const [results, setResults] = useState<Case[] | null>(null);
   const [code, setCode] = useState('');
   const [overdue, setOverdue] = useState<Set<string>>(new Set());
@@ -61,35 +58,19 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
     return () => clearTimeout(h);
   }, [typed, serverCode]);
 
-  const load = useCallback(async (f: Filters, after: string | null, byCode: string) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api<Page<Case>>(
-        `/cases${query({ ...f, code: byCode || undefined, limit: '50', cursor: after })}`,
-      );
-      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-    } catch (e) {
-      if (byCode && rejectsParam(e, 'code')) {
-        setServerCode(false);
-        setExact('');
-        return;
-      }
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load(filters, null, exact);
-  }, [filters, exact, load]);
+  const list = usePagedList<Case>(`/cases${query({ ...filters, code: exact || undefined })}`, {
+    onError: (e) => {
+      if (!exact || !rejectsParam(e, 'code')) return false;
+      setServerCode(false);
+      setExact('');
+      return true;
+    },
+  });
+  const { items, loading, error, more, loadMore } = list;
   // Without the server's code filter, a code search looks through every page of the list.
   useEffect(() => {
-    if (!serverCode && typed.length >= 3 && cursor && !loading && !items.some((c) => c.code.includes(typed)))
-      void load(filters, cursor, '');
-  }, [serverCode, typed, cursor, loading, items, filters, load]);
+    if (!serverCode && typed.length >= 3 && more && !loading && !items.some((c) => c.code.includes(typed))) loadMore();
+  }, [serverCode, typed, more, loading, items, loadMore]);
   const shown = exact ? items : typed ? items.filter((c) => c.code.includes(typed)) : items;
 
   const select = (name: keyof Filters, values: readonly string[], prefix: EnumName, label: string) => (
@@ -152,12 +133,7 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
       </fieldset>
       <ErrorText error={error} />
       <CaseTable items={shown} overdue={overdue} />
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && (
-        <button type="button" className="secondary" onClick={() => void load(filters, cursor, exact)}>
-          {t('common.loadMore')}
-        </button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../i18n';
-import { api, query, type Page } from '../lib/api';
+import { api } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
 import { isKnown } from '../lib/enums';
 import { linkTo } from '../lib/router';
 import type { Notification } from '../lib/types';
@@ -8,26 +8,8 @@ import { ErrorText } from './common';
 
 export function Notifications() {
   const { t, tx, f } = useI18n();
-  const [items, setItems] = useState<Notification[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(async (after: string | null) => {
-    setLoading(true);
-    try {
-      const page = await api<Page<Notification>>(`/notifications${query({ limit: '50', cursor: after })}`);
-      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void load(null);
-  }, [load]);
+  const list = usePagedList<Notification>('/notifications');
+  const { items, setItems, loading, error, setError } = list;
 
   const markRead = async (n: Notification) => {
     try {
@@ -75,12 +57,7 @@ export function Notifications() {
           })}
         </ul>
       )}
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && (
-        <button type="button" className="secondary" onClick={() => void load(cursor)}>
-          {t('common.loadMore')}
-        </button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }

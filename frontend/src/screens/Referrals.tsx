@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useI18n } from '../i18n';
-import { api, query, type Page } from '../lib/api';
+import { api, query } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import type { Referral } from '../lib/types';
 import { ErrorText, useOrgName } from './common';
@@ -10,27 +11,8 @@ type Box = 'incoming' | 'outgoing';
 export function Referrals({ canRespond }: { canRespond: boolean }) {
   const { t } = useI18n();
   const [box, setBox] = useState<Box>('incoming');
-  const [items, setItems] = useState<Referral[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(async (b: Box, after: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api<Page<Referral>>(`/referrals${query({ box: b, limit: '50', cursor: after })}`);
-      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void load(box, null);
-  }, [box, load]);
+  const list = usePagedList<Referral>(`/referrals${query({ box })}`);
+  const { items, setItems, loading, error } = list;
 
   const replace = (r: Referral) => setItems((prev) => prev.map((x) => (x.id === r.id ? { ...x, ...r } : x)));
 
@@ -60,12 +42,7 @@ export function Referrals({ canRespond }: { canRespond: boolean }) {
           ))}
         </ul>
       )}
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && (
-        <button type="button" className="secondary" onClick={() => void load(box, cursor)}>
-          {t('common.loadMore')}
-        </button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }

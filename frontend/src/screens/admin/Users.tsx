@@ -1,13 +1,14 @@
 // Accounts: system admins create admins, org admins, coordinators and
 // auditors; an organization's admin creates its caseworkers and supervisors
-// (the user service decides: internal/users). An account that reads cases or
+// (the server decides and lists them in /me: grantable_roles). An account that reads cases or
 // grants roles waits for a second person (a supervisor of its organization,
 // or another admin), who approves it here and is shown its one-time password
 // once, to hand over. A password set here for a coordinator or an auditor is
 // one-time.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { api, query, type Page } from '../../lib/api';
+import { api, query } from '../../lib/api';
+import { LoadMore, usePagedList } from '../../lib/paged';
 import { awaitsApproval, needsApproval } from '../../lib/domain';
 import { useOrganizations } from '../../lib/refdata';
 import type { Me, User, UserApproval } from '../../lib/types';
@@ -18,36 +19,18 @@ export default function Users({ me }: { me: Me }) {
   const orgs = useOrganizations();
   const isAdmin = me.role === 'admin';
   const [orgFilter, setOrgFilter] = useState('');
-  const [items, setItems] = useState<User[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const list = usePagedList<User>(`/users${query({ organization_id: orgFilter })}`, { limit: 100 });
+  const { items, error, setError } = list;
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [approval, setApproval] = useState<UserApproval | null>(null);
   const roles = me.grantable_roles;
   const mayApprove = me.permissions.includes('user.approve');
 
-  const load = useCallback(
-    async (after: string | null) => {
-      setError(null);
-      try {
-        const p = await api<Page<User>>(`/users${query({ organization_id: orgFilter, limit: '100', cursor: after })}`);
-        setItems((prev) => (after ? [...prev, ...p.items] : p.items));
-        setCursor(p.next_cursor);
-      } catch (e) {
-        setError(e);
-      }
-    },
-    [orgFilter],
-  );
-  useEffect(() => {
-    void load(null);
-  }, [load]);
-
   const approve = async (u: User) => {
     setError(null);
     try {
       setApproval(await api<UserApproval>(`/users/${u.id}/approve`, { method: 'POST' }));
-      await load(null);
+      await list.reload();
     } catch (e) {
       setError(e);
     }
@@ -91,7 +74,7 @@ export default function Users({ me }: { me: Me }) {
           colleagues={items}
           onDone={async () => {
             setEditing(null);
-            await load(null);
+            await list.reload();
           }}
           onCancel={() => setEditing(null)}
         />
@@ -104,11 +87,7 @@ export default function Users({ me }: { me: Me }) {
         onEdit={setEditing}
         onApprove={(u) => void approve(u)}
       />
-      {cursor && (
-        <button type="button" className="secondary" onClick={() => void load(cursor)}>
-          {t('common.loadMore')}
-        </button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }

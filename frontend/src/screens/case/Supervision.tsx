@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useI18n } from '../../i18n';
-import { api, query, type Page } from '../../lib/api';
+import { api, query } from '../../lib/api';
+import { fetchAll, LoadMore, usePagedList } from '../../lib/paged';
 import type { AccessEntry, Case, Me, User } from '../../lib/types';
 import { ErrorText } from '../common';
 
@@ -121,42 +122,20 @@ export function AssignPanel({ c, me, onChanged }: { c: Case; me: Me; onChanged: 
 
 /** The active caseworkers of the caller's organization (a 403 rejects: no list for this role). */
 async function caseworkers(): Promise<User[]> {
-  const out: User[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; i < 10; i++) {
-    const p: Page<User> = await api<Page<User>>(`/users${query({ role: 'caseworker', limit: '200', cursor })}`);
-    out.push(...p.items.filter((u) => !u.disabled && u.role === 'caseworker'));
-    cursor = p.next_cursor;
-    if (!cursor) break;
-  }
-  return out;
+  const all = await fetchAll<User>(`/users${query({ role: 'caseworker' })}`);
+  return all.filter((u) => !u.disabled && u.role === 'caseworker');
 }
 
 export function AccessLogPanel({ caseId }: { caseId: string }) {
   const { t, tx, f } = useI18n();
-  const [items, setItems] = useState<AccessEntry[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(
-    async (after: string | null) => {
-      setError(null);
-      try {
-        const p = await api<Page<AccessEntry>>(
-          `/cases/${caseId}/access-log?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ''}`,
-        );
-        setItems((prev) => (after && prev ? [...prev, ...p.items] : p.items));
-        setCursor(p.next_cursor);
-      } catch (e) {
-        setError(e);
-      }
-    },
-    [caseId],
-  );
+  // The log is read (and the reading audited) only when asked for.
+  const [shown, setShown] = useState(false);
+  const list = usePagedList<AccessEntry>(shown ? `/cases/${caseId}/access-log` : null);
   return (
     <div className="panel" id="sec-access">
       <h2>{t('access.title')}</h2>
-      {items === null ? (
-        <button type="button" className="secondary" onClick={() => void load(null)}>
+      {!shown ? (
+        <button type="button" className="secondary" onClick={() => setShown(true)}>
           {t('access.show')}
         </button>
       ) : (
@@ -172,7 +151,7 @@ export function AccessLogPanel({ caseId }: { caseId: string }) {
               </tr>
             </thead>
             <tbody>
-              {items.map((a) => (
+              {list.items.map((a) => (
                 <tr key={a.id}>
                   <td>{f.dateTime(a.at)}</td>
                   <td className="code">{a.action}</td>
@@ -185,12 +164,8 @@ export function AccessLogPanel({ caseId }: { caseId: string }) {
           </table>
         </div>
       )}
-      {cursor && (
-        <button type="button" className="secondary" onClick={() => void load(cursor)}>
-          {t('common.loadMore')}
-        </button>
-      )}
-      <ErrorText error={error} />
+      {shown && <LoadMore list={list} />}
+      <ErrorText error={list.error} />
     </div>
   );
 }
