@@ -5,7 +5,7 @@ import { useI18n } from '../i18n';
 import { api, query } from '../lib/api';
 import { LoadMore, usePagedList } from '../lib/paged';
 import type { AuditEntry, AuditVerification } from '../lib/types';
-import { ErrorText, useOrgName } from './common';
+import { ErrorText, useOrgName, Table } from './common';
 import { useOrganizations } from '../lib/refdata';
 
 interface Filters {
@@ -187,44 +187,40 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
         </div>
       </form>
       <ErrorText error={error} />
-      <div className="table-wrap" tabIndex={0}>
-        <table data-testid="audit">
-          <thead>
-            <tr>
-              <th scope="col">{t('audit.at')}</th>
-              <th scope="col">{t('audit.action')}</th>
-              <th scope="col">{t('audit.outcome')}</th>
-              <th scope="col">{t('audit.role')}</th>
-              <th scope="col">{t('audit.actor')}</th>
-              <th scope="col">{t('users.organization')}</th>
-              <th scope="col">{t('audit.object')}</th>
-              <th scope="col">{t('audit.client')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((a) => (
-              <tr key={a.id} className={a.outcome === 'success' ? undefined : 'flag'}>
-                <td>{f.dateTime(a.at)}</td>
-                <td className="code">{a.action}</td>
-                <td>{tx('outcome', a.outcome)}</td>
-                <td>{a.role ? tx('role', a.role) : '—'}</td>
-                <td className="code">{a.actor_id ? <abbr title={a.actor_id}>{a.actor_id.slice(0, 8)}</abbr> : '—'}</td>
-                <td>{a.organization_id ? orgName(a.organization_id) : '—'}</td>
-                <td className="code">
-                  {a.object_type}
-                  {a.object_id ? (
-                    <>
-                      {' '}
-                      <abbr title={a.object_id}>{a.object_id.slice(0, 8)}</abbr>
-                    </>
-                  ) : null}
-                </td>
-                <td className="code small">{a.client_ip}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        testId="audit"
+        cols={[
+          'audit.at',
+          'audit.action',
+          'audit.outcome',
+          'audit.role',
+          'audit.actor',
+          'users.organization',
+          'audit.object',
+          'audit.client',
+        ]}
+      >
+        {items.map((a) => (
+          <tr key={a.id} className={a.outcome === 'success' ? undefined : 'flag'}>
+            <td>{f.dateTime(a.at)}</td>
+            <td className="code">{a.action}</td>
+            <td>{tx('outcome', a.outcome)}</td>
+            <td>{a.role ? tx('role', a.role) : '—'}</td>
+            <td className="code">{a.actor_id ? <abbr title={a.actor_id}>{a.actor_id.slice(0, 8)}</abbr> : '—'}</td>
+            <td>{a.organization_id ? orgName(a.organization_id) : '—'}</td>
+            <td className="code">
+              {a.object_type}
+              {a.object_id ? (
+                <>
+                  {' '}
+                  <abbr title={a.object_id}>{a.object_id.slice(0, 8)}</abbr>
+                </>
+              ) : null}
+            </td>
+            <td className="code small">{a.client_ip}</td>
+          </tr>
+        ))}
+      </Table>
       {!loading && items.length === 0 && <p className="muted">{t('common.empty')}</p>}
       <LoadMore list={list} />
     </section>

@@ -5,7 +5,7 @@ import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import { RISKS, STAGES, STATUSES, type EnumName } from '../lib/enums';
 import { type Case, type Referral } from '../lib/types';
-import { ErrorText, RiskBadge, StageBadge } from './common';
+import { ErrorText, RiskBadge, StageBadge, Table } from './common';
 import { ReflectionBadge } from './CasePage';
 import { isWholeCode, normalizeCode, rejectsParam } from '../lib/work';
 
@@ -142,51 +142,48 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
   const { t, tx, f } = useI18n();
   if (items.length === 0) return <p className="muted">{t('cases.empty')}</p>;
   return (
-    <div className="table-wrap" tabIndex={0}>
-      <table className="cases" data-testid="case-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('cases.code')}</th>
-            <th scope="col">{t('cases.stage')}</th>
-            <th scope="col">{t('cases.status')}</th>
-            <th scope="col">{t('cases.risk')}</th>
-            <th scope="col">{t('cases.sex')}</th>
-            <th scope="col">{t('cases.age')}</th>
-            <th scope="col">{t('cases.identifiedAt')}</th>
-            <th scope="col">{t('cases.deadlines')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((c) => (
-            <tr key={c.id}>
-              <td>
-                <a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>
-                  {c.code}
-                </a>
-              </td>
-              <td>
-                <StageBadge stage={c.stage} />
-              </td>
-              <td>{tx('status', c.status)}</td>
-              <td>
-                <RiskBadge risk={c.risk_level} />
-              </td>
-              <td>{tx('sex', c.sex)}</td>
-              <td>{c.age_bracket === 'unknown' ? t('age.unknown') : (c.age_bracket ?? '—')}</td>
-              <td>{f.date(c.identified_at)}</td>
-              <td>
-                <ReflectionBadge c={c} />
-                {overdue?.has(c.id) && (
-                  <span className="badge overdue-mark" data-testid="overdue-badge">
-                    {t('cases.overdueReferral')}
-                  </span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      testId="case-table"
+      className="cases"
+      cols={[
+        'cases.code',
+        'cases.stage',
+        'cases.status',
+        'cases.risk',
+        'cases.sex',
+        'cases.age',
+        'cases.identifiedAt',
+        'cases.deadlines',
+      ]}
+    >
+      {items.map((c) => (
+        <tr key={c.id}>
+          <td>
+            <a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>
+              {c.code}
+            </a>
+          </td>
+          <td>
+            <StageBadge stage={c.stage} />
+          </td>
+          <td>{tx('status', c.status)}</td>
+          <td>
+            <RiskBadge risk={c.risk_level} />
+          </td>
+          <td>{tx('sex', c.sex)}</td>
+          <td>{c.age_bracket === 'unknown' ? t('age.unknown') : (c.age_bracket ?? '—')}</td>
+          <td>{f.date(c.identified_at)}</td>
+          <td>
+            <ReflectionBadge c={c} />
+            {overdue?.has(c.id) && (
+              <span className="badge overdue-mark" data-testid="overdue-badge">
+                {t('cases.overdueReferral')}
+              </span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

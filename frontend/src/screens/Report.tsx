@@ -8,7 +8,7 @@ import { ApiError, api, download } from '../lib/api';
 import { BudgetSection } from './Budget';
 import { cellText, currentHalf, halfYears, lastEndedHalf } from '../lib/domain';
 import type { HalfYearReport, Me, ReportMeasure } from '../lib/types';
-import { ErrorText, useOrgName } from './common';
+import { ErrorText, useOrgName, Table } from './common';
 
 export default function Report({ me }: { me: Me }) {
   const { t, f, lang } = useI18n();
@@ -164,29 +164,18 @@ export default function Report({ me }: { me: Me }) {
           {report.bodies && report.bodies.length > 0 && (
             <div className="panel">
               <h2>{t('report.bodies')}</h2>
-              <div className="table-wrap" tabIndex={0}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('report.body')}</th>
-                      <th scope="col">{t('report.status')}</th>
-                      <th scope="col">{t('report.submittedAt')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {report.bodies.map((b) => (
-                      <tr key={b.organization_id}>
-                        <th scope="row">{orgName(b.organization_id)}</th>
-                        <td>
-                          {t(b.status === 'submitted' ? 'report.submitted' : 'report.draft')}
-                          {b.late && <span className="badge overdue-mark">{t('report.late')}</span>}
-                        </td>
-                        <td>{f.dateTime(b.submitted_at)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table cols={['report.body', 'report.status', 'report.submittedAt']}>
+                {report.bodies.map((b) => (
+                  <tr key={b.organization_id}>
+                    <th scope="row">{orgName(b.organization_id)}</th>
+                    <td>
+                      {t(b.status === 'submitted' ? 'report.submitted' : 'report.draft')}
+                      {b.late && <span className="badge overdue-mark">{t('report.late')}</span>}
+                    </td>
+                    <td>{f.dateTime(b.submitted_at)}</td>
+                  </tr>
+                ))}
+              </Table>
             </div>
           )}
           {report.measures.map((m) => (

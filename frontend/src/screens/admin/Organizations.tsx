@@ -5,7 +5,7 @@ import { api, type Page } from '../../lib/api';
 import { invalidateOrganizations } from '../../lib/refdata';
 import { ASSISTANCE_TYPES, ORG_KINDS, REGIONS } from '../../lib/enums';
 import { type Organization } from '../../lib/types';
-import { ErrorText } from '../common';
+import { ErrorText, Table } from '../common';
 
 interface Draft {
   code: string;
@@ -65,39 +65,23 @@ export default function Organizations() {
           onCancel={() => setEditing(null)}
         />
       )}
-      <div className="table-wrap" tabIndex={0}>
-        <table data-testid="orgs">
-          <thead>
-            <tr>
-              <th scope="col">{t('orgs.code')}</th>
-              <th scope="col">{t('orgs.name')}</th>
-              <th scope="col">{t('orgs.kind')}</th>
-              <th scope="col">{t('orgs.region')}</th>
-              <th scope="col">{t('orgs.active')}</th>
-              <th scope="col">
-                <span className="visually-hidden">{t('ref.actions')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((o) => (
-              <tr key={o.id} className={o.active ? undefined : 'inactive'}>
-                <td className="code">{o.code}</td>
-                <td>{o.name[lang]}</td>
-                <td>{tx('orgkind', o.kind)}</td>
-                <td>{tx('region', o.region)}</td>
-                <td>{o.active ? t('common.yes') : t('common.no')}</td>
-                <td>
-                  <button type="button" className="secondary small" onClick={() => setEditing(o)}>
-                    {t('common.edit')}
-                    <span className="visually-hidden"> {o.code}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table testId="orgs" cols={['orgs.code', 'orgs.name', 'orgs.kind', 'orgs.region', 'orgs.active']} actions>
+        {items.map((o) => (
+          <tr key={o.id} className={o.active ? undefined : 'inactive'}>
+            <td className="code">{o.code}</td>
+            <td>{o.name[lang]}</td>
+            <td>{tx('orgkind', o.kind)}</td>
+            <td>{tx('region', o.region)}</td>
+            <td>{o.active ? t('common.yes') : t('common.no')}</td>
+            <td>
+              <button type="button" className="secondary small" onClick={() => setEditing(o)}>
+                {t('common.edit')}
+                <span className="visually-hidden"> {o.code}</span>
+              </button>
+            </td>
+          </tr>
+        ))}
+      </Table>
     </section>
   );
 }

@@ -12,7 +12,7 @@ import { LoadMore, usePagedList } from '../../lib/paged';
 import { awaitsApproval, needsApproval } from '../../lib/domain';
 import { useOrganizations } from '../../lib/refdata';
 import type { Me, User, UserApproval } from '../../lib/types';
-import { ErrorText, useOrgName } from '../common';
+import { ErrorText, useOrgName, Table } from '../common';
 
 export default function Users({ me }: { me: Me }) {
   const { t, lang } = useI18n();
@@ -118,63 +118,51 @@ export function UserTable({
           ? t('users.mustChange')
           : t('users.active');
   return (
-    <div className="table-wrap" tabIndex={0}>
-      <table data-testid="users">
-        <thead>
-          <tr>
-            <th scope="col">{t('users.name')}</th>
-            <th scope="col">{t('login.email')}</th>
-            <th scope="col">{t('users.role')}</th>
-            <th scope="col">{t('users.organization')}</th>
-            <th scope="col">{t('users.state')}</th>
-            <th scope="col">
-              <span className="visually-hidden">{t('ref.actions')}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((u) => (
-            <tr key={u.id} className={u.status !== 'active' ? 'inactive' : undefined} data-status={u.status}>
-              <td translate="no">{u.name}</td>
-              <td translate="no">{u.email}</td>
-              <td>
-                {tx('role', u.role)}
-                {u.pending_role && (
-                  <span className="muted small">
+    <Table
+      testId="users"
+      cols={['users.name', 'login.email', 'users.role', 'users.organization', 'users.state']}
+      actions
+    >
+      {items.map((u) => (
+        <tr key={u.id} className={u.status !== 'active' ? 'inactive' : undefined} data-status={u.status}>
+          <td translate="no">{u.name}</td>
+          <td translate="no">{u.email}</td>
+          <td>
+            {tx('role', u.role)}
+            {u.pending_role && (
+              <span className="muted small">
+                {' '}
+                · {t('users.pendingRole')} {tx('role', u.pending_role)}
+              </span>
+            )}
+          </td>
+          <td>{orgName(u.organization_id)}</td>
+          <td>{state(u)}</td>
+          <td>
+            <div className="row">
+              {mayApprove && awaitsApproval(u) && u.id !== me.id && (
+                <button type="button" className="small" onClick={() => onApprove(u)}>
+                  {t('users.approve')}
+                  <span className="visually-hidden" translate="no">
                     {' '}
-                    · {t('users.pendingRole')} {tx('role', u.pending_role)}
+                    {u.name}
                   </span>
-                )}
-              </td>
-              <td>{orgName(u.organization_id)}</td>
-              <td>{state(u)}</td>
-              <td>
-                <div className="row">
-                  {mayApprove && awaitsApproval(u) && u.id !== me.id && (
-                    <button type="button" className="small" onClick={() => onApprove(u)}>
-                      {t('users.approve')}
-                      <span className="visually-hidden" translate="no">
-                        {' '}
-                        {u.name}
-                      </span>
-                    </button>
-                  )}
-                  {roles.includes(u.role) && u.id !== me.id && (
-                    <button type="button" className="secondary small" onClick={() => onEdit(u)}>
-                      {t('common.edit')}
-                      <span className="visually-hidden" translate="no">
-                        {' '}
-                        {u.name}
-                      </span>
-                    </button>
-                  )}
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+                </button>
+              )}
+              {roles.includes(u.role) && u.id !== me.id && (
+                <button type="button" className="secondary small" onClick={() => onEdit(u)}>
+                  {t('common.edit')}
+                  <span className="visually-hidden" translate="no">
+                    {' '}
+                    {u.name}
+                  </span>
+                </button>
+              )}
+            </div>
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

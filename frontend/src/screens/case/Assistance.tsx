@@ -4,7 +4,7 @@ import { api, type Page } from '../../lib/api';
 import { useMeasures } from '../../lib/refdata';
 import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, FUNDING_SOURCES } from '../../lib/enums';
 import { type Assistance, type Case, type Me, type Measure } from '../../lib/types';
-import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
+import { ErrorText, useIdempotencyKey, useOrgName, Table } from '../common';
 
 /** The measures offered by default for an assistance type. */
 export function defaultMeasures(measures: Measure[], type: string): string[] {
@@ -109,61 +109,57 @@ export function AssistancePanel({
       {items.length === 0 ? (
         <p className="muted">{t('common.empty')}</p>
       ) : (
-        <div className="table-wrap" tabIndex={0}>
-          <table data-testid="assistance">
-            <thead>
-              <tr>
-                <th scope="col">{t('case.assistanceType')}</th>
-                <th scope="col">{t('case.provider')}</th>
-                <th scope="col">{t('case.assistanceStatus')}</th>
-                <th scope="col">{t('case.startedOn')}</th>
-                <th scope="col">{t('case.endedOn')}</th>
-                <th scope="col">{t('case.cost')}</th>
-                <th scope="col">{t('case.measures')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    {tx('atype', a.type)}
-                    {a.notes && (
-                      <p className="small muted pre" translate="no">
-                        {a.notes}
-                      </p>
-                    )}
-                  </td>
-                  <td>{orgName(a.provider_organization_id)}</td>
-                  <td>
-                    {tx('astatus', a.status)}
-                    {canUpdate && ownProvider(a) && (a.status === 'planned' || a.status === 'in_progress') && (
-                      <button
-                        type="button"
-                        className="secondary small block"
-                        onClick={() => void setStatus(a, 'completed')}
-                      >
-                        {t('case.markCompleted')}
-                      </button>
-                    )}
-                  </td>
-                  <td>{f.date(a.started_on)}</td>
-                  <td>{f.date(a.ended_on)}</td>
-                  <td className="num">
-                    {f.money(a.cost_kgs)}
-                    {a.funding_source && <span className="small muted block">{tx('funding', a.funding_source)}</span>}
-                  </td>
-                  <td>
-                    {(a.measure_codes ?? []).map((m) => (
-                      <abbr key={m} title={title(m)} className="code tag">
-                        {m}
-                      </abbr>
-                    ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          testId="assistance"
+          cols={[
+            'case.assistanceType',
+            'case.provider',
+            'case.assistanceStatus',
+            'case.startedOn',
+            'case.endedOn',
+            'case.cost',
+            'case.measures',
+          ]}
+        >
+          {items.map((a) => (
+            <tr key={a.id}>
+              <td>
+                {tx('atype', a.type)}
+                {a.notes && (
+                  <p className="small muted pre" translate="no">
+                    {a.notes}
+                  </p>
+                )}
+              </td>
+              <td>{orgName(a.provider_organization_id)}</td>
+              <td>
+                {tx('astatus', a.status)}
+                {canUpdate && ownProvider(a) && (a.status === 'planned' || a.status === 'in_progress') && (
+                  <button
+                    type="button"
+                    className="secondary small block"
+                    onClick={() => void setStatus(a, 'completed')}
+                  >
+                    {t('case.markCompleted')}
+                  </button>
+                )}
+              </td>
+              <td>{f.date(a.started_on)}</td>
+              <td>{f.date(a.ended_on)}</td>
+              <td className="num">
+                {f.money(a.cost_kgs)}
+                {a.funding_source && <span className="small muted block">{tx('funding', a.funding_source)}</span>}
+              </td>
+              <td>
+                {(a.measure_codes ?? []).map((m) => (
+                  <abbr key={m} title={title(m)} className="code tag">
+                    {m}
+                  </abbr>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {canCreate && (
         <details className="form-block">

@@ -4,7 +4,7 @@ import { api, type Page } from '../../lib/api';
 import { useOrganizations } from '../../lib/refdata';
 import { ASSISTANCE_TYPES } from '../../lib/enums';
 import { type Case, type Consent, type Me, type Referral } from '../../lib/types';
-import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
+import { ErrorText, useIdempotencyKey, useOrgName, Table } from '../common';
 
 export function CaseReferralsPanel({
   c,
@@ -53,48 +53,30 @@ export function CaseReferralsPanel({
       {items.length === 0 ? (
         <p className="muted">{t('common.empty')}</p>
       ) : (
-        <div className="table-wrap" tabIndex={0}>
-          <table data-testid="case-referrals">
-            <thead>
-              <tr>
-                <th scope="col">{t('ref.code')}</th>
-                <th scope="col">{t('ref.to')}</th>
-                <th scope="col">{t('ref.types')}</th>
-                <th scope="col">{t('ref.status')}</th>
-                <th scope="col">{t('ref.due')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('ref.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={r.id} className={r.overdue ? 'overdue' : undefined}>
-                  <td className="code">{r.code}</td>
-                  <td>{orgName(r.to_organization_id)}</td>
-                  <td>
-                    {r.kind === 'transfer'
-                      ? t('ref.transfer')
-                      : r.assistance_types.map((a) => tx('atype', a)).join(', ')}
-                  </td>
-                  <td>
-                    <span className={`badge ref-${r.status}`}>{tx('refstatus', r.status)}</span>
-                    {r.overdue && <span className="badge overdue-mark">{t('ref.overdue')}</span>}
-                  </td>
-                  <td>{f.dateTime(r.due_at)}</td>
-                  <td>
-                    {r.from_organization_id === me.organization.id &&
-                      (r.status === 'pending' || r.status === 'accepted') && (
-                        <button type="button" className="secondary small" onClick={() => void cancel(r)}>
-                          {t('ref.cancel')}
-                        </button>
-                      )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table testId="case-referrals" cols={['ref.code', 'ref.to', 'ref.types', 'ref.status', 'ref.due']} actions>
+          {items.map((r) => (
+            <tr key={r.id} className={r.overdue ? 'overdue' : undefined}>
+              <td className="code">{r.code}</td>
+              <td>{orgName(r.to_organization_id)}</td>
+              <td>
+                {r.kind === 'transfer' ? t('ref.transfer') : r.assistance_types.map((a) => tx('atype', a)).join(', ')}
+              </td>
+              <td>
+                <span className={`badge ref-${r.status}`}>{tx('refstatus', r.status)}</span>
+                {r.overdue && <span className="badge overdue-mark">{t('ref.overdue')}</span>}
+              </td>
+              <td>{f.dateTime(r.due_at)}</td>
+              <td>
+                {r.from_organization_id === me.organization.id &&
+                  (r.status === 'pending' || r.status === 'accepted') && (
+                    <button type="button" className="secondary small" onClick={() => void cancel(r)}>
+                      {t('ref.cancel')}
+                    </button>
+                  )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {canCreate && <ReferralForm c={c} me={me} consentsVersion={consentsVersion} onCreated={load} />}
       <ErrorText error={error} />

@@ -3,7 +3,7 @@ import { useI18n } from '../../i18n';
 import { api, query } from '../../lib/api';
 import { fetchAll, LoadMore, usePagedList } from '../../lib/paged';
 import type { AccessEntry, Case, Me, User } from '../../lib/types';
-import { ErrorText } from '../common';
+import { ErrorText, Table } from '../common';
 
 /**
  * Assignment by a supervisor: the organization's caseworkers (listed by
@@ -139,30 +139,17 @@ export function AccessLogPanel({ caseId }: { caseId: string }) {
           {t('access.show')}
         </button>
       ) : (
-        <div className="table-wrap" tabIndex={0}>
-          <table data-testid="access-log">
-            <thead>
-              <tr>
-                <th scope="col">{t('audit.at')}</th>
-                <th scope="col">{t('audit.action')}</th>
-                <th scope="col">{t('audit.role')}</th>
-                <th scope="col">{t('audit.actor')}</th>
-                <th scope="col">{t('audit.outcome')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((a) => (
-                <tr key={a.id}>
-                  <td>{f.dateTime(a.at)}</td>
-                  <td className="code">{a.action}</td>
-                  <td>{tx('role', a.role)}</td>
-                  <td translate="no">{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td>
-                  <td>{tx('outcome', a.outcome)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table testId="access-log" cols={['audit.at', 'audit.action', 'audit.role', 'audit.actor', 'audit.outcome']}>
+          {list.items.map((a) => (
+            <tr key={a.id}>
+              <td>{f.dateTime(a.at)}</td>
+              <td className="code">{a.action}</td>
+              <td>{tx('role', a.role)}</td>
+              <td translate="no">{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td>
+              <td>{tx('outcome', a.outcome)}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       {shown && <LoadMore list={list} />}
       <ErrorText error={list.error} />
