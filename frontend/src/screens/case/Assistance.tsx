@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { api, type Page } from '../../lib/api';
+import { api } from '../../lib/api';
+import { LoadMore, usePagedList } from '../../lib/paged';
 import { useMeasures } from '../../lib/refdata';
 import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, FUNDING_SOURCES } from '../../lib/enums';
 import { type Assistance, type Case, type Me, type Measure } from '../../lib/types';
@@ -35,24 +36,13 @@ export function AssistancePanel({
   const { t, tx, f, lang } = useI18n();
   const orgName = useOrgName();
   const measures = useMeasures();
-  const [items, setItems] = useState<Assistance[]>([]);
-  const [error, setError] = useState<unknown>(null);
+  const list = usePagedList<Assistance>(`/cases/${c.id}/assistance`);
+  const { items, error, setError } = list;
   const [form, setForm] = useState(EMPTY);
   const [codes, setCodes] = useState<string[]>([]);
   const [touched, setTouched] = useState(false);
   const [key, nextKey] = useIdempotencyKey();
   const [done, setDone] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      setItems((await api<Page<Assistance>>(`/cases/${c.id}/assistance`)).items);
-    } catch (e) {
-      setError(e);
-    }
-  }, [c.id]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   // Until the worker picks measures, the type's default measures are chosen.
   useEffect(() => {
@@ -75,7 +65,7 @@ export function AssistancePanel({
       setForm({ ...EMPTY, type: form.type });
       setTouched(false);
       setDone(true);
-      await load();
+      await list.reload();
     } catch (err) {
       setError(err);
     }
@@ -94,7 +84,7 @@ export function AssistancePanel({
         body,
         headers: { 'Content-Type': 'application/merge-patch+json' },
       });
-      await load();
+      await list.reload();
     } catch (err) {
       setError(err);
     }
@@ -161,6 +151,7 @@ export function AssistancePanel({
           ))}
         </Table>
       )}
+      <LoadMore list={list} />
       {canCreate && (
         <details className="form-block">
           <summary>{t('case.addAssistance')}</summary>

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { api, type Page } from '../../lib/api';
+import { api } from '../../lib/api';
+import { LoadMore, usePagedList } from '../../lib/paged';
 import { useOrganizations } from '../../lib/refdata';
 import { CATEGORIES, CONSENT_GIVERS, CONSENT_PURPOSES } from '../../lib/enums';
 import { type Consent } from '../../lib/types';
@@ -20,8 +21,8 @@ export function ConsentsPanel({
   const { t, tx, f, lang } = useI18n();
   const orgName = useOrgName();
   const orgs = useOrganizations();
-  const [items, setItems] = useState<Consent[]>([]);
-  const [error, setError] = useState<unknown>(null);
+  const list = usePagedList<Consent>(`/cases/${caseId}/consents`);
+  const { items, error, setError } = list;
   const [purpose, setPurpose] = useState('data_sharing');
   const [recipient, setRecipient] = useState('');
   const [cats, setCats] = useState<string[]>([]);
@@ -30,17 +31,6 @@ export function ConsentsPanel({
   const [key, nextKey] = useIdempotencyKey();
   const [withdrawing, setWithdrawing] = useState<string | null>(null);
   const [reason, setReason] = useState('');
-
-  const load = useCallback(async () => {
-    try {
-      setItems((await api<Page<Consent>>(`/cases/${caseId}/consents`)).items);
-    } catch (e) {
-      setError(e);
-    }
-  }, [caseId]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const toggle = (c: string) => setCats((prev) => (prev.includes(c) ? prev.filter((x) => x !== c) : [...prev, c]));
 
@@ -59,7 +49,7 @@ export function ConsentsPanel({
       nextKey();
       setCats([]);
       setExpires('');
-      await load();
+      await list.reload();
       onChanged();
     } catch (err) {
       setError(err);
@@ -72,7 +62,7 @@ export function ConsentsPanel({
       await api(`/consents/${id}/withdraw`, { method: 'POST', body: reason.trim() ? { reason: reason.trim() } : {} });
       setWithdrawing(null);
       setReason('');
-      await load();
+      await list.reload();
       onChanged();
     } catch (err) {
       setError(err);
@@ -166,6 +156,7 @@ export function ConsentsPanel({
           ))}
         </ul>
       )}
+      <LoadMore list={list} />
       {canCreate && (
         <details className="form-block">
           <summary>{t('consent.add')}</summary>

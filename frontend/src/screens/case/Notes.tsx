@@ -1,26 +1,16 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { api, type Page } from '../../lib/api';
+import { api } from '../../lib/api';
+import { LoadMore, usePagedList } from '../../lib/paged';
 import type { Note } from '../../lib/types';
 import { ErrorText, useIdempotencyKey } from '../common';
 
 export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: boolean }) {
   const { t, f } = useI18n();
-  const [items, setItems] = useState<Note[]>([]);
+  const list = usePagedList<Note>(`/cases/${caseId}/notes`, { limit: 100 });
+  const { items, error, setError } = list;
   const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>(null);
   const [key, nextKey] = useIdempotencyKey();
-
-  const load = useCallback(async () => {
-    try {
-      setItems((await api<Page<Note>>(`/cases/${caseId}/notes?limit=100`)).items);
-    } catch (e) {
-      setError(e);
-    }
-  }, [caseId]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -30,7 +20,7 @@ export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: b
       await api(`/cases/${caseId}/notes`, { method: 'POST', body: { text }, headers: { 'Idempotency-Key': key } });
       nextKey();
       setText('');
-      await load();
+      await list.reload();
     } catch (err) {
       setError(err);
     }
@@ -51,6 +41,7 @@ export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: b
           ))}
         </ul>
       )}
+      <LoadMore list={list} />
       {canCreate && (
         <form onSubmit={submit} className="stack">
           <label>
