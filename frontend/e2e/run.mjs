@@ -27,7 +27,9 @@ const log = (...a) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixe
 function run(cmd, args, env, opts = {}) {
   const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', ...opts });
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${(r.stdout || '').slice(-2000)}\n${(r.stderr || '').slice(-4000)}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (${r.status}):\n${(r.stdout || '').slice(-2000)}\n${(r.stderr || '').slice(-4000)}`,
+    );
   }
   return r.stdout;
 }
@@ -36,7 +38,10 @@ function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
   });
 }
 
@@ -55,7 +60,9 @@ async function waitReady(base, server, deadlineMs) {
     try {
       const r = await fetch(`${base}/readyz`);
       if (r.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('the server did not become ready');
@@ -70,7 +77,12 @@ async function main() {
     log('building the web app and the binary');
     run('npm', ['run', 'build'], {}, { cwd: frontend });
     bin = join(tmp, 'jardam');
-    run('go', ['build', '-o', bin, './cmd/jardam'], { GOTOOLCHAIN: process.env.GOTOOLCHAIN || 'go1.27.3', CGO_ENABLED: '0' }, { cwd: repo });
+    run(
+      'go',
+      ['build', '-o', bin, './cmd/jardam'],
+      { GOTOOLCHAIN: process.env.GOTOOLCHAIN || 'go1.27.3', CGO_ENABLED: '0' },
+      { cwd: repo },
+    );
   }
   bin = resolve(bin);
 
@@ -94,10 +106,23 @@ async function main() {
   cleanup = async () => {
     if (server && server.exitCode === null) {
       server.kill('SIGTERM');
-      await new Promise((r) => { const t = setTimeout(() => { server.kill('SIGKILL'); r(); }, 10_000); server.once('exit', () => { clearTimeout(t); r(); }); });
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          server.kill('SIGKILL');
+          r();
+        }, 10_000);
+        server.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
     }
     if (created) {
-      const r = spawnSync('psql', [superURL, '-v', 'ON_ERROR_STOP=1', '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`], { encoding: 'utf8' });
+      const r = spawnSync(
+        'psql',
+        [superURL, '-v', 'ON_ERROR_STOP=1', '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`],
+        { encoding: 'utf8' },
+      );
       if (r.status !== 0) console.error(`could not drop ${dbName}: ${r.stderr}`);
     }
     rmSync(tmp, { recursive: true, force: true });
@@ -139,4 +164,7 @@ const guard = setTimeout(() => {
   void cleanup().finally(() => process.exit(1));
 }, 900_000);
 guard.unref();
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -24,8 +24,16 @@ import { loadDicts } from './dict.mjs';
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'jardam-demo-2025';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const RUN = Math.random().toString(36).slice(2, 8);
 // Names that must never reach a URL, the title, storage, the console, or a
 // coordinator.
@@ -34,7 +42,9 @@ const MARKER_GIVEN = 'Markerbek';
 const UUID_PATH = /^\/cases\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const WIDTHS = [1280, 390];
 
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
 
 /** RFC 6238 TOTP of a base-32 secret at time ms: HMAC-SHA-1, 6 digits, 30 s steps. */
 export function totp(secret, ms = Date.now()) {
@@ -51,7 +61,8 @@ export function totp(secret, ms = Date.now()) {
 
 export async function scenarios({ base, chromium, results, log }) {
   const { DICTS, KY_SAME_AS_RU } = await loadDicts();
-  const RU = DICTS.ru; const KY = DICTS.ky;
+  const RU = DICTS.ru;
+  const KY = DICTS.ky;
   const failures = [];
   const axeSummary = [];
   let shotNo = 0;
@@ -66,27 +77,56 @@ export async function scenarios({ base, chromium, results, log }) {
   const step = async (name, fn) => {
     if (only && !name.startsWith('setup') && !only.test(name)) return;
     const t0 = Date.now();
-    try { await fn(); log(`✓ ${name} (${Date.now() - t0} ms)`); } catch (e) { failures.push({ name, error: e.message.split('\n')[0] }); log(`✗ ${name}: ${e.stack || e.message}`); }
+    try {
+      await fn();
+      log(`✓ ${name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      failures.push({ name, error: e.message.split('\n')[0] });
+      log(`✗ ${name}: ${e.stack || e.message}`);
+    }
   };
 
   async function withBrowser({ locale = 'ru-RU', width = 1280, captureBodies = false }, fn) {
     const dir = mkdtempSync(join(tmpdir(), 'jardam-chromium-'));
     const ctx = await pw.launchPersistentContext(dir, {
-      executablePath: chromium, headless: true, args: ARGS, locale, viewport: { width, height: 860 }, timezoneId: 'Asia/Bishkek',
+      executablePath: chromium,
+      headless: true,
+      args: ARGS,
+      locale,
+      viewport: { width, height: 860 },
+      timezoneId: 'Asia/Bishkek',
     });
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     page.setDefaultTimeout(15_000);
     const watch = { urls: [], console: [], cspViolations: [], tokens: [], bodies: [], pending: [] };
-    page.on('framenavigated', (f) => { if (f === page.mainFrame()) watch.urls.push(f.url()); });
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) watch.urls.push(f.url());
+    });
     page.on('request', (r) => watch.urls.push(r.url()));
-    page.on('console', (m) => { watch.console.push(m.text()); if (/Content Security Policy/i.test(m.text())) watch.cspViolations.push(m.text()); });
+    page.on('console', (m) => {
+      watch.console.push(m.text());
+      if (/Content Security Policy/i.test(m.text())) watch.cspViolations.push(m.text());
+    });
     page.on('pageerror', (e) => watch.console.push(`pageerror: ${e.message}`));
     page.on('response', (r) => {
       const url = r.url();
       if (url.endsWith('/api/v1/auth/login') || url.endsWith('/api/v1/auth/refresh')) {
-        watch.pending.push(r.json().then((b) => { if (b.access_token) watch.tokens.push(b.access_token); }, () => {}));
+        watch.pending.push(
+          r.json().then(
+            (b) => {
+              if (b.access_token) watch.tokens.push(b.access_token);
+            },
+            () => {},
+          ),
+        );
       }
-      if (captureBodies) watch.pending.push(r.text().then((b) => watch.bodies.push({ url, body: b }), () => {}));
+      if (captureBodies)
+        watch.pending.push(
+          r.text().then(
+            (b) => watch.bodies.push({ url, body: b }),
+            () => {},
+          ),
+        );
     });
     try {
       await fn(page, watch, ctx);
@@ -107,7 +147,9 @@ export async function scenarios({ base, chromium, results, log }) {
   /** Waits until no loading indicator is left. */
   async function settle(page) {
     const loading = [RU['common.loading'], KY['common.loading'], DICTS.en['common.loading']];
-    await page.waitForFunction((l) => !l.some((x) => document.body.innerText.includes(x)), loading, { timeout: 15_000 });
+    await page.waitForFunction((l) => !l.some((x) => document.body.innerText.includes(x)), loading, {
+      timeout: 15_000,
+    });
     await page.waitForTimeout(150);
   }
 
@@ -119,9 +161,18 @@ export async function scenarios({ base, chromium, results, log }) {
 
   async function browserState(page) {
     return page.evaluate(async () => {
-      const dump = (s) => Object.keys(s).map((k) => `${k}=${s.getItem(k)}`).join('\n');
+      const dump = (s) =>
+        Object.keys(s)
+          .map((k) => `${k}=${s.getItem(k)}`)
+          .join('\n');
       const dbs = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name).join(',') : '';
-      return { local: dump(localStorage), session: dump(sessionStorage), cookie: document.cookie, title: document.title, idb: dbs };
+      return {
+        local: dump(localStorage),
+        session: dump(sessionStorage),
+        cookie: document.cookie,
+        title: document.title,
+        idb: dbs,
+      };
     });
   }
 
@@ -137,17 +188,29 @@ export async function scenarios({ base, chromium, results, log }) {
     const s = await browserState(page);
     for (const secret of secrets) {
       assert(!watch.urls.some((u) => u.includes(secret)), `a URL contains "${secret}"`);
-      assert(!s.local.includes(secret) && !s.session.includes(secret) && !s.idb.includes(secret) && !s.cookie.includes(secret), `browser storage contains "${secret}"`);
+      assert(
+        !s.local.includes(secret) &&
+          !s.session.includes(secret) &&
+          !s.idb.includes(secret) &&
+          !s.cookie.includes(secret),
+        `browser storage contains "${secret}"`,
+      );
       assert(!s.title.includes(secret), `the title contains "${secret}"`);
       assert(!watch.console.some((m) => m.includes(secret)), `the console contains "${secret}"`);
     }
     assert(s.local === '' && s.session === '', `the app wrote to browser storage: ${s.local}${s.session}`);
     for (const tok of watch.tokens) {
-      assert(!s.local.includes(tok) && !s.session.includes(tok) && !s.cookie.includes(tok), 'a token is in script-readable storage');
+      assert(
+        !s.local.includes(tok) && !s.session.includes(tok) && !s.cookie.includes(tok),
+        'a token is in script-readable storage',
+      );
     }
     assert(!s.cookie.includes('jardam_refresh'), 'the refresh cookie is readable by scripts');
     assert(watch.cspViolations.length === 0, `CSP violations: ${watch.cspViolations.join(' | ')}`);
-    assert(!watch.console.some((m) => m.startsWith('pageerror')), `page errors: ${watch.console.filter((m) => m.startsWith('pageerror')).join(' | ')}`);
+    assert(
+      !watch.console.some((m) => m.startsWith('pageerror')),
+      `page errors: ${watch.console.filter((m) => m.startsWith('pageerror')).join(' | ')}`,
+    );
   }
 
   // --- Kyrgyz and accessibility checks ------------------------------------
@@ -173,20 +236,54 @@ export async function scenarios({ base, chromium, results, log }) {
       return `${clone.textContent}\n${attrs.join('\n')}`;
     });
     const left = foreign.filter((s) => text.includes(s));
-    const around = (s) => { const i = text.indexOf(s); return JSON.stringify(text.slice(Math.max(0, i - 40), i + s.length + 40).replace(/\s+/g, ' ')); };
-    assert(left.length === 0, `${screen}: untranslated in Kyrgyz: ${left.slice(0, 3).map((s) => `${JSON.stringify(s)} in ${around(s)}`).join(', ')}`);
+    const around = (s) => {
+      const i = text.indexOf(s);
+      return JSON.stringify(text.slice(Math.max(0, i - 40), i + s.length + 40).replace(/\s+/g, ' '));
+    };
+    assert(
+      left.length === 0,
+      `${screen}: untranslated in Kyrgyz: ${left
+        .slice(0, 3)
+        .map((s) => `${JSON.stringify(s)} in ${around(s)}`)
+        .join(', ')}`,
+    );
     const key = keyPattern.exec(text);
     assert(!key, `${screen}: a dictionary key is shown instead of text: ${key?.[0]}`);
   }
 
   async function runAxe(page, screen, width) {
-    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    await page.evaluate(() =>
+      document.querySelectorAll('details').forEach((d) => {
+        d.open = true;
+      }),
+    );
     if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-    const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }).then((x) => x.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help, target: v.nodes[0]?.target?.join(' ') }))));
+    const r = await page.evaluate(() =>
+      window.axe.run(document, { resultTypes: ['violations'] }).then((x) =>
+        x.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          nodes: v.nodes.length,
+          help: v.help,
+          target: v.nodes[0]?.target?.join(' '),
+        })),
+      ),
+    );
     const bad = r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    axeSummary.push({ screen, width, violations: r.length, serious_or_critical: bad.length, rules: r.map((v) => `${v.id}(${v.impact})`) });
-    log(`  axe ${screen} @${width}px: ${r.length} violation(s), ${bad.length} serious/critical${r.length ? ` [${r.map((v) => `${v.id}:${v.impact}`).join(', ')}]` : ''}`);
-    assert(bad.length === 0, `${screen} @${width}px: axe ${bad.map((v) => `${v.id} (${v.impact}, ${v.nodes}x, ${v.target})`).join('; ')}`);
+    axeSummary.push({
+      screen,
+      width,
+      violations: r.length,
+      serious_or_critical: bad.length,
+      rules: r.map((v) => `${v.id}(${v.impact})`),
+    });
+    log(
+      `  axe ${screen} @${width}px: ${r.length} violation(s), ${bad.length} serious/critical${r.length ? ` [${r.map((v) => `${v.id}:${v.impact}`).join(', ')}]` : ''}`,
+    );
+    assert(
+      bad.length === 0,
+      `${screen} @${width}px: axe ${bad.map((v) => `${v.id} (${v.impact}, ${v.nodes}x, ${v.target})`).join('; ')}`,
+    );
   }
 
   /** The Kyrgyz, axe and screenshot checks of the current screen at both widths. */
@@ -198,10 +295,17 @@ export async function scenarios({ base, chromium, results, log }) {
       if (width === WIDTHS[0]) await checkKyrgyz(page, screen);
       else {
         // Usable on a phone: nothing widens the page beyond the screen.
-        const wide = await page.evaluate((w) => [...document.querySelectorAll('body *')]
-          .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.parentElement.closest('.table-wrap, svg'))
-          .slice(0, 3).map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)
-          .concat(document.documentElement.scrollWidth > w ? [`page ${document.documentElement.scrollWidth}px`] : []), width);
+        const wide = await page.evaluate(
+          (w) =>
+            [...document.querySelectorAll('body *')]
+              .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.parentElement.closest('.table-wrap, svg'))
+              .slice(0, 3)
+              .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)
+              .concat(
+                document.documentElement.scrollWidth > w ? [`page ${document.documentElement.scrollWidth}px`] : [],
+              ),
+          width,
+        );
         assert(wide.length === 0, `${screen}: wider than ${width}px: ${wide.join(', ')}`);
       }
       await shot(page, `ky-${screen}-${width}`);
@@ -213,19 +317,25 @@ export async function scenarios({ base, chromium, results, log }) {
   async function call(token, method, path, body) {
     const r = await fetch(`${base}/api/v1${path}`, {
       method,
-      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(method === 'POST' ? { 'Idempotency-Key': crypto.randomUUID() } : {}) },
+      headers: {
+        'Content-Type': 'application/json',
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(method === 'POST' ? { 'Idempotency-Key': crypto.randomUUID() } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
     return text ? JSON.parse(text) : null;
   }
-  const tokenOf = async (email) => (await call(null, 'POST', '/auth/login', { email, password: PASSWORD })).access_token;
+  const tokenOf = async (email) =>
+    (await call(null, 'POST', '/auth/login', { email, password: PASSWORD })).access_token;
 
   /** The middle of the last ended half-year (Asia/Bishkek), where the dashboard opens. */
   function lastEndedHalfMiddle() {
     const b = new Date(Date.now() + 6 * 3600_000);
-    const y = b.getUTCFullYear(); const m = b.getUTCMonth() + 1;
+    const y = b.getUTCFullYear();
+    const m = b.getUTCMonth() + 1;
     return m <= 6 ? `${y - 1}-10-15` : `${y}-04-15`;
   }
 
@@ -255,452 +365,569 @@ export async function scenarios({ base, chromium, results, log }) {
 
   // 1. The crisis center worker.
   let referralCode = null;
-  await step('crisis center worker: case, shelter, consent, referral to MLSSM', () => withBrowser({}, async (page, watch) => {
-    await signIn(page, 'caseworker@sezim.kg');
-    assert(new URL(page.url()).pathname === '/cases', `after sign-in the app is at ${page.url()}`);
-    const rows = page.locator('[data-testid=case-table] tbody tr');
-    await rows.first().waitFor();
-    await page.locator('h1', { hasText: RU['cases.title'] }).waitFor();
-    await settle(page);
-    await shot(page, 'caseworker-cases');
+  await step('crisis center worker: case, shelter, consent, referral to MLSSM', () =>
+    withBrowser({}, async (page, watch) => {
+      await signIn(page, 'caseworker@sezim.kg');
+      assert(new URL(page.url()).pathname === '/cases', `after sign-in the app is at ${page.url()}`);
+      const rows = page.locator('[data-testid=case-table] tbody tr');
+      await rows.first().waitFor();
+      await page.locator('h1', { hasText: RU['cases.title'] }).waitFor();
+      await settle(page);
+      await shot(page, 'caseworker-cases');
 
-    // Filters and the code search.
-    await page.locator('fieldset.filters select').first().selectOption('shelter');
-    await page.waitForResponse((r) => r.url().includes('/api/v1/cases?') && r.url().includes('stage=shelter'));
-    await settle(page);
-    const total = await rows.count();
-    const badges = await page.locator('[data-testid=case-table] tbody tr .badge.stage-shelter').count();
-    assert(total === 0 || badges >= total, 'the stage filter shows other stages');
-    await page.locator('fieldset.filters select').first().selectOption('');
-    await settle(page);
-    const firstCode = (await rows.first().locator('a').innerText()).trim();
-    await page.locator('input[name=code]').fill(firstCode);
-    await page.waitForTimeout(200);
-    assert((await rows.count()) >= 1 && (await rows.first().locator('a').innerText()).trim() === firstCode, 'the code search does not find the case');
-    await page.locator('input[name=code]').fill('');
+      // Filters and the code search.
+      await page.locator('fieldset.filters select').first().selectOption('shelter');
+      await page.waitForResponse((r) => r.url().includes('/api/v1/cases?') && r.url().includes('stage=shelter'));
+      await settle(page);
+      const total = await rows.count();
+      const badges = await page.locator('[data-testid=case-table] tbody tr .badge.stage-shelter').count();
+      assert(total === 0 || badges >= total, 'the stage filter shows other stages');
+      await page.locator('fieldset.filters select').first().selectOption('');
+      await settle(page);
+      const firstCode = (await rows.first().locator('a').innerText()).trim();
+      await page.locator('input[name=code]').fill(firstCode);
+      await page.waitForTimeout(200);
+      assert(
+        (await rows.count()) >= 1 && (await rows.first().locator('a').innerText()).trim() === firstCode,
+        'the code search does not find the case',
+      );
+      await page.locator('input[name=code]').fill('');
 
-    // A new case: the duplicate check runs before creating.
-    await nav(page, '/cases/new');
-    const create = page.locator('[data-testid=new-case] button[type=submit]');
-    assert(await create.isDisabled(), 'creating is possible before the duplicate check');
-    const autocompletes = await page.locator('[data-testid=new-case] input').evaluateAll((els) => els.map((e) => e.getAttribute('autocomplete')));
-    assert(autocompletes.every((a) => a === 'off'), 'an identity input lacks autocomplete="off"');
-    await page.locator('input[name=family_name]').fill(MARKER);
-    await page.locator('input[name=given_name]').fill(MARKER_GIVEN);
-    await page.locator('input[name=birth_date]').fill('1999-04-01');
-    const dup = page.waitForResponse((r) => r.url().endsWith('/api/v1/cases/duplicates') && r.request().method() === 'POST');
-    await page.locator('[data-testid=new-case] button[type=button]').click();
-    assert((await dup).status() === 200, 'the duplicate check failed');
-    await page.locator('[data-testid=dup-result]').waitFor();
-    await shot(page, 'caseworker-new-case-checked');
-    const made = page.waitForResponse((r) => r.url().endsWith('/api/v1/cases') && r.request().method() === 'POST');
-    await create.click();
-    const res = await made;
-    assert(res.status() === 201, `creating answered ${res.status()}`);
-    assert(!!res.request().headers()['idempotency-key'], 'the create request has no Idempotency-Key');
-    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
-    await page.locator('dd', { hasText: MARKER }).waitFor();
-    await page.locator('[data-testid=reflection-badge]').waitFor();
-    await settle(page);
+      // A new case: the duplicate check runs before creating.
+      await nav(page, '/cases/new');
+      const create = page.locator('[data-testid=new-case] button[type=submit]');
+      assert(await create.isDisabled(), 'creating is possible before the duplicate check');
+      const autocompletes = await page
+        .locator('[data-testid=new-case] input')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('autocomplete')));
+      assert(
+        autocompletes.every((a) => a === 'off'),
+        'an identity input lacks autocomplete="off"',
+      );
+      await page.locator('input[name=family_name]').fill(MARKER);
+      await page.locator('input[name=given_name]').fill(MARKER_GIVEN);
+      await page.locator('input[name=birth_date]').fill('1999-04-01');
+      const dup = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/cases/duplicates') && r.request().method() === 'POST',
+      );
+      await page.locator('[data-testid=new-case] button[type=button]').click();
+      assert((await dup).status() === 200, 'the duplicate check failed');
+      await page.locator('[data-testid=dup-result]').waitFor();
+      await shot(page, 'caseworker-new-case-checked');
+      const made = page.waitForResponse((r) => r.url().endsWith('/api/v1/cases') && r.request().method() === 'POST');
+      await create.click();
+      const res = await made;
+      assert(res.status() === 201, `creating answered ${res.status()}`);
+      assert(!!res.request().headers()['idempotency-key'], 'the create request has no Idempotency-Key');
+      await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+      await page.locator('dd', { hasText: MARKER }).waitFor();
+      await page.locator('[data-testid=reflection-badge]').waitFor();
+      await settle(page);
 
-    // Stage: identification -> shelter.
-    await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('shelter');
-    await page.locator('[data-testid=stage-form] input[name=reason]').fill('placed in the shelter');
-    await page.locator('[data-testid=stage-form] button[type=submit]').click();
-    await page.locator('[data-testid=timeline] li').nth(1).waitFor();
+      // Stage: identification -> shelter.
+      await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('shelter');
+      await page.locator('[data-testid=stage-form] input[name=reason]').fill('placed in the shelter');
+      await page.locator('[data-testid=stage-form] button[type=submit]').click();
+      await page.locator('[data-testid=timeline] li').nth(1).waitFor();
 
-    // Shelter, with the measure offered by default.
-    const af = page.locator('[data-testid=assistance-form]');
-    await af.locator('xpath=..').locator('summary').click();
-    await af.locator('select[name=type]').selectOption('shelter');
-    await af.locator('input[name=started_on]').fill(new Date(Date.now() + 6 * 3600_000).toISOString().slice(0, 10));
-    const posted = page.waitForResponse((r) => /\/api\/v1\/cases\/[^/]+\/assistance$/.test(r.url()) && r.request().method() === 'POST');
-    await af.locator('button[type=submit]').click();
-    const ar = await posted;
-    assert(ar.status() === 201, `recording shelter answered ${ar.status()}`);
-    await page.locator('[data-testid=assistance] td', { hasText: RU['atype.shelter'] }).first().waitFor();
+      // Shelter, with the measure offered by default.
+      const af = page.locator('[data-testid=assistance-form]');
+      await af.locator('xpath=..').locator('summary').click();
+      await af.locator('select[name=type]').selectOption('shelter');
+      await af.locator('input[name=started_on]').fill(new Date(Date.now() + 6 * 3600_000).toISOString().slice(0, 10));
+      const posted = page.waitForResponse(
+        (r) => /\/api\/v1\/cases\/[^/]+\/assistance$/.test(r.url()) && r.request().method() === 'POST',
+      );
+      await af.locator('button[type=submit]').click();
+      const ar = await posted;
+      assert(ar.status() === 201, `recording shelter answered ${ar.status()}`);
+      await page.locator('[data-testid=assistance] td', { hasText: RU['atype.shelter'] }).first().waitFor();
 
-    // A data-sharing consent to MLSSM's social department.
-    const cf = page.locator('[data-testid=consent-form]');
-    await cf.locator('xpath=..').locator('summary').click();
-    await cf.locator('select[name=purpose]').selectOption('data_sharing');
-    const socialId = orgIds['MLSSM-SOC'];
-    assert(socialId, 'no MLSSM-SOC organization');
-    await cf.locator('select[name=recipient]').selectOption(socialId);
-    await cf.locator('input[name=cat-assistance_history]').check();
-    await cf.locator('input[name=cat-health]').check();
-    await cf.locator('button[type=submit]').click();
-    await page.locator('[data-testid=consents] li').first().waitFor();
+      // A data-sharing consent to MLSSM's social department.
+      const cf = page.locator('[data-testid=consent-form]');
+      await cf.locator('xpath=..').locator('summary').click();
+      await cf.locator('select[name=purpose]').selectOption('data_sharing');
+      const socialId = orgIds['MLSSM-SOC'];
+      assert(socialId, 'no MLSSM-SOC organization');
+      await cf.locator('select[name=recipient]').selectOption(socialId);
+      await cf.locator('input[name=cat-assistance_history]').check();
+      await cf.locator('input[name=cat-health]').check();
+      await cf.locator('button[type=submit]').click();
+      await page.locator('[data-testid=consents] li').first().waitFor();
 
-    // The referral: organization, assistance types, categories within the consent, urgency, note.
-    const rf = page.locator('[data-testid=referral-form]');
-    await rf.locator('xpath=..').locator('summary').click();
-    await rf.locator(`select[name=to] option[value="${socialId}"]`).waitFor({ state: 'attached' });
-    await rf.locator('select[name=to]').selectOption(socialId);
-    await rf.locator('input[name=type-psychological]').check();
-    await rf.locator('input[name=refcat-health]').check();
-    assert((await rf.locator('input[name=refcat-identity]').count()) === 0, 'the referral offers a category the consent does not cover');
-    await rf.locator('select[name=urgency]').selectOption('urgent');
-    await rf.locator('textarea[name=note]').fill('needs a psychologist this week');
-    const sent = page.waitForResponse((r) => /\/api\/v1\/cases\/[^/]+\/referrals$/.test(r.url()) && r.request().method() === 'POST');
-    await rf.locator('button[type=submit]').click();
-    const sr = await sent;
-    assert(sr.status() === 201, `referring answered ${sr.status()}`);
-    referralCode = (await sr.json()).code;
-    await page.locator('[data-testid=case-referrals] td', { hasText: referralCode }).waitFor();
+      // The referral: organization, assistance types, categories within the consent, urgency, note.
+      const rf = page.locator('[data-testid=referral-form]');
+      await rf.locator('xpath=..').locator('summary').click();
+      await rf.locator(`select[name=to] option[value="${socialId}"]`).waitFor({ state: 'attached' });
+      await rf.locator('select[name=to]').selectOption(socialId);
+      await rf.locator('input[name=type-psychological]').check();
+      await rf.locator('input[name=refcat-health]').check();
+      assert(
+        (await rf.locator('input[name=refcat-identity]').count()) === 0,
+        'the referral offers a category the consent does not cover',
+      );
+      await rf.locator('select[name=urgency]').selectOption('urgent');
+      await rf.locator('textarea[name=note]').fill('needs a psychologist this week');
+      const sent = page.waitForResponse(
+        (r) => /\/api\/v1\/cases\/[^/]+\/referrals$/.test(r.url()) && r.request().method() === 'POST',
+      );
+      await rf.locator('button[type=submit]').click();
+      const sr = await sent;
+      assert(sr.status() === 201, `referring answered ${sr.status()}`);
+      referralCode = (await sr.json()).code;
+      await page.locator('[data-testid=case-referrals] td', { hasText: referralCode }).waitFor();
 
-    // The plan and a note.
-    const pf = page.locator('[data-testid=plan-form]');
-    await pf.locator('button', { hasText: RU['plan.addGoal'] }).click();
-    await pf.locator('ol.goals input').first().fill('safe accommodation');
-    const planSaved = page.waitForResponse((r) => r.url().endsWith('/plan') && r.request().method() === 'PUT');
-    await pf.locator('button[type=submit]').click();
-    assert((await planSaved).status() === 200, 'saving the plan failed');
-    await settle(page);
-    await shot(page, 'caseworker-case-referred');
+      // The plan and a note.
+      const pf = page.locator('[data-testid=plan-form]');
+      await pf.locator('button', { hasText: RU['plan.addGoal'] }).click();
+      await pf.locator('ol.goals input').first().fill('safe accommodation');
+      const planSaved = page.waitForResponse((r) => r.url().endsWith('/plan') && r.request().method() === 'PUT');
+      await pf.locator('button[type=submit]').click();
+      assert((await planSaved).status() === 200, 'saving the plan failed');
+      await settle(page);
+      await shot(page, 'caseworker-case-referred');
 
-    // The language switch translates the screen in place, in memory only.
-    await page.locator('[data-testid=lang]').selectOption('ky');
-    await page.locator('h2', { hasText: KY['case.timeline'] }).waitFor();
-    assert((await page.getAttribute('html', 'lang')) === 'ky', 'html lang is not ky after switching');
-    await shot(page, 'caseworker-case-switched-to-kyrgyz');
-    await page.locator('[data-testid=lang]').selectOption('ru');
-    await page.locator('h2', { hasText: RU['case.timeline'] }).waitFor();
+      // The language switch translates the screen in place, in memory only.
+      await page.locator('[data-testid=lang]').selectOption('ky');
+      await page.locator('h2', { hasText: KY['case.timeline'] }).waitFor();
+      assert((await page.getAttribute('html', 'lang')) === 'ky', 'html lang is not ky after switching');
+      await shot(page, 'caseworker-case-switched-to-kyrgyz');
+      await page.locator('[data-testid=lang]').selectOption('ru');
+      await page.locator('h2', { hasText: RU['case.timeline'] }).waitFor();
 
-    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
-    // A reload keeps the session through the httpOnly refresh cookie only.
-    await page.reload();
-    await page.locator('nav[aria-label] a').first().waitFor();
-    await page.locator('.userbox button').click();
-    await page.locator('input[name=email]').waitFor();
-    await page.reload();
-    await page.locator('input[name=email]').waitFor();
-  }));
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+      // A reload keeps the session through the httpOnly refresh cookie only.
+      await page.reload();
+      await page.locator('nav[aria-label] a').first().waitFor();
+      await page.locator('.userbox button').click();
+      await page.locator('input[name=email]').waitFor();
+      await page.reload();
+      await page.locator('input[name=email]').waitFor();
+    }),
+  );
 
   // 2. The social worker.
-  await step('social worker: accepts the referral, records assistance', () => withBrowser({}, async (page, watch) => {
-    assert(referralCode, 'no referral from the previous step');
-    await signIn(page, 'social@mlsp.gov.kg');
-    await nav(page, '/referrals');
-    const item = page.locator('[data-testid=referrals-incoming] li', { hasText: referralCode });
-    await item.waitFor();
-    await item.locator('.badge.urgency-urgent').waitFor();
-    assert(!(await item.innerText()).includes('psychologist'), 'the note is shown before acceptance');
-    await shot(page, 'social-inbox');
-    const accepted = page.waitForResponse((r) => /\/api\/v1\/referrals\/[^/]+\/accept$/.test(r.url()));
-    await item.locator('button', { hasText: RU['ref.accept'] }).click();
-    assert((await accepted).status() === 200, 'accepting failed');
-    await item.locator('.badge', { hasText: RU['refstatus.accepted'] }).waitFor();
-    await item.locator('dd', { hasText: 'psychologist' }).waitFor();
-    await item.locator('[data-testid=open-case]').click();
-    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
-    await settle(page);
-    await page.locator('p', { hasText: RU['case.identityHidden'] }).waitFor();
-    assert(!(await page.content()).includes(MARKER), 'the social worker sees the identity without consent');
-    const af = page.locator('[data-testid=assistance-form]');
-    await af.locator('xpath=..').locator('summary').click();
-    await af.locator('select[name=type]').selectOption('psychological');
-    const posted = page.waitForResponse((r) => /\/api\/v1\/cases\/[^/]+\/assistance$/.test(r.url()) && r.request().method() === 'POST');
-    await af.locator('button[type=submit]').click();
-    assert((await posted).status() === 201, 'recording assistance failed');
-    await page.locator('[data-testid=assistance] td', { hasText: RU['atype.psychological'] }).first().waitFor();
-    await shot(page, 'social-assistance');
-    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
-  }));
+  await step('social worker: accepts the referral, records assistance', () =>
+    withBrowser({}, async (page, watch) => {
+      assert(referralCode, 'no referral from the previous step');
+      await signIn(page, 'social@mlsp.gov.kg');
+      await nav(page, '/referrals');
+      const item = page.locator('[data-testid=referrals-incoming] li', { hasText: referralCode });
+      await item.waitFor();
+      await item.locator('.badge.urgency-urgent').waitFor();
+      assert(!(await item.innerText()).includes('psychologist'), 'the note is shown before acceptance');
+      await shot(page, 'social-inbox');
+      const accepted = page.waitForResponse((r) => /\/api\/v1\/referrals\/[^/]+\/accept$/.test(r.url()));
+      await item.locator('button', { hasText: RU['ref.accept'] }).click();
+      assert((await accepted).status() === 200, 'accepting failed');
+      await item.locator('.badge', { hasText: RU['refstatus.accepted'] }).waitFor();
+      await item.locator('dd', { hasText: 'psychologist' }).waitFor();
+      await item.locator('[data-testid=open-case]').click();
+      await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+      await settle(page);
+      await page.locator('p', { hasText: RU['case.identityHidden'] }).waitFor();
+      assert(!(await page.content()).includes(MARKER), 'the social worker sees the identity without consent');
+      const af = page.locator('[data-testid=assistance-form]');
+      await af.locator('xpath=..').locator('summary').click();
+      await af.locator('select[name=type]').selectOption('psychological');
+      const posted = page.waitForResponse(
+        (r) => /\/api\/v1\/cases\/[^/]+\/assistance$/.test(r.url()) && r.request().method() === 'POST',
+      );
+      await af.locator('button[type=submit]').click();
+      assert((await posted).status() === 201, 'recording assistance failed');
+      await page.locator('[data-testid=assistance] td', { hasText: RU['atype.psychological'] }).first().waitFor();
+      await shot(page, 'social-assistance');
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    }),
+  );
 
   // 2b. The crisis center's supervisor: assigns, closes and reopens the case, reads the access log.
-  await step('supervisor: assign, close with a reason, reopen, access log, half-year report', () => withBrowser({}, async (page, watch) => {
-    await signIn(page, 'supervisor@sezim.kg');
-    await settle(page);
-    await page.locator('input[name=code]').fill('SEZIM-');
-    await page.locator('[data-testid=case-table] tbody tr a').first().click();
-    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
-    await settle(page);
-    await page.locator('dd', { hasText: MARKER }).waitFor();
-    const take = page.locator('#sec-assign button', { hasText: RU['assign.take'] });
-    if (await take.count()) {
-      const patched = page.waitForResponse((r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH');
-      await take.click();
-      assert((await patched).status() === 200, 'assigning failed');
-      await page.locator('#sec-assign .badge').waitFor();
-    }
-    const moves = await page.locator('[data-testid=timeline] li').count();
-    await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('closed');
-    await page.locator('[data-testid=stage-form] select[name=closure_reason]').selectOption('reintegrated');
-    await page.locator('[data-testid=stage-form] button[type=submit]').click();
-    await page.locator('.page-head .badge.stage-closed').waitFor();
-    await page.locator('dd', { hasText: RU['closure.reintegrated'] }).waitFor();
-    await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('shelter');
-    await page.locator('[data-testid=stage-form] button[type=submit]').click();
-    await page.locator('.page-head .badge.stage-shelter').waitFor();
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline] li').length >= n + 2, moves);
-    await page.locator('#sec-access button').click();
-    await page.locator('[data-testid=access-log] tbody tr').first().waitFor();
-    await settle(page);
-    await shot(page, 'supervisor-case-closed-reopened');
-
-    // The body's half-year report: a narrative, an XLSX download (bearer token
-    // in a header, never in the URL), and submission.
-    await nav(page, '/report');
-    await page.locator('[data-testid=report], [data-testid=report-unavailable]').first().waitFor();
-    if (await page.locator('[data-testid=report]').count()) {
-      const area = page.locator('[data-testid=report] textarea').first();
-      await area.fill('Shelter and counselling were given as planned.');
-      const put = page.waitForResponse((r) => r.url().includes('/narratives/') && r.request().method() === 'PUT');
-      await area.locator('xpath=../..').locator('button').first().click();
-      assert((await put).status() === 200, 'saving the narrative failed');
-      const dl = page.waitForEvent('download');
-      await page.locator('[data-testid=report] button', { hasText: RU['report.xlsx'] }).click();
-      const file = await (await dl).path();
-      assert(readFileSync(file).subarray(0, 2).toString() === 'PK', 'the XLSX download is not a spreadsheet');
-      assert(!watch.urls.some((u) => /token|Bearer/i.test(u)), 'a token is in a URL');
-      // Submitting is for ended half-years: the previous one.
-      assert((await page.locator('[data-testid=report-submit]').count()) === 0, 'the current half-year can be submitted');
-      const prev = await page.locator('[data-testid=report-half] option').nth(1).getAttribute('value');
-      await page.locator('[data-testid=report-half]').selectOption(prev);
-      await page.waitForResponse((r) => r.url().includes(`/reports/half-year/${prev.replace('-', '/')}`));
+  await step('supervisor: assign, close with a reason, reopen, access log, half-year report', () =>
+    withBrowser({}, async (page, watch) => {
+      await signIn(page, 'supervisor@sezim.kg');
       await settle(page);
-      const sub = page.waitForResponse((r) => r.url().endsWith('/submit') && r.request().method() === 'POST');
-      await page.locator('[data-testid=report-submit]').click();
-      assert((await sub).status() === 200, 'submitting the report failed');
-      await page.locator('.badge.report-submitted').waitFor();
-      await shot(page, 'supervisor-report-submitted');
-    } else {
-      log('  the half-year report service is not available: the screen shows its unavailable state');
-      await shot(page, 'supervisor-report-unavailable');
-    }
-    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
-  }));
+      await page.locator('input[name=code]').fill('SEZIM-');
+      await page.locator('[data-testid=case-table] tbody tr a').first().click();
+      await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+      await settle(page);
+      await page.locator('dd', { hasText: MARKER }).waitFor();
+      const take = page.locator('#sec-assign button', { hasText: RU['assign.take'] });
+      if (await take.count()) {
+        const patched = page.waitForResponse(
+          (r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH',
+        );
+        await take.click();
+        assert((await patched).status() === 200, 'assigning failed');
+        await page.locator('#sec-assign .badge').waitFor();
+      }
+      const moves = await page.locator('[data-testid=timeline] li').count();
+      await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('closed');
+      await page.locator('[data-testid=stage-form] select[name=closure_reason]').selectOption('reintegrated');
+      await page.locator('[data-testid=stage-form] button[type=submit]').click();
+      await page.locator('.page-head .badge.stage-closed').waitFor();
+      await page.locator('dd', { hasText: RU['closure.reintegrated'] }).waitFor();
+      await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('shelter');
+      await page.locator('[data-testid=stage-form] button[type=submit]').click();
+      await page.locator('.page-head .badge.stage-shelter').waitFor();
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline] li').length >= n + 2, moves);
+      await page.locator('#sec-access button').click();
+      await page.locator('[data-testid=access-log] tbody tr').first().waitFor();
+      await settle(page);
+      await shot(page, 'supervisor-case-closed-reopened');
+
+      // The body's half-year report: a narrative, an XLSX download (bearer token
+      // in a header, never in the URL), and submission.
+      await nav(page, '/report');
+      await page.locator('[data-testid=report], [data-testid=report-unavailable]').first().waitFor();
+      if (await page.locator('[data-testid=report]').count()) {
+        const area = page.locator('[data-testid=report] textarea').first();
+        await area.fill('Shelter and counselling were given as planned.');
+        const put = page.waitForResponse((r) => r.url().includes('/narratives/') && r.request().method() === 'PUT');
+        await area.locator('xpath=../..').locator('button').first().click();
+        assert((await put).status() === 200, 'saving the narrative failed');
+        const dl = page.waitForEvent('download');
+        await page.locator('[data-testid=report] button', { hasText: RU['report.xlsx'] }).click();
+        const file = await (await dl).path();
+        assert(readFileSync(file).subarray(0, 2).toString() === 'PK', 'the XLSX download is not a spreadsheet');
+        assert(!watch.urls.some((u) => /token|Bearer/i.test(u)), 'a token is in a URL');
+        // Submitting is for ended half-years: the previous one.
+        assert(
+          (await page.locator('[data-testid=report-submit]').count()) === 0,
+          'the current half-year can be submitted',
+        );
+        const prev = await page.locator('[data-testid=report-half] option').nth(1).getAttribute('value');
+        await page.locator('[data-testid=report-half]').selectOption(prev);
+        await page.waitForResponse((r) => r.url().includes(`/reports/half-year/${prev.replace('-', '/')}`));
+        await settle(page);
+        const sub = page.waitForResponse((r) => r.url().endsWith('/submit') && r.request().method() === 'POST');
+        await page.locator('[data-testid=report-submit]').click();
+        assert((await sub).status() === 200, 'submitting the report failed');
+        await page.locator('.badge.report-submitted').waitFor();
+        await shot(page, 'supervisor-report-submitted');
+      } else {
+        log('  the half-year report service is not available: the screen shows its unavailable state');
+        await shot(page, 'supervisor-report-unavailable');
+      }
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    }),
+  );
 
   // 3. The coordinator.
-  await step('coordinator: dashboard with released and withheld cells, no marker anywhere', () => withBrowser({ captureBodies: true }, async (page, watch) => {
-    await signIn(page, 'coordinator@mlsp.gov.kg');
-    assert(new URL(page.url()).pathname === '/dashboard', `the coordinator lands on ${page.url()}`);
-    await page.locator('[data-testid=table-persons_by_exploitation_type] table').waitFor();
-    await page.locator('[data-testid=indicators] table, [data-testid=indicators] .muted').first().waitFor();
-    await settle(page);
-    const released = await page.locator('[data-cell=released]').evaluateAll((els) => els.map((e) => e.textContent.replace(/\D/g, '')).filter((x) => Number(x) > 0).length);
-    const withheld = await page.locator('[data-cell=suppressed]').count();
-    assert(released >= 1, 'no released cell with a count on the dashboard');
-    assert(withheld >= 1, 'no withheld cell on the dashboard');
-    const rare = page.locator('[data-testid=table-persons_by_exploitation_type] tr', { hasText: RU['exploit.forced_begging'] }).locator('td').first();
-    assert((await rare.getAttribute('data-cell')) === 'suppressed', 'two persons of a type are not withheld');
-    await shot(page, 'coordinator-dashboard');
-    await nav(page, '/report');
-    await page.locator('[data-testid=report], [data-testid=report-unavailable], p.error').first().waitFor();
-    await settle(page);
-    await shot(page, 'coordinator-report');
-    await settled(watch.pending);
-    const html = await page.content();
-    assert(!html.includes(MARKER) && !html.includes(MARKER_GIVEN), 'the marker is in the page');
-    const leaked = watch.bodies.filter((b) => b.body.includes(MARKER) || b.body.includes(MARKER_GIVEN));
-    assert(leaked.length === 0, `the marker is in network responses: ${leaked.map((b) => b.url).join(', ')}`);
-    assert(watch.bodies.some((b) => b.url.includes('/api/v1/stats/tables/')), 'no stats responses were captured');
-    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
-  }));
+  await step('coordinator: dashboard with released and withheld cells, no marker anywhere', () =>
+    withBrowser({ captureBodies: true }, async (page, watch) => {
+      await signIn(page, 'coordinator@mlsp.gov.kg');
+      assert(new URL(page.url()).pathname === '/dashboard', `the coordinator lands on ${page.url()}`);
+      await page.locator('[data-testid=table-persons_by_exploitation_type] table').waitFor();
+      await page.locator('[data-testid=indicators] table, [data-testid=indicators] .muted').first().waitFor();
+      await settle(page);
+      const released = await page
+        .locator('[data-cell=released]')
+        .evaluateAll((els) => els.map((e) => e.textContent.replace(/\D/g, '')).filter((x) => Number(x) > 0).length);
+      const withheld = await page.locator('[data-cell=suppressed]').count();
+      assert(released >= 1, 'no released cell with a count on the dashboard');
+      assert(withheld >= 1, 'no withheld cell on the dashboard');
+      const rare = page
+        .locator('[data-testid=table-persons_by_exploitation_type] tr', { hasText: RU['exploit.forced_begging'] })
+        .locator('td')
+        .first();
+      assert((await rare.getAttribute('data-cell')) === 'suppressed', 'two persons of a type are not withheld');
+      await shot(page, 'coordinator-dashboard');
+      await nav(page, '/report');
+      await page.locator('[data-testid=report], [data-testid=report-unavailable], p.error').first().waitFor();
+      await settle(page);
+      await shot(page, 'coordinator-report');
+      await settled(watch.pending);
+      const html = await page.content();
+      assert(!html.includes(MARKER) && !html.includes(MARKER_GIVEN), 'the marker is in the page');
+      const leaked = watch.bodies.filter((b) => b.body.includes(MARKER) || b.body.includes(MARKER_GIVEN));
+      assert(leaked.length === 0, `the marker is in network responses: ${leaked.map((b) => b.url).join(', ')}`);
+      assert(
+        watch.bodies.some((b) => b.url.includes('/api/v1/stats/tables/')),
+        'no stats responses were captured',
+      );
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    }),
+  );
 
   // 4b. Activities, the budget, the HTCDS export, identity editing, search by
   //    code and assignment from the list of caseworkers.
   const ACTIVITY = `Awareness lecture ${RUN}`;
-  await step('crisis center worker: records an activity, edits an identity', () => withBrowser({}, async (page, watch) => {
-    await signIn(page, 'caseworker@sezim.kg');
-    await settle(page);
-    await nav(page, '/activities');
-    const form = page.locator('[data-testid=activity-form]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=activity-form] select[name=measure_code] option').length > 1);
-    await form.locator('select[name=kind]').selectOption('awareness_event');
-    await form.locator('select[name=region]').selectOption('osh');
-    const measure = await form.locator('select[name=measure_code] option').nth(1).getAttribute('value');
-    await form.locator('select[name=measure_code]').selectOption(measure);
-    await form.locator('input[name=title]').fill(ACTIVITY);
-    await form.locator('input[name=female]').fill('14');
-    await form.locator('input[name=male]').fill('9');
-    await form.locator('input[name=people_reached]').fill('120');
-    await form.locator('input[name=cost_kgs]').fill('4500');
-    await form.locator('select[name=funding_source]').selectOption('ngo_own_funds');
-    const made = page.waitForResponse((r) => r.url().endsWith('/api/v1/activities') && r.request().method() === 'POST');
-    await form.locator('button[type=submit]').click();
-    const mr = await made;
-    assert(mr.status() === 201, `recording the activity answered ${mr.status()}`);
-    assert(/^[0-9a-f-]{36}$/.test(mr.request().headers()['idempotency-key'] ?? ''), 'no Idempotency-Key on the activity');
-    const row = page.locator('[data-testid=activities] tr', { hasText: ACTIVITY });
-    await row.waitFor();
-    assert((await row.innerText()).includes('23'), 'the activity row does not show 23 participants');
-    // The measure filter narrows the list to the measure.
-    const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/activities?') && r.url().includes(`measure_code=${encodeURIComponent(measure)}`));
-    await page.locator('[data-testid=activity-filters] select').selectOption(measure);
-    assert((await filtered).status() === 200, 'the measure filter failed');
-    await row.waitFor();
-    await settle(page);
-    await shot(page, 'caseworker-activity-recorded');
+  await step('crisis center worker: records an activity, edits an identity', () =>
+    withBrowser({}, async (page, watch) => {
+      await signIn(page, 'caseworker@sezim.kg');
+      await settle(page);
+      await nav(page, '/activities');
+      const form = page.locator('[data-testid=activity-form]');
+      await page.waitForFunction(
+        () => document.querySelectorAll('[data-testid=activity-form] select[name=measure_code] option').length > 1,
+      );
+      await form.locator('select[name=kind]').selectOption('awareness_event');
+      await form.locator('select[name=region]').selectOption('osh');
+      const measure = await form.locator('select[name=measure_code] option').nth(1).getAttribute('value');
+      await form.locator('select[name=measure_code]').selectOption(measure);
+      await form.locator('input[name=title]').fill(ACTIVITY);
+      await form.locator('input[name=female]').fill('14');
+      await form.locator('input[name=male]').fill('9');
+      await form.locator('input[name=people_reached]').fill('120');
+      await form.locator('input[name=cost_kgs]').fill('4500');
+      await form.locator('select[name=funding_source]').selectOption('ngo_own_funds');
+      const made = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/activities') && r.request().method() === 'POST',
+      );
+      await form.locator('button[type=submit]').click();
+      const mr = await made;
+      assert(mr.status() === 201, `recording the activity answered ${mr.status()}`);
+      assert(
+        /^[0-9a-f-]{36}$/.test(mr.request().headers()['idempotency-key'] ?? ''),
+        'no Idempotency-Key on the activity',
+      );
+      const row = page.locator('[data-testid=activities] tr', { hasText: ACTIVITY });
+      await row.waitFor();
+      assert((await row.innerText()).includes('23'), 'the activity row does not show 23 participants');
+      // The measure filter narrows the list to the measure.
+      const filtered = page.waitForResponse(
+        (r) =>
+          r.url().includes('/api/v1/activities?') && r.url().includes(`measure_code=${encodeURIComponent(measure)}`),
+      );
+      await page.locator('[data-testid=activity-filters] select').selectOption(measure);
+      assert((await filtered).status() === 200, 'the measure filter failed');
+      await row.waitFor();
+      await settle(page);
+      await shot(page, 'caseworker-activity-recorded');
 
-    // Identity editing on the first case: a merge patch with If-Match.
-    const phone = `+996 555 ${RUN.replace(/\D/g, '').padEnd(6, '7').slice(0, 6)}`;
-    await nav(page, '/cases');
-    await page.locator('[data-testid=case-table] tbody tr a').first().click();
-    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
-    await settle(page);
-    await page.locator('summary', { hasText: RU['identity.edit'] }).click();
-    const idf = page.locator('[data-testid=identity-form]');
-    const inputs = await idf.locator('input').evaluateAll((els) => els.map((e) => e.getAttribute('autocomplete')));
-    assert(inputs.length === 7 && inputs.every((a) => a === 'off'), `identity inputs without autocomplete=off: ${JSON.stringify(inputs)}`);
-    await idf.locator('input[name=phone]').fill(phone);
-    const patched = page.waitForResponse((r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH');
-    await idf.locator('button[type=submit]').click();
-    const pr = await patched;
-    assert(pr.status() === 200, `saving the identity answered ${pr.status()}`);
-    assert(/^"\d+"$/.test(pr.request().headers()['if-match'] ?? ''), 'no If-Match on the identity patch');
-    await page.locator('dd', { hasText: phone }).waitFor();
-    await shot(page, 'caseworker-identity-edited');
-    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, phone]);
-  }));
+      // Identity editing on the first case: a merge patch with If-Match.
+      const phone = `+996 555 ${RUN.replace(/\D/g, '').padEnd(6, '7').slice(0, 6)}`;
+      await nav(page, '/cases');
+      await page.locator('[data-testid=case-table] tbody tr a').first().click();
+      await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+      await settle(page);
+      await page.locator('summary', { hasText: RU['identity.edit'] }).click();
+      const idf = page.locator('[data-testid=identity-form]');
+      const inputs = await idf.locator('input').evaluateAll((els) => els.map((e) => e.getAttribute('autocomplete')));
+      assert(
+        inputs.length === 7 && inputs.every((a) => a === 'off'),
+        `identity inputs without autocomplete=off: ${JSON.stringify(inputs)}`,
+      );
+      await idf.locator('input[name=phone]').fill(phone);
+      const patched = page.waitForResponse(
+        (r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH',
+      );
+      await idf.locator('button[type=submit]').click();
+      const pr = await patched;
+      assert(pr.status() === 200, `saving the identity answered ${pr.status()}`);
+      assert(/^"\d+"$/.test(pr.request().headers()['if-match'] ?? ''), 'no If-Match on the identity patch');
+      await page.locator('dd', { hasText: phone }).waitFor();
+      await shot(page, 'caseworker-identity-edited');
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, phone]);
+    }),
+  );
 
   // Four eyes: the org admin asks for a second caseworker (no password: it
   // cannot sign in), the supervisor approves it in the users screen and is
   // shown its one-time password once.
-  await step('Kyrgyz: supervisor approves a new caseworker, sees its one-time password once', () => withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
-    const admin = await tokenOf('orgadmin@sezim.kg');
-    const email = `caseworker-${RUN}@sezim.kg`;
-    const made = await call(admin, 'POST', '/users', { email, name: `Caseworker ${RUN}`, role: 'caseworker', organization_id: orgIds.SEZIM });
-    assert(made.status === 'pending_approval', `the new caseworker is ${made.status}`);
-    const early = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: `guess-${RUN}-guess` }) });
-    assert(early.status === 403, `a pending account's sign-in answered ${early.status}`);
-    await signIn(page, 'supervisor@sezim.kg');
-    await nav(page, '/users');
-    const row = page.locator('[data-testid=users] tr', { hasText: email });
-    await row.locator('td', { hasText: KY['users.status.pending_approval'] }).waitFor();
-    await audit(page, 'supervisor-approvals');
-    const approved = page.waitForResponse((r) => r.url().endsWith(`/api/v1/users/${made.id}/approve`));
-    await row.locator('button', { hasText: KY['users.approve'] }).click();
-    const ar = await approved;
-    assert(ar.status() === 200, `approving answered ${ar.status()}`);
-    const shown = page.locator('[data-testid=one-time-password] code');
-    await shown.waitFor();
-    const otp = (await shown.innerText()).trim();
-    assert(otp.length >= 16, 'no one-time password shown');
-    await audit(page, 'supervisor-one-time-password');
-    await page.locator('[data-testid=one-time-password] button').click();
-    assert((await page.locator('[data-testid=one-time-password]').count()) === 0, 'the one-time password stays on screen');
-    await row.locator('td', { hasText: KY['users.mustChange'] }).waitFor();
-    await checkNoLeaks(page, watch, [otp]);
-  }));
+  await step('Kyrgyz: supervisor approves a new caseworker, sees its one-time password once', () =>
+    withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+      const admin = await tokenOf('orgadmin@sezim.kg');
+      const email = `caseworker-${RUN}@sezim.kg`;
+      const made = await call(admin, 'POST', '/users', {
+        email,
+        name: `Caseworker ${RUN}`,
+        role: 'caseworker',
+        organization_id: orgIds.SEZIM,
+      });
+      assert(made.status === 'pending_approval', `the new caseworker is ${made.status}`);
+      const early = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password: `guess-${RUN}-guess` }),
+      });
+      assert(early.status === 403, `a pending account's sign-in answered ${early.status}`);
+      await signIn(page, 'supervisor@sezim.kg');
+      await nav(page, '/users');
+      const row = page.locator('[data-testid=users] tr', { hasText: email });
+      await row.locator('td', { hasText: KY['users.status.pending_approval'] }).waitFor();
+      await audit(page, 'supervisor-approvals');
+      const approved = page.waitForResponse((r) => r.url().endsWith(`/api/v1/users/${made.id}/approve`));
+      await row.locator('button', { hasText: KY['users.approve'] }).click();
+      const ar = await approved;
+      assert(ar.status() === 200, `approving answered ${ar.status()}`);
+      const shown = page.locator('[data-testid=one-time-password] code');
+      await shown.waitFor();
+      const otp = (await shown.innerText()).trim();
+      assert(otp.length >= 16, 'no one-time password shown');
+      await audit(page, 'supervisor-one-time-password');
+      await page.locator('[data-testid=one-time-password] button').click();
+      assert(
+        (await page.locator('[data-testid=one-time-password]').count()) === 0,
+        'the one-time password stays on screen',
+      );
+      await row.locator('td', { hasText: KY['users.mustChange'] }).waitFor();
+      await checkNoLeaks(page, watch, [otp]);
+    }),
+  );
 
   let usersListStatus = null;
-  await step('supervisor: finds a case by its code, assigns a caseworker from the list', () => withBrowser({}, async (page, watch) => {
-    await signIn(page, 'supervisor@sezim.kg');
-    await settle(page);
-    const rows = page.locator('[data-testid=case-table] tbody tr');
-    await rows.first().waitFor();
-    const code = (await rows.nth(Math.min(3, (await rows.count()) - 1)).locator('a').innerText()).trim();
-    const byCode = page.waitForResponse((r) => r.url().includes('/api/v1/cases?') && new URL(r.url()).searchParams.get('code') === code);
-    await page.locator('input[name=code]').fill(code.toLowerCase());
-    const cr = await byCode;
-    if (cr.status() === 200) {
-      const body = await cr.json();
-      assert(body.items.length === 1 && body.items[0].code === code, `the code filter answered ${body.items.length} case(s)`);
-    } else {
-      log(`  GET /cases?code= answered ${cr.status()}: the list falls back to paging`);
-    }
-    await settle(page);
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=case-table] tbody tr').length === n, 1);
-    assert((await rows.first().locator('a').innerText()).trim() === code, 'the code search does not show the case');
-    const users = page.waitForResponse((r) => r.url().includes('/api/v1/users?'));
-    await rows.first().locator('a').click();
-    await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
-    usersListStatus = (await users).status();
-    await settle(page);
-    if (usersListStatus === 403) {
-      log('  GET /users?role=caseworker answered 403 for the supervisor: assignment from the list is not offered (the "assign me" fallback is shown)');
-      await page.locator('#sec-assign button').first().waitFor();
-      assert((await page.locator('[data-testid=assign-form]').count()) === 0, 'a worker list is offered after a 403');
-      await shot(page, 'supervisor-assign-fallback');
-    } else {
-      assert(usersListStatus === 200, `GET /users answered ${usersListStatus}`);
-      const form = page.locator('[data-testid=assign-form]');
-      await form.waitFor();
-      const opt = form.locator('select[name=worker] option').nth(1);
-      const [id, name] = [await opt.getAttribute('value'), (await opt.innerText()).trim()];
-      await form.locator('select[name=worker]').selectOption(id);
-      const patched = page.waitForResponse((r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH');
-      await form.locator('button[type=submit]').click();
-      assert((await patched).status() === 200, 'assigning the caseworker failed');
-      await page.locator('[data-testid=assigned] li', { hasText: name }).waitFor();
+  await step('supervisor: finds a case by its code, assigns a caseworker from the list', () =>
+    withBrowser({}, async (page, watch) => {
+      await signIn(page, 'supervisor@sezim.kg');
       await settle(page);
-      await shot(page, 'supervisor-assigned-caseworker');
-    }
-    await nav(page, '/report');
-    const budget = page.locator('[data-testid=budget]');
-    await budget.waitFor();
-    await settle(page);
-    assert((await budget.locator('[data-testid=budget-table], p.muted, p.error').count()) >= 1, 'the budget section shows nothing');
-    await budget.scrollIntoViewIfNeeded();
-    await shot(page, 'supervisor-report-budget');
-    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
-  }));
+      const rows = page.locator('[data-testid=case-table] tbody tr');
+      await rows.first().waitFor();
+      const code = (
+        await rows
+          .nth(Math.min(3, (await rows.count()) - 1))
+          .locator('a')
+          .innerText()
+      ).trim();
+      const byCode = page.waitForResponse(
+        (r) => r.url().includes('/api/v1/cases?') && new URL(r.url()).searchParams.get('code') === code,
+      );
+      await page.locator('input[name=code]').fill(code.toLowerCase());
+      const cr = await byCode;
+      if (cr.status() === 200) {
+        const body = await cr.json();
+        assert(
+          body.items.length === 1 && body.items[0].code === code,
+          `the code filter answered ${body.items.length} case(s)`,
+        );
+      } else {
+        log(`  GET /cases?code= answered ${cr.status()}: the list falls back to paging`);
+      }
+      await settle(page);
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid=case-table] tbody tr').length === n, 1);
+      assert((await rows.first().locator('a').innerText()).trim() === code, 'the code search does not show the case');
+      const users = page.waitForResponse((r) => r.url().includes('/api/v1/users?'));
+      await rows.first().locator('a').click();
+      await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+      usersListStatus = (await users).status();
+      await settle(page);
+      if (usersListStatus === 403) {
+        log(
+          '  GET /users?role=caseworker answered 403 for the supervisor: assignment from the list is not offered (the "assign me" fallback is shown)',
+        );
+        await page.locator('#sec-assign button').first().waitFor();
+        assert((await page.locator('[data-testid=assign-form]').count()) === 0, 'a worker list is offered after a 403');
+        await shot(page, 'supervisor-assign-fallback');
+      } else {
+        assert(usersListStatus === 200, `GET /users answered ${usersListStatus}`);
+        const form = page.locator('[data-testid=assign-form]');
+        await form.waitFor();
+        const opt = form.locator('select[name=worker] option').nth(1);
+        const [id, name] = [await opt.getAttribute('value'), (await opt.innerText()).trim()];
+        await form.locator('select[name=worker]').selectOption(id);
+        const patched = page.waitForResponse(
+          (r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH',
+        );
+        await form.locator('button[type=submit]').click();
+        assert((await patched).status() === 200, 'assigning the caseworker failed');
+        await page.locator('[data-testid=assigned] li', { hasText: name }).waitFor();
+        await settle(page);
+        await shot(page, 'supervisor-assigned-caseworker');
+      }
+      await nav(page, '/report');
+      const budget = page.locator('[data-testid=budget]');
+      await budget.waitFor();
+      await settle(page);
+      assert(
+        (await budget.locator('[data-testid=budget-table], p.muted, p.error').count()) >= 1,
+        'the budget section shows nothing',
+      );
+      await budget.scrollIntoViewIfNeeded();
+      await shot(page, 'supervisor-report-budget');
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    }),
+  );
 
-  await step('coordinator: budget section, HTCDS and CTDC CSV downloads', () => withBrowser({}, async (page, watch) => {
-    // One person's assistance in the last ended year, costed to a rare funding
-    // source: its actual must be withheld.
-    const year = new Date(Date.now() + 6 * 3600_000).getUTCFullYear() - 1;
-    const cw = await tokenOf('caseworker@sezim.kg');
-    const measures = (await call(cw, 'GET', '/measures')).items
-      .filter((m) => { const [a, z] = m.program.split('-').map(Number); return a <= year && year <= z; });
-    const aCase = (await call(cw, 'GET', '/cases?limit=1')).items[0];
-    await call(cw, 'POST', `/cases/${aCase.id}/assistance`, {
-      type: 'legal', status: 'completed', started_on: `${year}-03-02`, ended_on: `${year}-03-09`, cost_kgs: 777, funding_source: 'other', measure_codes: [measures[0].code],
-    });
-    const budgetRes = page.waitForResponse((r) => r.url().includes('/api/v1/budget'));
-    await signIn(page, 'coordinator@mlsp.gov.kg');
-    const br = await budgetRes;
-    assert(br.status() === 200, `GET /budget answered ${br.status()}`);
-    const b = await br.json();
-    const budget = page.locator('[data-testid=budget]');
-    if (b.items.length > 0) {
-      await budget.locator('[data-testid=budget-table]').waitFor();
-      // A row per funding source planned, spent or withheld, and one per measure's total.
-      const lines = (m) => m.sources.filter((x) => x.planned_kgs !== 0 || (x.actual_kgs ?? 0) !== 0 || x.actual_suppressed);
-      const withheld = b.items.flatMap(lines).filter((x) => x.actual_suppressed).length + b.items.filter((m) => m.actual_suppressed).length + (b.actual_suppressed ? 1 : 0);
-      assert((await budget.locator('[data-budget=suppressed]').count()) === withheld, 'withheld budget actuals are not all shown as withheld');
-      assert((await budget.locator('tbody tr').count()) === b.items.reduce((n, m) => n + lines(m).length + 1, 0), 'the budget table lacks rows');
-      log(`  budget ${b.program} ${b.year}: ${b.items.length} measures, ${withheld} withheld actual(s)`);
-      assert(b.year === year && withheld >= 1, `one person's assistance in ${year} is not withheld in the budget`);
-    } else {
-      await budget.locator('p.muted', { hasText: RU['budget.none'] }).waitFor();
-    }
-    await settle(page);
-    const htcds = page.locator('[data-testid=htcds]');
-    assert((await htcds.innerText()).includes('11'), 'the export does not say it is k=11 anonymized');
-    // Both layouts: HTCDS 2.0 field names, and the CTDC codebook's columns.
-    for (const [layout, column] of [['htcds', 'prs_Gender'], ['ctdc', 'yearOfRegistration']]) {
-      const res = page.waitForResponse((r) => r.url().includes(`/api/v1/stats/export/${layout}`));
-      const dl = page.waitForEvent('download');
-      await htcds.locator(`button[data-layout=${layout}]`).click();
-      const hr = await res;
-      assert(hr.status() === 200, `the ${layout} export answered ${hr.status()}`);
-      const d = await dl;
-      const csv = readFileSync(await d.path(), 'utf8');
-      const header = csv.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
-      assert(header.split(',').includes(column), `the ${layout} header lacks ${column}: ${header.slice(0, 120)}`);
-      assert(new RegExp(`^jardam-${layout}-\\d{4}\\.csv$`).test(d.suggestedFilename()), `the file is named ${d.suggestedFilename()}`);
-      assert(!csv.includes(MARKER) && !csv.includes(MARKER_GIVEN), 'the marker is in the export');
-    }
-    assert(!watch.urls.some((u) => /token|Bearer/i.test(u)), 'a token is in a URL');
-    await budget.scrollIntoViewIfNeeded();
-    await shot(page, 'coordinator-budget-htcds');
-    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
-  }));
+  await step('coordinator: budget section, HTCDS and CTDC CSV downloads', () =>
+    withBrowser({}, async (page, watch) => {
+      // One person's assistance in the last ended year, costed to a rare funding
+      // source: its actual must be withheld.
+      const year = new Date(Date.now() + 6 * 3600_000).getUTCFullYear() - 1;
+      const cw = await tokenOf('caseworker@sezim.kg');
+      const measures = (await call(cw, 'GET', '/measures')).items.filter((m) => {
+        const [a, z] = m.program.split('-').map(Number);
+        return a <= year && year <= z;
+      });
+      const aCase = (await call(cw, 'GET', '/cases?limit=1')).items[0];
+      await call(cw, 'POST', `/cases/${aCase.id}/assistance`, {
+        type: 'legal',
+        status: 'completed',
+        started_on: `${year}-03-02`,
+        ended_on: `${year}-03-09`,
+        cost_kgs: 777,
+        funding_source: 'other',
+        measure_codes: [measures[0].code],
+      });
+      const budgetRes = page.waitForResponse((r) => r.url().includes('/api/v1/budget'));
+      await signIn(page, 'coordinator@mlsp.gov.kg');
+      const br = await budgetRes;
+      assert(br.status() === 200, `GET /budget answered ${br.status()}`);
+      const b = await br.json();
+      const budget = page.locator('[data-testid=budget]');
+      if (b.items.length > 0) {
+        await budget.locator('[data-testid=budget-table]').waitFor();
+        // A row per funding source planned, spent or withheld, and one per measure's total.
+        const lines = (m) =>
+          m.sources.filter((x) => x.planned_kgs !== 0 || (x.actual_kgs ?? 0) !== 0 || x.actual_suppressed);
+        const withheld =
+          b.items.flatMap(lines).filter((x) => x.actual_suppressed).length +
+          b.items.filter((m) => m.actual_suppressed).length +
+          (b.actual_suppressed ? 1 : 0);
+        assert(
+          (await budget.locator('[data-budget=suppressed]').count()) === withheld,
+          'withheld budget actuals are not all shown as withheld',
+        );
+        assert(
+          (await budget.locator('tbody tr').count()) === b.items.reduce((n, m) => n + lines(m).length + 1, 0),
+          'the budget table lacks rows',
+        );
+        log(`  budget ${b.program} ${b.year}: ${b.items.length} measures, ${withheld} withheld actual(s)`);
+        assert(b.year === year && withheld >= 1, `one person's assistance in ${year} is not withheld in the budget`);
+      } else {
+        await budget.locator('p.muted', { hasText: RU['budget.none'] }).waitFor();
+      }
+      await settle(page);
+      const htcds = page.locator('[data-testid=htcds]');
+      assert((await htcds.innerText()).includes('11'), 'the export does not say it is k=11 anonymized');
+      // Both layouts: HTCDS 2.0 field names, and the CTDC codebook's columns.
+      for (const [layout, column] of [
+        ['htcds', 'prs_Gender'],
+        ['ctdc', 'yearOfRegistration'],
+      ]) {
+        const res = page.waitForResponse((r) => r.url().includes(`/api/v1/stats/export/${layout}`));
+        const dl = page.waitForEvent('download');
+        await htcds.locator(`button[data-layout=${layout}]`).click();
+        const hr = await res;
+        assert(hr.status() === 200, `the ${layout} export answered ${hr.status()}`);
+        const d = await dl;
+        const csv = readFileSync(await d.path(), 'utf8');
+        const header = csv.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+        assert(header.split(',').includes(column), `the ${layout} header lacks ${column}: ${header.slice(0, 120)}`);
+        assert(
+          new RegExp(`^jardam-${layout}-\\d{4}\\.csv$`).test(d.suggestedFilename()),
+          `the file is named ${d.suggestedFilename()}`,
+        );
+        assert(!csv.includes(MARKER) && !csv.includes(MARKER_GIVEN), 'the marker is in the export');
+      }
+      assert(!watch.urls.some((u) => /token|Bearer/i.test(u)), 'a token is in a URL');
+      await budget.scrollIntoViewIfNeeded();
+      await shot(page, 'coordinator-budget-htcds');
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    }),
+  );
 
   // 4. Every screen in Kyrgyz, chosen from the browser's language.
-  const kyRole = (email, screens) => () => withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
-    await signIn(page, email);
-    await settle(page);
-    for (const [name, go] of screens) {
-      await go(page);
+  const kyRole = (email, screens) => () =>
+    withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+      await signIn(page, email);
       await settle(page);
-      await audit(page, name);
-    }
-    await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
-  });
+      for (const [name, go] of screens) {
+        await go(page);
+        await settle(page);
+        await audit(page, name);
+      }
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    });
   const to = (path) => (page) => nav(page, path);
   const firstCase = async (page) => {
     await nav(page, '/cases');
@@ -709,75 +936,132 @@ export async function scenarios({ base, chromium, results, log }) {
     await settle(page);
     // The supervisor's access log is loaded on demand.
     const show = page.locator('#sec-access button');
-    if (await show.count()) { await show.click(); await settle(page); }
+    if (await show.count()) {
+      await show.click();
+      await settle(page);
+    }
   };
 
-  await step('Kyrgyz: sign-in screen', () => withBrowser({ locale: 'ky-KG' }, async (page) => {
-    await page.goto(`${base}/`);
-    await page.locator('input[name=email]').waitFor();
-    await page.locator('h2', { hasText: KY['login.title'] }).waitFor();
-    await audit(page, 'login');
-  }));
-  await step('Kyrgyz: crisis center worker screens', kyRole('caseworker@sezim.kg', [
-    ['cases', to('/cases')], ['case', firstCase], ['new-case', to('/cases/new')], ['referrals', to('/referrals')], ['notifications', to('/notifications')],
-    ['activities', to('/activities')],
-  ]));
-  await step('Kyrgyz: supervisor screens', kyRole('supervisor@sezim.kg', [
-    ['supervisor-cases', to('/cases')], ['supervisor-case', firstCase], ['supervisor-report', to('/report')], ['supervisor-activities', to('/activities')],
-  ]));
-  await step('Kyrgyz: social worker screens', kyRole('social@mlsp.gov.kg', [
-    ['social-referrals', to('/referrals')], ['social-cases', to('/cases')],
-  ]));
-  await step('Kyrgyz: coordinator screens', kyRole('coordinator@mlsp.gov.kg', [
-    ['dashboard', to('/dashboard')], ['report', to('/report')],
-  ]));
-  await step('Kyrgyz: auditor screens', kyRole('auditor@jardam.local', [
-    ['audit', async (page) => {
-      await nav(page, '/audit');
-      await page.locator('[data-testid=verify] button').click();
-      await page.locator('[data-testid=verify] [role=status]').waitFor();
-    }],
-  ]));
-  await step('Kyrgyz: org admin screens', kyRole('orgadmin@sezim.kg', [
-    ['orgadmin-users', async (page) => { await nav(page, '/users'); await page.locator('.page-head button').click(); }],
-  ]));
+  await step('Kyrgyz: sign-in screen', () =>
+    withBrowser({ locale: 'ky-KG' }, async (page) => {
+      await page.goto(`${base}/`);
+      await page.locator('input[name=email]').waitFor();
+      await page.locator('h2', { hasText: KY['login.title'] }).waitFor();
+      await audit(page, 'login');
+    }),
+  );
+  await step(
+    'Kyrgyz: crisis center worker screens',
+    kyRole('caseworker@sezim.kg', [
+      ['cases', to('/cases')],
+      ['case', firstCase],
+      ['new-case', to('/cases/new')],
+      ['referrals', to('/referrals')],
+      ['notifications', to('/notifications')],
+      ['activities', to('/activities')],
+    ]),
+  );
+  await step(
+    'Kyrgyz: supervisor screens',
+    kyRole('supervisor@sezim.kg', [
+      ['supervisor-cases', to('/cases')],
+      ['supervisor-case', firstCase],
+      ['supervisor-report', to('/report')],
+      ['supervisor-activities', to('/activities')],
+    ]),
+  );
+  await step(
+    'Kyrgyz: social worker screens',
+    kyRole('social@mlsp.gov.kg', [
+      ['social-referrals', to('/referrals')],
+      ['social-cases', to('/cases')],
+    ]),
+  );
+  await step(
+    'Kyrgyz: coordinator screens',
+    kyRole('coordinator@mlsp.gov.kg', [
+      ['dashboard', to('/dashboard')],
+      ['report', to('/report')],
+    ]),
+  );
+  await step(
+    'Kyrgyz: auditor screens',
+    kyRole('auditor@jardam.local', [
+      [
+        'audit',
+        async (page) => {
+          await nav(page, '/audit');
+          await page.locator('[data-testid=verify] button').click();
+          await page.locator('[data-testid=verify] [role=status]').waitFor();
+        },
+      ],
+    ]),
+  );
+  await step(
+    'Kyrgyz: org admin screens',
+    kyRole('orgadmin@sezim.kg', [
+      [
+        'orgadmin-users',
+        async (page) => {
+          await nav(page, '/users');
+          await page.locator('.page-head button').click();
+        },
+      ],
+    ]),
+  );
 
   // The admin creates a coordinator with a one-time password in the form; the
   // new account must change it at its first sign-in.
   const newEmail = `coord-${RUN}@mlsp.gov.kg`;
   const oneTime = `one-time-${RUN}-pass`;
-  await step('Kyrgyz: admin screens, a new account with a one-time password', kyRole('admin@jardam.local', [
-    ['organizations', async (page) => { await nav(page, '/organizations'); await page.locator('.page-head button').click(); }],
-    ['users', async (page) => {
-      await nav(page, '/users');
-      await page.locator('.page-head button').click();
-      const form = page.locator('[data-testid=user-form]');
-      await form.locator('input[name=email]').fill(newEmail);
-      await form.locator('input[name=name]').fill('Test Coordinator');
-      await form.locator('select[name=role]').selectOption('coordinator');
-      const ctu = orgIds['MLSSM-CTU'];
-      assert(ctu, 'no MLSSM-CTU organization');
-      await form.locator('select[name=organization]').selectOption(ctu);
-      await form.locator('input[name=password]').fill(oneTime);
-      const made = page.waitForResponse((r) => r.url().endsWith('/api/v1/users') && r.request().method() === 'POST');
-      await form.locator('button[type=submit]').click();
-      const mr = await made;
-      assert(mr.status() === 201, `creating the user answered ${mr.status()}`);
-      await page.locator('[data-testid=users] td', { hasText: newEmail }).waitFor();
-      await page.locator('.page-head button').click();
-    }],
-  ]));
-  await step('Kyrgyz: password change a one-time password requires', () => withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
-    await signIn(page, newEmail, oneTime);
-    await page.locator('h1', { hasText: KY['password.title'] }).waitFor();
-    await audit(page, 'password-change');
-    await page.locator('input[autocomplete=current-password]').fill(oneTime);
-    await page.locator('input[autocomplete=new-password]').nth(0).fill(`${oneTime}-new`);
-    await page.locator('input[autocomplete=new-password]').nth(1).fill(`${oneTime}-new`);
-    await page.locator('form button[type=submit]').click();
-    await page.waitForURL((u) => new URL(u).pathname === '/dashboard');
-    await checkNoLeaks(page, watch, [oneTime]);
-  }));
+  await step(
+    'Kyrgyz: admin screens, a new account with a one-time password',
+    kyRole('admin@jardam.local', [
+      [
+        'organizations',
+        async (page) => {
+          await nav(page, '/organizations');
+          await page.locator('.page-head button').click();
+        },
+      ],
+      [
+        'users',
+        async (page) => {
+          await nav(page, '/users');
+          await page.locator('.page-head button').click();
+          const form = page.locator('[data-testid=user-form]');
+          await form.locator('input[name=email]').fill(newEmail);
+          await form.locator('input[name=name]').fill('Test Coordinator');
+          await form.locator('select[name=role]').selectOption('coordinator');
+          const ctu = orgIds['MLSSM-CTU'];
+          assert(ctu, 'no MLSSM-CTU organization');
+          await form.locator('select[name=organization]').selectOption(ctu);
+          await form.locator('input[name=password]').fill(oneTime);
+          const made = page.waitForResponse(
+            (r) => r.url().endsWith('/api/v1/users') && r.request().method() === 'POST',
+          );
+          await form.locator('button[type=submit]').click();
+          const mr = await made;
+          assert(mr.status() === 201, `creating the user answered ${mr.status()}`);
+          await page.locator('[data-testid=users] td', { hasText: newEmail }).waitFor();
+          await page.locator('.page-head button').click();
+        },
+      ],
+    ]),
+  );
+  await step('Kyrgyz: password change a one-time password requires', () =>
+    withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+      await signIn(page, newEmail, oneTime);
+      await page.locator('h1', { hasText: KY['password.title'] }).waitFor();
+      await audit(page, 'password-change');
+      await page.locator('input[autocomplete=current-password]').fill(oneTime);
+      await page.locator('input[autocomplete=new-password]').nth(0).fill(`${oneTime}-new`);
+      await page.locator('input[autocomplete=new-password]').nth(1).fill(`${oneTime}-new`);
+      await page.locator('form button[type=submit]').click();
+      await page.waitForURL((u) => new URL(u).pathname === '/dashboard');
+      await checkNoLeaks(page, watch, [oneTime]);
+    }),
+  );
 
   // A second factor, in Kyrgyz: enrollment with the QR code drawn in the page,
   // the recovery codes shown once, then a sign-in that asks for a code.
@@ -786,8 +1070,15 @@ export async function scenarios({ base, chromium, results, log }) {
   await step('Kyrgyz: second factor enrollment and sign-in with a code', async () => {
     const admin = await tokenOf('admin@jardam.local');
     const ops = (await call(admin, 'GET', '/me')).organization.id;
-    await call(admin, 'POST', '/users', { email: mfaEmail, name: 'Second Factor', role: 'auditor', organization_id: ops, password: `${mfaPassword}-once` });
-    const first = (await call(null, 'POST', '/auth/login', { email: mfaEmail, password: `${mfaPassword}-once` })).access_token;
+    await call(admin, 'POST', '/users', {
+      email: mfaEmail,
+      name: 'Second Factor',
+      role: 'auditor',
+      organization_id: ops,
+      password: `${mfaPassword}-once`,
+    });
+    const first = (await call(null, 'POST', '/auth/login', { email: mfaEmail, password: `${mfaPassword}-once` }))
+      .access_token;
     await call(first, 'POST', '/me/password', { current_password: `${mfaPassword}-once`, new_password: mfaPassword });
     await withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
       await signIn(page, mfaEmail, mfaPassword);
@@ -798,13 +1089,16 @@ export async function scenarios({ base, chromium, results, log }) {
       await page.locator('main form button[type=submit]').click();
       const secret = (await page.locator('[data-testid=mfa-secret]').textContent()).trim();
       assert(/^[A-Z2-7]{32}$/.test(secret), `the secret shown: ${secret.length} characters`);
-      assert(await page.locator('svg[data-testid=mfa-qr] path').count() === 1, 'no QR code drawn');
+      assert((await page.locator('svg[data-testid=mfa-qr] path').count()) === 1, 'no QR code drawn');
       await audit(page, 'mfa-enroll');
       await page.locator('main input[name=code]').fill(totp(secret));
       await page.locator('main form button[type=submit]').click();
       await page.locator('[data-testid=recovery-codes] li').first().waitFor();
       const codes = (await page.locator('[data-testid=recovery-codes] li').allTextContents()).map((c) => c.trim());
-      assert(codes.length === 10 && codes.every((c) => /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(c)), `recovery codes: ${codes.join(' ')}`);
+      assert(
+        codes.length === 10 && codes.every((c) => /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(c)),
+        `recovery codes: ${codes.join(' ')}`,
+      );
       await audit(page, 'mfa-recovery-codes');
       await page.locator('main button', { hasText: KY['mfa.savedCodes'] }).click();
       await page.locator('[data-testid=mfa-status]', { hasText: KY['mfa.statusOn'] }).waitFor();
@@ -828,8 +1122,11 @@ export async function scenarios({ base, chromium, results, log }) {
     });
   });
 
-  if (usersListStatus === 403) log('note: the supervisor\'s GET /users?role=caseworker answered 403; assignment from the list was not exercised');
+  if (usersListStatus === 403)
+    log("note: the supervisor's GET /users?role=caseworker answered 403; assignment from the list was not exercised");
   writeFileSync(join(results, 'axe-summary.json'), `${JSON.stringify(axeSummary, null, 2)}\n`);
-  log(`axe: ${axeSummary.length} screen/width checks, ${axeSummary.filter((a) => a.serious_or_critical > 0).length} with serious or critical violations (e2e/artifacts/axe-summary.json)`);
+  log(
+    `axe: ${axeSummary.length} screen/width checks, ${axeSummary.filter((a) => a.serious_or_critical > 0).length} with serious or critical violations (e2e/artifacts/axe-summary.json)`,
+  );
   return failures;
 }

@@ -14,9 +14,18 @@ if (initial.length === 0) throw new Error('no script in dist/index.html');
 const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 let total = 0;
-for (const f of initial) { const n = gz(f); total += n; console.log(`initial  ${f}  ${kb(n)} gzipped`); }
-for (const f of readdirSync(join(dist, 'assets')).filter((x) => x.endsWith('.js') && !initial.includes(`assets/${x}`))) {
+for (const f of initial) {
+  const n = gz(f);
+  total += n;
+  console.log(`initial  ${f}  ${kb(n)} gzipped`);
+}
+for (const f of readdirSync(join(dist, 'assets')).filter(
+  (x) => x.endsWith('.js') && !initial.includes(`assets/${x}`),
+)) {
   console.log(`on demand assets/${f}  ${kb(gz(`assets/${f}`))} gzipped`);
 }
 console.log(`initial JavaScript: ${kb(total)} gzipped (budget ${kb(BUDGET)})`);
-if (total > BUDGET) { console.error('over the budget'); process.exit(1); }
+if (total > BUDGET) {
+  console.error('over the budget');
+  process.exit(1);
+}

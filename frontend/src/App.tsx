@@ -50,8 +50,17 @@ export function LanguageSwitch() {
   return (
     <label className="lang">
       <span className="visually-hidden">{t('lang.label')}</span>
-      <select value={lang} onChange={(e) => setLang(e.target.value as Lang)} aria-label={t('lang.label')} data-testid="lang">
-        {LANGS.map((l) => <option key={l} value={l}>{t(`lang.${l}`)}</option>)}
+      <select
+        value={lang}
+        onChange={(e) => setLang(e.target.value as Lang)}
+        aria-label={t('lang.label')}
+        data-testid="lang"
+      >
+        {LANGS.map((l) => (
+          <option key={l} value={l}>
+            {t(`lang.${l}`)}
+          </option>
+        ))}
       </select>
     </label>
   );
@@ -81,14 +90,22 @@ export function App() {
   if (state.kind === 'signedOut') return <Login idle={state.idle} onSignedIn={loadMe} />;
   if (state.me.must_change_password) return <PasswordChange onDone={loadMe} />;
   if (state.me.mfa_required && !state.me.mfa_enabled) {
-    return <Suspense fallback={<Boot />}><SecondFactor me={state.me} onDone={loadMe} standalone /></Suspense>;
+    return (
+      <Suspense fallback={<Boot />}>
+        <SecondFactor me={state.me} onDone={loadMe} standalone />
+      </Suspense>
+    );
   }
   return <Shell me={state.me} reload={loadMe} />;
 }
 
 function Boot() {
   const { t } = useI18n();
-  return <main className="center"><p role="status">{t('common.loading')}</p></main>;
+  return (
+    <main className="center">
+      <p role="status">{t('common.loading')}</p>
+    </main>
+  );
 }
 
 function Shell({ me, reload }: { me: Me; reload: () => void }) {
@@ -118,17 +135,21 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
   else if (path === '/activities' && can('activity.list')) content = <Activities canCreate={can('activity.create')} />;
   else if (path === '/audit' && can('audit.read')) content = <Audit canVerify={can('audit.verify')} />;
   else if (path === '/security') content = <SecondFactor key={String(me.mfa_enabled)} me={me} onDone={reload} />;
-  else content = (
-    <section>
-      <h1>{t('home.welcome')}</h1>
-      {visible.length === 0 && <p>{t('home.noSections')}</p>}
-    </section>
-  );
+  else
+    content = (
+      <section>
+        <h1>{t('home.welcome')}</h1>
+        {visible.length === 0 && <p>{t('home.noSections')}</p>}
+      </section>
+    );
 
-  const active = (p: string) => (p === '/cases' ? path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') : path === p);
+  const active = (p: string) =>
+    p === '/cases' ? path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') : path === p;
   return (
     <div className="shell">
-      <a className="skip" href="#main">{t('nav.skip')}</a>
+      <a className="skip" href="#main">
+        {t('nav.skip')}
+      </a>
       <header className="topbar">
         <div className="brand">
           <span className="brand-name">{t('app.name')}</span>
@@ -138,16 +159,24 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
           <ul>
             {visible.map((n) => (
               <li key={n.path}>
-                <a href={n.path} onClick={linkTo(n.path)} aria-current={active(n.path) ? 'page' : undefined}>{n.label}</a>
+                <a href={n.path} onClick={linkTo(n.path)} aria-current={active(n.path) ? 'page' : undefined}>
+                  {n.label}
+                </a>
               </li>
             ))}
           </ul>
         </nav>
         <div className="userbox">
           <LanguageSwitch />
-          <span className="username" translate="no">{me.name} <span className="muted-inv">({tx('role', me.role)})</span></span>
-          <a href="/security" onClick={linkTo('/security')} aria-current={path === '/security' ? 'page' : undefined}>{t('nav.security')}</a>
-          <button type="button" className="secondary" onClick={() => void logout('user')}>{t('nav.signOut')}</button>
+          <span className="username" translate="no">
+            {me.name} <span className="muted-inv">({tx('role', me.role)})</span>
+          </span>
+          <a href="/security" onClick={linkTo('/security')} aria-current={path === '/security' ? 'page' : undefined}>
+            {t('nav.security')}
+          </a>
+          <button type="button" className="secondary" onClick={() => void logout('user')}>
+            {t('nav.signOut')}
+          </button>
         </div>
       </header>
       <main id="main" tabIndex={-1}>

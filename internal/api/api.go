@@ -98,6 +98,7 @@ func New(d Deps) (*Server, error) {
 		MFARequired:      d.Config.MFARequired,
 		SecretKeys:       d.Keys.Wrapper,
 	}, d.Logger)
+	authSvc.GrantableRoles = users.GrantableRoles
 	r := web.NewRouter(e, authSvc)
 
 	r.Public(http.MethodGet, "/healthz", func(c echo.Context) error {
@@ -116,7 +117,11 @@ func New(d Deps) (*Server, error) {
 	organizations.NewHandler(organizations.NewService(d.DB)).Register(r)
 	users.NewHandler(users.NewService(d.DB, d.Hasher)).Register(r)
 	audit.NewHandler(d.DB, d.AuditVerifier).WithAnchorFile(d.Config.AuditAnchorFile).Register(r)
-	cases.NewHandler(cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays}, d.Logger)).Register(r)
+	caseSvc := cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays}, d.Logger)
+	if d.Enforcer != nil {
+		caseSvc.Permits = d.Enforcer.Allowed
+	}
+	cases.NewHandler(caseSvc).Register(r)
 	referrals.NewHandler(referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)).Register(r)
 	notifications.NewHandler(notifications.NewService(d.DB)).Register(r)

@@ -65,6 +65,9 @@ type Service struct {
 	enforcer *authz.Enforcer
 	set      Settings
 	log      *slog.Logger
+	// GrantableRoles lists the roles an account of a role may grant (the
+	// account rules of internal/users); shown in Me. Nil grants none.
+	GrantableRoles func(role string) []string
 }
 
 // NewService returns the sign-in service.
@@ -484,13 +487,15 @@ type OrganizationRef struct {
 
 // Me is the signed-in caller's account.
 type Me struct {
-	ID                 uuid.UUID       `json:"id"`
-	Email              string          `json:"email"`
-	Name               string          `json:"name"`
-	Role               string          `json:"role"`
-	Organization       OrganizationRef `json:"organization"`
-	Permissions        []string        `json:"permissions"`
-	MustChangePassword bool            `json:"must_change_password"`
+	ID           uuid.UUID       `json:"id"`
+	Email        string          `json:"email"`
+	Name         string          `json:"name"`
+	Role         string          `json:"role"`
+	Organization OrganizationRef `json:"organization"`
+	Permissions  []string        `json:"permissions"`
+	// GrantableRoles are the roles the caller may give an account.
+	GrantableRoles     []string `json:"grantable_roles"`
+	MustChangePassword bool     `json:"must_change_password"`
 	// MFAEnabled is true while the account has a confirmed second factor.
 	MFAEnabled bool `json:"mfa_enabled"`
 	// MFARequired is true when every account must have a second factor.
@@ -528,11 +533,15 @@ func (s *Service) Me(ctx context.Context) (Me, error) {
 	if r.ID == uuid.Nil {
 		return Me{}, errBadToken
 	}
+	grantable := []string{}
+	if s.GrantableRoles != nil {
+		grantable = s.GrantableRoles(r.Role)
+	}
 	return Me{
 		ID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, MustChangePassword: r.MustChangePassword,
 		MFAEnabled: r.MFAEnabled, MFARequired: s.set.MFARequired, Locale: r.Locale,
 		Organization: OrganizationRef{ID: r.OrgID, Code: r.Code, Name: LocalizedName{r.NameRu, r.NameKy, r.NameEn}, Kind: r.Kind, Region: r.Region},
-		Permissions:  s.enforcer.PermissionsOf(r.Role),
+		Permissions:  s.enforcer.PermissionsOf(r.Role), GrantableRoles: grantable,
 	}, nil
 }
 

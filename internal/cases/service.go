@@ -44,6 +44,9 @@ type Service struct {
 	set  Settings
 	log  *slog.Logger
 	now  func() time.Time
+	// Permits answers whether a role has a permission (the role policy); a
+	// read case's allowed actions are computed with it. Nil permits nothing.
+	Permits func(role string, perm authz.Permission) bool
 }
 
 // NewService returns the case service.
@@ -99,6 +102,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 		if out, err = s.readOne(ctx, tx, id, rel); err != nil {
 			return err
 		}
+		allowed := AllowedFor(p, rel, out, s.Permits)
+		out.Allowed = &allowed
 		return audit.Record(ctx, tx, "case.read", "case", id.String(), audit.Success)
 	})
 	if err != nil {

@@ -130,6 +130,9 @@ type Case struct {
 	IdentityErased bool      `json:"identity_erased,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// Allowed is what the caller may do on the case; set when one case is
+	// read (GET /api/v1/cases/{id}).
+	*Allowed
 }
 
 // StageMove is one move along the referral path.

@@ -25,8 +25,10 @@ let lastActivity = Date.now();
 channel?.addEventListener('message', (ev: MessageEvent<Message>) => {
   const m = ev.data;
   if (m.type === 'token') adoptToken(m.token);
-  else if (m.type === 'logout') { clearToken(); endListeners.forEach((l) => l(m.reason)); }
-  else if (m.type === 'activity') lastActivity = Math.max(lastActivity, m.at);
+  else if (m.type === 'logout') {
+    clearToken();
+    endListeners.forEach((l) => l(m.reason));
+  } else if (m.type === 'activity') lastActivity = Math.max(lastActivity, m.at);
 });
 
 export function onSessionEnd(l: EndListener): () => void {
@@ -35,10 +37,15 @@ export function onSessionEnd(l: EndListener): () => void {
 }
 
 export class AuthError extends Error {
-  constructor(public status: number) { super(`auth ${status}`); }
+  constructor(public status: number) {
+    super(`auth ${status}`);
+  }
 }
 
-interface TokenResponse { access_token: string; expires_in: number }
+interface TokenResponse {
+  access_token: string;
+  expires_in: number;
+}
 
 async function postAuth(path: string, body: unknown): Promise<Response> {
   return fetch(`/api/v1/auth/${path}`, {
@@ -49,7 +56,10 @@ async function postAuth(path: string, body: unknown): Promise<Response> {
   });
 }
 
-interface MfaChallenge { mfa_required: true; mfa_token: string }
+interface MfaChallenge {
+  mfa_required: true;
+  mfa_token: string;
+}
 
 /** What a right password gives: signed in, or a code still due. */
 export type LoginStep = { done: true } | { done: false; mfaToken: string };
@@ -102,12 +112,17 @@ export function refresh(force = false): Promise<boolean> {
     if (now && now.token !== before && !needsRefresh(REFRESH_MARGIN_MS)) return true;
     if (!force && now && !needsRefresh(REFRESH_MARGIN_MS)) return true;
     const res = await postAuth('refresh', {});
-    if (!res.ok) { clearToken(); return false; }
+    if (!res.ok) {
+      clearToken();
+      return false;
+    }
     const data = (await res.json()) as TokenResponse;
     const t = setToken(data.access_token, data.expires_in);
     channel?.postMessage({ type: 'token', token: t } satisfies Message);
     return true;
-  }).finally(() => { inFlight = null; });
+  }).finally(() => {
+    inFlight = null;
+  });
   return inFlight;
 }
 
@@ -117,10 +132,16 @@ export async function logout(reason: 'user' | 'idle' = 'user'): Promise<void> {
     await fetch('/api/v1/auth/logout', {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-Refresh-Cookie': '1', ...(t ? { Authorization: `Bearer ${t.token}` } : {}) },
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Refresh-Cookie': '1',
+        ...(t ? { Authorization: `Bearer ${t.token}` } : {}),
+      },
       body: '{}',
     });
-  } catch { /* signed out locally regardless */ }
+  } catch {
+    /* signed out locally regardless */
+  }
   clearToken();
   channel?.postMessage({ type: 'logout', reason } satisfies Message);
   endListeners.forEach((l) => l(reason));
@@ -142,13 +163,21 @@ export function startSessionWatch(): () => void {
       channel?.postMessage({ type: 'activity', at: now } satisfies Message);
     }
   };
-  for (const ev of ['pointerdown', 'keydown', 'scroll', 'touchstart']) window.addEventListener(ev, activityHandler, { passive: true });
-  timers.push(window.setInterval(() => {
-    if (Date.now() - lastActivity >= IDLE_LIMIT_MS) { void logout('idle'); return; }
-    if (getToken() && needsRefresh(REFRESH_MARGIN_MS)) {
-      void refresh().then((ok) => { if (!ok) endListeners.forEach((l) => l('expired')); });
-    }
-  }, 10_000));
+  for (const ev of ['pointerdown', 'keydown', 'scroll', 'touchstart'])
+    window.addEventListener(ev, activityHandler, { passive: true });
+  timers.push(
+    window.setInterval(() => {
+      if (Date.now() - lastActivity >= IDLE_LIMIT_MS) {
+        void logout('idle');
+        return;
+      }
+      if (getToken() && needsRefresh(REFRESH_MARGIN_MS)) {
+        void refresh().then((ok) => {
+          if (!ok) endListeners.forEach((l) => l('expired'));
+        });
+      }
+    }, 10_000),
+  );
   return stopSessionWatch;
 }
 
@@ -156,7 +185,8 @@ export function stopSessionWatch(): void {
   timers.forEach((t) => window.clearInterval(t));
   timers = [];
   if (activityHandler) {
-    for (const ev of ['pointerdown', 'keydown', 'scroll', 'touchstart']) window.removeEventListener(ev, activityHandler);
+    for (const ev of ['pointerdown', 'keydown', 'scroll', 'touchstart'])
+      window.removeEventListener(ev, activityHandler);
     activityHandler = null;
   }
 }

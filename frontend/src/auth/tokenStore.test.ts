@@ -4,24 +4,49 @@ import { adoptToken, clearToken, getToken, needsRefresh, onTokenChange, setToken
 function spyStorage() {
   const calls: string[] = [];
   const make = (name: string): Storage => ({
-    get length() { return 0; },
-    clear: () => { calls.push(`${name}.clear`); },
-    getItem: (k) => { calls.push(`${name}.getItem:${k}`); return null; },
+    get length() {
+      return 0;
+    },
+    clear: () => {
+      calls.push(`${name}.clear`);
+    },
+    getItem: (k) => {
+      calls.push(`${name}.getItem:${k}`);
+      return null;
+    },
     key: () => null,
-    removeItem: (k) => { calls.push(`${name}.removeItem:${k}`); },
-    setItem: (k) => { calls.push(`${name}.setItem:${k}`); },
+    removeItem: (k) => {
+      calls.push(`${name}.removeItem:${k}`);
+    },
+    setItem: (k) => {
+      calls.push(`${name}.setItem:${k}`);
+    },
   });
   vi.stubGlobal('localStorage', make('localStorage'));
   vi.stubGlobal('sessionStorage', make('sessionStorage'));
   let cookie = '';
-  vi.stubGlobal('document', { get cookie() { calls.push('cookie.get'); return cookie; }, set cookie(v: string) { calls.push('cookie.set'); cookie = v; } });
+  vi.stubGlobal('document', {
+    get cookie() {
+      calls.push('cookie.get');
+      return cookie;
+    },
+    set cookie(v: string) {
+      calls.push('cookie.set');
+      cookie = v;
+    },
+  });
   return calls;
 }
 
 describe('token store', () => {
   let calls: string[];
-  beforeEach(() => { calls = spyStorage(); clearToken(); });
-  afterEach(() => { vi.unstubAllGlobals(); });
+  beforeEach(() => {
+    calls = spyStorage();
+    clearToken();
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
 
   it('keeps the token in memory and never touches storage or cookies', () => {
     setToken('secret-token', 900, 1_000);

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { DICTS, LANGS, type Key, type Lang } from './dict';
+import type { EnumName } from '../lib/enums';
 import { makeFormat, type Format } from '../lib/format';
 
 export type { Key, Lang };
@@ -23,10 +24,10 @@ interface I18n {
   lang: Lang;
   setLang: (l: Lang) => void;
   t: (key: Key) => string;
-  /** A dynamic key, or `fallback` when the dictionary lacks it. */
-  tr: (key: string, fallback: string) => string;
-  /** Label of an enumeration value, e.g. tx('stage', 'shelter'). */
-  tx: (prefix: string, value: string | null | undefined) => string;
+  /** Label of an enumeration value (lib/enums.ts), e.g. tx('stage', 'shelter'); '—' for none. */
+  tx: (name: EnumName, value: string | null | undefined) => string;
+  /** Label of an enumeration value, or `fallback` for a value the dictionaries lack. */
+  tr: (name: EnumName, value: string, fallback: string) => string;
   f: Format;
 }
 
@@ -45,8 +46,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       lang,
       setLang,
       t: (key) => translate(lang, key),
-      tr: (key, fallback) => { const v = translate(lang, key); return v === key ? fallback : v; },
-      tx: (prefix, value) => (value == null || value === '' ? '—' : translate(lang, `${prefix}.${value}`)),
+      tx: (name, value) => (value == null || value === '' ? '—' : translate(lang, `${name}.${value}`)),
+      tr: (name, value, fallback) => {
+        const key = `${name}.${value}`;
+        const v = translate(lang, key);
+        return v === key ? fallback : v;
+      },
       f: makeFormat(lang),
     }),
     [lang, setLang],

@@ -4,14 +4,24 @@ import { getToken } from '../auth/tokenStore';
 import { refresh } from '../auth/session';
 
 export class ApiError extends Error {
-  constructor(public status: number, public problem: { title?: string; detail?: string } | null) {
+  constructor(
+    public status: number,
+    public problem: { title?: string; detail?: string } | null,
+  ) {
     super(`HTTP ${status}`);
   }
 }
 
-export interface Page<T> { items: T[]; next_cursor: string | null }
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
 
-interface Options { method?: string; body?: unknown; headers?: Record<string, string> }
+interface Options {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 
 export async function api<T>(path: string, opts: Options = {}, retried = false): Promise<T> {
   const t = getToken();
@@ -29,7 +39,11 @@ export async function api<T>(path: string, opts: Options = {}, retried = false):
   }
   if (!res.ok) {
     let problem = null;
-    try { problem = await res.json(); } catch { /* no body */ }
+    try {
+      problem = await res.json();
+    } catch {
+      /* no body */
+    }
     throw new ApiError(res.status, problem);
   }
   if (res.status === 204) return undefined as T;
@@ -54,7 +68,10 @@ export function newIdempotencyKey(): string {
  */
 export async function download(path: string, filename: string, retried = false): Promise<void> {
   const t = getToken();
-  const res = await fetch(`/api/v1${path}`, { headers: t ? { Authorization: `Bearer ${t.token}` } : {}, credentials: 'same-origin' });
+  const res = await fetch(`/api/v1${path}`, {
+    headers: t ? { Authorization: `Bearer ${t.token}` } : {},
+    credentials: 'same-origin',
+  });
   if (res.status === 401 && !retried && (await refresh(true))) return download(path, filename, true);
   if (!res.ok) throw new ApiError(res.status, null);
   const url = URL.createObjectURL(await res.blob());

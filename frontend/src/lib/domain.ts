@@ -1,22 +1,5 @@
-// Pure rules the screens share: which stage moves to offer, which periods
-// have ended (Asia/Bishkek), which roles an admin may grant, and how a
-// suppressed count is printed.
-import { OPEN_STAGES } from './types';
-
-/**
- * The stages a case may move to from `stage`: forward (skipping allowed),
- * back to shelter from a later open stage, closing (supervisors), and from
- * closed back into an open stage (reopening, supervisors).
- */
-export function stageTargets(stage: string, canClose: boolean): string[] {
-  if (stage === 'closed') return canClose ? [...OPEN_STAGES] : [];
-  const i = (OPEN_STAGES as readonly string[]).indexOf(stage);
-  if (i < 0) return [];
-  const out: string[] = OPEN_STAGES.slice(i + 1);
-  if (i > 1) out.unshift('shelter');
-  if (canClose) out.push('closed');
-  return out;
-}
+// Pure rules the screens share: which periods have ended (Asia/Bishkek),
+// which accounts wait for approval, and how a suppressed count is printed.
 
 /** Year, month (1-12) and day of a moment in Asia/Bishkek (UTC+6, no DST). */
 export function bishkekDate(now: Date): { year: number; month: number; day: number } {
@@ -75,13 +58,6 @@ export function awaitsApproval(u: { status: string; pending_role: string | null 
   return u.status === 'pending_approval' || u.pending_role != null;
 }
 
-/** The roles an account with `role` may grant (mirrors the user service, internal/users/users.go). */
-export function grantableRoles(role: string): string[] {
-  if (role === 'admin') return ['org_admin', 'coordinator', 'auditor', 'admin'];
-  if (role === 'org_admin') return ['caseworker', 'supervisor'];
-  return [];
-}
-
 /** A withheld count is printed "<k"; a released one as a number. */
 export function cellText(count: number | null, suppressed: boolean, k: number, num: (n: number) => string): string {
   if (suppressed || count == null) return `<${k}`;
@@ -89,7 +65,11 @@ export function cellText(count: number | null, suppressed: boolean, k: number, n
 }
 
 /** Whether the recovery and reflection period of an open case is still running or has just ended. */
-export function reflectionState(endsOn: string | null | undefined, status: string, now: Date): 'running' | 'ended' | null {
+export function reflectionState(
+  endsOn: string | null | undefined,
+  status: string,
+  now: Date,
+): 'running' | 'ended' | null {
   if (!endsOn || status !== 'open') return null;
   const { year, month, day } = bishkekDate(now);
   const today = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;

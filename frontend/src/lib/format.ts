@@ -18,7 +18,13 @@ export function makeFormat(lang: Lang): Format {
   const locale = LOCALES[lang];
   const d = new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
   const dt = new Intl.DateTimeFormat(locale, {
-    timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
   });
   const n = new Intl.NumberFormat(locale);
   const m = new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: 2 });
@@ -29,8 +35,16 @@ export function makeFormat(lang: Lang): Format {
     return Number.isNaN(v.getTime()) ? null : v;
   };
   return {
-    date: (iso) => { if (!iso) return '—'; const v = parse(iso); return v ? d.format(v) : '—'; },
-    dateTime: (iso) => { if (!iso) return '—'; const v = parse(iso); return v ? dt.format(v) : '—'; },
+    date: (iso) => {
+      if (!iso) return '—';
+      const v = parse(iso);
+      return v ? d.format(v) : '—';
+    },
+    dateTime: (iso) => {
+      if (!iso) return '—';
+      const v = parse(iso);
+      return v ? dt.format(v) : '—';
+    },
     number: (x) => (x == null ? '—' : n.format(x)),
     money: (x) => (x == null ? '—' : m.format(x)),
     month: (ym) => {

@@ -2,43 +2,58 @@
 // fetched once per page load. Neither carries personal data.
 import { useEffect, useState } from 'react';
 import { api, type Page } from './api';
+import { fetchAll } from './paged';
 import type { Measure, Organization } from './types';
 
 let orgs: Promise<Organization[]> | null = null;
 let measures: Promise<Measure[]> | null = null;
 
-async function allOrganizations(): Promise<Organization[]> {
-  const out: Organization[] = [];
-  let cursor: string | null = null;
-  do {
-    const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-    const p: Page<Organization> = await api<Page<Organization>>(`/organizations?limit=200${q}`);
-    out.push(...p.items);
-    cursor = p.next_cursor;
-  } while (cursor);
-  return out;
-}
-
 /** Forgets the cached organizations (after an admin changed one). */
-export function invalidateOrganizations(): void { orgs = null; }
+export function invalidateOrganizations(): void {
+  orgs = null;
+}
 
 function useCached<T>(get: () => Promise<T>, fallback: T): T {
   const [v, setV] = useState<T>(fallback);
   useEffect(() => {
     let live = true;
-    get().then((x) => { if (live) setV(x); }, () => { /* shown as codes */ });
-    return () => { live = false; };
+    get().then(
+      (x) => {
+        if (live) setV(x);
+      },
+      () => {
+        /* shown as codes */
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [get]);
   return v;
 }
 
-const getOrgs = () => { orgs ??= allOrganizations().catch((e) => { orgs = null; throw e; }); return orgs; };
+const getOrgs = () => {
+  orgs ??= fetchAll<Organization>('/organizations').catch((e) => {
+    orgs = null;
+    throw e;
+  });
+  return orgs;
+};
 const getMeasures = () => {
-  measures ??= api<Page<Measure>>('/measures').then((p) => p.items).catch((e) => { measures = null; throw e; });
+  measures ??= api<Page<Measure>>('/measures')
+    .then((p) => p.items)
+    .catch((e) => {
+      measures = null;
+      throw e;
+    });
   return measures;
 };
 const EMPTY_O: Organization[] = [];
 const EMPTY_M: Measure[] = [];
 
-export function useOrganizations(): Organization[] { return useCached(getOrgs, EMPTY_O); }
-export function useMeasures(): Measure[] { return useCached(getMeasures, EMPTY_M); }
+export function useOrganizations(): Organization[] {
+  return useCached(getOrgs, EMPTY_O);
+}
+export function useMeasures(): Measure[] {
+  return useCached(getMeasures, EMPTY_M);
+}

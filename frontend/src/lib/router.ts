@@ -17,7 +17,10 @@ export function usePath(): string {
     const update = () => setPath(location.pathname);
     listeners.add(update);
     window.addEventListener('popstate', update);
-    return () => { listeners.delete(update); window.removeEventListener('popstate', update); };
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener('popstate', update);
+    };
   }, []);
   return path;
 }

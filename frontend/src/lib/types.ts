@@ -1,4 +1,8 @@
-export interface LocalizedName { ru: string; ky: string; en: string }
+export interface LocalizedName {
+  ru: string;
+  ky: string;
+  en: string;
+}
 
 export interface Me {
   id: string;
@@ -7,6 +11,8 @@ export interface Me {
   role: string;
   organization: { id: string; code: string; name: LocalizedName; kind: string; region: string };
   permissions: string[];
+  /** The roles the caller may give an account (from the server's account rules). */
+  grantable_roles: string[];
   must_change_password: boolean;
   mfa_enabled: boolean;
   mfa_required: boolean;
@@ -48,7 +54,30 @@ export interface Case {
   source?: string;
   identity?: Identity | null;
   identity_erased?: boolean;
+  /** What the caller may do on the case; sent when one case is read. */
+  allowed_actions?: CaseAction[];
+  /** The stages the caller may move the case to; sent with allowed_actions. */
+  allowed_stages?: string[];
 }
+
+/** An action on a case (the API's CaseAction). */
+export type CaseAction =
+  | 'update'
+  | 'move_stage'
+  | 'close'
+  | 'assign'
+  | 'plan_read'
+  | 'plan_edit'
+  | 'consent_list'
+  | 'consent_create'
+  | 'consent_withdraw'
+  | 'referral_list'
+  | 'refer'
+  | 'assistance_list'
+  | 'assistance_create'
+  | 'note_list'
+  | 'note_create'
+  | 'access_log';
 
 export interface StageMove {
   id: string;
@@ -75,7 +104,12 @@ export interface Assistance {
   version?: number;
 }
 
-export interface Note { id: string; text: string; author_id: string; created_at: string }
+export interface Note {
+  id: string;
+  text: string;
+  author_id: string;
+  created_at: string;
+}
 
 export interface Referral {
   id: string;
@@ -140,10 +174,23 @@ export interface User {
 }
 
 /** The answer to an approval: the one-time password only when a pending account was approved. */
-export interface UserApproval { user: User; one_time_password?: string }
+export interface UserApproval {
+  user: User;
+  one_time_password?: string;
+}
 
-export interface Goal { id?: string; text: string; due_on?: string; status: string }
-export interface Plan { needs_assessment: string; goals: Goal[]; version: number; updated_at: string | null }
+export interface Goal {
+  id?: string;
+  text: string;
+  due_on?: string;
+  status: string;
+}
+export interface Plan {
+  needs_assessment: string;
+  goals: Goal[];
+  version: number;
+  updated_at: string | null;
+}
 
 export interface Measure {
   code: string;
@@ -184,9 +231,26 @@ export interface AuditVerification {
   checkpoint: { seq: number; at: string } | null;
 }
 
-export interface StatsInfo { name: string; kind: 'table' | 'series'; title: string; dimensions: string[]; periods: string[] }
-export interface StatsRow { count: number | null; suppressed: boolean; [dim: string]: string | number | boolean | null }
-export interface StatsTable { name: string; period: string; k: number; dimensions: string[]; rows: StatsRow[]; totals: { count: number | null; suppressed: boolean } }
+export interface StatsInfo {
+  name: string;
+  kind: 'table' | 'series';
+  title: string;
+  dimensions: string[];
+  periods: string[];
+}
+export interface StatsRow {
+  count: number | null;
+  suppressed: boolean;
+  [dim: string]: string | number | boolean | null;
+}
+export interface StatsTable {
+  name: string;
+  period: string;
+  k: number;
+  dimensions: string[];
+  rows: StatsRow[];
+  totals: { count: number | null; suppressed: boolean };
+}
 
 export interface Indicator {
   code: string;
@@ -199,9 +263,21 @@ export interface Indicator {
   suppressed: boolean;
   progress: number | null;
 }
-export interface IndicatorMatrix { period: string; from: string; to: string; program: string; k: number; items: Indicator[] }
+export interface IndicatorMatrix {
+  period: string;
+  from: string;
+  to: string;
+  program: string;
+  k: number;
+  items: Indicator[];
+}
 
-export interface ReportFigure { name: string; value: number | null; suppressed: boolean; unit: string }
+export interface ReportFigure {
+  name: string;
+  value: number | null;
+  suppressed: boolean;
+  unit: string;
+}
 export interface ReportMeasure {
   code: string;
   direction: string;
@@ -228,31 +304,20 @@ export interface HalfYearReport {
   bodies?: { organization_id: string; code: string; status: string; submitted_at: string | null; late: boolean }[];
 }
 
-export interface Notification { id: string; kind: string; ref_code: string; link: string; created_at: string; read_at: string | null }
+export interface Notification {
+  id: string;
+  kind: string;
+  ref_code: string;
+  link: string;
+  created_at: string;
+  read_at: string | null;
+}
 
-export const STAGES = ['identification', 'shelter', 'rehabilitation', 'reintegration', 'closed'] as const;
-export const STATUSES = ['open', 'closed'] as const;
-export const RISKS = ['low', 'medium', 'high'] as const;
-export const SEXES = ['female', 'male', 'other', 'unknown'] as const;
-export const ASSISTANCE_TYPES = ['shelter', 'psychological', 'medical', 'legal', 'vocational_training', 'income_generation', 'homecoming', 'employment', 'housing', 'education', 'family_reunification', 'documents', 'financial', 'other'] as const;
-export const ASSISTANCE_STATUSES = ['planned', 'in_progress', 'completed', 'declined'] as const;
-export const CLOSURE_REASONS = ['reintegrated', 'transferred', 'declined_assistance', 'lost_contact', 'not_a_victim', 'deceased', 'other'] as const;
-export const CONSENT_PURPOSES = ['assistance', 'data_sharing', 'statistics'] as const;
-export const CONSENT_GIVERS = ['person', 'guardian', 'guardianship_authority'] as const;
-export const CATEGORIES = ['identity', 'contact', 'health', 'legal', 'assistance_history'] as const;
-export const FUNDING_SOURCES = ['state_budget', 'state_social_order', 'international_organization', 'ngo_own_funds', 'other'] as const;
-export const GOAL_STATUSES = ['open', 'in_progress', 'achieved', 'dropped'] as const;
-export const ROLES = ['caseworker', 'supervisor', 'coordinator', 'org_admin', 'admin', 'auditor'] as const;
-export const ORG_KINDS = ['state_body', 'local_authority', 'law_enforcement', 'crisis_center', 'ngo', 'international_org', 'coordinator', 'operator'] as const;
-export const REGIONS = ['bishkek_city', 'osh_city', 'batken', 'jalal_abad', 'issyk_kul', 'naryn', 'osh', 'talas', 'chui'] as const;
-export const OPEN_STAGES = ['identification', 'shelter', 'rehabilitation', 'reintegration'] as const;
-export const CHANNELS = ['hotline', 'police', 'consulate', 'border_service', 'labour_inspection', 'ngo_outreach', 'international_organization', 'self_referral', 'other'] as const;
-export const TRAFFICKING_STATUSES = ['possible', 'actual', 'not_a_victim'] as const;
-export const EXPLOITATION_TYPES = ['forced_labour', 'sexual_exploitation', 'forced_marriage', 'forced_begging', 'servitude', 'organ_removal', 'forced_criminality', 'child_labour', 'other'] as const;
-export const AGE_BRACKETS = ['0-8', '9-17', '18-20', '21-23', '24-26', '27-29', '30-38', '39-47', '48+', 'unknown'] as const;
-
-export const ACTIVITY_KINDS = ['awareness_event', 'training', 'campaign', 'publication', 'other'] as const;
-export interface Participants { female?: number; male?: number; other?: number }
+export interface Participants {
+  female?: number;
+  male?: number;
+  other?: number;
+}
 export interface Activity {
   id: string;
   organization_id: string;
@@ -270,7 +335,12 @@ export interface Activity {
   created_at: string;
 }
 
-export interface BudgetSourceLine { funding_source: string; planned_kgs: number; actual_kgs: number | null; actual_suppressed: boolean }
+export interface BudgetSourceLine {
+  funding_source: string;
+  planned_kgs: number;
+  actual_kgs: number | null;
+  actual_suppressed: boolean;
+}
 export interface BudgetMeasure {
   code: string;
   direction: string;

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
-import { activityBody, bishkekToday, emptyActivity, endedYears, identityDraft, identityPatch, isWholeCode, rejectsParam } from './work';
+import {
+  activityBody,
+  bishkekToday,
+  emptyActivity,
+  endedYears,
+  identityDraft,
+  identityPatch,
+  isWholeCode,
+  rejectsParam,
+} from './work';
 
 describe('ended years', () => {
   it('starts at the year before the current one in Bishkek', () => {
@@ -17,26 +26,63 @@ describe('identity patch', () => {
     const d = identityDraft(before);
     expect(identityPatch(before, d)).toBeNull();
     expect(identityPatch(before, { ...d, given_name: ' Aizhan ' })).toBeNull();
-    expect(identityPatch(before, { ...d, phone: '', patronymic: ' Bolotovna ' })).toEqual({ phone: null, patronymic: 'Bolotovna' });
+    expect(identityPatch(before, { ...d, phone: '', patronymic: ' Bolotovna ' })).toEqual({
+      phone: null,
+      patronymic: 'Bolotovna',
+    });
   });
   it('starts from empty fields when nothing was read', () => {
     expect(identityDraft(null).address).toBe('');
-    expect(identityPatch(null, { ...identityDraft(null), document_number: 'ID123' })).toEqual({ document_number: 'ID123' });
+    expect(identityPatch(null, { ...identityDraft(null), document_number: 'ID123' })).toEqual({
+      document_number: 'ID123',
+    });
   });
 });
 
 describe('activity body', () => {
-  const base = { ...emptyActivity('2025-05-01'), region: 'osh', kind: 'training', title: '  Training of officials ', measure_code: '2.4' };
+  const base = {
+    ...emptyActivity('2025-05-01'),
+    region: 'osh',
+    kind: 'training',
+    title: '  Training of officials ',
+    measure_code: '2.4',
+  };
   it('leaves empty optional fields out and counts participants by sex', () => {
-    expect(activityBody(base)).toEqual({ body: { held_on: '2025-05-01', region: 'osh', kind: 'training', title: 'Training of officials', measure_code: '2.4' } });
-    const r = activityBody({ ...base, female: '3', other: '0', people_reached: '40', cost_kgs: '1500,50', funding_source: 'state_budget' });
-    expect(r).toEqual({ body: {
-      held_on: '2025-05-01', region: 'osh', kind: 'training', title: 'Training of officials', measure_code: '2.4',
-      participants: { female: 3, other: 0 }, people_reached: 40, cost_kgs: 1500.5, funding_source: 'state_budget',
-    } });
+    expect(activityBody(base)).toEqual({
+      body: {
+        held_on: '2025-05-01',
+        region: 'osh',
+        kind: 'training',
+        title: 'Training of officials',
+        measure_code: '2.4',
+      },
+    });
+    const r = activityBody({
+      ...base,
+      female: '3',
+      other: '0',
+      people_reached: '40',
+      cost_kgs: '1500,50',
+      funding_source: 'state_budget',
+    });
+    expect(r).toEqual({
+      body: {
+        held_on: '2025-05-01',
+        region: 'osh',
+        kind: 'training',
+        title: 'Training of officials',
+        measure_code: '2.4',
+        participants: { female: 3, other: 0 },
+        people_reached: 40,
+        cost_kgs: 1500.5,
+        funding_source: 'state_budget',
+      },
+    });
   });
   it('names the invalid fields', () => {
-    expect(activityBody({ ...base, male: '-1', people_reached: '2.5', cost_kgs: 'x', title: ' ' })).toEqual({ invalid: ['male', 'people_reached', 'cost_kgs', 'title'] });
+    expect(activityBody({ ...base, male: '-1', people_reached: '2.5', cost_kgs: 'x', title: ' ' })).toEqual({
+      invalid: ['male', 'people_reached', 'cost_kgs', 'title'],
+    });
   });
 });
 
@@ -48,7 +94,9 @@ describe('case code search', () => {
     expect(isWholeCode('SEZIM')).toBe(false);
   });
   it('falls back only on a 400 that names the parameter', () => {
-    expect(rejectsParam(new ApiError(400, { detail: 'invalid code', errors: [{ field: 'code' }] } as never), 'code')).toBe(true);
+    expect(
+      rejectsParam(new ApiError(400, { detail: 'invalid code', errors: [{ field: 'code' }] } as never), 'code'),
+    ).toBe(true);
     expect(rejectsParam(new ApiError(400, { detail: 'unknown parameter code' }), 'code')).toBe(true);
     expect(rejectsParam(new ApiError(400, { detail: 'invalid stage' }), 'code')).toBe(false);
     expect(rejectsParam(new ApiError(403, { detail: 'code' }), 'code')).toBe(false);

@@ -18,7 +18,15 @@ export function bishkekToday(now: Date): string {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-export const IDENTITY_FIELDS = ['family_name', 'given_name', 'patronymic', 'birth_date', 'document_number', 'phone', 'address'] as const;
+export const IDENTITY_FIELDS = [
+  'family_name',
+  'given_name',
+  'patronymic',
+  'birth_date',
+  'document_number',
+  'phone',
+  'address',
+] as const;
 export type IdentityField = (typeof IDENTITY_FIELDS)[number];
 export type IdentityDraft = Record<IdentityField, string>;
 
@@ -34,7 +42,10 @@ export function identityDraft(id: Identity | null | undefined): IdentityDraft {
  * that changed, trimmed; a field emptied is null (erased). Null when nothing
  * changed.
  */
-export function identityPatch(before: Identity | null | undefined, draft: IdentityDraft): Record<string, string | null> | null {
+export function identityPatch(
+  before: Identity | null | undefined,
+  draft: IdentityDraft,
+): Record<string, string | null> | null {
   const out: Record<string, string | null> = {};
   for (const k of IDENTITY_FIELDS) {
     const was = (before?.[k] ?? '').trim();
@@ -59,7 +70,17 @@ export interface ActivityDraft {
 }
 
 export const emptyActivity = (today: string): ActivityDraft => ({
-  held_on: today, region: '', kind: '', title: '', measure_code: '', female: '', male: '', other: '', people_reached: '', cost_kgs: '', funding_source: '',
+  held_on: today,
+  region: '',
+  kind: '',
+  title: '',
+  measure_code: '',
+  female: '',
+  male: '',
+  other: '',
+  people_reached: '',
+  cost_kgs: '',
+  funding_source: '',
 });
 
 const count = (s: string): number | undefined => {
@@ -77,20 +98,29 @@ const count = (s: string): number | undefined => {
 export function activityBody(d: ActivityDraft): { body: Record<string, unknown> } | { invalid: string[] } {
   const invalid: string[] = [];
   const body: Record<string, unknown> = {
-    held_on: d.held_on, region: d.region, kind: d.kind, title: d.title.trim(), measure_code: d.measure_code,
+    held_on: d.held_on,
+    region: d.region,
+    kind: d.kind,
+    title: d.title.trim(),
+    measure_code: d.measure_code,
   };
   const participants: Record<string, number> = {};
   for (const s of ['female', 'male', 'other'] as const) {
     const n = count(d[s]);
     if (n === undefined) continue;
-    if (Number.isNaN(n)) invalid.push(s); else participants[s] = n;
+    if (Number.isNaN(n)) invalid.push(s);
+    else participants[s] = n;
   }
   if (Object.keys(participants).length) body.participants = participants;
   const reached = count(d.people_reached);
-  if (reached !== undefined) { if (Number.isNaN(reached)) invalid.push('people_reached'); else body.people_reached = reached; }
+  if (reached !== undefined) {
+    if (Number.isNaN(reached)) invalid.push('people_reached');
+    else body.people_reached = reached;
+  }
   if (d.cost_kgs.trim() !== '') {
     const c = Number(d.cost_kgs.trim().replace(',', '.'));
-    if (!Number.isFinite(c) || c < 0) invalid.push('cost_kgs'); else body.cost_kgs = c;
+    if (!Number.isFinite(c) || c < 0) invalid.push('cost_kgs');
+    else body.cost_kgs = c;
   }
   if (d.funding_source) body.funding_source = d.funding_source;
   for (const k of ['held_on', 'region', 'kind', 'title', 'measure_code'] as const) if (!body[k]) invalid.push(k);

@@ -1,18 +1,28 @@
 // The auditor's view: the audit trail with filters, and its verification.
 // Filters carry ids, actions and times only, never personal data.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
-import { api, query, type Page } from '../lib/api';
+import { api, query } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
 import type { AuditEntry, AuditVerification } from '../lib/types';
-import { ErrorText, useOrgName } from './common';
+import { ErrorText, useOrgName, Table } from './common';
 import { useOrganizations } from '../lib/refdata';
 
-interface Filters { case_id: string; actor_id: string; organization_id: string; action: string; from: string; to: string }
+interface Filters {
+  case_id: string;
+  actor_id: string;
+  organization_id: string;
+  action: string;
+  from: string;
+  to: string;
+}
 const NONE: Filters = { case_id: '', actor_id: '', organization_id: '', action: '', from: '', to: '' };
 const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 
 /** A day in Bishkek as the RFC 3339 instant it starts at. */
-function dayStart(d: string): string { return d ? new Date(`${d}T00:00:00+06:00`).toISOString() : ''; }
+function dayStart(d: string): string {
+  return d ? new Date(`${d}T00:00:00+06:00`).toISOString() : '';
+}
 
 export default function Audit({ canVerify }: { canVerify: boolean }) {
   const { t, tx, f, lang } = useI18n();
@@ -20,29 +30,36 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
   const orgs = useOrganizations();
   const [draft, setDraft] = useState<Filters>(NONE);
   const [filters, setFilters] = useState<Filters>(NONE);
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
   const [check, setCheck] = useState<AuditVerification | null>(null);
   const [checking, setChecking] = useState(false);
 
-  const load = useCallback(async (fl: Filters, after: string | null) => {
-    setLoading(true); setError(null);
-    try {
-      const to = fl.to ? new Date(new Date(`${fl.to}T00:00:00+06:00`).getTime() + 86_400_000).toISOString() : '';
-      const p = await api<Page<AuditEntry>>(`/audit${query({ ...fl, from: dayStart(fl.from), to, limit: '100', cursor: after })}`);
-      setItems((prev) => (after ? [...prev, ...p.items] : p.items));
-      setCursor(p.next_cursor);
-    } catch (e) { setError(e); } finally { setLoading(false); }
-  }, []);
-  useEffect(() => { void load(filters, null); }, [filters, load]);
+  // The end of the last day asked for is the start of the next one.
+  const to = filters.to ? new Date(new Date(`${filters.to}T00:00:00+06:00`).getTime() + 86_400_000).toISOString() : '';
+  const list = usePagedList<AuditEntry>(`/audit${query({ ...filters, from: dayStart(filters.from), to })}`, {
+    limit: 100,
+  });
+  const { items, loading, error, setError } = list;
 
   const verify = async () => {
-    setChecking(true); setError(null);
-    try { setCheck(await api<AuditVerification>('/audit/verify')); } catch (e) { setError(e); } finally { setChecking(false); }
+    setChecking(true);
+    setError(null);
+    try {
+      setCheck(await api<AuditVerification>('/audit/verify'));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setChecking(false);
+    }
   };
-  const apply = (e: FormEvent) => { e.preventDefault(); setFilters({ ...draft, action: draft.action.trim(), case_id: draft.case_id.trim(), actor_id: draft.actor_id.trim() }); };
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters({
+      ...draft,
+      action: draft.action.trim(),
+      case_id: draft.case_id.trim(),
+      actor_id: draft.actor_id.trim(),
+    });
+  };
 
   return (
     <section>
@@ -50,17 +67,39 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
       {canVerify && (
         <div className="panel" data-testid="verify">
           <h2>{t('audit.verify')}</h2>
-          <button type="button" onClick={() => void verify()} disabled={checking}>{t('audit.verifyRun')}</button>
+          <button type="button" onClick={() => void verify()} disabled={checking}>
+            {t('audit.verifyRun')}
+          </button>
           {check && (
             <div role="status" className={check.ok ? 'notice ok-box' : 'notice'}>
-              <p><strong>{t(check.ok ? 'audit.verifyOk' : 'audit.verifyBroken')}</strong></p>
+              <p>
+                <strong>{t(check.ok ? 'audit.verifyOk' : 'audit.verifyBroken')}</strong>
+              </p>
               <dl className="fields">
-                <dt>{t('audit.entries')}</dt><dd>{f.number(check.entries)}</dd>
-                <dt>{t('audit.unlinked')}</dt><dd>{f.number(check.unlinked)}</dd>
-                <dt>{t('audit.staleUnlinked')}</dt><dd>{f.number(check.stale_unlinked)}</dd>
-                <dt>{t('audit.truncated')}</dt><dd>{check.truncated ? t('common.yes') : t('common.no')}</dd>
-                {check.checkpoint && (<><dt>{t('audit.checkpoint')}</dt><dd>#{check.checkpoint.seq} · {f.dateTime(check.checkpoint.at)}</dd></>)}
-                {check.first_broken && (<><dt>{t('audit.firstBroken')}</dt><dd className="code">#{check.first_broken.seq} {check.first_broken.reason}</dd></>)}
+                <dt>{t('audit.entries')}</dt>
+                <dd>{f.number(check.entries)}</dd>
+                <dt>{t('audit.unlinked')}</dt>
+                <dd>{f.number(check.unlinked)}</dd>
+                <dt>{t('audit.staleUnlinked')}</dt>
+                <dd>{f.number(check.stale_unlinked)}</dd>
+                <dt>{t('audit.truncated')}</dt>
+                <dd>{check.truncated ? t('common.yes') : t('common.no')}</dd>
+                {check.checkpoint && (
+                  <>
+                    <dt>{t('audit.checkpoint')}</dt>
+                    <dd>
+                      #{check.checkpoint.seq} · {f.dateTime(check.checkpoint.at)}
+                    </dd>
+                  </>
+                )}
+                {check.first_broken && (
+                  <>
+                    <dt>{t('audit.firstBroken')}</dt>
+                    <dd className="code">
+                      #{check.first_broken.seq} {check.first_broken.reason}
+                    </dd>
+                  </>
+                )}
               </dl>
             </div>
           )}
@@ -69,48 +108,121 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
       <form className="filters" onSubmit={apply} data-testid="audit-filters">
         <fieldset className="plain grid3">
           <legend>{t('cases.filters')}</legend>
-          <label>{t('audit.caseId')}<input name="case_id" autoComplete="off" pattern={UUID} value={draft.case_id} onChange={(e) => setDraft({ ...draft, case_id: e.target.value })} /></label>
-          <label>{t('audit.actorId')}<input name="actor_id" autoComplete="off" pattern={UUID} value={draft.actor_id} onChange={(e) => setDraft({ ...draft, actor_id: e.target.value })} /></label>
-          <label>{t('users.organization')}
-            <select name="organization_id" value={draft.organization_id} onChange={(e) => setDraft({ ...draft, organization_id: e.target.value })}>
+          <label>
+            {t('audit.caseId')}
+            <input
+              name="case_id"
+              autoComplete="off"
+              pattern={UUID}
+              value={draft.case_id}
+              onChange={(e) => setDraft({ ...draft, case_id: e.target.value })}
+            />
+          </label>
+          <label>
+            {t('audit.actorId')}
+            <input
+              name="actor_id"
+              autoComplete="off"
+              pattern={UUID}
+              value={draft.actor_id}
+              onChange={(e) => setDraft({ ...draft, actor_id: e.target.value })}
+            />
+          </label>
+          <label>
+            {t('users.organization')}
+            <select
+              name="organization_id"
+              value={draft.organization_id}
+              onChange={(e) => setDraft({ ...draft, organization_id: e.target.value })}
+            >
               <option value="">{t('common.all')}</option>
-              {orgs.map((o) => <option key={o.id} value={o.id}>{o.name[lang] || o.code}</option>)}
+              {orgs.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name[lang] || o.code}
+                </option>
+              ))}
             </select>
           </label>
-          <label>{t('audit.action')}<input name="action" autoComplete="off" placeholder="case.read" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} /></label>
-          <label>{t('audit.from')}<input type="date" name="from" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} /></label>
-          <label>{t('audit.to')}<input type="date" name="to" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} /></label>
+          <label>
+            {t('audit.action')}
+            <input
+              name="action"
+              autoComplete="off"
+              placeholder="case.read"
+              value={draft.action}
+              onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+            />
+          </label>
+          <label>
+            {t('audit.from')}
+            <input
+              type="date"
+              name="from"
+              value={draft.from}
+              onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+            />
+          </label>
+          <label>
+            {t('audit.to')}
+            <input
+              type="date"
+              name="to"
+              value={draft.to}
+              onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+            />
+          </label>
         </fieldset>
         <div className="row">
           <button type="submit">{t('audit.apply')}</button>
-          <button type="button" className="secondary" onClick={() => { setDraft(NONE); setFilters(NONE); }}>{t('audit.reset')}</button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setDraft(NONE);
+              setFilters(NONE);
+            }}
+          >
+            {t('audit.reset')}
+          </button>
         </div>
       </form>
       <ErrorText error={error} />
-      <div className="table-wrap" tabIndex={0}>
-        <table data-testid="audit">
-          <thead><tr>
-            <th scope="col">{t('audit.at')}</th><th scope="col">{t('audit.action')}</th><th scope="col">{t('audit.outcome')}</th>
-            <th scope="col">{t('audit.role')}</th><th scope="col">{t('audit.actor')}</th><th scope="col">{t('users.organization')}</th>
-            <th scope="col">{t('audit.object')}</th><th scope="col">{t('audit.client')}</th>
-          </tr></thead>
-          <tbody>
-            {items.map((a) => (
-              <tr key={a.id} className={a.outcome === 'success' ? undefined : 'flag'}>
-                <td>{f.dateTime(a.at)}</td><td className="code">{a.action}</td><td>{tx('outcome', a.outcome)}</td>
-                <td>{a.role ? tx('role', a.role) : '—'}</td>
-                <td className="code">{a.actor_id ? <abbr title={a.actor_id}>{a.actor_id.slice(0, 8)}</abbr> : '—'}</td>
-                <td>{a.organization_id ? orgName(a.organization_id) : '—'}</td>
-                <td className="code">{a.object_type}{a.object_id ? <> <abbr title={a.object_id}>{a.object_id.slice(0, 8)}</abbr></> : null}</td>
-                <td className="code small">{a.client_ip}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        testId="audit"
+        cols={[
+          'audit.at',
+          'audit.action',
+          'audit.outcome',
+          'audit.role',
+          'audit.actor',
+          'users.organization',
+          'audit.object',
+          'audit.client',
+        ]}
+      >
+        {items.map((a) => (
+          <tr key={a.id} className={a.outcome === 'success' ? undefined : 'flag'}>
+            <td>{f.dateTime(a.at)}</td>
+            <td className="code">{a.action}</td>
+            <td>{tx('outcome', a.outcome)}</td>
+            <td>{a.role ? tx('role', a.role) : '—'}</td>
+            <td className="code">{a.actor_id ? <abbr title={a.actor_id}>{a.actor_id.slice(0, 8)}</abbr> : '—'}</td>
+            <td>{a.organization_id ? orgName(a.organization_id) : '—'}</td>
+            <td className="code">
+              {a.object_type}
+              {a.object_id ? (
+                <>
+                  {' '}
+                  <abbr title={a.object_id}>{a.object_id.slice(0, 8)}</abbr>
+                </>
+              ) : null}
+            </td>
+            <td className="code small">{a.client_ip}</td>
+          </tr>
+        ))}
+      </Table>
       {!loading && items.length === 0 && <p className="muted">{t('common.empty')}</p>}
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && <button type="button" className="secondary" onClick={() => void load(filters, cursor)}>{t('common.loadMore')}</button>}
+      <LoadMore list={list} />
     </section>
   );
 }

@@ -1,31 +1,48 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
-import { RISKS, STAGES, STATUSES, type Case, type Referral } from '../lib/types';
-import { ErrorText, RiskBadge, StageBadge } from './common';
+import { RISKS, STAGES, STATUSES, type EnumName } from '../lib/enums';
+import { type Case, type Referral } from '../lib/types';
+import { ErrorText, RiskBadge, StageBadge, Table } from './common';
 import { ReflectionBadge } from './CasePage';
 import { isWholeCode, normalizeCode, rejectsParam } from '../lib/work';
 
-interface Filters { stage: string; status: string; risk_level: string }
+interface Filters {
+  stage: string;
+  status: string;
+  risk_level: string;
+}
 
 export function CaseList({ canCreate }: { canCreate: boolean }) {
   const { t, tx } = useI18n();
   // Filters are kept in component state (they carry no personal data, but
   // the address stays /cases so that nothing about a search leaks into it).
   const [filters, setFilters] = useState<Filters>({ stage: '', status: '', risk_level: '' });
-  const [items, setItems] = useState<Case[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
   const [results, setResults] = useState<Case[] | null>(null);
   const [code, setCode] = useState('');
   const [overdue, setOverdue] = useState<Set<string>>(new Set());
 
   // Cases with an overdue referral (sent or received) carry a mark.
   useEffect(() => {
-    void Promise.all(['outgoing', 'incoming'].map((b) => api<Page<Referral>>(`/referrals?box=${b}&overdue=true&limit=200`).catch(() => ({ items: [] as Referral[], next_cursor: null }))))
-      .then((pages) => setOverdue(new Set(pages.flatMap((p) => p.items).filter((r) => r.overdue).map((r) => r.case_id))));
+    void Promise.all(
+      ['outgoing', 'incoming'].map((b) =>
+        api<Page<Referral>>(`/referrals?box=${b}&overdue=true&limit=200`).catch(() => ({
+          items: [] as Referral[],
+          next_cursor: null,
+        })),
+      ),
+    ).then((pages) =>
+      setOverdue(
+        new Set(
+          pages
+            .flatMap((p) => p.items)
+            .filter((r) => r.overdue)
+            .map((r) => r.case_id),
+        ),
+      ),
+    );
   }, []);
 
   // Find by code: a whole code (SEZIM-2025-0042) is looked up by the server
@@ -41,33 +58,31 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
     return () => clearTimeout(h);
   }, [typed, serverCode]);
 
-  const load = useCallback(async (f: Filters, after: string | null, byCode: string) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api<Page<Case>>(`/cases${query({ ...f, code: byCode || undefined, limit: '50', cursor: after })}`);
-      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-    } catch (e) {
-      if (byCode && rejectsParam(e, 'code')) { setServerCode(false); setExact(''); return; }
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => { void load(filters, null, exact); }, [filters, exact, load]);
+  const list = usePagedList<Case>(`/cases${query({ ...filters, code: exact || undefined })}`, {
+    onError: (e) => {
+      if (!exact || !rejectsParam(e, 'code')) return false;
+      setServerCode(false);
+      setExact('');
+      return true;
+    },
+  });
+  const { items, loading, error, more, loadMore } = list;
   // Without the server's code filter, a code search looks through every page of the list.
   useEffect(() => {
-    if (!serverCode && typed.length >= 3 && cursor && !loading && !items.some((c) => c.code.includes(typed))) void load(filters, cursor, '');
-  }, [serverCode, typed, cursor, loading, items, filters, load]);
+    if (!serverCode && typed.length >= 3 && more && !loading && !items.some((c) => c.code.includes(typed))) loadMore();
+  }, [serverCode, typed, more, loading, items, loadMore]);
   const shown = exact ? items : typed ? items.filter((c) => c.code.includes(typed)) : items;
 
-  const select = (name: keyof Filters, values: readonly string[], prefix: string, label: string) => (
-    <label>{label}
+  const select = (name: keyof Filters, values: readonly string[], prefix: EnumName, label: string) => (
+    <label>
+      {label}
       <select value={filters[name]} onChange={(e) => setFilters({ ...filters, [name]: e.target.value })}>
         <option value="">{t('common.all')}</option>
-        {values.map((v) => <option key={v} value={v}>{tx(prefix, v)}</option>)}
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {tx(prefix, v)}
+          </option>
+        ))}
       </select>
     </label>
   );
@@ -76,14 +91,30 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
     <section>
       <div className="page-head">
         <h1>{t('cases.title')}</h1>
-        {canCreate && <a className="button" href="/cases/new" onClick={linkTo('/cases/new')}>{t('nav.newCase')}</a>}
+        {canCreate && (
+          <a className="button" href="/cases/new" onClick={linkTo('/cases/new')}>
+            {t('nav.newCase')}
+          </a>
+        )}
       </div>
       <div className="grid2">
         <NameSearch onResults={setResults} />
-        <form className="panel search" role="search" aria-labelledby="code-search-h" onSubmit={(e) => e.preventDefault()}>
+        <form
+          className="panel search"
+          role="search"
+          aria-labelledby="code-search-h"
+          onSubmit={(e) => e.preventDefault()}
+        >
           <h2 id="code-search-h">{t('cases.codeSearch')}</h2>
-          <label>{t('cases.code')}
-            <input name="code" autoComplete="off" value={code} onChange={(e) => setCode(e.target.value.toUpperCase())} placeholder="SEZIM-2025-0001" />
+          <label>
+            {t('cases.code')}
+            <input
+              name="code"
+              autoComplete="off"
+              value={code}
+              onChange={(e) => setCode(e.target.value.toUpperCase())}
+              placeholder="SEZIM-2025-0001"
+            />
           </label>
           <p className="muted small">{t('cases.codeHint')}</p>
         </form>
@@ -102,10 +133,7 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
       </fieldset>
       <ErrorText error={error} />
       <CaseTable items={shown} overdue={overdue} />
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && (
-        <button type="button" className="secondary" onClick={() => void load(filters, cursor, exact)}>{t('common.loadMore')}</button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }
@@ -114,39 +142,48 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
   const { t, tx, f } = useI18n();
   if (items.length === 0) return <p className="muted">{t('cases.empty')}</p>;
   return (
-    <div className="table-wrap" tabIndex={0}>
-      <table className="cases" data-testid="case-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('cases.code')}</th>
-            <th scope="col">{t('cases.stage')}</th>
-            <th scope="col">{t('cases.status')}</th>
-            <th scope="col">{t('cases.risk')}</th>
-            <th scope="col">{t('cases.sex')}</th>
-            <th scope="col">{t('cases.age')}</th>
-            <th scope="col">{t('cases.identifiedAt')}</th>
-            <th scope="col">{t('cases.deadlines')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((c) => (
-            <tr key={c.id}>
-              <td><a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>{c.code}</a></td>
-              <td><StageBadge stage={c.stage} /></td>
-              <td>{tx('status', c.status)}</td>
-              <td><RiskBadge risk={c.risk_level} /></td>
-              <td>{tx('sex', c.sex)}</td>
-              <td>{c.age_bracket === 'unknown' ? t('age.unknown') : c.age_bracket ?? '—'}</td>
-              <td>{f.date(c.identified_at)}</td>
-              <td>
-                <ReflectionBadge c={c} />
-                {overdue?.has(c.id) && <span className="badge overdue-mark" data-testid="overdue-badge">{t('cases.overdueReferral')}</span>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      testId="case-table"
+      className="cases"
+      cols={[
+        'cases.code',
+        'cases.stage',
+        'cases.status',
+        'cases.risk',
+        'cases.sex',
+        'cases.age',
+        'cases.identifiedAt',
+        'cases.deadlines',
+      ]}
+    >
+      {items.map((c) => (
+        <tr key={c.id}>
+          <td>
+            <a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>
+              {c.code}
+            </a>
+          </td>
+          <td>
+            <StageBadge stage={c.stage} />
+          </td>
+          <td>{tx('status', c.status)}</td>
+          <td>
+            <RiskBadge risk={c.risk_level} />
+          </td>
+          <td>{tx('sex', c.sex)}</td>
+          <td>{c.age_bracket === 'unknown' ? t('age.unknown') : (c.age_bracket ?? '—')}</td>
+          <td>{f.date(c.identified_at)}</td>
+          <td>
+            <ReflectionBadge c={c} />
+            {overdue?.has(c.id) && (
+              <span className="badge overdue-mark" data-testid="overdue-badge">
+                {t('cases.overdueReferral')}
+              </span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -175,21 +212,31 @@ function NameSearch({ onResults }: { onResults: (r: Case[] | null) => void }) {
       setBusy(false);
     }
   };
-  const clear = () => { setGiven(''); setFamily(''); onResults(null); };
+  const clear = () => {
+    setGiven('');
+    setFamily('');
+    onResults(null);
+  };
 
   return (
     <form className="panel search" onSubmit={submit} role="search" aria-labelledby="name-search-h">
       <h2 id="name-search-h">{t('cases.search')}</h2>
       <div className="row wrap">
-        <label>{t('cases.givenName')}
+        <label>
+          {t('cases.givenName')}
           <input autoComplete="off" value={given} onChange={(e) => setGiven(e.target.value)} />
         </label>
-        <label>{t('cases.familyName')}
+        <label>
+          {t('cases.familyName')}
           <input autoComplete="off" value={family} onChange={(e) => setFamily(e.target.value)} />
         </label>
         <div className="row end">
-          <button type="submit" disabled={busy}>{t('cases.searchSubmit')}</button>
-          <button type="button" className="secondary" onClick={clear}>{t('cases.searchClear')}</button>
+          <button type="submit" disabled={busy}>
+            {t('cases.searchSubmit')}
+          </button>
+          <button type="button" className="secondary" onClick={clear}>
+            {t('cases.searchClear')}
+          </button>
         </div>
       </div>
       <p className="muted small">{t('cases.searchHint')}</p>

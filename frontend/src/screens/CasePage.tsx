@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n, type Key } from '../i18n';
 import { api, type Page } from '../lib/api';
-import { reflectionState, stageTargets } from '../lib/domain';
+import { reflectionState } from '../lib/domain';
 import { linkTo } from '../lib/router';
-import type { Case, Me, StageMove } from '../lib/types';
-import { CLOSURE_REASONS } from '../lib/types';
+import type { Case, CaseAction, Me, StageMove } from '../lib/types';
+import { CLOSURE_REASONS, type EnumName } from '../lib/enums';
 import { ErrorText, RiskBadge, StageBadge } from './common';
 import { AccessLogPanel, AssignPanel } from './case/Supervision';
 import { ConsentsPanel } from './case/Consents';
@@ -29,18 +29,29 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
       setError(e);
     }
   }, [id]);
-  useEffect(() => { setCase(null); setError(null); void reload(); }, [reload]);
+  useEffect(() => {
+    setCase(null);
+    setError(null);
+    void reload();
+  }, [reload]);
 
-  if (error) return <section><ErrorText error={error} /><BackLink /></section>;
+  if (error)
+    return (
+      <section>
+        <ErrorText error={error} />
+        <BackLink />
+      </section>
+    );
   if (!c) return <p role="status">{t('common.loading')}</p>;
-  const can = (p: string) => me.permissions.includes(p);
-  const owner = c.owner_organization_id === me.organization.id;
-  const imported = c.source === 'import';
+  // What the caller may do on this case, as the server computed it.
+  const may = (a: CaseAction) => c.allowed_actions?.includes(a) ?? false;
   return (
     <section className="case">
       <BackLink />
       <div className="page-head">
-        <h1>{t('case.title')} <span className="code">{c.code}</span></h1>
+        <h1>
+          {t('case.title')} <span className="code">{c.code}</span>
+        </h1>
         <div className="row wrap">
           <StageBadge stage={c.stage} />
           <ReflectionBadge c={c} />
@@ -48,33 +59,75 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
       </div>
       <nav aria-label={t('case.sections')} className="toc">
         <ul>
-          <li><a href="#sec-timeline">{t('case.timeline')}</a></li>
-          {can('consent.list') && <li><a href="#sec-consents">{t('case.consents')}</a></li>}
-          {can('referral.list') && <li><a href="#sec-referrals">{t('case.referrals')}</a></li>}
-          {can('assistance.list') && <li><a href="#sec-assistance">{t('case.assistance')}</a></li>}
-          {owner && can('plan.read') && <li><a href="#sec-plan">{t('plan.title')}</a></li>}
-          {can('note.list') && <li><a href="#sec-notes">{t('case.notes')}</a></li>}
+          <li>
+            <a href="#sec-timeline">{t('case.timeline')}</a>
+          </li>
+          {may('consent_list') && (
+            <li>
+              <a href="#sec-consents">{t('case.consents')}</a>
+            </li>
+          )}
+          {may('referral_list') && (
+            <li>
+              <a href="#sec-referrals">{t('case.referrals')}</a>
+            </li>
+          )}
+          {may('assistance_list') && (
+            <li>
+              <a href="#sec-assistance">{t('case.assistance')}</a>
+            </li>
+          )}
+          {may('plan_read') && (
+            <li>
+              <a href="#sec-plan">{t('plan.title')}</a>
+            </li>
+          )}
+          {may('note_list') && (
+            <li>
+              <a href="#sec-notes">{t('case.notes')}</a>
+            </li>
+          )}
         </ul>
       </nav>
       <div className="grid2">
-        <IdentityPanel c={c} edit={owner && can('case.update') && !imported && !c.identity_erased && !!c.identity ? reload : null} />
-        <AttributesPanel c={c} edit={owner && can('case.update') && !imported && !c.identity_erased ? reload : null} />
+        <IdentityPanel c={c} edit={may('update') && !!c.identity ? reload : null} />
+        <AttributesPanel c={c} edit={may('update') ? reload : null} />
       </div>
-      <Timeline c={c} canMove={can('case.move_stage') && !imported} canClose={can('case.close')} onMoved={reload} />
-      {owner && can('case.assign') && <AssignPanel c={c} me={me} onChanged={reload} />}
-      {can('consent.list') && <ConsentsPanel caseId={c.id} canCreate={can('consent.create') && owner} canWithdraw={can('consent.withdraw') && owner} onChanged={() => setConsentsVersion((v) => v + 1)} />}
-      {can('referral.list') && <CaseReferralsPanel c={c} me={me} canCreate={owner && can('referral.create') && !imported} consentsVersion={consentsVersion} />}
-      {can('assistance.list') && <AssistancePanel c={c} me={me} canCreate={can('assistance.create') && !imported} canUpdate={can('assistance.update')} />}
-      {owner && can('plan.read') && <PlanPanel caseId={c.id} canWrite={can('plan.update')} />}
-      {can('note.list') && <NotesPanel caseId={c.id} canCreate={can('note.create')} />}
-      {owner && can('case.access_log') && <AccessLogPanel caseId={c.id} />}
+      <Timeline c={c} targets={may('move_stage') ? (c.allowed_stages ?? []) : []} onMoved={reload} />
+      {may('assign') && <AssignPanel c={c} me={me} onChanged={reload} />}
+      {may('consent_list') && (
+        <ConsentsPanel
+          caseId={c.id}
+          canCreate={may('consent_create')}
+          canWithdraw={may('consent_withdraw')}
+          onChanged={() => setConsentsVersion((v) => v + 1)}
+        />
+      )}
+      {may('referral_list') && (
+        <CaseReferralsPanel c={c} me={me} canCreate={may('refer')} consentsVersion={consentsVersion} />
+      )}
+      {may('assistance_list') && (
+        <AssistancePanel
+          c={c}
+          me={me}
+          canCreate={may('assistance_create')}
+          canUpdate={me.permissions.includes('assistance.update')}
+        />
+      )}
+      {may('plan_read') && <PlanPanel caseId={c.id} canWrite={may('plan_edit')} />}
+      {may('note_list') && <NotesPanel caseId={c.id} canCreate={may('note_create')} />}
+      {may('access_log') && <AccessLogPanel caseId={c.id} />}
     </section>
   );
 }
 
 function BackLink() {
   const { t } = useI18n();
-  return <a href="/cases" onClick={linkTo('/cases')} className="back">← {t('common.back')}</a>;
+  return (
+    <a href="/cases" onClick={linkTo('/cases')} className="back">
+      ← {t('common.back')}
+    </a>
+  );
 }
 
 export function ReflectionBadge({ c }: { c: Case }) {
@@ -90,7 +143,12 @@ export function ReflectionBadge({ c }: { c: Case }) {
 
 function Field({ label, value, free }: { label: string; value: string | null | undefined; free?: boolean }) {
   // Free text typed by people is marked translate="no".
-  return (<><dt>{label}</dt><dd translate={free ? 'no' : undefined}>{value || '—'}</dd></>);
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd translate={free ? 'no' : undefined}>{value || '—'}</dd>
+    </>
+  );
 }
 
 function IdentityPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | null }) {
@@ -99,7 +157,11 @@ function IdentityPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | nul
   return (
     <div className="panel">
       <h2>{t('case.identity')}</h2>
-      {c.identity_erased ? <p className="muted">{t('case.identityErased')}</p> : !id ? <p className="muted">{t('case.identityHidden')}</p> : (
+      {c.identity_erased ? (
+        <p className="muted">{t('case.identityErased')}</p>
+      ) : !id ? (
+        <p className="muted">{t('case.identityHidden')}</p>
+      ) : (
         <dl className="fields">
           <Field free label={t('cases.familyName')} value={id.family_name} />
           <Field free label={t('cases.givenName')} value={id.given_name} />
@@ -117,22 +179,33 @@ function IdentityPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | nul
 
 function AttributesPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | null }) {
   const { t, tx, f } = useI18n();
-  const list = (prefix: string, values: string[] | null | undefined) => (values && values.length ? values.map((v) => tx(prefix, v)).join(', ') : null);
+  const list = (prefix: EnumName, values: string[] | null | undefined) =>
+    values && values.length ? values.map((v) => tx(prefix, v)).join(', ') : null;
   return (
     <div className="panel">
       <h2>{t('case.attributes')}</h2>
       <dl className="fields">
-        <dt>{t('cases.status')}</dt><dd>{tx('status', c.status)}</dd>
-        <dt>{t('cases.risk')}</dt><dd><RiskBadge risk={c.risk_level} /></dd>
+        <dt>{t('cases.status')}</dt>
+        <dd>{tx('status', c.status)}</dd>
+        <dt>{t('cases.risk')}</dt>
+        <dd>
+          <RiskBadge risk={c.risk_level} />
+        </dd>
         <Field label={t('cases.identifiedAt')} value={f.date(c.identified_at)} />
         <Field label={t('case.reflectionEnds')} value={c.reflection_ends_on ? f.date(c.reflection_ends_on) : null} />
         <Field label={t('case.traffickingStatus')} value={tx('tstatus', c.trafficking_status)} />
         <Field label={t('cases.sex')} value={tx('sex', c.sex)} />
         <Field label={t('cases.age')} value={c.age_bracket === 'unknown' ? t('age.unknown') : c.age_bracket} />
-        <Field label={t('case.minor')} value={c.is_minor == null ? null : c.is_minor ? t('common.yes') : t('common.no')} />
+        <Field
+          label={t('case.minor')}
+          value={c.is_minor == null ? null : c.is_minor ? t('common.yes') : t('common.no')}
+        />
         <Field label={t('case.citizenship')} value={c.citizenship} />
         <Field label={t('case.region')} value={c.region_of_origin ? tx('region', c.region_of_origin) : null} />
-        <Field label={t('case.channel')} value={c.identification_channel ? tx('channel', c.identification_channel) : null} />
+        <Field
+          label={t('case.channel')}
+          value={c.identification_channel ? tx('channel', c.identification_channel) : null}
+        />
         <Field label={t('case.exploitation')} value={list('exploit', c.exploitation_types)} />
         <Field label={t('case.countries')} value={c.countries_of_exploitation?.join(', ')} />
         <Field label={t('case.measures')} value={c.measure_codes?.join(', ')} />
@@ -143,7 +216,16 @@ function AttributesPanel({ c, edit }: { c: Case; edit: (() => Promise<void>) | n
   );
 }
 
-function Timeline({ c, canMove, canClose, onMoved }: { c: Case; canMove: boolean; canClose: boolean; onMoved: () => Promise<void> }) {
+function Timeline({
+  c,
+  targets,
+  onMoved,
+}: {
+  c: Case;
+  /** The stages the caller may move the case to (allowed_stages). */
+  targets: string[];
+  onMoved: () => Promise<void>;
+}) {
   const { t, tx, f } = useI18n();
   const [moves, setMoves] = useState<StageMove[]>([]);
   const [error, setError] = useState<unknown>(null);
@@ -152,9 +234,15 @@ function Timeline({ c, canMove, canClose, onMoved }: { c: Case; canMove: boolean
   const [done, setDone] = useState(false);
 
   const load = useCallback(async () => {
-    try { setMoves((await api<Page<StageMove>>(`/cases/${c.id}/stages`)).items); } catch (e) { setError(e); }
+    try {
+      setMoves((await api<Page<StageMove>>(`/cases/${c.id}/stages`)).items);
+    } catch (e) {
+      setError(e);
+    }
   }, [c.id]);
-  useEffect(() => { void load(); }, [load, c.version]);
+  useEffect(() => {
+    void load();
+  }, [load, c.version]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -163,12 +251,15 @@ function Timeline({ c, canMove, canClose, onMoved }: { c: Case; canMove: boolean
     setDone(false);
     try {
       await api(`/cases/${c.id}/stage`, { method: 'POST', body: reason ? { stage, reason } : { stage } });
-      setStage(''); setReason(''); setDone(true);
+      setStage('');
+      setReason('');
+      setDone(true);
       await onMoved();
-    } catch (err) { setError(err); }
+    } catch (err) {
+      setError(err);
+    }
   };
 
-  const targets = stageTargets(c.stage, canClose);
   const moveLabel: Key = c.stage === 'closed' ? 'case.reopen' : 'case.move';
   return (
     <div className="panel" id="sec-timeline">
@@ -178,36 +269,70 @@ function Timeline({ c, canMove, canClose, onMoved }: { c: Case; canMove: boolean
           <li key={m.id}>
             <StageBadge stage={m.to_stage} />
             <span className="muted"> {f.dateTime(m.moved_at)}</span>
-            {m.closure_reason ? <span> · {tx('closure', m.closure_reason)}</span> : m.reason ? <span translate="no"> · {m.reason}</span> : null}
+            {m.closure_reason ? (
+              <span> · {tx('closure', m.closure_reason)}</span>
+            ) : m.reason ? (
+              <span translate="no"> · {m.reason}</span>
+            ) : null}
           </li>
         ))}
       </ol>
-      {canMove && targets.length > 0 && (
+      {targets.length > 0 && (
         <form onSubmit={submit} className="row wrap" data-testid="stage-form">
-          <label>{t(moveLabel)}
-            <select name="stage" value={stage} onChange={(e) => { setStage(e.target.value); setReason(''); }} required>
+          <label>
+            {t(moveLabel)}
+            <select
+              name="stage"
+              value={stage}
+              onChange={(e) => {
+                setStage(e.target.value);
+                setReason('');
+              }}
+              required
+            >
               <option value="">—</option>
-              {targets.map((s) => <option key={s} value={s}>{tx('stage', s)}</option>)}
+              {targets.map((s) => (
+                <option key={s} value={s}>
+                  {tx('stage', s)}
+                </option>
+              ))}
             </select>
           </label>
           {stage === 'closed' ? (
-            <label>{t('case.closureReason')}
+            <label>
+              {t('case.closureReason')}
               <select name="closure_reason" value={reason} onChange={(e) => setReason(e.target.value)} required>
                 <option value="">—</option>
-                {CLOSURE_REASONS.map((r) => <option key={r} value={r}>{tx('closure', r)}</option>)}
+                {CLOSURE_REASONS.map((r) => (
+                  <option key={r} value={r}>
+                    {tx('closure', r)}
+                  </option>
+                ))}
               </select>
             </label>
           ) : (
-            <label>{t('case.reason')}
-              <input name="reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} autoComplete="off" />
+            <label>
+              {t('case.reason')}
+              <input
+                name="reason"
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                maxLength={2000}
+                autoComplete="off"
+              />
             </label>
           )}
-          <div className="row end"><button type="submit">{t('case.moveSubmit')}</button></div>
+          <div className="row end">
+            <button type="submit">{t('case.moveSubmit')}</button>
+          </div>
         </form>
       )}
-      {done && <p role="status" className="ok">{t('case.moved')}</p>}
+      {done && (
+        <p role="status" className="ok">
+          {t('case.moved')}
+        </p>
+      )}
       <ErrorText error={error} />
     </div>
   );
 }
-

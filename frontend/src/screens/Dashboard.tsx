@@ -6,14 +6,22 @@ import { useEffect, useMemo, useState } from 'react';
 import { useI18n } from '../i18n';
 import { ApiError, api, type Page } from '../lib/api';
 import { cellText, endedPeriods } from '../lib/domain';
+import type { EnumName } from '../lib/enums';
 import { linkTo } from '../lib/router';
 import type { IndicatorMatrix, Me, StatsInfo, StatsRow, StatsTable } from '../lib/types';
 import { ErrorText } from './common';
 import { BudgetSection, HtcdsExport } from './Budget';
 
-const DIM_PREFIX: Record<string, string> = {
-  sex: 'sex', exploitation_type: 'exploit', region: 'region', identification_channel: 'channel', stage: 'stage',
-  assistance_type: 'atype', provider_kind: 'orgkind', outcome: 'refstatus', response_time: 'resp',
+const DIM_PREFIX: Record<string, EnumName> = {
+  sex: 'sex',
+  exploitation_type: 'exploit',
+  region: 'region',
+  identification_channel: 'channel',
+  stage: 'stage',
+  assistance_type: 'atype',
+  provider_kind: 'orgkind',
+  outcome: 'refstatus',
+  response_time: 'resp',
 };
 
 /** The label of a dimension value in the current language. */
@@ -35,7 +43,9 @@ export default function Dashboard({ me }: { me: Me }) {
   const [period, setPeriod] = useState(periods[0]);
   const [infos, setInfos] = useState<StatsInfo[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => { api<Page<StatsInfo>>('/stats/tables').then((p) => setInfos(p.items), setError); }, []);
+  useEffect(() => {
+    api<Page<StatsInfo>>('/stats/tables').then((p) => setInfos(p.items), setError);
+  }, []);
 
   const tables = (infos ?? []).filter((i) => i.kind === 'table');
   const series = (infos ?? []).filter((i) => i.kind === 'series');
@@ -43,16 +53,27 @@ export default function Dashboard({ me }: { me: Me }) {
     <section>
       <div className="page-head">
         <h1>{t('dash.title')}</h1>
-        {me.permissions.includes('report.read') && <a className="button" href="/report" onClick={linkTo('/report')}>{t('nav.report')}</a>}
+        {me.permissions.includes('report.read') && (
+          <a className="button" href="/report" onClick={linkTo('/report')}>
+            {t('nav.report')}
+          </a>
+        )}
       </div>
       <p className="muted">{t('dash.explain')}</p>
       <div className="panel row wrap">
-        <label>{t('dash.period')}
+        <label>
+          {t('dash.period')}
           <select name="period" value={period} onChange={(e) => setPeriod(e.target.value)} data-testid="period">
-            {periods.map((p) => <option key={p} value={p}>{periodLabel(t, p)}</option>)}
+            {periods.map((p) => (
+              <option key={p} value={p}>
+                {periodLabel(t, p)}
+              </option>
+            ))}
           </select>
         </label>
-        <p className="legend"><span className="cell-suppressed swatch">{'<k'}</span> {t('dash.suppressedLegend')}</p>
+        <p className="legend">
+          <span className="cell-suppressed swatch">{'<k'}</span> {t('dash.suppressedLegend')}
+        </p>
       </div>
       <ErrorText error={error} />
       <Indicators period={period} />
@@ -60,11 +81,15 @@ export default function Dashboard({ me }: { me: Me }) {
       {me.permissions.includes('budget.read') && <BudgetSection />}
       <h2 className="section-title">{t('dash.series')}</h2>
       <div className="grid-wide">
-        {series.map((s) => <SeriesChart key={s.name} name={s.name} />)}
+        {series.map((s) => (
+          <SeriesChart key={s.name} name={s.name} />
+        ))}
       </div>
       <h2 className="section-title">{t('dash.tables')}</h2>
       <div className="grid-wide">
-        {tables.map((s) => <StatsTableView key={s.name} info={s} period={period} />)}
+        {tables.map((s) => (
+          <StatsTableView key={s.name} info={s} period={period} />
+        ))}
       </div>
     </section>
   );
@@ -83,9 +108,19 @@ function useTable(path: string): { table: StatsTable | null; error: unknown } {
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
-    setTable(null); setError(null);
-    api<StatsTable>(path).then((x) => { if (live) setTable(x); }, (e) => { if (live) setError(e); });
-    return () => { live = false; };
+    setTable(null);
+    setError(null);
+    api<StatsTable>(path).then(
+      (x) => {
+        if (live) setTable(x);
+      },
+      (e) => {
+        if (live) setError(e);
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [path]);
   return { table, error };
 }
@@ -93,8 +128,18 @@ function useTable(path: string): { table: StatsTable | null; error: unknown } {
 function Cell({ row, k }: { row: { count: number | null; suppressed: boolean }; k: number }) {
   const { t, f } = useI18n();
   const text = cellText(row.count, row.suppressed, k, f.number);
-  if (row.suppressed) return <td className="num cell-suppressed" data-cell="suppressed"><span aria-hidden="true">{text}</span><span className="visually-hidden">{t('dash.suppressed')}</span></td>;
-  return <td className="num cell-released" data-cell="released">{text}</td>;
+  if (row.suppressed)
+    return (
+      <td className="num cell-suppressed" data-cell="suppressed">
+        <span aria-hidden="true">{text}</span>
+        <span className="visually-hidden">{t('dash.suppressed')}</span>
+      </td>
+    );
+  return (
+    <td className="num cell-released" data-cell="released">
+      {text}
+    </td>
+  );
 }
 
 function StatsTableView({ info, period }: { info: StatsInfo; period: string }) {
@@ -102,12 +147,19 @@ function StatsTableView({ info, period }: { info: StatsInfo; period: string }) {
   // Months are asked for by one-dimensional tables only; others take half-years and years.
   const p = /^\d{4}-\d{2}$/.test(period) && info.dimensions.length > 1 ? period.slice(0, 4) : period;
   const { table, error } = useTable(`/stats/tables/${info.name}?period=${p}`);
-  const title = tr(`stable.${info.name}`, '');
+  const title = tr('stable', info.name, '');
   return (
-    <div className={info.dimensions.length > 1 ? 'panel stats span-all' : 'panel stats'} data-testid={`table-${info.name}`}>
+    <div
+      className={info.dimensions.length > 1 ? 'panel stats span-all' : 'panel stats'}
+      data-testid={`table-${info.name}`}
+    >
       {/* A table added on the server before its translation shows the server's English title. */}
       {title ? <h3>{title}</h3> : <h3 lang="en">{info.title}</h3>}
-      {error ? <ErrorText error={error} /> : !table ? <p role="status">{t('common.loading')}</p> : table.dimensions.length === 2 ? (
+      {error ? (
+        <ErrorText error={error} />
+      ) : !table ? (
+        <p role="status">{t('common.loading')}</p>
+      ) : table.dimensions.length === 2 ? (
         <CrossTab table={table} />
       ) : (
         <OneDim table={table} />
@@ -129,14 +181,26 @@ export function OneDim({ table }: { table: StatsTable }) {
   return (
     <div className="table-wrap" tabIndex={0}>
       <table className="bars">
-        <caption className="visually-hidden">{tr(`dim.${dim}`, dim)}</caption>
-        <thead><tr><th scope="col">{tr(`dim.${dim}`, dim)}</th><th scope="col" className="num">{t('dash.count')}</th><th scope="col"><span className="visually-hidden">{t('dash.chart')}</span></th></tr></thead>
+        <caption className="visually-hidden">{tr('dim', dim, dim)}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{tr('dim', dim, dim)}</th>
+            <th scope="col" className="num">
+              {t('dash.count')}
+            </th>
+            <th scope="col">
+              <span className="visually-hidden">{t('dash.chart')}</span>
+            </th>
+          </tr>
+        </thead>
         <tbody>
           {table.rows.map((r, i) => (
             <tr key={i}>
               <th scope="row">{label(dim, String(r[dim]))}</th>
               <Cell row={r} k={table.k} />
-              <td className="bar-cell"><Bar row={r} max={max} k={table.k} /></td>
+              <td className="bar-cell">
+                <Bar row={r} max={max} k={table.k} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -151,7 +215,13 @@ function Bar({ row, max, k }: { row: StatsRow; max: number; k: number }) {
   const w = row.suppressed ? ((k - 1) / max) * W : ((row.count ?? 0) / max) * W;
   return (
     <svg width={W} height="14" viewBox={`0 0 ${W} 14`} aria-hidden="true" focusable="false">
-      <rect x="0" y="2" width={Math.max(w, row.suppressed ? 2 : 0)} height="10" className={row.suppressed ? 'bar bar-suppressed' : 'bar'} />
+      <rect
+        x="0"
+        y="2"
+        width={Math.max(w, row.suppressed ? 2 : 0)}
+        height="10"
+        className={row.suppressed ? 'bar bar-suppressed' : 'bar'}
+      />
     </svg>
   );
 }
@@ -166,15 +236,29 @@ export function CrossTab({ table }: { table: StatsTable }) {
   return (
     <div className="table-wrap" tabIndex={0}>
       <table className="crosstab">
-        <caption className="visually-hidden">{tr(`dim.${rd}`, rd)} × {tr(`dim.${cd}`, cd)}</caption>
+        <caption className="visually-hidden">
+          {tr('dim', rd, rd)} × {tr('dim', cd, cd)}
+        </caption>
         <thead>
-          <tr><th scope="col">{tr(`dim.${rd}`, rd)} \ {tr(`dim.${cd}`, cd)}</th>{colsV.map((c) => <th scope="col" key={c} className="num">{label(cd, c)}</th>)}</tr>
+          <tr>
+            <th scope="col">
+              {tr('dim', rd, rd)} \ {tr('dim', cd, cd)}
+            </th>
+            {colsV.map((c) => (
+              <th scope="col" key={c} className="num">
+                {label(cd, c)}
+              </th>
+            ))}
+          </tr>
         </thead>
         <tbody>
           {rowsV.map((a) => (
             <tr key={a}>
               <th scope="row">{label(rd, a)}</th>
-              {colsV.map((b) => { const r = at(a, b); return r ? <Cell key={b} row={r} k={table.k} /> : <td key={b}>—</td>; })}
+              {colsV.map((b) => {
+                const r = at(a, b);
+                return r ? <Cell key={b} row={r} k={table.k} /> : <td key={b}>—</td>;
+              })}
             </tr>
           ))}
         </tbody>
@@ -186,31 +270,82 @@ export function CrossTab({ table }: { table: StatsTable }) {
 function SeriesChart({ name }: { name: string }) {
   const { t, tr, f } = useI18n();
   const { table, error } = useTable(`/stats/series/${name}`);
-  const title = tr(`sseries.${name}`, name);
-  if (error) return <div className="panel"><h3>{title}</h3><ErrorText error={error} /></div>;
-  if (!table) return <div className="panel"><h3>{title}</h3><p role="status">{t('common.loading')}</p></div>;
-  const W = 480; const H = 140; const n = table.rows.length || 1; const bw = W / n;
+  const title = tr('sseries', name, name);
+  if (error)
+    return (
+      <div className="panel">
+        <h3>{title}</h3>
+        <ErrorText error={error} />
+      </div>
+    );
+  if (!table)
+    return (
+      <div className="panel">
+        <h3>{title}</h3>
+        <p role="status">{t('common.loading')}</p>
+      </div>
+    );
+  const W = 480;
+  const H = 140;
+  const n = table.rows.length || 1;
+  const bw = W / n;
   const max = Math.max(table.k, ...table.rows.map((r) => r.count ?? 0));
   const released = table.rows.filter((r) => !r.suppressed).length;
   return (
     <div className="panel stats" data-testid={`series-${name}`}>
       <h3>{title}</h3>
-      <svg className="series" viewBox={`0 0 ${W} ${H + 16}`} role="img" aria-label={`${title}: ${t('dash.seriesSummary')} ${released}/${table.rows.length}`}>
+      <svg
+        className="series"
+        viewBox={`0 0 ${W} ${H + 16}`}
+        role="img"
+        aria-label={`${title}: ${t('dash.seriesSummary')} ${released}/${table.rows.length}`}
+      >
         {table.rows.map((r, i) => {
           const v = r.suppressed ? table.k - 1 : (r.count ?? 0);
           const h = (v / max) * H;
-          return <rect key={i} x={i * bw + 1} y={H - h} width={Math.max(bw - 2, 1)} height={Math.max(h, r.suppressed ? 2 : 0)} className={r.suppressed ? 'bar bar-suppressed' : 'bar'} />;
+          return (
+            <rect
+              key={i}
+              x={i * bw + 1}
+              y={H - h}
+              width={Math.max(bw - 2, 1)}
+              height={Math.max(h, r.suppressed ? 2 : 0)}
+              className={r.suppressed ? 'bar bar-suppressed' : 'bar'}
+            />
+          );
         })}
         <line x1="0" y1={H} x2={W} y2={H} className="axis" />
-        {table.rows.length > 0 && <text x="0" y={H + 13} className="axis-label">{f.month(String(table.rows[0].month))}</text>}
-        {table.rows.length > 1 && <text x={W} y={H + 13} textAnchor="end" className="axis-label">{f.month(String(table.rows[table.rows.length - 1].month))}</text>}
+        {table.rows.length > 0 && (
+          <text x="0" y={H + 13} className="axis-label">
+            {f.month(String(table.rows[0].month))}
+          </text>
+        )}
+        {table.rows.length > 1 && (
+          <text x={W} y={H + 13} textAnchor="end" className="axis-label">
+            {f.month(String(table.rows[table.rows.length - 1].month))}
+          </text>
+        )}
       </svg>
       <details>
         <summary>{t('dash.showData')}</summary>
         <div className="table-wrap" tabIndex={0}>
           <table>
-            <thead><tr><th scope="col">{t('dim.month')}</th><th scope="col" className="num">{t('dash.count')}</th></tr></thead>
-            <tbody>{table.rows.map((r, i) => <tr key={i}><th scope="row">{f.month(String(r.month))}</th><Cell row={r} k={table.k} /></tr>)}</tbody>
+            <thead>
+              <tr>
+                <th scope="col">{t('dim.month')}</th>
+                <th scope="col" className="num">
+                  {t('dash.count')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {table.rows.map((r, i) => (
+                <tr key={i}>
+                  <th scope="row">{f.month(String(r.month))}</th>
+                  <Cell row={r} k={table.k} />
+                </tr>
+              ))}
+            </tbody>
           </table>
         </div>
       </details>
@@ -224,34 +359,76 @@ function Indicators({ period }: { period: string }) {
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
-    setM(null); setError(null);
-    api<IndicatorMatrix>(`/indicators?period=${period}`).then((x) => { if (live) setM(x); }, (e) => { if (live) setError(e); });
-    return () => { live = false; };
+    setM(null);
+    setError(null);
+    api<IndicatorMatrix>(`/indicators?period=${period}`).then(
+      (x) => {
+        if (live) setM(x);
+      },
+      (e) => {
+        if (live) setError(e);
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [period]);
   const year = Number(period.slice(0, 4));
   return (
     <div className="panel" data-testid="indicators">
       <h2>{t('ind.title')}</h2>
-      {error ? (error instanceof ApiError && error.status === 404 ? <p className="muted">{t('common.unavailable')}</p> : <ErrorText error={error} />) : !m ? <p role="status">{t('common.loading')}</p> : (
+      {error ? (
+        error instanceof ApiError && error.status === 404 ? (
+          <p className="muted">{t('common.unavailable')}</p>
+        ) : (
+          <ErrorText error={error} />
+        )
+      ) : !m ? (
+        <p role="status">{t('common.loading')}</p>
+      ) : (
         <div className="table-wrap" tabIndex={0}>
           <table>
-            <thead><tr>
-              <th scope="col">{t('ind.indicator')}</th><th scope="col" className="num">{t('ind.baseline')}</th><th scope="col" className="num">{t('ind.target')}</th>
-              <th scope="col" className="num">{t('ind.value')}</th><th scope="col">{t('ind.progress')}</th>
-            </tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">{t('ind.indicator')}</th>
+                <th scope="col" className="num">
+                  {t('ind.baseline')}
+                </th>
+                <th scope="col" className="num">
+                  {t('ind.target')}
+                </th>
+                <th scope="col" className="num">
+                  {t('ind.value')}
+                </th>
+                <th scope="col">{t('ind.progress')}</th>
+              </tr>
+            </thead>
             <tbody>
               {m.items.map((i) => {
                 const target = i.targets.find((x) => x.year === year)?.value ?? null;
                 return (
                   <tr key={i.code}>
-                    <th scope="row">{i.title[lang]}<span className="small muted block">{tx('unit', i.unit)}</span></th>
+                    <th scope="row">
+                      {i.title[lang]}
+                      <span className="small muted block">{tx('unit', i.unit)}</span>
+                    </th>
                     <td className="num">{f.number(i.baseline)}</td>
                     <td className="num">{f.number(target)}</td>
-                    {i.suppressed ? <Cell row={{ count: null, suppressed: true }} k={m.k} /> : <td className="num cell-released">{f.number(i.value)}</td>}
+                    {i.suppressed ? (
+                      <Cell row={{ count: null, suppressed: true }} k={m.k} />
+                    ) : (
+                      <td className="num cell-released">{f.number(i.value)}</td>
+                    )}
                     <td>
-                      {i.progress == null ? <span className="muted">—</span> : (
+                      {i.progress == null ? (
+                        <span className="muted">—</span>
+                      ) : (
                         <span className="progress-wrap">
-                          <progress max={100} value={Math.min(i.progress, 100)} aria-label={`${i.title[lang]}: ${f.number(Math.round(i.progress))}%`} />
+                          <progress
+                            max={100}
+                            value={Math.min(i.progress, 100)}
+                            aria-label={`${i.title[lang]}: ${f.number(Math.round(i.progress))}%`}
+                          />
                           <span className="small">{f.number(Math.round(i.progress))}%</span>
                         </span>
                       )}

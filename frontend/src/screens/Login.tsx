@@ -13,10 +13,14 @@ export function Login({ idle, onSignedIn }: { idle?: boolean; onSignedIn: () => 
   const [busy, setBusy] = useState(false);
 
   const failure = (err: unknown, wrong: string) =>
-    err instanceof AuthError && err.status === 429 ? t('login.throttled')
-      // 403: the account awaits a second person's approval.
-      : err instanceof AuthError && err.status === 403 ? t('login.pending')
-      : err instanceof AuthError && err.status < 500 ? wrong : t('common.error');
+    err instanceof AuthError && err.status === 429
+      ? t('login.throttled')
+      : // 403: the account awaits a second person's approval.
+        err instanceof AuthError && err.status === 403
+        ? t('login.pending')
+        : err instanceof AuthError && err.status < 500
+          ? wrong
+          : t('common.error');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -43,20 +47,54 @@ export function Login({ idle, onSignedIn }: { idle?: boolean; onSignedIn: () => 
         </div>
         <p className="muted">{t('app.tagline')}</p>
         {mfaToken ? (
-          <CodeStep mfaToken={mfaToken} failure={failure} onSignedIn={onSignedIn} onRestart={() => { setMfaToken(null); setError(null); }} />
+          <CodeStep
+            mfaToken={mfaToken}
+            failure={failure}
+            onSignedIn={onSignedIn}
+            onRestart={() => {
+              setMfaToken(null);
+              setError(null);
+            }}
+          />
         ) : (
           <>
             <h2>{t('login.title')}</h2>
-            {idle && <p className="notice" role="status">{t('login.idle')}</p>}
+            {idle && (
+              <p className="notice" role="status">
+                {t('login.idle')}
+              </p>
+            )}
             <form onSubmit={submit} className="stack">
-              <label>{t('login.email')}
-                <input type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+              <label>
+                {t('login.email')}
+                <input
+                  type="email"
+                  name="email"
+                  autoComplete="username"
+                  required
+                  value={email}
+                  onChange={(e) => setEmail(e.target.value)}
+                />
               </label>
-              <label>{t('login.password')}
-                <input type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+              <label>
+                {t('login.password')}
+                <input
+                  type="password"
+                  name="password"
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                />
               </label>
-              {error && <p className="error" role="alert">{error}</p>}
-              <button type="submit" disabled={busy}>{t('login.submit')}</button>
+              {error && (
+                <p className="error" role="alert">
+                  {error}
+                </p>
+              )}
+              <button type="submit" disabled={busy}>
+                {t('login.submit')}
+              </button>
             </form>
           </>
         )}
@@ -66,7 +104,12 @@ export function Login({ idle, onSignedIn }: { idle?: boolean; onSignedIn: () => 
 }
 
 /** The second step of a sign-in: a code from the authenticator app, or a recovery code. */
-function CodeStep({ mfaToken, failure, onSignedIn, onRestart }: {
+function CodeStep({
+  mfaToken,
+  failure,
+  onSignedIn,
+  onRestart,
+}: {
   mfaToken: string;
   failure: (err: unknown, wrong: string) => string;
   onSignedIn: () => void;
@@ -97,13 +140,30 @@ function CodeStep({ mfaToken, failure, onSignedIn, onRestart }: {
       <h2>{t('mfa.signInTitle')}</h2>
       <p>{t('mfa.signInExplain')}</p>
       <form onSubmit={submit} className="stack">
-        <label>{t('mfa.code')}
-          <input name="code" autoComplete="one-time-code" inputMode="text" required autoFocus value={code} onChange={(e) => setCode(e.target.value)} />
+        <label>
+          {t('mfa.code')}
+          <input
+            name="code"
+            autoComplete="one-time-code"
+            inputMode="text"
+            required
+            autoFocus
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
         </label>
-        {error && <p className="error" role="alert">{error}</p>}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
         <div className="row">
-          <button type="submit" disabled={busy}>{t('mfa.verify')}</button>
-          <button type="button" className="secondary" onClick={onRestart}>{t('mfa.back')}</button>
+          <button type="submit" disabled={busy}>
+            {t('mfa.verify')}
+          </button>
+          <button type="button" className="secondary" onClick={onRestart}>
+            {t('mfa.back')}
+          </button>
         </div>
       </form>
     </>

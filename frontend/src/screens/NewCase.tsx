@@ -2,10 +2,14 @@ import { useState, type FormEvent } from 'react';
 import { useI18n, type Key } from '../i18n';
 import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { linkTo, navigate } from '../lib/router';
-import { RISKS, SEXES, type Case, type Identity } from '../lib/types';
+import { RISKS, SEXES } from '../lib/enums';
+import { type Case, type Identity } from '../lib/types';
 import { ErrorText } from './common';
 
-interface Duplicates { matches: { id: string; code: string }[]; exists_elsewhere: boolean }
+interface Duplicates {
+  matches: { id: string; code: string }[];
+  exists_elsewhere: boolean;
+}
 
 const IDENTITY_FIELDS: { name: keyof Identity; label: Key; type?: string }[] = [
   { name: 'family_name', label: 'cases.familyName' },
@@ -47,17 +51,27 @@ export function NewCase() {
     setError(null);
     const id = clean();
     const hasName = !!(id.given_name || id.family_name);
-    if (!((hasName && id.birth_date) || id.document_number)) { setNeeds(true); return; }
+    if (!((hasName && id.birth_date) || id.document_number)) {
+      setNeeds(true);
+      return;
+    }
     setNeeds(false);
     setBusy(true);
     try {
       setChecked(await api<Duplicates>('/cases/duplicates', { method: 'POST', body: { identity: id } }));
-    } catch (e) { setError(e); } finally { setBusy(false); }
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
   };
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
-    if (!checked) { await check(); return; }
+    if (!checked) {
+      await check();
+      return;
+    }
     setError(null);
     setBusy(true);
     const body: Record<string, unknown> = { identity: clean() };
@@ -69,7 +83,9 @@ export function NewCase() {
     } catch (err) {
       setError(err);
       if (err instanceof ApiError && err.status === 400) setChecked(null);
-    } finally { setBusy(false); }
+    } finally {
+      setBusy(false);
+    }
   };
 
   return (
@@ -80,33 +96,64 @@ export function NewCase() {
         <fieldset className="grid2 plain">
           <legend>{t('case.identity')}</legend>
           {IDENTITY_FIELDS.map((f) => (
-            <label key={f.name}>{t(f.label)}
-              <input name={f.name} type={f.type ?? 'text'} autoComplete="off" value={identity[f.name] ?? ''} onChange={(e) => change(f.name, e.target.value)} />
+            <label key={f.name}>
+              {t(f.label)}
+              <input
+                name={f.name}
+                type={f.type ?? 'text'}
+                autoComplete="off"
+                value={identity[f.name] ?? ''}
+                onChange={(e) => change(f.name, e.target.value)}
+              />
             </label>
           ))}
         </fieldset>
         <fieldset className="grid2 plain">
           <legend>{t('case.attributes')}</legend>
-          <label>{t('cases.sex')}
+          <label>
+            {t('cases.sex')}
             <select value={sex} onChange={(e) => setSex(e.target.value)}>
               <option value="">—</option>
-              {SEXES.map((v) => <option key={v} value={v}>{tx('sex', v)}</option>)}
+              {SEXES.map((v) => (
+                <option key={v} value={v}>
+                  {tx('sex', v)}
+                </option>
+              ))}
             </select>
           </label>
-          <label>{t('cases.risk')}
+          <label>
+            {t('cases.risk')}
             <select value={risk} onChange={(e) => setRisk(e.target.value)}>
               <option value="">—</option>
-              {RISKS.map((v) => <option key={v} value={v}>{tx('risk', v)}</option>)}
+              {RISKS.map((v) => (
+                <option key={v} value={v}>
+                  {tx('risk', v)}
+                </option>
+              ))}
             </select>
           </label>
         </fieldset>
-        {needs && <p className="error" role="alert">{t('new.checkNeeds')}</p>}
+        {needs && (
+          <p className="error" role="alert">
+            {t('new.checkNeeds')}
+          </p>
+        )}
         {checked && (
           <div className="notice" role="status" data-testid="dup-result">
-            {checked.matches.length === 0 ? <p>{t('new.noMatches')}</p> : (
+            {checked.matches.length === 0 ? (
+              <p>{t('new.noMatches')}</p>
+            ) : (
               <>
                 <p>{t('new.matches')}</p>
-                <ul>{checked.matches.map((m) => <li key={m.id}><a href={`/cases/${m.id}`} onClick={linkTo(`/cases/${m.id}`)}>{m.code}</a></li>)}</ul>
+                <ul>
+                  {checked.matches.map((m) => (
+                    <li key={m.id}>
+                      <a href={`/cases/${m.id}`} onClick={linkTo(`/cases/${m.id}`)}>
+                        {m.code}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
               </>
             )}
             {checked.exists_elsewhere && <p>{t('new.elsewhere')}</p>}
@@ -114,9 +161,13 @@ export function NewCase() {
         )}
         <ErrorText error={error} />
         <div className="row">
-          <button type="button" className={checked ? 'secondary' : ''} onClick={() => void check()} disabled={busy}>{t('new.check')}</button>
+          <button type="button" className={checked ? 'secondary' : ''} onClick={() => void check()} disabled={busy}>
+            {t('new.check')}
+          </button>
           <button type="submit" disabled={busy || !checked}>
-            {checked && (checked.matches.length > 0 || checked.exists_elsewhere) ? t('new.createAnyway') : t('new.create')}
+            {checked && (checked.matches.length > 0 || checked.exists_elsewhere)
+              ? t('new.createAnyway')
+              : t('new.create')}
           </button>
         </div>
         {!checked && <p className="muted small">{t('new.mustCheck')}</p>}

@@ -1,63 +1,63 @@
-import { useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../i18n';
-import { api, query, type Page } from '../lib/api';
+import { api } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
+import { isKnown } from '../lib/enums';
 import { linkTo } from '../lib/router';
 import type { Notification } from '../lib/types';
 import { ErrorText } from './common';
 
-const KNOWN = new Set(['referral.pending', 'referral.accepted', 'referral.declined', 'referral.cancelled', 'referral.completed', 'referral.expired', 'duplicate_check_match', 'mfa.reset_requested', 'mfa.reset_approved',
-  'account.approval_requested', 'account.approved', 'account.created', 'account.role_changed', 'account.enabled', 'account.disabled', 'account.password_reset']);
-
 export function Notifications() {
   const { t, tx, f } = useI18n();
-  const [items, setItems] = useState<Notification[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(async (after: string | null) => {
-    setLoading(true);
-    try {
-      const page = await api<Page<Notification>>(`/notifications${query({ limit: '50', cursor: after })}`);
-      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-    } catch (e) { setError(e); } finally { setLoading(false); }
-  }, []);
-  useEffect(() => { void load(null); }, [load]);
+  const list = usePagedList<Notification>('/notifications');
+  const { items, setItems, loading, error, setError } = list;
 
   const markRead = async (n: Notification) => {
     try {
       await api(`/notifications/${n.id}/read`, { method: 'POST', body: {} });
       setItems((prev) => prev.map((x) => (x.id === n.id ? { ...x, read_at: new Date().toISOString() } : x)));
-    } catch (e) { setError(e); }
+    } catch (e) {
+      setError(e);
+    }
   };
 
   // Only app paths the router knows are followed.
-  const internal = (link: string) => /^\/(cases|referrals|users)(\/[0-9a-f-]{36})?$/.test(link) ? link.replace(/^\/referrals\/.*/, '/referrals') : null;
+  const internal = (link: string) =>
+    /^\/(cases|referrals|users)(\/[0-9a-f-]{36})?$/.test(link) ? link.replace(/^\/referrals\/.*/, '/referrals') : null;
 
   return (
     <section>
       <h1>{t('notif.title')}</h1>
       <ErrorText error={error} />
-      {!loading && items.length === 0 ? <p className="muted">{t('notif.empty')}</p> : (
+      {!loading && items.length === 0 ? (
+        <p className="muted">{t('notif.empty')}</p>
+      ) : (
         <ul className="notifications">
           {items.map((n) => {
             const to = internal(n.link);
             return (
               <li key={n.id} className={n.read_at ? '' : 'unread'}>
                 {!n.read_at && <span className="badge new">{t('notif.unread')}</span>}
-                <span>{KNOWN.has(n.kind) ? tx('notif', n.kind) : t('notif.other')}</span>
+                <span>{isKnown('notif', n.kind) ? tx('notif', n.kind) : t('notif.other')}</span>
                 {/* An account event's ref_code is the role concerned. */}
-                {to ? <a href={to} onClick={linkTo(to)}>{n.kind.startsWith('account.') ? tx('role', n.ref_code) : n.ref_code}</a> : <span className="code">{n.ref_code}</span>}
+                {to ? (
+                  <a href={to} onClick={linkTo(to)}>
+                    {n.kind.startsWith('account.') ? tx('role', n.ref_code) : n.ref_code}
+                  </a>
+                ) : (
+                  <span className="code">{n.ref_code}</span>
+                )}
                 <span className="muted small">{f.dateTime(n.created_at)}</span>
-                {!n.read_at && <button type="button" className="secondary small" onClick={() => void markRead(n)}>{t('notif.markRead')}</button>}
+                {!n.read_at && (
+                  <button type="button" className="secondary small" onClick={() => void markRead(n)}>
+                    {t('notif.markRead')}
+                  </button>
+                )}
               </li>
             );
           })}
         </ul>
       )}
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && <button type="button" className="secondary" onClick={() => void load(cursor)}>{t('common.loadMore')}</button>}
+      <LoadMore list={list} />
     </section>
   );
 }

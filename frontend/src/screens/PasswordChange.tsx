@@ -17,7 +17,10 @@ export function PasswordChange({ onDone }: { onDone: () => void }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    if (next !== confirm) { setMismatch(true); return; }
+    if (next !== confirm) {
+      setMismatch(true);
+      return;
+    }
     setMismatch(false);
     setBusy(true);
     try {
@@ -39,20 +42,51 @@ export function PasswordChange({ onDone }: { onDone: () => void }) {
         </div>
         <p>{t('password.explain')}</p>
         <form onSubmit={submit} className="stack">
-          <label>{t('password.current')}
-            <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+          <label>
+            {t('password.current')}
+            <input
+              type="password"
+              autoComplete="current-password"
+              required
+              value={current}
+              onChange={(e) => setCurrent(e.target.value)}
+            />
           </label>
-          <label>{t('password.new')}
-            <input type="password" autoComplete="new-password" required minLength={12} value={next} onChange={(e) => setNext(e.target.value)} />
+          <label>
+            {t('password.new')}
+            <input
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              value={next}
+              onChange={(e) => setNext(e.target.value)}
+            />
           </label>
-          <label>{t('password.confirm')}
-            <input type="password" autoComplete="new-password" required minLength={12} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+          <label>
+            {t('password.confirm')}
+            <input
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
           </label>
-          {mismatch && <p className="error" role="alert">{t('password.mismatch')}</p>}
+          {mismatch && (
+            <p className="error" role="alert">
+              {t('password.mismatch')}
+            </p>
+          )}
           <ErrorText error={error} />
           <div className="row">
-            <button type="submit" disabled={busy}>{t('password.submit')}</button>
-            <button type="button" className="secondary" onClick={() => void logout('user')}>{t('nav.signOut')}</button>
+            <button type="submit" disabled={busy}>
+              {t('password.submit')}
+            </button>
+            <button type="button" className="secondary" onClick={() => void logout('user')}>
+              {t('nav.signOut')}
+            </button>
           </div>
         </form>
       </div>

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useI18n } from '../i18n';
-import { api, query, type Page } from '../lib/api';
+import { api, query } from '../lib/api';
+import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import type { Referral } from '../lib/types';
 import { ErrorText, useOrgName } from './common';
@@ -10,21 +11,8 @@ type Box = 'incoming' | 'outgoing';
 export function Referrals({ canRespond }: { canRespond: boolean }) {
   const { t } = useI18n();
   const [box, setBox] = useState<Box>('incoming');
-  const [items, setItems] = useState<Referral[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(async (b: Box, after: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api<Page<Referral>>(`/referrals${query({ box: b, limit: '50', cursor: after })}`);
-      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-    } catch (e) { setError(e); } finally { setLoading(false); }
-  }, []);
-  useEffect(() => { void load(box, null); }, [box, load]);
+  const list = usePagedList<Referral>(`/referrals${query({ box })}`);
+  const { items, setItems, loading, error } = list;
 
   const replace = (r: Referral) => setItems((prev) => prev.map((x) => (x.id === r.id ? { ...x, ...r } : x)));
 
@@ -33,24 +21,43 @@ export function Referrals({ canRespond }: { canRespond: boolean }) {
       <h1>{t('ref.title')}</h1>
       <div className="tabs" role="group" aria-label={t('ref.title')}>
         {(['incoming', 'outgoing'] as Box[]).map((b) => (
-          <button key={b} type="button" className={box === b ? 'tab active' : 'tab'} aria-pressed={box === b} onClick={() => setBox(b)}>
+          <button
+            key={b}
+            type="button"
+            className={box === b ? 'tab active' : 'tab'}
+            aria-pressed={box === b}
+            onClick={() => setBox(b)}
+          >
             {t(b === 'incoming' ? 'ref.incoming' : 'ref.outgoing')}
           </button>
         ))}
       </div>
       <ErrorText error={error} />
-      {!loading && items.length === 0 ? <p className="muted">{t('ref.empty')}</p> : (
+      {!loading && items.length === 0 ? (
+        <p className="muted">{t('ref.empty')}</p>
+      ) : (
         <ul className="referrals" data-testid={`referrals-${box}`}>
-          {items.map((r) => <ReferralRow key={r.id} r={r} box={box} actions={box === 'incoming' && canRespond} onChange={replace} />)}
+          {items.map((r) => (
+            <ReferralRow key={r.id} r={r} box={box} actions={box === 'incoming' && canRespond} onChange={replace} />
+          ))}
         </ul>
       )}
-      {loading && <p role="status">{t('common.loading')}</p>}
-      {!loading && cursor && <button type="button" className="secondary" onClick={() => void load(box, cursor)}>{t('common.loadMore')}</button>}
+      <LoadMore list={list} />
     </section>
   );
 }
 
-function ReferralRow({ r, box, actions, onChange }: { r: Referral; box: Box; actions: boolean; onChange: (r: Referral) => void }) {
+function ReferralRow({
+  r,
+  box,
+  actions,
+  onChange,
+}: {
+  r: Referral;
+  box: Box;
+  actions: boolean;
+  onChange: (r: Referral) => void;
+}) {
   const { t, tx, f } = useI18n();
   const orgName = useOrgName();
   // The recipient opens the case once it accepted; the sender always can.
@@ -62,9 +69,17 @@ function ReferralRow({ r, box, actions, onChange }: { r: Referral; box: Box; act
   const act = async (action: 'accept' | 'decline' | 'complete', body: Record<string, string>) => {
     setError(null);
     try {
-      onChange(await api<Referral>(`/referrals/${r.id}/${action}`, { method: 'POST', body: action === 'complete' && !body.outcome ? {} : body }));
-      setMode(''); setText('');
-    } catch (e) { setError(e); }
+      onChange(
+        await api<Referral>(`/referrals/${r.id}/${action}`, {
+          method: 'POST',
+          body: action === 'complete' && !body.outcome ? {} : body,
+        }),
+      );
+      setMode('');
+      setText('');
+    } catch (e) {
+      setError(e);
+    }
   };
 
   return (
@@ -77,37 +92,101 @@ function ReferralRow({ r, box, actions, onChange }: { r: Referral; box: Box; act
         {r.kind === 'transfer' && <span className="badge">{t('ref.transfer')}</span>}
       </div>
       <dl className="fields inline">
-        <dt>{t(box === 'incoming' ? 'ref.from' : 'ref.to')}</dt><dd>{orgName(box === 'incoming' ? r.from_organization_id : r.to_organization_id)}</dd>
-        {r.case_summary && (<><dt>{t('ref.person')}</dt><dd>{[tx('sex', r.case_summary.sex), r.case_summary.age_bracket === 'unknown' ? t('age.unknown') : r.case_summary.age_bracket, r.case_summary.region_of_origin ? tx('region', r.case_summary.region_of_origin) : null].filter(Boolean).join(' · ')}</dd></>)}
-        <dt>{t('ref.types')}</dt><dd>{r.assistance_types.map((a) => tx('atype', a)).join(', ') || '—'}</dd>
-        {r.categories && r.categories.length > 0 && (<><dt>{t('ref.categories')}</dt><dd>{r.categories.map((a) => tx('cat', a)).join(', ')}</dd></>)}
-        <dt>{t('ref.due')}</dt><dd className={r.overdue ? 'error' : undefined}>{f.dateTime(r.due_at)}</dd>
-        {r.note && (<><dt>{t('ref.note')}</dt><dd className="pre" translate="no">{r.note}</dd></>)}
-        {r.decline_reason && (<><dt>{t('ref.declineReason')}</dt><dd translate="no">{r.decline_reason}</dd></>)}
-        {r.outcome && (<><dt>{t('ref.outcome')}</dt><dd translate="no">{r.outcome}</dd></>)}
+        <dt>{t(box === 'incoming' ? 'ref.from' : 'ref.to')}</dt>
+        <dd>{orgName(box === 'incoming' ? r.from_organization_id : r.to_organization_id)}</dd>
+        {r.case_summary && (
+          <>
+            <dt>{t('ref.person')}</dt>
+            <dd>
+              {[
+                tx('sex', r.case_summary.sex),
+                r.case_summary.age_bracket === 'unknown' ? t('age.unknown') : r.case_summary.age_bracket,
+                r.case_summary.region_of_origin ? tx('region', r.case_summary.region_of_origin) : null,
+              ]
+                .filter(Boolean)
+                .join(' · ')}
+            </dd>
+          </>
+        )}
+        <dt>{t('ref.types')}</dt>
+        <dd>{r.assistance_types.map((a) => tx('atype', a)).join(', ') || '—'}</dd>
+        {r.categories && r.categories.length > 0 && (
+          <>
+            <dt>{t('ref.categories')}</dt>
+            <dd>{r.categories.map((a) => tx('cat', a)).join(', ')}</dd>
+          </>
+        )}
+        <dt>{t('ref.due')}</dt>
+        <dd className={r.overdue ? 'error' : undefined}>{f.dateTime(r.due_at)}</dd>
+        {r.note && (
+          <>
+            <dt>{t('ref.note')}</dt>
+            <dd className="pre" translate="no">
+              {r.note}
+            </dd>
+          </>
+        )}
+        {r.decline_reason && (
+          <>
+            <dt>{t('ref.declineReason')}</dt>
+            <dd translate="no">{r.decline_reason}</dd>
+          </>
+        )}
+        {r.outcome && (
+          <>
+            <dt>{t('ref.outcome')}</dt>
+            <dd translate="no">{r.outcome}</dd>
+          </>
+        )}
       </dl>
-      {canOpen && <a href={`/cases/${r.case_id}`} onClick={linkTo(`/cases/${r.case_id}`)} data-testid="open-case">{t('ref.openCase')}</a>}
+      {canOpen && (
+        <a href={`/cases/${r.case_id}`} onClick={linkTo(`/cases/${r.case_id}`)} data-testid="open-case">
+          {t('ref.openCase')}
+        </a>
+      )}
       {actions && (
         <div className="row wrap">
           {r.status === 'pending' && (
             <>
-              <button type="button" onClick={() => void act('accept', {})}>{t('ref.accept')}</button>
-              <button type="button" className="secondary" onClick={() => setMode(mode === 'decline' ? '' : 'decline')}>{t('ref.decline')}</button>
+              <button type="button" onClick={() => void act('accept', {})}>
+                {t('ref.accept')}
+              </button>
+              <button type="button" className="secondary" onClick={() => setMode(mode === 'decline' ? '' : 'decline')}>
+                {t('ref.decline')}
+              </button>
             </>
           )}
           {r.status === 'accepted' && (
-            <button type="button" onClick={() => setMode(mode === 'complete' ? '' : 'complete')}>{t('ref.complete')}</button>
+            <button type="button" onClick={() => setMode(mode === 'complete' ? '' : 'complete')}>
+              {t('ref.complete')}
+            </button>
           )}
         </div>
       )}
       {mode && (
-        <form className="row wrap" onSubmit={(e) => { e.preventDefault(); if (mode === 'complete' || text.trim()) void act(mode, mode === 'decline' ? { reason: text.trim() } : { outcome: text.trim() }); }}>
-          <label>{t(mode === 'decline' ? 'ref.declineReason' : 'ref.outcome')}
-            <input value={text} onChange={(e) => setText(e.target.value)} required={mode === 'decline'} maxLength={4000} autoComplete="off" />
+        <form
+          className="row wrap"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (mode === 'complete' || text.trim())
+              void act(mode, mode === 'decline' ? { reason: text.trim() } : { outcome: text.trim() });
+          }}
+        >
+          <label>
+            {t(mode === 'decline' ? 'ref.declineReason' : 'ref.outcome')}
+            <input
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              required={mode === 'decline'}
+              maxLength={4000}
+              autoComplete="off"
+            />
           </label>
           <div className="row end">
             <button type="submit">{t(mode === 'decline' ? 'ref.decline' : 'ref.complete')}</button>
-            <button type="button" className="secondary" onClick={() => setMode('')}>{t('common.cancel')}</button>
+            <button type="button" className="secondary" onClick={() => setMode('')}>
+              {t('common.cancel')}
+            </button>
           </div>
         </form>
       )}

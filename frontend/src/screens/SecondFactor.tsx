@@ -7,7 +7,10 @@ import type { Me } from '../lib/types';
 import { logout } from '../auth/session';
 import { ErrorText } from './common';
 
-interface Enrollment { secret: string; otpauth_url: string }
+interface Enrollment {
+  secret: string;
+  otpauth_url: string;
+}
 
 type Step = { kind: 'status' } | { kind: 'enrolling'; enrollment: Enrollment } | { kind: 'codes'; codes: string[] };
 
@@ -26,7 +29,14 @@ export function QrCode({ text, label }: { text: string; label: string }) {
     return { d: path, n: size };
   }, [text]);
   return (
-    <svg className="qr" viewBox={`-4 -4 ${n + 8} ${n + 8}`} role="img" aria-label={label} shapeRendering="crispEdges" data-testid="mfa-qr">
+    <svg
+      className="qr"
+      viewBox={`-4 -4 ${n + 8} ${n + 8}`}
+      role="img"
+      aria-label={label}
+      shapeRendering="crispEdges"
+      data-testid="mfa-qr"
+    >
       <rect x={-4} y={-4} width={n + 8} height={n + 8} fill="#fff" />
       <path d={d} fill="#000" />
     </svg>
@@ -55,18 +65,30 @@ export default function SecondFactor({ me, onDone, standalone }: { me: Me; onDon
     }
   };
   const start = run(async () => {
-    const enrollment = await api<Enrollment>('/me/mfa/totp', { method: 'POST', body: me.mfa_enabled ? { code: code.trim() } : {} });
+    const enrollment = await api<Enrollment>('/me/mfa/totp', {
+      method: 'POST',
+      body: me.mfa_enabled ? { code: code.trim() } : {},
+    });
     setStep({ kind: 'enrolling', enrollment });
   });
   const confirm = run(async () => {
-    const r = await api<{ recovery_codes: string[] }>('/me/mfa/totp/confirm', { method: 'POST', body: { code: code.trim() } });
+    const r = await api<{ recovery_codes: string[] }>('/me/mfa/totp/confirm', {
+      method: 'POST',
+      body: { code: code.trim() },
+    });
     setStep({ kind: 'codes', codes: r.recovery_codes });
   });
-  const codeError = error instanceof ApiError && error.status === 400
-    ? <p className="error" role="alert">{t('mfa.codeFailed')}</p>
-    : <ErrorText error={error} />;
+  const codeError =
+    error instanceof ApiError && error.status === 400 ? (
+      <p className="error" role="alert">
+        {t('mfa.codeFailed')}
+      </p>
+    ) : (
+      <ErrorText error={error} />
+    );
   const codeField = (
-    <label>{t('mfa.code')}
+    <label>
+      {t('mfa.code')}
       <input name="code" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} />
     </label>
   );
@@ -75,12 +97,20 @@ export default function SecondFactor({ me, onDone, standalone }: { me: Me; onDon
   if (step.kind === 'codes') {
     body = (
       <>
-        <p className="notice" role="status">{t('mfa.enabled')}</p>
+        <p className="notice" role="status">
+          {t('mfa.enabled')}
+        </p>
         <p>{t('mfa.recoveryExplain')}</p>
         <ul className="recovery-codes" data-testid="recovery-codes" translate="no">
-          {step.codes.map((c) => <li key={c}><code>{c}</code></li>)}
+          {step.codes.map((c) => (
+            <li key={c}>
+              <code>{c}</code>
+            </li>
+          ))}
         </ul>
-        <button type="button" onClick={onDone}>{t('mfa.savedCodes')}</button>
+        <button type="button" onClick={onDone}>
+          {t('mfa.savedCodes')}
+        </button>
       </>
     );
   } else if (step.kind === 'enrolling') {
@@ -88,29 +118,51 @@ export default function SecondFactor({ me, onDone, standalone }: { me: Me; onDon
       <>
         <p>{t('mfa.scan')}</p>
         <QrCode text={step.enrollment.otpauth_url} label={t('mfa.qrLabel')} />
-        <p>{t('mfa.secretExplain')} <code className="secret" data-testid="mfa-secret" translate="no">{step.enrollment.secret}</code></p>
+        <p>
+          {t('mfa.secretExplain')}{' '}
+          <code className="secret" data-testid="mfa-secret" translate="no">
+            {step.enrollment.secret}
+          </code>
+        </p>
         <form onSubmit={confirm} className="stack">
           {codeField}
           {codeError}
-          <button type="submit" disabled={busy}>{t('mfa.confirm')}</button>
+          <button type="submit" disabled={busy}>
+            {t('mfa.confirm')}
+          </button>
         </form>
       </>
     );
   } else {
     body = (
       <>
-        <p data-testid="mfa-status">{me.mfa_enabled ? t('mfa.statusOn') : me.mfa_required ? t('mfa.required') : t('mfa.statusOff')}</p>
+        <p data-testid="mfa-status">
+          {me.mfa_enabled ? t('mfa.statusOn') : me.mfa_required ? t('mfa.required') : t('mfa.statusOff')}
+        </p>
         <p>{t('mfa.explain')}</p>
         <form onSubmit={start} className="stack">
-          {me.mfa_enabled && <><p>{t('mfa.reenrollExplain')}</p>{codeField}</>}
+          {me.mfa_enabled && (
+            <>
+              <p>{t('mfa.reenrollExplain')}</p>
+              {codeField}
+            </>
+          )}
           {codeError}
-          <button type="submit" disabled={busy}>{me.mfa_enabled ? t('mfa.reenroll') : t('mfa.start')}</button>
+          <button type="submit" disabled={busy}>
+            {me.mfa_enabled ? t('mfa.reenroll') : t('mfa.start')}
+          </button>
         </form>
       </>
     );
   }
 
-  if (!standalone) return <section className="narrow"><h1>{t('mfa.title')}</h1>{body}</section>;
+  if (!standalone)
+    return (
+      <section className="narrow">
+        <h1>{t('mfa.title')}</h1>
+        {body}
+      </section>
+    );
   return (
     <main className="center">
       <div className="card narrow">
@@ -121,7 +173,9 @@ export default function SecondFactor({ me, onDone, standalone }: { me: Me; onDon
         {body}
         {step.kind !== 'codes' && (
           <div className="row">
-            <button type="button" className="secondary" onClick={() => void logout('user')}>{t('nav.signOut')}</button>
+            <button type="button" className="secondary" onClick={() => void logout('user')}>
+              {t('nav.signOut')}
+            </button>
           </div>
         )}
       </div>

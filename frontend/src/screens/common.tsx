@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useI18n, type Key } from '../i18n';
 import { ApiError, newIdempotencyKey } from '../lib/api';
 import { useOrganizations } from '../lib/refdata';
@@ -18,7 +18,11 @@ export function errorKey(e: unknown): Key {
 export function ErrorText({ error }: { error: unknown }) {
   const { t } = useI18n();
   if (!error) return null;
-  return <p className="error" role="alert">{t(errorKey(error))}</p>;
+  return (
+    <p className="error" role="alert">
+      {t(errorKey(error))}
+    </p>
+  );
 }
 
 export function StageBadge({ stage }: { stage: string }) {
@@ -47,4 +51,55 @@ export function useOrgName(): (id: string | null | undefined) => string {
     const o = orgs.find((x) => x.id === id);
     return o ? o.name[lang] || o.code : '…';
   };
+}
+
+/** A column of a Table: its label's key, and whether it holds numbers. */
+export type Column = Key | { key: Key; num: true };
+
+/**
+ * A table that scrolls sideways on narrow screens, with a header row of
+ * column labels; `actions` adds a last column, labelled for screen readers
+ * only, for the row's buttons. The children are its rows.
+ */
+export function Table({
+  testId,
+  className,
+  cols,
+  actions,
+  children,
+}: {
+  testId?: string;
+  className?: string;
+  cols: Column[];
+  actions?: boolean;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="table-wrap" tabIndex={0}>
+      <table data-testid={testId} className={className}>
+        <thead>
+          <tr>
+            {cols.map((c) =>
+              typeof c === 'string' ? (
+                <th scope="col" key={c}>
+                  {t(c)}
+                </th>
+              ) : (
+                <th scope="col" key={c.key} className="num">
+                  {t(c.key)}
+                </th>
+              ),
+            )}
+            {actions && (
+              <th scope="col">
+                <span className="visually-hidden">{t('ref.actions')}</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
 }

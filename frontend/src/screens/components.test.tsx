@@ -19,14 +19,27 @@ function render(el: ReactElement, lang = 'ky-KG'): string {
 
 const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
 const aCase: Case = {
-  id: '6f1c2a8e-7a4b-4d5e-9f00-0123456789ab', code: 'SEZIM-2025-0042', version: 1, owner_organization_id: 'o', stage: 'shelter', status: 'open',
-  risk_level: 'high', sex: 'female', age_bracket: '18-20', identified_at: '2025-03-01T10:00:00Z', reflection_ends_on: soon,
+  id: '6f1c2a8e-7a4b-4d5e-9f00-0123456789ab',
+  code: 'SEZIM-2025-0042',
+  version: 1,
+  owner_organization_id: 'o',
+  stage: 'shelter',
+  status: 'open',
+  risk_level: 'high',
+  sex: 'female',
+  age_bracket: '18-20',
+  identified_at: '2025-03-01T10:00:00Z',
+  reflection_ends_on: soon,
   identity: { family_name: 'Secretova', given_name: 'Aizhan' },
 };
 
 describe('screens', () => {
-  beforeEach(() => { vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' }); });
-  afterEach(() => { vi.unstubAllGlobals(); });
+  beforeEach(() => {
+    vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' });
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
 
   it('lists cases in Kyrgyz with stage, reflection and overdue badges, by code only', () => {
     const html = render(<CaseTable items={[aCase]} overdue={new Set([aCase.id])} />);
@@ -61,7 +74,10 @@ describe('screens', () => {
 
   it('prints withheld cells as <k, marked, and released ones as numbers', () => {
     const table: StatsTable = {
-      name: 'persons_by_exploitation_type', period: '2025-H1', k: 5, dimensions: ['exploitation_type'],
+      name: 'persons_by_exploitation_type',
+      period: '2025-H1',
+      k: 5,
+      dimensions: ['exploitation_type'],
       rows: [
         { exploitation_type: 'forced_labour', count: 34, suppressed: false },
         { exploitation_type: 'forced_begging', count: null, suppressed: true },
@@ -71,7 +87,9 @@ describe('screens', () => {
     };
     const html = render(<OneDim table={table} />);
     expect(html).toContain('data-cell="released">34<');
-    expect(html).toMatch(/data-cell="suppressed"><span aria-hidden="true">&lt;5<\/span><span class="visually-hidden">[^<]+<\/span>/);
+    expect(html).toMatch(
+      /data-cell="suppressed"><span aria-hidden="true">&lt;5<\/span><span class="visually-hidden">[^<]+<\/span>/,
+    );
     expect(html).toContain(DICTS.ky['exploit.forced_begging']);
     expect((html.match(/data-cell="suppressed"/g) ?? []).length).toBe(1);
     // Bars: a withheld cell is drawn as an outlined band, never as its value.
@@ -80,7 +98,10 @@ describe('screens', () => {
 
   it('lays out a cross-tabulation with a row per first dimension value', () => {
     const table: StatsTable = {
-      name: 'persons_by_sex_age', period: '2025', k: 5, dimensions: ['sex', 'age_bracket'],
+      name: 'persons_by_sex_age',
+      period: '2025',
+      k: 5,
+      dimensions: ['sex', 'age_bracket'],
       rows: [
         { sex: 'female', age_bracket: '18-20', count: 7, suppressed: false },
         { sex: 'female', age_bracket: '21-23', count: null, suppressed: true },

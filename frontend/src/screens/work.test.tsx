@@ -19,21 +19,37 @@ function render(el: ReactElement): string {
 }
 
 const budget: Budget = {
-  program: '2022-2025', year: 2024, k: 5, funding_sources: ['state_budget', 'ngo_own_funds'],
-  items: [{
-    code: '2.4', direction: 'prevention', title: { ru: 'Мера', ky: 'Чара 2.4', en: 'Measure 2.4' }, planned_kgs: 100000, actual_kgs: null, actual_suppressed: true,
-    sources: [
-      { funding_source: 'state_budget', planned_kgs: 80000, actual_kgs: 41000, actual_suppressed: false },
-      { funding_source: 'ngo_own_funds', planned_kgs: 20000, actual_kgs: null, actual_suppressed: true },
-      { funding_source: 'other', planned_kgs: 0, actual_kgs: 0, actual_suppressed: false },
-    ],
-  }],
-  planned_kgs: 100000, actual_kgs: null, actual_suppressed: true,
+  program: '2022-2025',
+  year: 2024,
+  k: 5,
+  funding_sources: ['state_budget', 'ngo_own_funds'],
+  items: [
+    {
+      code: '2.4',
+      direction: 'prevention',
+      title: { ru: 'Мера', ky: 'Чара 2.4', en: 'Measure 2.4' },
+      planned_kgs: 100000,
+      actual_kgs: null,
+      actual_suppressed: true,
+      sources: [
+        { funding_source: 'state_budget', planned_kgs: 80000, actual_kgs: 41000, actual_suppressed: false },
+        { funding_source: 'ngo_own_funds', planned_kgs: 20000, actual_kgs: null, actual_suppressed: true },
+        { funding_source: 'other', planned_kgs: 0, actual_kgs: 0, actual_suppressed: false },
+      ],
+    },
+  ],
+  planned_kgs: 100000,
+  actual_kgs: null,
+  actual_suppressed: true,
 };
 
 describe('new screens', () => {
-  beforeEach(() => { vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' }); });
-  afterEach(() => { vi.unstubAllGlobals(); });
+  beforeEach(() => {
+    vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' });
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
 
   it('shows planned and actual per funding source, withheld actuals as <k announced as withheld', () => {
     const html = render(<BudgetTable budget={budget} />);
@@ -62,9 +78,20 @@ describe('new screens', () => {
 
   it('lists activities with participants by sex, reach and cost', () => {
     const a: Activity = {
-      id: 'a1', organization_id: 'o', held_on: '2025-04-10', region: 'osh', kind: 'training', title: 'Training of officials',
-      participants: { female: 4, male: 7 }, participants_total: 11, people_reached: 30, cost_kgs: 2500, funding_source: 'state_budget',
-      measure_code: '3.4', created_by: 'u', created_at: '2025-04-10T10:00:00Z',
+      id: 'a1',
+      organization_id: 'o',
+      held_on: '2025-04-10',
+      region: 'osh',
+      kind: 'training',
+      title: 'Training of officials',
+      participants: { female: 4, male: 7 },
+      participants_total: 11,
+      people_reached: 30,
+      cost_kgs: 2500,
+      funding_source: 'state_budget',
+      measure_code: '3.4',
+      created_by: 'u',
+      created_at: '2025-04-10T10:00:00Z',
     };
     const html = render(<ActivityTable items={[a]} />);
     expect(html).toContain(KY['actkind.training']);
@@ -76,7 +103,15 @@ describe('new screens', () => {
   });
 
   it('puts autocomplete="off" on every identity input, prefilled from the case', () => {
-    const c = { id: 'c1', code: 'SEZIM-2025-0042', version: 3, owner_organization_id: 'o', stage: 'shelter', status: 'open', identity: { family_name: 'Secretova', phone: '+996' } } as Case;
+    const c = {
+      id: 'c1',
+      code: 'SEZIM-2025-0042',
+      version: 3,
+      owner_organization_id: 'o',
+      stage: 'shelter',
+      status: 'open',
+      identity: { family_name: 'Secretova', phone: '+996' },
+    } as Case;
     const html = render(<EditIdentity c={c} onSaved={async () => {}} />);
     const inputs = html.match(/<input[^>]*>/g) ?? [];
     expect(inputs.length).toBe(7);
@@ -95,7 +130,10 @@ describe('new screens', () => {
 });
 
 describe('navigation', () => {
-  const shown = (perms: string[]) => navEntries((p) => perms.includes(p)).filter((n) => n.show).map((n) => n.path);
+  const shown = (perms: string[]) =>
+    navEntries((p) => perms.includes(p))
+      .filter((n) => n.show)
+      .map((n) => n.path);
   it('shows Users administration to those who may create or approve accounts, not to those who may only list them', () => {
     expect(shown(['case.list', 'case.create', 'user.list', 'activity.list', 'report.read'])).not.toContain('/users');
     expect(shown(['user.list', 'user.create'])).toContain('/users');

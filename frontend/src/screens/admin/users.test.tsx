@@ -11,41 +11,121 @@ const KY = DICTS.ky;
 const render = (el: ReactElement) => renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
 
 const org = { id: 'org-1', code: 'SEZIM', name: { ru: 'С', ky: 'С', en: 'S' }, kind: 'crisis_center', region: 'chui' };
-const supervisor: Me = { id: 'me', email: 's@x.kg', name: 'Sup', role: 'supervisor', organization: org, permissions: ['user.list', 'user.approve'], must_change_password: false, mfa_enabled: false, mfa_required: false };
-const orgAdmin: Me = { ...supervisor, role: 'org_admin', permissions: ['user.list', 'user.create', 'user.update'] };
+const supervisor: Me = {
+  id: 'me',
+  email: 's@x.kg',
+  name: 'Sup',
+  role: 'supervisor',
+  organization: org,
+  permissions: ['user.list', 'user.approve'],
+  grantable_roles: [],
+  must_change_password: false,
+  mfa_enabled: false,
+  mfa_required: false,
+};
+const orgAdmin: Me = {
+  ...supervisor,
+  role: 'org_admin',
+  permissions: ['user.list', 'user.create', 'user.update'],
+  grantable_roles: ['caseworker', 'supervisor'],
+};
 const user = (over: Partial<User>): User => ({
-  id: 'u1', email: 'new@sezim.kg', name: 'New Worker', role: 'caseworker', organization_id: 'org-1', must_change_password: true,
-  disabled: false, status: 'active', pending_role: null, version: 1, created_at: '2026-01-01T00:00:00Z', ...over,
+  id: 'u1',
+  email: 'new@sezim.kg',
+  name: 'New Worker',
+  role: 'caseworker',
+  organization_id: 'org-1',
+  must_change_password: true,
+  disabled: false,
+  status: 'active',
+  pending_role: null,
+  version: 1,
+  created_at: '2026-01-01T00:00:00Z',
+  ...over,
 });
 
 describe('accounts under four eyes', () => {
-  beforeEach(() => { vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' }); });
-  afterEach(() => { vi.unstubAllGlobals(); });
+  beforeEach(() => {
+    vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' });
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
 
   it('shows the status and the pending role, and Approve only to an approver and only where something awaits', () => {
-    const items = [user({ id: 'p', status: 'pending_approval' }), user({ id: 'r', pending_role: 'supervisor' }), user({ id: 'a' })];
-    const html = render(<UserTable me={supervisor} items={items} roles={[]} mayApprove onEdit={() => {}} onApprove={() => {}} />);
+    const items = [
+      user({ id: 'p', status: 'pending_approval' }),
+      user({ id: 'r', pending_role: 'supervisor' }),
+      user({ id: 'a' }),
+    ];
+    const html = render(
+      <UserTable me={supervisor} items={items} roles={[]} mayApprove onEdit={() => {}} onApprove={() => {}} />,
+    );
     expect(html).toContain(KY['users.status.pending_approval']);
     expect(html).toContain(KY['users.pendingRole']);
     expect(html.split(`>${KY['users.approve']}<`).length - 1).toBe(2);
-    const asOrgAdmin = render(<UserTable me={orgAdmin} items={items} roles={['caseworker', 'supervisor']} mayApprove={false} onEdit={() => {}} onApprove={() => {}} />);
+    const asOrgAdmin = render(
+      <UserTable
+        me={orgAdmin}
+        items={items}
+        roles={['caseworker', 'supervisor']}
+        mayApprove={false}
+        onEdit={() => {}}
+        onApprove={() => {}}
+      />,
+    );
     expect(asOrgAdmin).not.toContain(`>${KY['users.approve']}<`);
   });
 
   it('shows the one-time password once, to the approver', () => {
-    const html = render(<ApprovalNotice approval={{ user: user({}), one_time_password: 'Xq7-one-time-Zr2' }} onDone={() => {}} />);
+    const html = render(
+      <ApprovalNotice approval={{ user: user({}), one_time_password: 'Xq7-one-time-Zr2' }} onDone={() => {}} />,
+    );
     expect(html).toContain('Xq7-one-time-Zr2');
     expect(html).toContain(KY['users.handOver']);
-    expect(render(<ApprovalNotice approval={{ user: user({}) }} onDone={() => {}} />)).toContain(KY['users.approvedRole']);
+    expect(render(<ApprovalNotice approval={{ user: user({}) }} onDone={() => {}} />)).toContain(
+      KY['users.approvedRole'],
+    );
   });
 
   it('asks no password for a role that needs approval, and one for a coordinator', () => {
-    const html = render(<UserForm me={orgAdmin} user={null} roles={['caseworker', 'supervisor']} colleagues={[]} onDone={async () => {}} onCancel={() => {}} />);
+    const html = render(
+      <UserForm
+        me={orgAdmin}
+        user={null}
+        roles={['caseworker', 'supervisor']}
+        colleagues={[]}
+        onDone={async () => {}}
+        onCancel={() => {}}
+      />,
+    );
     expect(html).not.toContain('name="password"');
     expect(html).toContain(KY['users.noPassword']);
     const admin: Me = { ...orgAdmin, role: 'admin' };
-    expect(render(<UserForm me={admin} user={null} roles={['coordinator']} colleagues={[]} onDone={async () => {}} onCancel={() => {}} />)).toContain('name="password"');
+    expect(
+      render(
+        <UserForm
+          me={admin}
+          user={null}
+          roles={['coordinator']}
+          colleagues={[]}
+          onDone={async () => {}}
+          onCancel={() => {}}
+        />,
+      ),
+    ).toContain('name="password"');
     const pending = user({ status: 'pending_approval' });
-    expect(render(<UserForm me={orgAdmin} user={pending} roles={['caseworker']} colleagues={[]} onDone={async () => {}} onCancel={() => {}} />)).not.toContain('name="password"');
+    expect(
+      render(
+        <UserForm
+          me={orgAdmin}
+          user={pending}
+          roles={['caseworker']}
+          colleagues={[]}
+          onDone={async () => {}}
+          onCancel={() => {}}
+        />,
+      ),
+    ).not.toContain('name="password"');
   });
 });

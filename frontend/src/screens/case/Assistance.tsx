@@ -1,40 +1,58 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { api, type Page } from '../../lib/api';
+import { api } from '../../lib/api';
+import { LoadMore, usePagedList } from '../../lib/paged';
 import { useMeasures } from '../../lib/refdata';
-import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, FUNDING_SOURCES, type Assistance, type Case, type Me, type Measure } from '../../lib/types';
-import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
+import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, FUNDING_SOURCES } from '../../lib/enums';
+import { type Assistance, type Case, type Me, type Measure } from '../../lib/types';
+import { ErrorText, useIdempotencyKey, useOrgName, Table } from '../common';
 
 /** The measures offered by default for an assistance type. */
 export function defaultMeasures(measures: Measure[], type: string): string[] {
   return measures.filter((m) => m.default_for_assistance_types?.includes(type)).map((m) => m.code);
 }
 
-const EMPTY = { type: 'shelter', status: 'in_progress', started_on: '', ended_on: '', cost_kgs: '', funding_source: '', notes: '' };
+const EMPTY = {
+  type: 'shelter',
+  status: 'in_progress',
+  started_on: '',
+  ended_on: '',
+  cost_kgs: '',
+  funding_source: '',
+  notes: '',
+};
 
-export function AssistancePanel({ c, me, canCreate, canUpdate }: { c: Case; me: Me; canCreate: boolean; canUpdate: boolean }) {
+export function AssistancePanel({
+  c,
+  me,
+  canCreate,
+  canUpdate,
+}: {
+  c: Case;
+  me: Me;
+  canCreate: boolean;
+  canUpdate: boolean;
+}) {
   const { t, tx, f, lang } = useI18n();
   const orgName = useOrgName();
   const measures = useMeasures();
-  const [items, setItems] = useState<Assistance[]>([]);
-  const [error, setError] = useState<unknown>(null);
+  const list = usePagedList<Assistance>(`/cases/${c.id}/assistance`);
+  const { items, error, setError } = list;
   const [form, setForm] = useState(EMPTY);
   const [codes, setCodes] = useState<string[]>([]);
   const [touched, setTouched] = useState(false);
   const [key, nextKey] = useIdempotencyKey();
   const [done, setDone] = useState(false);
 
-  const load = useCallback(async () => {
-    try { setItems((await api<Page<Assistance>>(`/cases/${c.id}/assistance`)).items); } catch (e) { setError(e); }
-  }, [c.id]);
-  useEffect(() => { void load(); }, [load]);
-
   // Until the worker picks measures, the type's default measures are chosen.
-  useEffect(() => { if (!touched) setCodes(defaultMeasures(measures, form.type)); }, [measures, form.type, touched]);
+  useEffect(() => {
+    if (!touched) setCodes(defaultMeasures(measures, form.type));
+  }, [measures, form.type, touched]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null); setDone(false);
+    setError(null);
+    setDone(false);
     const body: Record<string, unknown> = { type: form.type, status: form.status, measure_codes: codes };
     if (form.started_on) body.started_on = form.started_on;
     if (form.ended_on) body.ended_on = form.ended_on;
@@ -47,8 +65,10 @@ export function AssistancePanel({ c, me, canCreate, canUpdate }: { c: Case; me: 
       setForm({ ...EMPTY, type: form.type });
       setTouched(false);
       setDone(true);
-      await load();
-    } catch (err) { setError(err); }
+      await list.reload();
+    } catch (err) {
+      setError(err);
+    }
   };
 
   const setStatus = async (a: Assistance, status: string) => {
@@ -59,72 +79,151 @@ export function AssistancePanel({ c, me, canCreate, canUpdate }: { c: Case; me: 
       if (!a.started_on || a.started_on <= d) body.ended_on = d;
     }
     try {
-      await api(`/assistance/${a.id}`, { method: 'PATCH', body, headers: { 'Content-Type': 'application/merge-patch+json' } });
-      await load();
-    } catch (err) { setError(err); }
+      await api(`/assistance/${a.id}`, {
+        method: 'PATCH',
+        body,
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+      });
+      await list.reload();
+    } catch (err) {
+      setError(err);
+    }
   };
 
   const title = (code: string) => measures.find((m) => m.code === code)?.title[lang] ?? code;
-  const ownProvider = (a: Assistance) => !a.provider_organization_id || a.provider_organization_id === me.organization.id;
+  const ownProvider = (a: Assistance) =>
+    !a.provider_organization_id || a.provider_organization_id === me.organization.id;
   return (
     <div className="panel" id="sec-assistance">
       <h2>{t('case.assistance')}</h2>
-      {items.length === 0 ? <p className="muted">{t('common.empty')}</p> : (
-        <div className="table-wrap" tabIndex={0}>
-          <table data-testid="assistance">
-            <thead><tr>
-              <th scope="col">{t('case.assistanceType')}</th><th scope="col">{t('case.provider')}</th><th scope="col">{t('case.assistanceStatus')}</th>
-              <th scope="col">{t('case.startedOn')}</th><th scope="col">{t('case.endedOn')}</th><th scope="col">{t('case.cost')}</th>
-              <th scope="col">{t('case.measures')}</th>
-            </tr></thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.id}>
-                  <td>{tx('atype', a.type)}{a.notes && <p className="small muted pre" translate="no">{a.notes}</p>}</td>
-                  <td>{orgName(a.provider_organization_id)}</td>
-                  <td>
-                    {tx('astatus', a.status)}
-                    {canUpdate && ownProvider(a) && (a.status === 'planned' || a.status === 'in_progress') && (
-                      <button type="button" className="secondary small block" onClick={() => void setStatus(a, 'completed')}>{t('case.markCompleted')}</button>
-                    )}
-                  </td>
-                  <td>{f.date(a.started_on)}</td><td>{f.date(a.ended_on)}</td>
-                  <td className="num">{f.money(a.cost_kgs)}{a.funding_source && <span className="small muted block">{tx('funding', a.funding_source)}</span>}</td>
-                  <td>{(a.measure_codes ?? []).map((m) => <abbr key={m} title={title(m)} className="code tag">{m}</abbr>)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {items.length === 0 ? (
+        <p className="muted">{t('common.empty')}</p>
+      ) : (
+        <Table
+          testId="assistance"
+          cols={[
+            'case.assistanceType',
+            'case.provider',
+            'case.assistanceStatus',
+            'case.startedOn',
+            'case.endedOn',
+            'case.cost',
+            'case.measures',
+          ]}
+        >
+          {items.map((a) => (
+            <tr key={a.id}>
+              <td>
+                {tx('atype', a.type)}
+                {a.notes && (
+                  <p className="small muted pre" translate="no">
+                    {a.notes}
+                  </p>
+                )}
+              </td>
+              <td>{orgName(a.provider_organization_id)}</td>
+              <td>
+                {tx('astatus', a.status)}
+                {canUpdate && ownProvider(a) && (a.status === 'planned' || a.status === 'in_progress') && (
+                  <button
+                    type="button"
+                    className="secondary small block"
+                    onClick={() => void setStatus(a, 'completed')}
+                  >
+                    {t('case.markCompleted')}
+                  </button>
+                )}
+              </td>
+              <td>{f.date(a.started_on)}</td>
+              <td>{f.date(a.ended_on)}</td>
+              <td className="num">
+                {f.money(a.cost_kgs)}
+                {a.funding_source && <span className="small muted block">{tx('funding', a.funding_source)}</span>}
+              </td>
+              <td>
+                {(a.measure_codes ?? []).map((m) => (
+                  <abbr key={m} title={title(m)} className="code tag">
+                    {m}
+                  </abbr>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
+      <LoadMore list={list} />
       {canCreate && (
         <details className="form-block">
           <summary>{t('case.addAssistance')}</summary>
           <form onSubmit={submit} className="stack" data-testid="assistance-form">
             <div className="row wrap">
-              <label>{t('case.assistanceType')}
+              <label>
+                {t('case.assistanceType')}
                 <select name="type" value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>
-                  {ASSISTANCE_TYPES.map((v) => <option key={v} value={v}>{tx('atype', v)}</option>)}
+                  {ASSISTANCE_TYPES.map((v) => (
+                    <option key={v} value={v}>
+                      {tx('atype', v)}
+                    </option>
+                  ))}
                 </select>
               </label>
-              <label>{t('case.assistanceStatus')}
-                <select name="status" value={form.status} onChange={(e) => setForm({ ...form, status: e.target.value })}>
-                  {ASSISTANCE_STATUSES.map((v) => <option key={v} value={v}>{tx('astatus', v)}</option>)}
+              <label>
+                {t('case.assistanceStatus')}
+                <select
+                  name="status"
+                  value={form.status}
+                  onChange={(e) => setForm({ ...form, status: e.target.value })}
+                >
+                  {ASSISTANCE_STATUSES.map((v) => (
+                    <option key={v} value={v}>
+                      {tx('astatus', v)}
+                    </option>
+                  ))}
                 </select>
               </label>
-              <label>{t('case.startedOn')}
-                <input type="date" name="started_on" value={form.started_on} onChange={(e) => setForm({ ...form, started_on: e.target.value })} />
+              <label>
+                {t('case.startedOn')}
+                <input
+                  type="date"
+                  name="started_on"
+                  value={form.started_on}
+                  onChange={(e) => setForm({ ...form, started_on: e.target.value })}
+                />
               </label>
-              <label>{t('case.endedOn')}
-                <input type="date" name="ended_on" value={form.ended_on} onChange={(e) => setForm({ ...form, ended_on: e.target.value })} />
+              <label>
+                {t('case.endedOn')}
+                <input
+                  type="date"
+                  name="ended_on"
+                  value={form.ended_on}
+                  onChange={(e) => setForm({ ...form, ended_on: e.target.value })}
+                />
               </label>
-              <label>{t('case.cost')}
-                <input type="number" name="cost_kgs" min="0" step="0.01" inputMode="decimal" value={form.cost_kgs} onChange={(e) => setForm({ ...form, cost_kgs: e.target.value })} />
+              <label>
+                {t('case.cost')}
+                <input
+                  type="number"
+                  name="cost_kgs"
+                  min="0"
+                  step="0.01"
+                  inputMode="decimal"
+                  value={form.cost_kgs}
+                  onChange={(e) => setForm({ ...form, cost_kgs: e.target.value })}
+                />
               </label>
-              <label>{t('case.funding')}
-                <select name="funding_source" value={form.funding_source} onChange={(e) => setForm({ ...form, funding_source: e.target.value })}>
+              <label>
+                {t('case.funding')}
+                <select
+                  name="funding_source"
+                  value={form.funding_source}
+                  onChange={(e) => setForm({ ...form, funding_source: e.target.value })}
+                >
                   <option value="">—</option>
-                  {FUNDING_SOURCES.map((v) => <option key={v} value={v}>{tx('funding', v)}</option>)}
+                  {FUNDING_SOURCES.map((v) => (
+                    <option key={v} value={v}>
+                      {tx('funding', v)}
+                    </option>
+                  ))}
                 </select>
               </label>
             </div>
@@ -133,17 +232,39 @@ export function AssistancePanel({ c, me, canCreate, canUpdate }: { c: Case; me: 
               <p className="muted small">{t('case.measuresHint')}</p>
               {measures.map((m) => (
                 <label key={m.code} className="check">
-                  <input type="checkbox" name={`measure-${m.code}`} value={m.code} checked={codes.includes(m.code)}
-                    onChange={() => { setTouched(true); setCodes(codes.includes(m.code) ? codes.filter((x) => x !== m.code) : [...codes, m.code]); }} />
+                  <input
+                    type="checkbox"
+                    name={`measure-${m.code}`}
+                    value={m.code}
+                    checked={codes.includes(m.code)}
+                    onChange={() => {
+                      setTouched(true);
+                      setCodes(codes.includes(m.code) ? codes.filter((x) => x !== m.code) : [...codes, m.code]);
+                    }}
+                  />
                   <span className="code">{m.code}</span> {m.title[lang]}
                 </label>
               ))}
             </fieldset>
-            <label>{t('case.assistanceNotes')}
-              <textarea name="notes" autoComplete="off" rows={2} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.target.value })} maxLength={10000} />
+            <label>
+              {t('case.assistanceNotes')}
+              <textarea
+                name="notes"
+                autoComplete="off"
+                rows={2}
+                value={form.notes}
+                onChange={(e) => setForm({ ...form, notes: e.target.value })}
+                maxLength={10000}
+              />
             </label>
-            <div><button type="submit">{t('case.addAssistance')}</button></div>
-            {done && <p role="status" className="ok">{t('case.saved')}</p>}
+            <div>
+              <button type="submit">{t('case.addAssistance')}</button>
+            </div>
+            {done && (
+              <p role="status" className="ok">
+                {t('case.saved')}
+              </p>
+            )}
           </form>
         </details>
       )}

@@ -1,15 +1,30 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { api } from '../../lib/api';
-import { AGE_BRACKETS, CHANNELS, EXPLOITATION_TYPES, REGIONS, RISKS, SEXES, TRAFFICKING_STATUSES, type Case } from '../../lib/types';
+import {
+  AGE_BRACKETS,
+  CHANNELS,
+  EXPLOITATION_TYPES,
+  REGIONS,
+  RISKS,
+  SEXES,
+  TRAFFICKING_STATUSES,
+  type EnumName,
+} from '../../lib/enums';
+import { type Case } from '../../lib/types';
 import { ErrorText } from '../common';
 
 /** Edits the statistical attributes of a case (a JSON merge patch with its version). */
 export function EditAttributes({ c, onSaved }: { c: Case; onSaved: () => Promise<void> }) {
   const { t, tx } = useI18n();
   const [d, setD] = useState({
-    risk_level: c.risk_level ?? '', trafficking_status: c.trafficking_status ?? '', identification_channel: c.identification_channel ?? '',
-    region_of_origin: c.region_of_origin ?? '', citizenship: c.citizenship ?? '', sex: c.sex ?? 'unknown', age_bracket: c.age_bracket ?? 'unknown',
+    risk_level: c.risk_level ?? '',
+    trafficking_status: c.trafficking_status ?? '',
+    identification_channel: c.identification_channel ?? '',
+    region_of_origin: c.region_of_origin ?? '',
+    citizenship: c.citizenship ?? '',
+    sex: c.sex ?? 'unknown',
+    age_bracket: c.age_bracket ?? 'unknown',
   });
   const [types, setTypes] = useState<string[]>(c.exploitation_types ?? []);
   const [error, setError] = useState<unknown>(null);
@@ -19,21 +34,38 @@ export function EditAttributes({ c, onSaved }: { c: Case; onSaved: () => Promise
     e.preventDefault();
     setError(null);
     const body: Record<string, unknown> = { version: c.version, exploitation_types: types, sex: d.sex };
-    for (const k of ['risk_level', 'trafficking_status', 'identification_channel', 'region_of_origin', 'citizenship'] as const) {
+    for (const k of [
+      'risk_level',
+      'trafficking_status',
+      'identification_channel',
+      'region_of_origin',
+      'citizenship',
+    ] as const) {
       const v = k === 'citizenship' ? d[k].trim().toUpperCase() : d[k];
       body[k] = v === '' ? null : v;
     }
     if (!derivedAge) body.age_bracket = d.age_bracket;
     try {
-      await api(`/cases/${c.id}`, { method: 'PATCH', body, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      await api(`/cases/${c.id}`, {
+        method: 'PATCH',
+        body,
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+      });
       await onSaved();
-    } catch (err) { setError(err); }
+    } catch (err) {
+      setError(err);
+    }
   };
-  const sel = (name: keyof typeof d, values: readonly string[], prefix: string, label: string, empty = true) => (
-    <label>{label}
+  const sel = (name: keyof typeof d, values: readonly string[], prefix: EnumName | '', label: string, empty = true) => (
+    <label>
+      {label}
       <select name={name} value={d[name]} onChange={(e) => setD({ ...d, [name]: e.target.value })}>
         {empty && <option value="">—</option>}
-        {values.map((v) => <option key={v} value={v}>{prefix ? tx(prefix, v) : v === 'unknown' ? t('age.unknown') : v}</option>)}
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {prefix ? tx(prefix, v) : v === 'unknown' ? t('age.unknown') : v}
+          </option>
+        ))}
       </select>
     </label>
   );
@@ -48,17 +80,34 @@ export function EditAttributes({ c, onSaved }: { c: Case; onSaved: () => Promise
           {sel('trafficking_status', TRAFFICKING_STATUSES, 'tstatus', t('case.traffickingStatus'))}
           {sel('identification_channel', CHANNELS, 'channel', t('case.channel'))}
           {sel('region_of_origin', REGIONS, 'region', t('case.region'))}
-          <label>{t('case.citizenship')}
-            <input name="citizenship" value={d.citizenship} maxLength={2} pattern="[A-Za-z]{2}" autoComplete="off" onChange={(e) => setD({ ...d, citizenship: e.target.value })} />
+          <label>
+            {t('case.citizenship')}
+            <input
+              name="citizenship"
+              value={d.citizenship}
+              maxLength={2}
+              pattern="[A-Za-z]{2}"
+              autoComplete="off"
+              onChange={(e) => setD({ ...d, citizenship: e.target.value })}
+            />
           </label>
         </div>
         <fieldset className="checks">
           <legend>{t('case.exploitation')}</legend>
           {EXPLOITATION_TYPES.map((x) => (
-            <label key={x} className="check"><input type="checkbox" checked={types.includes(x)} onChange={() => setTypes(types.includes(x) ? types.filter((y) => y !== x) : [...types, x])} /> {tx('exploit', x)}</label>
+            <label key={x} className="check">
+              <input
+                type="checkbox"
+                checked={types.includes(x)}
+                onChange={() => setTypes(types.includes(x) ? types.filter((y) => y !== x) : [...types, x])}
+              />{' '}
+              {tx('exploit', x)}
+            </label>
           ))}
         </fieldset>
-        <div><button type="submit">{t('common.save')}</button></div>
+        <div>
+          <button type="submit">{t('common.save')}</button>
+        </div>
         <ErrorText error={error} />
       </form>
     </details>

@@ -6,11 +6,23 @@ import { IDENTITY_FIELDS, identityDraft, identityPatch, type IdentityField } fro
 import { ErrorText } from '../common';
 
 const LABELS: Record<IdentityField, Key> = {
-  family_name: 'cases.familyName', given_name: 'cases.givenName', patronymic: 'cases.patronymic', birth_date: 'cases.birthDate',
-  document_number: 'cases.documentNumber', phone: 'cases.phone', address: 'cases.address',
+  family_name: 'cases.familyName',
+  given_name: 'cases.givenName',
+  patronymic: 'cases.patronymic',
+  birth_date: 'cases.birthDate',
+  document_number: 'cases.documentNumber',
+  phone: 'cases.phone',
+  address: 'cases.address',
 };
 const TYPES: Partial<Record<IdentityField, string>> = { birth_date: 'date', phone: 'tel' };
-const MAX: Partial<Record<IdentityField, number>> = { family_name: 100, given_name: 100, patronymic: 100, document_number: 50, phone: 50, address: 500 };
+const MAX: Partial<Record<IdentityField, number>> = {
+  family_name: 100,
+  given_name: 100,
+  patronymic: 100,
+  document_number: 50,
+  phone: 50,
+  address: 500,
+};
 
 /**
  * Edits the identity of a case: a JSON merge patch of the changed fields with
@@ -32,7 +44,8 @@ export function EditIdentity({ c, onSaved }: { c: Case; onSaved: () => Promise<v
     setBusy(true);
     try {
       await api(`/cases/${c.id}`, {
-        method: 'PATCH', body: { identity },
+        method: 'PATCH',
+        body: { identity },
         headers: { 'Content-Type': 'application/merge-patch+json', 'If-Match': `"${c.version}"` },
       });
       await onSaved();
@@ -49,15 +62,34 @@ export function EditIdentity({ c, onSaved }: { c: Case; onSaved: () => Promise<v
       <form onSubmit={submit} className="stack" data-testid="identity-form" autoComplete="off">
         <div className="grid2">
           {IDENTITY_FIELDS.map((k) => (
-            <label key={k}>{t(LABELS[k])}
-              <input name={k} type={TYPES[k] ?? 'text'} value={d[k]} autoComplete="off" translate="no"
-                maxLength={MAX[k]} onChange={(e) => { setStale(false); setD({ ...d, [k]: e.target.value }); }} />
+            <label key={k}>
+              {t(LABELS[k])}
+              <input
+                name={k}
+                type={TYPES[k] ?? 'text'}
+                value={d[k]}
+                autoComplete="off"
+                translate="no"
+                maxLength={MAX[k]}
+                onChange={(e) => {
+                  setStale(false);
+                  setD({ ...d, [k]: e.target.value });
+                }}
+              />
             </label>
           ))}
         </div>
         <p className="muted small">{t('identity.hint')}</p>
-        <div><button type="submit" disabled={busy || stale}>{t('common.save')}</button></div>
-        {stale && <p className="error" role="alert" data-testid="identity-stale">{t('identity.stale')}</p>}
+        <div>
+          <button type="submit" disabled={busy || stale}>
+            {t('common.save')}
+          </button>
+        </div>
+        {stale && (
+          <p className="error" role="alert" data-testid="identity-stale">
+            {t('identity.stale')}
+          </p>
+        )}
         <ErrorText error={error} />
       </form>
     </details>

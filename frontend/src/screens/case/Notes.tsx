@@ -1,20 +1,16 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { api, type Page } from '../../lib/api';
+import { api } from '../../lib/api';
+import { LoadMore, usePagedList } from '../../lib/paged';
 import type { Note } from '../../lib/types';
 import { ErrorText, useIdempotencyKey } from '../common';
 
 export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: boolean }) {
   const { t, f } = useI18n();
-  const [items, setItems] = useState<Note[]>([]);
+  const list = usePagedList<Note>(`/cases/${caseId}/notes`, { limit: 100 });
+  const { items, error, setError } = list;
   const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>(null);
   const [key, nextKey] = useIdempotencyKey();
-
-  const load = useCallback(async () => {
-    try { setItems((await api<Page<Note>>(`/cases/${caseId}/notes?limit=100`)).items); } catch (e) { setError(e); }
-  }, [caseId]);
-  useEffect(() => { void load(); }, [load]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -24,24 +20,44 @@ export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: b
       await api(`/cases/${caseId}/notes`, { method: 'POST', body: { text }, headers: { 'Idempotency-Key': key } });
       nextKey();
       setText('');
-      await load();
-    } catch (err) { setError(err); }
+      await list.reload();
+    } catch (err) {
+      setError(err);
+    }
   };
   return (
     <div className="panel" id="sec-notes">
       <h2>{t('case.notes')}</h2>
       <p className="muted small">{t('case.notesHint')}</p>
-      {items.length === 0 ? <p className="muted">{t('common.empty')}</p> : (
+      {items.length === 0 ? (
+        <p className="muted">{t('common.empty')}</p>
+      ) : (
         <ul className="notes">
-          {items.map((n) => <li key={n.id}><span className="muted small">{f.dateTime(n.created_at)}</span><p translate="no">{n.text}</p></li>)}
+          {items.map((n) => (
+            <li key={n.id}>
+              <span className="muted small">{f.dateTime(n.created_at)}</span>
+              <p translate="no">{n.text}</p>
+            </li>
+          ))}
         </ul>
       )}
+      <LoadMore list={list} />
       {canCreate && (
         <form onSubmit={submit} className="stack">
-          <label>{t('case.noteText')}
-            <textarea name="note" autoComplete="off" rows={3} value={text} onChange={(e) => setText(e.target.value)} maxLength={20000} />
+          <label>
+            {t('case.noteText')}
+            <textarea
+              name="note"
+              autoComplete="off"
+              rows={3}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              maxLength={20000}
+            />
           </label>
-          <div><button type="submit">{t('case.addNote')}</button></div>
+          <div>
+            <button type="submit">{t('case.addNote')}</button>
+          </div>
         </form>
       )}
       <ErrorText error={error} />

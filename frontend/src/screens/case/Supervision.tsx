@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useI18n } from '../../i18n';
-import { api, query, type Page } from '../../lib/api';
+import { api, query } from '../../lib/api';
+import { fetchAll, LoadMore, usePagedList } from '../../lib/paged';
 import type { AccessEntry, Case, Me, User } from '../../lib/types';
-import { ErrorText } from '../common';
+import { ErrorText, Table } from '../common';
 
 /**
  * Assignment by a supervisor: the organization's caseworkers (listed by
@@ -20,50 +21,99 @@ export function AssignPanel({ c, me, onChanged }: { c: Case; me: Me; onChanged: 
 
   useEffect(() => {
     let live = true;
-    caseworkers().then((w) => { if (live) setWorkers(w); }, () => { if (live) setWorkers(null); });
-    return () => { live = false; };
+    caseworkers().then(
+      (w) => {
+        if (live) setWorkers(w);
+      },
+      () => {
+        if (live) setWorkers(null);
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, []);
 
   const change = async (ids: string[]) => {
     setError(null);
     try {
-      await api(`/cases/${c.id}`, { method: 'PATCH', body: { assigned_user_ids: ids, version: c.version }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+      await api(`/cases/${c.id}`, {
+        method: 'PATCH',
+        body: { assigned_user_ids: ids, version: c.version },
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+      });
       setPick('');
       await onChanged();
-    } catch (e) { setError(e); }
+    } catch (e) {
+      setError(e);
+    }
   };
-  const nameOf = (id: string) => (id === me.id ? `${me.name} (${t('assign.you')})` : workers?.find((w) => w.id === id)?.name ?? t('assign.other'));
+  const nameOf = (id: string) =>
+    id === me.id ? `${me.name} (${t('assign.you')})` : (workers?.find((w) => w.id === id)?.name ?? t('assign.other'));
   const free = (workers ?? []).filter((w) => !assigned.includes(w.id));
   return (
     <div className="panel" id="sec-assign">
       <h2>{t('assign.title')}</h2>
-      <p>{t('assign.count')}: <strong>{assigned.length}</strong>{mine && <span className="badge valid">{t('assign.you')}</span>}</p>
-      {workers && (
-        assigned.length === 0 ? <p className="muted">{t('assign.noneAssigned')}</p> : (
+      <p>
+        {t('assign.count')}: <strong>{assigned.length}</strong>
+        {mine && <span className="badge valid">{t('assign.you')}</span>}
+      </p>
+      {workers &&
+        (assigned.length === 0 ? (
+          <p className="muted">{t('assign.noneAssigned')}</p>
+        ) : (
           <ul className="plain" data-testid="assigned" aria-label={t('assign.assigned')}>
             {assigned.map((id) => (
               <li key={id} className="row wrap">
                 <span translate="no">{nameOf(id)}</span>
-                <button type="button" className="secondary small" disabled={assigned.length < 2} onClick={() => void change(assigned.filter((x) => x !== id))}>{t('assign.remove')}</button>
+                <button
+                  type="button"
+                  className="secondary small"
+                  disabled={assigned.length < 2}
+                  onClick={() => void change(assigned.filter((x) => x !== id))}
+                >
+                  {t('assign.remove')}
+                </button>
               </li>
             ))}
           </ul>
-        )
-      )}
+        ))}
       {workers && free.length > 0 && (
-        <form className="row wrap" data-testid="assign-form" onSubmit={(e) => { e.preventDefault(); if (pick) void change([...assigned, pick]); }}>
-          <label>{t('assign.worker')}
+        <form
+          className="row wrap"
+          data-testid="assign-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (pick) void change([...assigned, pick]);
+          }}
+        >
+          <label>
+            {t('assign.worker')}
             <select name="worker" value={pick} onChange={(e) => setPick(e.target.value)} required translate="no">
               <option value="">—</option>
-              {free.map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+              {free.map((w) => (
+                <option key={w.id} value={w.id}>
+                  {w.name}
+                </option>
+              ))}
             </select>
           </label>
-          <div className="row end"><button type="submit">{t('assign.add')}</button></div>
+          <div className="row end">
+            <button type="submit">{t('assign.add')}</button>
+          </div>
         </form>
       )}
       <div className="row wrap">
-        {!mine && <button type="button" onClick={() => void change([...assigned, me.id])}>{t('assign.take')}</button>}
-        {mine && assigned.length > 1 && <button type="button" className="secondary" onClick={() => void change(assigned.filter((x) => x !== me.id))}>{t('assign.release')}</button>}
+        {!mine && (
+          <button type="button" onClick={() => void change([...assigned, me.id])}>
+            {t('assign.take')}
+          </button>
+        )}
+        {mine && assigned.length > 1 && (
+          <button type="button" className="secondary" onClick={() => void change(assigned.filter((x) => x !== me.id))}>
+            {t('assign.release')}
+          </button>
+        )}
       </div>
       <ErrorText error={error} />
     </div>
@@ -72,53 +122,37 @@ export function AssignPanel({ c, me, onChanged }: { c: Case; me: Me; onChanged: 
 
 /** The active caseworkers of the caller's organization (a 403 rejects: no list for this role). */
 async function caseworkers(): Promise<User[]> {
-  const out: User[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; i < 10; i++) {
-    const p: Page<User> = await api<Page<User>>(`/users${query({ role: 'caseworker', limit: '200', cursor })}`);
-    out.push(...p.items.filter((u) => !u.disabled && u.role === 'caseworker'));
-    cursor = p.next_cursor;
-    if (!cursor) break;
-  }
-  return out;
+  const all = await fetchAll<User>(`/users${query({ role: 'caseworker' })}`);
+  return all.filter((u) => !u.disabled && u.role === 'caseworker');
 }
 
 export function AccessLogPanel({ caseId }: { caseId: string }) {
   const { t, tx, f } = useI18n();
-  const [items, setItems] = useState<AccessEntry[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(async (after: string | null) => {
-    setError(null);
-    try {
-      const p = await api<Page<AccessEntry>>(`/cases/${caseId}/access-log?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ''}`);
-      setItems((prev) => (after && prev ? [...prev, ...p.items] : p.items));
-      setCursor(p.next_cursor);
-    } catch (e) { setError(e); }
-  }, [caseId]);
+  // The log is read (and the reading audited) only when asked for.
+  const [shown, setShown] = useState(false);
+  const list = usePagedList<AccessEntry>(shown ? `/cases/${caseId}/access-log` : null);
   return (
     <div className="panel" id="sec-access">
       <h2>{t('access.title')}</h2>
-      {items === null ? <button type="button" className="secondary" onClick={() => void load(null)}>{t('access.show')}</button> : (
-        <div className="table-wrap" tabIndex={0}>
-          <table data-testid="access-log">
-            <thead><tr>
-              <th scope="col">{t('audit.at')}</th><th scope="col">{t('audit.action')}</th><th scope="col">{t('audit.role')}</th>
-              <th scope="col">{t('audit.actor')}</th><th scope="col">{t('audit.outcome')}</th>
-            </tr></thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.id}>
-                  <td>{f.dateTime(a.at)}</td><td className="code">{a.action}</td><td>{tx('role', a.role)}</td>
-                  <td translate="no">{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td><td>{tx('outcome', a.outcome)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {!shown ? (
+        <button type="button" className="secondary" onClick={() => setShown(true)}>
+          {t('access.show')}
+        </button>
+      ) : (
+        <Table testId="access-log" cols={['audit.at', 'audit.action', 'audit.role', 'audit.actor', 'audit.outcome']}>
+          {list.items.map((a) => (
+            <tr key={a.id}>
+              <td>{f.dateTime(a.at)}</td>
+              <td className="code">{a.action}</td>
+              <td>{tx('role', a.role)}</td>
+              <td translate="no">{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td>
+              <td>{tx('outcome', a.outcome)}</td>
+            </tr>
+          ))}
+        </Table>
       )}
-      {cursor && <button type="button" className="secondary" onClick={() => void load(cursor)}>{t('common.loadMore')}</button>}
-      <ErrorText error={error} />
+      {shown && <LoadMore list={list} />}
+      <ErrorText error={list.error} />
     </div>
   );
 }
