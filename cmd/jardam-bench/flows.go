@@ -38,6 +38,10 @@ type FlowResult struct {
 	P95         float64 `json:"p95_ms"`
 	P99         float64 `json:"p99_ms"`
 	FirstError  string  `json:"first_error,omitempty"`
+	// FirstMS is the flow's first request, before the timed ones: for the
+	// statistics flows it waits for the year's release to be computed
+	// (unless the server's warm-up got there first).
+	FirstMS float64 `json:"first_request_ms"`
 	// PeakRSSMB is the server's peak resident memory during the flow.
 	PeakRSSMB float64 `json:"server_peak_rss_mb"`
 
@@ -261,10 +265,10 @@ func printTable(w io.Writer, r Report) error {
 	printf(w, "\nJardam over HTTP: %d cases, %d clients per flow, %s per flow, %d CPUs, %s\n\n",
 		r.Cases, r.Concurrency, r.Duration, r.CPUs, r.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	printf(tw, "flow\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tpeak MB\tfloor stmts\tfloor it/s\tfloor p50\tfloor p95\tAPI/floor\t\n")
+	printf(tw, "flow\tfirst ms\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tpeak MB\tfloor stmts\tfloor it/s\tfloor p50\tfloor p95\tAPI/floor\t\n")
 	for _, f := range r.Flows {
 		if f.Unavailable {
-			printf(tw, "%s\tunavailable\t\t\t\t\t\t\t\t\t\t\t\t\n", f.Flow)
+			printf(tw, "%s\tunavailable\t\t\t\t\t\t\t\t\t\t\t\t\t\n", f.Flow)
 			continue
 		}
 		var floor string
@@ -273,7 +277,7 @@ func printTable(w io.Writer, r Report) error {
 		} else {
 			floor = "-\t-\t-\t-\t-"
 		}
-		printf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t\n", f.Flow, f.Requests, f.Errors, f.Throughput, f.P50, f.P95, f.P99, f.PeakRSSMB, floor)
+		printf(tw, "%s\t%.0f\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t\n", f.Flow, f.FirstMS, f.Requests, f.Errors, f.Throughput, f.P50, f.P95, f.P99, f.PeakRSSMB, floor)
 	}
 	if err == nil {
 		err = tw.Flush()

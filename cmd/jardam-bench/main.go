@@ -322,10 +322,15 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 				return fmt.Errorf("flow %s: %w", name, err)
 			}
 		}
-		logf("flow %s: %d clients for %v", name, b.o.concurrency, b.o.duration)
+		first, err := b.first(ctx, f)
+		if err != nil {
+			logf("flow %s: first request failed: %v", name, err)
+		}
+		logf("flow %s: first request %.0f ms; %d clients for %v", name, first, b.o.concurrency, b.o.duration)
 		pid := srv.cmd.Process.Pid
 		resetPeakRSS(pid)
 		res := b.drive(ctx, name, func(ctx context.Context, w, i int) error { return f.run(ctx, w, i, "") })
+		res.FirstMS = first
 		res.PeakRSSMB = peakRSS(pid)
 		report.ServerPeakRSSMB = max(report.ServerPeakRSSMB, res.PeakRSSMB)
 		if srv.pprofBase != "" {
@@ -340,6 +345,18 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 		report.Flows = append(report.Flows, res)
 	}
 	return nil
+}
+
+// first runs one iteration of f before the timed ones and returns how long
+// it took in milliseconds. It may wait long (up to 30 minutes): the first
+// statistics request of a year waits for the year's release.
+func (b *bench) first(ctx context.Context, f flowSpec) (float64, error) {
+	saved := b.http
+	b.http = &http.Client{Timeout: 30 * time.Minute, Transport: saved.Transport}
+	defer func() { b.http = saved }()
+	start := time.Now()
+	err := f.run(ctx, 0, 0, "")
+	return float64(time.Since(start).Microseconds()) / 1000, err
 }
 
 // writeReport writes report as JSON to path (relative to the repository
