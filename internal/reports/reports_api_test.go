@@ -381,7 +381,8 @@ func checkXLSX(t *testing.T, b []byte, want report) {
 	t.Helper()
 	x, err := excelize.OpenReader(bytes.NewReader(b))
 	if err != nil {
-		t.Fatalf("xlsx does not open: %v", err)
+		head := b[:min(len(b), 300)]
+		t.Fatalf("xlsx does not open: %v (%d bytes: %q)", err, len(b), head)
 	}
 	defer func() { _ = x.Close() }() // read from memory: no temporary file to remove
 	rows, err := x.GetRows(reports.XLSXSheet)
