@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -74,13 +75,35 @@ func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
 	if err != nil || rel != nil {
 		return rel, apperr.Wrap(err)
 	}
-	err = s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+	// The computation runs detached from the request: a reader who gives
+	// up (a closed browser tab, a client's timeout) must not cancel work
+	// that the next reader needs, or a long year would never be stored.
+	// One computation per year runs in this process; the advisory lock
+	// makes it one across replicas.
+	ch := s.computing.DoChan(strconv.Itoa(year), func() (any, error) {
+		return s.compute(context.WithoutCancel(ctx), sc, year)
+	})
+	select {
+	case <-ctx.Done():
+		return nil, apperr.Wrap(ctx.Err())
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, apperr.Wrap(r.Err)
+		}
+		return r.Val.(*Release), nil
+	}
+}
+
+// compute computes, stores and audits the release of sc's year under the
+// year's advisory lock, unless another process stored it meanwhile.
+func (s *Service) compute(ctx context.Context, sc yearScope, year int) (*Release, error) {
+	var rel *Release
+	err := s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		if err := conn.Exec(`SELECT pg_advisory_lock(?, ?)`, releaseLock, year).Error; err != nil {
 			return err
 		}
-		// Unlock even when the request was cancelled: the connection goes
-		// back to the pool.
-		defer conn.WithContext(context.WithoutCancel(ctx)).Exec(`SELECT pg_advisory_unlock(?, ?)`, releaseLock, year)
+		defer conn.Exec(`SELECT pg_advisory_unlock(?, ?)`, releaseLock, year)
+		var err error
 		if rel, err = s.loadCurrent(ctx, conn, sc); err != nil || rel != nil {
 			return err
 		}
@@ -92,10 +115,7 @@ func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
 			return err
 		}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 	})
-	if err != nil {
-		return nil, apperr.Wrap(err)
-	}
-	return rel, nil
+	return rel, err
 }
 
 // storedRelease is a row of stats_releases.
@@ -228,7 +248,8 @@ func (s *Service) Warm(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		now := s.now().In(Bishkek)
-		for _, y := range []int{now.Year() - 1, now.Year()} {
+		// The series reach 24 months back, into the year before last.
+		for _, y := range []int{now.Year() - 2, now.Year() - 1, now.Year()} {
 			if len(scopeOf(y, now).months) == 0 {
 				continue
 			}

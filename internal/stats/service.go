@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+
+	"golang.org/x/sync/singleflight"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,6 +31,9 @@ type Service struct {
 	now func() time.Time
 	// releases holds the last decoded release per year (loadCurrent).
 	releases sync.Map
+	// computing runs one computation of a year's release at a time in this
+	// process, whoever asks for it (Release).
+	computing singleflight.Group
 }
 
 // NewService returns the statistics service. It panics when set.K is below
