@@ -858,7 +858,9 @@ export async function scenarios({ base, chromium, results, log }) {
         funding_source: 'other',
         measure_codes: [measures[0].code],
       });
-      const budgetRes = page.waitForResponse((r) => r.url().includes('/api/v1/budget'));
+      // The assistance above corrects an ended year: its release is computed
+      // again before the budget answers.
+      const budgetRes = page.waitForResponse((r) => r.url().includes('/api/v1/budget'), { timeout: 120_000 });
       await signIn(page, 'coordinator@mlsp.gov.kg');
       const br = await budgetRes;
       assert(br.status() === 200, `GET /budget answered ${br.status()}`);
