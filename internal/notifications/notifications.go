@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/smtp"
 	"strings"
@@ -175,19 +176,24 @@ type SMTP struct {
 	BaseURL string
 }
 
+// Send writes one plain-text e-mail to to (the subject encoded for any
+// language) and hands it to the SMTP server.
+func (m SMTP) Send(to, subject, body string) error {
+	msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
+		m.From, to, mime.QEncoding.Encode("utf-8", subject), body)
+	return smtp.SendMail(m.Addr, nil, m.From, []string{to}, []byte(msg))
+}
+
 // Deliverer turns outbox rows into notifications (and e-mails).
 type Deliverer struct {
 	db   *gorm.DB
 	smtp SMTP
 	log  *slog.Logger
-	send func(addr, from string, to []string, msg []byte) error
 }
 
 // NewDeliverer returns a delivery worker.
 func NewDeliverer(db *gorm.DB, mail SMTP, log *slog.Logger) *Deliverer {
-	return &Deliverer{db: db, smtp: mail, log: log, send: func(addr, from string, to []string, msg []byte) error {
-		return smtp.SendMail(addr, nil, from, to, msg)
-	}}
+	return &Deliverer{db: db, smtp: mail, log: log}
 }
 
 // recipients of each referral event: the receiving organization's workers
@@ -258,10 +264,8 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	}
 	if d.smtp.Addr != "" {
 		for _, m := range mails {
-			msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Jardam: %s %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
-				"Referral %s: %s.\r\n%s%s\r\n", d.smtp.From, m.to, m.kind, m.refCode, m.refCode, strings.TrimPrefix(m.kind, "referral."),
-				d.smtp.BaseURL, m.link)
-			if err := d.send(d.smtp.Addr, d.smtp.From, []string{m.to}, []byte(msg)); err != nil {
+			body := fmt.Sprintf("Referral %s: %s.\r\n%s%s\r\n", m.refCode, strings.TrimPrefix(m.kind, "referral."), d.smtp.BaseURL, m.link)
+			if err := d.smtp.Send(m.to, "Jardam: "+m.kind+" "+m.refCode, body); err != nil {
 				d.log.Warn("notification e-mail not sent", slog.String("kind", m.kind), slog.String("error", err.Error()))
 			}
 		}

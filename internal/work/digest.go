@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"mime"
-	"net/smtp"
 	"strings"
 	"time"
 
@@ -68,8 +66,8 @@ func (d *Digest) RunOnce(ctx context.Context) (int, error) {
 			if list.Total == 0 {
 				continue
 			}
-			msg := d.message(p, list)
-			if err := smtp.SendMail(d.mail.Addr, nil, d.mail.From, []string{p.Email}, msg); err != nil {
+			subject, body := d.message(p, list)
+			if err := d.mail.Send(p.Email, subject, body); err != nil {
 				d.log.WarnContext(ctx, "work digest not sent", slog.String("user_id", p.ID.String()), slog.String("error", err.Error()))
 				continue
 			}
@@ -120,7 +118,7 @@ var digestTexts = map[string]digestText{
 }
 
 // message writes p's digest: counts per kind and the overdue count only.
-func (d *Digest) message(p recipient, list List) []byte {
+func (d *Digest) message(p recipient, list List) (subject, body string) {
 	lang := "ru"
 	if p.Locale != nil {
 		if _, ok := digestTexts[*p.Locale]; ok {
@@ -135,14 +133,12 @@ func (d *Digest) message(p recipient, list List) []byte {
 		}
 	}
 	var b strings.Builder
-	subject := mime.QEncoding.Encode("utf-8", fmt.Sprintf(txt.subject, list.Total, overdue))
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
-		d.mail.From, p.Email, subject, txt.intro)
+	fmt.Fprintf(&b, "%s\r\n", txt.intro)
 	for _, k := range Kinds {
 		if n := list.Counts[k]; n > 0 {
 			fmt.Fprintf(&b, "- %s: %d\r\n", txt.kinds[k], n)
 		}
 	}
 	fmt.Fprintf(&b, "\r\n%s %s/\r\n", txt.open, strings.TrimSuffix(d.mail.BaseURL, "/"))
-	return []byte(b.String())
+	return fmt.Sprintf(txt.subject, list.Total, overdue), b.String()
 }
