@@ -18,11 +18,12 @@
 //     (the sender answering its own referral) rules the action out. The
 //     refusal is audited (outcome denied).
 //
-// A service runs an action on a case with InCase (the transaction, the
-// relation and the rule in one call); actions on an object of a case (an
-// assistance record, a consent, a referral) run in InTx and refuse with
-// NotFound or Deny. Either way a refusal rolls back what the action wrote
-// and leaves its audit entry.
+// A service runs an action on a case with Act (the transaction, the
+// relation, the rule and the action's audit entry in one call; InCase
+// without the entry); actions on an object of a case (an assistance record,
+// a consent, a referral) run in Do (or InTx) and refuse with NotFound or
+// Deny. Either way a refusal rolls back what the action wrote and leaves
+// its audit entry.
 package access
 
 import (

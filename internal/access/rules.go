@@ -200,3 +200,51 @@ func RequireRole(p reqctx.Principal, role, detail, action string, caseID uuid.UU
 	}
 	return nil
 }
+
+// ErrReplayed is returned, with its result, by an action given to Do or Act
+// that only replayed an earlier request under the same idempotency key: the
+// result is returned and committed without a second audit entry. It is a
+// signal, not a failure (as fs.SkipDir is to a walk).
+var ErrReplayed = errors.New("access: the request replays an earlier one")
+
+// Do runs fn in one transaction (InTx) and, once fn succeeded, records
+// action with outcome success on the case whose id fn returns, in the same
+// transaction; it returns fn's result. A refusal answers as InTx
+// describes; an error of fn, or of the audit entry, returns the zero T and
+// commits nothing.
+func Do[T any](ctx context.Context, db *gorm.DB, action string,
+	fn func(tx *gorm.DB, p reqctx.Principal) (T, uuid.UUID, error)) (T, error) {
+	var out T
+	err := InTx(ctx, db, func(tx *gorm.DB, p reqctx.Principal) error {
+		res, caseID, err := fn(tx, p)
+		if err != nil && !errors.Is(err, ErrReplayed) {
+			return err
+		}
+		out = res
+		if err != nil {
+			return nil
+		}
+		return audit.Record(ctx, tx, action, "case", caseID.String(), audit.Success)
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
+// Act runs fn on caseID once rule allows action on it (as InCase), and
+// records action on the case as Do does: the one shape of every action on
+// a case, a read or a change. fn states only what the action does.
+func Act[T any](ctx context.Context, db *gorm.DB, caseID uuid.UUID, action string, rule Rule,
+	fn func(tx *gorm.DB, p reqctx.Principal, rel Relation) (T, error)) (T, error) {
+	return Do(ctx, db, action, func(tx *gorm.DB, p reqctx.Principal) (T, uuid.UUID, error) {
+		rel, err := Check(ctx, tx, caseID, action, rule)
+		if err != nil {
+			var zero T
+			return zero, caseID, err
+		}
+		out, err := fn(tx, p, rel)
+		return out, caseID, err
+	})
+}

@@ -16,24 +16,17 @@ import (
 // organization's supervisors (access.RequireOwningSupervisor: forbidden to
 // others who see the case, not found to those who do not).
 func (s *Service) AccessLog(ctx context.Context, id uuid.UUID, limit int, cursor string) ([]AccessEntry, string, error) {
-	var entries []AccessEntry
 	var next string
-	err := s.inCase(ctx, id, "case.access_log", access.RequireOwningSupervisor, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	entries, err := access.Act(ctx, s.db, id, "case.access_log", access.RequireOwningSupervisor, func(tx *gorm.DB, _ reqctx.Principal, _ access.Relation) ([]AccessEntry, error) {
 		list, nxt, err := audit.List(ctx, tx, audit.Filter{ObjectType: "case", ObjectID: id.String(), Limit: limit, Cursor: cursor})
 		if err != nil {
-			return apperr.Invalid("cursor", "is not a cursor this service issued")
+			return nil, apperr.Invalid("cursor", "is not a cursor this service issued")
 		}
 		next = nxt
-		if entries, err = withActorNames(tx, list); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, "case.access_log", "case", id.String(), audit.Success)
+		return withActorNames(tx, list)
 	})
 	if err != nil {
 		return nil, "", err
-	}
-	if entries == nil {
-		entries = []AccessEntry{}
 	}
 	return entries, next, nil
 }

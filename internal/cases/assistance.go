@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
-	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
@@ -179,55 +179,44 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 	if err := validateAssistance(&in); err != nil {
 		return Assistance{}, err
 	}
-	var out Assistance
-	err := s.inCase(ctx, caseID, "assistance.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, caseID, "assistance.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) (Assistance, error) {
 		provider := p.OrganizationID
 		if in.ProviderOrganizationID != nil {
 			provider = *in.ProviderOrganizationID
 		}
 		if !access.MayWriteAssistance(p, rel, provider) {
-			return access.Deny("a referred organization records its own assistance only", "assistance.create", "case", caseID.String())
+			return Assistance{}, access.Deny("a referred organization records its own assistance only", "assistance.create", "case", caseID.String())
 		}
 		if err := checkProvider(tx, provider); err != nil {
-			return err
+			return Assistance{}, err
 		}
 		if err := defaultMeasure(ctx, tx, &in); err != nil {
-			return err
+			return Assistance{}, err
 		}
 		if err := measures.CheckCodes(ctx, tx, "measure_codes", in.MeasureCodes); err != nil {
-			return err
+			return Assistance{}, err
 		}
 		id := uuid.New()
-		if idemKey != "" {
-			replay, err := s.claimKey(tx, p, "POST /api/v1/cases/"+caseID.String()+"/assistance", idemKey, body, id)
-			if err != nil {
-				return err
-			}
-			if replay != uuid.Nil {
-				out, err = s.readAssistance(ctx, tx, replay, true)
-				return err
-			}
+		replay, err := s.claim(tx, p, "POST /api/v1/cases/"+caseID.String()+"/assistance", idemKey, body, id)
+		if err != nil {
+			return Assistance{}, err
+		}
+		if replay != uuid.Nil {
+			out, err := s.readAssistance(ctx, tx, replay, true)
+			return out, cmp.Or(err, access.ErrReplayed)
 		}
 		notes, err := s.sealNotes(ctx, tx, caseID, id, in.Notes)
 		if err != nil {
-			return err
+			return Assistance{}, err
 		}
 		if err := tx.Exec(`INSERT INTO assistance (id, case_id, type, provider_organization_id, status, started_on, ended_on,
 				cost_kgs, funding_source, measure_codes, notes_enc, created_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Type, provider, *in.Status, in.StartedOn, in.EndedOn,
 			in.CostKGS, in.FundingSource, arr(in.MeasureCodes), notes, p.UserID).Error; err != nil {
-			return err
+			return Assistance{}, err
 		}
-		if err := audit.Record(ctx, tx, "assistance.create", "case", caseID.String(), audit.Success); err != nil {
-			return err
-		}
-		out, err = s.readAssistance(ctx, tx, id, true)
-		return err
+		return s.readAssistance(ctx, tx, id, true)
 	})
-	if err != nil {
-		return Assistance{}, err
-	}
-	return out, nil
 }
 
 // checkProvider checks that the provider of assistance exists.
@@ -285,14 +274,13 @@ func (s *Service) readAssistance(ctx context.Context, tx *gorm.DB, id uuid.UUID,
 // it for the owner's side; for a referred organization its own records and
 // those of the consented categories.
 func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assistance, error) {
-	var out []Assistance
-	err := s.inCase(ctx, caseID, "assistance.list", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, caseID, "assistance.list", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) ([]Assistance, error) {
 		var rows []assistanceRow
 		if err := tx.Raw(`SELECT `+assistanceColumns+` FROM assistance a WHERE a.case_id = ? ORDER BY a.created_at DESC, a.id DESC`,
 			caseID).Scan(&rows).Error; err != nil {
-			return err
+			return nil, err
 		}
-		out = []Assistance{}
+		out := []Assistance{}
 		for _, r := range rows {
 			if !access.MayReadAssistance(p, rel, r.ProviderOrganizationID, assistanceCategory(r.Type)) {
 				continue
@@ -300,16 +288,12 @@ func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assis
 			// Notes stay with the owner's side and the provider.
 			a, err := s.toAssistance(ctx, tx, r, access.MayWriteAssistance(p, rel, r.ProviderOrganizationID))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, a)
 		}
-		return audit.Record(ctx, tx, "assistance.list", "case", caseID.String(), audit.Success)
+		return out, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // UpdateAssistance applies a merge patch to an assistance record of a case
@@ -322,62 +306,60 @@ func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assis
 // (access.MayWriteAssistance). A stale version answers
 // ErrPreconditionFailed.
 func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected int, patch map[string]json.RawMessage) (Assistance, error) {
-	var out Assistance
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	return access.Do(ctx, s.db, "assistance.update", func(tx *gorm.DB, p reqctx.Principal) (Assistance, uuid.UUID, error) {
 		var r assistanceRow
 		if err := tx.Raw(`SELECT `+assistanceColumns+` FROM assistance a WHERE a.id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
-			return err
+			return Assistance{}, r.CaseID, err
 		}
 		rel, err := access.Of(ctx, tx, r.CaseID)
 		if err != nil {
-			return err
+			return Assistance{}, r.CaseID, err
 		}
 		if r.ID == uuid.Nil || !access.MayReadAssistance(p, rel, r.ProviderOrganizationID, assistanceCategory(r.Type)) {
-			return access.NotFound("assistance", "assistance.update", "assistance", id.String())
+			return Assistance{}, r.CaseID, access.NotFound("assistance", "assistance.update", "assistance", id.String())
 		}
 		if !access.MayWriteAssistance(p, rel, r.ProviderOrganizationID) {
-			return access.Deny("a referred organization changes its own assistance only", "assistance.update", "case", r.CaseID.String())
+			return Assistance{}, r.CaseID, access.Deny("a referred organization changes its own assistance only", "assistance.update", "case", r.CaseID.String())
 		}
 		if r.Version != expected {
-			return web.Stale()
+			return Assistance{}, r.CaseID, web.Stale()
 		}
-		cur, err := s.toAssistance(ctx, tx, r, true)
-		if err != nil {
-			return err
-		}
-		provider := cur.ProviderOrganizationID
-		in, err := applyPatch[AssistanceInput](AssistanceInput{Type: cur.Type, ProviderOrganizationID: &provider, Status: &cur.Status,
-			StartedOn: cur.StartedOn, EndedOn: cur.EndedOn, CostKGS: cur.CostKGS, FundingSource: cur.FundingSource,
-			MeasureCodes: cur.MeasureCodes, Notes: cur.Notes}, patch)
-		if err != nil {
-			return err
-		}
-		if err := validateAssistance(&in); err != nil {
-			return err
-		}
-		if in.ProviderOrganizationID == nil || *in.ProviderOrganizationID != provider {
-			return apperr.Invalid("provider_organization_id", "cannot be changed")
-		}
-		if err := measures.CheckCodes(ctx, tx, "measure_codes", in.MeasureCodes); err != nil {
-			return err
-		}
-		notes, err := s.sealNotes(ctx, tx, r.CaseID, id, in.Notes)
-		if err != nil {
-			return err
-		}
-		if err := tx.Exec(`UPDATE assistance SET type = ?, status = ?, started_on = ?, ended_on = ?, cost_kgs = ?,
-				funding_source = ?, measure_codes = ?, notes_enc = ?, version = version + 1, updated_at = now() WHERE id = ?`,
-			in.Type, *in.Status, in.StartedOn, in.EndedOn, in.CostKGS, in.FundingSource, arr(in.MeasureCodes), notes, id).Error; err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "assistance.update", "case", r.CaseID.String(), audit.Success); err != nil {
-			return err
-		}
-		out, err = s.readAssistance(ctx, tx, id, true)
-		return err
+		out, err := s.changeAssistance(ctx, tx, r, patch)
+		return out, r.CaseID, err
 	})
+}
+
+// changeAssistance applies patch to assistance record r: the provider
+// stays, the rest is checked again as on creation.
+func (s *Service) changeAssistance(ctx context.Context, tx *gorm.DB, r assistanceRow, patch map[string]json.RawMessage) (Assistance, error) {
+	cur, err := s.toAssistance(ctx, tx, r, true)
 	if err != nil {
 		return Assistance{}, err
 	}
-	return out, nil
+	provider := cur.ProviderOrganizationID
+	in, err := applyPatch[AssistanceInput](AssistanceInput{Type: cur.Type, ProviderOrganizationID: &provider, Status: &cur.Status,
+		StartedOn: cur.StartedOn, EndedOn: cur.EndedOn, CostKGS: cur.CostKGS, FundingSource: cur.FundingSource,
+		MeasureCodes: cur.MeasureCodes, Notes: cur.Notes}, patch)
+	if err != nil {
+		return Assistance{}, err
+	}
+	if err := validateAssistance(&in); err != nil {
+		return Assistance{}, err
+	}
+	if in.ProviderOrganizationID == nil || *in.ProviderOrganizationID != provider {
+		return Assistance{}, apperr.Invalid("provider_organization_id", "cannot be changed")
+	}
+	if err := measures.CheckCodes(ctx, tx, "measure_codes", in.MeasureCodes); err != nil {
+		return Assistance{}, err
+	}
+	notes, err := s.sealNotes(ctx, tx, r.CaseID, r.ID, in.Notes)
+	if err != nil {
+		return Assistance{}, err
+	}
+	if err := tx.Exec(`UPDATE assistance SET type = ?, status = ?, started_on = ?, ended_on = ?, cost_kgs = ?,
+			funding_source = ?, measure_codes = ?, notes_enc = ?, version = version + 1, updated_at = now() WHERE id = ?`,
+		in.Type, *in.Status, in.StartedOn, in.EndedOn, in.CostKGS, in.FundingSource, arr(in.MeasureCodes), notes, r.ID).Error; err != nil {
+		return Assistance{}, err
+	}
+	return s.readAssistance(ctx, tx, r.ID, true)
 }

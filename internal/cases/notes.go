@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -9,8 +10,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
-	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
@@ -35,89 +36,80 @@ func (s *Service) AddNote(ctx context.Context, caseID uuid.UUID, in NoteInput, i
 	if strings.TrimSpace(in.Text) == "" || len([]rune(in.Text)) > 20000 {
 		return Note{}, apperr.Invalid("text", "is required, at most 20000 characters")
 	}
-	var out Note
-	err := s.inCase(ctx, caseID, "note.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, caseID, "note.create", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, _ access.Relation) (Note, error) {
 		sealer, k, err := s.liveSealer(ctx, tx, caseID)
 		if err != nil {
-			return err
+			return Note{}, err
 		}
 		id := uuid.New()
-		if idemKey != "" {
-			replay, err := s.claimKey(tx, p, "POST /api/v1/cases/"+caseID.String()+"/notes", idemKey, body, id)
-			if err != nil {
-				return err
+		replay, err := s.claim(tx, p, "POST /api/v1/cases/"+caseID.String()+"/notes", idemKey, body, id)
+		if err != nil {
+			return Note{}, err
+		}
+		if replay != uuid.Nil {
+			var r noteRow
+			if err := tx.Raw(`SELECT id, author_id, text_enc, created_at FROM case_notes WHERE id = ?`, replay).Scan(&r).Error; err != nil {
+				return Note{}, err
 			}
-			if replay != uuid.Nil {
-				var r struct {
-					AuthorID  uuid.UUID
-					TextEnc   []byte
-					CreatedAt time.Time
-				}
-				if err := tx.Raw(`SELECT author_id, text_enc, created_at FROM case_notes WHERE id = ?`, replay).Scan(&r).Error; err != nil {
-					return err
-				}
-				plain, err := sealer.Open(r.TextEnc, ad("case_notes", "text", replay, k.KeyVersion))
-				if err != nil {
-					return err
-				}
-				out = Note{ID: replay, Text: string(plain), AuthorID: r.AuthorID, CreatedAt: r.CreatedAt.UTC()}
-				return nil
-			}
+			n, err := r.open(sealer, k)
+			return n, cmp.Or(err, access.ErrReplayed)
 		}
 		enc, err := sealer.Seal([]byte(in.Text), ad("case_notes", "text", id, k.KeyVersion))
 		if err != nil {
-			return err
+			return Note{}, err
 		}
 		var created struct{ CreatedAt time.Time }
 		if err := tx.Raw(`INSERT INTO case_notes (id, case_id, organization_id, author_id, text_enc) VALUES (?, ?, ?, ?, ?)
 			RETURNING created_at`, id, caseID, p.OrganizationID, p.UserID, enc).Scan(&created).Error; err != nil {
-			return err
+			return Note{}, err
 		}
-		out = Note{ID: id, Text: in.Text, AuthorID: p.UserID, CreatedAt: created.CreatedAt.UTC()}
-		return audit.Record(ctx, tx, "note.create", "case", caseID.String(), audit.Success)
+		return Note{ID: id, Text: in.Text, AuthorID: p.UserID, CreatedAt: created.CreatedAt.UTC()}, nil
 	})
+}
+
+// noteRow is a note as stored, its text sealed.
+type noteRow struct {
+	ID        uuid.UUID
+	AuthorID  uuid.UUID
+	TextEnc   []byte
+	CreatedAt time.Time
+}
+
+// open returns the note, its text opened with the case's sealer.
+func (r noteRow) open(sealer *jcrypto.Sealer, k caseKey) (Note, error) {
+	plain, err := sealer.Open(r.TextEnc, ad("case_notes", "text", r.ID, k.KeyVersion))
 	if err != nil {
 		return Note{}, err
 	}
-	return out, nil
+	return Note{ID: r.ID, Text: string(plain), AuthorID: r.AuthorID, CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 // ListNotes returns the caller's organization's notes on a case, newest
 // first.
 func (s *Service) ListNotes(ctx context.Context, caseID uuid.UUID, pg web.Page) (web.List[Note], error) {
-	var out web.List[Note]
-	err := s.inCase(ctx, caseID, "note.list", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		var rows []struct {
-			ID        uuid.UUID
-			AuthorID  uuid.UUID
-			TextEnc   []byte
-			CreatedAt time.Time
-		}
+	return access.Act(ctx, s.db, caseID, "note.list", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, _ access.Relation) (web.List[Note], error) {
+		var rows []noteRow
 		args := map[string]any{"case": caseID, "org": p.OrganizationID}
 		cond, tail := pg.Keyset("created_at", "id", args)
 		if err := tx.Raw(`SELECT id, author_id, text_enc, created_at FROM case_notes
 			WHERE case_id = @case AND organization_id = @org`+cond+tail, args).Scan(&rows).Error; err != nil {
-			return err
+			return web.List[Note]{}, err
 		}
 		sealer, k, erased, err := s.caseSealer(ctx, tx, caseID)
 		if err != nil {
-			return err
+			return web.List[Note]{}, err
+		}
+		if erased {
+			rows = nil // an erased case's notes cannot be opened
 		}
 		notes := make([]Note, 0, len(rows))
-		if !erased {
-			for _, r := range rows {
-				plain, err := sealer.Open(r.TextEnc, ad("case_notes", "text", r.ID, k.KeyVersion))
-				if err != nil {
-					return err
-				}
-				notes = append(notes, Note{ID: r.ID, Text: string(plain), AuthorID: r.AuthorID, CreatedAt: r.CreatedAt.UTC()})
+		for _, r := range rows {
+			n, err := r.open(sealer, k)
+			if err != nil {
+				return web.List[Note]{}, err
 			}
+			notes = append(notes, n)
 		}
-		out = web.NewList(notes, pg.Limit, func(n Note) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID })
-		return audit.Record(ctx, tx, "note.list", "case", caseID.String(), audit.Success)
+		return web.NewList(notes, pg.Limit, func(n Note) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID }), nil
 	})
-	if err != nil {
-		return web.List[Note]{}, err
-	}
-	return out, nil
 }

@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
-	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
@@ -22,18 +21,9 @@ import (
 // empty plan at version 0 when none was written yet), for the owning
 // organization (access.RequireOwner).
 func (s *Service) GetPlan(ctx context.Context, id uuid.UUID) (Plan, error) {
-	var out Plan
-	err := s.inCase(ctx, id, "plan.read", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		var err error
-		if out, err = s.readPlan(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, "plan.read", "case", id.String(), audit.Success)
+	return access.Act(ctx, s.db, id, "plan.read", access.RequireOwner, func(tx *gorm.DB, _ reqctx.Principal, _ access.Relation) (Plan, error) {
+		return s.readPlan(ctx, tx, id)
 	})
-	if err != nil {
-		return Plan{}, err
-	}
-	return out, nil
 }
 
 func (s *Service) readPlan(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Plan, error) {
@@ -80,41 +70,32 @@ func (s *Service) PutPlan(ctx context.Context, id uuid.UUID, expected *int, in P
 	if err := validatePlan(&in); err != nil {
 		return Plan{}, err
 	}
-	var out Plan
-	err := s.inCase(ctx, id, "plan.update", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, id, "plan.update", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, _ access.Relation) (Plan, error) {
 		if err := checkPlanVersion(tx, id, expected); err != nil {
-			return err
+			return Plan{}, err
 		}
 		sealer, k, err := s.liveSealer(ctx, tx, id)
 		if err != nil {
-			return err
+			return Plan{}, err
 		}
 		in.Version = nil
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return Plan{}, err
 		}
 		enc, err := sealer.Seal(b, ad("case_plans", "plan", id, k.KeyVersion))
 		if err != nil {
-			return err
+			return Plan{}, err
 		}
 		if err := tx.Exec(`INSERT INTO case_plans (case_id, plan_enc, next_due_on, version, updated_by, updated_at)
 			VALUES (?, ?, ?, 1, ?, now())
 			ON CONFLICT (case_id) DO UPDATE SET plan_enc = excluded.plan_enc, next_due_on = excluded.next_due_on,
 			  version = case_plans.version + 1, updated_by = excluded.updated_by, updated_at = now()`,
 			id, enc, nextDue(in.Goals), p.UserID).Error; err != nil {
-			return err
+			return Plan{}, err
 		}
-		if err := audit.Record(ctx, tx, "plan.update", "case", id.String(), audit.Success); err != nil {
-			return err
-		}
-		out, err = s.readPlan(ctx, tx, id)
-		return err
+		return s.readPlan(ctx, tx, id)
 	})
-	if err != nil {
-		return Plan{}, err
-	}
-	return out, nil
 }
 
 // validatePlan checks a plan and fills each goal's defaults (status open,

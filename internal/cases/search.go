@@ -37,7 +37,7 @@ func (s *Service) Search(ctx context.Context, in SearchInput) ([]Case, error) {
 		}
 	}
 	var out []Case
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		rows, err := s.matching(tx, p, toks, 50)
 		if err != nil {
 			return err
@@ -105,7 +105,7 @@ func (s *Service) Duplicates(ctx context.Context, in SearchInput) (DuplicateResu
 	}
 	res := DuplicateResult{Matches: []Match{}}
 	throttled := false
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		var used int64
 		since := time.Now().Add(-24 * time.Hour)
 		if err := tx.Raw(`SELECT count(*) FROM audit_entries WHERE actor_id = ? AND action = 'case.duplicate_check' AND at > ?`,

@@ -8,6 +8,7 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/measures"
+	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -60,17 +62,6 @@ func NewService(db *gorm.DB, keys *Keyring, set Settings, log *slog.Logger) *Ser
 	return &Service{db: db, keys: keys, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
-// inTx runs fn in a transaction scoped to the caller's organization.
-func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
-	return access.InTx(ctx, s.db, fn)
-}
-
-// inCase runs fn on a case the caller may act on under rule (access.InCase).
-func (s *Service) inCase(ctx context.Context, id uuid.UUID, action string, rule access.Rule,
-	fn func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error) error {
-	return access.InCase(ctx, s.db, id, action, rule, fn)
-}
-
 // identityAccess is what a case read decrypts for rel: the consented
 // identity and contact categories, and the trafficking events' place and
 // details for the owner's side only.
@@ -96,45 +87,15 @@ func (s *Service) readOne(ctx context.Context, tx *gorm.DB, id uuid.UUID, rel ac
 // Get returns a case the caller may see, with the fields its relation
 // allows. A missing or hidden case answers the same not-found error.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
-	var out Case
-	err := s.inCase(ctx, id, "case.read", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
-		var err error
-		if out, err = s.readOne(ctx, tx, id, rel); err != nil {
-			return err
+	return access.Act(ctx, s.db, id, "case.read", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) (Case, error) {
+		out, err := s.readOne(ctx, tx, id, rel)
+		if err != nil {
+			return Case{}, err
 		}
 		allowed := AllowedFor(p, rel, out, s.Permits)
 		out.Allowed = &allowed
-		return audit.Record(ctx, tx, "case.read", "case", id.String(), audit.Success)
+		return out, nil
 	})
-	if err != nil {
-		return Case{}, err
-	}
-	return out, nil
-}
-
-// nextCode returns the next case code of an organization for a year.
-func nextCode(tx *gorm.DB, orgID uuid.UUID, year int) (string, error) {
-	var r struct {
-		Code string
-		Last int
-	}
-	err := tx.Raw(`WITH n AS (
-			INSERT INTO case_code_counters (organization_id, year, last) VALUES (?, ?, 1)
-			ON CONFLICT (organization_id, year) DO UPDATE SET last = case_code_counters.last + 1
-			RETURNING last)
-		SELECT o.code, n.last FROM n, organizations o WHERE o.id = ?`, orgID, year, orgID).Scan(&r).Error
-	if err != nil {
-		return "", err
-	}
-	return r.Code + "-" + itoa(year) + "-" + pad4(r.Last), nil
-}
-
-func pad4(n int) string {
-	s := itoa(n)
-	for len(s) < 4 {
-		s = "0" + s
-	}
-	return s
 }
 
 // CreateResult is a created (or replayed) case.
@@ -154,77 +115,81 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 	if f.AssignedUserIDs != nil {
 		return CreateResult{}, apperr.Invalid("assigned_user_ids", "cannot be set when opening a case; the creator is assigned")
 	}
-	var res CreateResult
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	return access.Do(ctx, s.db, "case.create", func(tx *gorm.DB, p reqctx.Principal) (CreateResult, uuid.UUID, error) {
 		id := uuid.New()
-		if idemKey != "" {
-			replay, err := s.claimKey(tx, p, "POST /api/v1/cases", idemKey, body, id)
-			if err != nil {
-				return err
-			}
-			if replay != uuid.Nil {
-				rel, err := access.Of(ctx, tx, replay)
-				if err != nil {
-					return err
-				}
-				res.Replayed = true
-				res.Case, err = s.readOne(ctx, tx, replay, rel)
-				return err
-			}
-		}
-		if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
-			return err
-		}
-		code, err := nextCode(tx, p.OrganizationID, f.IdentifiedAt.In(Bishkek).Year())
+		replay, err := s.claim(tx, p, "POST /api/v1/cases", idemKey, body, id)
 		if err != nil {
-			return err
+			return CreateResult{}, id, err
 		}
-		if err := tx.Exec(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status,
-				risk_level, identified_at, identification_channel, trafficking_status, sex, age_bracket, is_minor, citizenship,
-				region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector,
-				recruitment_method, recruiter_relation, measure_codes, reflection_ends_on, created_by)
-			VALUES (?, ?, ?, ?, 'identification', 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, code, p.OrganizationID, p.OrganizationID, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel,
-			f.TraffickingStatus, orUnknown(f.Sex), orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship, f.RegionOfOrigin,
-			arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector,
-			f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes), s.reflectionEnds(f), p.UserID).Error; err != nil {
-			return err
+		if replay != uuid.Nil {
+			c, err := s.readAs(ctx, tx, replay)
+			return CreateResult{Case: c, Replayed: true}, replay, cmp.Or(err, access.ErrReplayed)
 		}
-		sealer, wrapped, masterVersion, err := newCaseSealer(ctx, s.keys, id)
-		if err != nil {
-			return err
+		if err := s.insert(ctx, tx, p, id, f); err != nil {
+			return CreateResult{}, id, err
 		}
-		if err := tx.Exec(`INSERT INTO case_keys (case_id, key_version, master_version, wrapped) VALUES (?, 1, ?, ?)`,
-			id, masterVersion, wrapped).Error; err != nil {
-			return err
-		}
-		if err := s.writeSecrets(ctx, tx, sealer, id, 1, f); err != nil {
-			return err
-		}
-		if err := setAssignments(tx, id, []uuid.UUID{p.UserID}, p.UserID); err != nil {
-			return err
-		}
-		if err := tx.Exec(`INSERT INTO case_stage_moves (case_id, from_stage, to_stage, moved_by) VALUES (?, NULL, 'identification', ?)`,
-			id, p.UserID).Error; err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "case.create", "case", id.String(), audit.Success); err != nil {
-			return err
-		}
-		rel, err := access.Of(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		res.Case, err = s.readOne(ctx, tx, id, rel)
-		return err
+		c, err := s.readAs(ctx, tx, id)
+		return CreateResult{Case: c}, id, err
 	})
-	return res, err
 }
 
-// claimKey records an idempotency key for a new object id (see package
-// idempotency).
-func (s *Service) claimKey(tx *gorm.DB, p reqctx.Principal, route, key string, body []byte, id uuid.UUID) (uuid.UUID, error) {
-	return idempotency.Claim(tx, p.UserID, route, key, s.keys.RequestHash(route, body), id)
+// insert writes new case id of the caller's organization with the fields
+// f: its code, attributes, data key and sealed identity, the caller as its
+// worker and its first stage.
+func (s *Service) insert(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id uuid.UUID, f Fields) error {
+	if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
+		return err
+	}
+	code, err := organizations.NextCode(tx, "case_code_counters", p.OrganizationID, "", f.IdentifiedAt.In(Bishkek).Year())
+	if err != nil {
+		return err
+	}
+	if err := tx.Exec(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status,
+			risk_level, identified_at, identification_channel, trafficking_status, sex, age_bracket, is_minor, citizenship,
+			region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector,
+			recruitment_method, recruiter_relation, measure_codes, reflection_ends_on, created_by)
+		VALUES (?, ?, ?, ?, 'identification', 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, code, p.OrganizationID, p.OrganizationID, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel,
+		f.TraffickingStatus, orUnknown(f.Sex), orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship, f.RegionOfOrigin,
+		arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector,
+		f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes), s.reflectionEnds(f), p.UserID).Error; err != nil {
+		return err
+	}
+	sealer, wrapped, masterVersion, err := newCaseSealer(ctx, s.keys, id)
+	if err != nil {
+		return err
+	}
+	if err := tx.Exec(`INSERT INTO case_keys (case_id, key_version, master_version, wrapped) VALUES (?, 1, ?, ?)`,
+		id, masterVersion, wrapped).Error; err != nil {
+		return err
+	}
+	if err := s.writeSecrets(ctx, tx, sealer, id, 1, f); err != nil {
+		return err
+	}
+	if err := setAssignments(tx, id, []uuid.UUID{p.UserID}, p.UserID); err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO case_stage_moves (case_id, from_stage, to_stage, moved_by) VALUES (?, NULL, 'identification', ?)`,
+		id, p.UserID).Error
+}
+
+// readAs reads case id as the caller's relation to it allows.
+func (s *Service) readAs(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Case, error) {
+	rel, err := access.Of(ctx, tx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	return s.readOne(ctx, tx, id, rel)
+}
+
+// claim records an idempotency key for a new object id created under
+// route; it returns the object a retry replays, or uuid.Nil (no key, or
+// its first use; see package idempotency).
+func (s *Service) claim(tx *gorm.DB, p reqctx.Principal, route, idemKey string, body []byte, id uuid.UUID) (uuid.UUID, error) {
+	if idemKey == "" {
+		return uuid.Nil, nil
+	}
+	return idempotency.Claim(tx, p.UserID, route, idemKey, s.keys.RequestHash(route, body), id)
 }
 
 // casePattern is the shape of a case code: the organization's code, the
@@ -253,7 +218,7 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 		return web.List[Case]{}, err
 	}
 	var out web.List[Case]
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		owned, referred, args := access.VisibleCasesBranches(p)
 		filter := ""
 		add := func(c, name string, v any) { filter += " AND " + c; args[name] = v }
@@ -309,68 +274,65 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 // changing the assigned workers needs a supervisor. Only the owning
 // organization changes a case (access.RequireOwner).
 func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch map[string]json.RawMessage) (Case, error) {
-	var out Case
-	err := s.inCase(ctx, id, "case.update", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, id, "case.update", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) (Case, error) {
 		var r row
 		if err := tx.Raw(`SELECT `+caseColumns+` FROM cases c WHERE c.id = ? FOR UPDATE`, id).Scan(&r).Error; err != nil {
-			return err
+			return Case{}, err
 		}
 		if r.Version != expected {
-			return webStale()
+			return Case{}, webStale()
 		}
 		if r.Source == "import" {
-			return apperr.Conflict("imported historical cases cannot be edited")
+			return Case{}, apperr.Conflict("imported historical cases cannot be edited")
 		}
 		cur, err := s.readCases(ctx, tx, []row{r}, identityAccess(rel))
 		if err != nil {
-			return err
+			return Case{}, err
 		}
 		if cur[0].IdentityErased {
-			return apperr.Conflict("the identity of this case was erased")
+			return Case{}, apperr.Conflict("the identity of this case was erased")
 		}
 		f, err := applyPatch[Fields](fieldsOf(cur[0]), patch)
 		if err != nil {
-			return err
+			return Case{}, err
 		}
 		f.Version = nil
 		if err := validate(&f, true, s.now()); err != nil {
-			return err
+			return Case{}, err
 		}
 		if !sameIDs(f.AssignedUserIDs, cur[0].AssignedUserIDs) {
 			if err := access.RequireRole(p, authz.RoleSupervisor, "only supervisors assign workers", "case.update", id); err != nil {
-				return err
+				return Case{}, err
 			}
 			if err := s.assign(ctx, tx, p, r.OwnerOrganizationID, id, f.AssignedUserIDs); err != nil {
-				return err
+				return Case{}, err
 			}
 		}
-		if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
-			return err
+		if err := s.write(ctx, tx, id, f); err != nil {
+			return Case{}, err
 		}
-		if err := s.writeAttributes(tx, id, f); err != nil {
-			return err
-		}
-		k, err := s.caseKey(tx, id)
-		if err != nil {
-			return err
-		}
-		sealer, err := s.keys.Sealer(ctx, k)
-		if err != nil {
-			return err
-		}
-		if err := s.writeSecrets(ctx, tx, sealer, id, k.KeyVersion, f); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "case.update", "case", id.String(), audit.Success); err != nil {
-			return err
-		}
-		out, err = s.readOne(ctx, tx, id, rel)
-		return err
+		return s.readOne(ctx, tx, id, rel)
 	})
-	if err != nil {
-		return Case{}, err
+}
+
+// write writes the fields f of case id: its attributes (moving its
+// version on) and its sealed identity and events.
+func (s *Service) write(ctx context.Context, tx *gorm.DB, id uuid.UUID, f Fields) error {
+	if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
+		return err
 	}
-	return out, nil
+	if err := s.writeAttributes(tx, id, f); err != nil {
+		return err
+	}
+	k, err := s.caseKey(tx, id)
+	if err != nil {
+		return err
+	}
+	sealer, err := s.keys.Sealer(ctx, k)
+	if err != nil {
+		return err
+	}
+	return s.writeSecrets(ctx, tx, sealer, id, k.KeyVersion, f)
 }
 
 func webStale() error { return web.Stale() }

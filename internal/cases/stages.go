@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
-	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -60,76 +59,72 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 	if len([]rune(in.Reason)) > 2000 {
 		return Case{}, apperr.Invalid("reason", "must be at most 2000 characters")
 	}
-	var out Case
-	err := s.inCase(ctx, id, "case.move_stage", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, id, "case.move_stage", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) (Case, error) {
 		var cur struct {
 			Stage  string
 			Source string
 		}
 		if err := tx.Raw(`SELECT stage, source FROM cases WHERE id = ? FOR UPDATE`, id).Scan(&cur).Error; err != nil {
-			return err
+			return Case{}, err
 		}
 		kind, err := CheckMove(cur.Stage, in.Stage)
 		if err != nil {
-			return err
+			return Case{}, err
 		}
 		if kind == moveClose || kind == moveReopen {
 			if err := access.RequireRole(p, authz.RoleSupervisor, "only supervisors close and reopen cases", "case.move_stage", id); err != nil {
-				return err
+				return Case{}, err
 			}
 		}
 		if cur.Source == "import" {
-			return apperr.Conflict("imported historical cases cannot be moved")
+			return Case{}, apperr.Conflict("imported historical cases cannot be moved")
 		}
-		switch kind {
-		case moveClose:
-			err = tx.Exec(`UPDATE cases SET stage = 'closed', status = 'closed', closure_reason = ?, version = version + 1,
-				updated_at = now() WHERE id = ?`, in.Reason, id).Error
-		case moveReopen:
-			err = tx.Exec(`UPDATE cases SET stage = ?, status = 'open', closure_reason = NULL, version = version + 1,
-				updated_at = now() WHERE id = ?`, in.Stage, id).Error
-		default:
-			err = tx.Exec(`UPDATE cases SET stage = ?, version = version + 1, updated_at = now() WHERE id = ?`, in.Stage, id).Error
+		if err := s.move(ctx, tx, p, id, cur.Stage, kind, in); err != nil {
+			return Case{}, err
 		}
+		return s.readOne(ctx, tx, id, rel)
+	})
+}
+
+// stageUpdates are the changes of the cases row a kind of move makes
+// (@stage the new stage, @reason the closure reason).
+var stageUpdates = map[string]string{
+	moveClose:   `stage = 'closed', status = 'closed', closure_reason = @reason`,
+	moveReopen:  `stage = @stage, status = 'open', closure_reason = NULL`,
+	moveForward: `stage = @stage`,
+	moveReturn:  `stage = @stage`,
+}
+
+// move moves case id from stage from as in says (a move of kind) and
+// records the move, its reason sealed unless it closes the case.
+func (s *Service) move(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id uuid.UUID, from, kind string, in MoveInput) error {
+	if err := tx.Exec(`UPDATE cases SET `+stageUpdates[kind]+`, version = version + 1, updated_at = now() WHERE id = @id`,
+		map[string]any{"stage": in.Stage, "reason": in.Reason, "id": id}).Error; err != nil {
+		return err
+	}
+	moveID := uuid.New()
+	var reasonEnc []byte
+	var closure *string
+	if kind == moveClose {
+		closure = &in.Reason
+	} else if in.Reason != "" {
+		sealer, k, erased, err := s.caseSealer(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		moveID := uuid.New()
-		var reasonEnc []byte
-		var closure *string
-		if kind == moveClose {
-			closure = &in.Reason
-		} else if in.Reason != "" {
-			sealer, k, erased, err := s.caseSealer(ctx, tx, id)
-			if err != nil {
+		if !erased {
+			if reasonEnc, err = sealer.Seal([]byte(in.Reason), ad("case_stage_moves", "reason", moveID, k.KeyVersion)); err != nil {
 				return err
 			}
-			if !erased {
-				if reasonEnc, err = sealer.Seal([]byte(in.Reason), ad("case_stage_moves", "reason", moveID, k.KeyVersion)); err != nil {
-					return err
-				}
-			}
 		}
-		if err := tx.Exec(`INSERT INTO case_stage_moves (id, case_id, from_stage, to_stage, reason_enc, closure_reason, moved_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, moveID, id, cur.Stage, in.Stage, reasonEnc, closure, p.UserID).Error; err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "case.move_stage", "case", id.String(), audit.Success); err != nil {
-			return err
-		}
-		out, err = s.readOne(ctx, tx, id, rel)
-		return err
-	})
-	if err != nil {
-		return Case{}, err
 	}
-	return out, nil
+	return tx.Exec(`INSERT INTO case_stage_moves (id, case_id, from_stage, to_stage, reason_enc, closure_reason, moved_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, moveID, id, from, in.Stage, reasonEnc, closure, p.UserID).Error
 }
 
 // Stages returns the moves of a case, oldest first.
 func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error) {
-	var out []StageMove
-	err := s.inCase(ctx, id, "case.read_history", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, id, "case.read_history", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) ([]StageMove, error) {
 		var rows []struct {
 			ID            uuid.UUID
 			FromStage     *string
@@ -141,13 +136,13 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 		}
 		if err := tx.Raw(`SELECT id, from_stage, to_stage, reason_enc, closure_reason, moved_by, moved_at
 			FROM case_stage_moves WHERE case_id = ? ORDER BY moved_at, id`, id).Scan(&rows).Error; err != nil {
-			return err
+			return nil, err
 		}
 		sealer, k, _, err := s.caseSealer(ctx, tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = make([]StageMove, 0, len(rows))
+		out := make([]StageMove, 0, len(rows))
 		for _, r := range rows {
 			m := StageMove{ID: r.ID, FromStage: r.FromStage, ToStage: r.ToStage, ClosureReason: r.ClosureReason, MovedBy: r.MovedBy, MovedAt: r.MovedAt.UTC()}
 			if r.ClosureReason != nil {
@@ -155,17 +150,13 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 			} else if r.ReasonEnc != nil && sealer != nil && rel.Owner() {
 				plain, err := sealer.Open(r.ReasonEnc, ad("case_stage_moves", "reason", r.ID, k.KeyVersion))
 				if err != nil {
-					return err
+					return nil, err
 				}
 				txt := string(plain)
 				m.Reason = &txt
 			}
 			out = append(out, m)
 		}
-		return audit.Record(ctx, tx, "case.read_history", "case", id.String(), audit.Success)
+		return out, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

@@ -11,7 +11,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
-	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -118,34 +117,27 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 	if err != nil {
 		return Consent{}, err
 	}
-	var out Consent
-	err = s.inCase(ctx, caseID, "consent.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, caseID, "consent.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, _ access.Relation) (Consent, error) {
 		if err := checkConsentParties(tx, caseID, in); err != nil {
-			return err
+			return Consent{}, err
 		}
 		id := uuid.New()
 		replay, err := s.claim(tx, p, caseID, "consents", idemKey, body, id)
 		if err != nil {
-			return err
+			return Consent{}, err
 		}
-		if replay == uuid.Nil {
-			if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, database.Array[string](orEmpty(in.Categories)),
-				in.GivenBy, givenAt, in.ExpiresAt, p.UserID).Error; err != nil {
-				return err
-			}
-			if err := audit.Record(ctx, tx, "consent.create", "case", caseID.String(), audit.Success); err != nil {
-				return err
-			}
+		if replay != uuid.Nil {
+			r, err := loadConsent(tx, replay)
+			return toConsent(r, now), cmp.Or(err, access.ErrReplayed)
 		}
-		r, err := loadConsent(tx, cmp.Or(replay, id))
-		out = toConsent(r, now)
-		return err
+		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, database.Array[string](orEmpty(in.Categories)),
+			in.GivenBy, givenAt, in.ExpiresAt, p.UserID).Error; err != nil {
+			return Consent{}, err
+		}
+		r, err := loadConsent(tx, id)
+		return toConsent(r, now), err
 	})
-	if err != nil {
-		return Consent{}, err
-	}
-	return out, nil
 }
 
 // validateConsent checks a consent's body and returns when it was given
@@ -224,22 +216,17 @@ func orEmpty(s []string) []string {
 // side (access.RequireOwner).
 func (s *Service) ListConsents(ctx context.Context, caseID uuid.UUID) ([]Consent, error) {
 	now := s.now()
-	var out []Consent
-	err := s.inCase(ctx, caseID, "consent.list", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, caseID, "consent.list", access.RequireOwner, func(tx *gorm.DB, _ reqctx.Principal, _ access.Relation) ([]Consent, error) {
 		var rows []consentRow
 		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE case_id = ? ORDER BY created_at DESC, id DESC`, caseID).Scan(&rows).Error; err != nil {
-			return err
+			return nil, err
 		}
-		out = make([]Consent, len(rows))
+		out := make([]Consent, len(rows))
 		for i, r := range rows {
 			out[i] = toConsent(r, now)
 		}
-		return audit.Record(ctx, tx, "consent.list", "case", caseID.String(), audit.Success)
+		return out, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Withdraw withdraws a consent at once: every referral resting on it
@@ -251,44 +238,35 @@ func (s *Service) Withdraw(ctx context.Context, consentID uuid.UUID, in Withdraw
 		return Consent{}, apperr.Invalid("reason", "must be at most 2000 characters")
 	}
 	now := s.now()
-	var out Consent
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	return access.Do(ctx, s.db, "consent.withdraw", func(tx *gorm.DB, p reqctx.Principal) (Consent, uuid.UUID, error) {
 		var r consentRow
 		if err := tx.Raw(`SELECT `+consentColumns+` FROM consents WHERE id = ? FOR UPDATE`, consentID).Scan(&r).Error; err != nil {
-			return err
+			return Consent{}, r.CaseID, err
 		}
 		if r.ID == uuid.Nil {
-			return access.NotFound("consent", "consent.withdraw", "consent", consentID.String())
+			return Consent{}, r.CaseID, access.NotFound("consent", "consent.withdraw", "consent", consentID.String())
 		}
 		// A consent is seen with its case; only the owner's side withdraws it.
 		rel, err := access.Of(ctx, tx, r.CaseID)
 		if err != nil {
-			return err
+			return Consent{}, r.CaseID, err
 		}
 		if !rel.Visible() {
-			return access.NotFound("consent", "consent.withdraw", "consent", consentID.String())
+			return Consent{}, r.CaseID, access.NotFound("consent", "consent.withdraw", "consent", consentID.String())
 		}
 		if !rel.Owner() {
-			return access.Deny("only the owning organization withdraws consent", "consent.withdraw", "case", r.CaseID.String())
+			return Consent{}, r.CaseID, access.Deny("only the owning organization withdraws consent", "consent.withdraw", "case", r.CaseID.String())
 		}
 		if r.WithdrawnAt != nil {
-			return apperr.Conflict("the consent is already withdrawn")
+			return Consent{}, r.CaseID, apperr.Conflict("the consent is already withdrawn")
 		}
 		if err := tx.Exec(`UPDATE consents SET withdrawn_at = now(), withdrawn_by = ? WHERE id = ?`, p.UserID, consentID).Error; err != nil {
-			return err
+			return Consent{}, r.CaseID, err
 		}
 		if err := tx.Exec(`SELECT count(*) FROM jardam_expire_referrals()`).Error; err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "consent.withdraw", "case", r.CaseID.String(), audit.Success); err != nil {
-			return err
+			return Consent{}, r.CaseID, err
 		}
 		r, err = loadConsent(tx, consentID)
-		out = toConsent(r, now)
-		return err
+		return toConsent(r, now), r.CaseID, err
 	})
-	if err != nil {
-		return Consent{}, err
-	}
-	return out, nil
 }

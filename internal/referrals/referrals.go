@@ -10,7 +10,6 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,16 +55,6 @@ func NewService(db *gorm.DB, w jcrypto.KeyWrapper, hash func(route string, body 
 		set.NormalResponse = 72 * time.Hour
 	}
 	return &Service{db: db, wrapper: w, hash: hash, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
-}
-
-func (s *Service) inTx(ctx context.Context, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
-	return access.InTx(ctx, s.db, fn)
-}
-
-// inCase runs fn on a case the caller may act on under rule (access.InCase).
-func (s *Service) inCase(ctx context.Context, id uuid.UUID, action string, rule access.Rule,
-	fn func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error) error {
-	return access.InCase(ctx, s.db, id, action, rule, fn)
 }
 
 // Referral statuses.
@@ -237,36 +226,15 @@ func (s *Service) view(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r r
 	return out, nil
 }
 
-func nextCode(tx *gorm.DB, orgID uuid.UUID, year int) (string, error) {
-	var r struct {
-		Code string
-		Last int
-	}
-	err := tx.Raw(`WITH n AS (
-			INSERT INTO referral_code_counters (organization_id, year, last) VALUES (?, ?, 1)
-			ON CONFLICT (organization_id, year) DO UPDATE SET last = referral_code_counters.last + 1
-			RETURNING last)
-		SELECT o.code, n.last FROM n, organizations o WHERE o.id = ?`, orgID, year, orgID).Scan(&r).Error
-	if err != nil {
-		return "", err
-	}
-	n := strings.Repeat("0", max(0, 4-len(itoa(r.Last)))) + itoa(r.Last)
-	return r.Code + "-R" + itoa(year) + "-" + n, nil
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// event records a transition, its outbox row and its audit entry.
-func event(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow, from *string, to, action string) error {
+// event records a transition and its outbox row (the caller records the
+// audit entry).
+func event(tx *gorm.DB, p reqctx.Principal, r referralRow, from *string, to string) error {
 	if err := tx.Exec(`INSERT INTO referral_events (referral_id, from_status, to_status, actor_id) VALUES (?, ?, ?, ?)`,
 		r.ID, from, to, p.UserID).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(`INSERT INTO outbox (kind, referral_id, referral_code, from_organization_id, to_organization_id, referred_by)
-		VALUES (?, ?, ?, ?, ?, ?)`, "referral."+to, r.ID, r.Code, r.FromOrganizationID, r.ToOrganizationID, r.CreatedBy).Error; err != nil {
-		return err
-	}
-	return audit.Record(ctx, tx, action, "case", r.CaseID.String(), audit.Success)
+	return tx.Exec(`INSERT INTO outbox (kind, referral_id, referral_code, from_organization_id, to_organization_id, referred_by)
+		VALUES (?, ?, ?, ?, ?, ?)`, "referral."+to, r.ID, r.Code, r.FromOrganizationID, r.ToOrganizationID, r.CreatedBy).Error
 }
 
 // Create refers a case to another organization. Only the owning
@@ -279,38 +247,32 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, 
 		return Referral{}, err
 	}
 	now := s.now()
-	var out Referral
-	err := s.inCase(ctx, caseID, "referral.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) error {
+	return access.Act(ctx, s.db, caseID, "referral.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, _ access.Relation) (Referral, error) {
 		c, err := checkReferable(tx, p, caseID, in, now)
 		if err != nil {
-			return err
+			return Referral{}, err
 		}
 		id := uuid.New()
 		replay, err := s.claim(tx, p, caseID, "referrals", idemKey, body, id)
 		if err != nil {
-			return err
+			return Referral{}, err
 		}
-		if replay == uuid.Nil {
-			if err := s.insert(ctx, tx, p, id, caseID, in, c, now); err != nil {
-				return err
-			}
+		if replay != uuid.Nil {
+			out, err := s.loadView(ctx, tx, p, replay)
+			return out, cmp.Or(err, access.ErrReplayed)
 		}
-		r, err := s.load(tx, cmp.Or(replay, id), false)
+		if err := s.insert(ctx, tx, p, id, caseID, in, c, now); err != nil {
+			return Referral{}, err
+		}
+		r, err := s.load(tx, id, false)
 		if err != nil {
-			return err
+			return Referral{}, err
 		}
-		if replay == uuid.Nil {
-			if err := event(ctx, tx, p, r, nil, StatusPending, "referral.create"); err != nil {
-				return err
-			}
+		if err := event(tx, p, r, nil, StatusPending); err != nil {
+			return Referral{}, err
 		}
-		out, err = s.view(ctx, tx, p, r)
-		return err
+		return s.view(ctx, tx, p, r)
 	})
-	if err != nil {
-		return Referral{}, err
-	}
-	return out, nil
 }
 
 // validateReferral checks a referral's body and fills its defaults (an
@@ -406,7 +368,7 @@ func (s *Service) claim(tx *gorm.DB, p reqctx.Principal, caseID uuid.UUID, what,
 // insert writes referral id of case c, pending, with its own key sealing
 // the note, due after the response time of its urgency.
 func (s *Service) insert(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id, caseID uuid.UUID, in CreateInput, c referredCase, now time.Time) error {
-	code, err := nextCode(tx, p.OrganizationID, now.Year())
+	code, err := organizations.NextCode(tx, "referral_code_counters", p.OrganizationID, "R", now.Year())
 	if err != nil {
 		return err
 	}
@@ -502,34 +464,29 @@ func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (R
 	if err := checkActText(action, text); err != nil {
 		return Referral{}, err
 	}
-	var out Referral
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	return access.Do(ctx, s.db, "referral."+action, func(tx *gorm.DB, p reqctx.Principal) (Referral, uuid.UUID, error) {
 		r, err := s.load(tx, id, true)
 		if err != nil {
-			return err
+			return Referral{}, r.CaseID, err
 		}
 		if r.ID == uuid.Nil {
-			return access.NotFound("referral", "referral."+action, "referral", id.String())
+			return Referral{}, r.CaseID, access.NotFound("referral", "referral."+action, "referral", id.String())
 		}
 		if !ok {
-			return apperr.NotFound("action")
+			return Referral{}, r.CaseID, apperr.NotFound("action")
 		}
 		if access.SideOf(p, r.FromOrganizationID, r.ToOrganizationID) != t.side {
-			return access.Deny(t.notSide, "referral."+action, "case", r.CaseID.String())
+			return Referral{}, r.CaseID, access.Deny(t.notSide, "referral."+action, "case", r.CaseID.String())
 		}
 		if !slices.Contains(t.from, r.Status) {
-			return apperr.Conflict(t.notFrom)
+			return Referral{}, r.CaseID, apperr.Conflict(t.notFrom)
 		}
 		if err := s.apply(ctx, tx, p, r, action, t, text); err != nil {
-			return err
+			return Referral{}, r.CaseID, err
 		}
-		out, err = s.loadView(ctx, tx, p, id)
-		return err
+		out, err := s.loadView(ctx, tx, p, id)
+		return out, r.CaseID, err
 	})
-	if err != nil {
-		return Referral{}, err
-	}
-	return out, nil
 }
 
 // checkActText checks the text of an action: a decline needs a reason; a
@@ -585,7 +542,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r 
 		}
 	}
 	from := r.Status
-	return event(ctx, tx, p, r, &from, t.to, "referral."+action)
+	return event(tx, p, r, &from, t.to)
 }
 
 // Filter narrows an inbox or outbox.
@@ -614,7 +571,7 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Ref
 		return web.List[Referral]{}, err
 	}
 	var out web.List[Referral]
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		col := "r.to_organization_id"
 		if f.Box == "outgoing" {
 			col = "r.from_organization_id"
@@ -661,22 +618,15 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Ref
 
 // Get returns one referral of the caller's organization.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Referral, error) {
-	var out Referral
-	err := s.inTx(ctx, func(tx *gorm.DB, p reqctx.Principal) error {
+	return access.Do(ctx, s.db, "referral.read", func(tx *gorm.DB, p reqctx.Principal) (Referral, uuid.UUID, error) {
 		r, err := s.load(tx, id, false)
 		if err != nil {
-			return err
+			return Referral{}, r.CaseID, err
 		}
 		if r.ID == uuid.Nil {
-			return access.NotFound("referral", "referral.read", "referral", id.String())
+			return Referral{}, r.CaseID, access.NotFound("referral", "referral.read", "referral", id.String())
 		}
-		if out, err = s.view(ctx, tx, p, r); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, "referral.read", "case", r.CaseID.String(), audit.Success)
+		out, err := s.view(ctx, tx, p, r)
+		return out, r.CaseID, err
 	})
-	if err != nil {
-		return Referral{}, err
-	}
-	return out, nil
 }
