@@ -272,44 +272,61 @@ func (s *Service) CompleteMFA(ctx context.Context, token, code string) (TokenPai
 		return TokenPair{}, err
 	}
 	var pair TokenPair
-	failed := false
-	err = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = s.withCode(ctx, keys, &u, ActionLoginMFA, errBadCode, func(tx *gorm.DB) (bool, error) {
 		var live bool
 		if err := tx.Raw(`SELECT true FROM mfa_challenges WHERE token_hash = ? AND used_at IS NULL AND expires_at > now()
 			AND failures < ? FOR UPDATE`, hashRefresh(token), mfaChallengeMaxFailures).Scan(&live).Error; err != nil {
-			return err
+			return false, err
 		}
 		f, err := lockFactor(tx, u.ID, true)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !live || f.ID == uuid.Nil {
-			return errBadMFAToken
+			return false, errBadMFAToken
 		}
 		ok, err := s.verifyCode(ctx, tx, f, code, true)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !ok {
-			failed = true
-			if err := tx.Exec(`UPDATE mfa_challenges SET failures = failures + 1 WHERE token_hash = ?`, hashRefresh(token)).Error; err != nil {
-				return err
-			}
-			return s.recordFailure(ctx, tx, keys, &u, ActionLoginMFA)
+			return false, tx.Exec(`UPDATE mfa_challenges SET failures = failures + 1 WHERE token_hash = ?`, hashRefresh(token)).Error
 		}
 		if err := tx.Exec(`UPDATE mfa_challenges SET used_at = now() WHERE token_hash = ?`, hashRefresh(token)).Error; err != nil {
-			return err
+			return false, err
 		}
 		pair, err = s.openSession(ctx, tx, u, keys, ActionLoginMFA)
-		return err
+		return true, err
 	})
 	if err != nil {
-		return TokenPair{}, apperr.Wrap(err)
-	}
-	if failed {
-		return TokenPair{}, errBadCode
+		return TokenPair{}, err
 	}
 	return pair, nil
+}
+
+// withCode runs step, a step of the signed-in (or signing-in) user u that
+// checks a code, in one transaction. When step reports a wrong code (false,
+// nil), the failure is counted and audited as action (recordFailure) in
+// that transaction, which commits, and the caller gets wrong; an error of
+// step rolls back and answers as apperr.Wrap does.
+func (s *Service) withCode(ctx context.Context, k throttleKeys, u *userRow, action string, wrong error,
+	step func(tx *gorm.DB) (bool, error)) error {
+	failed := false
+	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+		ok, err := step(tx)
+		if err != nil || ok {
+			return err
+		}
+		failed = true
+		return s.recordFailure(ctx, tx, k, u, action)
+	})
+	if err != nil {
+		return apperr.Wrap(err)
+	}
+	if failed {
+		return wrong
+	}
+	return nil
 }
 
 // self returns the signed-in caller as a userRow (with the e-mail
@@ -352,39 +369,30 @@ func (s *Service) EnrollTOTP(ctx context.Context, code string) (TOTPEnrollment, 
 	if err != nil {
 		return TOTPEnrollment{}, apperr.Internal(err)
 	}
-	failed := false
-	err = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = s.withCode(ctx, keys, &u, ActionMFAEnroll, errWrongCode, func(tx *gorm.DB) (bool, error) {
 		on, err := lockFactor(tx, u.ID, true)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if on.ID != uuid.Nil {
 			if code == "" {
-				return apperr.Invalid("code", "is required while a second factor is on")
+				return false, apperr.Invalid("code", "is required while a second factor is on")
 			}
-			ok, err := s.verifyCode(ctx, tx, on, code, true)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				failed = true
-				return s.recordFailure(ctx, tx, keys, &u, ActionMFAEnroll)
+			if ok, err := s.verifyCode(ctx, tx, on, code, true); err != nil || !ok {
+				return false, err
 			}
 		}
 		if err := tx.Exec(`DELETE FROM totp_factors WHERE user_id = ? AND confirmed_at IS NULL`, u.ID).Error; err != nil {
-			return err
+			return false, err
 		}
 		if err := tx.Exec(`INSERT INTO totp_factors (id, user_id, master_version, key_wrapped, secret_sealed) VALUES (?, ?, ?, ?, ?)`,
 			f.ID, u.ID, f.MasterVersion, f.KeyWrapped, f.SecretSealed).Error; err != nil {
-			return err
+			return false, err
 		}
-		return audit.Record(ctx, tx, ActionMFAEnroll, "user", u.ID.String(), audit.Success)
+		return true, audit.Record(ctx, tx, ActionMFAEnroll, "user", u.ID.String(), audit.Success)
 	})
 	if err != nil {
-		return TOTPEnrollment{}, apperr.Wrap(err)
-	}
-	if failed {
-		return TOTPEnrollment{}, errWrongCode
+		return TOTPEnrollment{}, err
 	}
 	return TOTPEnrollment{Secret: key.Secret(), OTPAuthURL: key.URL()}, nil
 }
@@ -410,30 +418,21 @@ func (s *Service) ConfirmTOTP(ctx context.Context, code string) (RecoveryCodes, 
 	if err != nil {
 		return RecoveryCodes{}, apperr.Internal(err)
 	}
-	failed := false
-	err = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = s.withCode(ctx, keys, &u, ActionMFAConfirm, errWrongCode, func(tx *gorm.DB) (bool, error) {
 		f, err := lockFactor(tx, u.ID, false)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if f.ID == uuid.Nil {
-			return apperr.Conflict("no enrollment is in progress: start one with POST /api/v1/me/mfa/totp")
+			return false, apperr.Conflict("no enrollment is in progress: start one with POST /api/v1/me/mfa/totp")
 		}
-		ok, err := s.verifyCode(ctx, tx, f, code, false)
-		if err != nil {
-			return err
+		if ok, err := s.verifyCode(ctx, tx, f, code, false); err != nil || !ok {
+			return false, err
 		}
-		if !ok {
-			failed = true
-			return s.recordFailure(ctx, tx, keys, &u, ActionMFAConfirm)
-		}
-		return s.turnOn(ctx, tx, u.ID, f.ID, hashes)
+		return true, s.turnOn(ctx, tx, u.ID, f.ID, hashes)
 	})
 	if err != nil {
-		return RecoveryCodes{}, apperr.Wrap(err)
-	}
-	if failed {
-		return RecoveryCodes{}, errWrongCode
+		return RecoveryCodes{}, err
 	}
 	return RecoveryCodes{RecoveryCodes: codes}, nil
 }
