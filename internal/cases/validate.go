@@ -49,26 +49,22 @@ func ageBracket(birth, at time.Time) (string, bool) {
 	if at.Month() < birth.Month() || (at.Month() == birth.Month() && at.Day() < birth.Day()) {
 		age--
 	}
-	switch {
-	case age <= 8:
-		return "0-8", true
-	case age <= 17:
-		return "9-17", true
-	case age <= 20:
-		return "18-20", false
-	case age <= 23:
-		return "21-23", false
-	case age <= 26:
-		return "24-26", false
-	case age <= 29:
-		return "27-29", false
-	case age <= 38:
-		return "30-38", false
-	case age <= 47:
-		return "39-47", false
+	for _, b := range ageBrackets {
+		if age <= b.upTo {
+			return b.name, b.minor
+		}
 	}
 	return "48+", false
 }
+
+// ageBrackets are the CTDC age brackets below 48, youngest first: each
+// holds the ages up to upTo.
+var ageBrackets = []struct {
+	upTo  int
+	name  string
+	minor bool
+}{{8, "0-8", true}, {17, "9-17", true}, {20, "18-20", false}, {23, "21-23", false}, {26, "24-26", false},
+	{29, "27-29", false}, {38, "30-38", false}, {47, "39-47", false}}
 
 func bracketIsMinor(b string) (bool, bool) {
 	switch b {
