@@ -174,40 +174,42 @@ cmd_start() {
 	fi
 }
 
+# cluster_state DIR sets the caller's data (and bin, when DIR holds a
+# cluster) and answers 0 when the cluster runs, 1 when it is stopped and 2
+# when DIR holds no cluster.
+cluster_state() {
+	data=$(data_dir "$1")
+	[ -f "$data/PG_VERSION" ] || return 2
+	bin=$(find_bin)
+	is_running "$1" "$bin" || return 1
+}
+
 cmd_stop() {
 	[ $# -eq 1 ] || die "usage: pg.sh stop DIR"
-	local dir bin data
+	local dir bin data state=0
 	dir=$(abspath "$1")
-	data=$(data_dir "$dir")
-	if [ ! -f "$data/PG_VERSION" ]; then
-		log "no cluster in $dir"
-		return 0
-	fi
-	bin=$(find_bin)
-	if ! is_running "$dir" "$bin"; then
-		log "not running ($data)"
-		return 0
-	fi
-	log "stopping PostgreSQL ($data)"
-	as_owner "$bin/pg_ctl" stop --pgdata="$data" --mode=fast --wait --timeout=60 >/dev/null
+	cluster_state "$dir" || state=$?
+	case $state in
+	2) log "no cluster in $dir" ;;
+	1) log "not running ($data)" ;;
+	*)
+		log "stopping PostgreSQL ($data)"
+		as_owner "$bin/pg_ctl" stop --pgdata="$data" --mode=fast --wait --timeout=60 >/dev/null
+		;;
+	esac
 }
 
 cmd_status() {
 	[ $# -eq 1 ] || die "usage: pg.sh status DIR"
-	local dir bin data
+	local dir bin data state=0
 	dir=$(abspath "$1")
-	data=$(data_dir "$dir")
-	if [ ! -f "$data/PG_VERSION" ]; then
-		echo "no cluster in $dir"
-		return 3
-	fi
-	bin=$(find_bin)
-	if is_running "$dir" "$bin"; then
-		echo "running ($data, port $(sed -n 4p "$data/postmaster.pid" 2>/dev/null || echo '?'))"
-		return 0
-	fi
-	echo "stopped ($data)"
-	return 3
+	cluster_state "$dir" || state=$?
+	case $state in
+	2) echo "no cluster in $dir" ;;
+	1) echo "stopped ($data)" ;;
+	*) echo "running ($data, port $(sed -n 4p "$data/postmaster.pid" 2>/dev/null || echo '?'))" ;;
+	esac
+	[ "$state" -eq 0 ] || return 3
 }
 
 [ $# -ge 1 ] || die "usage: pg.sh start DIR PORT | stop DIR | status DIR"
