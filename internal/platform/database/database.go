@@ -69,13 +69,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*gorm.DB, error) {
 		cfg.Tracer = tracer
 		dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)})
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		PrepareStmt:            false,
-		TranslateError:         false,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	db, err := gorm.Open(dialector, gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -92,6 +86,57 @@ func OpenWith(ctx context.Context, url string, o Options) (*gorm.DB, error) {
 	if err := sqlDB.PingContext(pctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return db, nil
+}
+
+// gormConfig is how Jardam uses gorm: raw SQL in explicit transactions,
+// no logging (statements carry ciphertexts and tokens), time in UTC.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+		TranslateError:         false,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+}
+
+// OpenMaintenance connects to ownerURL (MIGRATION_DATABASE_URL) with a small
+// pool whose every connection takes MaintRole with SET ROLE, for `jardam
+// keys rotate` and `jardam keys destroy`. It returns ErrUnavailable
+// (wrapped) when the server does not answer, and an error saying to run
+// `jardam migrate --bootstrap` when the login user may not take the role.
+func OpenMaintenance(ctx context.Context, ownerURL string) (*gorm.DB, error) {
+	cfg, err := pgx.ParseConfig(ownerURL)
+	if err != nil {
+		return nil, fmt.Errorf("MIGRATION_DATABASE_URL: %w", err)
+	}
+	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "SET ROLE "+MaintRole)
+		return err
+	}))
+	sqlDB.SetMaxOpenConns(4)
+	sqlDB.SetMaxIdleConns(4)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gormConfig())
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var role string
+	if err := db.WithContext(pctx).Raw("SELECT current_user").Scan(&role).Error; err != nil {
+		_ = sqlDB.Close()
+		if IsCode(err, "42501") || IsCode(err, "22023") {
+			return nil, fmt.Errorf("the login user of MIGRATION_DATABASE_URL may not take the role %s (run `jardam migrate --bootstrap`): %w", MaintRole, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if role != MaintRole {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("maintenance connection runs as %q, not %s", role, MaintRole)
 	}
 	return db, nil
 }
