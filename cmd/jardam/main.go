@@ -8,6 +8,7 @@
 //	jardam measures import FILE     add or replace a Program's measure list
 //	jardam import ctdc FILE --organization CODE   import CTDC's global dataset or legacy records as historical cases
 //	jardam audit verify [--anchor FILE]  verify the whole audit trail
+//	jardam backup check             do the keys and the database belong together?
 //	jardam keys init --dir DIR      create missing key files
 //	jardam keys rotate --new FILE   re-wrap every case data key with a new master key
 //	jardam keys destroy --case CODE --reason TEXT   erase a case's identity (destroy its data key)
@@ -47,6 +48,9 @@ commands:
                                 refused unless named in --ignore-columns; a file with bad rows is
                                 refused whole unless --skip-bad
   audit verify [--anchor FILE]  verify the whole audit trail (and against the anchor file); exit status 1 when broken or truncated
+  backup check                  do the configured keys and the database belong together
+                                (schema, master and index key checks, the audit trail)?
+                                writes nothing; exit status 1 when not
   keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key, index.key)
   keys rotate --new FILE [--batch N]
                                 re-wrap every case data key with the master key in FILE, the
@@ -109,6 +113,7 @@ var commands = map[string]func(ctx context.Context, cfg config.Config, log *slog
 	"keys":     keysCmd,
 	"measures": measuresCmd,
 	"import":   importCmd,
+	"backup":   backupCmd,
 }
 
 type usageError string

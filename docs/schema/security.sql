@@ -26,6 +26,7 @@ ALTER TABLE consents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE half_year_report_narratives ENABLE ROW LEVEL SECURITY;
 ALTER TABLE half_year_reports ENABLE ROW LEVEL SECURITY;
 -- idempotency_keys: no row-level security
+-- index_key_checks: no row-level security
 -- indicator_targets: no row-level security
 -- key_checks: no row-level security
 -- login_throttle: no row-level security
@@ -221,6 +222,8 @@ GRANT INSERT, SELECT, UPDATE ON TABLE consents TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE half_year_report_narratives TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE half_year_reports TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE idempotency_keys TO jardam_app;
+GRANT INSERT, SELECT ON TABLE index_key_checks TO jardam_app;
+GRANT SELECT ON TABLE index_key_checks TO jardam_maint;
 GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE indicator_targets TO jardam_app;
 GRANT INSERT, SELECT ON TABLE key_checks TO jardam_app;
 GRANT INSERT, SELECT ON TABLE key_checks TO jardam_maint;

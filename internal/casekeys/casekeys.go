@@ -10,6 +10,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -31,7 +32,14 @@ type Keyring struct {
 	Wrapper jcrypto.KeyWrapper
 	Index   *jcrypto.BlindIndexer
 	reqKey  []byte
+	// indexCheck is the keyed hash of a fixed label under the index key,
+	// stored once per database (index_key_checks).
+	indexCheck []byte
 }
+
+// ErrWrongIndexKey reports a blind index key other than the one the
+// database's indexes were made with.
+var ErrWrongIndexKey = errors.New("the blind index key does not match the one this database's indexes were made with")
 
 // NewKeyring returns a keyring. indexKey is the blind index's own 32-byte
 // key (not derived from the master key, so rotating the master key keeps
@@ -43,7 +51,9 @@ func NewKeyring(w jcrypto.KeyWrapper, indexKey []byte) (*Keyring, error) {
 	}
 	m := hmac.New(sha256.New, indexKey)
 	m.Write([]byte("jardam-idempotency-request-v1"))
-	return &Keyring{Wrapper: w, Index: idx, reqKey: m.Sum(nil)}, nil
+	c := hmac.New(sha256.New, indexKey)
+	c.Write([]byte("jardam-index-key-check-v1"))
+	return &Keyring{Wrapper: w, Index: idx, reqKey: m.Sum(nil), indexCheck: c.Sum(nil)}, nil
 }
 
 // LoadIndexKeyFile reads a 32-byte key stored as one line of standard
@@ -70,18 +80,56 @@ func (k *Keyring) RequestHash(route string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// EnsureKeyCheck verifies the stored key check of the current master key,
-// creating it on first start. It returns jcrypto.ErrWrongMasterKey when a
-// key check exists for another master key and none for this one, or this
-// one's does not open.
+// EnsureKeyCheck verifies the stored key checks of the current master key
+// and of the blind index key, creating them on first start. It returns
+// jcrypto.ErrWrongMasterKey when a key check exists for another master key
+// and none for this one, or this one's does not open, and ErrWrongIndexKey
+// when the database's indexes were made with another index key.
 func (k *Keyring) EnsureKeyCheck(ctx context.Context, db *gorm.DB) error {
-	var rows []struct {
-		MasterVersion string
-		Value         []byte
-	}
-	if err := db.WithContext(ctx).Raw(`SELECT master_version, value FROM key_checks`).Scan(&rows).Error; err != nil {
+	rows, err := k.masterChecks(ctx, db)
+	if err != nil {
 		return err
 	}
+	if err := k.ensureMasterCheck(ctx, db, rows); err != nil {
+		return err
+	}
+	stored, err := k.storedIndexCheck(ctx, db)
+	switch {
+	case err != nil:
+		return err
+	case stored == nil:
+		// Hex, so the query builder does not take the bytes for a list.
+		return db.WithContext(ctx).Exec(`INSERT INTO index_key_checks (value) VALUES (decode(?, 'hex')) ON CONFLICT DO NOTHING`,
+			hex.EncodeToString(k.indexCheck)).Error
+	case !hmac.Equal(stored, k.indexCheck):
+		return ErrWrongIndexKey
+	}
+	return nil
+}
+
+type masterCheck struct {
+	MasterVersion string
+	Value         []byte
+}
+
+func (k *Keyring) masterChecks(ctx context.Context, db *gorm.DB) ([]masterCheck, error) {
+	var rows []masterCheck
+	err := db.WithContext(ctx).Raw(`SELECT master_version, value FROM key_checks`).Scan(&rows).Error
+	return rows, err
+}
+
+func (k *Keyring) storedIndexCheck(ctx context.Context, db *gorm.DB) ([]byte, error) {
+	var rows [][]byte
+	if err := db.WithContext(ctx).Raw(`SELECT value FROM index_key_checks`).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return rows[0], nil
+}
+
+func (k *Keyring) ensureMasterCheck(ctx context.Context, db *gorm.DB, rows []masterCheck) error {
 	if len(rows) == 0 {
 		// First start: install the check of this master key.
 		return k.addKeyCheck(ctx, db)
@@ -99,6 +147,41 @@ func (k *Keyring) EnsureKeyCheck(ctx context.Context, db *gorm.DB) error {
 		}
 	}
 	return jcrypto.ErrWrongMasterKey
+}
+
+// KeyCheckReport says, without writing anything, whether the keys of this
+// keyring belong to a database: each field is nil when its key matches.
+type KeyCheckReport struct {
+	// Master: the current master key opens its stored key check
+	// (jcrypto.ErrWrongMasterKey otherwise, also when none is stored).
+	Master error
+	// Index: the blind index key matches the stored index key check
+	// (ErrWrongIndexKey otherwise, also when none is stored).
+	Index error
+}
+
+// CheckKeys compares the keyring with the key checks stored in db and
+// writes nothing: what an operator runs before relying on a backup.
+func (k *Keyring) CheckKeys(ctx context.Context, db *gorm.DB) (KeyCheckReport, error) {
+	var rep KeyCheckReport
+	rows, err := k.masterChecks(ctx, db)
+	if err != nil {
+		return rep, err
+	}
+	rep.Master = jcrypto.ErrWrongMasterKey
+	for _, r := range rows {
+		if r.MasterVersion == k.Wrapper.KeyVersion() {
+			rep.Master = jcrypto.VerifyKeyCheck(ctx, k.Wrapper, r.Value)
+		}
+	}
+	stored, err := k.storedIndexCheck(ctx, db)
+	if err != nil {
+		return rep, err
+	}
+	if stored == nil || !hmac.Equal(stored, k.indexCheck) {
+		rep.Index = ErrWrongIndexKey
+	}
+	return rep, nil
 }
 
 func (k *Keyring) addKeyCheck(ctx context.Context, db *gorm.DB) error {
