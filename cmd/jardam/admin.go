@@ -228,12 +228,18 @@ func auditCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
+	printVerdict(rep, rep.OK)
+	return nil
+}
+
+// printVerdict prints a check's report as indented JSON and ends the
+// process with status 1 when the check failed.
+func printVerdict(rep any, ok bool) {
 	out, _ := json.MarshalIndent(rep, "", "  ")
 	fmt.Println(string(out))
-	if !rep.OK {
+	if !ok {
 		os.Exit(1)
 	}
-	return nil
 }
 
 func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {

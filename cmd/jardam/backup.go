@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/jardam-kg/jardam/internal/audit"
-	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/platform/config"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/migrations"
@@ -52,11 +49,7 @@ func backupCmd(ctx context.Context, cfg config.Config, _ *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	out, _ := json.MarshalIndent(rep, "", "  ")
-	fmt.Println(string(out))
-	if !rep.OK {
-		os.Exit(1)
-	}
+	printVerdict(rep, rep.OK)
 	return nil
 }
 
@@ -67,18 +60,10 @@ func backupCheck(ctx context.Context, cfg config.Config) (backupReport, error) {
 	if cfg.DatabaseURL == "" {
 		return rep, errors.New("DATABASE_URL is not set")
 	}
-	if cfg.IndexKeyFile == "" || cfg.AuditKeyFile == "" {
-		return rep, errors.New("set JARDAM_KEYS_DIR (or the key file variables)")
+	if cfg.AuditKeyFile == "" {
+		return rep, errors.New("set JARDAM_KEYS_DIR or JARDAM_AUDIT_KEY_FILE")
 	}
-	w, err := masterKey(cfg)
-	if err != nil {
-		return rep, err
-	}
-	idx, err := cases.LoadIndexKeyFile(cfg.IndexKeyFile)
-	if err != nil {
-		return rep, err
-	}
-	k, err := cases.NewKeyring(w, idx)
+	k, err := loadKeyring(cfg)
 	if err != nil {
 		return rep, err
 	}

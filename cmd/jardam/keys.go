@@ -49,9 +49,8 @@ func masterKey(cfg config.Config) (jcrypto.KeyWrapper, error) {
 	return jcrypto.NewMultiMaster(current, prev...)
 }
 
-// keyring loads the master and blind index keys and checks the master key
-// against the database: the service refuses to start with the wrong one.
-func keyring(ctx context.Context, cfg config.Config, db *gorm.DB) (*cases.Keyring, error) {
+// loadKeyring loads the master and blind index keys from their files.
+func loadKeyring(cfg config.Config) (*cases.Keyring, error) {
 	w, err := masterKey(cfg)
 	if err != nil {
 		return nil, err
@@ -63,7 +62,13 @@ func keyring(ctx context.Context, cfg config.Config, db *gorm.DB) (*cases.Keyrin
 	if err != nil {
 		return nil, err
 	}
-	k, err := cases.NewKeyring(w, idx)
+	return cases.NewKeyring(w, idx)
+}
+
+// keyring loads the master and blind index keys and checks the master key
+// against the database: the service refuses to start with the wrong one.
+func keyring(ctx context.Context, cfg config.Config, db *gorm.DB) (*cases.Keyring, error) {
+	k, err := loadKeyring(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -103,8 +103,30 @@ var (
 // and registers its stop and removal as test cleanup.
 func startCluster(t testing.TB) *cluster {
 	t.Helper()
-	bin := requirePostgres(t)
-	dir, err := os.MkdirTemp("", "jardam-faulttest-pg-")
+	c := newClusterDir(t, requirePostgres(t), "jardam-faulttest-pg-")
+	if err := os.Mkdir(c.data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c.chownToOwner(c.data)
+	if out, err := c.run("initdb", "--pgdata="+c.data, "--username=postgres", "--auth-local=trust", "--auth-host=trust",
+		"--encoding=UTF8", "--locale=C"); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	// fsync off is safe here: the tests kill PostgreSQL, not the machine.
+	// synchronous_commit stays on, so an acknowledged commit is in the WAL
+	// the server writes before it answers.
+	appendFile(t, filepath.Join(c.data, "postgresql.conf"), fmt.Sprintf("\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = ''\n"+
+		"fsync = off\nfull_page_writes = off\nmax_connections = 60\n", c.Port))
+	c.start()
+	return c
+}
+
+// newClusterDir makes the temporary directory of a cluster (its data/ not
+// yet there), picks its port and registers its stop and removal as test
+// cleanup.
+func newClusterDir(t testing.TB, bin, prefix string) *cluster {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,50 +139,51 @@ func startCluster(t testing.TB) *cluster {
 	if err := os.Chmod(dir, 0o755); err != nil { //nolint:gosec // G302: a directory the postgres user, outside our group, must enter
 		t.Fatal(err)
 	}
-	if err := os.Mkdir(c.data, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if c.root {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Fatalf("running as root, the cluster needs the postgres system user: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		for _, p := range []string{dir, c.data} {
-			if err := os.Chown(p, uid, gid); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	c.chownToOwner(dir)
 	c.Port = freePort(t)
-	if out, err := c.run("initdb", "--pgdata="+c.data, "--username=postgres", "--auth-local=trust", "--auth-host=trust",
-		"--encoding=UTF8", "--locale=C"); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
+	return c
+}
+
+// chownToOwner gives path to the postgres user when we run as root.
+func (c *cluster) chownToOwner(path string) {
+	c.t.Helper()
+	if !c.root {
+		return
 	}
-	// fsync off is safe here: the tests kill PostgreSQL, not the machine.
-	// synchronous_commit stays on, so an acknowledged commit is in the WAL
-	// the server writes before it answers.
-	conf := fmt.Sprintf("\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = ''\n"+
-		"fsync = off\nfull_page_writes = off\nmax_connections = 60\n", c.Port)
-	f, err := os.OpenFile(filepath.Join(c.data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		c.t.Fatalf("running as root, the cluster needs the postgres system user: %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chown(path, uid, gid); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// appendFile appends text to the file at path, creating it (mode 0600).
+func appendFile(t testing.TB, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.WriteString(conf)
+	_, err = f.WriteString(text)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.start()
-	return c
 }
 
 // run runs one of PostgreSQL's programs as the cluster's owner.
 func (c *cluster) run(tool string, args ...string) ([]byte, error) {
-	path := filepath.Join(c.bin, tool)
+	return c.runPath(filepath.Join(c.bin, tool), args...)
+}
+
+// runPath runs the program at path as the cluster's owner.
+func (c *cluster) runPath(path string, args ...string) ([]byte, error) {
 	var cmd *exec.Cmd
 	if c.root {
 		cmd = exec.Command("runuser", append([]string{"-u", "postgres", "--", path}, args...)...)

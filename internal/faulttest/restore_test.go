@@ -159,14 +159,7 @@ func (c *cluster) asOwner(name string, args ...string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cmd *exec.Cmd
-	if c.root {
-		cmd = exec.Command("runuser", append([]string{"-u", "postgres", "--", path}, args...)...)
-	} else {
-		cmd = exec.Command(path, args...)
-	}
-	cmd.Dir = "/"
-	return cmd.CombinedOutput()
+	return c.runPath(path, args...)
 }
 
 // restoreCluster makes a new cluster from the base backup in base and the
@@ -174,19 +167,7 @@ func (c *cluster) asOwner(name string, args ...string) ([]byte, error) {
 // starts it on a port of its own.
 func restoreCluster(t *testing.T, old *cluster, base, archive, target string) *cluster {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "jardam-faulttest-restored-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &cluster{t: t, bin: old.bin, dir: dir, data: filepath.Join(dir, "data"), root: old.root, Port: freePort(t)}
-	t.Cleanup(func() {
-		c.stop("immediate")
-		_ = os.RemoveAll(dir)
-	})
-	if err := os.Chmod(dir, 0o755); err != nil { //nolint:gosec // G302: a directory the postgres user, outside our group, must enter
-		t.Fatal(err)
-	}
-	c.chownToOwner(dir)
+	c := newClusterDir(t, old.bin, "jardam-faulttest-restored-")
 	if out, err := c.asOwner("cp", "-a", base, c.data); err != nil {
 		t.Fatalf("copy the base backup: %v\n%s", err, out)
 	}
@@ -210,32 +191,6 @@ func restoreCluster(t *testing.T, old *cluster, base, archive, target string) *c
 		t.Fatalf("the restored cluster did not finish recovery within 60 s\n%s", tail(string(b), 30))
 	}
 	return c
-}
-
-// chownToOwner gives path to the postgres user when we run as root.
-func (c *cluster) chownToOwner(path string) {
-	c.t.Helper()
-	if !c.root {
-		return
-	}
-	if out, err := exec.Command("chown", "postgres:postgres", path).CombinedOutput(); err != nil {
-		c.t.Fatalf("chown %s: %v\n%s", path, err, out)
-	}
-}
-
-func appendFile(t *testing.T, path, text string) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.WriteString(text)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // writeCases creates n cases (caseBody from first on) and returns their
