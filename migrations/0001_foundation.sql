@@ -1,6 +1,8 @@
 -- Foundation: organizations, users, sessions, sign-in throttling and the
 -- append-only audit trail. Run as the owner role; the application role
 -- (jardam_app) receives only the grants below and owns nothing.
+--
+-- Locks: new tables only; locks nothing that holds data.
 
 CREATE TABLE organizations (
     id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -5,6 +5,8 @@
 -- organization set in the transaction (SET LOCAL jardam.org_id): the
 -- services decide who inside that organization sees what, and the few paths
 -- that cross organizations are named functions below.
+--
+-- Locks: new tables only; locks nothing that holds data.
 
 -- The organization of the current transaction, or NULL.
 CREATE FUNCTION jardam_current_org() RETURNS uuid LANGUAGE sql STABLE AS $$

@@ -5,6 +5,8 @@
 -- keys of every organization and the key checks, and writes audit entries
 -- (which carry no case data); it reads no other table, so a process holding
 -- the master key for a rotation still cannot read a case.
+--
+-- Locks: roles, grants and functions only; brief catalogue locks.
 
 DO $$
 BEGIN

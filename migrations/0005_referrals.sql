@@ -4,6 +4,8 @@
 -- the end of the consent. Referral events go to a transactional outbox,
 -- turned into notifications (never carrying personal data) by a delivery
 -- worker.
+--
+-- Locks: new tables only; locks nothing that holds data.
 
 CREATE TABLE consents (
     id                         uuid PRIMARY KEY,

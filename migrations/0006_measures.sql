@@ -9,6 +9,8 @@
 -- the order in which organizations are created. The shipped list is derived
 -- from the Program's text (source 'derived'); `jardam measures import`
 -- replaces it with the official text.
+--
+-- Locks: new tables and the measure lists; locks nothing that holds data.
 
 CREATE TABLE programs (
     code        text PRIMARY KEY CHECK (code ~ '^[0-9]{4}-[0-9]{4}$'),

@@ -7,6 +7,8 @@
 -- predefined aggregate over whole ended months: never a row of a person.
 -- The application role may call that function and read nothing else of
 -- other organizations. No identity is ever decrypted for statistics.
+--
+-- Locks: functions only; locks no table.
 
 DO $$
 BEGIN

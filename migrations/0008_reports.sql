@@ -9,6 +9,8 @@
 -- kept to their own organization by row-level security; the narrow doors
 -- below let other organizations read the state and narratives of a report
 -- of an ended half-year only, and compute figures as aggregates only.
+--
+-- Locks: new tables only; locks nothing that holds data.
 
 CREATE TABLE half_year_reports (
     id               uuid PRIMARY KEY,

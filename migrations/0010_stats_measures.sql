@@ -12,6 +12,8 @@
 -- It runs with the statistics role's rights, which read no identity or
 -- contact column; imported historical cases, which carry no consent, are
 -- never exported.
+--
+-- Locks: functions only; locks no table.
 
 GRANT SELECT (measure_codes, source, citizenship, means_of_control, labour_sector, recruiter_relation,
               trafficking_status, closure_reason)

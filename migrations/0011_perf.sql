@@ -8,6 +8,10 @@
 -- Each assignment therefore carries its case's creation time (which never
 -- changes), filled by a trigger whoever inserts it, so that one index gives
 -- a caseworker's cases in list order and a page reads a page.
+--
+-- Locks: rewrites case_assignments (a new NOT NULL column filled by UPDATE) and builds an index
+--        on cases without CONCURRENTLY: assignment writes wait for the rewrite, case writes for
+--        the index; run it in a quiet hour on a large database.
 
 ALTER TABLE case_assignments ADD COLUMN case_created_at timestamptz;
 UPDATE case_assignments a SET case_created_at = c.created_at FROM cases c WHERE c.id = a.case_id;

@@ -6,6 +6,8 @@
 -- its referrals. The maintenance role reads and writes the key columns of
 -- referrals only: the id and case id to find them, the wrapped key and its
 -- master key version; nothing of the referral's parties or contents.
+--
+-- Locks: a policy and column grants on referrals; a brief lock, no scan.
 
 CREATE POLICY referrals_maintenance ON referrals TO jardam_maint USING (true) WITH CHECK (true);
 GRANT SELECT (id, case_id, key_master_version, key_wrapped) ON referrals TO jardam_maint;

@@ -11,6 +11,9 @@
 -- When an end day falls before the start day (a completed record without
 -- an end date, recorded after it was marked completed), the range is the
 -- start day alone, so that it is never invalid.
+--
+-- Locks: builds an index on assistance without CONCURRENTLY: writes to assistance wait while it
+--        builds.
 
 CREATE FUNCTION jardam_assistance_days(p_started date, p_ended date, p_status text,
                                        p_created timestamptz, p_updated timestamptz)

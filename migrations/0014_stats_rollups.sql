@@ -57,6 +57,9 @@
 -- Adding an additive aggregate: add it to jardam_stats_additive and
 -- jardam_stats_month_cells, and empty
 -- stats_rollup_months and stats_monthly_cells in the same migration.
+--
+-- Locks: new rollup tables and triggers on cases (a brief SHARE ROW EXCLUSIVE lock on cases); the
+--        rollups fill later, outside the migration.
 
 CREATE TABLE stats_monthly_cells (
     aggregate text NOT NULL,

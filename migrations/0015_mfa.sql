@@ -6,6 +6,8 @@
 -- a code is accepted once, across every replica. A user has at most one
 -- confirmed factor and at most one enrollment in progress (a re-enrollment
 -- replaces the confirmed factor only when confirmed).
+--
+-- Locks: new tables only; locks nothing that holds data.
 
 CREATE TABLE totp_factors (
     id              uuid PRIMARY KEY,

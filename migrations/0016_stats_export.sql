@@ -8,6 +8,8 @@
 -- the recruitment method and the case's stage and closure reason at the end
 -- of the year (the last stage move before it, as in cases_by_stage). It
 -- replaces jardam_stats_htcds, which answered every year up to the last.
+--
+-- Locks: functions only; locks no table.
 
 DROP FUNCTION jardam_stats_htcds(timestamptz);
 

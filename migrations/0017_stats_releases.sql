@@ -6,6 +6,9 @@
 -- (a write to a record of an ended month); every version is kept, and a
 -- figure withheld in any version stays withheld in later ones.
 -- No personal data and no withheld value is stored.
+--
+-- Locks: new release tables and statement triggers on the tables releases depend on: a brief
+--        SHARE ROW EXCLUSIVE lock on each, no scan.
 CREATE TABLE stats_releases (
     year        integer     NOT NULL CHECK (year BETWEEN 2000 AND 2200),
     version     integer     NOT NULL CHECK (version >= 1),

@@ -20,6 +20,9 @@
 -- activated_at: when the account last became active (creation, approval,
 -- re-enabling); the dormancy job counts unused days from the later of it
 -- and the last sign-in.
+--
+-- Locks: adds columns to users, updates the disabled accounts and builds two small indexes
+--        (users, sessions) without CONCURRENTLY: sign-ins wait for seconds at most.
 ALTER TABLE users
     ADD COLUMN status          text NOT NULL DEFAULT 'active'
                                CHECK (status IN ('pending_approval', 'active', 'disabled')),

@@ -17,6 +17,8 @@
 -- jardam_release_mark_moved and jardam_release_mark_events (migration 0017)
 -- differed only in the column holding the date: one function,
 -- jardam_release_mark_dated(column), replaces both.
+--
+-- Locks: functions and views only; locks no table.
 
 CREATE FUNCTION jardam_stats_org_counts(aggregate text, period_from timestamptz, period_to timestamptz,
                                         grid0 text[], fallback0 text, grid1 text[], fallback1 text)

@@ -4,6 +4,9 @@
 -- contributes more than half of it (dominance): these functions give, per
 -- sum, the number of persons behind it and the largest amount one person
 -- contributes. Counts and sums only; no person is named.
+--
+-- Locks: functions, and statement triggers on activities (a brief SHARE ROW EXCLUSIVE lock, no
+--        scan).
 
 -- Costs of assistance in the half-year reports: assistance given (in
 -- progress or completed) with a cost, started in [p_from, p_to) (the day it

@@ -5,6 +5,8 @@
 -- tells an operator before a restore whether the key files and a database
 -- belong together. The value reveals nothing of the key. One row at most.
 -- A small new table: no lock on existing data.
+--
+-- Locks: a new table; locks nothing that holds data.
 CREATE TABLE index_key_checks (
     id          smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
     value       bytea NOT NULL,

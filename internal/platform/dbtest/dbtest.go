@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io/fs"
 	"net/url"
 	"os"
 	"testing"
@@ -90,7 +91,11 @@ func New(t testing.TB) *DB {
 // nothing, as `jardam migrate --bootstrap` and `jardam migrate` do, and
 // drops it when t ends: for the tests of bootstrapping and migrating
 // themselves. Other tests use New.
-func NewFromScratch(t testing.TB) *DB {
+func NewFromScratch(t testing.TB) *DB { return NewMigratedBy(t, migrations.FS) }
+
+// NewMigratedBy is NewFromScratch with the migrations in fsys, such as the
+// first ones only (a database as an earlier release left it).
+func NewMigratedBy(t testing.TB, fsys fs.FS) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -100,7 +105,7 @@ func NewFromScratch(t testing.TB) *DB {
 		t.Fatalf("bootstrap test database: %v", err)
 	}
 	t.Cleanup(func() { drop(super, d.Name) })
-	if _, err := database.Migrate(ctx, d.OwnerURL, migrations.FS); err != nil {
+	if _, err := database.Migrate(ctx, d.OwnerURL, fsys); err != nil {
 		t.Fatalf("migrate test database: %v", err)
 	}
 	d.open(ctx, t)
