@@ -50,9 +50,9 @@ func Root() string {
 	return "static"
 }
 
-// Register serves the app: index.html at / and at the app's routes, and its
-// assets under /assets/.
-func Register(r *web.Router) {
+// Routes are the public routes that serve the app: index.html at / and at
+// the app's routes, and its assets under /assets/.
+func Routes() []web.Route {
 	sub := mustSub(files, Root())
 	index, err := fs.ReadFile(sub, "index.html")
 	if err != nil {
@@ -62,10 +62,11 @@ func Register(r *web.Router) {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.HTMLBlob(http.StatusOK, index)
 	}
+	routes := make([]web.Route, 0, len(AppRoutes)+1)
 	for _, p := range AppRoutes {
-		r.Public(http.MethodGet, p, serveIndex)
+		routes = append(routes, web.Public(http.MethodGet, p, serveIndex))
 	}
-	r.Public(http.MethodGet, "/assets/*", assetHandler(mustSub(sub, "assets")))
+	return append(routes, web.Public(http.MethodGet, "/assets/*", assetHandler(mustSub(sub, "assets"))))
 }
 
 // assetHandler serves the files of dir: hashed names cached for good, others

@@ -18,7 +18,9 @@ import (
 func newServer(t *testing.T) *echo.Echo {
 	t.Helper()
 	e := echo.New()
-	Register(web.NewRouter(e, nil))
+	if err := web.NewRouter(e, nil).Mount(Routes()...); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"errors"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -12,13 +11,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
-// Handler is the auditor's HTTP view of the trail. Reading and verifying the
-// trail are themselves audited.
+// Handler answers the audit routes (internal/api lists them): the
+// auditor's view of the trail. Reading and verifying the trail are
+// themselves audited.
 type Handler struct {
 	db         *gorm.DB
 	verifier   *Verifier
@@ -35,19 +34,8 @@ func (h *Handler) WithAnchorFile(path string) *Handler {
 	return h
 }
 
-// Register adds the audit routes.
-func (h *Handler) Register(r *web.Router) {
-	r.Handle(http.MethodGet, "/api/v1/audit", authz.AuditRead, h.list)
-	r.Handle(http.MethodGet, "/api/v1/audit/verify", authz.AuditVerify, h.verify)
-}
-
-// Page is the audit list response.
-type Page struct {
-	Items      []Entry `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
-func (h *Handler) list(c echo.Context) error {
+// List answers a page of the trail, filtered by the query.
+func (h *Handler) List(c echo.Context) error {
 	var f Filter
 	var v apperr.Validation
 	q := c.QueryParam
@@ -110,30 +98,21 @@ func (h *Handler) list(c echo.Context) error {
 	}); err != nil {
 		return apperr.Internal(err)
 	}
-	page := Page{Items: items}
-	if page.Items == nil {
-		page.Items = []Entry{}
-	}
-	if next != "" {
-		page.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, page)
+	return web.OK(c, web.ListFrom(items, next))
 }
 
-// verify checks the trail: by default from the newest valid checkpoint to
+// Verify checks the trail: by default from the newest valid checkpoint to
 // the chain's end (checked_from, checked_to say which links), with
 // ?full=true the whole chain; with an anchor file configured, also against
 // the anchor's newest head.
-func (h *Handler) verify(c echo.Context) error {
+func (h *Handler) Verify(c echo.Context) error {
 	ctx := c.Request().Context()
 	opts := VerifyOptions{FromLastCheckpoint: true}
-	switch c.QueryParam("full") {
-	case "", "false":
-	case "true":
-		opts.FromLastCheckpoint = false
-	default:
-		return apperr.Invalid("full", "must be true or false")
+	full, err := web.QueryBool(c, "full")
+	if err != nil {
+		return err
 	}
+	opts.FromLastCheckpoint = !full
 	if h.anchorFile != "" {
 		head, _, err := ReadAnchorFile(h.anchorFile, h.verifier)
 		switch {
@@ -158,5 +137,5 @@ func (h *Handler) verify(c echo.Context) error {
 	}); err != nil {
 		return apperr.Internal(err)
 	}
-	return c.JSON(http.StatusOK, rep)
+	return web.OK(c, rep)
 }

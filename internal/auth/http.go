@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/jardam-kg/jardam/internal/platform/authz"
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
@@ -18,7 +18,8 @@ const RefreshCookie = "__Host-jardam_refresh"
 // HeaderRefreshCookie switches sign-in, refresh and logout to cookie mode.
 const HeaderRefreshCookie = "X-Refresh-Cookie"
 
-// Handler is the HTTP face of the sign-in service.
+// Handler answers the sign-in, /me and second-factor routes (internal/api
+// lists them).
 type Handler struct {
 	svc        *Service
 	refreshTTL time.Duration
@@ -26,17 +27,6 @@ type Handler struct {
 
 // NewHandler returns the HTTP handler.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc, refreshTTL: svc.set.RefreshTTL} }
-
-// Register adds the sign-in and /me routes.
-func (h *Handler) Register(r *web.Router) {
-	r.Public(http.MethodPost, "/api/v1/auth/login", h.login)
-	r.Public(http.MethodPost, "/api/v1/auth/refresh", h.refresh)
-	r.Public(http.MethodPost, "/api/v1/auth/logout", h.logout)
-	r.Handle(http.MethodGet, "/api/v1/me", authz.SelfRead, h.me, web.DuringPasswordChange(), web.DuringMFAEnrollment())
-	r.Handle(http.MethodPatch, "/api/v1/me", authz.SelfUpdate, h.patchMe, web.DuringPasswordChange(), web.DuringMFAEnrollment())
-	r.Handle(http.MethodPost, "/api/v1/me/password", authz.SelfUpdate, h.changePassword, web.DuringPasswordChange(), web.DuringMFAEnrollment())
-	h.registerMFA(r)
-}
 
 type loginInput struct {
 	Email    string `json:"email"`
@@ -54,7 +44,9 @@ type passwordInput struct {
 
 func cookieMode(c echo.Context) bool { return c.Request().Header.Get(HeaderRefreshCookie) == "1" }
 
-func (h *Handler) login(c echo.Context) error {
+// Login signs in with e-mail and password: it answers the token pair, or the
+// second-factor step when the account has one.
+func (h *Handler) Login(c echo.Context) error {
 	var in loginInput
 	if err := web.Bind(c, &in); err != nil {
 		return err
@@ -67,8 +59,7 @@ func (h *Handler) login(c echo.Context) error {
 		return err
 	}
 	if res.MFA != nil {
-		c.Response().Header().Set("Cache-Control", "no-store")
-		return c.JSON(http.StatusOK, res.MFA)
+		return web.OK(c, res.MFA)
 	}
 	return h.answer(c, res.Pair)
 }
@@ -110,7 +101,8 @@ func (h *Handler) refreshToken(c echo.Context) (string, error) {
 	return in.RefreshToken, nil
 }
 
-func (h *Handler) refresh(c echo.Context) error {
+// Refresh answers a new token pair for a refresh token.
+func (h *Handler) Refresh(c echo.Context) error {
 	tok, err := h.refreshToken(c)
 	if err != nil {
 		return err
@@ -122,7 +114,8 @@ func (h *Handler) refresh(c echo.Context) error {
 	return h.answer(c, pair)
 }
 
-func (h *Handler) logout(c echo.Context) error {
+// Logout ends the session of a refresh token (and its access token).
+func (h *Handler) Logout(c echo.Context) error {
 	tok, err := h.refreshToken(c)
 	if err != nil {
 		return err
@@ -140,7 +133,8 @@ func (h *Handler) logout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (h *Handler) me(c echo.Context) error {
+// Me answers the signed-in account, its organization and permissions.
+func (h *Handler) Me(c echo.Context) error {
 	me, err := h.svc.Me(c.Request().Context())
 	if err != nil {
 		return err
@@ -148,7 +142,8 @@ func (h *Handler) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, me)
 }
 
-func (h *Handler) changePassword(c echo.Context) error {
+// ChangePassword changes the caller's password.
+func (h *Handler) ChangePassword(c echo.Context) error {
 	var in passwordInput
 	if err := web.Bind(c, &in); err != nil {
 		return err
@@ -157,4 +152,25 @@ func (h *Handler) changePassword(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+type mePatch struct {
+	Locale *string `json:"locale"`
+}
+
+// PatchMe changes the caller's own settings (the locale) and answers the
+// account.
+func (h *Handler) PatchMe(c echo.Context) error {
+	var in mePatch
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	if in.Locale == nil {
+		return apperr.Invalid("locale", "is required")
+	}
+	me, err := h.svc.SetLocale(c.Request().Context(), *in.Locale)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, me)
 }

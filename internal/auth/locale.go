@@ -2,14 +2,10 @@ package auth
 
 import (
 	"context"
-	"net/http"
 	"slices"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
-	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
 // Locales are the languages of the web app.
@@ -29,23 +25,4 @@ func (s *Service) SetLocale(ctx context.Context, locale string) (Me, error) {
 		return Me{}, apperr.Internal(err)
 	}
 	return s.Me(ctx)
-}
-
-type mePatch struct {
-	Locale *string `json:"locale"`
-}
-
-func (h *Handler) patchMe(c echo.Context) error {
-	var in mePatch
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	if in.Locale == nil {
-		return apperr.Invalid("locale", "is required")
-	}
-	me, err := h.svc.SetLocale(c.Request().Context(), *in.Locale)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, me)
 }

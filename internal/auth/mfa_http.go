@@ -1,23 +1,13 @@
 package auth
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
-
-// registerMFA adds the second-factor routes: the sign-in step, the
-// caller's enrollment, and the four-eyes reset of someone's factor.
-func (h *Handler) registerMFA(r *web.Router) {
-	r.Public(http.MethodPost, "/api/v1/auth/mfa", h.completeMFA)
-	r.Handle(http.MethodPost, "/api/v1/me/mfa/totp", authz.SelfUpdate, h.enrollTOTP, web.DuringMFAEnrollment())
-	r.Handle(http.MethodPost, "/api/v1/me/mfa/totp/confirm", authz.SelfUpdate, h.confirmTOTP, web.DuringMFAEnrollment())
-	r.Handle(http.MethodDelete, "/api/v1/users/:id/mfa", authz.UserMFAReset, h.requestMFAReset)
-	r.Handle(http.MethodPost, "/api/v1/users/:id/mfa-reset/approve", authz.UserMFAReset, h.approveMFAReset)
-}
 
 type mfaInput struct {
 	MFAToken string `json:"mfa_token"`
@@ -28,7 +18,9 @@ type codeInput struct {
 	Code string `json:"code"`
 }
 
-func (h *Handler) completeMFA(c echo.Context) error {
+// CompleteMFA finishes a sign-in with the second factor's code and answers
+// the token pair.
+func (h *Handler) CompleteMFA(c echo.Context) error {
 	var in mfaInput
 	if err := web.Bind(c, &in); err != nil {
 		return err
@@ -50,45 +42,34 @@ func (h *Handler) completeMFA(c echo.Context) error {
 	return h.answer(c, pair)
 }
 
-func (h *Handler) enrollTOTP(c echo.Context) error {
-	var in codeInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	e, err := h.svc.EnrollTOTP(c.Request().Context(), in.Code)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, e)
+// EnrollTOTP starts the caller's enrollment of an authenticator app.
+func (h *Handler) EnrollTOTP(c echo.Context) error {
+	return web.WithBody(c, codeBody(h.svc.EnrollTOTP), web.OK)
 }
 
-func (h *Handler) confirmTOTP(c echo.Context) error {
-	var in codeInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	codes, err := h.svc.ConfirmTOTP(c.Request().Context(), in.Code)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, codes)
+// ConfirmTOTP confirms the enrollment with a first code and answers the
+// recovery codes.
+func (h *Handler) ConfirmTOTP(c echo.Context) error {
+	return web.WithBody(c, codeBody(h.svc.ConfirmTOTP), web.OK)
 }
 
-func (h *Handler) requestMFAReset(c echo.Context) error {
-	id, err := web.PathUUID(c, "id", "user")
-	if err != nil {
-		return err
-	}
-	r, err := h.svc.RequestMFAReset(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusAccepted, r)
+// codeBody adapts a call that takes a second factor's code to a body
+// holding it.
+func codeBody[O any](call func(context.Context, string) (O, error)) func(context.Context, codeInput) (O, error) {
+	return func(ctx context.Context, in codeInput) (O, error) { return call(ctx, in.Code) }
 }
 
-func (h *Handler) approveMFAReset(c echo.Context) error {
+// RequestMFAReset asks for the reset of account :id's second factor
+// (answered 202: a second person approves it).
+func (h *Handler) RequestMFAReset(c echo.Context) error {
+	return web.OnID(c, web.ID("user"), h.svc.RequestMFAReset, func(c echo.Context, r MFAReset) error {
+		return c.JSON(http.StatusAccepted, r)
+	})
+}
+
+// ApproveMFAReset approves the pending reset of account :id's second
+// factor.
+func (h *Handler) ApproveMFAReset(c echo.Context) error {
 	id, err := web.PathUUID(c, "id", "user")
 	if err != nil {
 		return err

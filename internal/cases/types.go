@@ -218,9 +218,3 @@ type AccessEntry struct {
 	audit.Entry
 	ActorName *string `json:"actor_name"`
 }
-
-// AccessLogPage is a page of a case's access log.
-type AccessLogPage struct {
-	Items      []AccessEntry `json:"items"`
-	NextCursor *string       `json:"next_cursor"`
-}

@@ -7,62 +7,55 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
-// Handler is the HTTP face of the measure service.
+// Handler answers the measure, activity and indicator routes (internal/api
+// lists them).
 type Handler struct{ svc *Service }
 
 // NewHandler returns the handler.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
-// Register adds the measure and activity routes.
-func (h *Handler) Register(r *web.Router) {
-	r.Handle(http.MethodGet, "/api/v1/measures", authz.MeasureList, h.list)
-	r.Handle(http.MethodPost, "/api/v1/activities", authz.ActivityCreate, h.createActivity)
-	r.Handle(http.MethodGet, "/api/v1/activities", authz.ActivityList, h.listActivities)
-	r.Handle(http.MethodGet, "/api/v1/indicators", authz.IndicatorRead, h.indicators)
-}
-
-func (h *Handler) indicators(c echo.Context) error {
+// Indicators answers the Program's indicators for ?period=.
+func (h *Handler) Indicators(c echo.Context) error {
 	m, err := h.svc.Indicators(c.Request().Context(), c.QueryParam("period"))
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, m)
+	return web.OK(c, m)
 }
 
-func (h *Handler) list(c echo.Context) error {
+// List answers the measures, filtered by program and direction.
+func (h *Handler) List(c echo.Context) error {
 	l, err := h.svc.List(c.Request().Context(), Filter{Program: c.QueryParam("program"), Direction: c.QueryParam("direction")})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, l)
+	return web.OK(c, l)
 }
 
-func (h *Handler) createActivity(c echo.Context) error {
-	body, err := web.ReadBody(c, false)
+// CreateActivity records an activity and answers 201 with it.
+func (h *Handler) CreateActivity(c echo.Context) error {
+	var in ActivityInput
+	key, body, err := web.IdempotentBody(c, &in)
 	if err != nil {
 		return err
 	}
-	var in ActivityInput
-	if err := web.Decode(body, &in); err != nil {
-		return err
-	}
-	a, _, err := h.svc.CreateActivity(c.Request().Context(), in, c.Request().Header.Get("Idempotency-Key"), body)
+	a, _, err := h.svc.CreateActivity(c.Request().Context(), in, key, body)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, a)
 }
 
-func (h *Handler) listActivities(c echo.Context) error {
-	pg, err := web.ParsePage(c)
-	if err != nil {
-		return err
-	}
+// ListActivities answers a page of activities, filtered by measure_code,
+// from and to.
+func (h *Handler) ListActivities(c echo.Context) error {
+	return web.Paged(c, activityFilter, h.svc.ListActivities)
+}
+
+func activityFilter(c echo.Context) (ActivityFilter, error) {
 	f := ActivityFilter{MeasureCode: c.QueryParam("measure_code")}
 	for _, d := range []struct {
 		name string
@@ -74,13 +67,9 @@ func (h *Handler) listActivities(c echo.Context) error {
 		}
 		t, err := time.Parse("2006-01-02", v)
 		if err != nil {
-			return apperr.Invalid(d.name, "must be a date written YYYY-MM-DD")
+			return f, apperr.Invalid(d.name, "must be a date written YYYY-MM-DD")
 		}
 		*d.dst = &t
 	}
-	l, err := h.svc.ListActivities(c.Request().Context(), f, pg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, l)
+	return f, nil
 }

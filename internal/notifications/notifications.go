@@ -11,17 +11,14 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net/http"
 	"net/smtp"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/internal/platform/web"
@@ -113,59 +110,6 @@ func (s *Service) MarkRead(ctx context.Context, id uuid.UUID) (Notification, err
 		return nil
 	})
 	return out, err
-}
-
-// Handler is the HTTP face of notifications.
-type Handler struct{ svc *Service }
-
-// NewHandler returns the handler.
-func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
-
-// Register adds the notification routes.
-func (h *Handler) Register(r *web.Router) {
-	r.Handle(http.MethodGet, "/api/v1/notifications", authz.NotificationList, h.list)
-	r.Handle(http.MethodPost, "/api/v1/notifications/read-all", authz.NotificationUpdate, h.readAll)
-	r.Handle(http.MethodPost, "/api/v1/notifications/:id/read", authz.NotificationUpdate, h.read)
-}
-
-func (h *Handler) readAll(c echo.Context) error {
-	n, err := h.svc.MarkAllRead(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]int64{"marked": n, "unread_count": 0})
-}
-
-func (h *Handler) list(c echo.Context) error {
-	pg, err := web.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	unread := false
-	switch c.QueryParam("unread") {
-	case "", "false":
-	case "true":
-		unread = true
-	default:
-		return apperr.Invalid("unread", "must be true or false")
-	}
-	out, err := h.svc.List(c.Request().Context(), unread, pg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-func (h *Handler) read(c echo.Context) error {
-	id, err := web.PathUUID(c, "id", "notification")
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.MarkRead(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
 }
 
 // SMTP configures e-mail delivery; an empty Addr turns e-mail off.

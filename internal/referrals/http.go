@@ -1,146 +1,69 @@
 package referrals
 
 import (
-	"net/http"
+	"context"
 	"strconv"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
-// Handler is the HTTP face of consent and referrals.
+// Handler answers the consent and referral routes (internal/api lists
+// them).
 type Handler struct{ svc *Service }
 
 // NewHandler returns the handler.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
-// Register adds the consent and referral routes.
-func (h *Handler) Register(r *web.Router) {
-	r.Handle(http.MethodPost, "/api/v1/cases/:id/consents", authz.ConsentCreate, h.createConsent)
-	r.Handle(http.MethodGet, "/api/v1/cases/:id/consents", authz.ConsentList, h.listConsents)
-	r.Handle(http.MethodPost, "/api/v1/consents/:id/withdraw", authz.ConsentWithdraw, h.withdraw)
-	r.Handle(http.MethodPost, "/api/v1/cases/:id/referrals", authz.ReferralCreate, h.create)
-	r.Handle(http.MethodGet, "/api/v1/referrals", authz.ReferralList, h.list)
-	r.Handle(http.MethodGet, "/api/v1/referrals/:id", authz.ReferralList, h.get)
-	r.Handle(http.MethodPost, "/api/v1/referrals/:id/accept", authz.ReferralRespond, h.act(Accept))
-	r.Handle(http.MethodPost, "/api/v1/referrals/:id/decline", authz.ReferralRespond, h.act(Decline))
-	r.Handle(http.MethodPost, "/api/v1/referrals/:id/complete", authz.ReferralRespond, h.act(Complete))
-	r.Handle(http.MethodPost, "/api/v1/referrals/:id/cancel", authz.ReferralRespond, h.act(Cancel))
+// CreateConsent records a consent in case :id and answers 201 with it.
+func (h *Handler) CreateConsent(c echo.Context) error {
+	return web.CreateOnID(c, web.ID("case"), h.svc.CreateConsent, web.Created)
 }
 
-func (h *Handler) createConsent(c echo.Context) error {
-	body, err := web.ReadBody(c, false)
-	if err != nil {
-		return err
-	}
-	var in ConsentInput
-	if err := web.Decode(body, &in); err != nil {
-		return err
-	}
-	id, err := web.PathUUID(c, "id", "case")
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.CreateConsent(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+// ListConsents answers the consents of case :id.
+func (h *Handler) ListConsents(c echo.Context) error {
+	return web.OnID(c, web.ID("case"), h.svc.ListConsents, web.Items)
 }
 
-func (h *Handler) listConsents(c echo.Context) error {
-	id, err := web.PathUUID(c, "id", "case")
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.ListConsents(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"items": out, "next_cursor": nil})
+// Withdraw withdraws consent :id and answers it.
+func (h *Handler) Withdraw(c echo.Context) error {
+	return web.WithBodyOnID(c, web.ID("consent"), h.svc.Withdraw, web.OK)
 }
 
-func (h *Handler) withdraw(c echo.Context) error {
-	var in WithdrawInput
-	if err := web.Bind(c, &in); err != nil {
-		return err
-	}
-	id, err := web.PathUUID(c, "id", "consent")
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.Withdraw(c.Request().Context(), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+// Create refers case :id to another organization and answers 201 with the
+// referral.
+func (h *Handler) Create(c echo.Context) error {
+	return web.CreateOnID(c, web.ID("case"), h.svc.Create, web.Created)
 }
 
-func (h *Handler) create(c echo.Context) error {
-	body, err := web.ReadBody(c, false)
-	if err != nil {
-		return err
-	}
-	var in CreateInput
-	if err := web.Decode(body, &in); err != nil {
-		return err
-	}
-	id, err := web.PathUUID(c, "id", "case")
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.Create(c.Request().Context(), id, in, c.Request().Header.Get(idempotency.Header), body)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
-}
+// List answers a page of the caller's referrals (box incoming by default).
+func (h *Handler) List(c echo.Context) error { return web.Paged(c, listFilter, h.svc.List) }
 
-func (h *Handler) list(c echo.Context) error {
-	pg, err := web.ParsePage(c)
-	if err != nil {
-		return err
-	}
+func listFilter(c echo.Context) (Filter, error) {
 	f := Filter{Box: c.QueryParam("box"), Status: c.QueryParam("status"), Urgency: c.QueryParam("urgency")}
 	if f.Box == "" {
 		f.Box = "incoming"
 	}
-	if v := c.QueryParam("case_id"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			return apperr.Invalid("case_id", "must be a UUID")
-		}
-		f.CaseID = id
+	var err error
+	if f.CaseID, err = web.QueryUUID(c, "case_id"); err != nil {
+		return f, err
 	}
 	if v := c.QueryParam("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return apperr.Invalid("overdue", "must be true or false")
+			return f, apperr.Invalid("overdue", "must be true or false")
 		}
 		f.Overdue = &b
 	}
-	out, err := h.svc.List(c.Request().Context(), f, pg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return f, nil
 }
 
-func (h *Handler) get(c echo.Context) error {
-	id, err := web.PathUUID(c, "id", "referral")
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+// Get answers referral :id.
+func (h *Handler) Get(c echo.Context) error {
+	return web.OnID(c, web.ID("referral"), h.svc.Get, web.OK)
 }
 
 type actInput struct {
@@ -148,37 +71,49 @@ type actInput struct {
 	Outcome string `json:"outcome,omitempty" text:"multiline"`
 }
 
-func (h *Handler) act(action string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		var in actInput
-		if err := web.Bind(c, &in); err != nil {
-			return err
-		}
-		text := ""
-		switch action {
-		case Decline:
-			text = in.Reason
-			if in.Outcome != "" {
-				return apperr.Invalid("outcome", "is not a field of decline")
-			}
-		case Complete:
-			text = in.Outcome
-			if in.Reason != "" {
-				return apperr.Invalid("reason", "is not a field of complete")
-			}
-		default:
-			if in.Reason != "" || in.Outcome != "" {
-				return apperr.Invalid("body", "must be an empty object")
-			}
-		}
-		id, err := web.PathUUID(c, "id", "referral")
-		if err != nil {
-			return err
-		}
-		out, err := h.svc.Act(c.Request().Context(), id, action, text)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, out)
+// Accept accepts referral :id and answers it.
+func (h *Handler) Accept(c echo.Context) error { return h.act(c, Accept) }
+
+// Decline declines referral :id, with a reason, and answers it.
+func (h *Handler) Decline(c echo.Context) error { return h.act(c, Decline) }
+
+// Complete completes referral :id, with its outcome, and answers it.
+func (h *Handler) Complete(c echo.Context) error { return h.act(c, Complete) }
+
+// Cancel cancels referral :id and answers it.
+func (h *Handler) Cancel(c echo.Context) error { return h.act(c, Cancel) }
+
+// act takes action on referral :id: decline takes a reason, complete an
+// outcome, the others an empty object.
+func (h *Handler) act(c echo.Context, action string) error {
+	var in actInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
 	}
+	text, err := actText(action, in)
+	if err != nil {
+		return err
+	}
+	return web.OnID(c, web.ID("referral"), func(ctx context.Context, id uuid.UUID) (Referral, error) {
+		return h.svc.Act(ctx, id, action, text)
+	}, web.OK)
+}
+
+func actText(action string, in actInput) (string, error) {
+	switch action {
+	case Decline:
+		if in.Outcome != "" {
+			return "", apperr.Invalid("outcome", "is not a field of decline")
+		}
+		return in.Reason, nil
+	case Complete:
+		if in.Reason != "" {
+			return "", apperr.Invalid("reason", "is not a field of complete")
+		}
+		return in.Outcome, nil
+	}
+	if in.Reason != "" || in.Outcome != "" {
+		return "", apperr.Invalid("body", "must be an empty object")
+	}
+	return "", nil
 }

@@ -1,30 +1,22 @@
 package reports
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
-// Handler is the HTTP face of the report service.
+// Handler answers the half-year report and budget routes (internal/api
+// lists them).
 type Handler struct{ svc *Service }
 
 // NewHandler returns the handler.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
-// Register adds the report and budget routes.
-func (h *Handler) Register(r *web.Router) {
-	r.Handle(http.MethodGet, "/api/v1/reports/half-year/:year/:half", authz.ReportRead, h.get)
-	r.Handle(http.MethodPut, "/api/v1/reports/half-year/:year/:half/narratives/:measure_code", authz.ReportWrite, h.putNarrative)
-	r.Handle(http.MethodPost, "/api/v1/reports/half-year/:year/:half/submit", authz.ReportWrite, h.submit)
-	r.Handle(http.MethodGet, "/api/v1/budget", authz.BudgetRead, h.budget)
-}
-
-func (h *Handler) get(c echo.Context) error {
+// Get answers the half-year report :year/:half as JSON, or as a file in
+// ?format= xlsx, pdf or csv.
+func (h *Handler) Get(c echo.Context) error {
 	ctx := c.Request().Context()
 	format := c.QueryParam("format")
 	if format == "" || format == "json" {
@@ -32,8 +24,7 @@ func (h *Handler) get(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set("Cache-Control", "no-store")
-		return c.JSON(http.StatusOK, rep)
+		return web.OK(c, rep)
 	}
 	if !IsFormat(format) {
 		return apperr.Invalid("format", "must be json, xlsx, pdf or csv")
@@ -42,12 +33,12 @@ func (h *Handler) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+f.Name+`"`)
-	return c.Blob(http.StatusOK, f.ContentType, f.Body)
+	return web.Attachment(c, f.Name, f.ContentType, f.Body)
 }
 
-func (h *Handler) putNarrative(c echo.Context) error {
+// PutNarrative writes the narrative of measure :measure_code in the report
+// and answers it.
+func (h *Handler) PutNarrative(c echo.Context) error {
 	var in NarrativeInput
 	if err := web.Bind(c, &in); err != nil {
 		return err
@@ -56,30 +47,28 @@ func (h *Handler) putNarrative(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, n)
+	return web.OK(c, n)
 }
 
-func (h *Handler) submit(c echo.Context) error {
-	body, err := web.ReadBody(c, false)
-	if err != nil {
-		return err
-	}
+// Submit submits the half-year report and answers it.
+func (h *Handler) Submit(c echo.Context) error {
 	var in SubmitInput
-	if err := web.Decode(body, &in); err != nil {
-		return err
-	}
-	rep, err := h.svc.Submit(c.Request().Context(), c.Param("year"), c.Param("half"), c.Request().Header.Get("Idempotency-Key"), body)
+	key, body, err := web.IdempotentBody(c, &in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, rep)
+	rep, err := h.svc.Submit(c.Request().Context(), c.Param("year"), c.Param("half"), key, body)
+	if err != nil {
+		return err
+	}
+	return web.OK(c, rep)
 }
 
-func (h *Handler) budget(c echo.Context) error {
+// Budget answers the budget of ?program= in ?year=.
+func (h *Handler) Budget(c echo.Context) error {
 	b, err := h.svc.Budget(c.Request().Context(), c.QueryParam("program"), c.QueryParam("year"))
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, b)
+	return web.OK(c, b)
 }

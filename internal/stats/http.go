@@ -1,35 +1,24 @@
 package stats
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
-// Handler is the HTTP face of the statistics service.
+// Handler answers the statistics routes (internal/api lists them;
+// coordinators only, by the policy).
 type Handler struct{ svc *Service }
 
 // NewHandler returns the handler.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
-// Register adds the statistics routes (coordinators only, by the policy).
-func (h *Handler) Register(r *web.Router) {
-	r.Handle(http.MethodGet, "/api/v1/stats/tables", authz.StatsRead, h.list)
-	r.Handle(http.MethodGet, "/api/v1/stats/tables/:name", authz.StatsRead, h.table)
-	r.Handle(http.MethodGet, "/api/v1/stats/series/:name", authz.StatsRead, h.series)
-	r.Handle(http.MethodGet, "/api/v1/stats/export/htcds", authz.StatsExport, h.export(LayoutHTCDS))
-	r.Handle(http.MethodGet, "/api/v1/stats/export/ctdc", authz.StatsExport, h.export(LayoutCTDC))
-}
+// List answers the tables there are.
+func (h *Handler) List(c echo.Context) error { return web.Items(c, h.svc.List()) }
 
-func (h *Handler) list(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"items": h.svc.List(), "next_cursor": nil})
-}
-
-func (h *Handler) table(c echo.Context) error {
+// Table answers table :name for ?period=.
+func (h *Handler) Table(c echo.Context) error {
 	if err := onlyParam(c, "period"); err != nil {
 		return err
 	}
@@ -37,11 +26,11 @@ func (h *Handler) table(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, t)
+	return web.OK(c, t)
 }
 
-func (h *Handler) series(c echo.Context) error {
+// Series answers series :name over the years.
+func (h *Handler) Series(c echo.Context) error {
 	if len(c.QueryParams()) > 0 {
 		return apperr.Invalid("query", "a series takes no parameters")
 	}
@@ -49,25 +38,26 @@ func (h *Handler) series(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, t)
+	return web.OK(c, t)
 }
 
-// export answers the person-level export in a layout.
-func (h *Handler) export(layout string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if err := onlyParam(c, "year"); err != nil {
-			return err
-		}
-		e, err := h.svc.Export(c.Request().Context(), layout, c.QueryParam("year"))
-		if err != nil {
-			return err
-		}
-		hd := c.Response().Header()
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("Content-Disposition", `attachment; filename="`+e.Filename+`"`)
-		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", e.CSV)
+// ExportHTCDS answers the person-level export of ?year= in the HTCDS
+// layout, as a CSV file.
+func (h *Handler) ExportHTCDS(c echo.Context) error { return h.export(c, LayoutHTCDS) }
+
+// ExportCTDC answers the person-level export of ?year= in the CTDC layout,
+// as a CSV file.
+func (h *Handler) ExportCTDC(c echo.Context) error { return h.export(c, LayoutCTDC) }
+
+func (h *Handler) export(c echo.Context, layout string) error {
+	if err := onlyParam(c, "year"); err != nil {
+		return err
 	}
+	e, err := h.svc.Export(c.Request().Context(), layout, c.QueryParam("year"))
+	if err != nil {
+		return err
+	}
+	return web.Attachment(c, e.Filename, "text/csv; charset=utf-8", e.CSV)
 }
 
 // onlyParam refuses a query string with any parameter but name, or with

@@ -37,11 +37,11 @@ const MaxLimit = 200
 // parameter.
 func ParsePage(c echo.Context) (Page, error) {
 	p := Page{Limit: DefaultLimit}
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxLimit {
-			return p, apperr.Invalid("limit", "must be an integer from 1 to 200")
-		}
+	n, err := QueryLimit(c)
+	if err != nil {
+		return p, err
+	}
+	if n > 0 {
 		p.Limit = n
 	}
 	if v := c.QueryParam("cursor"); v != "" {
@@ -111,6 +111,19 @@ func NewList[T any](items []T, limit int, key func(T) (time.Time, uuid.UUID)) Li
 		t, id := key(l.Items[limit-1])
 		c := Cursor(t, id)
 		l.NextCursor = &c
+	}
+	return l
+}
+
+// ListFrom builds a list response from a page of items and the cursor of
+// the next page (empty when there is none).
+func ListFrom[T any](items []T, next string) List[T] {
+	l := List[T]{Items: items}
+	if l.Items == nil {
+		l.Items = []T{}
+	}
+	if next != "" {
+		l.NextCursor = &next
 	}
 	return l
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -23,7 +25,10 @@ type Guard interface {
 	Denied(ctx context.Context, p authz.Permission)
 }
 
-// Route describes a registered route and what it needs.
+// Route is one route of the API: its method and path, who may call it and
+// the handler that answers it. Build it with Get, Post, Put, Patch and
+// Delete (a signed-in caller whose role has a permission) or Public; Mount
+// refuses a route that is neither public nor needs a permission.
 type Route struct {
 	Method string
 	Path   string
@@ -37,10 +42,12 @@ type Route struct {
 	// DuringMFAEnrollment marks the few routes an account that must enroll
 	// a second factor may still call.
 	DuringMFAEnrollment bool
+	// Handler answers the route.
+	Handler echo.HandlerFunc
 }
 
-// Router registers routes, each with the permission it needs declared at
-// registration.
+// Router serves the API's routes, each with the permission it needs
+// declared on it.
 type Router struct {
 	e      *echo.Echo
 	guard  Guard
@@ -50,15 +57,8 @@ type Router struct {
 // NewRouter returns a router on e guarded by g.
 func NewRouter(e *echo.Echo, g Guard) *Router { return &Router{e: e, guard: g} }
 
-// Routes lists the registered routes.
+// Routes lists the mounted routes.
 func (r *Router) Routes() []Route { return append([]Route(nil), r.routes...) }
-
-// Public registers a route anyone may call. Keep this list short: it is
-// checked against an explicit allowlist by a test.
-func (r *Router) Public(method, path string, h echo.HandlerFunc) {
-	r.routes = append(r.routes, Route{Method: method, Path: path, Public: true})
-	r.e.Add(method, path, h)
-}
 
 // RouteOption adjusts a route.
 type RouteOption func(*Route)
@@ -75,17 +75,80 @@ func DuringMFAEnrollment() RouteOption { return func(rt *Route) { rt.DuringMFAEn
 // factor is sent to.
 const MFAEnrollmentRoute = "POST /api/v1/me/mfa/totp"
 
-// Handle registers a route that needs a signed-in caller whose role has
-// perm. Checks run in order: 401 without a valid token, 403 when the role
-// lacks perm (audited), the account must change its password first, or it
-// must enroll a second factor first (the detail names the enrollment route).
-func (r *Router) Handle(method, path string, perm authz.Permission, h echo.HandlerFunc, opts ...RouteOption) {
-	rt := Route{Method: method, Path: path, Permission: &perm}
+// Get is a GET route for a signed-in caller whose role has perm.
+func Get(path string, perm authz.Permission, h echo.HandlerFunc, opts ...RouteOption) Route {
+	return guardedRoute(http.MethodGet, path, perm, h, opts)
+}
+
+// Post is a POST route for a signed-in caller whose role has perm.
+func Post(path string, perm authz.Permission, h echo.HandlerFunc, opts ...RouteOption) Route {
+	return guardedRoute(http.MethodPost, path, perm, h, opts)
+}
+
+// Put is a PUT route for a signed-in caller whose role has perm.
+func Put(path string, perm authz.Permission, h echo.HandlerFunc, opts ...RouteOption) Route {
+	return guardedRoute(http.MethodPut, path, perm, h, opts)
+}
+
+// Patch is a PATCH route for a signed-in caller whose role has perm.
+func Patch(path string, perm authz.Permission, h echo.HandlerFunc, opts ...RouteOption) Route {
+	return guardedRoute(http.MethodPatch, path, perm, h, opts)
+}
+
+// Delete is a DELETE route for a signed-in caller whose role has perm.
+func Delete(path string, perm authz.Permission, h echo.HandlerFunc, opts ...RouteOption) Route {
+	return guardedRoute(http.MethodDelete, path, perm, h, opts)
+}
+
+func guardedRoute(method, path string, perm authz.Permission, h echo.HandlerFunc, opts []RouteOption) Route {
+	rt := Route{Method: method, Path: path, Permission: &perm, Handler: h}
 	for _, o := range opts {
 		o(&rt)
 	}
-	r.routes = append(r.routes, rt)
-	r.e.Add(method, path, r.guarded(rt, h))
+	return rt
+}
+
+// Public is a route anyone may call. Keep these few: a test checks them
+// against an explicit allowlist.
+func Public(method, path string, h echo.HandlerFunc) Route {
+	return Route{Method: method, Path: path, Public: true, Handler: h}
+}
+
+// Mount adds routes to the router. Every guarded route answers 401 without
+// a valid token, 403 when the caller's role lacks the route's permission
+// (audited), when the account must change its password first, or when it
+// must enroll a second factor first (the detail names the enrollment
+// route). Mount refuses, adding none of them, a route without a handler, a
+// route that is neither public nor needs a permission (deny by default),
+// and a route added twice.
+func (r *Router) Mount(routes ...Route) error {
+	seen := map[string]bool{}
+	for _, rt := range r.routes {
+		seen[rt.Method+" "+rt.Path] = true
+	}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Path
+		switch {
+		case rt.Handler == nil:
+			return fmt.Errorf("route %s has no handler", key)
+		case rt.Public && rt.Permission != nil:
+			return fmt.Errorf("route %s is public and needs a permission", key)
+		case !rt.Public && (rt.Permission == nil || *rt.Permission == authz.Permission{}):
+			return fmt.Errorf("route %s declares no permission", key)
+		case seen[key]:
+			return fmt.Errorf("route %s is added twice", key)
+		}
+		seen[key] = true
+	}
+	for _, rt := range routes {
+		h := rt.Handler
+		if !rt.Public {
+			h = r.guarded(rt, h)
+		}
+		r.routes = append(r.routes, rt)
+		r.e.Add(rt.Method, rt.Path, h)
+	}
+	return nil
 }
 
 func (r *Router) guarded(rt Route, h echo.HandlerFunc) echo.HandlerFunc {

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jardam-kg/jardam/internal/api/openapi"
+	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/web"
+	"github.com/jardam-kg/jardam/migrations"
+)
+
+// operationsRoutes are the public routes of operators and clients: health,
+// readiness and the API description.
+func operationsRoutes(d Deps) ([]web.Route, error) {
+	spec, err := openapi.JSON()
+	if err != nil {
+		return nil, err
+	}
+	return []web.Route{
+		web.Public(http.MethodGet, "/healthz", func(c echo.Context) error {
+			return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+		}),
+		web.Public(http.MethodGet, "/readyz", readiness(d)),
+		web.Public(http.MethodGet, "/api/v1/openapi.json", func(c echo.Context) error {
+			return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, spec)
+		}),
+	}, nil
+}
+
+// Readiness reports whether the service can serve: the database answers,
+// the schema is current and the policies are loaded.
+type Readiness struct {
+	Status string          `json:"status"`
+	Checks map[string]bool `json:"checks"`
+}
+
+func readiness(d Deps) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		checks := map[string]bool{"database": false, "schema": false, "policies": d.Enforcer != nil}
+		if sqlDB, err := d.DB.DB(); err == nil && sqlDB.PingContext(ctx) == nil {
+			checks["database"] = true
+			checks["schema"] = database.CheckSchema(ctx, d.DB, migrations.FS) == nil
+		}
+		status, code := "ready", http.StatusOK
+		for _, ok := range checks {
+			if !ok {
+				status, code = "not_ready", http.StatusServiceUnavailable
+			}
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.JSON(code, Readiness{Status: status, Checks: checks})
+	}
+}
