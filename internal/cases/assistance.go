@@ -155,12 +155,9 @@ func (s *Service) toAssistance(ctx context.Context, tx *gorm.DB, r assistanceRow
 			return a, err
 		}
 		if !erased {
-			plain, err := sealer.Open(r.NotesEnc, ad("assistance", "notes", r.ID, k.KeyVersion))
-			if err != nil {
+			if a.Notes, err = openText(sealer, r.NotesEnc, ad("assistance", "notes", r.ID, k.KeyVersion)); err != nil {
 				return a, err
 			}
-			txt := string(plain)
-			a.Notes = &txt
 		}
 	}
 	return a, nil

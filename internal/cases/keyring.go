@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/google/uuid"
@@ -69,4 +70,23 @@ func (s *Service) liveSealer(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*j
 		err = errErased
 	}
 	return sealer, k, err
+}
+
+// openJSON opens enc, sealed under a, into v: a sealed JSON document.
+func openJSON(sealer *jcrypto.Sealer, enc []byte, a jcrypto.AD, v any) error {
+	plain, err := sealer.Open(enc, a)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(plain, v)
+}
+
+// openText opens enc, sealed under a: a sealed text.
+func openText(sealer *jcrypto.Sealer, enc []byte, a jcrypto.AD) (*string, error) {
+	plain, err := sealer.Open(enc, a)
+	if err != nil {
+		return nil, err
+	}
+	t := string(plain)
+	return &t, nil
 }

@@ -77,11 +77,11 @@ type noteRow struct {
 
 // open returns the note, its text opened with the case's sealer.
 func (r noteRow) open(sealer *jcrypto.Sealer, k caseKey) (Note, error) {
-	plain, err := sealer.Open(r.TextEnc, ad("case_notes", "text", r.ID, k.KeyVersion))
+	text, err := openText(sealer, r.TextEnc, ad("case_notes", "text", r.ID, k.KeyVersion))
 	if err != nil {
 		return Note{}, err
 	}
-	return Note{ID: r.ID, Text: string(plain), AuthorID: r.AuthorID, CreatedAt: r.CreatedAt.UTC()}, nil
+	return Note{ID: r.ID, Text: *text, AuthorID: r.AuthorID, CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 // ListNotes returns the caller's organization's notes on a case, newest

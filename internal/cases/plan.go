@@ -44,12 +44,8 @@ func (s *Service) readPlan(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Plan
 	if err != nil {
 		return Plan{}, err
 	}
-	plain, err := sealer.Open(r.PlanEnc, ad("case_plans", "plan", id, k.KeyVersion))
-	if err != nil {
-		return Plan{}, err
-	}
 	var body PlanInput
-	if err := json.Unmarshal(plain, &body); err != nil {
+	if err := openJSON(sealer, r.PlanEnc, ad("case_plans", "plan", id, k.KeyVersion), &body); err != nil {
 		return Plan{}, err
 	}
 	out.NeedsAssessment, out.Goals = body.NeedsAssessment, body.Goals

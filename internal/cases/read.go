@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -158,12 +157,8 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 			}
 			ev := Event{Kind: e.Kind, Country: e.Country, Region: e.Region, YearMonth: e.YearMonth}
 			if sealer != nil && rv.eventDetails && e.DetailsEnc != nil {
-				plain, err := sealer.Open(e.DetailsEnc, ad("case_events", "details", e.ID, k.KeyVersion))
-				if err != nil {
-					return nil, err
-				}
 				var sec eventSecret
-				if err := json.Unmarshal(plain, &sec); err != nil {
+				if err := openJSON(sealer, e.DetailsEnc, ad("case_events", "details", e.ID, k.KeyVersion), &sec); err != nil {
 					return nil, err
 				}
 				ev.Place, ev.Details = sec.Place, sec.Details
@@ -178,12 +173,8 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 func openIdentity(sealer *jcrypto.Sealer, r row, keyVersion int, rv reveal) (*Identity, error) {
 	var id Identity
 	if (rv.identity || rv.names) && r.IdentityEnc != nil {
-		plain, err := sealer.Open(r.IdentityEnc, ad("cases", "identity", r.ID, keyVersion))
-		if err != nil {
-			return nil, err
-		}
 		var p identityPart
-		if err := json.Unmarshal(plain, &p); err != nil {
+		if err := openJSON(sealer, r.IdentityEnc, ad("cases", "identity", r.ID, keyVersion), &p); err != nil {
 			return nil, err
 		}
 		id.GivenName, id.FamilyName, id.Patronymic = p.GivenName, p.FamilyName, p.Patronymic
@@ -192,12 +183,8 @@ func openIdentity(sealer *jcrypto.Sealer, r row, keyVersion int, rv reveal) (*Id
 		}
 	}
 	if rv.contact && r.ContactEnc != nil {
-		plain, err := sealer.Open(r.ContactEnc, ad("cases", "contact", r.ID, keyVersion))
-		if err != nil {
-			return nil, err
-		}
 		var p contactPart
-		if err := json.Unmarshal(plain, &p); err != nil {
+		if err := openJSON(sealer, r.ContactEnc, ad("cases", "contact", r.ID, keyVersion), &p); err != nil {
 			return nil, err
 		}
 		id.Phone, id.Address, id.ContactPerson = p.Phone, p.Address, p.ContactPerson

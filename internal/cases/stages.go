@@ -148,12 +148,9 @@ func (s *Service) Stages(ctx context.Context, id uuid.UUID) ([]StageMove, error)
 			if r.ClosureReason != nil {
 				m.Reason = r.ClosureReason
 			} else if r.ReasonEnc != nil && sealer != nil && rel.Owner() {
-				plain, err := sealer.Open(r.ReasonEnc, ad("case_stage_moves", "reason", r.ID, k.KeyVersion))
-				if err != nil {
+				if m.Reason, err = openText(sealer, r.ReasonEnc, ad("case_stage_moves", "reason", r.ID, k.KeyVersion)); err != nil {
 					return nil, err
 				}
-				txt := string(plain)
-				m.Reason = &txt
 			}
 			out = append(out, m)
 		}
