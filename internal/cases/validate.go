@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 )
@@ -29,7 +28,7 @@ func checkText(v *apperr.Validation, field string, s *string, max int) {
 	if s == nil {
 		return
 	}
-	if !utf8.ValidString(*s) || utf8.RuneCountInString(*s) > max || strings.ContainsRune(*s, 0) {
+	if !apperr.IsTextWithin(*s, max) {
 		v.Add(field, "must be text of at most "+itoa(max)+" characters")
 	}
 }

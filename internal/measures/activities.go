@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -96,7 +95,7 @@ func (in *ActivityInput) validate(now time.Time) error {
 	if !slices.Contains(ActivityKinds, in.Kind) {
 		v.Add("kind", "must be one of: "+strings.Join(ActivityKinds, ", "))
 	}
-	if t := strings.TrimSpace(in.Title); t == "" || !utf8.ValidString(in.Title) || utf8.RuneCountInString(in.Title) > 300 || strings.ContainsRune(in.Title, 0) {
+	if strings.TrimSpace(in.Title) == "" || !apperr.IsTextWithin(in.Title, 300) {
 		v.Add("title", "must be text of 1 to 300 characters")
 	}
 	if p := in.Participants; p != nil {

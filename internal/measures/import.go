@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
 	"gorm.io/gorm"
@@ -198,7 +197,7 @@ func checkTitle(v *apperr.Validation, field string, t Title, required bool) {
 			}
 			continue
 		}
-		if !utf8.ValidString(s.text) || utf8.RuneCountInString(s.text) > 1000 || strings.ContainsRune(s.text, 0) {
+		if !apperr.IsTextWithin(s.text, 1000) {
 			v.Add(field+"."+s.lang, "must be text of at most 1000 characters")
 		}
 	}

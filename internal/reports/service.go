@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -405,9 +403,9 @@ func (s *Service) PutNarrative(ctx context.Context, year, half, measureCode stri
 	switch {
 	case in.Text == nil:
 		v.Add("text", "is required")
-	case !utf8.ValidString(*in.Text) || strings.ContainsRune(*in.Text, 0):
+	case !apperr.IsText(*in.Text):
 		v.Add("text", "must be text")
-	case utf8.RuneCountInString(*in.Text) > MaxNarrative:
+	case !apperr.IsTextWithin(*in.Text, MaxNarrative):
 		v.Add("text", fmt.Sprintf("must be at most %d characters", MaxNarrative))
 	}
 	if err := v.Err(); err != nil {
