@@ -148,6 +148,29 @@ func oneOf(v string, set []string) bool {
 	return false
 }
 
+// check adds to v what is wrong with the fields patch p sets.
+func (p Patch) check(v *apperr.Validation) {
+	if p.Name != nil {
+		for _, n := range []struct {
+			field string
+			name  *string
+		}{{"name.ru", p.Name.RU}, {"name.ky", p.Name.KY}, {"name.en", p.Name.EN}} {
+			if n.name != nil {
+				validName(v, n.field, *n.name)
+			}
+		}
+	}
+	if p.Kind != nil && !oneOf(*p.Kind, Kinds) {
+		v.Add("kind", "must be one of: "+strings.Join(Kinds, ", "))
+	}
+	if p.Region != nil && !oneOf(*p.Region, Regions) {
+		v.Add("region", "must be one of: "+strings.Join(Regions, ", "))
+	}
+	if p.Services != nil {
+		validServices(v, *p.Services)
+	}
+}
+
 func validName(v *apperr.Validation, field, s string) {
 	s = strings.TrimSpace(s)
 	if s == "" || len([]rune(s)) > 300 {
@@ -197,21 +220,15 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Organization, err
 	if !codePattern.MatchString(in.Code) {
 		v.Add("code", "must be 2-24 capital letters, digits or dashes, starting with a letter")
 	}
-	validName(&v, "name.ru", in.Name.RU)
-	validName(&v, "name.ky", in.Name.KY)
-	validName(&v, "name.en", in.Name.EN)
-	if !oneOf(in.Kind, Kinds) {
-		v.Add("kind", "must be one of: "+strings.Join(Kinds, ", "))
-	}
-	if !oneOf(in.Region, Regions) {
-		v.Add("region", "must be one of: "+strings.Join(Regions, ", "))
-	}
-	validServices(&v, in.Services)
+	// A new organization is an empty one with every field patched.
+	p := Patch{Name: &NamePatch{RU: &in.Name.RU, KY: &in.Name.KY, EN: &in.Name.EN}, Kind: &in.Kind, Region: &in.Region,
+		Services: &in.Services}
+	p.check(&v)
 	if err := v.Err(); err != nil {
 		return Organization{}, err
 	}
-	r := row{ID: uuid.New(), Code: in.Code, NameRu: strings.TrimSpace(in.Name.RU), NameKy: strings.TrimSpace(in.Name.KY),
-		NameEn: strings.TrimSpace(in.Name.EN), Kind: in.Kind, Region: in.Region, Services: orEmpty(in.Services), Active: true, Version: 1}
+	r := row{ID: uuid.New(), Code: in.Code, Active: true, Version: 1}
+	r.apply(p)
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
 		var ts struct{ CreatedAt, UpdatedAt time.Time }
 		if err := tx.Raw(`INSERT INTO organizations (id, code, name_ru, name_ky, name_en, kind, region, services)
@@ -242,26 +259,7 @@ func orEmpty(s []string) []string {
 // expected: a stale version answers ErrPreconditionFailed.
 func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patch) (Organization, error) {
 	var v apperr.Validation
-	if p.Name != nil {
-		if p.Name.RU != nil {
-			validName(&v, "name.ru", *p.Name.RU)
-		}
-		if p.Name.KY != nil {
-			validName(&v, "name.ky", *p.Name.KY)
-		}
-		if p.Name.EN != nil {
-			validName(&v, "name.en", *p.Name.EN)
-		}
-	}
-	if p.Kind != nil && !oneOf(*p.Kind, Kinds) {
-		v.Add("kind", "must be one of: "+strings.Join(Kinds, ", "))
-	}
-	if p.Region != nil && !oneOf(*p.Region, Regions) {
-		v.Add("region", "must be one of: "+strings.Join(Regions, ", "))
-	}
-	if p.Services != nil {
-		validServices(&v, *p.Services)
-	}
+	p.check(&v)
 	if err := v.Err(); err != nil {
 		return Organization{}, err
 	}
