@@ -184,7 +184,7 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 		if !access.MayWriteAssistance(p, rel, provider) {
 			return Assistance{}, access.Deny("a referred organization records its own assistance only", "assistance.create", "case", caseID.String())
 		}
-		if err := checkProvider(tx, provider); err != nil {
+		if err := organizations.CheckNamed(tx, "provider_organization_id", provider, false); err != nil {
 			return Assistance{}, err
 		}
 		if err := defaultMeasure(ctx, tx, &in); err != nil {
@@ -214,18 +214,6 @@ func (s *Service) CreateAssistance(ctx context.Context, caseID uuid.UUID, in Ass
 		}
 		return s.readAssistance(ctx, tx, id, true)
 	})
-}
-
-// checkProvider checks that the provider of assistance exists.
-func checkProvider(tx *gorm.DB, provider uuid.UUID) error {
-	var exists bool
-	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, provider).Scan(&exists).Error; err != nil {
-		return err
-	}
-	if !exists {
-		return apperr.Invalid("provider_organization_id", "names no organization")
-	}
-	return nil
 }
 
 // defaultMeasure fills the Program measure the assistance implements,

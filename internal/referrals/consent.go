@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
+	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -188,14 +189,7 @@ func checkConsentParties(tx *gorm.DB, caseID uuid.UUID, in ConsentInput) error {
 	if in.RecipientOrganizationID == nil {
 		return nil
 	}
-	var exists bool
-	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, *in.RecipientOrganizationID).Scan(&exists).Error; err != nil {
-		return err
-	}
-	if !exists {
-		return apperr.Invalid("recipient_organization_id", "names no organization")
-	}
-	return nil
+	return organizations.CheckNamed(tx, "recipient_organization_id", *in.RecipientOrganizationID, false)
 }
 
 // loadConsent reads consent id.

@@ -325,12 +325,8 @@ func checkReferable(tx *gorm.DB, p reqctx.Principal, caseID uuid.UUID, in Create
 	if in.ToOrganizationID == p.OrganizationID {
 		return c, apperr.Invalid("to_organization_id", "must be another organization")
 	}
-	var toExists bool
-	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ? AND active)`, in.ToOrganizationID).Scan(&toExists).Error; err != nil {
+	if err := organizations.CheckNamed(tx, "to_organization_id", in.ToOrganizationID, true); err != nil {
 		return c, err
-	}
-	if !toExists {
-		return c, apperr.Invalid("to_organization_id", "names no active organization")
 	}
 	if err := tx.Raw(`SELECT status, sex, age_bracket, region_of_origin FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
 		return c, err

@@ -21,6 +21,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
 	"github.com/jardam-kg/jardam/internal/notifications"
+	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/database"
@@ -245,12 +246,8 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (User, error) {
 	}
 	var r row
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
-		var exists bool
-		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?)`, in.OrganizationID).Scan(&exists).Error; err != nil {
+		if err := organizations.CheckNamed(tx, "organization_id", in.OrganizationID, false); err != nil {
 			return err
-		}
-		if !exists {
-			return apperr.Invalid("organization_id", "names no organization")
 		}
 		if err := tx.Raw(`INSERT INTO users (email, name, role, organization_id, password_hash, must_change_password,
 			status, disabled_at, created_by, requested_by, password_set_by)

@@ -1,10 +1,16 @@
 package organizations
 
+// What other domains ask of the organizations, in their own transaction:
+// the code of what an organization opens (NextCode), and whether a body
+// names an organization (CheckNamed).
+
 import (
 	"fmt"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/jardam-kg/jardam/internal/platform/apperr"
 )
 
 // NextCode numbers what organization orgID opens in a year (its cases, its
@@ -28,4 +34,22 @@ func NextCode(tx *gorm.DB, counters string, orgID uuid.UUID, marker string, year
 		return "", err
 	}
 	return fmt.Sprintf("%s-%s%d-%04d", r.Code, marker, year, r.Last), nil
+}
+
+// CheckNamed answers a validation error naming field unless organization
+// id exists (and, when active is set, is active), read in the caller's
+// transaction tx: for a body that names an organization (a provider, a
+// recipient, an account's organization). It returns the database's errors.
+func CheckNamed(tx *gorm.DB, field string, id uuid.UUID, active bool) error {
+	var exists bool
+	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ? AND (active OR NOT ?))`, id, active).Scan(&exists).Error; err != nil {
+		return err
+	}
+	switch {
+	case exists:
+		return nil
+	case active:
+		return apperr.Invalid(field, "names no active organization")
+	}
+	return apperr.Invalid(field, "names no organization")
 }
