@@ -109,7 +109,14 @@ test-go:
 	@# hundreds of LPs per year of figures, and the reports' random-caseload
 	@# check computes a release per year for it: both run without the race
 	@# detector (tag attack).
-	bash .ci/test-db.sh $(GO) test -tags attack -count=1 -timeout 15m -run 'Attack|CoordinatorNeverReceivesASmallFigure' ./internal/stats/ ./internal/reports/
+	@# Beside it, as the two wait on different things (the LPs on the CPU,
+	@# the API on round trips), the HTTP API's tests and the release lock's
+	@# run again behind PgBouncer in transaction pooling mode, the way
+	@# docs/operations.md deploys the service (.ci/pgbouncer.sh).
+	bash .ci/test-db.sh bash -c '\
+		$(GO) test -tags attack -count=1 -timeout 15m -run "Attack|CoordinatorNeverReceivesASmallFigure" ./internal/stats/ ./internal/reports/ & attack=$$!; \
+		bash .ci/pgbouncer.sh bash -c "$(GO) test -count=1 -timeout 15m ./internal/api/ && $(GO) test -count=1 -timeout 5m -run AYearIsComputedOnce ./internal/stats/"; pooled=$$?; \
+		wait $$attack; attacked=$$?; exit $$(( pooled || attacked ))'
 
 ## test-web: the web app's unit tests (npm test), once frontend/ exists
 test-web:

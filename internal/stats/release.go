@@ -13,6 +13,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/disclosure"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
 // ActionRelease is the audit action of a computed release.
@@ -95,27 +96,50 @@ func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
 }
 
 // compute computes, stores and audits the release of sc's year under the
-// year's advisory lock, unless another process stored it meanwhile.
+// year's advisory lock, unless another process stored it meanwhile. The
+// locks are transaction-level: behind a pooler in transaction mode
+// (docs/operations.md) a session lock could be taken on one server
+// connection and released on another, and the year would stay locked.
 func (s *Service) compute(ctx context.Context, sc yearScope, year int) (*Release, error) {
 	var rel *Release
-	err := s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec(`SELECT pg_advisory_lock(?, ?)`, releaseLock, year).Error; err != nil {
-			return err
-		}
-		defer conn.Exec(`SELECT pg_advisory_unlock(?, ?)`, releaseLock, year)
+	// Read committed: once the lock is held, each statement sees what
+	// committed before it.
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		if rel, err = s.loadCurrent(ctx, conn, sc); err != nil || rel != nil {
+		if rel, err = s.lockedCurrent(ctx, tx, sc); err != nil || rel != nil {
 			return err
 		}
-		if err := refreshRollups(ctx, conn, yearPeriod(year).From, sc.coversTo); err != nil {
+		if err := refreshRollups(ctx, tx, yearPeriod(year).From, sc.coversTo); err != nil {
 			return fmt.Errorf("refresh statistics rollups: %w", err)
 		}
-		return conn.Transaction(func(tx *gorm.DB) error {
-			rel, err = s.computeRelease(ctx, tx, sc)
-			return err
-		}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+		return nil
 	})
+	if err != nil || rel != nil {
+		return rel, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if rel, err = s.lockedCurrent(ctx, tx, sc); err != nil || rel != nil {
+			return err
+		}
+		rel, err = s.computeRelease(ctx, tx, sc)
+		return err
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	if database.IsCode(err, "23505") {
+		// The snapshot of this transaction was taken before the lock was
+		// granted: another process stored the same version meanwhile.
+		return s.loadCurrent(ctx, s.db, sc)
+	}
 	return rel, err
+}
+
+// lockedCurrent takes the year's lock for the rest of tx and returns the
+// stored release that is current, or nil.
+func (s *Service) lockedCurrent(ctx context.Context, tx *gorm.DB, sc yearScope) (*Release, error) {
+	if err := tx.Exec(`SELECT pg_advisory_xact_lock(?, ?)`, releaseLock, sc.year).Error; err != nil {
+		return nil, err
+	}
+	return s.loadCurrent(ctx, tx, sc)
 }
 
 // storedRelease is a row of stats_releases.

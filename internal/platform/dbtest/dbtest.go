@@ -121,8 +121,30 @@ func newDB(super string) *DB {
 		Name:     name,
 		SuperURL: super,
 		OwnerURL: URLFor(super, database.OwnerRole, testPassword, name),
-		AppURL:   URLFor(super, database.AppRole, testPassword, name),
+		AppURL:   viaPooler(URLFor(super, database.AppRole, testPassword, name)),
 	}
+}
+
+// viaPooler points an application URL at the connection pooler named by
+// TEST_APP_POOLER (host:port of a PgBouncer in transaction pooling mode,
+// see .ci/pgbouncer.sh), with the settings docs/operations.md gives for
+// it: pgx sends unnamed statements, which survive transaction pooling, and
+// caches their descriptions, so a query still takes one round trip.
+// Without TEST_APP_POOLER the URL is unchanged.
+func viaPooler(appURL string) string {
+	pooler := os.Getenv("TEST_APP_POOLER")
+	if pooler == "" {
+		return appURL
+	}
+	u, err := url.Parse(appURL)
+	if err != nil {
+		panic(err)
+	}
+	u.Host = pooler
+	q := u.Query()
+	q.Set("default_query_exec_mode", "cache_describe")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // open connects d.App as the application role, closed when t ends.
