@@ -45,10 +45,7 @@ func Created[O any](c echo.Context, out O) error { return c.JSON(http.StatusCrea
 
 // Items answers 200 with items as a list that has no next page.
 func Items[O any](c echo.Context, items []O) error {
-	if items == nil {
-		items = []O{}
-	}
-	return c.JSON(http.StatusOK, List[O]{Items: items})
+	return c.JSON(http.StatusOK, ListFrom(items, ""))
 }
 
 // Tagged answers status with out as JSON and version as its ETag.
@@ -57,16 +54,16 @@ func Tagged(c echo.Context, status, version int, out any) error {
 	return c.JSON(status, out)
 }
 
-// Attachment answers 200 with body as a file to download named name.
-func Attachment(c echo.Context, name, contentType string, body []byte) error {
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	return c.Blob(http.StatusOK, contentType, body)
-}
-
 // TaggedAs is the Answer of status with the result as JSON and its version
 // (read by version) as the ETag.
 func TaggedAs[O any](status int, version func(O) int) Answer[O] {
 	return func(c echo.Context, out O) error { return Tagged(c, status, version(out), out) }
+}
+
+// Attachment answers 200 with body as a file to download named name.
+func Attachment(c echo.Context, name, contentType string, body []byte) error {
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, contentType, body)
 }
 
 // OnID calls call on the object the route names and answers its result.
