@@ -18,7 +18,7 @@ PG_PORT  ?= 54329
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: all build frontend-build run test test-go test-web test-e2e bench psql clean clean-data vulncheck lint lint-go lint-openapi lint-web
+.PHONY: all build frontend-build run test test-go test-deploy test-web test-e2e bench psql clean clean-data vulncheck lint lint-go lint-openapi lint-web
 
 # Security checks. Tools and the vulnerability database are pinned, and
 # cached under .data/ after the first run. golang.org/x/vulndb has
@@ -50,7 +50,7 @@ run: build
 	JARDAM_PG_PORT=$(PG_PORT) bash .ci/run-local.sh
 
 ## test: everything .ci/run runs
-test: lint vulncheck test-go test-web test-e2e
+test: lint vulncheck test-go test-deploy test-web test-e2e
 
 ## lint: every linter; each can run alone (make lint-go, lint-openapi, lint-web)
 lint: lint-go lint-openapi lint-web
@@ -117,6 +117,11 @@ test-go:
 		$(GO) test -tags attack -count=1 -timeout 15m -run "Attack|CoordinatorNeverReceivesASmallFigure" ./internal/stats/ ./internal/reports/ & attack=$$!; \
 		bash .ci/pgbouncer.sh bash -c "$(GO) test -count=1 -timeout 15m ./internal/api/ && $(GO) test -count=1 -timeout 5m -run AYearIsComputedOnce ./internal/stats/"; pooled=$$?; \
 		wait $$attack; attacked=$$?; exit $$(( pooled || attacked ))'
+
+## test-deploy: the deployment files (deploy/, a module of its own) read as
+## docker compose and Kubernetes read them (compose-go, k8s.io/api types)
+test-deploy:
+	cd deploy && $(GO) test -count=1 ./...
 
 ## test-web: the web app's unit tests (npm test), once frontend/ exists
 test-web:
