@@ -367,10 +367,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (TokenPair, error
 		return TokenPair{}, errBadRefresh
 	}
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return TokenPair{}, err
-		}
-		return TokenPair{}, apperr.Internal(err)
+		return TokenPair{}, apperr.Wrap(err)
 	}
 	return pair, nil
 }

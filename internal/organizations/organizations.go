@@ -290,10 +290,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		return audit.Record(ctx, tx, "organization.update", "organization", id.String(), audit.Success)
 	})
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return Organization{}, err
-		}
-		return Organization{}, apperr.Internal(err)
+		return Organization{}, apperr.Wrap(err)
 	}
 	return out, nil
 }

@@ -181,7 +181,7 @@ func (s *Service) Approve(ctx context.Context, id uuid.UUID) (Approval, error) {
 		s.denied(ctx, "user.approve")
 	}
 	if err != nil {
-		return Approval{}, classify(err)
+		return Approval{}, apperr.Wrap(err)
 	}
 	return out, nil
 }

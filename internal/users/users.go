@@ -270,17 +270,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (User, error) {
 		return User{}, apperr.Conflict("an account with this e-mail exists", "email")
 	}
 	if err != nil {
-		return User{}, classify(err)
+		return User{}, apperr.Wrap(err)
 	}
 	return toUser(r), nil
-}
-
-// classify keeps a domain error and makes any other an internal one.
-func classify(err error) error {
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return apperr.Internal(err)
 }
 
 func (s *Service) denied(ctx context.Context, action string) {
@@ -360,7 +352,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		s.denied(ctx, "user.update")
 	}
 	if err != nil {
-		return User{}, classify(err)
+		return User{}, apperr.Wrap(err)
 	}
 	return out, nil
 }

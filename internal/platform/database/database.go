@@ -253,12 +253,5 @@ func InCallerTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, p reqctx.
 	if !ok {
 		return apperr.Unauthorized("sign in first")
 	}
-	err := InOrgTx(ctx, db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) })
-	if err == nil {
-		return nil
-	}
-	if _, ok := apperr.As(err); ok {
-		return err
-	}
-	return apperr.Internal(err)
+	return apperr.Wrap(InOrgTx(ctx, db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) }))
 }
