@@ -14,4 +14,3 @@ CREATE TABLE index_key_checks (
 );
 
 GRANT SELECT, INSERT ON index_key_checks TO jardam_app;
-GRANT SELECT ON index_key_checks TO jardam_maint;

@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,6 +25,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/metrics"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
+	"github.com/jardam-kg/jardam/internal/platform/schedule"
 	"github.com/jardam-kg/jardam/internal/seed"
 	"github.com/jardam-kg/jardam/internal/stats"
 	"github.com/jardam-kg/jardam/internal/users"
@@ -58,7 +58,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	stopBG := runBackground(db, cfg, log, linker)
+	stopBG, err := runBackground(db, cfg, log, linker, reg)
+	if err != nil {
+		return fmt.Errorf("background jobs: %w", err)
+	}
 	stopMetrics := func(context.Context) {}
 	if reg != nil {
 		if stopMetrics, err = startMetrics(cfg.MetricsListen, reg, db, linker, log); err != nil {
@@ -165,35 +168,34 @@ func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.D
 	return srv, reg, nil
 }
 
-// runBackground starts the background work: audit linking, statistics
-// warming, notification delivery, the dormancy pass and the daily digest.
-// The returned function stops them all and waits for them.
-func runBackground(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *audit.Linker) (stop func()) {
-	bg, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = linker.Run(bg, cfg.AuditLinkInterval) })
-	wg.Go(func() {
+// backgroundJobs is the service's background work, run by one scheduler
+// (internal/platform/schedule) whose counts are on /metrics. The daily
+// jobs run once a day across replicas (database.OncePerDay); the others
+// are safe to run in every replica at once.
+func backgroundJobs(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *audit.Linker) []schedule.Job {
+	mail := notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}
+	return []schedule.Job{
+		{Name: "audit_link", Every: cfg.AuditLinkInterval, Backlog: audit.MaxLinkBatch, Step: linker.LinkOnce},
 		// Statistical releases are computed ahead of coordinators' reads
-		// (a year of figures at a million cases takes about a minute).
-		stats.NewService(db, stats.Settings{K: cfg.StatsK}, log).Warm(bg, 10*time.Minute)
-	})
-	wg.Go(func() {
-		notifications.NewDeliverer(db, notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}, log).Run(bg, 2*time.Second)
-	})
-	wg.Go(func() {
-		// Checked hourly; the pass itself runs once a day across replicas.
-		users.NewDormancy(db, cfg.DormantDays, log).Run(bg, time.Hour)
-	})
-	wg.Go(func() {
-		// Checked hourly; the digest goes out once a day across replicas,
-		// when SMTP is configured.
-		work.NewDigest(work.NewService(db, nil), notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}, log).
-			Run(bg, time.Hour)
-	})
-	return func() {
-		cancel()
-		wg.Wait()
+		// (a year of figures at a million cases takes minutes).
+		{Name: "stats_warm", Every: 10 * time.Minute, Step: stats.NewService(db, stats.Settings{K: cfg.StatsK}, log).WarmOnce},
+		{Name: "notification_delivery", Every: 2 * time.Second, Backlog: 100, Step: notifications.NewDeliverer(db, mail, log).DeliverOnce},
+		// Checked hourly; each runs once a day across replicas.
+		{Name: "dormant_accounts", Every: time.Hour, Step: users.NewDormancy(db, cfg.DormantDays, log).RunOnce},
+		{Name: "work_digest", Every: time.Hour, Step: work.NewDigest(work.NewService(db, nil), mail, log).RunOnce},
 	}
+}
+
+// runBackground starts the background jobs, counted on reg when there is
+// one. The returned function stops them and waits for them.
+func runBackground(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *audit.Linker, reg *metrics.Registry) (stop func(), err error) {
+	sched := schedule.New(log, backgroundJobs(db, cfg, log, linker)...)
+	if reg != nil {
+		if err := reg.Register(sched); err != nil {
+			return nil, err
+		}
+	}
+	return sched.Start(context.Background()), nil
 }
 
 // startPprof serves Go's runtime profiles on addr (development only:

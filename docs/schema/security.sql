@@ -223,7 +223,6 @@ GRANT INSERT, SELECT, UPDATE ON TABLE half_year_report_narratives TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE half_year_reports TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE idempotency_keys TO jardam_app;
 GRANT INSERT, SELECT ON TABLE index_key_checks TO jardam_app;
-GRANT SELECT ON TABLE index_key_checks TO jardam_maint;
 GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE indicator_targets TO jardam_app;
 GRANT INSERT, SELECT ON TABLE key_checks TO jardam_app;
 GRANT INSERT, SELECT ON TABLE key_checks TO jardam_maint;

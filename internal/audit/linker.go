@@ -225,35 +225,6 @@ func (l *Linker) pass(tx *gorm.DB, useHorizon bool, horizon uint64) (int, chainH
 	return len(entries), chainHead{seq: seq, hash: prev, at: at, sig: sig}, nil
 }
 
-// Run links in passes until ctx is done: after a pass that filled a whole
-// batch it goes on at once, otherwise it waits interval (DefaultLinkInterval
-// when interval <= 0). Failed passes are logged (without entry content) and
-// retried after interval. It returns ctx's error when ctx ends.
-func (l *Linker) Run(ctx context.Context, interval time.Duration) error {
-	if interval <= 0 {
-		interval = DefaultLinkInterval
-	}
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-		n, err := l.LinkOnce(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			l.log.ErrorContext(ctx, "audit linker pass failed", "error", err)
-			t.Reset(interval)
-		case err == nil && n >= l.batch:
-			t.Reset(0) // more may be waiting
-		default:
-			t.Reset(interval)
-		}
-	}
-}
-
 // Lag returns how many committed entries are not linked yet, for a metric.
 // Once a pass has established the linker's horizon it counts only recent
 // transactions' entries, so it stays cheap; it does not wait for a running

@@ -2,7 +2,6 @@ package audit_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
+	"github.com/jardam-kg/jardam/internal/platform/schedule"
 )
 
 // newLinked returns a fresh database, a signer of a random key and a
@@ -211,14 +211,14 @@ func linkUntilDone(t *testing.T, l *audit.Linker, done *atomic.Bool, linked *ato
 	}
 }
 
-func TestRunLinksUntilCancelled(t *testing.T) {
+// Scheduled as the server schedules it, the linker chains what is
+// recorded, and stops when asked.
+func TestScheduledLinkerLinksUntilStopped(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	l := audit.NewLinker(d.App, newSigner(t), quiet)
-	errc := make(chan error, 1)
-	go func() { errc <- l.Run(ctx, 10*time.Millisecond) }()
+	stop := schedule.New(quiet, schedule.Job{Name: "audit_link", Every: 10 * time.Millisecond,
+		Backlog: audit.MaxLinkBatch, Step: l.LinkOnce}).Start(context.Background())
 
 	recordN(t, d.App, 5)
 	deadline := time.Now().Add(10 * time.Second)
@@ -228,18 +228,16 @@ func TestRunLinksUntilCancelled(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Run linked %d of 5 entries in time", entries)
+			t.Fatalf("the scheduled linker linked %d of 5 entries in time", entries)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	cancel()
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
 	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Run returned %v", err)
-		}
+	case <-stopped:
 	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after cancellation")
+		t.Fatal("the scheduler did not stop")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,9 +243,19 @@ func assertOutageMetrics(t *testing.T, api *client, metricsAddr string, ids map[
 		`go_sql_open_connections{db_name="jardam"}`,
 		"jardam_outbox_pending ",
 		"jardam_audit_unlinked_entries ",
+		`jardam_job_last_success_timestamp_seconds{job="dormant_accounts"}`,
+		`jardam_job_last_run_failed{job="stats_warm"}`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// The background jobs ran through the outages: the audit linker's
+	// failed passes are counted, and so are its passes since.
+	for _, outcome := range []string{"ok", "error"} {
+		m := regexp.MustCompile(`jardam_job_runs_total\{job="audit_link",outcome="` + outcome + `"\} (\d+)`).FindStringSubmatch(out)
+		if m == nil || m[1] == "0" {
+			t.Errorf("the audit linker's %s runs are not counted: %v", outcome, m)
 		}
 	}
 	for id := range ids {

@@ -217,27 +217,3 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Run delivers until ctx ends.
-func (d *Deliverer) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		for {
-			n, err := d.DeliverOnce(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					d.log.Warn("notification delivery", slog.String("error", err.Error()))
-				}
-				break
-			}
-			if n < 100 {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

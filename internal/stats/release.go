@@ -262,29 +262,27 @@ func (s *Service) computeRelease(ctx context.Context, tx *gorm.DB, sc yearScope)
 	return rel, audit.Record(ctx, tx, ActionRelease, "stats_release", fmt.Sprintf("%d:v%d", sc.year, rel.Version), audit.Success)
 }
 
-// Warm computes, every interval until ctx ends, the releases that a
-// coordinator's next read would otherwise wait for: the current year's
-// (once a month of it has ended) and the previous year's, when a month has
-// ended or a correction has come since they were stored. Several replicas
-// may warm at once: the advisory lock of Release computes each once.
-func (s *Service) Warm(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		now := s.now().In(Bishkek)
-		// The series reach 24 months back, into the year before last.
-		for _, y := range []int{now.Year() - 2, now.Year() - 1, now.Year()} {
-			if len(scopeOf(y, now).months) == 0 {
-				continue
-			}
-			if _, err := s.Release(ctx, y); err != nil && ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "statistics release warm-up failed", "year", y, "err", err)
-			}
+// WarmOnce computes, when they are not stored yet, the releases a
+// coordinator may ask for now (the series reach 24 months back, into the
+// year before last), so that no reader waits for one. It returns how many
+// years it made sure of and the first error met; the others are still tried.
+// Several replicas may warm at once: the advisory lock of Release computes
+// each once.
+func (s *Service) WarmOnce(ctx context.Context) (int, error) {
+	now := s.now().In(Bishkek)
+	var first error
+	n := 0
+	for _, y := range []int{now.Year() - 2, now.Year() - 1, now.Year()} {
+		if len(scopeOf(y, now).months) == 0 {
+			continue
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if _, err := s.Release(ctx, y); err != nil {
+			if first == nil {
+				first = fmt.Errorf("release of %d: %w", y, err)
+			}
+			continue
 		}
+		n++
 	}
+	return n, first
 }

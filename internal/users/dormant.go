@@ -3,7 +3,6 @@ package users
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -54,6 +53,9 @@ func (d *Dormancy) RunOnce(ctx context.Context) (int, error) {
 		n = len(rows)
 		return nil
 	})
+	if err == nil && n > 0 {
+		d.log.InfoContext(ctx, "dormant accounts disabled", slog.Int("accounts", n), slog.Int("unused_days", d.days))
+	}
 	return n, err
 }
 
@@ -66,22 +68,3 @@ func disableDormant(ctx context.Context, tx *gorm.DB, r row) error {
 	return err
 }
 
-// Run checks every interval whether the daily pass is due, until ctx ends.
-func (d *Dormancy) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if n, err := d.RunOnce(ctx); err != nil {
-			if ctx.Err() == nil {
-				d.log.Warn("dormant accounts", slog.String("error", err.Error()))
-			}
-		} else if n > 0 {
-			d.log.Info("dormant accounts disabled", slog.Int("accounts", n), slog.Int("unused_days", d.days))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

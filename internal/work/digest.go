@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -76,22 +75,6 @@ func (d *Digest) RunOnce(ctx context.Context) (int, error) {
 		return nil
 	})
 	return sent, err
-}
-
-// Run sends the digest once a day (checked every interval) until ctx ends.
-func (d *Digest) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			d.log.ErrorContext(ctx, "work digest failed", slog.String("error", err.Error()))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // digestText holds a digest's words in one language.

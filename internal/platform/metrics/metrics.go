@@ -128,6 +128,10 @@ func (g *gauge) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, v)
 }
 
+// Register adds a collector of the service's own (such as the background
+// jobs' counts). It returns an error when its metrics clash with others.
+func (r *Registry) Register(c prometheus.Collector) error { return r.reg.Register(c) }
+
 // Handler serves the metrics in the Prometheus exposition format.
 func (r *Registry) Handler() http.Handler {
 	return promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{
