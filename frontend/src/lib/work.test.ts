@@ -47,16 +47,15 @@ describe('activity body', () => {
     title: '  Training of officials ',
     measure_code: '2.4',
   };
+  const required = {
+    held_on: '2025-05-01',
+    region: 'osh',
+    kind: 'training',
+    title: 'Training of officials',
+    measure_code: '2.4',
+  };
   it('leaves empty optional fields out and counts participants by sex', () => {
-    expect(activityBody(base)).toEqual({
-      body: {
-        held_on: '2025-05-01',
-        region: 'osh',
-        kind: 'training',
-        title: 'Training of officials',
-        measure_code: '2.4',
-      },
-    });
+    expect(activityBody(base)).toEqual({ body: required });
     const r = activityBody({
       ...base,
       female: '3',
@@ -67,11 +66,7 @@ describe('activity body', () => {
     });
     expect(r).toEqual({
       body: {
-        held_on: '2025-05-01',
-        region: 'osh',
-        kind: 'training',
-        title: 'Training of officials',
-        measure_code: '2.4',
+        ...required,
         participants: { female: 3, other: 0 },
         people_reached: 40,
         cost_kgs: 1500.5,

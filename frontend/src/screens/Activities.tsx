@@ -3,14 +3,15 @@
 // form to record one. Activities carry no personal data: participants are
 // counted by sex.
 import { useMemo, useState, type FormEvent } from 'react';
-import { useI18n } from '../i18n';
+import { useI18n, type Key } from '../i18n';
 import { api, query } from '../lib/api';
 import { LoadMore, usePagedList } from '../lib/paged';
 import { useMeasures } from '../lib/refdata';
 import { ACTIVITY_KINDS, FUNDING_SOURCES, REGIONS } from '../lib/enums';
 import { type Activity, type Measure } from '../lib/types';
 import { activityBody, bishkekToday, emptyActivity, type ActivityDraft } from '../lib/work';
-import { ErrorText, useIdempotencyKey } from './common';
+import { ErrorText, Table, useIdempotencyKey } from './common';
+import { Alert, bind, bindDraft, Done, Input, Select, type Option, EnumSelect } from './form';
 
 interface Filters {
   measure_code: string;
@@ -23,6 +24,8 @@ export default function Activities({ canCreate }: { canCreate: boolean }) {
   const measures = useMeasures();
   const [filters, setFilters] = useState<Filters>({ measure_code: '', from: '', to: '' });
   const list = usePagedList<Activity>(`/activities${query({ ...filters })}`);
+  const filter = bindDraft(filters, setFilters);
+  const measureOptions = useMeasureOptions(measures);
 
   return (
     <section className="activities">
@@ -31,32 +34,15 @@ export default function Activities({ canCreate }: { canCreate: boolean }) {
       {canCreate && <ActivityForm measures={measures} onSaved={list.reload} />}
       <fieldset className="filters" data-testid="activity-filters">
         <legend>{t('act.filters')}</legend>
-        <MeasureSelect
-          measures={measures}
-          name="filter_measure"
+        <Select
           label={t('act.measure')}
-          value={filters.measure_code}
+          name="filter_measure"
           empty={t('common.all')}
-          onChange={(v) => setFilters({ ...filters, measure_code: v })}
+          options={measureOptions}
+          {...bind(filters.measure_code, (v) => setFilters({ ...filters, measure_code: v }))}
         />
-        <label>
-          {t('act.from')}
-          <input
-            type="date"
-            name="from"
-            value={filters.from}
-            onChange={(e) => setFilters({ ...filters, from: e.target.value })}
-          />
-        </label>
-        <label>
-          {t('act.to')}
-          <input
-            type="date"
-            name="to"
-            value={filters.to}
-            onChange={(e) => setFilters({ ...filters, to: e.target.value })}
-          />
-        </label>
+        <Input label={t('act.from')} type="date" {...filter('from')} />
+        <Input label={t('act.to')} type="date" {...filter('to')} />
       </fieldset>
       <h2>{t('act.list')}</h2>
       <ErrorText error={list.error} />
@@ -66,89 +52,58 @@ export default function Activities({ canCreate }: { canCreate: boolean }) {
   );
 }
 
-function MeasureSelect({
-  measures,
-  name,
-  label,
-  value,
-  onChange,
-  empty,
-  required,
-}: {
-  measures: Measure[];
-  name: string;
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-  empty: string;
-  required?: boolean;
-}) {
+/** The Program's measures as options: code and title. */
+function useMeasureOptions(measures: Measure[]): Option[] {
   const { lang } = useI18n();
-  return (
-    <label>
-      {label}
-      <select name={name} value={value} onChange={(e) => onChange(e.target.value)} required={required}>
-        <option value="">{empty}</option>
-        {measures.map((m) => (
-          <option key={m.code} value={m.code}>
-            {m.code} · {m.title[lang] || m.title.en}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
+  return measures.map((m) => ({ value: m.code, label: `${m.code} · ${m.title[lang] || m.title.en}` }));
 }
+
+const ACTIVITY_COLUMNS: Key[] = [
+  'act.heldOn',
+  'act.kind',
+  'act.what',
+  'act.region',
+  'act.measure',
+  'act.female',
+  'act.male',
+  'act.otherSex',
+  'act.total',
+  'act.reached',
+  'act.cost',
+];
 
 /** The list of activities: date, kind, region, measure, participants by sex, reach and cost. */
 export function ActivityTable({ items }: { items: Activity[] }) {
   const { t, tx, f } = useI18n();
   if (items.length === 0) return <p className="muted">{t('act.empty')}</p>;
   return (
-    <div className="table-wrap" tabIndex={0} role="region" aria-label={t('act.list')}>
-      <table data-testid="activities">
-        <thead>
-          <tr>
-            <th scope="col">{t('act.heldOn')}</th>
-            <th scope="col">{t('act.kind')}</th>
-            <th scope="col">{t('act.what')}</th>
-            <th scope="col">{t('act.region')}</th>
-            <th scope="col">{t('act.measure')}</th>
-            <th scope="col">{t('act.female')}</th>
-            <th scope="col">{t('act.male')}</th>
-            <th scope="col">{t('act.otherSex')}</th>
-            <th scope="col">{t('act.total')}</th>
-            <th scope="col">{t('act.reached')}</th>
-            <th scope="col">{t('act.cost')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((a) => (
-            <tr key={a.id}>
-              <td>{f.date(a.held_on)}</td>
-              <td>{tx('actkind', a.kind)}</td>
-              <td translate="no">{a.title}</td>
-              <td>{tx('region', a.region)}</td>
-              <td className="code">{a.measure_code}</td>
-              <td className="num">{f.number(a.participants.female ?? 0)}</td>
-              <td className="num">{f.number(a.participants.male ?? 0)}</td>
-              <td className="num">{f.number(a.participants.other ?? 0)}</td>
-              <td className="num">{f.number(a.participants_total)}</td>
-              <td className="num">{f.number(a.people_reached)}</td>
-              <td className="num">
-                {a.cost_kgs == null
-                  ? '—'
-                  : `${f.money(a.cost_kgs)}${a.funding_source ? ` (${tx('funding', a.funding_source)})` : ''}`}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table testId="activities" label={t('act.list')} cols={ACTIVITY_COLUMNS}>
+      {items.map((a) => (
+        <tr key={a.id}>
+          <td>{f.date(a.held_on)}</td>
+          <td>{tx('actkind', a.kind)}</td>
+          <td translate="no">{a.title}</td>
+          <td>{tx('region', a.region)}</td>
+          <td className="code">{a.measure_code}</td>
+          <td className="num">{f.number(a.participants.female ?? 0)}</td>
+          <td className="num">{f.number(a.participants.male ?? 0)}</td>
+          <td className="num">{f.number(a.participants.other ?? 0)}</td>
+          <td className="num">{f.number(a.participants_total)}</td>
+          <td className="num">{f.number(a.people_reached)}</td>
+          <td className="num">
+            {a.cost_kgs == null
+              ? '—'
+              : `${f.money(a.cost_kgs)}${a.funding_source ? ` (${tx('funding', a.funding_source)})` : ''}`}
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
 function ActivityForm({ measures, onSaved }: { measures: Measure[]; onSaved: () => Promise<void> }) {
-  const { t, tx } = useI18n();
+  const { t } = useI18n();
+  const measureOptions = useMeasureOptions(measures);
   const today = useMemo(() => bishkekToday(new Date()), []);
   const [d, setD] = useState<ActivityDraft>(() => emptyActivity(today));
   const [key, renewKey] = useIdempotencyKey();
@@ -156,10 +111,15 @@ function ActivityForm({ measures, onSaved }: { measures: Measure[]; onSaved: () 
   const [invalid, setInvalid] = useState<string[]>([]);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
-  const set = (k: keyof ActivityDraft) => (e: { target: { value: string } }) => {
-    setSaved(false);
-    setD({ ...d, [k]: e.target.value });
-  };
+  const field = (k: keyof ActivityDraft) => ({
+    name: k,
+    value: d[k],
+    error: invalid.includes(k),
+    onValue: (v: string) => {
+      setSaved(false);
+      setD({ ...d, [k]: v });
+    },
+  });
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -185,91 +145,27 @@ function ActivityForm({ measures, onSaved }: { measures: Measure[]; onSaved: () 
       setBusy(false);
     }
   };
-  const bad = (k: string) => (invalid.includes(k) ? true : undefined);
   const num = (k: 'female' | 'male' | 'other' | 'people_reached', label: string) => (
-    <label>
-      {label}
-      <input
-        type="number"
-        name={k}
-        min={0}
-        step={1}
-        inputMode="numeric"
-        value={d[k]}
-        onChange={set(k)}
-        aria-invalid={bad(k)}
-        autoComplete="off"
-      />
-    </label>
+    <Input label={label} type="number" min={0} step={1} inputMode="numeric" {...field(k)} />
   );
   return (
     <div className="panel">
       <h2>{t('act.record')}</h2>
       <form onSubmit={submit} className="stack" data-testid="activity-form">
         <div className="grid2">
-          <label>
-            {t('act.heldOn')}
-            <input
-              type="date"
-              name="held_on"
-              max={today}
-              value={d.held_on}
-              onChange={set('held_on')}
-              required
-              aria-invalid={bad('held_on')}
-            />
-          </label>
-          <label>
-            {t('act.kind')}
-            <select name="kind" value={d.kind} onChange={set('kind')} required aria-invalid={bad('kind')}>
-              <option value="">—</option>
-              {ACTIVITY_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {tx('actkind', k)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('act.region')}
-            <select name="region" value={d.region} onChange={set('region')} required aria-invalid={bad('region')}>
-              <option value="">—</option>
-              {REGIONS.map((r) => (
-                <option key={r} value={r}>
-                  {tx('region', r)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <MeasureSelect
-            measures={measures}
-            name="measure_code"
-            label={t('act.measure')}
-            value={d.measure_code}
+          <Input label={t('act.heldOn')} type="date" max={today} required {...field('held_on')} />
+          <EnumSelect
+            label={t('act.kind')}
+            required
             empty="—"
-            required
-            onChange={(v) => {
-              setSaved(false);
-              setD({ ...d, measure_code: v });
-            }}
+            of="actkind"
+            values={ACTIVITY_KINDS}
+            {...field('kind')}
           />
+          <EnumSelect label={t('act.region')} required empty="—" of="region" values={REGIONS} {...field('region')} />
+          <Select label={t('act.measure')} required empty="—" options={measureOptions} {...field('measure_code')} />
         </div>
-        <label>
-          {t('act.what')}
-          <input
-            name="title"
-            value={d.title}
-            onChange={set('title')}
-            maxLength={300}
-            required
-            autoComplete="off"
-            aria-describedby="act-what-hint"
-            aria-invalid={bad('title')}
-          />
-        </label>
-        <p className="muted small" id="act-what-hint">
-          {t('act.whatHint')}
-        </p>
+        <Input label={t('act.what')} hint={t('act.whatHint')} maxLength={300} required {...field('title')} />
         <fieldset className="checks">
           <legend>{t('act.participants')}</legend>
           <div className="grid2">
@@ -280,47 +176,23 @@ function ActivityForm({ measures, onSaved }: { measures: Measure[]; onSaved: () 
         </fieldset>
         <div className="grid2">
           {num('people_reached', t('act.reached'))}
-          <label>
-            {t('act.cost')}
-            <input
-              type="number"
-              name="cost_kgs"
-              min={0}
-              step="0.01"
-              inputMode="decimal"
-              value={d.cost_kgs}
-              onChange={set('cost_kgs')}
-              aria-invalid={bad('cost_kgs')}
-              autoComplete="off"
-            />
-          </label>
-          <label>
-            {t('act.funding')}
-            <select name="funding_source" value={d.funding_source} onChange={set('funding_source')}>
-              <option value="">—</option>
-              {FUNDING_SOURCES.map((s) => (
-                <option key={s} value={s}>
-                  {tx('funding', s)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Input label={t('act.cost')} type="number" min={0} step="0.01" inputMode="decimal" {...field('cost_kgs')} />
+          <EnumSelect
+            label={t('act.funding')}
+            empty="—"
+            of="funding"
+            values={FUNDING_SOURCES}
+            {...field('funding_source')}
+            error={undefined}
+          />
         </div>
         <div>
           <button type="submit" disabled={busy}>
             {t('act.submit')}
           </button>
         </div>
-        {invalid.length > 0 && (
-          <p className="error" role="alert">
-            {t('common.invalid')}
-          </p>
-        )}
-        {saved && (
-          <p role="status" className="ok">
-            {t('act.saved')}
-          </p>
-        )}
+        <Alert text={invalid.length > 0 && t('common.invalid')} />
+        <Done show={saved} text={t('act.saved')} />
         <ErrorText error={error} />
       </form>
     </div>

@@ -6,6 +6,7 @@ import { api, query } from '../lib/api';
 import { LoadMore, usePagedList } from '../lib/paged';
 import type { AuditEntry, AuditVerification } from '../lib/types';
 import { ErrorText, useOrgName, Table } from './common';
+import { bindDraft, FormButtons, Input, OrgSelect } from './form';
 import { useOrganizations } from '../lib/refdata';
 
 interface Filters {
@@ -25,7 +26,7 @@ function dayStart(d: string): string {
 }
 
 export default function Audit({ canVerify }: { canVerify: boolean }) {
-  const { t, tx, f, lang } = useI18n();
+  const { t, tx, f } = useI18n();
   const orgName = useOrgName();
   const orgs = useOrganizations();
   const [draft, setDraft] = useState<Filters>(NONE);
@@ -51,6 +52,7 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
       setChecking(false);
     }
   };
+  const filter = bindDraft(draft, setDraft);
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setFilters({
@@ -108,83 +110,28 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
       <form className="filters" onSubmit={apply} data-testid="audit-filters">
         <fieldset className="plain grid3">
           <legend>{t('cases.filters')}</legend>
-          <label>
-            {t('audit.caseId')}
-            <input
-              name="case_id"
-              autoComplete="off"
-              pattern={UUID}
-              value={draft.case_id}
-              onChange={(e) => setDraft({ ...draft, case_id: e.target.value })}
-            />
-          </label>
-          <label>
-            {t('audit.actorId')}
-            <input
-              name="actor_id"
-              autoComplete="off"
-              pattern={UUID}
-              value={draft.actor_id}
-              onChange={(e) => setDraft({ ...draft, actor_id: e.target.value })}
-            />
-          </label>
-          <label>
-            {t('users.organization')}
-            <select
-              name="organization_id"
-              value={draft.organization_id}
-              onChange={(e) => setDraft({ ...draft, organization_id: e.target.value })}
-            >
-              <option value="">{t('common.all')}</option>
-              {orgs.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name[lang] || o.code}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('audit.action')}
-            <input
-              name="action"
-              autoComplete="off"
-              placeholder="case.read"
-              value={draft.action}
-              onChange={(e) => setDraft({ ...draft, action: e.target.value })}
-            />
-          </label>
-          <label>
-            {t('audit.from')}
-            <input
-              type="date"
-              name="from"
-              value={draft.from}
-              onChange={(e) => setDraft({ ...draft, from: e.target.value })}
-            />
-          </label>
-          <label>
-            {t('audit.to')}
-            <input
-              type="date"
-              name="to"
-              value={draft.to}
-              onChange={(e) => setDraft({ ...draft, to: e.target.value })}
-            />
-          </label>
+          <Input label={t('audit.caseId')} {...filter('case_id')} pattern={UUID} />
+          <Input label={t('audit.actorId')} {...filter('actor_id')} pattern={UUID} />
+          <OrgSelect
+            label={t('users.organization')}
+            {...filter('organization_id')}
+            empty={t('common.all')}
+            orgs={orgs}
+          />
+          <Input label={t('audit.action')} {...filter('action')} placeholder="case.read" />
+          <Input label={t('audit.from')} {...filter('from')} type="date" />
+          <Input label={t('audit.to')} {...filter('to')} type="date" />
         </fieldset>
-        <div className="row">
-          <button type="submit">{t('audit.apply')}</button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
+        <FormButtons
+          submit={t('audit.apply')}
+          other={{
+            label: t('audit.reset'),
+            onClick: () => {
               setDraft(NONE);
               setFilters(NONE);
-            }}
-          >
-            {t('audit.reset')}
-          </button>
-        </div>
+            },
+          }}
+        />
       </form>
       <ErrorText error={error} />
       <Table

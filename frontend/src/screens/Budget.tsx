@@ -2,65 +2,34 @@
 // planned amount beside the actual spending; actuals attributable to fewer
 // than k persons are withheld and printed "<k". Shown on the coordinator's
 // dashboard and on the supervisor's report page.
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useI18n } from '../i18n';
-import { ApiError, api, download, query } from '../lib/api';
+import { ApiError, download, query } from '../lib/api';
 import type { Budget, BudgetMeasure } from '../lib/types';
 import { endedYears } from '../lib/work';
-import { ErrorText } from './common';
+import { useResource } from '../lib/resource';
+import { Done, plainOptions, Select } from './form';
+import { ErrorText, Table } from './common';
 
 export function BudgetSection() {
   const { t } = useI18n();
   const years = useMemo(() => endedYears(new Date(), 2022), []);
   const [year, setYear] = useState(years[0] ?? new Date().getFullYear() - 1);
-  const [budget, setBudget] = useState<Budget | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    setError(null);
-    api<Budget>(`/budget${query({ year: String(year) })}`)
-      .then(
-        (b) => {
-          if (live) setBudget(b);
-        },
-        (e) => {
-          if (live) {
-            setBudget(null);
-            setError(e);
-          }
-        },
-      )
-      .finally(() => {
-        if (live) setLoading(false);
-      });
-    return () => {
-      live = false;
-    };
-  }, [year]);
+  const { data: budget, error, loading } = useResource<Budget>(`/budget${query({ year: String(year) })}`);
 
   const none = error instanceof ApiError && error.status === 404;
   return (
     <div className="panel" data-testid="budget">
       <h2 id="budget-h">{t('budget.title')}</h2>
       <p className="muted small">{t('budget.explain')}</p>
-      <label>
-        {t('budget.year')}
-        <select
-          name="budget_year"
-          value={year}
-          onChange={(e) => setYear(Number(e.target.value))}
-          data-testid="budget-year"
-        >
-          {years.map((y) => (
-            <option key={y} value={y}>
-              {y}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Select
+        label={t('budget.year')}
+        name="budget_year"
+        data-testid="budget-year"
+        options={plainOptions(years)}
+        value={year}
+        onValue={(v) => setYear(Number(v))}
+      />
       {loading && <p role="status">{t('common.loading')}</p>}
       {none ? <p className="muted">{t('budget.none')}</p> : <ErrorText error={error} />}
       {budget && !loading && <BudgetTable budget={budget} />}
@@ -117,30 +86,30 @@ export function BudgetTable({ budget }: { budget: Budget }) {
     ];
   };
   return (
-    <div className="table-wrap" tabIndex={0} role="region" aria-labelledby="budget-h">
-      <table data-testid="budget-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('budget.measure')}</th>
-            <th scope="col">{t('budget.source')}</th>
-            <th scope="col">{t('budget.planned')}</th>
-            <th scope="col">{t('budget.actual')}</th>
-          </tr>
-        </thead>
-        <tbody>{budget.items.flatMap(rows)}</tbody>
-        <tfoot>
-          <tr>
-            <th scope="row" colSpan={2}>
-              {t('budget.total')} ({budget.program}, {budget.year})
-            </th>
-            <td className="num">{f.money(budget.planned_kgs)}</td>
-            {actual(budget.actual_kgs, budget.actual_suppressed)}
-          </tr>
-        </tfoot>
-      </table>
-    </div>
+    <Table
+      testId="budget-table"
+      labelledBy="budget-h"
+      cols={['budget.measure', 'budget.source', 'budget.planned', 'budget.actual']}
+      foot={
+        <tr>
+          <th scope="row" colSpan={2}>
+            {t('budget.total')} ({budget.program}, {budget.year})
+          </th>
+          <td className="num">{f.money(budget.planned_kgs)}</td>
+          {actual(budget.actual_kgs, budget.actual_suppressed)}
+        </tr>
+      }
+    >
+      {budget.items.flatMap(rows)}
+    </Table>
   );
 }
+
+/** The person-level export layouts and their buttons' labels. */
+const EXPORTS = [
+  { layout: 'htcds', label: 'htcds.download' },
+  { layout: 'ctdc', label: 'htcds.downloadCtdc' },
+] as const;
 
 /**
  * The coordinator's k-anonymized person-level exports of a year, in HTCDS 2.0 or in the CTDC
@@ -171,42 +140,29 @@ export function HtcdsExport() {
       <h2>{t('htcds.title')}</h2>
       <p className="muted small">{t('htcds.explain')}</p>
       <div className="row wrap">
-        <label>
-          {t('htcds.year')}
-          <select name="htcds_year" value={year} onChange={(e) => setYear(Number(e.target.value))}>
-            {years.map((y) => (
-              <option key={y} value={y}>
-                {y}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label={t('htcds.year')}
+          name="htcds_year"
+          options={plainOptions(years)}
+          value={year}
+          onValue={(v) => setYear(Number(v))}
+        />
         <div className="row end">
-          <button
-            type="button"
-            className="secondary"
-            data-layout="htcds"
-            disabled={busy}
-            onClick={() => void get('htcds')}
-          >
-            {t('htcds.download')}
-          </button>
-          <button
-            type="button"
-            className="secondary"
-            data-layout="ctdc"
-            disabled={busy}
-            onClick={() => void get('ctdc')}
-          >
-            {t('htcds.downloadCtdc')}
-          </button>
+          {EXPORTS.map(({ layout, label }) => (
+            <button
+              key={layout}
+              type="button"
+              className="secondary"
+              data-layout={layout}
+              disabled={busy}
+              onClick={() => void get(layout)}
+            >
+              {t(label)}
+            </button>
+          ))}
         </div>
       </div>
-      {done && (
-        <p role="status" className="ok">
-          {t('htcds.done')}
-        </p>
-      )}
+      <Done show={done} text={t('htcds.done')} />
       <ErrorText error={error} />
     </div>
   );

@@ -6,6 +6,7 @@ import { linkTo } from '../lib/router';
 import { RISKS, STAGES, STATUSES, type EnumName } from '../lib/enums';
 import { type Case, type Referral } from '../lib/types';
 import { ErrorText, RiskBadge, StageBadge, Table } from './common';
+import { bind, bindDraft, FormButtons, Input, EnumSelect } from './form';
 import { ReflectionBadge } from './CasePage';
 import { isWholeCode, normalizeCode, rejectsParam } from '../lib/work';
 
@@ -16,7 +17,7 @@ interface Filters {
 }
 
 export function CaseList({ canCreate }: { canCreate: boolean }) {
-  const { t, tx } = useI18n();
+  const { t } = useI18n();
   // Filters are kept in component state (they carry no personal data, but
   // the address stays /cases so that nothing about a search leaks into it).
   const [filters, setFilters] = useState<Filters>({ stage: '', status: '', risk_level: '' });
@@ -73,18 +74,9 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
   }, [serverCode, typed, more, loading, items, loadMore]);
   const shown = exact ? items : typed ? items.filter((c) => c.code.includes(typed)) : items;
 
+  const filter = bindDraft(filters, setFilters);
   const select = (name: keyof Filters, values: readonly string[], prefix: EnumName, label: string) => (
-    <label>
-      {label}
-      <select value={filters[name]} onChange={(e) => setFilters({ ...filters, [name]: e.target.value })}>
-        <option value="">{t('common.all')}</option>
-        {values.map((v) => (
-          <option key={v} value={v}>
-            {tx(prefix, v)}
-          </option>
-        ))}
-      </select>
-    </label>
+    <EnumSelect label={label} {...filter(name)} name={undefined} empty={t('common.all')} of={prefix} values={values} />
   );
 
   return (
@@ -106,17 +98,14 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
           onSubmit={(e) => e.preventDefault()}
         >
           <h2 id="code-search-h">{t('cases.codeSearch')}</h2>
-          <label>
-            {t('cases.code')}
-            <input
-              name="code"
-              autoComplete="off"
-              value={code}
-              onChange={(e) => setCode(e.target.value.toUpperCase())}
-              placeholder="SEZIM-2025-0001"
-            />
-          </label>
-          <p className="muted small">{t('cases.codeHint')}</p>
+          <Input
+            label={t('cases.code')}
+            hint={t('cases.codeHint')}
+            name="code"
+            placeholder="SEZIM-2025-0001"
+            value={code}
+            onValue={(v) => setCode(v.toUpperCase())}
+          />
         </form>
       </div>
       {results && (
@@ -222,22 +211,14 @@ function NameSearch({ onResults }: { onResults: (r: Case[] | null) => void }) {
     <form className="panel search" onSubmit={submit} role="search" aria-labelledby="name-search-h">
       <h2 id="name-search-h">{t('cases.search')}</h2>
       <div className="row wrap">
-        <label>
-          {t('cases.givenName')}
-          <input autoComplete="off" value={given} onChange={(e) => setGiven(e.target.value)} />
-        </label>
-        <label>
-          {t('cases.familyName')}
-          <input autoComplete="off" value={family} onChange={(e) => setFamily(e.target.value)} />
-        </label>
-        <div className="row end">
-          <button type="submit" disabled={busy}>
-            {t('cases.searchSubmit')}
-          </button>
-          <button type="button" className="secondary" onClick={clear}>
-            {t('cases.searchClear')}
-          </button>
-        </div>
+        <Input label={t('cases.givenName')} {...bind(given, setGiven)} />
+        <Input label={t('cases.familyName')} {...bind(family, setFamily)} />
+        <FormButtons
+          className="row end"
+          submit={t('cases.searchSubmit')}
+          busy={busy}
+          other={{ label: t('cases.searchClear'), onClick: clear }}
+        />
       </div>
       <p className="muted small">{t('cases.searchHint')}</p>
       <ErrorText error={error} />

@@ -6,6 +6,7 @@ import { linkTo } from '../lib/router';
 import type { Case, CaseAction, Me, StageMove } from '../lib/types';
 import { CLOSURE_REASONS, type EnumName } from '../lib/enums';
 import { ErrorText, RiskBadge, StageBadge } from './common';
+import { bind, Done, FormButtons, Input, EnumSelect } from './form';
 import { AccessLogPanel, AssignPanel } from './case/Supervision';
 import { ConsentsPanel } from './case/Consents';
 import { CaseReferralsPanel } from './case/CaseReferrals';
@@ -14,6 +15,16 @@ import { PlanPanel } from './case/Plan';
 import { NotesPanel } from './case/Notes';
 import { EditAttributes } from './case/EditAttributes';
 import { EditIdentity } from './case/EditIdentity';
+
+/** The case page's sections, each shown in its table of contents when the case allows `action`. */
+const SECTIONS: { id: string; label: Key; action?: CaseAction }[] = [
+  { id: 'sec-timeline', label: 'case.timeline' },
+  { id: 'sec-consents', label: 'case.consents', action: 'consent_list' },
+  { id: 'sec-referrals', label: 'case.referrals', action: 'referral_list' },
+  { id: 'sec-assistance', label: 'case.assistance', action: 'assistance_list' },
+  { id: 'sec-plan', label: 'plan.title', action: 'plan_read' },
+  { id: 'sec-notes', label: 'case.notes', action: 'note_list' },
+];
 
 export function CasePage({ id, me }: { id: string; me: Me }) {
   const { t } = useI18n();
@@ -59,34 +70,11 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
       </div>
       <nav aria-label={t('case.sections')} className="toc">
         <ul>
-          <li>
-            <a href="#sec-timeline">{t('case.timeline')}</a>
-          </li>
-          {may('consent_list') && (
-            <li>
-              <a href="#sec-consents">{t('case.consents')}</a>
+          {SECTIONS.filter((s) => !s.action || may(s.action)).map((s) => (
+            <li key={s.id}>
+              <a href={`#${s.id}`}>{t(s.label)}</a>
             </li>
-          )}
-          {may('referral_list') && (
-            <li>
-              <a href="#sec-referrals">{t('case.referrals')}</a>
-            </li>
-          )}
-          {may('assistance_list') && (
-            <li>
-              <a href="#sec-assistance">{t('case.assistance')}</a>
-            </li>
-          )}
-          {may('plan_read') && (
-            <li>
-              <a href="#sec-plan">{t('plan.title')}</a>
-            </li>
-          )}
-          {may('note_list') && (
-            <li>
-              <a href="#sec-notes">{t('case.notes')}</a>
-            </li>
-          )}
+          ))}
         </ul>
       </nav>
       <div className="grid2">
@@ -279,59 +267,36 @@ function Timeline({
       </ol>
       {targets.length > 0 && (
         <form onSubmit={submit} className="row wrap" data-testid="stage-form">
-          <label>
-            {t(moveLabel)}
-            <select
-              name="stage"
-              value={stage}
-              onChange={(e) => {
-                setStage(e.target.value);
-                setReason('');
-              }}
-              required
-            >
-              <option value="">—</option>
-              {targets.map((s) => (
-                <option key={s} value={s}>
-                  {tx('stage', s)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <EnumSelect
+            label={t(moveLabel)}
+            name="stage"
+            required
+            empty="—"
+            of="stage"
+            values={targets}
+            value={stage}
+            onValue={(v) => {
+              setStage(v);
+              setReason('');
+            }}
+          />
           {stage === 'closed' ? (
-            <label>
-              {t('case.closureReason')}
-              <select name="closure_reason" value={reason} onChange={(e) => setReason(e.target.value)} required>
-                <option value="">—</option>
-                {CLOSURE_REASONS.map((r) => (
-                  <option key={r} value={r}>
-                    {tx('closure', r)}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <EnumSelect
+              label={t('case.closureReason')}
+              name="closure_reason"
+              required
+              empty="—"
+              of="closure"
+              values={CLOSURE_REASONS}
+              {...bind(reason, setReason)}
+            />
           ) : (
-            <label>
-              {t('case.reason')}
-              <input
-                name="reason"
-                value={reason}
-                onChange={(e) => setReason(e.target.value)}
-                maxLength={2000}
-                autoComplete="off"
-              />
-            </label>
+            <Input label={t('case.reason')} name="reason" maxLength={2000} {...bind(reason, setReason)} />
           )}
-          <div className="row end">
-            <button type="submit">{t('case.moveSubmit')}</button>
-          </div>
+          <FormButtons className="row end" submit={t('case.moveSubmit')} />
         </form>
       )}
-      {done && (
-        <p role="status" className="ok">
-          {t('case.moved')}
-        </p>
-      )}
+      <Done show={done} text={t('case.moved')} />
       <ErrorText error={error} />
     </div>
   );

@@ -9,7 +9,9 @@ import { cellText, endedPeriods } from '../lib/domain';
 import type { EnumName } from '../lib/enums';
 import { linkTo } from '../lib/router';
 import type { IndicatorMatrix, Me, StatsInfo, StatsRow, StatsTable } from '../lib/types';
-import { ErrorText } from './common';
+import { useResource } from '../lib/resource';
+import { bind, Select } from './form';
+import { ErrorText, Table } from './common';
 import { BudgetSection, HtcdsExport } from './Budget';
 
 const DIM_PREFIX: Record<string, EnumName> = {
@@ -61,16 +63,13 @@ export default function Dashboard({ me }: { me: Me }) {
       </div>
       <p className="muted">{t('dash.explain')}</p>
       <div className="panel row wrap">
-        <label>
-          {t('dash.period')}
-          <select name="period" value={period} onChange={(e) => setPeriod(e.target.value)} data-testid="period">
-            {periods.map((p) => (
-              <option key={p} value={p}>
-                {periodLabel(t, p)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label={t('dash.period')}
+          name="period"
+          data-testid="period"
+          options={periods.map((p) => ({ value: p, label: periodLabel(t, p) }))}
+          {...bind(period, setPeriod)}
+        />
         <p className="legend">
           <span className="cell-suppressed swatch">{'<k'}</span> {t('dash.suppressedLegend')}
         </p>
@@ -103,28 +102,6 @@ export function periodLabel(t: T, p: string): string {
   return p;
 }
 
-function useTable(path: string): { table: StatsTable | null; error: unknown } {
-  const [table, setTable] = useState<StatsTable | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    let live = true;
-    setTable(null);
-    setError(null);
-    api<StatsTable>(path).then(
-      (x) => {
-        if (live) setTable(x);
-      },
-      (e) => {
-        if (live) setError(e);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [path]);
-  return { table, error };
-}
-
 function Cell({ row, k }: { row: { count: number | null; suppressed: boolean }; k: number }) {
   const { t, f } = useI18n();
   const text = cellText(row.count, row.suppressed, k, f.number);
@@ -146,7 +123,7 @@ function StatsTableView({ info, period }: { info: StatsInfo; period: string }) {
   const { t, tr, f } = useI18n();
   // Months are asked for by one-dimensional tables only; others take half-years and years.
   const p = /^\d{4}-\d{2}$/.test(period) && info.dimensions.length > 1 ? period.slice(0, 4) : period;
-  const { table, error } = useTable(`/stats/tables/${info.name}?period=${p}`);
+  const { data: table, error } = useResource<StatsTable>(`/stats/tables/${info.name}?period=${p}`);
   const title = tr('stable', info.name, '');
   return (
     <div
@@ -174,38 +151,30 @@ function StatsTableView({ info, period }: { info: StatsInfo; period: string }) {
 }
 
 export function OneDim({ table }: { table: StatsTable }) {
-  const { t, tr } = useI18n();
+  const { tr } = useI18n();
   const label = useDimLabel();
   const dim = table.dimensions[0];
   const max = Math.max(table.k, ...table.rows.map((r) => r.count ?? 0));
   return (
-    <div className="table-wrap" tabIndex={0}>
-      <table className="bars">
-        <caption className="visually-hidden">{tr('dim', dim, dim)}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{tr('dim', dim, dim)}</th>
-            <th scope="col" className="num">
-              {t('dash.count')}
-            </th>
-            <th scope="col">
-              <span className="visually-hidden">{t('dash.chart')}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {table.rows.map((r, i) => (
-            <tr key={i}>
-              <th scope="row">{label(dim, String(r[dim]))}</th>
-              <Cell row={r} k={table.k} />
-              <td className="bar-cell">
-                <Bar row={r} max={max} k={table.k} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      className="bars"
+      caption={tr('dim', dim, dim)}
+      cols={[
+        { text: tr('dim', dim, dim), id: dim },
+        { key: 'dash.count', num: true },
+        { key: 'dash.chart', hidden: true },
+      ]}
+    >
+      {table.rows.map((r, i) => (
+        <tr key={i}>
+          <th scope="row">{label(dim, String(r[dim]))}</th>
+          <Cell row={r} k={table.k} />
+          <td className="bar-cell">
+            <Bar row={r} max={max} k={table.k} />
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -234,42 +203,30 @@ export function CrossTab({ table }: { table: StatsTable }) {
   const colsV = [...new Set(table.rows.map((r) => String(r[cd])))];
   const at = (a: string, b: string) => table.rows.find((r) => String(r[rd]) === a && String(r[cd]) === b);
   return (
-    <div className="table-wrap" tabIndex={0}>
-      <table className="crosstab">
-        <caption className="visually-hidden">
-          {tr('dim', rd, rd)} × {tr('dim', cd, cd)}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">
-              {tr('dim', rd, rd)} \ {tr('dim', cd, cd)}
-            </th>
-            {colsV.map((c) => (
-              <th scope="col" key={c} className="num">
-                {label(cd, c)}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rowsV.map((a) => (
-            <tr key={a}>
-              <th scope="row">{label(rd, a)}</th>
-              {colsV.map((b) => {
-                const r = at(a, b);
-                return r ? <Cell key={b} row={r} k={table.k} /> : <td key={b}>—</td>;
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      className="crosstab"
+      caption={`${tr('dim', rd, rd)} × ${tr('dim', cd, cd)}`}
+      cols={[
+        { text: `${tr('dim', rd, rd)} \\ ${tr('dim', cd, cd)}`, id: '#' },
+        ...colsV.map((c) => ({ text: label(cd, c), id: c, num: true })),
+      ]}
+    >
+      {rowsV.map((a) => (
+        <tr key={a}>
+          <th scope="row">{label(rd, a)}</th>
+          {colsV.map((b) => {
+            const r = at(a, b);
+            return r ? <Cell key={b} row={r} k={table.k} /> : <td key={b}>—</td>;
+          })}
+        </tr>
+      ))}
+    </Table>
   );
 }
 
 function SeriesChart({ name }: { name: string }) {
   const { t, tr, f } = useI18n();
-  const { table, error } = useTable(`/stats/series/${name}`);
+  const { data: table, error } = useResource<StatsTable>(`/stats/series/${name}`);
   const title = tr('sseries', name, name);
   if (error)
     return (
@@ -328,26 +285,14 @@ function SeriesChart({ name }: { name: string }) {
       </svg>
       <details>
         <summary>{t('dash.showData')}</summary>
-        <div className="table-wrap" tabIndex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('dim.month')}</th>
-                <th scope="col" className="num">
-                  {t('dash.count')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {table.rows.map((r, i) => (
-                <tr key={i}>
-                  <th scope="row">{f.month(String(r.month))}</th>
-                  <Cell row={r} k={table.k} />
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table cols={['dim.month', { key: 'dash.count', num: true }]}>
+          {table.rows.map((r, i) => (
+            <tr key={i}>
+              <th scope="row">{f.month(String(r.month))}</th>
+              <Cell row={r} k={table.k} />
+            </tr>
+          ))}
+        </Table>
       </details>
     </div>
   );
@@ -355,24 +300,7 @@ function SeriesChart({ name }: { name: string }) {
 
 function Indicators({ period }: { period: string }) {
   const { t, tx, f, lang } = useI18n();
-  const [m, setM] = useState<IndicatorMatrix | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    let live = true;
-    setM(null);
-    setError(null);
-    api<IndicatorMatrix>(`/indicators?period=${period}`).then(
-      (x) => {
-        if (live) setM(x);
-      },
-      (e) => {
-        if (live) setError(e);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [period]);
+  const { data: m, error } = useResource<IndicatorMatrix>(`/indicators?period=${period}`);
   const year = Number(period.slice(0, 4));
   return (
     <div className="panel" data-testid="indicators">
@@ -386,59 +314,48 @@ function Indicators({ period }: { period: string }) {
       ) : !m ? (
         <p role="status">{t('common.loading')}</p>
       ) : (
-        <div className="table-wrap" tabIndex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('ind.indicator')}</th>
-                <th scope="col" className="num">
-                  {t('ind.baseline')}
+        <Table
+          cols={[
+            'ind.indicator',
+            { key: 'ind.baseline', num: true },
+            { key: 'ind.target', num: true },
+            { key: 'ind.value', num: true },
+            'ind.progress',
+          ]}
+        >
+          {m.items.map((i) => {
+            const target = i.targets.find((x) => x.year === year)?.value ?? null;
+            return (
+              <tr key={i.code}>
+                <th scope="row">
+                  {i.title[lang]}
+                  <span className="small muted block">{tx('unit', i.unit)}</span>
                 </th>
-                <th scope="col" className="num">
-                  {t('ind.target')}
-                </th>
-                <th scope="col" className="num">
-                  {t('ind.value')}
-                </th>
-                <th scope="col">{t('ind.progress')}</th>
+                <td className="num">{f.number(i.baseline)}</td>
+                <td className="num">{f.number(target)}</td>
+                {i.suppressed ? (
+                  <Cell row={{ count: null, suppressed: true }} k={m.k} />
+                ) : (
+                  <td className="num cell-released">{f.number(i.value)}</td>
+                )}
+                <td>
+                  {i.progress == null ? (
+                    <span className="muted">—</span>
+                  ) : (
+                    <span className="progress-wrap">
+                      <progress
+                        max={100}
+                        value={Math.min(i.progress, 100)}
+                        aria-label={`${i.title[lang]}: ${f.number(Math.round(i.progress))}%`}
+                      />
+                      <span className="small">{f.number(Math.round(i.progress))}%</span>
+                    </span>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {m.items.map((i) => {
-                const target = i.targets.find((x) => x.year === year)?.value ?? null;
-                return (
-                  <tr key={i.code}>
-                    <th scope="row">
-                      {i.title[lang]}
-                      <span className="small muted block">{tx('unit', i.unit)}</span>
-                    </th>
-                    <td className="num">{f.number(i.baseline)}</td>
-                    <td className="num">{f.number(target)}</td>
-                    {i.suppressed ? (
-                      <Cell row={{ count: null, suppressed: true }} k={m.k} />
-                    ) : (
-                      <td className="num cell-released">{f.number(i.value)}</td>
-                    )}
-                    <td>
-                      {i.progress == null ? (
-                        <span className="muted">—</span>
-                      ) : (
-                        <span className="progress-wrap">
-                          <progress
-                            max={100}
-                            value={Math.min(i.progress, 100)}
-                            aria-label={`${i.title[lang]}: ${f.number(Math.round(i.progress))}%`}
-                          />
-                          <span className="small">{f.number(Math.round(i.progress))}%</span>
-                        </span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </Table>
       )}
     </div>
   );

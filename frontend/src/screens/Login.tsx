@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useI18n } from '../i18n';
 import { LanguageSwitch } from '../App';
 import { AuthError, completeMfa, login } from '../auth/session';
+import { Alert, bind, FormButtons, Input } from './form';
 
 export function Login({ idle, onSignedIn }: { idle?: boolean; onSignedIn: () => void }) {
   const { t } = useI18n();
@@ -39,65 +40,64 @@ export function Login({ idle, onSignedIn }: { idle?: boolean; onSignedIn: () => 
   };
 
   return (
+    <AuthCard title={t('app.name')}>
+      <p className="muted">{t('app.tagline')}</p>
+      {mfaToken ? (
+        <CodeStep
+          mfaToken={mfaToken}
+          failure={failure}
+          onSignedIn={onSignedIn}
+          onRestart={() => {
+            setMfaToken(null);
+            setError(null);
+          }}
+        />
+      ) : (
+        <>
+          <h2>{t('login.title')}</h2>
+          {idle && (
+            <p className="notice" role="status">
+              {t('login.idle')}
+            </p>
+          )}
+          <form onSubmit={submit} className="stack">
+            <Input
+              label={t('login.email')}
+              type="email"
+              name="email"
+              autoComplete="username"
+              required
+              {...bind(email, setEmail)}
+            />
+            <Input
+              label={t('login.password')}
+              type="password"
+              name="password"
+              autoComplete="current-password"
+              required
+              {...bind(password, setPassword)}
+            />
+            <Alert text={error} />
+            <button type="submit" disabled={busy}>
+              {t('login.submit')}
+            </button>
+          </form>
+        </>
+      )}
+    </AuthCard>
+  );
+}
+
+/** The card of the screens before the app: sign-in, password change, second factor. */
+export function AuthCard({ title, children }: { title: string; children: ReactNode }) {
+  return (
     <main className="center">
       <div className="card narrow">
         <div className="card-head">
-          <h1>{t('app.name')}</h1>
+          <h1>{title}</h1>
           <LanguageSwitch />
         </div>
-        <p className="muted">{t('app.tagline')}</p>
-        {mfaToken ? (
-          <CodeStep
-            mfaToken={mfaToken}
-            failure={failure}
-            onSignedIn={onSignedIn}
-            onRestart={() => {
-              setMfaToken(null);
-              setError(null);
-            }}
-          />
-        ) : (
-          <>
-            <h2>{t('login.title')}</h2>
-            {idle && (
-              <p className="notice" role="status">
-                {t('login.idle')}
-              </p>
-            )}
-            <form onSubmit={submit} className="stack">
-              <label>
-                {t('login.email')}
-                <input
-                  type="email"
-                  name="email"
-                  autoComplete="username"
-                  required
-                  value={email}
-                  onChange={(e) => setEmail(e.target.value)}
-                />
-              </label>
-              <label>
-                {t('login.password')}
-                <input
-                  type="password"
-                  name="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              </label>
-              {error && (
-                <p className="error" role="alert">
-                  {error}
-                </p>
-              )}
-              <button type="submit" disabled={busy}>
-                {t('login.submit')}
-              </button>
-            </form>
-          </>
-        )}
+        {children}
       </div>
     </main>
   );
@@ -140,31 +140,17 @@ function CodeStep({
       <h2>{t('mfa.signInTitle')}</h2>
       <p>{t('mfa.signInExplain')}</p>
       <form onSubmit={submit} className="stack">
-        <label>
-          {t('mfa.code')}
-          <input
-            name="code"
-            autoComplete="one-time-code"
-            inputMode="text"
-            required
-            autoFocus
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-        </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row">
-          <button type="submit" disabled={busy}>
-            {t('mfa.verify')}
-          </button>
-          <button type="button" className="secondary" onClick={onRestart}>
-            {t('mfa.back')}
-          </button>
-        </div>
+        <Input
+          label={t('mfa.code')}
+          name="code"
+          autoComplete="one-time-code"
+          inputMode="text"
+          required
+          autoFocus
+          {...bind(code, setCode)}
+        />
+        <Alert text={error} />
+        <FormButtons submit={t('mfa.verify')} busy={busy} other={{ label: t('mfa.back'), onClick: onRestart }} />
       </form>
     </>
   );

@@ -1,28 +1,21 @@
 import { useState, type FormEvent } from 'react';
-import { useI18n, type Key } from '../i18n';
+import { useI18n } from '../i18n';
 import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { linkTo, navigate } from '../lib/router';
 import { RISKS, SEXES } from '../lib/enums';
 import { type Case, type Identity } from '../lib/types';
 import { ErrorText } from './common';
+import { IdentityInputs } from './case/EditIdentity';
+import { Alert, bind, EnumSelect } from './form';
+import { IDENTITY_FIELDS } from '../lib/work';
 
 interface Duplicates {
   matches: { id: string; code: string }[];
   exists_elsewhere: boolean;
 }
 
-const IDENTITY_FIELDS: { name: keyof Identity; label: Key; type?: string }[] = [
-  { name: 'family_name', label: 'cases.familyName' },
-  { name: 'given_name', label: 'cases.givenName' },
-  { name: 'patronymic', label: 'cases.patronymic' },
-  { name: 'birth_date', label: 'cases.birthDate', type: 'date' },
-  { name: 'document_number', label: 'cases.documentNumber' },
-  { name: 'phone', label: 'cases.phone', type: 'tel' },
-  { name: 'address', label: 'cases.address' },
-];
-
 export function NewCase() {
-  const { t, tx } = useI18n();
+  const { t } = useI18n();
   const [identity, setIdentity] = useState<Identity>({});
   const [sex, setSex] = useState('');
   const [risk, setRisk] = useState('');
@@ -35,9 +28,9 @@ export function NewCase() {
 
   const clean = (): Identity => {
     const out: Identity = {};
-    for (const f of IDENTITY_FIELDS) {
-      const v = identity[f.name]?.trim();
-      if (v) out[f.name] = v;
+    for (const k of IDENTITY_FIELDS) {
+      const v = identity[k]?.trim();
+      if (v) out[k] = v;
     }
     return out;
   };
@@ -95,49 +88,14 @@ export function NewCase() {
       <form onSubmit={create} className="panel" autoComplete="off" data-testid="new-case">
         <fieldset className="grid2 plain">
           <legend>{t('case.identity')}</legend>
-          {IDENTITY_FIELDS.map((f) => (
-            <label key={f.name}>
-              {t(f.label)}
-              <input
-                name={f.name}
-                type={f.type ?? 'text'}
-                autoComplete="off"
-                value={identity[f.name] ?? ''}
-                onChange={(e) => change(f.name, e.target.value)}
-              />
-            </label>
-          ))}
+          <IdentityInputs value={identity} onChange={change} />
         </fieldset>
         <fieldset className="grid2 plain">
           <legend>{t('case.attributes')}</legend>
-          <label>
-            {t('cases.sex')}
-            <select value={sex} onChange={(e) => setSex(e.target.value)}>
-              <option value="">—</option>
-              {SEXES.map((v) => (
-                <option key={v} value={v}>
-                  {tx('sex', v)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('cases.risk')}
-            <select value={risk} onChange={(e) => setRisk(e.target.value)}>
-              <option value="">—</option>
-              {RISKS.map((v) => (
-                <option key={v} value={v}>
-                  {tx('risk', v)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <EnumSelect label={t('cases.sex')} empty="—" of="sex" values={SEXES} {...bind(sex, setSex)} />
+          <EnumSelect label={t('cases.risk')} empty="—" of="risk" values={RISKS} {...bind(risk, setRisk)} />
         </fieldset>
-        {needs && (
-          <p className="error" role="alert">
-            {t('new.checkNeeds')}
-          </p>
-        )}
+        <Alert text={needs && t('new.checkNeeds')} />
         {checked && (
           <div className="notice" role="status" data-testid="dup-result">
             {checked.matches.length === 0 ? (

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
-import { LanguageSwitch } from '../App';
+import { AuthCard } from './Login';
 import { api } from '../lib/api';
 import { logout } from '../auth/session';
 import { ErrorText } from './common';
+import { Alert, bind, FormButtons, Input } from './form';
 
 export function PasswordChange({ onDone }: { onDone: () => void }) {
   const { t } = useI18n();
@@ -13,6 +14,8 @@ export function PasswordChange({ onDone }: { onDone: () => void }) {
   const [mismatch, setMismatch] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+
+  const newPassword = { type: 'password', autoComplete: 'new-password', required: true, minLength: 12 } as const;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -34,62 +37,26 @@ export function PasswordChange({ onDone }: { onDone: () => void }) {
   };
 
   return (
-    <main className="center">
-      <div className="card narrow">
-        <div className="card-head">
-          <h1>{t('password.title')}</h1>
-          <LanguageSwitch />
-        </div>
-        <p>{t('password.explain')}</p>
-        <form onSubmit={submit} className="stack">
-          <label>
-            {t('password.current')}
-            <input
-              type="password"
-              autoComplete="current-password"
-              required
-              value={current}
-              onChange={(e) => setCurrent(e.target.value)}
-            />
-          </label>
-          <label>
-            {t('password.new')}
-            <input
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={12}
-              value={next}
-              onChange={(e) => setNext(e.target.value)}
-            />
-          </label>
-          <label>
-            {t('password.confirm')}
-            <input
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={12}
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-            />
-          </label>
-          {mismatch && (
-            <p className="error" role="alert">
-              {t('password.mismatch')}
-            </p>
-          )}
-          <ErrorText error={error} />
-          <div className="row">
-            <button type="submit" disabled={busy}>
-              {t('password.submit')}
-            </button>
-            <button type="button" className="secondary" onClick={() => void logout('user')}>
-              {t('nav.signOut')}
-            </button>
-          </div>
-        </form>
-      </div>
-    </main>
+    <AuthCard title={t('password.title')}>
+      <p>{t('password.explain')}</p>
+      <form onSubmit={submit} className="stack">
+        <Input
+          label={t('password.current')}
+          type="password"
+          autoComplete="current-password"
+          required
+          {...bind(current, setCurrent)}
+        />
+        <Input label={t('password.new')} {...newPassword} {...bind(next, setNext)} />
+        <Input label={t('password.confirm')} {...newPassword} {...bind(confirm, setConfirm)} />
+        <Alert text={mismatch && t('password.mismatch')} />
+        <ErrorText error={error} />
+        <FormButtons
+          submit={t('password.submit')}
+          busy={busy}
+          other={{ label: t('nav.signOut'), onClick: () => void logout('user') }}
+        />
+      </form>
+    </AuthCard>
   );
 }

@@ -5,6 +5,7 @@ import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import type { Referral } from '../lib/types';
 import { ErrorText, useOrgName } from './common';
+import { ReasonForm } from './form';
 
 type Box = 'incoming' | 'outgoing';
 
@@ -63,7 +64,6 @@ function ReferralRow({
   // The recipient opens the case once it accepted; the sender always can.
   const canOpen = box === 'outgoing' || r.status === 'accepted';
   const [mode, setMode] = useState<'' | 'decline' | 'complete'>('');
-  const [text, setText] = useState('');
   const [error, setError] = useState<unknown>(null);
 
   const act = async (action: 'accept' | 'decline' | 'complete', body: Record<string, string>) => {
@@ -76,7 +76,6 @@ function ReferralRow({
         }),
       );
       setMode('');
-      setText('');
     } catch (e) {
       setError(e);
     }
@@ -164,31 +163,17 @@ function ReferralRow({
         </div>
       )}
       {mode && (
-        <form
-          className="row wrap"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (mode === 'complete' || text.trim())
-              void act(mode, mode === 'decline' ? { reason: text.trim() } : { outcome: text.trim() });
+        <ReasonForm
+          key={mode}
+          label={t(mode === 'decline' ? 'ref.declineReason' : 'ref.outcome')}
+          submit={t(mode === 'decline' ? 'ref.decline' : 'ref.complete')}
+          required={mode === 'decline'}
+          maxLength={4000}
+          onSubmit={(text) => {
+            if (mode === 'complete' || text) void act(mode, mode === 'decline' ? { reason: text } : { outcome: text });
           }}
-        >
-          <label>
-            {t(mode === 'decline' ? 'ref.declineReason' : 'ref.outcome')}
-            <input
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              required={mode === 'decline'}
-              maxLength={4000}
-              autoComplete="off"
-            />
-          </label>
-          <div className="row end">
-            <button type="submit">{t(mode === 'decline' ? 'ref.decline' : 'ref.complete')}</button>
-            <button type="button" className="secondary" onClick={() => setMode('')}>
-              {t('common.cancel')}
-            </button>
-          </div>
-        </form>
+          onCancel={() => setMode('')}
+        />
       )}
       <ErrorText error={error} />
     </li>

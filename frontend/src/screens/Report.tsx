@@ -8,6 +8,7 @@ import { ApiError, api, download } from '../lib/api';
 import { BudgetSection } from './Budget';
 import { cellText, currentHalf, halfYears, lastEndedHalf } from '../lib/domain';
 import type { HalfYearReport, Me, ReportMeasure } from '../lib/types';
+import { bind, Done, Select, TextArea } from './form';
 import { ErrorText, useOrgName, Table } from './common';
 
 export default function Report({ me }: { me: Me }) {
@@ -80,28 +81,27 @@ export default function Report({ me }: { me: Me }) {
     <section>
       <h1>{t('report.title')}</h1>
       <div className="panel row wrap">
-        <label>
-          {t('report.halfYear')}
-          <select name="half" value={sel} onChange={(e) => setSel(e.target.value)} data-testid="report-half">
-            {options.map((o) => (
-              <option key={`${o.year}-${o.half}`} value={`${o.year}-${o.half}`}>
-                {o.year} {t(o.half === 1 ? 'period.h1' : 'period.h2')}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label={t('report.halfYear')}
+          name="half"
+          data-testid="report-half"
+          options={options.map((o) => ({
+            value: `${o.year}-${o.half}`,
+            label: `${o.year} ${t(o.half === 1 ? 'period.h1' : 'period.h2')}`,
+          }))}
+          {...bind(sel, setSel)}
+        />
         {coordinator && (
-          <label>
-            {t('report.body')}
-            <select name="organization" value={org} onChange={(e) => setOrg(e.target.value)}>
-              <option value="">{t('report.summary')}</option>
-              {(report?.bodies ?? []).map((b) => (
-                <option key={b.organization_id} value={b.organization_id}>
-                  {orgName(b.organization_id)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select
+            label={t('report.body')}
+            name="organization"
+            empty={t('report.summary')}
+            options={(report?.bodies ?? []).map((b) => ({
+              value: b.organization_id,
+              label: orgName(b.organization_id),
+            }))}
+            {...bind(org, setOrg)}
+          />
         )}
       </div>
       {loading && <p role="status">{t('common.loading')}</p>}
@@ -155,11 +155,7 @@ export default function Report({ me }: { me: Me }) {
               )}
             </div>
             {writable && report.ended === false && <p className="muted small">{t('report.submitAfterEnd')}</p>}
-            {msg && (
-              <p role="status" className="ok">
-                {msg}
-              </p>
-            )}
+            <Done show={!!msg} text={msg} />
           </div>
           {report.bodies && report.bodies.length > 0 && (
             <div className="panel">
@@ -212,57 +208,43 @@ function MeasureBlock({ m, k, base, writable }: { m: ReportMeasure; k: number; b
         <span className="code">{m.code}</span> {m.title[lang]}
       </h3>
       <p className="small muted">{tx('direction', m.direction)}</p>
-      <div className="table-wrap" tabIndex={0}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('report.figure')}</th>
-              <th scope="col" className="num">
-                {t('ind.value')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {m.figures.map((x) => (
-              <tr key={x.name}>
-                <th scope="row">{tr('fig', x.name, x.name)}</th>
-                <td className={x.suppressed ? 'num cell-suppressed' : 'num cell-released'}>
-                  {x.unit === 'kgs'
-                    ? x.suppressed
-                      ? `<${k}`
-                      : f.money(x.value)
-                    : cellText(x.value, x.suppressed, k, f.number)}
-                </td>
-              </tr>
-            ))}
-            <tr>
-              <th scope="row">{t('report.budgetPlanned')}</th>
-              <td className="num">{f.money(m.budget.planned_kgs)}</td>
-            </tr>
-            <tr>
-              <th scope="row">{t('report.budgetActual')}</th>
-              <td className={m.budget.actual_suppressed ? 'num cell-suppressed' : 'num'}>
-                {m.budget.actual_suppressed ? `<${k}` : f.money(m.budget.actual_kgs)}
-              </td>
-            </tr>
-          </tbody>
-        </table>
-      </div>
+      <Table cols={['report.figure', { key: 'ind.value', num: true }]}>
+        {m.figures.map((x) => (
+          <tr key={x.name}>
+            <th scope="row">{tr('fig', x.name, x.name)}</th>
+            <td className={x.suppressed ? 'num cell-suppressed' : 'num cell-released'}>
+              {x.unit === 'kgs'
+                ? x.suppressed
+                  ? `<${k}`
+                  : f.money(x.value)
+                : cellText(x.value, x.suppressed, k, f.number)}
+            </td>
+          </tr>
+        ))}
+        <tr>
+          <th scope="row">{t('report.budgetPlanned')}</th>
+          <td className="num">{f.money(m.budget.planned_kgs)}</td>
+        </tr>
+        <tr>
+          <th scope="row">{t('report.budgetActual')}</th>
+          <td className={m.budget.actual_suppressed ? 'num cell-suppressed' : 'num'}>
+            {m.budget.actual_suppressed ? `<${k}` : f.money(m.budget.actual_kgs)}
+          </td>
+        </tr>
+      </Table>
       {writable ? (
         <div className="stack">
-          <label>
-            {t('report.narrative')}
-            <textarea
-              name={`narrative-${m.code}`}
-              rows={3}
-              value={text}
-              onChange={(e) => {
-                setSaved(false);
-                setText(e.target.value);
-              }}
-              maxLength={20000}
-            />
-          </label>
+          <TextArea
+            label={t('report.narrative')}
+            name={`narrative-${m.code}`}
+            rows={3}
+            maxLength={20000}
+            value={text}
+            onValue={(v) => {
+              setSaved(false);
+              setText(v);
+            }}
+          />
           <div className="row">
             <button type="button" onClick={() => void save()}>
               {t('report.saveNarrative')}

@@ -1,10 +1,11 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import qrcode from 'qrcode-generator';
 import { useI18n } from '../i18n';
-import { LanguageSwitch } from '../App';
+import { AuthCard } from './Login';
 import { api, ApiError } from '../lib/api';
 import type { Me } from '../lib/types';
 import { logout } from '../auth/session';
+import { bind, Input } from './form';
 import { ErrorText } from './common';
 
 interface Enrollment {
@@ -87,10 +88,7 @@ export default function SecondFactor({ me, onDone, standalone }: { me: Me; onDon
       <ErrorText error={error} />
     );
   const codeField = (
-    <label>
-      {t('mfa.code')}
-      <input name="code" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} />
-    </label>
+    <Input label={t('mfa.code')} name="code" autoComplete="one-time-code" required {...bind(code, setCode)} />
   );
 
   let body;
@@ -164,21 +162,15 @@ export default function SecondFactor({ me, onDone, standalone }: { me: Me; onDon
       </section>
     );
   return (
-    <main className="center">
-      <div className="card narrow">
-        <div className="card-head">
-          <h1>{t('mfa.title')}</h1>
-          <LanguageSwitch />
+    <AuthCard title={t('mfa.title')}>
+      {body}
+      {step.kind !== 'codes' && (
+        <div className="row">
+          <button type="button" className="secondary" onClick={() => void logout('user')}>
+            {t('nav.signOut')}
+          </button>
         </div>
-        {body}
-        {step.kind !== 'codes' && (
-          <div className="row">
-            <button type="button" className="secondary" onClick={() => void logout('user')}>
-              {t('nav.signOut')}
-            </button>
-          </div>
-        )}
-      </div>
-    </main>
+      )}
+    </AuthCard>
   );
 }

@@ -53,52 +53,76 @@ export function useOrgName(): (id: string | null | undefined) => string {
   };
 }
 
-/** A column of a Table: its label's key, and whether it holds numbers. */
-export type Column = Key | { key: Key; num: true };
+/**
+ * A column of a Table: its label's key, or a label of its own (`text`, with
+ * an `id` for React); `num` for numbers, `hidden` for a label read by screen
+ * readers only.
+ */
+export type Column =
+  | Key
+  | { key: Key; num?: boolean; hidden?: boolean }
+  | { text: ReactNode; id: string; num?: boolean; hidden?: boolean };
+
+function HeaderCell({ col }: { col: Column }) {
+  const { t } = useI18n();
+  const c = typeof col === 'string' ? { key: col } : col;
+  const text = 'text' in c ? c.text : t(c.key);
+  return (
+    <th scope="col" className={c.num ? 'num' : undefined}>
+      {c.hidden ? <span className="visually-hidden">{text}</span> : text}
+    </th>
+  );
+}
+
+const colId = (c: Column) => (typeof c === 'string' ? c : 'text' in c ? c.id : c.key);
 
 /**
  * A table that scrolls sideways on narrow screens, with a header row of
  * column labels; `actions` adds a last column, labelled for screen readers
- * only, for the row's buttons. The children are its rows.
+ * only, for the row's buttons. The children are its rows; `foot` its footer
+ * rows. With `label` or `labelledBy` the scrolling box is a named region.
  */
 export function Table({
   testId,
   className,
   cols,
   actions,
+  caption,
+  label,
+  labelledBy,
+  foot,
   children,
 }: {
   testId?: string;
   className?: string;
   cols: Column[];
   actions?: boolean;
+  caption?: ReactNode;
+  label?: string;
+  labelledBy?: string;
+  foot?: ReactNode;
   children: ReactNode;
 }) {
-  const { t } = useI18n();
+  const all: Column[] = actions ? [...cols, { key: 'ref.actions', hidden: true }] : cols;
   return (
-    <div className="table-wrap" tabIndex={0}>
+    <div
+      className="table-wrap"
+      tabIndex={0}
+      role={label || labelledBy ? 'region' : undefined}
+      aria-label={label}
+      aria-labelledby={labelledBy}
+    >
       <table data-testid={testId} className={className}>
+        {caption && <caption className="visually-hidden">{caption}</caption>}
         <thead>
           <tr>
-            {cols.map((c) =>
-              typeof c === 'string' ? (
-                <th scope="col" key={c}>
-                  {t(c)}
-                </th>
-              ) : (
-                <th scope="col" key={c.key} className="num">
-                  {t(c.key)}
-                </th>
-              ),
-            )}
-            {actions && (
-              <th scope="col">
-                <span className="visually-hidden">{t('ref.actions')}</span>
-              </th>
-            )}
+            {all.map((c) => (
+              <HeaderCell key={colId(c)} col={c} />
+            ))}
           </tr>
         </thead>
         <tbody>{children}</tbody>
+        {foot && <tfoot>{foot}</tfoot>}
       </table>
     </div>
   );

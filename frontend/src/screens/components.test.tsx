@@ -1,11 +1,10 @@
 // Component tests: the screens rendered to HTML with React's server renderer
 // (effects do not run, so nothing is fetched), in the language the browser
 // asks for.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
 import type { ReactElement } from 'react';
-import { I18nProvider } from '../i18n';
 import { DICTS } from '../i18n/dict';
+import { browserLanguage, kyrgyzBrowser, render as renderInApp } from '../testing';
 import { CaseTable } from './CaseList';
 import { NewCase } from './NewCase';
 import { Login } from './Login';
@@ -13,8 +12,8 @@ import { CrossTab, OneDim } from './Dashboard';
 import type { Case, StatsTable } from '../lib/types';
 
 function render(el: ReactElement, lang = 'ky-KG'): string {
-  vi.stubGlobal('navigator', { languages: [lang], language: lang });
-  return renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
+  browserLanguage(lang);
+  return renderInApp(el);
 }
 
 const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
@@ -34,12 +33,7 @@ const aCase: Case = {
 };
 
 describe('screens', () => {
-  beforeEach(() => {
-    vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
+  kyrgyzBrowser();
 
   it('lists cases in Kyrgyz with stage, reflection and overdue badges, by code only', () => {
     const html = render(<CaseTable items={[aCase]} overdue={new Set([aCase.id])} />);

@@ -1,22 +1,15 @@
 // Component tests of the activities list, the budget table, identity editing
 // and assignment, rendered to HTML in Kyrgyz (effects do not run, so nothing
 // is fetched), and of the navigation's permissions.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { renderToStaticMarkup } from 'react-dom/server';
-import type { ReactElement } from 'react';
-import { I18nProvider } from '../i18n';
+import { describe, expect, it } from 'vitest';
 import { DICTS } from '../i18n/dict';
+import { KY, kyrgyzBrowser, render } from '../testing';
 import { navEntries } from '../App';
 import { ActivityTable } from './Activities';
 import { BudgetTable, HtcdsExport } from './Budget';
 import { EditIdentity } from './case/EditIdentity';
 import { AssignPanel } from './case/Supervision';
 import type { Activity, Budget, Case, Me } from '../lib/types';
-
-const KY = DICTS.ky;
-function render(el: ReactElement): string {
-  return renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
-}
 
 const budget: Budget = {
   program: '2022-2025',
@@ -44,12 +37,7 @@ const budget: Budget = {
 };
 
 describe('new screens', () => {
-  beforeEach(() => {
-    vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
+  kyrgyzBrowser();
 
   it('shows planned and actual per funding source, withheld actuals as <k announced as withheld', () => {
     const html = render(<BudgetTable budget={budget} />);

@@ -6,6 +6,7 @@ import { invalidateOrganizations } from '../../lib/refdata';
 import { ASSISTANCE_TYPES, ORG_KINDS, REGIONS } from '../../lib/enums';
 import { type Organization } from '../../lib/types';
 import { ErrorText, Table } from '../common';
+import { bindDraft, Check, Checks, Input, RowButton, SaveCancel, useEnumOptions, EnumSelect } from '../form';
 
 interface Draft {
   code: string;
@@ -17,6 +18,10 @@ interface Draft {
   services: string[];
   active: boolean;
 }
+/** The label of the organization's name in each language, in the order the form asks for them. */
+const NAME_LABELS = { ru: 'orgs.nameRu', ky: 'orgs.nameKy', en: 'orgs.nameEn' } as const;
+const LANGS = ['ru', 'ky', 'en'] as const;
+
 const EMPTY: Draft = {
   code: '',
   ru: '',
@@ -74,10 +79,7 @@ export default function Organizations() {
             <td>{tx('region', o.region)}</td>
             <td>{o.active ? t('common.yes') : t('common.no')}</td>
             <td>
-              <button type="button" className="secondary small" onClick={() => setEditing(o)}>
-                {t('common.edit')}
-                <span className="visually-hidden"> {o.code}</span>
-              </button>
+              <RowButton label={t('common.edit')} subject={o.code} onClick={() => setEditing(o)} />
             </td>
           </tr>
         ))}
@@ -95,7 +97,8 @@ function OrgForm({
   onDone: () => Promise<void>;
   onCancel: () => void;
 }) {
-  const { t, tx } = useI18n();
+  const { t } = useI18n();
+  const enumOptions = useEnumOptions();
   const [d, setD] = useState<Draft>(
     org
       ? {
@@ -109,6 +112,7 @@ function OrgForm({
       : EMPTY,
   );
   const [error, setError] = useState<unknown>(null);
+  const field = bindDraft(d, setD);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
@@ -135,80 +139,28 @@ function OrgForm({
     <form className="panel stack" onSubmit={submit} data-testid="org-form">
       <h2>{org ? `${t('orgs.edit')} ${org.code}` : t('orgs.new')}</h2>
       <div className="grid2">
-        <label>
-          {t('orgs.code')}
-          <input
-            name="code"
-            value={d.code}
-            disabled={!!org}
-            required
-            pattern="[A-Z][A-Z0-9\-]{1,23}"
-            onChange={(e) => setD({ ...d, code: e.target.value.toUpperCase() })}
-          />
-        </label>
-        <label>
-          {t('orgs.kind')}
-          <select name="kind" value={d.kind} onChange={(e) => setD({ ...d, kind: e.target.value })}>
-            {ORG_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {tx('orgkind', k)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('orgs.nameRu')}
-          <input name="name_ru" lang="ru" required value={d.ru} onChange={(e) => setD({ ...d, ru: e.target.value })} />
-        </label>
-        <label>
-          {t('orgs.nameKy')}
-          <input name="name_ky" lang="ky" required value={d.ky} onChange={(e) => setD({ ...d, ky: e.target.value })} />
-        </label>
-        <label>
-          {t('orgs.nameEn')}
-          <input name="name_en" lang="en" required value={d.en} onChange={(e) => setD({ ...d, en: e.target.value })} />
-        </label>
-        <label>
-          {t('orgs.region')}
-          <select name="region" value={d.region} onChange={(e) => setD({ ...d, region: e.target.value })}>
-            {REGIONS.map((k) => (
-              <option key={k} value={k}>
-                {tx('region', k)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      <fieldset className="checks">
-        <legend>{t('orgs.services')}</legend>
-        {ASSISTANCE_TYPES.map((a) => (
-          <label key={a} className="check">
-            <input
-              type="checkbox"
-              checked={d.services.includes(a)}
-              onChange={() =>
-                setD({
-                  ...d,
-                  services: d.services.includes(a) ? d.services.filter((x) => x !== a) : [...d.services, a],
-                })
-              }
-            />{' '}
-            {tx('atype', a)}
-          </label>
+        <Input
+          label={t('orgs.code')}
+          {...field('code')}
+          disabled={!!org}
+          required
+          pattern="[A-Z][A-Z0-9\-]{1,23}"
+          onValue={(v) => setD({ ...d, code: v.toUpperCase() })}
+        />
+        <EnumSelect label={t('orgs.kind')} {...field('kind')} of="orgkind" values={ORG_KINDS} />
+        {LANGS.map((l) => (
+          <Input key={l} label={t(NAME_LABELS[l])} {...field(l)} name={`name_${l}`} lang={l} required />
         ))}
-      </fieldset>
-      {org && (
-        <label className="check">
-          <input type="checkbox" checked={d.active} onChange={(e) => setD({ ...d, active: e.target.checked })} />{' '}
-          {t('orgs.active')}
-        </label>
-      )}
-      <div className="row">
-        <button type="submit">{t('common.save')}</button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
+        <EnumSelect label={t('orgs.region')} {...field('region')} of="region" values={REGIONS} />
       </div>
+      <Checks
+        legend={t('orgs.services')}
+        options={enumOptions('atype', ASSISTANCE_TYPES)}
+        chosen={d.services}
+        onChange={(services) => setD({ ...d, services })}
+      />
+      {org && <Check label={t('orgs.active')} checked={d.active} onChange={(active) => setD({ ...d, active })} />}
+      <SaveCancel onCancel={onCancel} />
       <ErrorText error={error} />
     </form>
   );

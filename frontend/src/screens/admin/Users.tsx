@@ -13,9 +13,10 @@ import { awaitsApproval, needsApproval } from '../../lib/domain';
 import { useOrganizations } from '../../lib/refdata';
 import type { Me, User, UserApproval } from '../../lib/types';
 import { ErrorText, useOrgName, Table } from '../common';
+import { bind, Check, Input, RowButton, SaveCancel, Select, OrgSelect, EnumSelect } from '../form';
 
 export default function Users({ me }: { me: Me }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const orgs = useOrganizations();
   const isAdmin = me.role === 'admin';
   const [orgFilter, setOrgFilter] = useState('');
@@ -51,17 +52,12 @@ export default function Users({ me }: { me: Me }) {
       </p>
       {isAdmin && (
         <div className="panel row wrap">
-          <label>
-            {t('users.organization')}
-            <select value={orgFilter} onChange={(e) => setOrgFilter(e.target.value)}>
-              <option value="">{t('common.all')}</option>
-              {orgs.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name[lang] || o.code}
-                </option>
-              ))}
-            </select>
-          </label>
+          <OrgSelect
+            label={t('users.organization')}
+            empty={t('common.all')}
+            orgs={orgs}
+            {...bind(orgFilter, setOrgFilter)}
+          />
         </div>
       )}
       <ErrorText error={error} />
@@ -141,22 +137,16 @@ export function UserTable({
           <td>
             <div className="row">
               {mayApprove && awaitsApproval(u) && u.id !== me.id && (
-                <button type="button" className="small" onClick={() => onApprove(u)}>
-                  {t('users.approve')}
-                  <span className="visually-hidden" translate="no">
-                    {' '}
-                    {u.name}
-                  </span>
-                </button>
+                <RowButton
+                  label={t('users.approve')}
+                  subject={u.name}
+                  personal
+                  secondary={false}
+                  onClick={() => onApprove(u)}
+                />
               )}
               {roles.includes(u.role) && u.id !== me.id && (
-                <button type="button" className="secondary small" onClick={() => onEdit(u)}>
-                  {t('common.edit')}
-                  <span className="visually-hidden" translate="no">
-                    {' '}
-                    {u.name}
-                  </span>
-                </button>
+                <RowButton label={t('common.edit')} subject={u.name} personal onClick={() => onEdit(u)} />
               )}
             </div>
           </td>
@@ -208,7 +198,7 @@ export function UserForm({
   onDone: () => Promise<void>;
   onCancel: () => void;
 }) {
-  const { t, tx, lang } = useI18n();
+  const { t } = useI18n();
   const orgs = useOrganizations();
   const [email, setEmail] = useState('');
   const [name, setName] = useState(user?.name ?? '');
@@ -262,89 +252,45 @@ export function UserForm({
     <form className="panel stack" onSubmit={submit} data-testid="user-form" autoComplete="off">
       <h2>{user ? t('users.edit') : t('users.new')}</h2>
       <div className="grid2">
-        {!user && (
-          <label>
-            {t('login.email')}
-            <input
-              type="email"
-              name="email"
-              autoComplete="off"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          </label>
-        )}
-        <label>
-          {t('users.name')}
-          <input name="name" autoComplete="off" required value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          {t('users.role')}
-          <select name="role" value={role} onChange={(e) => setRole(e.target.value)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {tx('role', r)}
-              </option>
-            ))}
-          </select>
-        </label>
+        {!user && <Input label={t('login.email')} type="email" name="email" required {...bind(email, setEmail)} />}
+        <Input label={t('users.name')} name="name" required {...bind(name, setName)} />
+        <EnumSelect label={t('users.role')} name="role" of="role" values={roles} {...bind(role, setRole)} />
         {!user && me.role === 'admin' && (
-          <label>
-            {t('users.organization')}
-            <select name="organization" value={org} required onChange={(e) => setOrg(e.target.value)}>
-              <option value="">—</option>
-              {orgs.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name[lang] || o.code}
-                </option>
-              ))}
-            </select>
-          </label>
+          <OrgSelect
+            label={t('users.organization')}
+            name="organization"
+            required
+            empty="—"
+            orgs={orgs}
+            {...bind(org, setOrg)}
+          />
         )}
         {askPassword && (
-          <label>
-            {t(user ? 'users.resetPassword' : 'users.password')}
-            <input
-              type="password"
-              name="password"
-              autoComplete="new-password"
-              minLength={12}
-              required={!user}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
+          <Input
+            label={t(user ? 'users.resetPassword' : 'users.password')}
+            type="password"
+            name="password"
+            autoComplete="new-password"
+            minLength={12}
+            required={!user}
+            {...bind(password, setPassword)}
+          />
         )}
       </div>
       <p className="muted small" data-testid="password-note">
         {t(askPassword ? 'users.oneTime' : 'users.noPassword')}
       </p>
-      {user && (
-        <label className="check">
-          <input type="checkbox" checked={disabled} onChange={(e) => setDisabled(e.target.checked)} />{' '}
-          {t('users.disable')}
-        </label>
-      )}
+      {user && <Check label={t('users.disable')} checked={disabled} onChange={setDisabled} />}
       {takers && (
-        <label>
-          {t('users.reassignTo')}
-          <select name="reassign_to" value={reassignTo} onChange={(e) => setReassignTo(e.target.value)}>
-            <option value="">{t('users.reassignNobody')}</option>
-            {takers.map((c) => (
-              <option key={c.id} value={c.id} translate="no">
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label={t('users.reassignTo')}
+          name="reassign_to"
+          empty={t('users.reassignNobody')}
+          options={takers.map((c) => ({ value: c.id, label: c.name, personal: true }))}
+          {...bind(reassignTo, setReassignTo)}
+        />
       )}
-      <div className="row">
-        <button type="submit">{t('common.save')}</button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-      </div>
+      <SaveCancel onCancel={onCancel} />
       <ErrorText error={error} />
     </form>
   );

@@ -1,14 +1,8 @@
 // The accounts screen under the four-eyes rule, rendered to HTML in Kyrgyz.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { renderToStaticMarkup } from 'react-dom/server';
-import type { ReactElement } from 'react';
-import { I18nProvider } from '../../i18n';
-import { DICTS } from '../../i18n/dict';
+import { describe, expect, it } from 'vitest';
+import { KY, kyrgyzBrowser, render } from '../../testing';
 import type { Me, User } from '../../lib/types';
 import { ApprovalNotice, UserForm, UserTable } from './Users';
-
-const KY = DICTS.ky;
-const render = (el: ReactElement) => renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
 
 const org = { id: 'org-1', code: 'SEZIM', name: { ru: 'С', ky: 'С', en: 'S' }, kind: 'crisis_center', region: 'chui' };
 const supervisor: Me = {
@@ -44,13 +38,11 @@ const user = (over: Partial<User>): User => ({
   ...over,
 });
 
+const userForm = (me: Me, u: User | null, roles: string[]) =>
+  render(<UserForm me={me} user={u} roles={roles} colleagues={[]} onDone={async () => {}} onCancel={() => {}} />);
+
 describe('accounts under four eyes', () => {
-  beforeEach(() => {
-    vi.stubGlobal('navigator', { languages: ['ky-KG'], language: 'ky-KG' });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
+  kyrgyzBrowser();
 
   it('shows the status and the pending role, and Approve only to an approver and only where something awaits', () => {
     const items = [
@@ -89,43 +81,11 @@ describe('accounts under four eyes', () => {
   });
 
   it('asks no password for a role that needs approval, and one for a coordinator', () => {
-    const html = render(
-      <UserForm
-        me={orgAdmin}
-        user={null}
-        roles={['caseworker', 'supervisor']}
-        colleagues={[]}
-        onDone={async () => {}}
-        onCancel={() => {}}
-      />,
-    );
+    const html = userForm(orgAdmin, null, ['caseworker', 'supervisor']);
     expect(html).not.toContain('name="password"');
     expect(html).toContain(KY['users.noPassword']);
     const admin: Me = { ...orgAdmin, role: 'admin' };
-    expect(
-      render(
-        <UserForm
-          me={admin}
-          user={null}
-          roles={['coordinator']}
-          colleagues={[]}
-          onDone={async () => {}}
-          onCancel={() => {}}
-        />,
-      ),
-    ).toContain('name="password"');
-    const pending = user({ status: 'pending_approval' });
-    expect(
-      render(
-        <UserForm
-          me={orgAdmin}
-          user={pending}
-          roles={['caseworker']}
-          colleagues={[]}
-          onDone={async () => {}}
-          onCancel={() => {}}
-        />,
-      ),
-    ).not.toContain('name="password"');
+    expect(userForm(admin, null, ['coordinator'])).toContain('name="password"');
+    expect(userForm(orgAdmin, user({ status: 'pending_approval' }), ['caseworker'])).not.toContain('name="password"');
   });
 });

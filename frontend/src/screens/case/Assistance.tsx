@@ -6,6 +6,7 @@ import { useMeasures } from '../../lib/refdata';
 import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, FUNDING_SOURCES } from '../../lib/enums';
 import { type Assistance, type Case, type Me, type Measure } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName, Table } from '../common';
+import { bindDraft, Checks, Done, Input, TextArea, EnumSelect } from '../form';
 
 /** The measures offered by default for an assistance type. */
 export function defaultMeasures(measures: Measure[], type: string): string[] {
@@ -43,6 +44,7 @@ export function AssistancePanel({
   const [touched, setTouched] = useState(false);
   const [key, nextKey] = useIdempotencyKey();
   const [done, setDone] = useState(false);
+  const field = bindDraft(form, setForm);
 
   // Until the worker picks measures, the type's default measures are chosen.
   useEffect(() => {
@@ -157,114 +159,56 @@ export function AssistancePanel({
           <summary>{t('case.addAssistance')}</summary>
           <form onSubmit={submit} className="stack" data-testid="assistance-form">
             <div className="row wrap">
-              <label>
-                {t('case.assistanceType')}
-                <select name="type" value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>
-                  {ASSISTANCE_TYPES.map((v) => (
-                    <option key={v} value={v}>
-                      {tx('atype', v)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                {t('case.assistanceStatus')}
-                <select
-                  name="status"
-                  value={form.status}
-                  onChange={(e) => setForm({ ...form, status: e.target.value })}
-                >
-                  {ASSISTANCE_STATUSES.map((v) => (
-                    <option key={v} value={v}>
-                      {tx('astatus', v)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                {t('case.startedOn')}
-                <input
-                  type="date"
-                  name="started_on"
-                  value={form.started_on}
-                  onChange={(e) => setForm({ ...form, started_on: e.target.value })}
-                />
-              </label>
-              <label>
-                {t('case.endedOn')}
-                <input
-                  type="date"
-                  name="ended_on"
-                  value={form.ended_on}
-                  onChange={(e) => setForm({ ...form, ended_on: e.target.value })}
-                />
-              </label>
-              <label>
-                {t('case.cost')}
-                <input
-                  type="number"
-                  name="cost_kgs"
-                  min="0"
-                  step="0.01"
-                  inputMode="decimal"
-                  value={form.cost_kgs}
-                  onChange={(e) => setForm({ ...form, cost_kgs: e.target.value })}
-                />
-              </label>
-              <label>
-                {t('case.funding')}
-                <select
-                  name="funding_source"
-                  value={form.funding_source}
-                  onChange={(e) => setForm({ ...form, funding_source: e.target.value })}
-                >
-                  <option value="">—</option>
-                  {FUNDING_SOURCES.map((v) => (
-                    <option key={v} value={v}>
-                      {tx('funding', v)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            </div>
-            <fieldset className="checks measures">
-              <legend>{t('case.measures')}</legend>
-              <p className="muted small">{t('case.measuresHint')}</p>
-              {measures.map((m) => (
-                <label key={m.code} className="check">
-                  <input
-                    type="checkbox"
-                    name={`measure-${m.code}`}
-                    value={m.code}
-                    checked={codes.includes(m.code)}
-                    onChange={() => {
-                      setTouched(true);
-                      setCodes(codes.includes(m.code) ? codes.filter((x) => x !== m.code) : [...codes, m.code]);
-                    }}
-                  />
-                  <span className="code">{m.code}</span> {m.title[lang]}
-                </label>
-              ))}
-            </fieldset>
-            <label>
-              {t('case.assistanceNotes')}
-              <textarea
-                name="notes"
-                autoComplete="off"
-                rows={2}
-                value={form.notes}
-                onChange={(e) => setForm({ ...form, notes: e.target.value })}
-                maxLength={10000}
+              <EnumSelect label={t('case.assistanceType')} {...field('type')} of="atype" values={ASSISTANCE_TYPES} />
+              <EnumSelect
+                label={t('case.assistanceStatus')}
+                {...field('status')}
+                of="astatus"
+                values={ASSISTANCE_STATUSES}
               />
-            </label>
+              <Input label={t('case.startedOn')} type="date" {...field('started_on')} />
+              <Input label={t('case.endedOn')} type="date" {...field('ended_on')} />
+              <Input
+                label={t('case.cost')}
+                type="number"
+                min="0"
+                step="0.01"
+                inputMode="decimal"
+                {...field('cost_kgs')}
+              />
+              <EnumSelect
+                label={t('case.funding')}
+                {...field('funding_source')}
+                empty="—"
+                of="funding"
+                values={FUNDING_SOURCES}
+              />
+            </div>
+            <Checks
+              className="checks measures"
+              legend={t('case.measures')}
+              namePrefix="measure-"
+              options={measures.map((m) => ({
+                value: m.code,
+                label: (
+                  <>
+                    <span className="code">{m.code}</span> {m.title[lang]}
+                  </>
+                ),
+              }))}
+              chosen={codes}
+              onChange={(chosen) => {
+                setTouched(true);
+                setCodes(chosen);
+              }}
+            >
+              <p className="muted small">{t('case.measuresHint')}</p>
+            </Checks>
+            <TextArea label={t('case.assistanceNotes')} rows={2} maxLength={10000} {...field('notes')} />
             <div>
               <button type="submit">{t('case.addAssistance')}</button>
             </div>
-            {done && (
-              <p role="status" className="ok">
-                {t('case.saved')}
-              </p>
-            )}
+            <Done show={done} text={t('case.saved')} />
           </form>
         </details>
       )}

@@ -5,6 +5,7 @@ import { useOrganizations } from '../../lib/refdata';
 import { ASSISTANCE_TYPES } from '../../lib/enums';
 import { type Case, type Consent, type Me, type Referral } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName, Table } from '../common';
+import { bind, Checks, Done, Select, TextArea, useEnumOptions, OrgSelect, EnumSelect } from '../form';
 
 export function CaseReferralsPanel({
   c,
@@ -95,7 +96,8 @@ function ReferralForm({
   consentsVersion: number;
   onCreated: () => Promise<void>;
 }) {
-  const { t, tx, lang } = useI18n();
+  const { t } = useI18n();
+  const enumOptions = useEnumOptions();
   const orgs = useOrganizations();
   const [consents, setConsents] = useState<Consent[]>([]);
   const [kind, setKind] = useState('assistance');
@@ -123,8 +125,6 @@ function ReferralForm({
   );
   const consent = usable.find((x) => x.recipient_organization_id === to) ?? null;
   const target = orgs.find((o) => o.id === to);
-  const toggle = (list: string[], set: (v: string[]) => void, v: string) =>
-    set(list.includes(v) ? list.filter((x) => x !== v) : [...list, v]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -160,87 +160,62 @@ function ReferralForm({
       {usable.length === 0 && <p className="muted">{t('ref.needConsent')}</p>}
       <form onSubmit={submit} className="stack" data-testid="referral-form">
         <div className="row wrap">
-          <label>
-            {t('ref.kind')}
-            <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-              <option value="assistance">{t('ref.kindAssistance')}</option>
-              <option value="transfer">{t('ref.transfer')}</option>
-            </select>
-          </label>
-          <label>
-            {t('ref.to')}
-            <select
-              name="to"
-              value={to}
-              onChange={(e) => {
-                setTo(e.target.value);
-                setCats([]);
-              }}
-              required
-            >
-              <option value="">—</option>
-              {targets.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name[lang] || o.code}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('ref.urgency')}
-            <select name="urgency" value={urgency} onChange={(e) => setUrgency(e.target.value)}>
-              <option value="normal">{tx('urgency', 'normal')}</option>
-              <option value="urgent">{tx('urgency', 'urgent')}</option>
-            </select>
-          </label>
+          <Select
+            label={t('ref.kind')}
+            name="kind"
+            options={[
+              { value: 'assistance', label: t('ref.kindAssistance') },
+              { value: 'transfer', label: t('ref.transfer') },
+            ]}
+            {...bind(kind, setKind)}
+          />
+          <OrgSelect
+            label={t('ref.to')}
+            name="to"
+            required
+            empty="—"
+            orgs={targets}
+            value={to}
+            onValue={(v) => {
+              setTo(v);
+              setCats([]);
+            }}
+          />
+          <EnumSelect
+            label={t('ref.urgency')}
+            name="urgency"
+            of="urgency"
+            values={['normal', 'urgent']}
+            {...bind(urgency, setUrgency)}
+          />
         </div>
         {kind === 'assistance' && (
-          <fieldset className="checks">
-            <legend>{t('ref.types')}</legend>
-            {ASSISTANCE_TYPES.map((a) => {
-              const offered = !target || target.services.length === 0 || target.services.includes(a);
-              return (
-                <label key={a} className={offered ? 'check' : 'check muted'}>
-                  <input
-                    type="checkbox"
-                    name={`type-${a}`}
-                    checked={types.includes(a)}
-                    onChange={() => toggle(types, setTypes, a)}
-                  />{' '}
-                  {tx('atype', a)}
-                </label>
-              );
-            })}
-          </fieldset>
+          <Checks
+            legend={t('ref.types')}
+            namePrefix="type-"
+            options={enumOptions('atype', ASSISTANCE_TYPES)}
+            dim={(a) => !!target && target.services.length > 0 && !target.services.includes(a)}
+            chosen={types}
+            onChange={setTypes}
+          />
         )}
         {consent && (
-          <fieldset className="checks">
-            <legend>{t('ref.categories')}</legend>
-            {consent.categories.map((x) => (
-              <label key={x} className="check">
-                <input
-                  type="checkbox"
-                  name={`refcat-${x}`}
-                  checked={cats.includes(x)}
-                  onChange={() => toggle(cats, setCats, x)}
-                />{' '}
-                {tx('cat', x)}
-              </label>
-            ))}
-          </fieldset>
-        )}
-        <label>
-          {t('ref.note')}
-          <textarea
-            name="note"
-            autoComplete="off"
-            rows={2}
-            value={note}
-            onChange={(e) => setNote(e.target.value)}
-            maxLength={4000}
+          <Checks
+            legend={t('ref.categories')}
+            namePrefix="refcat-"
+            options={enumOptions('cat', consent.categories)}
+            chosen={cats}
+            onChange={setCats}
           />
-        </label>
-        <p className="muted small">{t('ref.noteHint')}</p>
+        )}
+        <TextArea
+          label={t('ref.note')}
+          hint={t('ref.noteHint')}
+          name="note"
+          rows={2}
+          maxLength={4000}
+          {...bind(note, setNote)}
+        />
         <div>
           <button
             type="submit"
@@ -249,11 +224,7 @@ function ReferralForm({
             {t('ref.send')}
           </button>
         </div>
-        {done && (
-          <p role="status" className="ok">
-            {t('ref.sent')}
-          </p>
-        )}
+        <Done show={done} text={t('ref.sent')} />
         <ErrorText error={error} />
       </form>
     </details>

@@ -6,6 +6,7 @@ import { useOrganizations } from '../../lib/refdata';
 import { CATEGORIES, CONSENT_GIVERS, CONSENT_PURPOSES } from '../../lib/enums';
 import { type Consent } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
+import { bind, Checks, Input, ReasonForm, useEnumOptions, OrgSelect, EnumSelect } from '../form';
 
 export function ConsentsPanel({
   caseId,
@@ -18,7 +19,8 @@ export function ConsentsPanel({
   canWithdraw: boolean;
   onChanged: () => void;
 }) {
-  const { t, tx, f, lang } = useI18n();
+  const { t, tx, f } = useI18n();
+  const enumOptions = useEnumOptions();
   const orgName = useOrgName();
   const orgs = useOrganizations();
   const list = usePagedList<Consent>(`/cases/${caseId}/consents`);
@@ -30,9 +32,6 @@ export function ConsentsPanel({
   const [expires, setExpires] = useState('');
   const [key, nextKey] = useIdempotencyKey();
   const [withdrawing, setWithdrawing] = useState<string | null>(null);
-  const [reason, setReason] = useState('');
-
-  const toggle = (c: string) => setCats((prev) => (prev.includes(c) ? prev.filter((x) => x !== c) : [...prev, c]));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -56,12 +55,11 @@ export function ConsentsPanel({
     }
   };
 
-  const withdraw = async (id: string) => {
+  const withdraw = async (id: string, reason: string) => {
     setError(null);
     try {
-      await api(`/consents/${id}/withdraw`, { method: 'POST', body: reason.trim() ? { reason: reason.trim() } : {} });
+      await api(`/consents/${id}/withdraw`, { method: 'POST', body: reason ? { reason } : {} });
       setWithdrawing(null);
-      setReason('');
       await list.reload();
       onChanged();
     } catch (err) {
@@ -116,41 +114,18 @@ export function ConsentsPanel({
                 )}
               </dl>
               {canWithdraw && c.valid && withdrawing !== c.id && (
-                <button
-                  type="button"
-                  className="secondary small"
-                  onClick={() => {
-                    setWithdrawing(c.id);
-                    setReason('');
-                  }}
-                >
+                <button type="button" className="secondary small" onClick={() => setWithdrawing(c.id)}>
                   {t('consent.withdraw')}
                 </button>
               )}
               {withdrawing === c.id && (
-                <form
-                  className="row wrap"
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    void withdraw(c.id);
-                  }}
-                >
-                  <label>
-                    {t('consent.withdrawReason')}
-                    <input
-                      value={reason}
-                      onChange={(e) => setReason(e.target.value)}
-                      maxLength={2000}
-                      autoComplete="off"
-                    />
-                  </label>
-                  <div className="row end">
-                    <button type="submit">{t('consent.withdrawConfirm')}</button>
-                    <button type="button" className="secondary" onClick={() => setWithdrawing(null)}>
-                      {t('common.cancel')}
-                    </button>
-                  </div>
-                </form>
+                <ReasonForm
+                  label={t('consent.withdrawReason')}
+                  submit={t('consent.withdrawConfirm')}
+                  maxLength={2000}
+                  onSubmit={(reason) => void withdraw(c.id, reason)}
+                  onCancel={() => setWithdrawing(null)}
+                />
               )}
             </li>
           ))}
@@ -162,53 +137,39 @@ export function ConsentsPanel({
           <summary>{t('consent.add')}</summary>
           <form onSubmit={submit} className="stack" data-testid="consent-form">
             <div className="row wrap">
-              <label>
-                {t('consent.purpose')}
-                <select name="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)}>
-                  {CONSENT_PURPOSES.map((p) => (
-                    <option key={p} value={p}>
-                      {tx('purpose', p)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                {t('consent.givenBy')}
-                <select name="given_by" value={givenBy} onChange={(e) => setGivenBy(e.target.value)}>
-                  {CONSENT_GIVERS.map((p) => (
-                    <option key={p} value={p}>
-                      {tx('giver', p)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                {t('consent.expiresAt')}
-                <input type="date" name="expires_at" value={expires} onChange={(e) => setExpires(e.target.value)} />
-              </label>
+              <EnumSelect
+                label={t('consent.purpose')}
+                name="purpose"
+                of="purpose"
+                values={CONSENT_PURPOSES}
+                {...bind(purpose, setPurpose)}
+              />
+              <EnumSelect
+                label={t('consent.givenBy')}
+                name="given_by"
+                of="giver"
+                values={CONSENT_GIVERS}
+                {...bind(givenBy, setGivenBy)}
+              />
+              <Input label={t('consent.expiresAt')} type="date" name="expires_at" {...bind(expires, setExpires)} />
             </div>
             {purpose === 'data_sharing' && (
               <>
-                <label>
-                  {t('consent.recipient')}
-                  <select name="recipient" value={recipient} onChange={(e) => setRecipient(e.target.value)} required>
-                    <option value="">—</option>
-                    {recipients.map((o) => (
-                      <option key={o.id} value={o.id}>
-                        {o.name[lang] || o.code}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <fieldset className="checks">
-                  <legend>{t('consent.categories')}</legend>
-                  {CATEGORIES.map((c) => (
-                    <label key={c} className="check">
-                      <input type="checkbox" name={`cat-${c}`} checked={cats.includes(c)} onChange={() => toggle(c)} />{' '}
-                      {tx('cat', c)}
-                    </label>
-                  ))}
-                </fieldset>
+                <OrgSelect
+                  label={t('consent.recipient')}
+                  name="recipient"
+                  required
+                  empty="—"
+                  orgs={recipients}
+                  {...bind(recipient, setRecipient)}
+                />
+                <Checks
+                  legend={t('consent.categories')}
+                  namePrefix="cat-"
+                  options={enumOptions('cat', CATEGORIES)}
+                  chosen={cats}
+                  onChange={setCats}
+                />
               </>
             )}
             <div>

@@ -13,10 +13,12 @@ import {
 } from '../../lib/enums';
 import { type Case } from '../../lib/types';
 import { ErrorText } from '../common';
+import { bindDraft, Checks, Input, Select, useEnumOptions, EnumSelect } from '../form';
 
 /** Edits the statistical attributes of a case (a JSON merge patch with its version). */
 export function EditAttributes({ c, onSaved }: { c: Case; onSaved: () => Promise<void> }) {
-  const { t, tx } = useI18n();
+  const { t } = useI18n();
+  const enumOptions = useEnumOptions();
   const [d, setD] = useState({
     risk_level: c.risk_level ?? '',
     trafficking_status: c.trafficking_status ?? '',
@@ -56,55 +58,35 @@ export function EditAttributes({ c, onSaved }: { c: Case; onSaved: () => Promise
       setError(err);
     }
   };
-  const sel = (name: keyof typeof d, values: readonly string[], prefix: EnumName | '', label: string, empty = true) => (
-    <label>
-      {label}
-      <select name={name} value={d[name]} onChange={(e) => setD({ ...d, [name]: e.target.value })}>
-        {empty && <option value="">—</option>}
-        {values.map((v) => (
-          <option key={v} value={v}>
-            {prefix ? tx(prefix, v) : v === 'unknown' ? t('age.unknown') : v}
-          </option>
-        ))}
-      </select>
-    </label>
+  const field = bindDraft(d, setD);
+  const sel = (name: keyof typeof d, values: readonly string[], prefix: EnumName, label: string) => (
+    <EnumSelect label={label} {...field(name)} empty="—" of={prefix} values={values} />
   );
   return (
     <details className="form-block">
       <summary>{t('case.editAttributes')}</summary>
       <form onSubmit={submit} className="stack" data-testid="attributes-form">
         <div className="grid2">
-          {sel('sex', SEXES, 'sex', t('cases.sex'), false)}
-          {!derivedAge && sel('age_bracket', AGE_BRACKETS, '', t('cases.age'), false)}
+          <EnumSelect label={t('cases.sex')} {...field('sex')} of="sex" values={SEXES} />
+          {!derivedAge && (
+            <Select
+              label={t('cases.age')}
+              {...field('age_bracket')}
+              options={AGE_BRACKETS.map((v) => ({ value: v, label: v === 'unknown' ? t('age.unknown') : v }))}
+            />
+          )}
           {sel('risk_level', RISKS, 'risk', t('cases.risk'))}
           {sel('trafficking_status', TRAFFICKING_STATUSES, 'tstatus', t('case.traffickingStatus'))}
           {sel('identification_channel', CHANNELS, 'channel', t('case.channel'))}
           {sel('region_of_origin', REGIONS, 'region', t('case.region'))}
-          <label>
-            {t('case.citizenship')}
-            <input
-              name="citizenship"
-              value={d.citizenship}
-              maxLength={2}
-              pattern="[A-Za-z]{2}"
-              autoComplete="off"
-              onChange={(e) => setD({ ...d, citizenship: e.target.value })}
-            />
-          </label>
+          <Input label={t('case.citizenship')} {...field('citizenship')} maxLength={2} pattern="[A-Za-z]{2}" />
         </div>
-        <fieldset className="checks">
-          <legend>{t('case.exploitation')}</legend>
-          {EXPLOITATION_TYPES.map((x) => (
-            <label key={x} className="check">
-              <input
-                type="checkbox"
-                checked={types.includes(x)}
-                onChange={() => setTypes(types.includes(x) ? types.filter((y) => y !== x) : [...types, x])}
-              />{' '}
-              {tx('exploit', x)}
-            </label>
-          ))}
-        </fieldset>
+        <Checks
+          legend={t('case.exploitation')}
+          options={enumOptions('exploit', EXPLOITATION_TYPES)}
+          chosen={types}
+          onChange={setTypes}
+        />
         <div>
           <button type="submit">{t('common.save')}</button>
         </div>

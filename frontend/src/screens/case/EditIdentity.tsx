@@ -4,6 +4,7 @@ import { ApiError, api } from '../../lib/api';
 import type { Case } from '../../lib/types';
 import { IDENTITY_FIELDS, identityDraft, identityPatch, type IdentityField } from '../../lib/work';
 import { ErrorText } from '../common';
+import { Input } from '../form';
 
 const LABELS: Record<IdentityField, Key> = {
   family_name: 'cases.familyName',
@@ -23,6 +24,32 @@ const MAX: Partial<Record<IdentityField, number>> = {
   phone: 50,
   address: 500,
 };
+
+/**
+ * The identity's inputs in their order, as typed (kept from translation, not
+ * remembered by the browser): the new case form and the identity edit.
+ */
+export function IdentityInputs({
+  value,
+  onChange,
+}: {
+  value: Partial<Record<IdentityField, string>>;
+  onChange: (k: IdentityField, v: string) => void;
+}) {
+  const { t } = useI18n();
+  return IDENTITY_FIELDS.map((k) => (
+    <Input
+      key={k}
+      label={t(LABELS[k])}
+      name={k}
+      type={TYPES[k] ?? 'text'}
+      value={value[k] ?? ''}
+      translate="no"
+      maxLength={MAX[k]}
+      onValue={(v) => onChange(k, v)}
+    />
+  ));
+}
 
 /**
  * Edits the identity of a case: a JSON merge patch of the changed fields with
@@ -61,23 +88,13 @@ export function EditIdentity({ c, onSaved }: { c: Case; onSaved: () => Promise<v
       <summary>{t('identity.edit')}</summary>
       <form onSubmit={submit} className="stack" data-testid="identity-form" autoComplete="off">
         <div className="grid2">
-          {IDENTITY_FIELDS.map((k) => (
-            <label key={k}>
-              {t(LABELS[k])}
-              <input
-                name={k}
-                type={TYPES[k] ?? 'text'}
-                value={d[k]}
-                autoComplete="off"
-                translate="no"
-                maxLength={MAX[k]}
-                onChange={(e) => {
-                  setStale(false);
-                  setD({ ...d, [k]: e.target.value });
-                }}
-              />
-            </label>
-          ))}
+          <IdentityInputs
+            value={d}
+            onChange={(k, v) => {
+              setStale(false);
+              setD({ ...d, [k]: v });
+            }}
+          />
         </div>
         <p className="muted small">{t('identity.hint')}</p>
         <div>

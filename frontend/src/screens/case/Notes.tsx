@@ -4,6 +4,7 @@ import { api } from '../../lib/api';
 import { LoadMore, usePagedList } from '../../lib/paged';
 import type { Note } from '../../lib/types';
 import { ErrorText, useIdempotencyKey } from '../common';
+import { bind, TextArea } from '../form';
 
 export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: boolean }) {
   const { t, f } = useI18n();
@@ -44,17 +45,7 @@ export function NotesPanel({ caseId, canCreate }: { caseId: string; canCreate: b
       <LoadMore list={list} />
       {canCreate && (
         <form onSubmit={submit} className="stack">
-          <label>
-            {t('case.noteText')}
-            <textarea
-              name="note"
-              autoComplete="off"
-              rows={3}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              maxLength={20000}
-            />
-          </label>
+          <TextArea label={t('case.noteText')} name="note" rows={3} maxLength={20000} {...bind(text, setText)} />
           <div>
             <button type="submit">{t('case.addNote')}</button>
           </div>

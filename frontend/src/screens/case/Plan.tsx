@@ -3,10 +3,11 @@ import { useI18n } from '../../i18n';
 import { api } from '../../lib/api';
 import { GOAL_STATUSES } from '../../lib/enums';
 import { type Goal, type Plan } from '../../lib/types';
+import { Done, Input, TextArea, EnumSelect } from '../form';
 import { ErrorText } from '../common';
 
 export function PlanPanel({ caseId, canWrite }: { caseId: string; canWrite: boolean }) {
-  const { t, tx, f } = useI18n();
+  const { t, f } = useI18n();
   const [plan, setPlan] = useState<Plan | null>(null);
   const [needs, setNeeds] = useState('');
   const [goals, setGoals] = useState<Goal[]>([]);
@@ -76,60 +77,47 @@ export function PlanPanel({ caseId, canWrite }: { caseId: string; canWrite: bool
         </p>
       )}
       <form onSubmit={submit} className="stack" data-testid="plan-form">
-        <label>
-          {t('plan.needs')}
-          <textarea
-            name="needs_assessment"
-            autoComplete="off"
-            rows={3}
-            value={needs}
-            readOnly={!canWrite}
-            onChange={(e) => {
-              setSaved(false);
-              setNeeds(e.target.value);
-            }}
-            maxLength={20000}
-          />
-        </label>
+        <TextArea
+          label={t('plan.needs')}
+          name="needs_assessment"
+          rows={3}
+          maxLength={20000}
+          readOnly={!canWrite}
+          value={needs}
+          onValue={(v) => {
+            setSaved(false);
+            setNeeds(v);
+          }}
+        />
         <fieldset className="plain">
           <legend>{t('plan.goals')}</legend>
           {goals.length === 0 && <p className="muted">{t('plan.noGoals')}</p>}
           <ol className="goals">
             {goals.map((g, i) => (
               <li key={g.id ?? `new-${i}`} className="row wrap">
-                <label className="grow">
-                  {t('plan.goal')} {i + 1}
-                  <input
-                    value={g.text}
-                    readOnly={!canWrite}
-                    autoComplete="off"
-                    maxLength={2000}
-                    onChange={(e) => setGoal(i, { text: e.target.value })}
-                  />
-                </label>
-                <label>
-                  {t('plan.due')}
-                  <input
-                    type="date"
-                    value={g.due_on ?? ''}
-                    readOnly={!canWrite}
-                    onChange={(e) => setGoal(i, { due_on: e.target.value || undefined })}
-                  />
-                </label>
-                <label>
-                  {t('plan.status')}
-                  <select
-                    value={g.status}
-                    disabled={!canWrite}
-                    onChange={(e) => setGoal(i, { status: e.target.value })}
-                  >
-                    {GOAL_STATUSES.map((s) => (
-                      <option key={s} value={s}>
-                        {tx('goal', s)}
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                <Input
+                  labelClass="grow"
+                  label={`${t('plan.goal')} ${i + 1}`}
+                  readOnly={!canWrite}
+                  maxLength={2000}
+                  value={g.text}
+                  onValue={(text) => setGoal(i, { text })}
+                />
+                <Input
+                  label={t('plan.due')}
+                  type="date"
+                  readOnly={!canWrite}
+                  value={g.due_on ?? ''}
+                  onValue={(v) => setGoal(i, { due_on: v || undefined })}
+                />
+                <EnumSelect
+                  label={t('plan.status')}
+                  disabled={!canWrite}
+                  of="goal"
+                  values={GOAL_STATUSES}
+                  value={g.status}
+                  onValue={(status) => setGoal(i, { status })}
+                />
                 {canWrite && (
                   <div className="row end">
                     <button
@@ -159,11 +147,7 @@ export function PlanPanel({ caseId, canWrite }: { caseId: string; canWrite: bool
             <button type="submit">{t('plan.save')}</button>
           </div>
         )}
-        {saved && (
-          <p role="status" className="ok">
-            {t('case.saved')}
-          </p>
-        )}
+        <Done show={saved} text={t('case.saved')} />
       </form>
       <ErrorText error={error} />
     </div>

@@ -3,6 +3,7 @@ import { useI18n } from '../../i18n';
 import { api, query } from '../../lib/api';
 import { fetchAll, LoadMore, usePagedList } from '../../lib/paged';
 import type { AccessEntry, Case, Me, User } from '../../lib/types';
+import { bind, FormButtons, Select } from '../form';
 import { ErrorText, Table } from '../common';
 
 /**
@@ -87,20 +88,16 @@ export function AssignPanel({ c, me, onChanged }: { c: Case; me: Me; onChanged: 
             if (pick) void change([...assigned, pick]);
           }}
         >
-          <label>
-            {t('assign.worker')}
-            <select name="worker" value={pick} onChange={(e) => setPick(e.target.value)} required translate="no">
-              <option value="">—</option>
-              {free.map((w) => (
-                <option key={w.id} value={w.id}>
-                  {w.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <div className="row end">
-            <button type="submit">{t('assign.add')}</button>
-          </div>
+          <Select
+            label={t('assign.worker')}
+            name="worker"
+            required
+            translate="no"
+            empty="—"
+            options={free.map((w) => ({ value: w.id, label: w.name }))}
+            {...bind(pick, setPick)}
+          />
+          <FormButtons className="row end" submit={t('assign.add')} />
         </form>
       )}
       <div className="row wrap">

@@ -1,0 +1,366 @@
+// The form's building blocks: a labelled input, select or text area with an
+// optional hint and error (both tied to the control by aria-describedby), the
+// option lists of enumerations and organizations, a form's buttons, its
+// messages, and a row's button that names the row for screen readers.
+import {
+  useId,
+  useState,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+} from 'react';
+import { useI18n } from '../i18n';
+import type { EnumName } from '../lib/enums';
+import type { Organization } from '../lib/types';
+
+/** What every field has besides its control: a label, a hint below it, an error. */
+interface Described {
+  label: ReactNode;
+  /** Help shown below the field (class "muted small"). */
+  hint?: ReactNode;
+  /** true marks the control invalid; a text also shows it below the field as an alert. */
+  error?: boolean | string;
+  labelClass?: string;
+}
+
+/** The ARIA attributes a field gives its control: its hint and error, and whether it is invalid. */
+interface FieldAria {
+  'aria-describedby'?: string;
+  'aria-invalid'?: true;
+}
+
+/**
+ * A field: its label with the label's text first and then the control, as
+ * in every form of the app; below it the hint and the error, tied to the
+ * control by aria-describedby.
+ */
+function Field({ label, hint, error, labelClass, control }: Described & { control: (aria: FieldAria) => ReactNode }) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = typeof error === 'string' && error ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  return (
+    <>
+      <label className={labelClass}>
+        {label}
+        {control({ 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}
+      </label>
+      {hintId && (
+        <p className="muted small" id={hintId}>
+          {hint}
+        </p>
+      )}
+      {errorId && (
+        <p className="error" role="alert" id={errorId}>
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** A field's own props split from its control's. */
+type FieldProps<A> = Described & Omit<A, 'onChange'> & { onValue: (value: string) => void };
+
+/** A labelled input. The browser does not remember what is typed unless `autoComplete` says. */
+export function Input({
+  label,
+  hint,
+  error,
+  labelClass,
+  onValue,
+  ...rest
+}: FieldProps<InputHTMLAttributes<HTMLInputElement>>) {
+  return (
+    <Field
+      {...{ label, hint, error, labelClass }}
+      control={(aria) => <input autoComplete="off" {...aria} {...rest} onChange={(e) => onValue(e.target.value)} />}
+    />
+  );
+}
+
+/** A labelled text area; the browser does not remember what is typed. */
+export function TextArea({
+  label,
+  hint,
+  error,
+  labelClass,
+  onValue,
+  ...rest
+}: FieldProps<TextareaHTMLAttributes<HTMLTextAreaElement>>) {
+  return (
+    <Field
+      {...{ label, hint, error, labelClass }}
+      control={(aria) => <textarea autoComplete="off" {...aria} {...rest} onChange={(e) => onValue(e.target.value)} />}
+    />
+  );
+}
+
+/** An option of a Select; `personal` marks a person's name, kept from translation. */
+export interface Option {
+  value: string | number;
+  label: ReactNode;
+  personal?: boolean;
+}
+
+type SelectProps = FieldProps<SelectHTMLAttributes<HTMLSelectElement>> & {
+  options: readonly Option[];
+  /** The label of a first option with the empty value ("—", "All"); none when absent. */
+  empty?: ReactNode;
+};
+
+/** A labelled select of the given options. */
+export function Select({ label, hint, error, labelClass, options, empty, onValue, ...rest }: SelectProps) {
+  return (
+    <Field
+      {...{ label, hint, error, labelClass }}
+      control={(aria) => (
+        <select {...aria} {...rest} onChange={(e) => onValue(e.target.value)}>
+          {empty !== undefined && <option value="">{empty}</option>}
+          {options.map((o) => (
+            <option key={o.value} value={o.value} translate={o.personal ? 'no' : undefined}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
+  );
+}
+
+/** A field's value and its setter, as the field's props: `<Input {...bind(name, setName)} />`. */
+export function bind(value: string, set: (v: string) => void): { value: string; onValue: (v: string) => void } {
+  return { value, onValue: set };
+}
+
+/**
+ * Binds a field of a draft object: `const field = bindDraft(d, setD)`, then
+ * `<Input {...field('title')} />` (the field's name is its key).
+ */
+export function bindDraft<D extends object>(d: D, setD: (d: D) => void) {
+  return (k: keyof D & string) => ({
+    name: k,
+    value: String(d[k] ?? ''),
+    onValue: (v: string) => setD({ ...d, [k]: v }),
+  });
+}
+
+/** A checkbox with its label after it. */
+export function Check({
+  label,
+  checked,
+  onChange,
+  name,
+  className = 'check',
+}: {
+  label: ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  name?: string;
+  className?: string;
+}) {
+  return (
+    <label className={className}>
+      <input type="checkbox" name={name} checked={checked} onChange={(e) => onChange(e.target.checked)} /> {label}
+    </label>
+  );
+}
+
+/** Toggles a value in a list of chosen values. */
+export function toggled<T>(list: readonly T[], v: T): T[] {
+  return list.includes(v) ? list.filter((x) => x !== v) : [...list, v];
+}
+
+/**
+ * A group of checkboxes choosing several values: a fieldset with its legend.
+ * `namePrefix` names each box (prefix + value); `dim` shows a value muted
+ * (offered elsewhere, still choosable); `children` stand after the legend.
+ */
+export function Checks({
+  legend,
+  options,
+  chosen,
+  onChange,
+  namePrefix,
+  dim,
+  className = 'checks',
+  children,
+}: {
+  legend: ReactNode;
+  options: readonly Option[];
+  chosen: readonly string[];
+  onChange: (chosen: string[]) => void;
+  namePrefix?: string;
+  dim?: (value: string) => boolean;
+  className?: string;
+  children?: ReactNode;
+}) {
+  return (
+    <fieldset className={className}>
+      <legend>{legend}</legend>
+      {children}
+      {options.map((o) => {
+        const v = String(o.value);
+        return (
+          <Check
+            key={v}
+            className={dim?.(v) ? 'check muted' : 'check'}
+            name={namePrefix && `${namePrefix}${v}`}
+            label={o.label}
+            checked={chosen.includes(v)}
+            onChange={() => onChange(toggled(chosen, v))}
+          />
+        );
+      })}
+    </fieldset>
+  );
+}
+
+/** A labelled select of an enumeration's values (`of`), each labelled in the current language. */
+export function EnumSelect({
+  of,
+  values,
+  ...rest
+}: Omit<SelectProps, 'options'> & { of: EnumName; values: readonly string[] }) {
+  return <Select {...rest} options={useEnumOptions()(of, values)} />;
+}
+
+/** Options of an enumeration, each labelled in the current language (lib/enums.ts). */
+export function useEnumOptions(): (name: EnumName, values: readonly string[]) => Option[] {
+  const { tx } = useI18n();
+  return (name, values) => values.map((v) => ({ value: v, label: tx(name, v) }));
+}
+
+/** A labelled select of organizations, by their name in the current language (or code). */
+export function OrgSelect({ orgs, ...rest }: Omit<SelectProps, 'options'> & { orgs: readonly Organization[] }) {
+  const { lang } = useI18n();
+  return <Select {...rest} options={orgs.map((o) => ({ value: o.id, label: o.name[lang] || o.code }))} />;
+}
+
+/** Options that show their own value (years, codes). */
+export function plainOptions(values: readonly (string | number)[]): Option[] {
+  return values.map((v) => ({ value: v, label: v }));
+}
+
+/** A form's message to its user: an alert when given a text, nothing otherwise. */
+export function Alert({ text }: { text: ReactNode }) {
+  if (!text) return null;
+  return (
+    <p className="error" role="alert">
+      {text}
+    </p>
+  );
+}
+
+/** A form's confirmation after it succeeded: a status message when `show`. */
+export function Done({ show, text }: { show: boolean; text: ReactNode }) {
+  if (!show) return null;
+  return (
+    <p role="status" className="ok">
+      {text}
+    </p>
+  );
+}
+
+/**
+ * A form's buttons: submit, and a secondary one (cancel, sign out, clear)
+ * when `other` is given. `className` is the row's ("row", "row end").
+ */
+export function FormButtons({
+  submit,
+  busy,
+  disabled,
+  other,
+  className = 'row',
+}: {
+  submit: ReactNode;
+  busy?: boolean;
+  disabled?: boolean;
+  other?: { label: ReactNode; onClick: () => void };
+  className?: string;
+}) {
+  return (
+    <div className={className}>
+      <button type="submit" disabled={busy || disabled}>
+        {submit}
+      </button>
+      {other && (
+        <button type="button" className="secondary" onClick={other.onClick}>
+          {other.label}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The confirmation of an action that takes a reason or an outcome in words:
+ * one text field, the action's button and cancel. `onSubmit` gets the text
+ * trimmed.
+ */
+export function ReasonForm({
+  label,
+  submit,
+  required,
+  maxLength,
+  onSubmit,
+  onCancel,
+}: {
+  label: ReactNode;
+  submit: ReactNode;
+  required?: boolean;
+  maxLength: number;
+  onSubmit: (text: string) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useI18n();
+  const [text, setText] = useState('');
+  return (
+    <form
+      className="row wrap"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit(text.trim());
+      }}
+    >
+      <Input label={label} required={required} maxLength={maxLength} autoComplete="off" {...bind(text, setText)} />
+      <FormButtons className="row end" submit={submit} other={{ label: t('common.cancel'), onClick: onCancel }} />
+    </form>
+  );
+}
+
+/** The save and cancel buttons of an edit form. */
+export function SaveCancel({ onCancel }: { onCancel: () => void }) {
+  const { t } = useI18n();
+  return <FormButtons submit={t('common.save')} other={{ label: t('common.cancel'), onClick: onCancel }} />;
+}
+
+/**
+ * A small button of a table row or list item, whose accessible name also
+ * names its row (`subject`, hidden from sight): "Edit SEZIM", "Approve Name".
+ */
+export function RowButton({
+  label,
+  subject,
+  personal,
+  secondary = true,
+  onClick,
+}: {
+  label: ReactNode;
+  subject: string;
+  /** The subject is a person's name: kept from translation. */
+  personal?: boolean;
+  secondary?: boolean;
+  onClick: () => void;
+}) {
+  return (
+    <button type="button" className={secondary ? 'secondary small' : 'small'} onClick={onClick}>
+      {label}
+      <span className="visually-hidden" translate={personal ? 'no' : undefined}>
+        {' '}
+        {subject}
+      </span>
+    </button>
+  );
+}
