@@ -26,8 +26,10 @@ type program struct {
 	a    [][]float64
 	b    []float64
 	// start is the feasible tableau shared by every bound of the
-	// component; failed records that phase 1 failed.
+	// component, copied to work for each; failed records that phase 1
+	// failed.
 	start  *tableau
+	work   tableau
 	failed bool
 }
 
@@ -163,12 +165,12 @@ func (p *program) boundsWithin(j int, enough float64) (lo, hi float64, ok bool) 
 	}
 	c := make([]float64, len(p.a[0]))
 	c[j] = 1
-	lo, ok = p.start.clone().minimize(c)
+	lo, ok = p.start.copyTo(&p.work).minimize(c)
 	if !ok {
 		return 0, 0, false
 	}
 	c[j] = -1
-	v, ok := p.start.clone().minimizeTo(c, -(lo + enough))
+	v, ok := p.start.copyTo(&p.work).minimizeTo(c, -(lo + enough))
 	switch {
 	case !ok && math.IsInf(v, -1):
 		return lo, math.Inf(1), true

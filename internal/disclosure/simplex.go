@@ -72,12 +72,20 @@ func feasible(a [][]float64, b []float64) (*tableau, bool) {
 	return &tableau{rows: keep, basis: keepBasis, cols: n}, true
 }
 
-// clone copies the tableau.
-func (t *tableau) clone() *tableau {
-	c := &tableau{rows: make([][]float64, len(t.rows)), basis: append([]int(nil), t.basis...), cols: t.cols}
-	for i, r := range t.rows {
-		c.rows[i] = append([]float64(nil), r...)
+// copyTo makes c a copy of the tableau, reusing c's rows when they fit (a
+// component's bounds all start from the same tableau), and returns c.
+func (t *tableau) copyTo(c *tableau) *tableau {
+	if len(c.rows) != len(t.rows) {
+		c.rows = make([][]float64, len(t.rows))
 	}
+	for i, r := range t.rows {
+		if len(c.rows[i]) != len(r) {
+			c.rows[i] = make([]float64, len(r))
+		}
+		copy(c.rows[i], r)
+	}
+	c.basis = append(c.basis[:0], t.basis...)
+	c.cols = t.cols
 	return c
 }
 
@@ -117,23 +125,29 @@ func (t *tableau) minimize(c []float64) (float64, bool) {
 // target or below (enough to know the bound is at least that far).
 func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 	rhs := t.cols
+	// costed holds the rows whose basic column has a non-zero cost, the
+	// only rows a reduced cost depends on: in phase 2 (one non-zero cost)
+	// at most one, so pricing a column costs O(1) instead of O(rows). The
+	// sums are taken in row order as before, so the results are the same
+	// to the bit.
+	costed := make([]int, 0, len(t.rows))
 	for iter := 0; iter < 50000; iter++ {
-		if !math.IsInf(target, -1) {
-			v := 0.0
-			for i, row := range t.rows {
-				v += c[t.basis[i]] * row[rhs]
+		costed = costed[:0]
+		for i := range t.rows {
+			if c[t.basis[i]] != 0 {
+				costed = append(costed, i)
 			}
-			if v <= target {
+		}
+		if !math.IsInf(target, -1) {
+			if v := t.objective(c, costed); v <= target {
 				return v, true
 			}
 		}
 		enter := -1
 		for j := 0; j < t.cols; j++ {
 			r := c[j]
-			for i, row := range t.rows {
-				if cb := c[t.basis[i]]; cb != 0 {
-					r -= cb * row[j]
-				}
+			for _, i := range costed {
+				r -= c[t.basis[i]] * t.rows[i][j]
 			}
 			if r < -eps {
 				enter = j
@@ -141,11 +155,7 @@ func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 			}
 		}
 		if enter < 0 {
-			v := 0.0
-			for i, row := range t.rows {
-				v += c[t.basis[i]] * row[rhs]
-			}
-			return v, true
+			return t.objective(c, costed), true
 		}
 		leave, best := -1, math.Inf(1)
 		for i, row := range t.rows {
@@ -162,4 +172,14 @@ func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 		t.pivot(leave, enter)
 	}
 	return math.NaN(), false
+}
+
+// objective is the value of c at the tableau's basic solution (costed: the
+// rows whose basic column has a non-zero cost).
+func (t *tableau) objective(c []float64, costed []int) float64 {
+	v := 0.0
+	for _, i := range costed {
+		v += c[t.basis[i]] * t.rows[i][t.cols]
+	}
+	return v
 }
