@@ -15,12 +15,8 @@ import (
 // value.
 func listedItem(t *testing.T, env *apitest.Env, token, path, field, value string) map[string]any {
 	t.Helper()
-	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token})
-	if r.Status != http.StatusOK {
-		t.Fatalf("%s: %d", path, r.Status)
-	}
 	var l struct{ Items []map[string]any }
-	r.JSON(t, &l)
+	env.GetJSON(t, token, path, &l)
 	for _, it := range l.Items {
 		if it[field] == value {
 			return it

@@ -97,11 +97,8 @@ func listAll(t *testing.T, env *apitest.Env, tok string) ([]string, map[string]b
 		if pages > 10 {
 			t.Fatal("the list does not end")
 		}
-		r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: tok})
-		if r.Status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
-		}
-		page := r.Map(t)
+		var page map[string]any
+		env.GetJSON(t, tok, path, &page)
 		for _, it := range page["items"].([]any) {
 			c := it.(map[string]any)
 			got = append(got, c["id"].(string))

@@ -30,11 +30,7 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, env *apitest.Env) *fixture {
-	var id string
-	if err := env.DB.App.Raw(`SELECT id::text FROM users WHERE email = ?`, caseworker).Scan(&id).Error; err != nil || id == "" {
-		t.Fatalf("caseworker: %v", err)
-	}
-	return &fixture{t: t, env: env, user: id}
+	return &fixture{t: t, env: env, user: env.UserID(caseworker)}
 }
 
 func (f *fixture) id() string {

@@ -20,12 +20,8 @@ import (
 
 func get(t *testing.T, env *apitest.Env, token, path string) report {
 	t.Helper()
-	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token})
-	if r.Status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
-	}
 	var out report
-	r.JSON(t, &out)
+	env.GetJSON(t, token, path, &out)
 	return out
 }
 
@@ -68,12 +64,8 @@ func budgetFixture(t *testing.T, env *apitest.Env, intl int) (social, intlKGS, c
 
 func getBudget(t *testing.T, env *apitest.Env, who, query string) (reports.Budget, map[string]reports.BudgetMeasure) {
 	t.Helper()
-	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/budget?" + query, Token: env.Token(who)})
-	if r.Status != http.StatusOK {
-		t.Fatalf("%s: budget %d %s", who, r.Status, r.Body)
-	}
 	var b reports.Budget
-	r.JSON(t, &b)
+	env.GetJSON(t, env.Token(who), "/api/v1/budget?"+query, &b)
 	byCode := map[string]reports.BudgetMeasure{}
 	for _, m := range b.Items {
 		byCode[m.Code] = m

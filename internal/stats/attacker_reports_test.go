@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,12 +44,8 @@ func (a *attacker) fetchReports() {
 }
 
 func (a *attacker) report(path string) reports.Report {
-	r := a.env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: a.tok})
-	if r.Status != http.StatusOK {
-		a.t.Fatalf("report %s: %d %s", path, r.Status, r.Body)
-	}
 	var rep reports.Report
-	r.JSON(a.t, &rep)
+	a.env.GetJSON(a.t, a.tok, path, &rep)
 	return rep
 }
 
@@ -133,12 +128,8 @@ func (a *attacker) fetchBudget() {
 		return
 	}
 	y := strconv.Itoa(a.year)
-	r := a.env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/budget?year=" + y, Token: a.tok})
-	if r.Status != http.StatusOK {
-		a.t.Fatalf("budget %s: %d %s", y, r.Status, r.Body)
-	}
 	var b reports.Budget
-	r.JSON(a.t, &b)
+	a.env.GetJSON(a.t, a.tok, "/api/v1/budget?year="+y, &b)
 	var measures []string
 	for _, m := range b.Items {
 		key := "b|" + m.Code + "|" + y

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"net/http"
 	"os"
 	"strconv"
 	"testing"
@@ -171,12 +170,8 @@ func (a *attacker) fetchSeries() {
 func (a *attacker) fetchIndicators() {
 	periods := append(append(a.months(1), a.months(2)...), append(a.halves(), strconv.Itoa(a.year))...)
 	for _, p := range periods {
-		r := a.env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/indicators?period=" + p, Token: a.tok})
-		if r.Status != http.StatusOK {
-			a.t.Fatalf("indicators %s: %d %s", p, r.Status, r.Body)
-		}
 		var m measures.Matrix
-		r.JSON(a.t, &m)
+		a.env.GetJSON(a.t, a.tok, "/api/v1/indicators?period="+p, &m)
 		for _, ind := range m.Items {
 			key := "i|" + ind.Code + "|" + p
 			switch ind.Code {

@@ -28,11 +28,7 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, env *apitest.Env) *fixture {
-	var id string
-	if err := env.DB.App.Raw(`SELECT id::text FROM users WHERE email = 'caseworker@sezim.kg'`).Scan(&id).Error; err != nil || id == "" {
-		t.Fatalf("caseworker: %v", err)
-	}
-	return &fixture{t: t, env: env, user: id}
+	return &fixture{t: t, env: env, user: env.UserID("caseworker@sezim.kg")}
 }
 
 type fcase struct {
@@ -250,12 +246,8 @@ func (tb table) expectTotal(t *testing.T, want int64) {
 
 func getTable(t *testing.T, env *apitest.Env, token, path string) table {
 	t.Helper()
-	r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token})
-	if r.Status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
-	}
 	var tb table
-	r.JSON(t, &tb)
+	env.GetJSON(t, token, path, &tb)
 	return tb
 }
 

@@ -51,6 +51,17 @@ func (r *Response) Map(t testing.TB) map[string]any {
 	return m
 }
 
+// GetJSON sends GET path with token, fails the test unless it answers 200
+// OK, and decodes the body into v.
+func (e *Env) GetJSON(t testing.TB, token, path string, v any) {
+	t.Helper()
+	r := e.Do(Request{Method: http.MethodGet, Path: path, Token: token})
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+	}
+	r.JSON(t, v)
+}
+
 // Do sends req, validating request and response against the description.
 func (e *Env) Do(req Request) *Response {
 	e.t.Helper()
