@@ -125,29 +125,31 @@ func (t *tableau) minimize(c []float64) (float64, bool) {
 // target or below (enough to know the bound is at least that far).
 func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 	rhs := t.cols
-	// costed holds the rows whose basic column has a non-zero cost, the
-	// only rows a reduced cost depends on: in phase 2 (one non-zero cost)
-	// at most one, so pricing a column costs O(1) instead of O(rows). The
-	// sums are taken in row order as before, so the results are the same
-	// to the bit.
-	costed := make([]int, 0, len(t.rows))
+	// Pricing reads only the rows whose basic column has a non-zero cost
+	// (costRows, with those costs in costs): in phase 2 (one non-zero
+	// cost) at most one, so pricing a column costs O(1) instead of
+	// O(rows). The sums are taken in row order as before, so the results
+	// are the same to the bit.
+	costs := make([]float64, 0, len(t.rows))
+	costRows := make([][]float64, 0, len(t.rows))
 	for iter := 0; iter < 50000; iter++ {
-		costed = costed[:0]
-		for i := range t.rows {
-			if c[t.basis[i]] != 0 {
-				costed = append(costed, i)
+		costs, costRows = costs[:0], costRows[:0]
+		for i, row := range t.rows {
+			if cb := c[t.basis[i]]; cb != 0 {
+				costs = append(costs, cb)
+				costRows = append(costRows, row)
 			}
 		}
 		if !math.IsInf(target, -1) {
-			if v := t.objective(c, costed); v <= target {
+			if v := objective(costs, costRows, rhs); v <= target {
 				return v, true
 			}
 		}
 		enter := -1
 		for j := 0; j < t.cols; j++ {
 			r := c[j]
-			for _, i := range costed {
-				r -= c[t.basis[i]] * t.rows[i][j]
+			for k, row := range costRows {
+				r -= costs[k] * row[j]
 			}
 			if r < -eps {
 				enter = j
@@ -155,7 +157,7 @@ func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 			}
 		}
 		if enter < 0 {
-			return t.objective(c, costed), true
+			return objective(costs, costRows, rhs), true
 		}
 		leave, best := -1, math.Inf(1)
 		for i, row := range t.rows {
@@ -174,12 +176,13 @@ func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 	return math.NaN(), false
 }
 
-// objective is the value of c at the tableau's basic solution (costed: the
-// rows whose basic column has a non-zero cost).
-func (t *tableau) objective(c []float64, costed []int) float64 {
+// objective is the value of the costs at the tableau's basic solution:
+// costs[k] is the cost of the basic column of rows[k], whose value is in
+// column rhs.
+func objective(costs []float64, rows [][]float64, rhs int) float64 {
 	v := 0.0
-	for _, i := range costed {
-		v += c[t.basis[i]] * t.rows[i][t.cols]
+	for k, row := range rows {
+		v += costs[k] * row[rhs]
 	}
 	return v
 }
