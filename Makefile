@@ -108,13 +108,17 @@ test-go:
 	@# The disclosure attacker (internal/stats, build tag attack) solves
 	@# hundreds of LPs per year of figures, and the reports' random-caseload
 	@# check computes a release per year for it: both run without the race
-	@# detector (tag attack).
+	@# detector (tag attack). So does the check of the statistics rollups
+	@# against direct counts (internal/stats, build constraint !race): one
+	@# goroutine, three versions of two years' releases of a random caseload,
+	@# nothing concurrent for the race detector to see (the concurrent reads
+	@# are TestRollupsUnderConcurrency, in the run above).
 	@# Beside it, as the two wait on different things (the LPs on the CPU,
 	@# the API on round trips), the HTTP API's tests and the release lock's
 	@# run again behind PgBouncer in transaction pooling mode, the way
 	@# docs/operations.md deploys the service (.ci/pgbouncer.sh).
 	bash .ci/test-db.sh bash -c '\
-		$(GO) test -tags attack -count=1 -timeout 15m -run "Attack|CoordinatorNeverReceivesASmallFigure" ./internal/stats/ ./internal/reports/ & attack=$$!; \
+		$(GO) test -tags attack -count=1 -timeout 15m -run "Attack|CoordinatorNeverReceivesASmallFigure|RollupsMatchDirectCounts" ./internal/stats/ ./internal/reports/ & attack=$$!; \
 		bash .ci/pgbouncer.sh bash -c "$(GO) test -count=1 -timeout 15m ./internal/api/ && $(GO) test -count=1 -timeout 5m -run AYearIsComputedOnce ./internal/stats/"; pooled=$$?; \
 		wait $$attack; attacked=$$?; exit $$(( pooled || attacked ))'
 
