@@ -129,9 +129,15 @@ func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 	// (costRows, with those costs in costs): in phase 2 (one non-zero
 	// cost) at most one, so pricing a column costs O(1) instead of
 	// O(rows). The sums are taken in row order as before, so the results
-	// are the same to the bit.
+	// are the same to the bit. A basic column's reduced cost is exactly
+	// zero (pivot leaves it a 1 in its row and zeros elsewhere), so basic
+	// columns are not priced.
 	costs := make([]float64, 0, len(t.rows))
 	costRows := make([][]float64, 0, len(t.rows))
+	basic := make([]bool, t.cols)
+	for _, j := range t.basis {
+		basic[j] = true
+	}
 	for iter := 0; iter < 50000; iter++ {
 		costs, costRows = costs[:0], costRows[:0]
 		for i, row := range t.rows {
@@ -147,6 +153,9 @@ func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 		}
 		enter := -1
 		for j := 0; j < t.cols; j++ {
+			if basic[j] {
+				continue
+			}
 			r := c[j]
 			for k, row := range costRows {
 				r -= costs[k] * row[j]
@@ -171,6 +180,7 @@ func (t *tableau) minimizeTo(c []float64, target float64) (float64, bool) {
 		if leave < 0 {
 			return math.Inf(-1), false
 		}
+		basic[t.basis[leave]], basic[enter] = false, true
 		t.pivot(leave, enter)
 	}
 	return math.NaN(), false
