@@ -234,9 +234,7 @@ func TestUnknownEmailAndWrongPasswordLookTheSame(t *testing.T) {
 	if len(a) != len(b) || a["detail"] != b["detail"] || a["type"] != b["type"] {
 		t.Fatalf("bodies differ: %v vs %v", a, b)
 	}
-	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'auth.login_failed'`); n != 2 {
-		t.Fatalf("failed sign-ins audited: %d", n)
-	}
+	env.ExpectCount(t, 2, "failed sign-ins audited", `SELECT count(*) FROM audit_entries WHERE action = 'auth.login_failed'`)
 }
 
 func TestFailedSignInsAreThrottledPerEmailAndPerAddress(t *testing.T) {
@@ -270,9 +268,7 @@ func TestFailedSignInsAreThrottledPerEmailAndPerAddress(t *testing.T) {
 		t.Fatalf("address over its limit: %d", r.Status)
 	}
 	// Throttling is held in PostgreSQL, keyed by hashes only.
-	if n := env.Count(`SELECT count(*) FROM login_throttle WHERE scope = 'ip'`); n != 1 {
-		t.Fatalf("ip throttle rows: %d", n)
-	}
+	env.ExpectCount(t, 1, "ip throttle rows", `SELECT count(*) FROM login_throttle WHERE scope = 'ip'`)
 }
 
 func TestOneTimePasswordMustBeChangedFirst(t *testing.T) {

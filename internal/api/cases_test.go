@@ -391,9 +391,7 @@ func TestSearchAndDuplicateCheck(t *testing.T) {
 	if r.Status != 400 || !strings.Contains(string(r.Body), "identity.birth_date") {
 		t.Fatalf("without birth date or document: %d %s", r.Status, r.Body)
 	}
-	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'case.duplicate_check'`); n != 4 {
-		t.Fatalf("duplicate checks audited: %d", n)
-	}
+	env.ExpectCount(t, 4, "duplicate checks audited", `SELECT count(*) FROM audit_entries WHERE action = 'case.duplicate_check'`)
 }
 
 func TestAssistanceAndNotes(t *testing.T) {

@@ -154,9 +154,7 @@ func TestTOTPEnrollmentAndSignInWithACode(t *testing.T) {
 		if r := codeStep(env, passwordStep(t, env, email), rc.RecoveryCodes[3]); r.Status != http.StatusUnauthorized {
 			t.Fatalf("recovery code reused: %d %s", r.Status, r.Body)
 		}
-		if n := env.Count(`SELECT count(*) FROM mfa_recovery_codes WHERE used_at IS NULL`); n != 9 {
-			t.Fatalf("unused recovery codes: %d", n)
-		}
+		env.ExpectCount(t, 9, "unused recovery codes", `SELECT count(*) FROM mfa_recovery_codes WHERE used_at IS NULL`)
 	})
 	t.Run("AForgedTokenIsRefused", func(t *testing.T) {
 		if r := codeStep(env, "not-a-token", nextCode(t, e.Secret)); r.Status != http.StatusUnauthorized {
@@ -242,9 +240,7 @@ func TestTOTPSecretAndRecoveryCodesAreNotStoredInClear(t *testing.T) {
 			}
 		}
 	}
-	if n := env.Count(`SELECT count(*) FROM mfa_recovery_codes WHERE code_hash LIKE '$argon2id$%'`); n != 10 {
-		t.Fatalf("argon2id hashes: %d", n)
-	}
+	env.ExpectCount(t, 10, "argon2id hashes", `SELECT count(*) FROM mfa_recovery_codes WHERE code_hash LIKE '$argon2id$%'`)
 	// The sealed secret is bound to its row: moved to another factor it
 	// does not open, and sign-in with a code fails closed.
 	other, _, _ := enroll(t, env, env.Token("caseworker@sezim.kg"))
@@ -277,9 +273,7 @@ func TestWrongCodesAreThrottledLikePasswords(t *testing.T) {
 	if r := login(env, email, auth.DemoPassword); r.Status != http.StatusTooManyRequests {
 		t.Fatalf("password after wrong codes: %d", r.Status)
 	}
-	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = 'failure'`, auth.ActionLoginMFA); n != 3 {
-		t.Fatalf("failed codes audited: %d", n)
-	}
+	env.ExpectCount(t, 3, "failed codes audited", `SELECT count(*) FROM audit_entries WHERE action = ? AND outcome = 'failure'`, auth.ActionLoginMFA)
 }
 
 func TestEnrollmentIsRequiredFirstWhenConfigured(t *testing.T) {
@@ -331,9 +325,7 @@ func TestEnrollingAgainNeedsACurrentCode(t *testing.T) {
 	if r := codeStep(env, passwordStep(t, env, "supervisor@sezim.kg"), oldRecovery[0]); r.Status != http.StatusUnauthorized {
 		t.Fatalf("an old recovery code: %d", r.Status)
 	}
-	if n := env.Count(`SELECT count(*) FROM totp_factors`); n != 1 {
-		t.Fatalf("factors: %d", n)
-	}
+	env.ExpectCount(t, 1, "factors", `SELECT count(*) FROM totp_factors`)
 }
 
 func TestFactorResetTakesTwoPeople(t *testing.T) {

@@ -221,6 +221,15 @@ func (e *Env) lookupID(what, query, key string) string {
 	return r.ID
 }
 
+// ExpectCount fails t unless query, run as Count runs it, counts want;
+// what names the count in the failure.
+func (e *Env) ExpectCount(t testing.TB, want int64, what, query string, args ...any) {
+	t.Helper()
+	if n := e.Count(query, args...); n != want {
+		t.Fatalf("%s: %d, want %d", what, n, want)
+	}
+}
+
 // teeHandler sends each record to two handlers.
 type teeHandler struct{ a, b slog.Handler }
 
