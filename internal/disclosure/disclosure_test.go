@@ -82,12 +82,19 @@ func TestCoverKeepsOverlappingPartsBounded(t *testing.T) {
 	a := s.Figure("H1", 10)
 	b := s.Figure("H2", 3)
 	s.Cover(y, a, b)
-	p, _ := Protect(&s, 5)
-	if !p[b] {
-		t.Fatal("3 released")
+	protectWithholding(t, &s, b, "3 released")
+}
+
+// protectWithholding protects s with k = 5 and fails t with released
+// unless figure f is withheld and the pattern passes its audit.
+func protectWithholding(t *testing.T, s *System, f int, released string) {
+	t.Helper()
+	p, _ := Protect(s, 5)
+	if !p[f] {
+		t.Fatal(released)
 	}
-	if ex := Audit(&s, p, 5); len(ex) != 0 {
-		t.Fatalf("exposed: %+v", ex)
+	if ex := Audit(s, p, 5); len(ex) != 0 {
+		t.Fatalf("exposed after Protect: %+v", ex)
 	}
 }
 

@@ -111,13 +111,7 @@ func TestEarlierVersionsBoundAWithheldFigure(t *testing.T) {
 	if ex := Audit(&s2, q, 5); len(ex) == 0 {
 		t.Fatal("a reader of both versions gets a + b = 5: audit missed it")
 	}
-	r, _ := Protect(&s2, 5)
-	if !r[t2] {
-		t.Fatal("total released: a + b = total - 6 follows")
-	}
-	if ex := Audit(&s2, r, 5); len(ex) != 0 {
-		t.Fatalf("exposed after Protect: %+v", ex)
-	}
+	protectWithholding(t, &s2, t2, "total released: a + b = total - 6 follows")
 }
 
 func TestABoundTheValueLeftIsIgnored(t *testing.T) {
