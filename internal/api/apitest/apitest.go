@@ -120,18 +120,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	hs := httptest.NewServer(srv.Echo)
 	t.Cleanup(hs.Close)
-	raw, err := openapi.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := openapi3.NewLoader().LoadFromData(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Match requests to any host: the test server's address is not in the
-	// description.
-	spec.Servers = nil
-	router, err := legacy.NewRouter(spec)
+	spec, router, err := description()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +146,37 @@ func (e *Env) LinkAudit() {
 			return
 		}
 	}
+}
+
+// loaded is the API description and its router, read once per test
+// binary (under the race detector reading it takes about a second) and
+// shared by every Env: validation only reads them.
+var loaded struct {
+	sync.Once
+	spec   *openapi3.T
+	router routers.Router
+	err    error
+}
+
+// description returns the API description, matching requests to any host
+// (the test server's address is not in it), and its router.
+func description() (*openapi3.T, routers.Router, error) {
+	loaded.Do(func() {
+		raw, err := openapi.JSON()
+		if err != nil {
+			loaded.err = err
+			return
+		}
+		spec, err := openapi3.NewLoader().LoadFromData(raw)
+		if err != nil {
+			loaded.err = err
+			return
+		}
+		spec.Servers = nil
+		loaded.spec = spec
+		loaded.router, loaded.err = legacy.NewRouter(spec)
+	})
+	return loaded.spec, loaded.router, loaded.err
 }
 
 // Count runs a count query as the application role.
