@@ -171,16 +171,11 @@ func seed2024H1(t *testing.T, env *apitest.Env) {
 
 type row map[string]any
 
+// table is a stats.Table as a client reads it: each row a map of its
+// dimensions, count and suppressed.
 type table struct {
-	Name       string   `json:"name"`
-	Period     string   `json:"period"`
-	K          int      `json:"k"`
-	Dimensions []string `json:"dimensions"`
-	Rows       []row    `json:"rows"`
-	Totals     struct {
-		Count      *int64 `json:"count"`
-		Suppressed bool   `json:"suppressed"`
-	} `json:"totals"`
+	stats.Table
+	Rows []row `json:"rows"`
 }
 
 // cell finds the row with the dimension values dims ("dim=value").
