@@ -33,17 +33,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w := &world{d: d, caseID: uuid.New()}
-	principal := func(email string) reqctx.Principal {
-		var r struct {
-			ID             uuid.UUID
-			OrganizationID uuid.UUID
-			Role           string
-		}
-		if err := d.App.Raw(`SELECT id, organization_id, role FROM users WHERE email = ?`, email).Scan(&r).Error; err != nil || r.ID == uuid.Nil {
-			t.Fatalf("user %s: %v", email, err)
-		}
-		return reqctx.Principal{UserID: r.ID, OrganizationID: r.OrganizationID, Role: r.Role}
-	}
+	principal := func(email string) reqctx.Principal { return d.Principal(t, email) }
 	w.sup, w.worker, w.outside = principal("supervisor@sezim.kg"), principal("caseworker@sezim.kg"), principal("caseworker@akzhurok.kg")
 	d.Exec(t, `INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status, identified_at)
 		VALUES ($1, 'SEZIM-2025-0901', $2, $2, 'identification', 'open', now())`, w.caseID, w.sup.OrganizationID)

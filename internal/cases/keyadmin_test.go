@@ -92,16 +92,7 @@ func newKeyAdmin(t *testing.T, perOrg int) *keyAdmin {
 	}
 	svc := f.service(t, f.old)
 	for _, email := range []string{"caseworker@sezim.kg", "caseworker@akzhurok.kg"} {
-		var u struct {
-			ID             uuid.UUID
-			OrganizationID uuid.UUID
-			Role           string
-		}
-		if err := d.App.Raw(`SELECT id, organization_id, role FROM users WHERE email = ?`, email).Scan(&u).Error; err != nil || u.ID == uuid.Nil {
-			t.Fatalf("account %s: %v", email, err)
-		}
-		as := reqctx.WithPrincipal(reqctx.WithMeta(ctx, reqctx.Meta{RequestID: "keyadmin-test"}),
-			reqctx.Principal{UserID: u.ID, OrganizationID: u.OrganizationID, Role: u.Role})
+		as := reqctx.WithPrincipal(reqctx.WithMeta(ctx, reqctx.Meta{RequestID: "keyadmin-test"}), d.Principal(t, email))
 		for i := range perOrg {
 			given := fmt.Sprintf("Айгуль%c", 'А'+rune(len(f.cases)))
 			res, err := svc.Create(as, cases.Fields{

@@ -7,13 +7,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 	"github.com/jardam-kg/jardam/internal/platform/database"
-	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 
 // TestListPagesExactlyTheVisibleCases: the case list, read on its owned and
@@ -116,18 +114,11 @@ func listAll(t *testing.T, env *apitest.Env, tok string) ([]string, map[string]b
 // selects for the account, read as it in its row-level security scope.
 func visibleCases(t *testing.T, env *apitest.Env, email string) []string {
 	t.Helper()
-	var u struct {
-		ID             uuid.UUID
-		OrganizationID uuid.UUID
-		Role           string
-	}
 	db := env.DB.App
-	if err := db.Raw(`SELECT id, organization_id, role FROM users WHERE email = ?`, email).Scan(&u).Error; err != nil || u.ID == uuid.Nil {
-		t.Fatalf("user %s: %v", email, err)
-	}
-	cond, args := access.VisibleCasesSQL(reqctx.Principal{UserID: u.ID, OrganizationID: u.OrganizationID, Role: u.Role})
+	u := env.DB.Principal(t, email)
+	cond, args := access.VisibleCasesSQL(u)
 	var ids []string
-	err := database.InOrgTx(context.Background(), db, u.OrganizationID, u.ID, func(tx *gorm.DB) error {
+	err := database.InOrgTx(context.Background(), db, u.OrganizationID, u.UserID, func(tx *gorm.DB) error {
 		return tx.Raw(`SELECT c.id::text FROM cases c WHERE `+cond+` ORDER BY c.created_at DESC, c.id DESC`, args).Scan(&ids).Error
 	})
 	if err != nil {

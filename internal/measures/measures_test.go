@@ -38,15 +38,7 @@ func newFixture(t *testing.T) fixture {
 // as returns a context signed in as the demo account email.
 func (f fixture) as(t *testing.T, email string) context.Context {
 	t.Helper()
-	var r struct {
-		ID             uuid.UUID
-		OrganizationID uuid.UUID
-		Role           string
-	}
-	if err := f.d.App.Raw(`SELECT id, organization_id, role FROM users WHERE email = ?`, email).Scan(&r).Error; err != nil || r.ID == uuid.Nil {
-		t.Fatalf("user %s: %v", email, err)
-	}
-	return reqctx.WithPrincipal(context.Background(), reqctx.Principal{UserID: r.ID, OrganizationID: r.OrganizationID, Role: r.Role})
+	return reqctx.WithPrincipal(context.Background(), f.d.Principal(t, email))
 }
 
 func (f fixture) orgID(t *testing.T, code string) uuid.UUID {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"golang.org/x/image/font/sfnt"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
@@ -77,15 +76,7 @@ func TestSubmittedReportIsFlaggedLateByTheClock(t *testing.T) {
 	d.Exec(t, `INSERT INTO users (organization_id, email, name, role, password_hash)
 		SELECT id, 'supervisor@akzhurok.kg', 'Test', 'supervisor', 'x' FROM organizations WHERE code = 'AKZHUROK'`)
 	as := func(email string) context.Context {
-		var p struct {
-			ID             uuid.UUID
-			OrganizationID uuid.UUID
-			Role           string
-		}
-		if err := d.App.Raw(`SELECT id, organization_id, role FROM users WHERE email = ?`, email).Scan(&p).Error; err != nil {
-			t.Fatal(err)
-		}
-		return reqctx.WithPrincipal(ctx, reqctx.Principal{UserID: p.ID, OrganizationID: p.OrganizationID, Role: p.Role})
+		return reqctx.WithPrincipal(ctx, d.Principal(t, email))
 	}
 	clock := bishkek("2025-07-10 12:00")
 	svc := reports.NewService(d.App, reports.Settings{K: 5, Now: func() time.Time { return clock }}, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -20,10 +20,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 	"github.com/jardam-kg/jardam/migrations"
 )
 
@@ -236,4 +238,19 @@ func (d *DB) scanRow(t testing.TB, what string, dest any, sql string, args []any
 	d.asSuper(t, what, func(ctx context.Context, conn *pgx.Conn) error {
 		return conn.QueryRow(ctx, sql, args...).Scan(dest)
 	})
+}
+
+// Principal returns the principal of the account with email (its id,
+// organization and role), read as the application role.
+func (d *DB) Principal(t testing.TB, email string) reqctx.Principal {
+	t.Helper()
+	var u struct {
+		ID             uuid.UUID
+		OrganizationID uuid.UUID
+		Role           string
+	}
+	if err := d.App.Raw(`SELECT id, organization_id, role FROM users WHERE email = ?`, email).Scan(&u).Error; err != nil || u.ID == uuid.Nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return reqctx.Principal{UserID: u.ID, OrganizationID: u.OrganizationID, Role: u.Role}
 }
