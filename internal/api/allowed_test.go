@@ -45,6 +45,7 @@ func wantActions(t *testing.T, who string, got, want, not []string) {
 // the access log, and a referred organization does none of that (the
 // server refuses what is not offered).
 func TestCaseAllowedActions(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t, "assistance")
 	w.to(t, "accepted")
 	env := w.env
@@ -100,6 +101,7 @@ func TestCaseAllowedActions(t *testing.T) {
 
 // /me lists the roles the caller may grant, as the account rules allow.
 func TestMeGrantableRoles(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	for _, tc := range []struct {
 		email string

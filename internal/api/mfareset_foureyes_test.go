@@ -12,6 +12,7 @@ import (
 // last set the password of the requester's account could sign in as the
 // requester, so they are no second person for it either.
 func TestFactorResetIsNotApprovedByWhoeverMadeTheRequestersAccount(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	target := env.Token("caseworker@sezim.kg")
 	enroll(t, env, target)

@@ -28,6 +28,7 @@ func keyring(t *testing.T, master, index byte) *casekeys.Keyring {
 // master key or another blind index key is refused, and CheckKeys tells the
 // same without writing a check of its own.
 func TestKeyChecksRefuseAnotherMasterOrIndexKey(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 

@@ -674,6 +674,7 @@ func (l *lifecycle) badPeriods() {
 // spreadsheet formula reaches the CSV export as text (prefixed with '),
 // while the figures stay numbers.
 func TestCSVNarrativeIsNotAFormula(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	reportFixture(t, env)
 	sup := env.Token(supervisor)

@@ -247,6 +247,7 @@ func randomReports(t *testing.T, env *apitest.Env, r *rand.Rand) {
 // them too, and no bound a reader reaches narrows it below 20 % of its
 // value.
 func TestHalfSpendingLessTheBudgetIsNotAnAttack(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := newFixture(t, env)
 	h1 := f.add(7, fcase{org: "SEZIM", identifiedAt: "2024-01-20T06:00:00Z", sex: "female", age: "21-23", channel: "hotline"})

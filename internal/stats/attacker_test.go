@@ -307,6 +307,7 @@ func (a *attacker) attack(k int) int {
 // the second half, so 2 in the first) and persons given financial help in
 // 2024 less its second half. None may narrow a withheld figure below k.
 func TestDifferencingAttacksOfTheReview(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := newFixture(t, env)
 	at := func(day string) string { return day + "T06:00:00Z" }
@@ -362,6 +363,7 @@ func TestDifferencingAttacksOfTheReview(t *testing.T) {
 // with everything a coordinator can fetch. JARDAM_ATTACK_SEEDS sets how
 // many caseloads (default 2).
 func TestNoAttackNarrowsAWithheldFigure(t *testing.T) {
+	t.Parallel()
 	seeds := 2
 	if v := os.Getenv("JARDAM_ATTACK_SEEDS"); v != "" {
 		seeds, _ = strconv.Atoi(v)
@@ -370,6 +372,7 @@ func TestNoAttackNarrowsAWithheldFigure(t *testing.T) {
 	for i := 0; i < seeds; i++ {
 		seed := base + int64(i)
 		t.Run(strconv.FormatInt(seed, 10), func(t *testing.T) {
+			t.Parallel()
 			env := apitest.New(t)
 			r := rand.New(rand.NewSource(seed))
 			randomCaseload(t, env, r)
