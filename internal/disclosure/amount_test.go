@@ -13,11 +13,7 @@ func TestAmountNeedsItsOwnWidth(t *testing.T) {
 	hi := s.Figure("hi", 100050)
 	s.AtMostOf(lo, a)
 	s.AtMostOf(a, hi)
-	p := make(Pattern, s.Len())
-	p[a] = true
-	if got := Audit(&s, p, 5); len(got) != 0 {
-		t.Fatalf("as a count, 60 wide is safe: %+v", got)
-	}
+	p := safePattern(t, &s, "as a count, 60 wide is safe", a)
 	s.Amount(a, 20000)
 	s.Amount(lo, 0.2*99990)
 	s.Amount(hi, 0.2*100050)

@@ -85,6 +85,20 @@ func TestCoverKeepsOverlappingPartsBounded(t *testing.T) {
 	protectWithholding(t, &s, b, "3 released")
 }
 
+// safePattern returns the pattern of s that withholds figures, failing t
+// with what unless the national audit passes it (k = 5).
+func safePattern(t *testing.T, s *System, what string, figures ...int) Pattern {
+	t.Helper()
+	p := make(Pattern, s.Len())
+	for _, f := range figures {
+		p[f] = true
+	}
+	if ex := Audit(s, p, 5); len(ex) != 0 {
+		t.Fatalf("%s: %+v", what, ex)
+	}
+	return p
+}
+
 // protectWithholding protects s with k = 5 and fails t with released
 // unless figure f is withheld and the pattern passes its audit.
 func protectWithholding(t *testing.T, s *System, f int, released string) {
