@@ -11,6 +11,7 @@ type tableau struct {
 	rows  [][]float64
 	basis []int
 	cols  int
+	nz    []int // scratch of pivot
 }
 
 const eps = 1e-9
@@ -93,9 +94,16 @@ func (t *tableau) copyTo(c *tableau) *tableau {
 func (t *tableau) pivot(r, j int) {
 	pr := t.rows[r]
 	f := pr[j]
+	// The other rows change only where the pivot row is non-zero: its
+	// columns are listed once (nz) rather than scanned again for each row.
+	nz := t.nz[:0]
 	for k := range pr {
 		pr[k] /= f
+		if pr[k] != 0 {
+			nz = append(nz, k)
+		}
 	}
+	t.nz = nz
 	for i, row := range t.rows {
 		if i == r {
 			continue
@@ -104,10 +112,8 @@ func (t *tableau) pivot(r, j int) {
 		if g == 0 {
 			continue
 		}
-		for k, v := range pr {
-			if v != 0 {
-				row[k] -= g * v
-			}
+		for _, k := range nz {
+			row[k] -= g * pr[k]
 		}
 		row[j] = 0
 	}
