@@ -216,4 +216,3 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
-

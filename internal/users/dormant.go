@@ -67,4 +67,3 @@ func disableDormant(ctx context.Context, tx *gorm.DB, r row) error {
 	_, err := c.apply(ctx, tx, uuid.Nil, r, nil)
 	return err
 }
-
