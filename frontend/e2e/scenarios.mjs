@@ -144,6 +144,19 @@ export async function scenarios({ base, chromium, results, log }) {
     await page.locator('nav[aria-label] a, input[autocomplete=new-password]').first().waitFor();
   }
 
+  /**
+   * Keeps the signed-in app in Kyrgyz: an account that chose another
+   * language in an earlier step speaks it after sign-in; choosing Kyrgyz
+   * again makes it the account's.
+   */
+  async function keepKyrgyz(page) {
+    await settle(page);
+    if ((await page.getAttribute('html', 'lang')) === 'ky') return;
+    const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.request().method() === 'PATCH');
+    await page.locator('[data-testid=lang]').selectOption('ky');
+    await saved;
+  }
+
   /** Waits until no loading indicator is left. */
   async function settle(page) {
     const loading = [RU['common.loading'], KY['common.loading'], DICTS.en['common.loading']];
@@ -198,7 +211,9 @@ export async function scenarios({ base, chromium, results, log }) {
       assert(!s.title.includes(secret), `the title contains "${secret}"`);
       assert(!watch.console.some((m) => m.includes(secret)), `the console contains "${secret}"`);
     }
-    assert(s.local === '' && s.session === '', `the app wrote to browser storage: ${s.local}${s.session}`);
+    // The one thing the app may keep on the device is the language last chosen (a code).
+    const local = s.local.split('\n').filter((l) => l && !/^jardam\.lang=(ru|ky|en)$/.test(l));
+    assert(local.length === 0 && s.session === '', `the app wrote to browser storage: ${local}${s.session}`);
     for (const tok of watch.tokens) {
       assert(
         !s.local.includes(tok) && !s.session.includes(tok) && !s.cookie.includes(tok),
@@ -487,7 +502,7 @@ export async function scenarios({ base, chromium, results, log }) {
       await settle(page);
       await shot(page, 'caseworker-case-referred');
 
-      // The language switch translates the screen in place, in memory only.
+      // The language switch translates the screen in place (and is the account's from now on).
       await page.locator('[data-testid=lang]').selectOption('ky');
       await page.locator('h2', { hasText: KY['case.timeline'] }).waitFor();
       assert((await page.getAttribute('html', 'lang')) === 'ky', 'html lang is not ky after switching');
@@ -922,7 +937,7 @@ export async function scenarios({ base, chromium, results, log }) {
   const kyRole = (email, screens) => () =>
     withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
       await signIn(page, email);
-      await settle(page);
+      await keepKyrgyz(page);
       for (const [name, go] of screens) {
         await go(page);
         await settle(page);
@@ -1123,6 +1138,134 @@ export async function scenarios({ base, chromium, results, log }) {
       await checkNoLeaks(page, watch, [secret, ...codes]);
     });
   });
+
+  // 5. The caseworker's day, in Kyrgyz: the work list is the home screen; a
+  //    task leads to its case or referral; the navigation counts the tasks and
+  //    the unread notifications; all are marked read at once; the language
+  //    chosen in the app is the account's and survives a reload. Last: it
+  //    changes the account's language (and sets it back to Kyrgyz at the end).
+  await step(
+    "Kyrgyz: caseworker's day: My work to a case and a referral, unread badge, mark all read, language after a reload",
+    async () => {
+      // The caseworker's work: an overdue goal of the plan of a new case, and an
+      // urgent referral to the organization from another crisis center.
+      const cw = await tokenOf('caseworker@sezim.kg');
+      const own = await call(cw, 'POST', '/cases', {
+        identity: { family_name: `${MARKER}-day`, given_name: MARKER_GIVEN },
+        sex: 'female',
+      });
+      const yesterday = new Date(Date.now() + 6 * 3600_000 - 86_400_000).toISOString().slice(0, 10);
+      await call(cw, 'PUT', `/cases/${own.id}/plan`, {
+        needs_assessment: 'Documents',
+        goals: [{ text: 'Restore the passport', status: 'open', due_on: yesterday }],
+      });
+      const other = await tokenOf('caseworker@akzhurok.kg');
+      for (const o of (await call(other, 'GET', '/organizations?limit=200')).items) orgIds[o.code] = o.id;
+      const from = await call(other, 'POST', '/cases', {
+        identity: { family_name: `${MARKER}-ref`, given_name: MARKER_GIVEN },
+        sex: 'female',
+      });
+      const consent = await call(other, 'POST', `/cases/${from.id}/consents`, {
+        purpose: 'data_sharing',
+        given_by: 'person',
+        recipient_organization_id: orgIds.SEZIM,
+        categories: ['assistance_history'],
+      });
+      const ref = await call(other, 'POST', `/cases/${from.id}/referrals`, {
+        kind: 'assistance',
+        to_organization_id: orgIds.SEZIM,
+        consent_id: consent.id,
+        categories: ['assistance_history'],
+        urgency: 'urgent',
+        assistance_types: ['psychological'],
+      });
+      // The notification of the new referral is delivered within seconds.
+      for (let i = 0; (await call(cw, 'GET', '/notifications?limit=1')).unread_count === 0; i++) {
+        assert(i < 30, 'no notification of the new referral was delivered');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+
+      await withBrowser({ locale: 'ky-KG', captureBodies: true }, async (page, watch) => {
+        await signIn(page, 'caseworker@sezim.kg');
+        await page.waitForURL((u) => new URL(u).pathname === '/work');
+        await keepKyrgyz(page);
+        await page.locator('h1', { hasText: KY['work.title'] }).waitFor();
+        await settle(page);
+        const list = page.locator('[data-testid=work-list]');
+        // Overdue first, marked in words, linking to its case.
+        const goal = list.locator('li[data-kind=plan_goal]', { hasText: own.code });
+        await goal.waitFor();
+        assert((await goal.getAttribute('class')).includes('overdue'), 'the overdue goal is not marked');
+        assert((await goal.innerText()).includes(KY['work.overdue']), 'overdue is not said in words');
+        const answer = list.locator('li[data-kind=referral_response]', { hasText: ref.code });
+        await answer.waitFor();
+        assert((await answer.innerText()).includes(KY['urgency.urgent']), 'the urgent referral is not marked urgent');
+        const items = await list.locator('li').evaluateAll((ls) => ls.map((l) => l.className.includes('overdue')));
+        assert(
+          items.indexOf(false) === -1 || items.lastIndexOf(true) < items.indexOf(false),
+          'overdue tasks are not first',
+        );
+
+        // The navigation counts the tasks and the unread notifications, and says what it counts.
+        const workCount = page.locator('nav[aria-label] a[href="/work"] [data-testid=nav-count]');
+        const unread = page.locator('nav[aria-label] a[href="/notifications"] [data-testid=nav-count]');
+        await workCount.waitFor();
+        await unread.waitFor();
+        assert(Number(await workCount.locator('[aria-hidden=true]').innerText()) >= 2, 'the task count is below 2');
+        assert(
+          (await unread.locator('.visually-hidden').textContent()).includes(KY['nav.unreadCount']),
+          'the unread badge has no label',
+        );
+
+        // Filtered by kind, with the count of each.
+        const kinds = page.locator('[data-testid=work-kinds]');
+        await kinds.locator('button[data-kind=plan_goal]').click();
+        assert(
+          (await kinds.locator('button[data-kind=plan_goal]').getAttribute('aria-pressed')) === 'true',
+          'the kind filter is not pressed',
+        );
+        assert((await list.locator('li:not([data-kind=plan_goal])').count()) === 0, 'the filter shows other kinds');
+        await kinds.locator('button[data-kind=all]').click();
+        await audit(page, 'my-work');
+
+        // From the task to its case, and from the referral to answer to the referral.
+        await goal.locator('a').click();
+        await page.waitForURL((u) => new URL(u).pathname === `/cases/${own.id}`);
+        await page.locator('h1', { hasText: own.code }).waitFor();
+        await nav(page, '/work');
+        await answer.locator('a').click();
+        await page.waitForURL((u) => new URL(u).pathname === `/referrals/${ref.id}`);
+        await page.locator('li.referral.focused', { hasText: ref.code }).waitFor();
+
+        // Every notification read at once: the badge goes.
+        await nav(page, '/notifications');
+        await page.locator('[data-testid=mark-all-read]').click();
+        await page.locator('[role=status]', { hasText: KY['notif.allRead'] }).waitFor();
+        await unread.waitFor({ state: 'detached' });
+        assert((await call(cw, 'GET', '/notifications?limit=1')).unread_count === 0, 'notifications are left unread');
+        await audit(page, 'notifications-all-read');
+
+        // The language chosen in the app is the account's: it survives a reload.
+        const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.request().method() === 'PATCH');
+        await page.locator('[data-testid=lang]').selectOption('ru');
+        assert((await saved).status() === 200, 'PATCH /me failed');
+        assert((await page.getAttribute('html', 'lang')) === 'ru', 'html lang is not ru after the choice');
+        await page.reload();
+        await page.locator('h1', { hasText: RU['notif.title'] }).waitFor();
+        assert((await page.getAttribute('html', 'lang')) === 'ru', 'html lang is not ru after a reload');
+        assert((await call(cw, 'GET', '/me')).locale === 'ru', 'the account does not keep the language');
+        // Signed out, the sign-in page opens in the device's last choice, not the browser's Kyrgyz.
+        await page.locator('.userbox button').click();
+        await page.locator('h2', { hasText: RU['login.title'] }).waitFor();
+        await signIn(page, 'caseworker@sezim.kg');
+        await page.locator('h1', { hasText: RU['work.title'] }).waitFor();
+        await page.locator('[data-testid=lang]').selectOption('ky');
+        await page.locator('h1', { hasText: KY['work.title'] }).waitFor();
+        await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+      });
+      assert((await call(cw, 'GET', '/me')).locale === 'ky', 'the account is not back in Kyrgyz');
+    },
+  );
 
   if (usersListStatus === 403)
     log("note: the supervisor's GET /users?role=caseworker answered 403; assignment from the list was not exercised");

@@ -1,9 +1,20 @@
-import { Suspense, lazy, useCallback, useEffect, useState, type ReactNode } from 'react';
+import {
+  Suspense,
+  createContext,
+  lazy,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import { useI18n, type Key } from './i18n';
 import { LANGS, type Lang } from './i18n/dict';
 import { api } from './lib/api';
 import { linkTo, navigate, usePath } from './lib/router';
-import type { Me } from './lib/types';
+import type { Me, WorkList } from './lib/types';
+import { getToken } from './auth/tokenStore';
 import { logout, onSessionEnd, refresh, startSessionWatch } from './auth/session';
 import { Login } from './screens/Login';
 import { PasswordChange } from './screens/PasswordChange';
@@ -12,6 +23,7 @@ import { CasePage } from './screens/CasePage';
 import { NewCase } from './screens/NewCase';
 import { Referrals } from './screens/Referrals';
 import { Notifications } from './screens/Notifications';
+import { MyWork } from './screens/MyWork';
 
 // Screens for coordinators, supervisors' reports, activities, administration and audit
 // are loaded on demand, keeping the initial script small.
@@ -23,13 +35,19 @@ const Audit = lazy(() => import('./screens/Audit'));
 const Activities = lazy(() => import('./screens/Activities'));
 const SecondFactor = lazy(() => import('./screens/SecondFactor'));
 
+/** The roles whose home screen is their work list. */
+const WORK_HOME_ROLES: readonly string[] = ['caseworker', 'supervisor'];
+
 /**
- * The navigation's sections and whether the account's permissions show them.
- * Users administration needs `user.create` or `user.approve`: supervisors
- * approve their organization's accounts (four eyes) but create none.
+ * The navigation's sections and whether the account's permissions show them;
+ * the first shown is the home screen. Users administration needs
+ * `user.create` or `user.approve`: supervisors approve their organization's
+ * accounts (four eyes) but create none. Caseworkers and supervisors start
+ * at their work list.
  */
-export function navEntries(can: (p: string) => boolean): { path: string; label: Key; show: boolean }[] {
+export function navEntries(can: (p: string) => boolean, role = ''): { path: string; label: Key; show: boolean }[] {
   return [
+    { path: '/work', label: 'nav.work', show: can('work.list') && WORK_HOME_ROLES.includes(role) },
     { path: '/cases', label: 'nav.cases', show: can('case.list') },
     { path: '/cases/new', label: 'nav.newCase', show: can('case.create') },
     { path: '/referrals', label: 'nav.referrals', show: can('referral.list') },
@@ -45,14 +63,23 @@ export function navEntries(can: (p: string) => boolean): { path: string; label: 
 
 type State = { kind: 'boot' } | { kind: 'signedOut'; idle?: boolean } | { kind: 'signedIn'; me: Me };
 
+/**
+ * The language picker. Signed in, the choice is also the account's (PATCH
+ * /me), so it follows the person to another device; signed out, it stays on
+ * this one.
+ */
 export function LanguageSwitch() {
   const { lang, setLang, t } = useI18n();
+  const choose = (l: Lang) => {
+    setLang(l);
+    if (getToken()) void api('/me', { method: 'PATCH', body: { locale: l } }).catch(() => {});
+  };
   return (
     <label className="lang">
       <span className="visually-hidden">{t('lang.label')}</span>
       <select
         value={lang}
-        onChange={(e) => setLang(e.target.value as Lang)}
+        onChange={(e) => choose(e.target.value as Lang)}
         aria-label={t('lang.label')}
         data-testid="lang"
       >
@@ -68,6 +95,12 @@ export function LanguageSwitch() {
 
 export function App() {
   const [state, setState] = useState<State>({ kind: 'boot' });
+  const { setLang } = useI18n();
+  const me = state.kind === 'signedIn' ? state.me : null;
+  // Signed in, the app speaks the language the account chose (none chosen yet: the device's).
+  useEffect(() => {
+    if (me?.locale) setLang(me.locale);
+  }, [me, setLang]);
 
   const loadMe = useCallback(async () => {
     try {
@@ -108,12 +141,81 @@ function Boot() {
   );
 }
 
+/** The navigation's counts: tasks waiting and unread notifications (null: not known). */
+interface Counts {
+  work: number | null;
+  unread: number | null;
+}
+
+const RefreshCounts = createContext<() => void>(() => {});
+
+/** Asks the navigation to read its counts again, after a screen changed them. */
+export function useRefreshCounts(): () => void {
+  return useContext(RefreshCounts);
+}
+
+/**
+ * Reads the navigation's counts when the page changes or the window gets the
+ * focus, at most every 30 seconds, and when asked to. A failed read leaves the
+ * count unknown (no badge).
+ */
+function useNavCounts(path: string, work: boolean, notifications: boolean) {
+  const [counts, setCounts] = useState<Counts>({ work: null, unread: null });
+  const last = useRef(0);
+  const read = useCallback(async () => {
+    last.current = Date.now();
+    const [w, n] = await Promise.all([
+      work
+        ? api<WorkList>('/me/work').then(
+            (x) => x.total,
+            () => null,
+          )
+        : null,
+      notifications
+        ? api<{ unread_count?: number }>('/notifications?limit=1').then(
+            (x) => x.unread_count ?? null,
+            () => null,
+          )
+        : null,
+    ]);
+    setCounts({ work: w, unread: n });
+  }, [work, notifications]);
+  useEffect(() => {
+    const stale = () => {
+      if (Date.now() - last.current > 30_000) void read();
+    };
+    stale();
+    window.addEventListener('focus', stale);
+    return () => window.removeEventListener('focus', stale);
+  }, [path, read]);
+  const refresh = useCallback(() => void read(), [read]);
+  const setWork = useCallback((n: number) => setCounts((c) => ({ ...c, work: n })), []);
+  return { counts, refresh, setWork };
+}
+
+/** A count beside a navigation entry, read out with what it counts ("Unread: 3"). */
+function NavCount({ n, label }: { n: number | null; label: string }) {
+  if (!n) return null;
+  return (
+    <span className="nav-count" data-testid="nav-count">
+      <span aria-hidden="true">{n}</span>
+      <span className="visually-hidden">{` (${label}: ${n})`}</span>
+    </span>
+  );
+}
+
 function Shell({ me, reload }: { me: Me; reload: () => void }) {
   const { t, tx, lang } = useI18n();
   const path = usePath();
   const can = (p: string) => me.permissions.includes(p);
-  const nav = navEntries(can).map((n) => ({ ...n, label: t(n.label) }));
+  const nav = navEntries(can, me.role).map((n) => ({ ...n, label: t(n.label) }));
   const visible = nav.filter((n) => n.show);
+  const shows = (p: string) => visible.some((n) => n.path === p);
+  const { counts, refresh, setWork } = useNavCounts(path, shows('/work'), shows('/notifications'));
+  const badge: Record<string, ReactNode> = {
+    '/work': <NavCount n={counts.work} label={t('nav.workCount')} />,
+    '/notifications': <NavCount n={counts.unread} label={t('nav.unreadCount')} />,
+  };
 
   useEffect(() => {
     if (path === '/' || path === '/login' || path === '/password') {
@@ -123,10 +225,14 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
 
   let content: ReactNode;
   const caseMatch = /^\/cases\/([0-9a-f-]{36})$/.exec(path);
-  if (path === '/cases' && can('case.list')) content = <CaseList canCreate={can('case.create')} />;
+  const referralMatch = /^\/referrals\/([0-9a-f-]{36})$/.exec(path);
+  if (path === '/work' && shows('/work')) content = <MyWork onLoaded={setWork} />;
+  else if (path === '/cases' && can('case.list')) content = <CaseList canCreate={can('case.create')} />;
   else if (path === '/cases/new' && can('case.create')) content = <NewCase />;
   else if (caseMatch && can('case.read')) content = <CasePage id={caseMatch[1]} me={me} />;
   else if (path === '/referrals' && can('referral.list')) content = <Referrals canRespond={can('referral.respond')} />;
+  else if (referralMatch && can('referral.list'))
+    content = <Referrals key={referralMatch[1]} canRespond={can('referral.respond')} focus={referralMatch[1]} />;
   else if (path === '/notifications' && can('notification.list')) content = <Notifications />;
   else if (path === '/dashboard' && visible.some((n) => n.path === '/dashboard')) content = <Dashboard me={me} />;
   else if (path === '/report' && can('report.read')) content = <Report me={me} />;
@@ -144,7 +250,9 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
     );
 
   const active = (p: string) =>
-    p === '/cases' ? path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new') : path === p;
+    p === '/cases'
+      ? path === '/cases' || (path.startsWith('/cases/') && path !== '/cases/new')
+      : path === p || (p === '/referrals' && path.startsWith('/referrals/'));
   return (
     <div className="shell">
       <a className="skip" href="#main">
@@ -161,6 +269,7 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
               <li key={n.path}>
                 <a href={n.path} onClick={linkTo(n.path)} aria-current={active(n.path) ? 'page' : undefined}>
                   {n.label}
+                  {badge[n.path]}
                 </a>
               </li>
             ))}
@@ -180,7 +289,9 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Suspense fallback={<p role="status">{t('common.loading')}</p>}>{content}</Suspense>
+        <RefreshCounts.Provider value={refresh}>
+          <Suspense fallback={<p role="status">{t('common.loading')}</p>}>{content}</Suspense>
+        </RefreshCounts.Provider>
       </main>
     </div>
   );

@@ -14,6 +14,31 @@ export function pickLanguage(preferred: readonly string[]): Lang {
   return 'ru';
 }
 
+/**
+ * The device's memory of the last language chosen: a language code only (not
+ * personal data), the one thing the app keeps in browser storage, so that the
+ * sign-in page opens in it.
+ */
+export const LANG_STORAGE_KEY = 'jardam.lang';
+
+/** The language last chosen on this device, if any. */
+export function rememberedLanguage(): Lang | null {
+  try {
+    const v = globalThis.localStorage?.getItem(LANG_STORAGE_KEY) ?? null;
+    return v && (LANGS as readonly string[]).includes(v) ? (v as Lang) : null;
+  } catch {
+    return null; // storage refused (private mode, policy): the browser's language serves
+  }
+}
+
+function rememberLanguage(l: Lang): void {
+  try {
+    globalThis.localStorage?.setItem(LANG_STORAGE_KEY, l);
+  } catch {
+    /* storage refused: the choice lasts for this page */
+  }
+}
+
 /** Translates a key; a dynamic key that is unknown falls back to the key itself. */
 export function translate(lang: Lang, key: string): string {
   const d = DICTS[lang] as Record<string, string>;
@@ -34,13 +59,18 @@ interface I18n {
 const Ctx = createContext<I18n | null>(null);
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  // The choice lives in memory only: nothing is written to browser storage.
-  const [lang, setLangState] = useState<Lang>(() => pickLanguage(navigator.languages ?? [navigator.language]));
+  // The device's last choice, else the browser's languages; once signed in, the account's (App).
+  const [lang, setLangState] = useState<Lang>(
+    () => rememberedLanguage() ?? pickLanguage(navigator.languages ?? [navigator.language]),
+  );
   useEffect(() => {
     document.documentElement.lang = lang;
     document.title = translate(lang, 'app.name');
   }, [lang]);
-  const setLang = useCallback((l: Lang) => setLangState(l), []);
+  const setLang = useCallback((l: Lang) => {
+    rememberLanguage(l);
+    setLangState(l);
+  }, []);
   const value = useMemo<I18n>(
     () => ({
       lang,

@@ -175,6 +175,19 @@ export const REPORT_FIGURES = [
   'spending_kgs',
 ] as const;
 
+/** The kinds of work in a person's work list (GET /me/work), in the order the counts come. */
+export const WORK_KINDS = [
+  'referral_response',
+  'plan_goal',
+  'reflection_period_ending',
+  'consent_expiring',
+  'unassigned_case',
+  'report_due',
+  'approval',
+] as const;
+/** What awaits an approval in the work list. */
+export const WORK_APPROVALS = ['grant', 'mfa_reset'] as const;
+
 /**
  * Every labelled enumeration: its key prefix in the dictionaries and its
  * values. A label is looked up as `<prefix>.<value>`.
@@ -211,6 +224,8 @@ export const LABELLED = {
   sseries: STATS_SERIES,
   resp: RESPONSE_TIMES,
   fig: REPORT_FIGURES,
+  wkind: WORK_KINDS,
+  wapproval: WORK_APPROVALS,
 } as const;
 
 /** The prefix of a labelled enumeration. */

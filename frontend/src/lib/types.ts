@@ -16,6 +16,37 @@ export interface Me {
   must_change_password: boolean;
   mfa_enabled: boolean;
   mfa_required: boolean;
+  /** The language the person chose for the web app; null until they choose. */
+  locale?: 'ru' | 'ky' | 'en' | null;
+}
+
+/**
+ * One piece of the signed-in person's work (GET /me/work): codes and ids
+ * only, never a name. Which optional fields are set depends on the kind.
+ */
+export interface WorkItem {
+  kind: string;
+  due_at: string;
+  overdue: boolean;
+  /** The web app's page where the work is done. */
+  link: string;
+  case_id?: string;
+  case_code?: string;
+  referral_id?: string;
+  referral_code?: string;
+  urgency?: string;
+  user_id?: string;
+  approval?: string;
+  /** A report's half-year, YYYY-Hn. */
+  period?: string;
+  report_kind?: string;
+}
+
+/** The work list: the most urgent first, and how many items of each kind. */
+export interface WorkList {
+  items: WorkItem[];
+  counts: Record<string, number>;
+  total: number;
 }
 
 export interface Identity {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useI18n } from '../i18n';
 import { api, query } from '../lib/api';
 import { LoadMore, usePagedList } from '../lib/paged';
@@ -9,7 +9,11 @@ import { ReasonForm } from './form';
 
 type Box = 'incoming' | 'outgoing';
 
-export function Referrals({ canRespond }: { canRespond: boolean }) {
+/**
+ * The referral inbox and outbox. With `focus` (a referral's id, from a link
+ * of the work list), the inbox shows that referral marked and focused.
+ */
+export function Referrals({ canRespond, focus }: { canRespond: boolean; focus?: string }) {
   const { t } = useI18n();
   const [box, setBox] = useState<Box>('incoming');
   const list = usePagedList<Referral>(`/referrals${query({ box })}`);
@@ -39,7 +43,14 @@ export function Referrals({ canRespond }: { canRespond: boolean }) {
       ) : (
         <ul className="referrals" data-testid={`referrals-${box}`}>
           {items.map((r) => (
-            <ReferralRow key={r.id} r={r} box={box} actions={box === 'incoming' && canRespond} onChange={replace} />
+            <ReferralRow
+              key={r.id}
+              r={r}
+              box={box}
+              actions={box === 'incoming' && canRespond}
+              focused={r.id === focus}
+              onChange={replace}
+            />
           ))}
         </ul>
       )}
@@ -52,10 +63,12 @@ function ReferralRow({
   r,
   box,
   actions,
+  focused,
   onChange,
 }: {
   r: Referral;
   box: Box;
+  focused?: boolean;
   actions: boolean;
   onChange: (r: Referral) => void;
 }) {
@@ -65,6 +78,10 @@ function ReferralRow({
   const canOpen = box === 'outgoing' || r.status === 'accepted';
   const [mode, setMode] = useState<'' | 'decline' | 'complete'>('');
   const [error, setError] = useState<unknown>(null);
+  const self = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (focused) self.current?.focus();
+  }, [focused]);
 
   const act = async (action: 'accept' | 'decline' | 'complete', body: Record<string, string>) => {
     setError(null);
@@ -82,7 +99,12 @@ function ReferralRow({
   };
 
   return (
-    <li className={r.overdue ? 'referral overdue' : 'referral'}>
+    <li
+      ref={self}
+      tabIndex={focused ? -1 : undefined}
+      aria-current={focused ? 'true' : undefined}
+      className={`referral${r.overdue ? ' overdue' : ''}${focused ? ' focused' : ''}`}
+    >
       <div className="referral-head">
         <strong>{r.code ?? r.case_summary?.code ?? '—'}</strong>
         <span className={`badge ref-${r.status}`}>{tx('refstatus', r.status)}</span>

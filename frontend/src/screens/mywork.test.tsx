@@ -1,0 +1,65 @@
+// The work list's rows and the navigation of caseworkers and supervisors,
+// rendered to HTML in Kyrgyz.
+import { describe, expect, it } from 'vitest';
+import { navEntries } from '../App';
+import { WorkRow } from './MyWork';
+import { KY, kyrgyzBrowser, render } from '../testing';
+import { DICTS } from '../i18n/dict';
+import { makeFormat } from '../lib/format';
+
+const CASE = '6f1c2a8e-7a4b-4d5e-9f00-0123456789ab';
+const REF = '0b5e2a8e-7a4b-4d5e-9f00-0123456789cd';
+
+describe('my work', () => {
+  kyrgyzBrowser();
+
+  it('marks an overdue task in words and links a referral to answer to the referral', () => {
+    const html = render(
+      <WorkRow
+        item={{
+          kind: 'referral_response',
+          due_at: '2026-01-10T09:00:00Z',
+          overdue: true,
+          link: `/referrals/${REF}`,
+          referral_id: REF,
+          referral_code: 'REF-2026-0007',
+          case_id: CASE,
+          urgency: 'urgent',
+        }}
+      />,
+    );
+    expect(html).toContain(KY['work.overdue']);
+    expect(html).toContain(KY['wkind.referral_response']);
+    expect(html).toContain(KY['urgency.urgent']);
+    expect(html).toContain(`href="/referrals/${REF}"`);
+    expect(html).toContain('REF-2026-0007');
+    expect(html).not.toContain(DICTS.ru['work.overdue']);
+  });
+
+  it('links case work to its case and shows a day-bound task on its day, not overdue', () => {
+    const html = render(
+      <WorkRow
+        item={{
+          kind: 'plan_goal',
+          due_at: '2026-01-10T18:00:00Z',
+          overdue: false,
+          link: `/cases/${CASE}`,
+          case_id: CASE,
+          case_code: 'SEZIM-2026-0001',
+        }}
+      />,
+    );
+    expect(html).toContain(`href="/cases/${CASE}"`);
+    expect(html).toContain('SEZIM-2026-0001');
+    expect(html).toContain(`>${makeFormat('ky').date('2026-01-10')}</time>`);
+    expect(html).not.toContain(KY['work.overdue']);
+  });
+
+  it('starts caseworkers and supervisors at their work list', () => {
+    const perms = ['work.list', 'case.list', 'referral.list', 'notification.list'];
+    const first = (role: string) => navEntries((p) => perms.includes(p), role).find((n) => n.show)?.path;
+    expect(first('caseworker')).toBe('/work');
+    expect(first('supervisor')).toBe('/work');
+    expect(first('coordinator')).toBe('/cases');
+  });
+});
