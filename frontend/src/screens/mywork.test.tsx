@@ -6,28 +6,39 @@ import { WorkRow } from './MyWork';
 import { KY, kyrgyzBrowser, render } from '../testing';
 import { DICTS } from '../i18n/dict';
 import { makeFormat } from '../lib/format';
+import type { WorkItem } from '../lib/types';
 
 const CASE = '6f1c2a8e-7a4b-4d5e-9f00-0123456789ab';
 const REF = '0b5e2a8e-7a4b-4d5e-9f00-0123456789cd';
+
+/** A task rendered: a plan goal of the case due on 10 January unless said otherwise. */
+const row = (over: Partial<WorkItem>) =>
+  render(
+    <WorkRow
+      item={{
+        kind: 'plan_goal',
+        due_at: '2026-01-10T18:00:00Z',
+        overdue: false,
+        link: `/cases/${CASE}`,
+        case_id: CASE,
+        ...over,
+      }}
+    />,
+  );
 
 describe('my work', () => {
   kyrgyzBrowser();
 
   it('marks an overdue task in words and links a referral to answer to the referral', () => {
-    const html = render(
-      <WorkRow
-        item={{
-          kind: 'referral_response',
-          due_at: '2026-01-10T09:00:00Z',
-          overdue: true,
-          link: `/referrals/${REF}`,
-          referral_id: REF,
-          referral_code: 'REF-2026-0007',
-          case_id: CASE,
-          urgency: 'urgent',
-        }}
-      />,
-    );
+    const html = row({
+      kind: 'referral_response',
+      due_at: '2026-01-10T09:00:00Z',
+      overdue: true,
+      link: `/referrals/${REF}`,
+      referral_id: REF,
+      referral_code: 'REF-2026-0007',
+      urgency: 'urgent',
+    });
     expect(html).toContain(KY['work.overdue']);
     expect(html).toContain(KY['wkind.referral_response']);
     expect(html).toContain(KY['urgency.urgent']);
@@ -37,18 +48,7 @@ describe('my work', () => {
   });
 
   it('links case work to its case and shows a day-bound task on its day, not overdue', () => {
-    const html = render(
-      <WorkRow
-        item={{
-          kind: 'plan_goal',
-          due_at: '2026-01-10T18:00:00Z',
-          overdue: false,
-          link: `/cases/${CASE}`,
-          case_id: CASE,
-          case_code: 'SEZIM-2026-0001',
-        }}
-      />,
-    );
+    const html = row({ case_code: 'SEZIM-2026-0001' });
     expect(html).toContain(`href="/cases/${CASE}"`);
     expect(html).toContain('SEZIM-2026-0001');
     expect(html).toContain(`>${makeFormat('ky').date('2026-01-10')}</time>`);
