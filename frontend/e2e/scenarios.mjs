@@ -383,7 +383,9 @@ export async function scenarios({ base, chromium, results, log }) {
   await step('crisis center worker: case, shelter, consent, referral to MLSSM', () =>
     withBrowser({}, async (page, watch) => {
       await signIn(page, 'caseworker@sezim.kg');
-      assert(new URL(page.url()).pathname === '/cases', `after sign-in the app is at ${page.url()}`);
+      // A caseworker's home is the work list.
+      assert(new URL(page.url()).pathname === '/work', `after sign-in the app is at ${page.url()}`);
+      await nav(page, '/cases');
       const rows = page.locator('[data-testid=case-table] tbody tr');
       await rows.first().waitFor();
       await page.locator('h1', { hasText: RU['cases.title'] }).waitFor();
@@ -560,7 +562,7 @@ export async function scenarios({ base, chromium, results, log }) {
   await step('supervisor: assign, close with a reason, reopen, access log, half-year report', () =>
     withBrowser({}, async (page, watch) => {
       await signIn(page, 'supervisor@sezim.kg');
-      await settle(page);
+      await nav(page, '/cases');
       await page.locator('input[name=code]').fill('SEZIM-');
       await page.locator('[data-testid=case-table] tbody tr a').first().click();
       await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
@@ -785,7 +787,7 @@ export async function scenarios({ base, chromium, results, log }) {
   await step('supervisor: finds a case by its code, assigns a caseworker from the list', () =>
     withBrowser({}, async (page, watch) => {
       await signIn(page, 'supervisor@sezim.kg');
-      await settle(page);
+      await nav(page, '/cases');
       const rows = page.locator('[data-testid=case-table] tbody tr');
       await rows.first().waitFor();
       const code = (
