@@ -63,38 +63,33 @@ function Field({ label, hint, error, labelClass, control }: Described & { contro
 /** A field's own props split from its control's. */
 type FieldProps<A> = Described & Omit<A, 'onChange'> & { onValue: (value: string) => void };
 
-/** A labelled input. The browser does not remember what is typed unless `autoComplete` says. */
-export function Input({
-  label,
-  hint,
-  error,
-  labelClass,
-  onValue,
-  ...rest
-}: FieldProps<InputHTMLAttributes<HTMLInputElement>>) {
-  return (
-    <Field
-      {...{ label, hint, error, labelClass }}
-      control={(aria) => <input autoComplete="off" {...aria} {...rest} onChange={(e) => onValue(e.target.value)} />}
-    />
-  );
+/**
+ * A text field's props split into the field's and its control's; the control
+ * reports its value, and the browser does not remember what is typed unless
+ * `autoComplete` says.
+ */
+function textField<P extends Described & { onValue: (value: string) => void }>(props: P) {
+  const { label, hint, error, labelClass, onValue, ...control } = props;
+  return {
+    field: { label, hint, error, labelClass },
+    control: {
+      autoComplete: 'off',
+      ...control,
+      onChange: (e: { target: { value: string } }) => onValue(e.target.value),
+    },
+  };
 }
 
-/** A labelled text area; the browser does not remember what is typed. */
-export function TextArea({
-  label,
-  hint,
-  error,
-  labelClass,
-  onValue,
-  ...rest
-}: FieldProps<TextareaHTMLAttributes<HTMLTextAreaElement>>) {
-  return (
-    <Field
-      {...{ label, hint, error, labelClass }}
-      control={(aria) => <textarea autoComplete="off" {...aria} {...rest} onChange={(e) => onValue(e.target.value)} />}
-    />
-  );
+/** A labelled input. */
+export function Input(props: FieldProps<InputHTMLAttributes<HTMLInputElement>>) {
+  const { field, control } = textField(props);
+  return <Field {...field} control={(aria) => <input {...aria} {...control} />} />;
+}
+
+/** A labelled text area. */
+export function TextArea(props: FieldProps<TextareaHTMLAttributes<HTMLTextAreaElement>>) {
+  const { field, control } = textField(props);
+  return <Field {...field} control={(aria) => <textarea {...aria} {...control} />} />;
 }
 
 /** An option of a Select; `personal` marks a person's name, kept from translation. */
