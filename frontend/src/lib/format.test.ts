@@ -14,6 +14,11 @@ describe('formatting per language', () => {
     expect(makeFormat('ru').date('2025-03-08')).toBe('08.03.2025');
   });
 
+  it('writes days as dd.mm.yyyy in Kyrgyz too', () => {
+    expect(makeFormat('ky').date('2026-01-10')).toBe('10.01.2026');
+    expect(makeFormat('ky').dateTime('2024-12-31T20:30:00Z')).toMatch(/^01\.01\.2025,? 02:30$/);
+  });
+
   it('formats numbers per language', () => {
     expect(makeFormat('en').number(12345)).toBe('12,345');
     expect(makeFormat('ru').number(12345).replace(/\s/g, ' ')).toBe('12 345');

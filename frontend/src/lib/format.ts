@@ -5,6 +5,11 @@ export const TIME_ZONE = 'Asia/Bishkek';
 
 const LOCALES: Record<Lang, string> = { ru: 'ru-RU', ky: 'ky-KG', en: 'en-GB' };
 
+// Days written in digits: in Kyrgyzstan, in either language, as dd.mm.yyyy.
+// Browsers' Kyrgyz data write them as yyyy-mm-dd (or worse), so Kyrgyz
+// screens take the Russian digit order; names of months stay Kyrgyz.
+const DIGIT_DATES: Record<Lang, string> = { ru: 'ru-RU', ky: 'ru-RU', en: 'en-GB' };
+
 export interface Format {
   date: (iso: string | null | undefined) => string;
   dateTime: (iso: string | null | undefined) => string;
@@ -16,8 +21,13 @@ export interface Format {
 
 export function makeFormat(lang: Lang): Format {
   const locale = LOCALES[lang];
-  const d = new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
-  const dt = new Intl.DateTimeFormat(locale, {
+  const d = new Intl.DateTimeFormat(DIGIT_DATES[lang], {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
+  const dt = new Intl.DateTimeFormat(DIGIT_DATES[lang], {
     timeZone: TIME_ZONE,
     year: 'numeric',
     month: '2-digit',
