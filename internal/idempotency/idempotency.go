@@ -12,10 +12,12 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
-// Header is the request header carrying the key.
-const Header = "Idempotency-Key"
+// Header is the request header carrying the key (named once, by the HTTP
+// layer that reads it).
+const Header = web.HeaderIdempotencyKey
 
 // Check validates a key: at most 200 printable ASCII characters without
 // spaces. It returns a validation error naming the header.
