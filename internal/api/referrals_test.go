@@ -90,6 +90,7 @@ func TestReferralAccessMatrix(t *testing.T) {
 			w.assertCaseVisibility(t, state)
 			// The recipient's inbox and the sender's outbox show it, with the
 			// overdue flag.
+			w.assertListRelations(t, state)
 			in := w.get(w.otherRecipient, "/api/v1/referrals?box=incoming").Map(t)["items"].([]any)
 			out := w.get(w.sender, "/api/v1/referrals?box=outgoing").Map(t)["items"].([]any)
 			if len(in) != 1 || len(out) != 1 {
@@ -506,5 +507,31 @@ func TestSupervisorAssignsWorkers(t *testing.T) {
 		Body: map[string]any{"assigned_user_ids": []string{akz.ID}}})
 	if r.Status != 400 || !strings.Contains(string(r.Body), "assigned_user_ids") {
 		t.Fatalf("assigning another organization's worker: %d %s", r.Status, r.Body)
+	}
+}
+
+// assertListRelations: the case list tells each reader how they reach the
+// case: the sender is assigned to it, the sender's supervisor reaches it
+// through the organization, and while the referral is accepted the
+// recipient who accepted it is assigned to it; a colleague not on the
+// referral, and anyone once it has ended, does not find it ("").
+func (w *referralWorld) assertListRelations(t *testing.T, state string) {
+	t.Helper()
+	want := map[string]string{w.sender: "assigned", w.senderSupervisor: "organization", w.otherRecipient: "", w.third: ""}
+	if state == "accepted" {
+		want[w.recipient] = "assigned"
+	} else {
+		want[w.recipient] = ""
+	}
+	for tok, relation := range want {
+		found := ""
+		for _, it := range w.get(tok, "/api/v1/cases").Map(t)["items"].([]any) {
+			if c := it.(map[string]any); c["id"] == w.caseID {
+				found, _ = c["relation"].(string)
+			}
+		}
+		if found != relation {
+			t.Errorf("%s: relation %q in the list, want %q", state, found, relation)
+		}
 	}
 }

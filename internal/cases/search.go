@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -222,9 +223,43 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 			return err
 		}
 		out = web.NewList(cs, pg.Limit, func(c Case) (time.Time, uuid.UUID) { return c.CreatedAt, c.ID })
+		if err := setRelations(tx, p, out.Items); err != nil {
+			return err
+		}
 		return recordNamesRead(ctx, tx, audit.ActionCaseList, out.Items)
 	})
 	return out, err
+}
+
+// setRelations tells, for each listed case, how the caller reaches it: as
+// an assigned worker (of the case, or of a referral of it to their
+// organization), through their organization, or through a referral.
+func setRelations(tx *gorm.DB, p reqctx.Principal, cs []Case) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	var mine []uuid.UUID
+	if err := tx.Raw(`SELECT a.case_id FROM case_assignments a WHERE a.user_id = @me AND a.case_id = ANY(@ids)
+		UNION SELECT r.case_id FROM referral_assignments ra JOIN referrals r ON r.id = ra.referral_id
+		WHERE ra.user_id = @me AND r.to_organization_id = @org AND r.case_id = ANY(@ids)`,
+		map[string]any{"me": p.UserID, "org": p.OrganizationID, "ids": database.Array[uuid.UUID](ids)}).Scan(&mine).Error; err != nil {
+		return err
+	}
+	for i := range cs {
+		switch {
+		case slices.Contains(mine, cs[i].ID):
+			cs[i].Relation = RelationAssigned
+		case cs[i].OwnerOrganizationID == p.OrganizationID:
+			cs[i].Relation = RelationOrganization
+		default:
+			cs[i].Relation = RelationReferral
+		}
+	}
+	return nil
 }
 
 // namesFor returns, per listed case, what a list or a search decrypts: the

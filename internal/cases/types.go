@@ -130,10 +130,24 @@ type Case struct {
 	IdentityErased bool      `json:"identity_erased,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// Relation is how the caller reaches the case, set in lists:
+	// RelationAssigned, RelationOrganization or RelationReferral.
+	Relation string `json:"relation,omitempty"`
 	// Allowed is what the caller may do on the case; set when one case is
 	// read (GET /api/v1/cases/{id}).
 	*Allowed
 }
+
+// How the caller reaches a listed case.
+const (
+	// RelationAssigned: the caller is assigned to the case, or to a
+	// referral of it to their organization.
+	RelationAssigned = "assigned"
+	// RelationOrganization: the case is their organization's.
+	RelationOrganization = "organization"
+	// RelationReferral: the case was referred to their organization.
+	RelationReferral = "referral"
+)
 
 // StageMove is one move along the referral path.
 type StageMove struct {

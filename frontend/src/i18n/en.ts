@@ -227,6 +227,11 @@ export const en = {
 
   'age.unknown': 'Unknown',
 
+  'relation.assigned': 'Assigned to me',
+  'relation.organization': 'Our organization',
+  'relation.referral': 'Referred to us',
+  'cases.relation': 'Relation',
+
   'urgency.urgent': 'Urgent',
   'urgency.normal': 'Normal',
 

@@ -228,6 +228,11 @@ export const ky: Messages = {
 
   'age.unknown': 'Белгисиз',
 
+  'relation.assigned': 'Мага дайындалган',
+  'relation.organization': 'Биздин уюм',
+  'relation.referral': 'Бизге жөнөтүлгөн',
+  'cases.relation': 'Байланыш',
+
   'urgency.urgent': 'Шашылыш',
   'urgency.normal': 'Кадимки',
 

@@ -228,6 +228,11 @@ export const ru: Messages = {
 
   'age.unknown': 'Неизвестно',
 
+  'relation.assigned': 'Назначено мне',
+  'relation.organization': 'Наша организация',
+  'relation.referral': 'Направлено нам',
+  'cases.relation': 'Связь',
+
   'urgency.urgent': 'Срочно',
   'urgency.normal': 'Обычно',
 

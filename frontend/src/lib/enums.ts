@@ -185,6 +185,9 @@ export const WORK_KINDS = [
   'report_due',
   'approval',
 ] as const;
+/** How the caller reaches a listed case. */
+export const CASE_RELATIONS = ['assigned', 'organization', 'referral'] as const;
+
 /** What awaits an approval in the work list. */
 export const WORK_APPROVALS = ['grant', 'mfa_reset'] as const;
 
@@ -226,6 +229,7 @@ export const LABELLED = {
   fig: REPORT_FIGURES,
   wkind: WORK_KINDS,
   wapproval: WORK_APPROVALS,
+  relation: CASE_RELATIONS,
 } as const;
 
 /** The prefix of a labelled enumeration. */

@@ -68,6 +68,8 @@ export interface Case {
   status: string;
   closure_reason?: string | null;
   risk_level?: string | null;
+  /** In lists: how the caller reaches the case. */
+  relation?: 'assigned' | 'organization' | 'referral';
   identified_at?: string | null;
   identification_channel?: string | null;
   trafficking_status?: string | null;

@@ -143,6 +143,7 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
         'cases.age',
         'cases.identifiedAt',
         'cases.deadlines',
+        'cases.relation',
       ]}
     >
       {items.map((c) => (
@@ -170,6 +171,7 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
               </span>
             )}
           </td>
+          <td>{c.relation ? tx('relation', c.relation) : '—'}</td>
         </tr>
       ))}
     </Table>
