@@ -6,6 +6,9 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -32,8 +35,8 @@ func get(e *echo.Echo, path string) *httptest.ResponseRecorder {
 
 func TestIndexAtAppRoutes(t *testing.T) {
 	e := newServer(t)
-	for _, p := range []string{"/", "/login", "/password", "/cases", "/cases/new", "/cases/6f1c2a8e-7a4b-4d5e-9f00-0123456789ab", "/referrals", "/notifications",
-		"/dashboard", "/report", "/organizations", "/users", "/audit", "/activities"} {
+	for _, p := range []string{"/", "/login", "/password", "/work", "/cases", "/cases/new", "/cases/6f1c2a8e-7a4b-4d5e-9f00-0123456789ab", "/referrals",
+		"/referrals/6f1c2a8e-7a4b-4d5e-9f00-0123456789ab", "/notifications", "/dashboard", "/report", "/organizations", "/users", "/audit", "/activities"} {
 		rec := get(e, p)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<html") {
 			t.Fatalf("GET %s: %d", p, rec.Code)
@@ -157,5 +160,37 @@ func TestTextAssetsAreServedGzippedWhenAccepted(t *testing.T) {
 		if rec := fetch(name, "gzip"); rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" {
 			t.Errorf("%s: %d, Content-Encoding %q (small or binary files go as they are)", name, rec.Code, rec.Header().Get("Content-Encoding"))
 		}
+	}
+}
+
+// Every path the web app shows a screen for (src/App.tsx) is served with
+// index.html, so a reload or a link in a notification e-mail opens it.
+func TestEveryScreenOfTheAppIsServed(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("src", "App.tsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, r := range AppRoutes {
+		served[r] = true
+	}
+	exact := regexp.MustCompile(`path === '(/[a-z/]*)'`)
+	prefix := regexp.MustCompile(`path\.startsWith\('(/[a-z]+)/'\)`)
+	found := 0
+	for _, m := range exact.FindAllStringSubmatch(string(src), -1) {
+		found++
+		p := m[1]
+		if !served[p] && !served[p[:strings.LastIndex(p, "/")]+"/*"] {
+			t.Errorf("the app shows %s, which the server does not serve", p)
+		}
+	}
+	for _, m := range prefix.FindAllStringSubmatch(string(src), -1) {
+		found++
+		if !served[m[1]+"/*"] {
+			t.Errorf("the app shows %s/..., which the server does not serve", m[1])
+		}
+	}
+	if found < 10 {
+		t.Fatalf("found %d screens in App.tsx: the pattern no longer matches its code", found)
 	}
 }
