@@ -101,6 +101,18 @@ func (s *Service) Release(ctx context.Context, year int) (*Release, error) {
 // (docs/operations.md) a session lock could be taken on one server
 // connection and released on another, and the year would stay locked.
 func (s *Service) compute(ctx context.Context, sc yearScope, year int) (*Release, error) {
+	for attempt := 1; ; attempt++ {
+		rel, err := s.computeOnce(ctx, sc, year)
+		if database.IsCode(err, "23505") && attempt < 3 {
+			// Another process stored the same version first: read it, or
+			// compute the next when a correction has come since.
+			continue
+		}
+		return rel, err
+	}
+}
+
+func (s *Service) computeOnce(ctx context.Context, sc yearScope, year int) (*Release, error) {
 	var rel *Release
 	// Read committed: once the lock is held, each statement sees what
 	// committed before it.
@@ -118,18 +130,19 @@ func (s *Service) compute(ctx context.Context, sc yearScope, year int) (*Release
 		return rel, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?, ?)`, releaseLock, sc.year).Error; err != nil {
+			return err
+		}
+		// This transaction's snapshot was taken before the lock was
+		// granted; a fresh read on another connection sees a release that
+		// another process stored while this one waited.
 		var err error
-		if rel, err = s.lockedCurrent(ctx, tx, sc); err != nil || rel != nil {
+		if rel, err = s.loadCurrent(ctx, s.db, sc); err != nil || rel != nil {
 			return err
 		}
 		rel, err = s.computeRelease(ctx, tx, sc)
 		return err
 	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
-	if database.IsCode(err, "23505") {
-		// The snapshot of this transaction was taken before the lock was
-		// granted: another process stored the same version meanwhile.
-		return s.loadCurrent(ctx, s.db, sc)
-	}
 	return rel, err
 }
 
