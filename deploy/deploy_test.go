@@ -21,6 +21,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -136,6 +137,8 @@ func manifests(t *testing.T, file string) []any {
 			obj = &corev1.Service{}
 		case "PersistentVolumeClaim":
 			obj = &corev1.PersistentVolumeClaim{}
+		case "NetworkPolicy":
+			obj = &networkingv1.NetworkPolicy{}
 		default:
 			t.Fatalf("%s document %d: unexpected kind %q", file, i+1, head.Kind)
 		}
@@ -154,7 +157,7 @@ func manifests(t *testing.T, file string) []any {
 func TestKubernetesManifests(t *testing.T) {
 	var dep *appsv1.Deployment
 	var job *batchv1.Job
-	pdbs := 0
+	pdbs, policies := 0, 0
 	for _, file := range []string{"jardam.yaml", "pgbouncer.yaml"} {
 		for _, obj := range manifests(t, file) {
 			switch o := obj.(type) {
@@ -169,11 +172,16 @@ func TestKubernetesManifests(t *testing.T) {
 					t.Errorf("PodDisruptionBudget %s keeps no replica", o.Name)
 				}
 				pdbs++
+			case *networkingv1.NetworkPolicy:
+				if len(o.Spec.Ingress) == 0 || len(o.Spec.PolicyTypes) == 0 {
+					t.Errorf("NetworkPolicy %s lets nothing in or restricts nothing", o.Name)
+				}
+				policies++
 			}
 		}
 	}
-	if dep == nil || job == nil || pdbs != 2 {
-		t.Fatalf("deployment %v, job %v, %d disruption budgets", dep != nil, job != nil, pdbs)
+	if dep == nil || job == nil || pdbs != 2 || policies != 2 {
+		t.Fatalf("deployment %v, job %v, %d disruption budgets, %d network policies", dep != nil, job != nil, pdbs, policies)
 	}
 	if dep.Spec.Replicas == nil || *dep.Spec.Replicas < 2 {
 		t.Errorf("replicas %v", dep.Spec.Replicas)
@@ -194,6 +202,9 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 		if e.Name == "JARDAM_ENV" && e.Value != "production" {
 			t.Errorf("JARDAM_ENV=%s", e.Value)
+		}
+		if e.Name == "JARDAM_TRUSTED_PROXIES" && strings.HasSuffix(e.Value, "/8") {
+			t.Errorf("JARDAM_TRUSTED_PROXIES=%s trusts a whole network", e.Value)
 		}
 	}
 	if !fromSecret["DATABASE_URL"] || !fromSecret["JARDAM_MASTER_KEY"] {

@@ -99,8 +99,18 @@ func (k *Keyring) EnsureKeyCheck(ctx context.Context, db *gorm.DB) error {
 		return err
 	case stored == nil:
 		// Hex, so the query builder does not take the bytes for a list.
-		return db.WithContext(ctx).Exec(`INSERT INTO index_key_checks (value) VALUES (decode(?, 'hex')) ON CONFLICT DO NOTHING`,
-			hex.EncodeToString(k.indexCheck)).Error
+		if err := db.WithContext(ctx).Exec(`INSERT INTO index_key_checks (value) VALUES (decode(?, 'hex')) ON CONFLICT DO NOTHING`,
+			hex.EncodeToString(k.indexCheck)).Error; err != nil {
+			return err
+		}
+		// Another replica may have stored its own check first: compare
+		// with what is stored now.
+		if stored, err = k.storedIndexCheck(ctx, db); err != nil {
+			return err
+		}
+		if !hmac.Equal(stored, k.indexCheck) {
+			return ErrWrongIndexKey
+		}
 	case !hmac.Equal(stored, k.indexCheck):
 		return ErrWrongIndexKey
 	}
