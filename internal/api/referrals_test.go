@@ -513,13 +513,13 @@ func TestSupervisorAssignsWorkers(t *testing.T) {
 // assertListRelations: the case list tells each reader how they reach the
 // case: the sender is assigned to it, the sender's supervisor reaches it
 // through the organization, and while the referral is accepted the
-// recipient who accepted it is assigned to it; a colleague not on the
-// referral, and anyone once it has ended, does not find it ("").
+// recipient who accepted it reaches it through the referral; a colleague
+// not on the referral, and anyone once it has ended, does not find it ("").
 func (w *referralWorld) assertListRelations(t *testing.T, state string) {
 	t.Helper()
 	want := map[string]string{w.sender: "assigned", w.senderSupervisor: "organization", w.otherRecipient: "", w.third: ""}
 	if state == "accepted" {
-		want[w.recipient] = "assigned"
+		want[w.recipient] = "referral"
 	} else {
 		want[w.recipient] = ""
 	}

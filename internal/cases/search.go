@@ -231,9 +231,10 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 	return out, err
 }
 
-// setRelations tells, for each listed case, how the caller reaches it: as
-// an assigned worker (of the case, or of a referral of it to their
-// organization), through their organization, or through a referral.
+// setRelations tells, for each listed case, how the caller reaches it:
+// through a referral to their organization (the case is another
+// organization's), as a worker assigned to it, or through their
+// organization.
 func setRelations(tx *gorm.DB, p reqctx.Principal, cs []Case) error {
 	if len(cs) == 0 {
 		return nil
@@ -243,20 +244,18 @@ func setRelations(tx *gorm.DB, p reqctx.Principal, cs []Case) error {
 		ids[i] = c.ID
 	}
 	var mine []uuid.UUID
-	if err := tx.Raw(`SELECT a.case_id FROM case_assignments a WHERE a.user_id = @me AND a.case_id = ANY(@ids)
-		UNION SELECT r.case_id FROM referral_assignments ra JOIN referrals r ON r.id = ra.referral_id
-		WHERE ra.user_id = @me AND r.to_organization_id = @org AND r.case_id = ANY(@ids)`,
-		map[string]any{"me": p.UserID, "org": p.OrganizationID, "ids": database.Array[uuid.UUID](ids)}).Scan(&mine).Error; err != nil {
+	if err := tx.Raw(`SELECT a.case_id FROM case_assignments a WHERE a.user_id = ? AND a.case_id = ANY(?)`,
+		p.UserID, database.Array[uuid.UUID](ids)).Scan(&mine).Error; err != nil {
 		return err
 	}
 	for i := range cs {
 		switch {
+		case cs[i].OwnerOrganizationID != p.OrganizationID:
+			cs[i].Relation = RelationReferral
 		case slices.Contains(mine, cs[i].ID):
 			cs[i].Relation = RelationAssigned
-		case cs[i].OwnerOrganizationID == p.OrganizationID:
-			cs[i].Relation = RelationOrganization
 		default:
-			cs[i].Relation = RelationReferral
+			cs[i].Relation = RelationOrganization
 		}
 	}
 	return nil

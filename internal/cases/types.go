@@ -140,13 +140,14 @@ type Case struct {
 
 // How the caller reaches a listed case.
 const (
-	// RelationAssigned: the caller is assigned to the case, or to a
-	// referral of it to their organization.
-	RelationAssigned = "assigned"
-	// RelationOrganization: the case is their organization's.
-	RelationOrganization = "organization"
-	// RelationReferral: the case was referred to their organization.
+	// RelationReferral: another organization's case, referred to the
+	// caller's.
 	RelationReferral = "referral"
+	// RelationAssigned: the caller's organization's case, assigned to them.
+	RelationAssigned = "assigned"
+	// RelationOrganization: the caller's organization's case, not assigned
+	// to them.
+	RelationOrganization = "organization"
 )
 
 // StageMove is one move along the referral path.

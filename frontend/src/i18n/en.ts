@@ -229,8 +229,7 @@ export const en = {
 
   'relation.assigned': 'Assigned to me',
   'relation.organization': 'Our organization',
-  'relation.referral': 'Referred to us',
-  'cases.relation': 'Relation',
+  'relation.referral': 'Referred to us by another organization',
 
   'urgency.urgent': 'Urgent',
   'urgency.normal': 'Normal',

@@ -231,7 +231,6 @@ export const ky: Messages = {
   'relation.assigned': 'Мага дайындалган',
   'relation.organization': 'Биздин уюм',
   'relation.referral': 'Бизге жөнөтүлгөн',
-  'cases.relation': 'Байланыш',
 
   'urgency.urgent': 'Шашылыш',
   'urgency.normal': 'Кадимки',

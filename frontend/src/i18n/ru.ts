@@ -231,7 +231,6 @@ export const ru: Messages = {
   'relation.assigned': 'Назначено мне',
   'relation.organization': 'Наша организация',
   'relation.referral': 'Направлено нам',
-  'cases.relation': 'Связь',
 
   'urgency.urgent': 'Срочно',
   'urgency.normal': 'Обычно',

@@ -143,7 +143,6 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
         'cases.age',
         'cases.identifiedAt',
         'cases.deadlines',
-        'cases.relation',
       ]}
     >
       {items.map((c) => (
@@ -152,6 +151,11 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
             <a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>
               {c.code}
             </a>
+            {c.relation === 'referral' && (
+              <div className="muted relation" data-testid="case-relation">
+                {tx('relation', c.relation)}
+              </div>
+            )}
           </td>
           <td>
             <StageBadge stage={c.stage} />
@@ -171,7 +175,6 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
               </span>
             )}
           </td>
-          <td>{c.relation ? tx('relation', c.relation) : '—'}</td>
         </tr>
       ))}
     </Table>
