@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -32,7 +33,10 @@ func operationsRoutes(d Deps) ([]web.Route, error) {
 }
 
 // Readiness reports whether the service can serve: the database answers,
-// the schema is current and the policies are loaded.
+// the schema is current, the policies are loaded and, when one is
+// configured, the audit anchor file can be appended to (without it the
+// record outside the database that detects a cut audit trail would stop
+// growing, unnoticed but for a log line).
 type Readiness struct {
 	Status string          `json:"status"`
 	Checks map[string]bool `json:"checks"`
@@ -43,6 +47,9 @@ func readiness(d Deps) echo.HandlerFunc {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
 		checks := map[string]bool{"database": false, "schema": false, "policies": d.Enforcer != nil}
+		if f := d.Config.AuditAnchorFile; f != "" {
+			checks["audit_anchor"] = appendable(f)
+		}
 		if sqlDB, err := d.DB.DB(); err == nil && sqlDB.PingContext(ctx) == nil {
 			checks["database"] = true
 			checks["schema"] = database.CheckSchema(ctx, d.DB, migrations.FS) == nil
@@ -56,4 +63,14 @@ func readiness(d Deps) echo.HandlerFunc {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return c.JSON(code, Readiness{Status: status, Checks: checks})
 	}
+}
+
+// appendable reports whether the file at path can be opened for appending,
+// creating it (mode 0600) when missing; it writes nothing.
+func appendable(path string) bool {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return false
+	}
+	return f.Close() == nil
 }

@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jardam-kg/jardam/internal/api"
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 	"github.com/jardam-kg/jardam/internal/api/openapi"
+	"github.com/jardam-kg/jardam/internal/platform/config"
 	"github.com/jardam-kg/jardam/internal/seed"
 )
 
@@ -177,6 +180,28 @@ func TestHealthAndReadiness(t *testing.T) {
 	r = env.Do(apitest.Request{Method: http.MethodGet, Path: "/readyz"})
 	if r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("readyz with an outdated schema: %d", r.Status)
+	}
+}
+
+// With an audit anchor file configured, the service is ready only while
+// the file can be appended to.
+func TestReadinessNeedsAnAppendableAnchor(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "anchor")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := apitest.New(t, apitest.Options{Configure: func(c *config.Config) { c.AuditAnchorFile = filepath.Join(dir, "audit-anchor.jsonl") }})
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/readyz"})
+	if r.Status != 200 || r.Map(t)["checks"].(map[string]any)["audit_anchor"] != true {
+		t.Fatalf("readyz with a writable anchor: %d %s", r.Status, r.Body)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	r = env.Do(apitest.Request{Method: http.MethodGet, Path: "/readyz"})
+	if r.Status != http.StatusServiceUnavailable || r.Map(t)["checks"].(map[string]any)["audit_anchor"] != false {
+		t.Fatalf("readyz without the anchor's directory: %d %s", r.Status, r.Body)
 	}
 }
 
