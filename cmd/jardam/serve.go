@@ -179,7 +179,7 @@ func backgroundJobs(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *au
 		// Statistical releases are computed ahead of coordinators' reads
 		// (a year of figures at a million cases takes minutes).
 		{Name: "stats_warm", Every: 10 * time.Minute, Step: stats.NewService(db, stats.Settings{K: cfg.StatsK}, log).WarmOnce},
-		{Name: "notification_delivery", Every: 2 * time.Second, Backlog: 100, Step: notifications.NewDeliverer(db, mail, log).DeliverOnce},
+		{Name: "notification_delivery", Every: 2 * time.Second, Backlog: notifications.DeliveryBatch, Step: notifications.NewDeliverer(db, mail, log).DeliverOnce},
 		// Checked hourly; each runs once a day across replicas.
 		{Name: "dormant_accounts", Every: time.Hour, Step: users.NewDormancy(db, cfg.DormantDays, log).RunOnce},
 		{Name: "work_digest", Every: time.Hour, Step: work.NewDigest(work.NewService(db, nil), mail, log).RunOnce},

@@ -18,10 +18,6 @@ import (
 // MaxLinkBatch is the most entries one linker pass chains.
 const MaxLinkBatch = 1000
 
-// DefaultLinkInterval is the pause between linker passes that found nothing
-// more to chain, when Run is given no interval.
-const DefaultLinkInterval = time.Second
-
 // linkerLockKey is the transaction-level advisory lock that makes one
 // linker pass at a time run across every replica sharing the database.
 const linkerLockKey = 7_312_101

@@ -149,7 +149,11 @@ const recipientsSQL = `SELECT u.id, u.email FROM users u
 	  OR (@kind IN ('referral.accepted', 'referral.declined', 'referral.completed', 'referral.expired')
 	      AND u.organization_id = @from_org AND (u.id = @creator OR u.role = 'supervisor')))`
 
-// DeliverOnce delivers up to 100 pending outbox rows and also expires the
+// DeliveryBatch is the most outbox rows one delivery pass takes; a pass that
+// takes this many leaves more waiting.
+const DeliveryBatch = 100
+
+// DeliverOnce delivers up to DeliveryBatch pending outbox rows and also expires the
 // referrals whose consent ended. It returns the number of rows delivered.
 func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	var expired int64
@@ -175,7 +179,7 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 			ReferredBy         uuid.UUID
 		}
 		if err := tx.Raw(`SELECT id, kind, referral_id, referral_code, from_organization_id, to_organization_id, referred_by
-			FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED`).Scan(&rows).Error; err != nil {
+			FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`, DeliveryBatch).Scan(&rows).Error; err != nil {
 			return err
 		}
 		for _, r := range rows {

@@ -81,7 +81,7 @@ func (s *Scheduler) loop(ctx context.Context, j Job) {
 			return
 		case <-t.C:
 		}
-		n, err := s.RunOnce(ctx, j)
+		n, err := s.run(ctx, j)
 		if err == nil && j.Backlog > 0 && n >= j.Backlog {
 			t.Reset(0)
 		} else {
@@ -90,9 +90,9 @@ func (s *Scheduler) loop(ctx context.Context, j Job) {
 	}
 }
 
-// RunOnce runs j's step once and records the outcome; a failure is logged
+// run runs j's step once and records the outcome; a failure is logged
 // unless ctx has ended.
-func (s *Scheduler) RunOnce(ctx context.Context, j Job) (int, error) {
+func (s *Scheduler) run(ctx context.Context, j Job) (int, error) {
 	start := time.Now()
 	n, err := j.Step(ctx)
 	took := time.Since(start)
@@ -101,10 +101,6 @@ func (s *Scheduler) RunOnce(ctx context.Context, j Job) (int, error) {
 	}
 	s.mu.Lock()
 	r := s.runs[j.Name]
-	if r == nil {
-		r = &record{}
-		s.runs[j.Name] = r
-	}
 	r.lastRun, r.lastTook, r.lastFailed = start, took, err != nil
 	if err != nil {
 		r.failed++
