@@ -11,10 +11,13 @@ ALTER TABLE assistance ENABLE ROW LEVEL SECURITY;
 -- audit_checkpoints: no row-level security
 -- audit_entries: no row-level security
 -- audit_links: no row-level security
+ALTER TABLE case_approvals ENABLE ROW LEVEL SECURITY;
+ALTER TABLE case_assessments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_assignments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_blind_index ENABLE ROW LEVEL SECURITY;
 -- case_code_counters: no row-level security
 ALTER TABLE case_events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE case_flags ENABLE ROW LEVEL SECURITY;
 -- case_import_code_counters: no row-level security
 ALTER TABLE case_imports ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_keys ENABLE ROW LEVEL SECURITY;
@@ -72,6 +75,20 @@ CREATE POLICY assistance_visible ON assistance AS PERMISSIVE FOR ALL TO public
     WITH CHECK (((provider_organization_id = jardam_current_org()) OR (EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = assistance.case_id)))));
+CREATE POLICY case_approvals_via_case ON case_approvals AS PERMISSIVE FOR ALL TO jardam_app
+    USING ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_approvals.case_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_approvals.case_id))));
+CREATE POLICY case_assessments_via_case ON case_assessments AS PERMISSIVE FOR ALL TO jardam_app
+    USING ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_assessments.case_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_assessments.case_id))));
 CREATE POLICY case_assignments_via_case ON case_assignments AS PERMISSIVE FOR ALL TO public
     USING ((EXISTS ( SELECT 1
    FROM cases c
@@ -93,6 +110,13 @@ CREATE POLICY case_events_via_case ON case_events AS PERMISSIVE FOR ALL TO publi
     WITH CHECK ((EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = case_events.case_id))));
+CREATE POLICY case_flags_via_case ON case_flags AS PERMISSIVE FOR ALL TO jardam_app
+    USING ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_flags.case_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_flags.case_id))));
 CREATE POLICY case_imports_own_org ON case_imports AS PERMISSIVE FOR ALL TO public
     USING ((organization_id = jardam_current_org()))
     WITH CHECK ((organization_id = jardam_current_org()));
@@ -206,10 +230,13 @@ GRANT INSERT, SELECT ON TABLE audit_entries TO jardam_app;
 GRANT USAGE ON SEQUENCE audit_entries_id_seq TO jardam_app;
 GRANT USAGE ON SEQUENCE audit_entries_id_seq TO jardam_maint;
 GRANT INSERT, SELECT ON TABLE audit_links TO jardam_app;
+GRANT INSERT, SELECT ON TABLE case_approvals TO jardam_app;
+GRANT INSERT, SELECT ON TABLE case_assessments TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE case_assignments TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE case_blind_index TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_code_counters TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE case_events TO jardam_app;
+GRANT INSERT, SELECT ON TABLE case_flags TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_import_code_counters TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_imports TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_keys TO jardam_app;
@@ -257,6 +284,8 @@ GRANT INSERT, SELECT, UPDATE ON TABLE users TO jardam_app;
 -- Privileges on columns
 
 GRANT SELECT (id, case_id, type, provider_organization_id, status, started_on, measure_codes, created_at) ON TABLE assistance TO jardam_stats;
+GRANT UPDATE (status, decided_by, decided_at, decision_enc, referral_id) ON TABLE case_approvals TO jardam_app;
+GRANT UPDATE (removed_by, removed_at) ON TABLE case_flags TO jardam_app;
 GRANT UPDATE (master_version, wrapped, destroyed_at) ON TABLE case_keys TO jardam_maint;
 GRANT SELECT (case_id, to_stage, closure_reason, moved_at) ON TABLE case_stage_moves TO jardam_stats;
 GRANT SELECT (id, owner_organization_id, source, stage, closure_reason, identified_at, identification_channel, trafficking_status, sex, age_bracket, citizenship, region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector, recruitment_method, recruiter_relation, measure_codes) ON TABLE cases TO jardam_stats;

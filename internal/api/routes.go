@@ -116,6 +116,11 @@ func (h handlers) routes() []web.Route {
 		web.Post("/api/v1/cases/:id/notes", authz.NoteCreate, h.cases.AddNote),
 		web.Get("/api/v1/cases/:id/notes", authz.NoteList, h.cases.ListNotes),
 
+		// Structured casework: assessments, flags and approvals.
+		web.Get("/api/v1/assessment-definitions", authz.AssessmentList, h.cases.AssessmentDefinitions),
+		web.Post("/api/v1/cases/:id/assessments", authz.AssessmentCreate, h.cases.CreateAssessment),
+		web.Get("/api/v1/cases/:id/assessments", authz.AssessmentList, h.cases.ListAssessments),
+
 		// Consents, referrals between organizations and the notifications
 		// they raise.
 		web.Post("/api/v1/cases/:id/consents", authz.ConsentCreate, h.referrals.CreateConsent),

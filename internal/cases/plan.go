@@ -114,6 +114,7 @@ func validatePlan(in *PlanInput) error {
 				v.Add("goals.due_on", "must be a date written YYYY-MM-DD")
 			}
 		}
+		checkEnum(&v, "goals.need", g.Need, NeedsDomains)
 		g.Status = cmp.Or(g.Status, "open")
 		if !contains(GoalStatuses, g.Status) {
 			v.Add("goals.status", "must be one of: "+strings.Join(GoalStatuses, ", "))

@@ -173,6 +173,8 @@ type Goal struct {
 	Text   string  `json:"text"`
 	DueOn  *string `json:"due_on,omitempty"`
 	Status string  `json:"status"`
+	// Need is the needs domain the goal answers (NeedsDomains), if any.
+	Need *string `json:"need,omitempty"`
 }
 
 // Plan is the needs assessment and the individual assistance plan.

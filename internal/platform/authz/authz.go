@@ -80,6 +80,13 @@ var (
 	AssistanceUpdate   = Permission{"assistance", "update"}
 	NoteCreate         = Permission{"note", "create"}
 	NoteList           = Permission{"note", "list"}
+	AssessmentCreate   = Permission{"assessment", "create"}
+	AssessmentList     = Permission{"assessment", "list"}
+	FlagCreate         = Permission{"flag", "create"}
+	FlagRemove         = Permission{"flag", "remove"}
+	ApprovalRequest    = Permission{"approval", "request"}
+	ApprovalList       = Permission{"approval", "list"}
+	ApprovalDecide     = Permission{"approval", "decide"}
 	ConsentCreate      = Permission{"consent", "create"}
 	ConsentList        = Permission{"consent", "list"}
 	ConsentWithdraw    = Permission{"consent", "withdraw"}

@@ -12,14 +12,16 @@ import (
 // change to policies/policy.csv must change this table too.
 var expected = map[string][]string{
 	authz.RoleCaseworker: {
-		"activity.create", "activity.list", "assistance.create", "assistance.list", "assistance.update",
+		"activity.create", "activity.list", "approval.list", "approval.request", "assessment.create", "assessment.list",
+		"flag.create", "assistance.create", "assistance.list", "assistance.update",
 		"case.create", "case.duplicate_check", "case.list", "case.move_stage", "case.read", "case.search", "case.update",
 		"consent.create", "consent.list", "consent.withdraw", "measure.list", "note.create", "note.list",
 		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
 		"referral.create", "referral.list", "referral.respond", "self.read", "self.update", "work.list",
 	},
 	authz.RoleSupervisor: {
-		"activity.create", "activity.list", "assistance.create", "assistance.list", "assistance.update",
+		"activity.create", "activity.list", "approval.decide", "approval.list", "approval.request", "assessment.create",
+		"assessment.list", "flag.create", "flag.remove", "assistance.create", "assistance.list", "assistance.update",
 		"budget.read", "case.access_log", "case.assign", "case.close",
 		"case.create", "case.duplicate_check", "case.list", "case.move_stage", "case.read", "case.search", "case.update",
 		"consent.create", "consent.list", "consent.withdraw", "indicator.read", "measure.list", "note.create", "note.list",

@@ -1,0 +1,233 @@
+package api_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jardam-kg/jardam/internal/api/apitest"
+)
+
+// caseworkWorld is a case of Sezim referred (accepted, identity consented)
+// to MLSSM-SOC, and the accounts of the case access matrix by their
+// relation to it.
+type caseworkWorld struct {
+	*referralWorld
+	// tokens by relation: owner (the assigned caseworker), supervisor (of
+	// the owner), referred (assigned to the accepted referral, identity
+	// consented), referred_off (a worker of the recipient not on the
+	// referral), other_org, coordinator.
+	tokens map[string]string
+}
+
+func newCaseworkWorld(t *testing.T) *caseworkWorld {
+	t.Helper()
+	w := newReferralWorld(t, "assistance")
+	w.to(t, "accepted")
+	return &caseworkWorld{referralWorld: w, tokens: map[string]string{
+		"owner": w.sender, "supervisor": w.senderSupervisor, "referred": w.recipient,
+		"referred_off": w.otherRecipient, "other_org": w.third, "coordinator": w.coordinator}}
+}
+
+// caseworkRoute is one route of the casework access matrix and the status
+// each relation gets (a relation left out gets 404).
+type caseworkRoute struct {
+	method, path string
+	body         func() any
+	want         map[string]int
+}
+
+// ownerOnly is the answer of a route of the owner's side: the owner and
+// its supervisor succeed with ok, a referred organization sees the case
+// but may not (403), the coordinator's role has no case permission (403),
+// everyone else does not see the case (404).
+func ownerOnly(ok int) map[string]int {
+	return map[string]int{"owner": ok, "supervisor": ok, "referred": 403, "coordinator": 403}
+}
+
+// matrix runs each route as each relation and checks the status; every
+// 404 body is the same, whoever asks.
+func (w *caseworkWorld) matrix(t *testing.T, routes []caseworkRoute) {
+	t.Helper()
+	var notFound []byte
+	for _, rt := range routes {
+		for _, rel := range []string{"referred", "referred_off", "other_org", "coordinator", "owner", "supervisor"} {
+			want, ok := rt.want[rel]
+			if !ok {
+				want = http.StatusNotFound
+			}
+			var body any
+			if rt.body != nil {
+				body = rt.body()
+			}
+			r := w.env.Do(apitest.Request{Method: rt.method, Path: rt.path, Token: w.tokens[rel], Body: body, Invalid: true})
+			if r.Status != want {
+				t.Errorf("%s %s as %s: %d, want %d: %s", rt.method, rt.path, rel, r.Status, want, r.Body)
+				continue
+			}
+			if want == http.StatusNotFound {
+				b := requestIDField.ReplaceAll(r.Body, []byte(`"request_id":""`))
+				if notFound == nil {
+					notFound = b
+				} else if string(b) != string(notFound) {
+					t.Errorf("%s %s as %s: another 404 body: %s", rt.method, rt.path, rel, b)
+				}
+			}
+		}
+	}
+}
+
+// fieldsOf returns the fields a 400 names.
+func fieldsOf(t *testing.T, r *apitest.Response) []string {
+	t.Helper()
+	var p struct{ Errors []struct{ Field string } }
+	r.JSON(t, &p)
+	var out []string
+	for _, e := range p.Errors {
+		out = append(out, e.Field)
+	}
+	return out
+}
+
+// needsAnswers answers every needs domain with score.
+func needsAnswers(score int) map[string]any {
+	out := map[string]any{}
+	for _, d := range []string{"safety", "physical_health", "mental_health", "housing", "legal", "documents", "income",
+		"education_skills", "family"} {
+		out[d] = map[string]any{"score": score}
+	}
+	return out
+}
+
+// safetyAnswers answers every danger indicator, present for those listed.
+func safetyAnswers(present ...string) map[string]any {
+	out := map[string]any{}
+	for _, k := range []string{"trafficker_contact", "threats", "debt", "documents_withheld", "unsafe_housing",
+		"family_involved", "self_harm_risk", "pursued_by_recruiters"} {
+		out[k] = map[string]any{"present": slices.Contains(present, k)}
+	}
+	return out
+}
+
+// reintegrationAnswers scores every reintegration indicator: those of
+// economic with econ, the others with rest.
+func reintegrationAnswers(econ, rest int) map[string]any {
+	out := map[string]any{}
+	for _, k := range []string{"income_source", "economic_satisfaction", "food_security", "access_to_credit", "debt_burden"} {
+		out[k] = map[string]any{"score": econ}
+	}
+	for _, k := range []string{"housing", "education_access", "health_access", "documentation", "justice_access",
+		"social_participation", "support_network", "sense_of_belonging", "psychological_wellbeing", "feels_safe"} {
+		out[k] = map[string]any{"score": rest}
+	}
+	return out
+}
+
+func TestAssessments(t *testing.T) {
+	t.Parallel()
+	w := newCaseworkWorld(t)
+	env, path := w.env, "/api/v1/cases/"+w.caseID+"/assessments"
+	runSteps(t, w, []step[*caseworkWorld]{
+		{"every route under the case access matrix", func(w *caseworkWorld, t *testing.T) {
+			w.matrix(t, []caseworkRoute{
+				{http.MethodPost, path, func() any { return map[string]any{"kind": "needs", "answers": needsAnswers(1)} }, ownerOnly(201)},
+				{http.MethodGet, path, nil, ownerOnly(200)},
+			})
+		}},
+		{"a wrong answer is named by its field", func(w *caseworkWorld, t *testing.T) {
+			answers := needsAnswers(2)
+			answers["housing"] = map[string]any{"score": 4}
+			delete(answers, "family")
+			for _, c := range []struct {
+				body  map[string]any
+				field string
+			}{
+				{map[string]any{"kind": "needs", "answers": answers}, "answers.housing.score"},
+				{map[string]any{"kind": "needs", "answers": answers}, "answers.family"},
+				{map[string]any{"kind": "wellbeing", "answers": answers}, "kind"},
+				{map[string]any{"kind": "needs", "definition_version": 9, "answers": needsAnswers(1)}, "definition_version"},
+				{map[string]any{"kind": "safety", "answers": map[string]any{"threats": map[string]any{"score": 1}}}, "answers.threats.present"},
+				{map[string]any{"kind": "needs", "level": "high", "answers": needsAnswers(1)}, "level"},
+			} {
+				r := post(env, w.sender, path, c.body)
+				if r.Status != http.StatusBadRequest || !slices.Contains(fieldsOf(t, r), c.field) {
+					t.Errorf("%s: %d %s", c.field, r.Status, r.Body)
+				}
+			}
+		}},
+		{"scores and sealed notes", func(w *caseworkWorld, t *testing.T) {
+			answers := reintegrationAnswers(4, 2)
+			answers["housing"] = map[string]any{"score": 2, "note": "ANSWER-NOTE-51c2"}
+			r := post(env, w.sender, path, map[string]any{"kind": "reintegration", "answers": answers, "note": "OVERALL-NOTE-9b1e"})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("reintegration: %d %s", r.Status, r.Body)
+			}
+			var a struct {
+				Score           float64
+				DimensionScores map[string]float64 `json:"dimension_scores"`
+				Note            string
+				Answers         map[string]struct{ Note string }
+			}
+			r.JSON(t, &a)
+			if a.DimensionScores["economic"] != 1 || a.DimensionScores["social"] != 0.5 || a.Score != 0.667 ||
+				a.Note != "OVERALL-NOTE-9b1e" || a.Answers["housing"].Note != "ANSWER-NOTE-51c2" {
+				t.Fatalf("reintegration read back: %s", r.Body)
+			}
+			env.ExpectCount(t, 0, "clear notes", `SELECT count(*) FROM case_assessments WHERE answers::text LIKE '%NOTE%'
+				OR convert_from(texts_enc, 'LATIN1') LIKE '%NOTE%'`)
+			var list struct{ Items []map[string]any }
+			env.GetJSON(t, w.sender, path+"?kind=reintegration", &list)
+			if len(list.Items) != 1 || list.Items[0]["note"] != "OVERALL-NOTE-9b1e" {
+				t.Fatalf("list: %v", list.Items)
+			}
+		}},
+		{"the risk level follows the latest safety assessment", func(w *caseworkWorld, t *testing.T) {
+			risk := func() any {
+				var c map[string]any
+				env.GetJSON(t, w.sender, "/api/v1/cases/"+w.caseID, &c)
+				return c["risk_level"]
+			}
+			for _, s := range []struct {
+				body map[string]any
+				want string
+			}{
+				{map[string]any{"kind": "safety", "answers": safetyAnswers("threats")}, "high"},
+				{map[string]any{"kind": "safety", "answers": safetyAnswers(), "assessed_on": "2025-01-10"}, "high"},
+				{map[string]any{"kind": "safety", "answers": safetyAnswers("debt")}, "medium"},
+				{map[string]any{"kind": "safety", "answers": safetyAnswers("debt"), "level": "low"}, "low"},
+			} {
+				if r := post(env, w.sender, path, s.body); r.Status != http.StatusCreated {
+					t.Fatalf("safety: %d %s", r.Status, r.Body)
+				}
+				if got := risk(); got != s.want {
+					t.Fatalf("risk level %v, want %s", got, s.want)
+				}
+			}
+		}},
+		{"a plan's goal names the need it answers", func(w *caseworkWorld, t *testing.T) {
+			plan := "/api/v1/cases/" + w.caseID + "/plan"
+			r := env.Do(apitest.Request{Method: http.MethodPut, Path: plan, Token: w.sender, Invalid: true,
+				Body: map[string]any{"needs_assessment": "", "goals": []map[string]any{{"text": "rent a room", "need": "shelter"}}}})
+			if r.Status != http.StatusBadRequest || !slices.Contains(fieldsOf(t, r), "goals.need") {
+				t.Fatalf("unknown need: %d %s", r.Status, r.Body)
+			}
+			r = env.Do(apitest.Request{Method: http.MethodPut, Path: plan, Token: w.sender,
+				Body: map[string]any{"needs_assessment": "", "goals": []map[string]any{{"text": "rent a room", "need": "housing"}}}})
+			if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"need":"housing"`) {
+				t.Fatalf("goal with a need: %d %s", r.Status, r.Body)
+			}
+		}},
+		{"the definitions are listed", func(w *caseworkWorld, t *testing.T) {
+			var defs struct{ Items []struct{ Kind string } }
+			env.GetJSON(t, w.sender, "/api/v1/assessment-definitions", &defs)
+			var kinds []string
+			for _, d := range defs.Items {
+				kinds = append(kinds, d.Kind)
+			}
+			if strings.Join(kinds, ",") != "safety,needs,reintegration" {
+				t.Fatalf("definitions: %v", kinds)
+			}
+		}},
+	})
+}
