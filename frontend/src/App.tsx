@@ -17,16 +17,16 @@ import type { Me, WorkList } from './lib/types';
 import { getToken } from './auth/tokenStore';
 import { logout, onSessionEnd, refresh, startSessionWatch } from './auth/session';
 import { Login } from './screens/Login';
-import { PasswordChange } from './screens/PasswordChange';
-import { CaseList } from './screens/CaseList';
-import { CasePage } from './screens/CasePage';
-import { NewCase } from './screens/NewCase';
-import { Referrals } from './screens/Referrals';
-import { Notifications } from './screens/Notifications';
-import { MyWork } from './screens/MyWork';
 
-// Screens for coordinators, supervisors' reports, activities, administration and audit
-// are loaded on demand, keeping the initial script small.
+// Every screen but sign-in is loaded on demand, when it is first shown: the
+// initial script holds React, the dictionaries, the shell and sign-in.
+const PasswordChange = lazy(() => import('./screens/PasswordChange').then((m) => ({ default: m.PasswordChange })));
+const CaseList = lazy(() => import('./screens/CaseList').then((m) => ({ default: m.CaseList })));
+const CasePage = lazy(() => import('./screens/CasePage').then((m) => ({ default: m.CasePage })));
+const NewCase = lazy(() => import('./screens/NewCase').then((m) => ({ default: m.NewCase })));
+const Referrals = lazy(() => import('./screens/Referrals').then((m) => ({ default: m.Referrals })));
+const Notifications = lazy(() => import('./screens/Notifications').then((m) => ({ default: m.Notifications })));
+const MyWork = lazy(() => import('./screens/MyWork').then((m) => ({ default: m.MyWork })));
 const Dashboard = lazy(() => import('./screens/Dashboard'));
 const Report = lazy(() => import('./screens/Report'));
 const Organizations = lazy(() => import('./screens/admin/Organizations'));
@@ -121,7 +121,13 @@ export function App() {
 
   if (state.kind === 'boot') return <Boot />;
   if (state.kind === 'signedOut') return <Login idle={state.idle} onSignedIn={loadMe} />;
-  if (state.me.must_change_password) return <PasswordChange onDone={loadMe} />;
+  if (state.me.must_change_password) {
+    return (
+      <Suspense fallback={<Boot />}>
+        <PasswordChange onDone={loadMe} />
+      </Suspense>
+    );
+  }
   if (state.me.mfa_required && !state.me.mfa_enabled) {
     return (
       <Suspense fallback={<Boot />}>

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -72,5 +74,102 @@ func TestAcceptsGzip(t *testing.T) {
 		if got := AcceptsGzip(r); got != want {
 			t.Errorf("AcceptsGzip(%q) = %v, want %v", header, got, want)
 		}
+	}
+}
+
+// Downloads, ranges, pre-encoded and binary answers go byte for byte as the
+// handler wrote them, while text answers of the same size are gzipped; a
+// streamed text answer arrives decompressible.
+func TestAnswersThatMustGoAsTheyAreAreNotCompressed(t *testing.T) {
+	e := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	file := []byte(strings.Repeat("%PDF-1.7 0123456789abcdef\n", 400))
+	serve := func(ct, disposition string) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set(echo.HeaderContentType, ct)
+			if disposition != "" {
+				h.Set(echo.HeaderContentDisposition, disposition)
+			}
+			http.ServeContent(c.Response(), c.Request(), "", time.Time{}, bytes.NewReader(file))
+			return nil
+		}
+	}
+	e.GET("/api/v1/documents/attachment", serve("text/plain; charset=utf-8", `attachment; filename="a.txt"`))
+	e.GET("/api/v1/documents/inline-pdf", serve("application/pdf", ""))
+	e.GET("/api/v1/documents/inline-text", serve("text/plain; charset=utf-8", ""))
+	e.GET("/api/v1/documents/encoded", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderContentEncoding, "br")
+		return c.Blob(http.StatusOK, "application/json", file)
+	})
+	e.GET("/api/v1/stream", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderContentType, "text/event-stream")
+		c.Response().WriteHeader(http.StatusOK)
+		for i := 0; i < 3; i++ {
+			_, _ = c.Response().Write([]byte("data: jardam\n\n"))
+			c.Response().Flush()
+		}
+		return nil
+	})
+	call := func(path, rangeHeader string) *http.Response {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		if rangeHeader != "" {
+			req.Header.Set("Range", rangeHeader)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec.Result()
+	}
+	body := func(r *http.Response) []byte {
+		b, _ := io.ReadAll(r.Body)
+		_ = r.Body.Close()
+		return b
+	}
+
+	for _, c := range []struct {
+		name, path, rangeHeader string
+		code                    int
+		want                    []byte
+	}{
+		{"attachment", "/api/v1/documents/attachment", "", http.StatusOK, file},
+		{"range of an attachment", "/api/v1/documents/attachment", "bytes=100-2099", http.StatusPartialContent, file[100:2100]},
+		{"range of inline text", "/api/v1/documents/inline-text", "bytes=0-1999", http.StatusPartialContent, file[:2000]},
+		{"binary type", "/api/v1/documents/inline-pdf", "", http.StatusOK, file},
+		{"encoded already", "/api/v1/documents/encoded", "", http.StatusOK, file},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(c.path, c.rangeHeader)
+			got := body(r)
+			if r.StatusCode != c.code || !bytes.Equal(got, c.want) {
+				t.Fatalf("%d, %d bytes (want %d, %d bytes as written)", r.StatusCode, len(got), c.code, len(c.want))
+			}
+			if enc := r.Header.Get("Content-Encoding"); c.name != "encoded already" && enc != "" {
+				t.Errorf("Content-Encoding %q", enc)
+			}
+			if r.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control %q", r.Header.Get("Cache-Control"))
+			}
+		})
+	}
+
+	r := call("/api/v1/documents/inline-text", "")
+	if r.Header.Get("Content-Encoding") != "gzip" || r.Header.Get("Content-Length") != "" {
+		t.Fatalf("inline text: Content-Encoding %q, Content-Length %q", r.Header.Get("Content-Encoding"), r.Header.Get("Content-Length"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body(r)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); !bytes.Equal(got, file) {
+		t.Error("inline text does not decompress to the file")
+	}
+
+	r = call("/api/v1/stream", "")
+	zr, err = gzip.NewReader(bytes.NewReader(body(r)))
+	if err != nil || r.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("stream: %v, Content-Encoding %q", err, r.Header.Get("Content-Encoding"))
+	}
+	if got, _ := io.ReadAll(zr); string(got) != strings.Repeat("data: jardam\n\n", 3) {
+		t.Errorf("stream decompresses to %q", got)
 	}
 }
