@@ -231,3 +231,86 @@ func TestAssessments(t *testing.T) {
 		}},
 	})
 }
+
+// flagsOf reads case id as tok: its flagged marker, its flags and the list
+// item's marker.
+func (w *caseworkWorld) flagsOf(t *testing.T, tok string) (flagged bool, flags []map[string]any, listed bool) {
+	t.Helper()
+	var c struct {
+		Flagged bool
+		Flags   []map[string]any
+	}
+	w.env.GetJSON(t, tok, "/api/v1/cases/"+w.caseID, &c)
+	var list struct {
+		Items []struct {
+			ID      string
+			Flagged bool
+		}
+	}
+	w.env.GetJSON(t, tok, "/api/v1/cases", &list)
+	for _, it := range list.Items {
+		if it.ID == w.caseID {
+			listed = it.Flagged
+		}
+	}
+	return c.Flagged, c.Flags, listed
+}
+
+func TestFlags(t *testing.T) {
+	t.Parallel()
+	w := newCaseworkWorld(t)
+	env, path := w.env, "/api/v1/cases/"+w.caseID+"/flags"
+	env.AddUser("supervisor@mlsp.gov.kg", "MLSSM-SOC", "supervisor")
+	env.AddUser("supervisor@akzhurok.kg", "AKZHUROK", "supervisor")
+	const reason = "FLAG-REASON-3d7e: the recruiter called the shelter"
+	var flagID string
+	runSteps(t, w, []step[*caseworkWorld]{
+		{"flagging under the case access matrix", func(w *caseworkWorld, t *testing.T) {
+			w.matrix(t, []caseworkRoute{{http.MethodPost, path, func() any { return map[string]any{"reason": reason} }, ownerOnly(201)}})
+		}},
+		{"a bad flag is named by its field", func(w *caseworkWorld, t *testing.T) {
+			for body, field := range map[string]map[string]any{
+				"reason": {"reason": " "}, "until": {"reason": "x", "until": "2020-01-01"}} {
+				if r := post(env, w.sender, path, field); r.Status != 400 || !slices.Contains(fieldsOf(t, r), body) {
+					t.Errorf("%s: %d %s", body, r.Status, r.Body)
+				}
+			}
+		}},
+		{"flags show in lists and on the case, the reason on the owner's side only", func(w *caseworkWorld, t *testing.T) {
+			flagged, flags, listed := w.flagsOf(t, w.sender)
+			if !flagged || !listed || len(flags) != 2 || flags[0]["reason"] != reason {
+				t.Fatalf("owner: flagged %v listed %v flags %v", flagged, listed, flags)
+			}
+			flagID = flags[0]["id"].(string)
+			flagged, flags, listed = w.flagsOf(t, w.recipient)
+			if !flagged || !listed || len(flags) != 2 || flags[0]["reason"] != nil {
+				t.Fatalf("referred: flagged %v listed %v flags %v", flagged, listed, flags)
+			}
+			env.ExpectCount(t, 0, "clear reasons", `SELECT count(*) FROM case_flags WHERE convert_from(reason_enc, 'LATIN1') LIKE '%FLAG-REASON%'`)
+		}},
+		{"only the owner's supervisors remove a flag", func(w *caseworkWorld, t *testing.T) {
+			del := func(tok string) int {
+				return env.Do(apitest.Request{Method: http.MethodDelete, Path: "/api/v1/flags/" + flagID, Token: tok}).Status
+			}
+			for who, want := range map[string]int{"supervisor@akzhurok.kg": 404, "supervisor@mlsp.gov.kg": 403,
+				"caseworker@sezim.kg": 403, "coordinator@mlsp.gov.kg": 403} {
+				if got := del(env.Token(who)); got != want {
+					t.Errorf("%s removes a flag: %d, want %d", who, got, want)
+				}
+			}
+			if got := del(w.senderSupervisor); got != 204 {
+				t.Fatalf("owner's supervisor removes a flag: %d", got)
+			}
+			if got := del(w.senderSupervisor); got != 404 {
+				t.Fatalf("a removed flag again: %d", got)
+			}
+			for _, id := range []string{w.caseID} {
+				var c struct{ Flags []map[string]any }
+				env.GetJSON(t, w.sender, "/api/v1/cases/"+id, &c)
+				if len(c.Flags) != 1 || c.Flags[0]["id"] == flagID {
+					t.Fatalf("after removal: %v", c.Flags)
+				}
+			}
+		}},
+	})
+}

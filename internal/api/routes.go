@@ -120,6 +120,8 @@ func (h handlers) routes() []web.Route {
 		web.Get("/api/v1/assessment-definitions", authz.AssessmentList, h.cases.AssessmentDefinitions),
 		web.Post("/api/v1/cases/:id/assessments", authz.AssessmentCreate, h.cases.CreateAssessment),
 		web.Get("/api/v1/cases/:id/assessments", authz.AssessmentList, h.cases.ListAssessments),
+		web.Post("/api/v1/cases/:id/flags", authz.FlagCreate, h.cases.CreateFlag),
+		web.Delete("/api/v1/flags/:id", authz.FlagRemove, h.cases.RemoveFlag),
 
 		// Consents, referrals between organizations and the notifications
 		// they raise.

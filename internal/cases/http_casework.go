@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -30,4 +31,16 @@ func (h *Handler) ListAssessments(c echo.Context) error {
 // definition.
 func (h *Handler) AssessmentDefinitions(c echo.Context) error {
 	return web.Items(c, AssessmentDefinitions)
+}
+
+// CreateFlag flags case :id and answers 201 with the flag.
+func (h *Handler) CreateFlag(c echo.Context) error {
+	return web.CreateOnID(c, h.caseID, h.svc.CreateFlag, web.Created)
+}
+
+// RemoveFlag removes flag :id and answers 204.
+func (h *Handler) RemoveFlag(c echo.Context) error {
+	return web.OnID(c, web.ID("flag"), h.svc.RemoveFlag, func(c echo.Context, _ Flag) error {
+		return c.NoContent(http.StatusNoContent)
+	})
 }

@@ -92,6 +92,8 @@ type reveal struct {
 	contact bool
 	// eventDetails: the place and details of trafficking events.
 	eventDetails bool
+	// flagReasons: why the case is flagged.
+	flagReasons bool
 }
 
 func (r reveal) any() bool { return r.identity || r.names || r.contact || r.eventDetails }
@@ -118,6 +120,10 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 	}
 	var keys []caseKey
 	if err := tx.Raw(`SELECT case_id, key_version, master_version, wrapped FROM case_keys WHERE case_id IN ?`, ids).Scan(&keys).Error; err != nil {
+		return nil, err
+	}
+	flags, err := s.readFlags(ctx, tx, ids, func(id uuid.UUID) bool { return show(id).flagReasons }, "")
+	if err != nil {
 		return nil, err
 	}
 	byCase := map[uuid.UUID]caseKey{}
@@ -165,6 +171,8 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 			}
 			c.TraffickingEvents = append(c.TraffickingEvents, ev)
 		}
+		c.Flags = append([]Flag{}, flags[r.ID]...)
+		c.Flagged = len(c.Flags) > 0
 		out[i] = c
 	}
 	return out, nil

@@ -65,7 +65,7 @@ func NewService(db *gorm.DB, keys *Keyring, set Settings, log *slog.Logger) *Ser
 func identityAccess(rel access.Relation) func(uuid.UUID) reveal {
 	return func(uuid.UUID) reveal {
 		return reveal{identity: rel.May(access.CategoryIdentity), contact: rel.May(access.CategoryContact),
-			eventDetails: rel.MayReadEventDetails()}
+			eventDetails: rel.MayReadEventDetails(), flagReasons: rel.Owner()}
 	}
 }
 

@@ -127,9 +127,13 @@ type Case struct {
 	TraffickingEvents         []Event     `json:"trafficking_events"`
 	Identity                  *Identity   `json:"identity,omitempty"`
 	// IdentityErased is true when the case's data key was destroyed.
-	IdentityErased bool      `json:"identity_erased,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	IdentityErased bool `json:"identity_erased,omitempty"`
+	// Flags are the flags in force, their reasons for the owner's side
+	// only (and never in lists); Flagged says whether there is one.
+	Flags     []Flag    `json:"flags"`
+	Flagged   bool      `json:"flagged"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// Relation is how the caller reaches the case, set in lists:
 	// RelationAssigned, RelationOrganization or RelationReferral.
 	Relation string `json:"relation,omitempty"`
