@@ -144,7 +144,7 @@ func assertLifecycleStageMoves(t *testing.T, env *apitest.Env, worker, sup, path
 		{"forward with skip", worker, "rehabilitation", "moved to the center's programme", 200},
 		{"return to shelter", worker, "shelter", "needs shelter again", 200},
 		{"backwards", worker, "identification", "back", 409},
-		{"caseworker closing", worker, "closed", "reintegrated", 403},
+		{"caseworker closing (a closure needs approval)", worker, "closed", "reintegrated", 409},
 		{"closing without a closure reason", sup, "closed", "not a reason", 400},
 		{"supervisor closing", sup, "closed", "reintegrated", 200},
 	} {

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"net/http"
+	"regexp"
+	"strconv"
 	"slices"
 	"strings"
 	"testing"
@@ -77,6 +79,19 @@ func (w *caseworkWorld) matrix(t *testing.T, routes []caseworkRoute) {
 		}
 	}
 }
+
+// expectCount fails t unless query (its arguments written ?), run past
+// row-level security, counts want.
+func expectCount(t *testing.T, env *apitest.Env, want int64, what, query string, args ...any) {
+	t.Helper()
+	n := 0
+	query = placeholder.ReplaceAllStringFunc(query, func(string) string { n++; return "$" + strconv.Itoa(n) })
+	if got := env.DB.Count(t, query, args...); got != want {
+		t.Fatalf("%s: %d, want %d", what, got, want)
+	}
+}
+
+var placeholder = regexp.MustCompile(`\?`)
 
 // fieldsOf returns the fields a 400 names.
 func fieldsOf(t *testing.T, r *apitest.Response) []string {
@@ -174,8 +189,9 @@ func TestAssessments(t *testing.T) {
 				a.Note != "OVERALL-NOTE-9b1e" || a.Answers["housing"].Note != "ANSWER-NOTE-51c2" {
 				t.Fatalf("reintegration read back: %s", r.Body)
 			}
-			env.ExpectCount(t, 0, "clear notes", `SELECT count(*) FROM case_assessments WHERE answers::text LIKE '%NOTE%'
-				OR convert_from(texts_enc, 'LATIN1') LIKE '%NOTE%'`)
+			expectCount(t, env, 0, "clear notes", `SELECT count(*) FROM case_assessments WHERE answers::text LIKE '%NOTE%'
+				OR encode(texts_enc, 'escape') LIKE '%NOTE%'`)
+			expectCount(t, env, 1, "sealed notes", `SELECT count(*) FROM case_assessments WHERE texts_enc IS NOT NULL`)
 			var list struct{ Items []map[string]any }
 			env.GetJSON(t, w.sender, path+"?kind=reintegration", &list)
 			if len(list.Items) != 1 || list.Items[0]["note"] != "OVERALL-NOTE-9b1e" {
@@ -286,7 +302,8 @@ func TestFlags(t *testing.T) {
 			if !flagged || !listed || len(flags) != 2 || flags[0]["reason"] != nil {
 				t.Fatalf("referred: flagged %v listed %v flags %v", flagged, listed, flags)
 			}
-			env.ExpectCount(t, 0, "clear reasons", `SELECT count(*) FROM case_flags WHERE convert_from(reason_enc, 'LATIN1') LIKE '%FLAG-REASON%'`)
+			expectCount(t, env, 0, "clear reasons", `SELECT count(*) FROM case_flags WHERE encode(reason_enc, 'escape') LIKE '%FLAG-REASON%'`)
+			expectCount(t, env, 2, "flags", `SELECT count(*) FROM case_flags`)
 		}},
 		{"only the owner's supervisors remove a flag", func(w *caseworkWorld, t *testing.T) {
 			del := func(tok string) int {
@@ -310,6 +327,181 @@ func TestFlags(t *testing.T) {
 				if len(c.Flags) != 1 || c.Flags[0]["id"] == flagID {
 					t.Fatalf("after removal: %v", c.Flags)
 				}
+			}
+		}},
+	})
+}
+
+// workItems returns tok's work items of kind approval.
+func workItems(t *testing.T, env *apitest.Env, tok string) []map[string]any {
+	t.Helper()
+	var l struct{ Items []map[string]any }
+	env.GetJSON(t, tok, "/api/v1/me/work?kind=approval", &l)
+	return l.Items
+}
+
+// hasApproval reports whether items hold request id with status.
+func hasApproval(items []map[string]any, id, status string) bool {
+	return slices.ContainsFunc(items, func(it map[string]any) bool {
+		return it["approval_id"] == id && it["approval_status"] == status
+	})
+}
+
+func TestApprovals(t *testing.T) {
+	t.Parallel()
+	w := newCaseworkWorld(t)
+	env := w.env
+	env.AddUser("supervisor@mlsp.gov.kg", "MLSSM-SOC", "supervisor")
+	env.AddUser("supervisor@akzhurok.kg", "AKZHUROK", "supervisor")
+	env.AddUser("supervisor2@sezim.kg", "SEZIM", "supervisor")
+	sup2 := env.Token("supervisor2@sezim.kg")
+	path := "/api/v1/cases/" + w.caseID + "/approvals"
+	decide := func(tok, id, what string, body any) *apitest.Response {
+		return post(env, tok, "/api/v1/approvals/"+id+"/"+what, body)
+	}
+	// A case of the caseworker with a consent to share with Ak-Zhurok.
+	newConsentedCase := func(t *testing.T) (string, string) {
+		id := newCase(t, env, w.sender, nil)["id"].(string)
+		r := post(env, w.sender, "/api/v1/cases/"+id+"/consents", map[string]any{"purpose": "data_sharing",
+			"recipient_organization_id": env.OrgID("AKZHUROK"), "categories": []string{"identity", "contact"}, "given_by": "person"})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("consent: %d %s", r.Status, r.Body)
+		}
+		return id, r.Map(t)["id"].(string)
+	}
+	var closureID string
+	runSteps(t, w, []step[*caseworkWorld]{
+		{"requests under the case access matrix", func(w *caseworkWorld, t *testing.T) {
+			want := ownerOnly(201)
+			want["supervisor"] = http.StatusConflict // one request of a kind waits at a time
+			w.matrix(t, []caseworkRoute{
+				{http.MethodPost, path, func() any {
+					return map[string]any{"kind": "closure", "closure_reason": "reintegrated", "comment": "REQUEST-COMMENT-77a1"}
+				}, want},
+				{http.MethodGet, path, nil, ownerOnly(200)},
+			})
+			var l struct{ Items []map[string]any }
+			env.GetJSON(t, w.sender, path, &l)
+			if len(l.Items) != 1 || l.Items[0]["comment"] != "REQUEST-COMMENT-77a1" || l.Items[0]["status"] != "pending" {
+				t.Fatalf("requests: %v", l.Items)
+			}
+			closureID = l.Items[0]["id"].(string)
+			expectCount(t, env, 0, "clear comments", `SELECT count(*) FROM case_approvals WHERE encode(request_enc, 'escape') LIKE '%REQUEST-COMMENT%'`)
+			expectCount(t, env, 1, "requests", `SELECT count(*) FROM case_approvals`)
+		}},
+		{"a bad request is named by its field", func(w *caseworkWorld, t *testing.T) {
+			for field, body := range map[string]map[string]any{
+				"kind":               {"kind": "budget"},
+				"closure_reason":     {"kind": "closure", "closure_reason": "bored"},
+				"to_organization_id": {"kind": "transfer"},
+			} {
+				if r := env.Do(apitest.Request{Method: http.MethodPost, Path: path, Token: w.sender, Body: body, Invalid: true}); r.Status != 400 || !slices.Contains(fieldsOf(t, r), field) {
+					t.Errorf("%s: %d %s", field, r.Status, r.Body)
+				}
+			}
+		}},
+		{"who decides: a supervisor of the owner, never on their own request", func(w *caseworkWorld, t *testing.T) {
+			for who, want := range map[string]int{"supervisor@akzhurok.kg": 404, "supervisor@mlsp.gov.kg": 403,
+				"caseworker@sezim.kg": 403, "coordinator@mlsp.gov.kg": 403} {
+				if r := decide(env.Token(who), closureID, "approve", map[string]any{}); r.Status != want {
+					t.Errorf("%s approves: %d, want %d", who, r.Status, want)
+				}
+			}
+			if r := decide(w.senderSupervisor, closureID, "return", map[string]any{}); r.Status != 400 {
+				t.Errorf("a return without a comment: %d", r.Status)
+			}
+			put := env.Do(apitest.Request{Method: http.MethodPut, Path: "/api/v1/cases/" + w.caseID + "/plan", Token: w.senderSupervisor,
+				Body: map[string]any{"needs_assessment": "", "goals": []map[string]any{{"text": "find work", "need": "income"}}}})
+			if put.Status != 200 {
+				t.Fatalf("plan: %d %s", put.Status, put.Body)
+			}
+			plan := post(env, w.senderSupervisor, path, map[string]any{"kind": "plan"})
+			if plan.Status != 201 || plan.Map(t)["plan_version"] != float64(1) {
+				t.Fatalf("plan request: %d %s", plan.Status, plan.Body)
+			}
+			planID := plan.Map(t)["id"].(string)
+			if r := decide(w.senderSupervisor, planID, "approve", map[string]any{}); r.Status != 403 {
+				t.Fatalf("own request approved: %d", r.Status)
+			}
+			if !hasApproval(workItems(t, env, sup2), planID, "pending") || hasApproval(workItems(t, env, w.senderSupervisor), planID, "pending") {
+				t.Fatal("the plan request is on the wrong work lists")
+			}
+			if r := decide(sup2, planID, "approve", map[string]any{"comment": "good"}); r.Status != 200 || r.Map(t)["status"] != "approved" {
+				t.Fatalf("another supervisor approves: %d %s", r.Status, r.Body)
+			}
+			if r := decide(sup2, planID, "approve", map[string]any{}); r.Status != 409 {
+				t.Fatalf("approved twice: %d", r.Status)
+			}
+		}},
+		{"a closure waits for approval and happens on it", func(w *caseworkWorld, t *testing.T) {
+			id, _ := newConsentedCase(t)
+			r := post(env, w.sender, "/api/v1/cases/"+id+"/stage", map[string]any{"stage": "closed", "reason": "reintegrated"})
+			if r.Status != 409 || !slices.Contains(fieldsOf(t, r), "approval") {
+				t.Fatalf("caseworker closes: %d %s", r.Status, r.Body)
+			}
+			req := post(env, w.sender, "/api/v1/cases/"+id+"/approvals", map[string]any{"kind": "closure", "closure_reason": "lost_contact"})
+			if req.Status != 201 {
+				t.Fatalf("closure request: %d %s", req.Status, req.Body)
+			}
+			reqID := req.Map(t)["id"].(string)
+			if !hasApproval(workItems(t, env, w.senderSupervisor), reqID, "pending") {
+				t.Fatal("the closure request is not on the supervisor's work list")
+			}
+			if r := decide(w.senderSupervisor, reqID, "approve", map[string]any{}); r.Status != 200 {
+				t.Fatalf("approve closure: %d %s", r.Status, r.Body)
+			}
+			var c map[string]any
+			env.GetJSON(t, w.sender, "/api/v1/cases/"+id, &c)
+			if c["status"] != "closed" || c["closure_reason"] != "lost_contact" {
+				t.Fatalf("after approval: %v %v", c["status"], c["closure_reason"])
+			}
+			expectCount(t, env, 1, "the closing stage move", `SELECT count(*) FROM case_stage_moves WHERE case_id = ? AND to_stage = 'closed' AND closure_reason = 'lost_contact'`, id)
+			expectCount(t, env, 1, "the requester's notification", `SELECT count(*) FROM notifications WHERE user_id = ? AND kind = 'approval.approved' AND link = ?`,
+				env.UserID("caseworker@sezim.kg"), "/cases/"+id)
+		}},
+		{"a transfer waits for approval, is returned, asked again and sent on approval", func(w *caseworkWorld, t *testing.T) {
+			id, consent := newConsentedCase(t)
+			transfer := map[string]any{"kind": "transfer", "to_organization_id": env.OrgID("AKZHUROK"), "categories": []string{"identity"},
+				"consent_id": consent, "note": "TRANSFER-NOTE-0c4f"}
+			r := post(env, w.sender, "/api/v1/cases/"+id+"/referrals", transfer)
+			if r.Status != 409 || !slices.Contains(fieldsOf(t, r), "approval") {
+				t.Fatalf("caseworker transfers: %d %s", r.Status, r.Body)
+			}
+			bad := map[string]any{"kind": "transfer", "to_organization_id": env.OrgID("MLSSM-SOC"), "categories": []string{"identity"}, "consent_id": consent}
+			if r := post(env, w.sender, "/api/v1/cases/"+id+"/approvals", bad); r.Status != 409 || !slices.Contains(fieldsOf(t, r), "consent_id") {
+				t.Fatalf("a transfer the consent does not cover: %d %s", r.Status, r.Body)
+			}
+			first := post(env, w.sender, "/api/v1/cases/"+id+"/approvals", transfer)
+			if first.Status != 201 {
+				t.Fatalf("transfer request: %d %s", first.Status, first.Body)
+			}
+			firstID := first.Map(t)["id"].(string)
+			if r := decide(w.senderSupervisor, firstID, "return", map[string]any{"comment": "RETURN-COMMENT: ask for urgency"}); r.Status != 200 ||
+				r.Map(t)["status"] != "returned" || r.Map(t)["decision_comment"] != "RETURN-COMMENT: ask for urgency" {
+				t.Fatalf("return: %d %s", r.Status, r.Body)
+			}
+			if !hasApproval(workItems(t, env, w.sender), firstID, "returned") {
+				t.Fatal("the returned request is not on the worker's work list")
+			}
+			expectCount(t, env, 1, "the returned notification", `SELECT count(*) FROM notifications WHERE user_id = ? AND kind = 'approval.returned'`,
+				env.UserID("caseworker@sezim.kg"))
+			expectCount(t, env, 0, "referrals before approval", `SELECT count(*) FROM referrals WHERE case_id = ?`, id)
+			transfer["urgency"] = "urgent"
+			again := post(env, w.sender, "/api/v1/cases/"+id+"/approvals", transfer)
+			if again.Status != 201 || hasApproval(workItems(t, env, w.sender), firstID, "returned") {
+				t.Fatalf("asked again: %d %s", again.Status, again.Body)
+			}
+			ok := decide(w.senderSupervisor, again.Map(t)["id"].(string), "approve", map[string]any{})
+			if ok.Status != 200 || ok.Map(t)["referral_id"] == nil {
+				t.Fatalf("approve transfer: %d %s", ok.Status, ok.Body)
+			}
+			expectCount(t, env, 1, "the transfer referral, sent by the worker who asked", `SELECT count(*) FROM referrals
+				WHERE case_id = ? AND kind = 'transfer' AND status = 'pending' AND urgency = 'urgent' AND created_by = ? AND to_organization_id = ?`,
+				id, env.UserID("caseworker@sezim.kg"), env.OrgID("AKZHUROK"))
+			var ref map[string]any
+			env.GetJSON(t, w.sender, "/api/v1/referrals/"+ok.Map(t)["referral_id"].(string), &ref)
+			if ref["note"] != "TRANSFER-NOTE-0c4f" {
+				t.Fatalf("the referral's note: %v", ref["note"])
 			}
 		}},
 	})

@@ -42,7 +42,13 @@ func newReferralWorld(t *testing.T, kind string) *referralWorld {
 		t.Fatalf("consent: %d %s", r.Status, r.Body)
 	}
 	w.consentID = r.Map(t)["id"].(string)
-	r = post(env, w.sender, "/api/v1/cases/"+w.caseID+"/referrals", map[string]any{"kind": kind,
+	// A caseworker's transfer waits for a supervisor's approval
+	// (TestApprovals): the supervisor sends it.
+	referrer := w.sender
+	if kind == "transfer" {
+		referrer = w.senderSupervisor
+	}
+	r = post(env, referrer, "/api/v1/cases/"+w.caseID+"/referrals", map[string]any{"kind": kind,
 		"to_organization_id": env.OrgID("MLSSM-SOC"), "assistance_types": []string{"financial", "housing"},
 		"categories": []string{"identity"}, "urgency": "urgent", "note": w.noteMarker, "consent_id": w.consentID})
 	if r.Status != http.StatusCreated {

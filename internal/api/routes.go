@@ -41,6 +41,7 @@ func newHandlers(d Deps, authSvc *auth.Service) handlers {
 	}
 	referralSvc := referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)
+	caseSvc.Transfers = referralSvc
 	statsSvc := stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)
 	measureSvc := measures.NewService(d.DB)
 	measureSvc.K = d.Config.StatsK
@@ -122,6 +123,10 @@ func (h handlers) routes() []web.Route {
 		web.Get("/api/v1/cases/:id/assessments", authz.AssessmentList, h.cases.ListAssessments),
 		web.Post("/api/v1/cases/:id/flags", authz.FlagCreate, h.cases.CreateFlag),
 		web.Delete("/api/v1/flags/:id", authz.FlagRemove, h.cases.RemoveFlag),
+		web.Post("/api/v1/cases/:id/approvals", authz.ApprovalRequest, h.cases.RequestApproval),
+		web.Get("/api/v1/cases/:id/approvals", authz.ApprovalList, h.cases.ListApprovals),
+		web.Post("/api/v1/approvals/:id/approve", authz.ApprovalDecide, h.cases.Approve),
+		web.Post("/api/v1/approvals/:id/return", authz.ApprovalDecide, h.cases.Return),
 
 		// Consents, referrals between organizations and the notifications
 		// they raise.

@@ -44,3 +44,24 @@ func (h *Handler) RemoveFlag(c echo.Context) error {
 		return c.NoContent(http.StatusNoContent)
 	})
 }
+
+// RequestApproval asks for a supervisor's approval in case :id and
+// answers 201 with the request.
+func (h *Handler) RequestApproval(c echo.Context) error {
+	return web.CreateOnID(c, h.caseID, h.svc.RequestApproval, web.Created)
+}
+
+// ListApprovals answers the requests for approval of case :id.
+func (h *Handler) ListApprovals(c echo.Context) error {
+	return web.OnID(c, h.caseID, h.svc.ListApprovals, web.Items)
+}
+
+// Approve approves request :id and answers it.
+func (h *Handler) Approve(c echo.Context) error {
+	return web.WithBodyOnID(c, web.ID("approval"), h.svc.Approve, web.OK)
+}
+
+// Return returns request :id to the worker who asked and answers it.
+func (h *Handler) Return(c echo.Context) error {
+	return web.WithBodyOnID(c, web.ID("approval"), h.svc.Return, web.OK)
+}

@@ -46,6 +46,9 @@ type Service struct {
 	// Permits answers whether a role has a permission (the role policy); a
 	// read case's allowed actions are computed with it. Nil permits nothing.
 	Permits func(role string, perm authz.Permission) bool
+	// Transfers sends the transfer referral of an approved request (the
+	// referral service); nil refuses transfer requests.
+	Transfers TransferSender
 }
 
 // NewService returns the case service.

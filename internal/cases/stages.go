@@ -71,7 +71,12 @@ func (s *Service) MoveStage(ctx context.Context, id uuid.UUID, in MoveInput) (Ca
 		if err != nil {
 			return Case{}, err
 		}
-		if kind == moveClose || kind == moveReopen {
+		if kind == moveClose {
+			if err := closureNeedsApproval(tx, p, id); err != nil {
+				return Case{}, err
+			}
+		}
+		if kind == moveReopen {
 			if err := access.RequireRole(p, authz.RoleSupervisor, "only supervisors close and reopen cases", "case.move_stage", id); err != nil {
 				return Case{}, err
 			}

@@ -18,9 +18,11 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/authz"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -247,6 +249,9 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, 
 	}
 	now := s.now()
 	return access.Act(ctx, s.db, caseID, "referral.create", access.RequireOwner, func(tx *gorm.DB, p reqctx.Principal, _ access.Relation) (Referral, error) {
+		if err := transferNeedsApproval(tx, p, in.Kind); err != nil {
+			return Referral{}, err
+		}
 		c, err := checkReferable(tx, p, caseID, in, now)
 		if err != nil {
 			return Referral{}, err
@@ -260,18 +265,81 @@ func (s *Service) Create(ctx context.Context, caseID uuid.UUID, in CreateInput, 
 			out, err := s.loadView(ctx, tx, p, replay)
 			return out, cmp.Or(err, access.ErrReplayed)
 		}
-		if err := s.insert(ctx, tx, p, id, caseID, in, c, now); err != nil {
-			return Referral{}, err
-		}
-		r, err := s.load(tx, id, false)
+		r, err := s.send(ctx, tx, p, id, caseID, in, c, now)
 		if err != nil {
-			return Referral{}, err
-		}
-		if err := event(tx, p, r, nil, StatusPending); err != nil {
 			return Referral{}, err
 		}
 		return s.view(ctx, tx, p, r)
 	})
+}
+
+// send writes referral id of case caseID, pending, and its event.
+func (s *Service) send(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id, caseID uuid.UUID, in CreateInput, c referredCase, now time.Time) (referralRow, error) {
+	if err := s.insert(ctx, tx, p, id, caseID, in, c, now); err != nil {
+		return referralRow{}, err
+	}
+	r, err := s.load(tx, id, false)
+	if err != nil {
+		return referralRow{}, err
+	}
+	return r, event(tx, p, r, nil, StatusPending)
+}
+
+// transferNeedsApproval refuses a caseworker's transfer referral (409
+// naming approval) where their organization requires a supervisor's
+// approval for transfers: the caseworker asks for it instead
+// (POST /cases/{id}/approvals), and the approval sends the referral.
+func transferNeedsApproval(tx *gorm.DB, p reqctx.Principal, kind string) error {
+	if kind != "transfer" || p.Role == authz.RoleSupervisor {
+		return nil
+	}
+	need, err := organizations.NeedsApproval(tx, p.OrganizationID, cases.ApprovalTransfer)
+	if err != nil {
+		return err
+	}
+	if need {
+		return apperr.Conflict("a transfer needs a supervisor's approval: request one (POST /api/v1/cases/{id}/approvals)", "approval")
+	}
+	return nil
+}
+
+// transferInput is the referral a request for a transfer describes.
+func transferInput(f cases.TransferFields) CreateInput {
+	return CreateInput{Kind: "transfer", ToOrganizationID: f.ToOrganizationID, Categories: f.Categories,
+		ConsentID: f.ConsentID, Urgency: f.Urgency, Note: f.Note}
+}
+
+// CheckTransfer checks, in the caller's transaction, that case caseID may
+// be transferred as f says: the referral's fields, an active recipient,
+// an open case and a valid data-sharing consent covering the categories
+// (400 or 409 naming the field, as Create answers). It decides nothing
+// else: the caller checked who may ask (cases.TransferSender).
+func (s *Service) CheckTransfer(_ context.Context, tx *gorm.DB, p reqctx.Principal, caseID uuid.UUID, f cases.TransferFields) error {
+	in := transferInput(f)
+	if err := validateReferral(&in); err != nil {
+		return err
+	}
+	_, err := checkReferable(tx, p, caseID, in, s.now())
+	return err
+}
+
+// SendTransfer sends, in the caller's transaction, the transfer referral
+// of case caseID that f describes, on behalf of p (the worker who asked
+// for it), after the checks of CheckTransfer, and returns its id. The
+// caller decided that it may be sent (an approved request) and records
+// its own audit entry (cases.TransferSender).
+func (s *Service) SendTransfer(ctx context.Context, tx *gorm.DB, p reqctx.Principal, caseID uuid.UUID, f cases.TransferFields) (uuid.UUID, error) {
+	in := transferInput(f)
+	if err := validateReferral(&in); err != nil {
+		return uuid.Nil, err
+	}
+	now := s.now()
+	c, err := checkReferable(tx, p, caseID, in, now)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	r, err := s.send(ctx, tx, p, uuid.New(), caseID, in, c, now)
+	return r.ID, err
 }
 
 // validateReferral checks a referral's body and fills its defaults (an

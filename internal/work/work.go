@@ -78,9 +78,14 @@ type Item struct {
 	Urgency *string `json:"urgency,omitempty"`
 	// UserID is the account awaiting an approval.
 	UserID *uuid.UUID `json:"user_id,omitempty"`
-	// Approval is what awaits approval: grant (an account or a role) or
-	// mfa_reset.
+	// Approval is what awaits approval: grant (an account or a role),
+	// mfa_reset, or a case's plan, closure or transfer.
 	Approval *string `json:"approval,omitempty"`
+	// ApprovalID and ApprovalStatus name a case's request for approval:
+	// pending (for the supervisors who decide) or returned (for the
+	// worker who asked).
+	ApprovalID     *uuid.UUID `json:"approval_id,omitempty"`
+	ApprovalStatus *string    `json:"approval_status,omitempty"`
 	// Period is a report's half-year (YYYY-Hn) and ReportKind its kind.
 	Period     *string `json:"period,omitempty"`
 	ReportKind *string `json:"report_kind,omitempty"`
@@ -113,12 +118,12 @@ type source func(tx *gorm.DB, p reqctx.Principal, now time.Time) ([]Item, error)
 
 // sources names, per role, what is gathered for it.
 func sources(role string) []source {
-	caseWork := []source{referralResponses, planGoals, reflectionPeriods, expiringConsents}
+	caseWork := []source{referralResponses, planGoals, reflectionPeriods, expiringConsents, returnedApprovals}
 	switch role {
 	case authz.RoleCaseworker:
 		return caseWork
 	case authz.RoleSupervisor:
-		return append(caseWork, unassignedCases, bodyReportDue, approvals)
+		return append(caseWork, unassignedCases, bodyReportDue, approvals, caseApprovals)
 	case authz.RoleCoordinator:
 		return []source{summaryReportDue}
 	case authz.RoleOrgAdmin, authz.RoleAdmin:
