@@ -49,9 +49,10 @@ func TestCaseAllowedActions(t *testing.T) {
 	w := newReferralWorld(t, "assistance")
 	w.to(t, "accepted")
 	env := w.env
-	ownerOnly := []string{"update", "move_stage", "plan_read", "plan_edit", "consent_list", "consent_create", "consent_withdraw", "refer"}
+	ownerOnly := []string{"update", "move_stage", "plan_read", "plan_edit", "consent_list", "consent_create", "consent_withdraw", "refer",
+		"assessment_list", "assessment_create", "flag_create", "approval_list", "approval_request"}
 	shared := []string{"referral_list", "assistance_list", "assistance_create", "note_list", "note_create"}
-	supervisorOnly := []string{"close", "assign", "access_log"}
+	supervisorOnly := []string{"close", "assign", "access_log", "flag_remove", "approval_decide"}
 
 	actions, stages := allowedOf(t, env, w.sender, w.caseID)
 	wantActions(t, "caseworker", actions, append(ownerOnly, shared...), supervisorOnly)
@@ -77,7 +78,8 @@ func TestCaseAllowedActions(t *testing.T) {
 	if r := post(env, w.recipient, "/api/v1/cases/"+w.caseID+"/consents", map[string]any{"purpose": "assistance", "given_by": "person"}); r.Status != http.StatusForbidden {
 		t.Errorf("referred organization records a consent: %d", r.Status)
 	}
-	if r := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/stage", map[string]any{"stage": "closed", "reason": "other"}); r.Status != http.StatusForbidden {
+	// A caseworker asks for a closure (closures need approval by default).
+	if r := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/stage", map[string]any{"stage": "closed", "reason": "other"}); r.Status != http.StatusConflict {
 		t.Errorf("caseworker closes: %d", r.Status)
 	}
 	if r := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/stage", map[string]any{"stage": "reintegration"}); r.Status != http.StatusOK {
@@ -90,7 +92,7 @@ func TestCaseAllowedActions(t *testing.T) {
 		t.Fatalf("supervisor closes: %d %s", r.Status, r.Body)
 	}
 	actions, stages = allowedOf(t, env, w.sender, w.caseID)
-	wantActions(t, "caseworker on a closed case", actions, []string{"update"}, []string{"move_stage", "refer"})
+	wantActions(t, "caseworker on a closed case", actions, []string{"update"}, []string{"move_stage", "refer", "approval_request"})
 	if len(stages) != 0 {
 		t.Errorf("caseworker reopens: %v", stages)
 	}

@@ -3,8 +3,8 @@ package api_test
 import (
 	"net/http"
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 

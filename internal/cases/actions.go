@@ -24,6 +24,13 @@ const (
 	ActionNoteList         = "note_list"         // read one's organization's notes
 	ActionNoteCreate       = "note_create"       // write a note
 	ActionAccessLog        = "access_log"        // read who read or changed the case
+	ActionAssessmentList   = "assessment_list"   // read the assessments
+	ActionAssessmentCreate = "assessment_create" // record an assessment
+	ActionFlagCreate       = "flag_create"       // flag the case
+	ActionFlagRemove       = "flag_remove"       // remove a flag
+	ActionApprovalList     = "approval_list"     // read the requests for approval
+	ActionApprovalRequest  = "approval_request"  // ask a supervisor to approve a plan, closure or transfer
+	ActionApprovalDecide   = "approval_decide"   // approve or return others' requests
 )
 
 // Allowed is what the caller may do on one case, computed from the rules
@@ -80,5 +87,12 @@ func AllowedFor(p reqctx.Principal, rel access.Relation, cs Case, may func(role 
 	add(ActionNoteList, can(authz.NoteList, access.SeeCase))
 	add(ActionNoteCreate, can(authz.NoteCreate, access.SeeCase))
 	add(ActionAccessLog, can(authz.CaseAccessLog, access.RequireOwningSupervisor))
+	add(ActionAssessmentList, can(authz.AssessmentList, access.RequireOwner))
+	add(ActionAssessmentCreate, can(authz.AssessmentCreate, access.RequireOwner) && !imported)
+	add(ActionFlagCreate, can(authz.FlagCreate, access.RequireOwner) && !imported)
+	add(ActionFlagRemove, can(authz.FlagRemove, access.RequireOwningSupervisor))
+	add(ActionApprovalList, can(authz.ApprovalList, access.RequireOwner))
+	add(ActionApprovalRequest, can(authz.ApprovalRequest, access.RequireOwner) && open && !imported && !cs.IdentityErased)
+	add(ActionApprovalDecide, can(authz.ApprovalDecide, access.RequireOwningSupervisor))
 	return out
 }
