@@ -26,6 +26,8 @@ ALTER TABLE case_plans ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_stage_moves ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cases ENABLE ROW LEVEL SECURITY;
 ALTER TABLE consents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE document_chunks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE half_year_report_narratives ENABLE ROW LEVEL SECURITY;
 ALTER TABLE half_year_reports ENABLE ROW LEVEL SECURITY;
 -- idempotency_keys: no row-level security
@@ -169,6 +171,20 @@ CREATE POLICY consents_via_case ON consents AS PERMISSIVE FOR ALL TO public
     WITH CHECK ((EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = consents.case_id))));
+CREATE POLICY document_chunks_via_document ON document_chunks AS PERMISSIVE FOR ALL TO public
+    USING ((EXISTS ( SELECT 1
+   FROM documents d
+  WHERE (d.id = document_chunks.document_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM documents d
+  WHERE (d.id = document_chunks.document_id))));
+CREATE POLICY documents_via_case ON documents AS PERMISSIVE FOR ALL TO public
+    USING ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = documents.case_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = documents.case_id))));
 CREATE POLICY half_year_report_narratives_via_report ON half_year_report_narratives AS PERMISSIVE FOR ALL TO public
     USING ((EXISTS ( SELECT 1
    FROM half_year_reports r
@@ -246,6 +262,8 @@ GRANT INSERT, SELECT, UPDATE ON TABLE case_plans TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_stage_moves TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE cases TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE consents TO jardam_app;
+GRANT DELETE, INSERT, SELECT ON TABLE document_chunks TO jardam_app;
+GRANT INSERT, SELECT, UPDATE ON TABLE documents TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE half_year_report_narratives TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE half_year_reports TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE idempotency_keys TO jardam_app;

@@ -248,3 +248,18 @@ func Act[T any](ctx context.Context, db *gorm.DB, caseID uuid.UUID, action strin
 		return out, caseID, err
 	})
 }
+
+// DocumentConsentForm is the category of a signed consent form kept as a
+// document; the other documents fall under a data category.
+const DocumentConsentForm = "consent_form"
+
+// MayReadDocument reports whether a caller with relation rel reads a
+// document of category: the owner's side every one, a referred
+// organization those of the categories its referral's consent covers. A
+// signed consent form names the person, so it needs the identity category.
+func MayReadDocument(rel Relation, category string) bool {
+	if category == DocumentConsentForm {
+		category = CategoryIdentity
+	}
+	return rel.Owner() || (rel.Visible() && rel.May(category))
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
 	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/documents"
 	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/organizations"
@@ -31,6 +32,7 @@ type handlers struct {
 	measures      *measures.Handler
 	stats         *stats.Handler
 	reports       *reports.Handler
+	documents     *documents.Handler
 }
 
 // newHandlers builds each domain's service and its HTTP handler.
@@ -60,6 +62,8 @@ func newHandlers(d Deps, authSvc *auth.Service) handlers {
 		measures:      measures.NewHandler(measureSvc),
 		stats:         stats.NewHandler(statsSvc),
 		reports:       reports.NewHandler(reportSvc),
+		documents: documents.NewHandler(documents.NewService(d.DB, d.Keys, documents.Postgres{},
+			documents.Settings{MaxBytes: int64(d.Config.DocumentMaxMB) << 20})),
 	}
 }
 
@@ -127,6 +131,12 @@ func (h handlers) routes() []web.Route {
 		web.Get("/api/v1/cases/:id/approvals", authz.ApprovalList, h.cases.ListApprovals),
 		web.Post("/api/v1/approvals/:id/approve", authz.ApprovalDecide, h.cases.Approve),
 		web.Post("/api/v1/approvals/:id/return", authz.ApprovalDecide, h.cases.Return),
+
+		// Documents kept under a case, sealed under its key.
+		web.Post("/api/v1/cases/:id/documents", authz.DocumentCreate, h.documents.Upload),
+		web.Get("/api/v1/cases/:id/documents", authz.DocumentList, h.documents.List),
+		web.Get("/api/v1/documents/:id/content", authz.DocumentRead, h.documents.Download),
+		web.Delete("/api/v1/documents/:id", authz.DocumentRemove, h.documents.Remove),
 
 		// Consents, referrals between organizations and the notifications
 		// they raise.

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"strings"
 
@@ -32,6 +33,8 @@ type Keyring struct {
 	Wrapper jcrypto.KeyWrapper
 	Index   *jcrypto.BlindIndexer
 	reqKey  []byte
+	// docKey keys the fingerprints of documents' contents.
+	docKey []byte
 	// indexCheck is the keyed hash of a fixed label under the index key,
 	// stored once per database (index_key_checks).
 	indexCheck []byte
@@ -53,7 +56,9 @@ func NewKeyring(w jcrypto.KeyWrapper, indexKey []byte) (*Keyring, error) {
 	m.Write([]byte("jardam-idempotency-request-v1"))
 	c := hmac.New(sha256.New, indexKey)
 	c.Write([]byte("jardam-index-key-check-v1"))
-	return &Keyring{Wrapper: w, Index: idx, reqKey: m.Sum(nil), indexCheck: c.Sum(nil)}, nil
+	d := hmac.New(sha256.New, indexKey)
+	d.Write([]byte("jardam-document-fingerprint-v1"))
+	return &Keyring{Wrapper: w, Index: idx, reqKey: m.Sum(nil), docKey: d.Sum(nil), indexCheck: c.Sum(nil)}, nil
 }
 
 // LoadIndexKeyFile reads a 32-byte key stored as one line of standard
@@ -79,6 +84,12 @@ func (k *Keyring) RequestHash(route string, body []byte) []byte {
 	m.Write(body)
 	return m.Sum(nil)
 }
+
+// Fingerprint returns a new keyed hash (HMAC-SHA256 under a key derived
+// from the blind index key) for a document's content: two uploads of the
+// same file have the same fingerprint, yet the fingerprint tells nothing to
+// whoever holds the file without the key, as a plain SHA-256 would.
+func (k *Keyring) Fingerprint() hash.Hash { return hmac.New(sha256.New, k.docKey) }
 
 // EnsureKeyCheck verifies the stored key checks of the current master key
 // and of the blind index key, creating them on first start. It returns

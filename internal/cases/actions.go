@@ -31,6 +31,9 @@ const (
 	ActionApprovalList     = "approval_list"     // read the requests for approval
 	ActionApprovalRequest  = "approval_request"  // ask a supervisor to approve a plan, closure or transfer
 	ActionApprovalDecide   = "approval_decide"   // approve or return others' requests
+	ActionDocumentList     = "document_list"     // read the documents (a referred organization: its consented categories)
+	ActionDocumentCreate   = "document_create"   // upload a document
+	ActionDocumentRemove   = "document_remove"   // destroy a document's content
 )
 
 // Allowed is what the caller may do on one case, computed from the rules
@@ -94,5 +97,8 @@ func AllowedFor(p reqctx.Principal, rel access.Relation, cs Case, may func(role 
 	add(ActionApprovalList, can(authz.ApprovalList, access.RequireOwner))
 	add(ActionApprovalRequest, can(authz.ApprovalRequest, access.RequireOwner) && open && !imported && !cs.IdentityErased)
 	add(ActionApprovalDecide, can(authz.ApprovalDecide, access.RequireOwningSupervisor))
+	add(ActionDocumentList, can(authz.DocumentList, access.SeeCase))
+	add(ActionDocumentCreate, can(authz.DocumentCreate, access.RequireOwner) && !imported && !cs.IdentityErased)
+	add(ActionDocumentRemove, can(authz.DocumentRemove, access.RequireOwningSupervisor))
 	return out
 }

@@ -35,6 +35,8 @@ type Consent struct {
 	ExpiresAt               *time.Time `json:"expires_at"`
 	WithdrawnAt             *time.Time `json:"withdrawn_at"`
 	RecordedBy              uuid.UUID  `json:"recorded_by"`
+	// DocumentID is the signed consent form, a document of the case.
+	DocumentID *uuid.UUID `json:"document_id"`
 	// Valid is true while the consent is neither withdrawn nor expired.
 	Valid bool `json:"valid"`
 }
@@ -47,6 +49,7 @@ type ConsentInput struct {
 	GivenBy                 string     `json:"given_by"`
 	GivenAt                 *time.Time `json:"given_at,omitempty"`
 	ExpiresAt               *time.Time `json:"expires_at,omitempty"`
+	DocumentID              *uuid.UUID `json:"document_id,omitempty"`
 }
 
 // WithdrawInput is the body of POST /consents/{id}/withdraw.
@@ -65,9 +68,10 @@ type consentRow struct {
 	ExpiresAt               *time.Time
 	WithdrawnAt             *time.Time
 	RecordedBy              uuid.UUID
+	DocumentID              *uuid.UUID
 }
 
-const consentColumns = `id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, withdrawn_at, recorded_by`
+const consentColumns = `id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, withdrawn_at, recorded_by, document_id`
 
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
@@ -88,7 +92,7 @@ func toConsent(r consentRow, now time.Time) Consent {
 	}
 	return Consent{ID: r.ID, CaseID: r.CaseID, Purpose: r.Purpose, RecipientOrganizationID: r.RecipientOrganizationID,
 		Categories: cats, GivenBy: r.GivenBy, GivenAt: r.GivenAt.UTC(), ExpiresAt: utcPtr(r.ExpiresAt),
-		WithdrawnAt: utcPtr(r.WithdrawnAt), RecordedBy: r.RecordedBy, Valid: r.valid(now)}
+		WithdrawnAt: utcPtr(r.WithdrawnAt), RecordedBy: r.RecordedBy, DocumentID: r.DocumentID, Valid: r.valid(now)}
 }
 
 func checkCategories(v *apperr.Validation, field string, cats []string) {
@@ -131,9 +135,9 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 			r, err := loadConsent(tx, replay)
 			return toConsent(r, now), cmp.Or(err, access.ErrReplayed)
 		}
-		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, database.Array[string](orEmpty(in.Categories)),
-			in.GivenBy, givenAt, in.ExpiresAt, p.UserID).Error; err != nil {
+		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by, document_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, database.Array[string](orEmpty(in.Categories)),
+			in.GivenBy, givenAt, in.ExpiresAt, p.UserID, in.DocumentID).Error; err != nil {
 			return Consent{}, err
 		}
 		r, err := loadConsent(tx, id)
@@ -185,6 +189,15 @@ func checkConsentParties(tx *gorm.DB, caseID uuid.UUID, in ConsentInput) error {
 	}
 	if c.IsMinor != nil && *c.IsMinor && in.GivenBy == "person" {
 		return apperr.Invalid("given_by", "a minor's consent is given by a guardian or the guardianship authority")
+	}
+	if in.DocumentID != nil {
+		var n int64
+		if err := tx.Raw(`SELECT count(*) FROM documents WHERE id = ? AND case_id = ? AND removed_at IS NULL`, *in.DocumentID, caseID).Scan(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.Invalid("document_id", "must be a document of this case")
+		}
 	}
 	if in.RecipientOrganizationID == nil {
 		return nil

@@ -90,6 +90,12 @@ var (
 	ConsentCreate      = Permission{"consent", "create"}
 	ConsentList        = Permission{"consent", "list"}
 	ConsentWithdraw    = Permission{"consent", "withdraw"}
+	DocumentCreate     = Permission{"document", "create"}
+	DocumentList       = Permission{"document", "list"}
+	DocumentRead       = Permission{"document", "read"}
+	DocumentRemove     = Permission{"document", "remove"}
+	CaseExport         = Permission{"case", "export"}
+	CaseSubjectAccess  = Permission{"case", "subject_access"}
 	ReferralCreate     = Permission{"referral", "create"}
 	ReferralList       = Permission{"referral", "list"}
 	ReferralRespond    = Permission{"referral", "respond"}

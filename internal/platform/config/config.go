@@ -46,7 +46,10 @@ type Config struct {
 	DormantDays int
 	// StatsK is the suppression threshold of aggregates shown to
 	// coordinators (at least 3).
-	StatsK         int
+	StatsK int
+	// DocumentMaxMB is the largest document accepted, in MiB
+	// (JARDAM_DOCUMENT_MAX_MB, default 20); a larger upload answers 413.
+	DocumentMaxMB  int
 	UrgentResponse time.Duration
 	NormalResponse time.Duration
 	SMTPAddr       string
@@ -271,6 +274,10 @@ func (r *env) rules(c *Config) {
 	c.SMTPFrom = r.str("JARDAM_SMTP_FROM", "jardam@localhost")
 	c.BaseURL = r.str("JARDAM_BASE_URL", "http://127.0.0.1:8080")
 	c.MemoryLimitMB = r.integer("JARDAM_MEMORY_LIMIT_MB", 100)
+	c.DocumentMaxMB = r.integer("JARDAM_DOCUMENT_MAX_MB", 20)
+	if c.DocumentMaxMB < 1 || c.DocumentMaxMB > 1024 {
+		r.fail("JARDAM_DOCUMENT_MAX_MB: must be from 1 to 1024")
+	}
 }
 
 // diagnostics reads the SQL trace and profiling settings, both refused in

@@ -115,3 +115,8 @@ func controlError(path string) error {
 	}
 	return apperr.Invalid(path, "must not contain control characters")
 }
+
+// PlainText reports whether s holds no control character: the rule Decode
+// applies to single-line fields, for text that arrives outside a JSON body
+// (a multipart form's fields).
+func PlainText(s string) bool { return !hasControl(s, false) }
