@@ -2,6 +2,8 @@
 // Kyrgyz dictionaries (ru.ts, ky.ts) must have exactly these keys, which the
 // type Messages enforces.
 
+import { caseworkEn } from './casework.en';
+
 export const en = {
   'app.name': 'Jardam',
   'app.tagline': 'Assistance to victims of human trafficking',
@@ -680,6 +682,7 @@ export const en = {
   'wapproval.mfa_reset': 'a second factor reset',
   'notif.markAllRead': 'Mark all as read',
   'notif.allRead': 'All notifications are read.',
+  ...caseworkEn,
 };
 
 /** A key of the dictionaries. */

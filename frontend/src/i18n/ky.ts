@@ -1,6 +1,7 @@
 // The app's strings in Kyrgyz: the keys of en.ts, every one translated.
 
 import type { Messages } from './en';
+import { caseworkKy } from './casework.ky';
 
 export const ky: Messages = {
   'app.name': 'Jardam',
@@ -685,4 +686,5 @@ export const ky: Messages = {
   'wapproval.mfa_reset': 'экинчи факторду жаңылоо',
   'notif.markAllRead': 'Баарын окулду деп белгилөө',
   'notif.allRead': 'Бардык билдирмелер окулду.',
+  ...caseworkKy,
 };

@@ -1,6 +1,7 @@
 // The app's strings in Russian: the keys of en.ts, every one translated.
 
 import type { Messages } from './en';
+import { caseworkRu } from './casework.ru';
 
 export const ru: Messages = {
   'app.name': 'Jardam',
@@ -683,4 +684,5 @@ export const ru: Messages = {
   'wapproval.mfa_reset': 'сброс второго фактора',
   'notif.markAllRead': 'Отметить все прочитанными',
   'notif.allRead': 'Все уведомления прочитаны.',
+  ...caseworkRu,
 };

@@ -132,6 +132,9 @@ export const NOTIFICATION_KINDS = [
   'account.enabled',
   'account.disabled',
   'account.password_reset',
+  'approval.requested',
+  'approval.approved',
+  'approval.returned',
 ] as const;
 
 /** Dimensions, tables and series of the anonymized statistics, and the half-year report's figures. */
@@ -189,7 +192,7 @@ export const WORK_KINDS = [
 export const CASE_RELATIONS = ['assigned', 'organization', 'referral'] as const;
 
 /** What awaits an approval in the work list. */
-export const WORK_APPROVALS = ['grant', 'mfa_reset'] as const;
+export const WORK_APPROVALS = ['grant', 'mfa_reset', 'plan', 'closure', 'transfer'] as const;
 
 /**
  * Every labelled enumeration: its key prefix in the dictionaries and its

@@ -1,3 +1,5 @@
+import type { Flag } from './casework';
+
 export interface LocalizedName {
   ru: string;
   ky: string;
@@ -37,6 +39,9 @@ export interface WorkItem {
   urgency?: string;
   user_id?: string;
   approval?: string;
+  /** A case's request for approval: pending (to decide) or returned (to the worker who asked). */
+  approval_id?: string;
+  approval_status?: 'pending' | 'returned';
   /** A report's half-year, YYYY-Hn. */
   period?: string;
   report_kind?: string;
@@ -91,6 +96,9 @@ export interface Case {
   allowed_actions?: CaseAction[];
   /** The stages the caller may move the case to; sent with allowed_actions. */
   allowed_stages?: string[];
+  /** The flags in force; their reasons for the owner's side only (lib/casework.ts). */
+  flags?: Flag[];
+  flagged?: boolean;
 }
 
 /** An action on a case (the API's CaseAction). */
@@ -110,7 +118,14 @@ export type CaseAction =
   | 'assistance_create'
   | 'note_list'
   | 'note_create'
-  | 'access_log';
+  | 'access_log'
+  | 'assessment_list'
+  | 'assessment_create'
+  | 'flag_create'
+  | 'flag_remove'
+  | 'approval_list'
+  | 'approval_request'
+  | 'approval_decide';
 
 export interface StageMove {
   id: string;

@@ -1,3 +1,4 @@
+import './case/casework.css';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
@@ -151,6 +152,11 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
             <a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>
               {c.code}
             </a>
+            {c.flagged && (
+              <span className="badge flag" data-testid="case-flagged">
+                ⚑ {t('cw.flagged')}
+              </span>
+            )}
             {c.relation === 'referral' && (
               <div className="muted relation" data-testid="case-relation">
                 {tx('relation', c.relation)}

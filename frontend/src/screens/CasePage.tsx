@@ -15,6 +15,9 @@ import { PlanPanel } from './case/Plan';
 import { NotesPanel } from './case/Notes';
 import { EditAttributes } from './case/EditAttributes';
 import { EditIdentity } from './case/EditIdentity';
+import { AssessmentsPanel } from './case/Assessments';
+import { ApprovalsPanel } from './case/Approvals';
+import { FlagBadges, FlagsPanel } from './case/Flags';
 
 /** The case page's sections, each shown in its table of contents when the case allows `action`. */
 const SECTIONS: { id: string; label: Key; action?: CaseAction }[] = [
@@ -22,7 +25,10 @@ const SECTIONS: { id: string; label: Key; action?: CaseAction }[] = [
   { id: 'sec-consents', label: 'case.consents', action: 'consent_list' },
   { id: 'sec-referrals', label: 'case.referrals', action: 'referral_list' },
   { id: 'sec-assistance', label: 'case.assistance', action: 'assistance_list' },
+  { id: 'sec-assessments', label: 'cw.assessments', action: 'assessment_list' },
   { id: 'sec-plan', label: 'plan.title', action: 'plan_read' },
+  { id: 'sec-approvals', label: 'cw.approvals', action: 'approval_list' },
+  { id: 'sec-flags', label: 'cw.flags', action: 'flag_create' },
   { id: 'sec-notes', label: 'case.notes', action: 'note_list' },
 ];
 
@@ -66,6 +72,7 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
         <div className="row wrap">
           <StageBadge stage={c.stage} />
           <ReflectionBadge c={c} />
+          <FlagBadges flags={c.flags} />
         </div>
       </div>
       <nav aria-label={t('case.sections')} className="toc">
@@ -102,7 +109,22 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
           canUpdate={me.permissions.includes('assistance.update')}
         />
       )}
+      {may('assessment_list') && (
+        <AssessmentsPanel caseId={c.id} canCreate={may('assessment_create')} onSaved={reload} />
+      )}
       {may('plan_read') && <PlanPanel caseId={c.id} canWrite={may('plan_edit')} />}
+      {may('approval_list') && (
+        <ApprovalsPanel
+          c={c}
+          me={me}
+          canRequest={may('approval_request')}
+          canDecide={may('approval_decide')}
+          onChanged={reload}
+        />
+      )}
+      {(may('flag_create') || may('flag_remove')) && (
+        <FlagsPanel c={c} canCreate={may('flag_create')} canRemove={may('flag_remove')} onChanged={reload} />
+      )}
       {may('note_list') && <NotesPanel caseId={c.id} canCreate={may('note_create')} />}
       {may('access_log') && <AccessLogPanel caseId={c.id} />}
     </section>

@@ -71,10 +71,12 @@ export function WorkRow({ item }: { item: WorkItem }) {
       ? (item.referral_code ?? item.case_code)
       : item.kind === 'report_due'
         ? `${t('nav.report')}${half ? ` · ${half.year} ${t(half.half === 1 ? 'period.h1' : 'period.h2')}` : ''}`
-        : item.kind === 'approval'
-          ? `${t('work.approvals')}${item.approval ? ` · ${tx('wapproval', item.approval)}` : ''}`
-          : item.case_code;
-  const code = item.kind !== 'report_due' && item.kind !== 'approval';
+        : item.kind === 'approval' && item.case_code
+          ? `${item.case_code} · ${tx('wapproval', item.approval)}${item.approval_status === 'returned' ? ` · ${t('work.returned')}` : ''}`
+          : item.kind === 'approval'
+            ? `${t('work.approvals')}${item.approval ? ` · ${tx('wapproval', item.approval)}` : ''}`
+            : item.case_code;
+  const code = item.kind !== 'report_due' && !(item.kind === 'approval' && !item.case_code);
   return (
     <li className={item.overdue ? 'work-item overdue' : 'work-item'} data-kind={item.kind}>
       <div className="work-head">
