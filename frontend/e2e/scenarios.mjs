@@ -523,6 +523,59 @@ export async function scenarios({ base, chromium, results, log }) {
     }),
   );
 
+  // 1b. A document: uploaded with progress (XMLHttpRequest), downloaded byte
+  //     for byte under a neutral name; a renamed executable is refused.
+  await step('crisis center worker: uploads a document and downloads it byte for byte', () =>
+    withBrowser({}, async (page, watch) => {
+      const token = await tokenOf('caseworker@sezim.kg');
+      const c = await call(token, 'POST', '/cases', {
+        identity: { family_name: `${MARKER}-doc`, given_name: MARKER_GIVEN },
+      });
+      await signIn(page, 'caseworker@sezim.kg');
+      await page.goto(`${base}/cases/${c.id}`);
+      await settle(page);
+      const df = page.locator('[data-testid=document-form]');
+      await df.locator('xpath=..').locator('summary').click();
+      await df.locator('input[name=title]').fill('Медицинская справка');
+      await df.locator('select[name=category]').selectOption('health');
+      const pdf = Buffer.from(`%PDF-1.4\n% ${RUN}\n${'0'.repeat(600_000)}\n%%EOF\n`);
+      await df
+        .locator('input[name=file]')
+        .setInputFiles({ name: `${MARKER}.pdf`, mimeType: 'application/pdf', buffer: pdf });
+      const posted = page.waitForResponse(
+        (r) => /\/api\/v1\/cases\/[^/]+\/documents$/.test(r.url()) && r.request().method() === 'POST',
+      );
+      await df.locator('button[type=submit]').click();
+      const up = await posted;
+      assert(up.status() === 201, `uploading answered ${up.status()}`);
+      assert(up.request().resourceType() === 'xhr', 'the upload does not go through XMLHttpRequest');
+      const item = page.locator('[data-testid=documents] li', { hasText: 'Медицинская справка' });
+      await item.waitFor();
+      const saved = page.waitForEvent('download');
+      await item.locator('button', { hasText: RU['doc.download'] }).click();
+      const d = await saved;
+      const got = readFileSync(await d.path());
+      assert(
+        Buffer.compare(got, pdf) === 0,
+        `the download (${got.length} bytes) differs from the upload (${pdf.length})`,
+      );
+      assert(!d.suggestedFilename().includes(MARKER), 'the download is named after the uploaded file');
+
+      await df.locator('input[name=title]').fill('scan');
+      await df
+        .locator('input[name=file]')
+        .setInputFiles({ name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.from(`MZ${'x'.repeat(200)}`) });
+      await df.locator('button[type=submit]').click();
+      await df.locator('.error', { hasText: RU['doc.unsupported'] }).waitFor();
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 860 });
+        await page.locator('#sec-documents').scrollIntoViewIfNeeded();
+        await shot(page, `caseworker-documents-${width}`);
+      }
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    }),
+  );
+
   // 2. The social worker.
   await step('social worker: accepts the referral, records assistance', () =>
     withBrowser({}, async (page, watch) => {

@@ -218,8 +218,8 @@ func (w *docWorld) stream(t *testing.T, write func(*multipart.Writer) error) int
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
-		if err := write(mw); err == nil {
-			err = mw.Close()
+		if write(mw) == nil {
+			_ = mw.Close()
 		}
 		_ = pw.Close()
 	}()

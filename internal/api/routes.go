@@ -77,7 +77,7 @@ func (h handlers) routes() []web.Route {
 	// An account that must change its password or enroll a second factor
 	// may still call these.
 	self := []web.RouteOption{web.DuringPasswordChange(), web.DuringMFAEnrollment()}
-	return []web.Route{
+	return append([]web.Route{
 		// Signing in and the caller's own account.
 		web.Public(http.MethodPost, "/api/v1/auth/login", h.auth.Login),
 		web.Public(http.MethodPost, "/api/v1/auth/refresh", h.auth.Refresh),
@@ -132,12 +132,6 @@ func (h handlers) routes() []web.Route {
 		web.Post("/api/v1/approvals/:id/approve", authz.ApprovalDecide, h.cases.Approve),
 		web.Post("/api/v1/approvals/:id/return", authz.ApprovalDecide, h.cases.Return),
 
-		// Documents kept under a case, sealed under its key.
-		web.Post("/api/v1/cases/:id/documents", authz.DocumentCreate, h.documents.Upload),
-		web.Get("/api/v1/cases/:id/documents", authz.DocumentList, h.documents.List),
-		web.Get("/api/v1/documents/:id/content", authz.DocumentRead, h.documents.Download),
-		web.Delete("/api/v1/documents/:id", authz.DocumentRemove, h.documents.Remove),
-
 		// Consents, referrals between organizations and the notifications
 		// they raise.
 		web.Post("/api/v1/cases/:id/consents", authz.ConsentCreate, h.referrals.CreateConsent),
@@ -169,5 +163,16 @@ func (h handlers) routes() []web.Route {
 		web.Put("/api/v1/reports/half-year/:year/:half/narratives/:measure_code", authz.ReportWrite, h.reports.PutNarrative),
 		web.Post("/api/v1/reports/half-year/:year/:half/submit", authz.ReportWrite, h.reports.Submit),
 		web.Get("/api/v1/budget", authz.BudgetRead, h.reports.Budget),
+	}, h.documentRoutes()...)
+}
+
+// documentRoutes are the routes of the documents kept under a case, sealed
+// under its key.
+func (h handlers) documentRoutes() []web.Route {
+	return []web.Route{
+		web.Post("/api/v1/cases/:id/documents", authz.DocumentCreate, h.documents.Upload),
+		web.Get("/api/v1/cases/:id/documents", authz.DocumentList, h.documents.List),
+		web.Get("/api/v1/documents/:id/content", authz.DocumentRead, h.documents.Download),
+		web.Delete("/api/v1/documents/:id", authz.DocumentRemove, h.documents.Remove),
 	}
 }

@@ -64,9 +64,10 @@ export function newIdempotencyKey(): string {
 
 /**
  * Downloads a file with the bearer token in a header (never in the URL) and
- * saves it through a short-lived object URL.
+ * saves it through a short-lived object URL, as `filename` or, when null,
+ * under the name the server gives it (Content-Disposition).
  */
-export async function download(path: string, filename: string, retried = false): Promise<void> {
+export async function download(path: string, filename: string | null, retried = false): Promise<void> {
   const t = getToken();
   const res = await fetch(`/api/v1${path}`, {
     headers: t ? { Authorization: `Bearer ${t.token}` } : {},
@@ -77,9 +78,50 @@ export async function download(path: string, filename: string, retried = false):
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;
-  a.download = filename;
+  a.download = filename ?? /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? 'download';
   document.body.appendChild(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Sends a multipart form with XMLHttpRequest, whose upload events report
+ * progress (fetch has none): `onProgress` gets the share sent, 0 to 1. The
+ * token goes in a header; a 401 refreshes once and sends again.
+ */
+export function upload<T>(
+  path: string,
+  form: FormData,
+  onProgress: (share: number) => void,
+  retried = false,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1${path}`);
+    const t = getToken();
+    if (t) xhr.setRequestHeader('Authorization', `Bearer ${t.token}`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, null));
+    xhr.onload = () => {
+      if (xhr.status === 401 && !retried) {
+        void refresh(true).then((ok) =>
+          ok ? upload<T>(path, form, onProgress, true).then(resolve, reject) : reject(new ApiError(401, null)),
+        );
+        return;
+      }
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* no body */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
+      else reject(new ApiError(xhr.status, body));
+    };
+    xhr.send(form);
+  });
 }

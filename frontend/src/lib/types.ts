@@ -125,7 +125,10 @@ export type CaseAction =
   | 'flag_remove'
   | 'approval_list'
   | 'approval_request'
-  | 'approval_decide';
+  | 'approval_decide'
+  | 'document_list'
+  | 'document_create'
+  | 'document_remove';
 
 export interface StageMove {
   id: string;
@@ -191,7 +194,27 @@ export interface Consent {
   given_at: string;
   expires_at: string | null;
   withdrawn_at: string | null;
+  /** The signed consent form, a document of the case. */
+  document_id?: string | null;
   valid: boolean;
+}
+
+/** A document kept under a case. */
+export interface CaseDocument {
+  id: string;
+  case_id: string;
+  title: string;
+  file_name?: string;
+  /** A consent category, or consent_form. */
+  category: string;
+  content_type: string;
+  size: number;
+  /** A keyed fingerprint of the content, not a plain hash. */
+  sha256: string;
+  uploaded_by: string;
+  uploaded_at: string;
+  removed_at?: string;
+  removed_by?: string;
 }
 
 export interface Organization {

@@ -13,6 +13,7 @@ import { CaseReferralsPanel } from './case/CaseReferrals';
 import { AssistancePanel } from './case/Assistance';
 import { PlanPanel } from './case/Plan';
 import { NotesPanel } from './case/Notes';
+import { DocumentsPanel } from './case/Documents';
 import { EditAttributes } from './case/EditAttributes';
 import { EditIdentity } from './case/EditIdentity';
 import { AssessmentsPanel } from './case/Assessments';
@@ -29,6 +30,7 @@ const SECTIONS: { id: string; label: Key; action?: CaseAction }[] = [
   { id: 'sec-plan', label: 'plan.title', action: 'plan_read' },
   { id: 'sec-approvals', label: 'cw.approvals', action: 'approval_list' },
   { id: 'sec-flags', label: 'cw.flags', action: 'flag_create' },
+  { id: 'sec-documents', label: 'case.documents', action: 'document_list' },
   { id: 'sec-notes', label: 'case.notes', action: 'note_list' },
 ];
 
@@ -38,6 +40,8 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
   const [error, setError] = useState<unknown>(null);
   // Consents change what a referral may carry: the referral form reloads them.
   const [consentsVersion, setConsentsVersion] = useState(0);
+  // A signed consent form attached from the consents panel joins the documents.
+  const [documentsVersion, setDocumentsVersion] = useState(0);
 
   const reload = useCallback(async () => {
     try {
@@ -95,7 +99,9 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
           caseId={c.id}
           canCreate={may('consent_create')}
           canWithdraw={may('consent_withdraw')}
+          canAttach={may('document_create')}
           onChanged={() => setConsentsVersion((v) => v + 1)}
+          onAttached={() => setDocumentsVersion((v) => v + 1)}
         />
       )}
       {may('referral_list') && (
@@ -124,6 +130,14 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
       )}
       {(may('flag_create') || may('flag_remove')) && (
         <FlagsPanel c={c} canCreate={may('flag_create')} canRemove={may('flag_remove')} onChanged={reload} />
+      )}
+      {may('document_list') && (
+        <DocumentsPanel
+          key={documentsVersion}
+          caseId={c.id}
+          canUpload={may('document_create')}
+          canRemove={may('document_remove')}
+        />
       )}
       {may('note_list') && <NotesPanel caseId={c.id} canCreate={may('note_create')} />}
       {may('access_log') && <AccessLogPanel caseId={c.id} />}

@@ -11,6 +11,8 @@ export function errorKey(e: unknown): Key {
     if (e.status === 400 || e.status === 422) return 'common.invalid';
     if (e.status === 412 || e.status === 428) return 'common.stale';
     if (e.status === 429) return 'common.throttled';
+    if (e.status === 413) return 'doc.tooLarge';
+    if (e.status === 415) return 'doc.unsupported';
   }
   return 'common.error';
 }

@@ -1,23 +1,30 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { api } from '../../lib/api';
+import { api, download } from '../../lib/api';
 import { LoadMore, usePagedList } from '../../lib/paged';
 import { useOrganizations } from '../../lib/refdata';
 import { CATEGORIES, CONSENT_GIVERS, CONSENT_PURPOSES } from '../../lib/enums';
 import { type Consent } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
-import { bind, Checks, Input, ReasonForm, useEnumOptions, OrgSelect, EnumSelect } from '../form';
+import { bind, Checks, Input, ReasonForm, RowButton, useEnumOptions, OrgSelect, EnumSelect } from '../form';
+import { DOCUMENT_ACCEPT, uploadDocument } from './Documents';
 
 export function ConsentsPanel({
   caseId,
   canCreate,
   canWithdraw,
+  canAttach,
   onChanged,
+  onAttached,
 }: {
   caseId: string;
   canCreate: boolean;
   canWithdraw: boolean;
+  /** The caller may upload documents: the signed form can be attached. */
+  canAttach: boolean;
   onChanged: () => void;
+  /** A signed form was uploaded as a document of the case. */
+  onAttached: () => void;
 }) {
   const { t, tx, f } = useI18n();
   const enumOptions = useEnumOptions();
@@ -32,6 +39,10 @@ export function ConsentsPanel({
   const [expires, setExpires] = useState('');
   const [key, nextKey] = useIdempotencyKey();
   const [withdrawing, setWithdrawing] = useState<string | null>(null);
+  const [form, setForm] = useState<File | null>(null);
+  // The signed form once uploaded: a retried consent reuses it.
+  const [formDoc, setFormDoc] = useState<string | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -44,14 +55,26 @@ export function ConsentsPanel({
     // A day without a time ends at midnight in Bishkek.
     if (expires) body.expires_at = new Date(`${expires}T23:59:59+06:00`).toISOString();
     try {
+      let docId = formDoc;
+      if (form && !docId) {
+        setProgress(0);
+        docId = (await uploadDocument(caseId, t('doc.consentForm'), 'consent_form', form, setProgress)).id;
+        setFormDoc(docId);
+        onAttached();
+      }
+      if (docId) body.document_id = docId;
       await api(`/cases/${caseId}/consents`, { method: 'POST', body, headers: { 'Idempotency-Key': key } });
       nextKey();
       setCats([]);
       setExpires('');
+      setForm(null);
+      setFormDoc(null);
       await list.reload();
       onChanged();
     } catch (err) {
       setError(err);
+    } finally {
+      setProgress(null);
     }
   };
 
@@ -113,6 +136,13 @@ export function ConsentsPanel({
                   </>
                 )}
               </dl>
+              {c.document_id && (
+                <RowButton
+                  label={t('consent.signedForm')}
+                  subject={f.date(c.given_at)}
+                  onClick={() => void download(`/documents/${c.document_id}/content`, null).catch(setError)}
+                />
+              )}
               {canWithdraw && c.valid && withdrawing !== c.id && (
                 <button type="button" className="secondary small" onClick={() => setWithdrawing(c.id)}>
                   {t('consent.withdraw')}
@@ -172,8 +202,26 @@ export function ConsentsPanel({
                 />
               </>
             )}
+            {canAttach && (
+              <label>
+                {t('consent.attachForm')}
+                <input
+                  type="file"
+                  name="consent_form"
+                  accept={`${DOCUMENT_ACCEPT},image/*`}
+                  onChange={(e) => {
+                    setForm(e.target.files?.[0] ?? null);
+                    setFormDoc(null);
+                  }}
+                />
+              </label>
+            )}
+            {progress !== null && <progress max={1} value={progress} aria-label={t('doc.uploading')} />}
             <div>
-              <button type="submit" disabled={purpose === 'data_sharing' && (!recipient || cats.length === 0)}>
+              <button
+                type="submit"
+                disabled={progress !== null || (purpose === 'data_sharing' && (!recipient || cats.length === 0))}
+              >
                 {t('consent.record')}
               </button>
             </div>

@@ -98,11 +98,10 @@ export function DocumentsPanel({
             <li key={d.id} className={d.removed_at ? 'document removed' : 'document'}>
               <div className="row wrap">
                 <strong translate="no">{d.title}</strong>
-                <span className="badge">{category(d.category)}</span>
                 {d.removed_at && <span className="badge ended">{t('doc.removed')}</span>}
               </div>
               <p className="muted small">
-                {f.dateTime(d.uploaded_at)} · {sizeText(d.size, f.number)}
+                {category(d.category)} · {f.dateTime(d.uploaded_at)} · {sizeText(d.size, f.number)}
                 {d.removed_at && ` · ${t('doc.removedAt')} ${f.dateTime(d.removed_at)}`}
               </p>
               {!d.removed_at && (
