@@ -41,6 +41,7 @@ var AppRoutes = []string{
 	"/users",
 	"/audit",
 	"/activities",
+	"/contacts",
 }
 
 // Root is the directory the app is served from: "dist" when the web app was

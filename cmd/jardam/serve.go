@@ -18,6 +18,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/api"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/contacts"
 	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
@@ -182,6 +183,7 @@ func backgroundJobs(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *au
 		{Name: "notification_delivery", Every: 2 * time.Second, Backlog: notifications.DeliveryBatch, Step: notifications.NewDeliverer(db, mail, log).DeliverOnce},
 		// Checked hourly; each runs once a day across replicas.
 		{Name: "dormant_accounts", Every: time.Hour, Step: users.NewDormancy(db, cfg.DormantDays, log).RunOnce},
+		{Name: "contact_retention", Every: time.Hour, Step: contacts.NewRetention(db, cfg.ContactRetentionMonths, log).RunOnce},
 		{Name: "work_digest", Every: time.Hour, Step: work.NewDigest(work.NewService(db, nil), mail, log).RunOnce},
 	}
 }

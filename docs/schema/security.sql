@@ -26,6 +26,8 @@ ALTER TABLE case_plans ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_stage_moves ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cases ENABLE ROW LEVEL SECURITY;
 ALTER TABLE consents ENABLE ROW LEVEL SECURITY;
+-- contact_code_counters: no row-level security
+ALTER TABLE contacts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE document_chunks ENABLE ROW LEVEL SECURITY;
 ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE half_year_report_narratives ENABLE ROW LEVEL SECURITY;
@@ -171,6 +173,12 @@ CREATE POLICY consents_via_case ON consents AS PERMISSIVE FOR ALL TO public
     WITH CHECK ((EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = consents.case_id))));
+CREATE POLICY contacts_maintenance ON contacts AS PERMISSIVE FOR ALL TO jardam_maint
+    USING (true)
+    WITH CHECK (true);
+CREATE POLICY contacts_own_org ON contacts AS PERMISSIVE FOR ALL TO public
+    USING ((organization_id = jardam_current_org()))
+    WITH CHECK ((organization_id = jardam_current_org()));
 CREATE POLICY document_chunks_via_document ON document_chunks AS PERMISSIVE FOR ALL TO public
     USING ((EXISTS ( SELECT 1
    FROM documents d
@@ -262,6 +270,8 @@ GRANT INSERT, SELECT, UPDATE ON TABLE case_plans TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_stage_moves TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE cases TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE consents TO jardam_app;
+GRANT INSERT, SELECT, UPDATE ON TABLE contact_code_counters TO jardam_app;
+GRANT INSERT, SELECT, UPDATE ON TABLE contacts TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE document_chunks TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE documents TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE half_year_report_narratives TO jardam_app;
@@ -308,6 +318,8 @@ GRANT UPDATE (master_version, wrapped, destroyed_at) ON TABLE case_keys TO jarda
 GRANT SELECT (case_id, to_stage, closure_reason, moved_at) ON TABLE case_stage_moves TO jardam_stats;
 GRANT SELECT (id, owner_organization_id, source, stage, closure_reason, identified_at, identification_channel, trafficking_status, sex, age_bracket, citizenship, region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector, recruitment_method, recruiter_relation, measure_codes) ON TABLE cases TO jardam_stats;
 GRANT SELECT (case_id, purpose, given_at, expires_at, withdrawn_at) ON TABLE consents TO jardam_stats;
+GRANT SELECT (id, key_master_version, key_wrapped) ON TABLE contacts TO jardam_maint;
+GRANT UPDATE (key_master_version, key_wrapped) ON TABLE contacts TO jardam_maint;
 GRANT SELECT (id, kind) ON TABLE organizations TO jardam_stats;
 GRANT SELECT (referral_id, to_status, at) ON TABLE referral_events TO jardam_stats;
 GRANT SELECT (id, case_id, from_organization_id, to_organization_id, status, responded_at, created_at) ON TABLE referrals TO jardam_stats;
@@ -327,6 +339,7 @@ GRANT EXECUTE ON FUNCTION jardam_consent_valid(uuid) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_current_org() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_duplicate_elsewhere(bytea[],text[],uuid[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_erase_case_index(uuid) TO jardam_maint;
+GRANT EXECUTE ON FUNCTION jardam_erase_expired_contacts(timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_expire_referrals() TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_half_year_end(integer,integer) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_indicator_activities(timestamp with time zone,timestamp with time zone) TO jardam_app;
@@ -487,6 +500,26 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_erase_expired_contacts(older_than timestamp with time zone)
+ RETURNS SETOF uuid
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+    WITH gone AS (
+        UPDATE contacts c SET key_wrapped = NULL, summary_enc = NULL, identity_enc = NULL, contact_enc = NULL,
+            erased_at = now(), updated_at = now(), version = c.version + 1
+        WHERE c.erased_at IS NULL AND c.created_at < older_than
+          AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.contact_id = c.id AND r.case_id IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.contact_id = c.id AND r.status = 'pending')
+        RETURNING c.id
+    ), keys AS (
+        UPDATE referrals r SET key_wrapped = NULL, identity_enc = NULL, contact_enc = NULL
+        FROM gone WHERE r.contact_id = gone.id
+    )
+    SELECT id FROM gone
 $function$;
 
 CREATE OR REPLACE FUNCTION public.jardam_expire_referrals()

@@ -34,6 +34,7 @@ const Users = lazy(() => import('./screens/admin/Users'));
 const Audit = lazy(() => import('./screens/Audit'));
 const Activities = lazy(() => import('./screens/Activities'));
 const SecondFactor = lazy(() => import('./screens/SecondFactor'));
+const Hotline = lazy(() => import('./screens/Hotline'));
 
 /** The roles whose home screen is their work list. */
 const WORK_HOME_ROLES: readonly string[] = ['caseworker', 'supervisor'];
@@ -47,6 +48,7 @@ const WORK_HOME_ROLES: readonly string[] = ['caseworker', 'supervisor'];
  */
 export function navEntries(can: (p: string) => boolean, role = ''): { path: string; label: Key; show: boolean }[] {
   return [
+    { path: '/contacts', label: 'nav.contacts', show: can('contact.list') },
     { path: '/work', label: 'nav.work', show: can('work.list') && WORK_HOME_ROLES.includes(role) },
     { path: '/cases', label: 'nav.cases', show: can('case.list') },
     { path: '/cases/new', label: 'nav.newCase', show: can('case.create') },
@@ -233,6 +235,7 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
   const caseMatch = /^\/cases\/([0-9a-f-]{36})$/.exec(path);
   const referralMatch = /^\/referrals\/([0-9a-f-]{36})$/.exec(path);
   if (path === '/work' && shows('/work')) content = <MyWork onLoaded={setWork} />;
+  else if (path === '/contacts' && can('contact.list')) content = <Hotline />;
   else if (path === '/cases' && can('case.list')) content = <CaseList canCreate={can('case.create')} />;
   else if (path === '/cases/new' && can('case.create')) content = <NewCase />;
   else if (caseMatch && can('case.read')) content = <CasePage id={caseMatch[1]} me={me} />;

@@ -113,6 +113,7 @@ func TestMeGrantableRoles(t *testing.T) {
 		{"supervisor@sezim.kg", []string{}},
 		{"orgadmin@sezim.kg", []string{"caseworker", "supervisor"}},
 		{"admin@jardam.local", []string{"admin", "org_admin", "coordinator", "auditor"}},
+		{"operator@hotline1899.kg", []string{}},
 	} {
 		var me struct {
 			GrantableRoles []string `json:"grantable_roles"`

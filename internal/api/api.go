@@ -72,6 +72,7 @@ var PublicRoutes = map[string]bool{
 	"GET /users":         true,
 	"GET /audit":         true,
 	"GET /activities":    true,
+	"GET /contacts":      true,
 }
 
 // New builds the API.

@@ -6,6 +6,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
 	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/contacts"
 	"github.com/jardam-kg/jardam/internal/documents"
 	"github.com/jardam-kg/jardam/internal/measures"
 	"github.com/jardam-kg/jardam/internal/notifications"
@@ -27,6 +28,7 @@ type handlers struct {
 	audit         *audit.Handler
 	cases         *cases.Handler
 	referrals     *referrals.Handler
+	contacts      *contacts.Handler
 	notifications *notifications.Handler
 	work          *work.Handler
 	measures      *measures.Handler
@@ -44,6 +46,7 @@ func newHandlers(d Deps, authSvc *auth.Service) handlers {
 	referralSvc := referrals.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referrals.Settings{
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)
 	caseSvc.Transfers = referralSvc
+	referralSvc.Cases = caseSvc
 	statsSvc := stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)
 	measureSvc := measures.NewService(d.DB)
 	measureSvc.K = d.Config.StatsK
@@ -57,6 +60,7 @@ func newHandlers(d Deps, authSvc *auth.Service) handlers {
 		audit:         audit.NewHandler(d.DB, d.AuditVerifier).WithAnchorFile(d.Config.AuditAnchorFile),
 		cases:         cases.NewHandler(caseSvc),
 		referrals:     referrals.NewHandler(referralSvc),
+		contacts:      contacts.NewHandler(contacts.NewService(d.DB, d.Keys.Wrapper, d.Keys.RequestHash, referralSvc)),
 		notifications: notifications.NewHandler(notifications.NewService(d.DB)),
 		work:          work.NewHandler(work.NewService(d.DB, nil)),
 		measures:      measures.NewHandler(measureSvc),
@@ -141,9 +145,18 @@ func (h handlers) routes() []web.Route {
 		web.Get("/api/v1/referrals", authz.ReferralList, h.referrals.List),
 		web.Get("/api/v1/referrals/:id", authz.ReferralList, h.referrals.Get),
 		web.Post("/api/v1/referrals/:id/accept", authz.ReferralRespond, h.referrals.Accept),
+		web.Get("/api/v1/referrals/:id/matches", authz.ReferralRespond, h.referrals.Matches),
 		web.Post("/api/v1/referrals/:id/decline", authz.ReferralRespond, h.referrals.Decline),
 		web.Post("/api/v1/referrals/:id/complete", authz.ReferralRespond, h.referrals.Complete),
 		web.Post("/api/v1/referrals/:id/cancel", authz.ReferralRespond, h.referrals.Cancel),
+
+		// The hotline's contacts; a contact becomes a case at a crisis
+		// center through an intake (a referral of kind intake).
+		web.Post("/api/v1/contacts", authz.ContactCreate, h.contacts.Create),
+		web.Get("/api/v1/contacts", authz.ContactList, h.contacts.List),
+		web.Get("/api/v1/contacts/:id", authz.ContactRead, h.contacts.Get),
+		web.Patch("/api/v1/contacts/:id", authz.ContactUpdate, h.contacts.Update),
+		web.Post("/api/v1/contacts/:id/refer", authz.ContactRefer, h.contacts.Refer),
 		web.Get("/api/v1/notifications", authz.NotificationList, h.notifications.List),
 		web.Post("/api/v1/notifications/read-all", authz.NotificationUpdate, h.notifications.ReadAll),
 		web.Post("/api/v1/notifications/:id/read", authz.NotificationUpdate, h.notifications.Read),

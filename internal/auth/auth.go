@@ -67,7 +67,7 @@ type Service struct {
 	log      *slog.Logger
 	// GrantableRoles lists the roles an account of a role may grant (the
 	// account rules of internal/users); shown in Me. Nil grants none.
-	GrantableRoles func(role string) []string
+	GrantableRoles func(role, orgKind string) []string
 }
 
 // NewService returns the sign-in service.
@@ -532,7 +532,7 @@ func (s *Service) Me(ctx context.Context) (Me, error) {
 	}
 	grantable := []string{}
 	if s.GrantableRoles != nil {
-		grantable = s.GrantableRoles(r.Role)
+		grantable = s.GrantableRoles(r.Role, r.Kind)
 	}
 	return Me{
 		ID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, MustChangePassword: r.MustChangePassword,

@@ -322,7 +322,7 @@ func (s *Service) changeAssistance(ctx context.Context, tx *gorm.DB, r assistanc
 		return Assistance{}, err
 	}
 	provider := cur.ProviderOrganizationID
-	in, err := applyPatch[AssistanceInput](AssistanceInput{Type: cur.Type, ProviderOrganizationID: &provider, Status: &cur.Status,
+	in, err := web.ApplyMergePatch[AssistanceInput](AssistanceInput{Type: cur.Type, ProviderOrganizationID: &provider, Status: &cur.Status,
 		StartedOn: cur.StartedOn, EndedOn: cur.EndedOn, CostKGS: cur.CostKGS, FundingSource: cur.FundingSource,
 		MeasureCodes: cur.MeasureCodes, Notes: cur.Notes}, patch)
 	if err != nil {

@@ -89,6 +89,11 @@ var dataKeyTables = []dataKeyTable{
 	{table: "referrals", id: "id", version: "key_master_version", wrapped: "key_wrapped",
 		destroyed: "key_wrapped IS NULL AND key_master_version IS NOT NULL",
 		ad:        func(id uuid.UUID) string { return "referral:" + id.String() }},
+	// Each hotline contact's own key; an erased contact's is NULL with its
+	// master key version kept.
+	{table: "contacts", id: "id", version: "key_master_version", wrapped: "key_wrapped",
+		destroyed: "key_wrapped IS NULL AND key_master_version IS NOT NULL",
+		ad:        func(id uuid.UUID) string { return "contact:" + id.String() }},
 	// The key sealing each second factor's TOTP secret (never destroyed:
 	// a reset deletes the factor).
 	{table: "totp_factors", id: "id", version: "master_version", wrapped: "key_wrapped", destroyed: "false",

@@ -107,7 +107,7 @@ func TestDestroyDataKeyDestroysTheReferralKeys(t *testing.T) {
 		if got.Note != nil {
 			t.Fatal("the note of an erased case's referral is still readable")
 		}
-		if got.Status != "pending" || got.CaseID != erased.id {
+		if got.Status != "pending" || got.CaseID == nil || *got.CaseID != erased.id {
 			t.Fatalf("referral %+v: its non-identifying details should stay", got)
 		}
 	})

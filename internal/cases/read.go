@@ -181,7 +181,7 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 func openIdentity(sealer *jcrypto.Sealer, r row, keyVersion int, rv reveal) (*Identity, error) {
 	var id Identity
 	if (rv.identity || rv.names) && r.IdentityEnc != nil {
-		var p identityPart
+		var p IdentityFields
 		if err := openJSON(sealer, r.IdentityEnc, ad("cases", "identity", r.ID, keyVersion), &p); err != nil {
 			return nil, err
 		}
@@ -191,7 +191,7 @@ func openIdentity(sealer *jcrypto.Sealer, r row, keyVersion int, rv reveal) (*Id
 		}
 	}
 	if rv.contact && r.ContactEnc != nil {
-		var p contactPart
+		var p ContactFields
 		if err := openJSON(sealer, r.ContactEnc, ad("cases", "contact", r.ID, keyVersion), &p); err != nil {
 			return nil, err
 		}

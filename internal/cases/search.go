@@ -104,12 +104,7 @@ func (s *Service) Duplicates(ctx context.Context, in SearchInput) (DuplicateResu
 			return DuplicateResult{}, apperr.Invalid("identity.given_name", "a name is required with a birth date")
 		}
 	}
-	var toks []token
-	for _, t := range s.tokens(&id) {
-		if t.kind == "name_birth" || t.kind == "document" {
-			toks = append(toks, t)
-		}
-	}
+	toks := s.duplicateTokens(&id)
 	res := DuplicateResult{Matches: []Match{}}
 	throttled := false
 	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
@@ -303,4 +298,16 @@ func recordNamesRead(ctx context.Context, tx *gorm.DB, action string, cs []Case)
 		return audit.Record(ctx, tx, action, "case", "", audit.Success)
 	}
 	return audit.RecordMany(ctx, tx, action, "case", ids, audit.Success)
+}
+
+// duplicateTokens are the blind index entries the duplicate check looks
+// for: name and birth date, and document number.
+func (s *Service) duplicateTokens(id *Identity) []token {
+	var toks []token
+	for _, t := range s.tokens(id) {
+		if t.kind == "name_birth" || t.kind == "document" {
+			toks = append(toks, t)
+		}
+	}
+	return toks
 }

@@ -216,7 +216,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, patch 
 		if cur[0].IdentityErased {
 			return Case{}, apperr.Conflict("the identity of this case was erased")
 		}
-		f, err := applyPatch[Fields](fieldsOf(cur[0]), patch)
+		f, err := web.ApplyMergePatch[Fields](fieldsOf(cur[0]), patch)
 		if err != nil {
 			return Case{}, err
 		}
@@ -309,4 +309,35 @@ func fieldsOf(c Case) Fields {
 		f.IsMinor = nil
 	}
 	return f
+}
+
+// OpenIntake opens a case of the caller's organization from an accepted
+// intake, in the caller's transaction tx, and returns its id: the fields f
+// are validated as a new case's (the caller passes only what the intake
+// carries: the consented identity, the channel, the time), and the caller
+// is assigned as the creator of any case. It decides nothing else: the
+// referral service has checked that the caller accepts the intake, and
+// records the audit entries.
+func (s *Service) OpenIntake(ctx context.Context, tx *gorm.DB, p reqctx.Principal, f Fields) (uuid.UUID, error) {
+	if err := validate(&f, true, s.now()); err != nil {
+		return uuid.Nil, err
+	}
+	id := uuid.New()
+	return id, s.insert(ctx, tx, p, id, f)
+}
+
+// MatchesInTx returns the cases the caller sees as its owner's side whose
+// identity matches id by name and birth date or by document number (the
+// duplicate check, without its daily limit or its audit entry, which the
+// caller records), in the caller's transaction tx.
+func (s *Service) MatchesInTx(tx *gorm.DB, p reqctx.Principal, id *Identity) ([]Match, error) {
+	rows, err := s.matching(tx, p, s.duplicateTokens(id), 50)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Match, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Match{ID: r.ID, Code: r.Code})
+	}
+	return out, nil
 }

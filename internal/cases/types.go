@@ -25,8 +25,10 @@ type Identity struct {
 	ContactPerson  *string  `json:"contact_person,omitempty"`
 }
 
-// identityPart and contactPart are the two encrypted halves of Identity.
-type identityPart struct {
+// IdentityFields and ContactFields are the two encrypted halves of
+// Identity (a hotline contact's identity and contact details have the same
+// shape).
+type IdentityFields struct {
 	GivenName      *string  `json:"given_name,omitempty"`
 	FamilyName     *string  `json:"family_name,omitempty"`
 	Patronymic     *string  `json:"patronymic,omitempty"`
@@ -36,18 +38,19 @@ type identityPart struct {
 	Languages      []string `json:"languages,omitempty"`
 }
 
-type contactPart struct {
+// ContactFields is the contact half of Identity.
+type ContactFields struct {
 	Phone         *string `json:"phone,omitempty"`
 	Address       *string `json:"address,omitempty"`
 	ContactPerson *string `json:"contact_person,omitempty"`
 }
 
-func (i Identity) parts() (identityPart, contactPart) {
-	return identityPart{i.GivenName, i.FamilyName, i.Patronymic, i.Aliases, i.BirthDate, i.DocumentNumber, i.Languages},
-		contactPart{i.Phone, i.Address, i.ContactPerson}
+func (i Identity) parts() (IdentityFields, ContactFields) {
+	return IdentityFields{i.GivenName, i.FamilyName, i.Patronymic, i.Aliases, i.BirthDate, i.DocumentNumber, i.Languages},
+		ContactFields{i.Phone, i.Address, i.ContactPerson}
 }
 
-func (c contactPart) empty() bool {
+func (c ContactFields) empty() bool {
 	return c.Phone == nil && c.Address == nil && c.ContactPerson == nil
 }
 

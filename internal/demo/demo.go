@@ -342,7 +342,7 @@ func refer(ctx context.Context, svc *cases.Service, refs *referrals.Service, r *
 	if r.IntN(7) == 0 {
 		return nil // still waiting for an answer: overdue by now
 	}
-	if _, err := refs.Act(as(ctx, social), ref.ID, referrals.Accept, ""); err != nil {
+	if _, err := refs.Act(as(ctx, social), ref.ID, referrals.Accept, "", referrals.AcceptInput{}); err != nil {
 		return err
 	}
 	if age > 60*24*time.Hour && r.IntN(10) < 7 {
@@ -351,7 +351,7 @@ func refer(ctx context.Context, svc *cases.Service, refs *referrals.Service, r *
 			StartedOn: day(identified, 20), EndedOn: day(identified, 20), FundingSource: &budget, CostKGS: ptr(float64(5000))}, "", nil); err != nil {
 			return err
 		}
-		if _, err := refs.Act(as(ctx, social), ref.ID, referrals.Complete, "demo: allowance paid"); err != nil {
+		if _, err := refs.Act(as(ctx, social), ref.ID, referrals.Complete, "demo: allowance paid", referrals.AcceptInput{}); err != nil {
 			return err
 		}
 	}

@@ -21,7 +21,7 @@ import (
 )
 
 // Kinds of organization.
-var Kinds = []string{"state_body", "local_authority", "law_enforcement", "crisis_center", "ngo", "international_org", "coordinator", "operator"}
+var Kinds = []string{"state_body", "local_authority", "law_enforcement", "crisis_center", "ngo", "international_org", "coordinator", "operator", "hotline"}
 
 // Regions of the Kyrgyz Republic.
 var Regions = []string{"bishkek_city", "osh_city", "batken", "jalal_abad", "issyk_kul", "naryn", "osh", "talas", "chui"}

@@ -67,8 +67,10 @@ func (h *Handler) Get(c echo.Context) error {
 }
 
 type actInput struct {
-	Reason  string `json:"reason,omitempty" text:"multiline"`
-	Outcome string `json:"outcome,omitempty" text:"multiline"`
+	Reason  string     `json:"reason,omitempty" text:"multiline"`
+	Outcome string     `json:"outcome,omitempty" text:"multiline"`
+	CaseID  *uuid.UUID `json:"case_id,omitempty"`
+	NewCase bool       `json:"new_case,omitempty"`
 }
 
 // Accept accepts referral :id and answers it.
@@ -79,6 +81,12 @@ func (h *Handler) Decline(c echo.Context) error { return h.act(c, Decline) }
 
 // Complete completes referral :id, with its outcome, and answers it.
 func (h *Handler) Complete(c echo.Context) error { return h.act(c, Complete) }
+
+// Matches answers the cases of the caller's organization that the person
+// of intake :id may already have.
+func (h *Handler) Matches(c echo.Context) error {
+	return web.OnID(c, web.ID("referral"), h.svc.Matches, web.Items)
+}
 
 // Cancel cancels referral :id and answers it.
 func (h *Handler) Cancel(c echo.Context) error { return h.act(c, Cancel) }
@@ -95,7 +103,7 @@ func (h *Handler) act(c echo.Context, action string) error {
 		return err
 	}
 	return web.OnID(c, web.ID("referral"), func(ctx context.Context, id uuid.UUID) (Referral, error) {
-		return h.svc.Act(ctx, id, action, text)
+		return h.svc.Act(ctx, id, action, text, AcceptInput{CaseID: in.CaseID, NewCase: in.NewCase})
 	}, web.OK)
 }
 
@@ -113,7 +121,7 @@ func actText(action string, in actInput) (string, error) {
 		return in.Outcome, nil
 	}
 	if in.Reason != "" || in.Outcome != "" {
-		return "", apperr.Invalid("body", "must be an empty object")
+		return "", apperr.Invalid("body", "must be an empty object, or name case_id or new_case when accepting an intake")
 	}
 	return "", nil
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
+	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -58,35 +59,45 @@ var transitions = map[string]transition{
 // Act moves a referral through its lifecycle (transitions). A referral of
 // another organization answers not found; an action of the wrong side
 // answers forbidden; an illegal transition answers a conflict and changes
-// nothing.
-func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string) (Referral, error) {
+// nothing. text is a decline's reason or a completion's outcome; accept
+// says how an intake is accepted (AcceptInput).
+func (s *Service) Act(ctx context.Context, id uuid.UUID, action, text string, accept AcceptInput) (Referral, error) {
 	t, ok := transitions[action]
 	if err := checkActText(action, text); err != nil {
 		return Referral{}, err
 	}
-	return access.Do(ctx, s.db, "referral."+action, func(tx *gorm.DB, p reqctx.Principal) (Referral, uuid.UUID, error) {
+	var out Referral
+	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		r, err := s.load(tx, id, true)
 		if err != nil {
-			return Referral{}, r.CaseID, err
+			return err
 		}
 		if r.ID == uuid.Nil {
-			return Referral{}, r.CaseID, access.NotFound("referral", "referral."+action, "referral", id.String())
+			return access.NotFound("referral", "referral."+action, "referral", id.String())
 		}
 		if !ok {
-			return Referral{}, r.CaseID, apperr.NotFound("action")
+			return apperr.NotFound("action")
 		}
+		typ, oid := auditObject(r, p)
 		if access.SideOf(p, r.FromOrganizationID, r.ToOrganizationID) != t.side {
-			return Referral{}, r.CaseID, access.Deny(t.notSide, "referral."+action, "case", r.CaseID.String())
+			return access.Deny(t.notSide, "referral."+action, typ, oid)
 		}
 		if !slices.Contains(t.from, r.Status) {
-			return Referral{}, r.CaseID, apperr.Conflict(t.notFrom)
+			return apperr.Conflict(t.notFrom)
 		}
-		if err := s.apply(ctx, tx, p, r, action, t, text); err != nil {
-			return Referral{}, r.CaseID, err
+		if (accept.CaseID != nil || accept.NewCase) && (action != Accept || r.Kind != KindIntake) {
+			return apperr.Invalid("case_id", "is given only when accepting an intake")
 		}
-		out, err := s.loadView(ctx, tx, p, id)
-		return out, r.CaseID, err
+		if r.CaseID, err = s.apply(ctx, tx, p, r, action, t, text, accept); err != nil {
+			return err
+		}
+		if out, err = s.loadView(ctx, tx, p, id); err != nil {
+			return err
+		}
+		typ, oid = auditObject(r, p)
+		return audit.Record(ctx, tx, "referral."+action, typ, oid, audit.Success)
 	})
+	return out, err
 }
 
 // checkActText checks the text of an action: a decline needs a reason; a
@@ -105,42 +116,59 @@ func checkActText(action, text string) error {
 	return nil
 }
 
-// apply carries out transition t of referral r, which the caller may make:
-// a referral whose consent ended cannot be accepted or completed (it has
-// expired, whatever is asked); the text is sealed under the referral's
-// key; an accepted transfer hands the case over (cases.Transfer).
-func (s *Service) apply(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow, action string, t transition, text string) error {
-	var consentValid bool
-	if err := tx.Raw(`SELECT jardam_consent_valid(?)`, r.ConsentID).Scan(&consentValid).Error; err != nil {
-		return err
-	}
-	if !consentValid && (t.to == StatusAccepted || t.to == StatusCompleted) {
-		return apperr.Conflict("the consent behind this referral has ended", "consent_id")
+// apply carries out transition t of referral r, which the caller may make,
+// and returns the case the referral names afterwards: a referral whose
+// consent ended cannot be accepted or completed (it has expired, whatever
+// is asked); the text is sealed under the referral's key; an accepted
+// transfer hands the case over (cases.Transfer); an accepted intake opens
+// or names the recipient's case (acceptIntake); an intake answered
+// otherwise drops the identity it carried.
+func (s *Service) apply(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r referralRow, action string, t transition, text string, accept AcceptInput) (*uuid.UUID, error) {
+	if r.Kind != KindIntake {
+		var consentValid bool
+		if err := tx.Raw(`SELECT jardam_consent_valid(?)`, r.ConsentID).Scan(&consentValid).Error; err != nil {
+			return nil, err
+		}
+		if !consentValid && (t.to == StatusAccepted || t.to == StatusCompleted) {
+			return nil, apperr.Conflict("the consent behind this referral has ended", "consent_id")
+		}
 	}
 	var enc []byte
 	if t.text != "" && text != "" {
 		sealer, err := s.sealer(ctx, r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if enc, err = sealer.Seal([]byte(text), referralAD(r.ID, t.text)); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := tx.Exec(`UPDATE referrals SET status = @to, version = version + 1, updated_at = now()`+t.set+` WHERE id = @id`,
+	caseID := r.CaseID
+	if action == Accept && r.Kind == KindIntake {
+		id, err := s.acceptIntake(ctx, tx, p, r, accept)
+		if err != nil {
+			return nil, err
+		}
+		caseID = &id
+	}
+	set := t.set
+	if r.Kind == KindIntake && action != Accept {
+		set += `, identity_enc = NULL, contact_enc = NULL`
+	}
+	if err := tx.Exec(`UPDATE referrals SET status = @to, version = version + 1, updated_at = now()`+set+` WHERE id = @id`,
 		map[string]any{"to": t.to, "id": r.ID, "enc": enc, "user": p.UserID}).Error; err != nil {
-		return err
+		return nil, err
 	}
 	if action == Accept {
 		if err := tx.Exec(`INSERT INTO referral_assignments (referral_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, r.ID, p.UserID).Error; err != nil {
-			return err
+			return nil, err
 		}
 		if r.Kind == "transfer" {
-			if err := cases.Transfer(tx, r.CaseID, r.ToOrganizationID, p.UserID); err != nil {
-				return err
+			if err := cases.Transfer(tx, *r.CaseID, r.ToOrganizationID, p.UserID); err != nil {
+				return nil, err
 			}
 		}
 	}
 	from := r.Status
-	return event(tx, p, r, &from, t.to)
+	return caseID, event(tx, p, r, &from, t.to)
 }

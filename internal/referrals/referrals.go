@@ -8,6 +8,7 @@ package referrals
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"strings"
@@ -44,6 +45,9 @@ type Service struct {
 	now     func() time.Time
 	// hash is the keyed hash of a request, for idempotency keys.
 	hash func(route string, body []byte) []byte
+	// Cases opens the case of an accepted intake; nil refuses intakes'
+	// acceptance.
+	Cases *cases.Service
 }
 
 // NewService returns the referral service. hash is the keyed hash that
@@ -78,21 +82,27 @@ type CaseSummary struct {
 
 // Referral is the API view of a referral.
 type Referral struct {
-	ID                 uuid.UUID   `json:"id"`
-	Code               string      `json:"code"`
-	CaseID             uuid.UUID   `json:"case_id"`
-	Kind               string      `json:"kind"`
-	FromOrganizationID uuid.UUID   `json:"from_organization_id"`
-	ToOrganizationID   uuid.UUID   `json:"to_organization_id"`
-	AssistanceTypes    []string    `json:"assistance_types"`
-	Categories         []string    `json:"categories"`
-	Urgency            string      `json:"urgency"`
-	Status             string      `json:"status"`
-	DueAt              time.Time   `json:"due_at"`
-	Overdue            bool        `json:"overdue"`
-	ConsentID          uuid.UUID   `json:"consent_id"`
-	CaseSummary        CaseSummary `json:"case_summary"`
-	AssignedUserIDs    []uuid.UUID `json:"assigned_user_ids"`
+	ID   uuid.UUID `json:"id"`
+	Code string    `json:"code"`
+	// CaseID is null for an intake not yet accepted, and always for the
+	// hotline that sent an intake.
+	CaseID             *uuid.UUID `json:"case_id"`
+	Kind               string     `json:"kind"`
+	FromOrganizationID uuid.UUID  `json:"from_organization_id"`
+	ToOrganizationID   uuid.UUID  `json:"to_organization_id"`
+	AssistanceTypes    []string   `json:"assistance_types"`
+	Categories         []string   `json:"categories"`
+	Urgency            string     `json:"urgency"`
+	Status             string     `json:"status"`
+	DueAt              time.Time  `json:"due_at"`
+	Overdue            bool       `json:"overdue"`
+	// ConsentID is null for an intake: the call recorded the consent.
+	ConsentID   *uuid.UUID  `json:"consent_id"`
+	CaseSummary CaseSummary `json:"case_summary"`
+	// Screening is an intake's screening, what its recipient reads before
+	// accepting.
+	Screening       *IntakeScreening `json:"screening,omitempty"`
+	AssignedUserIDs []uuid.UUID      `json:"assigned_user_ids"`
 	// Note, DeclineReason and Outcome are absent where the caller may not
 	// read them (the note before acceptance, for instance).
 	Note          *string    `json:"note,omitempty"`
@@ -118,7 +128,7 @@ type CreateInput struct {
 type referralRow struct {
 	ID                 uuid.UUID
 	Code               string
-	CaseID             uuid.UUID
+	CaseID             *uuid.UUID
 	Kind               string
 	FromOrganizationID uuid.UUID
 	ToOrganizationID   uuid.UUID
@@ -127,7 +137,8 @@ type referralRow struct {
 	Urgency            string
 	Status             string
 	DueAt              time.Time
-	ConsentID          uuid.UUID
+	ConsentID          *uuid.UUID
+	Screening          *string
 	CaseSex            string
 	CaseAgeBracket     string
 	CaseRegion         *string
@@ -144,7 +155,7 @@ type referralRow struct {
 }
 
 const referralColumns = `r.id, r.code, r.case_id, r.kind, r.from_organization_id, r.to_organization_id, r.assistance_types,
-	r.categories, r.urgency, r.status, r.due_at, r.consent_id, r.case_sex, r.case_age_bracket, r.case_region,
+	r.categories, r.urgency, r.status, r.due_at, r.consent_id, r.screening::text AS screening, r.case_sex, r.case_age_bracket, r.case_region,
 	r.key_master_version, r.key_wrapped, r.note_enc, r.decline_reason_enc, r.outcome_enc, r.responded_at, r.version,
 	r.created_at, r.updated_at, r.created_by`
 
@@ -179,11 +190,21 @@ func (s *Service) view(ctx context.Context, tx *gorm.DB, p reqctx.Principal, r r
 		CaseSummary: CaseSummary{Sex: r.CaseSex, AgeBracket: r.CaseAgeBracket, RegionOfOrigin: r.CaseRegion},
 		RespondedAt: utcPtr(r.RespondedAt), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		AssignedUserIDs: []uuid.UUID{}}
+	if intakeCaseHidden(p, r) {
+		out.CaseID = nil
+	}
+	if r.Screening != nil {
+		var sc IntakeScreening
+		if err := json.Unmarshal([]byte(*r.Screening), &sc); err != nil {
+			return out, err
+		}
+		out.Screening = &sc
+	}
 	var assigned []struct{ UserID uuid.UUID }
 	if err := tx.Raw(`SELECT user_id FROM referral_assignments WHERE referral_id = ? ORDER BY assigned_at`, r.ID).Scan(&assigned).Error; err != nil {
 		return out, err
 	}
-	facts := access.Referral{CaseID: r.CaseID, From: r.FromOrganizationID, To: r.ToOrganizationID,
+	facts := access.Referral{CaseID: caseOf(r), From: r.FromOrganizationID, To: r.ToOrganizationID,
 		Working: r.Status == StatusAccepted || r.Status == StatusCompleted}
 	for _, a := range assigned {
 		out.AssignedUserIDs = append(out.AssignedUserIDs, a.UserID)
@@ -550,15 +571,28 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Ref
 
 // Get returns one referral of the caller's organization.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Referral, error) {
-	return access.Do(ctx, s.db, "referral.read", func(tx *gorm.DB, p reqctx.Principal) (Referral, uuid.UUID, error) {
+	var out Referral
+	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		r, err := s.load(tx, id, false)
 		if err != nil {
-			return Referral{}, r.CaseID, err
+			return err
 		}
 		if r.ID == uuid.Nil {
-			return Referral{}, r.CaseID, access.NotFound("referral", "referral.read", "referral", id.String())
+			return access.NotFound("referral", "referral.read", "referral", id.String())
 		}
-		out, err := s.view(ctx, tx, p, r)
-		return out, r.CaseID, err
+		if out, err = s.view(ctx, tx, p, r); err != nil {
+			return err
+		}
+		typ, oid := auditObject(r, p)
+		return audit.Record(ctx, tx, "referral.read", typ, oid, audit.Success)
 	})
+	return out, err
+}
+
+// caseOf is the case a referral names, or the nil id.
+func caseOf(r referralRow) uuid.UUID {
+	if r.CaseID == nil {
+		return uuid.Nil
+	}
+	return *r.CaseID
 }

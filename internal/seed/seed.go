@@ -45,6 +45,7 @@ var Orgs = []Org{
 		[]string{"homecoming", "income_generation", "vocational_training", "financial"}},
 	{"BISHKEK-CITY", "local_authority", "bishkek_city", "Мэрия города Бишкек", "Бишкек шаарынын мэриясы", "Bishkek city hall", []string{"housing", "employment", "documents"}},
 	{"OSH-CITY", "local_authority", "osh_city", "Мэрия города Ош", "Ош шаарынын мэриясы", "Osh city hall", []string{"housing", "employment", "documents"}},
+	{"HOTLINE-1899", "hotline", "bishkek_city", "Горячая линия 1899", "1899 ишеним телефону", "Hotline 1899", nil},
 }
 
 // Accounts are the demo accounts.
@@ -59,6 +60,7 @@ var Accounts = []Account{
 	{"caseworker@akzhurok.kg", "Ak-Zhurok Caseworker", "AKZHUROK", "caseworker"},
 	{"social@mlsp.gov.kg", "MLSSM Social Worker", "MLSSM-SOC", "caseworker"},
 	{"coordinator@mlsp.gov.kg", "MLSSM Coordinator", "MLSSM-CTU", "coordinator"},
+	{"operator@hotline1899.kg", "Hotline 1899 Operator", "HOTLINE-1899", "hotline_operator"},
 }
 
 // Demo creates the demo organizations and accounts in one transaction.

@@ -103,7 +103,7 @@ func toUser(r row) User {
 // grantable lists the roles each admin role may grant.
 var grantable = map[string][]string{
 	authz.RoleAdmin:    {authz.RoleAdmin, authz.RoleOrgAdmin, authz.RoleCoordinator, authz.RoleAuditor},
-	authz.RoleOrgAdmin: {authz.RoleCaseworker, authz.RoleSupervisor},
+	authz.RoleOrgAdmin: {authz.RoleCaseworker, authz.RoleSupervisor, authz.RoleHotlineOperator},
 }
 
 // MayGrant reports whether granter's role may give role to an account of
@@ -249,6 +249,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (User, error) {
 		if err := organizations.CheckNamed(tx, "organization_id", in.OrganizationID, false); err != nil {
 			return err
 		}
+		if err := roleFits(tx, in.Role, in.OrganizationID); err != nil {
+			return err
+		}
 		if err := tx.Raw(`INSERT INTO users (email, name, role, organization_id, password_hash, must_change_password,
 			status, disabled_at, created_by, requested_by, password_set_by)
 			VALUES (?, ?, ?, ?, ?, true, ?, CASE WHEN ? = 'active' THEN NULL ELSE now() END, ?, ?, ?)
@@ -273,6 +276,20 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (User, error) {
 		return User{}, apperr.Wrap(err)
 	}
 	return toUser(r), nil
+}
+
+// roleFits answers a validation error naming role when role does not fit
+// the kind of organization org (FitsKind). It returns the database's
+// errors.
+func roleFits(tx *gorm.DB, role string, org uuid.UUID) error {
+	var kind string
+	if err := tx.Raw(`SELECT kind FROM organizations WHERE id = ?`, org).Scan(&kind).Error; err != nil {
+		return err
+	}
+	if !FitsKind(role, kind) {
+		return apperr.Invalid("role", "does not fit the organization: a hotline has hotline operators, and no caseworker or supervisor")
+	}
+	return nil
 }
 
 func (s *Service) denied(ctx context.Context, action string) {
@@ -330,6 +347,11 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		}
 		if r.Version != expected {
 			return web.Stale()
+		}
+		if p.Role != nil {
+			if err := roleFits(tx, *p.Role, r.OrganizationID); err != nil {
+				return err
+			}
 		}
 		if r.ID == caller.UserID && ((p.Disabled != nil && *p.Disabled) || (p.Role != nil && *p.Role != r.Role)) {
 			return apperr.Conflict("you cannot disable or change the role of your own account")

@@ -45,7 +45,15 @@ export const FUNDING_SOURCES = [
   'other',
 ] as const;
 export const GOAL_STATUSES = ['open', 'in_progress', 'achieved', 'dropped'] as const;
-export const ROLES = ['caseworker', 'supervisor', 'coordinator', 'org_admin', 'admin', 'auditor'] as const;
+export const ROLES = [
+  'caseworker',
+  'supervisor',
+  'coordinator',
+  'org_admin',
+  'admin',
+  'auditor',
+  'hotline_operator',
+] as const;
 export const ORG_KINDS = [
   'state_body',
   'local_authority',
@@ -55,6 +63,7 @@ export const ORG_KINDS = [
   'international_org',
   'coordinator',
   'operator',
+  'hotline',
 ] as const;
 export const REGIONS = [
   'bishkek_city',
@@ -178,6 +187,32 @@ export const REPORT_FIGURES = [
   'spending_kgs',
 ] as const;
 
+/** A hotline contact's enumerations. */
+export const CONTACT_CHANNELS = ['phone', 'messenger', 'app', 'walk_in', 'email', 'other'] as const;
+export const CONTACT_CALLERS = ['person_concerned', 'family', 'witness', 'professional', 'anonymous'] as const;
+export const CONTACT_TOPICS = [
+  'safe_migration_advice',
+  'job_offer_check',
+  'suspected_trafficking',
+  'victim_seeking_help',
+  'missing_person',
+  'other',
+] as const;
+export const CONTACT_OUTCOMES = ['advice_given', 'referred', 'no_action'] as const;
+export const SCREENING_RESULTS = ['none', 'possible', 'likely'] as const;
+export const SCREENING_INDICATORS = [
+  'deception',
+  'coercion',
+  'debt_bondage',
+  'withheld_documents',
+  'restricted_movement',
+  'threats',
+  'isolation',
+  'excessive_hours',
+  'abusive_conditions',
+  'withheld_wages',
+] as const;
+
 /** The kinds of work in a person's work list (GET /me/work), in the order the counts come. */
 export const WORK_KINDS = [
   'referral_response',
@@ -233,6 +268,12 @@ export const LABELLED = {
   wkind: WORK_KINDS,
   wapproval: WORK_APPROVALS,
   relation: CASE_RELATIONS,
+  ccha: CONTACT_CHANNELS,
+  ccaller: CONTACT_CALLERS,
+  ctopic: CONTACT_TOPICS,
+  coutcome: CONTACT_OUTCOMES,
+  sres: SCREENING_RESULTS,
+  ind: SCREENING_INDICATORS,
 } as const;
 
 /** The prefix of a labelled enumeration. */
@@ -271,4 +312,10 @@ export const API_SCHEMAS: Partial<Record<EnumName, string>> = {
   urgency: 'Urgency',
   direction: 'MeasureDirectionCode',
   fig: 'ReportFigure',
+  ccha: 'ContactChannel',
+  ccaller: 'ContactCaller',
+  ctopic: 'ContactTopic',
+  coutcome: 'ContactOutcome',
+  sres: 'ScreeningResult',
+  ind: 'ScreeningIndicator',
 };

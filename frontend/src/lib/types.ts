@@ -165,7 +165,8 @@ export interface Note {
 export interface Referral {
   id: string;
   code?: string;
-  case_id: string;
+  /** Null for an intake not yet accepted (and always on the hotline's side). */
+  case_id: string | null;
   kind: string;
   assistance_types: string[];
   urgency: string;
@@ -182,6 +183,45 @@ export interface Referral {
   responded_at?: string | null;
   created_at?: string;
   case_summary?: { code?: string; sex?: string; age_bracket?: string; region_of_origin?: string | null } | null;
+  /** An intake's screening, what its recipient reads before accepting. */
+  screening?: IntakeScreening;
+}
+
+export interface IntakeScreening {
+  channel: string;
+  caller: string;
+  topic: string;
+  region: string | null;
+  country: string | null;
+  indicators: string[];
+  result: string | null;
+}
+
+/** A hotline's contact (GET /contacts/{id}); sealed fields are absent in lists. */
+export interface Contact {
+  id: string;
+  code: string;
+  channel: string;
+  caller: string;
+  topic: string;
+  region: string | null;
+  country: string | null;
+  screening: { indicators: string[]; result: string | null };
+  outcome: string | null;
+  callback_consent: boolean;
+  summary?: string;
+  identity?: { given_name?: string; family_name?: string; birth_date?: string };
+  contact?: { phone?: string };
+  erased: boolean;
+  intake: {
+    referral_id: string;
+    code: string;
+    status: string;
+    to_organization_id: string;
+    responded_at: string | null;
+  } | null;
+  created_at: string;
+  version: number;
 }
 
 export interface Consent {

@@ -36,14 +36,7 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
         })),
       ),
     ).then((pages) =>
-      setOverdue(
-        new Set(
-          pages
-            .flatMap((p) => p.items)
-            .filter((r) => r.overdue)
-            .map((r) => r.case_id),
-        ),
-      ),
+      setOverdue(new Set(pages.flatMap((p) => p.items).flatMap((r) => (r.overdue && r.case_id ? [r.case_id] : [])))),
     );
   }, []);
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useI18n } from '../i18n';
-import { api, query } from '../lib/api';
+import { ApiError, api, query } from '../lib/api';
 import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import type { Referral } from '../lib/types';
@@ -74,8 +74,11 @@ function ReferralRow({
 }) {
   const { t, tx, f } = useI18n();
   const orgName = useOrgName();
-  // The recipient opens the case once it accepted; the sender always can.
-  const canOpen = box === 'outgoing' || r.status === 'accepted';
+  // The recipient opens the case once it accepted; the sender always can
+  // (an intake names no case before, and never to its hotline).
+  const canOpen = r.case_id != null && (box === 'outgoing' || r.status === 'accepted');
+  // An intake whose person may already have a case here: the cases to attach it to.
+  const [matches, setMatches] = useState<{ id: string; code: string }[] | null>(null);
   const [mode, setMode] = useState<'' | 'decline' | 'complete'>('');
   const [error, setError] = useState<unknown>(null);
   const self = useRef<HTMLLIElement>(null);
@@ -83,7 +86,7 @@ function ReferralRow({
     if (focused) self.current?.focus();
   }, [focused]);
 
-  const act = async (action: 'accept' | 'decline' | 'complete', body: Record<string, string>) => {
+  const act = async (action: 'accept' | 'decline' | 'complete', body: Record<string, string | boolean>) => {
     setError(null);
     try {
       onChange(
@@ -93,7 +96,18 @@ function ReferralRow({
         }),
       );
       setMode('');
+      setMatches(null);
     } catch (e) {
+      // An intake's person may already have a case here: offer those cases.
+      if (action === 'accept' && r.kind === 'intake' && e instanceof ApiError && e.status === 409) {
+        try {
+          setMatches((await api<{ items: { id: string; code: string }[] }>(`/referrals/${r.id}/matches`)).items);
+          return;
+        } catch (e2) {
+          setError(e2);
+          return;
+        }
+      }
       setError(e);
     }
   };
@@ -111,11 +125,31 @@ function ReferralRow({
         <span className={`badge urgency-${r.urgency}`}>{tx('urgency', r.urgency)}</span>
         {r.overdue && <span className="badge overdue-mark">{t('ref.overdue')}</span>}
         {r.kind === 'transfer' && <span className="badge">{t('ref.transfer')}</span>}
+        {r.kind === 'intake' && <span className="badge intake">{t('ref.intake')}</span>}
       </div>
       <dl className="fields inline">
         <dt>{t(box === 'incoming' ? 'ref.from' : 'ref.to')}</dt>
         <dd>{orgName(box === 'incoming' ? r.from_organization_id : r.to_organization_id)}</dd>
-        {r.case_summary && (
+        {r.screening && (
+          <>
+            <dt>{t('ref.screening')}</dt>
+            <dd data-testid="intake-screening">
+              {[
+                tx('ctopic', r.screening.topic),
+                tx('ccaller', r.screening.caller),
+                r.screening.result ? tx('sres', r.screening.result) : null,
+                r.screening.region ? tx('region', r.screening.region) : null,
+                r.screening.country,
+              ]
+                .filter(Boolean)
+                .join(' · ')}
+              {r.screening.indicators.length > 0 && (
+                <div className="muted">{r.screening.indicators.map((i) => tx('ind', i)).join(', ')}</div>
+              )}
+            </dd>
+          </>
+        )}
+        {r.case_summary && r.kind !== 'intake' && (
           <>
             <dt>{t('ref.person')}</dt>
             <dd>
@@ -182,6 +216,21 @@ function ReferralRow({
               {t('ref.complete')}
             </button>
           )}
+        </div>
+      )}
+      {matches && (
+        <div className="matches" role="group" aria-label={t('ref.matches')}>
+          <p>{t('ref.matches')}</p>
+          <div className="row wrap">
+            {matches.map((m) => (
+              <button key={m.id} type="button" onClick={() => void act('accept', { case_id: m.id })}>
+                {t('ref.attach')} <span translate="no">{m.code}</span>
+              </button>
+            ))}
+            <button type="button" className="secondary" onClick={() => void act('accept', { new_case: true })}>
+              {t('ref.newCase')}
+            </button>
+          </div>
         </div>
       )}
       {mode && (

@@ -24,10 +24,13 @@ const (
 	RoleOrgAdmin    = "org_admin"
 	RoleAdmin       = "admin"
 	RoleAuditor     = "auditor"
+	// RoleHotlineOperator records the contacts of a hotline and refers
+	// callers to a crisis center; it reads no case.
+	RoleHotlineOperator = "hotline_operator"
 )
 
 // Roles lists every role an account may hold.
-var Roles = []string{RoleCaseworker, RoleSupervisor, RoleCoordinator, RoleOrgAdmin, RoleAdmin, RoleAuditor}
+var Roles = []string{RoleCaseworker, RoleSupervisor, RoleCoordinator, RoleOrgAdmin, RoleAdmin, RoleAuditor, RoleHotlineOperator}
 
 // IsRole reports whether s names a role.
 func IsRole(s string) bool {
@@ -111,6 +114,11 @@ var (
 	ReportRead         = Permission{"report", "read"}
 	ReportWrite        = Permission{"report", "write"}
 	BudgetRead         = Permission{"budget", "read"}
+	ContactCreate      = Permission{"contact", "create"}
+	ContactList        = Permission{"contact", "list"}
+	ContactRead        = Permission{"contact", "read"}
+	ContactUpdate      = Permission{"contact", "update"}
+	ContactRefer       = Permission{"contact", "refer"}
 )
 
 // Enforcer answers role checks from the embedded policy.

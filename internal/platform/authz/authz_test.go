@@ -47,6 +47,10 @@ var expected = map[string][]string{
 		"audit.read", "audit.verify", "measure.list", "notification.list", "notification.update",
 		"organization.list", "self.read", "self.update", "work.list",
 	},
+	authz.RoleHotlineOperator: {
+		"contact.create", "contact.list", "contact.read", "contact.refer", "contact.update", "measure.list",
+		"notification.list", "notification.update", "organization.list", "self.read", "self.update", "work.list",
+	},
 }
 
 func TestPolicyMatchesTheMatrix(t *testing.T) {
@@ -108,6 +112,10 @@ func TestIsolation(t *testing.T) {
 		{"CaseworkerCannotCloseCases", authz.RoleCaseworker, authz.CaseClose},
 		{"CaseworkerCannotCreateUsers", authz.RoleCaseworker, authz.UserCreate},
 		{"SupervisorCannotReadAudit", authz.RoleSupervisor, authz.AuditRead},
+		{"HotlineOperatorCannotReadCases", authz.RoleHotlineOperator, authz.CaseRead},
+		{"HotlineOperatorCannotAnswerReferrals", authz.RoleHotlineOperator, authz.ReferralRespond},
+		{"CaseworkerCannotReadContacts", authz.RoleCaseworker, authz.ContactRead},
+		{"CoordinatorCannotReadContacts", authz.RoleCoordinator, authz.ContactRead},
 		{"UnknownRoleCannotDoAnything", "root", authz.SelfRead},
 		{"GroupNameIsNotARole", "signed_in", authz.SelfRead},
 	}

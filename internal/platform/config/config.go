@@ -44,6 +44,10 @@ type Config struct {
 	// DormantDays: accounts unused for this many days are disabled by a
 	// daily job (JARDAM_DORMANT_DAYS, default 90).
 	DormantDays int
+	// ContactRetentionMonths: hotline contacts that did not become a case
+	// are erased after this many months by a daily job
+	// (JARDAM_CONTACT_RETENTION_MONTHS, default 24).
+	ContactRetentionMonths int
 	// StatsK is the suppression threshold of aggregates shown to
 	// coordinators (at least 3).
 	StatsK int
@@ -264,6 +268,7 @@ func (r *env) keyFiles(c *Config) {
 func (r *env) rules(c *Config) {
 	c.ReflectionDays = r.integer("JARDAM_REFLECTION_DAYS", 30)
 	c.DormantDays = r.integer("JARDAM_DORMANT_DAYS", 90)
+	c.ContactRetentionMonths = r.integer("JARDAM_CONTACT_RETENTION_MONTHS", 24)
 	c.StatsK = r.integer("JARDAM_STATS_K", 5)
 	if c.StatsK < 3 {
 		r.fail("JARDAM_STATS_K: must be at least 3")

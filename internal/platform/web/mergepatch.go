@@ -1,16 +1,15 @@
-package cases
+package web
 
 import (
 	"encoding/json"
 
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
-	"github.com/jardam-kg/jardam/internal/platform/web"
 )
 
-// applyPatch merges a JSON merge patch into the JSON document of cur and
+// ApplyMergePatch merges a JSON merge patch into the JSON document of cur and
 // decodes the result into a T as a request body is (unknown fields
 // refused).
-func applyPatch[T any](cur any, patch map[string]json.RawMessage) (T, error) {
+func ApplyMergePatch[T any](cur any, patch map[string]json.RawMessage) (T, error) {
 	var out T
 	doc, err := json.Marshal(cur)
 	if err != nil {
@@ -20,7 +19,7 @@ func applyPatch[T any](cur any, patch map[string]json.RawMessage) (T, error) {
 	if err != nil {
 		return out, err
 	}
-	err = web.Decode(merged, &out)
+	err = Decode(merged, &out)
 	return out, err
 }
 
