@@ -1210,6 +1210,113 @@ export async function scenarios({ base, chromium, results, log }) {
       ],
     ]),
   );
+  // A call to the 1899 hotline in Kyrgyz, from the first screening question to
+  // the intake accepted at Sezim, where it opens a case with the consented
+  // identity only; the hotline then sees the intake's status, never the case.
+  await step('Kyrgyz: a hotline call from the first question to the intake accepted at Sezim', async () => {
+    const given = `Жаңыл${RUN}`;
+    const family = 'Токтогулова';
+    const phone = '+996555112233';
+    let intakeCode = null;
+    let contactId = null;
+    await withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+      await signIn(page, 'operator@hotline1899.kg');
+      await keepKyrgyz(page);
+      // The call screen is the operator's home, and the keyboard starts on its first field.
+      await page.waitForURL((u) => new URL(u).pathname === '/contacts');
+      await settle(page);
+      await page.locator('select[name=channel]').focus();
+      const first = page.locator('[data-testid=questions] li').first();
+      assert((await first.innerText()).includes('убада кылгандай'), 'the first question is not in Kyrgyz');
+      const timer = await page.locator('[data-testid=call-timer] [role=timer]').innerText();
+      await page.locator('select[name=caller]').selectOption('person_concerned');
+      await page.locator('select[name=topic]').selectOption('victim_seeking_help');
+      // The questions in Russian for a Russian-speaking caller, then back to Kyrgyz.
+      await page.locator('select[name=caller_lang]').selectOption('ru');
+      assert((await first.innerText()).includes('не такими, как обещали'), 'the first question is not in Russian');
+      await page.locator('select[name=caller_lang]').selectOption('uz');
+      assert((await first.innerText()).includes('vaʼda'), 'the first question is not in Uzbek');
+      await page.locator('select[name=caller_lang]').selectOption('ky');
+      for (const ind of ['deception', 'withheld_documents', 'threats']) {
+        await page.locator(`input[name=ind_${ind}]`).focus();
+        await page.keyboard.press('Space');
+      }
+      await page.locator('select[name=result]').selectOption('likely');
+      await page.locator('select[name=region]').selectOption('osh');
+      await page.locator('input[name=country]').fill('RU');
+      await page.locator('textarea[name=summary]').fill('Паспортун иш берүүчү алып койгон.');
+      await page.locator('input[name=given_name]').fill(given);
+      await page.locator('input[name=family_name]').fill(family);
+      await page.locator('input[name=birth_date]').fill('1999-05-21');
+      await page.locator('input[name=callback]').check();
+      await page.locator('input[name=phone]').fill(phone);
+      // The call's timer runs.
+      await page.waitForFunction(
+        (t) => document.querySelector('[data-testid=call-timer] [role=timer]')?.textContent !== t,
+        timer,
+        { timeout: 5_000 },
+      );
+      await audit(page, 'hotline-call');
+      // Alt+S saves the call.
+      const saved = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/contacts') && r.request().method() === 'POST',
+      );
+      await page.keyboard.press('Alt+KeyS');
+      const sr = await saved;
+      assert(sr.status() === 201, `saving the call answered ${sr.status()}`);
+      contactId = (await sr.json()).id;
+      await page.locator('[data-testid=saved-code]').waitFor();
+      await page.locator('[data-testid=today-contacts] li').first().waitFor();
+      // The caller consents to share the identity, not the phone, with Sezim.
+      await page.locator('select[name=to]').selectOption(orgIds.SEZIM);
+      await page.locator('input[name=cat_identity]').check();
+      await page.locator('select[name=urgency]').selectOption('urgent');
+      await page.locator('textarea[name=note]').fill('Кечки сааттан кийин чалуу.');
+      const referred = page.waitForResponse((r) => /\/api\/v1\/contacts\/[^/]+\/refer$/.test(r.url()));
+      await page.locator('form button[type=submit]', { hasText: KY['call.send'] }).click();
+      const rr = await referred;
+      assert(rr.status() === 200, `the intake answered ${rr.status()}`);
+      intakeCode = (await rr.json()).intake.code;
+      await page.locator('[data-testid=intake-status] .badge', { hasText: KY['refstatus.pending'] }).waitFor();
+      await audit(page, 'hotline-intake');
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+      const state = await browserState(page);
+      assert(
+        ![state.local, state.session, state.title, ...watch.urls].some((x) => x.includes(given)),
+        'the name left the page',
+      );
+    });
+    await withBrowser({ locale: 'ky-KG' }, async (page) => {
+      await signIn(page, 'caseworker@sezim.kg');
+      await keepKyrgyz(page);
+      await nav(page, '/referrals');
+      const item = page.locator('[data-testid=referrals-incoming] li', { hasText: intakeCode });
+      await item.waitFor();
+      await item.locator('.badge.intake').waitFor();
+      await item.locator('[data-testid=intake-screening]', { hasText: KY['ctopic.victim_seeking_help'] }).waitFor();
+      const before = await item.innerText();
+      assert(
+        ![given, family, phone, 'Кечки'].some((x) => before.includes(x)),
+        'the inbox shows the caller before acceptance',
+      );
+      await audit(page, 'intake-inbox');
+      const accepted = page.waitForResponse((r) => /\/api\/v1\/referrals\/[^/]+\/accept$/.test(r.url()));
+      await item.locator('button', { hasText: KY['ref.accept'] }).click();
+      assert((await accepted).status() === 200, 'accepting the intake failed');
+      await item.locator('.badge', { hasText: KY['refstatus.accepted'] }).waitFor();
+      await item.locator('[data-testid=open-case]').click();
+      await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
+      await settle(page);
+      const content = await page.content();
+      assert(content.includes(given) && content.includes(family), 'the case lacks the consented identity');
+      assert(!content.includes(phone), 'the case holds the phone the caller did not consent to share');
+      await shot(page, 'ky-intake-case-1280');
+    });
+    const contact = await call(await tokenOf('operator@hotline1899.kg'), 'GET', `/contacts/${contactId}`);
+    assert(contact.intake.status === 'accepted', `the hotline sees the intake ${contact.intake.status}`);
+    assert(!JSON.stringify(contact).includes('case_id'), 'the hotline sees a case id');
+  });
+
   await step('Kyrgyz: password change a one-time password requires', () =>
     withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
       await signIn(page, newEmail, oneTime);

@@ -281,18 +281,16 @@ function CallForm({
           name="caller_lang"
         />
         <p className="muted">{t('call.questionsHint')}</p>
-        <ol className="question-list" lang={callerLang} data-testid="questions">
+        <ol className="question-list" data-testid="questions">
           {SCREENING_INDICATORS.map((ind) => (
             <li key={ind}>
               <Check
                 name={`ind_${ind}`}
                 label={
-                  <>
-                    {QUESTIONS[callerLang][ind]}{' '}
-                    <span className="muted" lang={undefined}>
-                      ({tx('ind', ind)})
-                    </span>
-                  </>
+                  <span className="question">
+                    <span lang={callerLang}>{QUESTIONS[callerLang][ind]}</span>{' '}
+                    <span className="muted">({tx('ind', ind)})</span>
+                  </span>
                 }
                 checked={d.indicators.includes(ind)}
                 onChange={() => set('indicators')(toggled(d.indicators, ind))}
