@@ -9,6 +9,7 @@
 //	jardam import ctdc FILE --organization CODE   import CTDC's global dataset or legacy records as historical cases
 //	jardam audit verify [--anchor FILE]  verify the whole audit trail
 //	jardam backup check             do the keys and the database belong together?
+//	jardam retention run [--dry-run]   erase the identities of cases closed longer than the retention period
 //	jardam keys init --dir DIR      create missing key files
 //	jardam keys rotate --new FILE   re-wrap every case data key with a new master key
 //	jardam keys destroy --case CODE --reason TEXT   erase a case's identity (destroy its data key)
@@ -51,6 +52,9 @@ commands:
   backup check                  do the configured keys and the database belong together
                                 (schema, master and index key checks, the audit trail)?
                                 writes nothing; exit status 1 when not
+  retention run [--dry-run] [--limit N]
+                                erase the identities of cases closed more than
+                                JARDAM_RETENTION_YEARS ago (no legal hold); --dry-run lists codes
   keys init --dir DIR           create missing key files (jwt.key, audit.key, master.key, index.key)
   keys rotate --new FILE [--batch N]
                                 re-wrap every case data key with the master key in FILE, the
@@ -106,14 +110,15 @@ var commands = map[string]func(ctx context.Context, cfg config.Config, log *slog
 	"serve": func(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
 		return serve(ctx, cfg, log)
 	},
-	"migrate":  migrate,
-	"seed":     seedCmd,
-	"user":     userCmd,
-	"audit":    auditCmd,
-	"keys":     keysCmd,
-	"measures": measuresCmd,
-	"import":   importCmd,
-	"backup":   backupCmd,
+	"migrate":   migrate,
+	"seed":      seedCmd,
+	"user":      userCmd,
+	"audit":     auditCmd,
+	"keys":      keysCmd,
+	"measures":  measuresCmd,
+	"import":    importCmd,
+	"backup":    backupCmd,
+	"retention": retentionCmd,
 }
 
 type usageError string

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/api"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/contacts"
 	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
@@ -175,6 +176,7 @@ func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.D
 // are safe to run in every replica at once.
 func backgroundJobs(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *audit.Linker) []schedule.Job {
 	mail := notifications.SMTP{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, BaseURL: cfg.BaseURL}
+	erasures := cases.NewErasures(db, cfg.RetentionYears)
 	return []schedule.Job{
 		{Name: "audit_link", Every: cfg.AuditLinkInterval, Backlog: audit.MaxLinkBatch, Step: linker.LinkOnce},
 		// Statistical releases are computed ahead of coordinators' reads
@@ -185,6 +187,10 @@ func backgroundJobs(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *au
 		{Name: "dormant_accounts", Every: time.Hour, Step: users.NewDormancy(db, cfg.DormantDays, log).RunOnce},
 		{Name: "contact_retention", Every: time.Hour, Step: contacts.NewRetention(db, cfg.ContactRetentionMonths, log).RunOnce},
 		{Name: "work_digest", Every: time.Hour, Step: work.NewDigest(work.NewService(db, nil), mail, log).RunOnce},
+		// Approved erasures, once their delay has passed; retention once a
+		// day.
+		{Name: "erasure", Every: time.Minute, Backlog: cases.ErasureBatch, Step: erasures.RunOnce},
+		{Name: "retention", Every: time.Hour, Step: erasures.RetentionOnce},
 	}
 }
 

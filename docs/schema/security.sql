@@ -16,11 +16,13 @@ ALTER TABLE case_assessments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_assignments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_blind_index ENABLE ROW LEVEL SECURITY;
 -- case_code_counters: no row-level security
+ALTER TABLE case_erasure_requests ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_flags ENABLE ROW LEVEL SECURITY;
 -- case_import_code_counters: no row-level security
 ALTER TABLE case_imports ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_keys ENABLE ROW LEVEL SECURITY;
+ALTER TABLE case_legal_holds ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_notes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_plans ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_stage_moves ENABLE ROW LEVEL SECURITY;
@@ -107,6 +109,13 @@ CREATE POLICY case_blind_index_via_case ON case_blind_index AS PERMISSIVE FOR AL
     WITH CHECK ((EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = case_blind_index.case_id))));
+CREATE POLICY case_erasure_requests_via_case ON case_erasure_requests AS PERMISSIVE FOR ALL TO public
+    USING ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_erasure_requests.case_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_erasure_requests.case_id))));
 CREATE POLICY case_events_via_case ON case_events AS PERMISSIVE FOR ALL TO public
     USING ((EXISTS ( SELECT 1
    FROM cases c
@@ -134,6 +143,13 @@ CREATE POLICY case_keys_via_case ON case_keys AS PERMISSIVE FOR ALL TO jardam_ap
     WITH CHECK ((EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = case_keys.case_id))));
+CREATE POLICY case_legal_holds_via_case ON case_legal_holds AS PERMISSIVE FOR ALL TO public
+    USING ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_legal_holds.case_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_legal_holds.case_id))));
 CREATE POLICY case_notes_own_org ON case_notes AS PERMISSIVE FOR ALL TO public
     USING ((organization_id = jardam_current_org()))
     WITH CHECK (((organization_id = jardam_current_org()) AND (EXISTS ( SELECT 1
@@ -259,12 +275,14 @@ GRANT INSERT, SELECT ON TABLE case_assessments TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE case_assignments TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE case_blind_index TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_code_counters TO jardam_app;
+GRANT INSERT, SELECT, UPDATE ON TABLE case_erasure_requests TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE case_events TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_flags TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_import_code_counters TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_imports TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_keys TO jardam_app;
 GRANT SELECT ON TABLE case_keys TO jardam_maint;
+GRANT INSERT, SELECT, UPDATE ON TABLE case_legal_holds TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_notes TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_plans TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_stage_moves TO jardam_app;
@@ -334,12 +352,15 @@ GRANT EXECUTE ON FUNCTION audit_refuse_change() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_assistance_days(date,date,text,timestamp with time zone,timestamp with time zone) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_budget_actuals(integer,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_budget_cost_contributors(integer,text[]) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_carry_out_erasures(uuid,integer) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_case_id_by_code(text) TO jardam_maint;
 GRANT EXECUTE ON FUNCTION jardam_consent_valid(uuid) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_current_org() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_duplicate_elsewhere(bytea[],text[],uuid[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_erase_case_index(uuid) TO jardam_maint;
 GRANT EXECUTE ON FUNCTION jardam_erase_expired_contacts(timestamp with time zone) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_erasure_blocker(uuid) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION jardam_erasure_blocker(uuid) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_expire_referrals() TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_half_year_end(integer,integer) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_indicator_activities(timestamp with time zone,timestamp with time zone) TO jardam_app;
@@ -356,6 +377,8 @@ GRANT EXECUTE ON FUNCTION jardam_report_cost_contributors(timestamp with time zo
 GRANT EXECUTE ON FUNCTION jardam_report_figures(uuid,timestamp with time zone,timestamp with time zone,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_narratives(uuid,integer,integer,text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_states(integer,integer) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_retention_due(integer,integer) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_schedule_retention(integer,integer) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_export(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
@@ -438,6 +461,38 @@ BEGIN
         FROM given x GROUP BY GROUPING SETS ((x.code, x.src, x.person), (x.code, x.person), (x.person))
     )
     SELECT p.code, p.src, count(*)::bigint, max(p.kgs) FROM per_person p GROUP BY p.code, p.src;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_carry_out_erasures(one_request uuid, lim integer)
+ RETURNS TABLE(request_id uuid, case_id uuid, organization_id uuid)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE r record;
+BEGIN
+    FOR r IN
+        SELECT e.id, e.case_id, c.owner_organization_id
+        FROM case_erasure_requests e JOIN cases c ON c.id = e.case_id
+        WHERE e.status = 'scheduled' AND e.erase_after <= now()
+          AND (one_request IS NULL OR e.id = one_request)
+          AND jardam_erasure_blocker(e.case_id) IS NULL
+        ORDER BY e.erase_after, e.id
+        LIMIT lim
+        FOR UPDATE OF e SKIP LOCKED
+    LOOP
+        UPDATE case_keys SET wrapped = NULL, master_version = NULL, destroyed_at = now()
+            WHERE case_keys.case_id = r.case_id AND wrapped IS NOT NULL;
+        DELETE FROM case_blind_index WHERE case_blind_index.case_id = r.case_id;
+        UPDATE referrals SET key_wrapped = NULL WHERE referrals.case_id = r.case_id AND key_wrapped IS NOT NULL;
+        UPDATE case_erasure_requests SET status = 'erased', erased_at = now(), version = version + 1
+            WHERE id = r.id;
+        request_id := r.id;
+        case_id := r.case_id;
+        organization_id := r.owner_organization_id;
+        RETURN NEXT;
+    END LOOP;
 END;
 $function$;
 
@@ -974,6 +1029,41 @@ AS $function$
     FROM half_year_reports r
     WHERE r.year = p_year AND r.half = p_half
       AND (r.organization_id = jardam_current_org() OR jardam_half_year_end(p_year, p_half) <= now())
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_retention_due(years integer, lim integer)
+ RETURNS TABLE(case_id uuid, code text, organization_id uuid, closed_at timestamp with time zone)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+    SELECT c.id, c.code, c.owner_organization_id, m.closed_at
+    FROM cases c
+    CROSS JOIN LATERAL (SELECT max(s.moved_at) AS closed_at FROM case_stage_moves s
+                        WHERE s.case_id = c.id AND s.to_stage = 'closed') m
+    WHERE c.status = 'closed'
+      AND m.closed_at < now() - make_interval(years => years)
+      AND NOT EXISTS (SELECT 1 FROM case_erasure_requests e WHERE e.case_id = c.id AND e.status IN ('pending', 'scheduled', 'erased'))
+      AND jardam_erasure_blocker(c.id) IS NULL
+    ORDER BY m.closed_at, c.id
+    LIMIT lim
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_schedule_retention(years integer, lim integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE n integer;
+BEGIN
+    INSERT INTO case_erasure_requests (id, case_id, reason, status, erase_after)
+    SELECT gen_random_uuid(), d.case_id, 'retention', 'scheduled', now()
+    FROM jardam_retention_due(years, lim) d
+    ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.jardam_stats_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)

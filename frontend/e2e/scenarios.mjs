@@ -1518,6 +1518,66 @@ export async function scenarios({ base, chromium, results, log }) {
     },
   );
 
+  await step(
+    'Kyrgyz: two people erase an identity: the supervisor asks, the org admin approves after a confirmation',
+    () =>
+      withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+        const cw = await tokenOf('caseworker@sezim.kg');
+        const family = `${MARKER}-erase`;
+        const made = await call(cw, 'POST', '/cases', {
+          identity: { family_name: family, given_name: MARKER_GIVEN },
+          sex: 'female',
+        });
+        // The supervisor asks on the case page; the request waits for a second person.
+        await signIn(page, 'supervisor@sezim.kg');
+        await keepKyrgyz(page);
+        await page.goto(`${base}/cases/${made.id}`);
+        const panel = page.locator('#sec-erasure');
+        await panel.locator('h2', { hasText: KY['erasure.title'] }).waitFor();
+        await panel.locator('select[name=erasure-reason]').selectOption('person_request');
+        await panel.locator('textarea[name=erasure-details]').fill(`${MARKER} asked at the shelter`);
+        await panel.locator('button[type=submit]', { hasText: KY['erasure.request'] }).click();
+        const item = panel.locator('[data-testid=erasure-request]');
+        await item.locator('.badge', { hasText: KY['erasure.status.pending'] }).waitFor();
+        await item.locator('p', { hasText: KY['erasure.waitsForSecond'] }).waitFor();
+        assert(
+          (await item.locator('button', { hasText: KY['erasure.approve'] }).count()) === 0,
+          'the requester is offered the approval',
+        );
+        await audit(page, 'erasure-requested');
+        await page.locator('.userbox button').click();
+        await page.locator('h2', { hasText: KY['login.title'] }).waitFor();
+
+        // The org admin, who reads no case, decides from the accounts screen: by code, without details.
+        await signIn(page, 'orgadmin@sezim.kg');
+        await nav(page, '/users');
+        const open = page.locator('[data-testid=erasure-request]', {
+          hasText: KY['erasure.reason.person_request'],
+        });
+        await open.waitFor();
+        assert(!(await open.innerText()).includes(MARKER), 'the org admin reads the details');
+        await open.locator('button', { hasText: KY['erasure.approve'] }).click();
+        const confirm = open.locator('[role=alertdialog]');
+        await confirm.locator('strong', { hasText: KY['erasure.confirmTitle'] }).waitFor();
+        await audit(page, 'erasure-confirm');
+        const approved = page.waitForResponse((r) => /\/api\/v1\/erasure-requests\/[^/]+\/approve$/.test(r.url()));
+        await confirm.locator('button', { hasText: KY['erasure.confirm'] }).click();
+        assert((await approved).status() === 200, 'the approval failed');
+        await open.waitFor({ state: 'detached' });
+
+        // Without a delay in development, the identity is gone at once; the case stays.
+        const after = await call(cw, 'GET', `/cases/${made.id}`);
+        assert(after.identity_erased === true && !after.identity, 'the identity was not erased');
+        await page.locator('.userbox button').click();
+        await page.locator('h2', { hasText: KY['login.title'] }).waitFor();
+        await signIn(page, 'supervisor@sezim.kg');
+        await page.goto(`${base}/cases/${made.id}`);
+        await page.locator('p', { hasText: KY['case.identityErased'] }).waitFor();
+        await page.locator('#sec-erasure .badge', { hasText: KY['erasure.status.erased'] }).waitFor();
+        await checkNoLeaks(page, watch, [family]);
+      }),
+  );
+
   if (usersListStatus === 403)
     log("note: the supervisor's GET /users?role=caseworker answered 403; assignment from the list was not exercised");
   writeFileSync(join(results, 'axe-summary.json'), `${JSON.stringify(axeSummary, null, 2)}\n`);

@@ -52,7 +52,7 @@ func TestCaseAllowedActions(t *testing.T) {
 	ownerOnly := []string{"update", "move_stage", "plan_read", "plan_edit", "consent_list", "consent_create", "consent_withdraw", "refer",
 		"assessment_list", "assessment_create", "flag_create", "approval_list", "approval_request"}
 	shared := []string{"referral_list", "assistance_list", "assistance_create", "note_list", "note_create"}
-	supervisorOnly := []string{"close", "assign", "access_log", "flag_remove", "approval_decide"}
+	supervisorOnly := []string{"close", "assign", "access_log", "flag_remove", "approval_decide", "erasure_request", "legal_hold"}
 
 	actions, stages := allowedOf(t, env, w.sender, w.caseID)
 	wantActions(t, "caseworker", actions, append(ownerOnly, shared...), supervisorOnly)

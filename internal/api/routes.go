@@ -39,7 +39,7 @@ type handlers struct {
 
 // newHandlers builds each domain's service and its HTTP handler.
 func newHandlers(d Deps, authSvc *auth.Service) handlers {
-	caseSvc := cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays}, d.Logger)
+	caseSvc := cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays, ErasureDelay: d.Config.ErasureDelay}, d.Logger)
 	if d.Enforcer != nil {
 		caseSvc.Permits = d.Enforcer.Allowed
 	}
@@ -176,7 +176,7 @@ func (h handlers) routes() []web.Route {
 		web.Put("/api/v1/reports/half-year/:year/:half/narratives/:measure_code", authz.ReportWrite, h.reports.PutNarrative),
 		web.Post("/api/v1/reports/half-year/:year/:half/submit", authz.ReportWrite, h.reports.Submit),
 		web.Get("/api/v1/budget", authz.BudgetRead, h.reports.Budget),
-	}, h.documentRoutes()...)
+	}, append(h.documentRoutes(), h.erasureRoutes()...)...)
 }
 
 // documentRoutes are the routes of the documents kept under a case, sealed
@@ -187,5 +187,21 @@ func (h handlers) documentRoutes() []web.Route {
 		web.Get("/api/v1/cases/:id/documents", authz.DocumentList, h.documents.List),
 		web.Get("/api/v1/documents/:id/content", authz.DocumentRead, h.documents.Download),
 		web.Delete("/api/v1/documents/:id", authz.DocumentRemove, h.documents.Remove),
+	}
+}
+
+// erasureRoutes are the routes of the erasure of a person's identity, with
+// two people, and of legal holds.
+func (h handlers) erasureRoutes() []web.Route {
+	return []web.Route{
+		web.Post("/api/v1/cases/:id/erasure-requests", authz.ErasureRequest, h.cases.RequestErasure),
+		web.Get("/api/v1/cases/:id/erasure-requests", authz.ErasureList, h.cases.CaseErasures),
+		web.Get("/api/v1/erasure-requests", authz.ErasureList, h.cases.OpenErasures),
+		web.Post("/api/v1/erasure-requests/:id/approve", authz.ErasureDecide, h.cases.ApproveErasure),
+		web.Post("/api/v1/erasure-requests/:id/reject", authz.ErasureDecide, h.cases.RejectErasure),
+		web.Post("/api/v1/erasure-requests/:id/cancel", authz.ErasureRequest, h.cases.CancelErasure),
+		web.Get("/api/v1/cases/:id/legal-hold", authz.LegalHoldRead, h.cases.LegalHold),
+		web.Put("/api/v1/cases/:id/legal-hold", authz.LegalHoldWrite, h.cases.PutLegalHold),
+		web.Delete("/api/v1/cases/:id/legal-hold", authz.LegalHoldWrite, h.cases.LiftLegalHold),
 	}
 }

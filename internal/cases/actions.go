@@ -34,6 +34,8 @@ const (
 	ActionDocumentList     = "document_list"     // read the documents (a referred organization: its consented categories)
 	ActionDocumentCreate   = "document_create"   // upload a document
 	ActionDocumentRemove   = "document_remove"   // destroy a document's content
+	ActionErasure          = "erasure_request"   // ask for the erasure of the identity
+	ActionLegalHold        = "legal_hold"        // place or lift a legal hold
 )
 
 // Allowed is what the caller may do on one case, computed from the rules
@@ -100,5 +102,7 @@ func AllowedFor(p reqctx.Principal, rel access.Relation, cs Case, may func(role 
 	add(ActionDocumentList, can(authz.DocumentList, access.SeeCase))
 	add(ActionDocumentCreate, can(authz.DocumentCreate, access.RequireOwner) && !imported && !cs.IdentityErased)
 	add(ActionDocumentRemove, can(authz.DocumentRemove, access.RequireOwningSupervisor))
+	add(ActionErasure, can(authz.ErasureRequest, access.RequireOwningSupervisor) && !cs.IdentityErased && !imported)
+	add(ActionLegalHold, can(authz.LegalHoldWrite, access.RequireOwningSupervisor) && !cs.IdentityErased && !imported)
 	return out
 }

@@ -34,6 +34,9 @@ type Settings struct {
 	ReflectionDays int
 	// DuplicateChecksPerDay caps each user's duplicate checks.
 	DuplicateChecksPerDay int
+	// ErasureDelay is how long an approved erasure waits before the case's
+	// data key is destroyed (none: at once, on approval).
+	ErasureDelay time.Duration
 }
 
 // Service holds the case rules and owns their transactions.

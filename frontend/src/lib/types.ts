@@ -128,7 +128,39 @@ export type CaseAction =
   | 'approval_decide'
   | 'document_list'
   | 'document_create'
-  | 'document_remove';
+  | 'document_remove'
+  | 'erasure_request'
+  | 'legal_hold';
+
+/** A request to erase a case's identity (two people decide; see the API's ErasureRequest). */
+export interface ErasureRequest {
+  id: string;
+  case_id: string;
+  case_code: string;
+  reason: 'person_request' | 'retention' | 'court_order' | 'other';
+  details?: string;
+  status: 'pending' | 'scheduled' | 'rejected' | 'cancelled' | 'erased';
+  requested_by: string | null;
+  requested_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_note?: string;
+  erase_after: string | null;
+  erased_at: string | null;
+  blocked_by?: 'legal_hold' | 'legal_assistance';
+  version: number;
+}
+
+/** A case's legal hold (active false when none stands). */
+export interface LegalHold {
+  case_id: string;
+  active: boolean;
+  reason?: string;
+  until: string | null;
+  placed_at?: string;
+  lifted_at?: string;
+  version: number;
+}
 
 export interface StageMove {
   id: string;

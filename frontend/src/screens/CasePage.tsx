@@ -14,6 +14,7 @@ import { AssistancePanel } from './case/Assistance';
 import { PlanPanel } from './case/Plan';
 import { NotesPanel } from './case/Notes';
 import { DocumentsPanel } from './case/Documents';
+import { ErasurePanel } from './case/Erasure';
 import { EditAttributes } from './case/EditAttributes';
 import { EditIdentity } from './case/EditIdentity';
 import { AssessmentsPanel } from './case/Assessments';
@@ -32,6 +33,7 @@ const SECTIONS: { id: string; label: Key; action?: CaseAction }[] = [
   { id: 'sec-flags', label: 'cw.flags', action: 'flag_create' },
   { id: 'sec-documents', label: 'case.documents', action: 'document_list' },
   { id: 'sec-notes', label: 'case.notes', action: 'note_list' },
+  { id: 'sec-erasure', label: 'erasure.title', action: 'erasure_request' },
 ];
 
 export function CasePage({ id, me }: { id: string; me: Me }) {
@@ -141,6 +143,9 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
       )}
       {may('note_list') && <NotesPanel caseId={c.id} canCreate={may('note_create')} />}
       {may('access_log') && <AccessLogPanel caseId={c.id} />}
+      {(may('erasure_request') || may('legal_hold') || (c.identity_erased && may('access_log'))) && (
+        <ErasurePanel c={c} me={me} onChanged={reload} />
+      )}
     </section>
   );
 }

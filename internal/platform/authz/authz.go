@@ -76,6 +76,11 @@ var (
 	CaseAssign         = Permission{"case", "assign"}
 	CaseAccessLog      = Permission{"case", "access_log"}
 	CaseDuplicateCheck = Permission{"case", "duplicate_check"}
+	ErasureRequest     = Permission{"erasure", "request"}
+	ErasureDecide      = Permission{"erasure", "decide"}
+	ErasureList        = Permission{"erasure", "list"}
+	LegalHoldRead      = Permission{"legal_hold", "read"}
+	LegalHoldWrite     = Permission{"legal_hold", "write"}
 	PlanRead           = Permission{"plan", "read"}
 	PlanUpdate         = Permission{"plan", "update"}
 	AssistanceCreate   = Permission{"assistance", "create"}

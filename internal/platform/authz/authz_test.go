@@ -16,6 +16,7 @@ var expected = map[string][]string{
 		"flag.create", "assistance.create", "assistance.list", "assistance.update",
 		"case.create", "case.duplicate_check", "case.export", "case.list", "case.move_stage", "case.read", "case.search", "case.update",
 		"consent.create", "consent.list", "consent.withdraw", "document.create", "document.list", "document.read",
+		"legal_hold.read",
 		"measure.list", "note.create", "note.list",
 		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
 		"referral.create", "referral.list", "referral.respond", "self.read", "self.update", "work.list",
@@ -25,8 +26,8 @@ var expected = map[string][]string{
 		"assessment.list", "flag.create", "flag.remove", "assistance.create", "assistance.list", "assistance.update",
 		"budget.read", "case.access_log", "case.assign", "case.close",
 		"case.create", "case.duplicate_check", "case.export", "case.list", "case.move_stage", "case.read", "case.search",
-		"case.subject_access", "case.update", "consent.create", "consent.list", "consent.withdraw",
-		"document.create", "document.list", "document.read", "document.remove", "indicator.read", "measure.list", "note.create", "note.list",
+		"case.subject_access", "case.update", "consent.create", "consent.list", "consent.withdraw", "erasure.decide", "erasure.list", "erasure.request",
+		"document.create", "document.list", "document.read", "document.remove", "indicator.read", "legal_hold.read", "legal_hold.write", "measure.list", "note.create", "note.list",
 		"notification.list", "notification.update", "organization.list", "plan.read", "plan.update",
 		"referral.create", "referral.list", "referral.respond", "report.read", "report.write", "self.read", "self.update",
 		"user.approve", "user.list", "work.list",
@@ -36,7 +37,7 @@ var expected = map[string][]string{
 		"report.read", "report.write", "self.read", "self.update", "stats.export", "stats.read", "work.list",
 	},
 	authz.RoleOrgAdmin: {
-		"measure.list", "notification.list", "notification.update", "organization.list",
+		"erasure.decide", "erasure.list", "measure.list", "notification.list", "notification.update", "organization.list",
 		"self.read", "self.update", "user.create", "user.list", "user.mfa_reset", "user.update", "work.list",
 	},
 	authz.RoleAdmin: {

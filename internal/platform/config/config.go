@@ -48,6 +48,14 @@ type Config struct {
 	// are erased after this many months by a daily job
 	// (JARDAM_CONTACT_RETENTION_MONTHS, default 24).
 	ContactRetentionMonths int
+	// ErasureDelay: an approved erasure is carried out this long after its
+	// approval (JARDAM_ERASURE_DELAY; 7 days in production, none in
+	// development), time for a mistake to be cancelled.
+	ErasureDelay time.Duration
+	// RetentionYears: the identities of cases closed longer ago are erased
+	// by a daily job unless a legal hold stands (JARDAM_RETENTION_YEARS,
+	// default 5).
+	RetentionYears int
 	// StatsK is the suppression threshold of aggregates shown to
 	// coordinators (at least 3).
 	StatsK int
@@ -168,6 +176,24 @@ func (r *env) dur(name string, def time.Duration) time.Duration {
 	return positive(r, name, def, time.ParseDuration, "duration")
 }
 
+// delay returns a duration that may be zero ("0"), or def when the
+// variable is empty.
+func (r *env) delay(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.get(name))
+	if v == "" {
+		return def
+	}
+	if v == "0" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		r.fail(name + ": not a duration (such as 168h, or 0 for none)")
+		return def
+	}
+	return d
+}
+
 func (r *env) integer(name string, def int) int {
 	return positive(r, name, def, strconv.Atoi, "integer")
 }
@@ -269,6 +295,12 @@ func (r *env) rules(c *Config) {
 	c.ReflectionDays = r.integer("JARDAM_REFLECTION_DAYS", 30)
 	c.DormantDays = r.integer("JARDAM_DORMANT_DAYS", 90)
 	c.ContactRetentionMonths = r.integer("JARDAM_CONTACT_RETENTION_MONTHS", 24)
+	erasureDelay := time.Duration(0)
+	if c.Env == EnvProduction {
+		erasureDelay = 7 * 24 * time.Hour
+	}
+	c.ErasureDelay = r.delay("JARDAM_ERASURE_DELAY", erasureDelay)
+	c.RetentionYears = r.integer("JARDAM_RETENTION_YEARS", 5)
 	c.StatsK = r.integer("JARDAM_STATS_K", 5)
 	if c.StatsK < 3 {
 		r.fail("JARDAM_STATS_K: must be at least 3")

@@ -14,6 +14,7 @@ import { useOrganizations } from '../../lib/refdata';
 import type { Me, User, UserApproval } from '../../lib/types';
 import { ErrorText, useOrgName, Table } from '../common';
 import { bind, Check, Input, RowButton, SaveCancel, Select, OrgSelect, EnumSelect } from '../form';
+import { OpenErasures } from '../case/Erasure';
 
 export default function Users({ me }: { me: Me }) {
   const { t } = useI18n();
@@ -50,6 +51,7 @@ export default function Users({ me }: { me: Me }) {
       <p className="muted">
         {t(isAdmin ? 'users.explainAdmin' : roles.length > 0 ? 'users.explainOrgAdmin' : 'users.explainSupervisor')}
       </p>
+      {me.permissions.includes('erasure.list') && <OpenErasures me={me} />}
       {isAdmin && (
         <div className="panel row wrap">
           <OrgSelect
