@@ -5,6 +5,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
+	"github.com/jardam-kg/jardam/internal/casefile"
 	"github.com/jardam-kg/jardam/internal/cases"
 	"github.com/jardam-kg/jardam/internal/contacts"
 	"github.com/jardam-kg/jardam/internal/documents"
@@ -35,6 +36,7 @@ type handlers struct {
 	stats         *stats.Handler
 	reports       *reports.Handler
 	documents     *documents.Handler
+	casefile      *casefile.Handler
 }
 
 // newHandlers builds each domain's service and its HTTP handler.
@@ -53,6 +55,7 @@ func newHandlers(d Deps, authSvc *auth.Service) handlers {
 	measureSvc.Releases = statsSvc
 	reportSvc := reports.NewService(d.DB, reports.Settings{K: d.Config.StatsK}, d.Logger)
 	reportSvc.Releases = statsSvc
+	docSvc := documents.NewService(d.DB, d.Keys, documents.Postgres{}, documents.Settings{MaxBytes: int64(d.Config.DocumentMaxMB) << 20})
 	return handlers{
 		auth:          auth.NewHandler(authSvc),
 		organizations: organizations.NewHandler(organizations.NewService(d.DB)),
@@ -66,8 +69,8 @@ func newHandlers(d Deps, authSvc *auth.Service) handlers {
 		measures:      measures.NewHandler(measureSvc),
 		stats:         stats.NewHandler(statsSvc),
 		reports:       reports.NewHandler(reportSvc),
-		documents: documents.NewHandler(documents.NewService(d.DB, d.Keys, documents.Postgres{},
-			documents.Settings{MaxBytes: int64(d.Config.DocumentMaxMB) << 20})),
+		documents:     documents.NewHandler(docSvc),
+		casefile:      casefile.NewHandler(casefile.NewService(d.DB, caseSvc, referralSvc, docSvc)),
 	}
 }
 
@@ -180,13 +183,17 @@ func (h handlers) routes() []web.Route {
 }
 
 // documentRoutes are the routes of the documents kept under a case, sealed
-// under its key.
+// under its key, and of the case's prints.
 func (h handlers) documentRoutes() []web.Route {
 	return []web.Route{
 		web.Post("/api/v1/cases/:id/documents", authz.DocumentCreate, h.documents.Upload),
 		web.Get("/api/v1/cases/:id/documents", authz.DocumentList, h.documents.List),
 		web.Get("/api/v1/documents/:id/content", authz.DocumentRead, h.documents.Download),
 		web.Delete("/api/v1/documents/:id", authz.DocumentRemove, h.documents.Remove),
+
+		// The case printed: its file, a handover, the person's own copy.
+		web.Get("/api/v1/cases/:id/file", authz.CaseExport, h.casefile.CaseFile),
+		web.Get("/api/v1/cases/:id/subject-access", authz.CaseSubjectAccess, h.casefile.SubjectAccess),
 	}
 }
 

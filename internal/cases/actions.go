@@ -36,6 +36,9 @@ const (
 	ActionDocumentRemove   = "document_remove"   // destroy a document's content
 	ActionErasure          = "erasure_request"   // ask for the erasure of the identity
 	ActionLegalHold        = "legal_hold"        // place or lift a legal hold
+	ActionCaseFile         = "case_file"         // print the full case file
+	ActionCaseHandover     = "case_handover"     // print the case file for a consented recipient
+	ActionSubjectAccess    = "subject_access"    // print what is held on the person, for them
 )
 
 // Allowed is what the caller may do on one case, computed from the rules
@@ -104,5 +107,8 @@ func AllowedFor(p reqctx.Principal, rel access.Relation, cs Case, may func(role 
 	add(ActionDocumentRemove, can(authz.DocumentRemove, access.RequireOwningSupervisor))
 	add(ActionErasure, can(authz.ErasureRequest, access.RequireOwningSupervisor) && !cs.IdentityErased && !imported)
 	add(ActionLegalHold, can(authz.LegalHoldWrite, access.RequireOwningSupervisor) && !cs.IdentityErased && !imported)
+	add(ActionCaseFile, can(authz.CaseExport, access.RequireOwningSupervisor))
+	add(ActionCaseHandover, can(authz.CaseExport, access.RequireOwner))
+	add(ActionSubjectAccess, can(authz.CaseSubjectAccess, access.RequireOwningSupervisor) && !imported)
 	return out
 }

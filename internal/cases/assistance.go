@@ -24,11 +24,10 @@ var (
 	FundingSources     = []string{"state_budget", "state_social_order", "international_organization", "ngo_own_funds", "other"}
 )
 
-// assistanceCategory is the consent category an assistance type falls
-// under for a referred organization: medical and psychological help are
-// health, legal and documents help are legal; the rest is assistance
-// history.
-func assistanceCategory(t string) string {
+// AssistanceCategory is the consent category an assistance record of type
+// t falls under: health for medical and psychological help, legal for
+// legal and documents help, assistance_history for the rest.
+func AssistanceCategory(t string) string {
 	switch t {
 	case "medical", "psychological":
 		return access.CategoryHealth
@@ -267,7 +266,7 @@ func (s *Service) ListAssistance(ctx context.Context, caseID uuid.UUID) ([]Assis
 		}
 		out := []Assistance{}
 		for _, r := range rows {
-			if !access.MayReadAssistance(p, rel, r.ProviderOrganizationID, assistanceCategory(r.Type)) {
+			if !access.MayReadAssistance(p, rel, r.ProviderOrganizationID, AssistanceCategory(r.Type)) {
 				continue
 			}
 			// Notes stay with the owner's side and the provider.
@@ -300,7 +299,7 @@ func (s *Service) UpdateAssistance(ctx context.Context, id uuid.UUID, expected i
 		if err != nil {
 			return Assistance{}, r.CaseID, err
 		}
-		if r.ID == uuid.Nil || !access.MayReadAssistance(p, rel, r.ProviderOrganizationID, assistanceCategory(r.Type)) {
+		if r.ID == uuid.Nil || !access.MayReadAssistance(p, rel, r.ProviderOrganizationID, AssistanceCategory(r.Type)) {
 			return Assistance{}, r.CaseID, access.NotFound("assistance", "assistance.update", "assistance", id.String())
 		}
 		if !access.MayWriteAssistance(p, rel, r.ProviderOrganizationID) {

@@ -38,6 +38,10 @@ var (
 // Font returns the embedded regular font (TrueType) the PDF export uses.
 func Font() []byte { return fontRegular }
 
+// FontBold returns the embedded bold font (TrueType), for other PDFs made
+// with the same fonts (the case file).
+func FontBold() []byte { return fontBold }
+
 // File is an exported report.
 type File struct {
 	// Name is the file name, such as jardam-report-2025-H1-SEZIM.xlsx; it
