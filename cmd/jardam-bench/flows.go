@@ -54,6 +54,15 @@ type FlowResult struct {
 	FloorErrors     int     `json:"floor_errors,omitempty"`
 	FloorFirstError string  `json:"floor_first_error,omitempty"`
 	Ratio           float64 `json:"api_over_floor,omitempty"`
+
+	// The minimal floor (minimal.go): the flow's data in one hand-written
+	// statement as the owner.
+	MinimalThroughput float64 `json:"minimal_transactions_per_second,omitempty"`
+	MinimalP50        float64 `json:"minimal_p50_ms,omitempty"`
+	MinimalP95        float64 `json:"minimal_p95_ms,omitempty"`
+	MinimalErrors     int     `json:"minimal_errors,omitempty"`
+	MinimalFirstError string  `json:"minimal_first_error,omitempty"`
+	MinimalRatio      float64 `json:"api_over_minimal,omitempty"`
 }
 
 type bench struct {
@@ -265,10 +274,10 @@ func printTable(w io.Writer, r Report) error {
 	printf(w, "\nJardam over HTTP: %d cases, %d clients per flow, %s per flow, %d CPUs, %s\n\n",
 		r.Cases, r.Concurrency, r.Duration, r.CPUs, r.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	printf(tw, "flow\tfirst ms\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tpeak MB\tfloor stmts\tfloor it/s\tfloor p50\tfloor p95\tAPI/floor\t\n")
+	printf(tw, "flow\tfirst ms\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tpeak MB\tfloor stmts\tfloor it/s\tfloor p50\tfloor p95\tAPI/floor\tminimal tx/s\tminimal p95\tAPI/minimal\t\n")
 	for _, f := range r.Flows {
 		if f.Unavailable {
-			printf(tw, "%s\tunavailable\t\t\t\t\t\t\t\t\t\t\t\t\t\n", f.Flow)
+			printf(tw, "%s\tunavailable\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", f.Flow)
 			continue
 		}
 		var floor string
@@ -277,12 +286,17 @@ func printTable(w io.Writer, r Report) error {
 		} else {
 			floor = "-\t-\t-\t-\t-"
 		}
-		printf(tw, "%s\t%.0f\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t\n", f.Flow, f.FirstMS, f.Requests, f.Errors, f.Throughput, f.P50, f.P95, f.P99, f.PeakRSSMB, floor)
+		minimal := "-\t-\t-"
+		if f.MinimalThroughput > 0 {
+			minimal = fmt.Sprintf("%.1f\t%.2f\t%.2f", f.MinimalThroughput, f.MinimalP95, f.MinimalRatio)
+		}
+		printf(tw, "%s\t%.0f\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t%s\t\n", f.Flow, f.FirstMS, f.Requests, f.Errors, f.Throughput, f.P50, f.P95, f.P99, f.PeakRSSMB, floor, minimal)
 	}
 	if err == nil {
 		err = tw.Flush()
 	}
 	printf(w, "\nAPI/floor: the API's iterations per second over those of its own SQL replayed through pgx (1.0 = no cost beyond the SQL)\n")
+	printf(w, "API/minimal: the API's requests per second over the transactions per second of the minimal SQL returning the same data and writing the same audit entries (minimal.go)\n")
 	printf(w, "server peak memory (VmHWM, highest of the flows): %.1f MB; load average before %s, after %s\n", r.ServerPeakRSSMB, r.LoadBefore, r.LoadAfter)
 	for _, f := range r.Flows {
 		if f.FirstError != "" {
@@ -290,6 +304,9 @@ func printTable(w io.Writer, r Report) error {
 		}
 		if f.FloorFirstError != "" {
 			printf(w, "first error in the floor of %s: %s\n", f.Flow, f.FloorFirstError)
+		}
+		if f.MinimalFirstError != "" {
+			printf(w, "first error in the minimal floor of %s: %s\n", f.Flow, firstLine(f.MinimalFirstError))
 		}
 	}
 	return err

@@ -7,8 +7,11 @@
 // throughput, p50/p95/p99 latency and the server's peak resident memory,
 // and the flow's SQL floor: the statements the server issued for one
 // iteration of the flow, captured in the same run and replayed through pgx
-// at the same concurrency (floor.go), with the ratio API/floor. -json
-// writes the same figures to a file (for example under docs/bench/).
+// at the same concurrency (floor.go), with the ratio API/floor; and its
+// minimal floor: one hand-written statement returning the same data and
+// writing the same audit entries, as the owner (minimal.go), with the ratio
+// API/minimal. -json writes the same figures to a file (for example under
+// docs/bench/).
 //
 // It is a benchmark, not a test: it asserts no time. Every request loop is
 // bounded by -duration and -max-requests and targets only the loopback
@@ -77,7 +80,7 @@ func main() {
 	flag.StringVar(&o.bootstrapURL, "bootstrap-url", "", "superuser URL of an existing PostgreSQL to use instead of the private cluster (database jardam_bench is dropped and created)")
 	flag.BoolVar(&o.reseed, "reseed", false, "drop and seed the dataset again even when it already has -cases cases")
 	flag.StringVar(&o.flows, "flows", strings.Join(allFlows, ","), "flows to run, comma separated")
-	flag.BoolVar(&o.noFloor, "no-floor", false, "skip the SQL floor (the captured statements replayed through pgx)")
+	flag.BoolVar(&o.noFloor, "no-floor", false, "skip both SQL floors (the captured statements replayed through pgx, and the minimal SQL)")
 	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment of jardam serve, comma separated KEY=VALUE (e.g. GOMEMLIMIT=off,JARDAM_MAX_CONCURRENT_KDF=4)")
 	flag.StringVar(&o.pprofDir, "pprof", "", "write a heap profile of the server after each flow to this directory (e.g. .data/bench-pprof)")
 	flag.Parse()
@@ -152,6 +155,13 @@ func run(ctx context.Context, o options) error {
 	if !o.noFloor {
 		if err := b.floor(ctx, t.appURL, tracePath, report.Flows); err != nil {
 			return fmt.Errorf("SQL floor: %w", err)
+		}
+		ownerURL, err := withUser(t.superURL, "jardam_owner", t.dbName)
+		if err != nil {
+			return err
+		}
+		if err := b.minimal(ctx, ownerURL, report.Flows); err != nil {
+			return fmt.Errorf("minimal floor: %w", err)
 		}
 	}
 	report.LoadAfter = loadAverage()

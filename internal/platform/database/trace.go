@@ -166,5 +166,15 @@ func traceArg(a any) TraceArg {
 	case fmt.Stringer:
 		return TraceArg{K: "text", V: v.String()}
 	}
+	if rv := reflect.ValueOf(a); rv.Kind() == reflect.Slice {
+		// An array parameter (text[], uuid[]) as PostgreSQL's array
+		// literal, which the server reads into the parameter's array type.
+		quote := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+		items := make([]string, rv.Len())
+		for i := range items {
+			items[i] = `"` + quote.Replace(fmt.Sprint(rv.Index(i).Interface())) + `"`
+		}
+		return TraceArg{K: "text", V: "{" + strings.Join(items, ",") + "}"}
+	}
 	return TraceArg{K: "text", V: fmt.Sprint(a)}
 }
