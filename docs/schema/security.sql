@@ -195,6 +195,8 @@ CREATE POLICY contacts_maintenance ON contacts AS PERMISSIVE FOR ALL TO jardam_m
 CREATE POLICY contacts_own_org ON contacts AS PERMISSIVE FOR ALL TO public
     USING ((organization_id = jardam_current_org()))
     WITH CHECK ((organization_id = jardam_current_org()));
+CREATE POLICY contacts_stats ON contacts AS PERMISSIVE FOR SELECT TO jardam_stats
+    USING (true);
 CREATE POLICY document_chunks_via_document ON document_chunks AS PERMISSIVE FOR ALL TO public
     USING ((EXISTS ( SELECT 1
    FROM documents d
@@ -243,6 +245,8 @@ CREATE POLICY referrals_stats ON referrals AS PERMISSIVE FOR SELECT TO jardam_st
 
 -- Owners other than the database owner (views and functions run with their owner's rights)
 
+ALTER FUNCTION jardam_contact_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_contact_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_additive() OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_export(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
@@ -337,6 +341,7 @@ GRANT SELECT (case_id, to_stage, closure_reason, moved_at) ON TABLE case_stage_m
 GRANT SELECT (id, owner_organization_id, source, stage, closure_reason, identified_at, identification_channel, trafficking_status, sex, age_bracket, citizenship, region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector, recruitment_method, recruiter_relation, measure_codes) ON TABLE cases TO jardam_stats;
 GRANT SELECT (case_id, purpose, given_at, expires_at, withdrawn_at) ON TABLE consents TO jardam_stats;
 GRANT SELECT (id, key_master_version, key_wrapped) ON TABLE contacts TO jardam_maint;
+GRANT SELECT (id, organization_id, channel, caller, topic, region, created_at) ON TABLE contacts TO jardam_stats;
 GRANT UPDATE (key_master_version, key_wrapped) ON TABLE contacts TO jardam_maint;
 GRANT SELECT (id, kind) ON TABLE organizations TO jardam_stats;
 GRANT SELECT (referral_id, to_status, at) ON TABLE referral_events TO jardam_stats;
@@ -355,6 +360,8 @@ GRANT EXECUTE ON FUNCTION jardam_budget_cost_contributors(integer,text[]) TO jar
 GRANT EXECUTE ON FUNCTION jardam_carry_out_erasures(uuid,integer) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_case_id_by_code(text) TO jardam_maint;
 GRANT EXECUTE ON FUNCTION jardam_consent_valid(uuid) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_contact_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_contact_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_current_org() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_duplicate_elsewhere(bytea[],text[],uuid[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_erase_case_index(uuid) TO jardam_maint;
@@ -512,6 +519,49 @@ CREATE OR REPLACE FUNCTION public.jardam_consent_valid(cid uuid)
  SET search_path TO 'public', 'pg_temp'
 AS $function$
     SELECT coalesce((SELECT withdrawn_at IS NULL AND (expires_at IS NULL OR expires_at > now()) FROM consents WHERE id = cid), false)
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_contact_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)
+ RETURNS TABLE(d0 text, d1 text, persons bigint, is_total boolean)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+    WITH o AS (SELECT * FROM jardam_contact_org_counts(aggregate, period_from, period_to, grid0, fallback0, grid1, fallback1))
+    SELECT o.d0, o.d1, sum(o.persons)::bigint, false FROM o WHERE NOT o.is_total GROUP BY o.d0, o.d1
+    UNION ALL
+    SELECT NULL, NULL, coalesce(sum(o.persons), 0)::bigint, true FROM o WHERE o.is_total
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_contact_org_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)
+ RETURNS TABLE(org uuid, d0 text, d1 text, persons bigint, is_total boolean)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    dim text;
+BEGIN
+    -- Whole ended months only (raises otherwise).
+    PERFORM jardam_stats_period_months(period_from, period_to);
+    dim := CASE aggregate
+        WHEN 'contacts_by_topic' THEN 'k.topic'
+        WHEN 'contacts_by_channel' THEN 'k.channel'
+        WHEN 'contacts_by_region' THEN $q$coalesce(k.region, 'unknown')$q$
+        -- The monthly series: the month (YYYY-MM in Asia/Bishkek).
+        WHEN 'contacts_received' THEN $q$to_char(k.created_at AT TIME ZONE 'Asia/Bishkek', 'YYYY-MM')$q$
+    END;
+    IF dim IS NULL THEN
+        RAISE EXCEPTION 'unknown aggregate' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY EXECUTE
+        'SELECT x.org, x.g0, NULL::text, count(DISTINCT x.id), GROUPING(x.g0) <> 0
+         FROM (SELECT k.id, k.organization_id AS org,
+                      CASE WHEN ' || dim || ' = ANY ($3) THEN ' || dim || ' ELSE $4 END AS g0
+               FROM contacts k WHERE k.created_at >= $1 AND k.created_at < $2) x
+         GROUP BY x.org, GROUPING SETS ((x.g0), ())'
+        USING period_from, period_to, grid0, fallback0;
+END;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.jardam_duplicate_elsewhere(tokens bytea[], kinds text[], visible uuid[])
@@ -859,6 +909,27 @@ BEGIN
             FROM release_new n JOIN release_old o ON o.id = n.id
             JOIN case_stage_moves m ON m.case_id = n.id AND m.to_stage = 'closed'
             WHERE (n.status, n.closure_reason) IS DISTINCT FROM (o.status, o.closure_reason);
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_release_mark_contacts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM jardam_release_mark(array_agg((n.created_at AT TIME ZONE 'Asia/Bishkek')::date)) FROM release_new n;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM jardam_release_mark(array_agg((o.created_at AT TIME ZONE 'Asia/Bishkek')::date)) FROM release_old o;
+    ELSE
+        PERFORM jardam_release_mark(array_agg((n.created_at AT TIME ZONE 'Asia/Bishkek')::date))
+            FROM release_new n JOIN release_old o ON o.id = n.id
+            WHERE (n.organization_id, n.channel, n.topic, n.region, n.created_at)
+                  IS DISTINCT FROM (o.organization_id, o.channel, o.topic, o.region, o.created_at);
     END IF;
     RETURN NULL;
 END;

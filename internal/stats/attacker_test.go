@@ -49,8 +49,12 @@ var (
 		"persons_by_identification_channel": "identified", "cases_by_stage": "identified", "cases_by_measure": "identified",
 		"assistance_by_type_provider_kind": "assisted", "assistance_by_measure": "assisted",
 		"referrals_by_outcome": "referred", "referrals_by_response_time": "referred",
+		"contacts_by_topic": "contacts", "contacts_by_channel": "contacts", "contacts_by_region": "contacts",
 	}
-	multiValued = map[string]bool{"persons_by_exploitation_type": true, "persons_by_country_of_exploitation": true,
+	// additiveFamily: a year is the sum of its halves (each counts in the
+	// period of one date).
+	additiveFamily = map[string]bool{"identified": true, "contacts": true}
+	multiValued    = map[string]bool{"persons_by_exploitation_type": true, "persons_by_country_of_exploitation": true,
 		"cases_by_measure": true, "assistance_by_type_provider_kind": true, "assistance_by_measure": true,
 		"referrals_by_outcome": true, "referrals_by_response_time": true}
 	endState = map[string]bool{"cases_by_stage": true, "referrals_by_outcome": true, "referrals_by_response_time": true}
@@ -129,7 +133,7 @@ func (a *attacker) fetchTables() {
 		}
 		for _, ks := range cells {
 			if len(ks) == 3 { // H1, H2, year
-				if tableFamily[name] == "identified" {
+				if additiveFamily[tableFamily[name]] {
 					a.rel("sum", ks[2], ks[0], ks[1])
 				} else {
 					a.rel("cover", ks[2], ks[0], ks[1])
@@ -156,7 +160,8 @@ func rowCount(r row) *int64 {
 
 // fetchSeries reads the months of the year that the series hold.
 func (a *attacker) fetchSeries() {
-	for name, fam := range map[string]string{"persons_identified": "identified", "persons_assisted": "assisted", "persons_referred": "referred"} {
+	for name, fam := range map[string]string{"persons_identified": "identified", "persons_assisted": "assisted",
+		"persons_referred": "referred", "contacts_received": "contacts"} {
 		tb := getTable(a.t, a.env, a.tok, "/api/v1/stats/series/"+name)
 		for _, r := range tb.Rows {
 			if m := r["month"].(string); m[:4] == strconv.Itoa(a.year) {
@@ -217,7 +222,7 @@ func intOf(v *float64, suppressed bool) *int64 {
 // overTime relates the totals and indicators of months, halves and year.
 func (a *attacker) overTime() {
 	y := strconv.Itoa(a.year)
-	for key, kind := range map[string]string{"identified|": "sum", "assisted|": "cover", "referred|": "cover",
+	for key, kind := range map[string]string{"identified|": "sum", "assisted|": "cover", "referred|": "cover", "contacts|": "sum",
 		"i|persons_identified|": "sum", "i|persons_assisted|": "cover", "i|persons_reintegrated|": "sum", "i|homecomings|": "sum"} {
 		for h, half := range a.halves() {
 			var ms []string
@@ -408,5 +413,13 @@ func randomCaseload(t *testing.T, env *apitest.Env, r *rand.Rand) {
 			start := day.AddDate(0, 0, r.Intn(60))
 			f.assistSpan(ids, types[r.Intn(len(types))], start.Format("2006-01-02"), start.AddDate(0, 0, 10+r.Intn(120)).Format("2006-01-02"))
 		}
+	}
+	// Hotline contacts: a few per topic, channel and region, unevenly.
+	topics := []string{"safe_migration_advice", "job_offer_check", "suspected_trafficking", "missing_person"}
+	ways := []string{"phone", "phone", "messenger", "walk_in"}
+	for i := 20 + r.Intn(60); i > 0; i-- {
+		day := time.Date(2024, 1, 1, 6, 0, 0, 0, time.UTC).AddDate(0, 0, r.Intn(730))
+		region := regions[r.Intn(3)]
+		f.contact(1+r.Intn(2), day.Format(time.RFC3339), topics[r.Intn(len(topics))], ways[r.Intn(len(ways))], &region)
 	}
 }

@@ -35,7 +35,7 @@ func (m *model) countOrgCells(def tableDef, grids [][]string, from, to time.Time
 	}
 	// (gorm does not fill an embedded countRow: its fields are listed.)
 	err := m.tx.WithContext(m.ctx).Raw(`SELECT org, d0, d1, persons, is_total
-		FROM jardam_stats_org_counts(?, ?, ?, ?::text[], ?::text, ?::text[], ?::text)`,
+		FROM `+def.orgFunction()+`(?, ?, ?, ?::text[], ?::text, ?::text[], ?::text)`,
 		def.name, from.UTC(), to.UTC(), textArray(grids[0]), def.dims[0].fallback, grid1, fallback1).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count %s per organization: %w", def.name, err)

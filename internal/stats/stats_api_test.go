@@ -167,6 +167,28 @@ func seed2024H1(t *testing.T, env *apitest.Env) {
 			f.refer(id, "2024-02-01T06:00:00Z", [2]string{"accepted", "2024-02-01T18:00:00Z"})
 		}
 	}
+	// Sixteen hotline contacts in March, and one on 1 July in Bishkek
+	// (outside the half).
+	osh := str("osh")
+	f.contact(8, "2024-03-10T10:00:00Z", "job_offer_check", "phone", osh)
+	f.contact(4, "2024-03-11T10:00:00Z", "safe_migration_advice", "phone", nil)
+	f.contact(2, "2024-03-12T10:00:00Z", "safe_migration_advice", "messenger", nil)
+	f.contact(2, "2024-03-13T10:00:00Z", "missing_person", "messenger", osh)
+	f.contact(1, "2024-06-30T18:30:00Z", "job_offer_check", "phone", osh)
+}
+
+// contact inserts count contacts of the demo hotline recorded at created,
+// with their counted columns only (sealed columns left empty).
+func (f *fixture) contact(count int, created, topic, channel string, region *string) {
+	f.t.Helper()
+	for i := 0; i < count; i++ {
+		f.n++
+		f.env.DB.Exec(f.t, `INSERT INTO contacts (id, code, organization_id, channel, caller, topic, region, key_master_version,
+			key_wrapped, created_by, created_at)
+			VALUES ($1, $2, $3, $4, 'anonymous', $5, $6, 'test', '\xdeadbeef', $7, $8)`,
+			fmt.Sprintf("00000000-0000-4000-9000-%012d", f.n), fmt.Sprintf("HL-2024-%05d", f.n), f.env.OrgID("HOTLINE-1899"),
+			channel, topic, region, f.user, created)
+	}
 }
 
 type row map[string]any
@@ -300,6 +322,19 @@ func tablesOf2024H1() []tableCase {
 		{
 			name: "referrals_by_response_time", rows: 5, total: 6,
 			want: map[string]int{"response_time=within_1_day": 5, "response_time=within_7_days": -1},
+		},
+		{
+			// Contacts, not persons: two about a missing person are withheld.
+			name: "contacts_by_topic", rows: 6, total: 16,
+			want: map[string]int{"topic=job_offer_check": 8, "topic=missing_person": -1, "topic=victim_seeking_help": 0},
+		},
+		{
+			name: "contacts_by_channel", rows: 6, total: 16,
+			want: map[string]int{"contact_channel=messenger": -1, "contact_channel=email": 0},
+		},
+		{
+			name: "contacts_by_region", rows: 11, total: 16,
+			want: map[string]int{"region=osh": 10, "region=unknown": 6},
 		},
 	}
 }
@@ -446,7 +481,7 @@ func TestPeriods(t *testing.T) {
 			Items []stats.Info `json:"items"`
 		}
 		r.JSON(t, &l)
-		if r.Status != http.StatusOK || len(l.Items) != 14 {
+		if r.Status != http.StatusOK || len(l.Items) != 18 {
 			t.Fatalf("%d: %d items", r.Status, len(l.Items))
 		}
 	})

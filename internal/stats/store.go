@@ -47,10 +47,7 @@ func countCells(ctx context.Context, tx *gorm.DB, def tableDef, grids [][]string
 	if len(def.dims) > 1 && len(grids) > 1 {
 		grid1, fallback1 = textArray(grids[1]), def.dims[1].fallback
 	}
-	fn := "jardam_stats_counts"
-	if def.rollup {
-		fn = "jardam_stats_rollup_counts"
-	}
+	fn := def.countFunction()
 	var rows []countRow
 	err := tx.WithContext(ctx).Raw(`SELECT d0, d1, persons, is_total
 		FROM `+fn+`(?, ?, ?, ?::text[], ?::text, ?::text[], ?::text)`,

@@ -1,8 +1,9 @@
 package stats
 
 // The predefined tables and series. Their queries live in the database, in
-// the function jardam_stats_counts (migration 0007), owned by the statistics
-// role; the names here must match it. The store passes each dimension's grid
+// the function jardam_stats_counts (migration 0007; the contacts' in
+// jardam_contact_counts, migration 0026), owned by the statistics role; the
+// names here must match it. The store passes each dimension's grid
 // and fallback, so values outside the grid count under the fallback. The
 // aggregates marked rollup are read from monthly rollups through
 // jardam_stats_rollup_counts (migration 0014), which must list them too.
@@ -26,6 +27,10 @@ var (
 		"international_org", "coordinator", "operator"}
 	referralOutcomes = []string{"pending", "accepted", "declined", "cancelled", "completed", "expired"}
 	responseTimes    = []string{"within_1_day", "within_3_days", "within_7_days", "over_7_days", "no_response"}
+	// A hotline's contacts (package contacts).
+	contactTopics = []string{"safe_migration_advice", "job_offer_check", "suspected_trafficking", "victim_seeking_help",
+		"missing_person", "other"}
+	contactChannels = []string{"phone", "messenger", "app", "walk_in", "email", "other"}
 )
 
 type dimDef struct {
@@ -65,6 +70,9 @@ type tableDef struct {
 	// overTime is how a cell of a year relates to the same cell of its
 	// halves.
 	overTime timeRelation
+	// contacts: the aggregate counts a hotline's contacts, not persons with
+	// a case (jardam_contact_counts, migration 0026).
+	contacts bool
 }
 
 // timeRelation is how an aggregate over a year relates to its halves (and a
@@ -91,6 +99,9 @@ const (
 	famIdentified family = "identified"
 	famAssisted   family = "assisted"
 	famReferred   family = "referred"
+	// famContacts counts the contacts of hotlines (calls, messages,
+	// walk-ins), each in the month it was recorded.
+	famContacts family = "contacts"
 )
 
 // additive reports whether the table adds up over periods.
@@ -141,6 +152,18 @@ var tables = []tableDef{
 		name: "referrals_by_response_time", family: famReferred, multi: true, overTime: state, title: "Persons referred in the period, by the time the recipient took to respond",
 		dims: []dimDef{dim("response_time", responseTimes, "no_response")},
 	},
+	{
+		name: "contacts_by_topic", family: famContacts, contacts: true, title: "Hotline contacts, by topic",
+		dims: []dimDef{dim("topic", contactTopics, "other")},
+	},
+	{
+		name: "contacts_by_channel", family: famContacts, contacts: true, title: "Hotline contacts, by channel",
+		dims: []dimDef{dim("contact_channel", contactChannels, "other")},
+	},
+	{
+		name: "contacts_by_region", family: famContacts, contacts: true, title: "Hotline contacts, by region",
+		dims: []dimDef{dim("region", regions, "other")},
+	},
 }
 
 // Series: one-dimensional monthly counts over the last 24 ended months; the
@@ -158,6 +181,10 @@ var series = []tableDef{
 		name: "persons_referred", family: famReferred, overTime: union, title: "Persons referred, by month of the referral",
 		dims: []dimDef{dim("month", nil, "")},
 	},
+	{
+		name: "contacts_received", family: famContacts, contacts: true, title: "Hotline contacts, by month",
+		dims: []dimDef{dim("month", nil, "")},
+	},
 }
 
 // SeriesMonths is the length of a monthly series.
@@ -170,4 +197,23 @@ func findDef(defs []tableDef, name string) (tableDef, bool) {
 		}
 	}
 	return tableDef{}, false
+}
+
+// countFunction is the database function that counts def's cells
+// nationally, and orgFunction the one that counts them per organization.
+func (def tableDef) countFunction() string {
+	switch {
+	case def.contacts:
+		return "jardam_contact_counts"
+	case def.rollup:
+		return "jardam_stats_rollup_counts"
+	}
+	return "jardam_stats_counts"
+}
+
+func (def tableDef) orgFunction() string {
+	if def.contacts {
+		return "jardam_contact_org_counts"
+	}
+	return "jardam_stats_org_counts"
 }

@@ -814,6 +814,12 @@ export const en = {
   'ref.matches': 'This person may already have a case here:',
   'ref.attach': 'Attach to the case',
   'ref.newCase': 'Open a new case',
+  'stable.contacts_by_topic': 'Hotline contacts, by topic',
+  'stable.contacts_by_channel': 'Hotline contacts, by channel',
+  'stable.contacts_by_region': 'Hotline contacts, by region',
+  'sseries.contacts_received': 'Hotline contacts, by month',
+  'dim.topic': 'Topic',
+  'dim.contact_channel': 'Channel of the contact',
 };
 
 /** A key of the dictionaries. */

@@ -819,4 +819,10 @@ export const ky: Messages = {
   'ref.matches': 'Бул адамдын бул жерде иши болушу мүмкүн:',
   'ref.attach': 'Ишке кошуу',
   'ref.newCase': 'Жаңы иш ачуу',
+  'stable.contacts_by_topic': 'Ишеним телефонуна кайрылуулар темалар боюнча',
+  'stable.contacts_by_channel': 'Ишеним телефонуна кайрылуулар каналдар боюнча',
+  'stable.contacts_by_region': 'Ишеним телефонуна кайрылуулар аймактар боюнча',
+  'sseries.contacts_received': 'Ишеним телефонуна кайрылуулар айлар боюнча',
+  'dim.topic': 'Кайрылуунун темасы',
+  'dim.contact_channel': 'Кайрылуу каналы',
 };

@@ -816,4 +816,10 @@ export const ru: Messages = {
   'ref.matches': 'Возможно, у этого человека уже есть дело здесь:',
   'ref.attach': 'Присоединить к делу',
   'ref.newCase': 'Открыть новое дело',
+  'stable.contacts_by_topic': 'Обращения на горячую линию по темам',
+  'stable.contacts_by_channel': 'Обращения на горячую линию по каналам',
+  'stable.contacts_by_region': 'Обращения на горячую линию по регионам',
+  'sseries.contacts_received': 'Обращения на горячую линию по месяцам',
+  'dim.topic': 'Тема обращения',
+  'dim.contact_channel': 'Канал обращения',
 };

@@ -161,6 +161,8 @@ export const STATS_DIMENSIONS = [
   'response_time',
   'month',
   'measure',
+  'topic',
+  'contact_channel',
 ] as const;
 export const STATS_TABLES = [
   'persons_by_sex_age',
@@ -174,8 +176,16 @@ export const STATS_TABLES = [
   'assistance_by_measure',
   'referrals_by_outcome',
   'referrals_by_response_time',
+  'contacts_by_topic',
+  'contacts_by_channel',
+  'contacts_by_region',
 ] as const;
-export const STATS_SERIES = ['persons_identified', 'persons_assisted', 'persons_referred'] as const;
+export const STATS_SERIES = [
+  'persons_identified',
+  'persons_assisted',
+  'persons_referred',
+  'contacts_received',
+] as const;
 export const RESPONSE_TIMES = ['within_1_day', 'within_3_days', 'within_7_days', 'over_7_days', 'no_response'] as const;
 export const REPORT_FIGURES = [
   'persons_identified',

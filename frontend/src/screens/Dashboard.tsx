@@ -24,6 +24,8 @@ const DIM_PREFIX: Record<string, EnumName> = {
   provider_kind: 'orgkind',
   outcome: 'refstatus',
   response_time: 'resp',
+  topic: 'ctopic',
+  contact_channel: 'ccha',
 };
 
 /** The label of a dimension value in the current language. */

@@ -163,8 +163,12 @@ function ReferralRow({
             </dd>
           </>
         )}
-        <dt>{t('ref.types')}</dt>
-        <dd>{r.assistance_types.map((a) => tx('atype', a)).join(', ') || '—'}</dd>
+        {r.kind !== 'intake' && (
+          <>
+            <dt>{t('ref.types')}</dt>
+            <dd>{r.assistance_types.map((a) => tx('atype', a)).join(', ') || '—'}</dd>
+          </>
+        )}
         {r.categories && r.categories.length > 0 && (
           <>
             <dt>{t('ref.categories')}</dt>
