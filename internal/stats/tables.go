@@ -2,7 +2,7 @@ package stats
 
 // The predefined tables and series. Their queries live in the database, in
 // the function jardam_stats_counts (migration 0007; the contacts' in
-// jardam_contact_counts, migration 0026), owned by the statistics role; the
+// jardam_contact_counts, migration 0027), owned by the statistics role; the
 // names here must match it. The store passes each dimension's grid
 // and fallback, so values outside the grid count under the fallback. The
 // aggregates marked rollup are read from monthly rollups through
@@ -71,7 +71,7 @@ type tableDef struct {
 	// halves.
 	overTime timeRelation
 	// contacts: the aggregate counts a hotline's contacts, not persons with
-	// a case (jardam_contact_counts, migration 0026).
+	// a case (jardam_contact_counts, migration 0027).
 	contacts bool
 }
 
