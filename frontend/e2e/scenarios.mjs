@@ -525,12 +525,14 @@ export async function scenarios({ base, chromium, results, log }) {
 
   // 1b. A document: uploaded with progress (XMLHttpRequest), downloaded byte
   //     for byte under a neutral name; a renamed executable is refused.
+  let docCaseId = null;
   await step('crisis center worker: uploads a document and downloads it byte for byte', () =>
     withBrowser({}, async (page, watch) => {
       const token = await tokenOf('caseworker@sezim.kg');
       const c = await call(token, 'POST', '/cases', {
         identity: { family_name: `${MARKER}-doc`, given_name: MARKER_GIVEN },
       });
+      docCaseId = c.id;
       await signIn(page, 'caseworker@sezim.kg');
       await page.goto(`${base}/cases/${c.id}`);
       await settle(page);
@@ -571,6 +573,31 @@ export async function scenarios({ base, chromium, results, log }) {
         await page.setViewportSize({ width, height: 860 });
         await page.locator('#sec-documents').scrollIntoViewIfNeeded();
         await shot(page, `caseworker-documents-${width}`);
+      }
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    }),
+  );
+  await step('supervisor: prints the case file and the copy for the person', () =>
+    withBrowser({}, async (page, watch) => {
+      assert(docCaseId, 'no case from the document step');
+      await signIn(page, 'supervisor@sezim.kg');
+      await page.goto(`${base}/cases/${docCaseId}`);
+      await settle(page);
+      const panel = page.locator('#sec-print');
+      await panel.locator('select[name=print_lang]').selectOption('ky');
+      for (const label of [RU['print.file'], RU['print.subjectAccess']]) {
+        const saved = page.waitForEvent('download');
+        await panel.locator('button', { hasText: label }).click();
+        const d = await saved;
+        const pdf = readFileSync(await d.path());
+        assert(pdf.subarray(0, 5).toString() === '%PDF-', `${label}: not a PDF`);
+        assert(/-ky\.pdf$/.test(d.suggestedFilename()), `${label}: named ${d.suggestedFilename()}`);
+        assert(!d.suggestedFilename().includes(MARKER), `${label}: the file name holds the person's name`);
+      }
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 860 });
+        await panel.scrollIntoViewIfNeeded();
+        await shot(page, `supervisor-print-${width}`);
       }
       await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
     }),

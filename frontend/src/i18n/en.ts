@@ -176,6 +176,14 @@ export const en = {
   'case.assistanceNotes': 'Assistance notes',
   'case.markCompleted': 'Mark completed',
   'case.notesHint': 'Notes stay with your organization.',
+  'print.title': 'Print',
+  'print.lang': 'Language of the file',
+  'print.file': 'Case file (PDF)',
+  'print.subjectAccess': 'Copy for the person (PDF)',
+  'print.recipient': 'Handover to',
+  'print.handover': 'Handover file (PDF)',
+  'print.hint':
+    'Every print is recorded. A handover holds only what the recipient’s consent covers; the person’s copy names no staff and holds no notes.',
   'case.documents': 'Documents',
   'doc.hint':
     'Files are kept encrypted; an organization the case is referred to sees only the categories its consent covers.',

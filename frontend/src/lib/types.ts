@@ -129,6 +129,9 @@ export type CaseAction =
   | 'document_list'
   | 'document_create'
   | 'document_remove'
+  | 'case_file'
+  | 'case_handover'
+  | 'subject_access'
   | 'erasure_request'
   | 'legal_hold';
 

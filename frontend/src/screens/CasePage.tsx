@@ -14,6 +14,7 @@ import { AssistancePanel } from './case/Assistance';
 import { PlanPanel } from './case/Plan';
 import { NotesPanel } from './case/Notes';
 import { DocumentsPanel } from './case/Documents';
+import { PrintPanel } from './case/Print';
 import { ErasurePanel } from './case/Erasure';
 import { EditAttributes } from './case/EditAttributes';
 import { EditIdentity } from './case/EditIdentity';
@@ -32,6 +33,7 @@ const SECTIONS: { id: string; label: Key; action?: CaseAction }[] = [
   { id: 'sec-approvals', label: 'cw.approvals', action: 'approval_list' },
   { id: 'sec-flags', label: 'cw.flags', action: 'flag_create' },
   { id: 'sec-documents', label: 'case.documents', action: 'document_list' },
+  { id: 'sec-print', label: 'print.title', action: 'case_handover' },
   { id: 'sec-notes', label: 'case.notes', action: 'note_list' },
   { id: 'sec-erasure', label: 'erasure.title', action: 'erasure_request' },
 ];
@@ -139,6 +141,14 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
           caseId={c.id}
           canUpload={may('document_create')}
           canRemove={may('document_remove')}
+        />
+      )}
+      {(may('case_file') || may('case_handover') || may('subject_access')) && (
+        <PrintPanel
+          caseId={c.id}
+          canFile={may('case_file')}
+          canHandover={may('case_handover')}
+          canSubjectAccess={may('subject_access')}
         />
       )}
       {may('note_list') && <NotesPanel caseId={c.id} canCreate={may('note_create')} />}
