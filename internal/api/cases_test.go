@@ -193,6 +193,8 @@ var caseMatrixRoutes = []struct {
 	{http.MethodGet, "/notes", nil},
 	{http.MethodPost, "/notes", map[string]any{"text": "visit"}},
 	{http.MethodGet, "/consents", nil},
+	{http.MethodGet, "/documents", nil},
+	{http.MethodGet, "/subject-access", nil},
 	{http.MethodPost, "/referrals", map[string]any{"to_organization_id": "00000000-0000-4000-8000-000000000001",
 		"categories": []string{}, "assistance_types": []string{"medical"}, "consent_id": "00000000-0000-4000-8000-000000000002"}},
 }
@@ -248,8 +250,8 @@ func TestCaseAccessMatrix(t *testing.T) {
 }
 
 // assertCaseMatrixAnswer checks one answer of the matrix: 403 for roles
-// without case permissions and for the access log of those who may not
-// read it, an answer for a visible case, and otherwise a 404 whose body is
+// without case permissions and for the access log and subject access of
+// those whose role may not ask for them, an answer for a visible case, and otherwise a 404 whose body is
 // byte for byte the first 404's (but for the request id).
 func assertCaseMatrixAnswer(t *testing.T, label string, a caseMatrixAccount, name, suffix string, r *apitest.Response, notFoundBody *[]byte) {
 	t.Helper()
@@ -258,7 +260,7 @@ func assertCaseMatrixAnswer(t *testing.T, label string, a caseMatrixAccount, nam
 		if r.Status != http.StatusForbidden {
 			t.Errorf("%s: got %d, want 403", label, r.Status)
 		}
-	case suffix == "/access-log" && strings.HasPrefix(a.email, "caseworker") || suffix == "/access-log" && a.email == "social@mlsp.gov.kg":
+	case (suffix == "/access-log" || suffix == "/subject-access") && (strings.HasPrefix(a.email, "caseworker") || a.email == "social@mlsp.gov.kg"):
 		if r.Status != http.StatusForbidden {
 			t.Errorf("%s: got %d, want 403", label, r.Status)
 		}

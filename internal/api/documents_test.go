@@ -172,6 +172,23 @@ func (w *docWorld) assertRecord(t *testing.T) {
 	if again["sha256"] != d["sha256"] {
 		t.Fatalf("the same file twice: fingerprints %v and %v", again["sha256"], d["sha256"])
 	}
+	// A retry under the same idempotency key answers the first document.
+	body, ct := docForm("Retried", "legal", "r.pdf", docPDF("retried"))
+	send := func(body []byte, ct string) *apitest.Response {
+		return w.env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + w.caseID + "/documents", Token: w.worker,
+			RawBody: body, Header: map[string]string{"Content-Type": ct, "Idempotency-Key": "upload-retry-1"}})
+	}
+	first, retry := send(body, ct), send(body, ct)
+	other, otherCT := docForm("Retried", "legal", "r.pdf", docPDF("another file"))
+	if first.Status != http.StatusCreated || retry.Status != http.StatusCreated || retry.Map(t)["id"] != first.Map(t)["id"] {
+		t.Fatalf("a retried upload: %d %s, then %d %s", first.Status, first.Body, retry.Status, retry.Body)
+	}
+	if r := send(other, otherCT); r.Status != http.StatusConflict {
+		t.Fatalf("another upload under the same key: %d", r.Status)
+	}
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM documents WHERE case_id = $1 AND size = $2`, w.caseID, len(docPDF("retried"))); n != 1 {
+		t.Fatalf("documents stored by the retried upload: %d", n)
+	}
 }
 
 func (w *docWorld) assertTooLarge(t *testing.T) {

@@ -8,6 +8,7 @@ package documents
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/casekeys"
+	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/database"
@@ -68,6 +70,9 @@ type UploadInput struct {
 	// FileName is the name the client gave the file (kept sealed; never
 	// used to decide the type).
 	FileName string
+	// IdempotencyKey, when set, makes a retry of the same upload (same
+	// fields and bytes) answer the document the first one stored.
+	IdempotencyKey string
 }
 
 // RemoveInput is the body of DELETE /documents/{id}.
@@ -113,6 +118,9 @@ var errErased = apperr.Conflict("the identity of this case was erased")
 
 // Validate checks the form fields of an upload: 400 naming the field.
 func (in UploadInput) Validate() error {
+	if err := idempotency.Check(in.IdempotencyKey); err != nil {
+		return err
+	}
 	var v apperr.Validation
 	if t := strings.TrimSpace(in.Title); t == "" || utf8.RuneCountInString(in.Title) > 200 || !web.PlainText(in.Title) {
 		v.Add("title", "is required: at most 200 characters, no control characters")
@@ -143,7 +151,9 @@ func CleanFileName(name string) string {
 // ODT (a ZIP that is neither is refused once read); 413 past MaxBytes.
 // Images are re-encoded, so their metadata is gone. 404 for a case the
 // caller does not see, 403 for a referred organization, 409 for an erased
-// case. Audited as document.create on the case.
+// case. With an idempotency key, a retry of the same upload answers the
+// first document (and stores nothing again); another upload under the same
+// key answers 409. Audited as document.create on the case.
 func (s *Service) Upload(ctx context.Context, caseID uuid.UUID, in UploadInput, body io.Reader) (Document, error) {
 	if err := in.Validate(); err != nil {
 		return Document{}, err
@@ -184,6 +194,10 @@ func (s *Service) store(ctx context.Context, tx *gorm.DB, p reqctx.Principal, ca
 	if err != nil {
 		return Document{}, err
 	}
+	// A retry under the same idempotency key undoes what it stored.
+	if err := tx.SavePoint("document_upload").Error; err != nil {
+		return Document{}, err
+	}
 	if err := tx.Exec(`INSERT INTO documents (id, case_id, organization_id, category, content_type, size, chunk_size, chunks,
 			key_version, title_enc, file_name_enc, fingerprint, uploaded_by)
 		VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?, ?, ?, '\x'::bytea, ?)`,
@@ -210,6 +224,20 @@ func (s *Service) store(ctx context.Context, tx *gorm.DB, p reqctx.Principal, ca
 			return Document{}, err
 		}
 	}
+	if replay, err := s.claim(tx, p, caseID, in, w.fingerprint(), id); err != nil || replay != uuid.Nil {
+		if err != nil {
+			return Document{}, err
+		}
+		if err := tx.RollbackTo("document_upload").Error; err != nil {
+			return Document{}, err
+		}
+		r, err := loadRow(tx, replay)
+		if err != nil {
+			return Document{}, err
+		}
+		d, err := r.open(sealer)
+		return d, cmp.Or(err, access.ErrReplayed)
+	}
 	if err := tx.Exec(`UPDATE documents SET content_type = ?, size = ?, chunks = ?, fingerprint = ? WHERE id = ?`,
 		contentType, w.size, w.n, w.fingerprint(), id).Error; err != nil {
 		return Document{}, err
@@ -219,6 +247,18 @@ func (s *Service) store(ctx context.Context, tx *gorm.DB, p reqctx.Principal, ca
 		return Document{}, err
 	}
 	return r2.open(sealer)
+}
+
+// claim records the upload's idempotency key, if any, with a keyed hash of
+// its fields and content's fingerprint, and returns the document of an
+// earlier upload under the key (uuid.Nil for the first).
+func (s *Service) claim(tx *gorm.DB, p reqctx.Principal, caseID uuid.UUID, in UploadInput, fingerprint []byte, id uuid.UUID) (uuid.UUID, error) {
+	if in.IdempotencyKey == "" {
+		return uuid.Nil, nil
+	}
+	route := "POST /api/v1/cases/" + caseID.String() + "/documents"
+	request := strings.Join([]string{in.Title, in.Category, in.FileName, hex.EncodeToString(fingerprint)}, "\x00")
+	return idempotency.Claim(tx, p.UserID, route, in.IdempotencyKey, s.keys.RequestHash(route, []byte(request)), id)
 }
 
 // capped reads at most left bytes from r, then answers errTooLarge if more

@@ -51,6 +51,7 @@ func (h *Handler) Upload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	in.IdempotencyKey = req.Header.Get(web.HeaderIdempotencyKey)
 	if err := in.Validate(); err != nil {
 		return err
 	}
