@@ -19,6 +19,7 @@ ALTER TABLE case_blind_index ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_erasure_requests ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_flags ENABLE ROW LEVEL SECURITY;
+ALTER TABLE case_follow_ups ENABLE ROW LEVEL SECURITY;
 -- case_import_code_counters: no row-level security
 ALTER TABLE case_imports ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_keys ENABLE ROW LEVEL SECURITY;
@@ -130,6 +131,13 @@ CREATE POLICY case_flags_via_case ON case_flags AS PERMISSIVE FOR ALL TO jardam_
     WITH CHECK ((EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = case_flags.case_id))));
+CREATE POLICY case_follow_ups_via_case ON case_follow_ups AS PERMISSIVE FOR ALL TO jardam_app
+    USING ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_follow_ups.case_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_follow_ups.case_id))));
 CREATE POLICY case_imports_own_org ON case_imports AS PERMISSIVE FOR ALL TO public
     USING ((organization_id = jardam_current_org()))
     WITH CHECK ((organization_id = jardam_current_org()));
@@ -282,6 +290,7 @@ GRANT INSERT, SELECT, UPDATE ON TABLE case_code_counters TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_erasure_requests TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE case_events TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_flags TO jardam_app;
+GRANT INSERT, SELECT ON TABLE case_follow_ups TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_import_code_counters TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_imports TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_keys TO jardam_app;
@@ -336,6 +345,7 @@ GRANT INSERT, SELECT, UPDATE ON TABLE users TO jardam_app;
 GRANT SELECT (id, case_id, type, provider_organization_id, status, started_on, measure_codes, created_at) ON TABLE assistance TO jardam_stats;
 GRANT UPDATE (status, decided_by, decided_at, decision_enc, referral_id) ON TABLE case_approvals TO jardam_app;
 GRANT UPDATE (removed_by, removed_at) ON TABLE case_flags TO jardam_app;
+GRANT UPDATE (planned_on, kind, assigned_to, done_on, outcome_enc, version, updated_at) ON TABLE case_follow_ups TO jardam_app;
 GRANT UPDATE (master_version, wrapped, destroyed_at) ON TABLE case_keys TO jardam_maint;
 GRANT SELECT (case_id, to_stage, closure_reason, moved_at) ON TABLE case_stage_moves TO jardam_stats;
 GRANT SELECT (id, owner_organization_id, source, stage, closure_reason, identified_at, identification_channel, trafficking_status, sex, age_bracket, citizenship, region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector, recruitment_method, recruiter_relation, measure_codes) ON TABLE cases TO jardam_stats;
@@ -378,6 +388,7 @@ GRANT EXECUTE ON FUNCTION jardam_indicator_org_counts(timestamp with time zone,t
 GRANT EXECUTE ON FUNCTION jardam_indicator_period_ended(timestamp with time zone) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_indicator_referrals_on_time(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_reintegrated(timestamp with time zone,timestamp with time zone) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_indicator_reintegration_sustained(timestamp with time zone,timestamp with time zone,numeric) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_shelter_days(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_measure_codes_in_use() TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_cost_contributors(timestamp with time zone,timestamp with time zone,text[]) TO jardam_app;
@@ -803,6 +814,33 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.jardam_indicator_reintegration_sustained(p_from timestamp with time zone, p_to timestamp with time zone, p_threshold numeric)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    d_from date := (p_from AT TIME ZONE 'Asia/Bishkek')::date;
+    d_to   date := (p_to AT TIME ZONE 'Asia/Bishkek')::date;
+    n bigint;
+BEGIN
+    PERFORM jardam_indicator_period_ended(p_to);
+    SELECT count(*) INTO n FROM (
+        SELECT DISTINCT ON (a.case_id) a.case_id, a.assessed_on, a.score
+        FROM case_assessments a
+        JOIN LATERAL (SELECT min(m.moved_at AT TIME ZONE 'Asia/Bishkek')::date AS reached
+                      FROM case_stage_moves m WHERE m.case_id = a.case_id AND m.to_stage = 'reintegration') r ON true
+        WHERE a.kind = 'reintegration' AND r.reached IS NOT NULL
+          AND a.assessed_on >= (r.reached + interval '5 months')::date
+          AND a.assessed_on < (r.reached + interval '8 months')::date
+        ORDER BY a.case_id, a.assessed_on DESC, a.created_at DESC
+    ) s
+    WHERE s.assessed_on >= d_from AND s.assessed_on < d_to AND s.score >= p_threshold;
+    RETURN n;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.jardam_indicator_shelter_days(p_from timestamp with time zone, p_to timestamp with time zone)
  RETURNS TABLE(stays bigint, persons bigint, days bigint)
  LANGUAGE plpgsql
@@ -859,6 +897,23 @@ BEGIN
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
         PERFORM jardam_release_mark(array_agg(o.held_on)) FROM release_old o;
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_release_mark_assessments()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM jardam_release_mark(array_agg(n.assessed_on)) FROM release_new n WHERE n.kind = 'reintegration';
+    END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        PERFORM jardam_release_mark(array_agg(o.assessed_on)) FROM release_old o WHERE o.kind = 'reintegration';
     END IF;
     RETURN NULL;
 END;

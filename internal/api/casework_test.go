@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 )
@@ -49,11 +50,11 @@ func ownerOnly(ok int) map[string]int {
 }
 
 // matrix runs each route as each relation and checks the status; every
-// 404 body is the same, whoever asks.
+// 404 body of a route is the same, whoever asks.
 func (w *caseworkWorld) matrix(t *testing.T, routes []caseworkRoute) {
 	t.Helper()
-	var notFound []byte
 	for _, rt := range routes {
+		var notFound []byte // per route: a case's routes say "case", an object's its own
 		for _, rel := range []string{"referred", "referred_off", "other_org", "coordinator", "owner", "supervisor"} {
 			want, ok := rt.want[rel]
 			if !ok {
@@ -502,6 +503,129 @@ func TestApprovals(t *testing.T) {
 			env.GetJSON(t, w.sender, "/api/v1/referrals/"+ok.Map(t)["referral_id"].(string), &ref)
 			if ref["note"] != "TRANSFER-NOTE-0c4f" {
 				t.Fatalf("the referral's note: %v", ref["note"])
+			}
+		}},
+	})
+}
+
+func TestFollowUps(t *testing.T) {
+	t.Parallel()
+	w := newCaseworkWorld(t)
+	env := w.env
+	path := "/api/v1/cases/" + w.caseID + "/follow-ups"
+	bishkek := time.FixedZone("Asia/Bishkek", 6*3600)
+	today := time.Now().In(bishkek)
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	var created string
+	// version reads the current version of the follow-up created.
+	version := func() int {
+		var l struct {
+			Items []struct {
+				ID      string
+				Version int
+			}
+		}
+		env.GetJSON(t, w.sender, path, &l)
+		for _, it := range l.Items {
+			if it.ID == created {
+				return it.Version
+			}
+		}
+		return 0
+	}
+	runSteps(t, w, []step[*caseworkWorld]{
+		{"follow-ups under the case access matrix", func(w *caseworkWorld, t *testing.T) {
+			w.matrix(t, []caseworkRoute{
+				{http.MethodPost, path, func() any { return map[string]any{"planned_on": day(today), "kind": "call"} }, ownerOnly(201)},
+				{http.MethodGet, path, nil, ownerOnly(200)},
+			})
+			var l struct{ Items []map[string]any }
+			env.GetJSON(t, w.sender, path, &l)
+			if len(l.Items) != 2 {
+				t.Fatalf("follow-ups: %v", l.Items)
+			}
+			for _, it := range l.Items {
+				if it["assigned_to"] == env.UserID("caseworker@sezim.kg") {
+					created = it["id"].(string)
+				}
+			}
+			w.matrix(t, []caseworkRoute{{http.MethodPatch, "/api/v1/follow-ups/" + created,
+				func() any { return map[string]any{"kind": "visit", "version": version()} }, ownerOnly(200)}})
+		}},
+		{"a bad follow-up is named by its field", func(w *caseworkWorld, t *testing.T) {
+			for field, body := range map[string]map[string]any{
+				"planned_on":  {"kind": "call"},
+				"kind":        {"planned_on": day(today), "kind": "pigeon"},
+				"done_on":     {"planned_on": day(today), "kind": "call", "done_on": day(today.AddDate(0, 0, 3))},
+				"assigned_to": {"planned_on": day(today), "kind": "call", "assigned_to": env.UserID("caseworker@akzhurok.kg")},
+			} {
+				r := env.Do(apitest.Request{Method: http.MethodPost, Path: path, Token: w.sender, Body: body, Invalid: true})
+				if r.Status != 400 || !slices.Contains(fieldsOf(t, r), field) {
+					t.Errorf("%s: %d %s", field, r.Status, r.Body)
+				}
+			}
+		}},
+		{"due follow-ups are on the worker's work list until done, the outcome sealed", func(w *caseworkWorld, t *testing.T) {
+			has := func() bool {
+				var l struct{ Items []map[string]any }
+				env.GetJSON(t, w.sender, "/api/v1/me/work?kind=follow_up", &l)
+				return slices.ContainsFunc(l.Items, func(it map[string]any) bool { return it["follow_up_id"] == created })
+			}
+			if !has() {
+				t.Fatal("the follow-up due today is not on the work list")
+			}
+			r := env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/follow-ups/" + created, Token: w.sender,
+				Body: map[string]any{"done_on": day(today), "outcome": "OUTCOME-5e1d: working at a bakery", "version": version()}})
+			if r.Status != 200 || r.Map(t)["outcome"] != "OUTCOME-5e1d: working at a bakery" {
+				t.Fatalf("done: %d %s", r.Status, r.Body)
+			}
+			if has() {
+				t.Fatal("a follow-up done stays on the work list")
+			}
+			expectCount(t, env, 0, "clear outcomes", `SELECT count(*) FROM case_follow_ups WHERE encode(outcome_enc, 'escape') LIKE '%OUTCOME%'`)
+			expectCount(t, env, 1, "sealed outcomes", `SELECT count(*) FROM case_follow_ups WHERE outcome_enc IS NOT NULL`)
+			if r := env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/follow-ups/" + created, Token: w.sender,
+				Body: map[string]any{"kind": "call", "version": 1}, Invalid: true}); r.Status != 412 {
+				t.Fatalf("a stale version: %d", r.Status)
+			}
+		}},
+		{"an assessment made at a follow-up", func(w *caseworkWorld, t *testing.T) {
+			other := newCase(t, env, w.sender, nil)["id"].(string)
+			theirs := post(env, w.sender, "/api/v1/cases/"+other+"/follow-ups", map[string]any{"planned_on": day(today), "kind": "call"}).Map(t)["id"]
+			body := map[string]any{"kind": "reintegration", "answers": reintegrationAnswers(3, 3), "follow_up_id": theirs}
+			if r := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/assessments", body); r.Status != 400 || !slices.Contains(fieldsOf(t, r), "follow_up_id") {
+				t.Fatalf("another case's follow-up: %d %s", r.Status, r.Body)
+			}
+			body["follow_up_id"] = created
+			a := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/assessments", body)
+			if a.Status != 201 {
+				t.Fatalf("assessment at a follow-up: %d %s", a.Status, a.Body)
+			}
+			var l struct{ Items []map[string]any }
+			env.GetJSON(t, w.sender, path, &l)
+			if !slices.ContainsFunc(l.Items, func(it map[string]any) bool {
+				return it["id"] == created && it["assessment_id"] == a.Map(t)["id"]
+			}) {
+				t.Fatalf("the follow-up's assessment: %v", l.Items)
+			}
+		}},
+		{"reaching reintegration plans follow-ups at 3, 6 and 12 months, once", func(w *caseworkWorld, t *testing.T) {
+			for _, stage := range []string{"reintegration", "shelter", "reintegration"} {
+				if r := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/stage", map[string]any{"stage": stage}); r.Status != 200 {
+					t.Fatalf("to %s: %d %s", stage, r.Status, r.Body)
+				}
+			}
+			var l struct{ Items []map[string]any }
+			env.GetJSON(t, w.sender, path, &l)
+			var planned []string
+			for _, it := range l.Items {
+				if it["months"] != nil {
+					planned = append(planned, it["planned_on"].(string))
+				}
+			}
+			want := []string{day(today.AddDate(0, 3, 0)), day(today.AddDate(0, 6, 0)), day(today.AddDate(0, 12, 0))}
+			if !slices.Equal(planned, want) {
+				t.Fatalf("planned %v, want %v", planned, want)
 			}
 		}},
 	})

@@ -41,7 +41,8 @@ type handlers struct {
 
 // newHandlers builds each domain's service and its HTTP handler.
 func newHandlers(d Deps, authSvc *auth.Service) handlers {
-	caseSvc := cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays, ErasureDelay: d.Config.ErasureDelay}, d.Logger)
+	caseSvc := cases.NewService(d.DB, d.Keys, cases.Settings{ReflectionDays: d.Config.ReflectionDays, ErasureDelay: d.Config.ErasureDelay,
+		FollowUpMonths: d.Config.FollowUpMonths}, d.Logger)
 	if d.Enforcer != nil {
 		caseSvc.Permits = d.Enforcer.Allowed
 	}
@@ -138,6 +139,9 @@ func (h handlers) routes() []web.Route {
 		web.Get("/api/v1/cases/:id/approvals", authz.ApprovalList, h.cases.ListApprovals),
 		web.Post("/api/v1/approvals/:id/approve", authz.ApprovalDecide, h.cases.Approve),
 		web.Post("/api/v1/approvals/:id/return", authz.ApprovalDecide, h.cases.Return),
+		web.Post("/api/v1/cases/:id/follow-ups", authz.FollowUpCreate, h.cases.CreateFollowUp),
+		web.Get("/api/v1/cases/:id/follow-ups", authz.FollowUpList, h.cases.ListFollowUps),
+		web.Patch("/api/v1/follow-ups/:id", authz.FollowUpUpdate, h.cases.UpdateFollowUp),
 
 		// Consents, referrals between organizations and the notifications
 		// they raise.

@@ -31,6 +31,8 @@ const (
 	ActionApprovalList     = "approval_list"     // read the requests for approval
 	ActionApprovalRequest  = "approval_request"  // ask a supervisor to approve a plan, closure or transfer
 	ActionApprovalDecide   = "approval_decide"   // approve or return others' requests
+	ActionFollowUpList     = "follow_up_list"    // read the follow-ups
+	ActionFollowUpCreate   = "follow_up_create"  // plan a follow-up (and record one done)
 	ActionDocumentList     = "document_list"     // read the documents (a referred organization: its consented categories)
 	ActionDocumentCreate   = "document_create"   // upload a document
 	ActionDocumentRemove   = "document_remove"   // destroy a document's content
@@ -102,6 +104,8 @@ func AllowedFor(p reqctx.Principal, rel access.Relation, cs Case, may func(role 
 	add(ActionApprovalList, can(authz.ApprovalList, access.RequireOwner))
 	add(ActionApprovalRequest, can(authz.ApprovalRequest, access.RequireOwner) && open && !imported && !cs.IdentityErased)
 	add(ActionApprovalDecide, can(authz.ApprovalDecide, access.RequireOwningSupervisor))
+	add(ActionFollowUpList, can(authz.FollowUpList, access.RequireOwner))
+	add(ActionFollowUpCreate, can(authz.FollowUpCreate, access.RequireOwner) && !imported)
 	add(ActionDocumentList, can(authz.DocumentList, access.SeeCase))
 	add(ActionDocumentCreate, can(authz.DocumentCreate, access.RequireOwner) && !imported && !cs.IdentityErased)
 	add(ActionDocumentRemove, can(authz.DocumentRemove, access.RequireOwningSupervisor))

@@ -315,7 +315,7 @@ func (s *Service) decide(ctx context.Context, id uuid.UUID, in DecisionInput, ac
 		if r.ID == uuid.Nil {
 			return Approval{}, r.CaseID, access.NotFound("approval", action, "approval", id.String())
 		}
-		if _, err := access.Check(ctx, tx, r.CaseID, action, access.RequireOwningSupervisor); err != nil {
+		if _, err := checkOf(ctx, tx, r.CaseID, "approval", action, id, access.RequireOwningSupervisor); err != nil {
 			return Approval{}, r.CaseID, err
 		}
 		if r.RequestedBy == p.UserID {

@@ -46,6 +46,8 @@ type AssessmentInput struct {
 	Answers           map[string]AssessmentAnswer `json:"answers"`
 	Level             *string                     `json:"level,omitempty"`
 	Note              *string                     `json:"note,omitempty" text:"multiline"`
+	// FollowUpID names the follow-up of the case the assessment was made at.
+	FollowUpID *uuid.UUID `json:"follow_up_id,omitempty"`
 }
 
 // assessmentTexts are the free-text parts of an assessment, sealed under
@@ -139,6 +141,11 @@ func (s *Service) CreateAssessment(ctx context.Context, caseID uuid.UUID, in Ass
 		if err := requireRecordCase(tx, caseID); err != nil {
 			return Assessment{}, err
 		}
+		if in.FollowUpID != nil {
+			if err := checkFollowUpOfCase(tx, caseID, *in.FollowUpID); err != nil {
+				return Assessment{}, err
+			}
+		}
 		texts, clear := splitAnswers(in)
 		var enc []byte
 		if texts.Note != nil || len(texts.Notes) > 0 {
@@ -158,7 +165,7 @@ func (s *Service) CreateAssessment(ctx context.Context, caseID uuid.UUID, in Ass
 		if err := tx.Exec(`INSERT INTO case_assessments (id, case_id, kind, definition_version, assessed_on, answers, level,
 				score, dimension_scores, texts_enc, follow_up_id, created_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Kind, d.Version, *on, answers, res.Level,
-			res.Score, dims, enc, nil, p.UserID).Error; err != nil {
+			res.Score, dims, enc, in.FollowUpID, p.UserID).Error; err != nil {
 			return Assessment{}, err
 		}
 		if in.Kind == AssessmentSafety {

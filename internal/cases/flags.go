@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/access"
+	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -118,7 +120,7 @@ func (s *Service) RemoveFlag(ctx context.Context, id uuid.UUID) (Flag, error) {
 		if caseID == uuid.Nil {
 			return Flag{}, caseID, access.NotFound("flag", "flag.remove", "flag", id.String())
 		}
-		rel, err := access.Check(ctx, tx, caseID, "flag.remove", access.RequireOwningSupervisor)
+		rel, err := checkOf(ctx, tx, caseID, "flag", "flag.remove", id, access.RequireOwningSupervisor)
 		if err != nil {
 			return Flag{}, caseID, err
 		}
@@ -182,4 +184,16 @@ func (s *Service) readFlags(ctx context.Context, tx *gorm.DB, ids []uuid.UUID, r
 		out[r.CaseID] = append(out[r.CaseID], f)
 	}
 	return out, nil
+}
+
+// checkOf is access.Check for an action on object id (a what, such as a
+// flag) of case caseID: a case the caller does not see answers that the
+// object is not found, as a missing object does.
+func checkOf(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, what, action string, id uuid.UUID, rule access.Rule) (access.Relation, error) {
+	rel, err := access.Check(ctx, tx, caseID, action, rule)
+	var r *access.Refusal
+	if errors.As(err, &r) && r.Outcome == audit.NotFound {
+		return rel, access.NotFound(what, action, strings.ReplaceAll(what, "-", "_"), id.String())
+	}
+	return rel, err
 }

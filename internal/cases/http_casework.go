@@ -65,3 +65,31 @@ func (h *Handler) Approve(c echo.Context) error {
 func (h *Handler) Return(c echo.Context) error {
 	return web.WithBodyOnID(c, web.ID("approval"), h.svc.Return, web.OK)
 }
+
+// followUpPatch reads a merge patch of a follow-up.
+var followUpPatch = web.MergePatchRules[FollowUpInput]{
+	ReadOnly: []string{"id", "case_id", "months", "assessment_id", "created_at", "updated_at"},
+	Version:  func(f *FollowUpInput) *int { return f.Version },
+}
+
+// CreateFollowUp plans a follow-up of case :id and answers 201 with it and
+// its ETag.
+func (h *Handler) CreateFollowUp(c echo.Context) error {
+	return web.CreateOnID(c, h.caseID, h.svc.CreateFollowUp, followUpCreated)
+}
+
+// ListFollowUps answers the follow-ups of case :id.
+func (h *Handler) ListFollowUps(c echo.Context) error {
+	return web.OnID(c, h.caseID, h.svc.ListFollowUps, web.Items)
+}
+
+// UpdateFollowUp applies a merge patch to follow-up :id and answers it
+// with its ETag.
+func (h *Handler) UpdateFollowUp(c echo.Context) error {
+	return web.MergePatchOnID(c, web.ID("follow-up"), followUpPatch, h.svc.UpdateFollowUp, followUpOK)
+}
+
+var (
+	followUpOK      = web.TaggedAs(http.StatusOK, func(f FollowUp) int { return f.Version })
+	followUpCreated = web.TaggedAs(http.StatusCreated, func(f FollowUp) int { return f.Version })
+)

@@ -37,6 +37,9 @@ type Settings struct {
 	// ErasureDelay is how long an approved erasure waits before the case's
 	// data key is destroyed (none: at once, on approval).
 	ErasureDelay time.Duration
+	// FollowUpMonths are the months after reaching reintegration at which
+	// follow-ups are planned (3, 6 and 12 when empty).
+	FollowUpMonths []int
 }
 
 // Service holds the case rules and owns their transactions.
@@ -61,6 +64,9 @@ func NewService(db *gorm.DB, keys *Keyring, set Settings, log *slog.Logger) *Ser
 	}
 	if set.DuplicateChecksPerDay <= 0 {
 		set.DuplicateChecksPerDay = 20
+	}
+	if len(set.FollowUpMonths) == 0 {
+		set.FollowUpMonths = []int{3, 6, 12}
 	}
 	return &Service{db: db, keys: keys, set: set, log: log, now: func() time.Time { return time.Now().UTC() }}
 }

@@ -123,8 +123,14 @@ func (s *Service) move(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id 
 			}
 		}
 	}
-	return tx.Exec(`INSERT INTO case_stage_moves (id, case_id, from_stage, to_stage, reason_enc, closure_reason, moved_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, moveID, id, from, in.Stage, reasonEnc, closure, p.UserID).Error
+	if err := tx.Exec(`INSERT INTO case_stage_moves (id, case_id, from_stage, to_stage, reason_enc, closure_reason, moved_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, moveID, id, from, in.Stage, reasonEnc, closure, p.UserID).Error; err != nil {
+		return err
+	}
+	if in.Stage == StageReintegration {
+		return s.planFollowUps(tx, p, id)
+	}
+	return nil
 }
 
 // Stages returns the moves of a case, oldest first.

@@ -53,3 +53,31 @@ func returnedApprovals(tx *gorm.DB, p reqctx.Principal, _ time.Time) ([]Item, er
 		map[string]any{"user": p.UserID, "org": p.OrganizationID}).Scan(&rows).Error
 	return caseApprovalItems(rows), err
 }
+
+// followUps are the follow-ups after reintegration, not done yet, due
+// within the horizon, assigned to the caller (or, assigned to nobody, on a
+// case assigned to the caller), whether the case is still open or closed
+// as reintegrated.
+func followUps(tx *gorm.DB, p reqctx.Principal, now time.Time) ([]Item, error) {
+	var rows []struct {
+		ID       uuid.UUID
+		CaseID   uuid.UUID
+		CaseCode string
+		Kind     string
+		Due      time.Time
+	}
+	if err := tx.Raw(`SELECT f.id, f.case_id, c.code AS case_code, f.kind, f.planned_on AS due
+		FROM case_follow_ups f JOIN cases c ON c.id = f.case_id
+		WHERE f.done_on IS NULL AND f.planned_on < @until AND c.owner_organization_id = @org
+		  AND (f.assigned_to = @user OR (f.assigned_to IS NULL
+		       AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user)))`,
+		map[string]any{"until": today(now).Add(Horizon), "org": p.OrganizationID, "user": p.UserID}).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Item, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Item{Kind: KindFollowUp, DueAt: dayEnd(r.Due), Link: "/cases/" + r.CaseID.String(),
+			CaseID: &r.CaseID, CaseCode: &r.CaseCode, FollowUpID: &r.ID, FollowUpKind: &r.Kind})
+	}
+	return out, nil
+}

@@ -44,11 +44,12 @@ const (
 	KindUnassignedCase         = "unassigned_case"
 	KindReportDue              = "report_due"
 	KindApproval               = "approval"
+	KindFollowUp               = "follow_up"
 )
 
 // Kinds lists every kind, in the order the counts are given.
 var Kinds = []string{KindReferralResponse, KindPlanGoal, KindReflectionPeriodEnding, KindConsentExpiring,
-	KindUnassignedCase, KindReportDue, KindApproval}
+	KindUnassignedCase, KindReportDue, KindApproval, KindFollowUp}
 
 // Horizons: what is due within them is listed.
 const (
@@ -86,6 +87,10 @@ type Item struct {
 	// worker who asked).
 	ApprovalID     *uuid.UUID `json:"approval_id,omitempty"`
 	ApprovalStatus *string    `json:"approval_status,omitempty"`
+	// FollowUpID is a follow-up after reintegration, with its kind (visit,
+	// call, message).
+	FollowUpID   *uuid.UUID `json:"follow_up_id,omitempty"`
+	FollowUpKind *string    `json:"follow_up_kind,omitempty"`
 	// Period is a report's half-year (YYYY-Hn) and ReportKind its kind.
 	Period     *string `json:"period,omitempty"`
 	ReportKind *string `json:"report_kind,omitempty"`
@@ -118,7 +123,7 @@ type source func(tx *gorm.DB, p reqctx.Principal, now time.Time) ([]Item, error)
 
 // sources names, per role, what is gathered for it.
 func sources(role string) []source {
-	caseWork := []source{referralResponses, planGoals, reflectionPeriods, expiringConsents, returnedApprovals}
+	caseWork := []source{referralResponses, planGoals, reflectionPeriods, expiringConsents, returnedApprovals, followUps}
 	switch role {
 	case authz.RoleCaseworker:
 		return caseWork

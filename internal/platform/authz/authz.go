@@ -95,6 +95,9 @@ var (
 	ApprovalRequest    = Permission{"approval", "request"}
 	ApprovalList       = Permission{"approval", "list"}
 	ApprovalDecide     = Permission{"approval", "decide"}
+	FollowUpCreate     = Permission{"follow_up", "create"}
+	FollowUpList       = Permission{"follow_up", "list"}
+	FollowUpUpdate     = Permission{"follow_up", "update"}
 	ConsentCreate      = Permission{"consent", "create"}
 	ConsentList        = Permission{"consent", "list"}
 	ConsentWithdraw    = Permission{"consent", "withdraw"}

@@ -41,6 +41,9 @@ type Config struct {
 	PreviousMasterKeyFiles []string
 	IndexKeyFile           string
 	ReflectionDays         int
+	// FollowUpMonths are the months after reaching reintegration at which
+	// follow-ups are planned (JARDAM_FOLLOW_UP_MONTHS, default 3,6,12).
+	FollowUpMonths []int
 	// DormantDays: accounts unused for this many days are disabled by a
 	// daily job (JARDAM_DORMANT_DAYS, default 90).
 	DormantDays int
@@ -293,6 +296,18 @@ func (r *env) keyFiles(c *Config) {
 // rules.
 func (r *env) rules(c *Config) {
 	c.ReflectionDays = r.integer("JARDAM_REFLECTION_DAYS", 30)
+	c.FollowUpMonths = []int{3, 6, 12}
+	if months := r.list("JARDAM_FOLLOW_UP_MONTHS"); len(months) > 0 {
+		c.FollowUpMonths = nil
+		for _, m := range months {
+			n, err := strconv.Atoi(m)
+			if err != nil || n < 1 || n > 60 {
+				r.fail("JARDAM_FOLLOW_UP_MONTHS: must list months from 1 to 60, such as 3,6,12")
+				break
+			}
+			c.FollowUpMonths = append(c.FollowUpMonths, n)
+		}
+	}
 	c.DormantDays = r.integer("JARDAM_DORMANT_DAYS", 90)
 	c.ContactRetentionMonths = r.integer("JARDAM_CONTACT_RETENTION_MONTHS", 24)
 	erasureDelay := time.Duration(0)
