@@ -216,7 +216,7 @@ func (s *Service) UpdateFollowUp(ctx context.Context, id uuid.UUID, expected int
 			return FollowUp{}, cur.CaseID, err
 		}
 		f := now[0]
-		in, err := applyPatch[FollowUpInput](FollowUpInput{PlannedOn: &f.PlannedOn, Kind: &f.Kind, AssignedTo: f.AssignedTo,
+		in, err := web.ApplyMergePatch[FollowUpInput](FollowUpInput{PlannedOn: &f.PlannedOn, Kind: &f.Kind, AssignedTo: f.AssignedTo,
 			DoneOn: f.DoneOn, Outcome: f.Outcome}, patch)
 		if err != nil {
 			return FollowUp{}, cur.CaseID, err
