@@ -36,6 +36,10 @@ import (
 //     ended_on - started_on in days.
 //   - persons_reintegrated: cases closed with the closure reason
 //     reintegrated whose closing stage move falls in the period.
+//   - reintegration_sustained: persons whose reintegration assessment made
+//     5 to 8 months after they first reached the reintegration stage (the
+//     6-month follow-up; the latest such one) is dated in the period and
+//     scored at least stats.SustainedThreshold.
 //   - homecomings: completed homecoming assistance that ended in the period
 //     (ended_on, or the day it was last changed when no end date is
 //     recorded).
@@ -59,6 +63,7 @@ const (
 	IndicatorShelterMeanDays         = "shelter_mean_days"
 	IndicatorPersonsReintegrated     = "persons_reintegrated"
 	IndicatorHomecomings             = "homecomings"
+	IndicatorReintegrationSustained  = "reintegration_sustained"
 	IndicatorEventsHeld              = "events_held"
 	IndicatorPeopleReached           = "people_reached"
 	IndicatorOfficialsTrained        = "officials_trained"
@@ -80,6 +85,9 @@ var indicatorDefs = []indicatorDef{
 		"Среднее число дней пребывания в убежище", "Баш калкалоочу жайда болгон күндөрдүн орточо саны", "Mean days in shelter"}},
 	{IndicatorPersonsReintegrated, "protection", "persons", Title{
 		"Лиц, реинтегрированных в общество", "Коомго кайра интеграцияланган адамдар", "Persons reintegrated"}},
+	{IndicatorReintegrationSustained, "protection", "persons", Title{
+		"Лиц, чья реинтеграция устойчива через 6 месяцев", "Кайра интеграциясы 6 айдан кийин туруктуу болгон адамдар",
+		"Persons whose reintegration was sustained after 6 months"}},
 	{IndicatorHomecomings, "protection", "homecomings", Title{
 		"Возвращений на родину", "Мекенине кайтаруулар", "Homecomings"}},
 	{IndicatorEventsHeld, "prevention", "events", Title{
@@ -284,6 +292,7 @@ func indicatorsOf(rel *stats.Release, p stats.Period) map[string]Indicator {
 	out[IndicatorPersonsAssisted] = ind
 	out[IndicatorPersonsReintegrated] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorReintegrated, p.Name))
 	out[IndicatorHomecomings] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorHomecomings, p.Name))
+	out[IndicatorReintegrationSustained] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorSustained, p.Name))
 	for _, code := range []string{IndicatorReferralsAnsweredOnTime, IndicatorShelterMeanDays,
 		IndicatorEventsHeld, IndicatorPeopleReached, IndicatorOfficialsTrained} {
 		v, ok := rel.Extra[stats.ExtraKey(code, p.Name)]

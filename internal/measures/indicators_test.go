@@ -297,7 +297,7 @@ func TestCoordinatorNeverReceivesASmallFigure(t *testing.T) {
 		}
 		var m measures.Matrix
 		r.JSON(t, &m)
-		if m.K != 5 || len(m.Items) != 9 {
+		if m.K != 5 || len(m.Items) != 10 {
 			t.Fatalf("%+v", m)
 		}
 		for _, ind := range m.Items {

@@ -181,7 +181,7 @@ func (a *attacker) fetchIndicators() {
 			key := "i|" + ind.Code + "|" + p
 			switch ind.Code {
 			case measures.IndicatorPersonsIdentified, measures.IndicatorPersonsAssisted,
-				measures.IndicatorPersonsReintegrated, measures.IndicatorHomecomings:
+				measures.IndicatorPersonsReintegrated, measures.IndicatorHomecomings, measures.IndicatorReintegrationSustained:
 			default:
 				continue
 			}
@@ -223,7 +223,8 @@ func intOf(v *float64, suppressed bool) *int64 {
 func (a *attacker) overTime() {
 	y := strconv.Itoa(a.year)
 	for key, kind := range map[string]string{"identified|": "sum", "assisted|": "cover", "referred|": "cover", "contacts|": "sum",
-		"i|persons_identified|": "sum", "i|persons_assisted|": "cover", "i|persons_reintegrated|": "sum", "i|homecomings|": "sum"} {
+		"i|persons_identified|": "sum", "i|persons_assisted|": "cover", "i|persons_reintegrated|": "sum", "i|homecomings|": "sum",
+		"i|reintegration_sustained|": "sum"} {
 		for h, half := range a.halves() {
 			var ms []string
 			for _, m := range a.months(h + 1) {

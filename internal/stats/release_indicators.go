@@ -14,7 +14,15 @@ const (
 	IndicatorAssisted     = "assisted"
 	IndicatorReintegrated = "reintegrated"
 	IndicatorHomecomings  = "homecomings"
+	// IndicatorSustained: persons whose reintegration was sustained.
+	IndicatorSustained = "reintegration_sustained"
 )
+
+// SustainedThreshold is the reintegration score (from 0 to 1) at or above
+// which an assessment made about 6 months after a person reached the
+// reintegration stage counts the person's reintegration as sustained:
+// IOM's threshold for sustainability on its composite index.
+const SustainedThreshold = 0.66
 
 // IndicatorKey is the figure key of indicator name for period, with the
 // breakdown's dimension values when given.
@@ -59,6 +67,7 @@ func (m *model) indicators() error {
 	m.overTime(union, func(p string) string { return IndicatorKey(IndicatorAssisted, p) })
 	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorReintegrated, p) })
 	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorHomecomings, p) })
+	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorSustained, p) })
 	if m.sc.full != nil {
 		y, h1, h2 := m.sc.full.Name, m.sc.halves[0].Name, m.sc.halves[1].Name
 		for _, s := range sexes {
@@ -169,6 +178,13 @@ func (m *model) indicatorCounts(p Period) error {
 		return fmt.Errorf("indicator reintegrated %s: %w", p.Name, err)
 	}
 	m.sys.Figure(IndicatorKey(IndicatorReintegrated, p.Name), reint)
+
+	var sustained int64
+	if err := m.tx.Raw(`SELECT jardam_indicator_reintegration_sustained(?, ?, ?)`, p.From, p.To, SustainedThreshold).
+		Scan(&sustained).Error; err != nil {
+		return fmt.Errorf("indicator reintegration sustained %s: %w", p.Name, err)
+	}
+	m.sys.Figure(IndicatorKey(IndicatorSustained, p.Name), sustained)
 
 	var home struct{ Homecomings, Persons int64 }
 	if err := m.tx.Raw(`SELECT homecomings, persons FROM jardam_indicator_homecomings(?, ?)`, p.From, p.To).
