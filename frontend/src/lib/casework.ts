@@ -137,3 +137,18 @@ export function assessmentBody(
     ...(extra.assessed_on ? { assessed_on: extra.assessed_on } : {}),
   };
 }
+
+export const FOLLOW_UP_KINDS = ['visit', 'call', 'message'] as const;
+
+export interface FollowUp {
+  id: string;
+  case_id: string;
+  planned_on: string;
+  kind: (typeof FOLLOW_UP_KINDS)[number];
+  assigned_to: string | null;
+  months: number | null;
+  done_on: string | null;
+  outcome?: string;
+  assessment_id: string | null;
+  version: number;
+}

@@ -232,6 +232,7 @@ export const WORK_KINDS = [
   'unassigned_case',
   'report_due',
   'approval',
+  'follow_up',
 ] as const;
 /** How the caller reaches a listed case. */
 export const CASE_RELATIONS = ['assigned', 'organization', 'referral'] as const;

@@ -42,6 +42,9 @@ export interface WorkItem {
   /** A case's request for approval: pending (to decide) or returned (to the worker who asked). */
   approval_id?: string;
   approval_status?: 'pending' | 'returned';
+  /** A follow-up after reintegration and its kind (visit, call, message). */
+  follow_up_id?: string;
+  follow_up_kind?: string;
   /** A report's half-year, YYYY-Hn. */
   period?: string;
   report_kind?: string;
@@ -133,7 +136,9 @@ export type CaseAction =
   | 'case_handover'
   | 'subject_access'
   | 'erasure_request'
-  | 'legal_hold';
+  | 'legal_hold'
+  | 'follow_up_list'
+  | 'follow_up_create';
 
 /** A request to erase a case's identity (two people decide; see the API's ErasureRequest). */
 export interface ErasureRequest {

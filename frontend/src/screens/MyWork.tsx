@@ -3,7 +3,7 @@
 // worked on; filtered by kind with the count of each. Items carry codes and
 // ids only.
 import { useEffect, useState } from 'react';
-import { useI18n } from '../i18n';
+import { translate, useI18n } from '../i18n';
 import { dueDay, halfYear, kindsWithWork, ofKind, workPath } from '../lib/mywork';
 import { useResource } from '../lib/resource';
 import { linkTo } from '../lib/router';
@@ -62,7 +62,7 @@ export function MyWork({ onLoaded }: { onLoaded?: (total: number) => void }) {
 
 /** One task: overdue mark, kind, where it is worked on, and when it is due. */
 export function WorkRow({ item }: { item: WorkItem }) {
-  const { t, tx, f } = useI18n();
+  const { t, tx, f, lang } = useI18n();
   const path = workPath(item);
   const day = dueDay(item);
   const half = halfYear(item.period);
@@ -71,11 +71,13 @@ export function WorkRow({ item }: { item: WorkItem }) {
       ? (item.referral_code ?? item.case_code)
       : item.kind === 'report_due'
         ? `${t('nav.report')}${half ? ` · ${half.year} ${t(half.half === 1 ? 'period.h1' : 'period.h2')}` : ''}`
-        : item.kind === 'approval' && item.case_code
-          ? `${item.case_code} · ${tx('wapproval', item.approval)}${item.approval_status === 'returned' ? ` · ${t('work.returned')}` : ''}`
-          : item.kind === 'approval'
-            ? `${t('work.approvals')}${item.approval ? ` · ${tx('wapproval', item.approval)}` : ''}`
-            : item.case_code;
+        : item.kind === 'follow_up' && item.case_code
+          ? `${item.case_code}${item.follow_up_kind ? ` · ${translate(lang, `fukind.${item.follow_up_kind}`)}` : ''}`
+          : item.kind === 'approval' && item.case_code
+            ? `${item.case_code} · ${tx('wapproval', item.approval)}${item.approval_status === 'returned' ? ` · ${t('work.returned')}` : ''}`
+            : item.kind === 'approval'
+              ? `${t('work.approvals')}${item.approval ? ` · ${tx('wapproval', item.approval)}` : ''}`
+              : item.case_code;
   const code = item.kind !== 'report_due' && !(item.kind === 'approval' && !item.case_code);
   return (
     <li className={item.overdue ? 'work-item overdue' : 'work-item'} data-kind={item.kind}>
