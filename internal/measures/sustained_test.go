@@ -72,4 +72,3 @@ func TestReintegrationSustained(t *testing.T) {
 		t.Errorf("2025: %d", n)
 	}
 }
-
