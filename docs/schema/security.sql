@@ -293,7 +293,7 @@ GRANT INSERT, SELECT ON TABLE case_flags TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_follow_ups TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_import_code_counters TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_imports TO jardam_app;
-GRANT INSERT, SELECT, UPDATE ON TABLE case_keys TO jardam_app;
+GRANT INSERT, SELECT ON TABLE case_keys TO jardam_app;
 GRANT SELECT ON TABLE case_keys TO jardam_maint;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_legal_holds TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_notes TO jardam_app;
@@ -374,10 +374,12 @@ GRANT EXECUTE ON FUNCTION jardam_contact_counts(text,timestamp with time zone,ti
 GRANT EXECUTE ON FUNCTION jardam_contact_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_current_org() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_duplicate_elsewhere(bytea[],text[],uuid[]) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_erase_case_contacts(uuid) TO jardam_maint;
 GRANT EXECUTE ON FUNCTION jardam_erase_case_index(uuid) TO jardam_maint;
 GRANT EXECUTE ON FUNCTION jardam_erase_expired_contacts(timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_erasure_blocker(uuid) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_erasure_blocker(uuid) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_erasure_request_guard() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_expire_referrals() TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_half_year_end(integer,integer) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_indicator_activities(timestamp with time zone,timestamp with time zone) TO jardam_app;
@@ -504,6 +506,7 @@ BEGIN
             WHERE case_keys.case_id = r.case_id AND wrapped IS NOT NULL;
         DELETE FROM case_blind_index WHERE case_blind_index.case_id = r.case_id;
         UPDATE referrals SET key_wrapped = NULL WHERE referrals.case_id = r.case_id AND key_wrapped IS NOT NULL;
+        PERFORM jardam_erase_case_contacts(r.case_id);
         UPDATE case_erasure_requests SET status = 'erased', erased_at = now(), version = version + 1
             WHERE id = r.id;
         request_id := r.id;
@@ -597,6 +600,28 @@ BEGIN
         FROM users u WHERE u.organization_id = r.org AND u.role = 'supervisor' AND u.disabled_at IS NULL;
     END LOOP;
     RETURN found;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_erase_case_contacts(erased_case uuid)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE n integer;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM case_keys WHERE case_id = erased_case AND wrapped IS NULL) THEN
+        RAISE EXCEPTION 'the data key of case % is not destroyed', erased_case
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    UPDATE contacts c SET key_wrapped = NULL, key_master_version = NULL, summary_enc = NULL, identity_enc = NULL,
+        contact_enc = NULL, erased_at = now(), updated_at = now(), version = c.version + 1
+    WHERE c.erased_at IS NULL AND c.id IN (SELECT r.contact_id FROM referrals r WHERE r.case_id = erased_case AND r.contact_id IS NOT NULL);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE referrals SET identity_enc = NULL, contact_enc = NULL
+    WHERE case_id = erased_case AND (identity_enc IS NOT NULL OR contact_enc IS NOT NULL);
+    RETURN n;
 END;
 $function$;
 
@@ -1167,7 +1192,8 @@ AS $function$
     FROM cases c
     CROSS JOIN LATERAL (SELECT max(s.moved_at) AS closed_at FROM case_stage_moves s
                         WHERE s.case_id = c.id AND s.to_stage = 'closed') m
-    WHERE c.status = 'closed'
+    WHERE years >= 1
+      AND c.status = 'closed'
       AND m.closed_at < now() - make_interval(years => years)
       AND NOT EXISTS (SELECT 1 FROM case_erasure_requests e WHERE e.case_id = c.id AND e.status IN ('pending', 'scheduled', 'erased'))
       AND jardam_erasure_blocker(c.id) IS NULL

@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 	"github.com/jardam-kg/jardam/internal/cases"
@@ -95,7 +98,7 @@ var erasureSteps = []step[*erasureWorld]{
 		wantStatus(t, "caseworker approves", post(w.env, w.worker, "/api/v1/erasure-requests/"+id+"/approve", map[string]any{}), 403)
 		wantStatus(t, "another organization approves", post(w.env, w.other, "/api/v1/erasure-requests/"+id+"/approve", map[string]any{}), 404)
 		if n := w.env.DB.Count(t, `SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
-				WHERE n.kind = 'erasure_requested' AND u.email IN ('supervisor2@sezim.kg', 'orgadmin@sezim.kg')`); n != 2 {
+				WHERE n.kind = 'erasure.requested' AND u.email IN ('supervisor2@sezim.kg', 'orgadmin@sezim.kg')`); n != 2 {
 			t.Fatalf("%d deciders told, want 2", n)
 		}
 		var open struct{ Items []map[string]any }
@@ -104,7 +107,7 @@ var erasureSteps = []step[*erasureWorld]{
 			t.Fatalf("org admin's open requests %v", open.Items)
 		}
 	}},
-	{"AHoldBlocksTheApproval", func(w *erasureWorld, t *testing.T) {
+	{"AHoldCancelsTheRequestAndBlocksANewOne", func(w *erasureWorld, t *testing.T) {
 		r := w.env.Do(apitest.Request{Method: http.MethodPut, Path: w.path + "/legal-hold", Token: w.worker,
 			Body: map[string]any{"reason": "criminal case at the Pervomaisky court"}})
 		wantStatus(t, "caseworker holds", r, 403)
@@ -113,13 +116,60 @@ var erasureSteps = []step[*erasureWorld]{
 		if h := wantStatus(t, "hold", r, 200); h["active"] != true || h["reason"] != "criminal case at the Pervomaisky court" {
 			t.Fatalf("hold %v", h)
 		}
-		var open struct{ Items []map[string]any }
-		w.env.GetJSON(t, w.sup2, "/api/v1/erasure-requests", &open)
-		wantStatus(t, "approve under hold", post(w.env, w.sup2, "/api/v1/erasure-requests/"+open.Items[0]["id"].(string)+"/approve",
-			map[string]any{}), 409, "legal_hold")
+		// The open request is cancelled: lifting the hold later re-arms nothing.
+		var reqs struct{ Items []map[string]any }
+		w.env.GetJSON(t, w.sup, w.path+"/erasure-requests", &reqs)
+		if len(reqs.Items) != 1 || reqs.Items[0]["status"] != "cancelled" {
+			t.Fatalf("requests under a hold: %v", reqs.Items)
+		}
+		wantStatus(t, "approve a cancelled request", post(w.env, w.sup2, "/api/v1/erasure-requests/"+reqs.Items[0]["id"].(string)+"/approve",
+			map[string]any{}), 409)
+		wantStatus(t, "request under hold", post(w.env, w.sup, w.path+"/erasure-requests", map[string]any{"reason": "person_request"}), 409, "legal_hold")
+		if n := w.env.DB.Count(t, `SELECT count(*) FROM notifications WHERE kind = 'erasure.cancelled'`); n != 2 {
+			t.Fatalf("%d supervisors told of the cancellation, want 2", n)
+		}
 		r = w.env.Do(apitest.Request{Method: http.MethodDelete, Path: w.path + "/legal-hold", Token: w.sup2})
 		if h := wantStatus(t, "lift", r, 200); h["active"] != false {
 			t.Fatalf("lifted hold %v", h)
+		}
+		wantStatus(t, "ask again", post(w.env, w.sup, w.path+"/erasure-requests",
+			map[string]any{"reason": "person_request", "details": "asked again after the trial"}), 201)
+	}},
+	{"TheDatabaseKeepsTheSecondPerson", func(w *erasureWorld, t *testing.T) {
+		// Past the service, as the application role: a request cannot be
+		// scheduled by its requester, written without one, or marked erased,
+		// and no data key is destroyed but through the erasure function.
+		var open struct{ Items []map[string]any }
+		w.env.GetJSON(t, w.sup, "/api/v1/erasure-requests", &open)
+		id := open.Items[0]["id"]
+		for _, q := range []string{
+			`UPDATE case_erasure_requests SET status = 'scheduled', decided_by = requested_by, erase_after = now() WHERE id = ?`,
+			`UPDATE case_erasure_requests SET status = 'erased', erased_at = now(), decided_by = '` + w.env.UserID("orgadmin@sezim.kg") + `' WHERE id = ?`,
+			`INSERT INTO case_erasure_requests (id, case_id, reason, status, erase_after)
+				SELECT gen_random_uuid(), case_id, 'retention', 'scheduled', now() FROM case_erasure_requests WHERE id = ?`,
+			`UPDATE case_keys SET wrapped = NULL, master_version = NULL, destroyed_at = now() WHERE case_id = ?`,
+		} {
+			arg := id
+			if strings.HasPrefix(q, "UPDATE case_keys") {
+				arg = w.caseID
+			}
+			// In Sezim's scope, where row-level security shows the rows.
+			err := w.env.DB.App.Transaction(func(tx *gorm.DB) error {
+				if err := tx.Exec(`SELECT set_config('jardam.org_id', ?, true)`, w.env.OrgID("SEZIM")).Error; err != nil {
+					return err
+				}
+				res := tx.Exec(q, arg)
+				if res.Error == nil && res.RowsAffected == 0 {
+					return errors.New("no row in scope")
+				}
+				return res.Error
+			})
+			if err == nil || err.Error() == "no row in scope" {
+				t.Errorf("the application role ran %q (%v)", firstWords(q), err)
+			}
+		}
+		if n := w.env.DB.Count(t, `SELECT count(*) FROM jardam_retention_due(0, 100)`); n != 0 {
+			t.Errorf("retention of 0 years selects %d cases", n)
 		}
 	}},
 	{"TheOrgAdminApprovesAndTheKeyIsGone", func(w *erasureWorld, t *testing.T) {
@@ -152,11 +202,33 @@ var erasureSteps = []step[*erasureWorld]{
 			t.Fatalf("%d case.erase entries", n)
 		}
 		if n := w.env.DB.Count(t, `SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
-				WHERE n.kind = 'erasure_scheduled' AND u.role = 'supervisor' AND u.email LIKE '%@sezim.kg'`); n != 2 {
+				WHERE n.kind = 'erasure.scheduled' AND u.role = 'supervisor' AND u.email LIKE '%@sezim.kg'`); n != 2 {
 			t.Fatalf("%d supervisors told of the erasure, want 2", n)
 		}
 		wantStatus(t, "approve again", post(w.env, w.sup2, "/api/v1/erasure-requests/"+id+"/approve", map[string]any{}), 409)
 		wantStatus(t, "a request on an erased case", post(w.env, w.sup, w.path+"/erasure-requests", map[string]any{"reason": "other"}), 409)
+	}},
+	{"AnErasedCaseTakesItsHotlineContactAlong", func(w *erasureWorld, t *testing.T) {
+		op := w.env.Token("operator@hotline1899.kg")
+		c := wantStatus(t, "contact", post(w.env, op, "/api/v1/contacts", map[string]any{"channel": "phone", "caller": "person_concerned",
+			"topic": "victim_seeking_help", "summary": "held at a farm near Kazan",
+			"identity": map[string]any{"given_name": "Жылдыз", "family_name": "Турдубаева", "birth_date": "2000-05-06"}}), 201)
+		contact := "/api/v1/contacts/" + c["id"].(string)
+		ref := wantStatus(t, "refer", post(w.env, op, contact+"/refer", map[string]any{"to_organization_id": w.env.OrgID("SEZIM"),
+			"categories": []string{"identity"}, "urgency": "urgent"}), 200)
+		refID := ref["intake"].(map[string]any)["referral_id"].(string)
+		acc := wantStatus(t, "accept", post(w.env, w.worker, "/api/v1/referrals/"+refID+"/accept", map[string]any{}), 200)
+		caseID := acc["case_id"].(string)
+		req := wantStatus(t, "request", post(w.env, w.sup, "/api/v1/cases/"+caseID+"/erasure-requests", map[string]any{"reason": "person_request"}), 201)
+		wantStatus(t, "approve", post(w.env, w.sup2, "/api/v1/erasure-requests/"+req["id"].(string)+"/approve", map[string]any{}), 200)
+		got := wantStatus(t, "the hotline's contact", w.env.Do(apitest.Request{Method: http.MethodGet, Path: contact, Token: op}), 200)
+		if got["identity"] != nil || got["summary"] != nil {
+			t.Fatalf("the contact of an erased case still reads: %v", got)
+		}
+		if n := w.env.DB.Count(t, `SELECT count(*) FROM contacts WHERE id = $1 AND erased_at IS NOT NULL AND key_wrapped IS NULL
+			AND identity_enc IS NULL AND summary_enc IS NULL`, c["id"]); n != 1 {
+			t.Fatal("the contact's key and sealed columns were not erased")
+		}
 	}},
 	{"ARejectionNeedsAReasonAndTellsTheRequester", func(w *erasureWorld, t *testing.T) {
 		id := newCase(t, w.env, w.worker, nil)["id"].(string)
@@ -168,7 +240,7 @@ var erasureSteps = []step[*erasureWorld]{
 			t.Fatalf("rejected %v", got)
 		}
 		if n := w.env.DB.Count(t, `SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
-				WHERE n.kind = 'erasure_rejected' AND u.email = 'supervisor2@sezim.kg'`); n != 1 {
+				WHERE n.kind = 'erasure.rejected' AND u.email = 'supervisor2@sezim.kg'`); n != 1 {
 			t.Fatalf("requester told %d times", n)
 		}
 	}},
@@ -211,14 +283,16 @@ func TestScheduledErasureAndRetention(t *testing.T) {
 	env.DB.Exec(t, `UPDATE case_erasure_requests SET erase_after = now() - interval '1 second' WHERE case_id = $1`, held)
 	wantStatus(t, "hold", env.Do(apitest.Request{Method: http.MethodPut, Path: "/api/v1/cases/" + held + "/legal-hold", Token: sup,
 		Body: map[string]any{"reason": "evidence for the prosecutor"}}), 200)
-	runJob(0) // held
-	if erased(held) {
-		t.Fatal("erased under a hold")
-	}
 	wantStatus(t, "lift", env.Do(apitest.Request{Method: http.MethodDelete, Path: "/api/v1/cases/" + held + "/legal-hold", Token: sup}), 200)
+	runJob(0) // the hold cancelled the scheduled erasure; lifting it re-armed nothing
+	if erased(held) || env.DB.Text(t, `SELECT status FROM case_erasure_requests WHERE case_id = $1`, held) != "cancelled" {
+		t.Fatal("a scheduled erasure survived a legal hold")
+	}
+	approve(held) // asked and approved again, by two people
+	env.DB.Exec(t, `UPDATE case_erasure_requests SET erase_after = now() - interval '1 second' WHERE case_id = $1 AND status = 'scheduled'`, held)
 	runJob(1)
 	if !erased(held) {
-		t.Fatal("not erased once due and unheld")
+		t.Fatal("not erased once due")
 	}
 
 	cancelled := newCase(t, env, worker, nil)["id"].(string)
@@ -258,3 +332,6 @@ func TestScheduledErasureAndRetention(t *testing.T) {
 		t.Fatalf("retention request %s", r)
 	}
 }
+
+// firstWords is the start of a statement, for a failure message.
+func firstWords(q string) string { return strings.Join(strings.Fields(q)[:4], " ") }

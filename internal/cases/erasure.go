@@ -54,9 +54,10 @@ const (
 
 // Notification kinds of erasure: they name the case code only.
 const (
-	KindErasureRequested = "erasure_requested"
-	KindErasureScheduled = "erasure_scheduled"
-	KindErasureRejected  = "erasure_rejected"
+	KindErasureRequested = "erasure.requested"
+	KindErasureScheduled = "erasure.scheduled"
+	KindErasureRejected  = "erasure.rejected"
+	KindErasureCancelled = "erasure.cancelled"
 )
 
 // ErasureBatch is the number of due erasures one transaction carries out.
@@ -551,7 +552,10 @@ func (s *Service) GetLegalHold(ctx context.Context, caseID uuid.UUID) (LegalHold
 
 // PutLegalHold places (or replaces) the legal hold of case caseID: the
 // owning organization's supervisors. While it stands, the case is neither
-// erased nor reached by retention.
+// erased nor reached by retention; it cancels the case's open erasure
+// requests, so that once the hold ends an erasure is asked for and
+// approved again by two people (lifting a hold never re-arms an erasure
+// decided before it), and the organization's supervisors are told.
 func (s *Service) PutLegalHold(ctx context.Context, caseID uuid.UUID, in LegalHoldInput) (LegalHold, error) {
 	if err := checkReasonText("reason", in.Reason, true); err != nil {
 		return LegalHold{}, err
@@ -581,13 +585,23 @@ func (s *Service) PutLegalHold(ctx context.Context, caseID uuid.UUID, in LegalHo
 					version = case_legal_holds.version + 1`, caseID, enc, in.Until, p.UserID).Error; err != nil {
 				return LegalHold{}, err
 			}
+			res := tx.Exec(`UPDATE case_erasure_requests SET status = 'cancelled', decided_by = ?, decided_at = now(),
+				version = version + 1 WHERE case_id = ? AND status IN ('pending', 'scheduled')`, p.UserID, caseID)
+			if res.Error != nil {
+				return LegalHold{}, res.Error
+			}
+			if res.RowsAffected > 0 {
+				if err := notifyOrganization(tx, caseID, KindErasureCancelled, uuid.Nil, authz.RoleSupervisor); err != nil {
+					return LegalHold{}, err
+				}
+			}
 			return s.readHold(ctx, tx, caseID)
 		})
 }
 
 // LiftLegalHold ends the legal hold of case caseID: the owning
-// organization's supervisors. An erasure scheduled before then is carried
-// out once it is due.
+// organization's supervisors. Placing the hold cancelled the open erasure
+// requests: lifting it re-arms none.
 func (s *Service) LiftLegalHold(ctx context.Context, caseID uuid.UUID) (LegalHold, error) {
 	return access.Act(ctx, s.db, caseID, ActionLegalHoldLift, access.RequireOwningSupervisor,
 		func(tx *gorm.DB, p reqctx.Principal, _ access.Relation) (LegalHold, error) {

@@ -283,8 +283,9 @@ func installKeyCheck(ctx context.Context, db *gorm.DB, from, to jcrypto.KeyWrapp
 }
 
 // DestroyDataKey erases a case: it destroys the case's data key (wrapped
-// set to NULL, destroyed_at to now) and the own keys of its referrals, and
-// removes its blind index tokens, and
+// set to NULL, destroyed_at to now) and the own keys of its referrals,
+// erases the hotline contact it came from, removes its blind index tokens,
+// and
 // records ActionCaseErase for the case in the same transaction. The
 // identity, contact, notes, plan and event details of the case can then
 // never be decrypted again; its statistical attributes remain, and reading
@@ -311,6 +312,11 @@ func DestroyDataKey(ctx context.Context, db *gorm.DB, caseID uuid.UUID) error {
 			return err
 		}
 		if err := tx.Exec(`SELECT jardam_erase_case_index(?)`, caseID).Error; err != nil {
+			return err
+		}
+		// The hotline contact the case came from holds the same person's
+		// identity under a key of its own.
+		if err := tx.Exec(`SELECT jardam_erase_case_contacts(?)`, caseID).Error; err != nil {
 			return err
 		}
 		// The case's referrals keep their own keys for their notes, decline

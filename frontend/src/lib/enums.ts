@@ -144,6 +144,10 @@ export const NOTIFICATION_KINDS = [
   'approval.requested',
   'approval.approved',
   'approval.returned',
+  'erasure.requested',
+  'erasure.scheduled',
+  'erasure.rejected',
+  'erasure.cancelled',
 ] as const;
 
 /** Dimensions, tables and series of the anonymized statistics, and the half-year report's figures. */
