@@ -474,6 +474,12 @@ func (w *docWorld) assertErased(t *testing.T) {
 	if r := w.upload(w.worker, "After", "identity", "a.pdf", docPDF("x")); r.Status != http.StatusConflict {
 		t.Errorf("upload after erasure: %d", r.Status)
 	}
+	// The case file still prints: the identity erased, no document listed.
+	r := w.env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + w.caseID + "/file?lang=en", Token: w.sup})
+	if r.Status != http.StatusOK {
+		t.Fatalf("the case file after erasure: %d %s", r.Status, r.Body)
+	}
+	expectText(t, "the case file after erasure", pdfText(t, r.Body), []string{"The identity was erased."}, []string{w.markers["title"]})
 	if n := w.env.DB.Count(t, `SELECT count(*) FROM document_chunks WHERE document_id = $1`, w.identityDoc); n != 1 {
 		t.Errorf("the sealed chunks stay, unreadable: %d", n)
 	}
