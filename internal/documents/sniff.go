@@ -114,13 +114,16 @@ func reencode(k kind, r io.Reader, w io.Writer) (string, error) {
 		return "", &apperr.Error{Kind: apperr.KindTooLarge, Detail: "the image has too many pixels",
 			Fields: []apperr.FieldError{{Field: "file", Reason: "has more than 24 million pixels"}}}
 	}
+	// Read before decoding, which drains head.
+	orientation := 1
+	if k == kindJPEG {
+		orientation = exifOrientation(head.Bytes())
+	}
 	img, err := decode(io.MultiReader(&head, r))
 	if err != nil {
 		return "", readError(err)
 	}
-	if k == kindJPEG {
-		img = orient(img, exifOrientation(head.Bytes()))
-	}
+	img = orient(img, orientation)
 	if k == kindPNG || (k == kindWebP && !opaque(img)) {
 		return TypePNG, png.Encode(w, img)
 	}
