@@ -384,6 +384,7 @@ GRANT EXECUTE ON FUNCTION jardam_expire_referrals() TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_half_year_end(integer,integer) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_indicator_activities(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_assisted(timestamp with time zone,timestamp with time zone) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_indicator_contacts(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_homecomings(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_identified(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_org_counts(timestamp with time zone,timestamp with time zone) TO jardam_app;
@@ -727,6 +728,20 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.jardam_indicator_contacts(p_from timestamp with time zone, p_to timestamp with time zone)
+ RETURNS TABLE(consultations bigint, intakes bigint)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    PERFORM jardam_indicator_period_ended(p_to);
+    RETURN QUERY SELECT
+        (SELECT count(*) FROM contacts k WHERE k.outcome = 'advice_given' AND k.created_at >= p_from AND k.created_at < p_to),
+        (SELECT count(*) FROM referrals r WHERE r.kind = 'intake' AND r.created_at >= p_from AND r.created_at < p_to);
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.jardam_indicator_homecomings(p_from timestamp with time zone, p_to timestamp with time zone)
  RETURNS TABLE(homecomings bigint, persons bigint)
  LANGUAGE plpgsql
@@ -1008,8 +1023,8 @@ BEGIN
     ELSE
         PERFORM jardam_release_mark(array_agg((n.created_at AT TIME ZONE 'Asia/Bishkek')::date))
             FROM release_new n JOIN release_old o ON o.id = n.id
-            WHERE (n.organization_id, n.channel, n.topic, n.region, n.created_at)
-                  IS DISTINCT FROM (o.organization_id, o.channel, o.topic, o.region, o.created_at);
+            WHERE (n.organization_id, n.channel, n.topic, n.region, n.outcome, n.created_at)
+                  IS DISTINCT FROM (o.organization_id, o.channel, o.topic, o.region, o.outcome, o.created_at);
     END IF;
     RETURN NULL;
 END;

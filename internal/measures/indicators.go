@@ -48,6 +48,10 @@ import (
 //   - people_reached: the people reached by activities held in the period.
 //   - officials_trained: the participants of training activities held in
 //     the period.
+//   - consultations_given: the hotlines' contacts recorded in the period
+//     whose outcome is advice given (the 1899 hotline's consultations).
+//   - intakes_referred: the intakes the hotlines referred to a crisis
+//     center in the period (referrals of kind intake).
 //
 // The values come from the statistical release of the period's year
 // (package stats): figures about persons are part of the same disclosure
@@ -67,6 +71,8 @@ const (
 	IndicatorEventsHeld              = "events_held"
 	IndicatorPeopleReached           = "people_reached"
 	IndicatorOfficialsTrained        = "officials_trained"
+	IndicatorConsultationsGiven      = "consultations_given"
+	IndicatorIntakesReferred         = "intakes_referred"
 )
 
 type indicatorDef struct {
@@ -96,6 +102,11 @@ var indicatorDefs = []indicatorDef{
 		"Охвачено людей", "Камтылган адамдар", "People reached"}},
 	{IndicatorOfficialsTrained, "prosecution", "persons", Title{
 		"Обучено должностных лиц", "Окутулган кызмат адамдары", "Officials trained"}},
+	{IndicatorConsultationsGiven, "prevention", "contacts", Title{
+		"Консультаций горячей линии", "Ишеним телефонунун кеңештери", "Hotline consultations given"}},
+	{IndicatorIntakesReferred, "protection", "contacts", Title{
+		"Обращений горячей линии, направленных в кризисные центры", "Кризистик борборлорго жөнөтүлгөн ишеним телефонунун кайрылуулары",
+		"Hotline contacts referred to crisis centers"}},
 }
 
 // Target is an indicator's target for a year.
@@ -293,6 +304,8 @@ func indicatorsOf(rel *stats.Release, p stats.Period) map[string]Indicator {
 	out[IndicatorPersonsReintegrated] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorReintegrated, p.Name))
 	out[IndicatorHomecomings] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorHomecomings, p.Name))
 	out[IndicatorReintegrationSustained] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorSustained, p.Name))
+	out[IndicatorConsultationsGiven] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorConsultations, p.Name))
+	out[IndicatorIntakesReferred] = countIndicator(rel, stats.IndicatorKey(stats.IndicatorIntakes, p.Name))
 	for _, code := range []string{IndicatorReferralsAnsweredOnTime, IndicatorShelterMeanDays,
 		IndicatorEventsHeld, IndicatorPeopleReached, IndicatorOfficialsTrained} {
 		v, ok := rel.Extra[stats.ExtraKey(code, p.Name)]

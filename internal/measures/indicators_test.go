@@ -113,6 +113,19 @@ FROM (VALUES
   ('MIA',      'training',        '2023-12-31',  4,  6, 0, 10,   '4.1')   -- before: nothing
 ) AS x (org, kind, held, f, m, oth, reached, measure);
 
+-- Hotline contacts: outcome, recorded at.
+INSERT INTO contacts (id, code, organization_id, channel, caller, topic, outcome, key_master_version, key_wrapped,
+                      created_by, created_at)
+SELECT gen_random_uuid(), 'HL-2024-' || lpad(x.n::text, 5, '0'), (SELECT id FROM o WHERE code = 'HOTLINE-1899'), 'phone',
+       'anonymous', 'job_offer_check', x.outcome, 'test', '\xdeadbeef', (SELECT id FROM u), x.at::timestamptz
+FROM (VALUES
+  (1, 'advice_given', '2024-02-01 10:00+06'),   -- a consultation
+  (2, 'advice_given', '2024-03-01 10:00+06'),   -- a consultation
+  (3, 'advice_given', '2024-06-30 23:00+06'),   -- a consultation (last hour)
+  (4, 'no_action',    '2024-04-01 10:00+06'),   -- no consultation
+  (5, 'advice_given', '2024-07-01 00:30+06')    -- after: nothing
+) AS x (n, outcome, at);
+
 INSERT INTO indicator_targets (program, indicator, year, value) VALUES
   ('2022-2025', 'persons_identified', NULL, 100), ('2022-2025', 'persons_identified', 2024, 14),
   ('2022-2025', 'persons_identified', 2025, 16);
@@ -157,6 +170,8 @@ func TestIndicatorsEqualTheirHandWorkedValues(t *testing.T) {
 		measures.IndicatorEventsHeld:              3,    // awareness event and two trainings
 		measures.IndicatorPeopleReached:           1231, // 200 + 20 + 11 + 1000
 		measures.IndicatorOfficialsTrained:        31,   // 20 + 11
+		measures.IndicatorConsultationsGiven:      3,    // contacts 1, 2, 3
+		measures.IndicatorIntakesReferred:         0,
 	}
 	// Reintegrated: C1 (10 March), C2 (closed again 1 February), C9 (5 May)
 	// and C10 (30 June, 23:00) = 4; C3 closed after, C4 lost contact.
@@ -297,7 +312,7 @@ func TestCoordinatorNeverReceivesASmallFigure(t *testing.T) {
 		}
 		var m measures.Matrix
 		r.JSON(t, &m)
-		if m.K != 5 || len(m.Items) != 10 {
+		if m.K != 5 || len(m.Items) != 12 {
 			t.Fatalf("%+v", m)
 		}
 		for _, ind := range m.Items {

@@ -181,7 +181,8 @@ func (a *attacker) fetchIndicators() {
 			key := "i|" + ind.Code + "|" + p
 			switch ind.Code {
 			case measures.IndicatorPersonsIdentified, measures.IndicatorPersonsAssisted,
-				measures.IndicatorPersonsReintegrated, measures.IndicatorHomecomings, measures.IndicatorReintegrationSustained:
+				measures.IndicatorPersonsReintegrated, measures.IndicatorHomecomings, measures.IndicatorReintegrationSustained,
+				measures.IndicatorConsultationsGiven, measures.IndicatorIntakesReferred:
 			default:
 				continue
 			}
@@ -196,6 +197,8 @@ func (a *attacker) fetchIndicators() {
 				}
 			}
 			switch ind.Code {
+			case measures.IndicatorConsultationsGiven:
+				a.rel("le", "contacts|"+p, key)
 			case measures.IndicatorPersonsIdentified:
 				a.rel("le", "identified|"+p, key)
 				if len(parts) > 0 {
@@ -224,7 +227,7 @@ func (a *attacker) overTime() {
 	y := strconv.Itoa(a.year)
 	for key, kind := range map[string]string{"identified|": "sum", "assisted|": "cover", "referred|": "cover", "contacts|": "sum",
 		"i|persons_identified|": "sum", "i|persons_assisted|": "cover", "i|persons_reintegrated|": "sum", "i|homecomings|": "sum",
-		"i|reintegration_sustained|": "sum"} {
+		"i|reintegration_sustained|": "sum", "i|consultations_given|": "sum", "i|intakes_referred|": "sum"} {
 		for h, half := range a.halves() {
 			var ms []string
 			for _, m := range a.months(h + 1) {

@@ -16,6 +16,10 @@ const (
 	IndicatorHomecomings  = "homecomings"
 	// IndicatorSustained: persons whose reintegration was sustained.
 	IndicatorSustained = "reintegration_sustained"
+	// IndicatorConsultations counts the hotlines' contacts whose outcome
+	// is advice given, IndicatorIntakes the intakes they referred.
+	IndicatorConsultations = "consultations"
+	IndicatorIntakes       = "intakes"
 )
 
 // SustainedThreshold is the reintegration score (from 0 to 1) at or above
@@ -68,6 +72,8 @@ func (m *model) indicators() error {
 	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorReintegrated, p) })
 	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorHomecomings, p) })
 	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorSustained, p) })
+	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorConsultations, p) })
+	m.overTime(additive, func(p string) string { return IndicatorKey(IndicatorIntakes, p) })
 	if m.sc.full != nil {
 		y, h1, h2 := m.sc.full.Name, m.sc.halves[0].Name, m.sc.halves[1].Name
 		for _, s := range sexes {
@@ -196,6 +202,10 @@ func (m *model) indicatorCounts(p Period) error {
 		m.sys.Withhold(h)
 	}
 
+	if err := m.indicatorContacts(p); err != nil {
+		return err
+	}
+
 	var ref struct{ Due, OnTime int64 }
 	if err := m.tx.Raw(`SELECT due, on_time FROM jardam_indicator_referrals_on_time(?, ?)`, p.From, p.To).
 		Scan(&ref).Error; err != nil {
@@ -222,6 +232,23 @@ func (m *model) indicatorCounts(p Period) error {
 	m.extra[ExtraKey("events_held", p.Name)] = floatOf(act.Events)
 	m.extra[ExtraKey("people_reached", p.Name)] = floatOf(act.PeopleReached)
 	m.extra[ExtraKey("officials_trained", p.Name)] = floatOf(act.OfficialsTrained)
+	return nil
+}
+
+// indicatorContacts: consultations given, a part of the period's contacts
+// (a contact counts in the month it was recorded, its outcome as it is
+// now), and intakes referred (by the day of the referral).
+func (m *model) indicatorContacts(p Period) error {
+	var c struct{ Consultations, Intakes int64 }
+	if err := m.tx.Raw(`SELECT consultations, intakes FROM jardam_indicator_contacts(?, ?)`, p.From, p.To).
+		Scan(&c).Error; err != nil {
+		return fmt.Errorf("indicators of contacts %s: %w", p.Name, err)
+	}
+	f := m.sys.Figure(IndicatorKey(IndicatorConsultations, p.Name), c.Consultations)
+	if all, ok := m.sys.Lookup(famKey(famContacts, p.Name)); ok {
+		m.sys.AtMostOf(f, all)
+	}
+	m.sys.Figure(IndicatorKey(IndicatorIntakes, p.Name), c.Intakes)
 	return nil
 }
 

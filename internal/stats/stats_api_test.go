@@ -183,11 +183,13 @@ func (f *fixture) contact(count int, created, topic, channel string, region *str
 	f.t.Helper()
 	for i := 0; i < count; i++ {
 		f.n++
-		f.env.DB.Exec(f.t, `INSERT INTO contacts (id, code, organization_id, channel, caller, topic, region, key_master_version,
-			key_wrapped, created_by, created_at)
-			VALUES ($1, $2, $3, $4, 'anonymous', $5, $6, 'test', '\xdeadbeef', $7, $8)`,
+		// Every other contact ends with advice given (a consultation).
+		outcome := []string{"advice_given", "no_action"}[f.n%2]
+		f.env.DB.Exec(f.t, `INSERT INTO contacts (id, code, organization_id, channel, caller, topic, region, outcome,
+			key_master_version, key_wrapped, created_by, created_at)
+			VALUES ($1, $2, $3, $4, 'anonymous', $5, $6, $7, 'test', '\xdeadbeef', $8, $9)`,
 			fmt.Sprintf("00000000-0000-4000-9000-%012d", f.n), fmt.Sprintf("HL-2024-%05d", f.n), f.env.OrgID("HOTLINE-1899"),
-			channel, topic, region, f.user, created)
+			channel, topic, region, outcome, f.user, created)
 	}
 }
 

@@ -832,6 +832,7 @@ export const en = {
   'sseries.contacts_received': 'Hotline contacts, by month',
   'dim.topic': 'Topic',
   'dim.contact_channel': 'Channel of the contact',
+  'unit.contacts': 'contacts',
 };
 
 /** A key of the dictionaries. */

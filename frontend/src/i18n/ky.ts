@@ -837,4 +837,5 @@ export const ky: Messages = {
   'sseries.contacts_received': 'Ишеним телефонуна кайрылуулар айлар боюнча',
   'dim.topic': 'Кайрылуунун темасы',
   'dim.contact_channel': 'Кайрылуу каналы',
+  'unit.contacts': 'кайрылуулар',
 };

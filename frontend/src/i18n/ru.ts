@@ -834,4 +834,5 @@ export const ru: Messages = {
   'sseries.contacts_received': 'Обращения на горячую линию по месяцам',
   'dim.topic': 'Тема обращения',
   'dim.contact_channel': 'Канал обращения',
+  'unit.contacts': 'обращений',
 };

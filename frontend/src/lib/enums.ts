@@ -123,7 +123,7 @@ export const MEASURE_DIRECTIONS = [
   'partnership',
   'monitoring',
 ] as const;
-export const INDICATOR_UNITS = ['persons', 'percent', 'days', 'homecomings', 'events'] as const;
+export const INDICATOR_UNITS = ['persons', 'percent', 'days', 'homecomings', 'events', 'contacts'] as const;
 export const NOTIFICATION_KINDS = [
   'referral.pending',
   'referral.accepted',
