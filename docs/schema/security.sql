@@ -25,6 +25,7 @@ ALTER TABLE case_imports ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_keys ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_legal_holds ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE case_persons ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_plans ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_stage_moves ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cases ENABLE ROW LEVEL SECURITY;
@@ -163,6 +164,13 @@ CREATE POLICY case_notes_own_org ON case_notes AS PERMISSIVE FOR ALL TO public
     WITH CHECK (((organization_id = jardam_current_org()) AND (EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = case_notes.case_id)))));
+CREATE POLICY case_persons_via_case ON case_persons AS PERMISSIVE FOR ALL TO jardam_app
+    USING ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_persons.case_id))))
+    WITH CHECK ((EXISTS ( SELECT 1
+   FROM cases c
+  WHERE (c.id = case_persons.case_id))));
 CREATE POLICY case_plans_via_case ON case_plans AS PERMISSIVE FOR ALL TO public
     USING ((EXISTS ( SELECT 1
    FROM cases c
@@ -297,6 +305,7 @@ GRANT INSERT, SELECT ON TABLE case_keys TO jardam_app;
 GRANT SELECT ON TABLE case_keys TO jardam_maint;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_legal_holds TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_notes TO jardam_app;
+GRANT INSERT, SELECT ON TABLE case_persons TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE case_plans TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_stage_moves TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE cases TO jardam_app;
@@ -347,6 +356,7 @@ GRANT UPDATE (status, decided_by, decided_at, decision_enc, referral_id) ON TABL
 GRANT UPDATE (removed_by, removed_at) ON TABLE case_flags TO jardam_app;
 GRANT UPDATE (planned_on, kind, assigned_to, done_on, outcome_enc, version, updated_at) ON TABLE case_follow_ups TO jardam_app;
 GRANT UPDATE (master_version, wrapped, destroyed_at) ON TABLE case_keys TO jardam_maint;
+GRANT UPDATE (relation, perpetrator_role, recruitment_channel, identity_enc, contact_enc, version, updated_at) ON TABLE case_persons TO jardam_app;
 GRANT SELECT (case_id, to_stage, closure_reason, moved_at) ON TABLE case_stage_moves TO jardam_stats;
 GRANT SELECT (id, owner_organization_id, source, stage, closure_reason, identified_at, identification_channel, trafficking_status, sex, age_bracket, citizenship, region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector, recruitment_method, recruiter_relation, measure_codes) ON TABLE cases TO jardam_stats;
 GRANT SELECT (case_id, purpose, given_at, expires_at, withdrawn_at) ON TABLE consents TO jardam_stats;

@@ -89,6 +89,19 @@ func (r Relation) May(category string) bool { return r.Categories[category] }
 // itself and often name third parties.
 func (r Relation) MayReadEventDetails() bool { return r.Owner() }
 
+// MayReadLinkedPerson reports which parts of a person linked to the case
+// the caller may read: family members, guardians and acquaintances fall
+// under the identity and contact categories; anyone with a perpetrator
+// role falls under legal, whatever the relation (a mother can be the
+// trafficker), both parts at once. The owner's side reads everything.
+func (r Relation) MayReadLinkedPerson(perpetrator bool) (identity, contact bool) {
+	if perpetrator {
+		ok := r.May(CategoryLegal)
+		return ok, ok
+	}
+	return r.May(CategoryIdentity), r.May(CategoryContact)
+}
+
 func all() map[string]bool {
 	m := make(map[string]bool, len(AllCategories))
 	for _, c := range AllCategories {

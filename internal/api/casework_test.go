@@ -630,3 +630,94 @@ func TestFollowUps(t *testing.T) {
 		}},
 	})
 }
+
+func TestPersons(t *testing.T) {
+	t.Parallel()
+	w := newCaseworkWorld(t) // referred with identity consented, not contact nor legal
+	env := w.env
+	path := "/api/v1/cases/" + w.caseID + "/persons"
+	mother := map[string]any{"relation": "mother", "identity": map[string]any{"given_name": "MOTHER-NAME-41aa"},
+		"contact": map[string]any{"phone": "MOTHER-PHONE-41ab"}}
+	recruiter := map[string]any{"relation": "mother", "perpetrator_role": "recruiter", "recruitment_channel": "messenger",
+		"identity": map[string]any{"given_name": "PERP-NAME-9c0d"}, "contact": map[string]any{"phone": "PERP-PHONE-9c0e"}}
+	var recruiterID string
+	runSteps(t, w, []step[*caseworkWorld]{
+		{"linking under the case access matrix", func(w *caseworkWorld, t *testing.T) {
+			w.matrix(t, []caseworkRoute{
+				{http.MethodPost, path, func() any { return mother }, ownerOnly(201)},
+				{http.MethodGet, path, nil, map[string]int{"owner": 200, "supervisor": 200, "referred": 200, "coordinator": 403}},
+			})
+			r := post(env, w.sender, path, recruiter)
+			if r.Status != 201 {
+				t.Fatalf("recruiter: %d %s", r.Status, r.Body)
+			}
+			recruiterID = r.Map(t)["id"].(string)
+			w.matrix(t, []caseworkRoute{{http.MethodPatch, "/api/v1/persons/" + recruiterID, func() any {
+				var l struct {
+					Items []struct {
+						ID      string
+						Version int
+					}
+				}
+				env.GetJSON(t, w.sender, path, &l)
+				v := 0
+				for _, it := range l.Items {
+					if it.ID == recruiterID {
+						v = it.Version
+					}
+				}
+				return map[string]any{"recruitment_channel": "website", "version": v}
+			}, ownerOnly(200)}})
+		}},
+		{"a wrong person is named by its field", func(w *caseworkWorld, t *testing.T) {
+			for field, body := range map[string]map[string]any{
+				"relation":            {"relation": "neighbour"},
+				"perpetrator_role":    {"relation": "none", "perpetrator_role": "bystander"},
+				"recruitment_channel": {"relation": "none", "recruitment_channel": "website"},
+			} {
+				r := env.Do(apitest.Request{Method: http.MethodPost, Path: path, Token: w.sender, Body: body, Invalid: true})
+				if r.Status != 400 || !slices.Contains(fieldsOf(t, r), field) {
+					t.Errorf("%s: %d %s", field, r.Status, r.Body)
+				}
+			}
+		}},
+		{"the owner reads everyone, sealed", func(w *caseworkWorld, t *testing.T) {
+			r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: w.sender})
+			for _, s := range []string{"MOTHER-NAME-41aa", "MOTHER-PHONE-41ab", "PERP-NAME-9c0d", "PERP-PHONE-9c0e", `"recruitment_channel":"website"`} {
+				if !strings.Contains(string(r.Body), s) {
+					t.Errorf("the owner does not read %s", s)
+				}
+			}
+			expectCount(t, env, 0, "clear persons", `SELECT count(*) FROM case_persons WHERE encode(identity_enc, 'escape') LIKE '%NAME%'
+				OR encode(contact_enc, 'escape') LIKE '%PHONE%'`)
+			expectCount(t, env, 3, "persons", `SELECT count(*) FROM case_persons WHERE identity_enc IS NOT NULL`)
+		}},
+		{"a referral without legal carries no perpetrator, family under its categories", func(w *caseworkWorld, t *testing.T) {
+			r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: w.recipient})
+			body := string(r.Body)
+			if r.Status != 200 || !strings.Contains(body, "MOTHER-NAME-41aa") {
+				t.Fatalf("the referred organization reads the mother's identity: %d %s", r.Status, body)
+			}
+			for _, s := range []string{"MOTHER-PHONE-41ab", "PERP-NAME-9c0d", "PERP-PHONE-9c0e", recruiterID, "recruiter"} {
+				if strings.Contains(body, s) {
+					t.Errorf("the referred organization without contact or legal reads %s", s)
+				}
+			}
+			// With legal consented (a new referral), the perpetrator shows.
+			c := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/consents", map[string]any{"purpose": "data_sharing",
+				"recipient_organization_id": env.OrgID("MLSSM-SOC"), "categories": []string{"legal"}, "given_by": "person"})
+			ref := post(env, w.sender, "/api/v1/cases/"+w.caseID+"/referrals", map[string]any{"to_organization_id": env.OrgID("MLSSM-SOC"),
+				"assistance_types": []string{"legal"}, "categories": []string{"legal"}, "consent_id": c.Map(t)["id"]})
+			if ref.Status != 201 {
+				t.Fatalf("legal referral: %d %s", ref.Status, ref.Body)
+			}
+			if a := post(env, w.recipient, "/api/v1/referrals/"+ref.Map(t)["id"].(string)+"/accept", map[string]any{}); a.Status != 200 {
+				t.Fatalf("accept: %d %s", a.Status, a.Body)
+			}
+			body = string(env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: w.recipient}).Body)
+			if !strings.Contains(body, "PERP-NAME-9c0d") || !strings.Contains(body, "PERP-PHONE-9c0e") || strings.Contains(body, "MOTHER-PHONE-41ab") {
+				t.Fatalf("with legal consented: %s", body)
+			}
+		}},
+	})
+}

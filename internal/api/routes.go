@@ -142,6 +142,9 @@ func (h handlers) routes() []web.Route {
 		web.Post("/api/v1/cases/:id/follow-ups", authz.FollowUpCreate, h.cases.CreateFollowUp),
 		web.Get("/api/v1/cases/:id/follow-ups", authz.FollowUpList, h.cases.ListFollowUps),
 		web.Patch("/api/v1/follow-ups/:id", authz.FollowUpUpdate, h.cases.UpdateFollowUp),
+		web.Post("/api/v1/cases/:id/persons", authz.PersonCreate, h.cases.CreatePerson),
+		web.Get("/api/v1/cases/:id/persons", authz.PersonList, h.cases.ListPersons),
+		web.Patch("/api/v1/persons/:id", authz.PersonUpdate, h.cases.UpdatePerson),
 
 		// Consents, referrals between organizations and the notifications
 		// they raise.

@@ -33,6 +33,8 @@ const (
 	ActionApprovalDecide   = "approval_decide"   // approve or return others' requests
 	ActionFollowUpList     = "follow_up_list"    // read the follow-ups
 	ActionFollowUpCreate   = "follow_up_create"  // plan a follow-up (and record one done)
+	ActionPersonList       = "person_list"       // read the linked persons (a referred organization: as consented)
+	ActionPersonCreate     = "person_create"     // link a person to the case
 	ActionDocumentList     = "document_list"     // read the documents (a referred organization: its consented categories)
 	ActionDocumentCreate   = "document_create"   // upload a document
 	ActionDocumentRemove   = "document_remove"   // destroy a document's content
@@ -106,6 +108,8 @@ func AllowedFor(p reqctx.Principal, rel access.Relation, cs Case, may func(role 
 	add(ActionApprovalDecide, can(authz.ApprovalDecide, access.RequireOwningSupervisor))
 	add(ActionFollowUpList, can(authz.FollowUpList, access.RequireOwner))
 	add(ActionFollowUpCreate, can(authz.FollowUpCreate, access.RequireOwner) && !imported)
+	add(ActionPersonList, can(authz.PersonList, access.SeeCase))
+	add(ActionPersonCreate, can(authz.PersonCreate, access.RequireOwner) && !imported && !cs.IdentityErased)
 	add(ActionDocumentList, can(authz.DocumentList, access.SeeCase))
 	add(ActionDocumentCreate, can(authz.DocumentCreate, access.RequireOwner) && !imported && !cs.IdentityErased)
 	add(ActionDocumentRemove, can(authz.DocumentRemove, access.RequireOwningSupervisor))

@@ -93,3 +93,30 @@ var (
 	followUpOK      = web.TaggedAs(http.StatusOK, func(f FollowUp) int { return f.Version })
 	followUpCreated = web.TaggedAs(http.StatusCreated, func(f FollowUp) int { return f.Version })
 )
+
+// personPatch reads a merge patch of a linked person.
+var personPatch = web.MergePatchRules[PersonInput]{
+	ReadOnly: []string{"id", "case_id", "created_at", "updated_at"},
+	Version:  func(p *PersonInput) *int { return p.Version },
+}
+
+var (
+	personOK      = web.TaggedAs(http.StatusOK, func(p Person) int { return p.Version })
+	personCreated = web.TaggedAs(http.StatusCreated, func(p Person) int { return p.Version })
+)
+
+// CreatePerson links a person to case :id and answers 201 with it.
+func (h *Handler) CreatePerson(c echo.Context) error {
+	return web.CreateOnID(c, h.caseID, h.svc.CreatePerson, personCreated)
+}
+
+// ListPersons answers the persons linked to case :id that the caller may
+// read.
+func (h *Handler) ListPersons(c echo.Context) error {
+	return web.OnID(c, h.caseID, h.svc.ListPersons, web.Items)
+}
+
+// UpdatePerson applies a merge patch to person :id.
+func (h *Handler) UpdatePerson(c echo.Context) error {
+	return web.MergePatchOnID(c, web.ID("person"), personPatch, h.svc.UpdatePerson, personOK)
+}

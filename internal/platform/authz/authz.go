@@ -98,6 +98,9 @@ var (
 	FollowUpCreate     = Permission{"follow_up", "create"}
 	FollowUpList       = Permission{"follow_up", "list"}
 	FollowUpUpdate     = Permission{"follow_up", "update"}
+	PersonCreate       = Permission{"person", "create"}
+	PersonList         = Permission{"person", "list"}
+	PersonUpdate       = Permission{"person", "update"}
 	ConsentCreate      = Permission{"consent", "create"}
 	ConsentList        = Permission{"consent", "list"}
 	ConsentWithdraw    = Permission{"consent", "withdraw"}

@@ -13,7 +13,8 @@ import (
 var expected = map[string][]string{
 	authz.RoleCaseworker: {
 		"activity.create", "activity.list", "approval.list", "approval.request", "assessment.create", "assessment.list",
-		"flag.create", "follow_up.create", "follow_up.list", "follow_up.update", "assistance.create", "assistance.list", "assistance.update",
+		"flag.create", "follow_up.create", "follow_up.list", "follow_up.update", "person.create", "person.list", "person.update",
+		"assistance.create", "assistance.list", "assistance.update",
 		"case.create", "case.duplicate_check", "case.export", "case.list", "case.move_stage", "case.read", "case.search", "case.update",
 		"consent.create", "consent.list", "consent.withdraw", "document.create", "document.list", "document.read",
 		"legal_hold.read",
@@ -23,7 +24,8 @@ var expected = map[string][]string{
 	},
 	authz.RoleSupervisor: {
 		"activity.create", "activity.list", "approval.decide", "approval.list", "approval.request", "assessment.create",
-		"assessment.list", "flag.create", "flag.remove", "follow_up.create", "follow_up.list", "follow_up.update", "assistance.create", "assistance.list", "assistance.update",
+		"assessment.list", "flag.create", "flag.remove", "follow_up.create", "follow_up.list", "follow_up.update", "person.create", "person.list", "person.update",
+		"assistance.create", "assistance.list", "assistance.update",
 		"budget.read", "case.access_log", "case.assign", "case.close",
 		"case.create", "case.duplicate_check", "case.export", "case.list", "case.move_stage", "case.read", "case.search",
 		"case.subject_access", "case.update", "consent.create", "consent.list", "consent.withdraw", "erasure.decide", "erasure.list", "erasure.request",
