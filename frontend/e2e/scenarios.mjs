@@ -898,95 +898,6 @@ export async function scenarios({ base, chromium, results, log }) {
       await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
       usersListStatus = (await users).status();
       await settle(page);
-      // Structured casework in Kyrgyz: a caseworker records a safety assessment
-      // (the score and the suggested level shown as the boxes are ticked, the
-      // case's risk level following it), flags the case and asks for its
-      // closure; a supervisor finds the request on My work and approves it, which
-      // closes the case.
-      await step(
-        'Kyrgyz: casework: an assessment scored as filled in, a flag, a closure approved by a supervisor',
-        async () => {
-          const cw = await tokenOf('caseworker@sezim.kg');
-          const c = await call(cw, 'POST', '/cases', {
-            identity: { family_name: `${MARKER}-cw`, given_name: MARKER_GIVEN },
-            sex: 'female',
-          });
-          const flagReason = `FLAG-${RUN}`;
-          const comment = `CLOSE-${RUN}`;
-          const openCase = async (page) => {
-            await nav(page, '/cases');
-            await page.locator('input[name=code]').fill(c.code);
-            await page.locator('[data-testid=case-table] a', { hasText: c.code }).click();
-            await page.waitForURL((u) => new URL(u).pathname === `/cases/${c.id}`);
-            await page.locator('h1', { hasText: c.code }).waitFor();
-            await settle(page);
-          };
-          await withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
-            await signIn(page, 'caseworker@sezim.kg');
-            await keepKyrgyz(page);
-            await openCase(page);
-            const form = page.locator('[data-testid=assessment-form]');
-            await form.locator('select[name=kind]').selectOption('safety');
-            const live = form.locator('[data-testid=live-score]');
-            await live.waitFor();
-            assert((await live.innerText()).includes(KY['risk.low']), 'no danger sign: the suggested level is not low');
-            await form.locator('input[name="answers.debt"]').check();
-            assert((await live.innerText()).includes(KY['risk.medium']), 'one sign: the suggested level is not medium');
-            await form.locator('input[name="answers.threats"]').check();
-            assert((await live.innerText()).includes(KY['risk.high']), 'threats: the suggested level is not high');
-            assert((await live.innerText()).includes('25%'), 'the score does not follow the answers');
-            await audit(page, 'case-assessment-form');
-            const saved = page.waitForResponse(
-              (r) => r.url().endsWith(`/cases/${c.id}/assessments`) && r.request().method() === 'POST',
-            );
-            await form.locator('button[type=submit]').click();
-            assert((await saved).status() === 201, 'the assessment was not saved');
-            await page.locator('[data-testid=assessments] li', { hasText: KY['akind.safety'] }).waitFor();
-            await page.locator('.panel .badge.risk-high').first().waitFor();
-
-            // A flag: a badge in the case's head.
-            await page.locator('[data-testid=flag-form] textarea[name=flag_reason]').fill(flagReason);
-            await page.locator('[data-testid=flag-form] button[type=submit]').click();
-            await page.locator('.page-head [data-testid=flag-badge]').waitFor();
-
-            // The closure is asked for, not done.
-            const ask = page.locator('[data-testid=approval-form]');
-            await ask.locator('select[name=approval_kind]').selectOption('closure');
-            await ask.locator('select[name=approval_closure_reason]').selectOption('reintegrated');
-            await ask.locator('textarea[name=approval_comment]').fill(comment);
-            await ask.locator('button[type=submit]').click();
-            await page
-              .locator('[data-testid=approvals] li[data-status=pending]', { hasText: KY['apkind.closure'] })
-              .waitFor();
-            await audit(page, 'case-casework');
-            await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, flagReason, comment]);
-          });
-          await withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
-            await signIn(page, 'supervisor@sezim.kg');
-            await keepKyrgyz(page);
-            await nav(page, '/work');
-            const task = page.locator('[data-testid=work-list] li[data-kind=approval]', { hasText: c.code });
-            await task.waitFor();
-            await task.locator('a').click();
-            await page.waitForURL((u) => new URL(u).pathname === `/cases/${c.id}`);
-            await settle(page);
-            const decide = page.locator(
-              '[data-testid=approvals] li[data-status=pending] [data-testid=approval-decide]',
-            );
-            await decide.waitFor();
-            await audit(page, 'supervisor-approval');
-            const approved = page.waitForResponse(
-              (r) => r.url().includes('/api/v1/approvals/') && r.url().endsWith('/approve'),
-            );
-            await decide.locator('button', { hasText: KY['cw.approve'] }).click();
-            assert((await approved).status() === 200, 'approving answered an error');
-            await page.locator('[data-testid=approvals] li[data-status=approved]').waitFor();
-            await page.locator('.page-head .badge.stage-closed').waitFor();
-            await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, flagReason, comment]);
-          });
-        },
-      );
-
       if (usersListStatus === 403) {
         log(
           '  GET /users?role=caseworker answered 403 for the supervisor: assignment from the list is not offered (the "assign me" fallback is shown)',
@@ -1603,6 +1514,118 @@ export async function scenarios({ base, chromium, results, log }) {
         await page.locator('#sec-erasure .badge', { hasText: KY['erasure.status.erased'] }).waitFor();
         await checkNoLeaks(page, watch, [family]);
       }),
+  );
+
+  // Structured casework in Kyrgyz: a caseworker records a safety assessment
+  // (the score and the suggested level shown as the boxes are ticked, the
+  // case's risk level following it), flags the case, plans a follow-up and
+  // records it done, records the mother who recruited her, and asks for the
+  // case's closure; a supervisor finds the request on My work and approves it, which
+  // closes the case.
+  await step(
+    'Kyrgyz: casework: an assessment scored as filled in, a flag, a follow-up, a person, a closure approved by a supervisor',
+    async () => {
+      const cw = await tokenOf('caseworker@sezim.kg');
+      const c = await call(cw, 'POST', '/cases', {
+        identity: { family_name: `${MARKER}-cw`, given_name: MARKER_GIVEN },
+        sex: 'female',
+      });
+      const flagReason = `FLAG-${RUN}`;
+      const comment = `CLOSE-${RUN}`;
+      const outcome = `OUTCOME-${RUN}`;
+      const personName = `PERSON-${RUN}`;
+      const openCase = async (page) => {
+        await nav(page, '/cases');
+        await page.locator('input[name=code]').fill(c.code);
+        await page.locator('[data-testid=case-table] a', { hasText: c.code }).click();
+        await page.waitForURL((u) => new URL(u).pathname === `/cases/${c.id}`);
+        await page.locator('h1', { hasText: c.code }).waitFor();
+        await settle(page);
+      };
+      await withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+        await signIn(page, 'caseworker@sezim.kg');
+        await keepKyrgyz(page);
+        await openCase(page);
+        const form = page.locator('[data-testid=assessment-form]');
+        await form.locator('select[name=kind]').selectOption('safety');
+        const live = form.locator('[data-testid=live-score]');
+        await live.waitFor();
+        assert((await live.innerText()).includes(KY['risk.low']), 'no danger sign: the suggested level is not low');
+        await form.locator('input[name="answers.debt"]').check();
+        assert((await live.innerText()).includes(KY['risk.medium']), 'one sign: the suggested level is not medium');
+        await form.locator('input[name="answers.threats"]').check();
+        assert((await live.innerText()).includes(KY['risk.high']), 'threats: the suggested level is not high');
+        assert((await live.innerText()).includes('25%'), 'the score does not follow the answers');
+        await audit(page, 'case-assessment-form');
+        const saved = page.waitForResponse(
+          (r) => r.url().endsWith(`/cases/${c.id}/assessments`) && r.request().method() === 'POST',
+        );
+        await form.locator('button[type=submit]').click();
+        assert((await saved).status() === 201, 'the assessment was not saved');
+        await page.locator('[data-testid=assessments] li', { hasText: KY['akind.safety'] }).waitFor();
+        await page.locator('.panel .badge.risk-high').first().waitFor();
+
+        // A flag: a badge in the case's head.
+        await page.locator('[data-testid=flag-form] textarea[name=flag_reason]').fill(flagReason);
+        await page.locator('[data-testid=flag-form] button[type=submit]').click();
+        await page.locator('.page-head [data-testid=flag-badge]').waitFor();
+
+        // A follow-up planned for today, then recorded as done with its outcome.
+        const today = new Date(Date.now() + 6 * 3600_000).toISOString().slice(0, 10);
+        const fu = page.locator('[data-testid=follow-up-form]');
+        await fu.locator('input[name=planned_on]').fill(today);
+        await fu.locator('select[name=follow_up_kind]').selectOption('call');
+        await fu.locator('button[type=submit]').click();
+        const planned = page.locator('[data-testid=follow-ups] li[data-done=false]', {
+          hasText: KY['fukind.call'],
+        });
+        await planned.waitFor();
+        await planned.locator('input[name=outcome]').fill(outcome);
+        await planned.locator('button[type=submit]').click();
+        await page.locator('[data-testid=follow-ups] li[data-done=true]', { hasText: outcome }).waitFor();
+
+        // The mother who recruited her: a relation and a perpetrator role apart.
+        const person = page.locator('[data-testid=person-form]');
+        await person.locator('select[name=relation]').selectOption('mother');
+        await person.locator('select[name=perpetrator_role]').selectOption('recruiter');
+        await person.locator('input[name=person_given_name]').fill(personName);
+        await person.locator('button[type=submit]').click();
+        await page.locator('[data-testid=people] li', { hasText: KY['prole.recruiter'] }).waitFor();
+
+        // The closure is asked for, not done.
+        const ask = page.locator('[data-testid=approval-form]');
+        await ask.locator('select[name=approval_kind]').selectOption('closure');
+        await ask.locator('select[name=approval_closure_reason]').selectOption('reintegrated');
+        await ask.locator('textarea[name=approval_comment]').fill(comment);
+        await ask.locator('button[type=submit]').click();
+        await page
+          .locator('[data-testid=approvals] li[data-status=pending]', { hasText: KY['apkind.closure'] })
+          .waitFor();
+        await audit(page, 'case-casework');
+        await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, flagReason, comment]);
+      });
+      await withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
+        await signIn(page, 'supervisor@sezim.kg');
+        await keepKyrgyz(page);
+        await nav(page, '/work');
+        const task = page.locator('[data-testid=work-list] li[data-kind=approval]', { hasText: c.code });
+        await task.waitFor();
+        await task.locator('a').click();
+        await page.waitForURL((u) => new URL(u).pathname === `/cases/${c.id}`);
+        await settle(page);
+        const decide = page.locator('[data-testid=approvals] li[data-status=pending] [data-testid=approval-decide]');
+        await decide.waitFor();
+        await audit(page, 'supervisor-approval');
+        const approved = page.waitForResponse(
+          (r) => r.url().includes('/api/v1/approvals/') && r.url().endsWith('/approve'),
+        );
+        await decide.locator('button', { hasText: KY['cw.approve'] }).click();
+        assert((await approved).status() === 200, 'approving answered an error');
+        await page.locator('[data-testid=approvals] li[data-status=approved]').waitFor();
+        await page.locator('.page-head .badge.stage-closed').waitFor();
+        await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, flagReason, comment]);
+      });
+    },
   );
 
   if (usersListStatus === 403)

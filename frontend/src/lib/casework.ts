@@ -152,3 +152,36 @@ export interface FollowUp {
   assessment_id: string | null;
   version: number;
 }
+
+export const PERSON_RELATIONS = [
+  'mother',
+  'father',
+  'spouse',
+  'child',
+  'sibling',
+  'other_family',
+  'guardian',
+  'acquaintance',
+  'none',
+] as const;
+export const PERPETRATOR_ROLES = ['recruiter', 'trafficker', 'employer', 'other_perpetrator'] as const;
+export const RECRUITMENT_CHANNELS = [
+  'website',
+  'app',
+  'social_media',
+  'messenger',
+  'in_person',
+  'agency',
+  'other',
+] as const;
+
+export interface Person {
+  id: string;
+  case_id: string;
+  relation: string;
+  perpetrator_role: string | null;
+  recruitment_channel: string | null;
+  identity?: { given_name?: string; family_name?: string; patronymic?: string; birth_date?: string };
+  contact?: { phone?: string; address?: string };
+  version: number;
+}

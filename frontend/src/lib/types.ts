@@ -138,7 +138,9 @@ export type CaseAction =
   | 'erasure_request'
   | 'legal_hold'
   | 'follow_up_list'
-  | 'follow_up_create';
+  | 'follow_up_create'
+  | 'person_list'
+  | 'person_create';
 
 /** A request to erase a case's identity (two people decide; see the API's ErasureRequest). */
 export interface ErasureRequest {

@@ -22,6 +22,7 @@ import { AssessmentsPanel } from './case/Assessments';
 import { ApprovalsPanel } from './case/Approvals';
 import { FlagBadges, FlagsPanel } from './case/Flags';
 import { FollowUpsPanel } from './case/FollowUps';
+import { PeoplePanel } from './case/People';
 
 /** The case page's sections, each shown in its table of contents when the case allows `action`. */
 const SECTIONS: { id: string; label: Key; action?: CaseAction }[] = [
@@ -31,6 +32,7 @@ const SECTIONS: { id: string; label: Key; action?: CaseAction }[] = [
   { id: 'sec-assistance', label: 'case.assistance', action: 'assistance_list' },
   { id: 'sec-assessments', label: 'cw.assessments', action: 'assessment_list' },
   { id: 'sec-plan', label: 'plan.title', action: 'plan_read' },
+  { id: 'sec-people', label: 'cw.people', action: 'person_list' },
   { id: 'sec-follow-ups', label: 'cw.followUps', action: 'follow_up_list' },
   { id: 'sec-approvals', label: 'cw.approvals', action: 'approval_list' },
   { id: 'sec-flags', label: 'cw.flags', action: 'flag_create' },
@@ -125,6 +127,7 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
         <AssessmentsPanel caseId={c.id} canCreate={may('assessment_create')} onSaved={reload} />
       )}
       {may('plan_read') && <PlanPanel caseId={c.id} canWrite={may('plan_edit')} />}
+      {may('person_list') && <PeoplePanel caseId={c.id} canCreate={may('person_create')} />}
       {may('follow_up_list') && <FollowUpsPanel caseId={c.id} canCreate={may('follow_up_create')} />}
       {may('approval_list') && (
         <ApprovalsPanel
