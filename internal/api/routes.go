@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
@@ -155,24 +156,21 @@ func (h handlers) routes() []web.Route {
 		web.Get("/api/v1/referrals", authz.ReferralList, h.referrals.List),
 		web.Get("/api/v1/referrals/:id", authz.ReferralList, h.referrals.Get),
 		web.Post("/api/v1/referrals/:id/accept", authz.ReferralRespond, h.referrals.Accept),
-		web.Get("/api/v1/referrals/:id/matches", authz.ReferralRespond, h.referrals.Matches),
 		web.Post("/api/v1/referrals/:id/decline", authz.ReferralRespond, h.referrals.Decline),
 		web.Post("/api/v1/referrals/:id/complete", authz.ReferralRespond, h.referrals.Complete),
 		web.Post("/api/v1/referrals/:id/cancel", authz.ReferralRespond, h.referrals.Cancel),
 
-		// The hotline's contacts; a contact becomes a case at a crisis
-		// center through an intake (a referral of kind intake).
-		web.Post("/api/v1/contacts", authz.ContactCreate, h.contacts.Create),
-		web.Get("/api/v1/contacts", authz.ContactList, h.contacts.List),
-		web.Get("/api/v1/contacts/:id", authz.ContactRead, h.contacts.Get),
-		web.Patch("/api/v1/contacts/:id", authz.ContactUpdate, h.contacts.Update),
-		web.Post("/api/v1/contacts/:id/refer", authz.ContactRefer, h.contacts.Refer),
 		web.Get("/api/v1/notifications", authz.NotificationList, h.notifications.List),
 		web.Post("/api/v1/notifications/read-all", authz.NotificationUpdate, h.notifications.ReadAll),
 		web.Post("/api/v1/notifications/:id/read", authz.NotificationUpdate, h.notifications.Read),
+	}, slices.Concat(h.programRoutes(), h.documentRoutes(), h.erasureRoutes(), h.hotlineRoutes())...)
+}
 
-		// Measures and activities, statistics (coordinators only, by the
-		// policy), half-year reports and the budget.
+// programRoutes are the routes of the Program's measures and activities,
+// the statistics (coordinators only, by the policy), the half-year reports
+// and the budget.
+func (h handlers) programRoutes() []web.Route {
+	return []web.Route{
 		web.Get("/api/v1/measures", authz.MeasureList, h.measures.List),
 		web.Post("/api/v1/activities", authz.ActivityCreate, h.measures.CreateActivity),
 		web.Get("/api/v1/activities", authz.ActivityList, h.measures.ListActivities),
@@ -186,7 +184,21 @@ func (h handlers) routes() []web.Route {
 		web.Put("/api/v1/reports/half-year/:year/:half/narratives/:measure_code", authz.ReportWrite, h.reports.PutNarrative),
 		web.Post("/api/v1/reports/half-year/:year/:half/submit", authz.ReportWrite, h.reports.Submit),
 		web.Get("/api/v1/budget", authz.BudgetRead, h.reports.Budget),
-	}, append(h.documentRoutes(), h.erasureRoutes()...)...)
+	}
+}
+
+// hotlineRoutes are the routes of a hotline's contacts; a contact becomes a
+// case at a crisis center through an intake (a referral of kind intake),
+// whose recipient looks for the cases its person may already have.
+func (h handlers) hotlineRoutes() []web.Route {
+	return []web.Route{
+		web.Post("/api/v1/contacts", authz.ContactCreate, h.contacts.Create),
+		web.Get("/api/v1/contacts", authz.ContactList, h.contacts.List),
+		web.Get("/api/v1/contacts/:id", authz.ContactRead, h.contacts.Get),
+		web.Patch("/api/v1/contacts/:id", authz.ContactUpdate, h.contacts.Update),
+		web.Post("/api/v1/contacts/:id/refer", authz.ContactRefer, h.contacts.Refer),
+		web.Get("/api/v1/referrals/:id/matches", authz.ReferralRespond, h.referrals.Matches),
+	}
 }
 
 // documentRoutes are the routes of the documents kept under a case, sealed
