@@ -360,6 +360,7 @@ GRANT UPDATE (relation, perpetrator_role, recruitment_channel, identity_enc, con
 GRANT SELECT (case_id, to_stage, closure_reason, moved_at) ON TABLE case_stage_moves TO jardam_stats;
 GRANT SELECT (id, owner_organization_id, source, stage, closure_reason, identified_at, identification_channel, trafficking_status, sex, age_bracket, citizenship, region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector, recruitment_method, recruiter_relation, measure_codes) ON TABLE cases TO jardam_stats;
 GRANT SELECT (case_id, purpose, given_at, expires_at, withdrawn_at) ON TABLE consents TO jardam_stats;
+GRANT UPDATE (given_by_person_id) ON TABLE consents TO jardam_app;
 GRANT SELECT (id, key_master_version, key_wrapped) ON TABLE contacts TO jardam_maint;
 GRANT SELECT (id, organization_id, channel, caller, topic, region, created_at) ON TABLE contacts TO jardam_stats;
 GRANT UPDATE (key_master_version, key_wrapped) ON TABLE contacts TO jardam_maint;

@@ -721,3 +721,34 @@ func TestPersons(t *testing.T) {
 		}},
 	})
 }
+
+func TestConsentNamesTheGuardian(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	c := newCase(t, env, worker, map[string]any{"identity": map[string]any{"given_name": "Айбек", "birth_date": "2014-05-01"}})
+	id := c["id"].(string)
+	person := func(relation string) string {
+		r := post(env, worker, "/api/v1/cases/"+id+"/persons", map[string]any{"relation": relation,
+			"identity": map[string]any{"given_name": "Гүлнара"}})
+		if r.Status != 201 {
+			t.Fatalf("person: %d %s", r.Status, r.Body)
+		}
+		return r.Map(t)["id"].(string)
+	}
+	guardian, uncle := person("guardian"), person("other_family")
+	consent := func(givenBy, who string) *apitest.Response {
+		return env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + id + "/consents", Token: worker, Invalid: true,
+			Body: map[string]any{"purpose": "assistance", "given_by": givenBy, "given_by_person_id": who}})
+	}
+	for _, bad := range []struct{ by, who string }{{"guardian", uncle}, {"guardianship_authority", guardian},
+		{"guardian", "00000000-0000-4000-8000-000000000009"}} {
+		if r := consent(bad.by, bad.who); r.Status != 400 || !slices.Contains(fieldsOf(t, r), "given_by_person_id") {
+			t.Errorf("given by %s, %s: %d %s", bad.by, bad.who, r.Status, r.Body)
+		}
+	}
+	r := consent("guardian", guardian)
+	if r.Status != 201 || r.Map(t)["given_by_person_id"] != guardian {
+		t.Fatalf("a guardian's consent: %d %s", r.Status, r.Body)
+	}
+}

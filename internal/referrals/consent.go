@@ -31,10 +31,13 @@ type Consent struct {
 	RecipientOrganizationID *uuid.UUID `json:"recipient_organization_id"`
 	Categories              []string   `json:"categories"`
 	GivenBy                 string     `json:"given_by"`
-	GivenAt                 time.Time  `json:"given_at"`
-	ExpiresAt               *time.Time `json:"expires_at"`
-	WithdrawnAt             *time.Time `json:"withdrawn_at"`
-	RecordedBy              uuid.UUID  `json:"recorded_by"`
+	// GivenByPersonID names the guardian who gave it (a person linked to
+	// the case), when given_by is guardian.
+	GivenByPersonID *uuid.UUID `json:"given_by_person_id"`
+	GivenAt         time.Time  `json:"given_at"`
+	ExpiresAt       *time.Time `json:"expires_at"`
+	WithdrawnAt     *time.Time `json:"withdrawn_at"`
+	RecordedBy      uuid.UUID  `json:"recorded_by"`
 	// DocumentID is the signed consent form, a document of the case.
 	DocumentID *uuid.UUID `json:"document_id"`
 	// Valid is true while the consent is neither withdrawn nor expired.
@@ -47,6 +50,7 @@ type ConsentInput struct {
 	RecipientOrganizationID *uuid.UUID `json:"recipient_organization_id,omitempty"`
 	Categories              []string   `json:"categories"`
 	GivenBy                 string     `json:"given_by"`
+	GivenByPersonID         *uuid.UUID `json:"given_by_person_id,omitempty"`
 	GivenAt                 *time.Time `json:"given_at,omitempty"`
 	ExpiresAt               *time.Time `json:"expires_at,omitempty"`
 	DocumentID              *uuid.UUID `json:"document_id,omitempty"`
@@ -64,6 +68,7 @@ type consentRow struct {
 	RecipientOrganizationID *uuid.UUID
 	Categories              []string `gorm:"type:text[]"`
 	GivenBy                 string
+	GivenByPersonID         *uuid.UUID
 	GivenAt                 time.Time
 	ExpiresAt               *time.Time
 	WithdrawnAt             *time.Time
@@ -71,7 +76,8 @@ type consentRow struct {
 	DocumentID              *uuid.UUID
 }
 
-const consentColumns = `id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, withdrawn_at, recorded_by, document_id`
+const consentColumns = `id, case_id, purpose, recipient_organization_id, categories, given_by, given_by_person_id, given_at,
+	expires_at, withdrawn_at, recorded_by, document_id`
 
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
@@ -91,7 +97,7 @@ func toConsent(r consentRow, now time.Time) Consent {
 		cats = []string{}
 	}
 	return Consent{ID: r.ID, CaseID: r.CaseID, Purpose: r.Purpose, RecipientOrganizationID: r.RecipientOrganizationID,
-		Categories: cats, GivenBy: r.GivenBy, GivenAt: r.GivenAt.UTC(), ExpiresAt: utcPtr(r.ExpiresAt),
+		Categories: cats, GivenBy: r.GivenBy, GivenByPersonID: r.GivenByPersonID, GivenAt: r.GivenAt.UTC(), ExpiresAt: utcPtr(r.ExpiresAt),
 		WithdrawnAt: utcPtr(r.WithdrawnAt), RecordedBy: r.RecordedBy, DocumentID: r.DocumentID, Valid: r.valid(now)}
 }
 
@@ -135,9 +141,10 @@ func (s *Service) CreateConsent(ctx context.Context, caseID uuid.UUID, in Consen
 			r, err := loadConsent(tx, replay)
 			return toConsent(r, now), cmp.Or(err, access.ErrReplayed)
 		}
-		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_at, expires_at, recorded_by, document_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, database.Array[string](orEmpty(in.Categories)),
-			in.GivenBy, givenAt, in.ExpiresAt, p.UserID, in.DocumentID).Error; err != nil {
+		if err := tx.Exec(`INSERT INTO consents (id, case_id, purpose, recipient_organization_id, categories, given_by, given_by_person_id,
+				given_at, expires_at, recorded_by, document_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, in.Purpose, in.RecipientOrganizationID, database.Array[string](orEmpty(in.Categories)),
+			in.GivenBy, in.GivenByPersonID, givenAt, in.ExpiresAt, p.UserID, in.DocumentID).Error; err != nil {
 			return Consent{}, err
 		}
 		r, err := loadConsent(tx, id)
@@ -156,6 +163,9 @@ func validateConsent(in ConsentInput, now time.Time) (time.Time, error) {
 		v.Add("given_by", "must be one of: "+strings.Join(Givers, ", "))
 	}
 	checkCategories(&v, "categories", in.Categories)
+	if in.GivenByPersonID != nil && in.GivenBy != "guardian" {
+		v.Add("given_by_person_id", "names the guardian of a consent given_by guardian")
+	}
 	if in.Purpose == "data_sharing" {
 		if in.RecipientOrganizationID == nil {
 			v.Add("recipient_organization_id", "is required for data sharing")
@@ -189,6 +199,18 @@ func checkConsentParties(tx *gorm.DB, caseID uuid.UUID, in ConsentInput) error {
 	}
 	if c.IsMinor != nil && *c.IsMinor && in.GivenBy == "person" {
 		return apperr.Invalid("given_by", "a minor's consent is given by a guardian or the guardianship authority")
+	}
+	if in.GivenByPersonID != nil {
+		// A narrow read of the case's linked persons (package cases): the
+		// guardian must be one of them.
+		var n int64
+		if err := tx.Raw(`SELECT count(*) FROM case_persons WHERE id = ? AND case_id = ? AND relation = 'guardian'`,
+			*in.GivenByPersonID, caseID).Scan(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.Invalid("given_by_person_id", "must be a guardian linked to this case")
+		}
 	}
 	if in.DocumentID != nil {
 		var n int64
