@@ -130,23 +130,6 @@ func (h handlers) routes() []web.Route {
 		web.Post("/api/v1/cases/:id/notes", authz.NoteCreate, h.cases.AddNote),
 		web.Get("/api/v1/cases/:id/notes", authz.NoteList, h.cases.ListNotes),
 
-		// Structured casework: assessments, flags and approvals.
-		web.Get("/api/v1/assessment-definitions", authz.AssessmentList, h.cases.AssessmentDefinitions),
-		web.Post("/api/v1/cases/:id/assessments", authz.AssessmentCreate, h.cases.CreateAssessment),
-		web.Get("/api/v1/cases/:id/assessments", authz.AssessmentList, h.cases.ListAssessments),
-		web.Post("/api/v1/cases/:id/flags", authz.FlagCreate, h.cases.CreateFlag),
-		web.Delete("/api/v1/flags/:id", authz.FlagRemove, h.cases.RemoveFlag),
-		web.Post("/api/v1/cases/:id/approvals", authz.ApprovalRequest, h.cases.RequestApproval),
-		web.Get("/api/v1/cases/:id/approvals", authz.ApprovalList, h.cases.ListApprovals),
-		web.Post("/api/v1/approvals/:id/approve", authz.ApprovalDecide, h.cases.Approve),
-		web.Post("/api/v1/approvals/:id/return", authz.ApprovalDecide, h.cases.Return),
-		web.Post("/api/v1/cases/:id/follow-ups", authz.FollowUpCreate, h.cases.CreateFollowUp),
-		web.Get("/api/v1/cases/:id/follow-ups", authz.FollowUpList, h.cases.ListFollowUps),
-		web.Patch("/api/v1/follow-ups/:id", authz.FollowUpUpdate, h.cases.UpdateFollowUp),
-		web.Post("/api/v1/cases/:id/persons", authz.PersonCreate, h.cases.CreatePerson),
-		web.Get("/api/v1/cases/:id/persons", authz.PersonList, h.cases.ListPersons),
-		web.Patch("/api/v1/persons/:id", authz.PersonUpdate, h.cases.UpdatePerson),
-
 		// Consents, referrals between organizations and the notifications
 		// they raise.
 		web.Post("/api/v1/cases/:id/consents", authz.ConsentCreate, h.referrals.CreateConsent),
@@ -163,7 +146,29 @@ func (h handlers) routes() []web.Route {
 		web.Get("/api/v1/notifications", authz.NotificationList, h.notifications.List),
 		web.Post("/api/v1/notifications/read-all", authz.NotificationUpdate, h.notifications.ReadAll),
 		web.Post("/api/v1/notifications/:id/read", authz.NotificationUpdate, h.notifications.Read),
-	}, slices.Concat(h.programRoutes(), h.documentRoutes(), h.erasureRoutes(), h.hotlineRoutes())...)
+	}, slices.Concat(h.caseworkRoutes(), h.programRoutes(), h.documentRoutes(), h.erasureRoutes(), h.hotlineRoutes())...)
+}
+
+// caseworkRoutes are the routes of structured casework: assessments, flags,
+// approvals, follow-ups after reintegration and linked persons.
+func (h handlers) caseworkRoutes() []web.Route {
+	return []web.Route{
+		web.Get("/api/v1/assessment-definitions", authz.AssessmentList, h.cases.AssessmentDefinitions),
+		web.Post("/api/v1/cases/:id/assessments", authz.AssessmentCreate, h.cases.CreateAssessment),
+		web.Get("/api/v1/cases/:id/assessments", authz.AssessmentList, h.cases.ListAssessments),
+		web.Post("/api/v1/cases/:id/flags", authz.FlagCreate, h.cases.CreateFlag),
+		web.Delete("/api/v1/flags/:id", authz.FlagRemove, h.cases.RemoveFlag),
+		web.Post("/api/v1/cases/:id/approvals", authz.ApprovalRequest, h.cases.RequestApproval),
+		web.Get("/api/v1/cases/:id/approvals", authz.ApprovalList, h.cases.ListApprovals),
+		web.Post("/api/v1/approvals/:id/approve", authz.ApprovalDecide, h.cases.Approve),
+		web.Post("/api/v1/approvals/:id/return", authz.ApprovalDecide, h.cases.Return),
+		web.Post("/api/v1/cases/:id/follow-ups", authz.FollowUpCreate, h.cases.CreateFollowUp),
+		web.Get("/api/v1/cases/:id/follow-ups", authz.FollowUpList, h.cases.ListFollowUps),
+		web.Patch("/api/v1/follow-ups/:id", authz.FollowUpUpdate, h.cases.UpdateFollowUp),
+		web.Post("/api/v1/cases/:id/persons", authz.PersonCreate, h.cases.CreatePerson),
+		web.Get("/api/v1/cases/:id/persons", authz.PersonList, h.cases.ListPersons),
+		web.Patch("/api/v1/persons/:id", authz.PersonUpdate, h.cases.UpdatePerson),
+	}
 }
 
 // programRoutes are the routes of the Program's measures and activities,
