@@ -256,10 +256,17 @@ const DocumentConsentForm = "consent_form"
 // MayReadDocument reports whether a caller with relation rel reads a
 // document of category: the owner's side every one, a referred
 // organization those of the categories its referral's consent covers. A
-// signed consent form names the person, so it needs the identity category.
-func MayReadDocument(rel Relation, category string) bool {
-	if category == DocumentConsentForm {
-		category = CategoryIdentity
+// signed consent form names the person and the organization it was given
+// to: a referred organization reads one only when it was given to it
+// (formForReader: a consent to the reader's organization points to the
+// form) and it holds the identity category, never the forms of consents to
+// other organizations (which say where else the person was placed).
+func MayReadDocument(rel Relation, category string, formForReader bool) bool {
+	if rel.Owner() {
+		return true
 	}
-	return rel.Owner() || (rel.Visible() && rel.May(category))
+	if category == DocumentConsentForm {
+		return formForReader && rel.Visible() && rel.May(CategoryIdentity)
+	}
+	return rel.Visible() && rel.May(category)
 }

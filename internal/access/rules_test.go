@@ -131,3 +131,30 @@ func TestRequireRole(t *testing.T) {
 		t.Fatalf("caseworker: %#v", err)
 	}
 }
+
+// A referred organization reads documents of its consented categories, and
+// a signed consent form only when the form was given to it (and it holds
+// identity); the owner's side reads every one.
+func TestDocumentRules(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		rel      Relation
+		category string
+		formFor  bool
+		want     bool
+	}{
+		{"OwnerReadsAForm", rel(Assigned), DocumentConsentForm, false, true},
+		{"ReferredReadsItsOwnForm", rel(Referred, CategoryIdentity), DocumentConsentForm, true, true},
+		{"ReferredNotAnotherOrganizationsForm", rel(Referred, CategoryIdentity), DocumentConsentForm, false, false},
+		{"ReferredNotItsFormWithoutIdentity", rel(Referred, CategoryHealth), DocumentConsentForm, true, false},
+		{"ReferredReadsAConsentedCategory", rel(Referred, CategoryHealth), CategoryHealth, false, true},
+		{"ReferredNotAnotherCategory", rel(Referred, CategoryIdentity), CategoryHealth, false, false},
+		{"NobodyElse", rel(None), CategoryIdentity, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := MayReadDocument(c.rel, c.category, c.formFor); got != c.want {
+				t.Errorf("MayReadDocument = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

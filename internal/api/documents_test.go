@@ -400,9 +400,25 @@ func (w *docWorld) assertConsentForm(t *testing.T) {
 	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "document_id") {
 		t.Fatalf("consent with another case's form: %d %s", r.Status, r.Body)
 	}
-	// The signed form names the person: a recipient with identity reads it.
-	if r := w.content(w.recipient, form["id"].(string)); r.Status != http.StatusOK {
-		t.Fatalf("the consent form, identity consented: %d", r.Status)
+	// The signed form names the person and where it was given: a recipient
+	// with identity reads the form of the consent given to it, never the
+	// form of a consent given to anyone else.
+	own := w.upload(w.worker, "Signed consent to MLSSM", "consent_form", "consent2.pdf", docPDF("signed to mlssm")).Map(t)
+	r = post(w.env, w.worker, "/api/v1/cases/"+w.caseID+"/consents", map[string]any{"purpose": "data_sharing", "given_by": "person",
+		"recipient_organization_id": w.env.OrgID("MLSSM-SOC"), "categories": []string{"identity"}, "document_id": own["id"]})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("consent to the recipient with its form: %d %s", r.Status, r.Body)
+	}
+	if r := w.content(w.recipient, own["id"].(string)); r.Status != http.StatusOK {
+		t.Errorf("the form of the consent given to the recipient: %d", r.Status)
+	}
+	if r := w.content(w.recipient, form["id"].(string)); r.Status != http.StatusNotFound {
+		t.Errorf("the form of a consent not given to the recipient: %d", r.Status)
+	}
+	for _, d := range w.list(t, w.recipient) {
+		if d["id"] == form["id"] {
+			t.Error("the recipient lists the form of a consent not given to it")
+		}
 	}
 }
 

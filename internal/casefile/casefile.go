@@ -174,7 +174,7 @@ func (s *Service) context(ctx context.Context, tx *gorm.DB, p reqctx.Principal, 
 		return pc, err
 	}
 	pc.printer = u.Name
-	docs, err := s.documents.ListIn(ctx, tx, caseID, rel)
+	docs, err := s.documents.ListIn(ctx, tx, caseID, rel, p.OrganizationID)
 	pc.documents = docs
 	return pc, err
 }
@@ -201,7 +201,13 @@ func (s *Service) forRecipient(tx *gorm.DB, pc *printContext, caseID, recipient 
 		pc.categories[c] = true
 	}
 	seen := access.Relation{Kind: access.Referred, Categories: pc.categories}
-	pc.documents = slices.DeleteFunc(pc.documents, func(d documents.Document) bool { return !access.MayReadDocument(seen, d.Category) })
+	forms, err := documents.FormsGivenTo(tx, caseID, recipient)
+	if err != nil {
+		return err
+	}
+	pc.documents = slices.DeleteFunc(pc.documents, func(d documents.Document) bool {
+		return !access.MayReadDocument(seen, d.Category, forms[d.ID])
+	})
 	return nil
 }
 

@@ -360,18 +360,34 @@ func (r row) open(sealer *jcrypto.Sealer) (Document, error) {
 // (removed ones included, marked removed_at). An erased case lists none:
 // their titles cannot be opened. Audited as document.list.
 func (s *Service) List(ctx context.Context, caseID uuid.UUID) ([]Document, error) {
-	return access.Act(ctx, s.db, caseID, ActionList, access.SeeCase, func(tx *gorm.DB, _ reqctx.Principal, rel access.Relation) ([]Document, error) {
-		return s.listIn(ctx, tx, caseID, rel)
+	return access.Act(ctx, s.db, caseID, ActionList, access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) ([]Document, error) {
+		return s.listIn(ctx, tx, caseID, rel, p.OrganizationID)
 	})
 }
 
-// ListIn returns the documents of caseID that rel may read, through tx
-// (for the case file, which reads them inside its own audited action).
-func (s *Service) ListIn(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, rel access.Relation) ([]Document, error) {
-	return s.listIn(ctx, tx, caseID, rel)
+// ListIn returns the documents of caseID that rel, of organization reader,
+// may read, through tx (for the case file, which reads them inside its own
+// audited action).
+func (s *Service) ListIn(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, rel access.Relation, reader uuid.UUID) ([]Document, error) {
+	return s.listIn(ctx, tx, caseID, rel, reader)
 }
 
-func (s *Service) listIn(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, rel access.Relation) ([]Document, error) {
+// FormsGivenTo returns the signed consent forms of caseID given to
+// organization org: the documents its consents to org point to, read in tx.
+func FormsGivenTo(tx *gorm.DB, caseID, org uuid.UUID) (map[uuid.UUID]bool, error) {
+	var ids []uuid.UUID
+	if err := tx.Raw(`SELECT document_id FROM consents WHERE case_id = ? AND recipient_organization_id = ? AND document_id IS NOT NULL`,
+		caseID, org).Scan(&ids).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+func (s *Service) listIn(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, rel access.Relation, reader uuid.UUID) ([]Document, error) {
 	var rows []row
 	if err := tx.Raw(`SELECT `+columns+` FROM documents WHERE case_id = ? ORDER BY uploaded_at DESC, id DESC`, caseID).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -387,8 +403,12 @@ func (s *Service) listIn(ctx context.Context, tx *gorm.DB, caseID uuid.UUID, rel
 	if err != nil {
 		return nil, err
 	}
+	forms, err := FormsGivenTo(tx, caseID, reader)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
-		if !access.MayReadDocument(rel, r.Category) {
+		if !access.MayReadDocument(rel, r.Category, forms[r.ID]) {
 			continue
 		}
 		d, err := r.open(sealer)
@@ -460,7 +480,13 @@ func (s *Service) visible(ctx context.Context, tx *gorm.DB, id uuid.UUID, action
 	if err != nil {
 		return r, nil, err
 	}
-	if !access.MayReadDocument(rel, r.Category) {
+	forms := map[uuid.UUID]bool{}
+	if p, ok := reqctx.PrincipalFrom(ctx); ok && r.Category == access.DocumentConsentForm {
+		if forms, err = FormsGivenTo(tx, r.CaseID, p.OrganizationID); err != nil {
+			return r, nil, err
+		}
+	}
+	if !access.MayReadDocument(rel, r.Category, forms[r.ID]) {
 		return r, nil, notFound
 	}
 	sealer, _, err := s.keys.SealerOf(ctx, tx, r.CaseID)
