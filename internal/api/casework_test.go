@@ -140,6 +140,7 @@ func reintegrationAnswers(econ, rest int) map[string]any {
 	return out
 }
 
+//nolint:funlen // the feature walked step by step on one fixture, each step a named subtest
 func TestAssessments(t *testing.T) {
 	t.Parallel()
 	w := newCaseworkWorld(t)
@@ -348,6 +349,7 @@ func hasApproval(items []map[string]any, id, status string) bool {
 	})
 }
 
+//nolint:funlen // the feature walked step by step on one fixture, each step a named subtest
 func TestApprovals(t *testing.T) {
 	t.Parallel()
 	w := newCaseworkWorld(t)
@@ -508,6 +510,7 @@ func TestApprovals(t *testing.T) {
 	})
 }
 
+//nolint:funlen // the feature walked step by step on one fixture, each step a named subtest
 func TestFollowUps(t *testing.T) {
 	t.Parallel()
 	w := newCaseworkWorld(t)
@@ -631,6 +634,7 @@ func TestFollowUps(t *testing.T) {
 	})
 }
 
+//nolint:funlen // the feature walked step by step on one fixture, each step a named subtest
 func TestPersons(t *testing.T) {
 	t.Parallel()
 	w := newCaseworkWorld(t) // referred with identity consented, not contact nor legal
@@ -736,7 +740,18 @@ func TestConsentNamesTheGuardian(t *testing.T) {
 		}
 		return r.Map(t)["id"].(string)
 	}
+	needs := func() any {
+		var c map[string]any
+		env.GetJSON(t, worker, "/api/v1/cases/"+id, &c)
+		return c["needs_guardian"]
+	}
+	if needs() != true {
+		t.Fatal("a minor's case without a guardian does not say it needs one")
+	}
 	guardian, uncle := person("guardian"), person("other_family")
+	if needs() != nil {
+		t.Fatal("a minor's case with a guardian still needs one")
+	}
 	consent := func(givenBy, who string) *apitest.Response {
 		return env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases/" + id + "/consents", Token: worker, Invalid: true,
 			Body: map[string]any{"purpose": "assistance", "given_by": givenBy, "given_by_person_id": who}})

@@ -103,6 +103,11 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 		}
 		allowed := AllowedFor(p, rel, out, s.Permits)
 		out.Allowed = &allowed
+		if rel.Owner() {
+			if out.NeedsGuardian, err = needsGuardian(tx, out); err != nil {
+				return Case{}, err
+			}
+		}
 		return out, nil
 	})
 }

@@ -133,10 +133,14 @@ type Case struct {
 	IdentityErased bool `json:"identity_erased,omitempty"`
 	// Flags are the flags in force, their reasons for the owner's side
 	// only (and never in lists); Flagged says whether there is one.
-	Flags     []Flag    `json:"flags"`
-	Flagged   bool      `json:"flagged"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Flags   []Flag `json:"flags"`
+	Flagged bool   `json:"flagged"`
+	// NeedsGuardian is true, for the owner's side when one case is read,
+	// for an open minor's case with neither a guardian linked nor a
+	// consent of the guardianship authority.
+	NeedsGuardian bool      `json:"needs_guardian,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 	// Relation is how the caller reaches the case, set in lists:
 	// RelationAssigned, RelationOrganization or RelationReferral.
 	Relation string `json:"relation,omitempty"`

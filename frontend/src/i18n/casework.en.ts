@@ -105,6 +105,7 @@ export const caseworkEn = {
   'cw.planFollowUp': 'Plan a follow-up',
   'cw.recordDone': 'Record as done',
   'cw.followUpsHint': 'Reaching the reintegration stage plans follow-ups at 3, 6 and 12 months.',
+  'cw.needsGuardian': 'A minor without a guardian: link one or record the guardianship authority’s consent',
   'cw.people': 'People around the person',
   'cw.noPeople': 'No one recorded.',
   'cw.relation': 'Who they are to the person',

@@ -105,6 +105,8 @@ export const caseworkKy: Record<keyof typeof caseworkEn, string> = {
   'cw.planFollowUp': 'Байланыш пландоо',
   'cw.recordDone': 'Аткарылды деп белгилөө',
   'cw.followUpsHint': 'Кайра интеграция баскычына өткөндө байланыштар 3, 6 жана 12 айдан кийин пландалат.',
+  'cw.needsGuardian':
+    'Камкорчусу жок жашы жете элек бала: камкорчуну кошуңуз же камкордук органынын макулдугун жазыңыз',
   'cw.people': 'Адамдын айланасындагылар',
   'cw.noPeople': 'Эч ким жазылган эмес.',
   'cw.relation': 'Ким болуп саналат',

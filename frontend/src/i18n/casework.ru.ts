@@ -105,6 +105,7 @@ export const caseworkRu: Record<keyof typeof caseworkEn, string> = {
   'cw.planFollowUp': 'Запланировать контакт',
   'cw.recordDone': 'Отметить выполненным',
   'cw.followUpsHint': 'При переходе на этап реинтеграции контакты планируются через 3, 6 и 12 месяцев.',
+  'cw.needsGuardian': 'Несовершеннолетний без опекуна: добавьте опекуна или согласие органа опеки',
   'cw.people': 'Окружение человека',
   'cw.noPeople': 'Никто не записан.',
   'cw.relation': 'Кем приходится',

@@ -102,6 +102,8 @@ export interface Case {
   /** The flags in force; their reasons for the owner's side only (lib/casework.ts). */
   flags?: Flag[];
   flagged?: boolean;
+  /** An open minor's case with no guardian linked nor the guardianship authority's consent. */
+  needs_guardian?: boolean;
 }
 
 /** An action on a case (the API's CaseAction). */

@@ -85,6 +85,11 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
           <StageBadge stage={c.stage} />
           <ReflectionBadge c={c} />
           <FlagBadges flags={c.flags} />
+          {c.needs_guardian && (
+            <span className="badge flag" data-testid="needs-guardian">
+              {t('cw.needsGuardian')}
+            </span>
+          )}
         </div>
       </div>
       <nav aria-label={t('case.sections')} className="toc">
