@@ -192,10 +192,10 @@ CREATE POLICY cases_stats ON cases AS PERMISSIVE FOR SELECT TO jardam_stats
 CREATE POLICY cases_visible ON cases AS PERMISSIVE FOR ALL TO public
     USING (((owner_organization_id = jardam_current_org()) OR (EXISTS ( SELECT 1
    FROM referrals r
-  WHERE ((r.case_id = cases.id) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))))))
+  WHERE ((r.case_id = cases.id) AND (r.kind <> 'intake'::text) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))))))
     WITH CHECK (((owner_organization_id = jardam_current_org()) OR (EXISTS ( SELECT 1
    FROM referrals r
-  WHERE ((r.case_id = cases.id) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))))));
+  WHERE ((r.case_id = cases.id) AND (r.kind <> 'intake'::text) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))))));
 CREATE POLICY consents_stats ON consents AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY consents_via_case ON consents AS PERMISSIVE FOR ALL TO public
@@ -664,13 +664,18 @@ AS $function$
     WITH gone AS (
         UPDATE contacts c SET key_wrapped = NULL, summary_enc = NULL, identity_enc = NULL, contact_enc = NULL,
             erased_at = now(), updated_at = now(), version = c.version + 1
-        WHERE c.erased_at IS NULL AND c.created_at < older_than
+        WHERE c.erased_at IS NULL AND c.created_at < least(older_than, now() - interval '1 month')
           AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.contact_id = c.id AND r.case_id IS NOT NULL)
-          AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.contact_id = c.id AND r.status = 'pending')
         RETURNING c.id
+    ), pending AS (
+        SELECT r.id FROM referrals r JOIN gone g ON g.id = r.contact_id WHERE r.status = 'pending'
     ), keys AS (
-        UPDATE referrals r SET key_wrapped = NULL, identity_enc = NULL, contact_enc = NULL
+        UPDATE referrals r SET key_wrapped = NULL, identity_enc = NULL, contact_enc = NULL,
+            status = CASE WHEN r.id IN (SELECT id FROM pending) THEN 'expired' ELSE r.status END,
+            updated_at = now(), version = r.version + 1
         FROM gone WHERE r.contact_id = gone.id
+    ), events AS (
+        INSERT INTO referral_events (referral_id, from_status, to_status) SELECT id, 'pending', 'expired' FROM pending
     )
     SELECT id FROM gone
 $function$;

@@ -209,6 +209,27 @@ func TestOrganizationsAreManagedByTheAdmin(t *testing.T) {
 		Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"region": "talas"}}); r.Status != http.StatusNotFound {
 		t.Fatalf("missing organization: %d", r.Status)
 	}
+	assertKindChangeKeepsRoles(t, env, admin, id)
+}
+
+// assertKindChangeKeepsRoles: an organization with accounts is not turned
+// into a hotline (its case workers would keep roles a hotline has none
+// of), nor a hotline with accounts into another kind; one without
+// accounts may change.
+func assertKindChangeKeepsRoles(t *testing.T, env *apitest.Env, admin, empty string) {
+	t.Helper()
+	for _, c := range []struct{ org, kind string }{{"SEZIM", "hotline"}, {"HOTLINE-1899", "crisis_center"}} {
+		r := env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/organizations/" + env.OrgID(c.org), Token: admin,
+			Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"kind": c.kind}})
+		if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), `"kind"`) {
+			t.Errorf("%s to %s: %d %s", c.org, c.kind, r.Status, r.Body)
+		}
+	}
+	r := env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/organizations/" + empty, Token: admin,
+		Header: map[string]string{"If-Match": `"2"`}, Body: map[string]any{"kind": "hotline"}})
+	if r.Status != http.StatusOK {
+		t.Errorf("an organization without accounts to a hotline: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestBadInputGetsAProblemAndWritesNothing(t *testing.T) {

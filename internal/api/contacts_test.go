@@ -307,9 +307,25 @@ func hotlineRetention(t *testing.T, w *hotlineWorld) {
 	env, op := w.env, w.op
 	kept := newContact(t, env, op, map[string]any{"channel": "phone", "caller": "witness", "topic": "suspected_trafficking",
 		"summary": "a bus of workers leaving at night"})
+	// A call whose intake the center never answered: erased with its
+	// intake's sealed copy, the intake expired.
+	unanswered := newContact(t, env, op, map[string]any{"channel": "phone", "caller": "person_concerned", "topic": "victim_seeking_help",
+		"identity": map[string]any{"given_name": "Айзат", "family_name": "Осмонова"}})
+	ref := post(env, op, "/api/v1/contacts/"+unanswered["id"].(string)+"/refer", map[string]any{"to_organization_id": env.OrgID("SEZIM"),
+		"categories": []string{"identity"}})
+	if ref.Status != http.StatusOK {
+		t.Fatalf("refer: %d %s", ref.Status, ref.Body)
+	}
+	refID := ref.Map(t)["intake"].(map[string]any)["referral_id"].(string)
 	ctx := context.Background()
+	// Retention takes at least a month, whatever the cutoff: nothing
+	// recorded today goes.
+	if n := eraseExpired(t, env, time.Now().Add(time.Hour)); n != 0 {
+		t.Fatalf("%d contacts of today erased", n)
+	}
+	env.DB.Exec(t, `UPDATE contacts SET created_at = now() - interval '25 months'`)
 	tx := env.DB.App.WithContext(ctx).Begin()
-	n, err := contacts.EraseExpired(ctx, tx, time.Now().Add(time.Hour))
+	n, err := contacts.EraseExpired(ctx, tx, time.Now().AddDate(0, -24, 0))
 	if err != nil {
 		tx.Rollback()
 		t.Fatal(err)
@@ -327,6 +343,10 @@ func hotlineRetention(t *testing.T, w *hotlineWorld) {
 	}
 	if left := countInOrg(t, env, "HOTLINE-1899", `SELECT count(*) FROM contacts WHERE erased_at IS NULL`); left != 2 {
 		t.Fatalf("%d contacts left unerased; want the two that became a case", left)
+	}
+	if n := env.DB.Count(t, `SELECT count(*) FROM referrals WHERE id = $1 AND status = 'expired' AND key_wrapped IS NULL
+		AND identity_enc IS NULL AND contact_enc IS NULL`, refID); n != 1 {
+		t.Fatal("the unanswered intake was not expired with its sealed copy")
 	}
 	r := env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/contacts/" + kept["id"].(string), Token: op,
 		Body: map[string]any{"outcome": "no_action"}, Header: map[string]string{"If-Match": `"2"`}})
@@ -347,4 +367,19 @@ func hotlineAudit(t *testing.T, w *hotlineWorld) {
 	if n := env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'contact.read' AND outcome = 'not_found'`); n != 2 {
 		t.Errorf("%d not_found reads; want 2", n)
 	}
+}
+
+// eraseExpired runs contact retention with cutoff in a transaction of its own.
+func eraseExpired(t *testing.T, env *apitest.Env, cutoff time.Time) int {
+	t.Helper()
+	var n int
+	err := env.DB.App.Transaction(func(tx *gorm.DB) error {
+		var err error
+		n, err = contacts.EraseExpired(context.Background(), tx, cutoff)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -219,6 +219,13 @@ var erasureSteps = []step[*erasureWorld]{
 		refID := ref["intake"].(map[string]any)["referral_id"].(string)
 		acc := wantStatus(t, "accept", post(w.env, w.worker, "/api/v1/referrals/"+refID+"/accept", map[string]any{}), 200)
 		caseID := acc["case_id"].(string)
+		// The accepted intake gives the center nothing at the row level once
+		// the case is no longer its own (as after a transfer).
+		w.env.DB.Exec(t, `UPDATE cases SET owner_organization_id = $1 WHERE id = $2`, w.env.OrgID("AKZHUROK"), caseID)
+		if n := countInOrg(t, w.env, "SEZIM", `SELECT count(*) FROM cases WHERE id = ?`, caseID); n != 0 {
+			t.Errorf("an accepted intake keeps a case it no longer owns visible to the center")
+		}
+		w.env.DB.Exec(t, `UPDATE cases SET owner_organization_id = $1 WHERE id = $2`, w.env.OrgID("SEZIM"), caseID)
 		req := wantStatus(t, "request", post(w.env, w.sup, "/api/v1/cases/"+caseID+"/erasure-requests", map[string]any{"reason": "person_request"}), 201)
 		wantStatus(t, "approve", post(w.env, w.sup2, "/api/v1/erasure-requests/"+req["id"].(string)+"/approve", map[string]any{}), 200)
 		got := wantStatus(t, "the hotline's contact", w.env.Do(apitest.Request{Method: http.MethodGet, Path: contact, Token: op}), 200)

@@ -133,6 +133,29 @@ func (r *row) apply(p Patch) {
 	}
 }
 
+// KindHotline is the kind of an organization that takes calls: its
+// accounts are hotline operators, who read no case.
+const KindHotline = "hotline"
+
+// checkKindChange refuses to turn an organization with accounts into a
+// hotline or a hotline with accounts into another kind: the roles its
+// accounts hold were granted for the kind it has (operators read contacts
+// only, case workers read cases), and a change of kind would hand them
+// what they were never approved for.
+func checkKindChange(tx *gorm.DB, r row, p Patch) error {
+	if p.Kind == nil || *p.Kind == r.Kind || (*p.Kind != KindHotline && r.Kind != KindHotline) {
+		return nil
+	}
+	var accounts int64
+	if err := tx.Raw(`SELECT count(*) FROM users WHERE organization_id = ?`, r.ID).Scan(&accounts).Error; err != nil {
+		return err
+	}
+	if accounts > 0 {
+		return apperr.Conflict("the organization has accounts: a hotline cannot become another kind, nor another kind a hotline", "kind")
+	}
+	return nil
+}
+
 // Service holds the organization rules.
 type Service struct{ db *gorm.DB }
 
@@ -274,6 +297,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 		}
 		if r.Version != expected {
 			return web.Stale()
+		}
+		if err := checkKindChange(tx, r, p); err != nil {
+			return err
 		}
 		r.apply(p)
 		var upd struct {
