@@ -529,6 +529,20 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.jardam_case_activity()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    UPDATE cases SET last_activity_at = now()
+    WHERE id = CASE TG_OP WHEN 'DELETE' THEN OLD.case_id ELSE NEW.case_id END
+      AND last_activity_at < now();
+    RETURN NULL;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.jardam_case_id_by_code(case_code text)
  RETURNS uuid
  LANGUAGE sql

@@ -58,7 +58,7 @@ func (h *Handler) List(c echo.Context) error { return web.Paged(c, listFilter, h
 
 func listFilter(c echo.Context) (Filter, error) {
 	q := c.QueryParam
-	f := Filter{Code: q("code"), Stage: q("stage"), Status: q("status"), RiskLevel: q("risk_level")}
+	f := Filter{Code: q("code"), Stage: q("stage"), Status: q("status"), RiskLevel: q("risk_level"), Sort: q("sort")}
 	var err error
 	if f.AssignedUserID, err = web.QueryUUID(c, "assigned_user_id"); err != nil {
 		return f, err

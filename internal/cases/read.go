@@ -44,13 +44,15 @@ type row struct {
 	ContactEnc                []byte
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
+	LastActivityAt            time.Time
 }
 
 const caseColumns = `c.id, c.code, c.owner_organization_id, c.identifying_organization_id, c.version, c.source, c.stage,
 	c.status, c.closure_reason, c.risk_level, c.identified_at, c.identification_channel, c.trafficking_status, c.sex,
 	c.age_bracket, c.is_minor, c.citizenship, c.region_of_origin, c.exploitation_types, c.countries_of_exploitation,
 	c.means_of_control, c.labour_sector, c.recruitment_method, c.recruiter_relation, c.measure_codes,
-	c.reflection_ends_on, c.identity_enc, c.contact_enc, c.created_at, c.updated_at`
+	c.reflection_ends_on, c.identity_enc, c.contact_enc, c.created_at, c.updated_at,
+	c.last_activity_at`
 
 type eventRow struct {
 	ID         uuid.UUID
@@ -211,6 +213,7 @@ func toCase(r row) Case {
 		MeansOfControl: list(r.MeansOfControl), LabourSector: r.LabourSector, RecruitmentMethod: r.RecruitmentMethod,
 		RecruiterRelation: r.RecruiterRelation, MeasureCodes: list(r.MeasureCodes), AssignedUserIDs: []uuid.UUID{},
 		TraffickingEvents: []Event{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		LastActivityAt: r.LastActivityAt.UTC(),
 	}
 	if r.ReflectionEndsOn != nil {
 		d := r.ReflectionEndsOn.Format("2006-01-02")

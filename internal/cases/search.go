@@ -151,7 +151,7 @@ func (s *Service) Duplicates(ctx context.Context, in SearchInput) (DuplicateResu
 // year and a number (imported cases: H and a number).
 var casePattern = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,23}-[0-9]{4}-H?[0-9]{4,}$`)
 
-// List returns the cases the caller sees, newest first, with the name
+// List returns the cases the caller sees, newest first by f.Sort, with the name
 // fields of their identity only; each case whose name it returns is
 // audited on that case (action case.list).
 func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Case], error) {
@@ -161,6 +161,11 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 	}
 	if f.Status != "" && f.Status != "open" && f.Status != "closed" {
 		v.Add("status", "must be one of: open, closed")
+	}
+	if f.Sort == "" {
+		f.Sort = SortCreatedAt
+	} else if !contains(ListSorts, f.Sort) {
+		v.Add("sort", "must be one of: last_activity_at, identified_at, created_at")
 	}
 	if f.RiskLevel != "" && !contains(RiskLevels, f.RiskLevel) {
 		v.Add("risk_level", "must be one of: low, medium, high")
@@ -175,6 +180,13 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 	var out web.List[Case]
 	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		owned, referred, args := access.VisibleCasesBranches(p)
+		if f.Sort != SortCreatedAt {
+			// Sorted otherwise than by creation, each branch walks the
+			// case rows in that order (the caseworker's assignments carry
+			// the creation time only); f.Sort is one of ListSorts.
+			owned.KeyTime, owned.KeyID = "c."+f.Sort, "c.id"
+			referred.KeyTime, referred.KeyID = "c."+f.Sort, "c.id"
+		}
 		filter := ""
 		add := func(c, name string, v any) { filter += " AND " + c; args[name] = v }
 		if f.Code != "" {
@@ -207,7 +219,7 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 			cond, tail := pg.Keyset(b.KeyTime, b.KeyID, args)
 			return `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter + cond + tail
 		}
-		_, tail := pg.Keyset("c.created_at", "c.id", args)
+		_, tail := pg.Keyset("c."+f.Sort, "c.id", args)
 		q := `SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail
 		var rows []row
 		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
@@ -217,13 +229,48 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 		if err != nil {
 			return err
 		}
-		out = web.NewList(cs, pg.Limit, func(c Case) (time.Time, uuid.UUID) { return c.CreatedAt, c.ID })
+		out = web.NewList(cs, pg.Limit, sortKey(f.Sort))
 		if err := setRelations(tx, p, out.Items); err != nil {
+			return err
+		}
+		if err := setAssignedWorkers(tx, p, out.Items); err != nil {
 			return err
 		}
 		return recordNamesRead(ctx, tx, audit.ActionCaseList, out.Items)
 	})
 	return out, err
+}
+
+// setAssignedWorkers names, for each listed case, the workers of the
+// caller's organization assigned to it (none on a case referred to the
+// caller's organization: its workers are the owner's).
+func setAssignedWorkers(tx *gorm.DB, p reqctx.Principal, cs []Case) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	var rows []struct {
+		CaseID uuid.UUID
+		ID     uuid.UUID
+		Name   string
+	}
+	if err := tx.Raw(`SELECT a.case_id, u.id, u.name FROM case_assignments a JOIN users u ON u.id = a.user_id
+		WHERE a.case_id = ANY(?) AND u.organization_id = ? ORDER BY a.assigned_at, u.id`,
+		database.Array[uuid.UUID](ids), p.OrganizationID).Scan(&rows).Error; err != nil {
+		return err
+	}
+	for i := range cs {
+		cs[i].AssignedWorkers = []Worker{}
+		for _, r := range rows {
+			if r.CaseID == cs[i].ID {
+				cs[i].AssignedWorkers = append(cs[i].AssignedWorkers, Worker{ID: r.ID, Name: r.Name})
+			}
+		}
+	}
+	return nil
 }
 
 // setRelations tells, for each listed case, how the caller reaches it:

@@ -141,12 +141,26 @@ type Case struct {
 	NeedsGuardian bool      `json:"needs_guardian,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// LastActivityAt is when anything was last recorded on the case: the
+	// case, its stage, workers, plan, notes, assistance, consents,
+	// referrals, assessments, flags, approvals or documents (migration
+	// 0028); reading it is not activity.
+	LastActivityAt time.Time `json:"last_activity_at"`
+	// AssignedWorkers names the workers of the caller's organization
+	// assigned to the case; set in lists.
+	AssignedWorkers []Worker `json:"assigned_workers,omitempty"`
 	// Relation is how the caller reaches the case, set in lists:
 	// RelationAssigned, RelationOrganization or RelationReferral.
 	Relation string `json:"relation,omitempty"`
 	// Allowed is what the caller may do on the case; set when one case is
 	// read (GET /api/v1/cases/{id}).
 	*Allowed
+}
+
+// Worker is an account assigned to a case, by name.
+type Worker struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
 }
 
 // How the caller reaches a listed case.
@@ -221,6 +235,30 @@ type Filter struct {
 	Unassigned     bool
 	IdentifiedFrom *time.Time
 	IdentifiedTo   *time.Time
+	// Sort is the list's order, newest first: one of ListSorts (empty:
+	// SortCreatedAt).
+	Sort string
+}
+
+// The orders of a case list, each newest first.
+const (
+	SortCreatedAt    = "created_at"
+	SortLastActivity = "last_activity_at"
+	SortIdentifiedAt = "identified_at"
+)
+
+// ListSorts are the orders a case list may be asked for.
+var ListSorts = []string{SortLastActivity, SortIdentifiedAt, SortCreatedAt}
+
+// sortKey is the time a list sorted by sort is ordered by.
+func sortKey(sort string) func(Case) (time.Time, uuid.UUID) {
+	switch sort {
+	case SortLastActivity:
+		return func(c Case) (time.Time, uuid.UUID) { return c.LastActivityAt, c.ID }
+	case SortIdentifiedAt:
+		return func(c Case) (time.Time, uuid.UUID) { return c.IdentifiedAt, c.ID }
+	}
+	return func(c Case) (time.Time, uuid.UUID) { return c.CreatedAt, c.ID }
 }
 
 // SearchInput is the body of POST /cases/search and /cases/duplicates.

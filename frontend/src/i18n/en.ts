@@ -96,6 +96,12 @@ export const en = {
   'cases.codeHint': 'Filters the list by the case code, such as SEZIM-2025-0042.',
   'cases.deadlines': 'Deadlines',
   'cases.overdueReferral': 'Referral overdue',
+  'cases.sort': 'Sort by',
+  'cases.sort.last_activity_at': 'Last activity',
+  'cases.sort.identified_at': 'Date identified',
+  'cases.sort.created_at': 'Date opened',
+  'cases.assigned': 'Assigned',
+  'cases.lastActivity': 'Last activity',
 
   'case.title': 'Case',
   'case.identity': 'Identity',

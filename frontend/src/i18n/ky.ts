@@ -95,6 +95,12 @@ export const ky: Messages = {
   'cases.codeHint': 'Иштерди коду боюнча тандайт, мисалы SEZIM-2025-0042.',
   'cases.deadlines': 'Мөөнөттөр',
   'cases.overdueReferral': 'Жолдомонун мөөнөтү өттү',
+  'cases.sort': 'Иреттөө',
+  'cases.sort.last_activity_at': 'Акыркы аракеттер',
+  'cases.sort.identified_at': 'Аныкталган күнү',
+  'cases.sort.created_at': 'Ачылган күнү',
+  'cases.assigned': 'Дайындалгандар',
+  'cases.lastActivity': 'Акыркы аракет',
 
   'case.title': 'Иш',
   'case.identity': 'Жеке маалыматтар',

@@ -95,6 +95,12 @@ export const ru: Messages = {
   'cases.codeHint': 'Отбирает дела по коду, например SEZIM-2025-0042.',
   'cases.deadlines': 'Сроки',
   'cases.overdueReferral': 'Направление просрочено',
+  'cases.sort': 'Сортировка',
+  'cases.sort.last_activity_at': 'Последние действия',
+  'cases.sort.identified_at': 'Дата выявления',
+  'cases.sort.created_at': 'Дата открытия',
+  'cases.assigned': 'Назначены',
+  'cases.lastActivity': 'Последнее действие',
 
   'case.title': 'Дело',
   'case.identity': 'Личные данные',

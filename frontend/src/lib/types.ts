@@ -91,6 +91,10 @@ export interface Case {
   means_of_control?: string[] | null;
   measure_codes?: string[] | null;
   assigned_user_ids?: string[] | null;
+  /** In lists: the workers of the caller's organization assigned to the case. */
+  assigned_workers?: { id: string; name: string }[];
+  /** When anything was last recorded on the case. */
+  last_activity_at?: string;
   reflection_ends_on?: string | null;
   source?: string;
   identity?: Identity | null;

@@ -6,8 +6,8 @@ import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import { RISKS, STAGES, STATUSES, type EnumName } from '../lib/enums';
 import { type Case, type Referral } from '../lib/types';
-import { ErrorText, RiskBadge, StageBadge, Table } from './common';
-import { bind, bindDraft, FormButtons, Input, EnumSelect } from './form';
+import { ErrorText, RiskBadge, StageBadge, Table, useOrgName } from './common';
+import { bind, bindDraft, FormButtons, Input, EnumSelect, Select } from './form';
 import { ReflectionBadge } from './CasePage';
 import { isWholeCode, normalizeCode, rejectsParam } from '../lib/work';
 
@@ -15,13 +15,22 @@ interface Filters {
   stage: string;
   status: string;
   risk_level: string;
+  sort: string;
 }
+
+/** The orders of the list (the API's `sort`), the first the default. */
+export const SORTS = ['last_activity_at', 'identified_at', 'created_at'] as const;
 
 export function CaseList({ canCreate }: { canCreate: boolean }) {
   const { t } = useI18n();
   // Filters are kept in component state (they carry no personal data, but
   // the address stays /cases so that nothing about a search leaks into it).
-  const [filters, setFilters] = useState<Filters>({ stage: '', status: '', risk_level: '' });
+  const [filters, setFilters] = useState<Filters>({
+    stage: '',
+    status: '',
+    risk_level: '',
+    sort: SORTS[0],
+  });
   const [results, setResults] = useState<Case[] | null>(null);
   const [code, setCode] = useState('');
   const [overdue, setOverdue] = useState<Set<string>>(new Set());
@@ -113,6 +122,12 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
         {select('stage', STAGES, 'stage', t('cases.stage'))}
         {select('status', STATUSES, 'status', t('cases.status'))}
         {select('risk_level', RISKS, 'risk', t('cases.risk'))}
+        <Select
+          label={t('cases.sort')}
+          {...filter('sort')}
+          name={undefined}
+          options={SORTS.map((s) => ({ value: s, label: t(`cases.sort.${s}`) }))}
+        />
       </fieldset>
       <ErrorText error={error} />
       <CaseTable items={shown} overdue={overdue} />
@@ -123,6 +138,7 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
 
 export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<string> }) {
   const { t, tx, f } = useI18n();
+  const orgName = useOrgName();
   if (items.length === 0) return <p className="muted">{t('cases.empty')}</p>;
   return (
     <Table
@@ -133,9 +149,9 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
         'cases.stage',
         'cases.status',
         'cases.risk',
-        'cases.sex',
-        'cases.age',
+        'cases.assigned',
         'cases.identifiedAt',
+        'cases.lastActivity',
         'cases.deadlines',
       ]}
     >
@@ -152,7 +168,7 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
             )}
             {c.relation === 'referral' && (
               <div className="muted relation" data-testid="case-relation">
-                {tx('relation', c.relation)}
+                {tx('relation', c.relation)}: <span data-testid="case-referrer">{orgName(c.owner_organization_id)}</span>
               </div>
             )}
           </td>
@@ -163,9 +179,11 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
           <td>
             <RiskBadge risk={c.risk_level} />
           </td>
-          <td>{tx('sex', c.sex)}</td>
-          <td>{c.age_bracket === 'unknown' ? t('age.unknown') : (c.age_bracket ?? '—')}</td>
+          <td translate="no" data-testid="case-workers">
+            {c.assigned_workers?.length ? c.assigned_workers.map((w) => w.name).join(', ') : '—'}
+          </td>
           <td>{f.date(c.identified_at)}</td>
+          <td>{f.date(c.last_activity_at)}</td>
           <td>
             <ReflectionBadge c={c} />
             {overdue?.has(c.id) && (

@@ -30,6 +30,8 @@ const aCase: Case = {
   identified_at: '2025-03-01T10:00:00Z',
   reflection_ends_on: soon,
   identity: { family_name: 'Secretova', given_name: 'Aizhan' },
+  assigned_workers: [{ id: 'u1', name: 'Gulnara Worker' }],
+  last_activity_at: '2025-04-02T09:00:00Z',
 };
 
 describe('screens', () => {
@@ -42,6 +44,8 @@ describe('screens', () => {
     expect(html).toContain(DICTS.ky['stage.shelter']);
     expect(html).toContain(DICTS.ky['cases.overdueReferral']);
     expect(html).toContain(DICTS.ky['case.reflectionUntil']);
+    expect(html).toContain('Gulnara Worker');
+    expect(html).toContain('02.04.2025'); // last activity, dd.mm.yyyy in Kyrgyz
     expect(html).not.toContain('Secretova');
     expect(html).not.toContain(DICTS.ru['stage.shelter']);
   });
