@@ -168,7 +168,8 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
             )}
             {c.relation === 'referral' && (
               <div className="muted relation" data-testid="case-relation">
-                {tx('relation', c.relation)}: <span data-testid="case-referrer">{orgName(c.owner_organization_id)}</span>
+                {tx('relation', c.relation)}:{' '}
+                <span data-testid="case-referrer">{orgName(c.owner_organization_id)}</span>
               </div>
             )}
           </td>
