@@ -150,10 +150,13 @@ export async function scenarios({ base, chromium, results, log }) {
    * again makes it the account's.
    */
   async function keepKyrgyz(page) {
+    await keepLanguage(page, 'ky');
+  }
+  async function keepLanguage(page, lang) {
     await settle(page);
-    if ((await page.getAttribute('html', 'lang')) === 'ky') return;
+    if ((await page.getAttribute('html', 'lang')) === lang) return;
     const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.request().method() === 'PATCH');
-    await page.locator('[data-testid=lang]').selectOption('ky');
+    await page.locator('[data-testid=lang]').selectOption(lang);
     await saved;
   }
 
@@ -301,29 +304,46 @@ export async function scenarios({ base, chromium, results, log }) {
     );
   }
 
-  /** The Kyrgyz, axe and screenshot checks of the current screen at both widths. */
-  async function audit(page, screen) {
+  /** The page in `lang` (html lang) shows no dictionary key instead of its text. */
+  async function checkLanguage(page, screen, lang) {
+    assert((await page.getAttribute('html', 'lang')) === lang, `${screen}: html lang is not ${lang}`);
+    const key = keyPattern.exec(await page.evaluate(() => document.body.innerText));
+    assert(!key, `${screen}: a dictionary key is shown instead of text: ${key?.[0]}`);
+  }
+
+  /**
+   * Usable on a phone: neither the page nor any box inside it scrolls
+   * sideways, and no element reaches beyond the screen.
+   */
+  async function checkNarrow(page, screen, width) {
+    const wide = await page.evaluate((w) => {
+      const out = [];
+      const se = document.scrollingElement;
+      if (se.scrollWidth > window.innerWidth) out.push(`page ${se.scrollWidth}px in ${window.innerWidth}px`);
+      const name = (e) =>
+        `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? `.${e.className}` : ''}`;
+      for (const e of document.querySelectorAll('body *')) {
+        if (e.parentElement.closest('svg')) continue;
+        const r = e.getBoundingClientRect();
+        if (r.width > 0 && r.right > w + 1) out.push(`${name(e)} reaches ${Math.round(r.right)}px`);
+        const ox = getComputedStyle(e).overflowX;
+        if ((ox === 'auto' || ox === 'scroll') && e.scrollWidth > e.clientWidth + 1)
+          out.push(`${name(e)} scrolls sideways (${e.scrollWidth}px in ${e.clientWidth}px)`);
+      }
+      return out.slice(0, 3);
+    }, width);
+    assert(wide.length === 0, `${screen}: wider than ${width}px: ${wide.join(', ')}`);
+  }
+
+  /** The language, axe, phone and screenshot checks of the current screen at both widths. */
+  async function audit(page, screen, lang = 'ky') {
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 860 });
       await page.waitForTimeout(100);
       await runAxe(page, screen, width);
-      if (width === WIDTHS[0]) await checkKyrgyz(page, screen);
-      else {
-        // Usable on a phone: nothing widens the page beyond the screen.
-        const wide = await page.evaluate(
-          (w) =>
-            [...document.querySelectorAll('body *')]
-              .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.parentElement.closest('.table-wrap, svg'))
-              .slice(0, 3)
-              .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)
-              .concat(
-                document.documentElement.scrollWidth > w ? [`page ${document.documentElement.scrollWidth}px`] : [],
-              ),
-          width,
-        );
-        assert(wide.length === 0, `${screen}: wider than ${width}px: ${wide.join(', ')}`);
-      }
-      await shot(page, `ky-${screen}-${width}`);
+      if (width === WIDTHS[0]) await (lang === 'ky' ? checkKyrgyz(page, screen) : checkLanguage(page, screen, lang));
+      else await checkNarrow(page, screen, width);
+      await shot(page, `${lang}-${screen}-${width}`);
     }
     await page.setViewportSize({ width: WIDTHS[0], height: 860 });
   }
@@ -618,6 +638,7 @@ export async function scenarios({ base, chromium, results, log }) {
       await item.locator('button', { hasText: RU['ref.accept'] }).click();
       assert((await accepted).status() === 200, 'accepting failed');
       await item.locator('.badge', { hasText: RU['refstatus.accepted'] }).waitFor();
+      await item.locator('[role=status]', { hasText: RU['ref.acceptedMsg'] }).waitFor();
       await item.locator('dd', { hasText: 'psychologist' }).waitFor();
       await item.locator('[data-testid=open-case]').click();
       await page.waitForURL((u) => UUID_PATH.test(new URL(u).pathname));
@@ -660,7 +681,17 @@ export async function scenarios({ base, chromium, results, log }) {
       const moves = await page.locator('[data-testid=timeline] li').count();
       await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('closed');
       await page.locator('[data-testid=stage-form] select[name=closure_reason]').selectOption('reintegrated');
+      // Closing is asked first, with the reason; cancelling leaves the case open.
+      const confirm = page.locator('dialog[data-testid=confirm]');
       await page.locator('[data-testid=stage-form] button[type=submit]').click();
+      await confirm.waitFor();
+      assert((await confirm.innerText()).includes(RU['closure.reintegrated']), 'the question does not name the reason');
+      await shot(page, 'supervisor-close-confirm');
+      await confirm.locator('[data-testid=confirm-no]').click();
+      await confirm.waitFor({ state: 'hidden' });
+      assert((await page.locator('.page-head .badge.stage-closed').count()) === 0, 'cancelling closed the case');
+      await page.locator('[data-testid=stage-form] button[type=submit]').click();
+      await confirm.locator('[data-testid=confirm-yes]').click();
       await page.locator('.page-head .badge.stage-closed').waitFor();
       await page.locator('dd', { hasText: RU['closure.reintegrated'] }).waitFor();
       await page.locator('[data-testid=stage-form] select[name=stage]').selectOption('shelter');
@@ -670,6 +701,14 @@ export async function scenarios({ base, chromium, results, log }) {
       await page.locator('#sec-access button').click();
       await page.locator('[data-testid=access-log] tbody tr').first().waitFor();
       await settle(page);
+      // The log names people and actions in words, never an id or an action's code.
+      const log = await page.locator('[data-testid=access-log] tbody').innerText();
+      assert(log.includes(RU['act.case.move_stage']), 'the access log does not name the stage move in words');
+      assert(
+        !/\b(case|plan|note|consent|referral|assistance)\.[a-z_]+\b/.test(log),
+        `the access log shows a code: ${log.slice(0, 200)}`,
+      );
+      assert(!/[0-9a-f]{8}-[0-9a-f]{4}/.test(log), 'the access log shows an id');
       await shot(page, 'supervisor-case-closed-reopened');
 
       // The body's half-year report: a narrative, an XLSX download (bearer token
@@ -698,6 +737,10 @@ export async function scenarios({ base, chromium, results, log }) {
         await settle(page);
         const sub = page.waitForResponse((r) => r.url().endsWith('/submit') && r.request().method() === 'POST');
         await page.locator('[data-testid=report-submit]').click();
+        const ask = page.locator('dialog[data-testid=confirm]');
+        await ask.waitFor();
+        await shot(page, 'supervisor-report-confirm');
+        await ask.locator('[data-testid=confirm-yes]').click();
         assert((await sub).status() === 200, 'submitting the report failed');
         await page.locator('.badge.report-submitted').waitFor();
         await shot(page, 'supervisor-report-submitted');
@@ -1626,6 +1669,90 @@ export async function scenarios({ base, chromium, results, log }) {
         await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, flagReason, comment]);
       });
     },
+  );
+
+  // 6. In Russian at 1280 and 390 px: the social worker finds the accepted
+  //    referral in My cases, named by the organization that referred it, and
+  //    opens a referral's page and the second factor's page (screens the
+  //    Kyrgyz walk leaves out); the caseworker's list is sorted by last
+  //    activity and names the assigned workers; on a phone its rows are
+  //    cards with status and deadlines, and the navigation folds behind a
+  //    menu that closes once a page is chosen.
+  await step(
+    'Russian: the accepted referral in My cases, a referral page, the case list by last activity, on a phone',
+    () =>
+      withBrowser({ locale: 'ru-RU', captureBodies: false }, async (page, watch) => {
+        const social = await tokenOf('social@mlsp.gov.kg');
+        const incoming = await call(social, 'GET', '/referrals?box=incoming&status=accepted&limit=1');
+        assert(incoming.items.length === 1, 'the social worker has no accepted referral');
+        await signIn(page, 'social@mlsp.gov.kg');
+        await keepLanguage(page, 'ru');
+        await nav(page, '/cases');
+        const referred = page.locator('[data-testid=case-table] tbody tr', {
+          has: page.locator('[data-testid=case-relation]'),
+        });
+        await referred.first().waitFor();
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('[data-testid=case-referrer]')].every(
+            (e) => e.textContent && e.textContent !== '…',
+          ),
+        );
+        const referrer = await referred.first().locator('[data-testid=case-referrer]').innerText();
+        assert(referrer.length > 3 && referrer !== '—', `the referring organization is not named: ${referrer}`);
+        await audit(page, 'social-cases', 'ru');
+        await page.goto(`${base}/referrals/${incoming.items[0].id}`);
+        await page.locator('li.referral.focused').waitFor();
+        await settle(page);
+        await audit(page, 'referral', 'ru');
+        await page.locator('.userbox a[href="/security"]').click();
+        await page.waitForURL((u) => new URL(u).pathname === '/security');
+        await settle(page);
+        assert(
+          await page.evaluate(() => document.activeElement?.tagName === 'H1'),
+          "the focus did not move to the new page's heading",
+        );
+        await audit(page, 'security', 'ru');
+        await page.locator('.userbox button').click();
+        await page.locator('input[name=email]').waitFor();
+
+        await signIn(page, 'caseworker@sezim.kg');
+        await keepLanguage(page, 'ru');
+        await nav(page, '/cases');
+        const sortSelect = page.locator('select:has(option[value=last_activity_at])');
+        assert((await sortSelect.inputValue()) === 'last_activity_at', 'the case list is not sorted by last activity');
+        assert(
+          watch.urls.some((u) => u.includes('/api/v1/cases?') && u.includes('sort=last_activity_at')),
+          'the list was not asked for in the order of last activity',
+        );
+        await page.locator('[data-testid=case-table] th', { hasText: RU['cases.lastActivity'] }).waitFor();
+        await page.locator('[data-testid=case-workers]', { hasText: /\p{L}/u }).first().waitFor();
+        await audit(page, 'cases', 'ru');
+        await page.setViewportSize({ width: 390, height: 860 });
+        const row = page.locator('[data-testid=case-table] tbody tr').first();
+        assert(
+          (await row.evaluate((tr) => getComputedStyle(tr).display)) === 'block',
+          'the rows are not cards on a phone',
+        );
+        const labels = await row.locator('td').evaluateAll((tds) => tds.map((td) => td.dataset.label));
+        for (const k of ['cases.status', 'cases.deadlines', 'cases.stage'])
+          assert(labels.includes(RU[k]), `a card has no "${RU[k]}": ${labels.join(', ')}`);
+        const status = row.locator(`td[data-label="${RU['cases.status']}"]`);
+        assert(await status.isVisible(), 'the status is not visible on a phone');
+        const referralsLink = page.locator('nav[aria-label] a[href="/referrals"]');
+        assert(await referralsLink.isHidden(), 'the navigation is not folded behind the menu on a phone');
+        const toggle = page.locator('[data-testid=menu-toggle]');
+        assert((await toggle.boundingBox()).height >= 44, 'the menu button is smaller than 44 px');
+        await toggle.click();
+        assert((await toggle.getAttribute('aria-expanded')) === 'true', 'the menu does not say it is open');
+        assert((await referralsLink.boundingBox()).height >= 44, 'a navigation link is smaller than 44 px');
+        await shot(page, 'ru-menu-open-390');
+        await referralsLink.click();
+        await page.waitForURL((u) => new URL(u).pathname === '/referrals');
+        await settle(page);
+        assert(await referralsLink.isHidden(), 'the menu stays open after a page is chosen');
+        await page.setViewportSize({ width: 1280, height: 860 });
+        await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+      }),
   );
 
   if (usersListStatus === 403)

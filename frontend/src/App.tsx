@@ -201,6 +201,40 @@ function useNavCounts(path: string, work: boolean, notifications: boolean) {
   return { counts, refresh, setWork };
 }
 
+/**
+ * After moving to another page (not on the first load), puts the focus on
+ * the new page's main heading, once the screen has rendered it, so that a
+ * screen reader announces the page and Tab continues from its top.
+ */
+function useFocusHeading(path: string) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const main = document.getElementById('main');
+    if (!main) return;
+    const focus = () => {
+      const h = main.querySelector('h1');
+      if (!h) return false;
+      if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
+      h.focus();
+      return true;
+    };
+    if (focus()) return;
+    const watch = new MutationObserver(() => {
+      if (focus()) watch.disconnect();
+    });
+    watch.observe(main, { childList: true, subtree: true });
+    const stop = setTimeout(() => watch.disconnect(), 10_000);
+    return () => {
+      watch.disconnect();
+      clearTimeout(stop);
+    };
+  }, [path]);
+}
+
 /** A count beside a navigation entry, read out with what it counts ("Unread: 3"). */
 function NavCount({ n, label }: { n: number | null; label: string }) {
   if (!n) return null;
@@ -224,6 +258,12 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
     '/work': <NavCount n={counts.work} label={t('nav.workCount')} />,
     '/notifications': <NavCount n={counts.unread} label={t('nav.unreadCount')} />,
   };
+
+  useFocusHeading(path);
+  // On a phone the navigation folds behind a menu button; moving to a page folds it again.
+  const [menu, setMenu] = useState(false);
+  useEffect(() => setMenu(false), [path]);
+  const waiting = (counts.work ?? 0) + (counts.unread ?? 0);
 
   useEffect(() => {
     if (path === '/' || path === '/login' || path === '/password') {
@@ -272,29 +312,42 @@ function Shell({ me, reload }: { me: Me; reload: () => void }) {
           <span className="brand-name">{t('app.name')}</span>
           <span className="brand-org">{me.organization.name[lang] || me.organization.code}</span>
         </div>
-        <nav aria-label={t('nav.main')} className="mainnav">
-          <ul>
-            {visible.map((n) => (
-              <li key={n.path}>
-                <a href={n.path} onClick={linkTo(n.path)} aria-current={active(n.path) ? 'page' : undefined}>
-                  {n.label}
-                  {badge[n.path]}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <div className="userbox">
-          <LanguageSwitch />
-          <span className="username" translate="no">
-            {me.name} <span className="muted-inv">({tx('role', me.role)})</span>
-          </span>
-          <a href="/security" onClick={linkTo('/security')} aria-current={path === '/security' ? 'page' : undefined}>
-            {t('nav.security')}
-          </a>
-          <button type="button" className="secondary" onClick={() => void logout('user')}>
-            {t('nav.signOut')}
-          </button>
+        <button
+          type="button"
+          className="menu-toggle secondary"
+          aria-expanded={menu}
+          aria-controls="nav-panel"
+          onClick={() => setMenu(!menu)}
+          data-testid="menu-toggle"
+        >
+          {t('nav.menu')}
+          <NavCount n={waiting} label={t('nav.waitingCount')} />
+        </button>
+        <div id="nav-panel" className={menu ? 'nav-panel open' : 'nav-panel'}>
+          <nav aria-label={t('nav.main')} className="mainnav">
+            <ul>
+              {visible.map((n) => (
+                <li key={n.path}>
+                  <a href={n.path} onClick={linkTo(n.path)} aria-current={active(n.path) ? 'page' : undefined}>
+                    {n.label}
+                    {badge[n.path]}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="userbox">
+            <LanguageSwitch />
+            <span className="username" translate="no">
+              {me.name} <span className="muted-inv">({tx('role', me.role)})</span>
+            </span>
+            <a href="/security" onClick={linkTo('/security')} aria-current={path === '/security' ? 'page' : undefined}>
+              {t('nav.security')}
+            </a>
+            <button type="button" className="secondary" onClick={() => void logout('user')}>
+              {t('nav.signOut')}
+            </button>
+          </div>
         </div>
       </header>
       <main id="main" tabIndex={-1}>

@@ -115,6 +115,36 @@ export const ACTIVITY_KINDS = ['awareness_event', 'training', 'campaign', 'publi
 export const REFERRAL_STATUSES = ['pending', 'accepted', 'declined', 'cancelled', 'completed', 'expired'] as const;
 export const URGENCIES = ['urgent', 'normal'] as const;
 export const AUDIT_OUTCOMES = ['success', 'denied', 'not_found', 'failure'] as const;
+/** The audited actions on a case that its access log shows, named in words. */
+export const CASE_AUDIT_ACTIONS = [
+  'case.create',
+  'case.read',
+  'case.read_history',
+  'case.list',
+  'case.search',
+  'case.duplicate_check',
+  'case.update',
+  'case.move_stage',
+  'case.assign',
+  'case.access_log',
+  'case.erase',
+  'plan.read',
+  'plan.update',
+  'note.create',
+  'note.list',
+  'assistance.create',
+  'assistance.list',
+  'assistance.update',
+  'consent.create',
+  'consent.list',
+  'consent.withdraw',
+  'referral.create',
+  'referral.list',
+  'referral.read',
+  'assessment.create',
+  'assessment.list',
+  'export.create',
+] as const;
 export const MEASURE_DIRECTIONS = [
   'coordination',
   'prevention',
@@ -272,6 +302,7 @@ export const LABELLED = {
   refstatus: REFERRAL_STATUSES,
   urgency: URGENCIES,
   outcome: AUDIT_OUTCOMES,
+  act: CASE_AUDIT_ACTIONS,
   direction: MEASURE_DIRECTIONS,
   unit: INDICATOR_UNITS,
   notif: NOTIFICATION_KINDS,

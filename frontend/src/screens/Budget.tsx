@@ -6,7 +6,7 @@ import { useMemo, useState } from 'react';
 import { useI18n } from '../i18n';
 import { ApiError, download, query } from '../lib/api';
 import type { Budget, BudgetMeasure } from '../lib/types';
-import { endedYears } from '../lib/work';
+import { bishkekToday, endedYears } from '../lib/work';
 import { useResource } from '../lib/resource';
 import { Done, plainOptions, Select } from './form';
 import { ErrorText, Table } from './common';
@@ -14,6 +14,7 @@ import { ErrorText, Table } from './common';
 export function BudgetSection() {
   const { t } = useI18n();
   const years = useMemo(() => endedYears(new Date(), 2022), []);
+  const thisYear = Number(bishkekToday(new Date()).slice(0, 4));
   const [year, setYear] = useState(years[0] ?? new Date().getFullYear() - 1);
   const { data: budget, error, loading } = useResource<Budget>(`/budget${query({ year: String(year) })}`);
 
@@ -26,7 +27,11 @@ export function BudgetSection() {
         label={t('budget.year')}
         name="budget_year"
         data-testid="budget-year"
-        options={plainOptions(years)}
+        options={[
+          // The current year is listed; its spending is reported once it has ended.
+          { value: thisYear, label: `${thisYear} (${t('budget.yearOpen')})`, disabled: true },
+          ...plainOptions(years),
+        ]}
         value={year}
         onValue={(v) => setYear(Number(v))}
       />

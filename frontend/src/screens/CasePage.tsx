@@ -5,7 +5,7 @@ import { reflectionState } from '../lib/domain';
 import { linkTo } from '../lib/router';
 import type { Case, CaseAction, Me, StageMove } from '../lib/types';
 import { CLOSURE_REASONS, type EnumName } from '../lib/enums';
-import { ErrorText, RiskBadge, StageBadge } from './common';
+import { Confirm, ErrorText, RiskBadge, StageBadge } from './common';
 import { bind, Done, FormButtons, Input, EnumSelect } from './form';
 import { AccessLogPanel, AssignPanel } from './case/Supervision';
 import { ConsentsPanel } from './case/Consents';
@@ -282,6 +282,8 @@ function Timeline({
   const [stage, setStage] = useState('');
   const [reason, setReason] = useState('');
   const [done, setDone] = useState(false);
+  // Closing cannot be undone by the person closing unless a supervisor reopens: asked first.
+  const [asking, setAsking] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -294,9 +296,14 @@ function Timeline({
     void load();
   }, [load, c.version]);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!stage) return;
+    if (stage === 'closed') setAsking(true);
+    else void move();
+  };
+  const move = async () => {
+    setAsking(false);
     setError(null);
     setDone(false);
     try {
@@ -358,6 +365,14 @@ function Timeline({
           <FormButtons className="row end" submit={t('case.moveSubmit')} />
         </form>
       )}
+      <Confirm
+        open={asking}
+        title={`${t('case.closeConfirmTitle')} ${c.code}`}
+        text={`${t('case.closureReason')}: ${tx('closure', reason)}. ${t('case.closeConfirmText')}`}
+        confirm={t('case.closeConfirm')}
+        onConfirm={() => void move()}
+        onCancel={() => setAsking(false)}
+      />
       <Done show={done} text={t('case.moved')} />
       <ErrorText error={error} />
     </div>

@@ -97,7 +97,11 @@ export function NewCase() {
         </fieldset>
         <Alert text={needs && t('new.checkNeeds')} />
         {checked && (
-          <div className="notice" role="status" data-testid="dup-result">
+          <div
+            className={checked.matches.length === 0 ? 'notice ok-box' : 'notice'}
+            role="status"
+            data-testid="dup-result"
+          >
             {checked.matches.length === 0 ? (
               <p>{t('new.noMatches')}</p>
             ) : (

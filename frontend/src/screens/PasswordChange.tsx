@@ -4,7 +4,7 @@ import { AuthCard } from './Login';
 import { api } from '../lib/api';
 import { logout } from '../auth/session';
 import { ErrorText } from './common';
-import { Alert, bind, FormButtons, Input } from './form';
+import { Alert, bind, FormButtons, Input, newPasswordProps } from './form';
 
 export function PasswordChange({ onDone }: { onDone: () => void }) {
   const { t } = useI18n();
@@ -15,7 +15,7 @@ export function PasswordChange({ onDone }: { onDone: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  const newPassword = { type: 'password', autoComplete: 'new-password', required: true, minLength: 12 } as const;
+  const newPassword = { ...newPasswordProps(t('password.rule')), required: true };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { useI18n } from '../i18n';
+import { useI18n, type Key } from '../i18n';
 import { ApiError, api, query } from '../lib/api';
 import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import type { Referral } from '../lib/types';
 import { ErrorText, useOrgName } from './common';
-import { ReasonForm } from './form';
+import { Done, ReasonForm } from './form';
 
 type Box = 'incoming' | 'outgoing';
 
@@ -59,6 +59,13 @@ export function Referrals({ canRespond, focus }: { canRespond: boolean; focus?: 
   );
 }
 
+/** What each answer to a referral says once done. */
+const DONE: Record<'accept' | 'decline' | 'complete', Key> = {
+  accept: 'ref.acceptedMsg',
+  decline: 'ref.declinedMsg',
+  complete: 'ref.completedMsg',
+};
+
 function ReferralRow({
   r,
   box,
@@ -81,6 +88,8 @@ function ReferralRow({
   const [matches, setMatches] = useState<{ id: string; code: string }[] | null>(null);
   const [mode, setMode] = useState<'' | 'decline' | 'complete'>('');
   const [error, setError] = useState<unknown>(null);
+  // What the last action did, said after it (accepting moves the case into My cases).
+  const [done, setDone] = useState<Key | null>(null);
   const self = useRef<HTMLLIElement>(null);
   useEffect(() => {
     if (focused) self.current?.focus();
@@ -88,6 +97,7 @@ function ReferralRow({
 
   const act = async (action: 'accept' | 'decline' | 'complete', body: Record<string, string | boolean>) => {
     setError(null);
+    setDone(null);
     try {
       onChange(
         await api<Referral>(`/referrals/${r.id}/${action}`, {
@@ -97,6 +107,7 @@ function ReferralRow({
       );
       setMode('');
       setMatches(null);
+      setDone(DONE[action]);
     } catch (e) {
       // An intake's person may already have a case here: offer those cases.
       if (action === 'accept' && r.kind === 'intake' && e instanceof ApiError && e.status === 409) {
@@ -203,20 +214,20 @@ function ReferralRow({
           {t('ref.openCase')}
         </a>
       )}
-      {actions && (
+      {actions && !mode && (
         <div className="row wrap">
           {r.status === 'pending' && (
             <>
               <button type="button" onClick={() => void act('accept', {})}>
                 {t('ref.accept')}
               </button>
-              <button type="button" className="secondary" onClick={() => setMode(mode === 'decline' ? '' : 'decline')}>
+              <button type="button" className="secondary" onClick={() => setMode('decline')}>
                 {t('ref.decline')}
               </button>
             </>
           )}
           {r.status === 'accepted' && (
-            <button type="button" onClick={() => setMode(mode === 'complete' ? '' : 'complete')}>
+            <button type="button" onClick={() => setMode('complete')}>
               {t('ref.complete')}
             </button>
           )}
@@ -250,6 +261,7 @@ function ReferralRow({
           onCancel={() => setMode('')}
         />
       )}
+      <Done show={!!done} text={done ? t(done) : ''} />
       <ErrorText error={error} />
     </li>
   );

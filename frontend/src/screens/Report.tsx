@@ -9,7 +9,7 @@ import { BudgetSection } from './Budget';
 import { cellText, currentHalf, halfYears, lastEndedHalf } from '../lib/domain';
 import type { HalfYearReport, Me, ReportMeasure } from '../lib/types';
 import { bind, Done, Select, TextArea } from './form';
-import { ErrorText, useOrgName, Table } from './common';
+import { Confirm, ErrorText, useOrgName, Table } from './common';
 
 export default function Report({ me }: { me: Me }) {
   const { t, f, lang } = useI18n();
@@ -47,7 +47,10 @@ export default function Report({ me }: { me: Me }) {
     void load();
   }, [load]);
 
+  // A submitted report cannot be changed or withdrawn: asked first.
+  const [asking, setAsking] = useState(false);
   const submit = async () => {
+    setAsking(false);
     setError(null);
     setMsg('');
     try {
@@ -149,13 +152,21 @@ export default function Report({ me }: { me: Me }) {
                 {t('report.csv')}
               </button>
               {writable && report.ended !== false && (
-                <button type="button" onClick={() => void submit()} data-testid="report-submit">
+                <button type="button" onClick={() => setAsking(true)} data-testid="report-submit">
                   {t('report.submit')}
                 </button>
               )}
             </div>
             {writable && report.ended === false && <p className="muted small">{t('report.submitAfterEnd')}</p>}
             <Done show={!!msg} text={msg} />
+            <Confirm
+              open={asking}
+              title={t('report.submitConfirmTitle')}
+              text={t('report.submitConfirmText')}
+              confirm={t('report.submit')}
+              onConfirm={() => void submit()}
+              onCancel={() => setAsking(false)}
+            />
           </div>
           {report.bodies && report.bodies.length > 0 && (
             <div className="panel">

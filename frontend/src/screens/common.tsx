@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useI18n, type Key } from '../i18n';
 import { ApiError, newIdempotencyKey } from '../lib/api';
 import { useOrganizations } from '../lib/refdata';
@@ -79,10 +79,38 @@ function HeaderCell({ col }: { col: Column }) {
 const colId = (c: Column) => (typeof c === 'string' ? c : 'text' in c ? c.id : c.key);
 
 /**
- * A table that scrolls sideways on narrow screens, with a header row of
- * column labels; `actions` adds a last column, labelled for screen readers
+ * Writes on each body and footer cell of a table the label of its column
+ * (`data-label`, from the last header row, column spans counted), which a
+ * phone shows beside the value when the rows become cards (styles.css).
+ */
+export function labelCells(table: HTMLTableElement): void {
+  const head = table.tHead?.rows[table.tHead.rows.length - 1];
+  if (!head) return;
+  const labels: string[] = [];
+  for (const th of Array.from(head.cells)) {
+    const text = (th.textContent ?? '').trim();
+    for (let i = 0; i < th.colSpan; i++) labels.push(text);
+  }
+  const rows = [
+    ...Array.from(table.tBodies).flatMap((b) => Array.from(b.rows)),
+    ...Array.from(table.tFoot?.rows ?? []),
+  ];
+  for (const tr of rows) {
+    let col = 0;
+    for (const cell of Array.from(tr.cells)) {
+      const label = labels[col] ?? '';
+      if (cell.dataset.label !== label) cell.dataset.label = label;
+      col += cell.colSpan;
+    }
+  }
+}
+
+/**
+ * A table with a header row of column labels; on a phone its rows become
+ * cards, each value beside its column's label, so that nothing scrolls
+ * sideways. `actions` adds a last column, labelled for screen readers
  * only, for the row's buttons. The children are its rows; `foot` its footer
- * rows. With `label` or `labelledBy` the scrolling box is a named region.
+ * rows. With `label` or `labelledBy` the box is a named region.
  */
 export function Table({
   testId,
@@ -106,6 +134,10 @@ export function Table({
   children: ReactNode;
 }) {
   const all: Column[] = actions ? [...cols, { key: 'ref.actions', hidden: true }] : cols;
+  const ref = useRef<HTMLTableElement>(null);
+  useLayoutEffect(() => {
+    if (ref.current) labelCells(ref.current);
+  });
   return (
     <div
       className="table-wrap"
@@ -114,7 +146,7 @@ export function Table({
       aria-label={label}
       aria-labelledby={labelledBy}
     >
-      <table data-testid={testId} className={className}>
+      <table ref={ref} data-testid={testId} className={className}>
         {caption && <caption className="visually-hidden">{caption}</caption>}
         <thead>
           <tr>
@@ -127,5 +159,60 @@ export function Table({
         {foot && <tfoot>{foot}</tfoot>}
       </table>
     </div>
+  );
+}
+
+/**
+ * Asks before an action that cannot be undone (closing a case, submitting a
+ * report): a modal dialog that says what will happen, with the action's own
+ * label on its confirming button. Escape or the cancelling button closes it
+ * without acting.
+ */
+export function Confirm({
+  open,
+  title,
+  text,
+  confirm,
+  onConfirm,
+  onCancel,
+}: {
+  open: boolean;
+  title: string;
+  text: string;
+  confirm: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const { t } = useI18n();
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      className="confirm"
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-text"
+      data-testid="confirm"
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id="confirm-title">{title}</h2>
+      <p id="confirm-text">{text}</p>
+      <div className="row wrap end">
+        <button type="button" className="secondary" onClick={onCancel} data-testid="confirm-no" autoFocus>
+          {t('common.cancel')}
+        </button>
+        <button type="button" onClick={onConfirm} data-testid="confirm-yes">
+          {confirm}
+        </button>
+      </div>
+    </dialog>
   );
 }

@@ -5,7 +5,9 @@
 import {
   useId,
   useState,
+  type FormEvent,
   type InputHTMLAttributes,
+  type InvalidEvent,
   type ReactNode,
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
@@ -97,6 +99,8 @@ export interface Option {
   value: string | number;
   label: ReactNode;
   personal?: boolean;
+  /** Shown but not choosable (its label says why). */
+  disabled?: boolean;
 }
 
 type SelectProps = FieldProps<SelectHTMLAttributes<HTMLSelectElement>> & {
@@ -114,7 +118,7 @@ export function Select({ label, hint, error, labelClass, options, empty, onValue
         <select {...aria} {...rest} onChange={(e) => onValue(e.target.value)}>
           {empty !== undefined && <option value="">{empty}</option>}
           {options.map((o) => (
-            <option key={o.value} value={o.value} translate={o.personal ? 'no' : undefined}>
+            <option key={o.value} value={o.value} translate={o.personal ? 'no' : undefined} disabled={o.disabled}>
               {o.label}
             </option>
           ))}
@@ -358,4 +362,23 @@ export function RowButton({
       </span>
     </button>
   );
+}
+
+/** The length the server asks of a new password (internal/platform/passwd). */
+export const PASSWORD_MIN = 12;
+
+/**
+ * The props of a new-password input: the rule stated under it and, when the
+ * browser refuses the value, its message in the app's language rather than
+ * the browser's.
+ */
+export function newPasswordProps(rule: string) {
+  return {
+    type: 'password',
+    autoComplete: 'new-password',
+    minLength: PASSWORD_MIN,
+    hint: rule,
+    onInvalid: (e: InvalidEvent<HTMLInputElement>) => e.currentTarget.setCustomValidity(rule),
+    onInput: (e: FormEvent<HTMLInputElement>) => e.currentTarget.setCustomValidity(''),
+  } as const;
 }

@@ -13,7 +13,7 @@ import { awaitsApproval, needsApproval } from '../../lib/domain';
 import { useOrganizations } from '../../lib/refdata';
 import type { Me, User, UserApproval } from '../../lib/types';
 import { ErrorText, useOrgName, Table } from '../common';
-import { bind, Check, Input, RowButton, SaveCancel, Select, OrgSelect, EnumSelect } from '../form';
+import { bind, Check, Input, RowButton, SaveCancel, Select, OrgSelect, EnumSelect, newPasswordProps } from '../form';
 import { OpenErasures } from '../case/Erasure';
 
 export default function Users({ me }: { me: Me }) {
@@ -270,10 +270,8 @@ export function UserForm({
         {askPassword && (
           <Input
             label={t(user ? 'users.resetPassword' : 'users.password')}
-            type="password"
+            {...newPasswordProps(t('password.rule'))}
             name="password"
-            autoComplete="new-password"
-            minLength={12}
             required={!user}
             {...bind(password, setPassword)}
           />

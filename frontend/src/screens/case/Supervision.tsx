@@ -3,6 +3,7 @@ import { useI18n } from '../../i18n';
 import { api, query } from '../../lib/api';
 import { fetchAll, LoadMore, usePagedList } from '../../lib/paged';
 import type { AccessEntry, Case, Me, User } from '../../lib/types';
+import { foldAccessLog } from '../../lib/accesslog';
 import { bind, FormButtons, Select } from '../form';
 import { ErrorText, Table } from '../common';
 
@@ -94,7 +95,7 @@ export function AssignPanel({ c, me, onChanged }: { c: Case; me: Me; onChanged: 
             required
             translate="no"
             empty="—"
-            options={free.map((w) => ({ value: w.id, label: w.name }))}
+            options={free.map((w) => ({ value: w.id, label: `${w.name} · ${w.email}` }))}
             {...bind(pick, setPick)}
           />
           <FormButtons className="row end" submit={t('assign.add')} />
@@ -124,7 +125,7 @@ async function caseworkers(): Promise<User[]> {
 }
 
 export function AccessLogPanel({ caseId }: { caseId: string }) {
-  const { t, tx, f } = useI18n();
+  const { t, tx, tr, f } = useI18n();
   // The log is read (and the reading audited) only when asked for.
   const [shown, setShown] = useState(false);
   const list = usePagedList<AccessEntry>(shown ? `/cases/${caseId}/access-log` : null);
@@ -137,12 +138,20 @@ export function AccessLogPanel({ caseId }: { caseId: string }) {
         </button>
       ) : (
         <Table testId="access-log" cols={['audit.at', 'audit.action', 'audit.role', 'audit.actor', 'audit.outcome']}>
-          {list.items.map((a) => (
+          {foldAccessLog(list.items).map(({ entry: a, count }) => (
             <tr key={a.id}>
               <td>{f.dateTime(a.at)}</td>
-              <td className="code">{a.action}</td>
+              <td>
+                {tr('act', a.action, a.action)}
+                {count > 1 && (
+                  <span className="muted" data-testid="access-folded">
+                    {' '}
+                    ({t('access.times')}: {count})
+                  </span>
+                )}
+              </td>
               <td>{tx('role', a.role)}</td>
-              <td translate="no">{a.actor_name ?? (a.actor_id ? a.actor_id.slice(0, 8) : '—')}</td>
+              <td translate="no">{a.actor_name ?? '—'}</td>
               <td>{tx('outcome', a.outcome)}</td>
             </tr>
           ))}
