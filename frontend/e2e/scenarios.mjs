@@ -703,7 +703,7 @@ export async function scenarios({ base, chromium, results, log }) {
       await settle(page);
       // The log names people and actions in words, never an id or an action's code.
       const log = await page.locator('[data-testid=access-log] tbody').innerText();
-      assert(log.includes(RU['act.case.move_stage']), 'the access log does not name the stage move in words');
+      assert(log.includes(RU['auditact.case.move_stage']), 'the access log does not name the stage move in words');
       assert(
         !/\b(case|plan|note|consent|referral|assistance)\.[a-z_]+\b/.test(log),
         `the access log shows a code: ${log.slice(0, 200)}`,
@@ -953,7 +953,10 @@ export async function scenarios({ base, chromium, results, log }) {
         const form = page.locator('[data-testid=assign-form]');
         await form.waitFor();
         const opt = form.locator('select[name=worker] option').nth(1);
-        const [id, name] = [await opt.getAttribute('value'), (await opt.innerText()).trim()];
+        // The list names each worker with the e-mail, telling apart two of one name.
+        const [id, label] = [await opt.getAttribute('value'), (await opt.innerText()).trim()];
+        const [name, email] = label.split(' · ');
+        assert(/^[^@\s]+@[^@\s]+$/.test(email ?? ''), `the worker's e-mail is not in the list: ${label}`);
         await form.locator('select[name=worker]').selectOption(id);
         const patched = page.waitForResponse(
           (r) => UUID_PATH.test(new URL(r.url()).pathname.replace('/api/v1', '')) && r.request().method() === 'PATCH',

@@ -142,7 +142,7 @@ export function HtcdsExport() {
   };
   return (
     <div className="panel" data-testid="htcds">
-      <h2>{t('htcds.title')}</h2>
+      <h2 id="htcds-h">{t('htcds.title')}</h2>
       <p className="muted small">{t('htcds.explain')}</p>
       <div className="row wrap">
         <Select

@@ -30,15 +30,27 @@ const DIM_PREFIX: Record<string, EnumName> = {
 
 /** The label of a dimension value in the current language. */
 export function useDimLabel(): (dim: string, value: string) => string {
-  const { t, tx, f } = useI18n();
+  const { t, tx, f, lang } = useI18n();
+  const countries = useMemo(() => countryNames(lang), [lang]);
   return (dim, value) => {
     if (value === 'unknown') return t('dim.unknown');
+    if (dim === 'country' && /^[A-Z]{2}$/.test(value)) return countries(value);
     if (value === 'none') return t('dim.none');
     if (value === 'other' && !DIM_PREFIX[dim]) return t('dim.other');
     if (dim === 'month') return f.month(value);
     const p = DIM_PREFIX[dim];
     return p ? tx(p, value) : value;
   };
+}
+
+/** Countries by ISO 3166-1 code, named in the language (the code where the browser has no name). */
+function countryNames(lang: string): (code: string) => string {
+  try {
+    const names = new Intl.DisplayNames([lang, 'ru'], { type: 'region' });
+    return (code) => names.of(code) ?? code;
+  } catch {
+    return (code) => code;
+  }
 }
 
 export default function Dashboard({ me }: { me: Me }) {
@@ -64,6 +76,29 @@ export default function Dashboard({ me }: { me: Me }) {
         )}
       </div>
       <p className="muted">{t('dash.explain')}</p>
+      <nav className="toc" aria-label={t('dash.contents')}>
+        <ul>
+          <li>
+            <a href="#ind-h">{t('ind.title')}</a>
+          </li>
+          {me.permissions.includes('stats.export') && (
+            <li>
+              <a href="#htcds-h">{t('htcds.title')}</a>
+            </li>
+          )}
+          {me.permissions.includes('budget.read') && (
+            <li>
+              <a href="#budget-h">{t('budget.title')}</a>
+            </li>
+          )}
+          <li>
+            <a href="#series-h">{t('dash.series')}</a>
+          </li>
+          <li>
+            <a href="#tables-h">{t('dash.tables')}</a>
+          </li>
+        </ul>
+      </nav>
       <div className="panel row wrap">
         <Select
           label={t('dash.period')}
@@ -80,13 +115,17 @@ export default function Dashboard({ me }: { me: Me }) {
       <Indicators period={period} />
       {me.permissions.includes('stats.export') && <HtcdsExport />}
       {me.permissions.includes('budget.read') && <BudgetSection />}
-      <h2 className="section-title">{t('dash.series')}</h2>
+      <h2 className="section-title" id="series-h">
+        {t('dash.series')}
+      </h2>
       <div className="grid-wide">
         {series.map((s) => (
           <SeriesChart key={s.name} name={s.name} />
         ))}
       </div>
-      <h2 className="section-title">{t('dash.tables')}</h2>
+      <h2 className="section-title" id="tables-h">
+        {t('dash.tables')}
+      </h2>
       <div className="grid-wide">
         {tables.map((s) => (
           <StatsTableView key={s.name} info={s} period={period} />
@@ -145,7 +184,8 @@ function StatsTableView({ info, period }: { info: StatsInfo; period: string }) {
       )}
       {table && (
         <p className="small muted">
-          {t('dash.total')}: {cellText(table.totals.count, table.totals.suppressed, table.k, f.number)} · k = {table.k}
+          {t('dash.total')}: {cellText(table.totals.count, table.totals.suppressed, table.k, f.number)} ·{' '}
+          {t('dash.kIs')} {table.k}
         </p>
       )}
     </div>
@@ -153,10 +193,11 @@ function StatsTableView({ info, period }: { info: StatsInfo; period: string }) {
 }
 
 export function OneDim({ table }: { table: StatsTable }) {
-  const { tr } = useI18n();
+  const { t, tr } = useI18n();
   const label = useDimLabel();
   const dim = table.dimensions[0];
   const max = Math.max(table.k, ...table.rows.map((r) => r.count ?? 0));
+  if (table.rows.length === 0) return <p className="muted">{t('dash.noData')}</p>;
   return (
     <Table
       className="bars"
@@ -250,6 +291,16 @@ function SeriesChart({ name }: { name: string }) {
   const bw = W / n;
   const max = Math.max(table.k, ...table.rows.map((r) => r.count ?? 0));
   const released = table.rows.filter((r) => !r.suppressed).length;
+  if (!table.rows.some((r) => r.suppressed || (r.count ?? 0) > 0))
+    return (
+      <div className="panel stats" data-testid={`series-${name}`}>
+        <h3>{title}</h3>
+        <p className="muted" data-testid="no-data">
+          {t('dash.noData')}
+        </p>
+      </div>
+    );
+  // The y axis: 0 at the foot, the largest value (or k) at the head.
   return (
     <div className="panel stats" data-testid={`series-${name}`}>
       <h3>{title}</h3>
@@ -274,6 +325,10 @@ function SeriesChart({ name }: { name: string }) {
           );
         })}
         <line x1="0" y1={H} x2={W} y2={H} className="axis" />
+        <line x1="0" y1="0" x2={W} y2="0" className="gridline" />
+        <text x={W} y="10" textAnchor="end" className="axis-label">
+          {f.number(max)} {t('dash.persons')}
+        </text>
         {table.rows.length > 0 && (
           <text x="0" y={H + 13} className="axis-label">
             {f.month(String(table.rows[0].month))}
@@ -306,7 +361,7 @@ function Indicators({ period }: { period: string }) {
   const year = Number(period.slice(0, 4));
   return (
     <div className="panel" data-testid="indicators">
-      <h2>{t('ind.title')}</h2>
+      <h2 id="ind-h">{t('ind.title')}</h2>
       {error ? (
         error instanceof ApiError && error.status === 404 ? (
           <p className="muted">{t('common.unavailable')}</p>

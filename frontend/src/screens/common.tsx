@@ -95,13 +95,18 @@ export function labelCells(table: HTMLTableElement): void {
     ...Array.from(table.tBodies).flatMap((b) => Array.from(b.rows)),
     ...Array.from(table.tFoot?.rows ?? []),
   ];
+  // Rows left to span, per column, of cells with rowSpan from rows above.
+  const spanned: number[] = [];
   for (const tr of rows) {
     let col = 0;
     for (const cell of Array.from(tr.cells)) {
+      while ((spanned[col] ?? 0) > 0) col++;
       const label = labels[col] ?? '';
       if (cell.dataset.label !== label) cell.dataset.label = label;
+      for (let i = 0; i < cell.colSpan; i++) if (cell.rowSpan > 1) spanned[col + i] = cell.rowSpan;
       col += cell.colSpan;
     }
+    for (let i = 0; i < spanned.length; i++) if (spanned[i] > 0) spanned[i]--;
   }
 }
 

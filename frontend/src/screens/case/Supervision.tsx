@@ -142,7 +142,7 @@ export function AccessLogPanel({ caseId }: { caseId: string }) {
             <tr key={a.id}>
               <td>{f.dateTime(a.at)}</td>
               <td>
-                {tr('act', a.action, a.action)}
+                {tr('auditact', a.action, a.action)}
                 {count > 1 && (
                   <span className="muted" data-testid="access-folded">
                     {' '}
