@@ -216,7 +216,8 @@ function useFocusHeading(path: string) {
     const main = document.getElementById('main');
     if (!main) return;
     const focus = () => {
-      const h = main.querySelector('h1');
+      // The page's own heading: while its screen loads, the one before stays hidden in the tree.
+      const h = Array.from(main.querySelectorAll('h1')).find((x) => x.getClientRects().length > 0);
       if (!h) return false;
       if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
       h.focus();
