@@ -77,12 +77,11 @@ func TestAcceptsGzip(t *testing.T) {
 	}
 }
 
-// Downloads, ranges, pre-encoded and binary answers go byte for byte as the
-// handler wrote them, while text answers of the same size are gzipped; a
-// streamed text answer arrives decompressible.
-func TestAnswersThatMustGoAsTheyAreAreNotCompressed(t *testing.T) {
+// downloadServer serves file the ways a download can go: as an attachment,
+// inline as PDF and as text (each with ranges), already encoded, and a
+// text stream flushed in parts.
+func downloadServer(file []byte) *echo.Echo {
 	e := New(Options{Logger: slog.New(slog.DiscardHandler)})
-	file := []byte(strings.Repeat("%PDF-1.7 0123456789abcdef\n", 400))
 	serve := func(ct, disposition string) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
@@ -110,22 +109,31 @@ func TestAnswersThatMustGoAsTheyAreAreNotCompressed(t *testing.T) {
 		}
 		return nil
 	})
-	call := func(path, rangeHeader string) *http.Response {
-		req := httptest.NewRequest(http.MethodGet, path, nil)
-		req.Header.Set("Accept-Encoding", "gzip")
-		if rangeHeader != "" {
-			req.Header.Set("Range", rangeHeader)
-		}
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		return rec.Result()
-	}
-	body := func(r *http.Response) []byte {
-		b, _ := io.ReadAll(r.Body)
-		_ = r.Body.Close()
-		return b
-	}
+	return e
+}
 
+// fetchGzip asks path of e accepting gzip (and for a range, when given) and
+// returns the status, the headers and the body as sent.
+func fetchGzip(e *echo.Echo, path, rangeHeader string) (int, http.Header, []byte) {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if rangeHeader != "" {
+		req.Header.Set("Range", rangeHeader)
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	res := rec.Result()
+	defer func() { _ = res.Body.Close() }()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, body
+}
+
+// Downloads, ranges, pre-encoded and binary answers go byte for byte as the
+// handler wrote them, while text answers of the same size are gzipped; a
+// streamed text answer arrives decompressible.
+func TestAnswersThatMustGoAsTheyAreAreNotCompressed(t *testing.T) {
+	file := []byte(strings.Repeat("%PDF-1.7 0123456789abcdef\n", 400))
+	e := downloadServer(file)
 	for _, c := range []struct {
 		name, path, rangeHeader string
 		code                    int
@@ -138,38 +146,33 @@ func TestAnswersThatMustGoAsTheyAreAreNotCompressed(t *testing.T) {
 		{"encoded already", "/api/v1/documents/encoded", "", http.StatusOK, file},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := call(c.path, c.rangeHeader)
-			got := body(r)
-			if r.StatusCode != c.code || !bytes.Equal(got, c.want) {
-				t.Fatalf("%d, %d bytes (want %d, %d bytes as written)", r.StatusCode, len(got), c.code, len(c.want))
+			code, h, got := fetchGzip(e, c.path, c.rangeHeader)
+			if code != c.code || !bytes.Equal(got, c.want) {
+				t.Fatalf("%d, %d bytes (want %d, %d bytes as written)", code, len(got), c.code, len(c.want))
 			}
-			if enc := r.Header.Get("Content-Encoding"); c.name != "encoded already" && enc != "" {
+			if enc := h.Get("Content-Encoding"); c.name != "encoded already" && enc != "" {
 				t.Errorf("Content-Encoding %q", enc)
 			}
-			if r.Header.Get("Cache-Control") != "no-store" {
-				t.Errorf("Cache-Control %q", r.Header.Get("Cache-Control"))
+			if h.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control %q", h.Get("Cache-Control"))
 			}
 		})
 	}
 
-	r := call("/api/v1/documents/inline-text", "")
-	if r.Header.Get("Content-Encoding") != "gzip" || r.Header.Get("Content-Length") != "" {
-		t.Fatalf("inline text: Content-Encoding %q, Content-Length %q", r.Header.Get("Content-Encoding"), r.Header.Get("Content-Length"))
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(body(r)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := io.ReadAll(zr); !bytes.Equal(got, file) {
-		t.Error("inline text does not decompress to the file")
-	}
-
-	r = call("/api/v1/stream", "")
-	zr, err = gzip.NewReader(bytes.NewReader(body(r)))
-	if err != nil || r.Header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("stream: %v, Content-Encoding %q", err, r.Header.Get("Content-Encoding"))
-	}
-	if got, _ := io.ReadAll(zr); string(got) != strings.Repeat("data: jardam\n\n", 3) {
-		t.Errorf("stream decompresses to %q", got)
+	for path, want := range map[string][]byte{
+		"/api/v1/documents/inline-text": file,
+		"/api/v1/stream":                []byte(strings.Repeat("data: jardam\n\n", 3)),
+	} {
+		_, h, body := fetchGzip(e, path, "")
+		if h.Get("Content-Encoding") != "gzip" || h.Get("Content-Length") != "" {
+			t.Fatalf("%s: Content-Encoding %q, Content-Length %q", path, h.Get("Content-Encoding"), h.Get("Content-Length"))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := io.ReadAll(zr); !bytes.Equal(got, want) {
+			t.Errorf("%s does not decompress to what was written", path)
+		}
 	}
 }
