@@ -771,6 +771,16 @@ export async function scenarios({ base, chromium, results, log }) {
         .locator('td')
         .first();
       assert((await rare.getAttribute('data-cell')) === 'suppressed', 'two persons of a type are not withheld');
+      // A table of contents leads to each part; countries and measures are named, not coded.
+      for (const id of ['ind-h', 'series-h', 'tables-h'])
+        assert(
+          (await page.locator(`nav.toc a[href="#${id}"]`).count()) === 1 &&
+            (await page.locator(`#${id}`).count()) === 1,
+          `no contents entry for ${id}`,
+        );
+      const heads = await page.locator('.stats tbody th').allInnerTexts();
+      const coded = heads.filter((h) => /^[A-Z]{2}$/.test(h.trim()) || /^\d+\.\d+$/.test(h.trim()));
+      assert(coded.length === 0, `the dashboard shows bare codes: ${coded.slice(0, 5).join(', ')}`);
       await shot(page, 'coordinator-dashboard');
       await nav(page, '/report');
       await page.locator('[data-testid=report], [data-testid=report-unavailable], p.error').first().waitFor();

@@ -10,6 +10,7 @@ import type { EnumName } from '../lib/enums';
 import { linkTo } from '../lib/router';
 import type { IndicatorMatrix, Me, StatsInfo, StatsRow, StatsTable } from '../lib/types';
 import { useResource } from '../lib/resource';
+import { useMeasures } from '../lib/refdata';
 import { bind, Select } from './form';
 import { ErrorText, Table } from './common';
 import { BudgetSection, HtcdsExport } from './Budget';
@@ -32,7 +33,12 @@ const DIM_PREFIX: Record<string, EnumName> = {
 export function useDimLabel(): (dim: string, value: string) => string {
   const { t, tx, f, lang } = useI18n();
   const countries = useMemo(() => countryNames(lang), [lang]);
+  const measures = useMeasures();
   return (dim, value) => {
+    if (dim === 'measure') {
+      const m = measures.find((x) => x.code === value);
+      if (m) return `${m.code} ${m.title[lang] || m.title.en}`;
+    }
     if (value === 'unknown') return t('dim.unknown');
     if (dim === 'country' && /^[A-Z]{2}$/.test(value)) return countries(value);
     if (value === 'none') return t('dim.none');
