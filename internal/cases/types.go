@@ -143,8 +143,8 @@ type Case struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 	// LastActivityAt is when anything was last recorded on the case: the
 	// case, its stage, workers, plan, notes, assistance, consents,
-	// referrals, assessments, flags, approvals or documents (migration
-	// 0028); reading it is not activity.
+	// referrals, assessments, flags, approvals, documents or follow-ups
+	// (migration 0030); reading it is not activity.
 	LastActivityAt time.Time `json:"last_activity_at"`
 	// AssignedWorkers names the workers of the caller's organization
 	// assigned to the case; set in lists.

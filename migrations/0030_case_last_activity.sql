@@ -1,6 +1,7 @@
 -- A case's last activity: when anything was last recorded on it (the case
 -- itself, its stage, workers, plan, notes, assistance, consents,
--- referrals, assessments, flags, approvals or documents), so that lists can put the cases being worked on first. Reads
+-- referrals, assessments, flags, approvals, documents or follow-ups), so
+-- that lists can put the cases being worked on first. Reads
 -- are not activity. Triggers keep it whoever writes, including a referred
 -- organization recording assistance or a note on another organization's
 -- case, and it moves forward only. It is not part of the case's version: a
@@ -22,7 +23,8 @@ UPDATE cases c SET last_activity_at = greatest(
     (SELECT max(s.created_at) FROM case_assessments s WHERE s.case_id = c.id),
     (SELECT max(greatest(f.created_at, f.removed_at)) FROM case_flags f WHERE f.case_id = c.id),
     (SELECT max(greatest(v.requested_at, v.decided_at)) FROM case_approvals v WHERE v.case_id = c.id),
-    (SELECT max(greatest(d.uploaded_at, d.removed_at)) FROM documents d WHERE d.case_id = c.id));
+    (SELECT max(greatest(d.uploaded_at, d.removed_at)) FROM documents d WHERE d.case_id = c.id),
+    (SELECT max(u.updated_at) FROM case_follow_ups u WHERE u.case_id = c.id));
 ALTER TABLE cases ALTER COLUMN last_activity_at SET DEFAULT now();
 ALTER TABLE cases ALTER COLUMN last_activity_at SET NOT NULL;
 
@@ -76,4 +78,6 @@ CREATE TRIGGER case_activity AFTER INSERT OR UPDATE ON case_flags
 CREATE TRIGGER case_activity AFTER INSERT OR UPDATE ON case_approvals
     FOR EACH ROW EXECUTE FUNCTION jardam_case_activity();
 CREATE TRIGGER case_activity AFTER INSERT OR UPDATE ON documents
+    FOR EACH ROW EXECUTE FUNCTION jardam_case_activity();
+CREATE TRIGGER case_activity AFTER INSERT OR UPDATE ON case_follow_ups
     FOR EACH ROW EXECUTE FUNCTION jardam_case_activity();
