@@ -144,7 +144,7 @@ type Case struct {
 	// LastActivityAt is when anything was last recorded on the case: the
 	// case, its stage, workers, plan, notes, assistance, consents,
 	// referrals, assessments, flags, approvals, documents or follow-ups
-	// (migration 0032); reading it is not activity.
+	// (migration 0034); reading it is not activity.
 	LastActivityAt time.Time `json:"last_activity_at"`
 	// AssignedWorkers names the workers of the caller's organization
 	// assigned to the case; set in lists.
