@@ -435,6 +435,7 @@ func TestApprovals(t *testing.T) {
 			if r := decide(sup2, planID, "approve", map[string]any{}); r.Status != 409 {
 				t.Fatalf("approved twice: %d", r.Status)
 			}
+			assertPlanApproval(t, env, w.senderSupervisor, w.caseID)
 		}},
 		{"a closure waits for approval and happens on it", func(w *caseworkWorld, t *testing.T) {
 			id, _ := newConsentedCase(t)
@@ -765,5 +766,25 @@ func TestConsentNamesTheGuardian(t *testing.T) {
 	r := consent("guardian", guardian)
 	if r.Status != 201 || r.Map(t)["given_by_person_id"] != guardian {
 		t.Fatalf("a guardian's consent: %d %s", r.Status, r.Body)
+	}
+}
+
+// assertPlanApproval: the plan reads approved at the version approved, and
+// no longer once it changes.
+func assertPlanApproval(t *testing.T, env *apitest.Env, tok, caseID string) {
+	t.Helper()
+	var pl map[string]any
+	env.GetJSON(t, tok, "/api/v1/cases/"+caseID+"/plan", &pl)
+	if pl["approved"] != true || pl["approved_version"] != float64(1) || pl["approved_at"] == nil {
+		t.Fatalf("the approved plan: %v", pl)
+	}
+	put := env.Do(apitest.Request{Method: http.MethodPut, Path: "/api/v1/cases/" + caseID + "/plan", Token: tok,
+		Body: map[string]any{"needs_assessment": "", "goals": []map[string]any{{"text": "find work and housing", "need": "income"}}, "version": 1}})
+	if put.Status != 200 {
+		t.Fatalf("plan changed: %d %s", put.Status, put.Body)
+	}
+	env.GetJSON(t, tok, "/api/v1/cases/"+caseID+"/plan", &pl)
+	if pl["approved"] != false || pl["approved_version"] != float64(1) {
+		t.Fatalf("a changed plan still reads approved: %v", pl)
 	}
 }

@@ -37,6 +37,16 @@ func (s *Service) readPlan(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Plan
 		return Plan{}, err
 	}
 	out := Plan{Goals: []Goal{}, Version: r.Version, UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt}
+	var ap struct {
+		PlanVersion *int
+		DecidedAt   *time.Time
+	}
+	if err := tx.Raw(`SELECT plan_version, decided_at FROM case_approvals
+		WHERE case_id = ? AND kind = 'plan' AND status = 'approved' ORDER BY decided_at DESC LIMIT 1`, id).Scan(&ap).Error; err != nil {
+		return Plan{}, err
+	}
+	out.ApprovedVersion, out.ApprovedAt = ap.PlanVersion, utcPtr(ap.DecidedAt)
+	out.Approved = ap.PlanVersion != nil && *ap.PlanVersion == r.Version
 	if r.PlanEnc == nil {
 		return out, nil
 	}

@@ -209,6 +209,12 @@ type Plan struct {
 	Version         int        `json:"version"`
 	UpdatedBy       *uuid.UUID `json:"updated_by"`
 	UpdatedAt       *time.Time `json:"updated_at"`
+	// ApprovedVersion is the last version of the plan a supervisor
+	// approved (an approval of kind plan), nil when none was; Approved
+	// says whether the plan as it stands is that version.
+	ApprovedVersion *int       `json:"approved_version"`
+	ApprovedAt      *time.Time `json:"approved_at"`
+	Approved        bool       `json:"approved"`
 }
 
 // PlanInput is the body of PUT /cases/{id}/plan.

@@ -381,6 +381,8 @@ export const en = {
   'plan.due': 'Due on',
   'plan.status': 'Status',
   'plan.noGoals': 'No goals yet.',
+  'plan.approved': 'Approved by a supervisor',
+  'plan.changedSinceApproval': 'Changed since a supervisor approved it: ask for approval again.',
   'plan.addGoal': 'Add a goal',
   'plan.removeGoal': 'Remove',
   'plan.save': 'Save plan',

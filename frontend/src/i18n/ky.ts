@@ -382,6 +382,8 @@ export const ky: Messages = {
   'plan.due': 'Мөөнөтү',
   'plan.status': 'Абалы',
   'plan.noGoals': 'Азырынча максаттар жок.',
+  'plan.approved': 'Жетекчи бекиткен',
+  'plan.changedSinceApproval': 'Жетекчи бекиткенден кийин өзгөрдү: кайра бекитүүнү сураңыз.',
   'plan.addGoal': 'Максат кошуу',
   'plan.removeGoal': 'Өчүрүү',
   'plan.save': 'Планды сактоо',

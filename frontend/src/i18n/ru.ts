@@ -381,6 +381,8 @@ export const ru: Messages = {
   'plan.due': 'Срок',
   'plan.status': 'Состояние',
   'plan.noGoals': 'Целей пока нет.',
+  'plan.approved': 'Утверждён руководителем',
+  'plan.changedSinceApproval': 'Изменён после утверждения руководителем: запросите утверждение снова.',
   'plan.addGoal': 'Добавить цель',
   'plan.removeGoal': 'Удалить',
   'plan.save': 'Сохранить план',

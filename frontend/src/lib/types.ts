@@ -349,6 +349,10 @@ export interface Plan {
   goals: Goal[];
   version: number;
   updated_at: string | null;
+  /** The last version a supervisor approved (null: never), and whether the plan is still that version. */
+  approved_version?: number | null;
+  approved_at?: string | null;
+  approved?: boolean;
 }
 
 export interface Measure {

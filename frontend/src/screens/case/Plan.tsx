@@ -76,6 +76,19 @@ export function PlanPanel({ caseId, canWrite }: { caseId: string; canWrite: bool
           {t('plan.updated')} {f.dateTime(plan.updated_at)}
         </p>
       )}
+      {plan.approved && plan.approved_at && (
+        <p>
+          <span className="badge valid" data-testid="plan-approved">
+            {t('plan.approved')}
+          </span>{' '}
+          <span className="muted small">{f.dateTime(plan.approved_at)}</span>
+        </p>
+      )}
+      {!plan.approved && plan.approved_version != null && (
+        <p className="muted small" data-testid="plan-changed">
+          {t('plan.changedSinceApproval')}
+        </p>
+      )}
       <form onSubmit={submit} className="stack" data-testid="plan-form">
         <TextArea
           label={t('plan.needs')}
