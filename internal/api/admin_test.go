@@ -210,6 +210,39 @@ func TestOrganizationsAreManagedByTheAdmin(t *testing.T) {
 		t.Fatalf("missing organization: %d", r.Status)
 	}
 	assertKindChangeKeepsRoles(t, env, admin, id)
+	assertApprovalKinds(t, env, admin)
+}
+
+// assertApprovalKinds: an organization's required approvals are closure
+// and transfer until the admin changes them, to a set of known kinds.
+func assertApprovalKinds(t *testing.T, env *apitest.Env, admin string) {
+	t.Helper()
+	path := "/api/v1/organizations/" + env.OrgID("AKZHUROK")
+	patch := func(kinds []string, invalid bool) *apitest.Response {
+		return env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: admin, Invalid: invalid,
+			Header: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"approval_kinds": kinds}})
+	}
+	if r := patch([]string{"closure", "closure"}, false); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"approval_kinds"`) {
+		t.Errorf("a kind twice: %d %s", r.Status, r.Body)
+	}
+	if r := patch([]string{"retirement"}, true); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"approval_kinds"`) {
+		t.Errorf("an unknown kind: %d %s", r.Status, r.Body)
+	}
+	r := patch([]string{"plan", "transfer"}, false)
+	if r.Status != http.StatusOK {
+		t.Fatalf("approval kinds: %d %s", r.Status, r.Body)
+	}
+	got := r.Map(t)["approval_kinds"].([]any)
+	if len(got) != 2 || got[0] != "plan" || got[1] != "transfer" {
+		t.Errorf("approval kinds %v", got)
+	}
+	var sezim struct{ Items []map[string]any }
+	env.GetJSON(t, admin, "/api/v1/organizations?limit=200", &sezim)
+	for _, o := range sezim.Items {
+		if o["code"] == "SEZIM" && len(o["approval_kinds"].([]any)) != 2 {
+			t.Errorf("Sezim's default approval kinds: %v", o["approval_kinds"])
+		}
+	}
 }
 
 // assertKindChangeKeepsRoles: an organization with accounts is not turned

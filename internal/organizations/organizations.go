@@ -41,16 +41,19 @@ type Name struct {
 
 // Organization is the API view of an organization.
 type Organization struct {
-	ID        uuid.UUID `json:"id"`
-	Code      string    `json:"code"`
-	Name      Name      `json:"name"`
-	Kind      string    `json:"kind"`
-	Region    string    `json:"region"`
-	Services  []string  `json:"services"`
-	Active    bool      `json:"active"`
-	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID       uuid.UUID `json:"id"`
+	Code     string    `json:"code"`
+	Name     Name      `json:"name"`
+	Kind     string    `json:"kind"`
+	Region   string    `json:"region"`
+	Services []string  `json:"services"`
+	// ApprovalKinds are the requests (plan, closure, transfer) for which
+	// its workers need a supervisor's approval.
+	ApprovalKinds []string  `json:"approval_kinds"`
+	Active        bool      `json:"active"`
+	Version       int       `json:"version"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // CreateInput is the body of POST /organizations.
@@ -75,27 +78,32 @@ type Patch struct {
 	Kind     *string    `json:"kind"`
 	Region   *string    `json:"region"`
 	Services *[]string  `json:"services"`
-	Active   *bool      `json:"active"`
-	Version  *int       `json:"version"`
+	// ApprovalKinds replaces the requests that need a supervisor's
+	// approval (a subset of ApprovalKinds).
+	ApprovalKinds *[]string `json:"approval_kinds"`
+	Active        *bool     `json:"active"`
+	Version       *int      `json:"version"`
 }
 
 // row is the stored organization.
 type row struct {
-	ID        uuid.UUID
-	Code      string
-	NameRu    string
-	NameKy    string
-	NameEn    string
-	Kind      string
-	Region    string
-	Services  []string `gorm:"type:text[]"`
-	Active    bool
-	Version   int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID       uuid.UUID
+	Code     string
+	NameRu   string
+	NameKy   string
+	NameEn   string
+	Kind     string
+	Region   string
+	Services []string `gorm:"type:text[]"`
+	// ApprovalKinds is the organization's approval_kinds.
+	ApprovalKinds []string `gorm:"type:text[]"`
+	Active        bool
+	Version       int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
-const columns = `id, code, name_ru, name_ky, name_en, kind, region, services, active, version, created_at, updated_at`
+const columns = `id, code, name_ru, name_ky, name_en, kind, region, services, approval_kinds, active, version, created_at, updated_at`
 
 func toOrganization(r row) Organization {
 	s := []string(r.Services)
@@ -103,7 +111,8 @@ func toOrganization(r row) Organization {
 		s = []string{}
 	}
 	return Organization{ID: r.ID, Code: r.Code, Name: Name{r.NameRu, r.NameKy, r.NameEn}, Kind: r.Kind, Region: r.Region,
-		Services: s, Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Services: s, ApprovalKinds: orEmpty(r.ApprovalKinds), Active: r.Active, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // apply sets the fields patch p changes.
@@ -127,6 +136,9 @@ func (r *row) apply(p Patch) {
 	}
 	if p.Services != nil {
 		r.Services = orEmpty(*p.Services)
+	}
+	if p.ApprovalKinds != nil {
+		r.ApprovalKinds = orEmpty(*p.ApprovalKinds)
 	}
 	if p.Active != nil {
 		r.Active = *p.Active
@@ -192,6 +204,16 @@ func (p Patch) check(v *apperr.Validation) {
 	if p.Services != nil {
 		validServices(v, *p.Services)
 	}
+	if p.ApprovalKinds != nil {
+		seen := map[string]bool{}
+		for _, k := range *p.ApprovalKinds {
+			if !oneOf(k, ApprovalKinds) || seen[k] {
+				v.Add("approval_kinds", "must list each of "+strings.Join(ApprovalKinds, ", ")+" at most once")
+				break
+			}
+			seen[k] = true
+		}
+	}
 }
 
 func validName(v *apperr.Validation, field, s string) {
@@ -253,13 +275,16 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Organization, err
 	r := row{ID: uuid.New(), Code: in.Code, Active: true, Version: 1}
 	r.apply(p)
 	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
-		var ts struct{ CreatedAt, UpdatedAt time.Time }
+		var ts struct {
+			CreatedAt, UpdatedAt time.Time
+			ApprovalKinds        []string `gorm:"type:text[]"`
+		}
 		if err := tx.Raw(`INSERT INTO organizations (id, code, name_ru, name_ky, name_en, kind, region, services)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at, updated_at`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at, updated_at, approval_kinds`,
 			r.ID, r.Code, r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, database.Array[string](r.Services)).Scan(&ts).Error; err != nil {
 			return err
 		}
-		r.CreatedAt, r.UpdatedAt = ts.CreatedAt, ts.UpdatedAt
+		r.CreatedAt, r.UpdatedAt, r.ApprovalKinds = ts.CreatedAt, ts.UpdatedAt, ts.ApprovalKinds
 		return audit.Record(ctx, tx, "organization.create", "organization", r.ID.String(), audit.Success)
 	})
 	if database.IsCode(err, database.CodeUniqueViolation) {
@@ -307,8 +332,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, expected int, p Patc
 			UpdatedAt time.Time
 		}
 		if err := tx.Raw(`UPDATE organizations SET name_ru = ?, name_ky = ?, name_en = ?, kind = ?, region = ?, services = ?,
-			active = ?, version = version + 1, updated_at = now() WHERE id = ? RETURNING version, updated_at`,
-			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, database.Array[string](r.Services), r.Active, id).Scan(&upd).Error; err != nil {
+			approval_kinds = ?, active = ?, version = version + 1, updated_at = now() WHERE id = ? RETURNING version, updated_at`,
+			r.NameRu, r.NameKy, r.NameEn, r.Kind, r.Region, database.Array[string](r.Services),
+			database.Array[string](orEmpty(r.ApprovalKinds)), r.Active, id).Scan(&upd).Error; err != nil {
 			return err
 		}
 		r.Version, r.UpdatedAt = upd.Version, upd.UpdatedAt

@@ -473,6 +473,7 @@ export const en = {
   'orgs.kind': 'Kind',
   'orgs.region': 'Region',
   'orgs.services': 'Services offered',
+  'orgs.approvalKinds': 'Requests that need a supervisor’s approval',
   'orgs.active': 'Active',
 
   'users.title': 'Users',

@@ -474,6 +474,7 @@ export const ky: Messages = {
   'orgs.kind': 'Түрү',
   'orgs.region': 'Аймагы',
   'orgs.services': 'Көрсөтүлүүчү кызматтар',
+  'orgs.approvalKinds': 'Жетекчинин бекитүүсүн талап кылган суроо-талаптар',
   'orgs.active': 'Иштеп жатат',
 
   'users.title': 'Колдонуучулар',

@@ -471,6 +471,7 @@ export const ru: Messages = {
   'orgs.kind': 'Вид',
   'orgs.region': 'Регион',
   'orgs.services': 'Оказываемые услуги',
+  'orgs.approvalKinds': 'Запросы, требующие утверждения руководителем',
   'orgs.active': 'Действует',
 
   'users.title': 'Пользователи',

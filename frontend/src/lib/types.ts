@@ -312,6 +312,8 @@ export interface Organization {
   kind: string;
   region: string;
   services: string[];
+  /** The requests its workers need a supervisor's approval for. */
+  approval_kinds?: string[];
   active: boolean;
   version: number;
 }

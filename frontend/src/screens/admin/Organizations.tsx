@@ -1,9 +1,10 @@
 // Organizations (system admins): list, create, edit, deactivate.
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { useI18n } from '../../i18n';
+import { translate, useI18n } from '../../i18n';
 import { api, type Page } from '../../lib/api';
 import { invalidateOrganizations } from '../../lib/refdata';
 import { ASSISTANCE_TYPES, ORG_KINDS, REGIONS } from '../../lib/enums';
+import { APPROVAL_KINDS } from '../../lib/casework';
 import { type Organization } from '../../lib/types';
 import { ErrorText, Table } from '../common';
 import { bindDraft, Check, Checks, Input, RowButton, SaveCancel, useEnumOptions, EnumSelect } from '../form';
@@ -16,6 +17,7 @@ interface Draft {
   kind: string;
   region: string;
   services: string[];
+  approvalKinds: string[];
   active: boolean;
 }
 /** The label of the organization's name in each language, in the order the form asks for them. */
@@ -30,6 +32,7 @@ const EMPTY: Draft = {
   kind: 'ngo',
   region: 'bishkek_city',
   services: [],
+  approvalKinds: ['closure', 'transfer'],
   active: true,
 };
 
@@ -97,7 +100,7 @@ function OrgForm({
   onDone: () => Promise<void>;
   onCancel: () => void;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const enumOptions = useEnumOptions();
   const [d, setD] = useState<Draft>(
     org
@@ -107,6 +110,7 @@ function OrgForm({
           kind: org.kind,
           region: org.region,
           services: org.services ?? [],
+          approvalKinds: org.approval_kinds ?? [],
           active: org.active,
         }
       : EMPTY,
@@ -122,7 +126,15 @@ function OrgForm({
         await api(`/organizations/${org.id}`, {
           method: 'PATCH',
           headers: { 'Content-Type': 'application/merge-patch+json' },
-          body: { name, kind: d.kind, region: d.region, services: d.services, active: d.active, version: org.version },
+          body: {
+            name,
+            kind: d.kind,
+            region: d.region,
+            services: d.services,
+            approval_kinds: d.approvalKinds,
+            active: d.active,
+            version: org.version,
+          },
         });
       } else {
         await api('/organizations', {
@@ -159,6 +171,14 @@ function OrgForm({
         chosen={d.services}
         onChange={(services) => setD({ ...d, services })}
       />
+      {org && (
+        <Checks
+          legend={t('orgs.approvalKinds')}
+          options={APPROVAL_KINDS.map((k) => ({ value: k, label: translate(lang, `apkind.${k}`) }))}
+          chosen={d.approvalKinds}
+          onChange={(approvalKinds) => setD({ ...d, approvalKinds })}
+        />
+      )}
       {org && <Check label={t('orgs.active')} checked={d.active} onChange={(active) => setD({ ...d, active })} />}
       <SaveCancel onCancel={onCancel} />
       <ErrorText error={error} />
