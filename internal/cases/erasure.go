@@ -10,6 +10,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/audit"
+	"github.com/jardam-kg/jardam/internal/notifications"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
@@ -155,8 +156,8 @@ type erasureRow struct {
 // left out).
 func (r erasureRow) open(sealer *jcrypto.Sealer, k caseKey) (ErasureRequest, error) {
 	out := ErasureRequest{ID: r.ID, CaseID: r.CaseID, CaseCode: r.CaseCode, Reason: r.Reason, Status: r.Status,
-		RequestedBy: r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), DecidedBy: r.DecidedBy, DecidedAt: utcPtr(r.DecidedAt),
-		EraseAfter: utcPtr(r.EraseAfter), ErasedAt: utcPtr(r.ErasedAt), BlockedBy: r.BlockedBy, Version: r.Version}
+		RequestedBy: r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), DecidedBy: r.DecidedBy, DecidedAt: utc(r.DecidedAt),
+		EraseAfter: utc(r.EraseAfter), ErasedAt: utc(r.ErasedAt), BlockedBy: r.BlockedBy, Version: r.Version}
 	if sealer == nil {
 		return out, nil
 	}
@@ -172,14 +173,6 @@ func (r erasureRow) open(sealer *jcrypto.Sealer, k caseKey) (ErasureRequest, err
 		}
 	}
 	return out, nil
-}
-
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
 
 // blocker answers what stops erasing case id now ("" when nothing does),
@@ -415,7 +408,7 @@ func (s *Service) decideErasure(ctx context.Context, id uuid.UUID, decision stri
 				return ErasureRequest{}, r.CaseID, err
 			}
 			if decision == decideReject && r.RequestedBy != nil {
-				if err := notifyUser(tx, r.CaseID, KindErasureRejected, *r.RequestedBy); err != nil {
+				if err := notifications.NotifyUser(ctx, tx, *r.RequestedBy, KindErasureRejected, r.CaseCode, r.CaseID); err != nil {
 					return ErasureRequest{}, r.CaseID, err
 				}
 			}
@@ -632,8 +625,8 @@ func (s *Service) readHold(ctx context.Context, tx *gorm.DB, caseID uuid.UUID) (
 		FROM case_legal_holds WHERE case_id = ?`, caseID).Scan(&r).Error; err != nil {
 		return LegalHold{}, err
 	}
-	out := LegalHold{CaseID: caseID, Active: r.Active, PlacedBy: r.PlacedBy, PlacedAt: utcPtr(r.PlacedAt),
-		LiftedAt: utcPtr(r.LiftedAt), Version: r.Version}
+	out := LegalHold{CaseID: caseID, Active: r.Active, PlacedBy: r.PlacedBy, PlacedAt: utc(r.PlacedAt),
+		LiftedAt: utc(r.LiftedAt), Version: r.Version}
 	if r.Until != nil {
 		d := r.Until.Format(time.DateOnly)
 		out.Until = &d
@@ -659,10 +652,4 @@ func notifyOrganization(tx *gorm.DB, caseID uuid.UUID, kind string, except uuid.
 	return tx.Exec(`INSERT INTO notifications (user_id, kind, ref_code, link)
 		SELECT u.id, ?, c.code, '/cases/' || c.id FROM cases c JOIN users u ON u.organization_id = c.owner_organization_id
 		WHERE c.id = ? AND u.role IN ? AND u.disabled_at IS NULL AND u.id <> ?`, kind, caseID, roles, except).Error
-}
-
-// notifyUser tells user of an erasure event on the case (its code only).
-func notifyUser(tx *gorm.DB, caseID uuid.UUID, kind string, user uuid.UUID) error {
-	return tx.Exec(`INSERT INTO notifications (user_id, kind, ref_code, link)
-		SELECT ?, ?, c.code, '/cases/' || c.id FROM cases c WHERE c.id = ?`, user, kind, caseID).Error
 }

@@ -45,7 +45,7 @@ func (s *Service) readPlan(ctx context.Context, tx *gorm.DB, id uuid.UUID) (Plan
 		WHERE case_id = ? AND kind = 'plan' AND status = 'approved' ORDER BY decided_at DESC LIMIT 1`, id).Scan(&ap).Error; err != nil {
 		return Plan{}, err
 	}
-	out.ApprovedVersion, out.ApprovedAt = ap.PlanVersion, utcPtr(ap.DecidedAt)
+	out.ApprovedVersion, out.ApprovedAt = ap.PlanVersion, utc(ap.DecidedAt)
 	out.Approved = ap.PlanVersion != nil && *ap.PlanVersion == r.Version
 	if r.PlanEnc == nil {
 		return out, nil
