@@ -168,8 +168,7 @@ func (s *Service) RequestApproval(ctx context.Context, caseID uuid.UUID, in Appr
 			}
 			return out[0], access.ErrReplayed
 		}
-		c, err := lockOpenCase(tx, caseID)
-		if err != nil {
+		if _, err := lockOpenCase(tx, caseID); err != nil {
 			return Approval{}, err
 		}
 		req := approvalRequest{Comment: in.Comment}
@@ -212,7 +211,7 @@ func (s *Service) RequestApproval(ctx context.Context, caseID uuid.UUID, in Appr
 		if res.RowsAffected == 0 {
 			return Approval{}, apperr.Conflict("a request of this kind already waits for approval", "kind")
 		}
-		if err := notifications.NotifySupervisors(ctx, tx, rel.OwnerOrgID, p.UserID, notifications.KindApprovalRequested, c.Code, caseID); err != nil {
+		if err := notifications.NotifyOwnerRoles(ctx, tx, caseID, p.UserID, notifications.KindApprovalRequested, authz.RoleSupervisor); err != nil {
 			return Approval{}, err
 		}
 		out, err := s.readApprovals(ctx, tx, caseID, id)

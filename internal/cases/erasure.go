@@ -244,7 +244,7 @@ func (s *Service) RequestErasure(ctx context.Context, caseID uuid.UUID, in Erasu
 			if res.RowsAffected == 0 {
 				return ErasureRequest{}, apperr.Conflict("an erasure request for this case is already open", "status")
 			}
-			if err := notifyOrganization(tx, caseID, KindErasureRequested, p.UserID, authz.RoleSupervisor, authz.RoleOrgAdmin); err != nil {
+			if err := notifications.NotifyOwnerRoles(ctx, tx, caseID, p.UserID, KindErasureRequested, authz.RoleSupervisor, authz.RoleOrgAdmin); err != nil {
 				return ErasureRequest{}, err
 			}
 			return s.erasureByID(tx, id, sealer, k)
@@ -389,7 +389,7 @@ func (s *Service) decideErasure(ctx context.Context, id uuid.UUID, decision stri
 				p.UserID, s.set.ErasureDelay.Seconds(), id).Error; err != nil {
 				return ErasureRequest{}, r.CaseID, err
 			}
-			if err := notifyOrganization(tx, r.CaseID, KindErasureScheduled, uuid.Nil, authz.RoleSupervisor); err != nil {
+			if err := notifications.NotifyOwnerRoles(ctx, tx, r.CaseID, uuid.Nil, KindErasureScheduled, authz.RoleSupervisor); err != nil {
 				return ErasureRequest{}, r.CaseID, err
 			}
 			if s.set.ErasureDelay <= 0 {
@@ -584,7 +584,7 @@ func (s *Service) PutLegalHold(ctx context.Context, caseID uuid.UUID, in LegalHo
 				return LegalHold{}, res.Error
 			}
 			if res.RowsAffected > 0 {
-				if err := notifyOrganization(tx, caseID, KindErasureCancelled, uuid.Nil, authz.RoleSupervisor); err != nil {
+				if err := notifications.NotifyOwnerRoles(ctx, tx, caseID, uuid.Nil, KindErasureCancelled, authz.RoleSupervisor); err != nil {
 					return LegalHold{}, err
 				}
 			}
@@ -643,13 +643,4 @@ func (s *Service) readHold(ctx context.Context, tx *gorm.DB, caseID uuid.UUID) (
 		}
 	}
 	return out, nil
-}
-
-// notifyOrganization tells the active accounts of the case's owning
-// organization with one of roles, except except, of an erasure event on
-// the case (its code only).
-func notifyOrganization(tx *gorm.DB, caseID uuid.UUID, kind string, except uuid.UUID, roles ...string) error {
-	return tx.Exec(`INSERT INTO notifications (user_id, kind, ref_code, link)
-		SELECT u.id, ?, c.code, '/cases/' || c.id FROM cases c JOIN users u ON u.organization_id = c.owner_organization_id
-		WHERE c.id = ? AND u.role IN ? AND u.disabled_at IS NULL AND u.id <> ?`, kind, caseID, roles, except).Error
 }

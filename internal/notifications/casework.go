@@ -23,12 +23,13 @@ func NotifyUser(ctx context.Context, tx *gorm.DB, user uuid.UUID, kind, caseCode
 		user, kind, caseCode, "/cases/"+caseID.String()).Error
 }
 
-// NotifySupervisors writes an in-app notification of kind about case
-// caseID (its code caseCode), inside tx, to the active supervisors of
-// organization org except actor. It returns the database's error.
-func NotifySupervisors(ctx context.Context, tx *gorm.DB, org, actor uuid.UUID, kind, caseCode string, caseID uuid.UUID) error {
+// NotifyOwnerRoles writes an in-app notification of kind about case
+// caseID, inside tx, to the active accounts of the case's owning
+// organization whose role is one of roles, except except (uuid.Nil for
+// nobody). The notification carries the case's code and a link to it. It
+// returns the database's error.
+func NotifyOwnerRoles(ctx context.Context, tx *gorm.DB, caseID, except uuid.UUID, kind string, roles ...string) error {
 	return tx.WithContext(ctx).Exec(`INSERT INTO notifications (user_id, kind, ref_code, link)
-		SELECT u.id, ?, ?, ? FROM users u
-		WHERE u.organization_id = ? AND u.role = 'supervisor' AND u.disabled_at IS NULL AND u.id <> ?`,
-		kind, caseCode, "/cases/"+caseID.String(), org, actor).Error
+		SELECT u.id, ?, c.code, '/cases/' || c.id FROM cases c JOIN users u ON u.organization_id = c.owner_organization_id
+		WHERE c.id = ? AND u.role IN ? AND u.disabled_at IS NULL AND u.id <> ?`, kind, caseID, roles, except).Error
 }
