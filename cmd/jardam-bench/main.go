@@ -82,7 +82,7 @@ func main() {
 	flag.StringVar(&o.flows, "flows", strings.Join(allFlows, ","), "flows to run, comma separated")
 	flag.BoolVar(&o.noFloor, "no-floor", false, "skip both SQL floors (the captured statements replayed through pgx, and the minimal SQL)")
 	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment of jardam serve, comma separated KEY=VALUE (e.g. GOMEMLIMIT=off,JARDAM_MAX_CONCURRENT_KDF=4)")
-	flag.StringVar(&o.pprofDir, "pprof", "", "write a heap profile of the server after each flow to this directory (e.g. .data/bench-pprof)")
+	flag.StringVar(&o.pprofDir, "pprof", "", "write the server's CPU profile during each flow and a heap profile after it to this directory (e.g. .data/bench-pprof)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -308,7 +308,7 @@ func startServe(ctx context.Context, bin, tmp string, t target, tracePath string
 }
 
 // runFlows drives each flow of -flows in turn and adds its result to
-// report, with the server's peak memory, a heap profile with -pprof, and
+// report, with the server's peak memory, its CPU and heap profiles with -pprof, and
 // one traced iteration for the SQL floor.
 func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root string) error {
 	for _, name := range strings.Split(b.o.flows, ",") {
@@ -339,7 +339,11 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 		logf("flow %s: first request %.0f ms; %d clients for %v", name, first, b.o.concurrency, b.o.duration)
 		pid := srv.cmd.Process.Pid
 		resetPeakRSS(pid)
+		cpu := b.cpuProfile(ctx, srv, filepath.Join(root, b.o.pprofDir, name+".cpu"))
 		res := b.drive(ctx, name, func(ctx context.Context, w, i int) error { return f.run(ctx, w, i, "") })
+		if err := <-cpu; err != nil {
+			logf("cpu profile: %v", err)
+		}
 		res.FirstMS = first
 		res.PeakRSSMB = peakRSS(pid)
 		report.ServerPeakRSSMB = max(report.ServerPeakRSSMB, res.PeakRSSMB)
@@ -633,6 +637,20 @@ func resetPeakRSS(pid int) {
 }
 
 // saveProfile writes the profile at url to path.
+// cpuProfile records, with -pprof, the server's CPU profile over the
+// flow's duration beside the heap profiles; the channel gives
+// its outcome once the profile is written to path (at once without -pprof).
+func (b *bench) cpuProfile(ctx context.Context, srv *server, path string) <-chan error {
+	done := make(chan error, 1)
+	if srv.pprofBase == "" {
+		done <- nil
+		return done
+	}
+	url := srv.pprofBase + "/debug/pprof/profile?seconds=" + strconv.Itoa(max(1, int(b.o.duration.Seconds())))
+	go func() { done <- saveProfile(ctx, url, path) }()
+	return done
+}
+
 func saveProfile(ctx context.Context, url, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err

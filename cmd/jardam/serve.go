@@ -216,6 +216,7 @@ func startPprof(addr string) (closeFn func(), err error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	go func() { _ = http.Serve(pl, mux) }() //nolint:gosec // G114: profiling on a local address, refused in production
 	return func() { _ = pl.Close() }, nil
 }

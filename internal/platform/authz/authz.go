@@ -132,9 +132,21 @@ var (
 	ContactRefer       = Permission{"contact", "refer"}
 )
 
-// Enforcer answers role checks from the embedded policy.
+// Enforcer answers role checks from the embedded policy. The policy does
+// not change while the process runs, so casbin's answer for every role and
+// every permission the policy names is taken once, when it is loaded, into
+// a decision table: a check on a request's path is a map lookup, not an
+// expression evaluated anew (it was a third of a case read's CPU time). A
+// permission the policy does not name is denied, as casbin would deny it.
 type Enforcer struct {
-	e *casbin.Enforcer
+	e       *casbin.Enforcer
+	allowed map[decision]bool
+}
+
+// decision is one entry of the decision table: role may do permission.
+type decision struct {
+	role string
+	perm Permission
 }
 
 // Load builds the enforcer from the embedded model and policy. It returns an
@@ -153,7 +165,37 @@ func LoadFrom(modelText, policyText string) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
-	return &Enforcer{e: e}, nil
+	allowed, err := decide(e)
+	if err != nil {
+		return nil, err
+	}
+	return &Enforcer{e: e, allowed: allowed}, nil
+}
+
+// decide asks e for every role and every permission its policy names and
+// returns the permissions allowed.
+func decide(e *casbin.Enforcer) (map[decision]bool, error) {
+	rules, err := e.GetPolicy()
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	out := map[decision]bool{}
+	for _, r := range rules {
+		if len(r) < 3 {
+			continue
+		}
+		p := Permission{Resource: r[1], Action: r[2]}
+		for _, role := range Roles {
+			ok, err := e.Enforce(role, p.Resource, p.Action)
+			if err != nil {
+				return nil, fmt.Errorf("policy: %s for %s: %w", p, role, err)
+			}
+			if ok {
+				out[decision{role, p}] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 func stripComments(s string) string {
@@ -170,11 +212,7 @@ func stripComments(s string) string {
 
 // Allowed reports whether role may do p. Unknown roles may do nothing.
 func (en *Enforcer) Allowed(role string, p Permission) bool {
-	if !IsRole(role) {
-		return false
-	}
-	ok, err := en.e.Enforce(role, p.Resource, p.Action)
-	return err == nil && ok
+	return en.allowed[decision{role, p}]
 }
 
 // PermissionsOf lists the `resource.action` names role may do, sorted.
