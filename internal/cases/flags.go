@@ -43,6 +43,28 @@ type flagRow struct {
 	CreatedAt time.Time
 }
 
+// flagJSON is a flag as partsSQL writes it (until a date, bytea base64).
+type flagJSON struct {
+	ID        uuid.UUID `json:"id"`
+	CaseID    uuid.UUID `json:"case_id"`
+	ReasonEnc []byte    `json:"reason_enc"`
+	Until     *string   `json:"until"`
+	CreatedBy uuid.UUID `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// row is f as a flagRow; an until that is not a date is dropped (the
+// column's type makes one impossible).
+func (f flagJSON) row() flagRow {
+	r := flagRow{ID: f.ID, CaseID: f.CaseID, ReasonEnc: f.ReasonEnc, CreatedBy: f.CreatedBy, CreatedAt: f.CreatedAt}
+	if f.Until != nil {
+		if d, err := time.Parse("2006-01-02", *f.Until); err == nil {
+			r.Until = &d
+		}
+	}
+	return r
+}
+
 // activeFlag is the condition on case_flags f of a flag in force today.
 const activeFlag = `f.removed_at IS NULL AND (f.until IS NULL OR f.until >= (now() AT TIME ZONE 'Asia/Bishkek')::date)`
 
@@ -151,6 +173,12 @@ func (s *Service) readFlags(ctx context.Context, tx *gorm.DB, ids []uuid.UUID, r
 		WHERE f.case_id IN ? AND `+cond+` ORDER BY f.created_at, f.id`, append([]any{ids}, args...)...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	return s.openFlags(ctx, rows, reasons, func(id uuid.UUID) (caseKey, error) { return s.caseKey(tx, id) })
+}
+
+// openFlags turns flag rows into flags by case, opening the reasons where
+// reasons says so with the case's data key from keyOf (asked once a case).
+func (s *Service) openFlags(ctx context.Context, rows []flagRow, reasons func(uuid.UUID) bool, keyOf func(uuid.UUID) (caseKey, error)) (map[uuid.UUID][]Flag, error) {
 	out := map[uuid.UUID][]Flag{}
 	sealers := map[uuid.UUID]*jcrypto.Sealer{}
 	keys := map[uuid.UUID]caseKey{}
@@ -163,15 +191,18 @@ func (s *Service) readFlags(ctx context.Context, tx *gorm.DB, ids []uuid.UUID, r
 		if reasons(r.CaseID) {
 			sealer, ok := sealers[r.CaseID]
 			if !ok {
-				var err error
+				k, err := keyOf(r.CaseID)
+				if err != nil {
+					return nil, err
+				}
 				var erased bool
-				if sealer, keys[r.CaseID], erased, err = s.caseSealer(ctx, tx, r.CaseID); err != nil {
+				if sealer, erased, err = s.openKey(ctx, k); err != nil {
 					return nil, err
 				}
 				if erased {
 					sealer = nil
 				}
-				sealers[r.CaseID] = sealer
+				sealers[r.CaseID], keys[r.CaseID] = sealer, k
 			}
 			if sealer != nil {
 				reason, err := openText(sealer, r.ReasonEnc, ad("case_flags", "reason", r.ID, keys[r.CaseID].KeyVersion))

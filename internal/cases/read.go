@@ -2,7 +2,9 @@ package cases
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,19 +57,85 @@ const caseColumns = `c.id, c.code, c.owner_organization_id, c.identifying_organi
 	c.last_activity_at`
 
 type eventRow struct {
-	ID         uuid.UUID
-	CaseID     uuid.UUID
-	Position   int
-	Kind       string
-	Country    *string
-	Region     *string
-	YearMonth  *string
-	DetailsEnc []byte
+	ID         uuid.UUID `json:"id"`
+	Kind       string    `json:"kind"`
+	Country    *string   `json:"country"`
+	Region     *string   `json:"region"`
+	YearMonth  *string   `json:"year_month"`
+	DetailsEnc []byte    `json:"details_enc"`
 }
 
-type assignmentRow struct {
-	CaseID uuid.UUID
-	UserID uuid.UUID
+// partsSQL reads what a case read adds to the case rows, for the cases of
+// the array parameter, in one statement: each case's data key, its
+// assigned workers, its events and its flags in force (bytea as base64, so
+// that the JSON decodes into []byte).
+const partsSQL = `SELECT p.id AS case_id, k.key_version, k.master_version, k.wrapped,
+	(SELECT json_agg(a.user_id ORDER BY a.assigned_at, a.user_id) FROM case_assignments a WHERE a.case_id = p.id) AS assigned,
+	(SELECT json_agg(json_build_object('id', e.id, 'kind', e.kind, 'country', e.country, 'region', e.region,
+		'year_month', e.year_month, 'details_enc', translate(encode(e.details_enc, 'base64'), E'\n', ''))
+		ORDER BY e.position) FROM case_events e WHERE e.case_id = p.id) AS events,
+	(SELECT json_agg(json_build_object('id', f.id, 'case_id', f.case_id,
+		'reason_enc', translate(encode(f.reason_enc, 'base64'), E'\n', ''), 'until', f.until,
+		'created_by', f.created_by, 'created_at', f.created_at) ORDER BY f.created_at, f.id)
+		FROM case_flags f WHERE f.case_id = p.id AND ` + activeFlag + `) AS flags
+	FROM unnest(?::uuid[]) AS p(id) LEFT JOIN case_keys k ON k.case_id = p.id`
+
+// partsRow is a row of partsSQL.
+type partsRow struct {
+	CaseID        uuid.UUID
+	KeyVersion    *int
+	MasterVersion *string
+	Wrapped       []byte
+	Assigned      []byte
+	Events        []byte
+	Flags         []byte
+}
+
+// caseParts is partsSQL's answer, by case.
+type caseParts struct {
+	keys     map[uuid.UUID]caseKey
+	assigned map[uuid.UUID][]uuid.UUID
+	events   map[uuid.UUID][]eventRow
+	flags    []flagRow
+}
+
+// readParts reads the parts of cases ids (partsSQL): one round trip for a
+// case or a page of them.
+func (s *Service) readParts(tx *gorm.DB, ids []uuid.UUID) (caseParts, error) {
+	var rows []partsRow
+	if err := tx.Raw(partsSQL, database.Array[uuid.UUID](ids)).Scan(&rows).Error; err != nil {
+		return caseParts{}, err
+	}
+	out := caseParts{keys: map[uuid.UUID]caseKey{}, assigned: map[uuid.UUID][]uuid.UUID{}, events: map[uuid.UUID][]eventRow{}}
+	for _, r := range rows {
+		if r.KeyVersion != nil {
+			out.keys[r.CaseID] = caseKey{CaseID: r.CaseID, KeyVersion: *r.KeyVersion, MasterVersion: r.MasterVersion, Wrapped: r.Wrapped}
+		}
+		var assigned []uuid.UUID
+		var events []eventRow
+		var flags []flagJSON
+		if err := unmarshalAll(r.Assigned, &assigned, r.Events, &events, r.Flags, &flags); err != nil {
+			return caseParts{}, fmt.Errorf("case %s: %w", r.CaseID, err)
+		}
+		out.assigned[r.CaseID], out.events[r.CaseID] = assigned, events
+		for _, f := range flags {
+			out.flags = append(out.flags, f.row())
+		}
+	}
+	return out, nil
+}
+
+// unmarshalAll decodes each JSON document of pairs (document, target) that
+// is not SQL NULL.
+func unmarshalAll(pairs ...any) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if doc, _ := pairs[i].([]byte); doc != nil {
+			if err := json.Unmarshal(doc, pairs[i+1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func arr(s []string) database.Array[string] {
@@ -111,35 +179,20 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	var assigns []assignmentRow
-	if err := tx.Raw(`SELECT case_id, user_id FROM case_assignments WHERE case_id IN ? ORDER BY assigned_at, user_id`, ids).Scan(&assigns).Error; err != nil {
-		return nil, err
-	}
-	var events []eventRow
-	if err := tx.Raw(`SELECT id, case_id, position, kind, country, region, year_month, details_enc FROM case_events
-		WHERE case_id IN ? ORDER BY case_id, position`, ids).Scan(&events).Error; err != nil {
-		return nil, err
-	}
-	var keys []caseKey
-	if err := tx.Raw(`SELECT case_id, key_version, master_version, wrapped FROM case_keys WHERE case_id IN ?`, ids).Scan(&keys).Error; err != nil {
-		return nil, err
-	}
-	flags, err := s.readFlags(ctx, tx, ids, func(id uuid.UUID) bool { return show(id).flagReasons }, "")
+	parts, err := s.readParts(tx, ids)
 	if err != nil {
 		return nil, err
 	}
-	byCase := map[uuid.UUID]caseKey{}
-	for _, k := range keys {
-		byCase[k.CaseID] = k
+	flags, err := s.openFlags(ctx, parts.flags, func(id uuid.UUID) bool { return show(id).flagReasons },
+		func(id uuid.UUID) (caseKey, error) { return parts.keys[id], nil })
+	if err != nil {
+		return nil, err
 	}
+	assigns, events, byCase := parts.assigned, parts.events, parts.keys
 	out := make([]Case, len(rows))
 	for i, r := range rows {
 		c := toCase(r)
-		for _, a := range assigns {
-			if a.CaseID == r.ID {
-				c.AssignedUserIDs = append(c.AssignedUserIDs, a.UserID)
-			}
-		}
+		c.AssignedUserIDs = append(c.AssignedUserIDs, assigns[r.ID]...)
 		rv := show(r.ID)
 		k := byCase[r.ID]
 		var sealer *jcrypto.Sealer
@@ -159,10 +212,7 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 			}
 			c.Identity = id
 		}
-		for _, e := range events {
-			if e.CaseID != r.ID {
-				continue
-			}
+		for _, e := range events[r.ID] {
 			ev := Event{Kind: e.Kind, Country: e.Country, Region: e.Region, YearMonth: e.YearMonth}
 			if sealer != nil && rv.eventDetails && e.DetailsEnc != nil {
 				var sec eventSecret
