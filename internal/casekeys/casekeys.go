@@ -38,6 +38,14 @@ type Keyring struct {
 	// indexCheck is the keyed hash of a fixed label under the index key,
 	// stored once per database (index_key_checks).
 	indexCheck []byte
+	// ProveIndex tells, before the index key check is first stored,
+	// whether the blind indexes already in the database were made with
+	// this keyring's index key: nil when they were or there are none,
+	// ErrWrongIndexKey when they were not. A database from before the
+	// check (migration 0022) would otherwise adopt whatever index key it
+	// first starts with. Package cases sets it (cases.NewKeyring); a
+	// keyring without it refuses to store a first check.
+	ProveIndex func(ctx context.Context, db *gorm.DB) error
 }
 
 // ErrWrongIndexKey reports a blind index key other than the one the
@@ -109,6 +117,9 @@ func (k *Keyring) EnsureKeyCheck(ctx context.Context, db *gorm.DB) error {
 	case err != nil:
 		return err
 	case stored == nil:
+		if err := k.proveIndex(ctx, db); err != nil {
+			return err
+		}
 		// Hex, so the query builder does not take the bytes for a list.
 		if err := db.WithContext(ctx).Exec(`INSERT INTO index_key_checks (value) VALUES (decode(?, 'hex')) ON CONFLICT DO NOTHING`,
 			hex.EncodeToString(k.indexCheck)).Error; err != nil {
@@ -126,6 +137,18 @@ func (k *Keyring) EnsureKeyCheck(ctx context.Context, db *gorm.DB) error {
 		return ErrWrongIndexKey
 	}
 	return nil
+}
+
+// ErrIndexKeyUnproven reports a keyring that cannot tell whether the
+// blind indexes already stored were made with its index key.
+var ErrIndexKeyUnproven = errors.New("no index check is stored and this keyring cannot check the index key against the stored blind indexes")
+
+// proveIndex runs ProveIndex, refusing when there is none.
+func (k *Keyring) proveIndex(ctx context.Context, db *gorm.DB) error {
+	if k.ProveIndex == nil {
+		return ErrIndexKeyUnproven
+	}
+	return k.ProveIndex(ctx, db)
 }
 
 type masterCheck struct {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jardam-kg/jardam/internal/casekeys"
+	"github.com/jardam-kg/jardam/internal/cases"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
 )
@@ -17,7 +18,7 @@ func keyring(t *testing.T, master, index byte) *casekeys.Keyring {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := casekeys.NewKeyring(m, bytes.Repeat([]byte{index}, 32))
+	k, err := cases.NewKeyring(m, bytes.Repeat([]byte{index}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,16 @@ type Keyring = casekeys.Keyring
 // ErrKeyDestroyed is returned when a case's data key was destroyed.
 var ErrKeyDestroyed = casekeys.ErrKeyDestroyed
 
-// NewKeyring returns a keyring (see casekeys.NewKeyring).
+// NewKeyring returns a keyring (see casekeys.NewKeyring) that checks its
+// index key against the blind indexes a database already holds before it
+// stores the database's first index key check.
 func NewKeyring(w jcrypto.KeyWrapper, indexKey []byte) (*Keyring, error) {
-	return casekeys.NewKeyring(w, indexKey)
+	k, err := casekeys.NewKeyring(w, indexKey)
+	if err != nil {
+		return nil, err
+	}
+	k.ProveIndex = func(ctx context.Context, db *gorm.DB) error { return proveIndexKey(ctx, db, k) }
+	return k, nil
 }
 
 // LoadIndexKeyFile reads the blind index key (see casekeys.LoadIndexKeyFile).
