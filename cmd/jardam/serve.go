@@ -56,11 +56,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.AuditAnchorFile != "" {
 		linker.WithAnchor(audit.NewAnchor(cfg.AuditAnchorFile))
 	}
-	srv, reg, err := newAPI(ctx, cfg, log, db, tokenKeys, signer)
+	rs, err := openReadSide(cfg, db)
 	if err != nil {
 		return err
 	}
-	stopBG, err := runBackground(db, cfg, log, linker, reg)
+	if rs.replica != nil {
+		defer database.Close(rs.replica.DB)
+	}
+	srv, reg, err := newAPI(ctx, cfg, log, db, tokenKeys, signer, rs)
+	if err != nil {
+		return err
+	}
+	stopBG, err := runBackground(db, cfg, log, linker, reg, rs.jobs()...)
 	if err != nil {
 		return fmt.Errorf("background jobs: %w", err)
 	}
@@ -129,7 +136,7 @@ func loadServeKeys(cfg config.Config) (*authn.KeySet, *audit.Signer, error) {
 // newAPI builds the API server, with a metrics registry when an
 // operators' address is configured. In production it refuses to serve
 // while an account still has the demo password.
-func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.DB, tokenKeys *authn.KeySet, signer *audit.Signer) (*api.Server, *metrics.Registry, error) {
+func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.DB, tokenKeys *authn.KeySet, signer *audit.Signer, rs readSide) (*api.Server, *metrics.Registry, error) {
 	keys, err := keyring(ctx, cfg, db)
 	if err != nil {
 		return nil, nil, err
@@ -163,6 +170,8 @@ func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.D
 		AuditVerifier: signer.Verifier(),
 		Keys:          keys,
 		Metrics:       reg,
+		Replica:       rs.replica,
+		Spool:         rs.spool,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -196,14 +205,58 @@ func backgroundJobs(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *au
 
 // runBackground starts the background jobs, counted on reg when there is
 // one. The returned function stops them and waits for them.
-func runBackground(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *audit.Linker, reg *metrics.Registry) (stop func(), err error) {
-	sched := schedule.New(log, backgroundJobs(db, cfg, log, linker)...)
+func runBackground(db *gorm.DB, cfg config.Config, log *slog.Logger, linker *audit.Linker, reg *metrics.Registry, extra ...schedule.Job) (stop func(), err error) {
+	sched := schedule.New(log, append(backgroundJobs(db, cfg, log, linker), extra...)...)
 	if reg != nil {
 		if err := reg.Register(sched); err != nil {
 			return nil, err
 		}
 	}
 	return sched.Start(context.Background()), nil
+}
+
+// readSide is the standby that serves the reads of stored releases and the
+// spool of their audit entries (docs/adr/0014); both nil when not
+// configured.
+type readSide struct {
+	primary *gorm.DB
+	replica *database.Replica
+	spool   *audit.Spool
+}
+
+// openReadSide opens DATABASE_REPLICA_URL and JARDAM_AUDIT_SPOOL_FILE when
+// they are set.
+func openReadSide(cfg config.Config, db *gorm.DB) (readSide, error) {
+	rs := readSide{primary: db}
+	if cfg.ReplicaURL != "" {
+		r, err := database.OpenReplica(cfg.ReplicaURL, db, cfg.ReplicaMaxLag)
+		if err != nil {
+			return rs, err
+		}
+		rs.replica = r
+	}
+	if cfg.AuditSpoolFile != "" {
+		sp, err := audit.OpenSpool(cfg.AuditSpoolFile)
+		if err != nil {
+			return rs, err
+		}
+		rs.spool = sp
+	}
+	return rs, nil
+}
+
+// jobs are the read side's background jobs: the standby's lag, sampled
+// every second, and the spool written to the primary as soon as it answers.
+func (rs readSide) jobs() []schedule.Job {
+	var out []schedule.Job
+	if rs.replica != nil {
+		out = append(out, schedule.Job{Name: "replica_lag", Every: time.Second, Step: rs.replica.SampleOnce})
+	}
+	if rs.spool != nil {
+		out = append(out, schedule.Job{Name: "audit_spool_drain", Every: time.Second,
+			Step: func(ctx context.Context) (int, error) { return rs.spool.Drain(ctx, rs.primary) }})
+	}
+	return out
 }
 
 // startPprof serves Go's runtime profiles on addr (development only:

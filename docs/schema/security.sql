@@ -11,6 +11,7 @@ ALTER TABLE assistance ENABLE ROW LEVEL SECURITY;
 -- audit_checkpoints: no row-level security
 -- audit_entries: no row-level security
 -- audit_links: no row-level security
+-- audit_spool_receipts: no row-level security
 ALTER TABLE case_approvals ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_assessments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE case_assignments ENABLE ROW LEVEL SECURITY;
@@ -290,6 +291,7 @@ GRANT INSERT, SELECT ON TABLE audit_entries TO jardam_app;
 GRANT USAGE ON SEQUENCE audit_entries_id_seq TO jardam_app;
 GRANT USAGE ON SEQUENCE audit_entries_id_seq TO jardam_maint;
 GRANT INSERT, SELECT ON TABLE audit_links TO jardam_app;
+GRANT INSERT, SELECT ON TABLE audit_spool_receipts TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_approvals TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_assessments TO jardam_app;
 GRANT DELETE, INSERT, SELECT ON TABLE case_assignments TO jardam_app;

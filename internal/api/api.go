@@ -18,6 +18,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/config"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/metrics"
 	"github.com/jardam-kg/jardam/internal/platform/passwd"
 	"github.com/jardam-kg/jardam/internal/platform/web"
@@ -36,6 +37,11 @@ type Deps struct {
 	Keys          *cases.Keyring
 	// Metrics, when set, counts every request by route template.
 	Metrics *metrics.Registry
+	// Replica, when set, is the standby that serves the reads of stored
+	// releases (docs/adr/0014); Spool keeps their audit entries while the
+	// primary is away.
+	Replica *database.Replica
+	Spool   *audit.Spool
 }
 
 // Server is the wired API.
@@ -91,6 +97,7 @@ func New(d Deps) (*Server, error) {
 		SecretKeys:       d.Keys.Wrapper,
 	}, d.Logger)
 	authSvc.GrantableRoles = users.GrantableRoles
+	authSvc.Replica, authSvc.Spool = d.Replica, d.Spool
 	ops, err := operationsRoutes(d)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,8 @@ func operationsRoutes(d Deps) ([]web.Route, error) {
 }
 
 // Readiness reports whether the service can serve: the database answers,
+// (with a standby, "standby_only" and 200 while only the standby does and
+// reads of stored releases are still served),
 // the schema is current, the policies are loaded and, when one is
 // configured, the audit anchor file can be appended to (without it the
 // record outside the database that detects a cut audit trail would stop
@@ -58,6 +60,15 @@ func readiness(d Deps) echo.HandlerFunc {
 		for _, ok := range checks {
 			if !ok {
 				status, code = "not_ready", http.StatusServiceUnavailable
+			}
+		}
+		if d.Replica != nil {
+			sqlDB, err := d.Replica.DB.DB()
+			checks["replica"] = err == nil && sqlDB.PingContext(ctx) == nil
+			if !checks["database"] && checks["replica"] && d.Spool != nil {
+				// The primary is away: the reads of stored releases are
+				// still served (docs/adr/0014), everything else answers 503.
+				status, code = "standby_only", http.StatusOK
 			}
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")

@@ -51,12 +51,15 @@ func newHandlers(d Deps, authSvc *auth.Service) handlers {
 		UrgentResponse: d.Config.UrgentResponse, NormalResponse: d.Config.NormalResponse}, d.Logger)
 	caseSvc.Transfers = referralSvc
 	referralSvc.Cases = caseSvc
+	// Reads of stored releases go to the standby when there is one; their
+	// computation, drafts and narratives stay on the primary (docs/adr/0014).
 	statsSvc := stats.NewService(d.DB, stats.Settings{K: d.Config.StatsK}, d.Logger)
+	statsSvc.Replica, statsSvc.Spool = d.Replica, d.Spool
 	measureSvc := measures.NewService(d.DB)
 	measureSvc.K = d.Config.StatsK
-	measureSvc.Releases = statsSvc
+	measureSvc.Releases, measureSvc.Replica, measureSvc.Spool = statsSvc.StoredReleases(), d.Replica, d.Spool
 	reportSvc := reports.NewService(d.DB, reports.Settings{K: d.Config.StatsK}, d.Logger)
-	reportSvc.Releases = statsSvc
+	reportSvc.Releases, reportSvc.Replica, reportSvc.Spool = statsSvc.StoredReleases(), d.Replica, d.Spool
 	docSvc := documents.NewService(d.DB, d.Keys, documents.Postgres{}, documents.Settings{MaxBytes: int64(d.Config.DocumentMaxMB) << 20})
 	return handlers{
 		auth:          auth.NewHandler(authSvc),
@@ -179,13 +182,13 @@ func (h handlers) programRoutes() []web.Route {
 		web.Get("/api/v1/measures", authz.MeasureList, h.measures.List),
 		web.Post("/api/v1/activities", authz.ActivityCreate, h.measures.CreateActivity),
 		web.Get("/api/v1/activities", authz.ActivityList, h.measures.ListActivities),
-		web.Get("/api/v1/indicators", authz.IndicatorRead, h.measures.Indicators),
-		web.Get("/api/v1/stats/tables", authz.StatsRead, h.stats.List),
-		web.Get("/api/v1/stats/tables/:name", authz.StatsRead, h.stats.Table),
-		web.Get("/api/v1/stats/series/:name", authz.StatsRead, h.stats.Series),
+		web.Get("/api/v1/indicators", authz.IndicatorRead, h.measures.Indicators, web.StandbyRead()),
+		web.Get("/api/v1/stats/tables", authz.StatsRead, h.stats.List, web.StandbyRead()),
+		web.Get("/api/v1/stats/tables/:name", authz.StatsRead, h.stats.Table, web.StandbyRead()),
+		web.Get("/api/v1/stats/series/:name", authz.StatsRead, h.stats.Series, web.StandbyRead()),
 		web.Get("/api/v1/stats/export/htcds", authz.StatsExport, h.stats.ExportHTCDS),
 		web.Get("/api/v1/stats/export/ctdc", authz.StatsExport, h.stats.ExportCTDC),
-		web.Get("/api/v1/reports/half-year/:year/:half", authz.ReportRead, h.reports.Get),
+		web.Get("/api/v1/reports/half-year/:year/:half", authz.ReportRead, h.reports.Get, web.StandbyRead()),
 		web.Put("/api/v1/reports/half-year/:year/:half/narratives/:measure_code", authz.ReportWrite, h.reports.PutNarrative),
 		web.Post("/api/v1/reports/half-year/:year/:half/submit", authz.ReportWrite, h.reports.Submit),
 		web.Get("/api/v1/budget", authz.BudgetRead, h.reports.Budget),

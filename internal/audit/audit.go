@@ -121,13 +121,18 @@ type Entry struct {
 // its id); they must never carry case content. It returns ErrInvalidEntry
 // (wrapped) for a malformed action or outcome, or the database's error.
 func Record(ctx context.Context, tx *gorm.DB, action, objectType, objectID, outcome string) error {
+	return RecordEntry(ctx, tx, entryFor(ctx, action, objectType, objectID, outcome))
+}
+
+// entryFor is the entry of an action by the signed-in caller of ctx.
+func entryFor(ctx context.Context, action, objectType, objectID, outcome string) Entry {
 	e := Entry{Action: action, ObjectType: objectType, ObjectID: objectID, Outcome: outcome}
 	if p, ok := reqctx.PrincipalFrom(ctx); ok {
 		e.ActorID = nonNil(p.UserID)
 		e.OrganizationID = nonNil(p.OrganizationID)
 		e.Role = p.Role
 	}
-	return RecordEntry(ctx, tx, e)
+	return e
 }
 
 // RecordEntry writes e through tx, for callers that name the actor

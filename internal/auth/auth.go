@@ -65,6 +65,12 @@ type Service struct {
 	enforcer *authz.Enforcer
 	set      Settings
 	log      *slog.Logger
+	// Replica, when set, is the standby on which the sessions of reads of
+	// stored releases are checked while the primary is away.
+	Replica *database.Replica
+	// Spool, when set, keeps the audit entries of denials while the
+	// primary is away.
+	Spool *audit.Spool
 	// GrantableRoles lists the roles an account of a role may grant (the
 	// account rules of internal/users); shown in Me. Nil grants none.
 	GrantableRoles func(role, orgKind string) []string
@@ -432,17 +438,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (reqctx.Princi
 	if err != nil {
 		return reqctx.Principal{}, errBadToken
 	}
-	var r struct {
-		OrganizationID     uuid.UUID
-		Role               string
-		MustChangePassword bool
-		MustEnrollMFA      bool
+	r, err := s.session(ctx, s.db, uid, sid)
+	if database.IsUnavailable(err) && reqctx.StandbyRead(ctx) && s.Replica.MayCheckSessions() {
+		// The primary is away: a read of stored releases checks the
+		// session on the standby, which held every revocation the primary
+		// had committed up to JARDAM_REPLICA_MAX_LAG before it went away
+		// (docs/adr/0014).
+		r, err = s.session(ctx, s.Replica.DB, uid, sid)
 	}
-	err = s.db.WithContext(ctx).Raw(`SELECT s.organization_id, s.role, u.must_change_password,
-		(?::boolean AND NOT EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)) AS must_enroll_mfa
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now()
-		  AND u.disabled_at IS NULL AND u.role = s.role AND u.organization_id = s.organization_id`, s.set.MFARequired, sid, uid).Scan(&r).Error
 	if err != nil {
 		return reqctx.Principal{}, apperr.Internal(err)
 	}
@@ -453,14 +456,32 @@ func (s *Service) Authenticate(ctx context.Context, token string) (reqctx.Princi
 		MustChangePassword: r.MustChangePassword, MustEnrollMFA: r.MustEnrollMFA}, nil
 }
 
+// sessionRow is what Authenticate reads of a live session.
+type sessionRow struct {
+	OrganizationID     uuid.UUID
+	Role               string
+	MustChangePassword bool
+	MustEnrollMFA      bool
+}
+
+// session reads the live session sid of user uid on db; Role is empty
+// when there is none.
+func (s *Service) session(ctx context.Context, db *gorm.DB, uid, sid uuid.UUID) (sessionRow, error) {
+	var r sessionRow
+	err := db.WithContext(ctx).Raw(`SELECT s.organization_id, s.role, u.must_change_password,
+		(?::boolean AND NOT EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)) AS must_enroll_mfa
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now()
+		  AND u.disabled_at IS NULL AND u.role = s.role AND u.organization_id = s.organization_id`, s.set.MFARequired, sid, uid).Scan(&r).Error
+	return r, err
+}
+
 // Allowed reports whether role may do p.
 func (s *Service) Allowed(role string, p authz.Permission) bool { return s.enforcer.Allowed(role, p) }
 
 // Denied records an authorization denial.
 func (s *Service) Denied(ctx context.Context, p authz.Permission) {
-	err := database.InTx(ctx, s.db, func(tx *gorm.DB) error {
-		return audit.Record(ctx, tx, ActionDenied, p.Resource, p.String(), audit.Denied)
-	})
+	err := audit.RecordDurably(ctx, s.db, s.Spool, ActionDenied, p.Resource, p.String(), audit.Denied)
 	if err != nil {
 		s.log.Error("audit denial", slog.String("request_id", reqctx.MetaFrom(ctx).RequestID), slog.String("error", err.Error()))
 	}

@@ -227,13 +227,19 @@ type client struct {
 
 func newClient(t testing.TB, base string, conns int) *client {
 	t.Helper()
+	return newClientAs(t, base, conns, demoEmail)
+}
+
+// newClientAs is a client signed in as the demo account email.
+func newClientAs(t testing.TB, base string, conns int, email string) *client {
+	t.Helper()
 	c := &client{base: base, http: &http.Client{
 		Timeout:   15 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: 30 * time.Second},
 	}}
 	t.Cleanup(c.http.CloseIdleConnections)
 	res, body, err := c.do(context.Background(), http.MethodPost, "/api/v1/auth/login", nil,
-		fmt.Appendf(nil, `{"email":%q,"password":%q}`, demoEmail, demoPassword))
+		fmt.Appendf(nil, `{"email":%q,"password":%q}`, email, demoPassword))
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("sign-in: %v %s", err, statusOf(res, body))
 	}

@@ -181,7 +181,7 @@ func (s *Service) Indicators(ctx context.Context, period string) (Matrix, error)
 	}
 	m := Matrix{Period: p.Name, From: p.From.In(Bishkek).Format("2006-01-02"),
 		To: p.To.In(Bishkek).AddDate(0, 0, -1).Format("2006-01-02"), K: rel.K}
-	err = database.InTx(ctx, s.db, func(tx *gorm.DB) error {
+	err = database.ReadTx(ctx, s.Replica, s.db, func(tx *gorm.DB) error {
 		var prog []string
 		if err := tx.Raw(`SELECT code FROM programs WHERE starts_on <= ?::date AND ends_on >= ?::date ORDER BY starts_on DESC LIMIT 1`,
 			m.From, m.From).Scan(&prog).Error; err != nil {
@@ -212,8 +212,11 @@ func (s *Service) Indicators(ctx context.Context, period string) (Matrix, error)
 			}
 			m.Items = append(m.Items, ind)
 		}
-		return audit.Record(ctx, tx, "indicator.read", "indicators", p.Name, audit.Success)
+		return nil
 	})
+	if err == nil {
+		err = audit.RecordDurably(ctx, s.db, s.Spool, "indicator.read", "indicators", p.Name, audit.Success)
+	}
 	if err != nil {
 		return Matrix{}, apperr.Wrap(err)
 	}

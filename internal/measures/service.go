@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -23,6 +24,12 @@ type Service struct {
 	K int
 	// Releases gives the statistical releases indicators are read from.
 	Releases Releases
+	// Replica, when set, is the standby the indicators' programs and
+	// targets are read from (with the release, an ended period's).
+	Replica *database.Replica
+	// Spool, when set, keeps the audit entries of reads answered while
+	// the primary is away.
+	Spool *audit.Spool
 }
 
 // NewService returns the measure service.

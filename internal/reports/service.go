@@ -40,6 +40,12 @@ type Service struct {
 	// Releases gives the statistical release of a year; nil: the
 	// statistics service over the same database.
 	Releases Releases
+	// Replica, when set, is the standby from which coordinators' views of
+	// ended half-years are read.
+	Replica *database.Replica
+	// Spool, when set, keeps the audit entries of reads answered while
+	// the primary is away.
+	Spool *audit.Spool
 }
 
 // Releases gives the statistical release of a year (package stats).
@@ -163,6 +169,9 @@ func (s *Service) report(ctx context.Context, year, half, organizationID, action
 			return Report{}, err
 		}
 	}
+	if !t.exact {
+		return s.releasedReport(ctx, p, h, t, now, action)
+	}
 	var out Report
 	err = database.InCallerTx(ctx, s.db, func(tx *gorm.DB, _ reqctx.Principal) error {
 		out, err = s.build(tx, h, t, now)
@@ -177,6 +186,34 @@ func (s *Service) report(ctx context.Context, year, half, organizationID, action
 		return audit.Record(ctx, tx, action, "half_year_report", h.Name()+":"+out.OrganizationCode+":"+out.Kind, audit.Success)
 	})
 	return out, apperr.Wrap(err)
+}
+
+// releasedReport builds a coordinator's view of the ended half-year h
+// (figures from the stored release) in a read-only transaction on the
+// standby when there is one, and records the read on the primary or,
+// while it is away, in the spool (audit.RecordDurably).
+func (s *Service) releasedReport(ctx context.Context, p reqctx.Principal, h HalfYear, t target, now time.Time, action string) (Report, error) {
+	var out Report
+	err := database.ReadTx(ctx, s.Replica, s.db, func(tx *gorm.DB) error {
+		if err := database.Scope(tx, p.OrganizationID, p.UserID); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.build(tx, h, t, now)
+		return err
+	})
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		if aerr := audit.RecordDurably(ctx, s.db, s.Spool, action, "half_year_report", h.Name(), audit.NotFound); aerr != nil {
+			err = aerr
+		}
+	case err == nil:
+		err = audit.RecordDurably(ctx, s.db, s.Spool, action, "half_year_report", h.Name()+":"+out.OrganizationCode+":"+out.Kind, audit.Success)
+	}
+	if err != nil {
+		return Report{}, apperr.Wrap(err)
+	}
+	return out, nil
 }
 
 // scope is what build reads about the organization and half-year of a

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
+	"github.com/jardam-kg/jardam/internal/platform/database"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
 )
 
@@ -34,6 +35,12 @@ type Service struct {
 	// computing runs one computation of a year's release at a time in this
 	// process, whoever asks for it (Release).
 	computing singleflight.Group
+	// Replica, when set, is the standby from which stored releases are
+	// read first (Stored); computing one stays on the primary.
+	Replica *database.Replica
+	// Spool, when set, keeps the audit entries of reads answered while
+	// the primary is away.
+	Spool *audit.Spool
 }
 
 // NewService returns the statistics service. It panics when set.K is below
@@ -104,7 +111,7 @@ func (s *Service) Table(ctx context.Context, name, period string) (Table, error)
 	if _, ok := reqctx.PrincipalFrom(ctx); !ok {
 		return Table{}, apperr.Unauthorized("sign in first")
 	}
-	rel, err := s.Release(ctx, p.From.In(Bishkek).Year())
+	rel, err := s.Stored(ctx, p.From.In(Bishkek).Year())
 	if err != nil {
 		return Table{}, err
 	}
@@ -112,10 +119,7 @@ func (s *Service) Table(ctx context.Context, name, period string) (Table, error)
 	if err != nil {
 		return Table{}, apperr.Internal(err)
 	}
-	err = s.inTx(ctx, func(tx *gorm.DB) error {
-		return audit.Record(ctx, tx, ActionRead, "stats_table", def.name+":"+p.Name, audit.Success)
-	})
-	return out, err
+	return out, s.recordRead(ctx, "stats_table", def.name+":"+p.Name)
 }
 
 // tableOf reads table def of period from a release.
@@ -167,7 +171,7 @@ func (s *Service) Series(ctx context.Context, name string) (Table, error) {
 	for _, m := range months {
 		y := m.From.In(Bishkek).Year()
 		if rels[y] == nil {
-			rel, err := s.Release(ctx, y)
+			rel, err := s.Stored(ctx, y)
 			if err != nil {
 				return Table{}, err
 			}
@@ -188,10 +192,45 @@ func (s *Service) Series(ctx context.Context, name string) (Table, error) {
 	if whole {
 		out.Totals = Totals{Count: &total}
 	}
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		return audit.Record(ctx, tx, ActionRead, "stats_series", def.name+":"+span, audit.Success)
-	})
-	return out, err
+	return out, s.recordRead(ctx, "stats_series", def.name+":"+span)
+}
+
+// recordRead records the caller's read of a stored release's figures, on
+// the primary or, while it is away, in the spool (audit.RecordDurably).
+func (s *Service) recordRead(ctx context.Context, objectType, objectID string) error {
+	if _, ok := reqctx.PrincipalFrom(ctx); !ok {
+		return apperr.Unauthorized("sign in first")
+	}
+	return apperr.Wrap(audit.RecordDurably(ctx, s.db, s.Spool, ActionRead, objectType, objectID, audit.Success))
+}
+
+// Stored returns the current release of year as the standby holds it,
+// when there is a standby and it holds one; otherwise Release on the
+// primary (which computes a missing or outdated one). A standby holds
+// what the primary had committed a replication lag ago: a release stored
+// or marked for recomputation within that lag is read from the primary.
+func (s *Service) Stored(ctx context.Context, year int) (*Release, error) {
+	if s.Replica != nil {
+		sc := scopeOf(year, s.now())
+		if len(sc.months) > 0 {
+			if rel, err := s.loadCurrent(ctx, s.Replica.DB, sc); err == nil && rel != nil {
+				return rel, nil
+			}
+		}
+	}
+	return s.Release(ctx, year)
+}
+
+// StoredReleases gives the releases of Stored to the services that read
+// them (measures, reports).
+func (s *Service) StoredReleases() StoredReleases { return StoredReleases{s} }
+
+// StoredReleases is a source of releases that reads the standby first.
+type StoredReleases struct{ s *Service }
+
+// Release returns the current release of year (Service.Stored).
+func (r StoredReleases) Release(ctx context.Context, year int) (*Release, error) {
+	return r.s.Stored(ctx, year)
 }
 
 // inTx runs fn in one repeatable-read transaction, so that a table's cells

@@ -98,6 +98,20 @@ type Config struct {
 	// that receives each signed audit checkpoint head (empty: none).
 	AuditAnchorFile string
 
+	// ReplicaURL (DATABASE_REPLICA_URL) is a hot standby of the database,
+	// as the application role, from which the stored releases of ended
+	// periods are read (empty: none; docs/adr/0014).
+	ReplicaURL string
+	// ReplicaMaxLag (JARDAM_REPLICA_MAX_LAG, default 10s) is how far behind
+	// the primary the standby may have been when the primary was last
+	// reached for sessions to be checked on it while the primary is away.
+	ReplicaMaxLag time.Duration
+	// AuditSpoolFile (JARDAM_AUDIT_SPOOL_FILE) is a local append-only file
+	// that keeps, fsynced, the audit entries of reads served from the
+	// standby while the primary is away, until they are written to the
+	// primary (empty: such reads are refused with 503).
+	AuditSpoolFile string
+
 	// MetricsListen is the address of the operators' Prometheus endpoint
 	// (GET /metrics); empty, the default, serves no metrics.
 	MetricsListen string
@@ -253,6 +267,8 @@ func (r *env) server() Config {
 		DatabaseURL:           r.str("DATABASE_URL", ""),
 		MigrationDatabaseURL:  r.str("MIGRATION_DATABASE_URL", ""),
 		BootstrapDatabaseURL:  r.str("BOOTSTRAP_DATABASE_URL", ""),
+		ReplicaURL:            r.str("DATABASE_REPLICA_URL", ""),
+		ReplicaMaxLag:         r.dur("JARDAM_REPLICA_MAX_LAG", 10*time.Second),
 		Listen:                r.str("JARDAM_LISTEN", "127.0.0.1:8080"),
 		MetricsListen:         r.str("JARDAM_METRICS_LISTEN", ""),
 		KeysDir:               r.str("JARDAM_KEYS_DIR", ""),
@@ -286,6 +302,7 @@ func (r *env) keyFiles(c *Config) {
 	c.JWTKeysFile = keyFile("JARDAM_JWT_KEYS_FILE", "jwt.key")
 	c.AuditKeyFile = keyFile("JARDAM_AUDIT_KEY_FILE", "audit.key")
 	c.AuditAnchorFile = r.str("JARDAM_AUDIT_ANCHOR_FILE", "")
+	c.AuditSpoolFile = r.str("JARDAM_AUDIT_SPOOL_FILE", "")
 	c.MasterKeyFile = keyFile("JARDAM_MASTER_KEY_FILE", "master.key")
 	c.IndexKeyFile = keyFile("JARDAM_INDEX_KEY_FILE", "index.key")
 	c.MasterKey = r.get("JARDAM_MASTER_KEY")
@@ -355,6 +372,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("env", c.Env),
 		slog.String("database_url", MaskURL(c.DatabaseURL)),
 		slog.String("migration_database_url", MaskURL(c.MigrationDatabaseURL)),
+		slog.String("database_replica_url", MaskURL(c.ReplicaURL)),
 		slog.String("listen", c.Listen),
 		slog.String("metrics_listen", c.MetricsListen),
 		slog.String("keys_dir", c.KeysDir),

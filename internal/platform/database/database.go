@@ -219,12 +219,18 @@ func connectionLost(err error) bool {
 // keeps nothing after the transaction).
 func InOrgTx(ctx context.Context, db *gorm.DB, orgID, userID fmt.Stringer, fn func(tx *gorm.DB) error) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`SELECT set_config('jardam.org_id', ?, true), set_config('jardam.user_id', ?, true)`,
-			orgID.String(), userID.String()).Error; err != nil {
+		if err := Scope(tx, orgID, userID); err != nil {
 			return err
 		}
 		return fn(tx)
 	})
+}
+
+// Scope sets the row-level security scope of the transaction tx to the
+// organization orgID and the user userID (SET LOCAL).
+func Scope(tx *gorm.DB, orgID, userID fmt.Stringer) error {
+	return tx.Exec(`SELECT set_config('jardam.org_id', ?, true), set_config('jardam.user_id', ?, true)`,
+		orgID.String(), userID.String()).Error
 }
 
 // withoutJIT turns PostgreSQL's JIT compilation off for the connection

@@ -53,3 +53,18 @@ func PrincipalFrom(ctx context.Context) (p Principal, ok bool) {
 	p, ok = ctx.Value(principalKey{}).(Principal)
 	return p, ok
 }
+
+type standbyKey struct{}
+
+// WithStandbyRead returns ctx marking a request whose route reads only
+// what a standby holds (the stored releases of ended periods), so that its
+// session may be checked on the standby while the primary is away.
+func WithStandbyRead(ctx context.Context) context.Context {
+	return context.WithValue(ctx, standbyKey{}, true)
+}
+
+// StandbyRead reports whether ctx is marked by WithStandbyRead.
+func StandbyRead(ctx context.Context) bool {
+	v, _ := ctx.Value(standbyKey{}).(bool)
+	return v
+}

@@ -42,6 +42,10 @@ type Route struct {
 	// DuringMFAEnrollment marks the few routes an account that must enroll
 	// a second factor may still call.
 	DuringMFAEnrollment bool
+	// StandbyRead marks a route that reads only the stored releases of
+	// ended periods: it may be served from a standby, its session checked
+	// there while the primary is away (docs/adr/0014).
+	StandbyRead bool
 	// Handler answers the route.
 	Handler echo.HandlerFunc
 }
@@ -70,6 +74,9 @@ func DuringPasswordChange() RouteOption { return func(rt *Route) { rt.DuringPass
 // DuringMFAEnrollment lets an account that must enroll a second factor
 // call the route.
 func DuringMFAEnrollment() RouteOption { return func(rt *Route) { rt.DuringMFAEnrollment = true } }
+
+// StandbyRead marks a route served from a standby when there is one.
+func StandbyRead() RouteOption { return func(rt *Route) { rt.StandbyRead = true } }
 
 // MFAEnrollmentRoute is the route an account without a required second
 // factor is sent to.
@@ -160,6 +167,9 @@ func (r *Router) guarded(rt Route, h echo.HandlerFunc) echo.HandlerFunc {
 			return apperr.Unauthorized("a bearer token is required")
 		}
 		ctx := c.Request().Context()
+		if rt.StandbyRead {
+			ctx = reqctx.WithStandbyRead(ctx)
+		}
 		p, err := r.guard.Authenticate(ctx, token)
 		if err != nil {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="jardam", error="invalid_token"`)
