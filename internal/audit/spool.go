@@ -168,7 +168,7 @@ func (s *Spool) dropFirst(n int) error {
 }
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir) //nolint:gosec // G304: the directory of the configured spool file
+	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
