@@ -383,3 +383,64 @@ func eraseExpired(t *testing.T, env *apitest.Env, cutoff time.Time) int {
 	}
 	return n
 }
+
+// TestEditingAContactMarksItsRelease: a PATCH of a contact recorded in an
+// ended month (here March 2024) that changes what the statistics count
+// marks the stored release of its year stale, and the next read stores a
+// new version that counts the edit (the trigger release_mark_upd on
+// contacts, migrations 0027 and 0030); a PATCH of the summary alone changes
+// no figure and marks nothing.
+func TestEditingAContactMarksItsRelease(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	op, coord := env.Token("operator@hotline1899.kg"), env.Token("coordinator@mlsp.gov.kg")
+	var ids []string
+	for range 6 {
+		c := newContact(t, env, op, map[string]any{"channel": "phone", "caller": "anonymous", "topic": "job_offer_check"})
+		ids = append(ids, c["id"].(string))
+	}
+	env.DB.Exec(t, `UPDATE contacts SET created_at = '2024-03-10T10:00:00Z' WHERE id = ANY ($1::uuid[])`, ids)
+	version := func() int64 {
+		return env.DB.Count(t, `SELECT coalesce(max(version), 0) FROM stats_releases WHERE year = 2024`)
+	}
+	topics := func() (jobOffers, missing any) {
+		var tb struct{ Rows []map[string]any }
+		env.GetJSON(t, coord, "/api/v1/stats/tables/contacts_by_topic?period=2024-H1", &tb)
+		for _, r := range tb.Rows {
+			switch r["topic"] {
+			case "job_offer_check":
+				jobOffers = r["count"]
+			case "missing_person":
+				missing = r["count"]
+			}
+		}
+		return jobOffers, missing
+	}
+	if jobs, _ := topics(); jobs != float64(6) || version() != 1 {
+		t.Fatalf("before: job offers %v, version %d", jobs, version())
+	}
+	patch := func(body map[string]any) {
+		t.Helper()
+		path := "/api/v1/contacts/" + ids[0]
+		cur := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: op})
+		r := env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: op, Body: body,
+			Header: map[string]string{"If-Match": cur.Header.Get("ETag")}})
+		if r.Status != http.StatusOK {
+			t.Fatalf("patch %v: %d %s", body, r.Status, r.Body)
+		}
+	}
+	patch(map[string]any{"summary": "asked about a job offer in Kazan"})
+	if topics(); version() != 1 {
+		t.Fatalf("a summary alone made version %d", version())
+	}
+	patch(map[string]any{"topic": "missing_person"})
+	if n := env.DB.Count(t, `SELECT corrections - (SELECT corrections FROM stats_releases WHERE year = 2024 AND version = 1)
+		FROM stats_release_marks WHERE year = 2024`); n != 1 {
+		t.Fatalf("the edit raised the year's corrections by %d", n)
+	}
+	jobs, missing := topics()
+	// One job offer less: 5, or withheld beside the single missing person.
+	if version() != 2 || (jobs != float64(5) && jobs != nil) || missing != nil {
+		t.Fatalf("after the edit: version %d, job offers %v, missing persons %v (want 2, 5 or withheld, withheld)", version(), jobs, missing)
+	}
+}
