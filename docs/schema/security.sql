@@ -407,6 +407,7 @@ GRANT EXECUTE ON FUNCTION jardam_indicator_reintegrated(timestamp with time zone
 GRANT EXECUTE ON FUNCTION jardam_indicator_reintegration_sustained(timestamp with time zone,timestamp with time zone,numeric) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_indicator_shelter_days(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_measure_codes_in_use() TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_report_contact_figures(uuid,timestamp with time zone,timestamp with time zone,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_cost_contributors(timestamp with time zone,timestamp with time zone,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_figures(uuid,timestamp with time zone,timestamp with time zone,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_report_narratives(uuid,integer,integer,text) TO jardam_app;
@@ -1099,6 +1100,40 @@ BEGIN
                                             (o.due_at AT TIME ZONE 'Asia/Bishkek')::date]) AS d;
     END IF;
     RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_report_contact_figures(p_org uuid, p_from timestamp with time zone, p_to timestamp with time zone, p_codes text[])
+ RETURNS TABLE(organization_id uuid, measure_code text, figure text, value numeric)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+BEGIN
+    IF p_from IS NULL OR p_to IS NULL OR p_from >= p_to THEN
+        RAISE EXCEPTION 'report figures need a period' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_to > now() AND (p_org IS NULL OR p_org IS DISTINCT FROM jardam_current_org()) THEN
+        RAISE EXCEPTION 'figures of a period that has not ended are for the organization itself only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN QUERY
+    WITH listed AS (
+        SELECT o.id AS org, b.measure_code AS code
+        FROM measure_bodies b JOIN organizations o ON o.code = b.organization_code
+        WHERE o.kind = 'hotline' AND b.measure_code = ANY (p_codes) AND (p_org IS NULL OR o.id = p_org)
+    ), counted AS (
+        SELECT l.org, l.code, 'consultations_given'::text AS figure, k.id AS item
+        FROM listed l JOIN contacts k ON k.organization_id = l.org
+        WHERE k.outcome = 'advice_given' AND k.created_at >= p_from AND k.created_at < p_to
+        UNION ALL
+        SELECT l.org, l.code, 'intakes_referred'::text, r.id
+        FROM listed l JOIN referrals r ON r.from_organization_id = l.org
+        WHERE r.kind = 'intake' AND r.created_at >= p_from AND r.created_at < p_to
+    )
+    SELECT x.org, x.code, x.figure, count(DISTINCT x.item)::numeric
+    FROM counted x GROUP BY GROUPING SETS ((x.org, x.code, x.figure), (x.code, x.figure));
 END;
 $function$;
 

@@ -116,10 +116,18 @@ func TableHeader() []string {
 // released numbers, `<k` for withheld ones.
 func tableRow(m MeasureReport, k int) []any {
 	row := []any{m.Code, m.Direction, m.Title.RU, m.Title.KY, m.Title.EN}
+	byName := map[string]Figure{}
 	for _, f := range m.Figures {
-		if f.Suppressed || f.Value == nil {
+		byName[f.Name] = f
+	}
+	for _, d := range figureDefs {
+		f, ok := byName[d.name]
+		switch {
+		case !ok:
+			row = append(row, "") // a hotline's figure under a measure no hotline reports on
+		case f.Suppressed || f.Value == nil:
 			row = append(row, cellText(nil, true, k))
-		} else {
+		default:
 			row = append(row, *f.Value)
 		}
 	}
@@ -319,8 +327,8 @@ func pdfMeasure(p *fpdf.Fpdf, m MeasureReport, k int) {
 	p.MultiCell(pdfWidth, 4.5, m.Title.EN, "", "L", false)
 	p.Ln(1)
 	p.SetFont("DejaVu", "", 8)
-	for i, f := range m.Figures {
-		d := figureDefs[i]
+	for _, f := range m.Figures {
+		d := defOf(f.Name)
 		p.CellFormat(140, 5, d.title.RU+" / "+d.title.KY+" / "+d.title.EN, "1", 0, "L", false, 0, "")
 		p.CellFormat(40, 5, cellText(f.Value, f.Suppressed, k), "1", 1, "R", false, 0, "")
 	}
@@ -356,4 +364,14 @@ func pdfBodies(p *fpdf.Fpdf, bodies []BodyState) {
 		p.CellFormat(40, 5, at, "1", 0, "L", false, 0, "")
 		p.CellFormat(40, 5, lateText, "1", 1, "L", false, 0, "")
 	}
+}
+
+// defOf is the definition of the figure named name.
+func defOf(name string) figureDef {
+	for _, d := range figureDefs {
+		if d.name == name {
+			return d
+		}
+	}
+	return figureDef{name: name, title: measures.Title{RU: name, KY: name, EN: name}}
 }

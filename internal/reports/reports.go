@@ -70,6 +70,14 @@ const MaxNarrative = 10000
 //     given and started (started_on, or the day it was recorded) in the
 //     half-year, plus the cost of those activities. Assistance that
 //     implements several measures counts under each.
+//   - consultations_given (a hotline's report only, as a hotline holds
+//     no case): B's contacts recorded in the half-year whose outcome is
+//     advice given; they count under every measure B is listed for.
+//   - intakes_referred (a hotline's report only): the intakes B referred
+//     to a crisis center in the half-year.
+//
+// The summary lists the two hotline figures under the measures that list
+// a hotline, over every hotline listed.
 //
 // The summary holds the same figures over every organization's records
 // (persons counted once across bodies). Who sees what: a body's own
@@ -88,22 +96,30 @@ const (
 	FigurePeopleReached      = stats.ReportPeopleReached
 	FigureOfficialsTrained   = stats.ReportOfficialsTrained
 	FigureSpendingKGS        = stats.ReportSpendingKGS
+	FigureConsultations      = stats.ReportConsultationsGiven
+	FigureIntakes            = stats.ReportIntakesReferred
 )
 
-// figureDef describes one figure of a report.
+// figureDef describes one figure of a report; contacts: a hotline's
+// figure, listed only where a hotline reports.
 type figureDef struct {
 	name, unit string
 	title      measures.Title
+	contacts   bool
 }
 
 var figureDefs = []figureDef{
-	{FigurePersonsIdentified, "persons", measures.Title{RU: "Выявлено лиц", KY: "Аныкталган адамдар", EN: "Persons identified"}},
-	{FigurePersonsAssisted, "persons", measures.Title{RU: "Лиц, получивших помощь", KY: "Жардам алган адамдар", EN: "Persons assisted"}},
-	{FigureAssistanceServices, "services", measures.Title{RU: "Оказано услуг", KY: "Көрсөтүлгөн кызматтар", EN: "Assistance services"}},
-	{FigureActivitiesHeld, "activities", measures.Title{RU: "Проведено мероприятий", KY: "Өткөрүлгөн иш-чаралар", EN: "Activities held"}},
-	{FigurePeopleReached, "persons", measures.Title{RU: "Охвачено людей", KY: "Камтылган адамдар", EN: "People reached"}},
-	{FigureOfficialsTrained, "persons", measures.Title{RU: "Обучено должностных лиц", KY: "Окутулган кызмат адамдары", EN: "Officials trained"}},
-	{FigureSpendingKGS, "kgs", measures.Title{RU: "Расходы, сом", KY: "Чыгашалар, сом", EN: "Spending, KGS"}},
+	{FigurePersonsIdentified, "persons", measures.Title{RU: "Выявлено лиц", KY: "Аныкталган адамдар", EN: "Persons identified"}, false},
+	{FigurePersonsAssisted, "persons", measures.Title{RU: "Лиц, получивших помощь", KY: "Жардам алган адамдар", EN: "Persons assisted"}, false},
+	{FigureAssistanceServices, "services", measures.Title{RU: "Оказано услуг", KY: "Көрсөтүлгөн кызматтар", EN: "Assistance services"}, false},
+	{FigureActivitiesHeld, "activities", measures.Title{RU: "Проведено мероприятий", KY: "Өткөрүлгөн иш-чаралар", EN: "Activities held"}, false},
+	{FigurePeopleReached, "persons", measures.Title{RU: "Охвачено людей", KY: "Камтылган адамдар", EN: "People reached"}, false},
+	{FigureOfficialsTrained, "persons", measures.Title{RU: "Обучено должностных лиц", KY: "Окутулган кызмат адамдары", EN: "Officials trained"}, false},
+	{FigureSpendingKGS, "kgs", measures.Title{RU: "Расходы, сом", KY: "Чыгашалар, сом", EN: "Spending, KGS"}, false},
+	{FigureConsultations, "contacts", measures.Title{RU: "Консультаций горячей линии", KY: "Ишеним телефонунун кеңештери",
+		EN: "Hotline consultations given"}, true},
+	{FigureIntakes, "contacts", measures.Title{RU: "Обращений, направленных в кризисные центры",
+		KY: "Кризистик борборлорго жөнөтүлгөн кайрылуулар", EN: "Contacts referred to crisis centers"}, true},
 }
 
 // Figure is one figure of a measure. A withheld figure has value null and

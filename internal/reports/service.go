@@ -308,7 +308,7 @@ func (s *Service) build(tx *gorm.DB, h HalfYear, t target, now time.Time) (Repor
 		} else {
 			cells = releasedCells(t.release, h, t.kind, o.Code, m.Code)
 		}
-		mr := measureReport(m, cells, planned[m.Code])
+		mr := measureReport(m, cells, planned[m.Code], reportsContacts(sc, t.kind, m))
 		if n, ok := narratives[m.Code]; ok {
 			text := n.Text
 			mr.Narrative = &text
@@ -321,11 +321,29 @@ func (s *Service) build(tx *gorm.DB, h HalfYear, t target, now time.Time) (Repor
 	return r, nil
 }
 
-// measureReport lists the figures of measure m and its spending beside
-// the amount planned.
-func measureReport(m measureRow, cells map[string]cell, planned float64) MeasureReport {
+// reportsContacts reports whether the report of kind in scope sc lists
+// the hotline figures under measure m: a hotline's own report, or the
+// summary of a measure that lists a hotline.
+func reportsContacts(sc scope, kind string, m measureRow) bool {
+	if kind != KindSummary {
+		return sc.org.hotline()
+	}
+	for _, o := range sc.byID {
+		if o.hotline() && hasBody(m, o.Code) {
+			return true
+		}
+	}
+	return false
+}
+
+// measureReport lists the figures of measure m (the hotline figures when
+// contacts) and its spending beside the amount planned.
+func measureReport(m measureRow, cells map[string]cell, planned float64, contacts bool) MeasureReport {
 	mr := MeasureReport{Code: m.Code, Direction: m.Direction, Title: measures.Title{RU: m.TitleRu, KY: m.TitleKy, EN: m.TitleEn}}
 	for _, d := range figureDefs {
+		if d.contacts && !contacts {
+			continue
+		}
 		c := cells[d.name]
 		mr.Figures = append(mr.Figures, Figure{Name: d.name, Unit: d.unit, Suppressed: c.suppressed, Value: c.released()})
 	}

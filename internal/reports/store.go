@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/measures"
+	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/database"
 )
 
@@ -14,14 +15,19 @@ import (
 type org struct {
 	ID     uuid.UUID
 	Code   string
+	Kind   string
 	NameRu string
 	NameKy string
 	NameEn string
 }
 
+// hotline reports whether the organization is a hotline (its report counts
+// contacts).
+func (o org) hotline() bool { return o.Kind == organizations.KindHotline }
+
 func loadOrgs(tx *gorm.DB) (map[uuid.UUID]org, map[string]org, error) {
 	var rows []org
-	if err := tx.Raw(`SELECT id, code, name_ru, name_ky, name_en FROM organizations`).Scan(&rows).Error; err != nil {
+	if err := tx.Raw(`SELECT id, code, kind, name_ru, name_ky, name_en FROM organizations`).Scan(&rows).Error; err != nil {
 		return nil, nil, err
 	}
 	byID, byCode := map[uuid.UUID]org{}, map[string]org{}
@@ -101,7 +107,8 @@ type figureKey struct {
 	Code string
 }
 
-// loadFigures calls jardam_report_figures; only (uuid.Nil: every
+// loadFigures calls jardam_report_figures and, for hotlines,
+// jardam_report_contact_figures; only (uuid.Nil: every
 // organization, with per-organization groups) limits the records to one
 // organization.
 func loadFigures(tx *gorm.DB, only uuid.UUID, h HalfYear, codes []string) (map[figureKey]map[string]float64, error) {
@@ -115,8 +122,11 @@ func loadFigures(tx *gorm.DB, only uuid.UUID, h HalfYear, codes []string) (map[f
 	if only != uuid.Nil {
 		orgArg = only
 	}
+	from, to, arr := h.From.UTC(), h.To.UTC(), database.Array[string](codes)
 	if err := tx.Raw(`SELECT organization_id, measure_code, figure, value::float8 AS value
-		FROM jardam_report_figures(?::uuid, ?, ?, ?::text[])`, orgArg, h.From.UTC(), h.To.UTC(), database.Array[string](codes)).
+		FROM jardam_report_figures(?::uuid, ?, ?, ?::text[])
+		UNION ALL SELECT organization_id, measure_code, figure, value::float8
+		FROM jardam_report_contact_figures(?::uuid, ?, ?, ?::text[])`, orgArg, from, to, arr, orgArg, from, to, arr).
 		Scan(&rows).Error; err != nil {
 		return nil, err
 	}

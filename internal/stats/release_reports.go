@@ -36,6 +36,10 @@ const (
 	ReportPeopleReached      = "people_reached"
 	ReportOfficialsTrained   = "officials_trained"
 	ReportSpendingKGS        = "spending_kgs"
+	// A hotline's figures (it holds no case): its contacts whose outcome
+	// is advice given, and the intakes it referred, in the half-year.
+	ReportConsultationsGiven = "consultations_given"
+	ReportIntakesReferred    = "intakes_referred"
 )
 
 var reportFigureNames = []string{ReportPersonsIdentified, ReportPersonsAssisted, ReportAssistanceServices,
@@ -123,18 +127,20 @@ func (m *model) amount(key string, v int64, c contributors) int {
 // of the year once it has ended.
 func (m *model) reportFigures() error {
 	var orgs []struct {
-		ID   uuid.UUID
-		Code string
+		ID      uuid.UUID
+		Code    string
+		Hotline bool
 	}
-	if err := m.tx.Raw(`SELECT id, code FROM organizations`).Scan(&orgs).Error; err != nil {
+	if err := m.tx.Raw(`SELECT id, code, kind = 'hotline' AS hotline FROM organizations`).Scan(&orgs).Error; err != nil {
 		return err
 	}
-	codes := map[uuid.UUID]string{}
+	codes, hotlines := map[uuid.UUID]string{}, map[string]bool{}
 	for _, o := range orgs {
 		codes[o.ID] = o.Code
+		hotlines[o.Code] = o.Hotline
 	}
 	for _, h := range m.sc.halves {
-		if err := m.halfReports(h, codes); err != nil {
+		if err := m.halfReports(h, codes, hotlines); err != nil {
 			return fmt.Errorf("reports %s: %w", h.Name, err)
 		}
 	}
@@ -158,8 +164,9 @@ type reportMeasure struct {
 // (empty: every organization) and a measure.
 type orgMeasure struct{ org, code string }
 
-// halfReports adds the summary and every body's report of the half-year h.
-func (m *model) halfReports(h Period, orgCodes map[uuid.UUID]string) error {
+// halfReports adds the summary and every body's report of the half-year
+// h (hotlines: the organizations whose reports count contacts, by code).
+func (m *model) halfReports(h Period, orgCodes map[uuid.UUID]string, hotlines map[string]bool) error {
 	var ms []reportMeasure
 	err := m.tx.Raw(`SELECT m.code, array(SELECT b.organization_code FROM measure_bodies b
 			JOIN organizations o ON o.code = b.organization_code
@@ -182,11 +189,13 @@ func (m *model) halfReports(h Period, orgCodes map[uuid.UUID]string) error {
 	}
 	// With each group's figures, the largest amount one person
 	// contributes to its spending (cost_persons are the persons behind it).
+	from, to, arr := h.From.UTC(), h.To.UTC(), database.Array[string](codes)
 	if err := m.tx.Raw(`SELECT organization_id, measure_code, figure, value::float8 AS value
 		FROM jardam_report_figures(NULL, ?, ?, ?::text[])
+		UNION ALL SELECT organization_id, measure_code, figure, value::float8
+		FROM jardam_report_contact_figures(NULL, ?, ?, ?::text[])
 		UNION ALL SELECT organization_id, measure_code, 'largest_kgs', largest_kgs::float8
-		FROM jardam_report_cost_contributors(?, ?, ?::text[])`, h.From.UTC(), h.To.UTC(), database.Array[string](codes),
-		h.From.UTC(), h.To.UTC(), database.Array[string](codes)).Scan(&rows).Error; err != nil {
+		FROM jardam_report_cost_contributors(?, ?, ?::text[])`, from, to, arr, from, to, arr, from, to, arr).Scan(&rows).Error; err != nil {
 		return err
 	}
 	figs := map[orgMeasure]map[string]float64{}
@@ -209,9 +218,39 @@ func (m *model) halfReports(h Period, orgCodes map[uuid.UUID]string) error {
 			m.reportFigure(h.Name, x, f, figs, costs)
 		}
 		m.assistedWithin(h.Name, x)
+		m.contactFigures(h.Name, x, hotlines, figs)
 	}
 	m.activityTotals(h.Name, codes)
 	return nil
+}
+
+// contactFigures adds the hotline figures of measure x in the reports of
+// its hotline bodies and the summary, when it lists a hotline. The summary
+// counts the listed hotlines' contacts (a contact has one hotline), so it
+// is their sum; the indicator of the half counts every hotline's, so it is
+// the summary plus the hotlines not listed (a hidden figure).
+func (m *model) contactFigures(half string, x reportMeasure, hotlines map[string]bool, figs map[orgMeasure]map[string]float64) {
+	var bodies []string
+	for _, b := range x.Bodies {
+		if hotlines[b] {
+			bodies = append(bodies, b)
+		}
+	}
+	if len(bodies) == 0 {
+		return
+	}
+	indicators := map[string]string{ReportConsultationsGiven: IndicatorConsultations, ReportIntakesReferred: IndicatorIntakes}
+	for _, f := range []string{ReportConsultationsGiven, ReportIntakesReferred} {
+		nat := m.sys.Figure(ReportKey("", x.Code, f, half), reportValue(figs[orgMeasure{"", x.Code}], f))
+		ids := make([]int, len(bodies))
+		for i, b := range bodies {
+			ids[i] = m.sys.Figure(ReportKey(b, x.Code, f, half), reportValue(figs[orgMeasure{b, x.Code}], f))
+		}
+		m.sys.Sum(nat, ids...)
+		if ind, ok := m.sys.Lookup(IndicatorKey(indicators[f], half)); ok {
+			m.sumWithRest(ind, "r|rest|"+x.Code+"|"+f+"|"+half, []int{nat})
+		}
+	}
 }
 
 // activityTotals relates the summary's people reached and officials

@@ -732,6 +732,8 @@ export const en = {
   'fig.activities_held': 'Activities held',
   'fig.people_reached': 'People reached',
   'fig.officials_trained': 'Officials trained',
+  'fig.consultations_given': 'Hotline consultations given',
+  'fig.intakes_referred': 'Contacts referred to crisis centers',
   'fig.spending_kgs': 'Spending, KGS',
 
   'act.title': 'Activities',

@@ -734,6 +734,8 @@ export const ky: Messages = {
   'fig.activities_held': 'Өткөрүлгөн иш-чаралар',
   'fig.people_reached': 'Камтылган адамдар',
   'fig.officials_trained': 'Окутулган кызмат адамдары',
+  'fig.consultations_given': 'Ишеним телефонунун кеңештери',
+  'fig.intakes_referred': 'Кризистик борборлорго жөнөтүлгөн кайрылуулар',
   'fig.spending_kgs': 'Чыгашалар, сом',
 
   'act.title': 'Иш-чаралар',

@@ -731,6 +731,8 @@ export const ru: Messages = {
   'fig.activities_held': 'Проведено мероприятий',
   'fig.people_reached': 'Охвачено людей',
   'fig.officials_trained': 'Обучено должностных лиц',
+  'fig.consultations_given': 'Консультаций горячей линии',
+  'fig.intakes_referred': 'Обращений, направленных в кризисные центры',
   'fig.spending_kgs': 'Расходы, сом',
 
   'act.title': 'Мероприятия',

@@ -264,6 +264,8 @@ export const REPORT_FIGURES = [
   'people_reached',
   'officials_trained',
   'spending_kgs',
+  'consultations_given',
+  'intakes_referred',
 ] as const;
 
 /** A hotline contact's enumerations. */
