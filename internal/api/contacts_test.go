@@ -444,3 +444,80 @@ func TestEditingAContactMarksItsRelease(t *testing.T) {
 		t.Fatalf("after the edit: version %d, job offers %v, missing persons %v (want 2, 5 or withheld, withheld)", version(), jobs, missing)
 	}
 }
+
+// TestOperatorsWork: a hotline operator's work list holds the hotline's
+// intakes still waiting for the center, those the center declined until
+// the contact is referred again, and the callbacks the caller consented
+// to until an outcome is recorded; by code, never a name or a phone
+// number, and none of another hotline's.
+func TestOperatorsWork(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	if err := env.DB.App.Exec(`INSERT INTO organizations (code, name_ru, name_ky, name_en, kind, region)
+		VALUES ('HOTLINE-OSH', 'Линия Ош', 'Ош линиясы', 'Osh line', 'hotline', 'osh_city')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	env.AddUser("operator@osh-line.kg", "HOTLINE-OSH", "hotline_operator")
+	op, other, cw := env.Token("operator@hotline1899.kg"), env.Token("operator@osh-line.kg"), env.Token("caseworker@sezim.kg")
+	identity := map[string]any{"given_name": "Айгерим", "family_name": "Токтогулова"}
+	back := newContact(t, env, op, map[string]any{"channel": "phone", "caller": "family", "topic": "missing_person",
+		"identity": identity, "contact": map[string]any{"phone": "+996700111222"}, "callback_consent": true})
+	refer := func(id, to string) string {
+		t.Helper()
+		r := post(env, op, "/api/v1/contacts/"+id+"/refer", map[string]any{"to_organization_id": env.OrgID(to),
+			"categories": []string{"identity"}, "urgency": "urgent"})
+		if r.Status != http.StatusOK {
+			t.Fatalf("refer: %d %s", r.Status, r.Body)
+		}
+		return r.Map(t)["intake"].(map[string]any)["referral_id"].(string)
+	}
+	waiting := newContact(t, env, op, map[string]any{"channel": "phone", "caller": "person_concerned", "topic": "victim_seeking_help",
+		"identity": identity})
+	waitingRef := refer(waiting["id"].(string), "SEZIM")
+	declined := newContact(t, env, op, map[string]any{"channel": "walk_in", "caller": "person_concerned", "topic": "victim_seeking_help"})
+	declinedRef := refer(declined["id"].(string), "SEZIM")
+	if r := post(env, cw, "/api/v1/referrals/"+declinedRef+"/decline", map[string]any{"reason": "no place this week"}); r.Status != http.StatusOK {
+		t.Fatalf("decline: %d %s", r.Status, r.Body)
+	}
+	w, body := myWork(t, env, op, "")
+	want := map[string]string{back["code"].(string): "callback", waiting["code"].(string): "intake_waiting",
+		declined["code"].(string): "intake_declined"}
+	if w.Counts["callback"] != 1 || w.Counts["intake_waiting"] != 1 || w.Counts["intake_declined"] != 1 || w.Total != 3 {
+		t.Fatalf("operator's counts: %v", w.Counts)
+	}
+	var items []map[string]any
+	var raw struct{ Items []map[string]any }
+	if err := json.Unmarshal([]byte(body), &raw); err != nil {
+		t.Fatal(err)
+	}
+	items = raw.Items
+	for _, it := range items {
+		if want[it["contact_code"].(string)] != it["kind"] || it["link"] != "/contacts" || it["case_id"] != nil {
+			t.Fatalf("item %v", it)
+		}
+	}
+	if refs := w.kindsFor(waitingRef); len(refs) != 1 || refs[0] != "intake_waiting" {
+		t.Fatalf("the waiting intake's referral: %v", refs)
+	}
+	for _, secret := range []string{"Айгерим", "Токтогулова", "+996700111222", "no place this week"} {
+		if strings.Contains(body, secret) {
+			t.Fatalf("the work list shows %q: %s", secret, body)
+		}
+	}
+	if ow, _ := myWork(t, env, other, ""); ow.Total != 0 {
+		t.Fatalf("another hotline's operator sees %v", ow.Counts)
+	}
+	// Calling back records an outcome; referring again answers the decline.
+	r := env.Do(apitest.Request{Method: http.MethodPatch, Path: "/api/v1/contacts/" + back["id"].(string), Token: op,
+		Body: map[string]any{"outcome": "advice_given"}, Header: map[string]string{"If-Match": `"1"`}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("outcome: %d %s", r.Status, r.Body)
+	}
+	refer(declined["id"].(string), "AKZHUROK")
+	if w, _ := myWork(t, env, op, ""); w.Counts["callback"] != 0 || w.Counts["intake_declined"] != 0 || w.Counts["intake_waiting"] != 2 {
+		t.Fatalf("after the callback and the second referral: %v", w.Counts)
+	}
+	if w, _ := myWork(t, env, op, "?kind=callback"); len(w.Items) != 0 || w.Total != 2 {
+		t.Fatalf("kind=callback: %d items of %d", len(w.Items), w.Total)
+	}
+}

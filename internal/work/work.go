@@ -45,11 +45,16 @@ const (
 	KindReportDue              = "report_due"
 	KindApproval               = "approval"
 	KindFollowUp               = "follow_up"
+	// A hotline operator's: an intake still waiting for the center's
+	// answer, one the center declined, a callback the caller consented to.
+	KindIntakeWaiting  = "intake_waiting"
+	KindIntakeDeclined = "intake_declined"
+	KindCallback       = "callback"
 )
 
 // Kinds lists every kind, in the order the counts are given.
 var Kinds = []string{KindReferralResponse, KindPlanGoal, KindReflectionPeriodEnding, KindConsentExpiring,
-	KindUnassignedCase, KindReportDue, KindApproval, KindFollowUp}
+	KindUnassignedCase, KindReportDue, KindApproval, KindFollowUp, KindIntakeWaiting, KindIntakeDeclined, KindCallback}
 
 // Horizons: what is due within them is listed.
 const (
@@ -91,6 +96,10 @@ type Item struct {
 	// call, message).
 	FollowUpID   *uuid.UUID `json:"follow_up_id,omitempty"`
 	FollowUpKind *string    `json:"follow_up_kind,omitempty"`
+	// ContactID and ContactCode name a hotline's contact (an intake's,
+	// or one to call back).
+	ContactID   *uuid.UUID `json:"contact_id,omitempty"`
+	ContactCode *string    `json:"contact_code,omitempty"`
 	// Period is a report's half-year (YYYY-Hn) and ReportKind its kind.
 	Period     *string `json:"period,omitempty"`
 	ReportKind *string `json:"report_kind,omitempty"`
@@ -133,6 +142,8 @@ func sources(role string) []source {
 		return []source{summaryReportDue}
 	case authz.RoleOrgAdmin, authz.RoleAdmin:
 		return []source{approvals}
+	case authz.RoleHotlineOperator:
+		return []source{intakesWaiting, intakesDeclined, callbacks}
 	}
 	return nil
 }

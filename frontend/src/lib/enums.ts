@@ -304,6 +304,9 @@ export const WORK_KINDS = [
   'report_due',
   'approval',
   'follow_up',
+  'intake_waiting',
+  'intake_declined',
+  'callback',
 ] as const;
 /** How the caller reaches a listed case. */
 export const CASE_RELATIONS = ['assigned', 'organization', 'referral'] as const;

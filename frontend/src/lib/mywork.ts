@@ -4,12 +4,16 @@
 import { WORK_KINDS } from './enums';
 import type { WorkItem } from './types';
 
+/** A hotline operator's kinds, worked on from the call screen. */
+const HOTLINE_KINDS: readonly string[] = ['intake_waiting', 'intake_declined', 'callback'];
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The app's page where an item is worked on: a referral to answer opens the
- * referral, other case work its case, a report the report page and an
- * approval the accounts; null when the item names none the app has.
+ * referral, other case work its case, a report the report page, an
+ * approval the accounts and an operator's intake or callback the call
+ * screen; null when the item names none the app has.
  */
 export function workPath(item: WorkItem): string | null {
   if (item.kind === 'referral_response')
@@ -17,6 +21,7 @@ export function workPath(item: WorkItem): string | null {
   if (item.case_id) return UUID.test(item.case_id) ? `/cases/${item.case_id}` : null;
   if (item.kind === 'report_due') return '/report';
   if (item.kind === 'approval') return '/users';
+  if (HOTLINE_KINDS.includes(item.kind)) return '/contacts';
   return null;
 }
 

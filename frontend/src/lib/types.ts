@@ -45,6 +45,9 @@ export interface WorkItem {
   /** A follow-up after reintegration and its kind (visit, call, message). */
   follow_up_id?: string;
   follow_up_kind?: string;
+  /** A hotline's contact (an intake's, or one to call back), by its code. */
+  contact_id?: string;
+  contact_code?: string;
   /** A report's half-year, YYYY-Hn. */
   period?: string;
   report_kind?: string;

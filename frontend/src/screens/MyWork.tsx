@@ -77,7 +77,9 @@ export function WorkRow({ item }: { item: WorkItem }) {
             ? `${item.case_code} · ${tx('wapproval', item.approval)}${item.approval_status === 'returned' ? ` · ${t('work.returned')}` : ''}`
             : item.kind === 'approval'
               ? `${t('work.approvals')}${item.approval ? ` · ${tx('wapproval', item.approval)}` : ''}`
-              : item.case_code;
+              : item.contact_code
+                ? `${item.contact_code}${item.referral_code ? ` · ${item.referral_code}` : ''}`
+                : item.case_code;
   const code = item.kind !== 'report_due' && !(item.kind === 'approval' && !item.case_code);
   return (
     <li className={item.overdue ? 'work-item overdue' : 'work-item'} data-kind={item.kind}>

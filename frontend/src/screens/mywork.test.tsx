@@ -63,3 +63,31 @@ describe('my work', () => {
     expect(first('coordinator')).toBe('/cases');
   });
 });
+
+describe("a hotline operator's work", () => {
+  kyrgyzBrowser();
+
+  it('names an intake by the contact and referral codes and links it to the call screen', () => {
+    const html = row({
+      kind: 'intake_declined',
+      link: '/contacts',
+      case_id: undefined,
+      contact_id: CASE,
+      contact_code: 'HL-2026-00042',
+      referral_id: REF,
+      referral_code: 'REF-2026-0009',
+    });
+    expect(html).toContain(KY['wkind.intake_declined']);
+    expect(html).toContain('href="/contacts"');
+    expect(html).toContain('HL-2026-00042 · REF-2026-0009');
+  });
+
+  it('lists a callback by its contact code and keeps the call screen first', () => {
+    const html = row({ kind: 'callback', link: '/contacts', case_id: undefined, contact_code: 'HL-2026-00043' });
+    expect(html).toContain(KY['wkind.callback']);
+    expect(html).toContain('HL-2026-00043');
+    const perms = ['work.list', 'contact.list', 'notification.list'];
+    const shown = navEntries((p) => perms.includes(p), 'hotline_operator').filter((n) => n.show);
+    expect(shown.map((n) => n.path).slice(0, 2)).toEqual(['/contacts', '/work']);
+  });
+});
