@@ -59,15 +59,22 @@ type hotlineWorld struct {
 	op, other, cw, sup string
 }
 
-func TestHotlineContacts(t *testing.T) {
-	t.Parallel()
-	env := apitest.New(t)
-	// A second hotline and its operator, for isolation.
+// addOshLine adds a second hotline, HOTLINE-OSH, and its operator
+// operator@osh-line.kg, for isolation.
+func addOshLine(t *testing.T, env *apitest.Env) {
+	t.Helper()
 	if err := env.DB.App.Exec(`INSERT INTO organizations (code, name_ru, name_ky, name_en, kind, region)
 		VALUES ('HOTLINE-OSH', 'Линия Ош', 'Ош линиясы', 'Osh line', 'hotline', 'osh_city')`).Error; err != nil {
 		t.Fatal(err)
 	}
 	env.AddUser("operator@osh-line.kg", "HOTLINE-OSH", "hotline_operator")
+}
+
+func TestHotlineContacts(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	// A second hotline and its operator, for isolation.
+	addOshLine(t, env)
 	w := &hotlineWorld{env: env, op: env.Token("operator@hotline1899.kg"), other: env.Token("operator@osh-line.kg"),
 		cw: env.Token("caseworker@sezim.kg"), sup: env.Token("supervisor@sezim.kg")}
 
@@ -453,11 +460,7 @@ func TestEditingAContactMarksItsRelease(t *testing.T) {
 func TestOperatorsWork(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	if err := env.DB.App.Exec(`INSERT INTO organizations (code, name_ru, name_ky, name_en, kind, region)
-		VALUES ('HOTLINE-OSH', 'Линия Ош', 'Ош линиясы', 'Osh line', 'hotline', 'osh_city')`).Error; err != nil {
-		t.Fatal(err)
-	}
-	env.AddUser("operator@osh-line.kg", "HOTLINE-OSH", "hotline_operator")
+	addOshLine(t, env)
 	op, other, cw := env.Token("operator@hotline1899.kg"), env.Token("operator@osh-line.kg"), env.Token("caseworker@sezim.kg")
 	identity := map[string]any{"given_name": "Айгерим", "family_name": "Токтогулова"}
 	back := newContact(t, env, op, map[string]any{"channel": "phone", "caller": "family", "topic": "missing_person",
