@@ -91,6 +91,8 @@ CREATE POLICY case_approvals_via_case ON case_approvals AS PERMISSIVE FOR ALL TO
     WITH CHECK ((EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = case_approvals.case_id))));
+CREATE POLICY case_assessments_stats ON case_assessments AS PERMISSIVE FOR SELECT TO jardam_stats
+    USING (true);
 CREATE POLICY case_assessments_via_case ON case_assessments AS PERMISSIVE FOR ALL TO jardam_app
     USING ((EXISTS ( SELECT 1
    FROM cases c
@@ -133,6 +135,8 @@ CREATE POLICY case_flags_via_case ON case_flags AS PERMISSIVE FOR ALL TO jardam_
     WITH CHECK ((EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = case_flags.case_id))));
+CREATE POLICY case_follow_ups_stats ON case_follow_ups AS PERMISSIVE FOR SELECT TO jardam_stats
+    USING (true);
 CREATE POLICY case_follow_ups_via_case ON case_follow_ups AS PERMISSIVE FOR ALL TO jardam_app
     USING ((EXISTS ( SELECT 1
    FROM cases c
@@ -165,6 +169,8 @@ CREATE POLICY case_notes_own_org ON case_notes AS PERMISSIVE FOR ALL TO public
     WITH CHECK (((organization_id = jardam_current_org()) AND (EXISTS ( SELECT 1
    FROM cases c
   WHERE (c.id = case_notes.case_id)))));
+CREATE POLICY case_persons_stats ON case_persons AS PERMISSIVE FOR SELECT TO jardam_stats
+    USING (true);
 CREATE POLICY case_persons_via_case ON case_persons AS PERMISSIVE FOR ALL TO jardam_app
     USING ((EXISTS ( SELECT 1
    FROM cases c
@@ -355,9 +361,12 @@ GRANT INSERT, SELECT, UPDATE ON TABLE users TO jardam_app;
 
 GRANT SELECT (id, case_id, type, provider_organization_id, status, started_on, measure_codes, created_at) ON TABLE assistance TO jardam_stats;
 GRANT UPDATE (status, decided_by, decided_at, decision_enc, referral_id) ON TABLE case_approvals TO jardam_app;
+GRANT SELECT (case_id, kind, definition_version, assessed_on, answers, created_at) ON TABLE case_assessments TO jardam_stats;
 GRANT UPDATE (removed_by, removed_at) ON TABLE case_flags TO jardam_app;
+GRANT SELECT (case_id, done_on, created_at) ON TABLE case_follow_ups TO jardam_stats;
 GRANT UPDATE (planned_on, kind, assigned_to, done_on, outcome_enc, version, updated_at) ON TABLE case_follow_ups TO jardam_app;
 GRANT UPDATE (master_version, wrapped, destroyed_at) ON TABLE case_keys TO jardam_maint;
+GRANT SELECT (case_id, relation, perpetrator_role, recruitment_channel, created_at) ON TABLE case_persons TO jardam_stats;
 GRANT UPDATE (relation, perpetrator_role, recruitment_channel, identity_enc, contact_enc, version, updated_at) ON TABLE case_persons TO jardam_app;
 GRANT SELECT (case_id, to_stage, closure_reason, moved_at) ON TABLE case_stage_moves TO jardam_stats;
 GRANT SELECT (id, owner_organization_id, source, stage, closure_reason, identified_at, identification_channel, trafficking_status, sex, age_bracket, citizenship, region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector, recruitment_method, recruiter_relation, measure_codes) ON TABLE cases TO jardam_stats;
@@ -1313,7 +1322,7 @@ AS $function$
 $function$;
 
 CREATE OR REPLACE FUNCTION public.jardam_stats_export(period_from timestamp with time zone, period_to timestamp with time zone)
- RETURNS TABLE(sex text, age_bracket text, citizenship text, country text, exploitation_types text[], means_of_control text[], labour_sector text, recruitment_method text, recruiter_relation text, trafficking_status text, stage text, closure_reason text)
+ RETURNS TABLE(sex text, age_bracket text, citizenship text, country text, exploitation_types text[], means_of_control text[], labour_sector text, recruitment_method text, recruiter_relation text, trafficking_status text, stage text, closure_reason text, needs_domains text[], linked_recruiter text, linked_perpetrator text, recruitment_channels text[], follow_up_pending boolean)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
@@ -1335,11 +1344,30 @@ BEGIN
                                      THEN 'identification' ELSE c.stage END),
            CASE WHEN m.to_stage IS NOT NULL THEN m.closure_reason
                 WHEN EXISTS (SELECT 1 FROM case_stage_moves x WHERE x.case_id = c.id) THEN NULL
-                ELSE c.closure_reason END
+                ELSE c.closure_reason END,
+           coalesce((SELECT array_agg(d.key ORDER BY d.key) FROM jsonb_each(n.answers) d
+                     WHERE jsonb_typeof(d.value -> 'score') = 'number' AND (d.value ->> 'score')::numeric >= 2), '{}'),
+           (SELECT p.relation FROM case_persons p
+            WHERE p.case_id = c.id AND p.perpetrator_role = 'recruiter' AND p.created_at < period_to
+            ORDER BY p.created_at, p.relation LIMIT 1),
+           (SELECT p.relation FROM case_persons p
+            WHERE p.case_id = c.id AND p.perpetrator_role IN ('trafficker', 'employer', 'other_perpetrator')
+              AND p.created_at < period_to
+            ORDER BY array_position(ARRAY['trafficker', 'employer', 'other_perpetrator'], p.perpetrator_role),
+                     p.created_at, p.relation LIMIT 1),
+           coalesce((SELECT array_agg(DISTINCT p.recruitment_channel) FROM case_persons p
+                     WHERE p.case_id = c.id AND p.perpetrator_role IS NOT NULL AND p.recruitment_channel IS NOT NULL
+                       AND p.created_at < period_to), '{}'),
+           EXISTS (SELECT 1 FROM case_follow_ups u
+                   WHERE u.case_id = c.id AND u.created_at < period_to
+                     AND (u.done_on IS NULL OR u.done_on >= t::date))
     FROM cases c
     LEFT JOIN LATERAL (SELECT x.to_stage, x.closure_reason FROM case_stage_moves x
                        WHERE x.case_id = c.id AND x.moved_at < period_to
                        ORDER BY x.moved_at DESC LIMIT 1) m ON true
+    LEFT JOIN LATERAL (SELECT a.answers FROM case_assessments a
+                       WHERE a.case_id = c.id AND a.kind = 'needs' AND a.definition_version = 1 AND a.assessed_on < t::date
+                       ORDER BY a.assessed_on, a.created_at LIMIT 1) n ON true
     WHERE c.identified_at >= period_from AND c.identified_at < period_to
       AND c.source = 'record'
       AND c.trafficking_status IS DISTINCT FROM 'not_a_victim'

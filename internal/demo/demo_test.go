@@ -119,8 +119,10 @@ func TestDemoExports(t *testing.T) {
 	svc := stats.NewService(d.App, stats.Settings{}, nil)
 	ctx := reqctx.WithPrincipal(context.Background(), reqctx.Principal{UserID: uuid.New(), OrganizationID: uuid.New(), Role: "coordinator"})
 	qis := map[string][]string{
-		stats.LayoutCTDC:  {"gender", "ageBroad", "citizenship", "CountryOfExploitation", "isForcedLabour", "isSexualExploit", "isOtherExploit"},
-		stats.LayoutHTCDS: {"prs_Gender", "prs_Citizenship", "vic_TypeOfExploitation", "hte_Country"},
+		stats.LayoutCTDC: {"gender", "ageBroad", "citizenship", "CountryOfExploitation", "isForcedLabour", "isSexualExploit", "isOtherExploit",
+			"recruiterRelationIntimatePartner", "recruiterRelationFriend", "recruiterRelationFamily", "recruiterRelationOther"},
+		stats.LayoutHTCDS: {"prs_Gender", "prs_Citizenship", "vic_TypeOfExploitation", "hte_Country", "vic_RelationshipToTrafficker",
+			"vic_Vulnerabilities"},
 	}
 	for _, year := range []int{2024, 2025} {
 		consented := d.Count(t, `SELECT count(*) FROM cases c WHERE extract(year FROM identified_at AT TIME ZONE 'Asia/Bishkek') = $1

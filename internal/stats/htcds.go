@@ -44,18 +44,23 @@ var yearPattern = regexp.MustCompile(`^\d{4}$`)
 
 // exportRow is a row of jardam_stats_export.
 type exportRow struct {
-	Sex               string
-	AgeBracket        string
-	Citizenship       *string
-	Country           *string
-	ExploitationTypes []string `gorm:"type:text[]"`
-	MeansOfControl    []string `gorm:"type:text[]"`
-	LabourSector      *string
-	RecruitmentMethod *string
-	RecruiterRelation *string
-	TraffickingStatus *string
-	Stage             *string
-	ClosureReason     *string
+	Sex                 string
+	AgeBracket          string
+	Citizenship         *string
+	Country             *string
+	ExploitationTypes   []string `gorm:"type:text[]"`
+	MeansOfControl      []string `gorm:"type:text[]"`
+	LabourSector        *string
+	RecruitmentMethod   *string
+	RecruiterRelation   *string
+	TraffickingStatus   *string
+	Stage               *string
+	ClosureReason       *string
+	NeedsDomains        []string `gorm:"type:text[]"`
+	LinkedRecruiter     *string
+	LinkedPerpetrator   *string
+	RecruitmentChannels []string `gorm:"type:text[]"`
+	FollowUpPending     bool
 }
 
 // ExportHTCDS returns the person-level export of year in HTCDS 2.0 field
@@ -92,7 +97,8 @@ func (s *Service) Export(ctx context.Context, layout, year string) (Export, erro
 	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		var rows []exportRow
 		if err := tx.WithContext(ctx).Raw(`SELECT sex, age_bracket, citizenship, country, exploitation_types, means_of_control,
-			labour_sector, recruitment_method, recruiter_relation, trafficking_status, stage, closure_reason
+			labour_sector, recruitment_method, recruiter_relation, trafficking_status, stage, closure_reason, needs_domains,
+			linked_recruiter, linked_perpetrator, recruitment_channels, follow_up_pending
 			FROM jardam_stats_export(?, ?)`, from.UTC(), from.AddDate(1, 0, 0).UTC()).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("read the export's records: %w", err)
 		}
@@ -135,7 +141,9 @@ func toRecords(rows []exportRow) []htcds.Record {
 			Country: deref(r.Country), ExploitationTypes: r.ExploitationTypes, MeansOfControl: r.MeansOfControl,
 			LabourSector: deref(r.LabourSector), RecruitmentMethod: deref(r.RecruitmentMethod),
 			RecruiterRelation: deref(r.RecruiterRelation), TraffickingStatus: deref(r.TraffickingStatus),
-			Stage: deref(r.Stage), ClosureReason: deref(r.ClosureReason)}
+			Stage: deref(r.Stage), ClosureReason: deref(r.ClosureReason), FollowUpPending: r.FollowUpPending,
+			NeedsDomains: r.NeedsDomains, LinkedRecruiter: deref(r.LinkedRecruiter), LinkedPerpetrator: deref(r.LinkedPerpetrator),
+			RecruitmentChannels: r.RecruitmentChannels}
 	}
 	return records
 }

@@ -17,8 +17,10 @@ import (
 // The quasi-identifiers each file must make 11-anonymous, written out here.
 var (
 	ctdcQIs = []string{"yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation",
-		"isForcedLabour", "isSexualExploit", "isOtherExploit"}
-	htcdsQIs = []string{"prs_Gender", "prs_Citizenship", "vic_TypeOfExploitation", "hte_Country"}
+		"isForcedLabour", "isSexualExploit", "isOtherExploit", "recruiterRelationIntimatePartner", "recruiterRelationFriend",
+		"recruiterRelationFamily", "recruiterRelationOther"}
+	htcdsQIs = []string{"prs_Gender", "prs_Citizenship", "vic_TypeOfExploitation", "hte_Country", "vic_RelationshipToTrafficker",
+		"vic_Vulnerabilities"}
 )
 
 // hcase is a case of the export fixtures, with the kind of its consent.

@@ -23,12 +23,19 @@ const MaxSuppressedShare = 0.05
 //   - exploitation: the types (vic_TypeOfExploitation, and the CTDC flags
 //     they imply); the CTDC flags only (forced labour, sexual, other: the
 //     HTCDS types withheld); withheld in both.
+//   - relation to the trafficker (vic_RelationshipToTrafficker with the
+//     CTDC recruiter flags), since persons linked to the case fill it (a
+//     mother who was the trafficker is what a court report or a
+//     neighbour tells): as recorded; withheld in both.
+//   - vulnerabilities (vic_Vulnerabilities, from the first needs
+//     assessment: health, housing, poverty are what a neighbour knows): as
+//     recorded (the whole set); withheld. A set is not cut down to some of
+//     its values: fewer values would read as "not vulnerable" in the rest.
 //
 // The year is not a quasi-identifier: an export holds one year, written as
 // that year.
 const (
-	shownOrWithheld = 2
-	exploitLevels   = 3
+	exploitLevels = 3
 )
 
 // Rungs of the exploitation ladder.
@@ -41,16 +48,19 @@ const (
 // Levels is a node of the generalization lattice: the rung of each ladder
 // (0: as recorded).
 type Levels struct {
-	Gender, Age, Citizenship, Country, Exploitation int
+	Gender, Age, Citizenship, Country, Exploitation, Relation, Vulnerabilities int
 }
 
 // Height is the number of rungs climbed in all.
-func (l Levels) Height() int { return l.Gender + l.Age + l.Citizenship + l.Country + l.Exploitation }
+func (l Levels) Height() int {
+	return l.Gender + l.Age + l.Citizenship + l.Country + l.Exploitation + l.Relation + l.Vulnerabilities
+}
 
-// String writes the levels as `gender=N age=N citizenship=N country=N exploitation=N`.
+// String writes the levels as `gender=N age=N citizenship=N country=N
+// exploitation=N relation=N vulnerabilities=N`.
 func (l Levels) String() string {
-	return fmt.Sprintf("gender=%d age=%d citizenship=%d country=%d exploitation=%d",
-		l.Gender, l.Age, l.Citizenship, l.Country, l.Exploitation)
+	return fmt.Sprintf("gender=%d age=%d citizenship=%d country=%d exploitation=%d relation=%d vulnerabilities=%d",
+		l.Gender, l.Age, l.Citizenship, l.Country, l.Exploitation, l.Relation, l.Vulnerabilities)
 }
 
 // Withholds reports whether the node withholds a column of either layout
@@ -69,8 +79,19 @@ func (l Levels) Withholds(column string) bool {
 		return l.Exploitation > exploitTypes
 	case ColForced, ColSexual, ColOther:
 		return l.Exploitation > exploitFlags
+	case FieldRelationToTrafficker:
+		return l.Relation > 0
+	case FieldVulnerabilities:
+		return l.Vulnerabilities > 0
 	}
-	return slices.ContainsFunc(LabourFlags, func(f Flag) bool { return f.Column == column }) && l.Exploitation > exploitFlags
+	isColumn := func(f Flag) bool { return f.Column == column }
+	switch {
+	case slices.ContainsFunc(RecruiterFlags, isColumn):
+		return l.Relation > 0
+	case slices.ContainsFunc(LabourFlags, isColumn):
+		return l.Exploitation > exploitFlags
+	}
+	return false
 }
 
 // Record is one person's statistical attributes in Jardam's terms, as the
@@ -88,6 +109,20 @@ type Record struct {
 	TraffickingStatus string
 	// Stage and ClosureReason are the case's at the end of the year.
 	Stage, ClosureReason string
+	// FollowUpPending: a follow-up after reintegration was still to be
+	// done at the end of the year.
+	FollowUpPending bool
+	// NeedsDomains are the domains of the first needs assessment scored 2
+	// (serious) or 3 (urgent).
+	NeedsDomains []string
+	// LinkedRecruiter is the relation to the victim (case_persons'
+	// relation values) of the person linked as the recruiter;
+	// LinkedPerpetrator that of a person linked as the trafficker, the
+	// employer or another perpetrator. Empty when nobody is linked so.
+	LinkedRecruiter, LinkedPerpetrator string
+	// RecruitmentChannels are the recruitment channels of the persons
+	// linked as perpetrators.
+	RecruitmentChannels []string
 }
 
 // Table is one layout's file: a header and rows, sorted so that the order
@@ -115,7 +150,8 @@ type Result struct {
 //
 // Both layouts are projections of one anonymized table whose
 // quasi-identifiers are the union of theirs (gender, age bracket,
-// citizenship, country of exploitation, types of exploitation): the same
+// citizenship, country of exploitation, types of exploitation, relation to
+// the trafficker, vulnerabilities): the same
 // node and the same suppressed records for both. Two files anonymized each
 // on its own could be joined on what they share (the means of control, the
 // recruiter) into records rarer than k; projections of one k-anonymous
@@ -123,11 +159,12 @@ type Result struct {
 //
 // A node is admissible only when every Implication holds on every record's
 // rows at that node: an attribute that tells another is withheld with it.
-// Every node is evaluated (2^4 x 3); its cost is the number of records in
+// Every node is evaluated (2^6 x 3); its cost is the number of records in
 // classes smaller than k. The chosen node is the least generalized (lowest
 // Height) admissible one whose cost is at most maxShare of the records;
 // ties go to the fewest suppressed records, then to keeping exploitation,
-// age, citizenship, country and gender detailed, in that order. When no
+// age, citizenship, country, gender, relation and vulnerabilities
+// detailed, in that order. When no
 // node meets the bound, the admissible node with the fewest suppressed
 // records is chosen (ties: the lowest, as above). The records of the
 // classes smaller than k at that node are then suppressed.
@@ -143,8 +180,9 @@ func Anonymize(records []Record, year int, k int, maxShare float64) Result {
 	bound := int(maxShare * float64(len(records)))
 	var best Levels
 	bestCost, bestMeets := -1, false
+	admits := admissibility(distinct)
 	for _, l := range lattice() {
-		if !admissible(distinct, l) {
+		if !admits(l) {
 			continue
 		}
 		cost := suppressedAt(groups, l, k)
@@ -180,18 +218,16 @@ func release(ps []person, l Levels, k int) Result {
 	return res
 }
 
-// lattice lists every node, lowest first.
+// lattice lists every node: each of the shown-or-withheld ladders at
+// either rung, with each rung of the exploitation ladder.
 func lattice() []Levels {
+	const twoRungLadders = 6
 	var out []Levels
-	for g := 0; g < shownOrWithheld; g++ {
-		for a := 0; a < shownOrWithheld; a++ {
-			for c := 0; c < shownOrWithheld; c++ {
-				for e := 0; e < shownOrWithheld; e++ {
-					for x := 0; x < exploitLevels; x++ {
-						out = append(out, Levels{Gender: g, Age: a, Citizenship: c, Country: e, Exploitation: x})
-					}
-				}
-			}
+	for bits := 0; bits < 1<<twoRungLadders; bits++ {
+		rung := func(i int) int { return bits >> i & 1 }
+		for x := 0; x < exploitLevels; x++ {
+			out = append(out, Levels{Gender: rung(0), Age: rung(1), Citizenship: rung(2), Country: rung(3),
+				Relation: rung(4), Vulnerabilities: rung(5), Exploitation: x})
 		}
 	}
 	return out
@@ -212,8 +248,8 @@ func better(l Levels, cost int, meets bool, best Levels, bestCost int, bestMeets
 	if second != 0 {
 		return second < 0
 	}
-	a := []int{l.Exploitation, l.Age, l.Citizenship, l.Country, l.Gender}
-	b := []int{best.Exploitation, best.Age, best.Citizenship, best.Country, best.Gender}
+	a := []int{l.Exploitation, l.Age, l.Citizenship, l.Country, l.Gender, l.Relation, l.Vulnerabilities}
+	b := []int{best.Exploitation, best.Age, best.Citizenship, best.Country, best.Gender, best.Relation, best.Vulnerabilities}
 	return slices.Compare(a, b) < 0
 }
 
@@ -227,7 +263,8 @@ type group struct {
 // groupPersons returns the distinct combinations of the quasi-identifiers
 // with their counts (records alike in every quasi-identifier stay alike at
 // every node), and one person of each combination of what the implications
-// read (the quasi-identifiers and the labour sector).
+// read (the quasi-identifiers but relation and vulnerabilities, and the
+// labour sector).
 func groupPersons(ps []person) ([]group, []*person) {
 	var groups []group
 	byKey := map[classKey]int{}
@@ -246,7 +283,9 @@ func groupPersons(ps []person) ([]group, []*person) {
 			byKey[k0] = len(groups)
 			groups = append(groups, group{p: p, n: 1})
 		}
-		if id := (implied{k0, p.sector}); !seen[id] {
+		ki := k0
+		ki.relation, ki.vulnerabilities = "", ""
+		if id := (implied{ki, p.sector}); !seen[id] {
 			seen[id] = true
 			distinct = append(distinct, p)
 		}
@@ -266,6 +305,23 @@ func suppressedAt(groups []group, l Levels, k int) int {
 		}
 	}
 	return n
+}
+
+// admissibility returns admissible on the persons, evaluated once per
+// node of the ladders the implications read: no implication reads a column
+// of the relation and vulnerability ladders (the tests check it), so a node
+// is admissible as its projection without them is.
+func admissibility(distinct []*person) func(Levels) bool {
+	admits := map[Levels]bool{}
+	return func(l Levels) bool {
+		l.Relation, l.Vulnerabilities = 0, 0
+		ok, seen := admits[l]
+		if !seen {
+			ok = admissible(distinct, l)
+			admits[l] = ok
+		}
+		return ok
+	}
 }
 
 // admissible reports whether every implication holds on every person's

@@ -12,8 +12,10 @@ import (
 
 // The quasi-identifiers of each layout, written out here.
 var (
-	ctdcQIs  = []string{"gender", "ageBroad", "citizenship", "CountryOfExploitation", "isForcedLabour", "isSexualExploit", "isOtherExploit"}
-	htcdsQIs = []string{"prs_Gender", "prs_Citizenship", "vic_TypeOfExploitation", "hte_Country"}
+	ctdcQIs = []string{"gender", "ageBroad", "citizenship", "CountryOfExploitation", "isForcedLabour", "isSexualExploit", "isOtherExploit",
+		"recruiterRelationIntimatePartner", "recruiterRelationFriend", "recruiterRelationFamily", "recruiterRelationOther"}
+	htcdsQIs = []string{"prs_Gender", "prs_Citizenship", "vic_TypeOfExploitation", "hte_Country", "vic_RelationshipToTrafficker",
+		"vic_Vulnerabilities"}
 )
 
 // verify checks a result: both files in their layout, every class of each
@@ -63,6 +65,10 @@ var (
 	methods   = []string{"job_offer", "online", "through_acquaintance", "abduction", "other", ""}
 	relations = []string{"family", "friend", "intimate_partner", "employer", "stranger", "other", ""}
 	stages    = []string{"identification", "shelter", "reintegration", "closed"}
+	domains   = []string{"safety", "physical_health", "mental_health", "housing", "legal", "documents", "income",
+		"education_skills", "family"}
+	linked   = []string{"mother", "father", "spouse", "child", "sibling", "other_family", "guardian", "acquaintance", "none", "", "", ""}
+	channels = []string{"website", "app", "social_media", "messenger", "in_person", "agency", "other"}
 )
 
 func randomRecord(rng *rand.Rand, spread int) htcds.Record {
@@ -75,7 +81,9 @@ func randomRecord(rng *rand.Rand, spread int) htcds.Record {
 		Citizenship: countries[rng.IntN(min(spread, 5))], Country: countries[3+rng.IntN(min(spread+1, len(countries)-3))],
 		ExploitationTypes: []string{one(exploits), one(exploits)}, MeansOfControl: []string{one(means), one(means)},
 		LabourSector: one(sectors), RecruitmentMethod: one(methods), RecruiterRelation: one(relations),
-		TraffickingStatus: one([]string{"possible", "actual", ""}), Stage: stage, ClosureReason: reason}
+		TraffickingStatus: one([]string{"possible", "actual", ""}), Stage: stage, ClosureReason: reason,
+		FollowUpPending: rng.IntN(3) == 0, LinkedRecruiter: one(linked), LinkedPerpetrator: one(linked),
+		NeedsDomains: domains[:rng.IntN(min(spread, 3))], RecruitmentChannels: []string{one(channels)}}
 }
 
 func TestRandomCaseloadsComeOutKAnonymous(t *testing.T) {
@@ -221,14 +229,18 @@ func TestHTCDSRow(t *testing.T) {
 		ExploitationTypes: []string{"forced_criminality", "forced_labour", "other"},
 		MeansOfControl:    []string{"withholds_documents", "threats", "debt_bondage", "restricts_movement", "other"},
 		LabourSector:      "domestic_work", RecruitmentMethod: "through_acquaintance", RecruiterRelation: "stranger",
-		TraffickingStatus: "actual", Stage: "closed", ClosureReason: "transferred"}
+		TraffickingStatus: "actual", Stage: "closed", ClosureReason: "transferred",
+		NeedsDomains: []string{"income", "legal", "mental_health", "housing"}, RecruitmentChannels: []string{"messenger", "app"},
+		LinkedRecruiter: "mother", FollowUpPending: true}
 	res := htcds.Anonymize(many(11, r), 2024, htcds.K, htcds.MaxSuppressedShare)
 	want := map[string]string{
 		"prs_Gender": "Masculine", "prs_Citizenship": "KGZ", "vic_TraffickingStatus": "ActualVictimOfTrafficking",
-		"vic_RelationshipToTrafficker": "Unaquainted", "vic_MethodOfRecruitment": "ThroughFriendsOrSocialEvents",
-		"vic_MethodsOfControl":   "PhysicalThreats;DebtBondage;WithholdsDocuments;Other",
-		"vic_TypeOfExploitation": "ForcedLabour;Other", "vic_ForcedLabourIndustry": "T_ActivitiesOfHouseholdsAsEmployers",
+		"vic_RelationshipToTrafficker": "Unaquainted",
+		"vic_MethodOfRecruitment":      "ThroughOnlineSocialNetworks;ThroughFriendsOrSocialEvents",
+		"vic_MethodsOfControl":         "PhysicalThreats;DebtBondage;WithholdsDocuments;Other",
+		"vic_TypeOfExploitation":       "ForcedLabour;Other", "vic_ForcedLabourIndustry": "T_ActivitiesOfHouseholdsAsEmployers",
 		"hte_Type": "Exploitation", "hte_Country": "RUS", "cas_Status": "ClosedReferred",
+		"vic_Vulnerabilities": "Poverty;MentalHealth;Homelessness",
 	}
 	if len(res.HTCDS.Header) != len(want) {
 		t.Fatalf("header %v", res.HTCDS.Header)
@@ -264,8 +276,10 @@ func TestPicklistsAreTheStandards(t *testing.T) {
 	}
 	for _, stage := range []string{"identification", "shelter", "rehabilitation", "reintegration", "closed"} {
 		for _, reason := range []string{"", "transferred", "reintegrated"} {
-			if v := htcds.CaseStatus(stage, reason); !slices.Contains(std["cas_Status"].Values, v) {
-				t.Errorf("cas_Status %q", v)
+			for _, pending := range []bool{false, true} {
+				if v := htcds.CaseStatus(stage, reason, pending); !slices.Contains(std["cas_Status"].Values, v) {
+					t.Errorf("cas_Status %q", v)
+				}
 			}
 		}
 	}

@@ -13,12 +13,15 @@ type person struct {
 	flags                          string // the CTDC exploitation flags, as `1` or `0` each
 	forced                         bool   // forced labour is recorded: a labour sector may be written
 	sector                         string
+	recruiter                      string // the recruiter relation the CTDC flags write
+	relation                       string // the vic_RelationshipToTrafficker cell
+	vulnerabilities                string // the vic_Vulnerabilities cell
 	ctdc, htcds                    []string
 }
 
 // classKey is a combination of the quasi-identifiers at a node.
 type classKey struct {
-	sex, age, citizenship, country, exploitation string
+	sex, age, citizenship, country, exploitation, relation, vulnerabilities string
 }
 
 var fieldIndex = func() map[string]int {
@@ -47,21 +50,36 @@ func newPerson(r Record, year int) person {
 			p.flags += "0"
 		}
 	}
+	p.recruiter, p.relation = relations(r)
+	p.vulnerabilities = pickAll(FieldVulnerabilities, r.NeedsDomains)
 	p.ctdc = make([]string, len(Columns))
 	p.ctdc[colIndex[ColYear]] = strconv.Itoa(year)
 	for _, f := range MeansFlags {
 		p.ctdc[colIndex[f.Column]] = flag(r.MeansOfControl, f.Values)
 	}
-	for _, f := range RecruiterFlags {
-		p.ctdc[colIndex[f.Column]] = flag([]string{r.RecruiterRelation}, f.Values)
-	}
 	p.htcds = make([]string, len(Fields))
 	p.htcds[fieldIndex[FieldTraffickingStatus]] = pick(FieldTraffickingStatus, r.TraffickingStatus)
-	p.htcds[fieldIndex[FieldRelationToTrafficker]] = pick(FieldRelationToTrafficker, r.RecruiterRelation)
-	p.htcds[fieldIndex[FieldMethodOfRecruitment]] = pickAll(FieldMethodOfRecruitment, []string{r.RecruitmentMethod})
+	p.htcds[fieldIndex[FieldMethodOfRecruitment]] = pickAll(FieldMethodOfRecruitment,
+		append([]string{r.RecruitmentMethod}, r.RecruitmentChannels...))
 	p.htcds[fieldIndex[FieldMethodsOfControl]] = pickAll(FieldMethodsOfControl, r.MeansOfControl)
-	p.htcds[fieldIndex[FieldCaseStatus]] = CaseStatus(r.Stage, r.ClosureReason)
+	p.htcds[fieldIndex[FieldCaseStatus]] = CaseStatus(r.Stage, r.ClosureReason, r.FollowUpPending)
 	return p
+}
+
+// relations returns the relation to the recruiter the CTDC flags write
+// (the case's own, else that of the person linked as the recruiter) and
+// the HTCDS relationship to the trafficker (the recruiter's where HTCDS has
+// a value for it, else that of the person linked as another perpetrator).
+func relations(r Record) (recruiter, trafficker string) {
+	recruiter = r.RecruiterRelation
+	if recruiter == "" {
+		recruiter = LinkedRelations[r.LinkedRecruiter]
+	}
+	trafficker = pick(FieldRelationToTrafficker, recruiter)
+	if trafficker == "" {
+		trafficker = pick(FieldRelationToTrafficker, LinkedRelations[r.LinkedPerpetrator])
+	}
+	return recruiter, trafficker
 }
 
 // shown writes v at rung 0 and withholds it above.
@@ -74,7 +92,8 @@ func shown(v string, level int) string {
 
 func (p *person) key(l Levels) classKey {
 	k := classKey{sex: shown(p.sex, l.Gender), age: shown(p.age, l.Age),
-		citizenship: shown(p.citizenship, l.Citizenship), country: shown(p.country, l.Country)}
+		citizenship: shown(p.citizenship, l.Citizenship), country: shown(p.country, l.Country),
+		relation: shown(p.recruiter+"|"+p.relation, l.Relation), vulnerabilities: shown(p.vulnerabilities, l.Vulnerabilities)}
 	switch l.Exploitation {
 	case exploitTypes:
 		k.exploitation = p.types
@@ -105,6 +124,13 @@ func (p *person) rowsInto(l Levels, ctdc, htcds []string) {
 	if htcds[fieldIndex[FieldEventCountry]] != "" {
 		htcds[fieldIndex[FieldEventType]] = EventExploitation
 	}
+	if l.Relation == 0 {
+		for _, f := range RecruiterFlags {
+			ctdc[colIndex[f.Column]] = flag([]string{p.recruiter}, f.Values)
+		}
+		htcds[fieldIndex[FieldRelationToTrafficker]] = p.relation
+	}
+	htcds[fieldIndex[FieldVulnerabilities]] = shown(p.vulnerabilities, l.Vulnerabilities)
 	if l.Exploitation <= exploitFlags {
 		for i, f := range ExploitationFlags {
 			if p.flags[i] == '1' {

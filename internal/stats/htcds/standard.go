@@ -16,6 +16,7 @@ const (
 	FieldMethodsOfControl     = "vic_MethodsOfControl"
 	FieldTypeOfExploitation   = "vic_TypeOfExploitation"
 	FieldForcedLabourIndustry = "vic_ForcedLabourIndustry"
+	FieldVulnerabilities      = "vic_Vulnerabilities"
 	FieldEventType            = "hte_Type"
 	FieldEventCountry         = "hte_Country"
 	FieldCaseStatus           = "cas_Status"
@@ -27,8 +28,8 @@ const (
 // is not recorded in clear, and is left out rather than written empty.
 var Fields = []string{
 	FieldGender, FieldCitizenship, FieldTraffickingStatus, FieldRelationToTrafficker, FieldMethodOfRecruitment,
-	FieldMethodsOfControl, FieldTypeOfExploitation, FieldForcedLabourIndustry, FieldEventType, FieldEventCountry,
-	FieldCaseStatus,
+	FieldMethodsOfControl, FieldTypeOfExploitation, FieldForcedLabourIndustry, FieldVulnerabilities, FieldEventType,
+	FieldEventCountry, FieldCaseStatus,
 }
 
 // Picklists give, for each picklist field the export writes, the HTCDS
@@ -48,8 +49,16 @@ var Picklists = map[string]map[string]string{
 	},
 	// HTCDS records the channel of recruitment; Jardam records what was
 	// offered (a job, a marriage, studies, travel), which says nothing of
-	// the channel: those stay empty.
-	FieldMethodOfRecruitment: {"through_acquaintance": "ThroughFriendsOrSocialEvents", "abduction": "Other", "other": "Other"},
+	// the channel: those stay empty. The recruitment channels of the
+	// persons linked to a case as perpetrators (case_persons) say it where
+	// HTCDS has a value that means the same: a social network or a
+	// messenger, a website (an online advertisement), an agency (a place of
+	// business). An app (which?) and in person (where?) stay empty.
+	FieldMethodOfRecruitment: {
+		"through_acquaintance": "ThroughFriendsOrSocialEvents", "abduction": "Other", "other": "Other",
+		"social_media": "ThroughOnlineSocialNetworks", "messenger": "ThroughOnlineSocialNetworks",
+		"website": "ThroughAnOnlineAdvertisement", "agency": "AtAPlaceOfBusiness",
+	},
 	FieldMethodsOfControl: {
 		"threats": "PhysicalThreats", "threat_of_law_enforcement": "ThreatsLawEnforcement",
 		"uses_children": "ThreatensChildrenFamily", "debt_bondage": "DebtBondage", "false_promises": "FalsePromises",
@@ -72,6 +81,25 @@ var Picklists = map[string]map[string]string{
 		"peddling": "G_WholesaleAndRetailTradeRepairOfMotorVehicles", "transportation": "H_TransportationAndStorage",
 		"hospitality": "I_AccommodationAndFoodServiceActivities", "domestic_work": "T_ActivitiesOfHouseholdsAsEmployers",
 	},
+	// The domains of a needs assessment (version 1) that name one of the
+	// standard's vulnerabilities. Safety, legal, documents and family
+	// needs have no vulnerability that says the same and stay out.
+	FieldVulnerabilities: {
+		"physical_health": "DisabilityAndPhysicalHealth", "mental_health": "MentalHealth", "housing": "Homelessness",
+		"income": "Poverty", "education_skills": "Education",
+	},
+}
+
+// LinkedRelations give, for the relation to the victim of a person linked
+// to a case as a perpetrator, the recruiter relation (Jardam's
+// recruiter_relation values) it says: a parent, child, sibling or other
+// family member is family, a spouse an intimate partner, an acquaintance an
+// acquaintance, nobody to the victim a stranger. A guardian is `other`: a
+// guardian may be family or an appointed stranger, and the export does not
+// guess.
+var LinkedRelations = map[string]string{
+	"mother": "family", "father": "family", "child": "family", "sibling": "family", "other_family": "family",
+	"spouse": "intimate_partner", "acquaintance": "acquaintance", "none": "stranger", "guardian": "other",
 }
 
 // Values in the order the standard lists them, so that a multiselect cell
@@ -86,6 +114,8 @@ var picklistOrder = map[string][]string{
 		"Other"},
 	FieldTypeOfExploitation: {"ForcedLabour", "SexualExploitation", "ChildLabour", "ForcedMarriage", "Servitude",
 		"ForcedMilitaryByNonStateActors", "OrganRemoval", "ForcedBegging", "ForcedAdoption", "Surrogacy", "Other"},
+	FieldVulnerabilities: {"Addiction", "SocialGroup", "Discrimination", "Poverty", "DisabilityAndPhysicalHealth",
+		"MentalHealth", "Migration", "Homelessness", "AbuseSocialMedia", "AbusePhysical", "Education", "WorkEnvironment"},
 }
 
 // EventExploitation is the hte_Type of the trafficking event the export
@@ -101,14 +131,17 @@ const (
 )
 
 // CaseStatus is the cas_Status of a case at a stage (at the end of the
-// export's year) with its closure reason: a case handed over to another
-// organization is ClosedReferred, another closed case Closed, a case in
-// reintegration (when follow-up visits are planned) FollowUp, any other
-// Active.
-func CaseStatus(stage, closureReason string) string {
+// export's year) with its closure reason, and whether a follow-up after
+// reintegration was still to be done then: a case handed over to another
+// organization is ClosedReferred, a closed case still followed up FollowUp,
+// another closed case Closed, a case in reintegration (when follow-up
+// visits are planned) FollowUp, any other Active.
+func CaseStatus(stage, closureReason string, followUpPending bool) string {
 	switch {
 	case stage == "closed" && closureReason == "transferred":
 		return CaseClosedReferred
+	case stage == "closed" && followUpPending:
+		return CaseFollowUp
 	case stage == "closed":
 		return CaseClosed
 	case stage == "reintegration":
