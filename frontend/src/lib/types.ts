@@ -282,6 +282,8 @@ export interface Consent {
   recipient_organization_id: string | null;
   categories: string[];
   given_by: string;
+  /** The guardian who gave it, a person linked to the case (given_by guardian). */
+  given_by_person_id?: string | null;
   given_at: string;
   expires_at: string | null;
   withdrawn_at: string | null;

@@ -1,13 +1,64 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { api, download } from '../../lib/api';
+import { api, download, type Page } from '../../lib/api';
 import { LoadMore, usePagedList } from '../../lib/paged';
 import { useOrganizations } from '../../lib/refdata';
 import { CATEGORIES, CONSENT_GIVERS, CONSENT_PURPOSES } from '../../lib/enums';
 import { type Consent } from '../../lib/types';
+import { type Person } from '../../lib/casework';
+import { useResource } from '../../lib/resource';
 import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
-import { bind, Checks, Input, ReasonForm, RowButton, useEnumOptions, OrgSelect, EnumSelect } from '../form';
+import { bind, Checks, Input, ReasonForm, RowButton, Select, useEnumOptions, OrgSelect, EnumSelect } from '../form';
 import { DOCUMENT_ACCEPT, uploadDocument } from './Documents';
+
+/** A guardian's name as the consent form offers it, or a word when it is not recorded. */
+function guardianName(p: Person, unnamed: string): string {
+  const name = [p.identity?.family_name, p.identity?.given_name, p.identity?.patronymic].filter(Boolean).join(' ');
+  return name || unnamed;
+}
+
+/** The name of the guardian who gave a consent, after its giver, when the panel knows them. */
+function GivenByGuardian({ id, guardians }: { id?: string | null; guardians: Person[] }) {
+  const { t } = useI18n();
+  const g = id ? guardians.find((p) => p.id === id) : undefined;
+  return g ? <span translate="no">{`: ${guardianName(g, t('cw.guardianUnnamed'))}`}</span> : null;
+}
+
+/**
+ * The guardian who gave a consent: a person linked to the case with the
+ * relation guardian (`given_by_person_id`), or a word that none is linked.
+ */
+export function GuardianSelect({
+  guardians,
+  value,
+  onValue,
+}: {
+  guardians: Person[];
+  value: string;
+  onValue: (v: string) => void;
+}) {
+  const { t } = useI18n();
+  if (guardians.length === 0) {
+    return (
+      <p className="muted" data-testid="consent-no-guardian">
+        {t('cw.consentNoGuardian')}
+      </p>
+    );
+  }
+  return (
+    <Select
+      label={t('cw.consentGuardian')}
+      name="given_by_person_id"
+      empty="—"
+      options={guardians.map((g) => ({
+        value: g.id,
+        label: guardianName(g, t('cw.guardianUnnamed')),
+        personal: true,
+      }))}
+      {...bind(value, onValue)}
+    />
+  );
+}
 
 export function ConsentsPanel({
   caseId,
@@ -36,6 +87,11 @@ export function ConsentsPanel({
   const [recipient, setRecipient] = useState('');
   const [cats, setCats] = useState<string[]>([]);
   const [givenBy, setGivenBy] = useState('person');
+  const [guardian, setGuardian] = useState('');
+  // The guardians linked to the case, for a consent given by one (only the
+  // owner's side records consents and reads the people around the person).
+  const persons = useResource<Page<Person>>(canCreate ? `/cases/${caseId}/persons` : null);
+  const guardians = (persons.data?.items ?? []).filter((p) => p.relation === 'guardian');
   const [expires, setExpires] = useState('');
   const [key, nextKey] = useIdempotencyKey();
   const [withdrawing, setWithdrawing] = useState<string | null>(null);
@@ -48,6 +104,7 @@ export function ConsentsPanel({
     e.preventDefault();
     setError(null);
     const body: Record<string, unknown> = { purpose, given_by: givenBy };
+    if (givenBy === 'guardian' && guardian) body.given_by_person_id = guardian;
     if (purpose === 'data_sharing') {
       body.recipient_organization_id = recipient;
       body.categories = cats;
@@ -67,6 +124,7 @@ export function ConsentsPanel({
       nextKey();
       setCats([]);
       setExpires('');
+      setGuardian('');
       setForm(null);
       setFormDoc(null);
       await list.reload();
@@ -120,7 +178,10 @@ export function ConsentsPanel({
                   </>
                 )}
                 <dt>{t('consent.givenBy')}</dt>
-                <dd>{tx('giver', c.given_by)}</dd>
+                <dd>
+                  {tx('giver', c.given_by)}
+                  <GivenByGuardian id={c.given_by_person_id} guardians={guardians} />
+                </dd>
                 <dt>{t('consent.givenAt')}</dt>
                 <dd>{f.date(c.given_at)}</dd>
                 {c.expires_at && (
@@ -183,6 +244,7 @@ export function ConsentsPanel({
               />
               <Input label={t('consent.expiresAt')} type="date" name="expires_at" {...bind(expires, setExpires)} />
             </div>
+            {givenBy === 'guardian' && <GuardianSelect guardians={guardians} value={guardian} onValue={setGuardian} />}
             {purpose === 'data_sharing' && (
               <>
                 <OrgSelect
