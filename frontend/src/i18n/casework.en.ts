@@ -114,8 +114,13 @@ export const caseworkEn = {
   'cw.addPerson': 'Add a person',
   'cw.guardian': 'Guardian',
   'cw.consentGuardian': 'Which guardian',
-  'cw.consentNoGuardian': 'No guardian is linked to the case: add one under People around the person to name them here.',
+  'cw.consentNoGuardian':
+    'No guardian is linked to the case: add one under People around the person to name them here.',
   'cw.guardianUnnamed': 'Guardian (name not recorded)',
+  'cw.transferNeedsApproval':
+    'In your organization a transfer needs a supervisor’s approval first. Ask for it: the transfer is sent with these details once a supervisor approves.',
+  'cw.requestTransferApproval': 'Ask a supervisor to approve the transfer',
+  'cw.transferApprovalRequested': 'Approval requested: the transfer is sent when a supervisor approves it.',
   'cw.perpetrator': 'Perpetrator',
   'cw.noRole': 'Nothing',
   'prel.mother': 'Mother',

@@ -8,6 +8,7 @@ import {
   identityDraft,
   identityPatch,
   isWholeCode,
+  problemNames,
   rejectsParam,
 } from './work';
 
@@ -96,5 +97,19 @@ describe('case code search', () => {
     expect(rejectsParam(new ApiError(400, { detail: 'invalid stage' }), 'code')).toBe(false);
     expect(rejectsParam(new ApiError(403, { detail: 'code' }), 'code')).toBe(false);
     expect(rejectsParam(new Error('x'), 'code')).toBe(false);
+  });
+});
+
+describe('a conflict naming a field', () => {
+  it('tells a transfer that needs approval from other conflicts', () => {
+    const approval = new ApiError(409, {
+      detail: 'a transfer needs approval',
+      errors: [{ field: 'approval' }],
+    } as never);
+    expect(problemNames(approval, 409, 'approval')).toBe(true);
+    expect(problemNames(approval, 400, 'approval')).toBe(false);
+    expect(problemNames(new ApiError(409, { detail: 'a transfer is pending' }), 409, 'approval')).toBe(false);
+    expect(problemNames(new ApiError(409, { errors: [{ field: 'version' }] } as never), 409, 'approval')).toBe(false);
+    expect(problemNames(new Error('x'), 409, 'approval')).toBe(false);
   });
 });

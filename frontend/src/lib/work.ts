@@ -127,12 +127,19 @@ export function activityBody(d: ActivityDraft): { body: Record<string, unknown> 
   return invalid.length ? { invalid } : { body };
 }
 
+/** Whether an API error of the given status names the field in its problem's errors. */
+export function problemNames(e: unknown, status: number, name: string): boolean {
+  if (!(e instanceof ApiError) || e.status !== status || !e.problem) return false;
+  const p = e.problem as { errors?: { field?: string }[] };
+  return !!p.errors?.some((x) => x.field === name);
+}
+
 /** Whether a 400 names the given query parameter (a server that does not know it yet). */
 export function rejectsParam(e: unknown, name: string): boolean {
+  if (problemNames(e, 400, name)) return true;
   if (!(e instanceof ApiError) || e.status !== 400 || !e.problem) return false;
-  const p = e.problem as { detail?: string; errors?: { field?: string }[] };
-  if (p.errors?.some((x) => x.field === name)) return true;
-  return typeof p.detail === 'string' && new RegExp(`\\b${name}\\b`).test(p.detail);
+  const detail = (e.problem as { detail?: string }).detail;
+  return typeof detail === 'string' && new RegExp(`\\b${name}\\b`).test(detail);
 }
 
 /** A case code as typed, normalized for the exact search: SEZIM-2025-0042. */

@@ -3,6 +3,7 @@ import { useI18n } from '../../i18n';
 import { api, type Page } from '../../lib/api';
 import { useOrganizations } from '../../lib/refdata';
 import { ASSISTANCE_TYPES } from '../../lib/enums';
+import { problemNames } from '../../lib/work';
 import { type Case, type Consent, type Me, type Referral } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName, Table } from '../common';
 import { bind, Checks, Done, Select, TextArea, useEnumOptions, OrgSelect, EnumSelect } from '../form';
@@ -108,6 +109,10 @@ function ReferralForm({
   const [note, setNote] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
+  // A caseworker's transfer answered 409 naming approval: the organization
+  // wants a supervisor to approve it first; the form offers to ask.
+  const [needsApproval, setNeedsApproval] = useState(false);
+  const [asked, setAsked] = useState(false);
   const [key, nextKey] = useIdempotencyKey();
 
   useEffect(() => {
@@ -126,32 +131,66 @@ function ReferralForm({
   const consent = usable.find((x) => x.recipient_organization_id === to) ?? null;
   const target = orgs.find((o) => o.id === to);
 
+  // The referral's fields, as a referral and as a transfer's request for approval.
+  const referralBody = (k: string, consentId: string): Record<string, unknown> => ({
+    kind: k,
+    to_organization_id: to,
+    consent_id: consentId,
+    categories: cats,
+    urgency,
+    ...(note.trim() ? { note: note.trim() } : {}),
+  });
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!consent) return;
     setError(null);
     setDone(false);
-    const body: Record<string, unknown> = {
-      kind,
-      to_organization_id: to,
-      consent_id: consent.id,
-      categories: cats,
-      urgency,
-    };
+    const body = referralBody(kind, consent.id);
     if (kind === 'assistance') body.assistance_types = types;
-    if (note.trim()) body.note = note.trim();
     try {
       await api(`/cases/${c.id}/referrals`, { method: 'POST', body, headers: { 'Idempotency-Key': key } });
       nextKey();
-      setTypes([]);
-      setCats([]);
-      setNote('');
-      setTo('');
+      reset();
       setDone(true);
+      await onCreated();
+    } catch (err) {
+      if (kind === 'transfer' && problemNames(err, 409, 'approval')) {
+        // The approval request is another request: a key of its own.
+        nextKey();
+        setNeedsApproval(true);
+      } else setError(err);
+    }
+  };
+
+  const reset = () => {
+    setTypes([]);
+    setCats([]);
+    setNote('');
+    setTo('');
+    setNeedsApproval(false);
+  };
+
+  // Asks the supervisors to approve this transfer: approving sends it.
+  const requestApproval = async () => {
+    if (!consent) return;
+    setError(null);
+    const body = referralBody('transfer', consent.id);
+    try {
+      await api(`/cases/${c.id}/approvals`, { method: 'POST', body, headers: { 'Idempotency-Key': key } });
+      nextKey();
+      reset();
+      setAsked(true);
       await onCreated();
     } catch (err) {
       setError(err);
     }
+  };
+
+  const changed = () => {
+    setNeedsApproval(false);
+    setAsked(false);
+    setDone(false);
   };
 
   return (
@@ -167,7 +206,11 @@ function ReferralForm({
               { value: 'assistance', label: t('ref.kindAssistance') },
               { value: 'transfer', label: t('ref.transfer') },
             ]}
-            {...bind(kind, setKind)}
+            value={kind}
+            onValue={(v) => {
+              setKind(v);
+              changed();
+            }}
           />
           <OrgSelect
             label={t('ref.to')}
@@ -179,6 +222,7 @@ function ReferralForm({
             onValue={(v) => {
               setTo(v);
               setCats([]);
+              changed();
             }}
           />
           <EnumSelect
@@ -224,7 +268,18 @@ function ReferralForm({
             {t('ref.send')}
           </button>
         </div>
+        {needsApproval && (
+          <div className="notice stack" role="alert" data-testid="transfer-needs-approval">
+            <p>{t('cw.transferNeedsApproval')}</p>
+            <div>
+              <button type="button" onClick={() => void requestApproval()}>
+                {t('cw.requestTransferApproval')}
+              </button>
+            </div>
+          </div>
+        )}
         <Done show={done} text={t('ref.sent')} />
+        <Done show={asked} text={t('cw.transferApprovalRequested')} />
         <ErrorText error={error} />
       </form>
     </details>
