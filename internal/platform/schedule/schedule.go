@@ -1,7 +1,10 @@
 // Package schedule runs the service's background work in one place: each
 // job is a step run on its own interval by one goroutine, again at once
 // while it works through a backlog, and its runs, failures, items and last
-// outcome are counted for the operators' /metrics. A job that must run once
+// outcome are counted for the operators' /metrics. A job that keeps failing
+// (every second while the primary database is away, say) is logged at its
+// first failure and at its recovery, not at every run; /metrics counts
+// every failed run. A job that must run once
 // across replicas takes its own PostgreSQL advisory lock inside its step
 // (database.OncePerDay), so the scheduler itself holds no shared state.
 package schedule
@@ -47,6 +50,10 @@ type record struct {
 	lastSuccess time.Time
 	lastTook    time.Duration
 	lastFailed  bool
+	// streak counts the failed runs since the last success; failingSince
+	// is when the first of them started.
+	streak       uint64
+	failingSince time.Time
 }
 
 // New returns a scheduler of jobs.
@@ -90,8 +97,10 @@ func (s *Scheduler) loop(ctx context.Context, j Job) {
 	}
 }
 
-// run runs j's step once and records the outcome; a failure is logged
-// unless ctx has ended.
+// run runs j's step once and records the outcome. The first failure after
+// a success (or the first run) is logged as a warning, a success after
+// failures as the recovery; the failures between are logged at debug level
+// only. A run ended by ctx is neither.
 func (s *Scheduler) run(ctx context.Context, j Job) (int, error) {
 	start := time.Now()
 	n, err := j.Step(ctx)
@@ -101,19 +110,38 @@ func (s *Scheduler) run(ctx context.Context, j Job) (int, error) {
 	}
 	s.mu.Lock()
 	r := s.runs[j.Name]
+	streak, since := r.streak, r.failingSince
 	r.lastRun, r.lastTook, r.lastFailed = start, took, err != nil
 	if err != nil {
 		r.failed++
+		if r.streak == 0 {
+			r.failingSince = start
+		}
+		r.streak++
 	} else {
 		r.ok++
 		r.lastSuccess = start
 		r.items += uint64(max(n, 0))
+		r.streak, r.failingSince = 0, time.Time{}
 	}
 	s.mu.Unlock()
-	if err != nil {
-		s.log.WarnContext(ctx, "background job failed", slog.String("job", j.Name), slog.String("error", err.Error()))
-	}
+	s.logOutcome(ctx, j.Name, err, streak, since, start)
 	return n, err
+}
+
+// logOutcome logs a run that failed (err) or succeeded, given the failed
+// runs before it (streak, the first at since).
+func (s *Scheduler) logOutcome(ctx context.Context, job string, err error, streak uint64, since, now time.Time) {
+	switch {
+	case err != nil && streak == 0:
+		s.log.WarnContext(ctx, "background job failed", slog.String("job", job), slog.String("error", err.Error()))
+	case err != nil:
+		s.log.DebugContext(ctx, "background job still failing", slog.String("job", job), slog.String("error", err.Error()),
+			slog.Uint64("failed_runs", streak+1))
+	case streak > 0:
+		s.log.InfoContext(ctx, "background job recovered", slog.String("job", job), slog.Uint64("failed_runs", streak),
+			slog.Duration("failing_for", now.Sub(since).Round(time.Millisecond)))
+	}
 }
 
 var (
@@ -129,11 +157,13 @@ var (
 		"1 when the job's last run failed, 0 when it succeeded or has not run.", []string{"job"}, nil)
 	descLastTook = prometheus.NewDesc("jardam_job_last_run_duration_seconds",
 		"How long the job's last run took.", []string{"job"}, nil)
+	descStreak = prometheus.NewDesc("jardam_job_consecutive_failures",
+		"Failed runs of the job since its last success in this process (0 when its last run succeeded).", []string{"job"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (s *Scheduler) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRuns, descItems, descLastRun, descLastSuccess, descLastFailed, descLastTook} {
+	for _, d := range []*prometheus.Desc{descRuns, descItems, descLastRun, descLastSuccess, descLastFailed, descLastTook, descStreak} {
 		ch <- d
 	}
 }
@@ -160,5 +190,6 @@ func (s *Scheduler) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descLastSuccess, prometheus.GaugeValue, stamp(r.lastSuccess), name)
 		ch <- prometheus.MustNewConstMetric(descLastFailed, prometheus.GaugeValue, failed, name)
 		ch <- prometheus.MustNewConstMetric(descLastTook, prometheus.GaugeValue, r.lastTook.Seconds(), name)
+		ch <- prometheus.MustNewConstMetric(descStreak, prometheus.GaugeValue, float64(r.streak), name)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -107,4 +109,80 @@ func runsOf(t *testing.T, reg *prometheus.Registry, job string) (ok, failed floa
 		}
 	}
 	return ok, failed
+}
+
+// A job that fails run after run (every second while the primary database
+// is away) is logged once when it starts failing and once when it recovers,
+// with how many runs failed; every failed run is counted on the metrics,
+// and the failures since the last success show while it fails.
+func TestRepeatedFailuresLoggedOnceAndTheRecovery(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	var runs, failing atomic.Int64
+	failing.Store(1)
+	flaky := schedule.Job{Name: "flaky", Every: 5 * time.Millisecond, Step: func(context.Context) (int, error) {
+		runs.Add(1)
+		if failing.Load() == 1 {
+			return 0, errors.New("the primary is away")
+		}
+		return 1, nil
+	}}
+	s := schedule.New(log, flaky)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s)
+	stop := s.Start(context.Background())
+	defer stop()
+	waitRuns := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); runs.Load() < n; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d runs in 5 s, want %d", runs.Load(), n)
+			}
+		}
+	}
+	waitRuns(10)
+	if streak := gaugeOf(t, reg, "jardam_job_consecutive_failures", "flaky"); streak < 10 {
+		t.Errorf("consecutive failures on the metrics while failing: %v, want at least 10", streak)
+	}
+	failing.Store(0)
+	n := runs.Load()
+	waitRuns(n + 3)
+	stop()
+	_, failed := runsOf(t, reg, "flaky")
+	if failed < 10 {
+		t.Errorf("failed runs on the metrics: %v, want every one of at least 10", failed)
+	}
+	if got := strings.Count(logs.String(), `msg="background job failed" job=flaky`); got != 1 {
+		t.Errorf("%d failure lines for %v failed runs, want 1:\n%s", got, failed, logs.String())
+	}
+	recovered := regexp.MustCompile(`msg="background job recovered" job=flaky failed_runs=(\d+) failing_for=`).FindAllStringSubmatch(logs.String(), -1)
+	if len(recovered) != 1 || recovered[0][1] != strconv.Itoa(int(failed)) {
+		t.Errorf("recovery lines %q, want one naming %v failed runs:\n%s", recovered, failed, logs.String())
+	}
+	if streak := gaugeOf(t, reg, "jardam_job_consecutive_failures", "flaky"); streak != 0 {
+		t.Errorf("consecutive failures after the recovery: %v, want 0", streak)
+	}
+}
+
+// gaugeOf reads the gauge name of job.
+func gaugeOf(t *testing.T, reg *prometheus.Registry, name, job string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "job" && l.GetValue() == job {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{job=%q} on the metrics", name, job)
+	return 0
 }
