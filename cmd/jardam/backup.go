@@ -20,20 +20,26 @@ together, writing nothing: run it on a restored database before anyone
 relies on it, and on a schedule against the live one. It checks that the
 schema is the one this binary needs, that the master key opens its stored
 key check, that the blind index key is the one the database's indexes were
-made with, and that the audit trail verifies with the audit key. It prints
-one JSON report and exits with status 1 when any check fails (see
-docs/operations.md).
+made with (on a database from before the index key check: by recomputing a
+case's stored blind index tokens, as the service's first start does), and
+that the audit trail verifies with the audit key. It prints one JSON report
+and exits with status 1 when any check fails (see docs/operations.md).
 `
 
 // backupReport is what `jardam backup check` prints. Each check holds "ok"
 // or what is wrong; no key material and no case data.
 type backupReport struct {
-	OK        bool          `json:"ok"`
-	Schema    string        `json:"schema"`
-	MasterKey string        `json:"master_key"`
-	IndexKey  string        `json:"index_key"`
-	Audit     *audit.Report `json:"audit,omitempty"`
-	AuditErr  string        `json:"audit_error,omitempty"`
+	OK        bool   `json:"ok"`
+	Schema    string `json:"schema"`
+	MasterKey string `json:"master_key"`
+	IndexKey  string `json:"index_key"`
+	// IndexKeyCheckStored is false for a database from before the index
+	// key check (migration 0022) no service has started on since: the
+	// index key was then checked as the first start checks it, against a
+	// case's stored blind index tokens.
+	IndexKeyCheckStored bool          `json:"index_key_check_stored"`
+	Audit               *audit.Report `json:"audit,omitempty"`
+	AuditErr            string        `json:"audit_error,omitempty"`
 }
 
 func backupCmd(ctx context.Context, cfg config.Config, _ *slog.Logger, args []string) error {
@@ -86,7 +92,7 @@ func backupCheck(ctx context.Context, cfg config.Config) (backupReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	rep.MasterKey, rep.IndexKey = verdict(keys.Master), verdict(keys.Index)
+	rep.MasterKey, rep.IndexKey, rep.IndexKeyCheckStored = verdict(keys.Master), verdict(keys.Index), keys.IndexCheckStored
 	if a, err := audit.Verify(ctx, db, signer.Verifier(), audit.VerifyOptions{}); err != nil {
 		rep.AuditErr = err.Error()
 	} else {

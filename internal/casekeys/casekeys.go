@@ -200,8 +200,14 @@ type KeyCheckReport struct {
 	// (jcrypto.ErrWrongMasterKey otherwise, also when none is stored).
 	Master error
 	// Index: the blind index key matches the stored index key check
-	// (ErrWrongIndexKey otherwise, also when none is stored).
+	// (ErrWrongIndexKey otherwise). When no check is stored (a database
+	// from before migration 0022 that no service has started on since),
+	// it is the proof the first start makes (ProveIndex): a case's blind
+	// index tokens recomputed under the key, ErrWrongIndexKey when they
+	// differ, ErrIndexKeyUnproven for a keyring that cannot recompute them.
 	Index error
+	// IndexCheckStored is false when Index comes from that proof.
+	IndexCheckStored bool
 }
 
 // CheckKeys compares the keyring with the key checks stored in db and
@@ -219,11 +225,15 @@ func (k *Keyring) CheckKeys(ctx context.Context, db *gorm.DB) (KeyCheckReport, e
 		}
 	}
 	stored, err := k.storedIndexCheck(ctx, db)
-	if err != nil {
+	switch {
+	case err != nil:
 		return rep, err
-	}
-	if stored == nil || !hmac.Equal(stored, k.indexCheck) {
-		rep.Index = ErrWrongIndexKey
+	case stored == nil:
+		rep.Index = k.proveIndex(ctx, db)
+	case !hmac.Equal(stored, k.indexCheck):
+		rep.IndexCheckStored, rep.Index = true, ErrWrongIndexKey
+	default:
+		rep.IndexCheckStored = true
 	}
 	return rep, nil
 }
