@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +19,9 @@ import (
 // coordinator's view of an ended half-year report). With the standby's
 // replay paused and the year marked for recomputation on the primary,
 // those reads still answer from the release the standby holds and the
-// primary computes no new version: they reached the standby. Then the
+// primary computes no new version: they reached the standby (a process of
+// the service started without the standby makes the primary compute it,
+// so the check can fail). Then the
 // primary stops: the same reads are served, their sessions checked on the
 // standby (a session revoked before the stop stays refused), writes answer
 // 503, and the audit entries are spooled; once the primary is back they
@@ -53,8 +56,17 @@ func TestStandbyServesStoredReleasesWhileThePrimaryRestarts(t *testing.T) {
 	if v := db.count(ctx, fmt.Sprintf("SELECT max(version) FROM stats_releases WHERE year = %d", year)); v != 1 {
 		t.Errorf("the primary stored version %d of %d: the reads did not come from the standby", v, year)
 	}
+	// The same reads from a process of the service without the standby
+	// reach the primary, which stores version 2: the check above tells
+	// where the reads went.
+	direct := restartOn(t, srv, withoutEnv(srv.env, "DATABASE_REPLICA_URL", "JARDAM_AUDIT_SPOOL_FILE"))
+	readAll(t, newClientAs(t, direct.URL, 1, "coordinator@mlsp.gov.kg"), reads, http.StatusOK, "without the standby")
+	if v := db.count(ctx, fmt.Sprintf("SELECT max(version) FROM stats_releases WHERE year = %d", year)); v != 2 {
+		t.Errorf("reads without the standby left version %d of %d on the primary, want 2: the check cannot tell where reads went", v, year)
+	}
+	direct.stopNow()
 	standby.exec(ctx, "SELECT pg_wal_replay_resume()")
-	readAll(t, coordinator, reads, http.StatusOK, "once the standby replays again") // version 2, on the primary
+	readAll(t, coordinator, reads, http.StatusOK, "once the standby replays again")
 	if res, body, err := revoked.do(ctx, http.MethodPost, "/api/v1/auth/logout", nil, []byte(`{}`)); err != nil || res.StatusCode != http.StatusNoContent {
 		t.Fatalf("logout: %v %s", err, statusOf(res, body))
 	}
@@ -79,24 +91,8 @@ func TestStandbyServesStoredReleasesWhileThePrimaryRestarts(t *testing.T) {
 	if !waitFor(30*time.Second, func() bool { return countLines(t, spool) == 0 }) {
 		t.Fatalf("the spool was not written to the primary within 30 s\n%s", srv.logTail(20))
 	}
-	conn := db.superuser(ctx)
-	rows, err := conn.Query(ctx, `SELECT action, at FROM audit_entries WHERE at >= $1 AND at < $2 AND role = 'coordinator' ORDER BY id`,
-		outage.Add(-time.Second), outage.Add(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for rows.Next() {
-		var a string
-		var at time.Time
-		if err := rows.Scan(&a, &at); err != nil {
-			t.Fatal(err)
-		}
-		actions = append(actions, a)
-	}
-	rows.Close()
 	want := "stats.read stats.read indicator.read report.read"
-	if got := strings.Join(actions, " "); got != want {
+	if got := coordinatorActions(ctx, t, db, outage.Add(-time.Second), outage.Add(time.Minute)); got != want {
 		t.Errorf("audit entries of the reads during the outage: %q, want %q", got, want)
 	}
 	time.Sleep(time.Second) // the linker chains the drained entries
@@ -105,6 +101,42 @@ func TestStandbyServesStoredReleasesWhileThePrimaryRestarts(t *testing.T) {
 	}
 	t.Logf("standby: %d reads served with the primary stopped, %d audit entries spooled and drained; %s in all",
 		len(reads), spooled, time.Since(started).Round(100*time.Millisecond))
+}
+
+// coordinatorActions are the actions of coordinators' audit entries at
+// times in [from, to), in the trail's order, separated by spaces.
+func coordinatorActions(ctx context.Context, t *testing.T, db *cluster, from, to time.Time) string {
+	t.Helper()
+	conn := db.superuser(ctx)
+	rows, err := conn.Query(ctx, `SELECT action FROM audit_entries WHERE at >= $1 AND at < $2 AND role = 'coordinator' ORDER BY id`, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var actions []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		actions = append(actions, a)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(actions, " ")
+}
+
+// withoutEnv returns env without the variables named.
+func withoutEnv(env []string, names ...string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // lastEndedHalf is the last half-year that has ended at now (Bishkek).
