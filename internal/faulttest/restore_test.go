@@ -62,6 +62,7 @@ func TestRestoreDrill_PointInTimeWithKeysFromShares(t *testing.T) {
 			t.Fatalf("jardam %s on the restored database: %v\n%s", strings.Join(args, " "), err, tail(out, 30))
 		}
 	}
+	restoredSize, verified := restored.count(ctx, "SELECT pg_database_size('jardam')"), restored.count(ctx, "SELECT count(*) FROM audit_entries")
 	foreign := filepath.Join(t.TempDir(), "keys")
 	if out, err := jardam(env, "keys", "init", "--dir", foreign); err != nil {
 		t.Fatalf("keys init: %v\n%s", err, out)
@@ -84,8 +85,11 @@ func TestRestoreDrill_PointInTimeWithKeysFromShares(t *testing.T) {
 			t.Errorf("case written after the restore point: %s", statusOf(res, body))
 		}
 	}
-	t.Logf("restore drill: %d cases restored, %d after the point absent; base backup %s, %d WAL segments archived; %s in all",
-		len(before), len(after), humanBytes(dirSize(base)), countFiles(archive), time.Since(started).Round(100*time.Millisecond))
+	t.Logf("restore drill: %d cases restored, %d after the point absent; base backup %s, %d WAL segments archived; "+
+		"restored database %s with %d audit entries verified; %s in all",
+		len(before), len(after), humanBytes(dirSize(base)), countFiles(archive),
+		humanBytes(restoredSize), verified,
+		time.Since(started).Round(100*time.Millisecond))
 }
 
 // enableArchiving turns on WAL archiving into the cluster's archive/
