@@ -26,7 +26,8 @@ import (
 // standby (a session revoked before the stop stays refused), writes answer
 // 503, and the audit entries are spooled; once the primary is back they
 // are in its audit trail, in order and with the time of the read, and
-// `jardam audit verify` passes.
+// `jardam audit verify` passes. The jobs that follow the standby and drain
+// the spool log the outage once, not every second.
 func TestStandbyServesStoredReleasesWhileThePrimaryRestarts(t *testing.T) {
 	t.Parallel()
 	started := time.Now()
@@ -87,6 +88,7 @@ func TestStandbyServesStoredReleasesWhileThePrimaryRestarts(t *testing.T) {
 		t.Fatalf("%d entries spooled for %d reads with the primary stopped", spooled, len(reads))
 	}
 
+	time.Sleep(3 * time.Second) // several runs of the jobs that run every second
 	db.start()
 	if !waitFor(30*time.Second, func() bool { return countLines(t, spool) == 0 }) {
 		t.Fatalf("the spool was not written to the primary within 30 s\n%s", srv.logTail(20))
@@ -95,12 +97,31 @@ func TestStandbyServesStoredReleasesWhileThePrimaryRestarts(t *testing.T) {
 	if got := coordinatorActions(ctx, t, db, outage.Add(-time.Second), outage.Add(time.Minute)); got != want {
 		t.Errorf("audit entries of the reads during the outage: %q, want %q", got, want)
 	}
+	assertOutageLoggedOnce(t, srv)
 	time.Sleep(time.Second) // the linker chains the drained entries
 	if out, err := jardam(srv.env, "audit", "verify"); err != nil {
 		t.Fatalf("jardam audit verify after the drain: %v\n%s", err, tail(out, 20))
 	}
 	t.Logf("standby: %d reads served with the primary stopped, %d audit entries spooled and drained; %s in all",
 		len(reads), spooled, time.Since(started).Round(100*time.Millisecond))
+}
+
+// assertOutageLoggedOnce checks that the jobs run every second logged the
+// primary's absence once each, not every second, and the lag sampling its
+// return.
+func assertOutageLoggedOnce(t *testing.T, srv *server) {
+	t.Helper()
+	if n := len(srv.logLines("background job failed", "replica_lag")); n != 1 {
+		t.Errorf("replica_lag logged %d failures for one outage of the primary, want 1", n)
+	}
+	if n := len(srv.logLines("background job failed", "audit_spool_drain")); n != 1 {
+		t.Errorf("audit_spool_drain logged %d failures for one outage of the primary, want 1", n)
+	}
+	for _, job := range []string{"replica_lag", "audit_spool_drain"} {
+		if !waitFor(10*time.Second, func() bool { return len(srv.logLines("background job recovered", job)) == 1 }) {
+			t.Errorf("%s did not log its recovery once", job)
+		}
+	}
 }
 
 // coordinatorActions are the actions of coordinators' audit entries at
