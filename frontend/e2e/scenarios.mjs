@@ -1590,6 +1590,11 @@ export async function scenarios({ base, chromium, results, log }) {
       const comment = `CLOSE-${RUN}`;
       const outcome = `OUTCOME-${RUN}`;
       const personName = `PERSON-${RUN}`;
+      const guardianName = `GUARDIAN-${RUN}`;
+      const guardian = await call(cw, 'POST', `/cases/${c.id}/persons`, {
+        relation: 'guardian',
+        identity: { given_name: guardianName },
+      });
       const openCase = async (page) => {
         await nav(page, '/cases');
         await page.locator('input[name=code]').fill(c.code);
@@ -1602,6 +1607,21 @@ export async function scenarios({ base, chromium, results, log }) {
         await signIn(page, 'caseworker@sezim.kg');
         await keepKyrgyz(page);
         await openCase(page);
+        // A consent given by the guardian names which linked guardian gave it.
+        const consentForm = page.locator('[data-testid=consent-form]');
+        await consentForm.locator('xpath=..').locator('summary').click();
+        await consentForm.locator('select[name=purpose]').selectOption('assistance');
+        await consentForm.locator('select[name=given_by]').selectOption('guardian');
+        await consentForm.locator('select[name=given_by_person_id]').selectOption(guardian.id);
+        const consented = page.waitForResponse(
+          (r) => r.url().endsWith(`/cases/${c.id}/consents`) && r.request().method() === 'POST',
+        );
+        await consentForm.locator('button[type=submit]').click();
+        const given = await consented;
+        assert(given.status() === 201, "the guardian's consent was not recorded");
+        assert((await given.json()).given_by_person_id === guardian.id, 'the consent does not name the guardian');
+        await page.locator('[data-testid=consents] li', { hasText: guardianName }).waitFor();
+
         const form = page.locator('[data-testid=assessment-form]');
         await form.locator('select[name=kind]').selectOption('safety');
         const live = form.locator('[data-testid=live-score]');
@@ -1658,7 +1678,7 @@ export async function scenarios({ base, chromium, results, log }) {
           .locator('[data-testid=approvals] li[data-status=pending]', { hasText: KY['apkind.closure'] })
           .waitFor();
         await audit(page, 'case-casework');
-        await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, flagReason, comment]);
+        await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN, flagReason, comment, guardianName]);
       });
       await withBrowser({ locale: 'ky-KG' }, async (page, watch) => {
         await signIn(page, 'supervisor@sezim.kg');
