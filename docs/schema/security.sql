@@ -63,7 +63,11 @@ ALTER TABLE referrals ENABLE ROW LEVEL SECURITY;
 -- schema_migrations: no row-level security
 -- sessions: no row-level security
 -- stats_dirty_months: no row-level security
+-- stats_dirty_persons: no row-level security
 -- stats_monthly_cells: no row-level security
+-- stats_person_cells: no row-level security
+-- stats_person_counts: no row-level security
+-- stats_person_periods: no row-level security
 -- stats_release_marks: no row-level security
 -- stats_releases: no row-level security
 -- stats_rollup_months: no row-level security
@@ -271,15 +275,27 @@ CREATE POLICY referrals_stats ON referrals AS PERMISSIVE FOR SELECT TO jardam_st
 ALTER FUNCTION jardam_contact_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_contact_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_additive() OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_base(text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_export(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_month_cells(text[],timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_period_months(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_person_aggregates() OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_person_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_person_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_person_periods_in(boolean,timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_person_recount(uuid[]) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_person_refresh(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_person_sets(text,timestamp with time zone,timestamp with time zone,uuid[]) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_refresh(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_rollup_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER TABLE stats_dirty_months OWNER TO jardam_stats;
+ALTER TABLE stats_dirty_persons OWNER TO jardam_stats;
 ALTER TABLE stats_monthly_cells OWNER TO jardam_stats;
+ALTER TABLE stats_person_cells OWNER TO jardam_stats;
+ALTER TABLE stats_person_counts OWNER TO jardam_stats;
+ALTER TABLE stats_person_periods OWNER TO jardam_stats;
 ALTER TABLE stats_rollup_months OWNER TO jardam_stats;
 
 -- Privileges on the schema
@@ -352,6 +368,7 @@ GRANT INSERT, SELECT, UPDATE ON TABLE scheduled_jobs TO jardam_app;
 GRANT SELECT ON TABLE schema_migrations TO jardam_app;
 GRANT INSERT, SELECT, UPDATE ON TABLE sessions TO jardam_app;
 GRANT INSERT ON TABLE stats_dirty_months TO jardam_owner;
+GRANT INSERT ON TABLE stats_dirty_persons TO jardam_owner;
 GRANT SELECT ON TABLE stats_release_marks TO jardam_app;
 GRANT INSERT, SELECT ON TABLE stats_releases TO jardam_app;
 GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE totp_factors TO jardam_app;
@@ -426,6 +443,9 @@ GRANT EXECUTE ON FUNCTION jardam_schedule_retention(integer,integer) TO jardam_a
 GRANT EXECUTE ON FUNCTION jardam_stats_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_export(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_stats_person_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_stats_person_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_stats_person_refresh(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_refresh(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_rollup_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 
@@ -1385,98 +1405,10 @@ CREATE OR REPLACE FUNCTION public.jardam_stats_org_counts(aggregate text, period
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
-    base text;
+    base text := jardam_stats_base(aggregate);
 BEGIN
     -- Whole ended months only (raises otherwise).
     PERFORM jardam_stats_period_months(period_from, period_to);
-    base := CASE aggregate
-        WHEN 'persons_by_sex_age' THEN
-            $q$SELECT c.id AS person_id, c.sex AS d0, c.age_bracket AS d1
-               FROM cases c WHERE c.identified_at >= $1 AND c.identified_at < $2$q$
-        WHEN 'persons_by_exploitation_type' THEN
-            $q$SELECT c.id AS person_id, e.v AS d0, NULL::text AS d1
-               FROM cases c CROSS JOIN LATERAL unnest(CASE WHEN cardinality(c.exploitation_types) = 0
-                   THEN ARRAY['unknown'] ELSE c.exploitation_types END) AS e(v)
-               WHERE c.identified_at >= $1 AND c.identified_at < $2$q$
-        WHEN 'persons_by_country_of_exploitation' THEN
-            $q$SELECT c.id AS person_id, e.v AS d0, NULL::text AS d1
-               FROM cases c CROSS JOIN LATERAL unnest(CASE WHEN cardinality(c.countries_of_exploitation) = 0
-                   THEN ARRAY['unknown'] ELSE c.countries_of_exploitation END) AS e(v)
-               WHERE c.identified_at >= $1 AND c.identified_at < $2$q$
-        WHEN 'persons_by_region_of_origin' THEN
-            $q$SELECT c.id AS person_id, coalesce(c.region_of_origin, 'unknown') AS d0, NULL::text AS d1
-               FROM cases c WHERE c.identified_at >= $1 AND c.identified_at < $2$q$
-        WHEN 'persons_by_identification_channel' THEN
-            $q$SELECT c.id AS person_id, coalesce(c.identification_channel, 'unknown') AS d0, NULL::text AS d1
-               FROM cases c WHERE c.identified_at >= $1 AND c.identified_at < $2$q$
-        -- The stage at the end of the period: the last move before it; a
-        -- case whose moves all come later was still being identified.
-        WHEN 'cases_by_stage' THEN
-            $q$SELECT c.id AS person_id, coalesce(
-                   (SELECT m.to_stage FROM case_stage_moves m WHERE m.case_id = c.id AND m.moved_at < $2
-                    ORDER BY m.moved_at DESC LIMIT 1),
-                   CASE WHEN EXISTS (SELECT 1 FROM case_stage_moves m WHERE m.case_id = c.id)
-                        THEN 'identification' ELSE c.stage END) AS d0, NULL::text AS d1
-               FROM cases c WHERE c.identified_at >= $1 AND c.identified_at < $2$q$
-        -- Assistance given (in progress or completed) that started in the
-        -- period, by its start date (or, without one, its recording date).
-        WHEN 'assistance_by_type_provider_kind' THEN
-            $q$SELECT a.case_id AS person_id, a.type AS d0, o.kind AS d1
-               FROM assistance a JOIN organizations o ON o.id = a.provider_organization_id
-               WHERE a.status IN ('in_progress', 'completed')
-                 AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date)
-                     >= ($1 AT TIME ZONE 'Asia/Bishkek')::date
-                 AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date)
-                     < ($2 AT TIME ZONE 'Asia/Bishkek')::date$q$
-        -- A referral's status at the end of the period.
-        WHEN 'referrals_by_outcome' THEN
-            $q$SELECT r.case_id AS person_id, coalesce(
-                   (SELECT e.to_status FROM referral_events e WHERE e.referral_id = r.id AND e.at < $2
-                    ORDER BY e.at DESC LIMIT 1), 'pending') AS d0, NULL::text AS d1
-               FROM referrals r WHERE r.created_at >= $1 AND r.created_at < $2$q$
-        WHEN 'referrals_by_response_time' THEN
-            $q$SELECT r.case_id AS person_id, CASE
-                   WHEN r.responded_at IS NULL OR r.responded_at >= $2 THEN 'no_response'
-                   WHEN r.responded_at - r.created_at <= interval '1 day' THEN 'within_1_day'
-                   WHEN r.responded_at - r.created_at <= interval '3 days' THEN 'within_3_days'
-                   WHEN r.responded_at - r.created_at <= interval '7 days' THEN 'within_7_days'
-                   ELSE 'over_7_days' END AS d0, NULL::text AS d1
-               FROM referrals r WHERE r.created_at >= $1 AND r.created_at < $2$q$
-        -- Persons identified in the period, by the Program measures their
-        -- case implements (`none` when it links to none).
-        WHEN 'cases_by_measure' THEN
-            $q$SELECT c.id AS person_id, e.v AS d0, NULL::text AS d1
-               FROM cases c CROSS JOIN LATERAL unnest(CASE WHEN cardinality(c.measure_codes) = 0
-                   THEN ARRAY['none'] ELSE c.measure_codes END) AS e(v)
-               WHERE c.identified_at >= $1 AND c.identified_at < $2$q$
-        -- Persons given assistance (in progress or completed) that started
-        -- in the period, by the Program measures the assistance implements.
-        WHEN 'assistance_by_measure' THEN
-            $q$SELECT a.case_id AS person_id, e.v AS d0, NULL::text AS d1
-               FROM assistance a CROSS JOIN LATERAL unnest(CASE WHEN cardinality(a.measure_codes) = 0
-                   THEN ARRAY['none'] ELSE a.measure_codes END) AS e(v)
-               WHERE a.status IN ('in_progress', 'completed')
-                 AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date)
-                     >= ($1 AT TIME ZONE 'Asia/Bishkek')::date
-                 AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date)
-                     < ($2 AT TIME ZONE 'Asia/Bishkek')::date$q$
-        -- Monthly series: d0 is the month (YYYY-MM in Asia/Bishkek).
-        WHEN 'persons_identified' THEN
-            $q$SELECT c.id AS person_id, to_char(c.identified_at AT TIME ZONE 'Asia/Bishkek', 'YYYY-MM') AS d0, NULL::text AS d1
-               FROM cases c WHERE c.identified_at >= $1 AND c.identified_at < $2$q$
-        WHEN 'persons_assisted' THEN
-            $q$SELECT a.case_id AS person_id,
-                   to_char(coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date), 'YYYY-MM') AS d0, NULL::text AS d1
-               FROM assistance a
-               WHERE a.status IN ('in_progress', 'completed')
-                 AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date)
-                     >= ($1 AT TIME ZONE 'Asia/Bishkek')::date
-                 AND coalesce(a.started_on, (a.created_at AT TIME ZONE 'Asia/Bishkek')::date)
-                     < ($2 AT TIME ZONE 'Asia/Bishkek')::date$q$
-        WHEN 'persons_referred' THEN
-            $q$SELECT r.case_id AS person_id, to_char(r.created_at AT TIME ZONE 'Asia/Bishkek', 'YYYY-MM') AS d0, NULL::text AS d1
-               FROM referrals r WHERE r.created_at >= $1 AND r.created_at < $2$q$
-    END;
     IF base IS NULL THEN
         RAISE EXCEPTION 'unknown aggregate' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -1489,6 +1421,165 @@ BEGIN
          JOIN cases c ON c.id = x.person_id
          GROUP BY c.owner_organization_id, GROUPING SETS ((x.g0, x.g1), ())'
         USING period_from, period_to, grid0, fallback0, grid1, fallback1;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_person_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)
+ RETURNS TABLE(d0 text, d1 text, persons bigint, is_total boolean)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+    WITH o AS (SELECT * FROM jardam_stats_person_org_counts(aggregate, period_from, period_to, grid0, fallback0, grid1, fallback1))
+    SELECT o.d0, o.d1, sum(o.persons)::bigint, false FROM o WHERE NOT o.is_total GROUP BY o.d0, o.d1
+    UNION ALL
+    SELECT NULL, NULL, coalesce(sum(o.persons), 0)::bigint, true FROM o WHERE o.is_total
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_person_mark(case_ids uuid[])
+ RETURNS void
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+    INSERT INTO stats_dirty_persons (case_id)
+    SELECT DISTINCT x FROM unnest(case_ids) AS x WHERE x IS NOT NULL
+    ON CONFLICT DO NOTHING
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_person_mark_case()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    IF least(OLD.identified_at, NEW.identified_at)
+       < date_trunc('month', now() AT TIME ZONE 'Asia/Bishkek') AT TIME ZONE 'Asia/Bishkek' THEN
+        PERFORM jardam_stats_person_mark(ARRAY[OLD.id, NEW.id]);
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_person_mark_rows()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    month_start timestamptz := date_trunc('month', now() AT TIME ZONE 'Asia/Bishkek') AT TIME ZONE 'Asia/Bishkek';
+    -- The expression of a row's case and of its date, per table.
+    person text := CASE TG_TABLE_NAME WHEN 'cases' THEN 'x.id' WHEN 'referral_events'
+        THEN '(SELECT r.case_id FROM referrals r WHERE r.id = x.referral_id)' ELSE 'x.case_id' END;
+    dated text := CASE TG_TABLE_NAME
+        WHEN 'cases' THEN 'x.identified_at'
+        WHEN 'assistance' THEN '(coalesce(x.started_on, (x.created_at AT TIME ZONE ''Asia/Bishkek'')::date)::timestamp AT TIME ZONE ''Asia/Bishkek'')'
+        WHEN 'referrals' THEN 'x.created_at'
+        WHEN 'referral_events' THEN 'x.at'
+        ELSE '''-infinity''::timestamptz' END;
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        EXECUTE format('SELECT jardam_stats_person_mark(array_agg(%s)) FROM stats_new x WHERE %s < $1', person, dated)
+            USING month_start;
+    END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        EXECUTE format('SELECT jardam_stats_person_mark(array_agg(%s)) FROM stats_old x WHERE %s < $1', person, dated)
+            USING month_start;
+    END IF;
+    RETURN NULL;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_person_org_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)
+ RETURNS TABLE(org uuid, d0 text, d1 text, persons bigint, is_total boolean)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    dirty uuid[];
+BEGIN
+    PERFORM jardam_stats_period_months(period_from, period_to);
+    dirty := ARRAY(SELECT DISTINCT d.case_id FROM stats_dirty_persons d);
+    IF cardinality(dirty) > 20000 OR NOT EXISTS (SELECT 1 FROM stats_person_periods b
+            WHERE b.aggregate = jardam_stats_person_org_counts.aggregate
+              AND b.period_from = jardam_stats_person_org_counts.period_from
+              AND b.period_to = jardam_stats_person_org_counts.period_to) THEN
+        RETURN QUERY SELECT * FROM jardam_stats_org_counts(aggregate, period_from, period_to, grid0, fallback0, grid1, fallback1);
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH sets AS (
+        SELECT n.org, n.cells, n.persons AS k FROM stats_person_counts n
+        WHERE n.aggregate = jardam_stats_person_org_counts.aggregate
+          AND n.period_from = jardam_stats_person_org_counts.period_from AND n.period_to = jardam_stats_person_org_counts.period_to
+        UNION ALL
+        SELECT s.org, s.cells, -1 FROM stats_person_cells s
+        WHERE cardinality(dirty) > 0 AND s.case_id = ANY (dirty) AND s.aggregate = jardam_stats_person_org_counts.aggregate
+          AND s.period_from = jardam_stats_person_org_counts.period_from AND s.period_to = jardam_stats_person_org_counts.period_to
+        UNION ALL
+        SELECT x.org, x.cells, 1 FROM jardam_stats_person_sets(aggregate, period_from, period_to, dirty) x
+        WHERE cardinality(dirty) > 0
+    ), mapped AS (
+        -- Each distinct grid cell of the person's values (two dimensions:
+        -- of the pairs).
+        SELECT s.org, g.g0, g.g1, s.k FROM sets s CROSS JOIN LATERAL (
+            SELECT DISTINCT
+                CASE WHEN split_part(v, chr(31), 1) = ANY (grid0) THEN split_part(v, chr(31), 1) ELSE fallback0 END AS g0,
+                CASE WHEN grid1 IS NULL THEN NULL
+                     WHEN split_part(v, chr(31), 2) = ANY (grid1) THEN split_part(v, chr(31), 2) ELSE fallback1 END AS g1
+            FROM unnest(s.cells) AS v) g
+    )
+    SELECT m.org, m.g0, m.g1, sum(m.k)::bigint, false FROM mapped m GROUP BY m.org, m.g0, m.g1 HAVING sum(m.k) > 0
+    UNION ALL
+    SELECT s.org, NULL::text, NULL::text, sum(s.k)::bigint, true FROM sets s GROUP BY s.org HAVING sum(s.k) > 0;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_person_refresh(period_from timestamp with time zone, period_to timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE
+    dirty uuid[];
+    a record;
+    p record;
+    n integer := 0;
+BEGIN
+    PERFORM jardam_stats_period_months(period_from, period_to);
+    PERFORM pg_advisory_xact_lock(hashtext('jardam_stats_person_rollup'));
+    -- The marks go first: the cells below are computed from later
+    -- snapshots, which hold every change whose mark this deletes.
+    WITH d AS (DELETE FROM stats_dirty_persons RETURNING stats_dirty_persons.case_id)
+    SELECT array_agg(DISTINCT d.case_id) INTO dirty FROM d;
+    IF cardinality(dirty) > 20000 THEN
+        DELETE FROM stats_person_periods;
+        DELETE FROM stats_person_counts;
+        DELETE FROM stats_person_cells;
+    ELSIF cardinality(dirty) > 0 THEN
+        PERFORM jardam_stats_person_recount(dirty);
+    END IF;
+    FOR a IN SELECT * FROM jardam_stats_person_aggregates() LOOP
+        FOR p IN SELECT * FROM jardam_stats_person_periods_in(a.series, period_from, period_to) x
+                 WHERE NOT EXISTS (SELECT 1 FROM stats_person_periods b WHERE b.aggregate = a.aggregate
+                                   AND b.period_from = x.p_from AND b.period_to = x.p_to) LOOP
+            INSERT INTO stats_person_cells (aggregate, period_from, period_to, case_id, org, cells)
+            SELECT a.aggregate, p.p_from, p.p_to, x.case_id, x.org, x.cells
+            FROM jardam_stats_person_sets(a.aggregate, p.p_from, p.p_to, NULL) x;
+            INSERT INTO stats_person_counts (aggregate, period_from, period_to, org, cells, persons)
+            SELECT s.aggregate, s.period_from, s.period_to, s.org, s.cells, count(*)
+            FROM stats_person_cells s
+            WHERE s.aggregate = a.aggregate AND s.period_from = p.p_from AND s.period_to = p.p_to
+            GROUP BY 1, 2, 3, 4, 5;
+            INSERT INTO stats_person_periods (aggregate, period_from, period_to) VALUES (a.aggregate, p.p_from, p.p_to);
+            n := n + 1;
+        END LOOP;
+    END LOOP;
+    RETURN n;
 END;
 $function$;
 

@@ -208,15 +208,30 @@ func (m *model) seriesMonths(def tableDef) error {
 	for i, p := range m.sc.months {
 		grid[i] = p.Name
 	}
-	cells, _, err := countCells(m.ctx, m.tx, def, [][]string{grid}, m.sc.months[0].From, m.sc.coversTo)
-	if err != nil {
-		return fmt.Errorf("count %s: %w", def.name, err)
+	var cells []cellCount
+	for _, span := range m.seriesSpans(def) {
+		c, _, err := countCells(m.ctx, m.tx, def, [][]string{grid}, span.From, span.To)
+		if err != nil {
+			return fmt.Errorf("count %s: %w", def.name, err)
+		}
+		cells = append(cells, c...)
 	}
 	counts := gridCounts([][]string{grid}, cells)
 	for i, p := range m.sc.months {
 		m.sys.Figure(famKey(def.family, p.Name), counts[i])
 	}
 	return m.knowSeries(def, grid)
+}
+
+// seriesSpans are the periods a series is counted over: its months one by
+// one when it is kept per person and month (migration 0036), else the span
+// of the months at once. A person counts once per month either way; the
+// series' total over the span is not a figure.
+func (m *model) seriesSpans(def tableDef) []Period {
+	if def.perPerson {
+		return m.sc.months
+	}
+	return []Period{{From: m.sc.months[0].From, To: m.sc.coversTo}}
 }
 
 // totalsOverTime relates each family's totals: a half to its months, the

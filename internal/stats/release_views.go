@@ -66,6 +66,13 @@ func (m *model) knowCells(def tableDef, grids [][]string, from, to time.Time, to
 	if err != nil {
 		return err
 	}
+	m.knowCounts(byOrg, grids, total, cell)
+	return nil
+}
+
+// knowCounts records the organizations' counted parts of the cells and of
+// the total; an organization's cell not counted is known to be zero.
+func (m *model) knowCounts(byOrg map[string]*orgCounts, grids [][]string, total string, cell func(dims []string) string) {
 	for org, o := range byOrg {
 		if t, ok := m.sys.Lookup(total); ok && total != "" {
 			m.sys.Know(org, t, o.total)
@@ -77,7 +84,6 @@ func (m *model) knowCells(def tableDef, grids [][]string, from, to time.Time, to
 			}
 		})
 	}
-	return nil
 }
 
 // knowTable records the organizations' parts of def's table for p.
@@ -87,9 +93,26 @@ func (m *model) knowTable(def tableDef, grids [][]string, p Period) error {
 }
 
 // knowSeries records the organizations' parts of the months of a series.
+// A series kept per person and month is counted month by month.
 func (m *model) knowSeries(def tableDef, grid []string) error {
-	return m.knowCells(def, [][]string{grid}, m.sc.months[0].From, m.sc.coversTo, "",
-		func(dims []string) string { return famKey(def.family, dims[0]) })
+	if m.national {
+		return nil
+	}
+	byOrg := map[string]*orgCounts{}
+	for _, span := range m.seriesSpans(def) {
+		part, err := m.countOrgCells(def, [][]string{grid}, span.From, span.To)
+		if err != nil {
+			return err
+		}
+		for org, o := range part {
+			if byOrg[org] == nil {
+				byOrg[org] = &orgCounts{}
+			}
+			byOrg[org].cells = append(byOrg[org].cells, o.cells...)
+		}
+	}
+	m.knowCounts(byOrg, [][]string{grid}, "", func(dims []string) string { return famKey(def.family, dims[0]) })
+	return nil
 }
 
 // knowIndicators records the organizations' parts of the indicators of p.

@@ -100,11 +100,16 @@ func measureGrid(ctx context.Context, tx *gorm.DB, to time.Time) ([]string, erro
 	return append(codes, measureOther, measureNone), nil
 }
 
-// refreshRollups brings the monthly rollups of [from, to) (whole ended
+// refreshRollups brings the monthly rollups (migration 0014) and the
+// rollups per person and period (migration 0036) of [from, to) (whole ended
 // months) up to date, in a read-committed transaction of its own so that
-// concurrent refreshes of a month see each other's work. It is only a speed
-// matter: jardam_stats_rollup_counts recounts from cases any month still
-// dirty in the reading transaction's snapshot.
+// concurrent refreshes see each other's work. It is only a speed matter:
+// jardam_stats_rollup_counts recounts from cases any month still dirty in
+// the reading transaction's snapshot, and jardam_stats_person_org_counts
+// any person still marked.
 func refreshRollups(ctx context.Context, db *gorm.DB, from, to time.Time) error {
-	return db.WithContext(ctx).Exec(`SELECT jardam_stats_refresh(?, ?)`, from.UTC(), to.UTC()).Error
+	if err := db.WithContext(ctx).Exec(`SELECT jardam_stats_refresh(?, ?)`, from.UTC(), to.UTC()).Error; err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Exec(`SELECT jardam_stats_person_refresh(?, ?)`, from.UTC(), to.UTC()).Error
 }

@@ -73,6 +73,10 @@ type tableDef struct {
 	// contacts: the aggregate counts a hotline's contacts, not persons with
 	// a case (jardam_contact_counts, migration 0027).
 	contacts bool
+	// perPerson: the aggregate does not add up over months and is read from
+	// the rollups per person and period (migration 0036), which must list
+	// it too.
+	perPerson bool
 }
 
 // timeRelation is how an aggregate over a year relates to its halves (and a
@@ -129,11 +133,11 @@ var tables = []tableDef{
 		dims: []dimDef{dim("identification_channel", channels, "other")},
 	},
 	{
-		name: "cases_by_stage", family: famIdentified, overTime: state, title: "Persons identified in the period, by their stage at the end of the period",
+		name: "cases_by_stage", perPerson: true, family: famIdentified, overTime: state, title: "Persons identified in the period, by their stage at the end of the period",
 		dims: []dimDef{dim("stage", stages, "identification")},
 	},
 	{
-		name: "assistance_by_type_provider_kind", family: famAssisted, multi: true, overTime: union, title: "Persons given assistance that started in the period, by type and kind of provider",
+		name: "assistance_by_type_provider_kind", perPerson: true, family: famAssisted, multi: true, overTime: union, title: "Persons given assistance that started in the period, by type and kind of provider",
 		dims: []dimDef{dim("assistance_type", assistanceTypes, "other"), dim("provider_kind", providerKinds, "operator")},
 	},
 	{
@@ -141,15 +145,15 @@ var tables = []tableDef{
 		dims: []dimDef{{name: "measure", fallback: measureOther, measures: true}},
 	},
 	{
-		name: "assistance_by_measure", family: famAssisted, multi: true, overTime: union, title: "Persons given assistance that started in the period, by the Program measure it implements (a person may have several)",
+		name: "assistance_by_measure", perPerson: true, family: famAssisted, multi: true, overTime: union, title: "Persons given assistance that started in the period, by the Program measure it implements (a person may have several)",
 		dims: []dimDef{{name: "measure", fallback: measureOther, measures: true}},
 	},
 	{
-		name: "referrals_by_outcome", family: famReferred, multi: true, overTime: state, title: "Persons referred in the period, by the referral's status at the end of the period",
+		name: "referrals_by_outcome", perPerson: true, family: famReferred, multi: true, overTime: state, title: "Persons referred in the period, by the referral's status at the end of the period",
 		dims: []dimDef{dim("outcome", referralOutcomes, "pending")},
 	},
 	{
-		name: "referrals_by_response_time", family: famReferred, multi: true, overTime: state, title: "Persons referred in the period, by the time the recipient took to respond",
+		name: "referrals_by_response_time", perPerson: true, family: famReferred, multi: true, overTime: state, title: "Persons referred in the period, by the time the recipient took to respond",
 		dims: []dimDef{dim("response_time", responseTimes, "no_response")},
 	},
 	{
@@ -174,11 +178,11 @@ var series = []tableDef{
 		dims: []dimDef{dim("month", nil, "")},
 	},
 	{
-		name: "persons_assisted", family: famAssisted, overTime: union, title: "Persons given assistance that started in the month",
+		name: "persons_assisted", perPerson: true, family: famAssisted, overTime: union, title: "Persons given assistance that started in the month",
 		dims: []dimDef{dim("month", nil, "")},
 	},
 	{
-		name: "persons_referred", family: famReferred, overTime: union, title: "Persons referred, by month of the referral",
+		name: "persons_referred", perPerson: true, family: famReferred, overTime: union, title: "Persons referred, by month of the referral",
 		dims: []dimDef{dim("month", nil, "")},
 	},
 	{
@@ -207,13 +211,18 @@ func (def tableDef) countFunction() string {
 		return "jardam_contact_counts"
 	case def.rollup:
 		return "jardam_stats_rollup_counts"
+	case def.perPerson:
+		return "jardam_stats_person_counts"
 	}
 	return "jardam_stats_counts"
 }
 
 func (def tableDef) orgFunction() string {
-	if def.contacts {
+	switch {
+	case def.contacts:
 		return "jardam_contact_org_counts"
+	case def.perPerson:
+		return "jardam_stats_person_org_counts"
 	}
 	return "jardam_stats_org_counts"
 }
