@@ -518,3 +518,163 @@ CREATE TRIGGER stats_person_mark_upd AFTER UPDATE OF id, identified_at, owner_or
           OR OLD.stage IS DISTINCT FROM NEW.stage)
     EXECUTE FUNCTION jardam_stats_person_mark_case();
 ALTER TABLE cases ENABLE ALWAYS TRIGGER stats_person_mark_upd;
+
+-- The monthly rollups of migration 0014 per owning organization: each
+-- organization's part of every additive aggregate (the supervisors' views of
+-- a release) is read from them too, and a change of owner marks the month.
+-- The rollups are emptied and fill again.
+DELETE FROM stats_monthly_cells;
+DELETE FROM stats_rollup_months;
+ALTER TABLE stats_monthly_cells ADD COLUMN org uuid NOT NULL;
+ALTER TABLE stats_monthly_cells DROP CONSTRAINT stats_monthly_cells_pkey;
+ALTER TABLE stats_monthly_cells ADD PRIMARY KEY (aggregate, month, org, cell);
+
+DROP TRIGGER cases_stats_mark_update ON cases;
+CREATE TRIGGER cases_stats_mark_update
+    AFTER UPDATE OF id, identified_at, sex, age_bracket, region_of_origin, identification_channel,
+                    exploitation_types, countries_of_exploitation, measure_codes, trafficking_status, source,
+                    owner_organization_id
+    ON cases FOR EACH ROW
+    WHEN (OLD.id IS DISTINCT FROM NEW.id
+          OR OLD.identified_at IS DISTINCT FROM NEW.identified_at
+          OR OLD.sex IS DISTINCT FROM NEW.sex
+          OR OLD.age_bracket IS DISTINCT FROM NEW.age_bracket
+          OR OLD.region_of_origin IS DISTINCT FROM NEW.region_of_origin
+          OR OLD.identification_channel IS DISTINCT FROM NEW.identification_channel
+          OR OLD.exploitation_types IS DISTINCT FROM NEW.exploitation_types
+          OR OLD.countries_of_exploitation IS DISTINCT FROM NEW.countries_of_exploitation
+          OR OLD.measure_codes IS DISTINCT FROM NEW.measure_codes
+          OR OLD.trafficking_status IS DISTINCT FROM NEW.trafficking_status
+          OR OLD.source IS DISTINCT FROM NEW.source
+          OR OLD.owner_organization_id IS DISTINCT FROM NEW.owner_organization_id)
+    EXECUTE FUNCTION stats_mark_updated();
+ALTER TABLE cases ENABLE ALWAYS TRIGGER cases_stats_mark_update;
+
+-- jardam_stats_month_cells (migration 0014), per owning organization.
+DROP FUNCTION jardam_stats_rollup_counts(text, timestamptz, timestamptz, text[], text, text[], text);
+DROP FUNCTION jardam_stats_month_cells(text[], timestamptz, timestamptz);
+CREATE FUNCTION jardam_stats_month_cells(aggregates text[], period_from timestamptz, period_to timestamptz)
+RETURNS TABLE (aggregate text, month date, org uuid, cell text[], persons bigint)
+LANGUAGE sql STABLE SET search_path = public, pg_temp AS $fn$
+    SELECT v.aggregate, date_trunc('month', c.identified_at AT TIME ZONE 'Asia/Bishkek')::date, c.owner_organization_id,
+           v.cell, count(*)
+    FROM cases c CROSS JOIN LATERAL (
+        SELECT a.aggregate, CASE a.aggregate
+            WHEN 'persons_by_sex_age' THEN ARRAY[c.sex, c.age_bracket]
+            WHEN 'persons_by_exploitation_type' THEN CASE cardinality(c.exploitation_types)
+                WHEN 0 THEN ARRAY['unknown'] WHEN 1 THEN c.exploitation_types
+                ELSE ARRAY(SELECT DISTINCT e.v FROM unnest(c.exploitation_types) AS e(v) ORDER BY e.v) END
+            WHEN 'persons_by_country_of_exploitation' THEN CASE cardinality(c.countries_of_exploitation)
+                WHEN 0 THEN ARRAY['unknown'] WHEN 1 THEN c.countries_of_exploitation
+                ELSE ARRAY(SELECT DISTINCT e.v FROM unnest(c.countries_of_exploitation) AS e(v) ORDER BY e.v) END
+            WHEN 'persons_by_region_of_origin' THEN ARRAY[coalesce(c.region_of_origin, 'unknown')]
+            WHEN 'persons_by_identification_channel' THEN ARRAY[coalesce(c.identification_channel, 'unknown')]
+            WHEN 'cases_by_measure' THEN CASE cardinality(c.measure_codes)
+                WHEN 0 THEN ARRAY['none'] WHEN 1 THEN c.measure_codes
+                ELSE ARRAY(SELECT DISTINCT e.v FROM unnest(c.measure_codes) AS e(v) ORDER BY e.v) END
+            WHEN 'persons_identified' THEN ARRAY[to_char(c.identified_at AT TIME ZONE 'Asia/Bishkek', 'YYYY-MM')]
+            END AS cell
+        FROM unnest(aggregates) AS a(aggregate)) v
+    WHERE c.identified_at >= period_from AND c.identified_at < period_to AND v.cell IS NOT NULL
+    GROUP BY 1, 2, 3, 4
+$fn$;
+
+-- jardam_stats_refresh (migration 0014), the cells per organization.
+CREATE OR REPLACE FUNCTION jardam_stats_refresh(period_from timestamptz, period_to timestamptz)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+    m date;
+    n integer := 0;
+BEGIN
+    FOREACH m IN ARRAY jardam_stats_period_months(period_from, period_to) LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM stats_rollup_months r WHERE r.month = m)
+                  AND NOT EXISTS (SELECT 1 FROM stats_dirty_months d WHERE d.month = m);
+        PERFORM pg_advisory_xact_lock(hashtext('jardam_stats_rollup'),
+                                      extract(year FROM m)::integer * 100 + extract(month FROM m)::integer);
+        -- Another request may have rolled it up while this one waited.
+        CONTINUE WHEN EXISTS (SELECT 1 FROM stats_rollup_months r WHERE r.month = m)
+                  AND NOT EXISTS (SELECT 1 FROM stats_dirty_months d WHERE d.month = m);
+        -- The marks go first: the cells below are counted from a later
+        -- snapshot, which holds every change whose mark this deletes.
+        DELETE FROM stats_dirty_months d WHERE d.month = m;
+        DELETE FROM stats_monthly_cells s WHERE s.month = m;
+        INSERT INTO stats_monthly_cells (aggregate, month, org, cell, count)
+        SELECT x.aggregate, x.month, x.org, x.cell, x.persons
+        FROM jardam_stats_month_cells(jardam_stats_additive(), (m::timestamp AT TIME ZONE 'Asia/Bishkek'),
+                                      ((m + interval '1 month')::timestamp AT TIME ZONE 'Asia/Bishkek')) x;
+        INSERT INTO stats_rollup_months (month, cases, refreshed_at)
+        SELECT m, coalesce(sum(s.count), 0), now() FROM stats_monthly_cells s
+        WHERE s.aggregate = 'persons_identified' AND s.month = m
+        ON CONFLICT (month) DO UPDATE SET cases = EXCLUDED.cases, refreshed_at = EXCLUDED.refreshed_at;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END;
+$fn$;
+
+-- The counts of jardam_stats_org_counts for an additive aggregate, from the
+-- monthly cells: stored for the months clean in the caller's snapshot,
+-- computed from cases for the others (migration 0014's
+-- jardam_stats_rollup_counts, per organization).
+CREATE FUNCTION jardam_stats_rollup_org_counts(aggregate text, period_from timestamptz, period_to timestamptz,
+                                               grid0 text[], fallback0 text, grid1 text[], fallback1 text)
+RETURNS TABLE (org uuid, d0 text, d1 text, persons bigint, is_total boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+    months date[] := jardam_stats_period_months(period_from, period_to);
+    stale date[];
+BEGIN
+    IF aggregate IS NULL OR NOT aggregate = ANY (jardam_stats_additive()) THEN
+        RAISE EXCEPTION 'not an additive aggregate' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    stale := ARRAY(SELECT m FROM unnest(months) m
+                   WHERE NOT EXISTS (SELECT 1 FROM stats_rollup_months r WHERE r.month = m)
+                      OR EXISTS (SELECT 1 FROM stats_dirty_months d WHERE d.month = m));
+    RETURN QUERY
+    WITH cells AS (
+        SELECT s.org, s.cell, s.count AS n FROM stats_monthly_cells s
+        WHERE s.aggregate = jardam_stats_rollup_org_counts.aggregate AND s.month = ANY (months) AND NOT s.month = ANY (stale)
+        UNION ALL
+        SELECT x.org, x.cell, x.persons FROM unnest(stale) m
+        CROSS JOIN LATERAL jardam_stats_month_cells(ARRAY[jardam_stats_rollup_org_counts.aggregate],
+                                                    (m::timestamp AT TIME ZONE 'Asia/Bishkek'),
+                                                    ((m + interval '1 month')::timestamp AT TIME ZONE 'Asia/Bishkek')) x
+    ), mapped AS (
+        -- One dimension: each distinct grid cell of the person's values;
+        -- two: the pair of grid cells.
+        SELECT c.org, g.g0, g.g1, c.n FROM cells c CROSS JOIN LATERAL (
+            SELECT DISTINCT CASE WHEN v = ANY (grid0) THEN v ELSE fallback0 END AS g0, NULL::text AS g1
+            FROM unnest(c.cell) AS v WHERE grid1 IS NULL
+            UNION ALL
+            SELECT CASE WHEN c.cell[1] = ANY (grid0) THEN c.cell[1] ELSE fallback0 END,
+                   CASE WHEN c.cell[2] = ANY (grid1) THEN c.cell[2] ELSE fallback1 END
+            WHERE grid1 IS NOT NULL) g
+    )
+    SELECT m.org, m.g0, m.g1, sum(m.n)::bigint, false FROM mapped m GROUP BY m.org, m.g0, m.g1
+    UNION ALL
+    SELECT c.org, NULL::text, NULL::text, sum(c.n)::bigint, true FROM cells c GROUP BY c.org;
+END;
+$fn$;
+
+-- The national counts: the sum of the organizations'.
+CREATE FUNCTION jardam_stats_rollup_counts(aggregate text, period_from timestamptz, period_to timestamptz,
+                                           grid0 text[], fallback0 text, grid1 text[], fallback1 text)
+RETURNS TABLE (d0 text, d1 text, persons bigint, is_total boolean)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+    WITH o AS (SELECT * FROM jardam_stats_rollup_org_counts(aggregate, period_from, period_to, grid0, fallback0, grid1, fallback1))
+    SELECT o.d0, o.d1, sum(o.persons)::bigint, false FROM o WHERE NOT o.is_total GROUP BY o.d0, o.d1
+    UNION ALL
+    SELECT NULL, NULL, coalesce(sum(o.persons), 0)::bigint, true FROM o WHERE o.is_total
+$fn$;
+
+GRANT CREATE ON SCHEMA public TO jardam_stats;
+ALTER FUNCTION jardam_stats_month_cells(text[], timestamptz, timestamptz) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_rollup_org_counts(text, timestamptz, timestamptz, text[], text, text[], text) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_rollup_counts(text, timestamptz, timestamptz, text[], text, text[], text) OWNER TO jardam_stats;
+REVOKE CREATE ON SCHEMA public FROM jardam_stats;
+REVOKE ALL ON FUNCTION jardam_stats_month_cells(text[], timestamptz, timestamptz),
+    jardam_stats_rollup_org_counts(text, timestamptz, timestamptz, text[], text, text[], text),
+    jardam_stats_rollup_counts(text, timestamptz, timestamptz, text[], text, text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION jardam_stats_rollup_org_counts(text, timestamptz, timestamptz, text[], text, text[], text) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_stats_rollup_counts(text, timestamptz, timestamptz, text[], text, text[], text) TO jardam_app;

@@ -290,6 +290,7 @@ ALTER FUNCTION jardam_stats_person_refresh(timestamp with time zone,timestamp wi
 ALTER FUNCTION jardam_stats_person_sets(text,timestamp with time zone,timestamp with time zone,uuid[]) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_refresh(timestamp with time zone,timestamp with time zone) OWNER TO jardam_stats;
 ALTER FUNCTION jardam_stats_rollup_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
+ALTER FUNCTION jardam_stats_rollup_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) OWNER TO jardam_stats;
 ALTER TABLE stats_dirty_months OWNER TO jardam_stats;
 ALTER TABLE stats_dirty_persons OWNER TO jardam_stats;
 ALTER TABLE stats_monthly_cells OWNER TO jardam_stats;
@@ -448,6 +449,7 @@ GRANT EXECUTE ON FUNCTION jardam_stats_person_org_counts(text,timestamp with tim
 GRANT EXECUTE ON FUNCTION jardam_stats_person_refresh(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_refresh(timestamp with time zone,timestamp with time zone) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_stats_rollup_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
+GRANT EXECUTE ON FUNCTION jardam_stats_rollup_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 
 -- Default privileges
 
@@ -1605,8 +1607,8 @@ BEGIN
         -- snapshot, which holds every change whose mark this deletes.
         DELETE FROM stats_dirty_months d WHERE d.month = m;
         DELETE FROM stats_monthly_cells s WHERE s.month = m;
-        INSERT INTO stats_monthly_cells (aggregate, month, cell, count)
-        SELECT x.aggregate, x.month, x.cell, x.persons
+        INSERT INTO stats_monthly_cells (aggregate, month, org, cell, count)
+        SELECT x.aggregate, x.month, x.org, x.cell, x.persons
         FROM jardam_stats_month_cells(jardam_stats_additive(), (m::timestamp AT TIME ZONE 'Asia/Bishkek'),
                                       ((m + interval '1 month')::timestamp AT TIME ZONE 'Asia/Bishkek')) x;
         INSERT INTO stats_rollup_months (month, cases, refreshed_at)
@@ -1621,6 +1623,18 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.jardam_stats_rollup_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)
  RETURNS TABLE(d0 text, d1 text, persons bigint, is_total boolean)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+    WITH o AS (SELECT * FROM jardam_stats_rollup_org_counts(aggregate, period_from, period_to, grid0, fallback0, grid1, fallback1))
+    SELECT o.d0, o.d1, sum(o.persons)::bigint, false FROM o WHERE NOT o.is_total GROUP BY o.d0, o.d1
+    UNION ALL
+    SELECT NULL, NULL, coalesce(sum(o.persons), 0)::bigint, true FROM o WHERE o.is_total
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_stats_rollup_org_counts(aggregate text, period_from timestamp with time zone, period_to timestamp with time zone, grid0 text[], fallback0 text, grid1 text[], fallback1 text)
+ RETURNS TABLE(org uuid, d0 text, d1 text, persons bigint, is_total boolean)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
@@ -1637,17 +1651,17 @@ BEGIN
                       OR EXISTS (SELECT 1 FROM stats_dirty_months d WHERE d.month = m));
     RETURN QUERY
     WITH cells AS (
-        SELECT s.cell, s.count AS n FROM stats_monthly_cells s
-        WHERE s.aggregate = jardam_stats_rollup_counts.aggregate AND s.month = ANY (months) AND NOT s.month = ANY (stale)
+        SELECT s.org, s.cell, s.count AS n FROM stats_monthly_cells s
+        WHERE s.aggregate = jardam_stats_rollup_org_counts.aggregate AND s.month = ANY (months) AND NOT s.month = ANY (stale)
         UNION ALL
-        SELECT x.cell, x.persons FROM unnest(stale) m
-        CROSS JOIN LATERAL jardam_stats_month_cells(ARRAY[jardam_stats_rollup_counts.aggregate],
+        SELECT x.org, x.cell, x.persons FROM unnest(stale) m
+        CROSS JOIN LATERAL jardam_stats_month_cells(ARRAY[jardam_stats_rollup_org_counts.aggregate],
                                                     (m::timestamp AT TIME ZONE 'Asia/Bishkek'),
                                                     ((m + interval '1 month')::timestamp AT TIME ZONE 'Asia/Bishkek')) x
     ), mapped AS (
         -- One dimension: each distinct grid cell of the person's values;
         -- two: the pair of grid cells.
-        SELECT g.g0, g.g1, c.n FROM cells c CROSS JOIN LATERAL (
+        SELECT c.org, g.g0, g.g1, c.n FROM cells c CROSS JOIN LATERAL (
             SELECT DISTINCT CASE WHEN v = ANY (grid0) THEN v ELSE fallback0 END AS g0, NULL::text AS g1
             FROM unnest(c.cell) AS v WHERE grid1 IS NULL
             UNION ALL
@@ -1655,9 +1669,9 @@ BEGIN
                    CASE WHEN c.cell[2] = ANY (grid1) THEN c.cell[2] ELSE fallback1 END
             WHERE grid1 IS NOT NULL) g
     )
-    SELECT m.g0, m.g1, sum(m.n)::bigint, false FROM mapped m GROUP BY m.g0, m.g1
+    SELECT m.org, m.g0, m.g1, sum(m.n)::bigint, false FROM mapped m GROUP BY m.org, m.g0, m.g1
     UNION ALL
-    SELECT NULL::text, NULL::text, coalesce(sum(c.n), 0)::bigint, true FROM cells c;
+    SELECT c.org, NULL::text, NULL::text, sum(c.n)::bigint, true FROM cells c GROUP BY c.org;
 END;
 $function$;
 

@@ -189,10 +189,11 @@ func (w *personWorld) orgRows(tx *gorm.DB, fn string, def tableDef, g [][]string
 
 // comparePersons compares, in one repeatable-read snapshot, every aggregate
 // kept per person over every period it is kept for (tables: the half-years
-// and years of 2024-2025; series: their months) and over one period it is
-// not (counted from the records), read from the rollups, with
-// jardam_stats_org_counts, organization by organization, and nationally
-// with jardam_stats_counts. It returns the number of persons compared.
+// and years of 2024-2025; series: their months), read from the rollups,
+// with jardam_stats_org_counts, organization by organization, and
+// nationally with jardam_stats_counts; and every additive aggregate's
+// organizations' parts read from the monthly rollups over every month,
+// half-year and year. It returns the number of persons compared.
 func (w *personWorld) comparePersons(label string) int64 {
 	w.t.Helper()
 	var sum int64
@@ -215,6 +216,16 @@ func (w *personWorld) comparePersons(label string) int64 {
 						label, def.name, p.Name, gotN.cells, gotN.total, wantN.cells, wantN.total)
 				}
 				sum += wantN.total
+			}
+		}
+		// The monthly rollups' parts of each organization.
+		for _, def := range rollupDefs() {
+			for _, p := range w.periods() {
+				g := w.grids(tx, def, p)
+				got, want := w.orgRows(tx, def.orgFunction(), def, g, p), w.orgRows(tx, "jardam_stats_org_counts", def, g, p)
+				if !reflect.DeepEqual(got, want) {
+					w.t.Errorf("%s: %s %s per organization:\nrollup %v\ndirect %v", label, def.name, p.Name, got, want)
+				}
 			}
 		}
 		return nil
@@ -249,6 +260,9 @@ func TestPersonRollupsFollowCorrections(t *testing.T) {
 	w.refreshPersons()
 	if n := w.d.Count(t, `SELECT count(*) FROM stats_dirty_persons`); n != 0 {
 		t.Fatalf("%d persons marked after the refresh", n)
+	}
+	if n := w.d.Count(t, `SELECT count(DISTINCT org) FROM stats_monthly_cells`); n != int64(len(w.orgs)) {
+		t.Fatalf("monthly cells of %d organizations, want %d", n, len(w.orgs))
 	}
 	built := w.d.Count(t, `SELECT count(*) FROM stats_person_periods`)
 	if want := int64(5*6 + 2*24); built != want {

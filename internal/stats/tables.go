@@ -221,6 +221,8 @@ func (def tableDef) orgFunction() string {
 	switch {
 	case def.contacts:
 		return "jardam_contact_org_counts"
+	case def.rollup:
+		return "jardam_stats_rollup_org_counts"
 	case def.perPerson:
 		return "jardam_stats_person_org_counts"
 	}
