@@ -224,7 +224,7 @@ func (m *model) seriesMonths(def tableDef) error {
 }
 
 // seriesSpans are the periods a series is counted over: its months one by
-// one when it is kept per person and month (migration 0036), else the span
+// one when it is kept per person and month (migration 0038), else the span
 // of the months at once. A person counts once per month either way; the
 // series' total over the span is not a figure.
 func (m *model) seriesSpans(def tableDef) []Period {

@@ -101,7 +101,7 @@ func measureGrid(ctx context.Context, tx *gorm.DB, to time.Time) ([]string, erro
 }
 
 // refreshRollups brings the monthly rollups (migration 0014) and the
-// rollups per person and period (migration 0036) of [from, to) (whole ended
+// rollups per person and period (migration 0038) of [from, to) (whole ended
 // months) up to date, in a read-committed transaction of its own so that
 // concurrent refreshes see each other's work. It is only a speed matter:
 // jardam_stats_rollup_counts recounts from cases any month still dirty in

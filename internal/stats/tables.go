@@ -74,7 +74,7 @@ type tableDef struct {
 	// a case (jardam_contact_counts, migration 0027).
 	contacts bool
 	// perPerson: the aggregate does not add up over months and is read from
-	// the rollups per person and period (migration 0036), which must list
+	// the rollups per person and period (migration 0038), which must list
 	// it too.
 	perPerson bool
 }
