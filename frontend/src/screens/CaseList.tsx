@@ -6,9 +6,8 @@ import { LoadMore, usePagedList } from '../lib/paged';
 import { linkTo } from '../lib/router';
 import { RISKS, STAGES, STATUSES, type EnumName } from '../lib/enums';
 import { type Case, type Referral } from '../lib/types';
-import { ErrorText, RiskBadge, StageBadge, Table, useOrgName } from './common';
+import { ErrorText, ReflectionBadge, RiskBadge, StageBadge, Table, useOrgName } from './common';
 import { bind, bindDraft, FormButtons, Input, EnumSelect, Select } from './form';
-import { ReflectionBadge } from './CasePage';
 import { isWholeCode, normalizeCode, rejectsParam } from '../lib/work';
 
 interface Filters {

@@ -1,11 +1,10 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useI18n, type Key } from '../i18n';
 import { api, type Page } from '../lib/api';
-import { reflectionState } from '../lib/domain';
 import { linkTo } from '../lib/router';
 import type { Case, CaseAction, Me, StageMove } from '../lib/types';
 import { CLOSURE_REASONS, type EnumName } from '../lib/enums';
-import { Confirm, ErrorText, RiskBadge, StageBadge } from './common';
+import { Confirm, ErrorText, ReflectionBadge, RiskBadge, StageBadge } from './common';
 import { bind, Done, FormButtons, Input, EnumSelect } from './form';
 import { AccessLogPanel, AssignPanel } from './case/Supervision';
 import { ConsentsPanel } from './case/Consents';
@@ -177,17 +176,6 @@ function BackLink() {
     <a href="/cases" onClick={linkTo('/cases')} className="back">
       ← {t('common.back')}
     </a>
-  );
-}
-
-export function ReflectionBadge({ c }: { c: Case }) {
-  const { t, f } = useI18n();
-  const state = reflectionState(c.reflection_ends_on, c.status, new Date());
-  if (!state) return null;
-  return (
-    <span className={`badge reflection-${state}`} data-testid="reflection-badge">
-      {t(state === 'running' ? 'case.reflectionUntil' : 'case.reflectionEnded')} {f.date(c.reflection_ends_on)}
-    </span>
   );
 }
 

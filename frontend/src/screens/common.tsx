@@ -2,6 +2,8 @@ import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 're
 import { useI18n, type Key } from '../i18n';
 import { ApiError, newIdempotencyKey } from '../lib/api';
 import { useOrganizations } from '../lib/refdata';
+import { reflectionState } from '../lib/domain';
+import type { Case } from '../lib/types';
 
 export function errorKey(e: unknown): Key {
   if (e instanceof ApiError) {
@@ -30,6 +32,18 @@ export function ErrorText({ error }: { error: unknown }) {
 export function StageBadge({ stage }: { stage: string }) {
   const { tx } = useI18n();
   return <span className={`badge stage-${stage}`}>{tx('stage', stage)}</span>;
+}
+
+/** The reflection period of a case: running until a day, or ended (nothing otherwise). */
+export function ReflectionBadge({ c }: { c: Case }) {
+  const { t, f } = useI18n();
+  const state = reflectionState(c.reflection_ends_on, c.status, new Date());
+  if (!state) return null;
+  return (
+    <span className={`badge reflection-${state}`} data-testid="reflection-badge">
+      {t(state === 'running' ? 'case.reflectionUntil' : 'case.reflectionEnded')} {f.date(c.reflection_ends_on)}
+    </span>
+  );
 }
 
 export function RiskBadge({ risk }: { risk: string | null | undefined }) {
