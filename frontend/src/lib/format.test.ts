@@ -1,6 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { makeFormat } from './format';
+import { formatDay, makeFormat, parseDay } from './format';
 import { query } from './api';
+
+describe('calendar days typed and shown', () => {
+  it('writes a day as the language does', () => {
+    expect(formatDay('2025-03-08', 'ru')).toBe('08.03.2025');
+    expect(formatDay('2025-03-08', 'ky')).toBe('08.03.2025');
+    expect(formatDay('2025-03-08', 'en')).toBe('08/03/2025');
+    expect(formatDay('', 'ru')).toBe('');
+  });
+
+  it('reads day, month, year in this order, never the American month first', () => {
+    expect(parseDay('08.03.2025')).toBe('2025-03-08');
+    expect(parseDay(' 8.3.2025 ')).toBe('2025-03-08');
+    expect(parseDay('08/03/2025')).toBe('2025-03-08');
+    expect(parseDay('12/31/2025')).toBeNull();
+    expect(parseDay('2025-03-08')).toBe('2025-03-08');
+  });
+
+  it('refuses what is no day of the calendar', () => {
+    for (const t of ['', '31.04.2025', '29.02.2025', '00.01.2025', '01.13.2025', '1.1.25', 'завтра', '01.01.1850'])
+      expect(parseDay(t), t).toBeNull();
+    expect(parseDay('29.02.2024')).toBe('2024-02-29');
+  });
+});
 
 describe('formatting per language', () => {
   it('formats dates in Asia/Bishkek', () => {

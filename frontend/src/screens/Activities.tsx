@@ -11,7 +11,7 @@ import { ACTIVITY_KINDS, FUNDING_SOURCES, REGIONS } from '../lib/enums';
 import { type Activity, type Measure } from '../lib/types';
 import { activityBody, bishkekToday, emptyActivity, type ActivityDraft } from '../lib/work';
 import { ErrorText, Table, useIdempotencyKey } from './common';
-import { Alert, bind, bindDraft, Done, Input, Select, type Option, EnumSelect } from './form';
+import { Alert, bind, bindDraft, Done, Input, Select, type Option, EnumSelect, DateField } from './form';
 
 interface Filters {
   measure_code: string;
@@ -41,8 +41,8 @@ export default function Activities({ canCreate }: { canCreate: boolean }) {
           options={measureOptions}
           {...bind(filters.measure_code, (v) => setFilters({ ...filters, measure_code: v }))}
         />
-        <Input label={t('act.from')} type="date" {...filter('from')} />
-        <Input label={t('act.to')} type="date" {...filter('to')} />
+        <DateField label={t('act.from')} {...filter('from')} />
+        <DateField label={t('act.to')} {...filter('to')} />
       </fieldset>
       <h2>{t('act.list')}</h2>
       <ErrorText error={list.error} />
@@ -153,7 +153,7 @@ function ActivityForm({ measures, onSaved }: { measures: Measure[]; onSaved: () 
       <h2>{t('act.record')}</h2>
       <form onSubmit={submit} className="stack" data-testid="activity-form">
         <div className="grid2">
-          <Input label={t('act.heldOn')} type="date" max={today} required {...field('held_on')} />
+          <DateField label={t('act.heldOn')} max={today} required {...field('held_on')} />
           <EnumSelect
             label={t('act.kind')}
             required

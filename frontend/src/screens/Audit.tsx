@@ -6,7 +6,7 @@ import { api, query } from '../lib/api';
 import { LoadMore, usePagedList } from '../lib/paged';
 import type { AuditEntry, AuditVerification } from '../lib/types';
 import { ErrorText, useOrgName, Table } from './common';
-import { bindDraft, FormButtons, Input, OrgSelect } from './form';
+import { bindDraft, FormButtons, Input, OrgSelect, DateField } from './form';
 import { useOrganizations } from '../lib/refdata';
 
 interface Filters {
@@ -119,8 +119,8 @@ export default function Audit({ canVerify }: { canVerify: boolean }) {
             orgs={orgs}
           />
           <Input label={t('audit.action')} {...filter('action')} placeholder="case.read" />
-          <Input label={t('audit.from')} {...filter('from')} type="date" />
-          <Input label={t('audit.to')} {...filter('to')} type="date" />
+          <DateField label={t('audit.from')} {...filter('from')} />
+          <DateField label={t('audit.to')} {...filter('to')} />
         </fieldset>
         <FormButtons
           submit={t('audit.apply')}

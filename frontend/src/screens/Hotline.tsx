@@ -16,7 +16,7 @@ import { usePagedList } from '../lib/paged';
 import { useOrganizations } from '../lib/refdata';
 import type { Contact } from '../lib/types';
 import { ErrorText } from './common';
-import { Check, Checks, EnumSelect, Input, OrgSelect, Select, TextArea, bind, toggled } from './form';
+import { Check, Checks, EnumSelect, Input, OrgSelect, Select, TextArea, bind, toggled, DateField } from './form';
 import { CALLER_LANGS, CALLER_LANG_NAMES, QUESTIONS, type CallerLang } from './hotline/questions';
 
 /** The start of today in Asia/Bishkek, as an RFC 3339 time (today's calls). */
@@ -338,7 +338,7 @@ function CallForm({
         <div className="grid3">
           <Input label={t('call.givenName')} {...bind(d.givenName, set('givenName'))} name="given_name" />
           <Input label={t('call.familyName')} {...bind(d.familyName, set('familyName'))} name="family_name" />
-          <Input label={t('call.birthDate')} type="date" {...bind(d.birthDate, set('birthDate'))} name="birth_date" />
+          <DateField label={t('call.birthDate')} {...bind(d.birthDate, set('birthDate'))} name="birth_date" />
         </div>
         <Check name="callback" label={t('call.callback')} checked={d.callback} onChange={set('callback')} />
         {d.callback && <Input label={t('call.phone')} type="tel" {...bind(d.phone, set('phone'))} name="phone" />}

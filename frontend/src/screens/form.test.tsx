@@ -1,10 +1,15 @@
 // The form's building blocks rendered to HTML: labels, hints and errors tied
 // to their controls, options, and row buttons naming their row.
-import { describe, expect, it } from 'vitest';
-import { kyrgyzBrowser, render } from '../testing';
-import { Checks, Input, RowButton, Select, TextArea, toggled } from './form';
+import { describe, expect, it, vi } from 'vitest';
+import { browserLanguage, kyrgyzBrowser, render } from '../testing';
+import { Checks, DateField, Input, RowButton, Select, TextArea, toggled } from './form';
 
 const none = () => {};
+
+/** The app's language as chosen on the device (whatever the browser's). */
+function appLanguage(lang: string) {
+  vi.stubGlobal('localStorage', { getItem: (k: string) => (k === 'jardam.lang' ? lang : null), setItem: none });
+}
 
 describe('form fields', () => {
   kyrgyzBrowser();
@@ -66,5 +71,30 @@ describe('form fields', () => {
     expect(html).toMatch(/name="type-b" checked=""/);
     expect(toggled(['a', 'b'], 'a')).toEqual(['b']);
     expect(toggled(['b'], 'a')).toEqual(['b', 'a']);
+  });
+
+  it('shows a date in the language of the app, not of the browser, with its format in the label', () => {
+    browserLanguage('en-US');
+    appLanguage('ru');
+    const html = render(<DateField label="Начало" name="started_on" required value="2025-03-08" onValue={none} />);
+    expect(html).toContain('value="08.03.2025"');
+    expect(html).toContain('type="text"');
+    expect(html).toContain('placeholder="дд.мм.гггг"');
+    expect(html).toMatch(/^<label>Начало <span class="muted small">\(дд\.мм\.гггг\)<\/span><input /);
+    expect(html).not.toContain('type="date"');
+  });
+
+  it('writes the same day in Kyrgyz with the Kyrgyz letters of its format, and English as dd/mm/yyyy', () => {
+    appLanguage('ky');
+    expect(render(<DateField label="Күнү" value="2026-01-10" onValue={none} />)).toContain('value="10.01.2026"');
+    expect(render(<DateField label="Күнү" value="" onValue={none} />)).toContain('placeholder="кк.аа.жжжж"');
+    appLanguage('en');
+    expect(render(<DateField label="Day" value="2026-01-10" onValue={none} />)).toContain('value="10/01/2026"');
+  });
+
+  it('ties an error to the date field', () => {
+    const html = render(<DateField label="Day" error="Too late" value="" onValue={none} />);
+    expect(html).toContain('aria-invalid="true"');
+    expect(html).toContain('role="alert"');
   });
 });

@@ -3,8 +3,11 @@
 // option lists of enumerations and organizations, a form's buttons, its
 // messages, and a row's button that names the row for screen readers.
 import {
+  useEffect,
   useId,
+  useRef,
   useState,
+  type KeyboardEvent,
   type FormEvent,
   type InputHTMLAttributes,
   type InvalidEvent,
@@ -14,6 +17,7 @@ import {
 } from 'react';
 import { useI18n } from '../i18n';
 import type { EnumName } from '../lib/enums';
+import { formatDay, parseDay } from '../lib/format';
 import type { Organization } from '../lib/types';
 
 /** What every field has besides its control: a label, a hint below it, an error. */
@@ -92,6 +96,107 @@ export function Input(props: FieldProps<InputHTMLAttributes<HTMLInputElement>>) 
 export function TextArea(props: FieldProps<TextareaHTMLAttributes<HTMLTextAreaElement>>) {
   const { field, control } = textField(props);
   return <Field {...field} control={(aria) => <textarea {...aria} {...control} />} />;
+}
+
+/** The day before or after a calendar day (YYYY-MM-DD). */
+function dayAfter(iso: string, days: number): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Today in Asia/Bishkek (UTC+6, no daylight saving), as YYYY-MM-DD. */
+function todayInBishkek(): string {
+  return new Date(Date.now() + 6 * 3600_000).toISOString().slice(0, 10);
+}
+
+type DateFieldProps = Described & {
+  /** The day as YYYY-MM-DD, or '' for none. */
+  value: string;
+  /** Gets the day typed as YYYY-MM-DD, or '' while the field is empty or holds no day. */
+  onValue: (value: string) => void;
+  name?: string;
+  required?: boolean;
+  readOnly?: boolean;
+  disabled?: boolean;
+  translate?: 'yes' | 'no';
+  /** The earliest and latest days allowed (YYYY-MM-DD). */
+  min?: string;
+  max?: string;
+};
+
+/**
+ * A calendar day as the app's language writes it (dd.mm.yyyy in Russian and
+ * Kyrgyz, dd/mm/yyyy in English) whatever the browser's own locale, where a
+ * native date input would follow the browser (mm/dd/yyyy under an American
+ * one). A text input: it also takes 8.3.2025 and 2025-03-08, writes the day
+ * in the language's form once left, moves it a day with the arrow keys, and
+ * stops the form with the app's message (in the bubble and below the field)
+ * while the text is no day or lies outside min and max.
+ */
+export function DateField({ label, hint, error, labelClass, value, onValue, min, max, ...rest }: DateFieldProps) {
+  const { t, lang } = useI18n();
+  const [text, setText] = useState(() => formatDay(value, lang));
+  // The value and language the text shows; another value from outside (a
+  // reset, another record) or another language writes the text anew.
+  const [shows, setShows] = useState({ value, lang });
+  const [left, setLeft] = useState(false);
+  const ref = useRef<HTMLInputElement>(null);
+  if (shows.value !== value || shows.lang !== lang) {
+    setShows({ value, lang });
+    setText(formatDay(value, lang));
+  }
+  const iso = parseDay(text);
+  let problem = '';
+  if (text.trim() === '' ? rest.required : !iso) problem = t('date.invalid');
+  else if (iso && min && iso < min) problem = `${t('date.min')} ${formatDay(min, lang)}`;
+  else if (iso && max && iso > max) problem = `${t('date.max')} ${formatDay(max, lang)}`;
+  useEffect(() => ref.current?.setCustomValidity(problem), [problem]);
+
+  const change = (next: string) => {
+    setText(next);
+    const day = parseDay(next) ?? '';
+    setShows({ value: day, lang });
+    if (day !== value) onValue(day);
+  };
+  const step = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (rest.readOnly || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+    e.preventDefault();
+    change(formatDay(dayAfter(iso ?? todayInBishkek(), e.key === 'ArrowUp' ? 1 : -1), lang));
+  };
+  return (
+    <Field
+      label={
+        <>
+          {label} <span className="muted small">({t('date.format')})</span>
+        </>
+      }
+      {...{ hint, labelClass }}
+      error={error || (left && problem) || undefined}
+      control={(aria) => (
+        <input
+          {...aria}
+          {...rest}
+          ref={ref}
+          type="text"
+          inputMode="numeric"
+          autoComplete="off"
+          maxLength={10}
+          size={10}
+          placeholder={t('date.format')}
+          data-date-field=""
+          value={text}
+          onChange={(e) => change(e.target.value)}
+          onKeyDown={step}
+          onInvalid={() => setLeft(true)}
+          onBlur={() => {
+            setLeft(true);
+            if (iso) setText(formatDay(iso, lang));
+          }}
+        />
+      )}
+    />
+  );
 }
 
 /** An option of a Select; `personal` marks a person's name, kept from translation. */

@@ -16,7 +16,7 @@ import {
 import { RISKS } from '../../lib/enums';
 import { useResource } from '../../lib/resource';
 import { ErrorText, RiskBadge, useIdempotencyKey } from '../common';
-import { bind, Check, Done, EnumSelect, Input, Select, TextArea, plainOptions } from '../form';
+import { bind, Check, Done, EnumSelect, Input, Select, TextArea, plainOptions, DateField } from '../form';
 
 /** The label of an assessment's item, dimension or kind (casework dictionaries). */
 function useLabel() {
@@ -160,7 +160,7 @@ function AssessmentForm({
             setDone(false);
           }}
         />
-        {def && <Input label={t('cw.assessedOn')} type="date" name="assessed_on" {...bind(on, setOn)} />}
+        {def && <DateField label={t('cw.assessedOn')} name="assessed_on" {...bind(on, setOn)} />}
       </div>
       {def && (
         <>

@@ -6,7 +6,7 @@ import { useMeasures } from '../../lib/refdata';
 import { ASSISTANCE_STATUSES, ASSISTANCE_TYPES, FUNDING_SOURCES } from '../../lib/enums';
 import { type Assistance, type Case, type Me, type Measure } from '../../lib/types';
 import { ErrorText, useIdempotencyKey, useOrgName, Table } from '../common';
-import { bindDraft, Checks, Done, Input, TextArea, EnumSelect } from '../form';
+import { bindDraft, Checks, Done, Input, TextArea, EnumSelect, DateField } from '../form';
 
 /** The measures offered by default for an assistance type. */
 export function defaultMeasures(measures: Measure[], type: string): string[] {
@@ -166,8 +166,8 @@ export function AssistancePanel({
                 of="astatus"
                 values={ASSISTANCE_STATUSES}
               />
-              <Input label={t('case.startedOn')} type="date" {...field('started_on')} />
-              <Input label={t('case.endedOn')} type="date" {...field('ended_on')} />
+              <DateField label={t('case.startedOn')} {...field('started_on')} />
+              <DateField label={t('case.endedOn')} {...field('ended_on')} />
               <Input
                 label={t('case.cost')}
                 type="number"

@@ -8,7 +8,7 @@ import { type Consent } from '../../lib/types';
 import { type Person } from '../../lib/casework';
 import { useResource } from '../../lib/resource';
 import { ErrorText, useIdempotencyKey, useOrgName } from '../common';
-import { bind, Checks, Input, ReasonForm, RowButton, Select, useEnumOptions, OrgSelect, EnumSelect } from '../form';
+import { bind, Checks, ReasonForm, RowButton, Select, useEnumOptions, OrgSelect, EnumSelect, DateField } from '../form';
 import { DOCUMENT_ACCEPT, uploadDocument } from './Documents';
 
 /** A guardian's name as the consent form offers it, or a word when it is not recorded. */
@@ -242,7 +242,7 @@ export function ConsentsPanel({
                 values={CONSENT_GIVERS}
                 {...bind(givenBy, setGivenBy)}
               />
-              <Input label={t('consent.expiresAt')} type="date" name="expires_at" {...bind(expires, setExpires)} />
+              <DateField label={t('consent.expiresAt')} name="expires_at" {...bind(expires, setExpires)} />
             </div>
             {givenBy === 'guardian' && <GuardianSelect guardians={guardians} value={guardian} onValue={setGuardian} />}
             {purpose === 'data_sharing' && (

@@ -4,7 +4,7 @@ import { ApiError, api } from '../../lib/api';
 import type { Case } from '../../lib/types';
 import { IDENTITY_FIELDS, identityDraft, identityPatch, type IdentityField } from '../../lib/work';
 import { ErrorText } from '../common';
-import { Input } from '../form';
+import { DateField, Input } from '../form';
 
 const LABELS: Record<IdentityField, Key> = {
   family_name: 'cases.familyName',
@@ -15,7 +15,7 @@ const LABELS: Record<IdentityField, Key> = {
   phone: 'cases.phone',
   address: 'cases.address',
 };
-const TYPES: Partial<Record<IdentityField, string>> = { birth_date: 'date', phone: 'tel' };
+const TYPES: Partial<Record<IdentityField, string>> = { phone: 'tel' };
 const MAX: Partial<Record<IdentityField, number>> = {
   family_name: 100,
   given_name: 100,
@@ -37,18 +37,29 @@ export function IdentityInputs({
   onChange: (k: IdentityField, v: string) => void;
 }) {
   const { t } = useI18n();
-  return IDENTITY_FIELDS.map((k) => (
-    <Input
-      key={k}
-      label={t(LABELS[k])}
-      name={k}
-      type={TYPES[k] ?? 'text'}
-      value={value[k] ?? ''}
-      translate="no"
-      maxLength={MAX[k]}
-      onValue={(v) => onChange(k, v)}
-    />
-  ));
+  return IDENTITY_FIELDS.map((k) =>
+    k === 'birth_date' ? (
+      <DateField
+        key={k}
+        label={t(LABELS[k])}
+        name={k}
+        value={value[k] ?? ''}
+        translate="no"
+        onValue={(v) => onChange(k, v)}
+      />
+    ) : (
+      <Input
+        key={k}
+        label={t(LABELS[k])}
+        name={k}
+        type={TYPES[k] ?? 'text'}
+        value={value[k] ?? ''}
+        translate="no"
+        maxLength={MAX[k]}
+        onValue={(v) => onChange(k, v)}
+      />
+    ),
+  );
 }
 
 /**

@@ -4,7 +4,7 @@ import { api } from '../../lib/api';
 import { linkTo } from '../../lib/router';
 import type { Case, ErasureRequest, LegalHold, Me } from '../../lib/types';
 import { ErrorText } from '../common';
-import { bind, FormButtons, Input, ReasonForm, Select, TextArea } from '../form';
+import { bind, FormButtons, Input, ReasonForm, Select, TextArea, DateField } from '../form';
 
 const REASONS = ['person_request', 'court_order', 'retention', 'other'] as const;
 
@@ -269,7 +269,7 @@ function LegalHoldForm({ caseId, onChanged }: { caseId: string; onChanged: () =>
         >
           <p className="muted small">{t('hold.none')}</p>
           <Input label={t('hold.reason')} name="hold-reason" required maxLength={4000} {...bind(reason, setReason)} />
-          <Input label={t('hold.untilLabel')} name="hold-until" type="date" {...bind(until, setUntil)} />
+          <DateField label={t('hold.untilLabel')} name="hold-until" {...bind(until, setUntil)} />
           <FormButtons submit={t('hold.place')} />
         </form>
       )}

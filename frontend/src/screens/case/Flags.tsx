@@ -8,7 +8,7 @@ import type { Flag } from '../../lib/casework';
 import type { Case } from '../../lib/types';
 import './casework.css';
 import { ErrorText, useIdempotencyKey } from '../common';
-import { bind, Input, TextArea } from '../form';
+import { bind, TextArea, DateField } from '../form';
 
 /** The case's flags as badges (with the reason as their text where it is shown). */
 export function FlagBadges({ flags }: { flags: Flag[] | undefined }) {
@@ -105,7 +105,7 @@ export function FlagsPanel({
             {...bind(reason, setReason)}
           />
           <div className="row wrap">
-            <Input label={t('cw.flagUntil')} type="date" name="flag_until" {...bind(until, setUntil)} />
+            <DateField label={t('cw.flagUntil')} name="flag_until" {...bind(until, setUntil)} />
             <div className="row end">
               <button type="submit">{t('cw.addFlag')}</button>
             </div>

@@ -8,7 +8,7 @@ import { api, type Page } from '../../lib/api';
 import { FOLLOW_UP_KINDS, type FollowUp } from '../../lib/casework';
 import { useResource } from '../../lib/resource';
 import { ErrorText, useIdempotencyKey } from '../common';
-import { bind, Input, Select } from '../form';
+import { bind, Input, Select, DateField } from '../form';
 
 export function FollowUpsPanel({ caseId, canCreate }: { caseId: string; canCreate: boolean }) {
   const { t, f, lang } = useI18n();
@@ -74,7 +74,7 @@ export function FollowUpsPanel({ caseId, canCreate }: { caseId: string; canCreat
       )}
       {canCreate && (
         <form onSubmit={plan} className="row wrap" data-testid="follow-up-form">
-          <Input label={t('cw.plannedOn')} type="date" name="planned_on" required {...bind(planned, setPlanned)} />
+          <DateField label={t('cw.plannedOn')} name="planned_on" required {...bind(planned, setPlanned)} />
           <Select label={t('cw.followUpKind')} name="follow_up_kind" options={kinds} {...bind(kind, setKind)} />
           <div className="row end">
             <button type="submit">{t('cw.planFollowUp')}</button>

@@ -3,7 +3,7 @@ import { useI18n } from '../../i18n';
 import { api } from '../../lib/api';
 import { GOAL_STATUSES } from '../../lib/enums';
 import { type Goal, type Plan } from '../../lib/types';
-import { Done, Input, TextArea, EnumSelect } from '../form';
+import { Done, Input, TextArea, EnumSelect, DateField } from '../form';
 import { ErrorText } from '../common';
 
 export function PlanPanel({ caseId, canWrite }: { caseId: string; canWrite: boolean }) {
@@ -116,9 +116,8 @@ export function PlanPanel({ caseId, canWrite }: { caseId: string; canWrite: bool
                   value={g.text}
                   onValue={(text) => setGoal(i, { text })}
                 />
-                <Input
+                <DateField
                   label={t('plan.due')}
-                  type="date"
                   readOnly={!canWrite}
                   value={g.due_on ?? ''}
                   onValue={(v) => setGoal(i, { due_on: v || undefined })}
