@@ -73,6 +73,19 @@ describe('form fields', () => {
     expect(toggled(['b'], 'a')).toEqual(['b', 'a']);
   });
 
+  it('shows an option that cannot be chosen disabled, with its reason in its label', () => {
+    const html = render(
+      <Checks
+        legend="Types"
+        namePrefix="type-"
+        options={[{ value: 'legal', label: 'Legal (not offered)', disabled: true }]}
+        chosen={[]}
+        onChange={none}
+      />,
+    );
+    expect(html).toContain('<input type="checkbox" name="type-legal" disabled=""/> Legal (not offered)');
+  });
+
   it('shows a date in the language of the app, not of the browser, with its format in the label', () => {
     browserLanguage('en-US');
     appLanguage('ru');

@@ -256,17 +256,26 @@ export function Check({
   checked,
   onChange,
   name,
+  disabled,
   className = 'check',
 }: {
   label: ReactNode;
   checked: boolean;
   onChange: (checked: boolean) => void;
   name?: string;
+  disabled?: boolean;
   className?: string;
 }) {
   return (
     <label className={className}>
-      <input type="checkbox" name={name} checked={checked} onChange={(e) => onChange(e.target.checked)} /> {label}
+      <input
+        type="checkbox"
+        name={name}
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+      />{' '}
+      {label}
     </label>
   );
 }
@@ -279,7 +288,8 @@ export function toggled<T>(list: readonly T[], v: T): T[] {
 /**
  * A group of checkboxes choosing several values: a fieldset with its legend.
  * `namePrefix` names each box (prefix + value); `dim` shows a value muted
- * (offered elsewhere, still choosable); `children` stand after the legend.
+ * (offered elsewhere, still choosable); an option `disabled` is shown and
+ * not choosable (its label says why); `children` stand after the legend.
  */
 export function Checks({
   legend,
@@ -309,8 +319,9 @@ export function Checks({
         return (
           <Check
             key={v}
-            className={dim?.(v) ? 'check muted' : 'check'}
+            className={dim?.(v) || o.disabled ? 'check muted' : 'check'}
             name={namePrefix && `${namePrefix}${v}`}
+            disabled={o.disabled}
             label={o.label}
             checked={chosen.includes(v)}
             onChange={() => onChange(toggled(chosen, v))}

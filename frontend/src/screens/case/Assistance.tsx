@@ -13,6 +13,36 @@ export function defaultMeasures(measures: Measure[], type: string): string[] {
   return measures.filter((m) => m.default_for_assistance_types?.includes(type)).map((m) => m.code);
 }
 
+/** The measures with those usual for the assistance type first (the list scrolls: they are seen at once). */
+export function usualFirst(measures: Measure[], type: string): Measure[] {
+  const usual = (m: Measure) => (m.default_for_assistance_types?.includes(type) ? 0 : 1);
+  return [...measures].sort((a, b) => usual(a) - usual(b));
+}
+
+/**
+ * The measures chosen, by code and title, above the list they are chosen in
+ * (which scrolls), and said again to a screen reader when they change.
+ */
+function ChosenMeasures({ codes, title }: { codes: string[]; title: (code: string) => string }) {
+  const { t } = useI18n();
+  return (
+    <div className="chosen-measures" data-testid="measures-chosen" aria-live="polite">
+      <strong>{t('case.measuresChosen')}:</strong>{' '}
+      {codes.length === 0 ? (
+        <span className="muted">{t('case.measuresNone')}</span>
+      ) : (
+        <ul className="inline-list">
+          {codes.map((code) => (
+            <li key={code} className="tag">
+              <span className="code">{code}</span> {title(code)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 const EMPTY = {
   type: 'shelter',
   status: 'in_progress',
@@ -184,11 +214,12 @@ export function AssistancePanel({
                 values={FUNDING_SOURCES}
               />
             </div>
+            <ChosenMeasures codes={codes} title={title} />
             <Checks
               className="checks measures"
               legend={t('case.measures')}
               namePrefix="measure-"
-              options={measures.map((m) => ({
+              options={usualFirst(measures, form.type).map((m) => ({
                 value: m.code,
                 label: (
                   <>

@@ -130,6 +130,9 @@ function ReferralForm({
   );
   const consent = usable.find((x) => x.recipient_organization_id === to) ?? null;
   const target = orgs.find((o) => o.id === to);
+  // An organization that lists its services is asked only for those; one that
+  // lists none may be asked for any.
+  const offers = (type: string) => !target || target.services.length === 0 || target.services.includes(type);
 
   // The referral's fields, as a referral and as a transfer's request for approval.
   const referralBody = (k: string, consentId: string): Record<string, unknown> => ({
@@ -220,9 +223,12 @@ function ReferralForm({
             orgs={targets}
             value={to}
             onValue={(v) => {
+              const next = orgs.find((o) => o.id === v);
               setTo(v);
               setCats([]);
               changed();
+              // What the newly chosen organization does not offer is unchosen.
+              if (next && next.services.length > 0) setTypes(types.filter((x) => next.services.includes(x)));
             }}
           />
           <EnumSelect
@@ -237,11 +243,28 @@ function ReferralForm({
           <Checks
             legend={t('ref.types')}
             namePrefix="type-"
-            options={enumOptions('atype', ASSISTANCE_TYPES)}
-            dim={(a) => !!target && target.services.length > 0 && !target.services.includes(a)}
+            options={enumOptions('atype', ASSISTANCE_TYPES).map((o) =>
+              offers(String(o.value))
+                ? o
+                : {
+                    ...o,
+                    disabled: true,
+                    label: (
+                      <>
+                        {o.label} <span className="small">({t('ref.notOffered')})</span>
+                      </>
+                    ),
+                  },
+            )}
             chosen={types}
             onChange={setTypes}
-          />
+          >
+            {target && target.services.length > 0 && (
+              <p className="muted small" data-testid="services-note">
+                {t('ref.offersOnly')}
+              </p>
+            )}
+          </Checks>
         )}
         {consent && (
           <Checks
