@@ -3,6 +3,7 @@ module github.com/jardam-kg/jardam
 go 1.27.3
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/casbin/casbin/v2 v2.135.0
 	github.com/cloudflare/circl v1.6.5
 	github.com/getkin/kin-openapi v0.153.0
@@ -58,6 +59,5 @@ require (
 	github.com/xuri/nfp v0.0.2-0.20250530014748-2ddeb826f9a9 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

@@ -6,11 +6,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"embed"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
+	"github.com/andybalholm/brotli"
 	"github.com/labstack/echo/v4"
 
 	"github.com/jardam-kg/jardam/internal/platform/web"
@@ -69,16 +72,22 @@ func Routes() []web.Route {
 	for _, p := range AppRoutes {
 		routes = append(routes, web.Public(http.MethodGet, p, serveIndex))
 	}
-	return append(routes, web.Public(http.MethodGet, "/assets/*", assetHandler(mustSub(sub, "assets"))))
+	return append(routes, web.Public(http.MethodGet, "/assets/*", assetHandler(mustSub(sub, "assets"), embeddedPacked())))
 }
 
+// embeddedPacked are the embedded assets compressed, once per process
+// whatever the number of servers (tests start many).
+var embeddedPacked = sync.OnceValue(func() map[string]packed {
+	return packAssets(mustSub(mustSub(files, Root()), "assets"))
+})
+
 // assetHandler serves the files of dir: hashed names cached for good, others
-// revalidated, and the text ones gzipped once at start for the clients that
-// accept it (the assets are immutable, so compressing per request would
-// spend the same CPU over and over).
-func assetHandler(dir fs.FS) echo.HandlerFunc {
+// revalidated, and the text ones, compressed ahead of time (zipped, from
+// packAssets), as brotli or gzip to the clients that accept either (the
+// assets are immutable, so compressing per request would spend the same CPU
+// over and over).
+func assetHandler(dir fs.FS, zipped map[string]packed) echo.HandlerFunc {
 	plain := http.FileServer(http.FS(dir))
-	zipped := gzipAssets(dir)
 	return func(c echo.Context) error {
 		name := strings.TrimPrefix(c.Request().URL.Path, "/assets/")
 		if name == "" || strings.HasSuffix(name, "/") {
@@ -92,9 +101,13 @@ func assetHandler(dir fs.FS) echo.HandlerFunc {
 		}
 		if z, ok := zipped[name]; ok {
 			h.Add("Vary", echo.HeaderAcceptEncoding)
-			if web.AcceptsGzip(c.Request()) {
+			switch web.PreferredEncoding(c.Request()) {
+			case "br":
+				h.Set(echo.HeaderContentEncoding, "br")
+				return c.Blob(http.StatusOK, z.contentType, z.brotli)
+			case "gzip":
 				h.Set(echo.HeaderContentEncoding, "gzip")
-				return c.Blob(http.StatusOK, z.contentType, z.body)
+				return c.Blob(http.StatusOK, z.contentType, z.gzip)
 			}
 		}
 		c.Request().URL.Path = "/" + name
@@ -103,10 +116,10 @@ func assetHandler(dir fs.FS) echo.HandlerFunc {
 	}
 }
 
-// gzipped is an asset compressed ahead of time.
-type gzipped struct {
-	contentType string
-	body        []byte
+// packed is an asset compressed ahead of time, both ways.
+type packed struct {
+	contentType  string
+	brotli, gzip []byte
 }
 
 // compressible are the asset types worth compressing (images and fonts are
@@ -119,10 +132,10 @@ var compressible = map[string]string{
 	".txt":  "text/plain; charset=utf-8",
 }
 
-// gzipAssets compresses every compressible file of dir of at least 1 KiB,
-// keeping only those that shrink.
-func gzipAssets(dir fs.FS) map[string]gzipped {
-	out := map[string]gzipped{}
+// packAssets compresses every compressible file of dir of at least 1 KiB
+// with brotli and gzip at their best, keeping only those that shrink.
+func packAssets(dir fs.FS) map[string]packed {
+	out := map[string]packed{}
 	_ = fs.WalkDir(dir, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -135,20 +148,38 @@ func gzipAssets(dir fs.FS) map[string]gzipped {
 		if err != nil || len(raw) < 1024 {
 			return err
 		}
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if _, err := zw.Write(raw); err != nil {
+		gz, err := compressed(raw, func(w io.Writer) io.WriteCloser {
+			zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
+			return zw
+		})
+		if err != nil {
 			return err
 		}
-		if err := zw.Close(); err != nil {
+		br, err := compressed(raw, func(w io.Writer) io.WriteCloser {
+			return brotli.NewWriterLevel(w, brotli.BestCompression)
+		})
+		if err != nil {
 			return err
 		}
-		if buf.Len() < len(raw) {
-			out[p] = gzipped{contentType: ct, body: buf.Bytes()}
+		if len(gz) < len(raw) && len(br) < len(raw) {
+			out[p] = packed{contentType: ct, brotli: br, gzip: gz}
 		}
 		return nil
 	})
 	return out
+}
+
+// compressed is raw written through the encoder newEncoder makes.
+func compressed(raw []byte, newEncoder func(io.Writer) io.WriteCloser) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := newEncoder(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // isHashed reports whether an asset name carries the content hash Vite adds

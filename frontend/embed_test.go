@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/andybalholm/brotli"
 	"github.com/labstack/echo/v4"
 
 	"github.com/jardam-kg/jardam/internal/platform/web"
@@ -110,7 +111,7 @@ func TestIsHashed(t *testing.T) {
 	}
 }
 
-func TestTextAssetsAreServedGzippedWhenAccepted(t *testing.T) {
+func TestTextAssetsAreServedCompressedWhenAccepted(t *testing.T) {
 	script := strings.Repeat("console.log('jardam');\n", 200)
 	dir := fstest.MapFS{
 		"index-CczPv5EJ.js": {Data: []byte(script)},
@@ -118,7 +119,7 @@ func TestTextAssetsAreServedGzippedWhenAccepted(t *testing.T) {
 		"logo-CczPv5EJ.png": {Data: []byte(strings.Repeat("\x89PNG", 400))},
 	}
 	e := echo.New()
-	e.GET("/assets/*", assetHandler(dir))
+	e.GET("/assets/*", assetHandler(dir, packAssets(dir)))
 	fetch := func(name, accept string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/assets/"+name, nil)
 		if accept != "" {
@@ -129,10 +130,11 @@ func TestTextAssetsAreServedGzippedWhenAccepted(t *testing.T) {
 		return rec
 	}
 
-	rec := fetch("index-CczPv5EJ.js", "br, gzip;q=0.8")
+	rec := fetch("index-CczPv5EJ.js", "br;q=0.5, gzip;q=0.8")
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("script with gzip accepted: %d, Content-Encoding %q", rec.Code, rec.Header().Get("Content-Encoding"))
 	}
+	gzipped := rec.Body.Len()
 	if rec.Body.Len() >= len(script)/4 {
 		t.Errorf("compressed script is %d bytes of %d", rec.Body.Len(), len(script))
 	}
@@ -150,14 +152,26 @@ func TestTextAssetsAreServedGzippedWhenAccepted(t *testing.T) {
 		t.Errorf("Cache-Control %q", rec.Header().Get("Cache-Control"))
 	}
 
-	for _, accept := range []string{"", "identity", "gzip;q=0", "br"} {
+	for _, accept := range []string{"br", "gzip, deflate, br"} {
+		rec := fetch("index-CczPv5EJ.js", accept)
+		if rec.Header().Get("Content-Encoding") != "br" || !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("Accept-Encoding %q: Content-Encoding %q", accept, rec.Header().Get("Content-Encoding"))
+		}
+		if rec.Body.Len() > gzipped {
+			t.Errorf("brotli %d bytes, gzip %d", rec.Body.Len(), gzipped)
+		}
+		if got, _ := io.ReadAll(brotli.NewReader(rec.Body)); string(got) != script {
+			t.Error("the brotli script does not decompress to the file")
+		}
+	}
+	for _, accept := range []string{"", "identity", "gzip;q=0", "br;q=0", "deflate"} {
 		rec := fetch("index-CczPv5EJ.js", accept)
 		if rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != script {
 			t.Errorf("Accept-Encoding %q: Content-Encoding %q, %d bytes", accept, rec.Header().Get("Content-Encoding"), rec.Body.Len())
 		}
 	}
 	for _, name := range []string{"tiny-CczPv5EJ.css", "logo-CczPv5EJ.png"} {
-		if rec := fetch(name, "gzip"); rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" {
+		if rec := fetch(name, "gzip, br"); rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" {
 			t.Errorf("%s: %d, Content-Encoding %q (small or binary files go as they are)", name, rec.Code, rec.Header().Get("Content-Encoding"))
 		}
 	}

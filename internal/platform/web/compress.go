@@ -1,23 +1,34 @@
 package web
 
 import (
+	"compress/gzip"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/andybalholm/brotli"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // compressMinBytes is the smallest answer worth compressing: below about one
-// network packet, gzip's header and the CPU cost gain nothing.
+// network packet, the encoding's header and the CPU cost gain nothing.
 const compressMinBytes = 1400
 
-// compressAnswers gzips the answers to GET requests (when the client accepts
-// gzip and the answer is at least compressMinBytes), except the web app's
-// assets, which the frontend package serves already compressed, and the
-// answers that must go as they are (see plainAnswer): downloads, ranges,
-// and bodies encoded or compressed already.
+// The levels of answers compressed as they are written: brotli 4 compresses
+// about as fast as gzip 5 and smaller.
+const (
+	brotliLevel = 4
+	gzipLevel   = 5
+)
+
+// compressAnswers compresses the answers to GET requests with brotli or
+// gzip, whichever the client prefers (brotli when it accepts both alike;
+// see PreferredEncoding), when the answer is at least compressMinBytes,
+// except the web app's assets, which the frontend package serves compressed
+// ahead of time, and the answers that must go as they are (see
+// plainAnswer): downloads, ranges, and bodies encoded or compressed already.
 //
 // Answers to other methods are never compressed. Those are the ones that
 // carry secrets (tokens, one-time passwords, recovery codes, a second
@@ -26,44 +37,38 @@ const compressMinBytes = 1400
 // GET needs the bearer token, which only the app itself sends, so another
 // site cannot make a signed-in browser fetch chosen variants of it.
 func compressAnswers() echo.MiddlewareFunc {
-	gz := middleware.GzipWithConfig(middleware.GzipConfig{
-		Level:     5,
-		MinLength: compressMinBytes,
-		Skipper: func(c echo.Context) bool {
-			r := c.Request()
-			if r.Method != http.MethodGet {
-				return true
-			}
-			return strings.HasPrefix(r.URL.Path, "/assets/")
-		},
-	})
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		// Inside the gzip middleware, the answer's writer is the compressing
-		// one when it compresses; the handler's first header then chooses.
-		inner := gz(func(c echo.Context) error {
-			res := c.Response()
-			if plain, ok := c.Get(plainWriterKey).(http.ResponseWriter); ok && res.Writer != plain {
-				res.Writer = &choosingWriter{compress: res.Writer, plain: plain}
-			}
-			return next(c)
-		})
 		return func(c echo.Context) error {
-			c.Set(plainWriterKey, c.Response().Writer)
-			return inner(c)
+			r := c.Request()
+			if r.Method != http.MethodGet || strings.HasPrefix(r.URL.Path, "/assets/") {
+				return next(c)
+			}
+			res := c.Response()
+			res.Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+			encoding := PreferredEncoding(r)
+			if encoding == "" {
+				return next(c)
+			}
+			w := &compressingWriter{plain: res.Writer, encoding: encoding}
+			res.Writer = w
+			err := next(c)
+			closeErr := w.Close()
+			// An error answer the error handler writes after this goes as it is.
+			res.Writer = w.plain
+			if err != nil {
+				return err
+			}
+			return closeErr
 		}
 	}
 }
-
-// plainWriterKey holds, in the echo context, the answer's writer before the
-// gzip middleware replaced it.
-const plainWriterKey = "web.plainWriter"
 
 // plainAnswer reports whether an answer must go uncompressed whatever the
 // client accepts: a part of a file (its Content-Range counts bytes of the
 // file as it is), a body already encoded, a download (Content-Disposition:
 // attachment, whose bytes the client saves and may check against a
 // checksum), or a type that is not text (images, PDF, archives: compressed
-// already, or binary that gzip would only spend CPU on).
+// already, or binary that compression would only spend CPU on).
 func plainAnswer(code int, h http.Header) bool {
 	if code == http.StatusPartialContent || h.Get("Content-Range") != "" || h.Get(echo.HeaderContentEncoding) != "" {
 		return true
@@ -81,64 +86,168 @@ func plainAnswer(code int, h http.Header) bool {
 	return true
 }
 
-// choosingWriter sends an answer through the compressing writer or around
-// it, as the answer's headers decide when they are written.
-type choosingWriter struct {
-	compress, plain http.ResponseWriter
-	chosen          http.ResponseWriter
+// compressingWriter compresses an answer, or lets it go as it is, as the
+// answer's status and headers decide when they are written; it holds the
+// first bytes until there are compressMinBytes of them, and a smaller answer
+// goes as it is.
+type compressingWriter struct {
+	plain    http.ResponseWriter
+	encoding string
+	code     int    // the status, once written by the handler
+	held     []byte // the body so far, until it is worth compressing
+	enc      encoder
+	asIs     bool // the answer goes as written
 }
 
-func (w *choosingWriter) Header() http.Header { return w.plain.Header() }
+// encoder is a pooled brotli or gzip writer.
+type encoder interface {
+	io.WriteCloser
+	Flush() error
+	Reset(io.Writer)
+}
 
-func (w *choosingWriter) choose(code int) http.ResponseWriter {
-	if w.chosen == nil {
-		w.chosen = w.compress
-		if plainAnswer(code, w.plain.Header()) {
-			w.chosen = w.plain
+var (
+	brotliWriters = sync.Pool{New: func() any { return brotli.NewWriterLevel(io.Discard, brotliLevel) }}
+	gzipWriters   = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(io.Discard, gzipLevel)
+		return w
+	}}
+)
+
+func (w *compressingWriter) pool() *sync.Pool {
+	if w.encoding == "br" {
+		return &brotliWriters
+	}
+	return &gzipWriters
+}
+
+func (w *compressingWriter) Header() http.Header { return w.plain.Header() }
+
+// WriteHeader notes the status; the headers go with the first bytes worth
+// compressing, or at once when the answer goes as it is.
+func (w *compressingWriter) WriteHeader(code int) {
+	if code < http.StatusOK {
+		w.plain.WriteHeader(code) // informational: the answer is still to come
+		return
+	}
+	if w.code != 0 {
+		return
+	}
+	w.code = code
+	if code == http.StatusNoContent || code == http.StatusNotModified || plainAnswer(code, w.Header()) {
+		w.asIs = true
+		w.plain.WriteHeader(code)
+	}
+}
+
+func (w *compressingWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		if w.Header().Get(echo.HeaderContentType) == "" {
+			w.Header().Set(echo.HeaderContentType, http.DetectContentType(b))
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	switch {
+	case w.asIs:
+		return w.plain.Write(b)
+	case w.enc != nil:
+		return w.enc.Write(b)
+	}
+	w.held = append(w.held, b...)
+	if len(w.held) >= compressMinBytes {
+		if err := w.start(); err != nil {
+			return 0, err
 		}
 	}
-	return w.chosen
+	return len(b), nil
 }
 
-func (w *choosingWriter) WriteHeader(code int) { w.choose(code).WriteHeader(code) }
+// start sends the headers of a compressed answer and what is held.
+func (w *compressingWriter) start() error {
+	h := w.Header()
+	h.Set(echo.HeaderContentEncoding, w.encoding)
+	h.Del(echo.HeaderContentLength)
+	w.plain.WriteHeader(w.code)
+	w.enc = w.pool().Get().(encoder)
+	w.enc.Reset(w.plain)
+	held := w.held
+	w.held = nil
+	_, err := w.enc.Write(held)
+	return err
+}
 
-func (w *choosingWriter) Write(b []byte) (int, error) {
-	if w.chosen == nil && w.Header().Get(echo.HeaderContentType) == "" {
-		w.Header().Set(echo.HeaderContentType, http.DetectContentType(b))
+// Flush sends what is written so far, so that a streamed answer streams
+// (compressed from its first flush on, however short).
+func (w *compressingWriter) Flush() {
+	if w.code != 0 && !w.asIs && w.enc == nil {
+		_ = w.start()
 	}
-	return w.choose(http.StatusOK).Write(b)
-}
-
-// Flush sends what is written so far, so that a streamed answer streams.
-func (w *choosingWriter) Flush() {
-	_ = http.NewResponseController(w.choose(http.StatusOK)).Flush()
-}
-
-// Unwrap gives http.ResponseController the writer underneath (the
-// connection's deadlines are the same whichever writer is chosen).
-func (w *choosingWriter) Unwrap() http.ResponseWriter {
-	if w.chosen != nil {
-		return w.chosen
+	if w.enc != nil {
+		_ = w.enc.Flush()
 	}
-	return w.plain
+	_ = http.NewResponseController(w.plain).Flush()
+}
+
+// Close ends the answer: the encoder's last bytes, or a short answer as it is.
+func (w *compressingWriter) Close() error {
+	switch {
+	case w.enc != nil:
+		err := w.enc.Close()
+		w.enc.Reset(io.Discard)
+		w.pool().Put(w.enc)
+		w.enc = nil
+		return err
+	case w.code != 0 && !w.asIs:
+		w.asIs = true
+		w.plain.WriteHeader(w.code)
+		_, err := w.plain.Write(w.held)
+		w.held = nil
+		return err
+	}
+	return nil
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (w *compressingWriter) Unwrap() http.ResponseWriter { return w.plain }
+
+// PreferredEncoding is the encoding to answer r with: "br" when its
+// Accept-Encoding admits brotli at least as much as gzip, "gzip" when it
+// admits gzip only (or more), "" otherwise. A wildcard is not taken as
+// either.
+func PreferredEncoding(r *http.Request) string {
+	br, gz := acceptQ(r, "br"), acceptQ(r, "gzip")
+	switch {
+	case br > 0 && br >= gz:
+		return "br"
+	case gz > 0:
+		return "gzip"
+	}
+	return ""
 }
 
 // AcceptsGzip reports whether the request's Accept-Encoding admits gzip
 // (listed, and not with q=0).
-func AcceptsGzip(r *http.Request) bool {
+func AcceptsGzip(r *http.Request) bool { return acceptQ(r, "gzip") > 0 }
+
+// acceptQ is the weight r's Accept-Encoding gives the named encoding: 1
+// when listed without one, 0 when not listed or unreadable.
+func acceptQ(r *http.Request, name string) float64 {
 	for _, part := range strings.Split(r.Header.Get(echo.HeaderAcceptEncoding), ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(enc), name) {
 			continue
 		}
 		for _, param := range strings.Split(params, ";") {
 			k, v, _ := strings.Cut(strings.TrimSpace(param), "=")
 			if strings.EqualFold(k, "q") {
 				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				return err == nil && q > 0
+				if err != nil || q < 0 {
+					return 0
+				}
+				return q
 			}
 		}
-		return true
+		return 1
 	}
-	return false
+	return 0
 }

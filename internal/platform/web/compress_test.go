@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/labstack/echo/v4"
 )
 
@@ -51,6 +52,93 @@ func TestAnswersToGETAreGzippedAndOthersNever(t *testing.T) {
 		rec := call(c.method, c.path, c.accept)
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" {
 			t.Errorf("%s %s (Accept-Encoding %q): %d, Content-Encoding %q", c.method, c.path, c.accept, rec.Code, rec.Header().Get("Content-Encoding"))
+		}
+	}
+}
+
+// decode undoes the answer's Content-Encoding (br or gzip).
+func decode(t *testing.T, encoding string, body []byte) []byte {
+	t.Helper()
+	var r io.Reader = brotli.NewReader(bytes.NewReader(body))
+	if encoding == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s: %v", encoding, err)
+	}
+	return out
+}
+
+// A client that accepts brotli gets brotli (the smaller), one that prefers
+// gzip or accepts only gzip gets gzip; the answers that must go as they are
+// go so whichever it accepts; a streamed answer arrives decompressible.
+func TestAnswersAreBrotliWhenAccepted(t *testing.T) {
+	file := []byte(strings.Repeat(`{"code":"SEZIM-2025-00042","stage":"identification"},`, 200))
+	e := downloadServer(file)
+	e.GET("/api/v1/cases", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, file) })
+	sizes := map[string]int{}
+	for accept, want := range map[string]string{
+		"br":                 "br",
+		"gzip, deflate, br":  "br",
+		"br;q=0.9, gzip;q=1": "gzip",
+		"gzip":               "gzip",
+		"br;q=0, gzip;q=0.1": "gzip",
+		"identity":           "",
+	} {
+		_, h, body := fetchAccepting(e, "/api/v1/cases", "", accept)
+		if got := h.Get("Content-Encoding"); got != want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", accept, got, want)
+			continue
+		}
+		if !strings.Contains(h.Get("Vary"), "Accept-Encoding") || h.Get("Content-Length") != "" && want != "" {
+			t.Errorf("Accept-Encoding %q: Vary %q, Content-Length %q", accept, h.Get("Vary"), h.Get("Content-Length"))
+		}
+		if want == "" {
+			continue
+		}
+		if got := decode(t, want, body); !bytes.Equal(got, file) {
+			t.Errorf("Accept-Encoding %q: the answer does not decompress to the JSON", accept)
+		}
+		sizes[want] = len(body)
+	}
+	if sizes["br"] == 0 || sizes["br"] >= sizes["gzip"] {
+		t.Errorf("brotli %d bytes, gzip %d bytes: brotli should be the smaller", sizes["br"], sizes["gzip"])
+	}
+
+	for _, path := range []string{"/api/v1/documents/attachment", "/api/v1/documents/inline-pdf", "/api/v1/documents/encoded"} {
+		_, h, body := fetchAccepting(e, path, "", "br, gzip")
+		if !bytes.Equal(body, file) || (path != "/api/v1/documents/encoded" && h.Get("Content-Encoding") != "") {
+			t.Errorf("%s with brotli accepted: Content-Encoding %q, %d bytes of %d", path, h.Get("Content-Encoding"), len(body), len(file))
+		}
+	}
+	_, h, body := fetchAccepting(e, "/api/v1/stream", "", "br")
+	if h.Get("Content-Encoding") != "br" || string(decode(t, "br", body)) != strings.Repeat("data: jardam\n\n", 3) {
+		t.Errorf("stream: Content-Encoding %q", h.Get("Content-Encoding"))
+	}
+}
+
+func TestPreferredEncoding(t *testing.T) {
+	for header, want := range map[string]string{
+		"":                     "",
+		"gzip, deflate, br":    "br",
+		"br;q=0.5, gzip":       "gzip",
+		"BR":                   "br",
+		"br;q=0":               "",
+		"br;q=0, gzip":         "gzip",
+		"*":                    "",
+		"deflate":              "",
+		"gzip;q=0.8, br;q=0.8": "br",
+		"br;q=x, gzip;q=0.1":   "gzip",
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept-Encoding", header)
+		if got := PreferredEncoding(r); got != want {
+			t.Errorf("PreferredEncoding(%q) = %q, want %q", header, got, want)
 		}
 	}
 }
@@ -115,8 +203,13 @@ func downloadServer(file []byte) *echo.Echo {
 // fetchGzip asks path of e accepting gzip (and for a range, when given) and
 // returns the status, the headers and the body as sent.
 func fetchGzip(e *echo.Echo, path, rangeHeader string) (int, http.Header, []byte) {
+	return fetchAccepting(e, path, rangeHeader, "gzip")
+}
+
+// fetchAccepting asks path of e with the Accept-Encoding given.
+func fetchAccepting(e *echo.Echo, path, rangeHeader, accept string) (int, http.Header, []byte) {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
-	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("Accept-Encoding", accept)
 	if rangeHeader != "" {
 		req.Header.Set("Range", rangeHeader)
 	}
