@@ -2,7 +2,7 @@
 // the case in a list or a search, of which a busy day writes dozens, folded
 // into one line per person and day (Asia/Bishkek); every other entry stays
 // a line of its own.
-import { TIME_ZONE } from './format';
+import { bishkekDay } from './format';
 import type { AccessEntry } from './types';
 
 /** Actions folded per person and day: the case was shown among others. */
@@ -14,13 +14,6 @@ export interface AccessLine {
   count: number;
 }
 
-const day = new Intl.DateTimeFormat('en-CA', {
-  timeZone: TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-
 /** Folds the entries (newest first) into lines, keeping their order. */
 export function foldAccessLog(entries: readonly AccessEntry[]): AccessLine[] {
   const out: AccessLine[] = [];
@@ -30,7 +23,7 @@ export function foldAccessLog(entries: readonly AccessEntry[]): AccessLine[] {
       out.push({ entry: e, count: 1 });
       continue;
     }
-    const key = `${e.actor_id ?? ''}|${e.action}|${day.format(new Date(e.at))}`;
+    const key = `${e.actor_id ?? ''}|${e.action}|${bishkekDay(e.at)}`;
     const line = folded.get(key);
     if (line) line.count++;
     else {

@@ -37,6 +37,24 @@ describe('formatting per language', () => {
     expect(makeFormat('ru').date('2025-03-08')).toBe('08.03.2025');
   });
 
+  it('writes a moment as Intl would in Bishkek, without asking it', () => {
+    for (const lang of ['ru', 'ky', 'en'] as const) {
+      const intl = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ru-RU', {
+        timeZone: 'Asia/Bishkek',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      });
+      for (const iso of ['2024-12-31T20:30:00Z', '2026-07-01T00:00:00+06:00', '2025-03-08T17:59:59.999Z']) {
+        expect(makeFormat(lang).dateTime(iso)).toBe(intl.format(new Date(iso)));
+      }
+    }
+    expect(makeFormat('ru').date('not a date')).toBe('—');
+  });
+
   it('writes days as dd.mm.yyyy in Kyrgyz too', () => {
     expect(makeFormat('ky').date('2026-01-10')).toBe('10.01.2026');
     expect(makeFormat('ky').dateTime('2024-12-31T20:30:00Z')).toMatch(/^01\.01\.2025,? 02:30$/);

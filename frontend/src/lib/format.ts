@@ -5,11 +5,6 @@ export const TIME_ZONE = 'Asia/Bishkek';
 
 const LOCALES: Record<Lang, string> = { ru: 'ru-RU', ky: 'ky-KG', en: 'en-GB' };
 
-// Days written in digits: in Kyrgyzstan, in either language, as dd.mm.yyyy.
-// Browsers' Kyrgyz data write them as yyyy-mm-dd (or worse), so Kyrgyz
-// screens take the Russian digit order; names of months stay Kyrgyz.
-const DIGIT_DATES: Record<Lang, string> = { ru: 'ru-RU', ky: 'ru-RU', en: 'en-GB' };
-
 export interface Format {
   date: (iso: string | null | undefined) => string;
   dateTime: (iso: string | null | undefined) => string;
@@ -19,7 +14,11 @@ export interface Format {
   month: (ym: string | null | undefined) => string;
 }
 
-/** The order and separator of a calendar day written in digits, per language. */
+/**
+ * The separator of a day written in digits, day first in every language: in
+ * Kyrgyzstan, in either language, dd.mm.yyyy (browsers' Kyrgyz data write
+ * yyyy-mm-dd, or worse), and dd/mm/yyyy in British English.
+ */
 const DAY_SEPARATOR: Record<Lang, string> = { ru: '.', ky: '.', en: '/' };
 
 /** A calendar day (YYYY-MM-DD) written as the language writes it: 08.03.2025, 08/03/2025. */
@@ -55,50 +54,40 @@ function once<T>(make: () => T): () => T {
   return () => (v ??= make());
 }
 
+// Asia/Bishkek has kept UTC+6 all year since 2005: a moment's day and time
+// there are read by adding six hours, without asking Intl (whose first
+// formatter with a time zone costs tens of milliseconds to make).
+const BISHKEK_OFFSET_MS = 6 * 3600_000;
+
+/** A moment's day and time in Bishkek: YYYY-MM-DD and HH:MM, or null when the text is no moment. */
+function inBishkek(iso: string): { day: string; time: string } | null {
+  const v = new Date(iso);
+  if (Number.isNaN(v.getTime())) return null;
+  const s = new Date(v.getTime() + BISHKEK_OFFSET_MS).toISOString();
+  return { day: s.slice(0, 10), time: s.slice(11, 16) };
+}
+
+/** The day in Bishkek (YYYY-MM-DD) of a moment, or '' when the text is no moment. */
+export function bishkekDay(iso: string): string {
+  return inBishkek(iso)?.day ?? '';
+}
+
 export function makeFormat(lang: Lang): Format {
   const locale = LOCALES[lang];
-  const dt = once(
-    () =>
-      new Intl.DateTimeFormat(DIGIT_DATES[lang], {
-        timeZone: TIME_ZONE,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        hourCycle: 'h23',
-      }),
-  );
-  const d = once(
-    () =>
-      new Intl.DateTimeFormat(DIGIT_DATES[lang], {
-        timeZone: TIME_ZONE,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-      }),
-  );
   const n = once(() => new Intl.NumberFormat(locale));
   const m = once(() => new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: 2 }));
   const mo = once(() => new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, year: 'numeric', month: 'short' }));
-  const parse = (iso: string) => {
-    const v = new Date(iso);
-    return Number.isNaN(v.getTime()) ? null : v;
-  };
-  // A date without a time is a calendar day: written as it is, with no time zone to apply.
-  const day = (iso: string) => formatDay(iso, lang) || null;
   return {
+    // A date without a time is a calendar day: written as it is, with no time zone to apply.
     date: (iso) => {
       if (!iso) return '—';
-      const plain = day(iso);
-      if (plain) return plain;
-      const v = parse(iso);
-      return v ? d().format(v) : '—';
+      const at = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? { day: iso } : inBishkek(iso);
+      return (at && formatDay(at.day, lang)) || '—';
     },
     dateTime: (iso) => {
       if (!iso) return '—';
-      const v = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? parse(`${iso}T12:00:00+06:00`) : parse(iso);
-      return v ? dt().format(v) : '—';
+      const at = inBishkek(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T12:00:00+06:00` : iso);
+      return at ? `${formatDay(at.day, lang)}, ${at.time}` : '—';
     },
     number: (x) => (x == null ? '—' : n().format(x)),
     money: (x) => (x == null ? '—' : m().format(x)),

@@ -1,5 +1,5 @@
 import './case/casework.css';
-import { useEffect, useState, type FormEvent } from 'react';
+import { memo, useEffect, useState, type FormEvent } from 'react';
 import { useI18n } from '../i18n';
 import { api, query, type Page } from '../lib/api';
 import { LoadMore, usePagedList } from '../lib/paged';
@@ -61,7 +61,9 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
     return () => clearTimeout(h);
   }, [typed, serverCode]);
 
+  // A first page of 25: what a screen shows, rendered and laid out quickly on a phone.
   const list = usePagedList<Case>(`/cases${query({ ...filters, code: exact || undefined })}`, {
+    limit: 25,
     onError: (e) => {
       if (!exact || !rejectsParam(e, 'code')) return false;
       setServerCode(false);
@@ -136,7 +138,7 @@ export function CaseList({ canCreate }: { canCreate: boolean }) {
 }
 
 export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<string> }) {
-  const { t, tx, f } = useI18n();
+  const { t } = useI18n();
   const orgName = useOrgName();
   if (items.length === 0) return <p className="muted">{t('cases.empty')}</p>;
   return (
@@ -155,48 +157,63 @@ export function CaseTable({ items, overdue }: { items: Case[]; overdue?: Set<str
       ]}
     >
       {items.map((c) => (
-        <tr key={c.id}>
-          <td>
-            <a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>
-              {c.code}
-            </a>
-            {c.flagged && (
-              <span className="badge flag" data-testid="case-flagged">
-                ⚑ {t('cw.flagged')}
-              </span>
-            )}
-            {c.relation === 'referral' && (
-              <div className="muted relation" data-testid="case-relation">
-                {tx('relation', c.relation)}:{' '}
-                <span data-testid="case-referrer">{orgName(c.owner_organization_id)}</span>
-              </div>
-            )}
-          </td>
-          <td>
-            <StageBadge stage={c.stage} />
-          </td>
-          <td>{tx('status', c.status)}</td>
-          <td>
-            <RiskBadge risk={c.risk_level} />
-          </td>
-          <td translate="no" data-testid="case-workers">
-            {c.assigned_workers?.length ? c.assigned_workers.map((w) => w.name).join(', ') : '—'}
-          </td>
-          <td>{f.date(c.identified_at)}</td>
-          <td>{f.date(c.last_activity_at)}</td>
-          <td>
-            <ReflectionBadge c={c} />
-            {overdue?.has(c.id) && (
-              <span className="badge overdue-mark" data-testid="overdue-badge">
-                {t('cases.overdueReferral')}
-              </span>
-            )}
-          </td>
-        </tr>
+        <CaseRow
+          key={c.id}
+          c={c}
+          overdue={!!overdue?.has(c.id)}
+          referrer={c.relation === 'referral' ? orgName(c.owner_organization_id) : ''}
+        />
       ))}
     </Table>
   );
 }
+
+/**
+ * A case's row; it renders again only when its case, its overdue mark or its
+ * referrer's name changes (the marks and names arrive after the list).
+ */
+const CaseRow = memo(function CaseRow({ c, overdue, referrer }: { c: Case; overdue: boolean; referrer: string }) {
+  const { t, tx, f } = useI18n();
+  return (
+    <tr key={c.id}>
+      <td>
+        <a href={`/cases/${c.id}`} onClick={linkTo(`/cases/${c.id}`)}>
+          {c.code}
+        </a>
+        {c.flagged && (
+          <span className="badge flag" data-testid="case-flagged">
+            ⚑ {t('cw.flagged')}
+          </span>
+        )}
+        {c.relation === 'referral' && (
+          <div className="muted relation" data-testid="case-relation">
+            {tx('relation', c.relation)}: <span data-testid="case-referrer">{referrer}</span>
+          </div>
+        )}
+      </td>
+      <td>
+        <StageBadge stage={c.stage} />
+      </td>
+      <td>{tx('status', c.status)}</td>
+      <td>
+        <RiskBadge risk={c.risk_level} />
+      </td>
+      <td translate="no" data-testid="case-workers">
+        {c.assigned_workers?.length ? c.assigned_workers.map((w) => w.name).join(', ') : '—'}
+      </td>
+      <td>{f.date(c.identified_at)}</td>
+      <td>{f.date(c.last_activity_at)}</td>
+      <td>
+        <ReflectionBadge c={c} />
+        {overdue && (
+          <span className="badge overdue-mark" data-testid="overdue-badge">
+            {t('cases.overdueReferral')}
+          </span>
+        )}
+      </td>
+    </tr>
+  );
+});
 
 function NameSearch({ onResults }: { onResults: (r: Case[] | null) => void }) {
   const { t } = useI18n();
