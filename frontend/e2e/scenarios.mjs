@@ -471,6 +471,17 @@ export async function scenarios({ base, chromium, results, log }) {
       const af = page.locator('[data-testid=assistance-form]');
       await af.locator('xpath=..').locator('summary').click();
       await af.locator('select[name=type]').selectOption('shelter');
+      // The measures usual for shelter are chosen, listed above the measure list, and first in it.
+      const chosenMeasures = af.locator('[data-testid=measures-chosen] li');
+      assert((await chosenMeasures.count()) >= 1, 'the chosen measures are not listed above the list');
+      assert(
+        (await chosenMeasures.first().boundingBox()).y < (await af.locator('fieldset.measures').boundingBox()).y,
+        'the chosen measures are not above the measure list',
+      );
+      assert(
+        await af.locator('fieldset.measures input[type=checkbox]').first().isChecked(),
+        'a usual measure is not first',
+      );
       await af.locator('input[name=started_on]').fill(new Date(Date.now() + 6 * 3600_000).toISOString().slice(0, 10));
       const posted = page.waitForResponse(
         (r) => /\/api\/v1\/cases\/[^/]+\/assistance$/.test(r.url()) && r.request().method() === 'POST',
@@ -497,7 +508,15 @@ export async function scenarios({ base, chromium, results, log }) {
       await rf.locator('xpath=..').locator('summary').click();
       await rf.locator(`select[name=to] option[value="${socialId}"]`).waitFor({ state: 'attached' });
       await rf.locator('select[name=to]').selectOption(socialId);
-      await rf.locator('input[name=type-psychological]').check();
+      // MLSSM's social department does not offer psychological help: not choosable, and the form says why.
+      const notOffered = rf.locator('input[name=type-psychological]');
+      assert(await notOffered.isDisabled(), 'a service the organization does not offer can be chosen');
+      assert(
+        (await notOffered.locator('xpath=..').innerText()).includes(RU['ref.notOffered']),
+        'a service not offered does not say why',
+      );
+      await rf.locator('[data-testid=services-note]', { hasText: RU['ref.offersOnly'] }).waitFor();
+      await rf.locator('input[name=type-housing]').check();
       await rf.locator('input[name=refcat-health]').check();
       assert(
         (await rf.locator('input[name=refcat-identity]').count()) === 0,
@@ -1786,6 +1805,68 @@ export async function scenarios({ base, chromium, results, log }) {
         await page.setViewportSize({ width: 1280, height: 860 });
         await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
       }),
+  );
+
+  // 9. Dates in a Russian app under an American browser: each date field
+  //    shows and takes dd.mm.yyyy (never the browser's mm/dd/yyyy), refuses a
+  //    day that is none with the app's message, and sends the day as ISO.
+  await step('Russian app in an en-US browser: dates shown and typed as dd.mm.yyyy', () =>
+    withBrowser({ locale: 'en-US' }, async (page, watch) => {
+      const cw = await tokenOf('caseworker@sezim.kg');
+      const made = await call(cw, 'POST', '/cases', {
+        identity: { family_name: `${MARKER}-dates`, given_name: MARKER_GIVEN },
+        sex: 'female',
+      });
+      await call(cw, 'PUT', `/cases/${made.id}/plan`, {
+        needs_assessment: 'Documents',
+        goals: [{ text: 'Restore the passport', status: 'open', due_on: '2031-03-08' }],
+      });
+      await signIn(page, 'caseworker@sezim.kg');
+      await keepLanguage(page, 'ru');
+      assert((await page.evaluate(() => navigator.language)) === 'en-US', 'the browser is not en-US');
+      await page.goto(`${base}/cases/${made.id}`);
+      await page.locator('h1', { hasText: made.code }).waitFor();
+      await settle(page);
+      assert((await page.locator('input[type=date]').count()) === 0, 'a native date input is left on the case page');
+      const due = page.locator('[data-testid=plan-form] ol.goals input[data-date-field]').first();
+      assert((await due.inputValue()) === '08.03.2031', `the goal's day shows as ${await due.inputValue()}`);
+      assert((await due.getAttribute('placeholder')) === RU['date.format'], 'the date field shows no format');
+
+      const af = page.locator('[data-testid=assistance-form]');
+      await af.locator('xpath=..').locator('summary').click();
+      await af.locator('select[name=type]').selectOption('shelter');
+      const started = af.locator('input[name=started_on]');
+      for (const [typed, shown] of [
+        ['8.3.2025', '08.03.2025'],
+        ['2025-03-09', '09.03.2025'],
+      ]) {
+        await started.fill(typed);
+        await started.blur();
+        assert((await started.inputValue()) === shown, `"${typed}" shows as ${await started.inputValue()}`);
+      }
+      await started.press('ArrowUp');
+      assert((await started.inputValue()) === '10.03.2025', 'the arrow key does not move the day');
+      await started.fill('02/31/2025');
+      await started.blur();
+      assert(
+        (await started.evaluate((e) => e.validationMessage)) === RU['date.invalid'],
+        'a day that is none is not refused in Russian',
+      );
+      await af.locator('[role=alert]', { hasText: RU['date.invalid'] }).waitFor();
+      await started.fill('09.03.2025');
+      await started.blur();
+      const posted = page.waitForResponse(
+        (r) => /\/api\/v1\/cases\/[^/]+\/assistance$/.test(r.url()) && r.request().method() === 'POST',
+      );
+      await af.locator('button[type=submit]').click();
+      const res = await posted;
+      assert(res.status() === 201, `recording assistance answered ${res.status()}`);
+      assert(res.request().postDataJSON().started_on === '2025-03-09', 'the day is not sent as 2025-03-09');
+      await page.locator('[data-testid=assistance] td', { hasText: '09.03.2025' }).first().waitFor();
+      assert(!(await page.locator('body').innerText()).includes('03/09/2025'), 'a day is shown month first');
+      await audit(page, 'case-dates-en-us', 'ru');
+      await checkNoLeaks(page, watch, [MARKER, MARKER_GIVEN]);
+    }),
   );
 
   if (usersListStatus === 403)
