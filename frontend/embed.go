@@ -75,8 +75,8 @@ func Routes() []web.Route {
 	return append(routes, web.Public(http.MethodGet, "/assets/*", assetHandler(mustSub(sub, "assets"), embeddedPacked())))
 }
 
-// embeddedPacked are the embedded assets compressed, once per process
-// whatever the number of servers (tests start many).
+// embeddedPacked are the embedded assets with their compressed forms, read
+// once per process whatever the number of servers (tests start many).
 var embeddedPacked = sync.OnceValue(func() map[string]packed {
 	return packAssets(mustSub(mustSub(files, Root()), "assets"))
 })
@@ -90,8 +90,8 @@ func assetHandler(dir fs.FS, zipped map[string]packed) echo.HandlerFunc {
 	plain := http.FileServer(http.FS(dir))
 	return func(c echo.Context) error {
 		name := strings.TrimPrefix(c.Request().URL.Path, "/assets/")
-		if name == "" || strings.HasSuffix(name, "/") {
-			return echo.ErrNotFound // no directory listings
+		if name == "" || strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".br") || strings.HasSuffix(name, ".gz") {
+			return echo.ErrNotFound // no directory listings; the compressed forms go only as Content-Encoding
 		}
 		h := c.Response().Header()
 		if isHashed(name) {
@@ -132,8 +132,10 @@ var compressible = map[string]string{
 	".txt":  "text/plain; charset=utf-8",
 }
 
-// packAssets compresses every compressible file of dir of at least 1 KiB
-// with brotli and gzip at their best, keeping only those that shrink.
+// packAssets gives every compressible file of dir of at least 1 KiB its
+// brotli and gzip forms: those the build wrote beside it (NAME.br and NAME.gz,
+// scripts/precompress.mjs), else compressed here at their best levels,
+// keeping only files that shrink.
 func packAssets(dir fs.FS) map[string]packed {
 	out := map[string]packed{}
 	_ = fs.WalkDir(dir, ".", func(p string, d fs.DirEntry, err error) error {
@@ -148,18 +150,12 @@ func packAssets(dir fs.FS) map[string]packed {
 		if err != nil || len(raw) < 1024 {
 			return err
 		}
-		gz, err := compressed(raw, func(w io.Writer) io.WriteCloser {
-			zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
-			return zw
-		})
-		if err != nil {
-			return err
-		}
-		br, err := compressed(raw, func(w io.Writer) io.WriteCloser {
-			return brotli.NewWriterLevel(w, brotli.BestCompression)
-		})
-		if err != nil {
-			return err
+		br, brErr := fs.ReadFile(dir, p+".br")
+		gz, gzErr := fs.ReadFile(dir, p+".gz")
+		if brErr != nil || gzErr != nil {
+			if br, gz, err = compressBoth(raw); err != nil {
+				return err
+			}
 		}
 		if len(gz) < len(raw) && len(br) < len(raw) {
 			out[p] = packed{contentType: ct, brotli: br, gzip: gz}
@@ -167,6 +163,21 @@ func packAssets(dir fs.FS) map[string]packed {
 		return nil
 	})
 	return out
+}
+
+// compressBoth is raw compressed with brotli and with gzip, each at its best.
+func compressBoth(raw []byte) (br, gz []byte, err error) {
+	gz, err = compressed(raw, func(w io.Writer) io.WriteCloser {
+		zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
+		return zw
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	br, err = compressed(raw, func(w io.Writer) io.WriteCloser {
+		return brotli.NewWriterLevel(w, brotli.BestCompression)
+	})
+	return br, gz, err
 }
 
 // compressed is raw written through the encoder newEncoder makes.

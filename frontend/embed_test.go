@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"io/fs"
@@ -74,6 +75,9 @@ func TestAssetsCaching(t *testing.T) {
 			return err
 		}
 		name := strings.TrimPrefix(p, Root()+"/assets/")
+		if strings.HasSuffix(name, ".br") || strings.HasSuffix(name, ".gz") {
+			return nil // compressed forms, sent only as Content-Encoding
+		}
 		if isHashed(name) {
 			hashed = name
 		} else {
@@ -170,9 +174,43 @@ func TestTextAssetsAreServedCompressedWhenAccepted(t *testing.T) {
 			t.Errorf("Accept-Encoding %q: Content-Encoding %q, %d bytes", accept, rec.Header().Get("Content-Encoding"), rec.Body.Len())
 		}
 	}
+	if rec := fetch("index-CczPv5EJ.js.br", "br"); rec.Code != http.StatusNotFound {
+		t.Errorf("a compressed form served as an asset of its own: %d", rec.Code)
+	}
 	for _, name := range []string{"tiny-CczPv5EJ.css", "logo-CczPv5EJ.png"} {
 		if rec := fetch(name, "gzip, br"); rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" {
 			t.Errorf("%s: %d, Content-Encoding %q (small or binary files go as they are)", name, rec.Code, rec.Header().Get("Content-Encoding"))
+		}
+	}
+}
+
+// The compressed forms the build wrote beside an asset are the ones sent.
+func TestAssetsCompressedAtBuildAreSent(t *testing.T) {
+	script := strings.Repeat("console.log('jardam');\n", 200)
+	dir := fstest.MapFS{
+		"index-CczPv5EJ.js":    {Data: []byte(script)},
+		"index-CczPv5EJ.js.br": {Data: []byte("brotli of the build")},
+		"index-CczPv5EJ.js.gz": {Data: []byte("gzip of the build")},
+	}
+	e := echo.New()
+	e.GET("/assets/*", assetHandler(dir, packAssets(dir)))
+	for accept, want := range map[string]string{"br": "brotli of the build", "gzip": "gzip of the build", "": script} {
+		req := httptest.NewRequest(http.MethodGet, "/assets/index-CczPv5EJ.js", nil)
+		req.Header.Set("Accept-Encoding", accept)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Body.String() != want {
+			t.Errorf("Accept-Encoding %q: %q", accept, rec.Body.String()[:min(rec.Body.Len(), 40)])
+		}
+	}
+	// The build's own output, when built: every text asset has both forms, and they decompress to it.
+	if Root() == "dist" {
+		assets := mustSub(mustSub(files, "dist"), "assets")
+		for name, p := range embeddedPacked() {
+			raw, _ := fs.ReadFile(assets, name)
+			if got, err := io.ReadAll(brotli.NewReader(bytes.NewReader(p.brotli))); err != nil || !bytes.Equal(got, raw) {
+				t.Errorf("%s: the brotli form is not the file", name)
+			}
 		}
 	}
 }
