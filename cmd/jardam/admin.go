@@ -204,13 +204,13 @@ func auditCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	if cfg.AuditKeyFile == "" {
 		return errors.New("set JARDAM_KEYS_DIR or JARDAM_AUDIT_KEY_FILE")
 	}
-	signer, err := audit.LoadSigner(cfg.AuditKeyFile)
+	_, ring, err := auditKeys(cfg)
 	if err != nil {
 		return err
 	}
 	opts := audit.VerifyOptions{}
 	if *anchorFile != "" {
-		head, skipped, err := audit.ReadAnchorFile(*anchorFile, signer.Verifier())
+		head, skipped, err := audit.ReadAnchorFile(*anchorFile, ring)
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func auditCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		return err
 	}
 	defer database.Close(db)
-	rep, err := audit.Verify(ctx, db, signer.Verifier(), opts)
+	rep, err := audit.Verify(ctx, db, ring, opts)
 	if err != nil {
 		return err
 	}
@@ -246,6 +246,12 @@ func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	if len(args) > 0 && (args[0] == "rotate" || args[0] == "destroy") {
 		return keysMaintenanceCmd(ctx, cfg, log, args)
 	}
+	if len(args) > 0 && args[0] == "rotate-audit" {
+		return keysRotateAudit(ctx, cfg, args[1:])
+	}
+	if len(args) > 0 && args[0] == "rotate-index" {
+		return keysRotateIndex(ctx, cfg, log, args[1:])
+	}
 	if len(args) > 0 && args[0] == "split" {
 		return keysSplit(cfg, args[1:])
 	}
@@ -253,7 +259,7 @@ func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return keysCombine(args[1:])
 	}
 	if len(args) < 1 || args[0] != "init" {
-		return usageError("keys: say `keys init --dir DIR`, `keys rotate --new FILE` or `keys destroy --case CODE --reason TEXT`")
+		return usageError("keys: say `keys init --dir DIR`, `keys rotate --new FILE`, `keys rotate-index --new FILE`, `keys rotate-audit --new FILE --retired-out FILE` or `keys destroy --case CODE --reason TEXT`")
 	}
 	fl := flag.NewFlagSet("keys init", flag.ContinueOnError)
 	dir := fl.String("dir", cfg.KeysDir, "directory for the key files")

@@ -73,7 +73,7 @@ func backupCheck(ctx context.Context, cfg config.Config) (backupReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	signer, err := audit.LoadSigner(cfg.AuditKeyFile)
+	_, ring, err := auditKeys(cfg)
 	if err != nil {
 		return rep, err
 	}
@@ -93,7 +93,7 @@ func backupCheck(ctx context.Context, cfg config.Config) (backupReport, error) {
 		return rep, err
 	}
 	rep.MasterKey, rep.IndexKey, rep.IndexKeyCheckStored = verdict(keys.Master), verdict(keys.Index), keys.IndexCheckStored
-	if a, err := audit.Verify(ctx, db, signer.Verifier(), audit.VerifyOptions{}); err != nil {
+	if a, err := audit.Verify(ctx, db, ring, audit.VerifyOptions{}); err != nil {
 		rep.AuditErr = err.Error()
 	} else {
 		rep.Audit = &a

@@ -62,7 +62,20 @@ func loadKeyring(cfg config.Config) (*cases.Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cases.NewKeyring(w, idx)
+	k, err := cases.NewKeyring(w, idx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range cfg.PreviousIndexKeyFiles {
+		prev, err := cases.LoadIndexKeyFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("previous index key: %w", err)
+		}
+		if err := k.AddPreviousIndexKey(prev); err != nil {
+			return nil, fmt.Errorf("previous index key: %w", err)
+		}
+	}
+	return k, nil
 }
 
 // keyring loads the master and blind index keys and checks the master key

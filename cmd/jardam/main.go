@@ -60,6 +60,12 @@ commands:
                                 re-wrap every case data key with the master key in FILE, the
                                 service still running (MIGRATION_DATABASE_URL, as jardam_maint);
                                 see docs/keys.md for the order of the key switch
+  keys rotate-index --new FILE [--batch N]
+                                move every case's blind index tokens to the index key in FILE,
+                                the service still running (DATABASE_URL), then store its check
+  keys rotate-audit --new FILE --retired-out FILE
+                                hand the audit trail's signing to the key in FILE; the current
+                                key's public half goes to the verify-only file --retired-out
   keys destroy --case CODE_OR_ID --reason TEXT
                                 erase a case: destroy its data key, so its identity and other
                                 encrypted fields can never be read again (irreversible)

@@ -52,6 +52,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := database.CheckSchema(ctx, db, migrations.FS); err != nil {
 		return fmt.Errorf("refusing to serve: %w", err)
 	}
+	if err := audit.CheckCurrentKey(ctx, db, signer); err != nil {
+		return fmt.Errorf("refusing to serve: %w", err)
+	}
 	linker := audit.NewLinker(db, signer, log)
 	if cfg.AuditAnchorFile != "" {
 		linker.WithAnchor(audit.NewAnchor(cfg.AuditAnchorFile))
@@ -141,6 +144,10 @@ func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.D
 	if err != nil {
 		return nil, nil, err
 	}
+	ring, err := audit.KeyRing(signer, cfg.AuditVerifyKeyFiles)
+	if err != nil {
+		return nil, nil, err
+	}
 	enforcer, err := authz.Load()
 	if err != nil {
 		return nil, nil, err
@@ -167,7 +174,7 @@ func newAPI(ctx context.Context, cfg config.Config, log *slog.Logger, db *gorm.D
 		Tokens:        authn.NewTokens(tokenKeys, cfg.Issuer, cfg.Audience, cfg.AccessTokenTTL),
 		Hasher:        hasher,
 		Enforcer:      enforcer,
-		AuditVerifier: signer.Verifier(),
+		AuditVerifier: ring,
 		Keys:          keys,
 		Metrics:       reg,
 		Replica:       rs.replica,

@@ -10,6 +10,7 @@ ALTER TABLE activities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE assistance ENABLE ROW LEVEL SECURITY;
 -- audit_checkpoints: no row-level security
 -- audit_entries: no row-level security
+-- audit_key_handovers: no row-level security
 -- audit_links: no row-level security
 -- audit_spool_receipts: no row-level security
 ALTER TABLE case_approvals ENABLE ROW LEVEL SECURITY;
@@ -313,6 +314,8 @@ GRANT INSERT ON TABLE audit_entries TO jardam_maint;
 GRANT INSERT, SELECT ON TABLE audit_entries TO jardam_app;
 GRANT USAGE ON SEQUENCE audit_entries_id_seq TO jardam_app;
 GRANT USAGE ON SEQUENCE audit_entries_id_seq TO jardam_maint;
+GRANT INSERT, SELECT ON TABLE audit_key_handovers TO jardam_app;
+GRANT USAGE ON SEQUENCE audit_key_handovers_id_seq TO jardam_app;
 GRANT INSERT, SELECT ON TABLE audit_links TO jardam_app;
 GRANT INSERT, SELECT ON TABLE audit_spool_receipts TO jardam_app;
 GRANT INSERT, SELECT ON TABLE case_approvals TO jardam_app;
@@ -393,6 +396,7 @@ GRANT UPDATE (given_by_person_id) ON TABLE consents TO jardam_app;
 GRANT SELECT (id, key_master_version, key_wrapped) ON TABLE contacts TO jardam_maint;
 GRANT SELECT (id, organization_id, channel, caller, topic, region, created_at) ON TABLE contacts TO jardam_stats;
 GRANT UPDATE (key_master_version, key_wrapped) ON TABLE contacts TO jardam_maint;
+GRANT UPDATE (value, next_value, retired) ON TABLE index_key_checks TO jardam_app;
 GRANT SELECT (id, kind) ON TABLE organizations TO jardam_stats;
 GRANT SELECT (referral_id, to_status, at) ON TABLE referral_events TO jardam_stats;
 GRANT SELECT (id, case_id, from_organization_id, to_organization_id, status, responded_at, created_at) ON TABLE referrals TO jardam_stats;

@@ -194,6 +194,16 @@ func (l *Linker) pass(tx *gorm.DB, useHorizon bool, horizon uint64) (int, chainH
 	if len(entries) == 0 {
 		return 0, head, nil
 	}
+	// A key handed over to another (or another key's trail without a
+	// handover to this one) signs nothing: the entries wait, committed,
+	// for a linker with the current key.
+	current, err := currentKeyID(tx)
+	if err != nil {
+		return 0, head, err
+	}
+	if current != "" && current != l.signer.KeyID() {
+		return 0, head, fmt.Errorf("%w: the trail is signed by %s, this service's key is %s", ErrKeyNotCurrent, current, l.signer.KeyID())
+	}
 
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO audit_links (seq, entry_id, prev_hash, hash) VALUES ")

@@ -42,6 +42,13 @@ const (
 	// ReasonAnchorMismatch: the head the anchor holds differs from the
 	// chain's hash at its seq (the chain was rewritten).
 	ReasonAnchorMismatch = "anchor_mismatch"
+	// ReasonWrongSegment: a checkpoint is validly signed by a key outside
+	// that key's segment of the trail (a key used after its handover, or
+	// before the handover to it).
+	ReasonWrongSegment = "wrong_segment"
+	// ReasonHandoverMismatch: a key handover hands over from a key other
+	// than the one the previous handover handed to.
+	ReasonHandoverMismatch = "handover_mismatch"
 )
 
 // VerifyOptions tunes Verify.
@@ -117,6 +124,9 @@ type Report struct {
 	StaleUnlinked int64 `json:"stale_unlinked"`
 	// Checkpoint is the newest checkpoint whose signature verifies, or nil.
 	Checkpoint *CheckpointInfo `json:"checkpoint"`
+	// Segments lists each checkpoint key's part of the trail, oldest
+	// first; empty when the trail's key never changed.
+	Segments []SegmentInfo `json:"segments,omitempty"`
 }
 
 // checkpoint is one audit_checkpoints row.
@@ -170,6 +180,7 @@ type walker struct {
 	v     *Verifier
 	rep   *Report
 	batch int
+	segs  segments // the key handovers
 
 	cps     []checkpoint // buffered checkpoints, ordered by (seq, id)
 	cpAfter struct {     // keyset position of the checkpoint stream
@@ -182,6 +193,13 @@ type walker struct {
 }
 
 func (w *walker) run(opts VerifyOptions) error {
+	hs, err := readHandovers(w.tx)
+	if err != nil {
+		return err
+	}
+	w.segs = segments{hs: hs}
+	w.rep.Segments = w.segs.info()
+	w.checkHandovers()
 	start := int64(1)
 	prev := GenesisHash()
 	if opts.FromLastCheckpoint {
@@ -209,6 +227,9 @@ func (w *walker) run(opts VerifyOptions) error {
 		w.rep.Checkpoint = &CheckpointInfo{Seq: w.lastValid.seq, At: w.lastValid.at, KeyID: w.lastValid.keyID}
 		w.rep.Truncated = !w.lastValidMatches
 		signedUpTo = w.lastValid.seq
+	}
+	if w.handoversBeyond(w.rep.CheckedTo) {
+		w.rep.Truncated = true
 	}
 	if opts.Anchor != nil {
 		if err := w.checkAnchor(opts.Anchor); err != nil {
@@ -337,6 +358,7 @@ func (w *walker) checkLink(expected *int64, prev *[]byte, k *link) error {
 			w.checkCheckpoint(cp, nil, nil)
 		}
 	}
+	w.matchHandovers(seq, hash, &id)
 	w.rep.Entries++
 	if w.rep.CheckedFrom == 0 {
 		w.rep.CheckedFrom = seq
@@ -359,6 +381,11 @@ func (w *walker) checkCheckpoint(cp *checkpoint, chainHash []byte, entryID *int6
 		w.broken(cp.seq, entryID, reason, fmt.Sprintf("checkpoint %d: %v", cp.id, err))
 		return
 	}
+	if !w.inSegment(cp) {
+		w.broken(cp.seq, entryID, ReasonWrongSegment,
+			fmt.Sprintf("checkpoint %d is signed by %s outside that key's segment of the trail", cp.id, cp.keyID))
+		return
+	}
 	matches := chainHash != nil && bytes.Equal(chainHash, cp.hash)
 	if chainHash != nil && !matches {
 		w.broken(cp.seq, entryID, ReasonCheckpointMismatch,
@@ -366,6 +393,12 @@ func (w *walker) checkCheckpoint(cp *checkpoint, chainHash []byte, entryID *int6
 	}
 	c := *cp
 	w.lastValid, w.lastValidMatches = &c, matches
+}
+
+// inSegment reports whether cp's key may sign at cp's seq.
+func (w *walker) inSegment(cp *checkpoint) bool {
+	k := w.segs.keyFor(cp.seq)
+	return k == "" || k == cp.keyID
 }
 
 // checkAnchor compares the chain with the anchor's head a: a chain ending
@@ -448,7 +481,7 @@ func (w *walker) lastValidCheckpoint() (*checkpoint, error) {
 		}
 		for i := range cps {
 			cp := cps[i]
-			if w.v.Verify(cp.keyID, cp.seq, cp.hash, cp.at, cp.signature) == nil {
+			if w.v.Verify(cp.keyID, cp.seq, cp.hash, cp.at, cp.signature) == nil && w.inSegment(&cp) {
 				return &cp, nil
 			}
 		}

@@ -10,7 +10,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -38,6 +37,9 @@ type Keyring struct {
 	// indexCheck is the keyed hash of a fixed label under the index key,
 	// stored once per database (index_key_checks).
 	indexCheck []byte
+	// previous are index keys being rotated out: searches also look for
+	// their tokens, nothing is indexed under them.
+	previous []previousIndex
 	// ProveIndex tells, before the index key check is first stored,
 	// whether the blind indexes already in the database were made with
 	// this keyring's index key: nil when they were or there are none,
@@ -52,6 +54,67 @@ type Keyring struct {
 // database's indexes were made with.
 var ErrWrongIndexKey = errors.New("the blind index key does not match the one this database's indexes were made with")
 
+// ErrIndexRotationUnfinished reports an index key that a rotation is
+// moving the blind indexes to and has not finished moving
+// (`jardam keys rotate-index`).
+var ErrIndexRotationUnfinished = errors.New("the blind indexes are being moved to this index key: run `jardam keys rotate-index` to its end")
+
+// previousIndex is an index key being rotated out.
+type previousIndex struct {
+	idx   *jcrypto.BlindIndexer
+	check []byte
+}
+
+// indexCheckOf is the index key check of key: a keyed hash of a fixed
+// label, which reveals nothing of the key.
+func indexCheckOf(key []byte) []byte {
+	c := hmac.New(sha256.New, key)
+	c.Write([]byte("jardam-index-key-check-v1"))
+	return c.Sum(nil)
+}
+
+// AddPreviousIndexKey adds a blind index key being rotated out
+// (JARDAM_INDEX_KEY_PREVIOUS_FILES): name searches and duplicate checks
+// also look for its tokens, and the service is accepted while the stored
+// index key check is its. It returns jcrypto.ErrBadKey for a key that is
+// not 32 bytes. Call it before the keyring is used.
+func (k *Keyring) AddPreviousIndexKey(key []byte) error {
+	idx, err := jcrypto.NewBlindIndexer(key)
+	if err != nil {
+		return err
+	}
+	k.previous = append(k.previous, previousIndex{idx: idx, check: indexCheckOf(key)})
+	return nil
+}
+
+// LookupIndexes returns the blind indexers whose tokens a search looks
+// for: the current index key's, then each previous key's.
+func (k *Keyring) LookupIndexes() []*jcrypto.BlindIndexer {
+	out := []*jcrypto.BlindIndexer{k.Index}
+	for _, p := range k.previous {
+		out = append(out, p.idx)
+	}
+	return out
+}
+
+// knowsIndexCheck reports whether check is the current or a previous index
+// key's.
+func (k *Keyring) knowsIndexCheck(check []byte) bool {
+	if hmac.Equal(check, k.indexCheck) {
+		return true
+	}
+	return k.isPreviousCheck(check)
+}
+
+func (k *Keyring) isPreviousCheck(check []byte) bool {
+	for _, p := range k.previous {
+		if hmac.Equal(check, p.check) {
+			return true
+		}
+	}
+	return false
+}
+
 // NewKeyring returns a keyring. indexKey is the blind index's own 32-byte
 // key (not derived from the master key, so rotating the master key keeps
 // the indexes valid).
@@ -62,11 +125,9 @@ func NewKeyring(w jcrypto.KeyWrapper, indexKey []byte) (*Keyring, error) {
 	}
 	m := hmac.New(sha256.New, indexKey)
 	m.Write([]byte("jardam-idempotency-request-v1"))
-	c := hmac.New(sha256.New, indexKey)
-	c.Write([]byte("jardam-index-key-check-v1"))
 	d := hmac.New(sha256.New, indexKey)
 	d.Write([]byte("jardam-document-fingerprint-v1"))
-	return &Keyring{Wrapper: w, Index: idx, reqKey: m.Sum(nil), docKey: d.Sum(nil), indexCheck: c.Sum(nil)}, nil
+	return &Keyring{Wrapper: w, Index: idx, reqKey: m.Sum(nil), docKey: d.Sum(nil), indexCheck: indexCheckOf(indexKey)}, nil
 }
 
 // LoadIndexKeyFile reads a 32-byte key stored as one line of standard
@@ -112,31 +173,7 @@ func (k *Keyring) EnsureKeyCheck(ctx context.Context, db *gorm.DB) error {
 	if err := k.ensureMasterCheck(ctx, db, rows); err != nil {
 		return err
 	}
-	stored, err := k.storedIndexCheck(ctx, db)
-	switch {
-	case err != nil:
-		return err
-	case stored == nil:
-		if err := k.proveIndex(ctx, db); err != nil {
-			return err
-		}
-		// Hex, so the query builder does not take the bytes for a list.
-		if err := db.WithContext(ctx).Exec(`INSERT INTO index_key_checks (value) VALUES (decode(?, 'hex')) ON CONFLICT DO NOTHING`,
-			hex.EncodeToString(k.indexCheck)).Error; err != nil {
-			return err
-		}
-		// Another replica may have stored its own check first: compare
-		// with what is stored now.
-		if stored, err = k.storedIndexCheck(ctx, db); err != nil {
-			return err
-		}
-		if !hmac.Equal(stored, k.indexCheck) {
-			return ErrWrongIndexKey
-		}
-	case !hmac.Equal(stored, k.indexCheck):
-		return ErrWrongIndexKey
-	}
-	return nil
+	return k.ensureIndexCheck(ctx, db)
 }
 
 // ErrIndexKeyUnproven reports a keyring that cannot tell whether the
@@ -162,13 +199,22 @@ func (k *Keyring) masterChecks(ctx context.Context, db *gorm.DB) ([]masterCheck,
 	return rows, err
 }
 
-func (k *Keyring) storedIndexCheck(ctx context.Context, db *gorm.DB) ([]byte, error) {
-	var rows [][]byte
-	if err := db.WithContext(ctx).Raw(`SELECT value FROM index_key_checks`).Scan(&rows).Error; err != nil {
-		return nil, err
+// indexChecks is the stored index key check and, during a rotation, the
+// check of the key the rotation moves to.
+type indexChecks struct {
+	Value     []byte
+	NextValue []byte
+}
+
+// storedIndexCheck reads the stored checks; Value is nil when none is
+// stored.
+func (k *Keyring) storedIndexCheck(ctx context.Context, db *gorm.DB) (indexChecks, error) {
+	var rows []indexChecks
+	if err := db.WithContext(ctx).Raw(`SELECT value, next_value FROM index_key_checks`).Scan(&rows).Error; err != nil {
+		return indexChecks{}, fmt.Errorf("read the index key check: %w", err)
 	}
 	if len(rows) == 0 {
-		return nil, nil
+		return indexChecks{}, nil
 	}
 	return rows[0], nil
 }
@@ -228,12 +274,19 @@ func (k *Keyring) CheckKeys(ctx context.Context, db *gorm.DB) (KeyCheckReport, e
 	switch {
 	case err != nil:
 		return rep, err
-	case stored == nil:
+	case stored.Value == nil:
 		rep.Index = k.proveIndex(ctx, db)
-	case !hmac.Equal(stored, k.indexCheck):
-		rep.IndexCheckStored, rep.Index = true, ErrWrongIndexKey
-	default:
+	case hmac.Equal(stored.Value, k.indexCheck):
 		rep.IndexCheckStored = true
+	case stored.NextValue != nil && hmac.Equal(stored.NextValue, k.indexCheck):
+		rep.IndexCheckStored, rep.Index = true, ErrIndexRotationUnfinished
+	default:
+		rep.IndexCheckStored, rep.Index = true, ErrWrongIndexKey
+		if retired, err := isRetired(ctx, db, k.indexCheck); err != nil {
+			return rep, err
+		} else if retired {
+			rep.Index = ErrRetiredIndexKey
+		}
 	}
 	return rep, nil
 }

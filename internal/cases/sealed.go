@@ -160,25 +160,40 @@ func str(p *string) string {
 // tokens are the blind index entries of an identity.
 func (s *Service) tokens(id *Identity) []token { return blindTokens(s.keys, id) }
 
+// lookupTokens are the blind index entries a search for an identity looks
+// for: under the current index key and, while a rotation moves the
+// indexes, under each previous one, so that a case is found whichever key
+// its tokens are under.
+func (s *Service) lookupTokens(id *Identity) []token {
+	var out []token
+	for _, idx := range s.keys.LookupIndexes() {
+		out = append(out, indexTokens(idx, id)...)
+	}
+	return out
+}
+
 // blindTokens are the blind index entries of an identity under k's index
 // key.
-func blindTokens(k *Keyring, id *Identity) []token {
+func blindTokens(k *Keyring, id *Identity) []token { return indexTokens(k.Index, id) }
+
+// indexTokens are the blind index entries of an identity under idx.
+func indexTokens(idx *jcrypto.BlindIndexer, id *Identity) []token {
 	if id == nil {
 		return nil
 	}
 	var out []token
 	if !blank(id.GivenName) || !blank(id.FamilyName) {
-		for _, t := range k.Index.NameOnlyKeys(str(id.GivenName), str(id.FamilyName)) {
+		for _, t := range idx.NameOnlyKeys(str(id.GivenName), str(id.FamilyName)) {
 			out = append(out, token{"name", t})
 		}
 		if id.BirthDate != nil {
-			for _, t := range k.Index.NameKeys(str(id.GivenName), str(id.FamilyName), str(id.Patronymic), *id.BirthDate) {
+			for _, t := range idx.NameKeys(str(id.GivenName), str(id.FamilyName), str(id.Patronymic), *id.BirthDate) {
 				out = append(out, token{"name_birth", t})
 			}
 		}
 	}
 	if !blank(id.DocumentNumber) {
-		out = append(out, token{"document", k.Index.DocumentKey(*id.DocumentNumber)})
+		out = append(out, token{"document", idx.DocumentKey(*id.DocumentNumber)})
 	}
 	return out
 }

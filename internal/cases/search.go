@@ -36,7 +36,7 @@ func (s *Service) Search(ctx context.Context, in SearchInput) ([]Case, error) {
 		}
 	}
 	var toks []token
-	for _, t := range s.tokens(&id) {
+	for _, t := range s.lookupTokens(&id) {
 		// The most specific kind available decides.
 		switch {
 		case id.BirthDate != nil && t.kind == "name_birth", id.BirthDate == nil && t.kind == "name", t.kind == "document":
@@ -351,7 +351,7 @@ func recordNamesRead(ctx context.Context, tx *gorm.DB, action string, cs []Case)
 // for: name and birth date, and document number.
 func (s *Service) duplicateTokens(id *Identity) []token {
 	var toks []token
-	for _, t := range s.tokens(id) {
+	for _, t := range s.lookupTokens(id) {
 		if t.kind == "name_birth" || t.kind == "document" {
 			toks = append(toks, t)
 		}

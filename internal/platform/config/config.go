@@ -40,7 +40,15 @@ type Config struct {
 	// unwrap, never wrap.
 	PreviousMasterKeyFiles []string
 	IndexKeyFile           string
-	ReflectionDays         int
+	// PreviousIndexKeyFiles are blind index keys being rotated out
+	// (JARDAM_INDEX_KEY_PREVIOUS_FILES): name searches and duplicate checks
+	// also look for their tokens; nothing is indexed under them.
+	PreviousIndexKeyFiles []string
+	// AuditVerifyKeyFiles are the public keys of retired audit checkpoint
+	// keys (JARDAM_AUDIT_VERIFY_KEY_FILES): they verify their segments of
+	// the trail and sign nothing.
+	AuditVerifyKeyFiles []string
+	ReflectionDays      int
 	// FollowUpMonths are the months after reaching reintegration at which
 	// follow-ups are planned (JARDAM_FOLLOW_UP_MONTHS, default 3,6,12).
 	FollowUpMonths []int
@@ -307,6 +315,8 @@ func (r *env) keyFiles(c *Config) {
 	c.IndexKeyFile = keyFile("JARDAM_INDEX_KEY_FILE", "index.key")
 	c.MasterKey = r.get("JARDAM_MASTER_KEY")
 	c.PreviousMasterKeyFiles = r.list("JARDAM_MASTER_KEY_PREVIOUS_FILES")
+	c.PreviousIndexKeyFiles = r.list("JARDAM_INDEX_KEY_PREVIOUS_FILES")
+	c.AuditVerifyKeyFiles = r.list("JARDAM_AUDIT_VERIFY_KEY_FILES")
 }
 
 // rules reads the periods, thresholds and mail settings of the product's

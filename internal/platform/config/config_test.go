@@ -11,7 +11,8 @@ func envOf(m map[string]string) func(string) string {
 }
 
 func TestLoadDefaults(t *testing.T) {
-	c, err := load(envOf(map[string]string{"JARDAM_KEYS_DIR": "/keys", "JARDAM_MASTER_KEY_PREVIOUS_FILES": " a.key, ,b.key "}))
+	c, err := load(envOf(map[string]string{"JARDAM_KEYS_DIR": "/keys", "JARDAM_MASTER_KEY_PREVIOUS_FILES": " a.key, ,b.key ",
+		"JARDAM_INDEX_KEY_PREVIOUS_FILES": "old-index.key", "JARDAM_AUDIT_VERIFY_KEY_FILES": "audit-1.pub,audit-2.pub"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,6 +25,9 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if strings.Join(c.PreviousMasterKeyFiles, "|") != "a.key|b.key" {
 		t.Fatalf("previous master keys %q", c.PreviousMasterKeyFiles)
+	}
+	if strings.Join(c.PreviousIndexKeyFiles, "|") != "old-index.key" || strings.Join(c.AuditVerifyKeyFiles, "|") != "audit-1.pub|audit-2.pub" {
+		t.Fatalf("previous index keys %q, audit verify keys %q", c.PreviousIndexKeyFiles, c.AuditVerifyKeyFiles)
 	}
 }
 
