@@ -36,8 +36,8 @@ const Activities = lazy(() => import('./screens/Activities'));
 const SecondFactor = lazy(() => import('./screens/SecondFactor'));
 const Hotline = lazy(() => import('./screens/Hotline'));
 
-/** The roles with a work list in the navigation (a hotline operator's home stays the call screen, listed first). */
-const WORK_HOME_ROLES: readonly string[] = ['caseworker', 'supervisor', 'hotline_operator'];
+/** The roles with a work list in the navigation (a hotline's home stays the call screen, listed first). */
+const WORK_HOME_ROLES: readonly string[] = ['caseworker', 'supervisor', 'hotline_operator', 'hotline_supervisor'];
 
 /**
  * The navigation's sections and whether the account's permissions show them;

@@ -50,7 +50,7 @@ func mfaTarget(ctx context.Context, tx *gorm.DB, id uuid.UUID) (uuid.UUID, error
 func notifyMFAReset(tx *gorm.DB, org uuid.UUID, kind string) error {
 	return tx.Exec(`INSERT INTO notifications (user_id, kind, ref_code, link)
 		SELECT id, ?, '', '/users' FROM users
-		WHERE organization_id = ? AND role IN ('supervisor', 'org_admin') AND disabled_at IS NULL`, kind, org).Error
+		WHERE organization_id = ? AND role IN ('supervisor', 'hotline_supervisor', 'org_admin') AND disabled_at IS NULL`, kind, org).Error
 }
 
 // RequestMFAReset asks for the reset of a user's second factor; it takes

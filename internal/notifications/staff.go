@@ -36,13 +36,13 @@ type AccountEvent struct {
 }
 
 // NotifyAccountEvent writes an in-app notification of e, inside tx, to the
-// active supervisors and org admins of the account's organization (and,
+// active supervisors (hotline supervisors) and org admins of the account's organization (and,
 // with TellAdmins, to every active admin), except the actor. It returns the
 // database's error.
 func NotifyAccountEvent(ctx context.Context, tx *gorm.DB, e AccountEvent) error {
 	return tx.WithContext(ctx).Exec(`INSERT INTO notifications (user_id, kind, ref_code, link)
 		SELECT u.id, ?, ?, '/users' FROM users u
 		WHERE u.disabled_at IS NULL AND u.id <> ?
-		  AND ((u.organization_id = ? AND u.role IN ('supervisor', 'org_admin')) OR (? AND u.role = 'admin'))`,
+		  AND ((u.organization_id = ? AND u.role IN ('supervisor', 'hotline_supervisor', 'org_admin')) OR (? AND u.role = 'admin'))`,
 		e.Kind, e.Role, e.Actor, e.OrganizationID, e.TellAdmins).Error
 }

@@ -146,7 +146,7 @@ func (r *row) apply(p Patch) {
 }
 
 // KindHotline is the kind of an organization that takes calls: its
-// accounts are hotline operators, who read no case.
+// accounts are hotline operators and supervisors, who read no case.
 const KindHotline = "hotline"
 
 // checkKindChange refuses to turn an organization with accounts into a

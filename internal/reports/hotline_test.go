@@ -8,8 +8,9 @@ import (
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 )
 
-// hotlineFixture lists HOTLINE-1899 as the responsible body of measure
-// 2.3 and records, straight into the database, contacts of 2024: in the
+// hotlineFixture records, straight into the database, contacts of 2024
+// (HOTLINE-1899 is a co-executor of measure 2.3 in the Program's bodies):
+// in the
 // first half seven consultations and two contacts without one at the 1899
 // hotline, two of its intakes to Sezim, and six consultations at a second
 // hotline listed for no measure; in the second half eight consultations
@@ -17,7 +18,6 @@ import (
 func hotlineFixture(t *testing.T, env *apitest.Env, osh2 int) {
 	env.DB.Exec(t, `INSERT INTO organizations (code, name_ru, name_ky, name_en, kind, region)
 		VALUES ('HOTLINE-OSH', 'Линия Ош', 'Ош линиясы', 'Osh line', 'hotline', 'osh_city')`)
-	env.DB.Exec(t, `INSERT INTO measure_bodies (measure_code, organization_code, role) VALUES ('2.3', 'HOTLINE-1899', 'responsible')`)
 	user := env.UserID("operator@hotline1899.kg")
 	n := 0
 	contact := func(org, outcome, at string, count int) []string {
@@ -126,4 +126,63 @@ func TestHotlineFiguresAreInTheDisclosureControl(t *testing.T) {
 		t.Fatalf("the indicator %v and the summary %v both released: the other hotline's %v consultations", *whole, *part, *whole-*part)
 	}
 	noSmallFigure(t, h2)
+}
+
+// TestHotlineSupervisorSubmitsItsReport: the hotline's supervisor reads
+// its hotline's report exactly (measure 2.3 only, its own figures), writes
+// the narrative of 2.3 and no other measure's, and submits; the summary
+// lists the hotline as submitted. It reads no other body's report; the
+// hotline's operator neither reads nor writes one, and a crisis center's
+// supervisor does not see the hotline's.
+func TestHotlineSupervisorSubmitsItsReport(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	hotlineFixture(t, env, 6)
+	hs := env.Token("supervisor@hotline1899.kg")
+	base := "/api/v1/reports/half-year/2024/1"
+	own := get(t, env, hs, base)
+	if own.Kind != "body" || own.OrganizationID != env.OrgID("HOTLINE-1899") || len(own.Measures) != 1 || own.Measures[0].Code != "2.3" ||
+		own.Status != "draft" {
+		t.Fatalf("the hotline supervisor's report: %+v", own)
+	}
+	if v, s := own.figure(t, "2.3", "intakes_referred"); s || v == nil || *v != 2 {
+		t.Fatalf("its own intakes, exactly: %v %v, want 2", v, s)
+	}
+	put := func(tok, code string) int {
+		return env.Do(apitest.Request{Method: http.MethodPut, Path: base + "/narratives/" + code, Token: tok,
+			Body: map[string]string{"text": "1899 ишеним телефону 7 кеңеш берди."}}).Status
+	}
+	refused := map[string]int{
+		"Sezim's report": env.Do(apitest.Request{Method: http.MethodGet, Path: base + "?organization_id=" + env.OrgID("SEZIM"), Token: hs}).Status,
+		"Sezim's supervisor on the hotline's": env.Do(apitest.Request{Method: http.MethodGet,
+			Path: base + "?organization_id=" + env.OrgID("HOTLINE-1899"), Token: env.Token(supervisor)}).Status,
+		"a narrative of 3.1":       put(hs, "3.1"),
+		"the operator's narrative": put(env.Token("operator@hotline1899.kg"), "2.3"),
+		"the operator's submit":    env.Do(apitest.Request{Method: http.MethodPost, Path: base + "/submit", Token: env.Token("operator@hotline1899.kg"), Body: map[string]any{}}).Status,
+	}
+	want := map[string]int{"Sezim's report": http.StatusNotFound, "Sezim's supervisor on the hotline's": http.StatusNotFound,
+		"a narrative of 3.1": http.StatusNotFound, "the operator's narrative": http.StatusForbidden, "the operator's submit": http.StatusForbidden}
+	for what, status := range refused {
+		if status != want[what] {
+			t.Fatalf("%s: %d, want %d", what, status, want[what])
+		}
+	}
+	if s := put(hs, "2.3"); s != http.StatusOK {
+		t.Fatalf("the hotline supervisor's narrative: %d", s)
+	}
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: base + "/submit", Token: hs, Body: map[string]any{}})
+	var sub report
+	r.JSON(t, &sub)
+	if r.Status != http.StatusOK || sub.Status != "submitted" || sub.Measures[0].Narrative == nil {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	listed := ""
+	for _, b := range get(t, env, env.Token(coordinator), base).Bodies {
+		if b.Code == "HOTLINE-1899" {
+			listed = b.Status
+		}
+	}
+	if listed != "submitted" {
+		t.Fatalf("the summary lists the hotline as %q", listed)
+	}
 }

@@ -106,8 +106,8 @@ type target struct {
 }
 
 // resolve decides which report the caller p asks for with organizationID
-// (empty: the default), for the half-year h at now. Supervisors get their
-// own body's report (another organization answers not found); coordinators
+// (empty: the default), for the half-year h at now. Supervisors (a
+// hotline's too) get their own body's report (another organization answers not found); coordinators
 // the summary without organizationID, a body's report with it, and for
 // ended half-years only (invalid naming `half` otherwise). Other roles are
 // forbidden.
@@ -121,7 +121,7 @@ func resolve(p reqctx.Principal, organizationID string, h HalfYear, now time.Tim
 		other = id
 	}
 	switch p.Role {
-	case authz.RoleSupervisor:
+	case authz.RoleSupervisor, authz.RoleHotlineSupervisor:
 		if other != uuid.Nil && other != p.OrganizationID {
 			return target{}, apperr.NotFound("report")
 		}
@@ -396,12 +396,12 @@ func bodyStates(byID map[uuid.UUID]org, ms []measureRow, states []state, h HalfY
 	return out
 }
 
-// writeTarget decides which report the caller writes: a supervisor its
-// body's (a half-year that has begun), a coordinator its organization's
+// writeTarget decides which report the caller writes: a supervisor (a
+// hotline's too) its body's (a half-year that has begun), a coordinator its organization's
 // summary (a half-year that has ended, else invalid naming `half`).
 func writeTarget(p reqctx.Principal, h HalfYear, now time.Time) (target, error) {
 	switch p.Role {
-	case authz.RoleSupervisor:
+	case authz.RoleSupervisor, authz.RoleHotlineSupervisor:
 		return target{orgID: p.OrganizationID, kind: KindBody, exact: true}, nil
 	case authz.RoleCoordinator:
 		if !h.Ended(now) {

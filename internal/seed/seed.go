@@ -61,9 +61,21 @@ var Accounts = []Account{
 	{"social@mlsp.gov.kg", "MLSSM Social Worker", "MLSSM-SOC", "caseworker"},
 	{"coordinator@mlsp.gov.kg", "MLSSM Coordinator", "MLSSM-CTU", "coordinator"},
 	{"operator@hotline1899.kg", "Hotline 1899 Operator", "HOTLINE-1899", "hotline_operator"},
+	{"supervisor@hotline1899.kg", "Hotline 1899 Supervisor", "HOTLINE-1899", "hotline_supervisor"},
 }
 
-// Demo creates the demo organizations and accounts in one transaction.
+// Body lists a demo organization as a body of a Program measure.
+type Body struct {
+	Measure, Org, Role string
+}
+
+// Bodies are the demo's bodies beyond the Program's list (migrations; a
+// real deployment loads its own with `jardam measures import`): the 1899
+// hotline co-executes measure 2.3, "Operation of the 1899 hotline", for
+// which MLSSM-CTU is responsible, so it reports on it.
+var Bodies = []Body{{"2.3", "HOTLINE-1899", "co_executor"}}
+
+// Demo creates the demo organizations, accounts and bodies in one transaction.
 // With ifEmpty it does nothing (and returns ErrNotEmpty) when organizations
 // exist; without it, existing rows are left and missing ones added.
 func Demo(ctx context.Context, db *gorm.DB, hasher *passwd.Hasher, ifEmpty bool) error {
@@ -94,6 +106,12 @@ func Demo(ctx context.Context, db *gorm.DB, hasher *passwd.Hasher, ifEmpty bool)
 			if err := tx.Exec(`INSERT INTO users (organization_id, email, name, role, password_hash, must_change_password)
 				SELECT id, ?, ?, ?, ?, false FROM organizations WHERE code = ?
 				ON CONFLICT (email) DO NOTHING`, a.Email, a.Name, a.Role, hash, a.Org).Error; err != nil {
+				return err
+			}
+		}
+		for _, b := range Bodies {
+			if err := tx.Exec(`INSERT INTO measure_bodies (measure_code, organization_code, role)
+				SELECT code, ?, ? FROM measures WHERE code = ? ON CONFLICT DO NOTHING`, b.Org, b.Role, b.Measure).Error; err != nil {
 				return err
 			}
 		}

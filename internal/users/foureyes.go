@@ -34,31 +34,35 @@ var grantingRoles = map[string]bool{authz.RoleOrgAdmin: true, authz.RoleAdmin: t
 
 // raises reports whether changing an account's role from from to to is a
 // grant waiting for approval: a change to a role that needs approval,
-// except a supervisor stepping down to caseworker, whose rights it holds.
+// except a supervisor stepping down to caseworker, or a hotline supervisor
+// to hotline operator, whose rights it holds.
 func raises(from, to string) bool {
-	return NeedsApproval(to) && !(from == authz.RoleSupervisor && to == authz.RoleCaseworker)
+	return NeedsApproval(to) && !(from == authz.RoleSupervisor && to == authz.RoleCaseworker) &&
+		!(from == authz.RoleHotlineSupervisor && to == authz.RoleHotlineOperator)
 }
 
-const (
-	approverAdmin      = authz.RoleAdmin
-	approverSupervisor = authz.RoleSupervisor
-)
+const approverAdmin = authz.RoleAdmin
+
+// supervising are the roles that approve the accounts of their own
+// organization: supervisors in an organization that holds cases, hotline
+// supervisors in a hotline (FitsKind keeps the two apart).
+var supervising = []string{authz.RoleSupervisor, authz.RoleHotlineSupervisor}
 
 // approverRole returns the role of who approves an account of role in
 // organization org: another admin for org admins and admins; a supervisor
-// of the organization for the others, or an admin where the organization
-// has no active supervisor.
+// of the organization (a hotline supervisor in a hotline) for the others,
+// or an admin where the organization has no active one.
 func approverRole(tx *gorm.DB, role string, org uuid.UUID) (string, error) {
 	if grantingRoles[role] {
 		return approverAdmin, nil
 	}
-	var n int64
-	if err := tx.Raw(`SELECT count(*) FROM users WHERE organization_id = ? AND role = 'supervisor' AND status = 'active'`,
-		org).Scan(&n).Error; err != nil {
+	var found []string
+	if err := tx.Raw(`SELECT role FROM users WHERE organization_id = ? AND role IN ? AND status = 'active' ORDER BY role LIMIT 1`,
+		org, supervising).Scan(&found).Error; err != nil {
 		return "", err
 	}
-	if n > 0 {
-		return approverSupervisor, nil
+	if len(found) > 0 {
+		return found[0], nil
 	}
 	return approverAdmin, nil
 }
@@ -99,7 +103,7 @@ func refusal(caller reqctx.Principal, need string, a awaiting) string {
 	switch {
 	case caller.Role != need && need == approverAdmin:
 		return "only an admin may approve this account"
-	case caller.Role != need || (need == approverSupervisor && caller.OrganizationID != a.OrganizationID):
+	case caller.Role != need || (need != approverAdmin && caller.OrganizationID != a.OrganizationID):
 		return "only a supervisor of the account's organization may approve this account"
 	}
 	return foureyes.Refusal(caller.UserID, a.grant)

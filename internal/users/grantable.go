@@ -23,13 +23,17 @@ func GrantableRoles(role, orgKind string) []string {
 // caseRoles read case data; they belong to organizations that hold cases.
 var caseRoles = []string{authz.RoleCaseworker, authz.RoleSupervisor}
 
+// hotlineRoles take calls; they belong to hotlines, which hold no case.
+var hotlineRoles = []string{authz.RoleHotlineOperator, authz.RoleHotlineSupervisor}
+
 // FitsKind reports whether an account of role may belong to an
-// organization of kind: a hotline operator works at a hotline, and a
-// hotline, which holds no case, has no caseworker or supervisor.
+// organization of kind: hotline operators and supervisors work at a
+// hotline, and a hotline, which holds no case, has no caseworker or
+// (case) supervisor.
 func FitsKind(role, kind string) bool {
 	const hotline = "hotline"
 	switch {
-	case role == authz.RoleHotlineOperator:
+	case slices.Contains(hotlineRoles, role):
 		return kind == hotline
 	case slices.Contains(caseRoles, role):
 		return kind != hotline

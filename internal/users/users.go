@@ -103,7 +103,7 @@ func toUser(r row) User {
 // grantable lists the roles each admin role may grant.
 var grantable = map[string][]string{
 	authz.RoleAdmin:    {authz.RoleAdmin, authz.RoleOrgAdmin, authz.RoleCoordinator, authz.RoleAuditor},
-	authz.RoleOrgAdmin: {authz.RoleCaseworker, authz.RoleSupervisor, authz.RoleHotlineOperator},
+	authz.RoleOrgAdmin: {authz.RoleCaseworker, authz.RoleSupervisor, authz.RoleHotlineOperator, authz.RoleHotlineSupervisor},
 }
 
 // MayGrant reports whether granter's role may give role to an account of
@@ -287,7 +287,7 @@ func roleFits(tx *gorm.DB, role string, org uuid.UUID) error {
 		return err
 	}
 	if !FitsKind(role, kind) {
-		return apperr.Invalid("role", "does not fit the organization: a hotline has hotline operators, and no caseworker or supervisor")
+		return apperr.Invalid("role", "does not fit the organization: a hotline has hotline operators and hotline supervisors, and no caseworker or supervisor")
 	}
 	return nil
 }

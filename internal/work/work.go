@@ -144,6 +144,8 @@ func sources(role string) []source {
 		return []source{approvals}
 	case authz.RoleHotlineOperator:
 		return []source{intakesWaiting, intakesDeclined, callbacks}
+	case authz.RoleHotlineSupervisor:
+		return []source{intakesWaiting, intakesDeclined, callbacks, bodyReportDue, approvals}
 	}
 	return nil
 }

@@ -858,6 +858,7 @@ export const en = {
   ...caseworkEn,
   'nav.contacts': 'Calls',
   'role.hotline_operator': 'Hotline operator',
+  'role.hotline_supervisor': 'Hotline supervisor',
   'orgkind.hotline': 'Hotline',
   'ccha.phone': 'Phone',
   'ccha.messenger': 'Messenger',

@@ -863,6 +863,7 @@ export const ky: Messages = {
   ...caseworkKy,
   'nav.contacts': 'Кайрылуулар',
   'role.hotline_operator': 'Ишеним телефонунун оператору',
+  'role.hotline_supervisor': 'Ишеним телефонунун жетекчиси',
   'orgkind.hotline': 'Ишеним телефону',
   'ccha.phone': 'Телефон аркылуу',
   'ccha.messenger': 'Мессенжер',

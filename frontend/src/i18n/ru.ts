@@ -859,6 +859,7 @@ export const ru: Messages = {
   ...caseworkRu,
   'nav.contacts': 'Обращения',
   'role.hotline_operator': 'Оператор горячей линии',
+  'role.hotline_supervisor': 'Руководитель горячей линии',
   'orgkind.hotline': 'Горячая линия',
   'ccha.phone': 'Телефон',
   'ccha.messenger': 'Мессенджер',

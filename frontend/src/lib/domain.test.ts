@@ -33,7 +33,9 @@ describe('rules', () => {
   it('tells which accounts wait for a second person', () => {
     // Four eyes: only coordinators and auditors are active at once; any
     // other role, a new one included, waits for approval.
-    expect(['caseworker', 'supervisor', 'org_admin', 'admin', 'hotline_operator'].every(needsApproval)).toBe(true);
+    expect(
+      ['caseworker', 'supervisor', 'org_admin', 'admin', 'hotline_operator', 'hotline_supervisor'].every(needsApproval),
+    ).toBe(true);
     expect(needsApproval('coordinator') || needsApproval('auditor')).toBe(false);
     expect(awaitsApproval({ status: 'active', pending_role: 'supervisor' })).toBe(true);
     expect(awaitsApproval({ status: 'disabled', pending_role: null })).toBe(false);

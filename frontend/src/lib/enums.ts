@@ -53,6 +53,7 @@ export const ROLES = [
   'admin',
   'auditor',
   'hotline_operator',
+  'hotline_supervisor',
 ] as const;
 export const ORG_KINDS = [
   'state_body',

@@ -90,4 +90,10 @@ describe("a hotline operator's work", () => {
     const shown = navEntries((p) => perms.includes(p), 'hotline_operator').filter((n) => n.show);
     expect(shown.map((n) => n.path).slice(0, 2)).toEqual(['/contacts', '/work']);
   });
+
+  it('shows a hotline supervisor the call screen first, its work, its report and accounts, and no case', () => {
+    const perms = ['work.list', 'contact.list', 'report.read', 'user.approve', 'notification.list'];
+    const shown = navEntries((p) => perms.includes(p), 'hotline_supervisor').filter((n) => n.show);
+    expect(shown.map((n) => n.path)).toEqual(['/contacts', '/work', '/report', '/users', '/notifications']);
+  });
 });

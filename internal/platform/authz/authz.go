@@ -27,10 +27,14 @@ const (
 	// RoleHotlineOperator records the contacts of a hotline and refers
 	// callers to a crisis center; it reads no case.
 	RoleHotlineOperator = "hotline_operator"
+	// RoleHotlineSupervisor takes calls as an operator does, approves its
+	// hotline's accounts and reports for its hotline on the Program's
+	// measures; it reads no case.
+	RoleHotlineSupervisor = "hotline_supervisor"
 )
 
 // Roles lists every role an account may hold.
-var Roles = []string{RoleCaseworker, RoleSupervisor, RoleCoordinator, RoleOrgAdmin, RoleAdmin, RoleAuditor, RoleHotlineOperator}
+var Roles = []string{RoleCaseworker, RoleSupervisor, RoleCoordinator, RoleOrgAdmin, RoleAdmin, RoleAuditor, RoleHotlineOperator, RoleHotlineSupervisor}
 
 // IsRole reports whether s names a role.
 func IsRole(s string) bool {

@@ -55,6 +55,11 @@ var expected = map[string][]string{
 		"contact.create", "contact.list", "contact.read", "contact.refer", "contact.update", "measure.list",
 		"notification.list", "notification.update", "organization.list", "self.read", "self.update", "work.list",
 	},
+	authz.RoleHotlineSupervisor: {
+		"contact.create", "contact.list", "contact.read", "contact.refer", "contact.update", "measure.list",
+		"notification.list", "notification.update", "organization.list", "report.read", "report.write",
+		"self.read", "self.update", "user.approve", "user.list", "work.list",
+	},
 }
 
 func TestPolicyMatchesTheMatrix(t *testing.T) {
@@ -118,6 +123,13 @@ func TestIsolation(t *testing.T) {
 		{"SupervisorCannotReadAudit", authz.RoleSupervisor, authz.AuditRead},
 		{"HotlineOperatorCannotReadCases", authz.RoleHotlineOperator, authz.CaseRead},
 		{"HotlineOperatorCannotAnswerReferrals", authz.RoleHotlineOperator, authz.ReferralRespond},
+		{"HotlineSupervisorCannotReadCases", authz.RoleHotlineSupervisor, authz.CaseRead},
+		{"HotlineSupervisorCannotListCases", authz.RoleHotlineSupervisor, authz.CaseList},
+		{"HotlineSupervisorCannotCreateCases", authz.RoleHotlineSupervisor, authz.CaseCreate},
+		{"HotlineSupervisorCannotListReferrals", authz.RoleHotlineSupervisor, authz.ReferralList},
+		{"HotlineSupervisorCannotReadDocuments", authz.RoleHotlineSupervisor, authz.DocumentRead},
+		{"HotlineSupervisorCannotDecideApprovals", authz.RoleHotlineSupervisor, authz.ApprovalDecide},
+		{"HotlineSupervisorCannotReadStats", authz.RoleHotlineSupervisor, authz.StatsRead},
 		{"CaseworkerCannotReadContacts", authz.RoleCaseworker, authz.ContactRead},
 		{"CoordinatorCannotReadContacts", authz.RoleCoordinator, authz.ContactRead},
 		{"UnknownRoleCannotDoAnything", "root", authz.SelfRead},
