@@ -19,6 +19,7 @@ import (
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/auth"
 	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/contacts"
 	"github.com/jardam-kg/jardam/internal/demo"
 	"github.com/jardam-kg/jardam/internal/platform/authn"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
@@ -107,6 +108,9 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	refs := referrals.NewService(db, keys.Wrapper, keys.RequestHash, referrals.Settings{
 		UrgentResponse: cfg.UrgentResponse, NormalResponse: cfg.NormalResponse}, log)
 	if err := demo.Cases(ctx, db, svc, refs, *count); err != nil {
+		return err
+	}
+	if err := demo.Hotline(ctx, db, contacts.NewService(db, keys.Wrapper, keys.RequestHash, refs)); err != nil {
 		return err
 	}
 	log.Info("demo data created", slog.Int("organizations", len(seed.Orgs)), slog.Int("accounts", len(seed.Accounts)),

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/jardam-kg/jardam/internal/cases"
+	"github.com/jardam-kg/jardam/internal/contacts"
 	"github.com/jardam-kg/jardam/internal/demo"
 	jcrypto "github.com/jardam-kg/jardam/internal/platform/crypto"
 	"github.com/jardam-kg/jardam/internal/platform/dbtest"
@@ -40,6 +41,9 @@ func seedDemo(t *testing.T) *dbtest.DB {
 	svc := cases.NewService(d.App, keys, cases.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	refs := referrals.NewService(d.App, master, keys.RequestHash, referrals.Settings{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := demo.Cases(ctx, d.App, svc, refs, 80); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Hotline(ctx, d.App, contacts.NewService(d.App, master, keys.RequestHash, refs)); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -106,6 +110,29 @@ func TestDemoCasesSpreadOverBothYearsAndCenters(t *testing.T) {
 	if n := d.Count(t, `SELECT count(*) FROM jardam_report_states(2025, 1)
 		WHERE status = 'submitted' AND submitted_at > '2025-07-16 00:00+06'`); n != 1 {
 		t.Fatalf("%d late reports of 2025-H1, want 1", n)
+	}
+	hotlineFigures(t, d)
+}
+
+// hotlineFigures: the 1899 hotline is listed for measure 2.3 and its calls
+// give its report consultations in each demo half-year, none small enough
+// to be withheld, dated within the half-year; the calls name no one.
+func hotlineFigures(t *testing.T, d *dbtest.DB) {
+	t.Helper()
+	if n := d.Count(t, `SELECT count(*) FROM measure_bodies WHERE measure_code = '2.3' AND organization_code = 'HOTLINE-1899'`); n != 1 {
+		t.Fatal("the 1899 hotline is not listed for measure 2.3")
+	}
+	for _, from := range []string{"2024-01-01", "2024-07-01", "2025-01-01", "2025-07-01"} {
+		n := d.Count(t, `SELECT coalesce(sum(f.value), 0)::bigint
+			FROM jardam_report_contact_figures(NULL, $1::date::timestamp AT TIME ZONE 'Asia/Bishkek',
+				($1::date + interval '6 months')::timestamp AT TIME ZONE 'Asia/Bishkek', ARRAY['2.3']) f
+			JOIN organizations o ON o.id = f.organization_id WHERE o.code = 'HOTLINE-1899' AND f.figure = 'consultations_given'`, from)
+		if n < 11 || n > 24 {
+			t.Fatalf("the hotline's consultations of the half from %s: %d", from, n)
+		}
+	}
+	if n := d.Count(t, `SELECT count(*) FROM contacts WHERE identity_enc IS NOT NULL OR contact_enc IS NOT NULL`); n != 0 {
+		t.Fatalf("%d demo calls name someone", n)
 	}
 }
 
