@@ -28,6 +28,7 @@ package access
 
 import (
 	"context"
+	"strings"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -136,43 +137,64 @@ func OfMany(ctx context.Context, tx *gorm.DB, caseIDs []uuid.UUID) (map[uuid.UUI
 	var rows []struct {
 		ID                  uuid.UUID
 		OwnerOrganizationID uuid.UUID
-		Assigned            bool
-		Referred            bool
+		Kind                string
 		Categories          []string `gorm:"type:text[]"`
 	}
 	ids := make(database.Array[string], len(caseIDs))
 	for i, id := range caseIDs {
 		ids[i] = id.String()
 	}
-	err := tx.Raw(`SELECT c.id, c.owner_organization_id,
-			EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user) AS assigned,
-			EXISTS (`+referredSQL+`) AS referred,
-			ARRAY(SELECT DISTINCT cat FROM referrals r JOIN consents k ON k.id = r.consent_id, unnest(r.categories) AS cat
-			      WHERE `+referredCond+`) AS categories
+	err := tx.Raw(`SELECT c.id, c.owner_organization_id, `+RelationColumns("@user", "@org", "@role")+`
 		FROM cases c WHERE c.id = ANY(CAST(@cases AS uuid[]))`,
-		map[string]any{"user": p.UserID, "org": p.OrganizationID, "supervisor": p.Role == authz.RoleSupervisor, "cases": ids}).Scan(&rows).Error
+		map[string]any{"user": p.UserID, "org": p.OrganizationID, "role": p.Role, "cases": ids}).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		rel := Relation{CaseID: r.ID, OwnerOrgID: r.OwnerOrganizationID}
-		if r.OwnerOrganizationID == uuid.Nil {
-			continue
-		}
-		switch {
-		case p.Role == authz.RoleSupervisor && r.OwnerOrganizationID == p.OrganizationID:
-			rel.Kind, rel.Categories = Supervising, all()
-		case p.Role == authz.RoleCaseworker && r.Assigned && r.OwnerOrganizationID == p.OrganizationID:
-			rel.Kind, rel.Categories = Assigned, all()
-		case r.Referred && r.OwnerOrganizationID != p.OrganizationID && (p.Role == authz.RoleCaseworker || p.Role == authz.RoleSupervisor):
-			rel.Kind, rel.Categories = Referred, map[string]bool{}
-			for _, c := range r.Categories {
-				rel.Categories[c] = true
-			}
-		}
-		out[r.ID] = rel
+		out[r.ID] = RelationFrom(r.ID, r.OwnerOrganizationID, r.Kind, r.Categories)
 	}
 	return out, nil
+}
+
+// RelationColumns is the select list, on cases aliased c, of the caller's
+// relation to each case: kind ('supervising', 'assigned', 'referred' or
+// 'none') and categories (those of the accepted referrals' consents, for
+// 'referred'), given the SQL placeholders of the caller's user, organization
+// and role. Row-level security already hides the cases of other
+// organizations that no accepted referral shares. RelationFrom turns a row
+// into a Relation; OfMany and the pipelined reads share both, so that one
+// expression decides who sees a case and the audit entry's outcome.
+func RelationColumns(user, org, role string) string {
+	r := strings.NewReplacer("@user", user, "@org", org, "@supervisor", "("+role+" = 'supervisor')")
+	cond := r.Replace(referredCond)
+	return `CASE
+		WHEN ` + role + ` = 'supervisor' AND c.owner_organization_id = ` + org + ` THEN 'supervising'
+		WHEN ` + role + ` = 'caseworker' AND c.owner_organization_id = ` + org + `
+			AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = ` + user + `) THEN 'assigned'
+		WHEN ` + role + ` IN ('caseworker', 'supervisor') AND c.owner_organization_id <> ` + org + `
+			AND EXISTS (SELECT 1 FROM referrals r JOIN consents k ON k.id = r.consent_id WHERE ` + cond + `) THEN 'referred'
+		ELSE 'none' END AS kind,
+		CASE WHEN ` + role + ` IN ('caseworker', 'supervisor') AND c.owner_organization_id <> ` + org + ` THEN
+			ARRAY(SELECT DISTINCT cat FROM referrals r JOIN consents k ON k.id = r.consent_id, unnest(r.categories) AS cat
+			      WHERE ` + cond + `) END AS categories`
+}
+
+// RelationFrom is the relation of a row of RelationColumns to case id owned
+// by owner.
+func RelationFrom(id, owner uuid.UUID, kind string, categories []string) Relation {
+	rel := Relation{CaseID: id, OwnerOrgID: owner}
+	switch kind {
+	case "supervising":
+		rel.Kind, rel.Categories = Supervising, all()
+	case "assigned":
+		rel.Kind, rel.Categories = Assigned, all()
+	case "referred":
+		rel.Kind, rel.Categories = Referred, map[string]bool{}
+		for _, c := range categories {
+			rel.Categories[c] = true
+		}
+	}
+	return rel
 }
 
 // referredCond selects the accepted referrals of case c to the caller's

@@ -264,3 +264,24 @@ func uuidArg(id *uuid.UUID) any {
 	}
 	return id.String()
 }
+
+// InsertSQL returns a statement that writes one entry by the signed-in
+// caller of ctx, as Record would, for the statements sent through pgx on
+// the hot paths (a pipelined batch, or a data-modifying common table
+// expression): outcome is an SQL expression (such as one that says success
+// or not_found from what the same statement read, or a quoted outcome), and
+// the entry's values are the parameters $first, $first+1, ... returned
+// with it. It returns ErrInvalidEntry (wrapped) as Record does.
+func InsertSQL(ctx context.Context, action, objectType, objectID, outcome string, first int) (string, []any, error) {
+	e, err := prepare(ctx, entryFor(ctx, action, objectType, objectID, Success))
+	if err != nil {
+		return "", nil, err
+	}
+	ph := func(i int) string { return fmt.Sprintf("$%d", first+i) }
+	sql := `INSERT INTO audit_entries
+		(actor_id, organization_id, role, action, object_type, object_id, outcome, request_id, client_ip, user_agent)
+		SELECT ` + ph(0) + `::uuid, ` + ph(1) + `::uuid, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `, ` + ph(5) + `, ` +
+		outcome + `, ` + ph(6) + `, ` + ph(7) + `, ` + ph(8)
+	return sql, []any{uuidArg(e.ActorID), uuidArg(e.OrganizationID), e.Role, e.Action, e.ObjectType, e.ObjectID,
+		e.RequestID, e.ClientIP, e.UserAgent}, nil
+}

@@ -280,17 +280,10 @@ func (s *Service) openPersons(ctx context.Context, tx *gorm.DB, caseID uuid.UUID
 	return out, nil
 }
 
-// needsGuardian reports whether open case c is a minor's with neither a
-// guardian linked to it nor a consent given by the guardianship authority
-// in force: someone must act for the child.
-func needsGuardian(tx *gorm.DB, c Case) (bool, error) {
-	if c.IsMinor == nil || !*c.IsMinor || c.Status != "open" {
-		return false, nil
-	}
-	var has bool
-	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM case_persons WHERE case_id = @id AND relation = 'guardian')
-		OR EXISTS (SELECT 1 FROM consents WHERE case_id = @id AND given_by = 'guardianship_authority'
-		           AND withdrawn_at IS NULL AND (expires_at IS NULL OR expires_at > now()))`,
-		map[string]any{"id": c.ID}).Scan(&has).Error
-	return !has, err
-}
+// guardianSQL is true when someone acts for the person of case c: a
+// guardian linked to it, or a consent given by the guardianship authority
+// in force. An open case of a minor without either needs a guardian
+// (getSQL reads it with the case).
+const guardianSQL = `(EXISTS (SELECT 1 FROM case_persons g WHERE g.case_id = c.id AND g.relation = 'guardian')
+	OR EXISTS (SELECT 1 FROM consents g WHERE g.case_id = c.id AND g.given_by = 'guardianship_authority'
+	           AND g.withdrawn_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > now())))`

@@ -65,11 +65,11 @@ type eventRow struct {
 	DetailsEnc []byte    `json:"details_enc"`
 }
 
-// partsSQL reads what a case read adds to the case rows, for the cases of
-// the array parameter, in one statement: each case's data key, its
-// assigned workers, its events and its flags in force (bytea as base64, so
-// that the JSON decodes into []byte).
-const partsSQL = `SELECT p.id AS case_id, k.key_version, k.master_version, k.wrapped,
+// partsColumns is the select list, for the case p.id, of what a case read
+// adds to the case row: the case's data key (from case_keys k joined on
+// the case), its assigned workers, its events and its flags in force
+// (bytea as base64, so that the JSON decodes into []byte).
+const partsColumns = `k.key_version, k.master_version, k.wrapped,
 	(SELECT json_agg(a.user_id ORDER BY a.assigned_at, a.user_id) FROM case_assignments a WHERE a.case_id = p.id) AS assigned,
 	(SELECT json_agg(json_build_object('id', e.id, 'kind', e.kind, 'country', e.country, 'region', e.region,
 		'year_month', e.year_month, 'details_enc', translate(encode(e.details_enc, 'base64'), E'\n', ''))
@@ -77,7 +77,11 @@ const partsSQL = `SELECT p.id AS case_id, k.key_version, k.master_version, k.wra
 	(SELECT json_agg(json_build_object('id', f.id, 'case_id', f.case_id,
 		'reason_enc', translate(encode(f.reason_enc, 'base64'), E'\n', ''), 'until', f.until,
 		'created_by', f.created_by, 'created_at', f.created_at) ORDER BY f.created_at, f.id)
-		FROM case_flags f WHERE f.case_id = p.id AND ` + activeFlag + `) AS flags
+		FROM case_flags f WHERE f.case_id = p.id AND ` + activeFlag + `) AS flags`
+
+// partsSQL reads the parts (partsColumns) of the cases of the array
+// parameter in one statement.
+const partsSQL = `SELECT p.id AS case_id, ` + partsColumns + `
 	FROM unnest(?::uuid[]) AS p(id) LEFT JOIN case_keys k ON k.case_id = p.id`
 
 // partsRow is a row of partsSQL.
@@ -106,6 +110,11 @@ func (s *Service) readParts(tx *gorm.DB, ids []uuid.UUID) (caseParts, error) {
 	if err := tx.Raw(partsSQL, database.Array[uuid.UUID](ids)).Scan(&rows).Error; err != nil {
 		return caseParts{}, err
 	}
+	return decodeParts(rows)
+}
+
+// decodeParts decodes rows of partsColumns by case.
+func decodeParts(rows []partsRow) (caseParts, error) {
 	out := caseParts{keys: map[uuid.UUID]caseKey{}, assigned: map[uuid.UUID][]uuid.UUID{}, events: map[uuid.UUID][]eventRow{}}
 	for _, r := range rows {
 		if r.KeyVersion != nil {
@@ -183,6 +192,12 @@ func (s *Service) readCases(ctx context.Context, tx *gorm.DB, rows []row, show f
 	if err != nil {
 		return nil, err
 	}
+	return s.assemble(ctx, rows, parts, show)
+}
+
+// assemble builds the case views of rows from their parts, decrypting
+// what show allows.
+func (s *Service) assemble(ctx context.Context, rows []row, parts caseParts, show func(uuid.UUID) reveal) ([]Case, error) {
 	flags, err := s.openFlags(ctx, parts.flags, func(id uuid.UUID) bool { return show(id).flagReasons },
 		func(id uuid.UUID) (caseKey, error) { return parts.keys[id], nil })
 	if err != nil {

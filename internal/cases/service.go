@@ -93,25 +93,6 @@ func (s *Service) readOne(ctx context.Context, tx *gorm.DB, id uuid.UUID, rel ac
 	return cs[0], nil
 }
 
-// Get returns a case the caller may see, with the fields its relation
-// allows. A missing or hidden case answers the same not-found error.
-func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
-	return access.Act(ctx, s.db, id, "case.read", access.SeeCase, func(tx *gorm.DB, p reqctx.Principal, rel access.Relation) (Case, error) {
-		out, err := s.readOne(ctx, tx, id, rel)
-		if err != nil {
-			return Case{}, err
-		}
-		allowed := AllowedFor(p, rel, out, s.Permits)
-		out.Allowed = &allowed
-		if rel.Owner() {
-			if out.NeedsGuardian, err = needsGuardian(tx, out); err != nil {
-				return Case{}, err
-			}
-		}
-		return out, nil
-	})
-}
-
 // CreateResult is a created (or replayed) case.
 type CreateResult struct {
 	Case     Case

@@ -233,6 +233,10 @@ func Scope(tx *gorm.DB, orgID, userID fmt.Stringer) error {
 		orgID.String(), userID.String()).Error
 }
 
+// ScopeSQL is Scope's statement for pgx ($1 the organization, $2 the user),
+// for the pipelined hot paths (Pipelined).
+const ScopeSQL = `SELECT set_config('jardam.org_id', $1, true), set_config('jardam.user_id', $2, true)`
+
 // withoutJIT turns PostgreSQL's JIT compilation off for the connection
 // unless the URL sets it: the row-level security subplans make the planner
 // expect costly queries, and compiling them takes longer than running these

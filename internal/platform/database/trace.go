@@ -178,3 +178,18 @@ func traceArg(a any) TraceArg {
 	}
 	return TraceArg{K: "text", V: fmt.Sprint(a)}
 }
+
+// TraceBatchStart does nothing: each statement of a batch is recorded by
+// TraceBatchQuery.
+func (t *statementTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+// TraceBatchQuery records a statement of a pipelined batch (as
+// TraceQueryStart records one sent alone), in the batch's order.
+func (t *statementTracer) TraceBatchQuery(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	t.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: data.SQL, Args: data.Args})
+}
+
+// TraceBatchEnd does nothing.
+func (t *statementTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
