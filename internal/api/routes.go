@@ -120,7 +120,7 @@ func (h handlers) routes() []web.Route {
 		web.Get("/api/v1/cases", authz.CaseList, h.cases.List),
 		web.Post("/api/v1/cases/search", authz.CaseSearch, h.cases.Search),
 		web.Post("/api/v1/cases/duplicates", authz.CaseDuplicateCheck, h.cases.Duplicates),
-		web.Get("/api/v1/cases/:id", authz.CaseRead, h.cases.Get),
+		web.Get("/api/v1/cases/:id", authz.CaseRead, h.cases.Get, web.SessionInTx()),
 		web.Patch("/api/v1/cases/:id", authz.CaseUpdate, h.cases.Update),
 		web.Post("/api/v1/cases/:id/stage", authz.CaseMoveStage, h.cases.MoveStage),
 		web.Get("/api/v1/cases/:id/stages", authz.CaseRead, h.cases.Stages),

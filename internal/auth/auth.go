@@ -299,12 +299,18 @@ func (s *Service) issue(tx *gorm.DB, userID, sessionID uuid.UUID) (TokenPair, er
 		return TokenPair{}, err
 	}
 	refresh := base64.RawURLEncoding.EncodeToString(b)
-	if err := tx.Exec(`INSERT INTO refresh_tokens (session_id, token_hash, expires_at)
-		SELECT ?, ?, least(now() + make_interval(secs => ?), expires_at) FROM sessions WHERE id = ?`,
-		sessionID, hashRefresh(refresh), s.set.RefreshTTL.Seconds(), sessionID).Error; err != nil {
+	var sess struct {
+		OrganizationID uuid.UUID
+		Role           string
+	}
+	if err := tx.Raw(`WITH s AS (SELECT organization_id, role, expires_at FROM sessions WHERE id = ?),
+		t AS (INSERT INTO refresh_tokens (session_id, token_hash, expires_at)
+			SELECT ?, ?, least(now() + make_interval(secs => ?), s.expires_at) FROM s)
+		SELECT organization_id, role FROM s`,
+		sessionID, sessionID, hashRefresh(refresh), s.set.RefreshTTL.Seconds()).Scan(&sess).Error; err != nil {
 		return TokenPair{}, err
 	}
-	access, err := s.tokens.Issue(userID, sessionID)
+	access, err := s.tokens.Issue(userID, sessionID, sess.OrganizationID, sess.Role)
 	if err != nil {
 		return TokenPair{}, err
 	}
@@ -454,6 +460,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (reqctx.Princi
 	}
 	return reqctx.Principal{UserID: uid, OrganizationID: r.OrganizationID, SessionID: sid, Role: r.Role,
 		MustChangePassword: r.MustChangePassword, MustEnrollMFA: r.MustEnrollMFA}, nil
+}
+
+// Claimed returns the caller a verified access token names, for a route
+// that checks the session inside its own transaction (web.SessionInTx):
+// SessionPending, with the organization and role the token carries; false
+// for a token that is not accepted or carries neither.
+func (s *Service) Claimed(token string) (reqctx.Principal, bool) {
+	c, err := s.tokens.ParseClaims(token)
+	if err != nil || c.OrganizationID == uuid.Nil || c.Role == "" {
+		return reqctx.Principal{}, false
+	}
+	return reqctx.Principal{UserID: c.UserID, OrganizationID: c.OrganizationID, SessionID: c.SessionID, Role: c.Role,
+		SessionPending: true, MFARequired: s.set.MFARequired}, true
 }
 
 // sessionRow is what Authenticate reads of a live session.

@@ -62,7 +62,10 @@ func (g *getRow) targets() []any {
 // BEGIN, the row-level security scope and getSQL (the case, the relation,
 // the parts and the audit entry) pipelined in one batch, then, once the
 // case is decrypted, COMMIT. A failure rolls everything back, audit entry
-// included, as access.Act does.
+// included, as access.Act does. For a pending principal (web.SessionInTx)
+// the scope is set by the session check itself (reqctx.SessionCheckSQL):
+// a session it does not confirm rolls back and answers
+// reqctx.ErrSessionUnconfirmed, and the router authenticates in full.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 	p, ok := reqctx.PrincipalFrom(ctx)
 	if !ok {
@@ -77,11 +80,18 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 	err = database.Pipelined(ctx, s.db, func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
 		b.Queue("BEGIN")
-		b.Queue(database.ScopeSQL, p.OrganizationID.String(), p.UserID.String())
+		if p.SessionPending {
+			b.Queue(reqctx.SessionCheckSQL, p.SessionID, p.UserID, p.OrganizationID, p.Role, p.MFARequired)
+		} else {
+			b.Queue(database.ScopeSQL, p.OrganizationID.String(), p.UserID.String())
+		}
 		b.Queue(getSQL(insert), append([]any{id, p.UserID, p.OrganizationID, p.Role}, auditArgs...)...)
 		g, found, err := sendGet(ctx, c, b)
 		if err != nil {
 			return err
+		}
+		if p.SessionPending {
+			reqctx.ConfirmSession(ctx)
 		}
 		if found {
 			if out, err = s.getView(ctx, p, g); err != nil {
@@ -107,10 +117,16 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 func sendGet(ctx context.Context, c *pgx.Conn, b *pgx.Batch) (getRow, bool, error) {
 	br := c.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
-	for range 2 {
-		if _, err := br.Exec(); err != nil {
-			return getRow{}, false, err
-		}
+	if _, err := br.Exec(); err != nil {
+		return getRow{}, false, err
+	}
+	scoped, err := br.Exec()
+	if err != nil {
+		return getRow{}, false, err
+	}
+	if scoped.RowsAffected() != 1 {
+		// A pending session not confirmed: no scope; roll back.
+		return getRow{}, false, reqctx.ErrSessionUnconfirmed
 	}
 	var g getRow
 	rows, err := br.Query()

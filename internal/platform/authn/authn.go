@@ -99,6 +99,13 @@ func GenerateKeyFile(path string) (created bool, err error) {
 type Claims struct {
 	jwt.RegisteredClaims
 	SessionID string `json:"sid"`
+	// OrganizationID and Role are the session's organization and role at
+	// sign-in, so that a route checking the session inside its own
+	// transaction (web.SessionInTx) can decide its permission before the
+	// session is read; that check then requires the session to still have
+	// them.
+	OrganizationID string `json:"org,omitempty"`
+	Role           string `json:"rol,omitempty"`
 }
 
 // Tokens issues and parses access tokens.
@@ -118,8 +125,9 @@ func NewTokens(keys *KeySet, issuer, audience string, ttl time.Duration) *Tokens
 // TTL is the lifetime of an access token.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
-// Issue signs an access token for user in session.
-func (t *Tokens) Issue(userID, sessionID uuid.UUID) (string, error) {
+// Issue signs an access token for user in session, of organization orgID
+// with role.
+func (t *Tokens) Issue(userID, sessionID, orgID uuid.UUID, role string) (string, error) {
 	now := t.now()
 	claims := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -131,7 +139,9 @@ func (t *Tokens) Issue(userID, sessionID uuid.UUID) (string, error) {
 			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
 			ID:        uuid.NewString(),
 		},
-		SessionID: sessionID.String(),
+		SessionID:      sessionID.String(),
+		OrganizationID: orgID.String(),
+		Role:           role,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["kid"] = t.keys.activeID
@@ -142,6 +152,20 @@ func (t *Tokens) Issue(userID, sessionID uuid.UUID) (string, error) {
 // and expiry and returns the user and session it names. Every failure is
 // ErrInvalidToken.
 func (t *Tokens) Parse(raw string) (userID, sessionID uuid.UUID, err error) {
+	c, err := t.ParseClaims(raw)
+	return c.UserID, c.SessionID, err
+}
+
+// Parsed is what an accepted token says: its user and session, and the
+// session's organization and role at sign-in (uuid.Nil and "" in a token
+// that does not carry them).
+type Parsed struct {
+	UserID, SessionID, OrganizationID uuid.UUID
+	Role                              string
+}
+
+// ParseClaims is Parse, with the organization and role the token carries.
+func (t *Tokens) ParseClaims(raw string) (Parsed, error) {
 	p := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(t.issuer),
@@ -152,7 +176,7 @@ func (t *Tokens) Parse(raw string) (userID, sessionID uuid.UUID, err error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	var claims Claims
-	_, err = p.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
+	_, err := p.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
 		kid, _ := tok.Header["kid"].(string)
 		key, ok := t.keys.keys[kid]
 		if !ok {
@@ -161,12 +185,16 @@ func (t *Tokens) Parse(raw string) (userID, sessionID uuid.UUID, err error) {
 		return key.Public(), nil
 	})
 	if err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Parsed{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	uid, err1 := uuid.Parse(claims.Subject)
 	sid, err2 := uuid.Parse(claims.SessionID)
 	if err1 != nil || err2 != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: bad subject or session", ErrInvalidToken)
+		return Parsed{}, fmt.Errorf("%w: bad subject or session", ErrInvalidToken)
 	}
-	return uid, sid, nil
+	out := Parsed{UserID: uid, SessionID: sid, Role: claims.Role}
+	if org, err := uuid.Parse(claims.OrganizationID); err == nil {
+		out.OrganizationID = org
+	}
+	return out, nil
 }

@@ -263,5 +263,8 @@ func InCallerTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, p reqctx.
 	if !ok {
 		return apperr.Unauthorized("sign in first")
 	}
+	if p.SessionPending {
+		return reqctx.ErrSessionUnconfirmed
+	}
 	return apperr.Wrap(InOrgTx(ctx, db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) }))
 }

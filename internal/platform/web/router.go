@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -23,6 +24,10 @@ type Guard interface {
 	Allowed(role string, p authz.Permission) bool
 	// Denied records an authorization denial in the audit trail.
 	Denied(ctx context.Context, p authz.Permission)
+	// Claimed returns the caller a verified token names, its session still
+	// to be checked (reqctx.Principal.SessionPending), for SessionInTx
+	// routes; false when the token does not say enough.
+	Claimed(token string) (reqctx.Principal, bool)
 }
 
 // Route is one route of the API: its method and path, who may call it and
@@ -46,6 +51,10 @@ type Route struct {
 	// ended periods: it may be served from a standby, its session checked
 	// there while the primary is away (docs/adr/0014).
 	StandbyRead bool
+	// SessionInTx marks a hot route whose handler checks the session in
+	// the first statement of its own transaction (reqctx.SessionCheckSQL)
+	// instead of a round trip of its own before it; see guarded.
+	SessionInTx bool
 	// Handler answers the route.
 	Handler echo.HandlerFunc
 }
@@ -77,6 +86,10 @@ func DuringMFAEnrollment() RouteOption { return func(rt *Route) { rt.DuringMFAEn
 
 // StandbyRead marks a route served from a standby when there is one.
 func StandbyRead() RouteOption { return func(rt *Route) { rt.StandbyRead = true } }
+
+// SessionInTx lets the route's handler check the session inside its own
+// transaction (Route.SessionInTx).
+func SessionInTx() RouteOption { return func(rt *Route) { rt.SessionInTx = true } }
 
 // MFAEnrollmentRoute is the route an account without a required second
 // factor is sent to.
@@ -170,6 +183,9 @@ func (r *Router) guarded(rt Route, h echo.HandlerFunc) echo.HandlerFunc {
 		if rt.StandbyRead {
 			ctx = reqctx.WithStandbyRead(ctx)
 		}
+		if done, err := r.pending(c, rt, perm, h, token); done {
+			return err
+		}
 		p, err := r.guard.Authenticate(ctx, token)
 		if err != nil {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="jardam", error="invalid_token"`)
@@ -189,6 +205,37 @@ func (r *Router) guarded(rt Route, h echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return h(c)
 	}
+}
+
+// pending answers a SessionInTx route with the principal its token claims,
+// the session checked inside the handler's transaction: done is false (the
+// caller authenticates in full) when the token does not carry its
+// organization and role, when the claimed role lacks perm (a denial is
+// only recorded for a confirmed caller), or when the handler answered
+// without confirming the session (reqctx.ConfirmSession: then it committed
+// nothing, since only a confirmed session commits, and its answer is
+// dropped), so that a revoked or changed session, a disabled account or one that must
+// change its password answers exactly as on every other route.
+func (r *Router) pending(c echo.Context, rt Route, perm authz.Permission, h echo.HandlerFunc, token string) (done bool, err error) {
+	if !rt.SessionInTx {
+		return false, nil
+	}
+	p, ok := r.guard.Claimed(token)
+	if !ok || !r.guard.Allowed(p.Role, perm) {
+		return false, nil
+	}
+	req := c.Request()
+	ctx, confirmed := reqctx.WithSessionConfirmation(reqctx.WithPrincipal(req.Context(), p))
+	c.SetRequest(req.WithContext(ctx))
+	err = h(c)
+	if !confirmed() {
+		if c.Response().Committed {
+			return true, errors.New("web: a SessionInTx handler answered without confirming the session")
+		}
+		c.SetRequest(req)
+		return false, nil
+	}
+	return true, err
 }
 
 func bearer(h string) (string, bool) {

@@ -1,0 +1,80 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/jardam-kg/jardam/internal/api/apitest"
+)
+
+// A case read checks the caller's session in the first statement of its
+// own transaction (web.SessionInTx): every session the other routes refuse
+// is refused here at once, with the same answer, and leaves no case.read
+// entry; a confirmed read leaves exactly one.
+func TestCaseReadChecksTheSessionInItsTransaction(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	const email = "caseworker@sezim.kg"
+	token := env.Token(email)
+	id := newCase(t, env, token, nil)["id"].(string)
+	path := "/api/v1/cases/" + id
+	reads := func() int64 {
+		return env.Count(`SELECT count(*) FROM audit_entries WHERE action = 'case.read' AND object_id = ?`, id)
+	}
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token}); r.Status != http.StatusOK {
+		t.Fatalf("read: %d %s", r.Status, r.Body)
+	}
+	if n := reads(); n != 1 {
+		t.Fatalf("case.read entries after one read: %d", n)
+	}
+	user := env.UserID(email)
+	change := func(t *testing.T, set, undo string) {
+		t.Helper()
+		if err := env.DB.App.Exec(`UPDATE users SET `+set+` WHERE id = ?`, user).Error; err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = env.DB.App.Exec(`UPDATE users SET `+undo+` WHERE id = ?`, user).Error })
+	}
+	t.Run("LoggedOutSessionIs401", func(t *testing.T) {
+		pair := env.Login(email)
+		if r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/auth/logout", Body: map[string]string{"refresh_token": pair.RefreshToken}}); r.Status != http.StatusNoContent {
+			t.Fatalf("logout: %d", r.Status)
+		}
+		if r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: pair.AccessToken}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("read with a logged-out session: %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("MustChangePasswordIs403", func(t *testing.T) {
+		change(t, "must_change_password = true", "must_change_password = false")
+		if r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token}); r.Status != http.StatusForbidden {
+			t.Fatalf("read while the password must change: %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("DisabledAccountIs401", func(t *testing.T) {
+		change(t, "status = 'disabled', disabled_at = now()", "status = 'active', disabled_at = NULL")
+		if r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("read by a disabled account: %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("ChangedRoleIs401", func(t *testing.T) {
+		change(t, "role = 'supervisor'", "role = 'caseworker'")
+		if r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("read with the token of a changed role: %d %s", r.Status, r.Body)
+		}
+	})
+	if n := reads(); n != 1 {
+		t.Fatalf("case.read entries after refused reads: %d, want 1", n)
+	}
+	t.Run("UnknownCaseIs404AndAuditedOnce", func(t *testing.T) {
+		other := uuid.NewString()
+		if r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + other, Token: token}); r.Status != http.StatusNotFound {
+			t.Fatalf("read of a missing case: %d %s", r.Status, r.Body)
+		}
+		env.ExpectCount(t, 1, "not_found entries", `SELECT count(*) FROM audit_entries WHERE action = 'case.read' AND object_id = ? AND outcome = 'not_found'`, other)
+	})
+	if r := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: token}); r.Status != http.StatusOK {
+		t.Fatalf("read after the account was restored: %d %s", r.Status, r.Body)
+	}
+}
