@@ -117,7 +117,7 @@ func (h handlers) routes() []web.Route {
 
 		// Case records: stages, plan, assistance and notes.
 		web.Post("/api/v1/cases", authz.CaseCreate, h.cases.Create),
-		web.Get("/api/v1/cases", authz.CaseList, h.cases.List),
+		web.Get("/api/v1/cases", authz.CaseList, h.cases.List, web.SessionInTx()),
 		web.Post("/api/v1/cases/search", authz.CaseSearch, h.cases.Search),
 		web.Post("/api/v1/cases/duplicates", authz.CaseDuplicateCheck, h.cases.Duplicates),
 		web.Get("/api/v1/cases/:id", authz.CaseRead, h.cases.Get, web.SessionInTx()),

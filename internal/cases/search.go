@@ -230,9 +230,7 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 			return err
 		}
 		out = web.NewList(cs, pg.Limit, sortKey(f.Sort))
-		if err := setRelations(tx, p, out.Items); err != nil {
-			return err
-		}
+		setRelations(p, out.Items)
 		if err := setAssignedWorkers(tx, p, out.Items); err != nil {
 			return err
 		}
@@ -275,32 +273,19 @@ func setAssignedWorkers(tx *gorm.DB, p reqctx.Principal, cs []Case) error {
 
 // setRelations tells, for each listed case, how the caller reaches it:
 // through a referral to their organization (the case is another
-// organization's), as a worker assigned to it, or through their
-// organization.
-func setRelations(tx *gorm.DB, p reqctx.Principal, cs []Case) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	ids := make([]uuid.UUID, len(cs))
-	for i, c := range cs {
-		ids[i] = c.ID
-	}
-	var mine []uuid.UUID
-	if err := tx.Raw(`SELECT a.case_id FROM case_assignments a WHERE a.user_id = ? AND a.case_id = ANY(?)`,
-		p.UserID, database.Array[uuid.UUID](ids)).Scan(&mine).Error; err != nil {
-		return err
-	}
+// organization's), as a worker assigned to it (among the assigned workers
+// the case's parts already read), or through their organization.
+func setRelations(p reqctx.Principal, cs []Case) {
 	for i := range cs {
 		switch {
 		case cs[i].OwnerOrganizationID != p.OrganizationID:
 			cs[i].Relation = RelationReferral
-		case slices.Contains(mine, cs[i].ID):
+		case slices.Contains(cs[i].AssignedUserIDs, p.UserID):
 			cs[i].Relation = RelationAssigned
 		default:
 			cs[i].Relation = RelationOrganization
 		}
 	}
-	return nil
 }
 
 // namesFor returns, per listed case, what a list or a search decrypts: the

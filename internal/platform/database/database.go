@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	neturl "net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -264,7 +265,52 @@ func InCallerTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, p reqctx.
 		return apperr.Unauthorized("sign in first")
 	}
 	if p.SessionPending {
-		return reqctx.ErrSessionUnconfirmed
+		return inPendingTx(ctx, db, p, fn)
 	}
 	return apperr.Wrap(InOrgTx(ctx, db, p.OrganizationID, p.UserID, func(tx *gorm.DB) error { return fn(tx, p) }))
+}
+
+// sessionConfirmed runs reqctx.SessionCheckSQL for p in tx: true when it
+// found the session (one row), the scope then set.
+func sessionConfirmed(tx *gorm.DB, p reqctx.Principal) (bool, error) {
+	rows, err := tx.Raw(placeholders.ReplaceAllString(reqctx.SessionCheckSQL, "?"),
+		p.SessionID, p.UserID, p.OrganizationID, p.Role, p.MFARequired).Rows()
+	if err != nil {
+		return false, err
+	}
+	defer func() { _ = rows.Close() }()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n == 1, rows.Err()
+}
+
+// placeholders are pgx's numbered parameters, which SessionCheckSQL uses
+// once each and in order.
+var placeholders = regexp.MustCompile(`\$[0-9]+`)
+
+// inPendingTx is InCallerTx for a principal whose session is still to be
+// checked (reqctx.Principal.SessionPending, a web.SessionInTx route): the
+// transaction's first statement checks the session and sets the scope
+// from it (reqctx.SessionCheckSQL), in place of Scope, so the check costs
+// no round trip of its own. A session it does not confirm rolls back and
+// answers reqctx.ErrSessionUnconfirmed (the router then authenticates in
+// full); a confirmed one is recorded (reqctx.ConfirmSession).
+func inPendingTx(ctx context.Context, db *gorm.DB, p reqctx.Principal, fn func(tx *gorm.DB, p reqctx.Principal) error) error {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ok, err := sessionConfirmed(tx, p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return reqctx.ErrSessionUnconfirmed
+		}
+		reqctx.ConfirmSession(ctx)
+		return fn(tx, p)
+	})
+	if errors.Is(err, reqctx.ErrSessionUnconfirmed) {
+		return err
+	}
+	return apperr.Wrap(err)
 }

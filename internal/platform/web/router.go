@@ -211,10 +211,10 @@ func (r *Router) guarded(rt Route, h echo.HandlerFunc) echo.HandlerFunc {
 // the session checked inside the handler's transaction: done is false (the
 // caller authenticates in full) when the token does not carry its
 // organization and role, when the claimed role lacks perm (a denial is
-// only recorded for a confirmed caller), or when the handler answered
-// without confirming the session (reqctx.ConfirmSession: then it committed
-// nothing, since only a confirmed session commits, and its answer is
-// dropped), so that a revoked or changed session, a disabled account or one that must
+// only recorded for a confirmed caller), or when the handler refused the
+// request without confirming the session (refusedBeforeSession; it then
+// committed nothing, since only a confirmed session commits, and its answer
+// is dropped), so that a revoked or changed session, a disabled account or one that must
 // change its password answers exactly as on every other route.
 func (r *Router) pending(c echo.Context, rt Route, perm authz.Permission, h echo.HandlerFunc, token string) (done bool, err error) {
 	if !rt.SessionInTx {
@@ -232,10 +232,28 @@ func (r *Router) pending(c echo.Context, rt Route, perm authz.Permission, h echo
 		if c.Response().Committed {
 			return true, errors.New("web: a SessionInTx handler answered without confirming the session")
 		}
+		if !refusedBeforeSession(err) {
+			// The transaction failed before the session was read (the
+			// database is away): the full check would fail the same way.
+			return true, err
+		}
 		c.SetRequest(req)
 		return false, nil
 	}
 	return true, err
+}
+
+// refusedBeforeSession reports whether a SessionInTx handler's error
+// without a confirmed session is one to answer only after the full check:
+// the session not confirmed, or a refusal of the request itself (a bad
+// parameter) that a caller without a live session must not get instead of
+// 401. An internal or unavailable error is answered as it is.
+func refusedBeforeSession(err error) bool {
+	if errors.Is(err, reqctx.ErrSessionUnconfirmed) {
+		return true
+	}
+	e, ok := apperr.As(err)
+	return ok && e.Kind != apperr.KindInternal && e.Kind != apperr.KindUnavailable
 }
 
 func bearer(h string) (string, bool) {
