@@ -53,7 +53,9 @@ type Route struct {
 	StandbyRead bool
 	// SessionInTx marks a hot route whose handler checks the session in
 	// the first statement of its own transaction (reqctx.SessionCheckSQL)
-	// instead of a round trip of its own before it; see guarded.
+	// instead of a round trip of its own before it; see guarded. GET
+	// routes only: a handler whose session it does not confirm is called
+	// again after the full check, and a request body is read once.
 	SessionInTx bool
 	// Handler answers the route.
 	Handler echo.HandlerFunc
@@ -140,7 +142,7 @@ func Public(method, path string, h echo.HandlerFunc) Route {
 // must enroll a second factor first (the detail names the enrollment
 // route). Mount refuses, adding none of them, a route without a handler, a
 // route that is neither public nor needs a permission (deny by default),
-// and a route added twice.
+// a route added twice, and a SessionInTx route that is not a GET.
 func (r *Router) Mount(routes ...Route) error {
 	seen := map[string]bool{}
 	for _, rt := range r.routes {
@@ -157,6 +159,8 @@ func (r *Router) Mount(routes ...Route) error {
 			return fmt.Errorf("route %s declares no permission", key)
 		case seen[key]:
 			return fmt.Errorf("route %s is added twice", key)
+		case rt.SessionInTx && rt.Method != http.MethodGet:
+			return fmt.Errorf("route %s checks its session in its transaction but is not a GET", key)
 		}
 		seen[key] = true
 	}

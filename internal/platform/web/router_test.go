@@ -19,7 +19,8 @@ func TestMountRefusesARouteWithoutAPermission(t *testing.T) {
 			rt.Public = true
 			return rt
 		}(),
-		"NoHandler": Get("/api/v1/x", authz.CaseRead, nil),
+		"NoHandler":         Get("/api/v1/x", authz.CaseRead, nil),
+		"SessionInTxOnPost": Post("/api/v1/x", authz.CaseCreate, ok, SessionInTx()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := echo.New()
