@@ -40,12 +40,14 @@ var minimalSQL = map[string]string{
 			(SELECT array_agg(a.user_id) FROM case_assignments a WHERE a.case_id = c.id) AS assigned,
 			(SELECT count(*) FROM audit) AS audited
 		FROM c`,
-	// A page of 50 of the caseworker's cases, newest first, with their
-	// assignments and keys, and one audit entry per case returned.
+	// A page of 50 of the caseworker's cases, newest first (on the index
+	// of the assignments by user and case creation, as the server reads
+	// them), with their assignments and keys, and one audit entry per case
+	// returned.
 	"list-cases": `WITH page AS (
 			SELECT c.*, k.key_version, k.master_version, k.wrapped
 			FROM case_assignments a JOIN cases c ON c.id = a.case_id JOIN case_keys k ON k.case_id = c.id
-			WHERE a.user_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT 51),
+			WHERE a.user_id = $1 ORDER BY a.case_created_at DESC, a.case_id DESC LIMIT 51),
 		audit AS (
 			INSERT INTO audit_entries (actor_id, organization_id, role, action, object_type, object_id, outcome)
 			SELECT $1, $2, 'caseworker', 'case.list', 'case', p.id::text, 'success' FROM page p RETURNING 1)
