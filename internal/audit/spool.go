@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/platform/database"
+	"github.com/jardam-kg/jardam/internal/platform/keyfile"
 )
 
 // Spool is a local append-only file (JARDAM_AUDIT_SPOOL_FILE) that keeps
@@ -159,24 +160,12 @@ func (s *Spool) dropFirst(n int) error {
 		err = os.Rename(tmp, s.path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(s.path))
+		err = keyfile.SyncDir(filepath.Dir(s.path))
 	}
 	if err != nil {
 		return fmt.Errorf("audit spool: %w", err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // RecordDurably records a read served without the primary's transaction

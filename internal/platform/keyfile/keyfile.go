@@ -29,7 +29,7 @@ func Create(path string, content []byte) error {
 	if err := os.Link(tmp.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
 // writeSynced writes content to f (created 0600 by os.CreateTemp), syncs
@@ -48,9 +48,10 @@ func writeSynced(f *os.File, content []byte) error {
 	return nil
 }
 
-// syncDir makes the new directory entry durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir) // #nosec G304 -- the key directory the operator named
+// SyncDir makes the entries of directory dir (a file created or renamed
+// in it) durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir) // #nosec G304 -- a directory the operator named
 	if err != nil {
 		return err
 	}
