@@ -75,12 +75,26 @@ func pdfText(t *testing.T, pdf []byte) string {
 		t.Fatalf("not a whole PDF (%d bytes)", len(pdf))
 	}
 	var out strings.Builder
-	streams := regexp.MustCompile(`(?s)/Filter /FlateDecode[^>]*>>\s*stream\r?\n(.*?)\r?\nendstream`).FindAllSubmatch(pdf, -1)
-	if len(streams) == 0 {
-		t.Fatal("no stream in the PDF")
-	}
-	for _, s := range streams {
-		zr, err := zlib.NewReader(bytes.NewReader(s[1]))
+	// A stream is read by its /Length: its compressed bytes may themselves end in
+	// a carriage return or hold "endstream".
+	length := regexp.MustCompile(`/Length\s+(\d+)`)
+	heads := regexp.MustCompile(`<<([^<>]*)>>\s*stream\r?\n`).FindAllSubmatchIndex(pdf, -1)
+	inflated := 0
+	for _, h := range heads {
+		dict := pdf[h[2]:h[3]]
+		if !bytes.Contains(dict, []byte("/FlateDecode")) {
+			continue
+		}
+		m := length.FindSubmatch(dict)
+		if m == nil {
+			t.Fatalf("a stream without a direct /Length: %q", dict)
+		}
+		n, err := strconv.Atoi(string(m[1]))
+		if err != nil || h[1]+n > len(pdf) {
+			t.Fatalf("a stream's length %q does not fit the PDF", m[1])
+		}
+		inflated++
+		zr, err := zlib.NewReader(bytes.NewReader(pdf[h[1] : h[1]+n]))
 		if err != nil {
 			t.Fatalf("a stream does not inflate: %v", err)
 		}
@@ -92,6 +106,9 @@ func pdfText(t *testing.T, pdf []byte) string {
 			out.WriteString(str)
 			out.WriteString(" ")
 		}
+	}
+	if inflated == 0 {
+		t.Fatal("no stream in the PDF")
 	}
 	return out.String()
 }
