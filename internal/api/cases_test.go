@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -340,6 +341,73 @@ func TestIdempotentCreateMakesOneCase(t *testing.T) {
 	body["sex"] = "female"
 	if r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker, Body: body, Header: hdr}); r.Status != http.StatusConflict {
 		t.Fatalf("same key, other body: %d", r.Status)
+	}
+}
+
+// TestCreateWritesEveryPart checks a new case's parts, its measures and a
+// day-old idempotency key, which a new request takes over.
+func TestCreateWritesEveryPart(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	worker := env.Token("caseworker@sezim.kg")
+	post := func(body map[string]any, key string) *apitest.Response {
+		req := apitest.Request{Method: http.MethodPost, Path: "/api/v1/cases", Token: worker, Body: body}
+		if key != "" {
+			req.Header = map[string]string{"Idempotency-Key": key}
+		}
+		return env.Do(req)
+	}
+	body := map[string]any{"identity": map[string]any{"given_name": "Нуржан", "family_name": "Асанова", "birth_date": "2001-02-03",
+		"document_number": "AN 7654321"}, "sex": "female", "measure_codes": []string{"3.1"},
+		"trafficking_events": []map[string]any{{"kind": "recruitment", "country": "KG", "year_month": "2025-01"},
+			{"kind": "exploitation", "country": "RU", "region": "Moscow", "year_month": "2025-03", "details": "a market stall"}}}
+	r := post(body, "")
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	c := r.Map(t)
+	if !regexp.MustCompile(`^SEZIM-\d{4}-\d{4,}$`).MatchString(c["code"].(string)) || c["version"].(float64) != 1 {
+		t.Fatalf("code %v, version %v", c["code"], c["version"])
+	}
+	if ev := c["trafficking_events"].([]any); len(ev) != 2 || ev[1].(map[string]any)["details"] != "a market stall" {
+		t.Fatalf("events read back: %v", ev)
+	}
+	id := c["id"].(string)
+	for what, q := range map[string]string{
+		"key":                    `SELECT count(*) FROM case_keys WHERE case_id = $1`,
+		"assignment":             `SELECT count(*) FROM case_assignments WHERE case_id = $1`,
+		"stage move":             `SELECT count(*) FROM case_stage_moves WHERE case_id = $1 AND to_stage = 'identification'`,
+		"audit":                  `SELECT count(*) FROM audit_entries WHERE object_id = $1::text AND action = 'case.create' AND outcome = 'success'`,
+		"blind index tokens (3)": `SELECT count(*) / 3 FROM case_blind_index WHERE case_id = $1`,
+		"events (2)":             `SELECT count(*) / 2 FROM case_events WHERE case_id = $1`,
+	} {
+		if n := env.DB.Count(t, q, id); n != 1 {
+			t.Errorf("%s: %d", what, n)
+		}
+	}
+	cases := env.DB.Count(t, `SELECT count(*) FROM cases`)
+	for codes, want := range map[string]string{`["9.99"]`: "must name existing", `["3.1","3.1"]`: "must not repeat"} {
+		var mc []string
+		_ = json.Unmarshal([]byte(codes), &mc)
+		body["measure_codes"] = mc
+		if r := post(body, ""); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "measure_codes") ||
+			!strings.Contains(string(r.Body), want) {
+			t.Fatalf("measures %s: %d %s", codes, r.Status, r.Body)
+		}
+	}
+	if n := env.DB.Count(t, `SELECT count(*) FROM cases`); n != cases {
+		t.Fatalf("cases after refused creates: %d, want %d", n, cases)
+	}
+	delete(body, "measure_codes")
+	first := post(body, "day-old")
+	if first.Status != http.StatusCreated {
+		t.Fatalf("first with a key: %d", first.Status)
+	}
+	env.DB.Exec(t, `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'day-old'`)
+	body["sex"] = "male"
+	again := post(body, "day-old")
+	if again.Status != http.StatusCreated || again.Map(t)["id"] == first.Map(t)["id"] {
+		t.Fatalf("a day-old key taken over: %d %s", again.Status, again.Body)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -110,6 +111,23 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 	if f.AssignedUserIDs != nil {
 		return CreateResult{}, apperr.Invalid("assigned_user_ids", "cannot be set when opening a case; the creator is assigned")
 	}
+	if idemKey != "" {
+		if err := idempotency.Check(idemKey); err != nil {
+			return CreateResult{}, err
+		}
+	}
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return CreateResult{}, apperr.Unauthorized("sign in first")
+	}
+	if !p.SessionPending {
+		c, err := s.createPipelined(ctx, p, uuid.New(), f, idemKey, body)
+		if !errors.Is(err, errKeyHeld) {
+			return CreateResult{Case: c}, apperr.Wrap(err)
+		}
+	}
+	// A retry under a held key (or a session still to be confirmed): the
+	// claim decides in the transaction whether to replay or refuse it.
 	return access.Do(ctx, s.db, "case.create", func(tx *gorm.DB, p reqctx.Principal) (CreateResult, uuid.UUID, error) {
 		id := uuid.New()
 		replay, err := s.claim(tx, p, "POST /api/v1/cases", idemKey, body, id)

@@ -82,6 +82,23 @@ func CheckCodes(ctx context.Context, tx *gorm.DB, field string, codes []string) 
 	if len(codes) == 0 {
 		return nil
 	}
+	if err := ValidCodes(field, codes); err != nil {
+		return err
+	}
+	var found []string
+	if err := tx.WithContext(ctx).Raw(`SELECT code FROM measures WHERE code IN ? FOR KEY SHARE`, codes).
+		Scan(&found).Error; err != nil {
+		return err
+	}
+	if len(found) != len(codes) {
+		return ErrUnknownCodes(field)
+	}
+	return nil
+}
+
+// ValidCodes answers a validation error naming field unless codes are
+// measure codes, none repeated; whether the measures exist is CheckCodes'.
+func ValidCodes(field string, codes []string) error {
 	seen := map[string]bool{}
 	for _, c := range codes {
 		if !IsCode(c) {
@@ -92,15 +109,13 @@ func CheckCodes(ctx context.Context, tx *gorm.DB, field string, codes []string) 
 		}
 		seen[c] = true
 	}
-	var found []string
-	if err := tx.WithContext(ctx).Raw(`SELECT code FROM measures WHERE code IN ? FOR KEY SHARE`, codes).
-		Scan(&found).Error; err != nil {
-		return err
-	}
-	if len(found) != len(codes) {
-		return apperr.Invalid(field, "must name existing Program measures")
-	}
 	return nil
+}
+
+// ErrUnknownCodes is the validation error naming field when codes name a
+// measure that does not exist.
+func ErrUnknownCodes(field string) error {
+	return apperr.Invalid(field, "must name existing Program measures")
 }
 
 // DefaultFor returns the code of the measure offered by default for
