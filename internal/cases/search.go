@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -220,56 +221,55 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 			return `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter + cond + tail
 		}
 		_, tail := pg.Keyset("c."+f.Sort, "c.id", args)
-		q := `SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail
-		var rows []row
-		if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
+		// The page with each case's parts and the caller's organization's
+		// workers on it, in one statement.
+		q := `SELECT c.*, c.id AS case_id, ` + strings.ReplaceAll(partsColumns, "p.id", "c.id") + `, ` + workersColumn + `
+			FROM (SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail + `) c
+			LEFT JOIN case_keys k ON k.case_id = c.id
+			ORDER BY c.` + f.Sort + ` DESC, c.id DESC`
+		var page []listRow
+		if err := tx.Raw(q, args).Scan(&page).Error; err != nil {
 			return err
 		}
-		cs, err := s.readCases(ctx, tx, rows, s.namesFor(ctx, tx, p, rows))
+		rows, partRows := make([]row, len(page)), make([]partsRow, len(page))
+		for i, r := range page {
+			rows[i], partRows[i] = r.Case, r.Parts
+		}
+		parts, err := decodeParts(partRows)
 		if err != nil {
 			return err
 		}
-		out = web.NewList(cs, pg.Limit, sortKey(f.Sort))
-		setRelations(p, out.Items)
-		if err := setAssignedWorkers(tx, p, out.Items); err != nil {
+		cs, err := s.assemble(ctx, rows, parts, s.namesFor(ctx, tx, p, rows))
+		if err != nil {
 			return err
 		}
+		for i := range cs {
+			cs[i].AssignedWorkers = []Worker{}
+			if err := unmarshalAll(page[i].Workers, &cs[i].AssignedWorkers); err != nil {
+				return fmt.Errorf("case %s: %w", cs[i].ID, err)
+			}
+		}
+		out = web.NewList(cs, pg.Limit, sortKey(f.Sort))
+		setRelations(p, out.Items)
 		return recordNamesRead(ctx, tx, audit.ActionCaseList, out.Items)
 	})
 	return out, err
 }
 
-// setAssignedWorkers names, for each listed case, the workers of the
-// caller's organization assigned to it (none on a case referred to the
-// caller's organization: its workers are the owner's).
-func setAssignedWorkers(tx *gorm.DB, p reqctx.Principal, cs []Case) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	ids := make([]uuid.UUID, len(cs))
-	for i, c := range cs {
-		ids[i] = c.ID
-	}
-	var rows []struct {
-		CaseID uuid.UUID
-		ID     uuid.UUID
-		Name   string
-	}
-	if err := tx.Raw(`SELECT a.case_id, u.id, u.name FROM case_assignments a JOIN users u ON u.id = a.user_id
-		WHERE a.case_id = ANY(?) AND u.organization_id = ? ORDER BY a.assigned_at, u.id`,
-		database.Array[uuid.UUID](ids), p.OrganizationID).Scan(&rows).Error; err != nil {
-		return err
-	}
-	for i := range cs {
-		cs[i].AssignedWorkers = []Worker{}
-		for _, r := range rows {
-			if r.CaseID == cs[i].ID {
-				cs[i].AssignedWorkers = append(cs[i].AssignedWorkers, Worker{ID: r.ID, Name: r.Name})
-			}
-		}
-	}
-	return nil
+// listRow is a row of the case list: the case, its parts and the
+// workers of workersColumn.
+type listRow struct {
+	Case    row      `gorm:"embedded"`
+	Parts   partsRow `gorm:"embedded"`
+	Workers []byte
 }
+
+// workersColumn names, for the listed case c.id, the workers of the
+// caller's organization (@org) assigned to it (none on a case referred to
+// the caller's organization: its workers are the owner's).
+const workersColumn = `(SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY a.assigned_at, u.id)
+		FROM case_assignments a JOIN users u ON u.id = a.user_id
+		WHERE a.case_id = c.id AND u.organization_id = @org) AS workers`
 
 // setRelations tells, for each listed case, how the caller reaches it:
 // through a referral to their organization (the case is another
