@@ -180,80 +180,95 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 	}
 	var out web.List[Case]
 	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
-		owned, referred, args := access.VisibleCasesBranches(p)
-		if f.Sort != SortCreatedAt {
-			// Sorted otherwise than by creation, each branch walks the
-			// case rows in that order (the caseworker's assignments carry
-			// the creation time only); f.Sort is one of ListSorts.
-			owned.KeyTime, owned.KeyID = "c."+f.Sort, "c.id"
-			referred.KeyTime, referred.KeyID = "c."+f.Sort, "c.id"
-		}
-		filter := ""
-		add := func(c, name string, v any) { filter += " AND " + c; args[name] = v }
-		if f.Code != "" {
-			add("c.code = @code", "code", f.Code)
-		}
-		if f.Stage != "" {
-			add("c.stage = @stage", "stage", f.Stage)
-		}
-		if f.Status != "" {
-			add("c.status = @status", "status", f.Status)
-		}
-		if f.RiskLevel != "" {
-			add("c.risk_level = @risk", "risk", f.RiskLevel)
-		}
-		if f.AssignedUserID != uuid.Nil {
-			add("EXISTS (SELECT 1 FROM case_assignments a2 WHERE a2.case_id = c.id AND a2.user_id = @assignee)", "assignee", f.AssignedUserID)
-		}
-		if f.Unassigned {
-			filter += " AND NOT EXISTS (SELECT 1 FROM case_assignments a3 WHERE a3.case_id = c.id)"
-		}
-		if f.IdentifiedFrom != nil {
-			add("c.identified_at >= @from", "from", *f.IdentifiedFrom)
-		}
-		if f.IdentifiedTo != nil {
-			add("c.identified_at < @to", "to", *f.IdentifiedTo)
-		}
-		// The owned and the referred cases, each newest first on its own
-		// index and cut to the page, merged (see access.VisibleCasesBranches).
-		branch := func(b access.Branch) string {
-			cond, tail := pg.Keyset(b.KeyTime, b.KeyID, args)
-			return `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter + cond + tail
-		}
-		_, tail := pg.Keyset("c."+f.Sort, "c.id", args)
-		// The page with each case's parts and the caller's organization's
-		// workers on it, in one statement.
-		q := `SELECT c.*, c.id AS case_id, ` + strings.ReplaceAll(partsColumns, "p.id", "c.id") + `, ` + workersColumn + `
-			FROM (SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail + `) c
-			LEFT JOIN case_keys k ON k.case_id = c.id
-			ORDER BY c.` + f.Sort + ` DESC, c.id DESC`
+		q, args := listSQL(p, f, pg)
 		var page []listRow
 		if err := tx.Raw(q, args).Scan(&page).Error; err != nil {
 			return err
 		}
-		rows, partRows := make([]row, len(page)), make([]partsRow, len(page))
-		for i, r := range page {
-			rows[i], partRows[i] = r.Case, r.Parts
-		}
-		parts, err := decodeParts(partRows)
+		cs, err := s.listed(ctx, tx, p, page)
 		if err != nil {
 			return err
-		}
-		cs, err := s.assemble(ctx, rows, parts, s.namesFor(ctx, tx, p, rows))
-		if err != nil {
-			return err
-		}
-		for i := range cs {
-			cs[i].AssignedWorkers = []Worker{}
-			if err := unmarshalAll(page[i].Workers, &cs[i].AssignedWorkers); err != nil {
-				return fmt.Errorf("case %s: %w", cs[i].ID, err)
-			}
 		}
 		out = web.NewList(cs, pg.Limit, sortKey(f.Sort))
 		setRelations(p, out.Items)
 		return recordNamesRead(ctx, tx, audit.ActionCaseList, out.Items)
 	})
 	return out, err
+}
+
+// listSQL is the statement of the list page pg of the cases p sees under
+// the filter f, with its named arguments: the owned and the referred
+// cases, each newest first on its own index and cut to the page, merged
+// (see access.VisibleCasesBranches), with each case's parts and the
+// caller's organization's workers on it.
+func listSQL(p reqctx.Principal, f Filter, pg web.Page) (string, map[string]any) {
+	owned, referred, args := access.VisibleCasesBranches(p)
+	if f.Sort != SortCreatedAt {
+		// Sorted otherwise than by creation, each branch walks the
+		// case rows in that order (the caseworker's assignments carry
+		// the creation time only); f.Sort is one of ListSorts.
+		owned.KeyTime, owned.KeyID = "c."+f.Sort, "c.id"
+		referred.KeyTime, referred.KeyID = "c."+f.Sort, "c.id"
+	}
+	filter := ""
+	add := func(c, name string, v any) { filter += " AND " + c; args[name] = v }
+	if f.Code != "" {
+		add("c.code = @code", "code", f.Code)
+	}
+	if f.Stage != "" {
+		add("c.stage = @stage", "stage", f.Stage)
+	}
+	if f.Status != "" {
+		add("c.status = @status", "status", f.Status)
+	}
+	if f.RiskLevel != "" {
+		add("c.risk_level = @risk", "risk", f.RiskLevel)
+	}
+	if f.AssignedUserID != uuid.Nil {
+		add("EXISTS (SELECT 1 FROM case_assignments a2 WHERE a2.case_id = c.id AND a2.user_id = @assignee)", "assignee", f.AssignedUserID)
+	}
+	if f.Unassigned {
+		filter += " AND NOT EXISTS (SELECT 1 FROM case_assignments a3 WHERE a3.case_id = c.id)"
+	}
+	if f.IdentifiedFrom != nil {
+		add("c.identified_at >= @from", "from", *f.IdentifiedFrom)
+	}
+	if f.IdentifiedTo != nil {
+		add("c.identified_at < @to", "to", *f.IdentifiedTo)
+	}
+	branch := func(b access.Branch) string {
+		cond, tail := pg.Keyset(b.KeyTime, b.KeyID, args)
+		return `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter + cond + tail
+	}
+	_, tail := pg.Keyset("c."+f.Sort, "c.id", args)
+	return `SELECT c.*, c.id AS case_id, ` + strings.ReplaceAll(partsColumns, "p.id", "c.id") + `, ` + workersColumn + `
+		FROM (SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail + `) c
+		LEFT JOIN case_keys k ON k.case_id = c.id
+		ORDER BY c.` + f.Sort + ` DESC, c.id DESC`, args
+}
+
+// listed assembles the case views of a list page, with the names p may
+// read and the workers listed.
+func (s *Service) listed(ctx context.Context, tx *gorm.DB, p reqctx.Principal, page []listRow) ([]Case, error) {
+	rows, partRows := make([]row, len(page)), make([]partsRow, len(page))
+	for i, r := range page {
+		rows[i], partRows[i] = r.Case, r.Parts
+	}
+	parts, err := decodeParts(partRows)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := s.assemble(ctx, rows, parts, s.namesFor(ctx, tx, p, rows))
+	if err != nil {
+		return nil, err
+	}
+	for i := range cs {
+		cs[i].AssignedWorkers = []Worker{}
+		if err := unmarshalAll(page[i].Workers, &cs[i].AssignedWorkers); err != nil {
+			return nil, fmt.Errorf("case %s: %w", cs[i].ID, err)
+		}
+	}
+	return cs, nil
 }
 
 // listRow is a row of the case list: the case, its parts and the
