@@ -23,7 +23,7 @@ var accounts = map[string]string{
 }
 
 // allFlows are the flows, in the order they run.
-var allFlows = []string{"sign-in", "create-case", "read-case", "list-cases", "refer-accept", "stats-table", "half-year-report"}
+var allFlows = []string{"sign-in", "create-case", "read-case", "list-cases", "refer-accept", "stats-table", "half-year-report", "stats-all"}
 
 // FlowResult is one flow's figures; latencies are in milliseconds. Ratio
 // is the API's throughput over the floor's (1 would be an API costing
@@ -42,6 +42,9 @@ type FlowResult struct {
 	// statistics flows it waits for the year's release to be computed
 	// (unless the server's warm-up got there first).
 	FirstMS float64 `json:"first_request_ms"`
+	// P95ByPath is, for a flow over several paths (stats-all), each
+	// path's p95.
+	P95ByPath map[string]float64 `json:"p95_ms_by_path,omitempty"`
 	// PeakRSSMB is the server's peak resident memory during the flow.
 	PeakRSSMB float64 `json:"server_peak_rss_mb"`
 
@@ -84,6 +87,7 @@ type flowSpec struct {
 	available func(ctx context.Context) string // "" when the flow can run
 	setup     func(ctx context.Context) error
 	run       func(ctx context.Context, w, i int, ua string) error
+	byPath    func() map[string]float64 // each path's p95, for a flow of several paths
 }
 
 // loadFixtures picks, from the dataset, the cases the read and refer
@@ -173,6 +177,9 @@ func (b *bench) flow(name string) (flowSpec, bool) {
 		return flowSpec{run: func(ctx context.Context, _, _ int, ua string) error {
 			return b.call(ctx, "coordinator", ua, http.MethodGet, "/api/v1/stats/tables/persons_by_sex_age?period=2025", nil, http.StatusOK, nil)
 		}}, true
+	case "stats-all":
+		s := &statsAll{b: b}
+		return flowSpec{setup: s.setup, run: s.run, byPath: s.byPath}, true
 	case "half-year-report":
 		const path = "/api/v1/reports/half-year/2025/1"
 		return flowSpec{

@@ -345,6 +345,12 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 			logf("cpu profile: %v", err)
 		}
 		res.FirstMS = first
+		if f.byPath != nil {
+			res.P95ByPath = f.byPath()
+			for p, ms := range res.P95ByPath {
+				logf("flow %s: %s p95 %.1f ms", name, p, ms)
+			}
+		}
 		res.PeakRSSMB = peakRSS(pid)
 		report.ServerPeakRSSMB = max(report.ServerPeakRSSMB, res.PeakRSSMB)
 		if srv.pprofBase != "" {

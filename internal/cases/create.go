@@ -28,7 +28,8 @@ const claimSQL = `INSERT INTO idempotency_keys (user_id, route, key, request_has
 // insertCaseSQL writes the row of a new case in one statement: the claim
 // of its idempotency key (claimSQL, or none), its code from the
 // organization's counter (organizations.NextCode's form) and the row with
-// its sealed identity and contact. The case's other rows follow in
+// its sealed identity and contact; nothing when a measure code ($20) names
+// no measure. The case's other rows follow in
 // insertPartsSQL: row-level security checks them against the case row,
 // which only a later statement sees.
 func insertCaseSQL(claimed bool) string {
@@ -38,6 +39,7 @@ func insertCaseSQL(claimed bool) string {
 	}
 	return `WITH claim AS (` + claim + `),
 	n AS (INSERT INTO case_code_counters (organization_id, year, last) SELECT $2::uuid, $3::int, 1 FROM claim
+		WHERE (SELECT count(*) FROM measures WHERE code = ANY($20::text[])) = cardinality($20::text[])
 		ON CONFLICT (organization_id, year) DO UPDATE SET last = case_code_counters.last + 1 RETURNING last)
 	INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status,
 		risk_level, identified_at, identification_channel, trafficking_status, sex, age_bracket, is_minor, citizenship,
@@ -76,11 +78,13 @@ func insertPartsSQL(audited string) string {
 var errKeyHeld = errors.New("cases: the idempotency key is held")
 
 // createPipelined writes the new case id of the caller p with the fields f
-// (validated) and reads it back, in two round trips: BEGIN, the scope,
-// the measure check, insertCaseSQL, insertPartsSQL and the case read
-// (getSQL) pipelined in one batch, then, once the case is decrypted,
-// COMMIT. It answers errKeyHeld, having written nothing, when the
-// idempotency key is held by an earlier request.
+// (validated) and reads it back in one round trip: BEGIN, the scope, the
+// measures named (locked against removal), insertCaseSQL, insertPartsSQL,
+// the case read (getSQL) and COMMIT pipelined in one batch, and the case
+// decrypted once committed. The organization's counter of case codes is so
+// held for the batch only, not across round trips: concurrent creates of
+// one organization queue on it. It answers errKeyHeld, having written
+// nothing, when the idempotency key is held by an earlier request.
 func (s *Service) createPipelined(ctx context.Context, p reqctx.Principal, id uuid.UUID, f Fields, idemKey string, body []byte) (Case, error) {
 	if err := measures.ValidCodes("measure_codes", f.MeasureCodes); err != nil {
 		return Case{}, err
@@ -133,23 +137,21 @@ func (s *Service) createPipelined(ctx context.Context, p reqctx.Principal, id uu
 		b.Queue(insertCaseSQL(idemKey != ""), caseArgs...)
 		b.Queue(insertPartsSQL(insert), partsArgs...)
 		b.Queue(getSQL(`SELECT 1`), id, p.UserID, p.OrganizationID, p.Role)
+		b.Queue("COMMIT")
 		g, err := sendCreate(ctx, c, b, len(f.MeasureCodes))
 		if err != nil {
 			return err
 		}
-		if out, err = s.getView(ctx, p, g); err != nil {
-			return err
-		}
-		_, err = c.Exec(ctx, "COMMIT")
+		out, err = s.getView(ctx, p, g)
 		return err
 	})
 	return out, err
 }
 
 // sendCreate sends the batch of createPipelined and reads its answers:
-// the new case as getSQL reads it. It answers errKeyHeld when no case was
-// written, and the measure check's error when measures names fewer than
-// the codes given.
+// the new case as getSQL reads it, committed. It answers the measure
+// check's error when the measures found are fewer than the codes given,
+// and errKeyHeld when no case was written otherwise.
 func sendCreate(ctx context.Context, c *pgx.Conn, b *pgx.Batch, codes int) (getRow, error) {
 	br := c.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
@@ -179,6 +181,9 @@ func sendCreate(ctx context.Context, c *pgx.Conn, b *pgx.Batch, codes int) (getR
 	}
 	var g getRow
 	if err := br.QueryRow().Scan(g.targets()...); err != nil {
+		return getRow{}, err
+	}
+	if _, err := br.Exec(); err != nil { // COMMIT
 		return getRow{}, err
 	}
 	if g.kind == "none" {
