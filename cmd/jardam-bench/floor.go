@@ -87,58 +87,81 @@ func readTrace(path string) (map[string][]request, error) {
 
 var (
 	uuidPattern   = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	insertPattern = regexp.MustCompile(`(?is)INSERT\s+INTO\s+\w+\s*\(([^)]*)\)\s*(VALUES|SELECT)\s*(.*)`)
-	paramPattern  = regexp.MustCompile(`^\$(\d+)$`)
+	insertPattern = regexp.MustCompile(`(?is)INSERT\s+INTO\s+\w+\s*\(([^)]*)\)\s*(VALUES|SELECT)\s*`)
+	paramPattern  = regexp.MustCompile(`^\$(\d+)(?:::[\w\[\]]+)?$`)
+	fromPattern   = regexp.MustCompile(`(?i)\sFROM\s`)
+	// unnest($1::uuid[], $2::int[]) AS e(id, position): each array
+	// parameter fills the column its alias names.
+	unnestPattern = regexp.MustCompile(`(?is)unnest\(([^)]*)\)\s+AS\s+\w+\s*\(([^)]*)\)`)
 )
 
-// insertColumns maps the parameters of an INSERT ... VALUES statement to
-// the columns they fill (parameter number to column name).
+// insertColumns maps the parameters of the INSERT ... VALUES and INSERT ...
+// SELECT statements in sql (several in a statement of data-modifying
+// common table expressions) to the columns they fill (parameter number to
+// column name), and the array parameters of unnest(...) AS x(columns) to
+// the columns they name. A parameter that fills an id column anywhere
+// maps to id.
 func insertColumns(sql string) map[int]string {
-	m := insertPattern.FindStringSubmatch(sql)
-	if m == nil {
-		return nil
-	}
-	var cols []string
-	for _, c := range strings.Split(m[1], ",") {
-		cols = append(cols, strings.TrimSpace(c))
-	}
 	out := map[int]string{}
-	values := m[3]
-	if strings.EqualFold(m[2], "SELECT") {
-		// INSERT ... SELECT a, b, c FROM ...: one tuple, the select list.
-		if i := strings.Index(strings.ToUpper(values), " FROM "); i >= 0 {
-			values = values[:i]
+	set := func(item, col string) {
+		if p := paramPattern.FindStringSubmatch(strings.TrimSpace(item)); p != nil {
+			n, _ := strconv.Atoi(p[1])
+			if out[n] != "id" {
+				out[n] = col
+			}
 		}
-		values = "(" + values + ")"
 	}
-	depth, item, col := 0, "", 0
-	for _, r := range values {
-		switch {
-		case r == '(':
-			depth++
-			if depth == 1 {
-				item, col = "", 0
-				continue
-			}
-		case r == ')':
-			depth--
-			if depth == 0 {
-				if p := paramPattern.FindStringSubmatch(strings.TrimSpace(item)); p != nil && col < len(cols) {
-					n, _ := strconv.Atoi(p[1])
-					out[n] = cols[col]
-				}
-				continue
-			}
-		case r == ',' && depth == 1:
-			if p := paramPattern.FindStringSubmatch(strings.TrimSpace(item)); p != nil && col < len(cols) {
-				n, _ := strconv.Atoi(p[1])
-				out[n] = cols[col]
-			}
-			item, col = "", col+1
-			continue
+	locs := insertPattern.FindAllStringSubmatchIndex(sql, -1)
+	for k, loc := range locs {
+		end := len(sql)
+		if k+1 < len(locs) {
+			end = locs[k+1][0]
 		}
-		if depth >= 1 {
-			item += string(r)
+		var cols []string
+		for _, c := range strings.Split(sql[loc[2]:loc[3]], ",") {
+			cols = append(cols, strings.TrimSpace(c))
+		}
+		values := sql[loc[1]:end]
+		if strings.EqualFold(sql[loc[4]:loc[5]], "SELECT") {
+			// INSERT ... SELECT a, b, c FROM ...: one tuple, the select list.
+			if i := fromPattern.FindStringIndex(values); i != nil {
+				values = values[:i[0]]
+			}
+			values = "(" + values + ")"
+		}
+		depth, item, col := 0, "", 0
+		for _, r := range values {
+			switch {
+			case r == '(':
+				depth++
+				if depth == 1 {
+					item, col = "", 0
+					continue
+				}
+			case r == ')':
+				depth--
+				if depth == 0 {
+					if col < len(cols) {
+						set(item, cols[col])
+					}
+					continue
+				}
+			case r == ',' && depth == 1:
+				if col < len(cols) {
+					set(item, cols[col])
+				}
+				item, col = "", col+1
+				continue
+			}
+			if depth >= 1 {
+				item += string(r)
+			}
+		}
+	}
+	for _, m := range unnestPattern.FindAllStringSubmatch(sql, -1) {
+		params, names := strings.Split(m[1], ","), strings.Split(m[2], ",")
+		for i := range min(len(params), len(names)) {
+			set(params[i], strings.TrimSpace(names[i]))
 		}
 	}
 	return out
@@ -162,6 +185,14 @@ func freshValues(reqs []request) map[string]bool {
 				}
 				if (col == "id" && uuidPattern.MatchString(a.V)) || col == "code" || strings.HasPrefix(a.V, "bench-") {
 					fresh[a.V] = true
+				}
+				if col == "id" && strings.HasPrefix(a.V, "{") {
+					// The new rows' ids of an unnested array.
+					for _, e := range strings.Split(strings.Trim(a.V, "{}"), ",") {
+						if e = strings.Trim(e, `"`); uuidPattern.MatchString(e) {
+							fresh[e] = true
+						}
+					}
 				}
 			}
 		}
@@ -250,6 +281,12 @@ func (p *replayer) request(ctx context.Context, statements []database.TracedStat
 			case "text":
 				if v, ok := subst[a.V]; ok {
 					a.V = v
+				} else if strings.HasPrefix(a.V, "{") {
+					for old, v := range subst {
+						if uuidPattern.MatchString(old) {
+							a.V = strings.ReplaceAll(a.V, old, v)
+						}
+					}
 				}
 			case "bytes":
 				if v, ok := subst["bytes:"+a.V]; ok {

@@ -119,8 +119,7 @@ func run(ctx context.Context, o options) error {
 	// The statement trace of the capture requests (see floor.go): in .data,
 	// for this run only; it holds ciphertexts and blind index tokens of the
 	// synthetic dataset.
-	tracePath := filepath.Join(root, ".data", "bench-sqltrace.jsonl")
-	_ = os.Remove(tracePath)
+	tracePath := filepath.Join(root, ".data", fmt.Sprintf("bench-sqltrace-%d.jsonl", os.Getpid()))
 	if err := os.MkdirAll(filepath.Dir(tracePath), 0o755); err != nil {
 		return err
 	}
@@ -137,10 +136,8 @@ func run(ctx context.Context, o options) error {
 	b := &bench{base: srv.base, o: o, tokens: map[string]string{}, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConnsPerHost: o.concurrency + 2, MaxConnsPerHost: o.concurrency + 2,
 	}}}
-	for who := range accounts {
-		if b.tokens[who], err = b.signIn(ctx, who, ""); err != nil {
-			return err
-		}
+	if err := b.signInAll(ctx); err != nil {
+		return err
 	}
 	if err := b.loadFixtures(ctx, t.superURL, t.dbName); err != nil {
 		return err
@@ -337,6 +334,11 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 			logf("flow %s: first request failed: %v", name, err)
 		}
 		logf("flow %s: first request %.0f ms; %d clients for %v", name, first, b.o.concurrency, b.o.duration)
+		// Fresh access tokens for the timed requests and the traced one: a
+		// first request that waited for a release may outlast them.
+		if err := b.signInAll(ctx); err != nil {
+			return err
+		}
 		pid := srv.cmd.Process.Pid
 		resetPeakRSS(pid)
 		cpu := b.cpuProfile(ctx, srv, filepath.Join(root, b.o.pprofDir, name+".cpu"))

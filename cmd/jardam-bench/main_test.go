@@ -65,6 +65,18 @@ func TestInsertColumns_MapsParametersOfValuesAndSelect(t *testing.T) {
 	if sel[1] != "session_id" || sel[2] != "token_hash" || len(sel) != 2 {
 		t.Errorf("INSERT ... SELECT maps %v", sel)
 	}
+	cte := insertColumns(`WITH claim AS (INSERT INTO idempotency_keys (user_id, key, resource_id) VALUES ($4::uuid, $5::text, $1::uuid)
+		ON CONFLICT (user_id, key) DO NOTHING RETURNING 1)
+		INSERT INTO cases (id, code, owner) SELECT $1::uuid, o.code || $2::text, $3::uuid
+		FROM claim, organizations o`)
+	if cte[1] != "id" || cte[3] != "owner" || cte[4] != "user_id" || cte[5] != "key" {
+		t.Errorf("inserts in common table expressions map %v", cte)
+	}
+	un := insertColumns(`INSERT INTO case_events (id, case_id, kind) SELECT e.id, c.id, e.kind
+		FROM c, unnest($5::uuid[], $6::text[]) AS e(id, kind)`)
+	if un[5] != "id" || un[6] != "kind" {
+		t.Errorf("unnested arrays map %v", un)
+	}
 	if m := insertColumns(`SELECT 1 FROM cases WHERE id = $1`); len(m) != 0 {
 		t.Errorf("a SELECT maps %v", m)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -172,7 +173,24 @@ func traceArg(a any) TraceArg {
 		quote := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 		items := make([]string, rv.Len())
 		for i := range items {
-			items[i] = `"` + quote.Replace(fmt.Sprint(rv.Index(i).Interface())) + `"`
+			e := rv.Index(i)
+			for e.Kind() == reflect.Pointer && !e.IsNil() {
+				e = e.Elem()
+			}
+			switch v := e.Interface().(type) {
+			case []byte:
+				if v == nil {
+					items[i] = "NULL"
+				} else {
+					items[i] = `"` + quote.Replace(`\x`+hex.EncodeToString(v)) + `"`
+				}
+			default:
+				if e.Kind() == reflect.Pointer {
+					items[i] = "NULL"
+				} else {
+					items[i] = `"` + quote.Replace(fmt.Sprint(v)) + `"`
+				}
+			}
 		}
 		return TraceArg{K: "text", V: "{" + strings.Join(items, ",") + "}"}
 	}
