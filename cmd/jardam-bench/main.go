@@ -84,6 +84,11 @@ func main() {
 	flag.StringVar(&o.serverEnv, "server-env", "", "extra environment of jardam serve, comma separated KEY=VALUE (e.g. GOMEMLIMIT=off,JARDAM_MAX_CONCURRENT_KDF=4)")
 	flag.StringVar(&o.pprofDir, "pprof", "", "write the server's CPU profile during each flow and a heap profile after it to this directory (e.g. .data/bench-pprof)")
 	flag.Parse()
+	if o.pprofDir != "" && !filepath.IsAbs(o.pprofDir) {
+		if root, err := moduleRoot(); err == nil {
+			o.pprofDir = filepath.Join(root, o.pprofDir)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
@@ -341,7 +346,7 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 		}
 		pid := srv.cmd.Process.Pid
 		resetPeakRSS(pid)
-		cpu := b.cpuProfile(ctx, srv, filepath.Join(root, b.o.pprofDir, name+".cpu"))
+		cpu := b.cpuProfile(ctx, srv, filepath.Join(b.o.pprofDir, name+".cpu"))
 		res := b.drive(ctx, name, func(ctx context.Context, w, i int) error { return f.run(ctx, w, i, "") })
 		if err := <-cpu; err != nil {
 			logf("cpu profile: %v", err)
@@ -356,7 +361,7 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 		res.PeakRSSMB = peakRSS(pid)
 		report.ServerPeakRSSMB = max(report.ServerPeakRSSMB, res.PeakRSSMB)
 		if srv.pprofBase != "" {
-			if err := saveProfile(ctx, srv.pprofBase+"/debug/pprof/heap", filepath.Join(root, b.o.pprofDir, name+".heap")); err != nil {
+			if err := saveProfile(ctx, srv.pprofBase+"/debug/pprof/heap", filepath.Join(b.o.pprofDir, name+".heap")); err != nil {
 				logf("heap profile: %v", err)
 			}
 		}
