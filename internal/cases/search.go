@@ -181,7 +181,7 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 	var out web.List[Case]
 	err := access.InTx(ctx, s.db, func(tx *gorm.DB, p reqctx.Principal) error {
 		q, args := listSQL(p, f, pg)
-		var page []listRow
+		var page []row
 		if err := tx.Raw(q, args).Scan(&page).Error; err != nil {
 			return err
 		}
@@ -199,8 +199,10 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 // listSQL is the statement of the list page pg of the cases p sees under
 // the filter f, with its named arguments: the owned and the referred
 // cases, each newest first on its own index and cut to the page, merged
-// (see access.VisibleCasesBranches), with each case's parts and the
-// caller's organization's workers on it.
+// (see access.VisibleCasesBranches). The page's parts are a statement of
+// their own (listPartsSQL): PostgreSQL plans this one for its parameters
+// at each execution (a generic plan of it is slow), and planning the parts'
+// subqueries with it would double its cost.
 func listSQL(p reqctx.Principal, f Filter, pg web.Page) (string, map[string]any) {
 	owned, referred, args := access.VisibleCasesBranches(p)
 	if f.Sort != SortCreatedAt {
@@ -241,50 +243,59 @@ func listSQL(p reqctx.Principal, f Filter, pg web.Page) (string, map[string]any)
 		return `SELECT ` + caseColumns + ` FROM ` + b.From + ` WHERE ` + b.Where + filter + cond + tail
 	}
 	_, tail := pg.Keyset("c."+f.Sort, "c.id", args)
-	return `SELECT c.*, c.id AS case_id, ` + strings.ReplaceAll(partsColumns, "p.id", "c.id") + `, ` + workersColumn + `
-		FROM (SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail + `) c
-		LEFT JOIN case_keys k ON k.case_id = c.id
-		ORDER BY c.` + f.Sort + ` DESC, c.id DESC`, args
+	return `SELECT c.* FROM ((` + branch(owned) + `) UNION ALL (` + branch(referred) + `)) c` + tail, args
 }
 
 // listed assembles the case views of a list page, with the names p may
 // read and the workers listed.
-func (s *Service) listed(ctx context.Context, tx *gorm.DB, p reqctx.Principal, page []listRow) ([]Case, error) {
-	rows, partRows := make([]row, len(page)), make([]partsRow, len(page))
-	for i, r := range page {
-		rows[i], partRows[i] = r.Case, r.Parts
+func (s *Service) listed(ctx context.Context, tx *gorm.DB, p reqctx.Principal, page []row) ([]Case, error) {
+	if len(page) == 0 {
+		return []Case{}, nil
 	}
-	parts, err := decodeParts(partRows)
+	ids := make([]uuid.UUID, len(page))
+	for i, r := range page {
+		ids[i] = r.ID
+	}
+	var partRows []listPartsRow
+	if err := tx.Raw(listPartsSQL, p.OrganizationID, database.Array[uuid.UUID](ids)).Scan(&partRows).Error; err != nil {
+		return nil, err
+	}
+	raw, workers := make([]partsRow, len(partRows)), map[uuid.UUID][]byte{}
+	for i, r := range partRows {
+		raw[i], workers[r.Parts.CaseID] = r.Parts, r.Workers
+	}
+	parts, err := decodeParts(raw)
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.assemble(ctx, rows, parts, s.namesFor(ctx, tx, p, rows))
+	cs, err := s.assemble(ctx, page, parts, s.namesFor(ctx, tx, p, page))
 	if err != nil {
 		return nil, err
 	}
 	for i := range cs {
 		cs[i].AssignedWorkers = []Worker{}
-		if err := unmarshalAll(page[i].Workers, &cs[i].AssignedWorkers); err != nil {
+		if err := unmarshalAll(workers[cs[i].ID], &cs[i].AssignedWorkers); err != nil {
 			return nil, fmt.Errorf("case %s: %w", cs[i].ID, err)
 		}
 	}
 	return cs, nil
 }
 
-// listRow is a row of the case list: the case, its parts and the
-// workers of workersColumn.
-type listRow struct {
-	Case    row      `gorm:"embedded"`
+// listPartsSQL reads the parts (partsColumns) of the listed cases (the
+// array parameter) in one statement, with the workers of the caller's
+// organization (the first parameter) assigned to each (none on a case
+// referred to the caller's organization: its workers are the owner's).
+const listPartsSQL = `SELECT p.id AS case_id, ` + partsColumns + `,
+	(SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY a.assigned_at, u.id)
+		FROM case_assignments a JOIN users u ON u.id = a.user_id
+		WHERE a.case_id = p.id AND u.organization_id = ?) AS workers
+	FROM unnest(?::uuid[]) AS p(id) LEFT JOIN case_keys k ON k.case_id = p.id`
+
+// listPartsRow is a row of listPartsSQL.
+type listPartsRow struct {
 	Parts   partsRow `gorm:"embedded"`
 	Workers []byte
 }
-
-// workersColumn names, for the listed case c.id, the workers of the
-// caller's organization (@org) assigned to it (none on a case referred to
-// the caller's organization: its workers are the owner's).
-const workersColumn = `(SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY a.assigned_at, u.id)
-		FROM case_assignments a JOIN users u ON u.id = a.user_id
-		WHERE a.case_id = c.id AND u.organization_id = @org) AS workers`
 
 // setRelations tells, for each listed case, how the caller reaches it:
 // through a referral to their organization (the case is another
