@@ -1,11 +1,13 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"errors"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
 
 	"github.com/jardam-kg/jardam/internal/audit"
 	"github.com/jardam-kg/jardam/internal/measures"
@@ -56,9 +58,14 @@ func insertCaseSQL(claimed bool) string {
 // transaction (none when insertCaseSQL wrote no case): its data key ($2
 // master version, $3 wrapped), its events ($5 to $11, one array a column),
 // its blind index tokens ($12 kinds, $13 tokens), its creator $4 assigned,
-// its first stage and the audit entry case.create (audit.InsertSQL, from
-// $14).
+// its first stage and, when audited is not empty, the audit entry
+// case.create (audit.InsertSQL, from $14).
 func insertPartsSQL(audited string) string {
+	auditedCTE := ""
+	if audited != "" {
+		auditedCTE = `,
+	audited AS (` + audited + ` FROM c)`
+	}
 	return `WITH c AS (SELECT id FROM cases WHERE id = $1::uuid),
 	k AS (INSERT INTO case_keys (case_id, key_version, master_version, wrapped) SELECT id, 1, $2::text, $3::bytea FROM c),
 	e AS (INSERT INTO case_events (id, case_id, position, kind, country, region, year_month, details_enc)
@@ -68,14 +75,69 @@ func insertPartsSQL(audited string) string {
 	b AS (INSERT INTO case_blind_index (case_id, kind, token)
 		SELECT c.id, t.kind, t.token FROM c, unnest($12::text[], $13::bytea[]) AS t(kind, token) ON CONFLICT DO NOTHING),
 	a AS (INSERT INTO case_assignments (case_id, user_id, assigned_by) SELECT id, $4::uuid, $4::uuid FROM c),
-	m AS (INSERT INTO case_stage_moves (case_id, from_stage, to_stage, moved_by) SELECT id, NULL, 'identification', $4::uuid FROM c),
-	audited AS (` + audited + ` FROM c)
+	m AS (INSERT INTO case_stage_moves (case_id, from_stage, to_stage, moved_by) SELECT id, NULL, 'identification', $4::uuid FROM c)` +
+		auditedCTE + `
 	SELECT count(*) FROM c`
 }
 
 // errKeyHeld says that the idempotency key of a create is already held:
 // the create runs again as a retry (createInTx) to replay or refuse it.
 var errKeyHeld = errors.New("cases: the idempotency key is held")
+
+// newCase is a new case's two statements, insertCaseSQL and
+// insertPartsSQL, with their arguments: its identity, contact and events
+// sealed under a new data key, its blind index tokens computed.
+type newCase struct {
+	caseSQL, partsSQL   string
+	caseArgs, partsArgs []any
+}
+
+// prepare seals and lays out the new case id of the caller p with the
+// fields f (validated): claiming idemKey for body when not empty, and
+// recording the audit entry case.create when audited.
+func (s *Service) prepare(ctx context.Context, p reqctx.Principal, id uuid.UUID, f Fields, idemKey string, body []byte,
+	audited bool) (newCase, error) {
+	sealer, wrapped, masterVersion, err := newCaseSealer(ctx, s.keys, id)
+	if err != nil {
+		return newCase{}, err
+	}
+	identityEnc, contactEnc, err := sealIdentity(sealer, id, 1, f.Identity)
+	if err != nil {
+		return newCase{}, err
+	}
+	ev := eventColumns{}
+	for i, e := range f.TraffickingEvents {
+		eid := uuid.New()
+		details, err := sealEventDetails(sealer, eid, 1, e)
+		if err != nil {
+			return newCase{}, err
+		}
+		ev.add(eid, i, e, details)
+	}
+	var kinds []string
+	var tokens [][]byte
+	for _, t := range s.tokens(f.Identity) {
+		kinds, tokens = append(kinds, t.kind), append(tokens, t.token)
+	}
+	insert, auditArgs := "", []any(nil)
+	if audited {
+		if insert, auditArgs, err = audit.InsertSQL(ctx, "case.create", "case", id.String(), `'success'`, 14); err != nil {
+			return newCase{}, err
+		}
+	}
+	nc := newCase{caseSQL: insertCaseSQL(idemKey != ""), partsSQL: insertPartsSQL(insert)}
+	nc.caseArgs = []any{id, p.OrganizationID, f.IdentifiedAt.In(Bishkek).Year(), p.UserID, f.RiskLevel, *f.IdentifiedAt,
+		f.IdentificationChannel, f.TraffickingStatus, orUnknown(f.Sex), orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship,
+		f.RegionOfOrigin, texts(f.ExploitationTypes), texts(f.CountriesOfExploitation), texts(f.MeansOfControl),
+		f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation, texts(f.MeasureCodes), s.reflectionEnds(f),
+		identityEnc, contactEnc}
+	if idemKey != "" {
+		nc.caseArgs = append(nc.caseArgs, createRoute, idemKey, s.keys.RequestHash(createRoute, body))
+	}
+	nc.partsArgs = append([]any{id, masterVersion, wrapped, p.UserID,
+		ev.ids, ev.positions, ev.kinds, ev.countries, ev.regions, ev.months, ev.details, texts(kinds), tokens}, auditArgs...)
+	return nc, nil
+}
 
 // createPipelined writes the new case id of the caller p with the fields f
 // (validated) and reads it back in one round trip: BEGIN, the scope, the
@@ -89,43 +151,10 @@ func (s *Service) createPipelined(ctx context.Context, p reqctx.Principal, id uu
 	if err := measures.ValidCodes("measure_codes", f.MeasureCodes); err != nil {
 		return Case{}, err
 	}
-	sealer, wrapped, masterVersion, err := newCaseSealer(ctx, s.keys, id)
+	nc, err := s.prepare(ctx, p, id, f, idemKey, body, true)
 	if err != nil {
 		return Case{}, err
 	}
-	identityEnc, contactEnc, err := sealIdentity(sealer, id, 1, f.Identity)
-	if err != nil {
-		return Case{}, err
-	}
-	ev := eventColumns{}
-	for i, e := range f.TraffickingEvents {
-		eid := uuid.New()
-		details, err := sealEventDetails(sealer, eid, 1, e)
-		if err != nil {
-			return Case{}, err
-		}
-		ev.add(eid, i, e, details)
-	}
-	var kinds []string
-	var tokens [][]byte
-	for _, t := range s.tokens(f.Identity) {
-		kinds, tokens = append(kinds, t.kind), append(tokens, t.token)
-	}
-	insert, auditArgs, err := audit.InsertSQL(ctx, "case.create", "case", id.String(), `'success'`, 14)
-	if err != nil {
-		return Case{}, err
-	}
-	caseArgs := []any{id, p.OrganizationID, f.IdentifiedAt.In(Bishkek).Year(), p.UserID, f.RiskLevel, *f.IdentifiedAt,
-		f.IdentificationChannel, f.TraffickingStatus, orUnknown(f.Sex), orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship,
-		f.RegionOfOrigin, texts(f.ExploitationTypes), texts(f.CountriesOfExploitation), texts(f.MeansOfControl),
-		f.LabourSector, f.RecruitmentMethod, f.RecruiterRelation, texts(f.MeasureCodes), s.reflectionEnds(f),
-		identityEnc, contactEnc}
-	if idemKey != "" {
-		caseArgs = append(caseArgs, createRoute, idemKey, s.keys.RequestHash(createRoute, body))
-	}
-	partsArgs := append([]any{id, masterVersion, wrapped, p.UserID,
-		ev.ids, ev.positions, ev.kinds, ev.countries, ev.regions, ev.months, ev.details, texts(kinds), tokens}, auditArgs...)
-
 	var out Case
 	err = database.Pipelined(ctx, s.db, func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
@@ -134,8 +163,8 @@ func (s *Service) createPipelined(ctx context.Context, p reqctx.Principal, id uu
 		if len(f.MeasureCodes) > 0 {
 			b.Queue(`SELECT count(*) FROM (SELECT code FROM measures WHERE code = ANY($1::text[]) FOR KEY SHARE) m`, f.MeasureCodes)
 		}
-		b.Queue(insertCaseSQL(idemKey != ""), caseArgs...)
-		b.Queue(insertPartsSQL(insert), partsArgs...)
+		b.Queue(nc.caseSQL, nc.caseArgs...)
+		b.Queue(nc.partsSQL, nc.partsArgs...)
 		b.Queue(getSQL(`SELECT 1`), id, p.UserID, p.OrganizationID, p.Role)
 		b.Queue("COMMIT")
 		g, err := sendCreate(ctx, c, b, len(f.MeasureCodes))
@@ -146,6 +175,34 @@ func (s *Service) createPipelined(ctx context.Context, p reqctx.Principal, id uu
 		return err
 	})
 	return out, err
+}
+
+// insert writes, in the caller's transaction tx, the new case id of the
+// caller's organization with the fields f (validated), the caller as its
+// worker: the statements of createPipelined, for a create that replays
+// nothing under a held key and for a case opened from an intake (whose
+// callers record the audit entries).
+func (s *Service) insert(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id uuid.UUID, f Fields) error {
+	if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
+		return err
+	}
+	nc, err := s.prepare(ctx, p, id, f, "", nil, false)
+	if err != nil {
+		return err
+	}
+	// The statements number their parameters ($1, $2 ...), as pgx
+	// reads them: sent on the transaction's connection, not through
+	// GORM's placeholders.
+	conn := tx.Statement.ConnPool
+	res, err := conn.ExecContext(ctx, nc.caseSQL, nc.caseArgs...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return cmp.Or(err, errors.New("cases: a new case was not written"))
+	}
+	_, err = conn.ExecContext(ctx, nc.partsSQL, nc.partsArgs...)
+	return err
 }
 
 // sendCreate sends the batch of createPipelined and reads its answers:

@@ -21,7 +21,6 @@ import (
 	"github.com/jardam-kg/jardam/internal/access"
 	"github.com/jardam-kg/jardam/internal/idempotency"
 	"github.com/jardam-kg/jardam/internal/measures"
-	"github.com/jardam-kg/jardam/internal/organizations"
 	"github.com/jardam-kg/jardam/internal/platform/apperr"
 	"github.com/jardam-kg/jardam/internal/platform/authz"
 	"github.com/jardam-kg/jardam/internal/platform/reqctx"
@@ -130,7 +129,7 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 	// claim decides in the transaction whether to replay or refuse it.
 	return access.Do(ctx, s.db, "case.create", func(tx *gorm.DB, p reqctx.Principal) (CreateResult, uuid.UUID, error) {
 		id := uuid.New()
-		replay, err := s.claim(tx, p, "POST /api/v1/cases", idemKey, body, id)
+		replay, err := s.claim(tx, p, createRoute, idemKey, body, id)
 		if err != nil {
 			return CreateResult{}, id, err
 		}
@@ -144,46 +143,6 @@ func (s *Service) Create(ctx context.Context, f Fields, idemKey string, body []b
 		c, err := s.readAs(ctx, tx, id)
 		return CreateResult{Case: c}, id, err
 	})
-}
-
-// insert writes new case id of the caller's organization with the fields
-// f: its code, attributes, data key and sealed identity, the caller as its
-// worker and its first stage.
-func (s *Service) insert(ctx context.Context, tx *gorm.DB, p reqctx.Principal, id uuid.UUID, f Fields) error {
-	if err := measures.CheckCodes(ctx, tx, "measure_codes", f.MeasureCodes); err != nil {
-		return err
-	}
-	code, err := organizations.NextCode(tx, "case_code_counters", p.OrganizationID, "", f.IdentifiedAt.In(Bishkek).Year())
-	if err != nil {
-		return err
-	}
-	if err := tx.Exec(`INSERT INTO cases (id, code, owner_organization_id, identifying_organization_id, stage, status,
-			risk_level, identified_at, identification_channel, trafficking_status, sex, age_bracket, is_minor, citizenship,
-			region_of_origin, exploitation_types, countries_of_exploitation, means_of_control, labour_sector,
-			recruitment_method, recruiter_relation, measure_codes, reflection_ends_on, created_by)
-		VALUES (?, ?, ?, ?, 'identification', 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, code, p.OrganizationID, p.OrganizationID, f.RiskLevel, *f.IdentifiedAt, f.IdentificationChannel,
-		f.TraffickingStatus, orUnknown(f.Sex), orUnknown(f.AgeBracket), f.IsMinor, f.Citizenship, f.RegionOfOrigin,
-		arr(f.ExploitationTypes), arr(f.CountriesOfExploitation), arr(f.MeansOfControl), f.LabourSector,
-		f.RecruitmentMethod, f.RecruiterRelation, arr(f.MeasureCodes), s.reflectionEnds(f), p.UserID).Error; err != nil {
-		return err
-	}
-	sealer, wrapped, masterVersion, err := newCaseSealer(ctx, s.keys, id)
-	if err != nil {
-		return err
-	}
-	if err := tx.Exec(`INSERT INTO case_keys (case_id, key_version, master_version, wrapped) VALUES (?, 1, ?, ?)`,
-		id, masterVersion, wrapped).Error; err != nil {
-		return err
-	}
-	if err := s.writeSecrets(ctx, tx, sealer, id, 1, f); err != nil {
-		return err
-	}
-	if err := setAssignments(tx, id, []uuid.UUID{p.UserID}, p.UserID); err != nil {
-		return err
-	}
-	return tx.Exec(`INSERT INTO case_stage_moves (case_id, from_stage, to_stage, moved_by) VALUES (?, NULL, 'identification', ?)`,
-		id, p.UserID).Error
 }
 
 // readAs reads case id as the caller's relation to it allows.
