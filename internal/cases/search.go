@@ -209,9 +209,9 @@ func (s *Service) List(ctx context.Context, f Filter, pg web.Page) (web.List[Cas
 // the filter f, with its named arguments: the owned and the referred
 // cases, each newest first on its own index and cut to the page, merged
 // (see access.VisibleCasesBranches). The page's parts are a statement of
-// their own (listPartsSQL): PostgreSQL plans this one for its parameters
-// at each execution (a generic plan of it is slow), and planning the parts'
-// subqueries with it would double its cost.
+// their own (listPartsSQL): a filtered page is planned for its parameters
+// at each execution, and planning the parts' subqueries with it would
+// double its cost.
 func listSQL(p reqctx.Principal, f Filter, pg web.Page) (string, map[string]any) {
 	owned, referred, args := access.VisibleCasesBranches(p)
 	if f.Sort != SortCreatedAt {
