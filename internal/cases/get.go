@@ -58,14 +58,18 @@ func (g *getRow) targets() []any {
 // allows. A missing or hidden case answers the same not-found error, and
 // either leaves one audit entry (not_found) as access.Act would.
 //
-// It is the hottest path of the service and takes two round trips:
-// BEGIN, the row-level security scope and getSQL (the case, the relation,
-// the parts and the audit entry) pipelined in one batch, then, once the
-// case is decrypted, COMMIT. A failure rolls everything back, audit entry
-// included, as access.Act does. For a pending principal (web.SessionInTx)
-// the scope is set by the session check itself (reqctx.SessionCheckSQL):
-// a session it does not confirm rolls back and answers
-// reqctx.ErrSessionUnconfirmed, and the router authenticates in full.
+// It is the hottest path of the service and takes one round trip: BEGIN,
+// the row-level security scope, getSQL (the case, the relation, the parts
+// and the audit entry) and COMMIT pipelined in one batch; the case is
+// decrypted after. A failing statement aborts the transaction, audit entry
+// included, and the batch's COMMIT with it. A case the server reads but
+// then fails to decrypt keeps its audit entry: the entry records that the
+// case's data left the database, which it did. For a pending principal
+// (web.SessionInTx) the scope is set by the session check itself
+// (reqctx.SessionCheckSQL): a session it does not confirm leaves no scope,
+// so the statement sees no case and writes no audit entry (scoped), the
+// transaction commits nothing, and Get answers
+// reqctx.ErrSessionUnconfirmed: the router authenticates in full.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 	p, ok := reqctx.PrincipalFrom(ctx)
 	if !ok {
@@ -76,6 +80,10 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 	if err != nil {
 		return Case{}, apperr.Internal(err)
 	}
+	// Only a scoped transaction (a confirmed session) is audited: an
+	// unconfirmed one commits nothing.
+	const scoped = ` WHERE jardam_current_org() IS NOT NULL`
+	insert += scoped
 	var out Case
 	err = database.Pipelined(ctx, s.db, func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
@@ -86,6 +94,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 			b.Queue(database.ScopeSQL, p.OrganizationID.String(), p.UserID.String())
 		}
 		b.Queue(getSQL(insert), append([]any{id, p.UserID, p.OrganizationID, p.Role}, auditArgs...)...)
+		b.Queue("COMMIT")
 		g, found, err := sendGet(ctx, c, b)
 		if err != nil {
 			return err
@@ -93,18 +102,11 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 		if p.SessionPending {
 			reqctx.ConfirmSession(ctx)
 		}
-		if found {
-			if out, err = s.getView(ctx, p, g); err != nil {
-				return err
-			}
-		}
-		if _, err := c.Exec(ctx, "COMMIT"); err != nil {
-			return err
-		}
 		if !found {
 			return apperr.NotFound("case")
 		}
-		return nil
+		out, err = s.getView(ctx, p, g)
+		return err
 	})
 	if err != nil {
 		return Case{}, apperr.Wrap(err)
@@ -113,7 +115,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Case, error) {
 }
 
 // sendGet sends the batch of Get and reads its answer: the case row when
-// the caller's relation sees it.
+// the caller's relation sees it, once the transaction has committed. A
+// session the batch did not confirm answers reqctx.ErrSessionUnconfirmed.
 func sendGet(ctx context.Context, c *pgx.Conn, b *pgx.Batch) (getRow, bool, error) {
 	br := c.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
@@ -123,10 +126,6 @@ func sendGet(ctx context.Context, c *pgx.Conn, b *pgx.Batch) (getRow, bool, erro
 	scoped, err := br.Exec()
 	if err != nil {
 		return getRow{}, false, err
-	}
-	if scoped.RowsAffected() != 1 {
-		// A pending session not confirmed: no scope; roll back.
-		return getRow{}, false, reqctx.ErrSessionUnconfirmed
 	}
 	var g getRow
 	rows, err := br.Query()
@@ -145,8 +144,15 @@ func sendGet(ctx context.Context, c *pgx.Conn, b *pgx.Batch) (getRow, bool, erro
 	if err := rows.Err(); err != nil {
 		return getRow{}, false, err
 	}
+	if _, err := br.Exec(); err != nil { // COMMIT
+		return getRow{}, false, err
+	}
 	if err := br.Close(); err != nil {
 		return getRow{}, false, err
+	}
+	if scoped.RowsAffected() != 1 {
+		// A pending session not confirmed: no scope, nothing seen or written.
+		return getRow{}, false, reqctx.ErrSessionUnconfirmed
 	}
 	return g, n == 1 && g.kind != "none", nil
 }
