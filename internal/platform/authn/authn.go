@@ -7,6 +7,7 @@ package authn
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/jardam-kg/jardam/internal/platform/keyfile"
 )
@@ -115,11 +117,36 @@ type Tokens struct {
 	audience string
 	ttl      time.Duration
 	now      func() time.Time
+	// verified remembers the tokens already accepted, by their SHA-256
+	// (never the token itself), with what they say and when they expire.
+	// A client sends one token with every request of its lifetime, and
+	// checking its Ed25519 signature was the largest part of the server's
+	// CPU on a case read. The key set does not change while the server
+	// runs, so a token accepted once stays acceptable until it expires;
+	// the session it names is still checked by every request.
+	verified *lru.Cache[[sha256.Size]byte, accepted]
 }
+
+// accepted is a token found valid: what it says and its expiry.
+type accepted struct {
+	parsed  Parsed
+	expires time.Time
+}
+
+// verifiedTokens bounds the tokens remembered as accepted: more than the
+// sessions a server serves within one token lifetime.
+const verifiedTokens = 8192
+
+// leeway is the clock skew tolerated on a token's times.
+const leeway = 5 * time.Second
 
 // NewTokens returns a token issuer/parser.
 func NewTokens(keys *KeySet, issuer, audience string, ttl time.Duration) *Tokens {
-	return &Tokens{keys: keys, issuer: issuer, audience: audience, ttl: ttl, now: time.Now}
+	verified, err := lru.New[[sha256.Size]byte, accepted](verifiedTokens)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &Tokens{keys: keys, issuer: issuer, audience: audience, ttl: ttl, now: time.Now, verified: verified}
 }
 
 // TTL is the lifetime of an access token.
@@ -165,14 +192,33 @@ type Parsed struct {
 }
 
 // ParseClaims is Parse, with the organization and role the token carries.
+// A token accepted before answers from memory until it expires.
 func (t *Tokens) ParseClaims(raw string) (Parsed, error) {
+	sum := sha256.Sum256([]byte(raw))
+	if a, ok := t.verified.Get(sum); ok {
+		if t.now().Before(a.expires.Add(leeway)) {
+			return a.parsed, nil
+		}
+		t.verified.Remove(sum)
+	}
+	out, expires, err := t.verify(raw)
+	if err != nil {
+		return Parsed{}, err
+	}
+	t.verified.Add(sum, accepted{parsed: out, expires: expires})
+	return out, nil
+}
+
+// verify checks a token's signature and claims, and returns what it says
+// and when it expires.
+func (t *Tokens) verify(raw string) (Parsed, time.Time, error) {
 	p := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(t.issuer),
 		jwt.WithAudience(t.audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(5*time.Second),
+		jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(t.now),
 	)
 	var claims Claims
@@ -185,16 +231,16 @@ func (t *Tokens) ParseClaims(raw string) (Parsed, error) {
 		return key.Public(), nil
 	})
 	if err != nil {
-		return Parsed{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Parsed{}, time.Time{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	uid, err1 := uuid.Parse(claims.Subject)
 	sid, err2 := uuid.Parse(claims.SessionID)
 	if err1 != nil || err2 != nil {
-		return Parsed{}, fmt.Errorf("%w: bad subject or session", ErrInvalidToken)
+		return Parsed{}, time.Time{}, fmt.Errorf("%w: bad subject or session", ErrInvalidToken)
 	}
 	out := Parsed{UserID: uid, SessionID: sid, Role: claims.Role}
 	if org, err := uuid.Parse(claims.OrganizationID); err == nil {
 		out.OrganizationID = org
 	}
-	return out, nil
+	return out, claims.ExpiresAt.Time, nil
 }
