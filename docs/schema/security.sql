@@ -202,8 +202,14 @@ CREATE POLICY case_stage_moves_via_case ON case_stage_moves AS PERMISSIVE FOR AL
 CREATE POLICY cases_stats ON cases AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY cases_visible ON cases AS PERMISSIVE FOR ALL TO public
-    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(id)))
-    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(id)));
+    USING (((owner_organization_id = jardam_current_org()) OR (EXISTS ( SELECT 1
+   FROM referrals r
+  WHERE ((r.case_id = cases.id) AND (r.kind <> 'intake'::text) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))
+ OFFSET 0))))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR (EXISTS ( SELECT 1
+   FROM referrals r
+  WHERE ((r.case_id = cases.id) AND (r.kind <> 'intake'::text) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))
+ OFFSET 0))));
 CREATE POLICY consents_stats ON consents AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY consents_via_case ON consents AS PERMISSIVE FOR ALL TO public
@@ -409,7 +415,6 @@ GRANT EXECUTE ON FUNCTION jardam_budget_actuals(integer,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_budget_cost_contributors(integer,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_carry_out_erasures(uuid,integer) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_case_id_by_code(text) TO jardam_maint;
-GRANT EXECUTE ON FUNCTION jardam_case_shared(uuid) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_consent_valid(uuid) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_contact_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_contact_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
