@@ -204,12 +204,10 @@ CREATE POLICY cases_stats ON cases AS PERMISSIVE FOR SELECT TO jardam_stats
 CREATE POLICY cases_visible ON cases AS PERMISSIVE FOR ALL TO public
     USING (((owner_organization_id = jardam_current_org()) OR (EXISTS ( SELECT 1
    FROM referrals r
-  WHERE ((r.case_id = cases.id) AND (r.kind <> 'intake'::text) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))
- OFFSET 0))))
+  WHERE ((r.case_id = cases.id) AND (r.kind <> 'intake'::text) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))))))
     WITH CHECK (((owner_organization_id = jardam_current_org()) OR (EXISTS ( SELECT 1
    FROM referrals r
-  WHERE ((r.case_id = cases.id) AND (r.kind <> 'intake'::text) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))
- OFFSET 0))));
+  WHERE ((r.case_id = cases.id) AND (r.kind <> 'intake'::text) AND (r.to_organization_id = jardam_current_org()) AND (r.status = 'accepted'::text))))));
 CREATE POLICY consents_stats ON consents AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY consents_via_case ON consents AS PERMISSIVE FOR ALL TO public
