@@ -90,65 +90,33 @@ CREATE POLICY assistance_visible ON assistance AS PERMISSIVE FOR ALL TO public
    FROM cases c
   WHERE (c.id = assistance.case_id)))));
 CREATE POLICY case_approvals_via_case ON case_approvals AS PERMISSIVE FOR ALL TO jardam_app
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_approvals.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_approvals.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_assessments_stats ON case_assessments AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY case_assessments_via_case ON case_assessments AS PERMISSIVE FOR ALL TO jardam_app
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_assessments.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_assessments.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_assignments_via_case ON case_assignments AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_assignments.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_assignments.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_blind_index_via_case ON case_blind_index AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_blind_index.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_blind_index.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_erasure_requests_via_case ON case_erasure_requests AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_erasure_requests.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_erasure_requests.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_events_via_case ON case_events AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_events.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_events.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_flags_via_case ON case_flags AS PERMISSIVE FOR ALL TO jardam_app
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_flags.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_flags.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_follow_ups_stats ON case_follow_ups AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY case_follow_ups_via_case ON case_follow_ups AS PERMISSIVE FOR ALL TO jardam_app
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_follow_ups.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_follow_ups.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_imports_own_org ON case_imports AS PERMISSIVE FOR ALL TO public
     USING ((organization_id = jardam_current_org()))
     WITH CHECK ((organization_id = jardam_current_org()));
@@ -156,19 +124,11 @@ CREATE POLICY case_keys_maintenance ON case_keys AS PERMISSIVE FOR ALL TO jardam
     USING (true)
     WITH CHECK (true);
 CREATE POLICY case_keys_via_case ON case_keys AS PERMISSIVE FOR ALL TO jardam_app
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_keys.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_keys.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_legal_holds_via_case ON case_legal_holds AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_legal_holds.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_legal_holds.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_notes_own_org ON case_notes AS PERMISSIVE FOR ALL TO public
     USING ((organization_id = jardam_current_org()))
     WITH CHECK (((organization_id = jardam_current_org()) AND (EXISTS ( SELECT 1
@@ -177,28 +137,16 @@ CREATE POLICY case_notes_own_org ON case_notes AS PERMISSIVE FOR ALL TO public
 CREATE POLICY case_persons_stats ON case_persons AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY case_persons_via_case ON case_persons AS PERMISSIVE FOR ALL TO jardam_app
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_persons.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_persons.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_plans_via_case ON case_plans AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_plans.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_plans.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY case_stage_moves_stats ON case_stage_moves AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY case_stage_moves_via_case ON case_stage_moves AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_stage_moves.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = case_stage_moves.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY cases_stats ON cases AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY cases_visible ON cases AS PERMISSIVE FOR ALL TO public
@@ -211,12 +159,8 @@ CREATE POLICY cases_visible ON cases AS PERMISSIVE FOR ALL TO public
 CREATE POLICY consents_stats ON consents AS PERMISSIVE FOR SELECT TO jardam_stats
     USING (true);
 CREATE POLICY consents_via_case ON consents AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = consents.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = consents.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY contacts_maintenance ON contacts AS PERMISSIVE FOR ALL TO jardam_maint
     USING (true)
     WITH CHECK (true);
@@ -233,12 +177,8 @@ CREATE POLICY document_chunks_via_document ON document_chunks AS PERMISSIVE FOR 
    FROM documents d
   WHERE (d.id = document_chunks.document_id))));
 CREATE POLICY documents_via_case ON documents AS PERMISSIVE FOR ALL TO public
-    USING ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = documents.case_id))))
-    WITH CHECK ((EXISTS ( SELECT 1
-   FROM cases c
-  WHERE (c.id = documents.case_id))));
+    USING (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)))
+    WITH CHECK (((owner_organization_id = jardam_current_org()) OR jardam_case_shared(case_id)));
 CREATE POLICY half_year_report_narratives_via_report ON half_year_report_narratives AS PERMISSIVE FOR ALL TO public
     USING ((EXISTS ( SELECT 1
    FROM half_year_reports r
@@ -413,6 +353,7 @@ GRANT EXECUTE ON FUNCTION jardam_budget_actuals(integer,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_budget_cost_contributors(integer,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_carry_out_erasures(uuid,integer) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_case_id_by_code(text) TO jardam_maint;
+GRANT EXECUTE ON FUNCTION jardam_case_shared(uuid) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_consent_valid(uuid) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_contact_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_contact_org_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;
@@ -588,6 +529,35 @@ CREATE OR REPLACE FUNCTION public.jardam_case_id_by_code(case_code text)
  SET search_path TO 'public', 'pg_temp'
 AS $function$
     SELECT id FROM cases WHERE code = case_code
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_case_owner_moved()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+DECLARE t regclass;
+BEGIN
+    -- The tables that carry the column are those with its trigger.
+    FOR t IN SELECT g.tgrelid::regclass FROM pg_trigger g WHERE g.tgname = 'case_row_owner' AND NOT g.tgisinternal LOOP
+        EXECUTE format('UPDATE %s SET owner_organization_id = $1 WHERE case_id = $2', t)
+            USING NEW.owner_organization_id, NEW.id;
+    END LOOP;
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.jardam_case_row_owner()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+BEGIN
+    NEW.owner_organization_id := (SELECT c.owner_organization_id FROM cases c WHERE c.id = NEW.case_id);
+    RETURN NEW;
+END
 $function$;
 
 CREATE OR REPLACE FUNCTION public.jardam_consent_valid(cid uuid)

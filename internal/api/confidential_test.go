@@ -446,6 +446,7 @@ func TestConfidentialRowLevelSecurityBackstop(t *testing.T) {
 		{"Sezim set: handing a case to Akzhurok by UPDATE is refused", (*rlsWorld).sezimCannotHandOver},
 		{"Sezim set: updating Akzhurok's case changes nothing", (*rlsWorld).sezimCannotUpdateAkzhurok},
 		{"Sezim set: Akzhurok's notes cannot be read", (*rlsWorld).sezimCannotReadAkzhurokNotes},
+		{"Sezim set: a part of Akzhurok's case naming Sezim as its owner is refused", (*rlsWorld).sezimCannotClaimAkzhurokParts},
 		{"Akzhurok set: case_blind_index shows only Akzhurok's rows", (*rlsWorld).akzhurokSeesOnlyItsBlindIndex},
 		{"the application role neither owns tables nor bypasses row-level security", (*rlsWorld).appRoleIsPlain},
 		{"no function but jardam_duplicate_elsewhere reads the blind index or case secrets with the owner's rights for the application role", (*rlsWorld).noDefinerFunctionReadsSecrets},
@@ -677,6 +678,35 @@ func (w *rlsWorld) sezimCannotUpdateAkzhurok(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// sezimCannotClaimAkzhurokParts: the owner a part carries is the database's
+// copy of its case's (migration 0041), whatever the writer says: a part of
+// another organization's case naming the writer's organization is refused,
+// and rewriting the owner of a part, its own or another's, changes nothing.
+func (w *rlsWorld) sezimCannotClaimAkzhurokParts(t *testing.T) {
+	err := w.inOrg(t, w.sezim, func(tx *gorm.DB) error {
+		return tx.Exec(`INSERT INTO case_stage_moves (case_id, to_stage, owner_organization_id) VALUES (?, 'shelter', ?)`,
+			w.akCase, w.sezim).Error
+	})
+	rlsAssertViolation(t, err)
+	w.inOrgOrFail(t, w.sezim, func(tx *gorm.DB) {
+		if err := tx.Exec(`UPDATE case_plans SET owner_organization_id = ? WHERE case_id = ?`, w.sezim, w.akCase).Error; err != nil {
+			t.Errorf("update of Akzhurok's plans: %v", err)
+		}
+		if err := tx.Exec(`UPDATE case_plans SET owner_organization_id = ? WHERE case_id = ?`, w.akzhurok, w.sezimCases[0]).Error; err != nil {
+			t.Errorf("update of Sezim's own plans: %v", err)
+		}
+	})
+	for _, c := range append([]string{w.akCase}, w.sezimCases...) {
+		if n := w.env.DB.Count(t, `SELECT count(*) FROM case_plans p JOIN cases c ON c.id = p.case_id
+			WHERE p.case_id = $1 AND p.owner_organization_id <> c.owner_organization_id`, c); n != 0 {
+			t.Errorf("case %s: %d plans carry another owner than their case's", c, n)
+		}
+	}
+	if n := w.env.DB.Count(t, `SELECT count(*) FROM case_plans WHERE case_id = $1`, w.sezimCases[0]); n == 0 {
+		t.Error("no plan of Sezim's to rewrite (control)")
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/jardam-kg/jardam/internal/api/apitest"
 	"github.com/jardam-kg/jardam/internal/notifications"
 )
@@ -314,8 +316,47 @@ func TestTransferHandsTheCaseOver(t *testing.T) {
 	t.Parallel()
 	w := newReferralWorld(t, "transfer")
 	env := w.env
+	// The tables of a case's parts carry its owner (migration 0041).
+	tables := strings.Split(env.DB.Text(t, `SELECT string_agg(tgrelid::regclass::text, ',' ORDER BY 1)
+		FROM pg_trigger WHERE tgname = 'case_row_owner' AND NOT tgisinternal`), ",")
+	partsSeenBy := func(org string) int64 {
+		var n int64
+		err := env.DB.App.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(`SELECT set_config('jardam.org_id', ?, true)`, org).Error; err != nil {
+				return err
+			}
+			for _, table := range tables {
+				var c int64
+				if err := tx.Raw(`SELECT count(*) FROM `+table+` WHERE case_id = ?`, w.caseID).Scan(&c).Error; err != nil {
+					return err
+				}
+				n += c
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	sezim, soc := env.OrgID("SEZIM"), env.OrgID("MLSSM-SOC")
+	before := partsSeenBy(sezim)
+	if before < 4 || partsSeenBy(soc) != 0 {
+		t.Fatalf("before the transfer: Sezim sees %d parts, the department %d", before, partsSeenBy(soc))
+	}
 	if r := post(env, w.recipient, "/api/v1/referrals/"+w.referralID+"/accept", map[string]any{}); r.Status != 200 {
 		t.Fatalf("accept transfer: %d %s", r.Status, r.Body)
+	}
+	for _, table := range tables {
+		if n := env.DB.Count(t, `SELECT count(*) FROM `+table+` WHERE case_id = $1 AND owner_organization_id <> $2`, w.caseID, soc); n != 0 {
+			t.Errorf("%s: %d rows of the case still carry the previous owner", table, n)
+		}
+	}
+	if n := partsSeenBy(sezim); n != 0 {
+		t.Errorf("the previous owner still sees %d parts of the case", n)
+	}
+	if n := partsSeenBy(soc); n < before {
+		t.Errorf("the new owner sees %d parts, the previous one saw %d", n, before)
 	}
 	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/api/v1/cases/" + w.caseID, Token: w.recipient})
 	if r.Status != 200 || r.Map(t)["owner_organization_id"] != env.OrgID("MLSSM-SOC") {
