@@ -223,10 +223,15 @@ func VisibleCasesSQL(p reqctx.Principal) (string, map[string]any) {
 
 // referredCasesSQL selects the ids of the cases referred to the caller's
 // organization that the caller works on: referredCond without the
-// correlation to one case, for a list to start from the referrals.
-const referredCasesSQL = `SELECT r.case_id FROM referrals r JOIN consents k ON k.id = r.consent_id
-	WHERE r.to_organization_id = @org AND r.status = 'accepted'
-	AND k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+// correlation to one case, for a list to start from the referrals. The
+// organization's accepted referrals come first, materialized: a generic
+// plan, which does not know how many there are, would otherwise start from
+// every consent the caller sees and look for a referral of each.
+const referredCasesSQL = `WITH received AS MATERIALIZED (
+		SELECT r.id, r.case_id, r.consent_id FROM referrals r
+		WHERE r.to_organization_id = @org AND r.status = 'accepted')
+	SELECT r.case_id FROM received r JOIN consents k ON k.id = r.consent_id
+	WHERE k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
 	AND (@supervisor OR EXISTS (SELECT 1 FROM referral_assignments ra WHERE ra.referral_id = r.id AND ra.user_id = @user))`
 
 // Branch is one part of the cases a caller sees in lists: the rows of From
