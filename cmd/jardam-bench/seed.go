@@ -32,8 +32,9 @@ import (
 // checkpoint, so the server's linker has nothing left to catch up on.
 //
 // It runs as the superuser of the private cluster with
-// session_replication_role = replica (no foreign key triggers: the rows
-// are consistent by construction) and commits one batch at a time.
+// session_replication_role = replica (no foreign key or other triggers:
+// the rows are consistent by construction, the owner each part of a case
+// carries included) and commits one batch at a time.
 
 const seedBatch = 5000
 
@@ -76,15 +77,15 @@ var seedTables = []struct {
 		"risk_level", "identified_at", "identification_channel", "trafficking_status", "sex", "age_bracket", "is_minor", "citizenship",
 		"region_of_origin", "exploitation_types", "countries_of_exploitation", "labour_sector", "reflection_ends_on",
 		"identity_enc", "contact_enc", "created_by", "created_at", "updated_at", "version"}},
-	{"case_keys", []string{"case_id", "key_version", "master_version", "wrapped"}},
-	{"case_events", []string{"id", "case_id", "position", "kind", "country", "region", "year_month", "details_enc"}},
-	{"case_blind_index", []string{"case_id", "kind", "token"}},
-	{"case_assignments", []string{"case_id", "user_id", "assigned_at", "assigned_by", "case_created_at"}},
-	{"case_stage_moves", []string{"id", "case_id", "from_stage", "to_stage", "closure_reason", "moved_by", "moved_at"}},
+	{"case_keys", []string{"case_id", "key_version", "master_version", "wrapped", "owner_organization_id"}},
+	{"case_events", []string{"id", "case_id", "position", "kind", "country", "region", "year_month", "details_enc", "owner_organization_id"}},
+	{"case_blind_index", []string{"case_id", "kind", "token", "owner_organization_id"}},
+	{"case_assignments", []string{"case_id", "user_id", "assigned_at", "assigned_by", "case_created_at", "owner_organization_id"}},
+	{"case_stage_moves", []string{"id", "case_id", "from_stage", "to_stage", "closure_reason", "moved_by", "moved_at", "owner_organization_id"}},
 	{"assistance", []string{"id", "case_id", "type", "provider_organization_id", "status", "started_on", "ended_on", "cost_kgs",
 		"funding_source", "created_by", "created_at", "updated_at"}},
 	{"consents", []string{"id", "case_id", "purpose", "recipient_organization_id", "categories", "given_by", "given_at",
-		"recorded_by", "created_at"}},
+		"recorded_by", "created_at", "owner_organization_id"}},
 	{"referrals", []string{"id", "code", "case_id", "kind", "from_organization_id", "to_organization_id", "assistance_types",
 		"categories", "urgency", "status", "due_at", "consent_id", "case_sex", "case_age_bracket", "case_region",
 		"key_master_version", "key_wrapped", "responded_at", "accepted_by", "created_by", "created_at", "updated_at"}},
@@ -384,8 +385,8 @@ func (s *bulkSeeder) oneCase(ctx context.Context) error {
 	s.add("cases", id, code, c.org, c.org, stage, status, closure, f.RiskLevel, c.identified.UTC(), f.IdentificationChannel,
 		f.TraffickingStatus, c.sex, *f.AgeBracket, f.IsMinor, f.Citizenship, f.RegionOfOrigin, f.ExploitationTypes,
 		f.CountriesOfExploitation, f.LabourSector, reflection, sealed.IdentityEnc, sealed.ContactEnc, c.worker, created, created, 1+len(path))
-	s.addSealed(id, sealed)
-	s.add("case_assignments", id, c.worker, created, c.worker, created)
+	s.addSealed(id, c.org, sealed)
+	s.add("case_assignments", id, c.worker, created, c.worker, created, c.org)
 	s.record(created, c.worker, c.org, "caseworker", "case.create", "case", id.String())
 	s.addStageMoves(id, c, created, path, closure)
 	s.addAssistance(id, c, created, age0)
@@ -456,17 +457,17 @@ func (s *bulkSeeder) drawCase() drawnCase {
 }
 
 // addSealed adds a case's key, its events and its blind index tokens
-// (each kind and token once).
-func (s *bulkSeeder) addSealed(id uuid.UUID, sealed cases.SealedCase) {
-	s.add("case_keys", id, 1, sealed.MasterVersion, sealed.Wrapped)
+// (each kind and token once); org owns the case.
+func (s *bulkSeeder) addSealed(id, org uuid.UUID, sealed cases.SealedCase) {
+	s.add("case_keys", id, 1, sealed.MasterVersion, sealed.Wrapped, org)
 	for _, e := range sealed.Events {
-		s.add("case_events", e.ID, id, e.Position, e.Kind, e.Country, e.Region, e.YearMon, e.DetailsEnc)
+		s.add("case_events", e.ID, id, e.Position, e.Kind, e.Country, e.Region, e.YearMon, e.DetailsEnc, org)
 	}
 	seen := map[string]bool{}
 	for _, t := range sealed.Tokens {
 		if k := t.Kind + string(t.Token); !seen[k] {
 			seen[k] = true
-			s.add("case_blind_index", id, t.Kind, t.Token)
+			s.add("case_blind_index", id, t.Kind, t.Token, org)
 		}
 	}
 }
@@ -475,7 +476,7 @@ func (s *bulkSeeder) addSealed(id uuid.UUID, sealed cases.SealedCase) {
 // the organization's supervisor, when it has one, closes the case.
 func (s *bulkSeeder) addStageMoves(id uuid.UUID, c drawnCase, created time.Time, path []string, closure *string) {
 	r := s.rng
-	s.add("case_stage_moves", uuid.New(), id, nil, "identification", nil, c.worker, created)
+	s.add("case_stage_moves", uuid.New(), id, nil, "identification", nil, c.worker, created, c.org)
 	from := "identification"
 	at := created
 	for i, st := range path {
@@ -491,7 +492,7 @@ func (s *bulkSeeder) addStageMoves(id uuid.UUID, c drawnCase, created time.Time,
 				mover, role = c.worker, "caseworker"
 			}
 		}
-		s.add("case_stage_moves", uuid.New(), id, from, st, reason, mover, at)
+		s.add("case_stage_moves", uuid.New(), id, from, st, reason, mover, at, c.org)
 		s.record(at, mover, c.org, role, "case.move_stage", "case", id.String())
 		from = st
 	}
@@ -534,7 +535,7 @@ func (s *bulkSeeder) refer(ctx context.Context, caseID, org, worker uuid.UUID, f
 	if f.IsMinor != nil && *f.IsMinor {
 		giver = "guardianship_authority"
 	}
-	s.add("consents", consentID, caseID, "data_sharing", s.socialOrg, []string{"identity"}, giver, given, worker, given)
+	s.add("consents", consentID, caseID, "data_sharing", s.socialOrg, []string{"identity"}, giver, given, worker, given, org)
 	s.record(given, worker, org, "caseworker", "consent.create", "case", caseID.String())
 	refID := uuid.New()
 	year := identified.In(cases.Bishkek).Year()
