@@ -22,7 +22,12 @@
 --   column itself) copies it from the case, with the owner's rights, as
 --   case_assignments_case_created_at copies the case's creation time,
 --   whatever the writer put there; the policy's WITH CHECK then decides
---   whether the caller may write a part of that case.
+--   whether the caller may write a part of that case. It reads the case
+--   FOR NO KEY UPDATE, the lock a change of the case's owner takes: a part
+--   written while a transfer is under way waits for it and copies the new
+--   owner, and a transfer waits for the parts being written to commit
+--   before it carries itself to them. Writers of one case's parts already
+--   queue on the case row (each touches its last activity).
 -- - jardam_case_owner_moved (AFTER UPDATE OF owner_organization_id ON cases)
 --   carries a transfer to every part of the case, with the owner's rights:
 --   the organization that accepted the transfer may not otherwise write the
@@ -32,10 +37,11 @@
 -- around it (a function there left the planner without estimates, and a
 -- caseworker's list page scanned every consent).
 --
--- Locks: each of the fifteen tables is rewritten under ACCESS EXCLUSIVE while
--- its column is added and filled (case_stage_moves, the largest, holds about
--- five rows a case), and then scanned to validate NOT NULL; cases takes a
--- trigger (SHARE ROW EXCLUSIVE, brief). Run it in a maintenance window.
+-- Locks: cases in SHARE ROW EXCLUSIVE for the whole migration (no case is
+-- written, so no owner changes while the copies are made; reads go on); each
+-- of the fifteen tables under ACCESS EXCLUSIVE while its column is added and
+-- filled (case_stage_moves, the largest, holds about five rows a case) and
+-- scanned to validate NOT NULL. Run it in a maintenance window.
 
 CREATE FUNCTION jardam_case_shared(case_id uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
@@ -49,7 +55,8 @@ $$;
 CREATE FUNCTION jardam_case_row_owner() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    NEW.owner_organization_id := (SELECT c.owner_organization_id FROM cases c WHERE c.id = NEW.case_id);
+    NEW.owner_organization_id := (SELECT c.owner_organization_id FROM cases c WHERE c.id = NEW.case_id
+                                  FOR NO KEY UPDATE);
     RETURN NEW;
 END
 $$;
@@ -69,8 +76,13 @@ END
 $$;
 REVOKE ALL ON FUNCTION jardam_case_owner_moved() FROM PUBLIC;
 
+LOCK TABLE cases IN SHARE ROW EXCLUSIVE MODE;
+
 DO $$
-DECLARE t text;
+DECLARE
+    t      text;
+    names  name[];
+    modes  "char"[];
 BEGIN
     FOREACH t IN ARRAY ARRAY['case_keys', 'case_assignments', 'case_stage_moves', 'case_events', 'case_plans',
                              'case_blind_index', 'consents', 'case_assessments', 'case_flags', 'case_approvals',
@@ -78,10 +90,18 @@ BEGIN
                              'case_persons'] LOOP
         -- The fill must not fire the tables' own triggers (activity, release
         -- marks, the erasure requests' guard): nothing about a case changes.
+        -- Each trigger is then put back as it fired (some fire ALWAYS, also
+        -- for a session in replica mode: migration 0038).
+        SELECT array_agg(tgname), array_agg(tgenabled) INTO names, modes
+            FROM pg_trigger WHERE tgrelid = t::regclass AND NOT tgisinternal;
         EXECUTE format('ALTER TABLE %I ADD COLUMN owner_organization_id uuid', t);
         EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
         EXECUTE format('UPDATE %I x SET owner_organization_id = c.owner_organization_id FROM cases c WHERE c.id = x.case_id', t);
-        EXECUTE format('ALTER TABLE %I ENABLE TRIGGER USER', t);
+        FOR i IN 1 .. coalesce(array_length(names, 1), 0) LOOP
+            EXECUTE format('ALTER TABLE %I %s TRIGGER %I', t,
+                           CASE modes[i] WHEN 'A' THEN 'ENABLE ALWAYS' WHEN 'R' THEN 'ENABLE REPLICA'
+                                         WHEN 'D' THEN 'DISABLE' ELSE 'ENABLE' END, names[i]);
+        END LOOP;
         EXECUTE format('ALTER TABLE %I ALTER COLUMN owner_organization_id SET NOT NULL', t);
         EXECUTE format('CREATE TRIGGER case_row_owner BEFORE INSERT OR UPDATE OF case_id, owner_organization_id ON %I
                         FOR EACH ROW EXECUTE FUNCTION jardam_case_row_owner()', t);

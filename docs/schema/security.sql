@@ -555,7 +555,8 @@ CREATE OR REPLACE FUNCTION public.jardam_case_row_owner()
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 BEGIN
-    NEW.owner_organization_id := (SELECT c.owner_organization_id FROM cases c WHERE c.id = NEW.case_id);
+    NEW.owner_organization_id := (SELECT c.owner_organization_id FROM cases c WHERE c.id = NEW.case_id
+                                  FOR NO KEY UPDATE);
     RETURN NEW;
 END
 $function$;
