@@ -27,7 +27,9 @@
 --   written while a transfer is under way waits for it and copies the new
 --   owner, and a transfer waits for the parts being written to commit
 --   before it carries itself to them. Writers of one case's parts already
---   queue on the case row (each touches its last activity).
+--   queue on the case row (each touches its last activity). A case row the
+--   writing transaction wrote itself (a case it creates or changed) needs
+--   no lock: it holds one, or no one else sees the row.
 -- - jardam_case_owner_moved (AFTER UPDATE OF owner_organization_id ON cases)
 --   carries a transfer to every part of the case, with the owner's rights:
 --   the organization that accepted the transfer may not otherwise write the
@@ -54,9 +56,17 @@ $$;
 
 CREATE FUNCTION jardam_case_row_owner() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    mine boolean;
 BEGIN
-    NEW.owner_organization_id := (SELECT c.owner_organization_id FROM cases c WHERE c.id = NEW.case_id
-                                  FOR NO KEY UPDATE);
+    -- A case row this transaction wrote (a new case, or one it changed) is
+    -- locked by it already, or seen by no one else.
+    SELECT c.owner_organization_id, c.xmin = pg_current_xact_id()::xid
+        INTO NEW.owner_organization_id, mine FROM cases c WHERE c.id = NEW.case_id;
+    IF NOT mine THEN
+        SELECT c.owner_organization_id INTO NEW.owner_organization_id
+            FROM cases c WHERE c.id = NEW.case_id FOR NO KEY UPDATE;
+    END IF;
     RETURN NEW;
 END
 $$;

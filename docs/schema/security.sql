@@ -554,9 +554,17 @@ CREATE OR REPLACE FUNCTION public.jardam_case_row_owner()
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
+DECLARE
+    mine boolean;
 BEGIN
-    NEW.owner_organization_id := (SELECT c.owner_organization_id FROM cases c WHERE c.id = NEW.case_id
-                                  FOR NO KEY UPDATE);
+    -- A case row this transaction wrote (a new case, or one it changed) is
+    -- locked by it already, or seen by no one else.
+    SELECT c.owner_organization_id, c.xmin = pg_current_xact_id()::xid
+        INTO NEW.owner_organization_id, mine FROM cases c WHERE c.id = NEW.case_id;
+    IF NOT mine THEN
+        SELECT c.owner_organization_id INTO NEW.owner_organization_id
+            FROM cases c WHERE c.id = NEW.case_id FOR NO KEY UPDATE;
+    END IF;
     RETURN NEW;
 END
 $function$;
