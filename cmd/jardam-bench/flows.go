@@ -42,6 +42,9 @@ type FlowResult struct {
 	// statistics flows it waits for the year's release to be computed
 	// (unless the server's warm-up got there first).
 	FirstMS float64 `json:"first_request_ms"`
+	// SettleMS is how long the flow waited, after its first request, for
+	// the server's background work to settle (settle.go).
+	SettleMS float64 `json:"settle_ms"`
 	// P95ByPath is, for a flow over several paths (stats-all), each
 	// path's p95.
 	P95ByPath map[string]float64 `json:"p95_ms_by_path,omitempty"`

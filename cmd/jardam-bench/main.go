@@ -267,6 +267,9 @@ type server struct {
 	cmd       *exec.Cmd
 	base      string // the API's base URL
 	pprofBase string // the profiles' base URL, or "" without -pprof
+	// metricsBase is the operators' endpoint (JARDAM_METRICS_LISTEN),
+	// read to wait for the background work (settle.go).
+	metricsBase string
 	stop      func()
 }
 
@@ -276,6 +279,12 @@ func startServe(ctx context.Context, bin, tmp string, t target, tracePath string
 	logf("serving on 127.0.0.1:%d", t.port)
 	s := &server{cmd: exec.CommandContext(ctx, bin, "serve"), base: "http://127.0.0.1:" + strconv.Itoa(t.port)}
 	s.cmd.Env = append(append(os.Environ(), t.env...), "JARDAM_SQL_TRACE_FILE="+tracePath, "JARDAM_ACCESS_TOKEN_TTL=15m")
+	mp, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s.metricsBase = "http://127.0.0.1:" + strconv.Itoa(mp)
+	s.cmd.Env = append(s.cmd.Env, "JARDAM_METRICS_LISTEN=127.0.0.1:"+strconv.Itoa(mp))
 	if o.pprofDir != "" {
 		pp, err := freePort()
 		if err != nil {
@@ -344,6 +353,11 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 		if err := b.signInAll(ctx); err != nil {
 			return err
 		}
+		waited, err := srv.settle(ctx)
+		if err != nil {
+			return fmt.Errorf("flow %s: %w", name, err)
+		}
+		logf("flow %s: background work settled in %v", name, waited.Round(time.Millisecond))
 		pid := srv.cmd.Process.Pid
 		resetPeakRSS(pid)
 		cpu := b.cpuProfile(ctx, srv, filepath.Join(b.o.pprofDir, name+".cpu"))
@@ -352,6 +366,7 @@ func (b *bench) runFlows(ctx context.Context, report *Report, srv *server, root 
 			logf("cpu profile: %v", err)
 		}
 		res.FirstMS = first
+		res.SettleMS = float64(waited.Microseconds()) / 1000
 		if f.byPath != nil {
 			res.P95ByPath = f.byPath()
 			for p, ms := range res.P95ByPath {
