@@ -353,6 +353,7 @@ GRANT EXECUTE ON FUNCTION jardam_budget_actuals(integer,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_budget_cost_contributors(integer,text[]) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_carry_out_erasures(uuid,integer) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_case_id_by_code(text) TO jardam_maint;
+GRANT EXECUTE ON FUNCTION jardam_case_referral(uuid,uuid,uuid,boolean) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_case_shared(uuid) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION jardam_consent_valid(uuid) TO jardam_app;
 GRANT EXECUTE ON FUNCTION jardam_contact_counts(text,timestamp with time zone,timestamp with time zone,text[],text,text[],text) TO jardam_app;

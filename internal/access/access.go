@@ -28,7 +28,6 @@ package access
 
 import (
 	"context"
-	"strings"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -145,7 +144,7 @@ func OfMany(ctx context.Context, tx *gorm.DB, caseIDs []uuid.UUID) (map[uuid.UUI
 		ids[i] = id.String()
 	}
 	err := tx.Raw(`SELECT c.id, c.owner_organization_id, `+RelationColumns("@user", "@org", "@role")+`
-		FROM cases c WHERE c.id = ANY(CAST(@cases AS uuid[]))`,
+		FROM cases c `+RelationJoin("@user", "@org", "@role")+` WHERE c.id = ANY(CAST(@cases AS uuid[]))`,
 		map[string]any{"user": p.UserID, "org": p.OrganizationID, "role": p.Role, "cases": ids}).Scan(&rows).Error
 	if err != nil {
 		return nil, err
@@ -156,27 +155,35 @@ func OfMany(ctx context.Context, tx *gorm.DB, caseIDs []uuid.UUID) (map[uuid.UUI
 	return out, nil
 }
 
-// RelationColumns is the select list, on cases aliased c, of the caller's
-// relation to each case: kind ('supervising', 'assigned', 'referred' or
-// 'none') and categories (those of the accepted referrals' consents, for
-// 'referred'), given the SQL placeholders of the caller's user, organization
-// and role. Row-level security already hides the cases of other
-// organizations that no accepted referral shares. RelationFrom turns a row
-// into a Relation; OfMany and the pipelined reads share both, so that one
-// expression decides who sees a case and the audit entry's outcome.
+// RelationColumns is the select list, on cases aliased c joined with
+// RelationJoin, of the caller's relation to each case: kind ('supervising',
+// 'assigned', 'referred' or 'none') and categories (text[], the categories
+// shared with the caller when 'referred'), given the SQL placeholders of the
+// caller's user, organization and role. Row-level security already hides
+// the cases of other organizations that no accepted referral shares.
+// RelationFrom turns a row into a Relation; OfMany and the pipelined reads
+// share both, so that one expression decides who sees a case and the audit
+// entry's outcome.
 func RelationColumns(user, org, role string) string {
-	r := strings.NewReplacer("@user", user, "@org", org, "@supervisor", "("+role+" = 'supervisor')")
-	cond := r.Replace(referredCond)
 	return `CASE
 		WHEN ` + role + ` = 'supervisor' AND c.owner_organization_id = ` + org + ` THEN 'supervising'
 		WHEN ` + role + ` = 'caseworker' AND c.owner_organization_id = ` + org + `
 			AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = ` + user + `) THEN 'assigned'
-		WHEN ` + role + ` IN ('caseworker', 'supervisor') AND c.owner_organization_id <> ` + org + `
-			AND EXISTS (SELECT 1 FROM referrals r JOIN consents k ON k.id = r.consent_id WHERE ` + cond + `) THEN 'referred'
+		WHEN rel.categories IS NOT NULL THEN 'referred'
 		ELSE 'none' END AS kind,
-		CASE WHEN ` + role + ` IN ('caseworker', 'supervisor') AND c.owner_organization_id <> ` + org + ` THEN
-			ARRAY(SELECT DISTINCT cat FROM referrals r JOIN consents k ON k.id = r.consent_id, unnest(r.categories) AS cat
-			      WHERE ` + cond + `) END AS categories`
+		rel.categories`
+}
+
+// RelationJoin is the join, after the cases c in a FROM list, that
+// RelationColumns reads: for a case of another organization, the
+// referrals that share it with a caseworker or supervisor
+// (jardam_case_referral, migration 0042: NULL when none does, else their
+// categories). It is a function called for those cases only, so that a
+// statement reading a case of the caller's own organization starts no plan
+// of the referral rule; OFFSET 0 keeps it to one call a case.
+func RelationJoin(user, org, role string) string {
+	return `CROSS JOIN LATERAL (SELECT CASE WHEN ` + role + ` IN ('caseworker', 'supervisor') AND c.owner_organization_id <> ` + org + `
+		THEN jardam_case_referral(c.id, ` + user + `, ` + org + `, ` + role + ` = 'supervisor') END AS categories OFFSET 0) rel`
 }
 
 // RelationFrom is the relation of a row of RelationColumns to case id owned
@@ -197,14 +204,9 @@ func RelationFrom(id, owner uuid.UUID, kind string, categories []string) Relatio
 	return rel
 }
 
-// referredCond selects the accepted referrals of case c to the caller's
-// organization under a valid consent that the caller works on: assigned to
-// the referral, or a supervisor of the receiving organization.
-const referredCond = `r.case_id = c.id AND r.to_organization_id = @org AND r.status = 'accepted'
-	AND k.withdrawn_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
-	AND (@supervisor OR EXISTS (SELECT 1 FROM referral_assignments ra WHERE ra.referral_id = r.id AND ra.user_id = @user))`
-
-const referredSQL = `SELECT 1 FROM referrals r JOIN consents k ON k.id = r.consent_id WHERE ` + referredCond
+// referredSQL is the condition, on cases aliased c, that an accepted
+// referral shares the case with the caller (jardam_case_referral).
+const referredSQL = `jardam_case_referral(c.id, @user, @org, @supervisor) IS NOT NULL`
 
 // VisibleCasesSQL is the condition (on cases aliased c) selecting the cases
 // the caller sees in lists, with its named arguments (@org, @user,
@@ -214,16 +216,17 @@ func VisibleCasesSQL(p reqctx.Principal) (string, map[string]any) {
 	args := map[string]any{"user": p.UserID, "org": p.OrganizationID, "supervisor": p.Role == authz.RoleSupervisor}
 	switch p.Role {
 	case authz.RoleSupervisor:
-		return "(c.owner_organization_id = @org OR EXISTS (" + referredSQL + "))", args
+		return "(c.owner_organization_id = @org OR " + referredSQL + ")", args
 	case authz.RoleCaseworker:
-		return "((c.owner_organization_id = @org AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user)) OR EXISTS (" + referredSQL + "))", args
+		return "((c.owner_organization_id = @org AND EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = c.id AND a.user_id = @user)) OR " + referredSQL + ")", args
 	}
 	return "false", args
 }
 
 // referredCasesSQL selects the ids of the cases referred to the caller's
-// organization that the caller works on: referredCond without the
-// correlation to one case, for a list to start from the referrals. The
+// organization that the caller works on: the rule of jardam_case_referral
+// (migration 0042) as a set, for a list to start from the referrals
+// (TestListPagesExactlyTheVisibleCases holds the two together). The
 // organization's accepted referrals come first, materialized: a generic
 // plan, which does not know how many there are, would otherwise start from
 // every consent the caller sees and look for a referral of each.

@@ -28,7 +28,8 @@ func getSQL(audited string) string {
 		SELECT ` + caseColumns + `, ` + access.RelationColumns("$2::uuid", "$3::uuid", "$4::text") + `,
 			` + strings.ReplaceAll(partsColumns, "p.id", "c.id") + `,
 			` + guardianSQL + ` AS has_guardian
-		FROM cases c LEFT JOIN case_keys k ON k.case_id = c.id WHERE c.id = $1),
+		FROM cases c LEFT JOIN case_keys k ON k.case_id = c.id ` + access.RelationJoin("$2::uuid", "$3::uuid", "$4::text") + `
+		WHERE c.id = $1),
 	audited AS (` + audited + `)
 	SELECT * FROM r`
 }
