@@ -362,6 +362,7 @@ func (b *bench) floor(ctx context.Context, appURL, tracePath string, results []F
 		logf("floor %s: %d statements in %d request(s), %d clients for %v", f.Flow, f.FloorStatements, len(reqs), b.o.concurrency, b.o.duration)
 		fr := b.drive(ctx, f.Flow+" (floor)", func(ctx context.Context, _, _ int) error { return p.once(ctx) })
 		f.FloorThroughput, f.FloorP50, f.FloorP95, f.FloorP99, f.FloorErrors, f.FloorFirstError = fr.Throughput, fr.P50, fr.P95, fr.P99, fr.Errors, fr.FirstError
+		f.FloorCPU = &fr.CPU
 		if fr.Throughput > 0 {
 			f.Ratio = f.Throughput / fr.Throughput
 		}

@@ -50,6 +50,11 @@ type FlowResult struct {
 	P95ByPath map[string]float64 `json:"p95_ms_by_path,omitempty"`
 	// PeakRSSMB is the server's peak resident memory during the flow.
 	PeakRSSMB float64 `json:"server_peak_rss_mb"`
+	// CPU is the processor time of one request (cpu.go); FloorCPU and
+	// MinimalCPU those of one iteration of each floor.
+	CPU        CPUUse  `json:"cpu_ms_per_request"`
+	FloorCPU   *CPUUse `json:"floor_cpu_ms_per_iteration,omitempty"`
+	MinimalCPU *CPUUse `json:"minimal_cpu_ms_per_transaction,omitempty"`
 
 	FloorRequests   int     `json:"floor_http_requests_per_iteration,omitempty"`
 	FloorStatements int     `json:"floor_statements_per_iteration,omitempty"`
@@ -77,6 +82,7 @@ type bench struct {
 	http   *http.Client
 	tokens map[string]string // by account key
 	seq    atomic.Int64
+	cpu    cpuMeter
 
 	socialOrg uuid.UUID
 	readIDs   []string // cases the caseworker may read
@@ -313,6 +319,23 @@ func printTable(w io.Writer, r Report) error {
 			minimal = fmt.Sprintf("%.1f\t%.2f\t%.2f", f.MinimalThroughput, f.MinimalP95, f.MinimalRatio)
 		}
 		printf(tw, "%s\t%.0f\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t%s\t\n", f.Flow, f.FirstMS, f.Requests, f.Errors, f.Throughput, f.P50, f.P95, f.P99, f.PeakRSSMB, floor, minimal)
+	}
+	if err == nil {
+		err = tw.Flush()
+	}
+	printf(w, "\nProcessor time per request (per transaction for the minimal SQL), ms: the server, the database cluster, the bench's clients\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	printf(tw, "flow\tserver\tdatabase\tclients\ttotal\tminimal database\tminimal clients\tminimal total\t\n")
+	for _, f := range r.Flows {
+		if f.Unavailable {
+			continue
+		}
+		minimal := "-\t-\t-"
+		if m := f.MinimalCPU; m != nil {
+			minimal = fmt.Sprintf("%.3f\t%.3f\t%.3f", m.DatabaseMS, m.ClientMS, m.Total())
+		}
+		c := f.CPU
+		printf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t\n", f.Flow, c.ServerMS, c.DatabaseMS, c.ClientMS, c.Total(), minimal)
 	}
 	if err == nil {
 		err = tw.Flush()

@@ -141,6 +141,10 @@ func run(ctx context.Context, o options) error {
 	b := &bench{base: srv.base, o: o, tokens: map[string]string{}, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConnsPerHost: o.concurrency + 2, MaxConnsPerHost: o.concurrency + 2,
 	}}}
+	b.cpu = cpuMeter{serverPID: srv.cmd.Process.Pid}
+	if t.pgData != "" {
+		b.cpu.postmasterPID = postmasterPID(t.pgData)
+	}
 	if err := b.signInAll(ctx); err != nil {
 		return err
 	}
@@ -180,6 +184,7 @@ func run(ctx context.Context, o options) error {
 // and the environment of jardam's subcommands.
 type target struct {
 	superURL, dbName, appURL, keys string
+	pgData                         string // the private cluster's directory, or ""
 	port                           int
 	env                            []string
 }
@@ -204,6 +209,7 @@ func startDatabase(ctx context.Context, root, tmp string, o options) (target, fu
 			return t, stop, err
 		}
 		stop = func() { _ = command(context.Background(), root, nil, "bash", ".ci/pg.sh", "stop", dir) }
+		t.pgData = dir
 		t.superURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", o.pgPort)
 	}
 	ownerURL, err := withUser(t.superURL, "jardam_owner", t.dbName)
@@ -270,7 +276,7 @@ type server struct {
 	// metricsBase is the operators' endpoint (JARDAM_METRICS_LISTEN),
 	// read to wait for the background work (settle.go).
 	metricsBase string
-	stop      func()
+	stop        func()
 }
 
 // startServe starts `jardam serve` with its log in tmp and waits until it
@@ -465,6 +471,7 @@ func (b *bench) drive(ctx context.Context, name string, f func(ctx context.Conte
 	)
 	ctx, cancel := context.WithTimeout(ctx, b.o.duration)
 	defer cancel()
+	before := b.cpu.sample()
 	start := time.Now()
 	for w := range b.o.concurrency {
 		wg.Go(func() {
@@ -494,12 +501,13 @@ func (b *bench) drive(ctx context.Context, name string, f func(ctx context.Conte
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := b.cpu.per(before, b.cpu.sample(), len(latencies)+errs)
 	slices.Sort(latencies)
 	q := func(p float64) float64 { return percentile(latencies, p) }
 	return FlowResult{
 		Flow: name, Requests: len(latencies), Errors: errs,
 		Throughput: float64(len(latencies)) / elapsed.Seconds(),
-		P50:        q(.50), P95: q(.95), P99: q(.99), FirstError: firstErr,
+		P50:        q(.50), P95: q(.95), P99: q(.99), FirstError: firstErr, CPU: cpu,
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -101,5 +102,34 @@ func TestFreshValues_RenewsNewRowsNotExistingOnes(t *testing.T) {
 	}
 	if !writes(reqs) || writes([]request{{Statements: reqs[0].Statements[:1]}}) {
 		t.Error("writes misjudges the statements")
+	}
+}
+
+func TestStatFields_CountsUserAndSystemTicks(t *testing.T) {
+	// A command name with a space and a parenthesis, as /proc shows it.
+	line := "4242 (postgres: a) b) S 4100 4242 4242 0 -1 4194560 300 0 0 0 250 50 7 3 20 0 1 0 100 0 0\n"
+	f := statFields(line)
+	if len(f) < 15 || f[0] != "S" || f[1] != "4100" {
+		t.Fatalf("fields %q", f)
+	}
+	if got, want := ticks(f, false), 3*time.Second; got != want {
+		t.Errorf("own time %v, want %v", got, want)
+	}
+	if got, want := ticks(f, true), 3100*time.Millisecond; got != want {
+		t.Errorf("with children %v, want %v", got, want)
+	}
+	if statFields("no parenthesis") != nil {
+		t.Error("a line without the command's name gave fields")
+	}
+}
+
+func TestProcTime_GrowsWithWork(t *testing.T) {
+	before := procTime(os.Getpid(), false)
+	deadline := time.Now().Add(150 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+		_ = x * x
+	}
+	if after := procTime(os.Getpid(), false); after <= before {
+		t.Errorf("processor time went from %v to %v over 150 ms of work", before, after)
 	}
 }

@@ -135,6 +135,7 @@ func (b *bench) minimal(ctx context.Context, ownerURL string, results []FlowResu
 			return nil
 		})
 		f.MinimalThroughput, f.MinimalP50, f.MinimalP95, f.MinimalErrors, f.MinimalFirstError = fr.Throughput, fr.P50, fr.P95, fr.Errors, fr.FirstError
+		f.MinimalCPU = &fr.CPU
 		if fr.Throughput > 0 {
 			f.MinimalRatio = f.Throughput / fr.Throughput
 		}
