@@ -17,8 +17,8 @@ import (
 // The bench and the server run on the same processors: a run's throughput
 // is bounded by their sum.
 
-// CPUUse is a run's processor time per request (or per transaction, for
-// the SQL floors), in milliseconds. The database's is unknown (0) with
+// CPUUse is a run's processor time per iteration (a request, two for
+// refer-accept; a transaction of the minimal SQL), in milliseconds. The database's is unknown (0) with
 // -bootstrap-url, whose server may serve others.
 type CPUUse struct {
 	ServerMS   float64 `json:"server_ms"`
@@ -56,7 +56,7 @@ func (m cpuMeter) sample() cpuSample {
 	return s
 }
 
-// per returns the processor time from a to b for each of n requests.
+// per returns the processor time from a to b for each of n iterations.
 func (m cpuMeter) per(a, b cpuSample, n int) CPUUse {
 	if n <= 0 {
 		return CPUUse{}

@@ -50,9 +50,10 @@ type FlowResult struct {
 	P95ByPath map[string]float64 `json:"p95_ms_by_path,omitempty"`
 	// PeakRSSMB is the server's peak resident memory during the flow.
 	PeakRSSMB float64 `json:"server_peak_rss_mb"`
-	// CPU is the processor time of one request (cpu.go); FloorCPU and
-	// MinimalCPU those of one iteration of each floor.
-	CPU        CPUUse  `json:"cpu_ms_per_request"`
+	// CPU is the processor time of one iteration (cpu.go): a request, two
+	// for refer-accept; FloorCPU and MinimalCPU those of one iteration of
+	// each floor.
+	CPU        CPUUse  `json:"cpu_ms_per_iteration"`
 	FloorCPU   *CPUUse `json:"floor_cpu_ms_per_iteration,omitempty"`
 	MinimalCPU *CPUUse `json:"minimal_cpu_ms_per_transaction,omitempty"`
 
@@ -323,7 +324,7 @@ func printTable(w io.Writer, r Report) error {
 	if err == nil {
 		err = tw.Flush()
 	}
-	printf(w, "\nProcessor time per request (per transaction for the minimal SQL), ms: the server, the database cluster, the bench's clients\n\n")
+	printf(w, "\nProcessor time per iteration (a request; two for refer-accept; a transaction of the minimal SQL), ms: the server, the database cluster, the bench's clients\n\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	printf(tw, "flow\tserver\tdatabase\tclients\ttotal\tminimal database\tminimal clients\tminimal total\t\n")
 	for _, f := range r.Flows {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/expfmt"
@@ -29,23 +31,38 @@ const settleLimit = 30 * time.Minute
 const settleQuiet = 2 * time.Second
 
 // settle waits until every background job of the server has run at least
-// once and the audit linker has linked no entry for settleQuiet, reading
-// the server's /metrics (jardam_job_runs_total, jardam_job_items_total).
-// It returns how long it waited.
+// once, no audit entry is left unlinked, and the audit linker has linked
+// none for settleQuiet, reading the server's /metrics
+// (jardam_job_runs_total, jardam_audit_unlinked_entries,
+// jardam_job_items_total). It returns how long it waited. A job's later
+// runs may still fall in a flow: the statistics warm-up every ten minutes
+// (which finds the stored releases current unless the flow before changed
+// cases), the linker's batches of the flow's own entries.
 func (s *server) settle(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
 	var linked float64 = -1
 	quietSince := start
 	for {
-		ran, items, err := s.jobCounts(ctx)
+		ran, unlinked, items, took, err := s.jobCounts(ctx)
 		switch {
 		case err != nil:
 			return time.Since(start), err
-		case !ran:
+		case !ran || unlinked > 0:
 			linked, quietSince = -1, time.Now()
 		case items != linked:
 			linked, quietSince = items, time.Now()
 		case time.Since(quietSince) >= settleQuiet:
+			if waited := time.Since(start); waited > 10*time.Second {
+				// Say what the wait was for: the jobs whose last run was long.
+				var slow []string
+				for job, d := range took {
+					if d > time.Second {
+						slow = append(slow, fmt.Sprintf("%s %v", job, d.Round(100*time.Millisecond)))
+					}
+				}
+				slices.Sort(slow)
+				logf("background jobs whose last run took over a second: %s", strings.Join(slow, ", "))
+			}
 			return time.Since(start), nil
 		}
 		if time.Since(start) > settleLimit {
@@ -54,31 +71,33 @@ func (s *server) settle(ctx context.Context) (time.Duration, error) {
 		select {
 		case <-ctx.Done():
 			return time.Since(start), ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		case <-time.After(time.Second):
 		}
 	}
 }
 
 // jobCounts reads the server's /metrics: whether every background job has
-// run (successfully or not) at least once, and how many entries the audit
-// linker has linked.
-func (s *server) jobCounts(ctx context.Context) (allRan bool, linked float64, err error) {
+// run (successfully or not) at least once; how many committed audit
+// entries are still unlinked (-1 when the gauge could not be read, which
+// settle does not wait for); how many the audit linker has linked; and how
+// long each job's last run took.
+func (s *server) jobCounts(ctx context.Context) (allRan bool, unlinked, linked float64, took map[string]time.Duration, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.metricsBase+"/metrics", nil)
 	if err != nil {
-		return false, 0, err
+		return false, 0, 0, nil, err
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return false, 0, err
+		return false, 0, 0, nil, err
 	}
 	defer func() { _ = res.Body.Close() }()
 	if res.StatusCode != http.StatusOK {
-		return false, 0, fmt.Errorf("GET /metrics: %s", res.Status)
+		return false, 0, 0, nil, fmt.Errorf("GET /metrics: %s", res.Status)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(res.Body)
 	if err != nil {
-		return false, 0, fmt.Errorf("GET /metrics: %w", err)
+		return false, 0, 0, nil, fmt.Errorf("GET /metrics: %w", err)
 	}
 	runs := map[string]float64{}
 	for _, m := range families["jardam_job_runs_total"].GetMetric() {
@@ -89,7 +108,7 @@ func (s *server) jobCounts(ctx context.Context) (allRan bool, linked float64, er
 		}
 	}
 	if len(runs) == 0 {
-		return false, 0, fmt.Errorf("GET /metrics: no jardam_job_runs_total")
+		return false, 0, 0, nil, fmt.Errorf("GET /metrics: no jardam_job_runs_total")
 	}
 	allRan = true
 	for _, n := range runs {
@@ -102,5 +121,17 @@ func (s *server) jobCounts(ctx context.Context) (allRan bool, linked float64, er
 			}
 		}
 	}
-	return allRan, linked, nil
+	unlinked = -1
+	for _, m := range families["jardam_audit_unlinked_entries"].GetMetric() {
+		unlinked = m.GetGauge().GetValue()
+	}
+	took = map[string]time.Duration{}
+	for _, m := range families["jardam_job_last_run_duration_seconds"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "job" {
+				took[l.GetValue()] = time.Duration(m.GetGauge().GetValue() * float64(time.Second))
+			}
+		}
+	}
+	return allRan, unlinked, linked, took, nil
 }
