@@ -41,9 +41,13 @@ const settleQuiet = 2 * time.Second
 func (s *server) settle(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
 	var linked float64 = -1
+	firstLinked := -1.0
 	quietSince := start
 	for {
 		ran, unlinked, items, took, err := s.jobCounts(ctx)
+		if firstLinked < 0 && err == nil {
+			firstLinked = items
+		}
 		switch {
 		case err != nil:
 			return time.Since(start), err
@@ -61,7 +65,11 @@ func (s *server) settle(ctx context.Context) (time.Duration, error) {
 					}
 				}
 				slices.Sort(slow)
-				logf("background jobs whose last run took over a second: %s", strings.Join(slow, ", "))
+				if len(slow) == 0 {
+					slow = append(slow, "none")
+				}
+				logf("while waiting, the audit linker linked %.0f entries; jobs whose last run took over a second: %s",
+					items-firstLinked, strings.Join(slow, ", "))
 			}
 			return time.Since(start), nil
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -267,5 +268,63 @@ func TestAnswersThatMustGoAsTheyAreAreNotCompressed(t *testing.T) {
 		if got, _ := io.ReadAll(zr); !bytes.Equal(got, want) {
 			t.Errorf("%s does not decompress to what was written", path)
 		}
+	}
+}
+
+// caseAnswer is the shape and size of a case read's answer (about 2.5 kB
+// of JSON): the compressors' benchmarks compress it.
+func caseAnswer() []byte {
+	events := []map[string]any{}
+	for i, c := range []string{"RU", "KZ"} {
+		events = append(events, map[string]any{"id": "6f1c2d1e-8b0a-4f7e-9c3d-00000000000" + string(rune('1'+i)), "kind": "exploitation",
+			"country": c, "region": "Moscow", "year_month": "2025-03", "details": "Работала на швейной фабрике без оплаты, паспорт забрали"})
+	}
+	answer := map[string]any{
+		"id": "0030fe99-7a43-4661-b904-c9799ab1f7fd", "code": "SEZIM-2026-0142", "version": 7, "stage": "rehabilitation",
+		"status": "open", "risk_level": "medium", "identified_at": "2026-03-14T09:30:00Z", "identification_channel": "hotline",
+		"sex": "female", "age_bracket": "18-24", "is_minor": false, "citizenship": "KG", "region_of_origin": "osh",
+		"exploitation_types": []string{"forced_labour"}, "countries_of_exploitation": []string{"RU", "KZ"},
+		"means_of_control": []string{"document_retention", "debt_bondage"}, "labour_sector": "garment",
+		"identity": map[string]any{"given_name": "Айгүл", "family_name": "Асанова", "patronymic": "Бакытовна",
+			"birth_date": "2003-04-12", "document_number": "ID1234567"},
+		"contact": map[string]any{"phone": "+996700123456", "address": "г. Ош, ул. Ленина 12, кв. 4"},
+		"events": events, "assigned_workers": []string{"b848d10e-7ff3-41f3-9783-d6c24aae60d0"},
+		"relation": "assigned", "needs_guardian": false, "created_at": "2026-03-14T09:31:12Z", "updated_at": "2026-11-02T14:05:44Z",
+		"allowed_actions": []string{"case.update", "case.stage_move", "case.assign", "case.close", "consent.record",
+			"referral.create", "assistance.record", "plan.write", "document.upload", "event.write", "person.write",
+			"flag.write", "follow_up.write", "assessment.write", "case.export"},
+	}
+	data, _ := json.Marshal(answer)
+	return data
+}
+
+// BenchmarkCompressCaseAnswer measures each encoder on a case read's
+// answer at the levels compressAnswers may use, reset between answers as
+// its pools do: the time per answer, and its compressed size
+// (bytes/answer).
+func BenchmarkCompressCaseAnswer(b *testing.B) {
+	body := caseAnswer()
+	gz := func(level int) encoder { z, _ := gzip.NewWriterLevel(io.Discard, level); return z }
+	for _, c := range []struct {
+		name string
+		enc  encoder
+	}{
+		{"gzip-1", gz(gzip.BestSpeed)},
+		{"gzip-5", gz(5)},
+		{"brotli-1", brotli.NewWriterLevel(io.Discard, 1)},
+		{"brotli-2", brotli.NewWriterLevel(io.Discard, 2)},
+		{"brotli-4", brotli.NewWriterLevel(io.Discard, 4)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var out bytes.Buffer
+			for b.Loop() {
+				out.Reset()
+				c.enc.Reset(&out)
+				_, _ = c.enc.Write(body)
+				_ = c.enc.Close()
+			}
+			b.ReportMetric(float64(out.Len()), "bytes/answer")
+			b.ReportMetric(float64(len(body)), "plain-bytes")
+		})
 	}
 }
