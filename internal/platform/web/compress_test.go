@@ -288,7 +288,7 @@ func caseAnswer() []byte {
 		"identity": map[string]any{"given_name": "Айгүл", "family_name": "Асанова", "patronymic": "Бакытовна",
 			"birth_date": "2003-04-12", "document_number": "ID1234567"},
 		"contact": map[string]any{"phone": "+996700123456", "address": "г. Ош, ул. Ленина 12, кв. 4"},
-		"events": events, "assigned_workers": []string{"b848d10e-7ff3-41f3-9783-d6c24aae60d0"},
+		"events":  events, "assigned_workers": []string{"b848d10e-7ff3-41f3-9783-d6c24aae60d0"},
 		"relation": "assigned", "needs_guardian": false, "created_at": "2026-03-14T09:31:12Z", "updated_at": "2026-11-02T14:05:44Z",
 		"allowed_actions": []string{"case.update", "case.stage_move", "case.assign", "case.close", "consent.record",
 			"referral.create", "assistance.record", "plan.write", "document.upload", "event.write", "person.write",
