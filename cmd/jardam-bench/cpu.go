@@ -8,25 +8,26 @@ import (
 	"time"
 )
 
-// Processor time per request: what the server, the database cluster and
-// the bench's own clients spent on each request of a run, read from Linux's
-// /proc before and after it. On a shared machine a run's throughput moves
-// with whatever else runs beside it; the processor time a request costs
-// moves much less, so it is the figure to compare two trees by, and it says
+// Processor time per iteration: what the server, the database cluster and
+// the bench's own clients spent on each iteration of a run, read from
+// Linux's /proc before and after it. On a shared machine a run's throughput
+// moves with whatever else runs beside it; the processor time an iteration
+// costs moves much less, so it is the figure to compare two trees by, and it says
 // where a request's cost goes (the server's Go, PostgreSQL, the client).
 // The bench and the server run on the same processors: a run's throughput
 // is bounded by their sum.
 
 // CPUUse is a run's processor time per iteration (a request, two for
-// refer-accept; a transaction of the minimal SQL), in milliseconds. The database's is unknown (0) with
-// -bootstrap-url, whose server may serve others.
+// refer-accept; a transaction of the minimal SQL), in milliseconds. The
+// database's is unknown (0) with -bootstrap-url, whose server may serve
+// others.
 type CPUUse struct {
 	ServerMS   float64 `json:"server_ms"`
 	DatabaseMS float64 `json:"database_ms,omitempty"`
 	ClientMS   float64 `json:"client_ms"`
 }
 
-// Total is the processor time of one request, all processes together.
+// Total is the processor time of one iteration, all processes together.
 func (u CPUUse) Total() float64 { return u.ServerMS + u.DatabaseMS + u.ClientMS }
 
 // cpuMeter knows the processes it measures: the server, and the private

@@ -40,28 +40,28 @@ const settleQuiet = 2 * time.Second
 // cases), the linker's batches of the flow's own entries.
 func (s *server) settle(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
-	var linked float64 = -1
-	firstLinked := -1.0
+	linked, firstLinked := -1.0, -1.0
 	quietSince := start
 	for {
-		ran, unlinked, items, took, err := s.jobCounts(ctx)
-		if firstLinked < 0 && err == nil {
-			firstLinked = items
+		j, err := s.jobs(ctx)
+		if err != nil {
+			return time.Since(start), err
+		}
+		if firstLinked < 0 {
+			firstLinked = j.linked()
 		}
 		switch {
-		case err != nil:
-			return time.Since(start), err
-		case !ran || unlinked > 0:
+		case !j.allRan() || j.unlinked > 0:
 			linked, quietSince = -1, time.Now()
-		case items != linked:
-			linked, quietSince = items, time.Now()
+		case j.linked() != linked:
+			linked, quietSince = j.linked(), time.Now()
 		case time.Since(quietSince) >= settleQuiet:
 			if waited := time.Since(start); waited > 10*time.Second {
 				// Say what the wait was for: the jobs whose last run was long.
 				var slow []string
-				for job, d := range took {
-					if d > time.Second {
-						slow = append(slow, fmt.Sprintf("%s %v", job, d.Round(100*time.Millisecond)))
+				for job, sec := range j.took {
+					if sec > 1 {
+						slow = append(slow, fmt.Sprintf("%s %.1fs", job, sec))
 					}
 				}
 				slices.Sort(slow)
@@ -69,7 +69,7 @@ func (s *server) settle(ctx context.Context) (time.Duration, error) {
 					slow = append(slow, "none")
 				}
 				logf("while waiting, the audit linker linked %.0f entries; jobs whose last run took over a second: %s",
-					items-firstLinked, strings.Join(slow, ", "))
+					j.linked()-firstLinked, strings.Join(slow, ", "))
 			}
 			return time.Since(start), nil
 		}
@@ -84,62 +84,69 @@ func (s *server) settle(ctx context.Context) (time.Duration, error) {
 	}
 }
 
-// jobCounts reads the server's /metrics: whether every background job has
-// run (successfully or not) at least once; how many committed audit
-// entries are still unlinked (-1 when the gauge could not be read, which
-// settle does not wait for); how many the audit linker has linked; and how
-// long each job's last run took.
-func (s *server) jobCounts(ctx context.Context) (allRan bool, unlinked, linked float64, took map[string]time.Duration, err error) {
+// jobState is what the server's /metrics say of its background jobs, each
+// by the job's name: its runs (successful or not), the items its successful
+// runs handled, and how long its last run took in seconds; and how many
+// committed audit entries are still unlinked (-1 when the gauge could not
+// be read, which settle does not wait for).
+type jobState struct {
+	runs, items, took map[string]float64
+	unlinked          float64
+}
+
+// allRan reports whether every background job has run at least once.
+func (j jobState) allRan() bool {
+	for _, n := range j.runs {
+		if n == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// linked is how many entries the audit linker has linked.
+func (j jobState) linked() float64 { return j.items["audit_link"] }
+
+// jobs reads the server's /metrics (jardam_job_runs_total,
+// jardam_job_items_total, jardam_job_last_run_duration_seconds,
+// jardam_audit_unlinked_entries).
+func (s *server) jobs(ctx context.Context) (jobState, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.metricsBase+"/metrics", nil)
 	if err != nil {
-		return false, 0, 0, nil, err
+		return jobState{}, err
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return false, 0, 0, nil, err
+		return jobState{}, err
 	}
 	defer func() { _ = res.Body.Close() }()
 	if res.StatusCode != http.StatusOK {
-		return false, 0, 0, nil, fmt.Errorf("GET /metrics: %s", res.Status)
+		return jobState{}, fmt.Errorf("GET /metrics: %s", res.Status)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(res.Body)
 	if err != nil {
-		return false, 0, 0, nil, fmt.Errorf("GET /metrics: %w", err)
+		return jobState{}, fmt.Errorf("GET /metrics: %w", err)
 	}
-	runs := map[string]float64{}
-	for _, m := range families["jardam_job_runs_total"].GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == "job" {
-				runs[l.GetValue()] += m.GetCounter().GetValue()
+	// byJob sums a family's values by their job label.
+	byJob := func(name string) map[string]float64 {
+		out := map[string]float64{}
+		for _, m := range families[name].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "job" {
+					out[l.GetValue()] += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+				}
 			}
 		}
+		return out
 	}
-	if len(runs) == 0 {
-		return false, 0, 0, nil, fmt.Errorf("GET /metrics: no jardam_job_runs_total")
+	j := jobState{runs: byJob("jardam_job_runs_total"), items: byJob("jardam_job_items_total"),
+		took: byJob("jardam_job_last_run_duration_seconds"), unlinked: -1}
+	if len(j.runs) == 0 {
+		return jobState{}, fmt.Errorf("GET /metrics: no jardam_job_runs_total")
 	}
-	allRan = true
-	for _, n := range runs {
-		allRan = allRan && n > 0
-	}
-	for _, m := range families["jardam_job_items_total"].GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == "job" && l.GetValue() == "audit_link" {
-				linked = m.GetCounter().GetValue()
-			}
-		}
-	}
-	unlinked = -1
 	for _, m := range families["jardam_audit_unlinked_entries"].GetMetric() {
-		unlinked = m.GetGauge().GetValue()
+		j.unlinked = m.GetGauge().GetValue()
 	}
-	took = map[string]time.Duration{}
-	for _, m := range families["jardam_job_last_run_duration_seconds"].GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == "job" {
-				took[l.GetValue()] = time.Duration(m.GetGauge().GetValue() * float64(time.Second))
-			}
-		}
-	}
-	return allRan, unlinked, linked, took, nil
+	return j, nil
 }
